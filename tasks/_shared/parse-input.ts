@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import { InvalidInputError } from '../../workflows/errors.ts';
+
+/** Formats a zod issue path as a user writes it: `variants[0].instanceType`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+/** Parses `value` with `schema`, or throws InvalidInputError naming each bad field and what was expected. */
+export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unknown, what = 'input'): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.slice(0, 8).map((issue) => {
+    const field = formatPath(issue.path);
+    return field === '' ? issue.message : `${field}: ${issue.message}`;
+  });
+  const more = result.error.issues.length > 8 ? ` (and ${result.error.issues.length - 8} more)` : '';
+  throw new InvalidInputError(`Invalid ${what}: ${issues.join('; ')}${more}`, { cause: result.error });
+}

@@ -1,0 +1,305 @@
+/**
+ * The SageMaker calls the tasks make, behind one small interface: cores depend on the interface (faked in
+ * tests), handlers pass `sageMakerGateway(client)`. This is the one place that knows SageMaker's error
+ * shapes: "Could not find ..." becomes `undefined`, throttling becomes SageMakerThrottledError.
+ */
+import {
+  AddTagsCommand,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  type DeploymentConfig,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListEndpointConfigsCommand,
+  ListModelsCommand,
+  ListTagsCommand,
+  type ProductionVariant,
+  type SageMakerClient,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
+import { SageMakerThrottledError } from '../../workflows/errors.ts';
+
+/** A tag map, as the contract and our outputs use them. */
+export type Tags = Record<string, string>;
+
+/** The container part of a model, in SageMaker's own member names. */
+export interface ContainerSpec {
+  Image?: string;
+  ModelDataUrl?: string;
+  Environment?: Record<string, string>;
+  ModelPackageName?: string;
+}
+
+/** What CreateModel creates. */
+export interface ModelSpec {
+  ModelName: string;
+  PrimaryContainer: ContainerSpec;
+  ExecutionRoleArn: string;
+}
+
+/** What CreateEndpointConfig creates. */
+export interface EndpointConfigSpec {
+  EndpointConfigName: string;
+  ProductionVariants: ProductionVariant[];
+}
+
+/** A model as DescribeModel reports it. */
+export interface ModelDescription extends ModelSpec {
+  ModelArn: string;
+}
+
+/** An endpoint config as DescribeEndpointConfig reports it. */
+export interface EndpointConfigDescription extends EndpointConfigSpec {
+  EndpointConfigArn: string;
+}
+
+/** The parts of DescribeEndpoint the workflows read. */
+export interface EndpointDescription {
+  name: string;
+  arn: string;
+  status: string;
+  configName?: string;
+  pendingConfigName?: string;
+  failureReason?: string;
+}
+
+/** A resource listed by name, newest first. */
+export interface ListedResource {
+  name: string;
+  arn: string;
+  createdAt: Date;
+}
+
+/** Every SageMaker call a task makes. */
+export interface SageMakerGateway {
+  describeModel(name: string): Promise<ModelDescription | undefined>;
+  createModel(spec: ModelSpec, tags: Tags): Promise<string>;
+  deleteModel(name: string): Promise<boolean>;
+  listModels(nameContains: string): Promise<ListedResource[]>;
+  describeEndpointConfig(name: string): Promise<EndpointConfigDescription | undefined>;
+  createEndpointConfig(spec: EndpointConfigSpec, tags: Tags): Promise<string>;
+  deleteEndpointConfig(name: string): Promise<boolean>;
+  listEndpointConfigs(nameContains: string): Promise<ListedResource[]>;
+  describeEndpoint(name: string): Promise<EndpointDescription | undefined>;
+  createEndpoint(name: string, configName: string, deploymentConfig: DeploymentConfig | undefined, tags: Tags): Promise<string>;
+  updateEndpoint(name: string, configName: string, deploymentConfig: DeploymentConfig | undefined): Promise<string>;
+  deleteEndpoint(name: string): Promise<boolean>;
+  addTags(arn: string, tags: Tags): Promise<void>;
+  listTags(arn: string): Promise<Tags>;
+}
+
+const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** Whether SageMaker answered that the named resource does not exist. */
+export function isNotFound(error: unknown): boolean {
+  const name = errorName(error);
+  const message = error instanceof Error ? error.message : '';
+  return (name === 'ValidationException' && message.startsWith('Could not find')) || name === 'ResourceNotFound';
+}
+
+/** Runs one SageMaker call, turning throttling (after the SDK's own retries) into SageMakerThrottledError. */
+export async function callSageMaker<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const name = errorName(error);
+    if (name !== undefined && THROTTLING_ERRORS.has(name)) {
+      throw new SageMakerThrottledError(`SageMaker throttled ${operation}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+async function orUndefinedIfMissing<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await callSageMaker(operation, call);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+function toTagList(tags: Tags) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+type DefinedOnly<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/** Drops undefined members, so optional fields are absent rather than undefined. */
+function definedOnly<T extends object>(value: T): DefinedOnly<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as DefinedOnly<T>;
+}
+
+/** The SageMakerGateway backed by the AWS SDK client. */
+export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
+  return {
+    async describeModel(name) {
+      const out = await orUndefinedIfMissing('DescribeModel', () => client.send(new DescribeModelCommand({ ModelName: name })));
+      if (!out?.ModelName || !out.ModelArn) return undefined;
+      const container = out.PrimaryContainer ?? out.Containers?.[0] ?? {};
+      return {
+        ModelName: out.ModelName,
+        ModelArn: out.ModelArn,
+        ExecutionRoleArn: out.ExecutionRoleArn ?? '',
+        PrimaryContainer: definedOnly({
+          Image: container.Image,
+          ModelDataUrl: container.ModelDataUrl,
+          Environment: container.Environment,
+          ModelPackageName: container.ModelPackageName,
+        }),
+      };
+    },
+    async createModel(spec, tags) {
+      const out = await callSageMaker('CreateModel', () =>
+        client.send(new CreateModelCommand({ ...spec, Tags: toTagList(tags) })),
+      );
+      return out.ModelArn ?? '';
+    },
+    async deleteModel(name) {
+      const out = await orUndefinedIfMissing('DeleteModel', () => client.send(new DeleteModelCommand({ ModelName: name })));
+      return out !== undefined;
+    },
+    async listModels(nameContains) {
+      const listed: ListedResource[] = [];
+      let token: string | undefined;
+      do {
+        const out = await callSageMaker('ListModels', () =>
+          client.send(
+            new ListModelsCommand({
+              NameContains: nameContains,
+              SortBy: 'CreationTime',
+              SortOrder: 'Descending',
+              MaxResults: 100,
+              ...(token ? { NextToken: token } : {}),
+            }),
+          ),
+        );
+        for (const m of out.Models ?? []) {
+          if (m.ModelName && m.ModelArn) listed.push({ name: m.ModelName, arn: m.ModelArn, createdAt: m.CreationTime ?? new Date(0) });
+        }
+        token = out.NextToken;
+      } while (token);
+      return listed;
+    },
+    async describeEndpointConfig(name) {
+      const out = await orUndefinedIfMissing('DescribeEndpointConfig', () =>
+        client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })),
+      );
+      if (!out?.EndpointConfigName || !out.EndpointConfigArn) return undefined;
+      return {
+        EndpointConfigName: out.EndpointConfigName,
+        EndpointConfigArn: out.EndpointConfigArn,
+        ProductionVariants: out.ProductionVariants ?? [],
+      };
+    },
+    async createEndpointConfig(spec, tags) {
+      const out = await callSageMaker('CreateEndpointConfig', () =>
+        client.send(new CreateEndpointConfigCommand({ ...spec, Tags: toTagList(tags) })),
+      );
+      return out.EndpointConfigArn ?? '';
+    },
+    async deleteEndpointConfig(name) {
+      const out = await orUndefinedIfMissing('DeleteEndpointConfig', () =>
+        client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })),
+      );
+      return out !== undefined;
+    },
+    async listEndpointConfigs(nameContains) {
+      const listed: ListedResource[] = [];
+      let token: string | undefined;
+      do {
+        const out = await callSageMaker('ListEndpointConfigs', () =>
+          client.send(
+            new ListEndpointConfigsCommand({
+              NameContains: nameContains,
+              SortBy: 'CreationTime',
+              SortOrder: 'Descending',
+              MaxResults: 100,
+              ...(token ? { NextToken: token } : {}),
+            }),
+          ),
+        );
+        for (const c of out.EndpointConfigs ?? []) {
+          if (c.EndpointConfigName && c.EndpointConfigArn) {
+            listed.push({ name: c.EndpointConfigName, arn: c.EndpointConfigArn, createdAt: c.CreationTime ?? new Date(0) });
+          }
+        }
+        token = out.NextToken;
+      } while (token);
+      return listed;
+    },
+    async describeEndpoint(name) {
+      const out = await orUndefinedIfMissing('DescribeEndpoint', () =>
+        client.send(new DescribeEndpointCommand({ EndpointName: name })),
+      );
+      if (!out?.EndpointName || !out.EndpointArn) return undefined;
+      return definedOnly({
+        name: out.EndpointName,
+        arn: out.EndpointArn,
+        status: out.EndpointStatus ?? 'Unknown',
+        configName: out.EndpointConfigName,
+        pendingConfigName: out.PendingDeploymentSummary?.EndpointConfigName,
+        failureReason: out.FailureReason,
+      });
+    },
+    async createEndpoint(name, configName, deploymentConfig, tags) {
+      const out = await callSageMaker('CreateEndpoint', () =>
+        client.send(
+          new CreateEndpointCommand({
+            EndpointName: name,
+            EndpointConfigName: configName,
+            Tags: toTagList(tags),
+            ...(deploymentConfig ? { DeploymentConfig: deploymentConfig } : {}),
+          }),
+        ),
+      );
+      return out.EndpointArn ?? '';
+    },
+    async updateEndpoint(name, configName, deploymentConfig) {
+      const out = await callSageMaker('UpdateEndpoint', () =>
+        client.send(
+          new UpdateEndpointCommand({
+            EndpointName: name,
+            EndpointConfigName: configName,
+            ...(deploymentConfig ? { DeploymentConfig: deploymentConfig } : {}),
+          }),
+        ),
+      );
+      return out.EndpointArn ?? '';
+    },
+    async deleteEndpoint(name) {
+      const out = await orUndefinedIfMissing('DeleteEndpoint', () =>
+        client.send(new DeleteEndpointCommand({ EndpointName: name })),
+      );
+      return out !== undefined;
+    },
+    async addTags(arn, tags) {
+      await callSageMaker('AddTags', () => client.send(new AddTagsCommand({ ResourceArn: arn, Tags: toTagList(tags) })));
+    },
+    async listTags(arn) {
+      const tags: Tags = {};
+      let token: string | undefined;
+      do {
+        const out = await callSageMaker('ListTags', () =>
+          client.send(new ListTagsCommand({ ResourceArn: arn, MaxResults: 100, ...(token ? { NextToken: token } : {}) })),
+        );
+        for (const t of out.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+        token = out.NextToken;
+      } while (token);
+      return tags;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { WaitPolicy, WaitProgress } from '../../workflows/deploy-endpoint/contract.ts';
+import { DeploymentTimeoutError } from '../../workflows/errors.ts';
+
+/** Endpoint statuses that are still moving; anything else is settled. */
+export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set([
+  'Creating',
+  'Updating',
+  'SystemUpdating',
+  'RollingBack',
+  'Deleting',
+]);
+
+/** The first wait of a new wait loop, with its deadline. */
+export function startWaiting(policy: WaitPolicy, now: Date): WaitProgress {
+  return {
+    attempt: 0,
+    seconds: policy.initialIntervalSeconds,
+    deadline: new Date(now.getTime() + policy.timeoutMinutes * 60_000).toISOString(),
+  };
+}
+
+/**
+ * The next wait: doubled, capped at the policy's maximum and at the time left. Past the deadline the
+ * endpoint has taken too long, and the deployment fails with DeploymentTimeoutError.
+ */
+export function nextWait(
+  progress: WaitProgress,
+  policy: WaitPolicy,
+  now: Date,
+  describe: () => string,
+): WaitProgress {
+  const remainingSeconds = Math.floor((Date.parse(progress.deadline) - now.getTime()) / 1000);
+  if (remainingSeconds <= 0) {
+    throw new DeploymentTimeoutError(`${describe()} after ${policy.timeoutMinutes} minutes (deadline ${progress.deadline})`);
+  }
+  const attempt = progress.attempt + 1;
+  const backoff = Math.min(policy.initialIntervalSeconds * 2 ** attempt, policy.maxIntervalSeconds);
+  return { attempt, seconds: Math.max(1, Math.min(backoff, remainingSeconds)), deadline: progress.deadline };
+}

@@ -1,0 +1,48 @@
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { RollbackFailedError } from '../../workflows/errors.ts';
+import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+
+/** What CompleteRollback needs from the outside. */
+export interface CompleteRollbackDeps {
+  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'deleteEndpointConfig' | 'deleteModel'>;
+}
+
+/**
+ * Checks that the endpoint is back where it was (InService on the recorded config, or gone when it was new),
+ * then deletes the model and endpoint config this run created, unless the endpoint still uses them.
+ */
+export async function completeRollback(state: DeploymentState, deps: CompleteRollbackDeps): Promise<DeploymentState> {
+  const rollback = state.rollback;
+  if (rollback === undefined) throw new Error('CompleteRollback runs after StartRollback');
+  const name = state.request.endpointName;
+  const endpoint = await deps.sagemaker.describeEndpoint(name);
+
+  if (rollback.action === 'restore') {
+    if (endpoint?.status !== 'InService' || endpoint.configName !== rollback.configName) {
+      const found = endpoint ? `${endpoint.status} on ${endpoint.configName ?? 'no config'}` : 'deleted';
+      const reason = endpoint?.failureReason ? ` (${endpoint.failureReason})` : '';
+      throw new RollbackFailedError(
+        `Endpoint ${name} should be InService on ${rollback.configName} again, but it is ${found}${reason}`,
+      );
+    }
+  }
+  if (rollback.action === 'delete' && endpoint !== undefined) {
+    throw new RollbackFailedError(`Endpoint ${name} should have been deleted, but it is ${endpoint.status}`);
+  }
+
+  const deleted: string[] = [];
+  if (rollback.action !== 'retain') {
+    const inUse = new Set([endpoint?.configName, endpoint?.pendingConfigName]);
+    const { endpointConfig: config, model } = state;
+    const configKept = config !== undefined && (!config.created || inUse.has(config.name));
+    if (config?.created && !configKept) {
+      await deps.sagemaker.deleteEndpointConfig(config.name);
+      deleted.push(`endpoint-config/${config.name}`);
+    }
+    if (model?.created && !configKept) {
+      await deps.sagemaker.deleteModel(model.name);
+      deleted.push(`model/${model.name}`);
+    }
+  }
+  return { ...state, rollback: { ...rollback, completed: true, deleted } };
+}

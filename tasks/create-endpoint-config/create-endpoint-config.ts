@@ -1,0 +1,82 @@
+import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
+import type { DeploymentState, Variant } from '../../workflows/deploy-endpoint/contract.ts';
+import { createOrReuse } from '../_shared/create-or-reuse.ts';
+import { resourceName } from '../_shared/names.ts';
+import type { EndpointConfigSpec, SageMakerGateway } from '../_shared/sagemaker.ts';
+import { ownershipTags } from '../_shared/tags.ts';
+
+/** What CreateEndpointConfig needs from the outside. */
+export interface CreateEndpointConfigDeps {
+  sagemaker: Pick<SageMakerGateway, 'describeEndpointConfig' | 'createEndpointConfig'>;
+}
+
+const VARIANT_MEMBERS = [
+  'VariantName',
+  'ModelName',
+  'InstanceType',
+  'InitialInstanceCount',
+  'InitialVariantWeight',
+  'ServerlessConfig',
+  'ContainerStartupHealthCheckTimeoutInSeconds',
+  'ModelDataDownloadTimeoutInSeconds',
+] as const;
+
+/** One ProductionVariant of the request, with only the members we set. */
+export function toProductionVariant(variant: Variant, modelName: string): ProductionVariant {
+  const pv: ProductionVariant = {
+    VariantName: variant.name,
+    ModelName: modelName,
+    InitialVariantWeight: variant.initialVariantWeight,
+  };
+  if (variant.serverless !== undefined) {
+    pv.ServerlessConfig = {
+      MemorySizeInMB: variant.serverless.memorySizeInMB,
+      MaxConcurrency: variant.serverless.maxConcurrency,
+      ...(variant.serverless.provisionedConcurrency !== undefined
+        ? { ProvisionedConcurrency: variant.serverless.provisionedConcurrency }
+        : {}),
+    };
+  } else if (variant.instanceType !== undefined) {
+    pv.InstanceType = variant.instanceType as ProductionVariant['InstanceType'];
+    pv.InitialInstanceCount = variant.initialInstanceCount;
+  }
+  if (variant.containerStartupHealthCheckTimeoutInSeconds !== undefined) {
+    pv.ContainerStartupHealthCheckTimeoutInSeconds = variant.containerStartupHealthCheckTimeoutInSeconds;
+  }
+  if (variant.modelDataDownloadTimeoutInSeconds !== undefined) {
+    pv.ModelDataDownloadTimeoutInSeconds = variant.modelDataDownloadTimeoutInSeconds;
+  }
+  return pv;
+}
+
+function comparable(variants: readonly ProductionVariant[]) {
+  return variants.map((variant) => Object.fromEntries(VARIANT_MEMBERS.map((key) => [key, variant[key]])));
+}
+
+/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants>`. */
+export function toEndpointConfigSpec(state: DeploymentState, modelName: string): EndpointConfigSpec {
+  const variants = state.request.variants.map((variant) => toProductionVariant(variant, modelName));
+  return {
+    EndpointConfigName: resourceName(state.request.endpointName, comparable(variants)),
+    ProductionVariants: variants,
+  };
+}
+
+/** Creates the endpoint config of the deployment, or reuses the identical one created before. */
+export async function createEndpointConfig(
+  state: DeploymentState,
+  deps: CreateEndpointConfigDeps,
+): Promise<DeploymentState> {
+  if (state.model === undefined) throw new Error('CreateEndpointConfig runs after CreateModel: state.model is missing');
+  const spec = toEndpointConfigSpec(state, state.model.name);
+  const endpointConfig = await createOrReuse({
+    kind: 'Endpoint config',
+    name: spec.EndpointConfigName,
+    wanted: comparable(spec.ProductionVariants),
+    describe: () => deps.sagemaker.describeEndpointConfig(spec.EndpointConfigName),
+    actual: (found) => comparable(found.ProductionVariants),
+    arnOf: (found) => found.EndpointConfigArn,
+    create: () => deps.sagemaker.createEndpointConfig(spec, ownershipTags(state)),
+  });
+  return { ...state, endpointConfig };
+}

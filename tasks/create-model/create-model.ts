@@ -1,0 +1,55 @@
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { createOrReuse } from '../_shared/create-or-reuse.ts';
+import { resourceName } from '../_shared/names.ts';
+import type { ContainerSpec, ModelSpec, SageMakerGateway } from '../_shared/sagemaker.ts';
+import { ownershipTags } from '../_shared/tags.ts';
+
+/** What CreateModel needs from the outside. */
+export interface CreateModelDeps {
+  sagemaker: Pick<SageMakerGateway, 'describeModel' | 'createModel'>;
+  /** The SageMaker execution role the stack passes to every model. */
+  executionRoleArn: string;
+}
+
+function comparable(container: ContainerSpec, roleArn: string) {
+  return {
+    Image: container.Image,
+    ModelDataUrl: container.ModelDataUrl,
+    Environment: container.Environment ?? {},
+    ModelPackageName: container.ModelPackageName,
+    ExecutionRoleArn: roleArn,
+  };
+}
+
+/** The CreateModel request for a deployment, named `<endpoint>-<hash of the container spec>`. */
+export function toModelSpec(state: DeploymentState, executionRoleArn: string): ModelSpec {
+  const { model, endpointName } = state.request;
+  const container: ContainerSpec =
+    model.modelPackageArn !== undefined
+      ? { ModelPackageName: model.modelPackageArn }
+      : {
+          ...(model.image !== undefined ? { Image: model.image } : {}),
+          ...(model.modelDataUrl !== undefined ? { ModelDataUrl: model.modelDataUrl } : {}),
+          Environment: model.environment ?? {},
+        };
+  return {
+    ModelName: resourceName(endpointName, comparable(container, executionRoleArn)),
+    PrimaryContainer: container,
+    ExecutionRoleArn: executionRoleArn,
+  };
+}
+
+/** Creates the SageMaker model of the deployment, or reuses the identical one created before. */
+export async function createModel(state: DeploymentState, deps: CreateModelDeps): Promise<DeploymentState> {
+  const spec = toModelSpec(state, deps.executionRoleArn);
+  const model = await createOrReuse({
+    kind: 'Model',
+    name: spec.ModelName,
+    wanted: comparable(spec.PrimaryContainer, spec.ExecutionRoleArn),
+    describe: () => deps.sagemaker.describeModel(spec.ModelName),
+    actual: (found) => comparable(found.PrimaryContainer, found.ExecutionRoleArn),
+    arnOf: (found) => found.ModelArn,
+    create: () => deps.sagemaker.createModel(spec, ownershipTags(state)),
+  });
+  return { ...state, model };
+}

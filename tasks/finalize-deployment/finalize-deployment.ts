@@ -1,0 +1,92 @@
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { isResourceNameOf } from '../_shared/names.ts';
+import type { ListedResource, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
+import { TagKeys } from '../_shared/tags.ts';
+
+/** What FinalizeDeployment needs from the outside. */
+export interface FinalizeDeploymentDeps {
+  sagemaker: Pick<
+    SageMakerGateway,
+    | 'addTags'
+    | 'describeEndpoint'
+    | 'listEndpointConfigs'
+    | 'describeEndpointConfig'
+    | 'deleteEndpointConfig'
+    | 'listModels'
+    | 'deleteModel'
+    | 'listTags'
+  >;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The tags the serving endpoint carries after a successful deployment. */
+export function endpointTags(state: DeploymentState): Tags {
+  return {
+    ...state.request.tags,
+    [TagKeys.endpoint]: state.request.endpointName,
+    [TagKeys.execution]: state.execution.name,
+    [TagKeys.modelVersion]: state.request.modelVersion ?? state.model?.name ?? 'unknown',
+    [TagKeys.endpointConfig]: state.endpointConfig?.name ?? 'unknown',
+  };
+}
+
+/**
+ * Tags the endpoint, then keeps the newest `retainVersions` endpoint configs of this endpoint (and the models
+ * they use) and deletes older ones that this project created for it. Never deletes the config the endpoint
+ * serves or a model a remaining config uses. A failed deletion is reported as a warning, not a failure:
+ * the deployment itself is done and verified.
+ */
+export async function finalizeDeployment(state: DeploymentState, deps: FinalizeDeploymentDeps): Promise<DeploymentState> {
+  const { sagemaker } = deps;
+  const name = state.request.endpointName;
+  if (state.endpoint === undefined || state.endpointConfig === undefined || state.model === undefined) {
+    throw new Error('FinalizeDeployment runs after the endpoint is verified');
+  }
+  const tags = endpointTags(state);
+  await sagemaker.addTags(state.endpoint.arn, tags);
+
+  const deleted: string[] = [];
+  const warnings: string[] = [];
+  const owned = async (resource: ListedResource) =>
+    (await sagemaker.listTags(resource.arn))[TagKeys.endpoint] === state.request.endpointName;
+
+  const serving = await sagemaker.describeEndpoint(name);
+  const inUse = new Set([state.endpointConfig.name, serving?.configName, serving?.pendingConfigName]);
+  const configs = (await sagemaker.listEndpointConfigs(name))
+    .filter((c) => isResourceNameOf(name, c.name))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const kept = configs.filter((c, i) => i < state.request.retainVersions || inUse.has(c.name));
+  const keptNames = new Set(kept.map((c) => c.name));
+
+  const modelsInUse = new Set([state.model.name]);
+  for (const config of configs) {
+    let remove = !keptNames.has(config.name);
+    try {
+      if (remove && !(await owned(config))) remove = false;
+      if (remove && (await sagemaker.deleteEndpointConfig(config.name))) {
+        deleted.push(`endpoint-config/${config.name}`);
+        continue;
+      }
+    } catch (error) {
+      warnings.push(`could not delete endpoint config ${config.name}: ${messageOf(error)}`);
+    }
+    const description = await sagemaker.describeEndpointConfig(config.name);
+    for (const variant of description?.ProductionVariants ?? []) {
+      if (variant.ModelName) modelsInUse.add(variant.ModelName);
+    }
+  }
+
+  const models = (await sagemaker.listModels(name)).filter((m) => isResourceNameOf(name, m.name));
+  for (const model of models) {
+    if (modelsInUse.has(model.name)) continue;
+    try {
+      if ((await owned(model)) && (await sagemaker.deleteModel(model.name))) deleted.push(`model/${model.name}`);
+    } catch (error) {
+      warnings.push(`could not delete model ${model.name}: ${messageOf(error)}`);
+    }
+  }
+  return { ...state, finalized: { tags, deleted, warnings } };
+}

@@ -1,0 +1,32 @@
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { nextWait, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
+
+/** What GetEndpointStatus needs from the outside. */
+export interface GetEndpointStatusDeps {
+  sagemaker: Pick<SageMakerGateway, 'describeEndpoint'>;
+  now(): Date;
+}
+
+/** Status reported for an endpoint that no longer exists (the goal of deleting it on rollback). */
+export const DELETED_STATUS = 'Deleted';
+
+/**
+ * One poll of the wait loop: describes the endpoint, says whether it has settled and, if not, how long to
+ * wait next (capped exponential backoff). Past the deadline it raises DeploymentTimeoutError.
+ */
+export async function getEndpointStatus(state: DeploymentState, deps: GetEndpointStatusDeps): Promise<DeploymentState> {
+  const name = state.request.endpointName;
+  const endpoint = await deps.sagemaker.describeEndpoint(name);
+  const status = endpoint?.status ?? DELETED_STATUS;
+  const settled = !TRANSITIONAL_STATUSES.has(status);
+  const endpointStatus = {
+    status,
+    settled,
+    ...(endpoint?.configName !== undefined ? { configName: endpoint.configName } : {}),
+    ...(endpoint?.failureReason !== undefined ? { failureReason: endpoint.failureReason } : {}),
+  };
+  if (settled || state.wait === undefined) return { ...state, endpointStatus };
+  const wait = nextWait(state.wait, state.request.wait, deps.now(), () => `Endpoint ${name} is still ${status}`);
+  return { ...state, endpointStatus, wait };
+}

@@ -1,0 +1,155 @@
+/**
+ * The task registry: every Lambda step, listed once. Infra builds one function per entry (entry file,
+ * timeout, memory, IAM actions); the local runner maps each synthesized function back to the same entry.
+ * Adding a step = one folder under tasks/ + one line here.
+ */
+import type { TaskName } from '../workflows/task-names.ts';
+
+/** The kinds of resource a task's IAM actions apply to; infra turns them into scoped ARNs. */
+export type ResourceKind = 'model' | 'endpoint-config' | 'endpoint' | 'any' | 'event-bus' | 'execution-role';
+
+/** IAM actions on kinds of resource. */
+export interface Permission {
+  readonly actions: readonly string[];
+  readonly resources: readonly ResourceKind[];
+}
+
+/** A Lambda handler as the runner calls it. */
+export type TaskHandler = (event: unknown, context?: import('aws-lambda').Context) => Promise<unknown>;
+
+/** One registered step. */
+export interface TaskRegistration {
+  /** Folder under tasks/ holding handler.ts. */
+  readonly folder: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly permissions: readonly Permission[];
+  /** Environment variables the handler reads, filled in by infra. */
+  readonly environment: readonly ('SAGEMAKER_EXECUTION_ROLE_ARN' | 'EVENT_BUS_NAME')[];
+  readonly load: () => Promise<{ handler: TaskHandler }>;
+}
+
+const describeEndpoint: Permission = { actions: ['sagemaker:DescribeEndpoint'], resources: ['endpoint'] };
+
+/** Every task, by name. */
+export const TASKS: Readonly<Record<TaskName, TaskRegistration>> = {
+  ValidateDeployInput: {
+    folder: 'validate-deploy-input',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    permissions: [],
+    environment: [],
+    load: () => import('./validate-deploy-input/handler.ts'),
+  },
+  CreateModel: {
+    folder: 'create-model',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [
+      { actions: ['sagemaker:DescribeModel', 'sagemaker:CreateModel', 'sagemaker:AddTags'], resources: ['model'] },
+      { actions: ['sagemaker:DescribeModelPackage'], resources: ['any'] },
+      { actions: ['iam:PassRole'], resources: ['execution-role'] },
+    ],
+    environment: ['SAGEMAKER_EXECUTION_ROLE_ARN'],
+    load: () => import('./create-model/handler.ts'),
+  },
+  CreateEndpointConfig: {
+    folder: 'create-endpoint-config',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [
+      {
+        actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:CreateEndpointConfig', 'sagemaker:AddTags'],
+        resources: ['endpoint-config'],
+      },
+    ],
+    environment: [],
+    load: () => import('./create-endpoint-config/handler.ts'),
+  },
+  StartDeployment: {
+    folder: 'start-deployment',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [
+      describeEndpoint,
+      {
+        actions: ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:AddTags'],
+        resources: ['endpoint', 'endpoint-config'],
+      },
+    ],
+    environment: [],
+    load: () => import('./start-deployment/handler.ts'),
+  },
+  GetEndpointStatus: {
+    folder: 'get-endpoint-status',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    permissions: [describeEndpoint],
+    environment: [],
+    load: () => import('./get-endpoint-status/handler.ts'),
+  },
+  VerifyDeployment: {
+    folder: 'verify-deployment',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    permissions: [describeEndpoint],
+    environment: [],
+    load: () => import('./verify-deployment/handler.ts'),
+  },
+  HealthCheck: {
+    folder: 'health-check',
+    timeoutSeconds: 600,
+    memoryMb: 512,
+    permissions: [{ actions: ['sagemaker:InvokeEndpoint'], resources: ['endpoint'] }],
+    environment: [],
+    load: () => import('./health-check/handler.ts'),
+  },
+  FinalizeDeployment: {
+    folder: 'finalize-deployment',
+    timeoutSeconds: 300,
+    memoryMb: 256,
+    permissions: [
+      describeEndpoint,
+      { actions: ['sagemaker:AddTags', 'sagemaker:ListTags'], resources: ['endpoint', 'endpoint-config', 'model'] },
+      {
+        actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig'],
+        resources: ['endpoint-config'],
+      },
+      { actions: ['sagemaker:DeleteModel'], resources: ['model'] },
+      { actions: ['sagemaker:ListEndpointConfigs', 'sagemaker:ListModels'], resources: ['any'] },
+    ],
+    environment: [],
+    load: () => import('./finalize-deployment/handler.ts'),
+  },
+  StartRollback: {
+    folder: 'start-rollback',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [
+      describeEndpoint,
+      { actions: ['sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], resources: ['endpoint', 'endpoint-config'] },
+    ],
+    environment: [],
+    load: () => import('./start-rollback/handler.ts'),
+  },
+  CompleteRollback: {
+    folder: 'complete-rollback',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [
+      describeEndpoint,
+      { actions: ['sagemaker:DeleteEndpointConfig'], resources: ['endpoint-config'] },
+      { actions: ['sagemaker:DeleteModel'], resources: ['model'] },
+    ],
+    environment: [],
+    load: () => import('./complete-rollback/handler.ts'),
+  },
+  PublishDeploymentEvent: {
+    folder: 'publish-deployment-event',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    permissions: [{ actions: ['events:PutEvents'], resources: ['event-bus'] }],
+    environment: ['EVENT_BUS_NAME'],
+    load: () => import('./publish-deployment-event/handler.ts'),
+  },
+};

@@ -1,0 +1,65 @@
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.ts';
+import { toDeploymentConfig } from '../_shared/deployment-config.ts';
+import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { ownershipTags } from '../_shared/tags.ts';
+import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
+
+/** What StartDeployment needs from the outside. */
+export interface StartDeploymentDeps {
+  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'createEndpoint' | 'updateEndpoint'>;
+  now(): Date;
+}
+
+/**
+ * Creates the endpoint, or updates it to the new config after recording the config it serves now. A busy
+ * endpoint raises EndpointBusyError (the state machine retries for a bounded time); a run that already
+ * started this very change (a retry) picks it up instead of starting it twice.
+ */
+export async function startDeployment(state: DeploymentState, deps: StartDeploymentDeps): Promise<DeploymentState> {
+  if (state.endpointConfig === undefined) throw new Error('StartDeployment runs after CreateEndpointConfig');
+  const name = state.request.endpointName;
+  const newConfig = state.endpointConfig.name;
+  const deploymentConfig = toDeploymentConfig(state.request.deployment);
+  const current = await deps.sagemaker.describeEndpoint(name);
+  const wait = startWaiting(state.request.wait, deps.now());
+
+  if (current === undefined) {
+    const arn = await deps.sagemaker.createEndpoint(name, newConfig, deploymentConfig, ownershipTags(state));
+    return { ...state, endpoint: { name, arn, action: 'create' }, wait };
+  }
+  const { status, configName, pendingConfigName } = current;
+  if (status === 'Creating' && configName === newConfig) {
+    return { ...state, endpoint: { name, arn: current.arn, action: 'create' }, wait };
+  }
+  if (status === 'Updating' && pendingConfigName === newConfig && configName !== undefined) {
+    return {
+      ...state,
+      endpoint: { name, arn: current.arn, action: 'update', previousConfigName: configName },
+      wait,
+    };
+  }
+  if (TRANSITIONAL_STATUSES.has(status)) {
+    throw new EndpointBusyError(`Endpoint ${name} is ${status}; it must be InService before it can be updated`);
+  }
+  if (status !== 'InService') {
+    const reason = current.failureReason ? ` (${current.failureReason})` : '';
+    throw new EndpointFailedError(
+      `Endpoint ${name} is ${status}${reason}; SageMaker cannot update it. Delete it, then deploy again`,
+    );
+  }
+  if (configName === newConfig) {
+    return { ...state, endpoint: { name, arn: current.arn, action: 'none' }, wait };
+  }
+  const arn = await deps.sagemaker.updateEndpoint(name, newConfig, deploymentConfig);
+  return {
+    ...state,
+    endpoint: {
+      name,
+      arn: arn || current.arn,
+      action: 'update',
+      ...(configName !== undefined ? { previousConfigName: configName } : {}),
+    },
+    wait,
+  };
+}

@@ -1,0 +1,43 @@
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { EndpointBusyError } from '../../workflows/errors.ts';
+import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
+
+/** What StartRollback needs from the outside. */
+export interface StartRollbackDeps {
+  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'updateEndpoint' | 'deleteEndpoint'>;
+  now(): Date;
+}
+
+/**
+ * Begins undoing what the deployment changed on the endpoint: an update goes back to the recorded config
+ * (unless SageMaker already rolled it back), a first-time endpoint is deleted unless `onFailure` is
+ * `retain`. A busy endpoint raises EndpointBusyError, which the state machine retries.
+ */
+export async function startRollback(state: DeploymentState, deps: StartRollbackDeps): Promise<DeploymentState> {
+  const wait = startWaiting(state.request.wait, deps.now());
+  const change = state.endpoint;
+  if (change === undefined || change.action === 'none') {
+    return { ...state, rollback: { action: 'none' }, wait };
+  }
+  if (state.request.onFailure === 'retain') {
+    return { ...state, rollback: { action: 'retain' }, wait };
+  }
+  const current = await deps.sagemaker.describeEndpoint(change.name);
+  if (current === undefined) {
+    return { ...state, rollback: { action: 'delete' }, wait };
+  }
+  if (TRANSITIONAL_STATUSES.has(current.status)) {
+    throw new EndpointBusyError(`Endpoint ${change.name} is ${current.status}; rollback waits until it settles`);
+  }
+  if (change.action === 'create') {
+    await deps.sagemaker.deleteEndpoint(change.name);
+    return { ...state, rollback: { action: 'delete' }, wait };
+  }
+  const previous = change.previousConfigName;
+  if (previous === undefined) throw new Error(`No previous endpoint config was recorded for ${change.name}`);
+  if (current.configName !== previous) {
+    await deps.sagemaker.updateEndpoint(change.name, previous, undefined);
+  }
+  return { ...state, rollback: { action: 'restore', configName: previous }, wait };
+}

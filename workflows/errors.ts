@@ -1,0 +1,118 @@
+/**
+ * Errors are the contract between tasks and state machines: a task throws one of these, Lambda reports
+ * `errorType = name`, and the state machine matches it in `ErrorEquals`. Names are literals, never
+ * `constructor.name`, because bundling minifies class names.
+ */
+
+/** Base of every error a task throws on purpose; `retryable` says whether a Retry may run the task again. */
+export abstract class WorkflowError extends Error {
+  abstract readonly retryable: boolean;
+}
+
+/** The execution input (or a task's input) does not match its contract; the message names the field. */
+export class InvalidInputError extends WorkflowError {
+  static readonly errorName = 'InvalidInputError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = InvalidInputError.errorName;
+  }
+}
+
+/** A resource with our deterministic name exists with a different specification; it is never overwritten. */
+export class ResourceConflictError extends WorkflowError {
+  static readonly errorName = 'ResourceConflictError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ResourceConflictError.errorName;
+  }
+}
+
+/** The endpoint is Creating, Updating or otherwise busy; the state machine retries it for a bounded time. */
+export class EndpointBusyError extends WorkflowError {
+  static readonly errorName = 'EndpointBusyError';
+  readonly retryable = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = EndpointBusyError.errorName;
+  }
+}
+
+/** The endpoint ended in `Failed` (or cannot be updated because it is `Failed`); carries SageMaker's FailureReason. */
+export class EndpointFailedError extends WorkflowError {
+  static readonly errorName = 'EndpointFailedError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = EndpointFailedError.errorName;
+  }
+}
+
+/** SageMaker rolled the update back on its own: InService, but still on the previous endpoint config. */
+export class DeploymentRolledBackError extends WorkflowError {
+  static readonly errorName = 'DeploymentRolledBackError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = DeploymentRolledBackError.errorName;
+  }
+}
+
+/** The endpoint did not settle before the deployment's deadline. */
+export class DeploymentTimeoutError extends WorkflowError {
+  static readonly errorName = 'DeploymentTimeoutError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = DeploymentTimeoutError.errorName;
+  }
+}
+
+/** The endpoint serves, but the sample invocations did not meet the configured expectations. */
+export class HealthCheckFailedError extends WorkflowError {
+  static readonly errorName = 'HealthCheckFailedError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = HealthCheckFailedError.errorName;
+  }
+}
+
+/** Rolling back did not bring the endpoint back to what it served before; needs a human. */
+export class RollbackFailedError extends WorkflowError {
+  static readonly errorName = 'RollbackFailedError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = RollbackFailedError.errorName;
+  }
+}
+
+/** SageMaker throttled the call even after the SDK's own retries; the state machine retries with backoff. */
+export class SageMakerThrottledError extends WorkflowError {
+  static readonly errorName = 'SageMakerThrottledError';
+  readonly retryable = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = SageMakerThrottledError.errorName;
+  }
+}
+
+/** Errors the Lambda service itself reports for an invocation; always worth a retry. */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/** EventBridge did not accept a lifecycle event. */
+export class EventNotPublishedError extends WorkflowError {
+  static readonly errorName = 'EventNotPublishedError';
+  readonly retryable = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = EventNotPublishedError.errorName;
+  }
+}
