@@ -17,7 +17,12 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unkn
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 8).map((issue) => {
     const field = formatPath(issue.path);
-    return field === '' ? issue.message : `${field}: ${issue.message}`;
+    // A rejected record key (a tag key, an environment variable name) says why only in its nested issues.
+    const message =
+      issue.code === 'invalid_key' && issue.issues.length > 0
+        ? `${issue.message} (${issue.issues.map((inner) => inner.message).join('; ')})`
+        : issue.message;
+    return field === '' ? message : `${field}: ${message}`;
   });
   const more = result.error.issues.length > 8 ? ` (and ${result.error.issues.length - 8} more)` : '';
   throw new InvalidInputError(`Invalid ${what}: ${issues.join('; ')}${more}`, { cause: result.error });
