@@ -55,7 +55,11 @@ export const ModelSource = z
       ctx.addIssue({ code: 'custom', message: 'expected either image (with modelDataUrl) or modelPackageArn' });
     }
     if (model.image !== undefined && model.modelPackageArn !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['modelPackageArn'], message: 'give either image or modelPackageArn, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['modelPackageArn'],
+        message: 'give either image or modelPackageArn, not both',
+      });
     }
     if (model.modelPackageArn !== undefined && (model.modelDataUrl !== undefined || model.environment !== undefined)) {
       ctx.addIssue({
@@ -68,7 +72,10 @@ export const ModelSource = z
 
 const ServerlessConfig = z
   .strictObject({
-    memorySizeInMB: integer(1024, 6144).refine((mb) => mb % 1024 === 0, 'expected 1024, 2048, 3072, 4096, 5120 or 6144'),
+    memorySizeInMB: integer(1024, 6144).refine(
+      (mb) => mb % 1024 === 0,
+      'expected 1024, 2048, 3072, 4096, 5120 or 6144',
+    ),
     maxConcurrency: integer(1, 200),
     provisionedConcurrency: integer(1, 200).optional(),
   })
@@ -218,7 +225,11 @@ export const DeployEndpointInput = z
     const names = input.variants.map((v) => v.name);
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['variants'], message: `variant names must be unique; "${duplicate}" repeats` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['variants'],
+        message: `variant names must be unique; "${duplicate}" repeats`,
+      });
     }
     for (const [i, sample] of input.healthCheck.samples.entries()) {
       if (sample.targetVariant !== undefined && !names.includes(sample.targetVariant)) {

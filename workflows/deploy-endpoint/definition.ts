@@ -1,0 +1,135 @@
+/**
+ * The DeployEndpoint state machine: validate, create model and config, create or update the endpoint, wait,
+ * verify, health-check, finalize and announce; on any failure after validation, roll back and fail with the
+ * original error.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { RollbackFailedError } from '../errors.ts';
+import { endpointWaitLoop, invoke, type TaskRefs } from '../fragments.ts';
+import { busyEndpointRetry, eventPublishRetry } from '../retry-policies.ts';
+
+/** Every state of DeployEndpoint, by name; tests and the runner use these. */
+export const DeployEndpointStates = {
+  ValidateInput: 'ValidateInput',
+  InputRejected: 'InputRejected',
+  CreateModel: 'CreateModel',
+  CreateEndpointConfig: 'CreateEndpointConfig',
+  StartDeployment: 'StartDeployment',
+  WaitForEndpoint: 'WaitForEndpoint',
+  GetEndpointStatus: 'GetEndpointStatus',
+  IsEndpointSettled: 'IsEndpointSettled',
+  VerifyDeployment: 'VerifyDeployment',
+  HealthCheck: 'HealthCheck',
+  FinalizeDeployment: 'FinalizeDeployment',
+  PublishSucceeded: 'PublishSucceeded',
+  DeploymentSucceeded: 'DeploymentSucceeded',
+  SucceededEventNotPublished: 'SucceededEventNotPublished',
+  StartRollback: 'StartRollback',
+  IsRollbackInProgress: 'IsRollbackInProgress',
+  WaitForRollback: 'WaitForRollback',
+  GetRollbackStatus: 'GetRollbackStatus',
+  IsRollbackSettled: 'IsRollbackSettled',
+  CompleteRollback: 'CompleteRollback',
+  PublishFailed: 'PublishFailed',
+  DeploymentFailed: 'DeploymentFailed',
+  PublishRollbackFailed: 'PublishRollbackFailed',
+  RollbackFailed: 'RollbackFailed',
+} as const;
+
+const S = DeployEndpointStates;
+const ALL = [sfn.Errors.ALL];
+
+/** Builds the DeployEndpoint definition from the task functions. */
+export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
+  // Terminal states.
+  // The input may not even be an object, so the rejection replaces it rather than adding to it.
+  const inputRejected = new sfn.Fail(scope, S.InputRejected, { errorPath: '$.Error', causePath: '$.Cause' });
+  const deploymentFailed = new sfn.Fail(scope, S.DeploymentFailed, {
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
+    error: RollbackFailedError.errorName,
+    causePath: '$.rollbackError.Cause',
+  });
+  const succeeded = new sfn.Succeed(scope, S.DeploymentSucceeded);
+  const succeededEventNotPublished = new sfn.Fail(scope, S.SucceededEventNotPublished, {
+    errorPath: '$.publishError.Error',
+    causePath: '$.publishError.Cause',
+  });
+
+  // Rollback path: every failure after validation lands here with the original error at $.error.
+  const publishRollbackFailed = invoke(scope, S.PublishRollbackFailed, fns.PublishDeploymentEvent, {
+    extraRetries: [eventPublishRetry],
+  })
+    .addCatch(rollbackFailed, { errors: ALL, resultPath: '$.publishError' })
+    .next(rollbackFailed);
+  const toRollbackFailed = { next: publishRollbackFailed, resultPath: '$.rollbackError' };
+
+  const publishFailed = invoke(scope, S.PublishFailed, fns.PublishDeploymentEvent, {
+    extraRetries: [eventPublishRetry],
+  })
+    .addCatch(deploymentFailed, { errors: ALL, resultPath: '$.publishError' })
+    .next(deploymentFailed);
+  const completeRollback = invoke(scope, S.CompleteRollback, fns.CompleteRollback)
+    .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
+    .next(publishFailed);
+  const waitForRollback = endpointWaitLoop(
+    scope,
+    { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
+    fns.GetEndpointStatus,
+    completeRollback,
+    toRollbackFailed,
+  );
+  const startRollback = invoke(scope, S.StartRollback, fns.StartRollback, { extraRetries: [busyEndpointRetry] })
+    .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
+    .next(
+      new sfn.Choice(scope, S.IsRollbackInProgress)
+        .when(
+          sfn.Condition.or(
+            sfn.Condition.stringEquals('$.rollback.action', 'restore'),
+            sfn.Condition.stringEquals('$.rollback.action', 'delete'),
+          ),
+          waitForRollback,
+        )
+        .otherwise(completeRollback),
+    );
+  const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
+    state.addCatch(startRollback, { errors: ALL, resultPath: '$.error' }) as T;
+
+  // Deploy path.
+  const publishSucceeded = invoke(scope, S.PublishSucceeded, fns.PublishDeploymentEvent, {
+    extraRetries: [eventPublishRetry],
+  })
+    .addCatch(succeededEventNotPublished, { errors: ALL, resultPath: '$.publishError' })
+    .next(succeeded);
+  const verify = catchToRollback(invoke(scope, S.VerifyDeployment, fns.VerifyDeployment))
+    .next(catchToRollback(invoke(scope, S.HealthCheck, fns.HealthCheck)))
+    .next(catchToRollback(invoke(scope, S.FinalizeDeployment, fns.FinalizeDeployment)))
+    .next(publishSucceeded);
+  const waitForEndpoint = endpointWaitLoop(
+    scope,
+    { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },
+    fns.GetEndpointStatus,
+    verify,
+    { next: startRollback, resultPath: '$.error' },
+  );
+
+  const validate = invoke(scope, S.ValidateInput, fns.ValidateDeployInput, {
+    payload: sfn.TaskInput.fromObject({
+      input: sfn.JsonPath.entirePayload,
+      execution: {
+        id: sfn.JsonPath.executionId,
+        name: sfn.JsonPath.executionName,
+        startedAt: sfn.JsonPath.executionStartTime,
+      },
+    }),
+  }).addCatch(inputRejected, { errors: ALL, resultPath: '$' });
+
+  return validate
+    .next(catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel)))
+    .next(catchToRollback(invoke(scope, S.CreateEndpointConfig, fns.CreateEndpointConfig)))
+    .next(catchToRollback(invoke(scope, S.StartDeployment, fns.StartDeployment, { extraRetries: [busyEndpointRetry] })))
+    .next(waitForEndpoint);
+}

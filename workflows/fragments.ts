@@ -1,0 +1,77 @@
+/**
+ * Building blocks the workflows share: a Lambda task with the standard retries, and the endpoint wait loop
+ * (Wait + status task + Choice, capped exponential backoff computed by the task, deadline enforced by it).
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
+import type { TaskName } from './task-names.ts';
+
+/** A deployed task as a workflow sees it: its function and how long it may run. */
+export interface TaskRef {
+  readonly fn: IFunction;
+  readonly timeoutSeconds: number;
+}
+
+/** Every task, by name. */
+export type TaskRefs = Readonly<Record<TaskName, TaskRef>>;
+
+/** Extra time Step Functions allows over the Lambda timeout before it gives up on the task. */
+const TASK_TIMEOUT_MARGIN_SECONDS = 10;
+
+/** Options of one Lambda task state. */
+export interface InvokeOptions {
+  /** @default - the whole state document */
+  readonly payload?: sfn.TaskInput;
+  /** Retries beyond the standard Lambda-service and SageMaker-throttling ones. @default - none */
+  readonly extraRetries?: readonly sfn.RetryProps[];
+}
+
+/**
+ * A `lambda:invoke` task whose result replaces the state document (tasks return the state plus their part),
+ * with a timeout and the standard retries. The caller adds the Catch.
+ */
+export function invoke(scope: Construct, stateName: string, task: TaskRef, options: InvokeOptions = {}) {
+  const state = new tasks.LambdaInvoke(scope, stateName, {
+    lambdaFunction: task.fn,
+    payload: options.payload ?? sfn.TaskInput.fromJsonPathAt('$'),
+    outputPath: '$.Payload',
+    retryOnServiceExceptions: false,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(task.timeoutSeconds + TASK_TIMEOUT_MARGIN_SECONDS)),
+  });
+  for (const retry of options.extraRetries ?? []) state.addRetry(retry);
+  return state.addRetry(lambdaServiceRetry).addRetry(sageMakerThrottlingRetry);
+}
+
+/** State names of one wait loop. */
+export interface WaitLoopNames {
+  readonly wait: string;
+  readonly poll: string;
+  readonly settled: string;
+}
+
+/**
+ * Wait `$.wait.seconds`, poll the endpoint, and loop until `$.endpointStatus.settled`; then continue with
+ * `whenSettled`. Errors of the poll (including DeploymentTimeoutError) go to `onError` at `errorPath`.
+ */
+export function endpointWaitLoop(
+  scope: Construct,
+  names: WaitLoopNames,
+  poll: TaskRef,
+  whenSettled: sfn.IChainable,
+  onError: { next: sfn.IChainable; resultPath: string },
+): sfn.Wait {
+  const wait = new sfn.Wait(scope, names.wait, { time: sfn.WaitTime.secondsPath('$.wait.seconds') });
+  const pollTask = invoke(scope, names.poll, poll).addCatch(onError.next, {
+    errors: [sfn.Errors.ALL],
+    resultPath: onError.resultPath,
+  });
+  const settled = new sfn.Choice(scope, names.settled)
+    .when(sfn.Condition.booleanEquals('$.endpointStatus.settled', false), wait)
+    .otherwise(whenSettled);
+  wait.next(pollTask).next(settled);
+  return wait;
+}
