@@ -25,12 +25,20 @@ export function specHash(spec: unknown): string {
  * at most 63 characters (the endpoint part is shortened, the hash never).
  */
 export function resourceName(endpointName: string, spec: unknown): string {
-  const prefix = endpointName.slice(0, MAX_NAME_LENGTH - HASH_LENGTH - 1);
-  return `${prefix}-${specHash({ endpointName, spec })}`;
+  return `${resourceNamePrefix(endpointName)}-${specHash({ endpointName, spec })}`;
+}
+
+/** The endpoint part of the names `resourceName` gives: what to list resources by (`NameContains`). */
+export function resourceNamePrefix(endpointName: string): string {
+  return endpointName.slice(0, MAX_NAME_LENGTH - HASH_LENGTH - 1);
 }
 
 /** Whether `name` is one that `resourceName(endpointName, ...)` could have produced. */
 export function isResourceNameOf(endpointName: string, name: string): boolean {
-  const prefix = endpointName.slice(0, MAX_NAME_LENGTH - HASH_LENGTH - 1);
-  return name.length === prefix.length + 1 + HASH_LENGTH && name.startsWith(`${prefix}-`) && /^[0-9a-f]+$/.test(name.slice(prefix.length + 1));
+  const prefix = resourceNamePrefix(endpointName);
+  return (
+    name.length === prefix.length + 1 + HASH_LENGTH &&
+    name.startsWith(`${prefix}-`) &&
+    /^[0-9a-f]+$/.test(name.slice(prefix.length + 1))
+  );
 }

@@ -1,5 +1,5 @@
 import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { isResourceNameOf } from '../_shared/names.ts';
+import { isResourceNameOf, resourceNamePrefix } from '../_shared/names.ts';
 import type { ListedResource, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { TagKeys } from '../_shared/tags.ts';
 
@@ -39,7 +39,10 @@ export function endpointTags(state: DeploymentState): Tags {
  * serves or a model a remaining config uses. A failed deletion is reported as a warning, not a failure:
  * the deployment itself is done and verified.
  */
-export async function finalizeDeployment(state: DeploymentState, deps: FinalizeDeploymentDeps): Promise<DeploymentState> {
+export async function finalizeDeployment(
+  state: DeploymentState,
+  deps: FinalizeDeploymentDeps,
+): Promise<DeploymentState> {
   const { sagemaker } = deps;
   const name = state.request.endpointName;
   if (state.endpoint === undefined || state.endpointConfig === undefined || state.model === undefined) {
@@ -55,7 +58,8 @@ export async function finalizeDeployment(state: DeploymentState, deps: FinalizeD
 
   const serving = await sagemaker.describeEndpoint(name);
   const inUse = new Set([state.endpointConfig.name, serving?.configName, serving?.pendingConfigName]);
-  const configs = (await sagemaker.listEndpointConfigs(name))
+  // Long endpoint names are shortened in resource names, so list by the shortened part.
+  const configs = (await sagemaker.listEndpointConfigs(resourceNamePrefix(name)))
     .filter((c) => isResourceNameOf(name, c.name))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
   const kept = configs.filter((c, i) => i < state.request.retainVersions || inUse.has(c.name));
@@ -79,7 +83,7 @@ export async function finalizeDeployment(state: DeploymentState, deps: FinalizeD
     }
   }
 
-  const models = (await sagemaker.listModels(name)).filter((m) => isResourceNameOf(name, m.name));
+  const models = (await sagemaker.listModels(resourceNamePrefix(name))).filter((m) => isResourceNameOf(name, m.name));
   for (const model of models) {
     if (modelsInUse.has(model.name)) continue;
     try {
