@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ServiceError } from './errors.ts';
+
+/** One event as EventBridge delivers it to targets, plus the bus it was put on. */
+export interface EmulatorEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+  eventBusName: string;
+}
+
+/** Append-only event log (`events.jsonl` in the state directory), written in call order. */
+export class EventLog {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  /** Appends events; resolves once they are on disk. */
+  append(events: EmulatorEvent[]): Promise<void> {
+    const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+    this.chain = this.chain.then(async () => {
+      await mkdir(dirname(this.file), { recursive: true });
+      await appendFile(this.file, text);
+    });
+    return this.chain;
+  }
+
+  /** Every event logged so far, oldest first. */
+  async readAll(): Promise<EmulatorEvent[]> {
+    await this.chain;
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as EmulatorEvent);
+  }
+}
+
+interface PutEventsEntry {
+  Source?: unknown;
+  DetailType?: unknown;
+  Detail?: unknown;
+  EventBusName?: unknown;
+  Resources?: unknown;
+  Time?: unknown;
+}
+
+/** The account every emulated resource belongs to. */
+export const ACCOUNT_ID = '123456789012';
+
+/** AWSEvents.PutEvents: validates entries like EventBridge (per-entry errors) and logs the accepted ones. */
+export async function putEvents(log: EventLog, region: string, input: unknown): Promise<unknown> {
+  const entries = (input as { Entries?: unknown }).Entries;
+  if (!Array.isArray(entries)) {
+    throw new ServiceError(
+      'ValidationException',
+      "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  if (entries.length < 1 || entries.length > 10) {
+    const bound = entries.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 10';
+    throw new ServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '[...]' at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
+    );
+  }
+  const results: Record<string, string>[] = [];
+  const accepted: EmulatorEvent[] = [];
+  for (const raw of entries as PutEventsEntry[]) {
+    const missing = (['Source', 'DetailType', 'Detail'] as const).find(
+      (k) => typeof raw[k] !== 'string' || raw[k] === '',
+    );
+    if (missing) {
+      results.push({
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Parameter ${missing} is not valid. Reason: ${missing} is a required argument.`,
+      });
+      continue;
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(raw.Detail as string);
+    } catch {
+      detail = undefined;
+    }
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+      results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
+      continue;
+    }
+    const id = randomUUID();
+    const time = typeof raw.Time === 'number' ? new Date(raw.Time * 1000) : new Date();
+    const bus = typeof raw.EventBusName === 'string' && raw.EventBusName ? raw.EventBusName : 'default';
+    accepted.push({
+      version: '0',
+      id,
+      'detail-type': raw.DetailType as string,
+      source: raw.Source as string,
+      account: ACCOUNT_ID,
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region,
+      resources: Array.isArray(raw.Resources) ? raw.Resources.map(String) : [],
+      detail,
+      eventBusName: bus.includes('/') ? (bus.split('/').at(-1) as string) : bus,
+    });
+    results.push({ EventId: id });
+  }
+  await log.append(accepted);
+  return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
+}

@@ -1,0 +1,79 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { x as extractTar } from 'tar';
+import type { S3Store } from '../s3/store.ts';
+
+/** Where a container's model data comes from (ModelDataUrl or ModelDataSource.S3DataSource). */
+export interface ModelDataSpec {
+  s3Uri: string;
+  /** `S3Object` (one file) or `S3Prefix` (every object under the prefix). */
+  dataType: 'S3Object' | 'S3Prefix';
+  /** `Gzip` = a .tar.gz to extract; `None` = copy as is. */
+  compression: 'Gzip' | 'None';
+}
+
+/** A model data problem, phrased like SageMaker's FailureReason. */
+export class ModelDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelDataError';
+  }
+}
+
+/** Splits `s3://bucket/key` (or an https S3 URL) into bucket and key. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
+  let match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (match) return { bucket: match[1] as string, key: match[2] as string };
+  match = /^https:\/\/([^/.]+)\.s3[.-][^/]*amazonaws\.com\/(.*)$/.exec(uri);
+  if (match) return { bucket: match[1] as string, key: decodeURIComponent(match[2] as string) };
+  match = /^https:\/\/s3[.-][^/]*amazonaws\.com\/([^/]+)\/(.*)$/.exec(uri);
+  if (match) return { bucket: match[1] as string, key: decodeURIComponent(match[2] as string) };
+  return undefined;
+}
+
+/** Downloads the model data from the emulator's S3 into `dir` (extracting a .tar.gz), like SageMaker's /opt/ml/model. */
+export async function prepareModelDir(
+  store: S3Store,
+  data: ModelDataSpec | undefined,
+  dir: string,
+  containerName: string,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (!data) return;
+  const notFound = () =>
+    new ModelDataError(
+      `Failed to download model data for container "${containerName}" from URL: "${data.s3Uri}". Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`,
+    );
+  const location = parseS3Uri(data.s3Uri);
+  if (!location || !store.hasBucket(location.bucket)) throw notFound();
+  if (data.dataType === 'S3Prefix') {
+    const keys = store.keys(location.bucket).filter((k) => k.startsWith(location.key) && !k.endsWith('/'));
+    if (keys.length === 0) throw notFound();
+    for (const key of keys) {
+      const target = join(dir, key.slice(location.key.length).replace(/^\/+/, ''));
+      if (!target.startsWith(dir)) continue;
+      await mkdir(dirname(target), { recursive: true });
+      await copyFile(store.dataPath(location.bucket, key), target);
+    }
+    return;
+  }
+  try {
+    store.head(location.bucket, location.key);
+  } catch {
+    throw notFound();
+  }
+  const file = store.dataPath(location.bucket, location.key);
+  if (data.compression === 'None') {
+    const name = location.key.split('/').at(-1) || 'model';
+    await copyFile(file, join(dir, name));
+    return;
+  }
+  try {
+    await extractTar({ file, cwd: dir, strict: true });
+  } catch (err) {
+    await writeFile(join(dir, '.smwf-extract-error'), String(err)).catch(() => undefined);
+    throw new ModelDataError(
+      `Failed to extract model data archive from URL "${data.s3Uri}". Please ensure that the object located at the URL is a valid tar.gz archive.`,
+    );
+  }
+}

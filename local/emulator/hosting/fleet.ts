@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { remove } from '../fs-util.ts';
+import type { S3Store } from '../s3/store.ts';
+import { ModelDataError, type ModelDataSpec, prepareModelDir } from './artifacts.ts';
+import { ContainerProcess, type ContainerRequest, type ContainerResponse } from './container.ts';
+import { type ImagesFile, resolveImage } from './images.ts';
+
+/** One container of a variant, as snapshotted from the model at deploy time. */
+export interface ContainerDeploySpec {
+  /** `primary` for a single-container model, else the ContainerHostname (or `container-<n>`). */
+  hostname: string;
+  image: string;
+  environment: Record<string, string>;
+  modelData?: ModelDataSpec;
+  /** `MultiModel` containers load models through `/models` (not emulated yet: served as SingleModel). */
+  mode: 'SingleModel' | 'MultiModel';
+}
+
+/** One production variant, resolved from the endpoint config and its model. */
+export interface VariantDeploySpec {
+  variantName: string;
+  modelName: string;
+  weight: number;
+  instanceCount: number;
+  instanceType?: string;
+  serverless?: Record<string, unknown>;
+  startupTimeoutSeconds: number;
+  /** `Serial` chains containers, `Direct` routes by TargetContainerHostname, `Single` has one container. */
+  invocationMode: 'Single' | 'Serial' | 'Direct';
+  containers: ContainerDeploySpec[];
+}
+
+/** Everything needed to host an endpoint config, independent of later changes to models or configs. */
+export interface DeploymentSpec {
+  endpointName: string;
+  endpointConfigName: string;
+  region: string;
+  variants: VariantDeploySpec[];
+}
+
+/** A fleet failed to start; `reason` is the FailureReason SageMaker would show. */
+export class FleetStartError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'FleetStartError';
+  }
+}
+
+/** Where a fleet keeps its files. */
+export interface FleetPaths {
+  /** Root for extracted model directories; each fleet uses `<workRoot>/<fleet id>`. */
+  workRoot: string;
+  /** Folder of the endpoint's log streams (`/aws/sagemaker/Endpoints/<name>`). */
+  logDir: string;
+}
+
+/** The containers serving one variant. */
+export class VariantFleet {
+  constructor(
+    readonly spec: VariantDeploySpec,
+    readonly containers: ContainerProcess[],
+  ) {}
+
+  /** Runs an invocation through the variant (single container, serial chain, or the targeted container). */
+  async invoke(
+    request: ContainerRequest,
+    timeoutMs: number,
+    targetHostname: string | undefined,
+  ): Promise<{ container: string; response: ContainerResponse }> {
+    if (this.spec.invocationMode === 'Direct') {
+      const target = this.containers.find((c) => c.spec.hostname === targetHostname);
+      if (!target) throw new Error(`unknown container ${targetHostname}`);
+      return { container: target.spec.hostname, response: await target.invoke(request, timeoutMs) };
+    }
+    let current = request;
+    let last: { container: string; response: ContainerResponse } | undefined;
+    for (const container of this.containers) {
+      const response = await container.invoke(current, timeoutMs);
+      last = { container: container.spec.hostname, response };
+      if (response.status >= 400) return last;
+      const nextHeaders = { ...current.headers };
+      if (response.headers['content-type']) nextHeaders['content-type'] = response.headers['content-type'];
+      current = { body: response.body, headers: nextHeaders };
+    }
+    if (!last) throw new Error('variant has no containers');
+    return last;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The processes hosting one endpoint config: one VariantFleet per production variant. */
+export class EndpointFleet {
+  readonly id = randomUUID().slice(0, 8);
+  readonly variants: VariantFleet[] = [];
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  private readonly workDir: string;
+
+  constructor(
+    readonly spec: DeploymentSpec,
+    private readonly paths: FleetPaths,
+  ) {
+    this.workDir = join(paths.workRoot, this.id);
+  }
+
+  /**
+   * Downloads model data, starts every container and waits for /ping on each, within each variant's startup window.
+   * Throws FleetStartError (after stopping what it started) with a SageMaker-like FailureReason.
+   */
+  async start(store: S3Store, images: ImagesFile, signal: AbortSignal): Promise<void> {
+    // allSettled: every variant must have finished spawning before a failure stops the whole fleet.
+    const results = await Promise.allSettled(
+      this.spec.variants.map((variant) => this.startVariant(variant, store, images, signal)),
+    );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      await this.stop(1000);
+      const err = failure.reason as Error;
+      if (err instanceof FleetStartError) throw err;
+      throw new FleetStartError(`Internal error while hosting the model: ${err.message}`);
+    }
+  }
+
+  private async startVariant(
+    variant: VariantDeploySpec,
+    store: S3Store,
+    images: ImagesFile,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const processes: ContainerProcess[] = [];
+    const fleet = new VariantFleet(variant, processes);
+    this.variants.push(fleet);
+    const containerLabel = (hostname: string) =>
+      hostname === 'primary' ? 'The primary container' : `The container "${hostname}"`;
+    for (const container of variant.containers) {
+      const mapping = resolveImage(container.image, images);
+      if (!mapping) {
+        throw new FleetStartError(
+          `The image '${container.image}' for production variant ${variant.variantName} is not mapped to a local command. Add it to the emulator's images file, or use an image whose repository ends in smwf-examples/<name>.`,
+        );
+      }
+      const modelDir = join(this.workDir, variant.variantName, container.hostname, 'model');
+      try {
+        await prepareModelDir(store, container.modelData, modelDir, container.hostname);
+      } catch (err) {
+        if (err instanceof ModelDataError) throw new FleetStartError(err.message);
+        throw err;
+      }
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      processes.push(
+        new ContainerProcess({
+          hostname: container.hostname,
+          image: container.image,
+          mapping,
+          modelDir,
+          environment: container.environment,
+          logFile: join(this.paths.logDir, `${variant.variantName}-${container.hostname}-${this.id}-${stamp}.log`),
+        }),
+      );
+    }
+    for (const container of processes) await container.start();
+    const timeoutMs = variant.startupTimeoutSeconds * 1000;
+    const results = await Promise.all(processes.map((p) => p.waitHealthy(timeoutMs, signal)));
+    const failedIndex = results.findIndex((r) => r !== undefined);
+    if (failedIndex >= 0) {
+      const failed = processes[failedIndex] as ContainerProcess;
+      const reason = results[failedIndex] as string;
+      const tail = await failed.tail();
+      const label = containerLabel(failed.spec.hostname);
+      const base = reason.startsWith('did not pass')
+        ? `${label} for production variant ${variant.variantName} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`
+        : `${label} for production variant ${variant.variantName} ${reason}. Please check CloudWatch logs for this endpoint.`;
+      throw new FleetStartError(tail ? `${base} Last log lines: ${tail}` : base);
+    }
+  }
+
+  /** Picks the variant to serve an invocation (TargetVariant, else by weight). */
+  pickVariant(targetVariant: string | undefined, random: () => number): VariantFleet | undefined {
+    if (targetVariant !== undefined) return this.variants.find((v) => v.spec.variantName === targetVariant);
+    const total = this.variants.reduce((sum, v) => sum + v.spec.weight, 0);
+    if (total <= 0) return this.variants[0];
+    let roll = random() * total;
+    for (const variant of this.variants) {
+      roll -= variant.spec.weight;
+      if (roll < 0) return variant;
+    }
+    return this.variants.at(-1);
+  }
+
+  /** Marks an invocation in flight; call the returned function when it completes. */
+  acquire(): () => void {
+    this.inFlight += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    };
+  }
+
+  /** Resolves when no invocation is in flight (bounded by `timeoutMs`). */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), sleep(timeoutMs)]);
+  }
+
+  /** Stops every container (SIGTERM, SIGKILL after `graceMs`) and removes the model directories. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.variants.flatMap((v) => v.containers.map((c) => c.stop(graceMs))));
+    await remove(this.workDir).catch(() => undefined);
+  }
+}

@@ -1,0 +1,116 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { join, resolve } from 'node:path';
+import { type EmulatorEvent, EventLog } from './events.ts';
+import { type FaultConfig, FaultInjector } from './faults.ts';
+import { type ImagesFile, loadImages } from './hosting/images.ts';
+import { fileLogger } from './logger.ts';
+import { SageMakerRuntime } from './runtime.ts';
+import { S3Api } from './s3/api.ts';
+import { S3Store } from './s3/store.ts';
+import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
+import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
+import { SageMakerStore } from './sagemaker/store.ts';
+import { handleRequest } from './server.ts';
+
+export type { EmulatorEvent } from './events.ts';
+export type { FailNthFault, FaultConfig } from './faults.ts';
+export type { ImageMapping, ImagesFile } from './hosting/images.ts';
+export type { SageMakerLimits } from './sagemaker/control-plane.ts';
+
+/** Options of startEmulator. */
+export interface EmulatorOptions {
+  /** TCP port on 127.0.0.1. @default 0 (a free port) */
+  port?: number;
+  /** Directory holding all state: objects, resources, container logs, events log. */
+  stateDir: string;
+  /** Images file (path or parsed) mapping image URIs or globs to local commands. @default only the built-in smwf-examples images */
+  images?: string | ImagesFile;
+  /** /ping window when a variant sets no ContainerStartupHealthCheckTimeoutInSeconds. @default 60 */
+  startupTimeoutSeconds?: number;
+  /** How long an invocation may wait for the container. @default 60 */
+  invocationTimeoutSeconds?: number;
+  /** Grace period between SIGTERM and SIGKILL when stopping model processes. @default 5000 */
+  stopGraceMs?: number;
+  /** Fault injection. @default off */
+  faults?: FaultConfig;
+  /** Service quotas answered with ResourceLimitExceeded. @default { instancesPerType: 20 } */
+  limits?: SageMakerLimits;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL, e.g. http://127.0.0.1:4566 (use as AWS_ENDPOINT_URL). */
+  url: string;
+  /** Closes the server and stops every model process (SIGTERM, then SIGKILL after the grace period). */
+  stop(): Promise<void>;
+  /** Changes fault injection at run time (resets call counters and reseeds). */
+  setFaults(faults: FaultConfig): void;
+  /** The PutEvents log plus emitted 'SageMaker Endpoint State Change' events, in order. */
+  readEvents(): Promise<EmulatorEvent[]>;
+}
+
+/** Starts the local SageMaker + Runtime + S3 + EventBridge emulator on 127.0.0.1. */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const stateDir = resolve(options.stateDir);
+  await mkdir(stateDir, { recursive: true });
+  const logger = fileLogger(join(stateDir, 'emulator.log'));
+  const images = await loadImages(options.images);
+  const faults = new FaultInjector(options.faults);
+  const random = () => faults.next();
+  const s3Store = new S3Store(join(stateDir, 's3'));
+  await s3Store.load();
+  const store = new SageMakerStore(join(stateDir, 'sagemaker'));
+  await store.load();
+  const events = new EventLog(join(stateDir, 'events.jsonl'));
+  const lifecycle = new EndpointLifecycle({
+    stateDir,
+    store,
+    s3: s3Store,
+    images,
+    events,
+    random,
+    logger,
+    defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
+    stopGraceMs: options.stopGraceMs ?? 5000,
+  });
+  const services = {
+    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits),
+    runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000),
+    s3: new S3Api(s3Store),
+    events,
+    faults,
+    logger,
+  };
+  const server = createServer((req, res) => {
+    void handleRequest(services, req, res);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  lifecycle.resume();
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        await lifecycle.stopAll();
+        server.closeAllConnections();
+        await closed;
+      })();
+      return stopping;
+    },
+    setFaults(config) {
+      faults.set(config);
+    },
+    readEvents() {
+      return events.readAll();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServiceError } from './errors.ts';
+import { ACCOUNT_ID } from './events.ts';
+import { ContainerUnavailableError } from './hosting/container.ts';
+import { readPayload, send } from './http-util.ts';
+import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
+import type { SageMakerStore } from './sagemaker/store.ts';
+import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
+
+/** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
+const MAX_BODY = 6 * 1024 * 1024;
+
+/** Headers passed through to the container, per the container contract. */
+const FORWARDED_HEADERS = [
+  'x-amzn-sagemaker-custom-attributes',
+  'x-amzn-sagemaker-inference-id',
+  'x-amzn-sagemaker-target-model',
+  'x-amzn-sagemaker-enable-explanations',
+];
+
+/** Matches the runtime's REST path and returns the endpoint name. */
+export function runtimeEndpointName(method: string | undefined, pathname: string): string | undefined {
+  if (method !== 'POST') return undefined;
+  const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(pathname);
+  return match ? decodeURIComponent(match[1] as string) : undefined;
+}
+
+/** SageMaker Runtime InvokeEndpoint (restJson1), proxying to the hosted containers. */
+export class SageMakerRuntime {
+  private readonly model = loadModel('sagemaker-runtime.json');
+  private readonly validator = new ShapeValidator(this.model, 'ValidationError');
+
+  constructor(
+    private readonly store: SageMakerStore,
+    private readonly lifecycle: EndpointLifecycle,
+    private readonly random: () => number,
+    private readonly invocationTimeoutMs: number,
+  ) {}
+
+  async invoke(req: IncomingMessage, res: ServerResponse, endpointName: string, region: string): Promise<void> {
+    const { body, tooLarge, size } = await readPayload(req, MAX_BODY);
+    const input: Record<string, unknown> = { EndpointName: endpointName, Body: tooLarge ? new BlobSize(size) : body };
+    const members = this.model.shapes.InvokeEndpointInput?.members ?? {};
+    for (const [name, ref] of Object.entries(members)) {
+      if (ref.location !== 'header' || !ref.locationName) continue;
+      const value = req.headers[ref.locationName.toLowerCase()];
+      if (typeof value === 'string') input[name] = value;
+    }
+    this.validator.validate('InvokeEndpoint', input);
+    const notFound = () =>
+      new ServiceError('ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT_ID} not found.`, 400);
+    const record = this.store.endpoints.get(region, endpointName);
+    if (!record || record.EndpointStatus === 'Deleting') throw notFound();
+    const fleet = await this.lifecycle.route(region, endpointName);
+    if (!fleet) throw notFound();
+    const release = fleet.acquire();
+    try {
+      const targetVariant = input.TargetVariant as string | undefined;
+      const variant = fleet.pickVariant(targetVariant, this.random);
+      if (!variant) {
+        throw new ServiceError(
+          'ValidationError',
+          `Endpoint ${endpointName} of account ${ACCOUNT_ID} does not have a production variant named ${targetVariant}.`,
+          400,
+        );
+      }
+      const targetHostname = input.TargetContainerHostname as string | undefined;
+      if (variant.spec.invocationMode === 'Direct') {
+        if (!targetHostname) {
+          throw new ServiceError(
+            'ValidationError',
+            'TargetContainerHostname must be specified when invoking an endpoint in Direct inference execution mode.',
+            400,
+          );
+        }
+        if (!variant.containers.some((c) => c.spec.hostname === targetHostname)) {
+          throw new ServiceError(
+            'ValidationError',
+            `Container with hostname ${targetHostname} does not exist in production variant ${variant.spec.variantName}.`,
+            400,
+          );
+        }
+      }
+      const headers: Record<string, string> = {
+        'content-type': String(req.headers['content-type'] ?? 'application/octet-stream'),
+        accept: String(req.headers.accept ?? '*/*'),
+      };
+      for (const name of FORWARDED_HEADERS) {
+        const value = req.headers[name];
+        if (typeof value === 'string') headers[name] = value;
+      }
+      const logGroup = `/aws/sagemaker/Endpoints/${record.EndpointName}`;
+      const logStreamArn = `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${logGroup}`;
+      const seeLogs = `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
+      let result: Awaited<ReturnType<typeof variant.invoke>>;
+      try {
+        result = await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname);
+      } catch (err) {
+        const container = targetHostname ?? variant.containers[0]?.spec.hostname ?? 'primary';
+        const message =
+          err instanceof ContainerUnavailableError && err.timedOut
+            ? `Your invocation timed out while waiting for a response from container ${container}. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.`
+            : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs}`;
+        throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn });
+      }
+      const { container, response } = result;
+      if (response.status < 200 || response.status >= 300) {
+        const original = response.body.toString('utf8');
+        const kind = response.status >= 500 ? 'server' : 'client';
+        throw new ServiceError(
+          'ModelError',
+          `Received ${kind} error (${response.status}) from ${container} with message "${original}". ${seeLogs}`,
+          424,
+          { OriginalStatusCode: response.status, OriginalMessage: original, LogStreamArn: logStreamArn },
+        );
+      }
+      const out: Record<string, string> = {
+        'content-type': response.headers['content-type'] ?? 'application/octet-stream',
+        'x-Amzn-Invoked-Production-Variant': variant.spec.variantName,
+      };
+      const custom = response.headers['x-amzn-sagemaker-custom-attributes'];
+      if (custom) out['X-Amzn-SageMaker-Custom-Attributes'] = custom;
+      send(res, 200, out, response.body);
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,436 @@
+import { ServiceError, validationException } from '../errors.ts';
+import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
+import type { EndpointLifecycle } from './lifecycle.ts';
+import {
+  type BaseRecord,
+  type EndpointConfigRecord,
+  type EndpointRecord,
+  type ModelRecord,
+  nowSeconds,
+  parseArn,
+  resourceArn,
+  type SageMakerStore,
+  type Tag,
+} from './store.ts';
+
+type Input = Record<string, unknown>;
+
+const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+
+/** Service quotas the emulator enforces (ResourceLimitExceeded). */
+export interface SageMakerLimits {
+  /** Instances of one instance type across all endpoints of a region. @default 20 */
+  instancesPerType?: number;
+}
+
+/** The SageMaker control plane (awsJson1.1): models, endpoint configs, endpoints, tags. */
+export class SageMakerControlPlane {
+  readonly model: ApiModel = loadModel('sagemaker.json');
+  private readonly validator = new ShapeValidator(this.model, 'ValidationException');
+  private readonly handlers: Record<string, (region: string, input: Input) => Promise<unknown>>;
+
+  constructor(
+    private readonly store: SageMakerStore,
+    private readonly lifecycle: EndpointLifecycle,
+    private readonly limits: SageMakerLimits = {},
+  ) {
+    this.handlers = {
+      CreateModel: (r, i) => this.createModel(r, i),
+      DescribeModel: async (r, i) => this.requireModel(r, String(i.ModelName)),
+      DeleteModel: (r, i) => this.deleteModel(r, i),
+      ListModels: async (r, i) => ({ Models: [], ...this.list(this.store.models.list(r), 'ModelName', i, 'Models') }),
+      CreateEndpointConfig: (r, i) => this.createEndpointConfig(r, i),
+      DescribeEndpointConfig: async (r, i) => this.requireConfig(r, String(i.EndpointConfigName)),
+      DeleteEndpointConfig: (r, i) => this.deleteEndpointConfig(r, i),
+      ListEndpointConfigs: async (r, i) => ({
+        EndpointConfigs: [],
+        ...this.list(this.store.endpointConfigs.list(r), 'EndpointConfigName', i, 'EndpointConfigs'),
+      }),
+      CreateEndpoint: (r, i) => this.createEndpoint(r, i),
+      DescribeEndpoint: async (r, i) => this.requireEndpoint(r, String(i.EndpointName)),
+      UpdateEndpoint: (r, i) => this.updateEndpoint(r, i),
+      DeleteEndpoint: (r, i) => this.deleteEndpoint(r, i),
+      ListEndpoints: async (r, i) => ({ Endpoints: [], ...this.listEndpoints(r, i) }),
+      AddTags: (r, i) => this.addTags(r, i),
+      ListTags: async (r, i) => this.listTags(r, i),
+      DeleteTags: (r, i) => this.deleteTags(r, i),
+    };
+  }
+
+  /** True for operations of the SageMaker API model (implemented or not). */
+  knows(operation: string): boolean {
+    return operation in this.model.operations;
+  }
+
+  /** Validates the input against the model, runs the operation and projects the result onto the output shape. */
+  async call(operation: string, region: string, input: Input): Promise<unknown> {
+    const handler = this.handlers[operation];
+    if (!handler) {
+      throw new ServiceError(
+        'UnknownOperationException',
+        `The operation ${operation} is not supported by the smwf local emulator.`,
+        400,
+      );
+    }
+    this.validator.validate(operation, input);
+    const result = await handler(region, input);
+    const outputShape = this.model.operations[operation]?.output?.shape;
+    return outputShape ? (project(this.model, outputShape, result) ?? {}) : {};
+  }
+
+  // --- models ---
+
+  private requireModel(region: string, name: string): ModelRecord {
+    const model = this.store.models.get(region, name);
+    if (!model) throw validationException(`Could not find model "${resourceArn(region, 'model', name)}".`);
+    return model;
+  }
+
+  private async createModel(region: string, input: Input): Promise<unknown> {
+    const name = String(input.ModelName);
+    const arn = resourceArn(region, 'model', name);
+    if (this.store.models.get(region, name))
+      throw validationException(`Cannot create already existing model "${arn}".`);
+    const containers = (input.Containers as Input[] | undefined) ?? [];
+    if (input.PrimaryContainer && containers.length > 0) {
+      throw validationException('Cannot specify both PrimaryContainer and Containers.');
+    }
+    if (!input.PrimaryContainer && containers.length === 0) {
+      throw validationException('Either PrimaryContainer or Containers must be specified.');
+    }
+    for (const container of input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers) {
+      if (!container.Image && !container.ModelPackageName) {
+        throw validationException('Image must be specified for each container unless ModelPackageName is given.');
+      }
+      if (container.ModelPackageName) {
+        throw new ServiceError(
+          'UnknownOperationException',
+          'Containers from model packages (ModelPackageName) are not supported by the smwf local emulator yet.',
+          400,
+        );
+      }
+    }
+    const mode = (input.InferenceExecutionConfig as Input | undefined)?.Mode;
+    if (mode === 'Direct' || containers.length > 1) {
+      const hostnames = containers.map((c) => c.ContainerHostname).filter((h) => h !== undefined);
+      if (new Set(hostnames).size !== hostnames.length)
+        throw validationException('Container hostnames must be unique.');
+      if (mode === 'Direct' && hostnames.length !== containers.length) {
+        throw validationException('ContainerHostname must be specified for each container in Direct inference mode.');
+      }
+    }
+    const { Tags, ...rest } = input;
+    const record: ModelRecord = {
+      ...rest,
+      ModelName: name,
+      ModelArn: arn,
+      CreationTime: nowSeconds(),
+      ...(Tags ? { Tags: Tags as Tag[] } : {}),
+      smwf: { region },
+    };
+    await this.store.models.put(name, record);
+    return { ModelArn: arn };
+  }
+
+  private async deleteModel(region: string, input: Input): Promise<unknown> {
+    const name = String(input.ModelName);
+    this.requireModel(region, name);
+    await this.store.models.delete(region, name);
+    return {};
+  }
+
+  // --- endpoint configs ---
+
+  private requireConfig(region: string, name: string): EndpointConfigRecord {
+    const config = this.store.endpointConfigs.get(region, name);
+    if (!config) {
+      throw validationException(
+        `Could not find endpoint configuration "${resourceArn(region, 'endpoint-config', name)}".`,
+      );
+    }
+    return config;
+  }
+
+  private async createEndpointConfig(region: string, input: Input): Promise<unknown> {
+    const name = String(input.EndpointConfigName);
+    const arn = resourceArn(region, 'endpoint-config', name);
+    if (this.store.endpointConfigs.get(region, name)) {
+      throw validationException(`Cannot create already existing endpoint configuration "${arn}".`);
+    }
+    const variants = input.ProductionVariants as Input[];
+    const names = new Set<string>();
+    for (const variant of variants) {
+      const variantName = String(variant.VariantName);
+      if (names.has(variantName.toLowerCase())) {
+        throw validationException(`Variant name "${variantName}" is not unique within the endpoint configuration.`);
+      }
+      names.add(variantName.toLowerCase());
+      if (variant.ServerlessConfig && (variant.InstanceType || variant.InitialInstanceCount !== undefined)) {
+        throw validationException(
+          `Production variant ${variantName} cannot specify both ServerlessConfig and InstanceType/InitialInstanceCount.`,
+        );
+      }
+      if (!variant.ServerlessConfig && (!variant.InstanceType || variant.InitialInstanceCount === undefined)) {
+        throw validationException(
+          `Production variant ${variantName} must specify InstanceType and InitialInstanceCount, or ServerlessConfig.`,
+        );
+      }
+      if (variant.ModelName === undefined) {
+        throw validationException(`ModelName must be specified for production variant ${variantName}.`);
+      }
+      this.requireModel(region, String(variant.ModelName));
+    }
+    const { Tags, ...rest } = input;
+    const record: EndpointConfigRecord = {
+      ...rest,
+      EndpointConfigName: name,
+      EndpointConfigArn: arn,
+      ProductionVariants: variants,
+      CreationTime: nowSeconds(),
+      ...(Tags ? { Tags: Tags as Tag[] } : {}),
+      smwf: { region },
+    };
+    await this.store.endpointConfigs.put(name, record);
+    return { EndpointConfigArn: arn };
+  }
+
+  private async deleteEndpointConfig(region: string, input: Input): Promise<unknown> {
+    const name = String(input.EndpointConfigName);
+    this.requireConfig(region, name);
+    await this.store.endpointConfigs.delete(region, name);
+    return {};
+  }
+
+  // --- endpoints ---
+
+  private requireEndpoint(region: string, name: string): EndpointRecord {
+    const endpoint = this.store.endpoints.get(region, name);
+    if (!endpoint) throw validationException(`Could not find endpoint "${resourceArn(region, 'endpoint', name)}".`);
+    return endpoint;
+  }
+
+  private checkInstanceQuota(region: string, config: EndpointConfigRecord, ignore?: EndpointRecord): void {
+    const limit = this.limits.instancesPerType ?? 20;
+    const usage = new Map<string, number>();
+    for (const endpoint of this.store.endpoints.list(region)) {
+      if (endpoint === ignore || endpoint.EndpointStatus === 'Failed') continue;
+      for (const spec of [endpoint.smwf.active, endpoint.smwf.pending]) {
+        for (const variant of spec?.variants ?? []) {
+          if (!variant.instanceType) continue;
+          usage.set(variant.instanceType, (usage.get(variant.instanceType) ?? 0) + variant.instanceCount);
+        }
+      }
+    }
+    const delta = new Map<string, number>();
+    for (const variant of config.ProductionVariants) {
+      if (typeof variant.InstanceType !== 'string') continue;
+      delta.set(
+        variant.InstanceType,
+        (delta.get(variant.InstanceType) ?? 0) + Number(variant.InitialInstanceCount ?? 1),
+      );
+    }
+    for (const [type, requested] of delta) {
+      const current = usage.get(type) ?? 0;
+      if (current + requested > limit) {
+        throw new ServiceError(
+          'ResourceLimitExceeded',
+          `The account-level service limit '${type} for endpoint usage' is ${limit} Instances, with current utilization of ${current} Instances and a request delta of ${requested} Instances. Please use AWS Service Quotas to request an increase for this quota. If AWS Service Quotas is not available, contact AWS support to request an increase for this quota.`,
+        );
+      }
+    }
+  }
+
+  private async createEndpoint(region: string, input: Input): Promise<unknown> {
+    const name = String(input.EndpointName);
+    const arn = resourceArn(region, 'endpoint', name);
+    if (this.store.endpoints.get(region, name))
+      throw validationException(`Cannot create already existing endpoint "${arn}".`);
+    const config = this.requireConfig(region, String(input.EndpointConfigName));
+    const spec = this.lifecycle.buildSpec(region, name, config);
+    this.checkInstanceQuota(region, config);
+    const now = nowSeconds();
+    const record: EndpointRecord = {
+      EndpointName: name,
+      EndpointArn: arn,
+      EndpointConfigName: config.EndpointConfigName,
+      EndpointStatus: 'Creating',
+      CreationTime: now,
+      LastModifiedTime: now,
+      ...(config.DataCaptureConfig
+        ? { DataCaptureConfig: this.captureSummary(config.DataCaptureConfig as Input) }
+        : {}),
+      ...(config.AsyncInferenceConfig ? { AsyncInferenceConfig: config.AsyncInferenceConfig } : {}),
+      ...(input.DeploymentConfig ? { LastDeploymentConfig: input.DeploymentConfig as Input } : {}),
+      ...(input.Tags ? { Tags: input.Tags as Tag[] } : {}),
+      smwf: { region, pending: spec },
+    };
+    await this.lifecycle.create(record);
+    return { EndpointArn: arn };
+  }
+
+  private captureSummary(capture: Input): Input {
+    return {
+      EnableCapture: capture.EnableCapture ?? true,
+      CaptureStatus: capture.EnableCapture === false ? 'Stopped' : 'Started',
+      CurrentSamplingPercentage: capture.InitialSamplingPercentage,
+      DestinationS3Uri: capture.DestinationS3Uri,
+      ...(capture.KmsKeyId ? { KmsKeyId: capture.KmsKeyId } : {}),
+    };
+  }
+
+  private async updateEndpoint(region: string, input: Input): Promise<unknown> {
+    const name = String(input.EndpointName);
+    const endpoint = this.requireEndpoint(region, name);
+    if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
+      throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
+    }
+    const config = this.requireConfig(region, String(input.EndpointConfigName));
+    const spec = this.lifecycle.buildSpec(region, endpoint.EndpointName, config);
+    this.checkInstanceQuota(region, config, endpoint);
+    const deploymentConfig = input.RetainDeploymentConfig
+      ? endpoint.LastDeploymentConfig
+      : (input.DeploymentConfig as Input | undefined);
+    if (deploymentConfig) endpoint.LastDeploymentConfig = deploymentConfig;
+    else delete endpoint.LastDeploymentConfig;
+    endpoint.EndpointStatus = 'Updating';
+    endpoint.smwf.pending = spec;
+    if (deploymentConfig) endpoint.smwf.pendingDeploymentConfig = deploymentConfig;
+    else delete endpoint.smwf.pendingDeploymentConfig;
+    if (endpoint.smwf.active) endpoint.PendingDeploymentSummary = this.lifecycle.pendingSummary(spec);
+    else {
+      // A Failed endpoint has nothing serving: the update behaves like a fresh creation of the new config.
+      endpoint.EndpointConfigName = config.EndpointConfigName;
+    }
+    delete endpoint.FailureReason;
+    await this.lifecycle.update(endpoint);
+    return { EndpointArn: endpoint.EndpointArn };
+  }
+
+  private async deleteEndpoint(region: string, input: Input): Promise<unknown> {
+    const endpoint = this.requireEndpoint(region, String(input.EndpointName));
+    if (endpoint.EndpointStatus !== 'Deleting') await this.lifecycle.delete(endpoint);
+    return {};
+  }
+
+  private listEndpoints(region: string, input: Input): Input {
+    let endpoints = this.store.endpoints.list(region);
+    if (typeof input.StatusEquals === 'string')
+      endpoints = endpoints.filter((e) => e.EndpointStatus === input.StatusEquals);
+    if (typeof input.LastModifiedTimeAfter === 'number') {
+      endpoints = endpoints.filter((e) => e.LastModifiedTime > (input.LastModifiedTimeAfter as number));
+    }
+    if (typeof input.LastModifiedTimeBefore === 'number') {
+      endpoints = endpoints.filter((e) => e.LastModifiedTime < (input.LastModifiedTimeBefore as number));
+    }
+    return this.list(endpoints, 'EndpointName', input, 'Endpoints');
+  }
+
+  /** NameContains (case-insensitive), creation time filters, SortBy/SortOrder (default CreationTime, Descending), paging. */
+  private list<T extends BaseRecord>(records: T[], nameMember: string, input: Input, listMember: string): Input {
+    const nameOf = (r: T) => String((r as unknown as Input)[nameMember]);
+    let items = records;
+    if (typeof input.NameContains === 'string') {
+      const needle = input.NameContains.toLowerCase();
+      items = items.filter((r) => nameOf(r).toLowerCase().includes(needle));
+    }
+    const after = toSeconds(input.CreationTimeAfter);
+    const before = toSeconds(input.CreationTimeBefore);
+    if (after !== undefined) items = items.filter((r) => r.CreationTime > after);
+    if (before !== undefined) items = items.filter((r) => r.CreationTime < before);
+    const sortBy = input.SortBy ?? 'CreationTime';
+    const direction = input.SortOrder === 'Ascending' ? 1 : -1;
+    items = [...items].sort((a, b) => {
+      let cmp: number;
+      if (sortBy === 'Name') cmp = nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0;
+      else if (sortBy === 'Status') {
+        const sa = String((a as unknown as Input).EndpointStatus);
+        const sb = String((b as unknown as Input).EndpointStatus);
+        cmp = sa < sb ? -1 : sa > sb ? 1 : 0;
+      } else cmp = a.CreationTime - b.CreationTime;
+      return cmp * direction;
+    });
+    const { offset, maxResults } = this.page(input, 10);
+    const page = items.slice(offset, offset + maxResults);
+    const out: Input = { [listMember]: page };
+    if (offset + maxResults < items.length) out.NextToken = Buffer.from(`o:${offset + maxResults}`).toString('base64');
+    return out;
+  }
+
+  private page(input: Input, defaultMax: number): { offset: number; maxResults: number } {
+    const maxResults = typeof input.MaxResults === 'number' ? input.MaxResults : defaultMax;
+    if (typeof input.NextToken !== 'string') return { offset: 0, maxResults };
+    const match = /^o:(\d+)$/.exec(Buffer.from(input.NextToken, 'base64').toString('utf8'));
+    if (!match) throw validationException('Invalid pagination token');
+    return { offset: Number(match[1]), maxResults };
+  }
+
+  // --- tags ---
+
+  private recordByArn(arn: string): BaseRecord {
+    const parsed = parseArn(arn);
+    const record =
+      parsed?.kind === 'model'
+        ? this.store.models.get(parsed.region, parsed.name)
+        : parsed?.kind === 'endpoint-config'
+          ? this.store.endpointConfigs.get(parsed.region, parsed.name)
+          : parsed?.kind === 'endpoint'
+            ? this.store.endpoints.get(parsed.region, parsed.name)
+            : undefined;
+    if (!record) {
+      const label = parsed?.kind === 'endpoint-config' ? 'endpoint configuration' : (parsed?.kind ?? 'resource');
+      throw validationException(`Could not find ${label} "${arn}".`);
+    }
+    return record;
+  }
+
+  private async saveRecord(record: BaseRecord): Promise<void> {
+    const input = record as unknown as Input;
+    if (typeof input.EndpointArn === 'string')
+      await this.store.endpoints.put(String(input.EndpointName), record as EndpointRecord);
+    else if (typeof input.EndpointConfigArn === 'string') {
+      await this.store.endpointConfigs.put(String(input.EndpointConfigName), record as EndpointConfigRecord);
+    } else await this.store.models.put(String(input.ModelName), record as ModelRecord);
+  }
+
+  private async addTags(_region: string, input: Input): Promise<unknown> {
+    const record = this.recordByArn(String(input.ResourceArn));
+    const tags = [...(record.Tags ?? [])];
+    for (const tag of input.Tags as Tag[]) {
+      const existing = tags.findIndex((t) => t.Key === tag.Key);
+      if (existing >= 0) tags[existing] = tag;
+      else tags.push(tag);
+    }
+    if (tags.length > 50) {
+      throw new ServiceError('ResourceLimitExceeded', 'Resource can have at most 50 tags.');
+    }
+    record.Tags = tags;
+    await this.saveRecord(record);
+    return { Tags: input.Tags };
+  }
+
+  private listTags(_region: string, input: Input): Input {
+    const record = this.recordByArn(String(input.ResourceArn));
+    const tags = record.Tags ?? [];
+    const { offset, maxResults } = this.page(input, 50);
+    const out: Input = { Tags: tags.slice(offset, offset + maxResults) };
+    if (offset + maxResults < tags.length) out.NextToken = Buffer.from(`o:${offset + maxResults}`).toString('base64');
+    return out;
+  }
+
+  private async deleteTags(_region: string, input: Input): Promise<unknown> {
+    const record = this.recordByArn(String(input.ResourceArn));
+    const keys = new Set(input.TagKeys as string[]);
+    record.Tags = (record.Tags ?? []).filter((t) => !keys.has(t.Key));
+    await this.saveRecord(record);
+    return {};
+  }
+}
+
+function toSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms / 1000;
+  }
+  return undefined;
+}

@@ -1,0 +1,447 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { validationException } from '../errors.ts';
+import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
+import type { ModelDataSpec } from '../hosting/artifacts.ts';
+import {
+  type ContainerDeploySpec,
+  type DeploymentSpec,
+  EndpointFleet,
+  FleetStartError,
+  type VariantDeploySpec,
+} from '../hosting/fleet.ts';
+import { type ImagesFile, imageRepository } from '../hosting/images.ts';
+import type { Logger } from '../logger.ts';
+import type { S3Store } from '../s3/store.ts';
+import {
+  type EndpointConfigRecord,
+  type EndpointRecord,
+  nowSeconds,
+  resourceArn,
+  type SageMakerStore,
+} from './store.ts';
+
+/** What the endpoint lifecycle needs from the rest of the emulator. */
+export interface LifecycleDeps {
+  stateDir: string;
+  store: SageMakerStore;
+  s3: S3Store;
+  images: ImagesFile;
+  events: EventLog;
+  random: () => number;
+  logger: Logger;
+  /** Startup window when the variant sets no ContainerStartupHealthCheckTimeoutInSeconds. */
+  defaultStartupTimeoutSeconds: number;
+  /** Grace period between SIGTERM and SIGKILL when stopping containers. */
+  stopGraceMs: number;
+}
+
+interface Hosted {
+  active?: EndpointFleet;
+  canary?: { fleet: EndpointFleet; fraction: number };
+  warming?: Promise<void>;
+  abort?: AbortController;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+const EVENT_STATUS: Record<string, string> = {
+  OutOfService: 'OUT_OF_SERVICE',
+  Creating: 'CREATING',
+  Updating: 'UPDATING',
+  SystemUpdating: 'SYSTEM_UPDATING',
+  RollingBack: 'ROLLING_BACK',
+  InService: 'IN_SERVICE',
+  Deleting: 'DELETING',
+  Failed: 'FAILED',
+  UpdateRollbackFailed: 'UPDATE_ROLLBACK_FAILED',
+};
+
+function resolvedImage(image: string): string {
+  return `${imageRepository(image)}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+}
+
+function deployedImages(variant: VariantDeploySpec, resolutionTime: number): Record<string, unknown>[] {
+  return variant.containers.map((c) => ({
+    SpecifiedImage: c.image,
+    ResolvedImage: resolvedImage(c.image),
+    ResolutionTime: resolutionTime,
+  }));
+}
+
+function variantSummary(variant: VariantDeploySpec, resolutionTime: number): Record<string, unknown> {
+  const summary: Record<string, unknown> = {
+    VariantName: variant.variantName,
+    DeployedImages: deployedImages(variant, resolutionTime),
+    CurrentWeight: variant.weight,
+    DesiredWeight: variant.weight,
+  };
+  if (variant.serverless) {
+    summary.CurrentServerlessConfig = variant.serverless;
+    summary.DesiredServerlessConfig = variant.serverless;
+  } else {
+    summary.CurrentInstanceCount = variant.instanceCount;
+    summary.DesiredInstanceCount = variant.instanceCount;
+  }
+  return summary;
+}
+
+function pendingSummary(spec: DeploymentSpec, status: string, startTime: number): Record<string, unknown> {
+  return {
+    EndpointConfigName: spec.endpointConfigName,
+    StartTime: startTime,
+    ProductionVariants: spec.variants.map((v) => ({
+      VariantName: v.variantName,
+      DeployedImages: deployedImages(v, startTime),
+      CurrentWeight: 0,
+      DesiredWeight: v.weight,
+      ...(v.serverless
+        ? { DesiredServerlessConfig: v.serverless }
+        : { CurrentInstanceCount: 0, DesiredInstanceCount: v.instanceCount, InstanceType: v.instanceType }),
+      VariantStatus: [{ Status: status, StartTime: nowSeconds() }],
+    })),
+  };
+}
+
+function capacityFraction(size: unknown, spec: DeploymentSpec): number {
+  const { Type, Value } = (size ?? {}) as { Type?: string; Value?: number };
+  if (typeof Value !== 'number') return 1;
+  if (Type === 'CAPACITY_PERCENT') return Math.min(1, Math.max(0, Value / 100));
+  const total = spec.variants.reduce((sum, v) => sum + v.instanceCount, 0) || 1;
+  return Math.min(1, Math.max(0, Value / total));
+}
+
+/** Runs endpoints for real: creation, blue/green updates with silent rollback, deletion, routing, restart. */
+export class EndpointLifecycle {
+  private readonly hosted = new Map<string, Hosted>();
+  private shuttingDown = false;
+  private readonly tasks = new Set<Promise<void>>();
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  private key(region: string, name: string): string {
+    return `${region}/${name.toLowerCase()}`;
+  }
+
+  private hostedFor(region: string, name: string): Hosted {
+    const key = this.key(region, name);
+    let hosted = this.hosted.get(key);
+    if (!hosted) {
+      hosted = {};
+      this.hosted.set(key, hosted);
+    }
+    return hosted;
+  }
+
+  /** Snapshots config + models into a DeploymentSpec; throws SageMaker's error when a model is missing. */
+  buildSpec(region: string, endpointName: string, config: EndpointConfigRecord): DeploymentSpec {
+    const variants: VariantDeploySpec[] = config.ProductionVariants.map((variant) => {
+      const modelName = String(variant.ModelName ?? '');
+      const model = this.deps.store.models.get(region, modelName);
+      if (!model) throw validationException(`Could not find model "${resourceArn(region, 'model', modelName)}".`);
+      const primary = model.PrimaryContainer as Record<string, unknown> | undefined;
+      const list = (
+        primary ? [primary] : ((model.Containers as Record<string, unknown>[] | undefined) ?? [])
+      ) as Record<string, unknown>[];
+      const containers: ContainerDeploySpec[] = list.map((c, index) => {
+        const source = (c.ModelDataSource as { S3DataSource?: Record<string, string> } | undefined)?.S3DataSource;
+        let modelData: ModelDataSpec | undefined;
+        if (typeof c.ModelDataUrl === 'string') {
+          modelData = { s3Uri: c.ModelDataUrl, dataType: 'S3Object', compression: 'Gzip' };
+        } else if (source?.S3Uri) {
+          modelData = {
+            s3Uri: source.S3Uri,
+            dataType: source.S3DataType === 'S3Prefix' ? 'S3Prefix' : 'S3Object',
+            compression: source.CompressionType === 'Gzip' ? 'Gzip' : 'None',
+          };
+        }
+        return {
+          hostname:
+            typeof c.ContainerHostname === 'string'
+              ? c.ContainerHostname
+              : list.length === 1
+                ? 'primary'
+                : `container-${index + 1}`,
+          image: String(c.Image ?? ''),
+          environment: (c.Environment as Record<string, string> | undefined) ?? {},
+          ...(modelData ? { modelData } : {}),
+          mode: c.Mode === 'MultiModel' ? 'MultiModel' : 'SingleModel',
+        };
+      });
+      const executionMode = (model.InferenceExecutionConfig as { Mode?: string } | undefined)?.Mode;
+      const serverless = variant.ServerlessConfig as Record<string, unknown> | undefined;
+      return {
+        variantName: String(variant.VariantName),
+        modelName,
+        weight: typeof variant.InitialVariantWeight === 'number' ? variant.InitialVariantWeight : 1,
+        instanceCount: typeof variant.InitialInstanceCount === 'number' ? variant.InitialInstanceCount : 1,
+        ...(typeof variant.InstanceType === 'string' ? { instanceType: variant.InstanceType } : {}),
+        ...(serverless ? { serverless } : {}),
+        startupTimeoutSeconds:
+          typeof variant.ContainerStartupHealthCheckTimeoutInSeconds === 'number'
+            ? variant.ContainerStartupHealthCheckTimeoutInSeconds
+            : this.deps.defaultStartupTimeoutSeconds,
+        invocationMode: containers.length <= 1 ? 'Single' : executionMode === 'Direct' ? 'Direct' : 'Serial',
+        containers,
+      };
+    });
+    return { endpointName, endpointConfigName: config.EndpointConfigName, region, variants };
+  }
+
+  private async save(record: EndpointRecord, emit: boolean): Promise<void> {
+    if (this.shuttingDown) return;
+    record.LastModifiedTime = nowSeconds();
+    await this.deps.store.endpoints.put(record.EndpointName, record);
+    if (emit) await this.emitStateChange(record);
+  }
+
+  private async emitStateChange(record: EndpointRecord): Promise<void> {
+    const detail: Record<string, unknown> = {
+      EndpointName: record.EndpointName,
+      EndpointArn: record.EndpointArn,
+      EndpointConfigName: record.EndpointConfigName,
+      ProductionVariants: record.ProductionVariants ?? [],
+      EndpointStatus: EVENT_STATUS[record.EndpointStatus] ?? record.EndpointStatus,
+      CreationTime: Math.round(record.CreationTime * 1000),
+      LastModifiedTime: Math.round(record.LastModifiedTime * 1000),
+      Tags: Object.fromEntries((record.Tags ?? []).map((t) => [t.Key, t.Value])),
+    };
+    if (record.FailureReason) detail.FailureReason = record.FailureReason;
+    const event: EmulatorEvent = {
+      version: '0',
+      id: crypto.randomUUID(),
+      'detail-type': 'SageMaker Endpoint State Change',
+      source: 'aws.sagemaker',
+      account: ACCOUNT_ID,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: record.smwf.region,
+      resources: [record.EndpointArn],
+      detail,
+      eventBusName: 'default',
+    };
+    await this.deps.events.append([event]);
+  }
+
+  private track(task: Promise<void>): void {
+    const guarded = task.catch((err: unknown) => {
+      this.deps.logger.error('endpoint task failed', { error: String(err) });
+    });
+    this.tasks.add(guarded);
+    void guarded.finally(() => this.tasks.delete(guarded));
+  }
+
+  private async startFleet(spec: DeploymentSpec, signal: AbortSignal): Promise<EndpointFleet> {
+    const fleet = new EndpointFleet(spec, {
+      workRoot: join(this.deps.stateDir, 'hosting', spec.region, spec.endpointName.toLowerCase()),
+      logDir: join(this.deps.stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
+    });
+    await fleet.start(this.deps.s3, this.deps.images, signal);
+    return fleet;
+  }
+
+  /** CreateEndpoint: the record is stored as Creating; hosting runs in the background. */
+  async create(record: EndpointRecord): Promise<void> {
+    await this.save(record, true);
+    this.track(this.runCreate(record));
+  }
+
+  private async runCreate(record: EndpointRecord): Promise<void> {
+    const spec = record.smwf.pending;
+    if (!spec) return;
+    const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
+    const abort = new AbortController();
+    hosted.abort = abort;
+    let fleet: EndpointFleet;
+    try {
+      fleet = await this.startFleet(spec, abort.signal);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      record.EndpointStatus = 'Failed';
+      record.FailureReason = err instanceof FleetStartError ? err.reason : String(err);
+      delete record.smwf.pending;
+      await this.save(record, true);
+      return;
+    }
+    if (abort.signal.aborted) {
+      await fleet.stop(this.deps.stopGraceMs);
+      return;
+    }
+    hosted.active = fleet;
+    delete hosted.abort;
+    record.EndpointStatus = 'InService';
+    record.ProductionVariants = spec.variants.map((v) => variantSummary(v, nowSeconds()));
+    record.smwf.active = spec;
+    delete record.smwf.pending;
+    delete record.FailureReason;
+    await this.save(record, true);
+  }
+
+  /** UpdateEndpoint: blue/green. The old fleet keeps serving until the new one passes /ping; failure rolls back silently. */
+  async update(record: EndpointRecord): Promise<void> {
+    await this.save(record, true);
+    this.track(this.runUpdate(record));
+  }
+
+  private async runUpdate(record: EndpointRecord): Promise<void> {
+    const spec = record.smwf.pending;
+    if (!spec) return;
+    const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
+    if (hosted.warming) await hosted.warming;
+    const abort = new AbortController();
+    hosted.abort = abort;
+    const startTime = (record.PendingDeploymentSummary?.StartTime as number | undefined) ?? nowSeconds();
+    let fleet: EndpointFleet;
+    try {
+      fleet = await this.startFleet(spec, abort.signal);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      const reason = err instanceof FleetStartError ? err.reason : String(err);
+      delete record.PendingDeploymentSummary;
+      delete record.smwf.pending;
+      delete record.smwf.pendingDeploymentConfig;
+      record.FailureReason = reason;
+      // SageMaker's silent rollback: the endpoint stays InService on the old config.
+      record.EndpointStatus = hosted.active ? 'InService' : 'Failed';
+      await this.save(record, true);
+      return;
+    }
+    const policy = (record.smwf.pendingDeploymentConfig?.BlueGreenUpdatePolicy ?? {}) as Record<string, unknown>;
+    const routing = (policy.TrafficRoutingConfiguration ?? {}) as Record<string, unknown>;
+    const waitMs = (typeof routing.WaitIntervalInSeconds === 'number' ? routing.WaitIntervalInSeconds : 0) * 1000;
+    const old = hosted.active;
+    if (old && (routing.Type === 'CANARY' || routing.Type === 'LINEAR')) {
+      const step = capacityFraction(routing.Type === 'CANARY' ? routing.CanarySize : routing.LinearStepSize, spec);
+      let fraction = step;
+      while (fraction < 1 && !abort.signal.aborted) {
+        hosted.canary = { fleet, fraction };
+        record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime);
+        await this.save(record, false);
+        await sleep(waitMs, abort.signal);
+        fraction = routing.Type === 'CANARY' ? 1 : fraction + step;
+      }
+    }
+    if (abort.signal.aborted) {
+      if (hosted.canary?.fleet === fleet) delete hosted.canary;
+      await fleet.drain(60_000);
+      await fleet.stop(this.deps.stopGraceMs);
+      return;
+    }
+    hosted.active = fleet;
+    delete hosted.canary;
+    if (old && routing.Type === 'ALL_AT_ONCE' && waitMs > 0) {
+      record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime);
+      await this.save(record, false);
+      await sleep(waitMs, abort.signal);
+    }
+    const terminationWait = typeof policy.TerminationWaitInSeconds === 'number' ? policy.TerminationWaitInSeconds : 0;
+    if (old) {
+      await sleep(terminationWait * 1000, abort.signal);
+      // Let requests already routed to the old fleet finish before stopping it: no invocation is dropped.
+      await old.drain(65_000);
+      await old.stop(this.deps.stopGraceMs);
+    }
+    delete hosted.abort;
+    record.EndpointStatus = 'InService';
+    record.EndpointConfigName = spec.endpointConfigName;
+    record.ProductionVariants = spec.variants.map((v) => variantSummary(v, nowSeconds()));
+    record.smwf.active = spec;
+    delete record.smwf.pending;
+    delete record.smwf.pendingDeploymentConfig;
+    delete record.PendingDeploymentSummary;
+    delete record.FailureReason;
+    await this.save(record, true);
+  }
+
+  /** Builds the PendingDeploymentSummary shown while an update is in progress. */
+  pendingSummary(spec: DeploymentSpec): Record<string, unknown> {
+    return pendingSummary(spec, 'Creating', nowSeconds());
+  }
+
+  /** DeleteEndpoint: status Deleting, stop every process, then the endpoint disappears. */
+  async delete(record: EndpointRecord): Promise<void> {
+    record.EndpointStatus = 'Deleting';
+    await this.save(record, true);
+    this.track(this.runDelete(record));
+  }
+
+  private async runDelete(record: EndpointRecord): Promise<void> {
+    const key = this.key(record.smwf.region, record.EndpointName);
+    const hosted = this.hosted.get(key);
+    if (hosted) {
+      hosted.abort?.abort();
+      this.hosted.delete(key);
+      await Promise.all([hosted.active?.stop(this.deps.stopGraceMs), hosted.canary?.fleet.stop(this.deps.stopGraceMs)]);
+    }
+    if (this.shuttingDown) return;
+    const current = this.deps.store.endpoints.get(record.smwf.region, record.EndpointName);
+    if (current === record) await this.deps.store.endpoints.delete(record.smwf.region, record.EndpointName);
+  }
+
+  /** The fleet that should serve the next invocation of an endpoint, if it is hosted. */
+  async route(region: string, name: string): Promise<EndpointFleet | undefined> {
+    const hosted = this.hosted.get(this.key(region, name));
+    if (!hosted) return undefined;
+    if (hosted.warming) await hosted.warming;
+    if (hosted.canary && this.deps.random() < hosted.canary.fraction) return hosted.canary.fleet;
+    return hosted.active;
+  }
+
+  /** After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. */
+  resume(): void {
+    for (const record of this.deps.store.endpoints.all()) {
+      if (record.EndpointStatus === 'Deleting') {
+        this.track(this.runDelete(record));
+        continue;
+      }
+      if (record.EndpointStatus === 'Creating') {
+        this.track(this.runCreate(record));
+        continue;
+      }
+      if (!record.smwf.active || record.EndpointStatus === 'Failed') continue;
+      const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
+      const spec = record.smwf.active;
+      const abort = new AbortController();
+      hosted.abort = abort;
+      hosted.warming = (async () => {
+        try {
+          hosted.active = await this.startFleet(spec, abort.signal);
+        } catch (err) {
+          if (abort.signal.aborted) return;
+          record.EndpointStatus = 'Failed';
+          record.FailureReason = err instanceof FleetStartError ? err.reason : String(err);
+          await this.save(record, true);
+        } finally {
+          delete hosted.warming;
+          if (hosted.abort === abort) delete hosted.abort;
+        }
+      })();
+      this.track(hosted.warming);
+      if (record.EndpointStatus === 'Updating' && record.smwf.pending) this.track(this.runUpdate(record));
+    }
+  }
+
+  /** Stops every model process without changing stored state (a restart resumes from it). */
+  async stopAll(): Promise<void> {
+    this.shuttingDown = true;
+    const fleets: EndpointFleet[] = [];
+    for (const hosted of this.hosted.values()) {
+      hosted.abort?.abort();
+      if (hosted.active) fleets.push(hosted.active);
+      if (hosted.canary) fleets.push(hosted.canary.fleet);
+    }
+    await Promise.all(fleets.map((f) => f.stop(this.deps.stopGraceMs)));
+    await Promise.all([...this.tasks]);
+    // Fleets started by tasks that finished after the abort are stopped by the tasks themselves.
+    for (const hosted of this.hosted.values()) {
+      if (hosted.active) await hosted.active.stop(this.deps.stopGraceMs);
+    }
+    this.hosted.clear();
+  }
+}

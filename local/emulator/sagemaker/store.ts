@@ -1,0 +1,167 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ACCOUNT_ID } from '../events.ts';
+import { readJson, remove, writeJsonAtomic } from '../fs-util.ts';
+import type { DeploymentSpec } from '../hosting/fleet.ts';
+
+/** SageMaker tag. */
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+/** Fields every stored resource has; API fields use AWS member names, internal ones live under `smwf`. */
+export interface BaseRecord {
+  Tags?: Tag[];
+  CreationTime: number;
+  smwf: { region: string };
+}
+
+/** A model as CreateModel stored it (DescribeModel projects it onto its output shape). */
+export interface ModelRecord extends BaseRecord {
+  ModelName: string;
+  ModelArn: string;
+  [member: string]: unknown;
+}
+
+/** An endpoint configuration as stored. */
+export interface EndpointConfigRecord extends BaseRecord {
+  EndpointConfigName: string;
+  EndpointConfigArn: string;
+  ProductionVariants: Record<string, unknown>[];
+  [member: string]: unknown;
+}
+
+/** An endpoint and what it is hosting. */
+export interface EndpointRecord extends BaseRecord {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointConfigName: string;
+  EndpointStatus: string;
+  LastModifiedTime: number;
+  FailureReason?: string;
+  ProductionVariants?: Record<string, unknown>[];
+  PendingDeploymentSummary?: Record<string, unknown>;
+  LastDeploymentConfig?: Record<string, unknown>;
+  [member: string]: unknown;
+  smwf: {
+    region: string;
+    /** The deployment serving traffic. */
+    active?: DeploymentSpec;
+    /** The deployment being created or rolled out. */
+    pending?: DeploymentSpec;
+    /** DeploymentConfig governing the pending rollout. */
+    pendingDeploymentConfig?: Record<string, unknown>;
+  };
+}
+
+/** The three SageMaker resource kinds the emulator stores. */
+export type ResourceKind = 'model' | 'endpoint-config' | 'endpoint';
+
+/** Builds an ARN like SageMaker's (resource name lower-cased). */
+export function resourceArn(region: string, kind: ResourceKind, name: string): string {
+  return `arn:aws:sagemaker:${region}:${ACCOUNT_ID}:${kind}/${name.toLowerCase()}`;
+}
+
+/** Splits a SageMaker ARN into region, kind and (lower-cased) name. */
+export function parseArn(arn: string): { region: string; kind: string; name: string } | undefined {
+  const match = /^arn:aws[a-z-]*:sagemaker:([a-z0-9-]*):\d{12}:([a-z-]+)\/(.+)$/.exec(arn);
+  if (!match) return undefined;
+  return { region: match[1] as string, kind: match[2] as string, name: (match[3] as string).toLowerCase() };
+}
+
+/** One kind of resource, kept in memory and mirrored as one JSON file per resource. */
+export class ResourceTable<T extends BaseRecord> {
+  private readonly records = new Map<string, T>();
+  /** Writes per file run one after another, so the file always ends with the latest state. */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly kind: ResourceKind,
+  ) {}
+
+  private key(region: string, name: string): string {
+    return `${region}/${name.toLowerCase()}`;
+  }
+
+  private file(region: string, name: string): string {
+    return join(this.root, region, `${this.kind}s`, `${name.toLowerCase()}.json`);
+  }
+
+  async load(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    for (const region of await readdir(this.root)) {
+      const dir = join(this.root, region, `${this.kind}s`);
+      let files: string[];
+      try {
+        files = await readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const file of files) {
+        if (!file.endsWith('.json')) continue;
+        const record = await readJson<T>(join(dir, file));
+        if (record) this.records.set(this.key(region, file.slice(0, -5)), record);
+      }
+    }
+  }
+
+  get(region: string, name: string): T | undefined {
+    return this.records.get(this.key(region, name));
+  }
+
+  list(region: string): T[] {
+    return [...this.records.values()].filter((r) => r.smwf.region === region);
+  }
+
+  all(): T[] {
+    return [...this.records.values()];
+  }
+
+  async put(name: string, record: T): Promise<void> {
+    const key = this.key(record.smwf.region, name);
+    this.records.set(key, record);
+    const file = this.file(record.smwf.region, name);
+    await this.serialize(key, () =>
+      this.records.get(key) === record ? writeJsonAtomic(file, record) : Promise.resolve(),
+    );
+  }
+
+  async delete(region: string, name: string): Promise<void> {
+    const key = this.key(region, name);
+    this.records.delete(key);
+    const file = this.file(region, name);
+    await this.serialize(key, () => (this.records.has(key) ? Promise.resolve() : remove(file)));
+  }
+
+  private serialize(key: string, write: () => Promise<void>): Promise<void> {
+    const next = (this.writes.get(key) ?? Promise.resolve()).then(write, write);
+    this.writes.set(key, next);
+    return next;
+  }
+}
+
+/** All SageMaker resources of the emulator. */
+export class SageMakerStore {
+  readonly models: ResourceTable<ModelRecord>;
+  readonly endpointConfigs: ResourceTable<EndpointConfigRecord>;
+  readonly endpoints: ResourceTable<EndpointRecord>;
+
+  constructor(root: string) {
+    this.models = new ResourceTable(root, 'model');
+    this.endpointConfigs = new ResourceTable(root, 'endpoint-config');
+    this.endpoints = new ResourceTable(root, 'endpoint');
+  }
+
+  async load(): Promise<void> {
+    await this.models.load();
+    await this.endpointConfigs.load();
+    await this.endpoints.load();
+  }
+}
+
+/** Now, as SageMaker timestamps (epoch seconds with milliseconds). */
+export function nowSeconds(): number {
+  return Date.now() / 1000;
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServiceError } from './errors.ts';
+import { type EventLog, putEvents } from './events.ts';
+import type { FaultInjector } from './faults.ts';
+import { parseSigV4Scope, readPayload, send } from './http-util.ts';
+import type { Logger } from './logger.ts';
+import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
+import { classifyS3, type S3Api, sendS3Error } from './s3/api.ts';
+import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
+
+/** The services behind the one HTTP server. */
+export interface Services {
+  sagemaker: SageMakerControlPlane;
+  runtime: SageMakerRuntime;
+  s3: S3Api;
+  events: EventLog;
+  faults: FaultInjector;
+  logger: Logger;
+}
+
+type Protocol = 'awsJson' | 'restJson' | 's3';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function sendJsonError(
+  res: ServerResponse,
+  protocol: 'awsJson' | 'restJson',
+  err: ServiceError,
+  requestId: string,
+): void {
+  const body: Record<string, unknown> = { ...err.fields, Message: err.message };
+  if (protocol === 'awsJson') body.__type = err.code;
+  send(
+    res,
+    err.status,
+    {
+      'content-type': protocol === 'awsJson' ? 'application/x-amz-json-1.1' : 'application/json',
+      'x-amzn-RequestId': requestId,
+      'x-amzn-ErrorType': err.code,
+      ...err.headers,
+    },
+    JSON.stringify(body),
+  );
+}
+
+function faultError(
+  protocol: Protocol,
+  decision: { kind: 'throttle' } | { kind: 'fail'; code?: string; status: number; message: string },
+): ServiceError {
+  if (decision.kind === 'throttle') {
+    return protocol === 's3'
+      ? new ServiceError('SlowDown', 'Please reduce your request rate.', 503)
+      : new ServiceError('ThrottlingException', 'Rate exceeded', 400);
+  }
+  const code = decision.code ?? (protocol === 's3' ? 'InternalError' : 'InternalFailure');
+  return new ServiceError(code, decision.message, decision.status);
+}
+
+/** Routes one request by its shape: X-Amz-Target (SageMaker, EventBridge), runtime invocations path, else S3. */
+export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const scope = parseSigV4Scope(req, url);
+  const target = req.headers['x-amz-target'];
+  let protocol: Protocol;
+  let operation: string;
+  const runtimeEndpoint = scope.service === 's3' ? undefined : runtimeEndpointName(req.method, url.pathname);
+  let s3Target: ReturnType<typeof classifyS3> | undefined;
+  if (typeof target === 'string') {
+    protocol = 'awsJson';
+    operation = target.slice(target.indexOf('.') + 1);
+  } else if (runtimeEndpoint !== undefined) {
+    protocol = 'restJson';
+    operation = 'InvokeEndpoint';
+  } else {
+    protocol = 's3';
+    s3Target = classifyS3(req, url);
+    operation = s3Target.operation;
+  }
+  try {
+    const decision = services.faults.decide(operation);
+    if (decision.delayMs > 0) await sleep(decision.delayMs);
+    if (decision.kind !== 'none') throw faultError(protocol, decision);
+    if (protocol === 'awsJson') {
+      await handleAwsJson(services, req, res, String(target), scope.region, requestId);
+    } else if (protocol === 'restJson') {
+      await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region);
+    } else {
+      await services.s3.handle(req, res, url, s3Target as ReturnType<typeof classifyS3>, scope);
+    }
+  } catch (err) {
+    const serviceError =
+      err instanceof ServiceError
+        ? err
+        : new ServiceError(
+            protocol === 's3' ? 'InternalError' : 'InternalFailure',
+            'We encountered an internal error. Please try again.',
+            500,
+          );
+    if (!(err instanceof ServiceError)) {
+      services.logger.error('request failed', { operation, error: String((err as Error)?.stack ?? err) });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // Drain what is left of the request body so the client sees the answer instead of a reset.
+    req.resume();
+    if (protocol === 's3') sendS3Error(req, res, serviceError);
+    else sendJsonError(res, protocol, serviceError, requestId);
+  }
+}
+
+async function handleAwsJson(
+  services: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: string,
+  region: string,
+  requestId: string,
+): Promise<void> {
+  const dot = target.indexOf('.');
+  const service = target.slice(0, dot);
+  const operation = target.slice(dot + 1);
+  const { body } = await readPayload(req, 16 * 1024 * 1024);
+  let input: unknown = {};
+  const text = body.toString('utf8').trim();
+  if (text !== '') {
+    try {
+      input = JSON.parse(text);
+    } catch {
+      throw new ServiceError('SerializationException', 'Start of structure or map found where not expected.', 400);
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ServiceError('SerializationException', 'Start of structure or map found where not expected.', 400);
+  }
+  let output: unknown;
+  if (service === 'SageMaker' && services.sagemaker.knows(operation)) {
+    output = await services.sagemaker.call(operation, region, input as Record<string, unknown>);
+  } else if (service === 'AWSEvents' && operation === 'PutEvents') {
+    output = await putEvents(services.events, region, input);
+  } else {
+    throw new ServiceError('UnknownOperationException', `Operation ${target} is not recognized.`, 400);
+  }
+  send(
+    res,
+    200,
+    { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId },
+    JSON.stringify(output ?? {}),
+  );
+}

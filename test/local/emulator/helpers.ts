@@ -1,0 +1,95 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeEndpointCommand,
+  type DescribeEndpointCommandOutput,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { c as createTar } from 'tar';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../../local/emulator/index.ts';
+
+/** The image that runs examples/containers/linear. */
+export const LINEAR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** Real AWS SDK clients pointed at an emulator. */
+export function clients(url: string, maxAttempts = 3) {
+  const common = { endpoint: url, region: 'us-east-1', credentials, maxAttempts };
+  return {
+    sagemaker: new SageMakerClient(common),
+    runtime: new SageMakerRuntimeClient(common),
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    events: new EventBridgeClient(common),
+  };
+}
+
+/** A fresh temp state directory. */
+export function tempStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'smwf-emulator-test-'));
+}
+
+/** Starts an emulator on a free port with a temp state dir and a short startup window. */
+export async function startTestEmulator(
+  options: Partial<EmulatorOptions> = {},
+): Promise<Emulator & { stateDir: string }> {
+  const stateDir = options.stateDir ?? (await tempStateDir());
+  const emulator = await startEmulator({ startupTimeoutSeconds: 5, stopGraceMs: 2000, ...options, stateDir });
+  return Object.assign(emulator, { stateDir });
+}
+
+/** Builds a model.tar.gz with weights.json for the linear example. */
+export async function linearModelTarball(coefficients: number[], intercept: number): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'smwf-model-'));
+  await mkdir(join(dir, 'src'));
+  await writeFile(join(dir, 'src', 'weights.json'), JSON.stringify({ coefficients, intercept }));
+  const file = join(dir, 'model.tar.gz');
+  await createTar({ gzip: true, file, cwd: join(dir, 'src') }, ['weights.json']);
+  const { readFile } = await import('node:fs/promises');
+  return readFile(file);
+}
+
+/** Uploads a linear model artifact and returns its s3:// URI. */
+export async function uploadLinearModel(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  coefficients: number[],
+  intercept: number,
+) {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: await linearModelTarball(coefficients, intercept) }),
+  );
+  return `s3://${bucket}/${key}`;
+}
+
+/** Polls DescribeEndpoint until the status is not transitional (bounded). */
+export async function waitForEndpoint(
+  sagemaker: SageMakerClient,
+  name: string,
+  timeoutMs = 30_000,
+): Promise<DescribeEndpointCommandOutput> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+    if (!['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(out.EndpointStatus ?? ''))
+      return out;
+    if (Date.now() > deadline) throw new Error(`endpoint ${name} still ${out.EndpointStatus} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Catches the error a promise rejects with. */
+export async function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the call to fail');
+}
