@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deployEndpointDefinition } from '../../workflows/deploy-endpoint/definition.ts';
+import type { WorkflowName } from '../../workflows/workflow-names.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 
@@ -32,6 +33,8 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
  */
 export class SageMakerWorkflowsStack extends Stack {
   readonly deployEndpoint: sfn.StateMachine;
+  /** Every state machine, by workflow name. */
+  readonly stateMachines: Readonly<Record<WorkflowName, sfn.StateMachine>>;
   readonly eventBus: events.EventBus;
   readonly executionRole: iam.Role;
   readonly taskFunctions: TaskFunctions;
@@ -155,6 +158,7 @@ export class SageMakerWorkflowsStack extends Stack {
       tracingEnabled: true,
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    this.stateMachines = { DeployEndpoint: this.deployEndpoint };
 
     acknowledgeWildcard(
       this.deployEndpoint.role,

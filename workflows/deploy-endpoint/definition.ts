@@ -125,7 +125,7 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
         startedAt: sfn.JsonPath.executionStartTime,
       },
     }),
-  }).addCatch(inputRejected, { errors: ALL, resultPath: '$' });
+  }).addCatch(inputRejected, { errors: ALL });
 
   return validate
     .next(catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel)))
