@@ -1,0 +1,147 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startRollback } from '../../tasks/start-rollback/start-rollback.ts';
+import type { DeployEndpointInputDocument, DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { EndpointBusyError } from '../../workflows/errors.ts';
+import { deploymentState, endpointArn, FakeSageMaker, validInput } from './fakes.ts';
+
+const NOW = new Date('2025-03-01T12:00:00.000Z');
+const OLD_CONFIG = 'churn-0000000001';
+const NEW_CONFIG = 'churn-0000000002';
+
+function failedState(
+  endpoint: DeploymentState['endpoint'],
+  input: DeployEndpointInputDocument = validInput(),
+): DeploymentState {
+  return deploymentState(input, {
+    endpointConfig: { name: NEW_CONFIG, arn: 'arn:config', created: true },
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    error: { Error: 'HealthCheckFailedError', Cause: '{"errorType":"HealthCheckFailedError","errorMessage":"0/1"}' },
+  });
+}
+
+const updated = { name: 'churn', arn: endpointArn('churn'), action: 'update' as const, previousConfigName: OLD_CONFIG };
+const created = { name: 'churn', arn: endpointArn('churn'), action: 'create' as const };
+
+describe('startRollback', () => {
+  let sagemaker: FakeSageMaker;
+  const deps = () => ({ sagemaker, now: () => NOW });
+
+  beforeEach(() => {
+    sagemaker = new FakeSageMaker();
+  });
+
+  it('updates the endpoint back to the config it served before', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+
+    const out = await startRollback(failedState(updated), deps());
+
+    expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
+    expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Updating', pendingConfigName: OLD_CONFIG });
+  });
+
+  it('restores the previous config without the deployment guardrails', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    const input = validInput({
+      deployment: { blueGreen: { trafficRouting: { type: 'ALL_AT_ONCE', waitIntervalInSeconds: 600 } } },
+    });
+
+    await startRollback(failedState(updated, input), deps());
+
+    expect(sagemaker.endpoints.get('churn')?.deploymentConfig).toBeUndefined();
+  });
+
+  it('starts a fresh wait loop for the rollback', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    const state = { ...failedState(updated), wait: { attempt: 7, seconds: 120, deadline: '2025-03-01T11:00:00.000Z' } };
+
+    const out = await startRollback(state, deps());
+
+    expect(out.wait).toEqual({ attempt: 0, seconds: 15, deadline: '2025-03-01T13:00:00.000Z' });
+  });
+
+  it('only records the restore when SageMaker already rolled the update back', async () => {
+    sagemaker.putEndpoint({
+      name: 'churn',
+      status: 'InService',
+      configName: OLD_CONFIG,
+      failureReason: 'update failed',
+    });
+
+    const out = await startRollback(failedState(updated), deps());
+
+    expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
+  });
+
+  it('deletes an endpoint the deployment created', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+
+    const out = await startRollback(failedState(created), deps());
+
+    expect(out.rollback).toEqual({ action: 'delete' });
+    expect(sagemaker.endpoints.has('churn')).toBe(false);
+  });
+
+  it('deletes a created endpoint that ended Failed', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'Failed', configName: NEW_CONFIG, failureReason: 'ping failed' });
+
+    const out = await startRollback(failedState(created), deps());
+
+    expect(out.rollback).toEqual({ action: 'delete' });
+    expect(sagemaker.endpoints.has('churn')).toBe(false);
+  });
+
+  it('records the deletion when the created endpoint is already gone', async () => {
+    const out = await startRollback(failedState(created), deps());
+
+    expect(out.rollback).toEqual({ action: 'delete' });
+    expect(sagemaker.callsOf('deleteEndpoint')).toEqual([]);
+  });
+
+  it('leaves the endpoint as it is when onFailure is retain', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'Failed', configName: NEW_CONFIG });
+
+    const out = await startRollback(failedState(created, validInput({ onFailure: 'retain' })), deps());
+
+    expect(out.rollback).toEqual({ action: 'retain' });
+    expect(sagemaker.endpoints.get('churn')?.status).toBe('Failed');
+    expect(sagemaker.callsOf('deleteEndpoint')).toEqual([]);
+  });
+
+  it('does nothing when the deployment failed before it touched the endpoint', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+
+    const out = await startRollback(failedState(undefined), deps());
+
+    expect(out.rollback).toEqual({ action: 'none' });
+    expect(sagemaker.calls).toEqual([]);
+  });
+
+  it('does nothing when the endpoint already served the new config before the deployment', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+
+    const out = await startRollback(failedState({ name: 'churn', arn: endpointArn('churn'), action: 'none' }), deps());
+
+    expect(out.rollback).toEqual({ action: 'none' });
+    expect(sagemaker.endpoints.get('churn')?.configName).toBe(NEW_CONFIG);
+  });
+
+  it('raises EndpointBusyError while the endpoint is still updating', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'Updating', configName: OLD_CONFIG, pendingConfigName: NEW_CONFIG });
+
+    const result = startRollback(failedState(updated), deps());
+
+    await expect(result).rejects.toThrow(EndpointBusyError);
+    await expect(result).rejects.toThrow('Endpoint churn is Updating; rollback waits until it settles');
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
+  });
+
+  it('fails when an update did not record the previous config', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    const { previousConfigName: _, ...withoutPrevious } = updated;
+
+    const result = startRollback(failedState(withoutPrevious), deps());
+
+    await expect(result).rejects.toThrow('No previous endpoint config was recorded for churn');
+  });
+});
