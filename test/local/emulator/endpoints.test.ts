@@ -189,7 +189,11 @@ describe('emulated endpoint lifecycle', () => {
 
     const modelError = (await errorOf(
       runtime.send(new InvokeEndpointCommand({ EndpointName: 'fails-500', ContentType: 'text/csv', Body: '1,2' })),
-    )) as Error & { OriginalStatusCode?: number; OriginalMessage?: string; LogStreamArn?: string };
+    )) as Awaited<ReturnType<typeof errorOf>> & {
+      OriginalStatusCode?: number;
+      OriginalMessage?: string;
+      LogStreamArn?: string;
+    };
     const unknown = await errorOf(
       runtime.send(new InvokeEndpointCommand({ EndpointName: 'nope', ContentType: 'text/csv', Body: '1,2' })),
     );

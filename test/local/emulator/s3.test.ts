@@ -1,0 +1,117 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, errorOf, startTestEmulator } from './helpers.ts';
+
+const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
+
+describe('emulated S3', () => {
+  let emulator: Awaited<ReturnType<typeof startTestEmulator>>;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    ({ s3 } = clients(emulator.url));
+    await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('stores a 20 MB multipart upload (lib-storage, default checksums) byte for byte', async () => {
+    const body = randomBytes(20 * 1024 * 1024);
+
+    const result = await new Upload({ client: s3, params: { Bucket: 'data', Key: 'big/blob.bin', Body: body } }).done();
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'big/blob.bin' }));
+    const bytes = await got.Body?.transformToByteArray();
+
+    expect(result.ETag).toMatch(/^"[0-9a-f]{32}-4"$/);
+    expect(bytes?.length).toBe(body.length);
+    expect(md5(bytes as Uint8Array)).toBe(md5(body));
+  });
+
+  it('decodes an aws-chunked streaming PutObject with a trailing checksum', async () => {
+    const body = randomBytes(300 * 1024);
+
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'data',
+        Key: 'streamed.bin',
+        Body: Readable.from([body.subarray(0, 1000), body.subarray(1000)]),
+        ContentLength: body.length,
+        ContentType: 'application/x-test',
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'streamed.bin' }));
+    const bytes = await got.Body?.transformToByteArray();
+
+    expect(put.ETag).toBe(`"${md5(body)}"`);
+    expect(got.ContentType).toBe('application/x-test');
+    expect(got.ContentEncoding).toBeUndefined();
+    expect(md5(bytes as Uint8Array)).toBe(md5(body));
+  });
+
+  it('serves ranges, metadata, copies and listings like S3', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'data', Key: 'dir/a.txt', Body: 'hello world', Metadata: { owner: 'team' } }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'dir/sub/b.txt', Body: 'b' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'dir/c.txt', Body: 'c' }));
+
+    const range = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'dir/a.txt', Range: 'bytes=6-10' }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'dir/a.txt' }));
+    await s3.send(new CopyObjectCommand({ Bucket: 'data', Key: 'copy/a.txt', CopySource: 'data/dir/a.txt' }));
+    const copied = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'copy/a.txt' }));
+    const grouped = await s3.send(new ListObjectsV2Command({ Bucket: 'data', Prefix: 'dir/', Delimiter: '/' }));
+    const page1 = await s3.send(new ListObjectsV2Command({ Bucket: 'data', Prefix: 'dir/', MaxKeys: 2 }));
+    const page2 = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: 'data',
+        Prefix: 'dir/',
+        MaxKeys: 2,
+        ContinuationToken: page1.NextContinuationToken,
+      }),
+    );
+
+    expect(await range.Body?.transformToString()).toBe('world');
+    expect(range.ContentRange).toBe('bytes 6-10/11');
+    expect(head.ContentLength).toBe(11);
+    expect(head.Metadata).toEqual({ owner: 'team' });
+    expect(await copied.Body?.transformToString()).toBe('hello world');
+    expect(copied.Metadata).toEqual({ owner: 'team' });
+    expect(grouped.Contents?.map((o) => o.Key)).toEqual(['dir/a.txt', 'dir/c.txt']);
+    expect(grouped.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['dir/sub/']);
+    expect(page1.Contents?.map((o) => o.Key)).toEqual(['dir/a.txt', 'dir/c.txt']);
+    expect(page1.IsTruncated).toBe(true);
+    expect(page2.Contents?.map((o) => o.Key)).toEqual(['dir/sub/b.txt']);
+    expect(page2.IsTruncated).toBe(false);
+  });
+
+  it('answers NoSuchKey, NoSuchBucket and deletes in batches', async () => {
+    const noKey = await errorOf(s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'missing' })));
+    const noBucket = await errorOf(s3.send(new GetObjectCommand({ Bucket: 'nobucket', Key: 'x' })));
+    const deleted = await s3.send(
+      new DeleteObjectsCommand({ Bucket: 'data', Delete: { Objects: [{ Key: 'dir/c.txt' }, { Key: 'copy/a.txt' }] } }),
+    );
+    const after = await s3.send(new ListObjectsV2Command({ Bucket: 'data', Prefix: 'dir/c' }));
+
+    expect(noKey.name).toBe('NoSuchKey');
+    expect(noKey.message).toBe('The specified key does not exist.');
+    expect(noKey.$metadata?.httpStatusCode).toBe(404);
+    expect(noBucket.name).toBe('NoSuchBucket');
+    expect(deleted.Deleted?.map((d) => d.Key)).toEqual(['dir/c.txt', 'copy/a.txt']);
+    expect(after.KeyCount).toBe(0);
+  });
+});
