@@ -1,5 +1,48 @@
+import { UsageError } from './commands/args.ts';
+import { localStart, localStartHelp } from './commands/local-start.ts';
+
+/** One `smwf` command: its words, one-line summary, help and entry point. */
+interface Command {
+  words: string[];
+  summary: string;
+  help: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Command[] = [
+  {
+    words: ['local', 'start'],
+    summary: 'run the local SageMaker/S3/EventBridge emulator',
+    help: localStartHelp,
+    run: localStart,
+  },
+];
+
+function usage(): string {
+  const lines = commands.map((c) => `  smwf ${c.words.join(' ').padEnd(20)} ${c.summary}`);
+  return `Usage: smwf <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'smwf <command> --help' for a command's options.`;
+}
+
 /** Runs the `smwf` command with its arguments and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  console.log('smwf', args.join(' '));
-  return 0;
+  if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+    console.log(usage());
+    return args.length === 0 ? 2 : 0;
+  }
+  const command = commands.find((c) => c.words.every((w, i) => args[i] === w));
+  if (!command) {
+    const typed = args.filter((a) => !a.startsWith('-')).join(' ');
+    console.error(`smwf: unknown command '${typed}'. Run 'smwf --help'.`);
+    return 2;
+  }
+  try {
+    return await command.run(args.slice(command.words.length));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`smwf ${command.words.join(' ')}: ${err.message}`);
+      return 2;
+    }
+    console.error(`smwf ${command.words.join(' ')}: ${(err as Error).message}`);
+    return 1;
+  }
 }

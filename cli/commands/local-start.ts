@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startEmulator } from '../../local/emulator/index.ts';
+import { intOption, parseOptions, UsageError } from './args.ts';
+
+/** Help of `smwf local start`. */
+export const localStartHelp = `Usage: smwf local start [--port 4566] [--state-dir DIR] [--images FILE]
+
+Runs the local SageMaker emulator (SageMaker, SageMaker Runtime, S3, EventBridge PutEvents) on
+127.0.0.1 and hosts endpoints as local processes. Point any AWS SDK or the AWS CLI at the printed
+AWS_ENDPOINT_URL. Stops every model process on Ctrl-C (SIGINT) or SIGTERM.
+
+Options:
+  --port N              TCP port (0 = any free port)                  default 4566
+  --state-dir DIR       where objects, resources, logs and events live default .smwf/local
+  --images FILE         JSON {"images": {"<uri or glob>": {"command": [...], "env": {...}}}}
+  --startup-timeout S   /ping window when a variant sets none            default 60
+  -h, --help            show this help
+`;
+
+/** `smwf local start`: serves until SIGINT/SIGTERM, then stops every model process. */
+export async function localStart(args: string[]): Promise<number> {
+  const values = parseOptions(args, {
+    port: { type: 'string' },
+    'state-dir': { type: 'string' },
+    images: { type: 'string' },
+    'startup-timeout': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(localStartHelp);
+    return 0;
+  }
+  const port = intOption('port', values.port, 4566, 0, 65535);
+  const startupTimeoutSeconds = intOption('startup-timeout', values['startup-timeout'], 60, 1, 3600);
+  const images = values.images === undefined ? undefined : resolve(values.images);
+  if (images !== undefined && !existsSync(images)) throw new UsageError(`--images file not found: ${values.images}`);
+  const stateDir = resolve(values['state-dir'] ?? '.smwf/local');
+
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({ port, stateDir, startupTimeoutSeconds, ...(images ? { images } : {}) });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use (try --port 0)`);
+    if (err instanceof SyntaxError || /images/.test((err as Error).message)) {
+      throw new UsageError(`invalid --images file: ${(err as Error).message}`);
+    }
+    throw err;
+  }
+  console.log(`AWS_ENDPOINT_URL=${emulator.url}`);
+  console.error(`smwf local: state in ${stateDir}; Ctrl-C stops the emulator and every model process`);
+
+  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+    const onSignal = (s: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolveSignal(s);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  console.error(`smwf local: ${signal}, stopping model processes`);
+  await emulator.stop();
+  return 0;
+}
