@@ -66,6 +66,7 @@ export async function finalizeDeployment(
   const keptNames = new Set(kept.map((c) => c.name));
 
   const modelsInUse = new Set([state.model.name]);
+  let modelsInUseKnown = true;
   for (const config of configs) {
     let remove = !keptNames.has(config.name);
     try {
@@ -77,13 +78,21 @@ export async function finalizeDeployment(
     } catch (error) {
       warnings.push(`could not delete endpoint config ${config.name}: ${messageOf(error)}`);
     }
-    const description = await sagemaker.describeEndpointConfig(config.name);
-    for (const variant of description?.ProductionVariants ?? []) {
-      if (variant.ModelName) modelsInUse.add(variant.ModelName);
+    try {
+      const description = await sagemaker.describeEndpointConfig(config.name);
+      for (const variant of description?.ProductionVariants ?? []) {
+        if (variant.ModelName) modelsInUse.add(variant.ModelName);
+      }
+    } catch (error) {
+      // Cleanup must not fail a verified deployment; without knowing the models in use, delete none.
+      modelsInUseKnown = false;
+      warnings.push(`could not read endpoint config ${config.name}, so no models were deleted: ${messageOf(error)}`);
     }
   }
 
-  const models = (await sagemaker.listModels(resourceNamePrefix(name))).filter((m) => isResourceNameOf(name, m.name));
+  const models = modelsInUseKnown
+    ? (await sagemaker.listModels(resourceNamePrefix(name))).filter((m) => isResourceNameOf(name, m.name))
+    : [];
   for (const model of models) {
     if (modelsInUse.has(model.name)) continue;
     try {

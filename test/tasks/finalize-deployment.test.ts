@@ -230,6 +230,20 @@ describe('finalizeDeployment', () => {
     expect(sagemaker.models.has(modelOf('churn', 2))).toBe(false);
   });
 
+  it('keeps every model, with a warning, when it cannot read which models a kept config uses', async () => {
+    seedVersions(sagemaker, 'churn', 4);
+    sagemaker.failNext('describeEndpointConfig', configOf('churn', 3), new Error('Internal failure'));
+
+    const out = await finalizeDeployment(verifiedState(4), { sagemaker });
+
+    expect(out.finalized?.warnings).toEqual([
+      `could not read endpoint config ${configOf('churn', 3)}, so no models were deleted: Error: Internal failure`,
+    ]);
+    expect(remainingConfigs(sagemaker)).toEqual([configOf('churn', 3), configOf('churn', 4)].sort());
+    expect(remainingModels(sagemaker)).toHaveLength(4);
+    expect(out.finalized?.tags[TagKeys.endpointConfig]).toBe(configOf('churn', 4));
+  });
+
   it('fails when run before the deployment is complete in the state', async () => {
     const result = finalizeDeployment(deploymentState(), { sagemaker });
 
