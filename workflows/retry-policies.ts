@@ -50,3 +50,6 @@ export const eventPublishRetry: sfn.RetryProps = {
   maxDelay: Duration.seconds(30),
   jitterStrategy: sfn.JitterType.FULL,
 };
+
+/** Rolling back waits longer for a busy endpoint (about 100 minutes): a stuck Creating endpoint can take an hour to fail. */
+export const rollbackBusyEndpointRetry: sfn.RetryProps = { ...busyEndpointRetry, maxAttempts: 24 };

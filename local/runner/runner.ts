@@ -44,10 +44,11 @@ export interface StartOptions {
   /** Called for every event as it happens. */
   readonly onEvent?: (event: ExecutionEvent) => void;
   /**
-   * Called when a Wait state starts, with the seconds it would wait on AWS; lets a test advance a fake
-   * clock (time-skipping) while the state itself waits only `waitTimeMs`.
+   * Called when a Wait state starts or a Retry waits, with the seconds it would wait on AWS (a retry's
+   * interval without jitter); lets a test advance a fake clock (time-skipping) while the execution itself
+   * waits only `waitTimeMs` / `retryIntervalMs`. Every task runs after the callbacks of earlier events.
    */
-  readonly onWait?: (seconds: number, stateName: string) => void;
+  readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry') => void;
 }
 
 /** Options of the runner. */
@@ -109,6 +110,15 @@ function secondsRequested(state: Record<string, unknown>, input: unknown): numbe
   return 0;
 }
 
+/** How long Step Functions waits before retry `attempt` (1-based), without jitter. */
+export function retryDelaySeconds(
+  retrier: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number },
+  attempt: number,
+): number {
+  const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** Math.max(0, attempt - 1);
+  return retrier.MaxDelaySeconds !== undefined ? Math.min(interval, retrier.MaxDelaySeconds) : interval;
+}
+
 const DEFAULT_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'us-east-1' };
 
 /**
@@ -152,6 +162,8 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         throw new Error(`State ${stateName} calls ${functionArn}, which is not a registered task function`);
       }
       handlers[stateName] = (async (input: unknown) => {
+        // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
+        await new Promise((resolve) => setImmediate(resolve));
         const handler = await handlerFor(fn.task);
         if (isInvoke) return invokeLikeLambda(fn, handler, (input as { Payload?: unknown }).Payload);
         return (await invokeLikeLambda(fn, handler, input)).Payload;
@@ -205,10 +217,11 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
             if (wait) {
               const seconds = secondsRequested(wait, raw.state.input);
               waitedSeconds += seconds;
-              startOptions.onWait?.(seconds, raw.state.name);
+              startOptions.onWait?.(seconds, raw.state.name, 'wait');
             }
           } else if (raw.type === 'StateRetried') {
             transitions += 1;
+            startOptions.onWait?.(retryDelaySeconds(raw.retry.retrier, raw.retry.attempt), raw.state.name, 'retry');
           } else if (raw.type === 'StateExited' || raw.type === 'StateFailed' || raw.type === 'StateCaught') {
             const entered = enteredAt.get(raw.state.name);
             if (entered !== undefined) event.durationMs = raw.timestamp - entered;

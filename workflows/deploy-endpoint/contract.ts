@@ -285,8 +285,11 @@ export const HealthCheckReport = z.object({
 /** What rolling back did: restored the previous config, deleted a new endpoint, retained it, or nothing. */
 export const RollbackAction = z.enum(['restore', 'delete', 'retain', 'none']);
 
-/** The state document of a DeployEndpoint execution after ValidateInput. */
-export const DeploymentState = z.object({
+/**
+ * The state document of a DeployEndpoint execution after ValidateInput. Loose: members added by states
+ * that are not tasks (Catch results, Pass states) pass through every task unchanged.
+ */
+export const DeploymentState = z.looseObject({
   request: DeployEndpointInput,
   execution: z.object({ id: z.string(), name: z.string(), startedAt: z.string() }),
   model: CreatedResource.optional(),
@@ -315,6 +318,7 @@ export const DeploymentState = z.object({
     })
     .optional(),
   rollbackError: CaughtError.optional(),
+  rollbackFailure: z.object({ cause: z.string() }).optional(),
   publishError: CaughtError.optional(),
   event: z.object({ detailType: z.string(), eventId: z.string() }).optional(),
 });

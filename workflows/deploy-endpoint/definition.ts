@@ -7,7 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../errors.ts';
 import { endpointWaitLoop, invoke, type TaskRefs } from '../fragments.ts';
-import { busyEndpointRetry, eventPublishRetry } from '../retry-policies.ts';
+import { busyEndpointRetry, eventPublishRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
 
 /** Every state of DeployEndpoint, by name; tests and the runner use these. */
 export const DeployEndpointStates = {
@@ -33,6 +33,7 @@ export const DeployEndpointStates = {
   CompleteRollback: 'CompleteRollback',
   PublishFailed: 'PublishFailed',
   DeploymentFailed: 'DeploymentFailed',
+  DescribeRollbackFailure: 'DescribeRollbackFailure',
   PublishRollbackFailed: 'PublishRollbackFailed',
   RollbackFailed: 'RollbackFailed',
 } as const;
@@ -51,7 +52,7 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
   });
   const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
     error: RollbackFailedError.errorName,
-    causePath: '$.rollbackError.Cause',
+    causePath: '$.rollbackFailure.cause',
   });
   const succeeded = new sfn.Succeed(scope, S.DeploymentSucceeded);
   const succeededEventNotPublished = new sfn.Fail(scope, S.SucceededEventNotPublished, {
@@ -65,7 +66,19 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
   })
     .addCatch(rollbackFailed, { errors: ALL, resultPath: '$.publishError' })
     .next(rollbackFailed);
-  const toRollbackFailed = { next: publishRollbackFailed, resultPath: '$.rollbackError' };
+  // Keeps the original error in the final cause, next to why the rollback failed.
+  const describeRollbackFailure = new sfn.Pass(scope, S.DescribeRollbackFailure, {
+    parameters: {
+      cause: sfn.JsonPath.format(
+        'The deployment failed with {} and rolling back failed with {}: {}',
+        sfn.JsonPath.stringAt('$.error.Error'),
+        sfn.JsonPath.stringAt('$.rollbackError.Error'),
+        sfn.JsonPath.stringAt('$.rollbackError.Cause'),
+      ),
+    },
+    resultPath: '$.rollbackFailure',
+  }).next(publishRollbackFailed);
+  const toRollbackFailed = { next: describeRollbackFailure, resultPath: '$.rollbackError' };
 
   const publishFailed = invoke(scope, S.PublishFailed, fns.PublishDeploymentEvent, {
     extraRetries: [eventPublishRetry],
@@ -82,7 +95,7 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
     completeRollback,
     toRollbackFailed,
   );
-  const startRollback = invoke(scope, S.StartRollback, fns.StartRollback, { extraRetries: [busyEndpointRetry] })
+  const startRollback = invoke(scope, S.StartRollback, fns.StartRollback, { extraRetries: [rollbackBusyEndpointRetry] })
     .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
     .next(
       new sfn.Choice(scope, S.IsRollbackInProgress)
