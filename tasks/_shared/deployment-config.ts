@@ -33,7 +33,9 @@ export function toDeploymentConfig(guardrails: DeploymentGuardrails | undefined)
       ...(rolling.maximumExecutionTimeoutInSeconds !== undefined
         ? { MaximumExecutionTimeoutInSeconds: rolling.maximumExecutionTimeoutInSeconds }
         : {}),
-      ...(rolling.rollbackMaximumBatchSize ? { RollbackMaximumBatchSize: capacity(rolling.rollbackMaximumBatchSize) } : {}),
+      ...(rolling.rollbackMaximumBatchSize
+        ? { RollbackMaximumBatchSize: capacity(rolling.rollbackMaximumBatchSize) }
+        : {}),
     };
   }
   if (autoRollbackAlarms !== undefined) {

@@ -86,14 +86,24 @@ export interface SageMakerGateway {
   deleteEndpointConfig(name: string): Promise<boolean>;
   listEndpointConfigs(nameContains: string): Promise<ListedResource[]>;
   describeEndpoint(name: string): Promise<EndpointDescription | undefined>;
-  createEndpoint(name: string, configName: string, deploymentConfig: DeploymentConfig | undefined, tags: Tags): Promise<string>;
+  createEndpoint(
+    name: string,
+    configName: string,
+    deploymentConfig: DeploymentConfig | undefined,
+    tags: Tags,
+  ): Promise<string>;
   updateEndpoint(name: string, configName: string, deploymentConfig: DeploymentConfig | undefined): Promise<string>;
   deleteEndpoint(name: string): Promise<boolean>;
   addTags(arn: string, tags: Tags): Promise<void>;
   listTags(arn: string): Promise<Tags>;
 }
 
-const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const THROTTLING_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
 
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
@@ -147,7 +157,9 @@ function definedOnly<T extends object>(value: T): DefinedOnly<T> {
 export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
   return {
     async describeModel(name) {
-      const out = await orUndefinedIfMissing('DescribeModel', () => client.send(new DescribeModelCommand({ ModelName: name })));
+      const out = await orUndefinedIfMissing('DescribeModel', () =>
+        client.send(new DescribeModelCommand({ ModelName: name })),
+      );
       if (!out?.ModelName || !out.ModelArn) return undefined;
       const container = out.PrimaryContainer ?? out.Containers?.[0] ?? {};
       return {
@@ -169,7 +181,9 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
       return out.ModelArn ?? '';
     },
     async deleteModel(name) {
-      const out = await orUndefinedIfMissing('DeleteModel', () => client.send(new DeleteModelCommand({ ModelName: name })));
+      const out = await orUndefinedIfMissing('DeleteModel', () =>
+        client.send(new DeleteModelCommand({ ModelName: name })),
+      );
       return out !== undefined;
     },
     async listModels(nameContains) {
@@ -188,7 +202,8 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
           ),
         );
         for (const m of out.Models ?? []) {
-          if (m.ModelName && m.ModelArn) listed.push({ name: m.ModelName, arn: m.ModelArn, createdAt: m.CreationTime ?? new Date(0) });
+          if (m.ModelName && m.ModelArn)
+            listed.push({ name: m.ModelName, arn: m.ModelArn, createdAt: m.CreationTime ?? new Date(0) });
         }
         token = out.NextToken;
       } while (token);
@@ -234,7 +249,11 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
         );
         for (const c of out.EndpointConfigs ?? []) {
           if (c.EndpointConfigName && c.EndpointConfigArn) {
-            listed.push({ name: c.EndpointConfigName, arn: c.EndpointConfigArn, createdAt: c.CreationTime ?? new Date(0) });
+            listed.push({
+              name: c.EndpointConfigName,
+              arn: c.EndpointConfigArn,
+              createdAt: c.CreationTime ?? new Date(0),
+            });
           }
         }
         token = out.NextToken;
@@ -287,14 +306,18 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
       return out !== undefined;
     },
     async addTags(arn, tags) {
-      await callSageMaker('AddTags', () => client.send(new AddTagsCommand({ ResourceArn: arn, Tags: toTagList(tags) })));
+      await callSageMaker('AddTags', () =>
+        client.send(new AddTagsCommand({ ResourceArn: arn, Tags: toTagList(tags) })),
+      );
     },
     async listTags(arn) {
       const tags: Tags = {};
       let token: string | undefined;
       do {
         const out = await callSageMaker('ListTags', () =>
-          client.send(new ListTagsCommand({ ResourceArn: arn, MaxResults: 100, ...(token ? { NextToken: token } : {}) })),
+          client.send(
+            new ListTagsCommand({ ResourceArn: arn, MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
+          ),
         );
         for (const t of out.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
         token = out.NextToken;
