@@ -11,7 +11,14 @@ export interface CreateModelDeps {
   executionRoleArn: string;
 }
 
+/**
+ * The members that identify a model. A model package brings its own image, artifact and environment, which
+ * DescribeModel may report resolved; only the package and the role are ours to compare.
+ */
 function comparable(container: ContainerSpec, roleArn: string) {
+  if (container.ModelPackageName !== undefined) {
+    return { ModelPackageName: container.ModelPackageName, ExecutionRoleArn: roleArn };
+  }
   return {
     Image: container.Image,
     ModelDataUrl: container.ModelDataUrl,

@@ -10,9 +10,10 @@ export interface StartRollbackDeps {
 }
 
 /**
- * Begins undoing what the deployment changed on the endpoint: an update goes back to the recorded config
- * (unless SageMaker already rolled it back), a first-time endpoint is deleted unless `onFailure` is
- * `retain`. A busy endpoint raises EndpointBusyError, which the state machine retries.
+ * Begins undoing what the deployment changed on the endpoint: an update always goes back to the recorded
+ * config (unless SageMaker already rolled it back), so a serving endpoint never stays on a failed release;
+ * a first-time endpoint is deleted unless `onFailure` is `retain` (kept for inspection). A busy endpoint
+ * raises EndpointBusyError, which the state machine retries.
  */
 export async function startRollback(state: DeploymentState, deps: StartRollbackDeps): Promise<DeploymentState> {
   const wait = startWaiting(state.request.wait, deps.now());
@@ -20,7 +21,7 @@ export async function startRollback(state: DeploymentState, deps: StartRollbackD
   if (change === undefined || change.action === 'none') {
     return { ...state, rollback: { action: 'none' }, wait };
   }
-  if (state.request.onFailure === 'retain') {
+  if (change.action === 'create' && state.request.onFailure === 'retain') {
     return { ...state, rollback: { action: 'retain' }, wait };
   }
   const current = await deps.sagemaker.describeEndpoint(change.name);

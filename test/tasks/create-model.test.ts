@@ -119,6 +119,20 @@ describe('createModel', () => {
     });
   });
 
+  it('reuses a model-package model even when DescribeModel reports the resolved image and environment', async () => {
+    const packageArn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
+    const state = deploymentState(validInput({ model: { modelPackageArn: packageArn } }));
+    const name = (await createModel(state, deps())).model?.name ?? '';
+    sagemaker.models.clear();
+    sagemaker.seedModel(name, {
+      container: { ModelPackageName: packageArn, Image: 'resolved-image:1', Environment: { SAGEMAKER_PROGRAM: 'x' } },
+    });
+
+    const again = await createModel(state, deps());
+
+    expect(again.model?.created).toBe(false);
+  });
+
   it('refuses to reuse a model of the same name with a different specification', async () => {
     const name = (await createModel(deploymentState(), deps())).model?.name ?? '';
     sagemaker.models.clear();

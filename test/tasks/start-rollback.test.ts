@@ -98,7 +98,16 @@ describe('startRollback', () => {
     expect(sagemaker.callsOf('deleteEndpoint')).toEqual([]);
   });
 
-  it('leaves the endpoint as it is when onFailure is retain', async () => {
+  it('still restores the previous config of an updated endpoint when onFailure is retain', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+
+    const out = await startRollback(failedState(updated, validInput({ onFailure: 'retain' })), deps());
+
+    expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
+    expect(sagemaker.callsOf('updateEndpoint')).toHaveLength(1);
+  });
+
+  it('leaves a new endpoint as it is when onFailure is retain', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'Failed', configName: NEW_CONFIG });
 
     const out = await startRollback(failedState(created, validInput({ onFailure: 'retain' })), deps());
