@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Example SageMaker model server (zero dependencies) that answers with what it received, wrapped
+// with its own name. Handy to see how multi-container endpoints route: in a Serial pipeline each
+// container wraps the previous one's answer; in Direct mode only the targeted container answers.
+// Env: SMWF_ECHO_NAME (default "echo"); SMWF_EXAMPLE_FAULT as in ../linear (never-ready, exit-on-start,
+// fail-invocations). Reads nothing from SM_MODEL_DIR but reports whether it exists.
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+
+if (process.argv[2] !== 'serve') {
+  console.error('usage: server.mjs serve');
+  process.exit(2);
+}
+const name = process.env.SMWF_ECHO_NAME ?? 'echo';
+const fault = process.env.SMWF_EXAMPLE_FAULT ?? '';
+if (fault === 'exit-on-start') {
+  console.error(`${name}: SMWF_EXAMPLE_FAULT=exit-on-start, exiting before serving`);
+  process.exit(1);
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/ping') {
+    if (fault === 'never-ready') return;
+    res.writeHead(200).end();
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/invocations') {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (fault === 'fail-invocations') {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`${name}: injected failure`);
+        return;
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      const contentType = String(req.headers['content-type'] ?? '');
+      let received = text;
+      if (contentType.startsWith('application/json')) {
+        try {
+          received = JSON.parse(text);
+        } catch {
+          // keep the raw text
+        }
+      }
+      const answer = {
+        container: name,
+        contentType,
+        customAttributes: req.headers['x-amzn-sagemaker-custom-attributes'] ?? null,
+        modelDir: Boolean(process.env.SM_MODEL_DIR && existsSync(process.env.SM_MODEL_DIR)),
+        received,
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+    return;
+  }
+  res.writeHead(404).end();
+});
+
+server.listen(Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), '127.0.0.1', () => {
+  console.log(`${name}: listening on 127.0.0.1:${process.env.SAGEMAKER_BIND_TO_PORT ?? 8080}`);
+});
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 1000).unref();
+  });
+}
