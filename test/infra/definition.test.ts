@@ -1,0 +1,65 @@
+import aslValidator from 'asl-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allStates } from '../../local/runner/runner.ts';
+import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
+import { DeployEndpointStates } from '../../workflows/deploy-endpoint/definition.ts';
+import { EndpointBusyError, SageMakerThrottledError } from '../../workflows/errors.ts';
+import { WORKFLOW_NAMES } from '../../workflows/workflow-names.ts';
+
+let definitions: Record<string, Record<string, unknown>>;
+
+beforeAll(() => {
+  definitions = synthesizeWorkflows({ account: '123456789012', region: 'us-east-1' }).definitions;
+});
+
+type Retrier = { ErrorEquals: string[]; MaxDelaySeconds?: number; JitterStrategy?: string };
+
+describe.each(WORKFLOW_NAMES)('the synthesized %s definition', (workflow) => {
+  it('is valid Amazon States Language', () => {
+    const { isValid, errorsText } = aslValidator(definitions[workflow] as never);
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('gives every Task a timeout, capped jittered retries for Lambda and SageMaker throttling, and a Catch', () => {
+    const tasks = allStates(definitions[workflow] as never).filter(([, state]) => state.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const [name, state] of tasks) {
+      expect(state.TimeoutSeconds, `${name} TimeoutSeconds`).toBeGreaterThan(0);
+      const retries = (state.Retry ?? []) as Retrier[];
+      const retried = retries.flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toContain('Lambda.TooManyRequestsException');
+      expect(retried, name).toContain('Lambda.ServiceException');
+      expect(retried, name).toContain(SageMakerThrottledError.errorName);
+      expect(retried, `${name} must not retry States.ALL`).not.toContain('States.ALL');
+      for (const retry of retries) {
+        expect(retry.MaxDelaySeconds, `${name} MaxDelaySeconds`).toBeGreaterThan(0);
+        expect(retry.JitterStrategy, `${name} JitterStrategy`).toBe('FULL');
+      }
+      expect((state.Catch as unknown[] | undefined)?.length, `${name} Catch`).toBeGreaterThan(0);
+    }
+  });
+
+  it('uses JSONPath only: no JSONata, Assign, Arguments, Output or ItemReader (the local interpreter ignores them)', () => {
+    const text = JSON.stringify(definitions[workflow]);
+    for (const construct of ['"JSONata"', '"Assign"', '"Arguments"', '"Output"', 'ItemReader', '{%']) {
+      expect(text, construct).not.toContain(construct);
+    }
+  });
+});
+
+describe('the synthesized DeployEndpoint definition', () => {
+  it('names its states from DeployEndpointStates', () => {
+    const names = allStates(definitions.DeployEndpoint as never).map(([name]) => name);
+    expect(names.sort()).toEqual(Object.values(DeployEndpointStates).sort());
+  });
+
+  it('waits for a busy endpoint with a bounded retry before starting the deployment', () => {
+    const states = Object.fromEntries(allStates(definitions.DeployEndpoint as never));
+    const busy = (states.StartDeployment?.Retry as (Retrier & { MaxAttempts: number })[]).find((r) =>
+      r.ErrorEquals.includes(EndpointBusyError.errorName),
+    );
+    expect(busy?.MaxAttempts).toBeGreaterThan(1);
+    expect(busy?.MaxDelaySeconds).toBeLessThanOrEqual(300);
+  });
+});

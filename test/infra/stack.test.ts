@@ -1,0 +1,138 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TASKS } from '../../tasks/registry.ts';
+import { TASK_NAMES, TASK_TAG_KEY } from '../../workflows/task-names.ts';
+import { synthesize } from './synthesized.ts';
+
+let template: Template;
+let report: unknown;
+
+beforeAll(() => {
+  ({ template, report } = synthesize());
+});
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
+
+function resourcesOf(type: string): Record<string, Resource> {
+  return template.findResources(type) as Record<string, Resource>;
+}
+
+function taskOf(fn: Resource): string | undefined {
+  const tags = (fn.Properties.Tags ?? []) as { Key: string; Value: string }[];
+  return tags.find((t) => t.Key === TASK_TAG_KEY)?.Value;
+}
+
+/** The statements of the policies attached to a role (by the role's logical id). */
+function statementsOfRole(roleLogicalId: string): Statement[] {
+  return Object.values(resourcesOf('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleLogicalId}"`))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (statements: Statement[]) =>
+  new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+
+describe('SageMakerWorkflowsStack', () => {
+  it('passes the cdk-nag AwsSolutions checks, every acknowledgement naming its finding and reason', () => {
+    const violations = JSON.stringify(report ?? {});
+    expect(violations).not.toMatch(/"status":\s*"failure"/);
+    expect(violations).not.toContain('AwsSolutions-');
+  });
+
+  it('builds one Lambda function per registered task: nodejs22.x, arm64, traced, tagged with its task', () => {
+    const functions = Object.values(resourcesOf('AWS::Lambda::Function')).filter((fn) => taskOf(fn) !== undefined);
+    expect(functions.map(taskOf).sort()).toEqual([...TASK_NAMES].sort());
+    for (const fn of functions) {
+      const task = TASKS[taskOf(fn) as keyof typeof TASKS];
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        Timeout: task.timeoutSeconds,
+        MemorySize: task.memoryMb,
+      });
+    }
+  });
+
+  it('gives each function exactly the IAM actions its registry entry lists', () => {
+    for (const fn of Object.values(resourcesOf('AWS::Lambda::Function'))) {
+      const task = taskOf(fn);
+      if (task === undefined) continue;
+      const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const granted = actionsOf(statementsOfRole(roleId));
+      const expected = new Set(TASKS[task as keyof typeof TASKS].permissions.flatMap((p) => p.actions));
+      for (const action of expected) expect(granted, `${task} lacks ${action}`).toContain(action);
+      const extra = [...granted].filter(
+        (action) => !expected.has(action) && !action.startsWith('xray:') && !action.startsWith('logs:'),
+      );
+      expect(extra, `${task} has more than its registry entry`).toEqual([]);
+    }
+  });
+
+  it('lets only CreateModel pass a role: the SageMaker execution role, to SageMaker', () => {
+    const passRoles = Object.values(resourcesOf('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
+        [s.Action].flat().includes('iam:PassRole'),
+      ),
+    );
+    expect(passRoles).toHaveLength(1);
+    expect(passRoles[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    const [executionRoleId] = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
+          },
+        },
+      }),
+    );
+    expect(passRoles[0]?.Resource).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
+  });
+
+  it('scopes SageMaker actions to endpoint, endpoint-config and model ARNs, never to every resource', () => {
+    for (const fn of Object.values(resourcesOf('AWS::Lambda::Function'))) {
+      if (taskOf(fn) === undefined) continue;
+      const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      for (const statement of statementsOfRole(roleId)) {
+        const actions = [statement.Action].flat();
+        const mutating = actions.filter((a) => /^sagemaker:(Create|Update|Delete|Invoke|AddTags)/.test(a));
+        if (mutating.length > 0)
+          expect(JSON.stringify(statement.Resource)).toMatch(/:(endpoint|endpoint-config|model)\//);
+      }
+    }
+  });
+
+  it('runs DeployEndpoint as a Standard state machine with ALL logging and X-Ray tracing', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('creates the project event bus and tells the publishing task its name', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'sagemaker-workflows' });
+    const publisher = Object.values(resourcesOf('AWS::Lambda::Function')).find(
+      (fn) => taskOf(fn) === 'PublishDeploymentEvent',
+    );
+    expect(JSON.stringify(publisher?.Properties.Environment)).toContain('EVENT_BUS_NAME');
+  });
+
+  it('encrypts the artifact bucket with a rotating KMS key and enforces TLS', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('exports the state machine ARN for `smwf run --aws`', () => {
+    template.hasOutput('DeployEndpointStateMachineArn', {});
+  });
+});
