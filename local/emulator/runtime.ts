@@ -51,9 +51,9 @@ export class SageMakerRuntime {
       new ServiceError('ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT_ID} not found.`, 400);
     const record = this.store.endpoints.get(region, endpointName);
     if (!record || record.EndpointStatus === 'Deleting') throw notFound();
-    const fleet = await this.lifecycle.route(region, endpointName);
-    if (!fleet) throw notFound();
-    const release = fleet.acquire();
+    const routed = await this.lifecycle.acquire(region, endpointName);
+    if (!routed) throw notFound();
+    const { fleet, release } = routed;
     try {
       const targetVariant = input.TargetVariant as string | undefined;
       const variant = fleet.pickVariant(targetVariant, this.random);

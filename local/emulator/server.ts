@@ -123,7 +123,8 @@ async function handleAwsJson(
   const dot = target.indexOf('.');
   const service = target.slice(0, dot);
   const operation = target.slice(dot + 1);
-  const { body } = await readPayload(req, 16 * 1024 * 1024);
+  const { body, tooLarge } = await readPayload(req, 16 * 1024 * 1024);
+  if (tooLarge) throw new ServiceError('SerializationException', 'Request body is too large.', 413);
   let input: unknown = {};
   const text = body.toString('utf8').trim();
   if (text !== '') {

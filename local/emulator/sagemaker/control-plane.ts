@@ -308,7 +308,11 @@ export class SageMakerControlPlane {
 
   private async deleteEndpoint(region: string, input: Input): Promise<unknown> {
     const endpoint = this.requireEndpoint(region, String(input.EndpointName));
-    if (endpoint.EndpointStatus !== 'Deleting') await this.lifecycle.delete(endpoint);
+    // SageMaker refuses to delete an endpoint that is Creating, Updating or already Deleting.
+    if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
+      throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
+    }
+    await this.lifecycle.delete(endpoint);
     return {};
   }
 

@@ -195,8 +195,10 @@ export class EndpointLifecycle {
     return { endpointName, endpointConfigName: config.EndpointConfigName, region, variants };
   }
 
-  private async save(record: EndpointRecord, emit: boolean): Promise<void> {
+  private async save(record: EndpointRecord, emit: boolean, isNew = false): Promise<void> {
     if (this.shuttingDown) return;
+    // A task that finishes after DeleteEndpoint (or a re-creation) must not bring the old record back.
+    if (!isNew && this.deps.store.endpoints.get(record.smwf.region, record.EndpointName) !== record) return;
     record.LastModifiedTime = nowSeconds();
     await this.deps.store.endpoints.put(record.EndpointName, record);
     if (emit) await this.emitStateChange(record);
@@ -248,7 +250,7 @@ export class EndpointLifecycle {
 
   /** CreateEndpoint: the record is stored as Creating; hosting runs in the background. */
   async create(record: EndpointRecord): Promise<void> {
-    await this.save(record, true);
+    await this.save(record, true, true);
     this.track(this.runCreate(record));
   }
 
@@ -384,13 +386,16 @@ export class EndpointLifecycle {
     if (current === record) await this.deps.store.endpoints.delete(record.smwf.region, record.EndpointName);
   }
 
-  /** The fleet that should serve the next invocation of an endpoint, if it is hosted. */
-  async route(region: string, name: string): Promise<EndpointFleet | undefined> {
+  /**
+   * Picks the fleet that serves the next invocation and marks the invocation in flight on it, in one step,
+   * so a fleet being replaced is drained rather than stopped under the request. Call `release` when done.
+   */
+  async acquire(region: string, name: string): Promise<{ fleet: EndpointFleet; release: () => void } | undefined> {
     const hosted = this.hosted.get(this.key(region, name));
     if (!hosted) return undefined;
     if (hosted.warming) await hosted.warming;
-    if (hosted.canary && this.deps.random() < hosted.canary.fraction) return hosted.canary.fleet;
-    return hosted.active;
+    const fleet = hosted.canary && this.deps.random() < hosted.canary.fraction ? hosted.canary.fleet : hosted.active;
+    return fleet ? { fleet, release: fleet.acquire() } : undefined;
   }
 
   /** After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. */

@@ -169,6 +169,7 @@ describe('emulated endpoint lifecycle', () => {
     const busy = await errorOf(
       sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'linear', EndpointConfigName: 'cfg-v1' })),
     );
+    const busyDelete = await errorOf(sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'linear' })));
 
     const settled = await waitForEndpoint(sagemaker, 'linear');
 
@@ -177,6 +178,7 @@ describe('emulated endpoint lifecycle', () => {
     expect(busy.message).toBe(
       'Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/linear".',
     );
+    expect(busyDelete.message).toBe(busy.message);
     expect(settled.EndpointStatus).toBe('InService');
     expect(settled.EndpointConfigName).toBe('cfg-v2');
     expect(settled.FailureReason).toContain('did not pass the ping health check');
