@@ -1,0 +1,180 @@
+/**
+ * The DeployEndpoint contract states SageMaker's documented ranges and enums by hand (contracts import only
+ * zod); this test holds them to SageMaker's own API model, so a drift fails here rather than at CreateEndpoint.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
+
+type Shape = { min?: number; max?: number; enum?: string[]; pattern?: string };
+const model = JSON.parse(
+  readFileSync(new URL('../../local/emulator/aws-models/sagemaker.json', import.meta.url), 'utf8'),
+) as {
+  shapes: Record<string, Shape>;
+};
+const shape = (name: string): Shape => {
+  const found = model.shapes[name];
+  if (!found) throw new Error(`No shape ${name} in the SageMaker API model`);
+  return found;
+};
+
+function baseInput(): Record<string, unknown> {
+  return {
+    endpointName: 'churn',
+    model: { image: 'img:1', modelDataUrl: 's3://b/k' },
+    variants: [{ instanceType: 'ml.m5.large' }],
+    healthCheck: { samples: [{ body: '{}' }] },
+  };
+}
+
+/** Where each range lives in the contract, and the SageMaker shape that defines it. */
+const numericFields: { field: string; shape: string; set: (input: Record<string, unknown>, value: number) => void }[] =
+  [
+    {
+      field: 'deployment.blueGreen.maximumExecutionTimeoutInSeconds',
+      shape: 'MaximumExecutionTimeoutInSeconds',
+      set: (input, value) => {
+        input.deployment = {
+          blueGreen: {
+            trafficRouting: { type: 'ALL_AT_ONCE', waitIntervalInSeconds: 0 },
+            maximumExecutionTimeoutInSeconds: value,
+          },
+        };
+      },
+    },
+    {
+      field: 'deployment.blueGreen.terminationWaitInSeconds',
+      shape: 'TerminationWaitInSeconds',
+      set: (input, value) => {
+        input.deployment = {
+          blueGreen: {
+            trafficRouting: { type: 'ALL_AT_ONCE', waitIntervalInSeconds: 0 },
+            terminationWaitInSeconds: value,
+          },
+        };
+      },
+    },
+    {
+      field: 'deployment.blueGreen.trafficRouting.waitIntervalInSeconds',
+      shape: 'WaitIntervalInSeconds',
+      set: (input, value) => {
+        input.deployment = { blueGreen: { trafficRouting: { type: 'ALL_AT_ONCE', waitIntervalInSeconds: value } } };
+      },
+    },
+    {
+      field: 'deployment.rolling.maximumExecutionTimeoutInSeconds',
+      shape: 'MaximumExecutionTimeoutInSeconds',
+      set: (input, value) => {
+        input.deployment = {
+          rolling: {
+            maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
+            waitIntervalInSeconds: 0,
+            maximumExecutionTimeoutInSeconds: value,
+          },
+        };
+      },
+    },
+    {
+      field: 'variants[0].serverless.maxConcurrency',
+      shape: 'ServerlessMaxConcurrency',
+      set: (input, value) => {
+        input.variants = [{ serverless: { memorySizeInMB: 2048, maxConcurrency: value } }];
+      },
+    },
+    {
+      field: 'variants[0].containerStartupHealthCheckTimeoutInSeconds',
+      shape: 'ProductionVariantContainerStartupHealthCheckTimeoutInSeconds',
+      set: (input, value) => {
+        input.variants = [{ instanceType: 'ml.m5.large', containerStartupHealthCheckTimeoutInSeconds: value }];
+      },
+    },
+    {
+      field: 'variants[0].modelDataDownloadTimeoutInSeconds',
+      shape: 'ProductionVariantModelDataDownloadTimeoutInSeconds',
+      set: (input, value) => {
+        input.variants = [{ instanceType: 'ml.m5.large', modelDataDownloadTimeoutInSeconds: value }];
+      },
+    },
+  ];
+
+describe('the DeployEndpoint contract against the SageMaker API model', () => {
+  it.each(numericFields)('accepts exactly the range of $shape at $field', ({ shape: name, set }) => {
+    const { min, max } = shape(name);
+    const accepts = (value: number) => {
+      const input = baseInput();
+      set(input, value);
+      return DeployEndpointInput.safeParse(input).success;
+    };
+    expect(min).toBeDefined();
+    expect(max).toBeDefined();
+    expect(accepts(min as number)).toBe(true);
+    expect(accepts(max as number)).toBe(true);
+    expect(accepts((min as number) - 1)).toBe(false);
+    expect(accepts((max as number) + 1)).toBe(false);
+  });
+
+  it('accepts the serverless memory sizes SageMaker allows and no others', () => {
+    const { min, max } = shape('ServerlessMemorySizeInMB');
+    const accepts = (memorySizeInMB: number) =>
+      DeployEndpointInput.safeParse({
+        ...baseInput(),
+        variants: [{ serverless: { memorySizeInMB, maxConcurrency: 1 } }],
+      }).success;
+    expect(accepts(min as number)).toBe(true);
+    expect(accepts(max as number)).toBe(true);
+    expect(accepts((max as number) + 1024)).toBe(false);
+    expect(accepts(1500)).toBe(false);
+  });
+
+  it('limits variants and auto-rollback alarms to the API list lengths', () => {
+    const variantsMax = shape('ProductionVariantList').max as number;
+    const variants = Array.from({ length: variantsMax + 1 }, (_, i) => ({
+      name: `v${i}`,
+      instanceType: 'ml.m5.large',
+    }));
+    expect(DeployEndpointInput.safeParse({ ...baseInput(), variants }).success).toBe(false);
+    expect(DeployEndpointInput.safeParse({ ...baseInput(), variants: variants.slice(0, variantsMax) }).success).toBe(
+      true,
+    );
+
+    const alarmsMax = shape('AlarmList').max as number;
+    const alarms = Array.from({ length: alarmsMax + 1 }, (_, i) => `alarm-${i}`);
+    expect(DeployEndpointInput.safeParse({ ...baseInput(), deployment: { autoRollbackAlarms: alarms } }).success).toBe(
+      false,
+    );
+  });
+
+  it('offers exactly the traffic routing and capacity types of the API', () => {
+    for (const type of shape('TrafficRoutingConfigType').enum ?? []) {
+      const routing: Record<string, unknown> = { type, waitIntervalInSeconds: 60 };
+      if (type === 'CANARY') routing.canarySize = { type: 'CAPACITY_PERCENT', value: 10 };
+      if (type === 'LINEAR') routing.linearStepSize = { type: 'INSTANCE_COUNT', value: 1 };
+      expect(
+        DeployEndpointInput.safeParse({ ...baseInput(), deployment: { blueGreen: { trafficRouting: routing } } })
+          .success,
+      ).toBe(true);
+    }
+    for (const type of shape('CapacitySizeType').enum ?? []) {
+      const rolling = { maximumBatchSize: { type, value: 1 }, waitIntervalInSeconds: 0 };
+      expect(DeployEndpointInput.safeParse({ ...baseInput(), deployment: { rolling } }).success).toBe(true);
+    }
+  });
+
+  it('uses the API pattern and length for endpoint names', () => {
+    const { pattern, max } = shape('EndpointName');
+    const apiPattern = new RegExp(`^(?:${pattern})$`);
+    for (const name of [
+      'a',
+      'churn-model-1',
+      'a--b',
+      '-bad',
+      'bad-',
+      'has_underscore',
+      'x'.repeat(max as number),
+      'x'.repeat((max as number) + 1),
+    ]) {
+      const expected = apiPattern.test(name) && name.length <= (max as number);
+      expect(DeployEndpointInput.safeParse({ ...baseInput(), endpointName: name }).success, name).toBe(expected);
+    }
+  });
+});
