@@ -56,7 +56,7 @@ describe('the synthesized DeployEndpoint definition', () => {
 
   it('waits for a busy endpoint with a bounded retry before starting the deployment', () => {
     const states = Object.fromEntries(allStates(definitions.DeployEndpoint as never));
-    const busy = (states.StartDeployment?.Retry as (Retrier & { MaxAttempts: number })[]).find((r) =>
+    const busy = ((states.StartDeployment?.Retry ?? []) as (Retrier & { MaxAttempts: number })[]).find((r) =>
       r.ErrorEquals.includes(EndpointBusyError.errorName),
     );
     expect(busy?.MaxAttempts).toBeGreaterThan(1);
