@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
 import { ContainerUnavailableError } from './hosting/container.ts';
+import { TargetModelError } from './hosting/fleet.ts';
 import { readPayload, send } from './http-util.ts';
 import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import type { SageMakerStore } from './sagemaker/store.ts';
@@ -81,6 +82,14 @@ export class SageMakerRuntime {
           );
         }
       }
+      const targetModel = input.TargetModel as string | undefined;
+      if (variant.multiModel && targetModel === undefined) {
+        throw new ServiceError(
+          'ValidationError',
+          `Endpoint ${endpointName} is a multi-model endpoint: the TargetModel header is required.`,
+          400,
+        );
+      }
       const headers: Record<string, string> = {
         'content-type': String(req.headers['content-type'] ?? 'application/octet-stream'),
         accept: String(req.headers.accept ?? '*/*'),
@@ -94,8 +103,9 @@ export class SageMakerRuntime {
       const seeLogs = `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
       let result: Awaited<ReturnType<typeof variant.invoke>>;
       try {
-        result = await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname);
+        result = await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
       } catch (err) {
+        if (err instanceof TargetModelError) throw new ServiceError('ValidationError', err.message, 400);
         const container = targetHostname ?? variant.containers[0]?.spec.hostname ?? 'primary';
         const message =
           err instanceof ContainerUnavailableError && err.timedOut

@@ -10,6 +10,11 @@
 //   fail-invocations  /ping is fine, every /invocations answers 500
 //   wrong-answers     /ping is fine, predictions are off by 1000 (a health check comparing outputs fails)
 // SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model).
+//
+// Multi-model mode (SAGEMAKER_MULTI_MODEL=true, set by SageMaker for `Mode: MultiModel` containers):
+// nothing is loaded at start; POST /models {"model_name", "url"} loads `<url>/weights.json`
+// (409 if already loaded), GET /models lists, DELETE /models/<name> unloads,
+// POST /models/<name>/invoke predicts with that model.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -29,24 +34,35 @@ if (fault === 'exit-on-start') {
   process.exit(1);
 }
 
-let weights;
-try {
-  weights = JSON.parse(readFileSync(join(modelDir, 'weights.json'), 'utf8'));
-  if (!Array.isArray(weights.coefficients) || typeof weights.intercept !== 'number') {
+const multiModel = process.env.SAGEMAKER_MULTI_MODEL === 'true';
+
+function loadWeights(dir) {
+  const loaded = JSON.parse(readFileSync(join(dir, 'weights.json'), 'utf8'));
+  if (!Array.isArray(loaded.coefficients) || typeof loaded.intercept !== 'number') {
     throw new Error('weights.json must look like {"coefficients": [numbers], "intercept": number}');
   }
-} catch (err) {
-  console.error(`linear: cannot load model from ${modelDir}: ${err.message}`);
-  process.exit(1);
+  return loaded;
 }
+
+let weights;
+if (!multiModel) {
+  try {
+    weights = loadWeights(modelDir);
+  } catch (err) {
+    console.error(`linear: cannot load model from ${modelDir}: ${err.message}`);
+    process.exit(1);
+  }
+}
+/** Multi-model mode: model name -> { weights, url }. */
+const models = new Map();
 
 const offset = fault === 'wrong-answers' ? 1000 : 0;
 
-function predict(features) {
-  if (features.length !== weights.coefficients.length) {
-    throw new Error(`expected ${weights.coefficients.length} features, got ${features.length}`);
+function predict(features, model) {
+  if (features.length !== model.coefficients.length) {
+    throw new Error(`expected ${model.coefficients.length} features, got ${features.length}`);
   }
-  const sum = features.reduce((acc, x, i) => acc + x * weights.coefficients[i], weights.intercept);
+  const sum = features.reduce((acc, x, i) => acc + x * model.coefficients[i], model.intercept);
   return Math.round((sum + offset) * 1e9) / 1e9;
 }
 
@@ -71,35 +87,78 @@ function render(accept, predictions) {
   return { type: 'application/json', body: JSON.stringify({ predictions }) };
 }
 
+function readBody(req) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function answerPrediction(req, res, text, modelWeights) {
+  if (fault === 'fail-invocations') {
+    console.error('linear: SMWF_EXAMPLE_FAULT=fail-invocations, answering 500');
+    res.writeHead(500, { 'content-type': 'text/plain' }).end('injected failure');
+    return;
+  }
+  try {
+    const contentType = String(req.headers['content-type'] ?? 'text/csv');
+    const rows = parseRows(contentType, text);
+    const predictions = rows.map((row) => predict(row.map(Number), modelWeights));
+    const out = render(String(req.headers.accept ?? contentType), predictions);
+    const headers = { 'content-type': out.type };
+    const custom = req.headers['x-amzn-sagemaker-custom-attributes'];
+    if (custom) headers['x-amzn-sagemaker-custom-attributes'] = custom;
+    res.writeHead(200, headers).end(out.body);
+  } catch (err) {
+    console.error(`linear: bad request: ${err.message}`);
+    res.writeHead(400, { 'content-type': 'text/plain' }).end(err.message);
+  }
+}
+
+async function handleModels(req, res) {
+  const json = (status, body) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const match = /^\/models(?:\/([^/]+))?(\/invoke)?$/.exec(req.url ?? '');
+  const name = match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
+  const text = await readBody(req);
+  if (req.method === 'GET' && !name) {
+    return json(200, { models: [...models].map(([modelName, m]) => ({ modelName, modelUrl: m.url })) });
+  }
+  if (req.method === 'POST' && !name) {
+    const { model_name: modelName, url } = JSON.parse(text || '{}');
+    if (models.has(modelName)) return json(409, { message: `Model ${modelName} is already loaded` });
+    try {
+      models.set(modelName, { weights: loadWeights(url), url });
+    } catch (err) {
+      console.error(`linear: cannot load model ${modelName} from ${url}: ${err.message}`);
+      return json(500, { message: err.message });
+    }
+    console.log(`linear: loaded model ${modelName}`);
+    return json(200, { message: `Model ${modelName} loaded` });
+  }
+  const model = name === undefined ? undefined : models.get(name);
+  if (!model) return json(404, { message: `Model ${name} is not loaded` });
+  if (req.method === 'DELETE' && !match?.[2]) {
+    models.delete(name);
+    return json(200, { message: `Model ${name} unloaded` });
+  }
+  if (req.method === 'POST' && match?.[2]) return answerPrediction(req, res, text, model.weights);
+  return json(404, { message: 'not found' });
+}
+
 const server = createServer((req, res) => {
+  if (multiModel && req.url?.startsWith('/models')) {
+    void handleModels(req, res);
+    return;
+  }
   if (req.method === 'GET' && req.url === '/ping') {
     if (fault === 'never-ready') return; // never answer: the caller's timeout decides
     res.writeHead(200, { 'content-type': 'text/plain' }).end('healthy\n');
     return;
   }
-  if (req.method === 'POST' && req.url === '/invocations') {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      if (fault === 'fail-invocations') {
-        console.error('linear: SMWF_EXAMPLE_FAULT=fail-invocations, answering 500');
-        res.writeHead(500, { 'content-type': 'text/plain' }).end('injected failure');
-        return;
-      }
-      try {
-        const contentType = String(req.headers['content-type'] ?? 'text/csv');
-        const rows = parseRows(contentType, Buffer.concat(chunks).toString('utf8'));
-        const predictions = rows.map((row) => predict(row.map(Number)));
-        const out = render(String(req.headers.accept ?? contentType), predictions);
-        const headers = { 'content-type': out.type };
-        const custom = req.headers['x-amzn-sagemaker-custom-attributes'];
-        if (custom) headers['x-amzn-sagemaker-custom-attributes'] = custom;
-        res.writeHead(200, headers).end(out.body);
-      } catch (err) {
-        console.error(`linear: bad request: ${err.message}`);
-        res.writeHead(400, { 'content-type': 'text/plain' }).end(err.message);
-      }
-    });
+  if (req.method === 'POST' && req.url === '/invocations' && !multiModel) {
+    void readBody(req).then((text) => answerPrediction(req, res, text, weights));
     return;
   }
   res.writeHead(404).end();
@@ -108,7 +167,8 @@ const server = createServer((req, res) => {
 const delay = Number(process.env.SMWF_EXAMPLE_STARTUP_DELAY_MS ?? 0);
 setTimeout(() => {
   server.listen(port, '127.0.0.1', () => {
-    console.log(`linear: serving ${weights.coefficients.length}-feature model on 127.0.0.1:${port}`);
+    const what = multiModel ? 'multi-model server' : `${weights.coefficients.length}-feature model`;
+    console.log(`linear: serving ${what} on 127.0.0.1:${port}`);
   });
 }, delay);
 

@@ -181,12 +181,27 @@ export class ContainerProcess {
 
   /** Forwards one invocation; rejects with ContainerUnavailableError on connection failure or timeout. */
   invoke(req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
+    return this.post('/invocations', req, timeoutMs);
+  }
+
+  /** Multi-model contract: `POST /models` with `{model_name, url}` loads a model (409 = already loaded). */
+  loadModel(name: string, dir: string, timeoutMs: number): Promise<ContainerResponse> {
+    const body = Buffer.from(JSON.stringify({ model_name: name, url: dir }));
+    return this.post('/models', { body, headers: { 'content-type': 'application/json' } }, timeoutMs);
+  }
+
+  /** Multi-model contract: `POST /models/<name>/invoke`. */
+  invokeModel(name: string, req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
+    return this.post(`/models/${encodeURIComponent(name)}/invoke`, req, timeoutMs);
+  }
+
+  private post(path: string, req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
     return new Promise((resolve, reject) => {
       const outgoing = request(
         {
           host: '127.0.0.1',
           port: this.port,
-          path: '/invocations',
+          path,
           method: 'POST',
           headers: { ...req.headers, 'content-length': req.body.length },
         },

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
-import { ModelDataError, type ModelDataSpec, prepareModelDir } from './artifacts.ts';
+import { ModelDataError, type ModelDataSpec, parseS3Uri, prepareModelDir } from './artifacts.ts';
 import { ContainerProcess, type ContainerRequest, type ContainerResponse } from './container.ts';
 import { type ImagesFile, resolveImage } from './images.ts';
 
@@ -13,7 +13,7 @@ export interface ContainerDeploySpec {
   image: string;
   environment: Record<string, string>;
   modelData?: ModelDataSpec;
-  /** `MultiModel` containers load models through `/models` (not emulated yet: served as SingleModel). */
+  /** `MultiModel` containers load models on demand through the container's `/models` API. */
   mode: 'SingleModel' | 'MultiModel';
 }
 
@@ -55,19 +55,83 @@ export interface FleetPaths {
   logDir: string;
 }
 
+/** A model of a multi-model endpoint could not be fetched from S3 (SageMaker answers ValidationError). */
+export class TargetModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetModelError';
+  }
+}
+
 /** The containers serving one variant. */
 export class VariantFleet {
+  /** Multi-model containers: TargetModel -> load in progress or done. */
+  private readonly loaded = new Map<string, Promise<ContainerResponse | undefined>>();
+
   constructor(
     readonly spec: VariantDeploySpec,
     readonly containers: ContainerProcess[],
+    private readonly store: S3Store,
+    private readonly workDir: string,
   ) {}
 
-  /** Runs an invocation through the variant (single container, serial chain, or the targeted container). */
+  /** True when the variant hosts a multi-model container (invocations need a TargetModel). */
+  get multiModel(): boolean {
+    return this.spec.containers[0]?.mode === 'MultiModel';
+  }
+
+  /** Multi-model: fetch `<prefix><targetModel>` from S3 once, load it through `/models`, then `POST /models/<name>/invoke`. */
+  private async invokeMultiModel(
+    targetModel: string,
+    request: ContainerRequest,
+    timeoutMs: number,
+  ): Promise<{ container: string; response: ContainerResponse }> {
+    const container = this.containers[0] as ContainerProcess;
+    const spec = this.spec.containers[0] as ContainerDeploySpec;
+    let load = this.loaded.get(targetModel);
+    if (!load) {
+      load = (async () => {
+        const prefix = spec.modelData?.s3Uri ?? '';
+        const uri = `${prefix}${prefix.endsWith('/') ? '' : '/'}${targetModel}`;
+        const dir = join(this.workDir, 'models', createHash('sha256').update(targetModel).digest('hex').slice(0, 16));
+        try {
+          await prepareModelDir(
+            this.store,
+            { s3Uri: uri, dataType: 'S3Object', compression: 'Gzip' },
+            dir,
+            spec.hostname,
+          );
+        } catch (err) {
+          const location = parseS3Uri(uri);
+          throw new TargetModelError(
+            err instanceof ModelDataError && location
+              ? `Failed to download model data(bucket: ${location.bucket}, key: ${location.key}). Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`
+              : String(err),
+          );
+        }
+        const response = await container.loadModel(targetModel, dir, timeoutMs);
+        return response.status === 200 || response.status === 409 ? undefined : response;
+      })();
+      this.loaded.set(targetModel, load);
+      // A failed load is retried by the next invocation, as SageMaker does.
+      load.then(
+        (failure) => failure && this.loaded.delete(targetModel),
+        () => this.loaded.delete(targetModel),
+      );
+    }
+    const failure = await load;
+    if (failure) return { container: spec.hostname, response: failure };
+    return { container: spec.hostname, response: await container.invokeModel(targetModel, request, timeoutMs) };
+  }
+
+  /** Runs an invocation through the variant (single container, multi-model, serial chain, or the targeted container). */
   async invoke(
     request: ContainerRequest,
     timeoutMs: number,
     targetHostname: string | undefined,
+    targetModel?: string,
   ): Promise<{ container: string; response: ContainerResponse }> {
+    if (this.multiModel && targetModel !== undefined) return this.invokeMultiModel(targetModel, request, timeoutMs);
     if (this.spec.invocationMode === 'Direct') {
       const target = this.containers.find((c) => c.spec.hostname === targetHostname);
       if (!target) throw new Error(`unknown container ${targetHostname}`);
@@ -132,7 +196,7 @@ export class EndpointFleet {
     signal: AbortSignal,
   ): Promise<void> {
     const processes: ContainerProcess[] = [];
-    const fleet = new VariantFleet(variant, processes);
+    const fleet = new VariantFleet(variant, processes, store, join(this.workDir, variant.variantName));
     this.variants.push(fleet);
     const containerLabel = (hostname: string) =>
       hostname === 'primary' ? 'The primary container' : `The container "${hostname}"`;
@@ -145,7 +209,9 @@ export class EndpointFleet {
       }
       const modelDir = join(this.workDir, variant.variantName, container.hostname, 'model');
       try {
-        await prepareModelDir(store, container.modelData, modelDir, container.hostname);
+        // Multi-model containers load their models on demand, per TargetModel.
+        const data = container.mode === 'MultiModel' ? undefined : container.modelData;
+        await prepareModelDir(store, data, modelDir, container.hostname);
       } catch (err) {
         if (err instanceof ModelDataError) throw new FleetStartError(err.message);
         throw err;
@@ -157,7 +223,10 @@ export class EndpointFleet {
           image: container.image,
           mapping,
           modelDir,
-          environment: container.environment,
+          environment:
+            container.mode === 'MultiModel'
+              ? { SAGEMAKER_MULTI_MODEL: 'true', ...container.environment }
+              : container.environment,
           logFile: join(this.paths.logDir, `${variant.variantName}-${container.hostname}-${this.id}-${stamp}.log`),
         }),
       );

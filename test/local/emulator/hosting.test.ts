@@ -41,7 +41,11 @@ describe('emulated hosting', () => {
     return waitForEndpoint(sagemaker, endpointName);
   }
 
-  async function invokeJson(endpointName: string, body: unknown, extra: { TargetContainerHostname?: string } = {}) {
+  async function invokeJson(
+    endpointName: string,
+    body: unknown,
+    extra: { TargetContainerHostname?: string; TargetModel?: string } = {},
+  ) {
     const out = await runtime.send(
       new InvokeEndpointCommand({
         EndpointName: endpointName,
@@ -64,6 +68,8 @@ describe('emulated hosting', () => {
     const { s3 } = clients(emulator.url);
     modelUri = await uploadLinearModel(s3, 'artifacts', 'a/model.tar.gz', [1, 0], 0);
     otherModelUri = await uploadLinearModel(s3, 'artifacts', 'b/model.tar.gz', [0, 0], 100);
+    await uploadLinearModel(s3, 'artifacts', 'mme/first.tar.gz', [1, 0], 0);
+    await uploadLinearModel(s3, 'artifacts', 'mme/second.tar.gz', [0, 0], 100);
   });
 
   afterAll(async () => {
@@ -124,6 +130,28 @@ describe('emulated hosting', () => {
 
     expect(beta).toMatchObject({ container: 'beta', received: { y: 2 } });
     expect((untargeted as Error).name).toBe('ValidationError');
+  });
+
+  it('loads multi-model endpoint models on demand through the /models API, per TargetModel', async () => {
+    const endpoint = await deploy('multi', [
+      { Image: LINEAR_IMAGE, Mode: 'MultiModel', ModelDataUrl: 's3://artifacts/mme/' },
+    ]);
+
+    const first = await invokeJson('multi', [[4, 5]], { TargetModel: 'first.tar.gz' });
+    const second = await invokeJson('multi', [[4, 5]], { TargetModel: 'second.tar.gz' });
+    const again = await invokeJson('multi', [[7, 5]], { TargetModel: 'first.tar.gz' });
+    const noTarget = await invokeJson('multi', [[1, 1]]).catch((err: Error) => err);
+    const missing = await invokeJson('multi', [[1, 1]], { TargetModel: 'none.tar.gz' }).catch((err: Error) => err);
+
+    expect(endpoint.EndpointStatus).toBe('InService');
+    expect(first).toEqual({ predictions: [4] });
+    expect(second).toEqual({ predictions: [100] });
+    expect(again).toEqual({ predictions: [7] });
+    expect((noTarget as Error).name).toBe('ValidationError');
+    expect((missing as Error).name).toBe('ValidationError');
+    expect((missing as Error).message).toContain(
+      'Failed to download model data(bucket: artifacts, key: mme/none.tar.gz)',
+    );
   });
 
   it('shifts a canary share of traffic to the new fleet while baking, then all of it', async () => {
