@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
+import { remove } from './fs-util.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
@@ -63,6 +64,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const store = new SageMakerStore(join(stateDir, 'sagemaker'));
   await store.load();
   const events = new EventLog(join(stateDir, 'events.jsonl'));
+  // Model directories of a previous run are stale: every fleet extracts its artifacts afresh.
+  await remove(join(stateDir, 'hosting'));
   const lifecycle = new EndpointLifecycle({
     stateDir,
     store,

@@ -105,7 +105,8 @@ function answerPrediction(req, res, text, modelWeights) {
     const contentType = String(req.headers['content-type'] ?? 'text/csv');
     const rows = parseRows(contentType, text);
     const predictions = rows.map((row) => predict(row.map(Number), modelWeights));
-    const out = render(String(req.headers.accept ?? contentType), predictions);
+    const accept = req.headers.accept && req.headers.accept !== '*/*' ? req.headers.accept : contentType;
+    const out = render(accept, predictions);
     const headers = { 'content-type': out.type };
     const custom = req.headers['x-amzn-sagemaker-custom-attributes'];
     if (custom) headers['x-amzn-sagemaker-custom-attributes'] = custom;

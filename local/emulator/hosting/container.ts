@@ -170,7 +170,7 @@ export class ContainerProcess {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (signal?.aborted) return 'deployment was cancelled';
-      if (this.exited) return `exited (${this.exitDescription}) before passing the ping health check`;
+      if (this.exited) return `${this.exitDescription} before passing the ping health check`;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return 'did not pass the ping health check';
       if (await this.ping(Math.min(2000, Math.max(remaining, 50)))) return undefined;

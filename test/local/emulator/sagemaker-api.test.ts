@@ -197,6 +197,11 @@ describe('emulated SageMaker control plane', () => {
     emulator.setFaults({ failNth: [{ operation: 'DeleteModel', n: 1 }] });
     const failed = await errorOf(sagemaker.send(new DeleteModelCommand({ ModelName: 'MyModel' })));
 
+    emulator.setFaults({ latency: { ms: 300, operations: ['DescribeModel'] } });
+    const started = Date.now();
+    await sagemaker.send(new DescribeModelCommand({ ModelName: 'MyModel' }));
+    const delayedMs = Date.now() - started;
+
     const sample = async () => {
       emulator.setFaults({ seed: 42, throttle: { rate: 0.5 } });
       const outcomes: boolean[] = [];
@@ -219,6 +224,7 @@ describe('emulated SageMaker control plane', () => {
     expect(otherOperation.EndpointConfigName).toBe('dup');
     expect(failed.name).toBe('InternalFailure');
     expect(failed.$metadata?.httpStatusCode).toBe(500);
+    expect(delayedMs).toBeGreaterThanOrEqual(300);
     expect(first).toEqual(second);
     expect(first).toContain(true);
     expect(first).toContain(false);
