@@ -23,7 +23,12 @@ const FORWARDED_HEADERS = [
 export function runtimeEndpointName(method: string | undefined, pathname: string): string | undefined {
   if (method !== 'POST') return undefined;
   const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(pathname);
-  return match ? decodeURIComponent(match[1] as string) : undefined;
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1] as string);
+  } catch {
+    return match[1];
+  }
 }
 
 /** SageMaker Runtime InvokeEndpoint (restJson1), proxying to the hosted containers. */

@@ -27,11 +27,11 @@ export function classifyS3(req: IncomingMessage, url: URL): S3Target {
   } else {
     const slash = path.indexOf('/', 1);
     if (path.length > 1) {
-      bucket = decodeURIComponent(slash < 0 ? path.slice(1) : path.slice(1, slash));
+      bucket = safeDecode(slash < 0 ? path.slice(1) : path.slice(1, slash));
       rawKey = slash < 0 || slash === path.length - 1 ? undefined : path.slice(slash + 1);
     }
   }
-  const key = rawKey === undefined ? undefined : decodeURIComponent(rawKey);
+  const key = rawKey === undefined ? undefined : safeDecode(rawKey);
   const q = url.searchParams;
   const method = req.method ?? 'GET';
   let operation = 'Unknown';
@@ -55,6 +55,15 @@ export function classifyS3(req: IncomingMessage, url: URL): S3Target {
   else if (method === 'POST' && q.has('uploads')) operation = 'CreateMultipartUpload';
   else if (method === 'POST' && q.has('uploadId')) operation = 'CompleteMultipartUpload';
   return { operation, bucket, key };
+}
+
+/** Percent-decodes a path segment; a malformed escape is kept as typed rather than failing the request. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 const LIST_V1_PARAMS = new Set(['prefix', 'delimiter', 'marker', 'max-keys', 'encoding-type', 'x-id']);
@@ -371,7 +380,7 @@ export class S3Api {
   }
 
   private copySource(header: string): { bucket: string; key: string } {
-    const decoded = decodeURIComponent(header.split('?')[0] ?? '').replace(/^\//, '');
+    const decoded = safeDecode(header.split('?')[0] ?? '').replace(/^\//, '');
     const slash = decoded.indexOf('/');
     if (slash <= 0 || slash === decoded.length - 1) {
       throw new ServiceError(
