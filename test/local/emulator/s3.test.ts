@@ -1,14 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,5 +118,40 @@ describe('emulated S3', () => {
     expect(noBucket.name).toBe('NoSuchBucket');
     expect(deleted.Deleted?.map((d) => d.Key)).toEqual(['dir/c.txt', 'copy/a.txt']);
     expect(after.KeyCount).toBe(0);
+  });
+
+  it('enforces multipart rules: parts under 5 MiB except the last, and aborted uploads are gone', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'data', Key: 'small-parts' }));
+    const part1 = await s3.send(
+      new UploadPartCommand({ Bucket: 'data', Key: 'small-parts', UploadId, PartNumber: 1, Body: Buffer.alloc(1024) }),
+    );
+    const part2 = await s3.send(
+      new UploadPartCommand({ Bucket: 'data', Key: 'small-parts', UploadId, PartNumber: 2, Body: Buffer.alloc(10) }),
+    );
+
+    const tooSmall = await errorOf(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'data',
+          Key: 'small-parts',
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: part1.ETag },
+              { PartNumber: 2, ETag: part2.ETag },
+            ],
+          },
+        }),
+      ),
+    );
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'data', Key: 'small-parts', UploadId }));
+    const afterAbort = await errorOf(
+      s3.send(new UploadPartCommand({ Bucket: 'data', Key: 'small-parts', UploadId, PartNumber: 3, Body: 'x' })),
+    );
+    const buckets = await s3.send(new ListBucketsCommand({}));
+
+    expect(tooSmall.name).toBe('EntityTooSmall');
+    expect(afterAbort.name).toBe('NoSuchUpload');
+    expect(buckets.Buckets?.map((b) => b.Name)).toContain('data');
   });
 });
