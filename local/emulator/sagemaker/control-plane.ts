@@ -284,6 +284,9 @@ export class SageMakerControlPlane {
     if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
       throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     }
+    if (endpoint.EndpointStatus === 'Failed' || !endpoint.smwf.active) {
+      throw validationException(`Cannot update failed endpoint "${endpoint.EndpointArn}".`);
+    }
     const config = this.requireConfig(region, String(input.EndpointConfigName));
     const spec = this.lifecycle.buildSpec(region, endpoint.EndpointName, config);
     this.checkInstanceQuota(region, config, endpoint);
@@ -296,11 +299,7 @@ export class SageMakerControlPlane {
     endpoint.smwf.pending = spec;
     if (deploymentConfig) endpoint.smwf.pendingDeploymentConfig = deploymentConfig;
     else delete endpoint.smwf.pendingDeploymentConfig;
-    if (endpoint.smwf.active) endpoint.PendingDeploymentSummary = this.lifecycle.pendingSummary(spec);
-    else {
-      // A Failed endpoint has nothing serving: the update behaves like a fresh creation of the new config.
-      endpoint.EndpointConfigName = config.EndpointConfigName;
-    }
+    endpoint.PendingDeploymentSummary = this.lifecycle.pendingSummary(spec);
     delete endpoint.FailureReason;
     await this.lifecycle.update(endpoint);
     return { EndpointArn: endpoint.EndpointArn };

@@ -123,7 +123,14 @@ describe('emulated endpoint lifecycle', () => {
 
     const settled = await waitForEndpoint(sagemaker, 'crashes', 2500);
 
+    const update = await errorOf(
+      sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'crashes', EndpointConfigName: 'cfg-v1' })),
+    );
+
     expect(settled.EndpointStatus).toBe('Failed');
+    expect(update.message).toBe(
+      'Cannot update failed endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/crashes".',
+    );
     expect(settled.FailureReason).toContain('exited with code 1');
     expect(settled.FailureReason).toContain('exit-on-start, exiting before serving');
   });
