@@ -31,7 +31,7 @@ describe('emulated SageMaker control plane', () => {
   });
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
+    emulator = await startTestEmulator({ limits: { instancesPerType: 3 } });
     ({ sagemaker } = clients(emulator.url, 1));
     await sagemaker.send(
       new CreateModelCommand({
@@ -94,6 +94,26 @@ describe('emulated SageMaker control plane', () => {
     expect(duplicate.message).toBe(
       `Cannot create already existing endpoint configuration "${ARN}:endpoint-config/dup".`,
     );
+  });
+
+  it('answers ResourceLimitExceeded when an endpoint would exceed the instance quota', async () => {
+    await sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'big',
+        ProductionVariants: [{ ...variant('MyModel'), InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 4 }],
+      }),
+    );
+
+    const limited = await errorOf(
+      sagemaker.send(new CreateEndpointCommand({ EndpointName: 'big', EndpointConfigName: 'big' })),
+    );
+    const notCreated = await errorOf(sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'big' })));
+
+    expect(limited.name).toBe('ResourceLimitExceeded');
+    expect(limited.message).toContain(
+      "The account-level service limit 'ml.g5.xlarge for endpoint usage' is 3 Instances, with current utilization of 0 Instances and a request delta of 4 Instances.",
+    );
+    expect(notCreated.name).toBe('ValidationException');
   });
 
   it('validates requests against the API model: pattern, required, enum and range', async () => {
