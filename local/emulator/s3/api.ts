@@ -252,6 +252,7 @@ export class S3Api {
           metaFromHeaders(req),
           sentChecksums(req, trailers),
           headerValue(req, 'content-md5'),
+          decodedLength(req),
         );
         send(res, 200, { ...base, etag: meta.etag, ...checksumHeaders(meta.checksums) });
         return;
@@ -327,6 +328,7 @@ export class S3Api {
           stream,
           sentChecksums(req, trailers),
           headerValue(req, 'content-md5'),
+          decodedLength(req),
         );
         send(res, 200, { ...base, etag: part.etag, ...checksumHeaders(part.checksums) });
         return;
@@ -547,4 +549,10 @@ export class S3Api {
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** `x-amz-decoded-content-length` of an aws-chunked body: the payload size the client promised. */
+function decodedLength(req: IncomingMessage): number | undefined {
+  const raw = headerValue(req, 'x-amz-decoded-content-length');
+  return raw === undefined || !/^\d+$/.test(raw) ? undefined : Number(raw);
 }

@@ -196,7 +196,15 @@ export class S3Store {
     written: WrittenBody,
     sent: Record<string, string>,
     contentMd5: string | undefined,
+    expectedSize: number | undefined,
   ): Record<string, string> {
+    if (expectedSize !== undefined && written.size !== expectedSize) {
+      throw new ServiceError(
+        'IncompleteBody',
+        'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+        400,
+      );
+    }
     if (contentMd5 !== undefined && Buffer.from(written.md5, 'hex').toString('base64') !== contentMd5) {
       throw new ServiceError('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
     }
@@ -226,12 +234,13 @@ export class S3Store {
     meta: Omit<ObjectMeta, 'key' | 'size' | 'etag' | 'lastModified'>,
     sentChecksums: () => Record<string, string>,
     contentMd5?: string,
+    expectedSize?: number,
   ): Promise<ObjectMeta> {
     this.bucket(bucketName);
     const written = await this.writeBody(bucketName, body);
     let checksums: Record<string, string>;
     try {
-      checksums = this.verify(written, sentChecksums(), contentMd5);
+      checksums = this.verify(written, sentChecksums(), contentMd5, expectedSize);
     } catch (err) {
       await unlink(written.tmp).catch(() => undefined);
       throw err;
@@ -325,12 +334,13 @@ export class S3Store {
     body: NodeJS.ReadableStream,
     sentChecksums: () => Record<string, string>,
     contentMd5?: string,
+    expectedSize?: number,
   ): Promise<PartMeta> {
     await this.upload(bucketName, key, uploadId);
     const written = await this.writeBody(bucketName, body);
     let checksums: Record<string, string>;
     try {
-      checksums = this.verify(written, sentChecksums(), contentMd5);
+      checksums = this.verify(written, sentChecksums(), contentMd5, expectedSize);
     } catch (err) {
       await unlink(written.tmp).catch(() => undefined);
       throw err;

@@ -68,6 +68,30 @@ describe('emulated S3', () => {
     expect(md5(bytes as Uint8Array)).toBe(md5(body));
   });
 
+  it('decodes signed aws-chunked bodies and refuses ones shorter than x-amz-decoded-content-length', async () => {
+    const put = (decodedLength: number) =>
+      fetch(`${emulator.url}/data/signed.txt`, {
+        method: 'PUT',
+        headers: {
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+          'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+          'content-encoding': 'aws-chunked',
+          'x-amz-decoded-content-length': String(decodedLength),
+        },
+        body: '5;chunk-signature=aaaa\r\nhello\r\n0;chunk-signature=bbbb\r\n\r\n',
+      });
+
+    const ok = await put(5);
+    const short = await put(6);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'signed.txt' }));
+
+    expect(ok.status).toBe(200);
+    expect(short.status).toBe(400);
+    expect(await short.text()).toContain('<Code>IncompleteBody</Code>');
+    expect(await got.Body?.transformToString()).toBe('hello');
+  });
+
   it('serves ranges, metadata, copies and listings like S3', async () => {
     await s3.send(
       new PutObjectCommand({ Bucket: 'data', Key: 'dir/a.txt', Body: 'hello world', Metadata: { owner: 'team' } }),
