@@ -62,6 +62,16 @@ function percentile(sorted: readonly number[], p: number): number {
   return Math.round(sorted[Math.max(0, index)] ?? 0);
 }
 
+/** The distinct failure reasons, most frequent first, each with how often it happened. */
+function distinctFailures(outcomes: readonly Outcome[]): string[] {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) if (o.failure) counts.set(o.failure, (counts.get(o.failure) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_REPORTED_FAILURES)
+    .map(([failure, count]) => (count > 1 ? `${failure} (${count} times)` : failure));
+}
+
 /** Invokes the endpoint `invocations` times (samples in turn), `concurrency` at a time, and judges each answer. */
 export async function runHealthCheck(endpointName: string, spec: HealthCheckSpec, deps: HealthCheckDeps) {
   const total = spec.invocations ?? spec.samples.length;
@@ -96,7 +106,7 @@ export async function runHealthCheck(endpointName: string, spec: HealthCheckSpec
     succeeded,
     successRate: succeeded / total,
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) },
-    failures: outcomes.flatMap((o) => (o.failure ? [o.failure] : [])).slice(0, MAX_REPORTED_FAILURES),
+    failures: distinctFailures(outcomes),
   };
   return report;
 }

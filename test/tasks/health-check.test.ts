@@ -205,6 +205,18 @@ describe('healthCheck', () => {
     expect((error as Error).message).not.toContain('"oops 5"');
   });
 
+  it('reports a failure that repeats once, with how often it happened', async () => {
+    const { deps } = fakeEndpoint(() => ({ status: 400, body: 'expected 3 features, got 2' }));
+
+    const error = await healthCheck(stateWith({ samples: [{ body: '1,2' }], invocations: 10 }), deps).catch(
+      (e: Error) => e,
+    );
+
+    const message = (error as Error).message;
+    expect(message).toContain('got 400 with body "expected 3 features, got 2" (10 times)');
+    expect(message.match(/expected 3 features/g)).toHaveLength(1);
+  });
+
   it('shortens long bodies it quotes', async () => {
     const { deps } = fakeEndpoint(() => ({ status: 500, body: 'x'.repeat(1000) }));
 
