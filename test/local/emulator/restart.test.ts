@@ -7,6 +7,7 @@ import {
   CreateModelCommand,
   DescribeEndpointCommand,
   ListModelsCommand,
+  UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,5 +75,63 @@ describe('emulator restart on the same state directory', () => {
     expect(models.Models?.map((m) => m.ModelName)).toEqual(['durable']);
     expect((await object.Body?.transformToByteArray())?.length).toBeGreaterThan(0);
     expect((await second.readEvents()).slice(0, eventsBefore.length)).toEqual(eventsBefore);
+  });
+
+  it('resumes creations and updates that were in progress when the emulator stopped', async () => {
+    const stateDir = await tempStateDir();
+    const first = await startTestEmulator({ stateDir });
+    running.push(first);
+    const before = clients(first.url);
+    const uri = await uploadLinearModel(before.s3, 'models', 'm/model.tar.gz', [1, 1], 0);
+    const uri2 = await uploadLinearModel(before.s3, 'models', 'm2/model.tar.gz', [0, 0], 42);
+    const slow = { SMWF_EXAMPLE_STARTUP_DELAY_MS: '1500' };
+    const models: [string, string, Record<string, string>][] = [
+      ['fast', uri, {}],
+      ['slow', uri, slow],
+      ['slow-v2', uri2, slow],
+    ];
+    for (const [name, modelUri, environment] of models) {
+      await before.sagemaker.send(
+        new CreateModelCommand({
+          ModelName: name,
+          PrimaryContainer: { Image: LINEAR_IMAGE, ModelDataUrl: modelUri, Environment: environment },
+        }),
+      );
+      await before.sagemaker.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: name,
+          ProductionVariants: [
+            { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+          ],
+        }),
+      );
+    }
+    await before.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'updated', EndpointConfigName: 'fast' }));
+    await waitForEndpoint(before.sagemaker, 'updated');
+    await before.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'updated', EndpointConfigName: 'slow-v2' }));
+    await before.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'created', EndpointConfigName: 'slow' }));
+    const updating = await before.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'updated' }));
+    const creating = await before.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'created' }));
+    await first.stop();
+
+    const second = await startTestEmulator({ stateDir });
+    running.push(second);
+    const after = clients(second.url);
+    const updated = await waitForEndpoint(after.sagemaker, 'updated');
+    const created = await waitForEndpoint(after.sagemaker, 'created');
+    const invoke = async (name: string) => {
+      const out = await after.runtime.send(
+        new InvokeEndpointCommand({ EndpointName: name, ContentType: 'text/csv', Accept: 'text/csv', Body: '2,3' }),
+      );
+      return Buffer.from(out.Body).toString('utf8').trim();
+    };
+
+    expect(updating.EndpointStatus).toBe('Updating');
+    expect(creating.EndpointStatus).toBe('Creating');
+    expect(updated.EndpointStatus).toBe('InService');
+    expect(updated.EndpointConfigName).toBe('slow-v2');
+    expect(created.EndpointStatus).toBe('InService');
+    expect(await invoke('updated')).toBe('42');
+    expect(await invoke('created')).toBe('5');
   });
 });
