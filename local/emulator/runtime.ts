@@ -43,7 +43,13 @@ export class SageMakerRuntime {
     private readonly invocationTimeoutMs: number,
   ) {}
 
-  async invoke(req: IncomingMessage, res: ServerResponse, endpointName: string, region: string): Promise<void> {
+  async invoke(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpointName: string,
+    region: string,
+    requestId: string,
+  ): Promise<void> {
     const { body, tooLarge, size } = await readPayload(req, MAX_BODY);
     const input: Record<string, unknown> = { EndpointName: endpointName, Body: tooLarge ? new BlobSize(size) : body };
     const members = this.model.shapes.InvokeEndpointInput?.members ?? {};
@@ -132,6 +138,7 @@ export class SageMakerRuntime {
       const out: Record<string, string> = {
         'content-type': response.headers['content-type'] ?? 'application/octet-stream',
         'x-Amzn-Invoked-Production-Variant': variant.spec.variantName,
+        'x-amzn-RequestId': requestId,
       };
       const custom = response.headers['x-amzn-sagemaker-custom-attributes'];
       if (custom) out['X-Amzn-SageMaker-Custom-Attributes'] = custom;

@@ -85,7 +85,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     if (protocol === 'awsJson') {
       await handleAwsJson(services, req, res, String(target), scope.region, requestId);
     } else if (protocol === 'restJson') {
-      await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region);
+      await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId);
     } else {
       await services.s3.handle(req, res, url, s3Target as ReturnType<typeof classifyS3>, scope);
     }
