@@ -1,0 +1,266 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { create as createTar } from 'tar';
+import { startEmulator } from '../../local/emulator/index.ts';
+import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
+import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
+import { projectRoot } from '../docs.ts';
+import { executionName } from '../execution-name.ts';
+import { formatTable, progressPrinter, shortCause } from '../render/progress.ts';
+import { parseOptions } from './args.ts';
+
+/** Help of `smwf demo`. */
+export const demoHelp = `Usage: smwf demo [--json] [--keep]
+
+Shows the product end to end on this machine (what 'npm start' runs): starts the local emulator on a
+fresh state directory, then drives the synthesized DeployEndpoint state machine with the real task
+handlers:
+  1. deploys model v1 of the example linear model to a new endpoint, health-checked;
+  2. invokes it and prints the prediction;
+  3. deploys v2 as an update while a background invoker keeps calling the endpoint (errors must be 0);
+  4. deploys v3, a broken release that fails its health check, and shows the rollback to v2;
+  5. prints a summary table. Exits 0 when every step ended as expected.
+
+Options:
+  --json     one JSON object per state event (and per step result) instead of progress lines
+  --keep     keep the emulator's state directory (printed) instead of deleting it
+  -h, --help show this help
+`;
+
+const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+const BUCKET = 'smwf-demo-models';
+const ENDPOINT = 'smwf-demo-linear';
+const SAMPLE = '1,2';
+
+interface StepRow {
+  step: string;
+  outcome: string;
+  ok: boolean;
+  durationMs: number;
+  transitions: number | undefined;
+}
+
+/** Packs an example model folder into model.tar.gz and uploads it to the emulator's S3. */
+async function uploadModel(s3: S3Client, version: string): Promise<string> {
+  const folder = join(projectRoot, 'examples', 'models', version);
+  const stream = createTar({ gzip: true, cwd: folder, portable: true }, ['weights.json']);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  const key = `linear/${version}/model.tar.gz`;
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.concat(chunks) }));
+  return `s3://${BUCKET}/${key}`;
+}
+
+function deployInput(version: string, modelDataUrl: string) {
+  return {
+    endpointName: ENDPOINT,
+    modelVersion: version,
+    model: { image: IMAGE, modelDataUrl },
+    variants: [{ instanceType: 'ml.m5.large', initialInstanceCount: 1 }],
+    healthCheck: {
+      samples: [
+        { contentType: 'text/csv', accept: 'application/json', body: SAMPLE, expectedOutputContains: 'predictions' },
+      ],
+      invocations: 10,
+      concurrency: 2,
+      latencyBudgetMs: 2000,
+    },
+    wait: { initialIntervalSeconds: 5, maxIntervalSeconds: 30, timeoutMinutes: 10 },
+  };
+}
+
+/** Calls the endpoint until stopped, counting answers and errors (an update must drop none). */
+function backgroundInvoker(runtime: SageMakerRuntimeClient) {
+  let running = true;
+  const answers = new Map<string, number>();
+  let errors = 0;
+  let firstError = '';
+  const loop = (async () => {
+    while (running) {
+      try {
+        const out = await runtime.send(
+          new InvokeEndpointCommand({
+            EndpointName: ENDPOINT,
+            ContentType: 'text/csv',
+            Accept: 'text/csv',
+            Body: SAMPLE,
+          }),
+        );
+        const answer = new TextDecoder().decode(out.Body).trim();
+        answers.set(answer, (answers.get(answer) ?? 0) + 1);
+      } catch (error) {
+        errors += 1;
+        firstError ||= `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const total = [...answers.values()].reduce((a, b) => a + b, 0) + errors;
+      return { total, errors, firstError, answers };
+    },
+  };
+}
+
+/** `smwf demo`: the product end to end on the local emulator. */
+export async function demo(args: string[]): Promise<number> {
+  const values = parseOptions(args, {
+    json: { type: 'boolean' },
+    keep: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(demoHelp);
+    return 0;
+  }
+  const json = values.json === true;
+  const color = !json && process.stdout.isTTY === true;
+  const say = (text: string) => {
+    if (!json) console.log(text);
+  };
+  const started = Date.now();
+  const stateDir = mkdtempSync(join(tmpdir(), 'smwf-demo-'));
+  const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds: 20 });
+  const rows: StepRow[] = [];
+  try {
+    useLocalEmulator(emulator.url);
+    say(`Local emulator at ${emulator.url} (state in ${stateDir})`);
+    const s3 = new S3Client({ forcePathStyle: true });
+    const sagemaker = new SageMakerClient({});
+    const runtime = new SageMakerRuntimeClient({});
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const [v1, v2, v3] = await Promise.all(
+      ['linear-v1', 'linear-v2', 'linear-v3-broken'].map((v) => uploadModel(s3, v)),
+    );
+    const runner: LocalRunner = await createLocalRunner({ waitTimeMs: 100 });
+    const printer = progressPrinter({ json, color, write: (line) => console.log(line) });
+
+    const deploy = async (step: string, version: string, url: string): Promise<ExecutionResult> => {
+      say(`\n== ${step}`);
+      const input = deployInput(version, url as string);
+      const result = await runner.start('DeployEndpoint', input, {
+        name: executionName('DeployEndpoint', input),
+        onEvent: printer,
+      }).result;
+      if (json) console.log(JSON.stringify({ type: 'StepResult', step, status: result.status, error: result.error }));
+      return result;
+    };
+    const invoke = async () => {
+      const out = await runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: ENDPOINT,
+          ContentType: 'text/csv',
+          Accept: 'application/json',
+          Body: SAMPLE,
+        }),
+      );
+      return new TextDecoder().decode(out.Body).trim();
+    };
+    const servingConfig = async () =>
+      (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }))).EndpointConfigName;
+
+    // 1. First deployment.
+    const first = await deploy('1. Deploy model v1 to a new endpoint', 'v1', v1 as string);
+    rows.push({
+      step: 'deploy v1 (create)',
+      outcome: first.status === 'SUCCEEDED' ? 'succeeded' : `${first.status} ${first.error}`,
+      ok: first.status === 'SUCCEEDED',
+      durationMs: first.durationMs,
+      transitions: first.transitions,
+    });
+
+    // 2. Invoke it.
+    const invokeStarted = Date.now();
+    let prediction = '';
+    try {
+      prediction = await invoke();
+      say(`\n== 2. Invoke: ${SAMPLE} -> ${prediction}`);
+    } catch (error) {
+      say(`\n== 2. Invoke failed: ${(error as Error).message}`);
+    }
+    rows.push({
+      step: `invoke v1 (${SAMPLE})`,
+      outcome: prediction || 'failed',
+      ok: prediction !== '',
+      durationMs: Date.now() - invokeStarted,
+      transitions: undefined,
+    });
+
+    // 3. Update to v2 under load.
+    const invoker = backgroundInvoker(runtime);
+    const second = await deploy(
+      '3. Deploy v2 as an update while a background invoker calls the endpoint',
+      'v2',
+      v2 as string,
+    );
+    const load = await invoker.stop();
+    const v2Config = await servingConfig();
+    const answered = [...load.answers.entries()].map(([answer, count]) => `${answer}: ${count}`).join(', ');
+    say(
+      `   background invoker: ${load.total} requests, ${load.errors} errors (answers ${answered})${load.firstError ? `; first error ${load.firstError}` : ''}`,
+    );
+    rows.push({
+      step: 'deploy v2 (update under load)',
+      outcome: `${second.status === 'SUCCEEDED' ? 'succeeded' : `${second.status} ${second.error}`}; ${load.total} invocations, ${load.errors} errors`,
+      ok: second.status === 'SUCCEEDED' && load.errors === 0 && load.total > 0,
+      durationMs: second.durationMs,
+      transitions: second.transitions,
+    });
+
+    // 4. A broken release: fails its health check, rolls back to v2.
+    const third = await deploy('4. Deploy v3, a broken release (fails its health check)', 'v3', v3 as string);
+    const afterRollback = await servingConfig();
+    let stillAnswers = '';
+    try {
+      stillAnswers = await invoke();
+    } catch (error) {
+      stillAnswers = `error: ${(error as Error).message}`;
+    }
+    say(`   ${third.status}: ${third.error}: ${shortCause(third.cause)}`);
+    say(
+      `   endpoint back on ${afterRollback} (v2's config: ${afterRollback === v2Config ? 'yes' : 'NO'}), answering ${stillAnswers}`,
+    );
+    rows.push({
+      step: 'deploy v3 (broken release)',
+      outcome: `${third.status === 'FAILED' ? 'failed' : third.status} with ${third.error ?? 'no error'}; rolled back to v2`,
+      ok:
+        third.status === 'FAILED' &&
+        third.error === 'HealthCheckFailedError' &&
+        afterRollback === v2Config &&
+        stillAnswers.includes('predictions'),
+      durationMs: third.durationMs,
+      transitions: third.transitions,
+    });
+  } finally {
+    await emulator.stop();
+    if (values.keep) say(`State kept in ${stateDir}`);
+    else rmSync(stateDir, { recursive: true, force: true });
+  }
+
+  const allOk = rows.length === 4 && rows.every((r) => r.ok);
+  const table = formatTable(
+    ['step', 'outcome', 'duration', 'transitions', 'as expected'],
+    rows.map((r) => [
+      r.step,
+      r.outcome,
+      `${(r.durationMs / 1000).toFixed(1)} s`,
+      r.transitions?.toString() ?? '-',
+      r.ok ? 'yes' : 'NO',
+    ]),
+  );
+  if (json) {
+    console.log(JSON.stringify({ type: 'DemoResult', ok: allOk, steps: rows, wallTimeMs: Date.now() - started }));
+  } else {
+    console.log(
+      `\n${table}\n\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s; ${allOk ? 'every step ended as expected' : 'SOME STEPS DID NOT END AS EXPECTED'}`,
+    );
+  }
+  return allOk ? 0 : 1;
+}

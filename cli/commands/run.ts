@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startEmulator } from '../../local/emulator/index.ts';
+import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
+import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
+import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
+import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
+import { executionName } from '../execution-name.ts';
+import { progressPrinter, shortCause } from '../render/progress.ts';
+import { parseOptions, UsageError } from './args.ts';
+import { workflowArgument } from './schema.ts';
+
+/** Help of `smwf run`. */
+export const runHelp = `Usage: smwf run <StateMachine> --input <file|-> [options]
+
+Runs a state machine with the given execution input and follows it state by state.
+Locally (the default) the synthesized definition runs in aws-local-stepfunctions with the real task
+handlers against the local emulator; with --aws the deployed state machine runs on AWS Step Functions.
+The execution name derives from the input, so starting the same input twice is one execution.
+Exits 0 when the execution succeeds, 1 when it fails (its error and cause are printed), 2 on bad arguments.
+
+Options:
+  --input FILE|-            execution input as JSON (- reads standard input)      required
+  --name NAME               execution name                                       default: from the input
+  --endpoint-url URL        use a running emulator (smwf local start) instead of starting one
+  --state-dir DIR           state of the emulator started for this run            default .smwf/local
+  --json                    one JSON object per event, then the result
+  --aws                     start the deployed state machine on AWS
+  --state-machine-arn ARN   with --aws: the state machine                         default: stack output
+  --stack NAME              with --aws: stack whose outputs name it               default SageMakerWorkflows
+  --region REGION           with --aws: AWS region                                default: SDK configuration
+  -h, --help                show this help
+
+State machines: ${WORKFLOW_NAMES.join(', ')}
+`;
+
+function readInput(source: string): unknown {
+  let text: string;
+  try {
+    text = source === '-' ? readFileSync(0, 'utf8') : readFileSync(resolve(source), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --input ${source}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`--input ${source} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Prints how the execution ended; returns the exit code. */
+function report(result: ExecutionResult, json: boolean): number {
+  if (json) {
+    const { events: _events, ...rest } = result;
+    console.log(JSON.stringify({ type: 'ExecutionResult', ...rest }));
+  } else if (result.status === 'SUCCEEDED') {
+    console.error(
+      `${result.status} in ${(result.durationMs / 1000).toFixed(1)} s, ${result.transitions} state transitions`,
+    );
+    console.log(JSON.stringify(result.output, null, 2));
+  } else {
+    console.error(`${result.status}: ${result.error ?? ''}: ${shortCause(result.cause)}`);
+  }
+  return result.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+/** Runs one execution locally, on a running emulator or on one started (and stopped) for the run. */
+export async function runLocally(
+  workflow: WorkflowName,
+  input: unknown,
+  options: { name: string; endpointUrl?: string; stateDir: string; json: boolean },
+): Promise<ExecutionResult> {
+  const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
+  try {
+    useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
+    const runner = await createLocalRunner();
+    const printer = progressPrinter({
+      json: options.json,
+      color: !options.json && process.stderr.isTTY === true,
+      write: (line) => (options.json ? console.log(line) : console.error(line)),
+    });
+    return await runner.start(workflow, input, { name: options.name, onEvent: printer }).result;
+  } finally {
+    await emulator?.stop();
+  }
+}
+
+/** `smwf run <StateMachine> --input <file|->`. */
+export async function run(args: string[], aws: () => AwsClients = defaultAwsClients): Promise<number> {
+  const positional = args.filter(
+    (a, i) =>
+      !a.startsWith('-') &&
+      !args[i - 1]?.match(/^--(input|name|endpoint-url|state-dir|state-machine-arn|stack|region)$/),
+  );
+  const values = parseOptions(
+    args.filter((a) => !positional.includes(a)),
+    {
+      input: { type: 'string' },
+      name: { type: 'string' },
+      'endpoint-url': { type: 'string' },
+      'state-dir': { type: 'string' },
+      json: { type: 'boolean' },
+      aws: { type: 'boolean' },
+      'state-machine-arn': { type: 'string' },
+      stack: { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  );
+  if (values.help) {
+    console.log(runHelp);
+    return 0;
+  }
+  const workflow = workflowArgument(positional);
+  if (values.input === undefined) throw new UsageError('missing --input <file|->');
+  if (!values.aws && (values['state-machine-arn'] || values.stack || values.region)) {
+    throw new UsageError('--state-machine-arn, --stack and --region go with --aws');
+  }
+  if (values.aws && (values['endpoint-url'] || values['state-dir'])) {
+    throw new UsageError('--endpoint-url and --state-dir are for local runs, not --aws');
+  }
+  if (values.name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(values.name)) {
+    throw new UsageError('--name must be 1-80 letters, digits, hyphens or underscores');
+  }
+  const input = readInput(values.input);
+  const name = values.name ?? executionName(workflow, input);
+  const json = values.json === true;
+
+  if (values.aws) {
+    const clients = aws();
+    const stateMachineArn =
+      values['state-machine-arn'] ??
+      (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow));
+    const printer = progressPrinter({
+      json,
+      color: !json && process.stderr.isTTY === true,
+      write: (line) => (json ? console.log(line) : console.error(line)),
+    });
+    console.error(`${workflow} ${name} on ${stateMachineArn}`);
+    return report(await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer }), json);
+  }
+  const result = await runLocally(workflow, input, {
+    name,
+    stateDir: resolve(values['state-dir'] ?? '.smwf/local'),
+    json,
+    ...(values['endpoint-url'] ? { endpointUrl: values['endpoint-url'] } : {}),
+  });
+  return report(result, json);
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { WORKFLOW_INPUTS } from '../../workflows/inputs.ts';
+import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
+import { UsageError } from './args.ts';
+
+/** Help of `smwf schema`. */
+export const schemaHelp = `Usage: smwf schema <StateMachine>
+
+Prints the JSON Schema of a state machine's execution input, generated from its zod contract.
+Cross-field rules (for example "canarySize for CANARY") are checked by the first state, not the schema.
+
+State machines: ${WORKFLOW_NAMES.join(', ')}
+`;
+
+/** Reads the state machine argument, or throws a UsageError listing the valid names. */
+export function workflowArgument(args: readonly string[]): WorkflowName {
+  const [name, ...rest] = args.filter((a) => !a.startsWith('-'));
+  if (name === undefined) throw new UsageError(`missing <StateMachine> (one of ${WORKFLOW_NAMES.join(', ')})`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const workflow = WORKFLOW_NAMES.find((w) => w === name);
+  if (workflow === undefined)
+    throw new UsageError(`unknown state machine '${name}' (one of ${WORKFLOW_NAMES.join(', ')})`);
+  return workflow;
+}
+
+/** The JSON Schema of a workflow's input, as text. */
+export function inputSchema(workflow: WorkflowName): string {
+  const schema = z.toJSONSchema(WORKFLOW_INPUTS[workflow], { io: 'input', unrepresentable: 'any' });
+  return `${JSON.stringify({ title: `${workflow} input`, ...schema }, null, 2)}\n`;
+}
+
+/** `smwf schema <StateMachine>`. */
+export async function schema(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(schemaHelp);
+    return 0;
+  }
+  const unknown = args.find((a) => a.startsWith('-'));
+  if (unknown) throw new UsageError(`unknown option '${unknown}'`);
+  process.stdout.write(inputSchema(workflowArgument(args)));
+  return 0;
+}

@@ -1,0 +1,101 @@
+/**
+ * Live progress of an execution: one line per state entered and exited (with its duration), retries and
+ * catches visible, colours only on a terminal, or one JSON object per line for machines.
+ */
+import type { ExecutionEvent } from '../../local/runner/runner.ts';
+
+/** How progress is written. */
+export interface ProgressOptions {
+  readonly json: boolean;
+  readonly color: boolean;
+  readonly write: (line: string) => void;
+}
+
+const paint = (code: number) => (enabled: boolean, text: string) =>
+  enabled ? `\u001b[${code}m${text}\u001b[0m` : text;
+const dim = paint(2);
+const green = paint(32);
+const red = paint(31);
+const yellow = paint(33);
+
+/** The first line of an error's cause: Lambda's errorMessage when the cause is its JSON document. */
+export function shortCause(cause: unknown): string {
+  if (typeof cause !== 'string') return cause === undefined ? '' : JSON.stringify(cause);
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // a plain-text cause
+  }
+  return cause;
+}
+
+/** A compact, JSON-safe view of one event (inputs and outputs left out: they can be large). */
+export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
+  const summary: Record<string, unknown> = { type: event.type, timestamp: new Date(event.timestamp).toISOString() };
+  if ('state' in event && event.state) {
+    summary.state = event.state.name;
+    summary.stateType = event.state.type;
+  }
+  if (event.durationMs !== undefined) summary.durationMs = event.durationMs;
+  if ('Error' in event) {
+    summary.error = event.Error;
+    summary.cause = shortCause(event.Cause);
+  }
+  if (event.type === 'StateRetried') summary.attempt = event.retry.attempt;
+  if (event.type === 'StateCaught') summary.next = event.catch.catcher.Next;
+  return summary;
+}
+
+/** Returns the function that prints each event as it arrives. */
+export function progressPrinter(options: ProgressOptions): (event: ExecutionEvent) => void {
+  const { color, write } = options;
+  return (event) => {
+    if (options.json) {
+      write(JSON.stringify(eventSummary(event)));
+      return;
+    }
+    const duration = event.durationMs !== undefined ? dim(color, ` ${event.durationMs} ms`) : '';
+    switch (event.type) {
+      case 'ExecutionStarted':
+        write(dim(color, 'execution started'));
+        break;
+      case 'StateEntered':
+        write(`  ${dim(color, '→')} ${event.state.name}`);
+        break;
+      case 'StateExited':
+        write(`  ${green(color, '✓')} ${event.state.name}${duration}`);
+        break;
+      case 'StateFailed':
+        write(
+          `  ${red(color, '✗')} ${event.state.name}${duration} ${red(color, event.Error)}: ${shortCause(event.Cause)}`,
+        );
+        break;
+      case 'StateRetried':
+        write(`  ${yellow(color, '↻')} ${event.state.name} retry ${event.retry.attempt}`);
+        break;
+      case 'StateCaught':
+        write(`  ${yellow(color, '⤷')} ${event.state.name} caught, going to ${event.catch.catcher.Next}`);
+        break;
+      case 'ExecutionSucceeded':
+        write(green(color, 'execution succeeded'));
+        break;
+      case 'ExecutionFailed':
+        write(`${red(color, 'execution failed')}: ${event.Error}: ${shortCause(event.Cause)}`);
+        break;
+      default:
+        write(dim(color, event.type));
+    }
+  };
+}
+
+/** Formats rows as an aligned plain-text table with a header rule. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,130 @@
+/**
+ * End-to-end harness: the local emulator (real model processes) on a temporary state directory, every SDK
+ * client in this process pointed at it through AWS_ENDPOINT_URL, the example models uploaded to its S3,
+ * and a local runner over the synthesized state machines with the real handlers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeEndpointCommand,
+  ListEndpointConfigsCommand,
+  ListEndpointsCommand,
+  ListModelsCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { create as createTar } from 'tar';
+import { type Emulator, startEmulator } from '../../local/emulator/index.ts';
+import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
+import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
+
+export const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+const BUCKET = 'e2e-models';
+const MODELS = ['linear-v1', 'linear-v2', 'linear-v3-broken'] as const;
+
+/** One running end-to-end environment. */
+export interface Harness {
+  emulator: Emulator;
+  runner: LocalRunner;
+  sagemaker: SageMakerClient;
+  runtime: SageMakerRuntimeClient;
+  /** s3:// URLs of the uploaded example models, by folder name. */
+  models: Record<(typeof MODELS)[number], string>;
+  close(): Promise<void>;
+}
+
+async function modelArchive(folder: string): Promise<Buffer> {
+  const cwd = new URL(`../../examples/models/${folder}/`, import.meta.url).pathname;
+  const chunks: Buffer[] = [];
+  for await (const chunk of createTar({ gzip: true, cwd, portable: true }, ['weights.json'])) {
+    chunks.push(Buffer.from(chunk as Uint8Array));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Starts the emulator and runner; a container gets `startupTimeoutSeconds` to answer /ping. */
+export async function startHarness(startupTimeoutSeconds = 4): Promise<Harness> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'smwf-e2e-'));
+  const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds, stopGraceMs: 1000 });
+  useLocalEmulator(emulator.url);
+  const s3 = new S3Client({ forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const models = {} as Harness['models'];
+  for (const folder of MODELS) {
+    const key = `${folder}/model.tar.gz`;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await modelArchive(folder) }));
+    models[folder] = `s3://${BUCKET}/${key}`;
+  }
+  const runner = await createLocalRunner({ waitTimeMs: 50, retryIntervalMs: 20 });
+  return {
+    emulator,
+    runner,
+    sagemaker: new SageMakerClient({}),
+    runtime: new SageMakerRuntimeClient({}),
+    models,
+    async close() {
+      await emulator.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A DeployEndpoint input for the example linear model. */
+export function deployInput(endpointName: string, modelDataUrl: string, overrides: Record<string, unknown> = {}) {
+  return {
+    endpointName,
+    model: { image: IMAGE, modelDataUrl },
+    variants: [{ instanceType: 'ml.m5.large' }],
+    healthCheck: {
+      samples: [
+        { contentType: 'text/csv', accept: 'application/json', body: '1,2', expectedOutputContains: 'predictions' },
+      ],
+      invocations: 4,
+      concurrency: 2,
+    },
+    wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+    ...overrides,
+  };
+}
+
+/** Runs DeployEndpoint to its end. */
+export function deploy(h: Harness, input: unknown, name?: string): Promise<ExecutionResult> {
+  return h.runner.start('DeployEndpoint', input, name ? { name } : {}).result;
+}
+
+/** The endpoint as SageMaker describes it, or undefined when it does not exist. */
+export async function describeEndpoint(h: Harness, name: string) {
+  try {
+    return await h.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+  } catch (error) {
+    if ((error as Error).message.startsWith('Could not find endpoint')) return undefined;
+    throw error;
+  }
+}
+
+/** The prediction the endpoint gives for `1,2` (application/json). */
+export async function predict(h: Harness, endpointName: string): Promise<string> {
+  const out = await h.runtime.send(
+    new InvokeEndpointCommand({
+      EndpointName: endpointName,
+      ContentType: 'text/csv',
+      Accept: 'application/json',
+      Body: '1,2',
+    }),
+  );
+  return new TextDecoder().decode(out.Body).trim();
+}
+
+/** Names of the models, endpoint configs and endpoints that belong to an endpoint. */
+export async function resourcesOf(h: Harness, endpointName: string) {
+  const models = await h.sagemaker.send(new ListModelsCommand({ NameContains: endpointName }));
+  const configs = await h.sagemaker.send(new ListEndpointConfigsCommand({ NameContains: endpointName }));
+  const endpoints = await h.sagemaker.send(new ListEndpointsCommand({ NameContains: endpointName }));
+  return {
+    models: (models.Models ?? []).map((m) => m.ModelName ?? ''),
+    configs: (configs.EndpointConfigs ?? []).map((c) => c.EndpointConfigName ?? ''),
+    endpoints: (endpoints.Endpoints ?? []).map((e) => e.EndpointName ?? ''),
+  };
+}
