@@ -9,6 +9,7 @@
 //   exit-on-start     logs an error and exits with code 1 before listening
 //   fail-invocations  /ping is fine, every /invocations answers 500
 //   wrong-answers     /ping is fine, predictions are off by 1000 (a health check comparing outputs fails)
+//   crash-after-invocation  answers one invocation, then exits with code 3 (the emulator restarts it)
 // SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model).
 //
 // Multi-model mode (SAGEMAKER_MULTI_MODEL=true, set by SageMaker for `Mode: MultiModel` containers):
@@ -111,6 +112,10 @@ function answerPrediction(req, res, text, modelWeights) {
     const custom = req.headers['x-amzn-sagemaker-custom-attributes'];
     if (custom) headers['x-amzn-sagemaker-custom-attributes'] = custom;
     res.writeHead(200, headers).end(out.body);
+    if (fault === 'crash-after-invocation') {
+      console.error('linear: SMWF_EXAMPLE_FAULT=crash-after-invocation, exiting');
+      res.on('finish', () => process.exit(3));
+    }
   } catch (err) {
     console.error(`linear: bad request: ${err.message}`);
     res.writeHead(400, { 'content-type': 'text/plain' }).end(err.message);

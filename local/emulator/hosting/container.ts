@@ -98,6 +98,11 @@ export class ContainerProcess {
     return this.exitInfo !== undefined;
   }
 
+  /** Resolves when the process has exited (immediately if it never started). */
+  whenExited(): Promise<void> {
+    return this.exitPromise;
+  }
+
   /** Describes how the process ended, e.g. `exited with code 1`. */
   get exitDescription(): string {
     if (!this.exitInfo) return 'is running';

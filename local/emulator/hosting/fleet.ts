@@ -161,6 +161,9 @@ export class EndpointFleet {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  /** Containers being restarted after an unexpected exit, not yet serving. */
+  private readonly replacements = new Set<ContainerProcess>();
+  private readonly supervision = new AbortController();
 
   private readonly workDir: string;
 
@@ -245,6 +248,35 @@ export class EndpointFleet {
         : `${label} for production variant ${variant.variantName} ${reason}. Please check CloudWatch logs for this endpoint.`;
       throw new FleetStartError(tail ? `${base} Last log lines: ${tail}` : base);
     }
+    processes.forEach((container, index) => {
+      this.superviseContainer(fleet, index, container);
+    });
+  }
+
+  /**
+   * Like SageMaker replacing an unhealthy instance: a container that exits while the fleet serves is started
+   * again (same model directory, new log stream) and takes its place once it passes /ping.
+   */
+  private superviseContainer(fleet: VariantFleet, index: number, container: ContainerProcess): void {
+    void container.whenExited().then(async () => {
+      if (this.stopped) return;
+      await sleep(500);
+      if (this.stopped) return;
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const replacement = new ContainerProcess({
+        ...container.spec,
+        logFile: `${container.spec.logFile.replace(/\.log$/, '')}-restart-${stamp}.log`,
+      });
+      this.replacements.add(replacement);
+      await replacement.start();
+      const problem = await replacement.waitHealthy(fleet.spec.startupTimeoutSeconds * 1000, this.supervision.signal);
+      this.replacements.delete(replacement);
+      if (this.stopped || problem !== undefined) {
+        // An unhealthy replacement is stopped; its exit triggers the next attempt (unless the fleet stopped).
+        await replacement.stop(1000);
+      } else fleet.containers[index] = replacement;
+      if (!this.stopped) this.superviseContainer(fleet, index, replacement);
+    });
   }
 
   /** Picks the variant to serve an invocation (TargetVariant, else by weight). */
@@ -282,7 +314,11 @@ export class EndpointFleet {
   async stop(graceMs = 5000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.all(this.variants.flatMap((v) => v.containers.map((c) => c.stop(graceMs))));
+    this.supervision.abort();
+    await Promise.all([
+      ...this.variants.flatMap((v) => v.containers.map((c) => c.stop(graceMs))),
+      ...[...this.replacements].map((c) => c.stop(graceMs)),
+    ]);
     await remove(this.workDir).catch(() => undefined);
   }
 }

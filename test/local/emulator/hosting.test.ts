@@ -132,6 +132,29 @@ describe('emulated hosting', () => {
     expect((untargeted as Error).name).toBe('ValidationError');
   });
 
+  it('starts a container again when it exits while the endpoint is InService', async () => {
+    await deploy('crashy', [
+      { Image: LINEAR_IMAGE, ModelDataUrl: modelUri, Environment: { SMWF_EXAMPLE_FAULT: 'crash-after-invocation' } },
+    ]);
+
+    const first = await invokeJson('crashy', [[3, 0]]);
+    let recovered: unknown;
+    const failures: string[] = [];
+    for (let i = 0; i < 100 && recovered === undefined; i++) {
+      recovered = await invokeJson('crashy', [[5, 0]]).catch((err: Error) => {
+        failures.push(err.name);
+        return undefined;
+      });
+      if (recovered === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    const described = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'crashy' }));
+
+    expect(first).toEqual({ predictions: [3] });
+    expect(recovered).toEqual({ predictions: [5] });
+    expect(failures.every((name) => name === 'ModelError')).toBe(true);
+    expect(described.EndpointStatus).toBe('InService');
+  });
+
   it('loads multi-model endpoint models on demand through the /models API, per TargetModel', async () => {
     const endpoint = await deploy('multi', [
       { Image: LINEAR_IMAGE, Mode: 'MultiModel', ModelDataUrl: 's3://artifacts/mme/' },
