@@ -1,20 +1,42 @@
 import { UsageError } from './commands/args.ts';
-import { localStart, localStartHelp } from './commands/local-start.ts';
 
-/** One `smwf` command: its words, one-line summary, help and entry point. */
+/** One `smwf` command: its words, one-line summary and entry point (loaded on use, so each starts fast). */
 interface Command {
   words: string[];
   summary: string;
-  help: string;
   run(args: string[]): Promise<number>;
 }
 
 const commands: Command[] = [
   {
+    words: ['demo'],
+    summary: 'deploy, update and roll back an example model end to end on this machine',
+    run: async (args) => (await import('./commands/demo.ts')).demo(args),
+  },
+  {
+    words: ['run'],
+    summary: 'run a state machine locally (or on AWS with --aws) and follow it',
+    run: async (args) => (await import('./commands/run.ts')).run(args),
+  },
+  {
+    words: ['schema'],
+    summary: "print the JSON Schema of a state machine's input",
+    run: async (args) => (await import('./commands/schema.ts')).schema(args),
+  },
+  {
+    words: ['diagram'],
+    summary: 'print a Mermaid flowchart of a state machine',
+    run: async (args) => (await import('./commands/diagram.ts')).diagram(args),
+  },
+  {
+    words: ['docs'],
+    summary: 'regenerate the committed schemas and README diagram (--check: fail if stale)',
+    run: async (args) => (await import('./commands/docs.ts')).docs(args),
+  },
+  {
     words: ['local', 'start'],
     summary: 'run the local SageMaker/S3/EventBridge emulator',
-    help: localStartHelp,
-    run: localStart,
+    run: async (args) => (await import('./commands/local-start.ts')).localStart(args),
   },
 ];
 

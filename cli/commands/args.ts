@@ -10,12 +10,18 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** node:util's parse errors, cut to their first sentence. */
+function firstLine(err: unknown): string {
+  const message = (err as Error).message.split('\n')[0] ?? 'invalid arguments';
+  return message.split('. To specify')[0] ?? message;
+}
+
 /** Parses `--flag value` options strictly (no positionals); any problem becomes a one-line UsageError. */
 export function parseOptions<T extends Options>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0] ?? 'invalid arguments');
+    throw new UsageError(firstLine(err));
   }
 }
 
@@ -27,4 +33,13 @@ export function intOption(name: string, raw: string | undefined, fallback: numbe
     throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
   }
   return value;
+}
+
+/** Parses options and positional arguments strictly; any problem becomes a one-line UsageError. */
+export function parseCommand<T extends Options>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(firstLine(err));
+  }
 }

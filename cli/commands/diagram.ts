@@ -1,7 +1,7 @@
 import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
 import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
 import { toMermaid } from '../render/mermaid.ts';
-import { UsageError } from './args.ts';
+import { parseCommand } from './args.ts';
 import { workflowArgument } from './schema.ts';
 
 /** Help of `smwf diagram`. */
@@ -20,12 +20,11 @@ export function workflowDiagram(workflow: WorkflowName): string {
 
 /** `smwf diagram <StateMachine>`. */
 export async function diagram(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+  const { values, positionals } = parseCommand(args, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
     console.log(diagramHelp);
     return 0;
   }
-  const unknown = args.find((a) => a.startsWith('-'));
-  if (unknown) throw new UsageError(`unknown option '${unknown}'`);
-  process.stdout.write(workflowDiagram(workflowArgument(args)));
+  process.stdout.write(workflowDiagram(workflowArgument(positionals)));
   return 0;
 }

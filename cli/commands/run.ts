@@ -7,7 +7,7 @@ import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-name
 import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
 import { progressPrinter, shortCause } from '../render/progress.ts';
-import { parseOptions, UsageError } from './args.ts';
+import { parseCommand, UsageError } from './args.ts';
 import { workflowArgument } from './schema.ts';
 
 /** Help of `smwf run`. */
@@ -87,31 +87,23 @@ export async function runLocally(
 
 /** `smwf run <StateMachine> --input <file|->`. */
 export async function run(args: string[], aws: () => AwsClients = defaultAwsClients): Promise<number> {
-  const positional = args.filter(
-    (a, i) =>
-      !a.startsWith('-') &&
-      !args[i - 1]?.match(/^--(input|name|endpoint-url|state-dir|state-machine-arn|stack|region)$/),
-  );
-  const values = parseOptions(
-    args.filter((a) => !positional.includes(a)),
-    {
-      input: { type: 'string' },
-      name: { type: 'string' },
-      'endpoint-url': { type: 'string' },
-      'state-dir': { type: 'string' },
-      json: { type: 'boolean' },
-      aws: { type: 'boolean' },
-      'state-machine-arn': { type: 'string' },
-      stack: { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  );
+  const { values, positionals } = parseCommand(args, {
+    input: { type: 'string' },
+    name: { type: 'string' },
+    'endpoint-url': { type: 'string' },
+    'state-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    aws: { type: 'boolean' },
+    'state-machine-arn': { type: 'string' },
+    stack: { type: 'string' },
+    region: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     console.log(runHelp);
     return 0;
   }
-  const workflow = workflowArgument(positional);
+  const workflow = workflowArgument(positionals);
   if (values.input === undefined) throw new UsageError('missing --input <file|->');
   if (!values.aws && (values['state-machine-arn'] || values.stack || values.region)) {
     throw new UsageError('--state-machine-arn, --stack and --region go with --aws');

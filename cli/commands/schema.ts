@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WORKFLOW_INPUTS } from '../../workflows/inputs.ts';
 import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
-import { UsageError } from './args.ts';
+import { parseCommand, UsageError } from './args.ts';
 
 /** Help of `smwf schema`. */
 export const schemaHelp = `Usage: smwf schema <StateMachine>
@@ -31,12 +31,11 @@ export function inputSchema(workflow: WorkflowName): string {
 
 /** `smwf schema <StateMachine>`. */
 export async function schema(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+  const { values, positionals } = parseCommand(args, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
     console.log(schemaHelp);
     return 0;
   }
-  const unknown = args.find((a) => a.startsWith('-'));
-  if (unknown) throw new UsageError(`unknown option '${unknown}'`);
-  process.stdout.write(inputSchema(workflowArgument(args)));
+  process.stdout.write(inputSchema(workflowArgument(positionals)));
   return 0;
 }

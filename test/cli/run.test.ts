@@ -1,0 +1,71 @@
+/** `smwf run` locally: the CLI against a running emulator (--endpoint-url), real handlers and model processes. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { deployInput, describeEndpoint, type Harness, startHarness } from '../e2e/harness.ts';
+
+let h: Harness;
+let dir: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  dir = mkdtempSync(join(tmpdir(), 'smwf-cli-run-'));
+});
+
+afterAll(async () => {
+  await h?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function inputFile(name: string, input: unknown): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(input));
+  return path;
+}
+
+async function runCli(args: string[]) {
+  const lines: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+  vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, lines };
+}
+
+describe('smwf run (local)', () => {
+  it('deploys an endpoint, printing one JSON event per line and the result', async () => {
+    const input = inputFile('ok', deployInput('cli-run', h.models['linear-v1']));
+
+    const { code, lines } = await runCli([
+      'run',
+      'DeployEndpoint',
+      '--input',
+      input,
+      '--endpoint-url',
+      h.emulator.url,
+      '--json',
+    ]);
+
+    expect(code).toBe(0);
+    const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toContain('HealthCheck');
+    expect(events.at(-1)).toMatchObject({ type: 'ExecutionResult', status: 'SUCCEEDED' });
+    expect((await describeEndpoint(h, 'cli-run'))?.EndpointStatus).toBe('InService');
+  });
+
+  it('exits 1 with the error and cause when the execution fails', async () => {
+    const input = inputFile('bad', { ...deployInput('cli-run-bad', h.models['linear-v1']), variants: [] });
+
+    const { code, lines } = await runCli(['run', 'DeployEndpoint', '--input', input, '--endpoint-url', h.emulator.url]);
+
+    expect(code).toBe(1);
+    expect(lines.at(-1)).toMatch(/^FAILED: InvalidInputError: .*variants/);
+    expect(lines.some((line) => line.includes('→ ValidateInput'))).toBe(true);
+  });
+});

@@ -1,0 +1,48 @@
+/** `npm start` is `smwf demo`: run it as a user would, as a child process, and check its verdict. */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function runDemo(): Promise<{ code: number | null; lines: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['cli/bin.js', 'demo', '--json'], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      env: { ...process.env, AWS_ENDPOINT_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) process.stderr.write(stderr);
+      resolve({ code, lines: stdout.trim().split('\n') });
+    });
+  });
+}
+
+describe('smwf demo', () => {
+  it('deploys v1, updates to v2 under load with no errors, rolls back the broken v3, and exits 0', async () => {
+    const { code, lines } = await runDemo();
+
+    const result = JSON.parse(lines.at(-1) ?? '{}') as {
+      type: string;
+      ok: boolean;
+      steps: { step: string; ok: boolean; outcome: string }[];
+    };
+    expect(result.type).toBe('DemoResult');
+    expect(result.steps.map((s) => [s.step, s.ok])).toEqual([
+      ['deploy v1 (create)', true],
+      ['invoke v1 (1,2)', true],
+      ['deploy v2 (update under load)', true],
+      ['deploy v3 (broken release)', true],
+    ]);
+    expect(result.steps[2]?.outcome).toMatch(/, 0 errors$/);
+    expect(result.ok).toBe(true);
+    expect(code).toBe(0);
+  }, 180_000);
+});
