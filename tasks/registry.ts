@@ -6,7 +6,19 @@
 import type { TaskName } from '../workflows/task-names.ts';
 
 /** The kinds of resource a task's IAM actions apply to; infra turns them into scoped ARNs. */
-export type ResourceKind = 'model' | 'endpoint-config' | 'endpoint' | 'any' | 'event-bus' | 'execution-role';
+export type ResourceKind =
+  | 'model'
+  | 'endpoint-config'
+  | 'endpoint'
+  | 'any'
+  | 'event-bus'
+  | 'execution-role'
+  /** The artifact buckets (the stack's own and the configured model artifact buckets), for listing. */
+  | 'artifact-bucket'
+  /** Objects in the artifact buckets. */
+  | 'artifact-object'
+  /** The KMS key of the stack's artifact bucket. */
+  | 'artifact-key';
 
 /** IAM actions on kinds of resource. */
 export interface Permission {
@@ -25,11 +37,18 @@ export interface TaskRegistration {
   readonly memoryMb: number;
   readonly permissions: readonly Permission[];
   /** Environment variables the handler reads, filled in by infra. */
-  readonly environment: readonly ('SAGEMAKER_EXECUTION_ROLE_ARN' | 'EVENT_BUS_NAME')[];
+  readonly environment: readonly ('SAGEMAKER_EXECUTION_ROLE_ARN' | 'EVENT_BUS_NAME' | 'ARTIFACT_BUCKET_NAME')[];
   readonly load: () => Promise<{ handler: TaskHandler }>;
 }
 
 const describeEndpoint: Permission = { actions: ['sagemaker:DescribeEndpoint'], resources: ['endpoint'] };
+
+/** Packaging reads sources and writes packages in the artifact buckets, through the artifact bucket's key. */
+const packagingPermissions: readonly Permission[] = [
+  { actions: ['s3:ListBucket'], resources: ['artifact-bucket'] },
+  { actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resources: ['artifact-object'] },
+  { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['artifact-key'] },
+];
 
 /** Every task, by name. */
 export const TASKS: Readonly<Record<TaskName, TaskRegistration>> = {
@@ -151,5 +170,32 @@ export const TASKS: Readonly<Record<TaskName, TaskRegistration>> = {
     permissions: [{ actions: ['events:PutEvents'], resources: ['event-bus'] }],
     environment: ['EVENT_BUS_NAME'],
     load: () => import('./publish-deployment-event/handler.ts'),
+  },
+  ValidatePackageInput: {
+    folder: 'validate-package-input',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    permissions: [],
+    environment: [],
+    load: () => import('./validate-package-input/handler.ts'),
+  },
+  // Streams GetObject -> tar -> gzip -> upload; gzip is CPU-bound and Lambda's CPU grows with memory (one full
+  // vCPU from 1769 MB), while the function itself stays under 200 MB whatever the model size.
+  PackageModel: {
+    folder: 'package-model',
+    timeoutSeconds: 900,
+    memoryMb: 2048,
+    permissions: packagingPermissions,
+    environment: ['ARTIFACT_BUCKET_NAME'],
+    load: () => import('./package-model/handler.ts'),
+  },
+  // Server-side copies: no model bytes pass through the function.
+  CopyUncompressedModel: {
+    folder: 'copy-uncompressed-model',
+    timeoutSeconds: 900,
+    memoryMb: 256,
+    permissions: packagingPermissions,
+    environment: ['ARTIFACT_BUCKET_NAME'],
+    load: () => import('./copy-uncompressed-model/handler.ts'),
   },
 };

@@ -116,3 +116,23 @@ export class EventNotPublishedError extends WorkflowError {
     this.name = EventNotPublishedError.errorName;
   }
 }
+
+/** The model files do not follow the framework's layout; the message lists what is missing or misplaced. */
+export class ModelLayoutError extends WorkflowError {
+  static readonly errorName = 'ModelLayoutError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ModelLayoutError.errorName;
+  }
+}
+
+/** A source object changed while it was being packaged; packaging again picks up the new version. */
+export class ModelSourceChangedError extends WorkflowError {
+  static readonly errorName = 'ModelSourceChangedError';
+  readonly retryable = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ModelSourceChangedError.errorName;
+  }
+}

@@ -28,6 +28,13 @@ export interface InvokeOptions {
   readonly payload?: sfn.TaskInput;
   /** Retries beyond the standard Lambda-service and SageMaker-throttling ones. @default - none */
   readonly extraRetries?: readonly sfn.RetryProps[];
+  /**
+   * Keep the state document and put the task's result here, shaped by `resultSelector` (which reads the
+   * Lambda response: `$.Payload...`). @default - the task's result replaces the state document
+   */
+  readonly resultPath?: string;
+  /** @default - the whole Lambda response */
+  readonly resultSelector?: Record<string, unknown>;
 }
 
 /**
@@ -38,7 +45,12 @@ export function invoke(scope: Construct, stateName: string, task: TaskRef, optio
   const state = new tasks.LambdaInvoke(scope, stateName, {
     lambdaFunction: task.fn,
     payload: options.payload ?? sfn.TaskInput.fromJsonPathAt('$'),
-    outputPath: '$.Payload',
+    ...(options.resultPath !== undefined
+      ? {
+          resultPath: options.resultPath,
+          ...(options.resultSelector ? { resultSelector: options.resultSelector } : {}),
+        }
+      : { outputPath: '$.Payload' }),
     retryOnServiceExceptions: false,
     taskTimeout: sfn.Timeout.duration(Duration.seconds(task.timeoutSeconds + TASK_TIMEOUT_MARGIN_SECONDS)),
   });

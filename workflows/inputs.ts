@@ -1,8 +1,10 @@
 /** The input contract of every state machine, by workflow name (for validation docs and `smwf schema`). */
 import type { z } from 'zod';
 import { DeployEndpointInput } from './deploy-endpoint/contract.ts';
+import { PackageModelInput } from './package-model/contract.ts';
 import type { WorkflowName } from './workflow-names.ts';
 
 export const WORKFLOW_INPUTS: Readonly<Record<WorkflowName, z.ZodType>> = {
   DeployEndpoint: DeployEndpointInput,
+  PackageModel: PackageModelInput,
 };

@@ -8,6 +8,7 @@ import {
   EndpointBusyError,
   EventNotPublishedError,
   LAMBDA_TRANSIENT_ERRORS,
+  ModelSourceChangedError,
   SageMakerThrottledError,
 } from './errors.ts';
 
@@ -53,3 +54,13 @@ export const eventPublishRetry: sfn.RetryProps = {
 
 /** Rolling back waits longer for a busy endpoint (about 100 minutes): a stuck Creating endpoint can take an hour to fail. */
 export const rollbackBusyEndpointRetry: sfn.RetryProps = { ...busyEndpointRetry, maxAttempts: 24 };
+
+/** A source object changed mid-packaging: package once more from the new version. */
+export const sourceChangedRetry: sfn.RetryProps = {
+  errors: [ModelSourceChangedError.errorName],
+  interval: Duration.seconds(5),
+  maxAttempts: 1,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(30),
+  jitterStrategy: sfn.JitterType.FULL,
+};

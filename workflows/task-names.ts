@@ -14,6 +14,9 @@ export const TASK_NAMES = [
   'StartRollback',
   'CompleteRollback',
   'PublishDeploymentEvent',
+  'ValidatePackageInput',
+  'PackageModel',
+  'CopyUncompressedModel',
 ] as const;
 
 /** The name of one registered Lambda task. */

@@ -25,6 +25,12 @@ export interface TaskFunctionsProps {
    * @default - any name
    */
   readonly resourceNamePrefix?: string;
+  /** The stack's artifact bucket: where packages go unless the input names another output. */
+  readonly artifactBucketName: string;
+  /** ARNs of the buckets packaging may read sources from and write packages to (the artifact bucket first). */
+  readonly artifactBucketArns: readonly string[];
+  /** The KMS key that encrypts the artifact bucket. */
+  readonly artifactKeyArn: string;
   /** How long the functions' logs are kept. @default - one month */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -59,6 +65,12 @@ export class TaskFunctions extends Construct {
           return [props.eventBusArn];
         case 'execution-role':
           return [props.executionRole.roleArn];
+        case 'artifact-bucket':
+          return [...props.artifactBucketArns];
+        case 'artifact-object':
+          return props.artifactBucketArns.map((arn) => `${arn}/*`);
+        case 'artifact-key':
+          return [props.artifactKeyArn];
         case 'any':
           return ['*'];
       }
@@ -66,6 +78,7 @@ export class TaskFunctions extends Construct {
     const environmentValues = {
       SAGEMAKER_EXECUTION_ROLE_ARN: props.executionRole.roleArn,
       EVENT_BUS_NAME: props.eventBusName,
+      ARTIFACT_BUCKET_NAME: props.artifactBucketName,
     };
 
     const functions = {} as Record<TaskName, NodejsFunction>;
@@ -136,6 +149,15 @@ export class TaskFunctions extends Construct {
           nagForm(this, sagemakerArn(kind)),
           `SageMaker ${kind} names are chosen per deployment at run time; access is scoped to the resourceNamePrefix`,
         );
+      }
+      if (kinds.has('artifact-object')) {
+        for (const arn of props.artifactBucketArns) {
+          acknowledgeWildcard(
+            role,
+            `${nagForm(this, arn)}/*`,
+            'Model sources and packages are chosen per execution at run time; access is scoped to the artifact buckets',
+          );
+        }
       }
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',

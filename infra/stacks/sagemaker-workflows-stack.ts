@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deployEndpointDefinition } from '../../workflows/deploy-endpoint/definition.ts';
+import { packageModelDefinition } from '../../workflows/package-model/definition.ts';
 import type { WorkflowName } from '../../workflows/workflow-names.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
@@ -33,6 +34,7 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
  */
 export class SageMakerWorkflowsStack extends Stack {
   readonly deployEndpoint: sfn.StateMachine;
+  readonly packageModel: sfn.StateMachine;
   /** Every state machine, by workflow name. */
   readonly stateMachines: Readonly<Record<WorkflowName, sfn.StateMachine>>;
   readonly eventBus: events.EventBus;
@@ -141,6 +143,9 @@ export class SageMakerWorkflowsStack extends Stack {
       executionRole: this.executionRole,
       eventBusName: this.eventBus.eventBusName,
       eventBusArn: this.eventBus.eventBusArn,
+      artifactBucketName: artifacts.bucketName,
+      artifactBucketArns: artifactBuckets,
+      artifactKeyArn: key.keyArn,
       ...(props.resourceNamePrefix !== undefined ? { resourceNamePrefix: props.resourceNamePrefix } : {}),
     });
 
@@ -158,22 +163,39 @@ export class SageMakerWorkflowsStack extends Stack {
       tracingEnabled: true,
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    this.stateMachines = { DeployEndpoint: this.deployEndpoint };
+    const packageModelLogs = new logs.LogGroup(this, 'PackageModelLogs', {
+      logGroupName: `/aws/vendedlogs/states/${this.stackName}-PackageModel`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.packageModel = new sfn.StateMachine(this, 'PackageModel', {
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        packageModelDefinition(new Construct(this, 'PackageModelStates'), this.taskFunctions.refs),
+      ),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: packageModelLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    this.stateMachines = { DeployEndpoint: this.deployEndpoint, PackageModel: this.packageModel };
 
-    acknowledgeWildcard(
-      this.deployEndpoint.role,
-      '*',
-      'X-Ray trace writes and CloudWatch Logs delivery support no resource-level permissions',
-    );
-    for (const fn of Object.values(this.taskFunctions.functions)) {
+    for (const stateMachine of Object.values(this.stateMachines)) {
       acknowledgeWildcard(
-        this.deployEndpoint.role,
-        `${nagForm(this, fn.functionArn)}:*`,
-        'Step Functions invokes any version or alias of its own task functions',
+        stateMachine.role,
+        '*',
+        'X-Ray trace writes and CloudWatch Logs delivery support no resource-level permissions',
       );
+      for (const fn of Object.values(this.taskFunctions.functions)) {
+        acknowledgeWildcard(
+          stateMachine.role,
+          `${nagForm(this, fn.functionArn)}:*`,
+          'Step Functions invokes any version or alias of its own task functions',
+        );
+      }
     }
 
     new CfnOutput(this, 'DeployEndpointStateMachineArn', { value: this.deployEndpoint.stateMachineArn });
+    new CfnOutput(this, 'PackageModelStateMachineArn', { value: this.packageModel.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ArtifactBucketName', { value: artifacts.bucketName });
     new CfnOutput(this, 'SageMakerExecutionRoleArn', { value: this.executionRole.roleArn });

@@ -1,0 +1,105 @@
+/**
+ * Builds `model.tar.gz` from the source objects as a stream: GetObject -> tar -> gzip -> multipart upload,
+ * computing sha256 and size on the way. Memory stays flat whatever the model size: at most a few upload
+ * parts and one read chunk are held at a time.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { ModelSourceChangedError } from '../../workflows/errors.ts';
+import {
+  DEFAULT_COMPRESSION_LEVEL,
+  type PackagedModel,
+  type PackageModelRequest,
+} from '../../workflows/package-model/contract.ts';
+import type { ArtifactStore } from '../_shared/artifact-store.ts';
+import {
+  completePackage,
+  findPackage,
+  type PackageFile,
+  type PlanDeps,
+  planPackage,
+  s3Url,
+} from '../_shared/package-plan.ts';
+import { TAR_END, tarHeader, tarPadding } from './tar-entries.ts';
+
+/** What PackageModel needs from the outside. */
+export type PackageModelDeps = PlanDeps;
+
+export const ARCHIVE_NAME = 'model.tar.gz';
+
+/** The tar stream of the files, read one object at a time; fails if an object's size changed since listing. */
+async function* tarStream(files: readonly PackageFile[], store: ArtifactStore): AsyncGenerator<Buffer | Uint8Array> {
+  for (const file of files) {
+    const isDirectory = file.path.endsWith('/');
+    yield tarHeader({
+      path: file.path,
+      size: file.size,
+      mtime: file.lastModified,
+      type: isDirectory ? 'Directory' : 'File',
+    });
+    if (isDirectory) continue;
+    let read = 0;
+    for await (const chunk of await store.read(file.source)) {
+      read += chunk.byteLength;
+      // A tar header promises a size; more bytes would corrupt every entry after this one.
+      if (read > file.size) break;
+      yield chunk;
+    }
+    if (read !== file.size) {
+      throw new ModelSourceChangedError(
+        `s3://${file.source.bucket}/${file.source.key} changed while it was packaged (listed with ${file.size} bytes, read ${read})`,
+      );
+    }
+    yield tarPadding(file.size);
+  }
+  yield TAR_END;
+}
+
+/** Packages the sources as `model.tar.gz`, or returns the package an earlier run built from the same sources. */
+export async function packageModel(request: PackageModelRequest, deps: PackageModelDeps): Promise<PackagedModel> {
+  const plan = await planPackage(request, deps);
+  const existing = await findPackage(plan, deps.store);
+  if (existing) return existing;
+
+  const archive = { bucket: plan.folder.bucket, key: `${plan.folder.key}${ARCHIVE_NAME}` };
+  const digest = createHash('sha256');
+  let sizeBytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      digest.update(chunk);
+      sizeBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const body = new PassThrough();
+  const building = pipeline(
+    Readable.from(tarStream(plan.files, deps.store)),
+    createGzip({ level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL }),
+    meter,
+    body,
+  );
+  const uploading = deps.store.upload(archive, body, 'application/gzip').catch((error: unknown) => {
+    // Stop the pipeline rather than leave it waiting on an upload that no longer reads.
+    body.destroy(error as Error);
+    throw error;
+  });
+  const [built, uploaded] = await Promise.allSettled([building, uploading]);
+  // The source side's error is the original one; the upload then fails only because its body did.
+  if (built.status === 'rejected') throw built.reason;
+  if (uploaded.status === 'rejected') throw uploaded.reason;
+
+  return completePackage(
+    plan,
+    request,
+    {
+      format: 'tar.gz',
+      modelDataUrl: s3Url(archive),
+      sha256: digest.digest('hex'),
+      sizeBytes,
+      fileCount: plan.fileCount,
+    },
+    deps.store,
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * PackageModel end to end: the synthesized definition, the local runner and the real handlers against the
+ * emulator's S3; the archive checked with GNU tar and served by a real model process after DeployEndpoint.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PackagedModel } from '../../workflows/package-model/contract.ts';
+import { deploy, deployInput, type Harness, predict, startHarness } from './harness.ts';
+
+const BUCKET = 'e2e-models';
+let h: Harness;
+let s3: S3Client;
+let scratch: string;
+
+const weights = readFileSync(new URL('../../examples/models/linear-v1/weights.json', import.meta.url));
+
+async function putObjects(prefix: string, files: Record<string, string | Buffer>) {
+  for (const [name, body] of Object.entries(files)) {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}${name}`, Body: body }));
+  }
+}
+
+async function download(url: string): Promise<Buffer> {
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(url) ?? [];
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+}
+
+/** What GNU tar lists in the archive at `url`. */
+async function gnuTarList(url: string): Promise<string[]> {
+  const file = join(scratch, `${createHash('sha256').update(url).digest('hex')}.tar.gz`);
+  writeFileSync(file, await download(url));
+  return execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).trim().split('\n').sort();
+}
+
+function packageModel(input: unknown) {
+  return h.runner.start('PackageModel', input).result;
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  s3 = new S3Client({ forcePathStyle: true });
+  scratch = mkdtempSync(join(tmpdir(), 'smwf-package-e2e-'));
+  await putObjects('sources/linear-v1/', { 'weights.json': weights });
+});
+
+afterAll(async () => {
+  await h?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('PackageModel on the local emulator', () => {
+  it('packages a custom model that GNU tar lists and DeployEndpoint serves', async () => {
+    const result = await packageModel({
+      source: `s3://${BUCKET}/sources/linear-v1`,
+      framework: 'custom',
+      output: `s3://${BUCKET}/packages/`,
+    });
+
+    expect(result.status).toBe('SUCCEEDED');
+    const packaged = result.output as PackagedModel;
+    expect(packaged).toMatchObject({ format: 'tar.gz', fileCount: 1, reused: false });
+    expect(packaged.modelDataUrl).toMatch(/^s3:\/\/e2e-models\/packages\/custom-[0-9a-f]{10}\/model\.tar\.gz$/);
+    const archive = await download(packaged.modelDataUrl ?? '');
+    expect(packaged.sha256).toBe(createHash('sha256').update(archive).digest('hex'));
+    expect(packaged.sizeBytes).toBe(archive.length);
+    expect(await gnuTarList(packaged.modelDataUrl ?? '')).toEqual(['weights.json']);
+
+    const deployed = await deploy(h, deployInput('e2e-packaged', packaged.modelDataUrl ?? ''));
+    expect(deployed.status).toBe('SUCCEEDED');
+    expect(await predict(h, 'e2e-packaged')).toBe('{"predictions":[9]}');
+  });
+
+  it('returns the existing archive on a second run with the same sources, without uploading again', async () => {
+    const input = { source: `s3://${BUCKET}/sources/linear-v1/`, framework: 'custom', output: `s3://${BUCKET}/again` };
+    const first = (await packageModel(input)).output as PackagedModel;
+    const [, , key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(first.modelDataUrl ?? '') ?? [];
+    const before = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+
+    const second = await packageModel(input);
+
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.output).toEqual({ ...first, reused: true });
+    const after = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(after.LastModified).toEqual(before.LastModified);
+    expect(after.ETag).toBe(before.ETag);
+  });
+
+  it('builds a PyTorch archive with the code prefix under code/', async () => {
+    await putObjects('sources/torch/', { 'model.pth': 'weights', 'extra/vocab.txt': 'a b c' });
+    await putObjects('sources/torch-code/', { 'inference.py': 'def model_fn(d): pass\n', 'requirements.txt': '' });
+
+    const result = await packageModel({
+      source: `s3://${BUCKET}/sources/torch/`,
+      code: `s3://${BUCKET}/sources/torch-code/`,
+      framework: 'pytorch',
+      output: `s3://${BUCKET}/packages/`,
+      compressionLevel: 9,
+    });
+
+    expect(result.status).toBe('SUCCEEDED');
+    const packaged = result.output as PackagedModel;
+    expect(packaged.fileCount).toBe(4);
+    expect(await gnuTarList(packaged.modelDataUrl ?? '')).toEqual([
+      'code/inference.py',
+      'code/requirements.txt',
+      'extra/vocab.txt',
+      'model.pth',
+    ]);
+  });
+
+  it('fails with ModelLayoutError listing what the framework misses, and writes nothing', async () => {
+    const result = await packageModel({
+      source: `s3://${BUCKET}/sources/linear-v1/`,
+      framework: 'sklearn',
+      output: `s3://${BUCKET}/rejected/`,
+    });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ModelLayoutError');
+    expect(result.cause).toContain(
+      'The sklearn layout of s3://e2e-models/sources/linear-v1/ is not valid: missing: model.joblib',
+    );
+    const written = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'rejected/' }));
+    expect(written.KeyCount ?? 0).toBe(0);
+  });
+
+  it('rejects a malformed input at the first state, naming the field', async () => {
+    const result = await packageModel({ source: 'not-s3', framework: 'caffe' });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInputError');
+    expect(result.cause).toContain('source: expected an S3 prefix');
+    expect(result.cause).toContain('framework:');
+  });
+
+  it('copies the files uncompressed into a versioned prefix and returns a ModelDataSource', async () => {
+    const result = await packageModel({
+      source: `s3://${BUCKET}/sources/linear-v1/`,
+      framework: 'custom',
+      output: `s3://${BUCKET}/uncompressed/`,
+      format: 'uncompressed',
+    });
+
+    expect(result.status).toBe('SUCCEEDED');
+    const packaged = result.output as PackagedModel;
+    expect(packaged.modelDataSource).toEqual({
+      s3Uri: expect.stringMatching(/^s3:\/\/e2e-models\/uncompressed\/custom-[0-9a-f]{10}\/model\/$/),
+      s3DataType: 'S3Prefix',
+      compressionType: 'None',
+    });
+    expect(packaged).toMatchObject({ fileCount: 1, sizeBytes: weights.length, reused: false });
+    expect(await download(`${packaged.modelDataSource?.s3Uri}weights.json`)).toEqual(weights);
+  });
+});
