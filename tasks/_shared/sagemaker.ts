@@ -153,6 +153,31 @@ function definedOnly<T extends object>(value: T): DefinedOnly<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as DefinedOnly<T>;
 }
 
+/** A List* request for resources whose names contain `nameContains`, newest first. */
+function listRequest(nameContains: string) {
+  return { NameContains: nameContains, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100 } as const;
+}
+
+type ListPage = {
+  items: { name?: string | undefined; arn?: string | undefined; createdAt?: Date | undefined }[];
+  next?: string | undefined;
+};
+
+/** Follows NextToken through every page of a List* operation. */
+async function listAll(operation: string, page: (token: string | undefined) => Promise<ListPage>) {
+  const listed: ListedResource[] = [];
+  let token: string | undefined;
+  do {
+    const out = await callSageMaker(operation, () => page(token));
+    for (const item of out.items) {
+      if (item.name && item.arn)
+        listed.push({ name: item.name, arn: item.arn, createdAt: item.createdAt ?? new Date(0) });
+    }
+    token = out.next;
+  } while (token);
+  return listed;
+}
+
 /** The SageMakerGateway backed by the AWS SDK client. */
 export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
   return {
@@ -186,28 +211,18 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
       );
       return out !== undefined;
     },
-    async listModels(nameContains) {
-      const listed: ListedResource[] = [];
-      let token: string | undefined;
-      do {
-        const out = await callSageMaker('ListModels', () =>
-          client.send(
-            new ListModelsCommand({
-              NameContains: nameContains,
-              SortBy: 'CreationTime',
-              SortOrder: 'Descending',
-              MaxResults: 100,
-              ...(token ? { NextToken: token } : {}),
-            }),
-          ),
+    listModels(nameContains) {
+      return listAll('ListModels', async (NextToken) => {
+        const out = await client.send(
+          new ListModelsCommand({ ...listRequest(nameContains), ...(NextToken ? { NextToken } : {}) }),
         );
-        for (const m of out.Models ?? []) {
-          if (m.ModelName && m.ModelArn)
-            listed.push({ name: m.ModelName, arn: m.ModelArn, createdAt: m.CreationTime ?? new Date(0) });
-        }
-        token = out.NextToken;
-      } while (token);
-      return listed;
+        const items = (out.Models ?? []).map((m) => ({
+          name: m.ModelName,
+          arn: m.ModelArn,
+          createdAt: m.CreationTime,
+        }));
+        return { items, next: out.NextToken };
+      });
     },
     async describeEndpointConfig(name) {
       const out = await orUndefinedIfMissing('DescribeEndpointConfig', () =>
@@ -232,33 +247,18 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
       );
       return out !== undefined;
     },
-    async listEndpointConfigs(nameContains) {
-      const listed: ListedResource[] = [];
-      let token: string | undefined;
-      do {
-        const out = await callSageMaker('ListEndpointConfigs', () =>
-          client.send(
-            new ListEndpointConfigsCommand({
-              NameContains: nameContains,
-              SortBy: 'CreationTime',
-              SortOrder: 'Descending',
-              MaxResults: 100,
-              ...(token ? { NextToken: token } : {}),
-            }),
-          ),
+    listEndpointConfigs(nameContains) {
+      return listAll('ListEndpointConfigs', async (NextToken) => {
+        const out = await client.send(
+          new ListEndpointConfigsCommand({ ...listRequest(nameContains), ...(NextToken ? { NextToken } : {}) }),
         );
-        for (const c of out.EndpointConfigs ?? []) {
-          if (c.EndpointConfigName && c.EndpointConfigArn) {
-            listed.push({
-              name: c.EndpointConfigName,
-              arn: c.EndpointConfigArn,
-              createdAt: c.CreationTime ?? new Date(0),
-            });
-          }
-        }
-        token = out.NextToken;
-      } while (token);
-      return listed;
+        const items = (out.EndpointConfigs ?? []).map((c) => ({
+          name: c.EndpointConfigName,
+          arn: c.EndpointConfigArn,
+          createdAt: c.CreationTime,
+        }));
+        return { items, next: out.NextToken };
+      });
     },
     async describeEndpoint(name) {
       const out = await orUndefinedIfMissing('DescribeEndpoint', () =>
