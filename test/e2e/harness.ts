@@ -45,7 +45,7 @@ async function modelArchive(folder: string): Promise<Buffer> {
 }
 
 /** Starts the emulator and runner; a container gets `startupTimeoutSeconds` to answer /ping. */
-export async function startHarness(startupTimeoutSeconds = 4): Promise<Harness> {
+export async function startHarness(startupTimeoutSeconds = 8): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-e2e-'));
   const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds, stopGraceMs: 1000 });
   useLocalEmulator(emulator.url);
