@@ -1,0 +1,82 @@
+/** An in-memory S3 behind the ArtifactStore interface, recording what the packaging cores write. */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ArtifactStore, ObjectLocation, StoredObject } from '../../tasks/_shared/artifact-store.ts';
+
+interface FakeObject {
+  body: Buffer;
+  etag: string;
+  lastModified: Date;
+}
+
+/** The fake's objects plus a log of every write. */
+export interface FakeArtifactStore extends ArtifactStore {
+  objects: Map<string, FakeObject>;
+  uploads: string[];
+  copies: { from: string; to: string; size: number }[];
+  /** Makes the next read of `bucket/key` return only its first `bytes` bytes, as if it changed meanwhile. */
+  truncateOnRead(location: ObjectLocation, bytes: number): void;
+}
+
+const id = (l: ObjectLocation) => `${l.bucket}/${l.key}`;
+
+export function fakeArtifactStore(files: Record<string, string | Buffer> = {}): FakeArtifactStore {
+  const objects = new Map<string, FakeObject>();
+  const truncated = new Map<string, number>();
+  const put = (key: string, body: Buffer) =>
+    objects.set(key, {
+      body,
+      etag: createHash('md5').update(body).digest('hex'),
+      lastModified: new Date(1_700_000_000_000),
+    });
+  for (const [key, body] of Object.entries(files)) put(key, Buffer.from(body));
+  const store: FakeArtifactStore = {
+    objects,
+    uploads: [],
+    copies: [],
+    truncateOnRead(location, bytes) {
+      truncated.set(id(location), bytes);
+    },
+    async list(bucket, prefix): Promise<StoredObject[]> {
+      return [...objects.entries()]
+        .filter(([key]) => key.startsWith(`${bucket}/${prefix}`))
+        .map(([key, o]) => ({
+          key: key.slice(bucket.length + 1),
+          size: o.body.length,
+          etag: o.etag,
+          lastModified: o.lastModified,
+        }))
+        .sort((a, b) => (a.key < b.key ? -1 : 1));
+    },
+    async read(location) {
+      const object = objects.get(id(location));
+      if (!object) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+      const body = object.body.subarray(0, truncated.get(id(location)) ?? object.body.length);
+      // Several chunks, as a network stream delivers them.
+      return (async function* () {
+        for (let i = 0; i < body.length; i += 7) yield body.subarray(i, i + 7);
+      })();
+    },
+    async readJson(location) {
+      const object = objects.get(id(location));
+      return object ? (JSON.parse(object.body.toString()) as unknown) : undefined;
+    },
+    async writeJson(location, value) {
+      store.uploads.push(id(location));
+      put(id(location), Buffer.from(JSON.stringify(value)));
+    },
+    async upload(location, body: Readable) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      store.uploads.push(id(location));
+      put(id(location), Buffer.concat(chunks));
+    },
+    async copy(from, to) {
+      const object = objects.get(id(from));
+      if (!object) throw new Error(`no ${id(from)}`);
+      store.copies.push({ from: id(from), to: id(to), size: from.size });
+      objects.set(id(to), { ...object });
+    },
+  };
+  return store;
+}
