@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
+import { TransformJobs } from './batch/transform-jobs.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
@@ -47,7 +48,7 @@ export interface Emulator {
   stop(): Promise<void>;
   /** Changes fault injection at run time (resets call counters and reseeds). */
   setFaults(faults: FaultConfig): void;
-  /** The PutEvents log plus emitted 'SageMaker Endpoint State Change' events, in order. */
+  /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job State Change' events, in order. */
   readEvents(): Promise<EmulatorEvent[]>;
 }
 
@@ -77,8 +78,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs: options.stopGraceMs ?? 5000,
   });
+  // Transform jobs of a previous run start over, so their working files are stale too.
+  await remove(join(stateDir, 'transform'));
+  const transforms = new TransformJobs({
+    stateDir,
+    store,
+    s3: s3Store,
+    images,
+    events,
+    logger,
+    startupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
+    stopGraceMs: options.stopGraceMs ?? 5000,
+  });
   const services = {
-    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits),
+    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits, transforms),
     runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000),
     s3: new S3Api(s3Store),
     events,
@@ -96,6 +109,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   lifecycle.resume();
+  transforms.resume();
   let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -103,7 +117,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       stopping ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        await lifecycle.stopAll();
+        await Promise.all([lifecycle.stopAll(), transforms.stopAll()]);
         server.closeAllConnections();
         await closed;
       })();

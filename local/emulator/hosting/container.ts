@@ -184,6 +184,21 @@ export class ContainerProcess {
     }
   }
 
+  /** One GET (e.g. batch transform's optional `/execution-parameters`); status 0 when nothing answered in time. */
+  get(path: string, timeoutMs: number): Promise<ContainerResponse> {
+    return new Promise((resolve) => {
+      const req = request({ host: '127.0.0.1', port: this.port, path, method: 'GET', timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: {}, body: Buffer.concat(chunks) }));
+        res.on('error', () => resolve({ status: 0, headers: {}, body: Buffer.alloc(0) }));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve({ status: 0, headers: {}, body: Buffer.alloc(0) }));
+      req.end();
+    });
+  }
+
   /** Forwards one invocation; rejects with ContainerUnavailableError on connection failure or timeout. */
   invoke(req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
     return this.post('/invocations', req, timeoutMs);

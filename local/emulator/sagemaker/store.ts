@@ -55,8 +55,27 @@ export interface EndpointRecord extends BaseRecord {
   };
 }
 
-/** The three SageMaker resource kinds the emulator stores. */
-export type ResourceKind = 'model' | 'endpoint-config' | 'endpoint';
+/** A batch transform job: the request as given, its status, and what the run resolved. */
+export interface TransformJobRecord extends BaseRecord {
+  TransformJobName: string;
+  TransformJobArn: string;
+  TransformJobStatus: string;
+  ModelName: string;
+  LastModifiedTime: number;
+  TransformStartTime?: number;
+  TransformEndTime?: number;
+  FailureReason?: string;
+  [member: string]: unknown;
+  smwf: {
+    region: string;
+    /** Batch settings after the request, the container's /execution-parameters and the defaults. */
+    effective?: { maxConcurrentTransforms: number; maxPayloadInMB: number; batchStrategy: string };
+    recordsProcessed?: number;
+  };
+}
+
+/** The SageMaker resource kinds the emulator stores. */
+export type ResourceKind = 'model' | 'endpoint-config' | 'endpoint' | 'transform-job';
 
 /** Builds an ARN like SageMaker's (resource name lower-cased). */
 export function resourceArn(region: string, kind: ResourceKind, name: string): string {
@@ -147,17 +166,20 @@ export class SageMakerStore {
   readonly models: ResourceTable<ModelRecord>;
   readonly endpointConfigs: ResourceTable<EndpointConfigRecord>;
   readonly endpoints: ResourceTable<EndpointRecord>;
+  readonly transformJobs: ResourceTable<TransformJobRecord>;
 
   constructor(root: string) {
     this.models = new ResourceTable(root, 'model');
     this.endpointConfigs = new ResourceTable(root, 'endpoint-config');
     this.endpoints = new ResourceTable(root, 'endpoint');
+    this.transformJobs = new ResourceTable(root, 'transform-job');
   }
 
   async load(): Promise<void> {
     await this.models.load();
     await this.endpointConfigs.load();
     await this.endpoints.load();
+    await this.transformJobs.load();
   }
 }
 
