@@ -31,6 +31,10 @@ export type Tags = Record<string, string>;
 export interface ContainerSpec {
   Image?: string;
   ModelDataUrl?: string;
+  /** Model files under a prefix or in one object, compressed or not (PackageModel's uncompressed format). */
+  ModelDataSource?: {
+    S3DataSource: { S3Uri: string; S3DataType: 'S3Prefix' | 'S3Object'; CompressionType: 'None' | 'Gzip' };
+  };
   Environment?: Record<string, string>;
   ModelPackageName?: string;
 }
@@ -194,6 +198,16 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
         PrimaryContainer: definedOnly({
           Image: container.Image,
           ModelDataUrl: container.ModelDataUrl,
+          // Only the members we set: SageMaker may describe more (access configs) that we never compare.
+          ModelDataSource: container.ModelDataSource?.S3DataSource
+            ? {
+                S3DataSource: {
+                  S3Uri: container.ModelDataSource.S3DataSource.S3Uri ?? '',
+                  S3DataType: container.ModelDataSource.S3DataSource.S3DataType ?? 'S3Prefix',
+                  CompressionType: container.ModelDataSource.S3DataSource.CompressionType ?? 'None',
+                },
+              }
+            : undefined,
           Environment: container.Environment,
           ModelPackageName: container.ModelPackageName,
         }),

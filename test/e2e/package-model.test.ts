@@ -14,9 +14,10 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackagedModel } from '../../workflows/package-model/contract.ts';
-import { deploy, deployInput, type Harness, predict, startHarness } from './harness.ts';
+import { deploy, deployInput, type Harness, IMAGE, predict, resourcesOf, startHarness } from './harness.ts';
 
 const BUCKET = 'e2e-models';
 let h: Harness;
@@ -162,5 +163,61 @@ describe('PackageModel on the local emulator', () => {
     });
     expect(packaged).toMatchObject({ fileCount: 1, sizeBytes: weights.length, reused: false });
     expect(await download(`${packaged.modelDataSource?.s3Uri}weights.json`)).toEqual(weights);
+  });
+
+  it('deploys the uncompressed format through ModelDataSource', async () => {
+    const packaged = (
+      await packageModel({
+        source: `s3://${BUCKET}/sources/linear-v1/`,
+        framework: 'custom',
+        output: `s3://${BUCKET}/uncompressed/`,
+        format: 'uncompressed',
+      })
+    ).output as PackagedModel;
+
+    const deployed = await deploy(
+      h,
+      deployInput('e2e-uncompressed', '', {
+        model: { image: IMAGE, modelDataSource: { s3Uri: packaged.modelDataSource?.s3Uri } },
+      }),
+    );
+
+    expect(deployed.status).toBe('SUCCEEDED');
+    expect(await predict(h, 'e2e-uncompressed')).toBe('{"predictions":[9]}');
+  });
+});
+
+describe('DeployEndpoint from source on the local emulator', () => {
+  it('packages the model as its first step, then creates the model from the archive and serves it', async () => {
+    const source = {
+      source: `s3://${BUCKET}/sources/linear-v1/`,
+      framework: 'custom',
+      output: `s3://${BUCKET}/deploy/`,
+    };
+
+    const deployed = await deploy(h, deployInput('e2e-from-source', '', { model: { image: IMAGE, package: source } }));
+
+    expect(deployed.status).toBe('SUCCEEDED');
+    expect(await predict(h, 'e2e-from-source')).toBe('{"predictions":[9]}');
+    const [modelName] = (await resourcesOf(h, 'e2e-from-source')).models;
+    const model = await h.sagemaker.send(new DescribeModelCommand({ ModelName: modelName }));
+    expect(model.PrimaryContainer?.ModelDataUrl).toMatch(
+      /^s3:\/\/e2e-models\/deploy\/custom-[0-9a-f]{10}\/model\.tar\.gz$/,
+    );
+  });
+
+  it('fails before creating anything when the source does not follow the framework layout', async () => {
+    const source = {
+      source: `s3://${BUCKET}/sources/linear-v1/`,
+      framework: 'xgboost',
+      output: `s3://${BUCKET}/deploy/`,
+    };
+
+    const deployed = await deploy(h, deployInput('e2e-bad-layout', '', { model: { image: IMAGE, package: source } }));
+
+    expect(deployed.status).toBe('FAILED');
+    expect(deployed.error).toBe('ModelLayoutError');
+    expect(deployed.cause).toContain('missing: xgboost-model');
+    expect(await resourcesOf(h, 'e2e-bad-layout')).toEqual({ models: [], configs: [], endpoints: [] });
   });
 });

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { allStates } from '../../local/runner/runner.ts';
 import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
 import { DeployEndpointStates } from '../../workflows/deploy-endpoint/definition.ts';
-import { EndpointBusyError, SageMakerThrottledError } from '../../workflows/errors.ts';
+import { EndpointBusyError, ModelSourceChangedError, SageMakerThrottledError } from '../../workflows/errors.ts';
+import { PackageModelStates } from '../../workflows/package-model/definition.ts';
 import { WORKFLOW_NAMES } from '../../workflows/workflow-names.ts';
 
 let definitions: Record<string, Record<string, unknown>>;
@@ -61,5 +62,21 @@ describe('the synthesized DeployEndpoint definition', () => {
     );
     expect(busy?.MaxAttempts).toBeGreaterThan(1);
     expect(busy?.MaxDelaySeconds).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('the synthesized PackageModel definition', () => {
+  it('names its states from PackageModelStates', () => {
+    const names = allStates(definitions.PackageModel as never).map(([name]) => name);
+    expect(names.sort()).toEqual(Object.values(PackageModelStates).sort());
+  });
+
+  it('packages once more when a source changes mid-way, and ends with the package as output', () => {
+    const states = Object.fromEntries(allStates(definitions.PackageModel as never));
+    for (const name of [PackageModelStates.BuildArchive, PackageModelStates.CopyUncompressedModel]) {
+      const retried = ((states[name]?.Retry ?? []) as Retrier[]).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toContain(ModelSourceChangedError.errorName);
+    }
+    expect(states[PackageModelStates.PackageReady]).toMatchObject({ Type: 'Succeed', OutputPath: '$.packaged' });
   });
 });

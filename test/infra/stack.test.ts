@@ -132,7 +132,34 @@ describe('SageMakerWorkflowsStack', () => {
     });
   });
 
+  it('runs every state machine as Standard with ALL logging and X-Ray tracing', () => {
+    const machines = Object.values(resourcesOf('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(2);
+    for (const machine of machines) {
+      expect(machine.Properties).toMatchObject({
+        StateMachineType: 'STANDARD',
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        TracingConfiguration: { Enabled: true },
+      });
+    }
+  });
+
+  it('lets the packaging tasks use S3 only inside the artifact bucket, and tells them its name', () => {
+    const [bucketId] = Object.keys(
+      template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: {} } }),
+    );
+    for (const task of ['PackageModel', 'CopyUncompressedModel']) {
+      const fn = Object.values(resourcesOf('AWS::Lambda::Function')).find((f) => taskOf(f) === task);
+      expect(JSON.stringify(fn?.Properties.Environment)).toContain(`"ARTIFACT_BUCKET_NAME":{"Ref":"${bucketId}"}`);
+      const roleId = (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const s3Statements = statementsOfRole(roleId).filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+      expect(s3Statements.length).toBeGreaterThan(0);
+      for (const statement of s3Statements) expect(JSON.stringify(statement.Resource)).toContain(`"${bucketId}"`);
+    }
+  });
+
   it('exports the state machine ARN for `smwf run --aws`', () => {
     template.hasOutput('DeployEndpointStateMachineArn', {});
+    template.hasOutput('PackageModelStateMachineArn', {});
   });
 });

@@ -4,6 +4,7 @@
  * (test/workflows/contract-ranges.test.ts checks them against it).
  */
 import { z } from 'zod';
+import { PackagedModel, PackageModelInput } from '../package-model/contract.ts';
 
 /** SageMaker's name pattern for endpoints, endpoint configs and variants. */
 export const SAGEMAKER_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -29,7 +30,20 @@ const TagValue = z
   .max(256)
   .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'expected letters, digits, spaces and _.:/=+-@');
 
-/** The model to deploy: a container image with its artifact, or a registered model package. */
+/** Uncompressed model files under an S3 prefix (SageMaker's ModelDataSource, as PackageModel returns it). */
+export const ModelDataSourceInput = z.strictObject({
+  s3Uri: z
+    .string()
+    .max(1024)
+    .regex(/^s3:\/\/([^/]+)\/(.*\/)?$/, 'expected the s3:// prefix of the model files, ending with /'),
+  s3DataType: z.literal('S3Prefix').default('S3Prefix'),
+  compressionType: z.literal('None').default('None'),
+});
+
+/**
+ * The model to deploy: a container image with its model data (a model.tar.gz URL, uncompressed files under a
+ * prefix, or source files to package first), or a registered model package.
+ */
 export const ModelSource = z
   .strictObject({
     image: z.string().min(1).max(255).regex(/^\S+$/, 'expected a container image URI without spaces').optional(),
@@ -38,6 +52,9 @@ export const ModelSource = z
       .max(1024)
       .regex(/^(https|s3):\/\/([^/]+)\/?(.*)$/, 'expected an s3:// (or https://) URL of model.tar.gz')
       .optional(),
+    modelDataSource: ModelDataSourceInput.optional(),
+    /** Package these source files first (the PackageModel steps) and deploy the result. */
+    package: PackageModelInput.optional(),
     environment: z
       .record(environmentKey, z.string().max(1024))
       .refine((env) => Object.keys(env).length <= 100, 'expected at most 100 environment variables')
@@ -61,11 +78,20 @@ export const ModelSource = z
         message: 'give either image or modelPackageArn, not both',
       });
     }
-    if (model.modelPackageArn !== undefined && (model.modelDataUrl !== undefined || model.environment !== undefined)) {
+    const modelData = (['modelDataUrl', 'modelDataSource', 'package'] as const).filter(
+      (key) => model[key] !== undefined,
+    );
+    if (model.modelPackageArn !== undefined && (modelData.length > 0 || model.environment !== undefined)) {
       ctx.addIssue({
         code: 'custom',
         path: ['modelPackageArn'],
-        message: 'a model package brings its own image, artifact and environment; remove modelDataUrl and environment',
+        message: `a model package brings its own image, artifact and environment; remove ${[...modelData, ...(model.environment !== undefined ? ['environment'] : [])].join(' and ')}`,
+      });
+    } else if (modelData.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [modelData[1] as string],
+        message: `give one of modelDataUrl, modelDataSource or package, not ${modelData.join(' and ')}`,
       });
     }
   });
@@ -292,6 +318,8 @@ export const RollbackAction = z.enum(['restore', 'delete', 'retain', 'none']);
 export const DeploymentState = z.looseObject({
   request: DeployEndpointInput,
   execution: z.object({ id: z.string(), name: z.string(), startedAt: z.string() }),
+  /** What the packaging steps produced, when the input asked for packaging. */
+  packaging: z.object({ packaged: PackagedModel }).optional(),
   model: CreatedResource.optional(),
   endpointConfig: CreatedResource.optional(),
   endpoint: z

@@ -7,12 +7,17 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../errors.ts';
 import { endpointWaitLoop, invoke, type TaskRefs } from '../fragments.ts';
+import { packagingSteps } from '../package-model/definition.ts';
 import { busyEndpointRetry, eventPublishRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
 
 /** Every state of DeployEndpoint, by name; tests and the runner use these. */
 export const DeployEndpointStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  IsPackagingRequested: 'IsPackagingRequested',
+  ChoosePackageFormat: 'ChoosePackageFormat',
+  PackageModel: 'PackageModel',
+  CopyUncompressedModel: 'CopyUncompressedModel',
   CreateModel: 'CreateModel',
   CreateEndpointConfig: 'CreateEndpointConfig',
   StartDeployment: 'StartDeployment',
@@ -140,9 +145,34 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
     }),
   }).addCatch(inputRejected, { errors: ALL });
 
-  return validate
-    .next(catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel)))
+  const createModel = catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel));
+  createModel
     .next(catchToRollback(invoke(scope, S.CreateEndpointConfig, fns.CreateEndpointConfig)))
     .next(catchToRollback(invoke(scope, S.StartDeployment, fns.StartDeployment, { extraRetries: [busyEndpointRetry] })))
     .next(waitForEndpoint);
+
+  // `model.package`: run the PackageModel steps first; CreateModel reads their result at $.packaging.packaged.
+  const packaging = packagingSteps(
+    scope,
+    { choose: S.ChoosePackageFormat, build: S.PackageModel, copy: S.CopyUncompressedModel },
+    fns,
+    {
+      formatPath: '$.request.model.package.format',
+      payload: sfn.TaskInput.fromObject({
+        request: sfn.JsonPath.objectAt('$.request.model.package'),
+        execution: sfn.JsonPath.objectAt('$.execution'),
+      }),
+      resultPath: '$.packaging',
+      resultSelector: { 'packaged.$': '$.Payload.packaged' },
+      onError: startRollback,
+      errorPath: '$.error',
+    },
+    createModel,
+  );
+
+  return validate.next(
+    new sfn.Choice(scope, S.IsPackagingRequested)
+      .when(sfn.Condition.isPresent('$.request.model.package'), packaging)
+      .otherwise(createModel),
+  );
 }
