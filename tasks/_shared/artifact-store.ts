@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
@@ -45,10 +46,13 @@ export interface ArtifactStore {
 
 /** CopyObject copies at most 5 GiB; larger objects are copied in parts. */
 export const COPY_OBJECT_LIMIT_BYTES = 5 * 1024 ** 3;
-/** Part size of multipart uploads and copies: 16 MiB parts x 10,000 parts covers archives up to 156 GiB. */
-const PART_SIZE_BYTES = 16 * 1024 * 1024;
+/**
+ * Part size of multipart uploads: 8 MiB x 10,000 parts covers archives up to 78 GiB, more than gzip can
+ * produce within Lambda's 15 minutes, while keeping the upload's buffers small.
+ */
+const PART_SIZE_BYTES = 8 * 1024 * 1024;
 const COPY_PART_SIZE_BYTES = 512 * 1024 * 1024;
-/** Parts in flight at once; with PART_SIZE_BYTES, bounds the upload's buffers to 64 MiB. */
+/** Parts in flight at once; with PART_SIZE_BYTES, bounds the upload's buffers to about 40 MiB. */
 const UPLOAD_QUEUE_SIZE = 4;
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
@@ -119,29 +123,37 @@ export function s3ArtifactStore(client: S3Client): ArtifactStore {
         return;
       }
       const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key }));
-      const parts: { PartNumber: number; ETag: string }[] = [];
-      for (let start = 0, part = 1; start < from.size; start += COPY_PART_SIZE_BYTES, part += 1) {
-        const end = Math.min(start + COPY_PART_SIZE_BYTES, from.size) - 1;
-        const out = await client.send(
-          new UploadPartCopyCommand({
+      try {
+        const parts: { PartNumber: number; ETag: string }[] = [];
+        for (let start = 0, part = 1; start < from.size; start += COPY_PART_SIZE_BYTES, part += 1) {
+          const end = Math.min(start + COPY_PART_SIZE_BYTES, from.size) - 1;
+          const out = await client.send(
+            new UploadPartCopyCommand({
+              Bucket: to.bucket,
+              Key: to.key,
+              UploadId,
+              PartNumber: part,
+              CopySource: copySource(from),
+              CopySourceRange: `bytes=${start}-${end}`,
+            }),
+          );
+          parts.push({ PartNumber: part, ETag: out.CopyPartResult?.ETag ?? '' });
+        }
+        await client.send(
+          new CompleteMultipartUploadCommand({
             Bucket: to.bucket,
             Key: to.key,
             UploadId,
-            PartNumber: part,
-            CopySource: copySource(from),
-            CopySourceRange: `bytes=${start}-${end}`,
+            MultipartUpload: { Parts: parts },
           }),
         );
-        parts.push({ PartNumber: part, ETag: out.CopyPartResult?.ETag ?? '' });
+      } catch (error) {
+        // Parts of an unfinished upload are billed until aborted.
+        await client
+          .send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId }))
+          .catch(() => undefined);
+        throw error;
       }
-      await client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: to.bucket,
-          Key: to.key,
-          UploadId,
-          MultipartUpload: { Parts: parts },
-        }),
-      );
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -11,6 +12,7 @@ import {
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -215,5 +217,28 @@ describe('CopyUncompressedModel handler', () => {
       { Bucket: 'out', Key: `${prefix}special tokens.json`, CopySource: 'models/hf/special%20tokens.json' },
     ]);
     expect(putKeys()).toEqual([prefix.replace('model/', 'smwf-package.json')]);
+  });
+
+  it('copies an object above 5 GiB in 512 MiB parts, since CopyObject cannot', async () => {
+    const size = 6 * 1024 ** 3;
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [{ Key: 'big/weights.bin', Size: size, ETag: '"e"', LastModified: new Date(0) }],
+    });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    s3.on(UploadPartCopyCommand).callsFake((input: { PartNumber: number }) => ({
+      CopyPartResult: { ETag: `"part-${input.PartNumber}"` },
+    }));
+    s3.on(CompleteMultipartUploadCommand).resolves({});
+    s3.on(PutObjectCommand).resolves({});
+
+    await copyUncompressedModel(state({ source: 's3://models/big/', framework: 'custom', format: 'uncompressed' }));
+
+    const ranges = s3.commandCalls(UploadPartCopyCommand).map((c) => c.args[0].input.CopySourceRange);
+    expect(ranges).toHaveLength(12);
+    expect(ranges[0]).toBe('bytes=0-536870911');
+    expect(ranges.at(-1)).toBe(`bytes=${size - 512 * 1024 ** 2}-${size - 1}`);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]?.args[0].input.MultipartUpload?.Parts).toHaveLength(12);
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
 });
