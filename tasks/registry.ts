@@ -18,7 +18,10 @@ export type ResourceKind =
   /** Objects in the artifact buckets. */
   | 'artifact-object'
   /** The KMS key of the stack's artifact bucket. */
-  | 'artifact-key';
+  | 'artifact-key'
+  | 'transform-job'
+  /** The buckets batch transform inputs and outputs live in, for listing. */
+  | 'batch-data-bucket';
 
 /** IAM actions on kinds of resource. */
 export interface Permission {
@@ -49,6 +52,12 @@ const packagingPermissions: readonly Permission[] = [
   { actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resources: ['artifact-object'] },
   { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['artifact-key'] },
 ];
+
+const describeTransformJob: Permission = {
+  actions: ['sagemaker:DescribeTransformJob'],
+  resources: ['transform-job'],
+};
+const listBatchData: Permission = { actions: ['s3:ListBucket'], resources: ['batch-data-bucket'] };
 
 /** Every task, by name. */
 export const TASKS: Readonly<Record<TaskName, TaskRegistration>> = {
@@ -197,5 +206,61 @@ export const TASKS: Readonly<Record<TaskName, TaskRegistration>> = {
     permissions: packagingPermissions,
     environment: ['ARTIFACT_BUCKET_NAME'],
     load: () => import('./copy-uncompressed-model/handler.ts'),
+  },
+  ValidateBatchInput: {
+    folder: 'validate-batch-input',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    permissions: [],
+    environment: [],
+    load: () => import('./validate-batch-input/handler.ts'),
+  },
+  ResolveBatchRun: {
+    folder: 'resolve-batch-run',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [describeTransformJob, listBatchData],
+    environment: [],
+    load: () => import('./resolve-batch-run/handler.ts'),
+  },
+  StartTransformJob: {
+    folder: 'start-transform-job',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [
+      { actions: ['sagemaker:DescribeModel', 'sagemaker:CreateModel', 'sagemaker:AddTags'], resources: ['model'] },
+      {
+        actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:AddTags'],
+        resources: ['transform-job'],
+      },
+      { actions: ['iam:PassRole'], resources: ['execution-role'] },
+    ],
+    environment: ['SAGEMAKER_EXECUTION_ROLE_ARN'],
+    load: () => import('./start-transform-job/handler.ts'),
+  },
+  GetTransformJobStatus: {
+    folder: 'get-transform-job-status',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    permissions: [describeTransformJob],
+    environment: [],
+    load: () => import('./get-transform-job-status/handler.ts'),
+  },
+  // Lists keys only; a night's input of a million objects is a thousand ListObjectsV2 pages.
+  VerifyTransformOutputs: {
+    folder: 'verify-transform-outputs',
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    permissions: [listBatchData],
+    environment: [],
+    load: () => import('./verify-transform-outputs/handler.ts'),
+  },
+  PublishBatchEvent: {
+    folder: 'publish-batch-event',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    permissions: [{ actions: ['events:PutEvents'], resources: ['event-bus'] }],
+    environment: ['EVENT_BUS_NAME'],
+    load: () => import('./publish-batch-event/handler.ts'),
   },
 };

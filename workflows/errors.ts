@@ -136,3 +136,33 @@ export class ModelSourceChangedError extends WorkflowError {
     this.name = ModelSourceChangedError.errorName;
   }
 }
+
+/** The transform job ended Failed or Stopped; carries SageMaker's FailureReason. */
+export class TransformJobFailedError extends WorkflowError {
+  static readonly errorName = 'TransformJobFailedError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = TransformJobFailedError.errorName;
+  }
+}
+
+/** The transform job did not finish before the run's deadline. */
+export class TransformJobTimeoutError extends WorkflowError {
+  static readonly errorName = 'TransformJobTimeoutError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = TransformJobTimeoutError.errorName;
+  }
+}
+
+/** The job completed, but some input objects have no `.out`; the message lists them. */
+export class TransformOutputMissingError extends WorkflowError {
+  static readonly errorName = 'TransformOutputMissingError';
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = TransformOutputMissingError.errorName;
+  }
+}

@@ -1,6 +1,7 @@
 /**
- * Building blocks the workflows share: a Lambda task with the standard retries, and the endpoint wait loop
- * (Wait + status task + Choice, capped exponential backoff computed by the task, deadline enforced by it).
+ * Building blocks the workflows share: a Lambda task with the standard retries, and the wait loop (Wait +
+ * status task + Choice, capped exponential backoff computed by the task, deadline enforced by it) used for
+ * endpoints and transform jobs.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -66,13 +67,15 @@ export interface WaitLoopNames {
 }
 
 /**
- * Wait `$.wait.seconds`, poll the endpoint, and loop until `$.endpointStatus.settled`; then continue with
- * `whenSettled`. Errors of the poll (including DeploymentTimeoutError) go to `onError` at `errorPath`.
+ * Wait `$.wait.seconds`, run the poll task, and loop while the boolean at `settledPath` is false; then continue
+ * with `whenSettled`. The poll task computes the next (capped, growing) wait and enforces the deadline; its
+ * errors go to `onError` at `resultPath`.
  */
-export function endpointWaitLoop(
+export function waitLoop(
   scope: Construct,
   names: WaitLoopNames,
   poll: TaskRef,
+  settledPath: string,
   whenSettled: sfn.IChainable,
   onError: { next: sfn.IChainable; resultPath: string },
 ): sfn.Wait {
@@ -82,8 +85,19 @@ export function endpointWaitLoop(
     resultPath: onError.resultPath,
   });
   const settled = new sfn.Choice(scope, names.settled)
-    .when(sfn.Condition.booleanEquals('$.endpointStatus.settled', false), wait)
+    .when(sfn.Condition.booleanEquals(settledPath, false), wait)
     .otherwise(whenSettled);
   wait.next(pollTask).next(settled);
   return wait;
+}
+
+/** The wait loop on an endpoint: settled when `$.endpointStatus.settled`. */
+export function endpointWaitLoop(
+  scope: Construct,
+  names: WaitLoopNames,
+  poll: TaskRef,
+  whenSettled: sfn.IChainable,
+  onError: { next: sfn.IChainable; resultPath: string },
+): sfn.Wait {
+  return waitLoop(scope, names, poll, '$.endpointStatus.settled', whenSettled, onError);
 }

@@ -1,5 +1,6 @@
 /** The input contract of every state machine, by workflow name (for validation docs and `smwf schema`). */
 import type { z } from 'zod';
+import { BatchTransformInput } from './batch-transform/contract.ts';
 import { DeployEndpointInput } from './deploy-endpoint/contract.ts';
 import { PackageModelInput } from './package-model/contract.ts';
 import type { WorkflowName } from './workflow-names.ts';
@@ -7,4 +8,5 @@ import type { WorkflowName } from './workflow-names.ts';
 export const WORKFLOW_INPUTS: Readonly<Record<WorkflowName, z.ZodType>> = {
   DeployEndpoint: DeployEndpointInput,
   PackageModel: PackageModelInput,
+  BatchTransform: BatchTransformInput,
 };

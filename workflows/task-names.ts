@@ -17,6 +17,12 @@ export const TASK_NAMES = [
   'ValidatePackageInput',
   'PackageModel',
   'CopyUncompressedModel',
+  'ValidateBatchInput',
+  'ResolveBatchRun',
+  'StartTransformJob',
+  'GetTransformJobStatus',
+  'VerifyTransformOutputs',
+  'PublishBatchEvent',
 ] as const;
 
 /** The name of one registered Lambda task. */

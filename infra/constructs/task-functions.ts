@@ -31,6 +31,11 @@ export interface TaskFunctionsProps {
   readonly artifactBucketArns: readonly string[];
   /** The KMS key that encrypts the artifact bucket. */
   readonly artifactKeyArn: string;
+  /**
+   * ARNs of the buckets batch transform inputs and outputs live in (listed to skip empty runs and verify outputs).
+   * @default - the artifact buckets
+   */
+  readonly batchDataBucketArns?: readonly string[];
   /** How long the functions' logs are kept. @default - one month */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -61,6 +66,10 @@ export class TaskFunctions extends Construct {
           return [sagemakerArn('endpoint-config')];
         case 'endpoint':
           return [sagemakerArn('endpoint')];
+        case 'transform-job':
+          return [sagemakerArn('transform-job')];
+        case 'batch-data-bucket':
+          return [...(props.batchDataBucketArns ?? props.artifactBucketArns)];
         case 'event-bus':
           return [props.eventBusArn];
         case 'execution-role':
@@ -142,7 +151,7 @@ export class TaskFunctions extends Construct {
           ? 'X-Ray trace writes and SageMaker List*/DescribeModelPackage support no resource-level permissions'
           : 'X-Ray trace writes (PutTraceSegments, PutTelemetryRecords) support no resource-level permissions',
       );
-      for (const kind of ['model', 'endpoint-config', 'endpoint'] as const) {
+      for (const kind of ['model', 'endpoint-config', 'endpoint', 'transform-job'] as const) {
         if (!kinds.has(kind)) continue;
         acknowledgeWildcard(
           role,

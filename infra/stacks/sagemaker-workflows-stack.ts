@@ -1,16 +1,50 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
+import { batchTransformDefinition } from '../../workflows/batch-transform/definition.ts';
 import { deployEndpointDefinition } from '../../workflows/deploy-endpoint/definition.ts';
 import { packageModelDefinition } from '../../workflows/package-model/definition.ts';
 import type { WorkflowName } from '../../workflows/workflow-names.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
+
+/** One EventBridge Scheduler schedule that starts BatchTransform. */
+export interface BatchTransformScheduleProps {
+  /** Schedule name; also the job name's prefix (letters, digits, hyphens). */
+  readonly name: string;
+  /** `cron(...)`, `rate(...)` or `at(...)`, as EventBridge Scheduler writes them. */
+  readonly expression: string;
+  /** IANA time zone of a cron or at expression. @default 'UTC' */
+  readonly timeZone?: string;
+  /** Let Scheduler start the run up to this many minutes late, spreading load. @default - exactly on time */
+  readonly flexibleWindowMinutes?: number;
+  /** Deliveries Scheduler retries when StartExecution fails (0-185). @default 3 */
+  readonly retryAttempts?: number;
+  /** How long Scheduler keeps retrying a delivery (60 s to 24 h). @default - 24 hours */
+  readonly maxEventAge?: Duration;
+  /** The BatchTransform input; `scheduleName` and `scheduledTime` are filled in by the schedule. */
+  readonly input: Omit<BatchTransformInputDocument, 'scheduleName' | 'scheduledTime'>;
+  /** @default true */
+  readonly enabled?: boolean;
+}
 
 /** Props of the SageMaker workflows stack. */
 export interface SageMakerWorkflowsStackProps extends StackProps {
@@ -26,6 +60,13 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
   readonly modelArtifactBucketNames?: readonly string[];
   /** Name of the project's event bus. @default 'sagemaker-workflows' */
   readonly eventBusName?: string;
+  /**
+   * Buckets batch transforms read inputs from and write outputs to.
+   * @default - only the stack's own artifact bucket
+   */
+  readonly batchDataBucketNames?: readonly string[];
+  /** Schedules that start BatchTransform. @default - none (start it by hand) */
+  readonly batchTransformSchedules?: readonly BatchTransformScheduleProps[];
 }
 
 /**
@@ -35,6 +76,11 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
 export class SageMakerWorkflowsStack extends Stack {
   readonly deployEndpoint: sfn.StateMachine;
   readonly packageModel: sfn.StateMachine;
+  readonly batchTransform: sfn.StateMachine;
+  /** Deliveries a schedule could not hand to BatchTransform, after its retries. */
+  readonly scheduleDeadLetterQueue: sqs.Queue;
+  /** The BatchTransform schedules, by name. */
+  readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** Every state machine, by workflow name. */
   readonly stateMachines: Readonly<Record<WorkflowName, sfn.StateMachine>>;
   readonly eventBus: events.EventBus;
@@ -137,6 +183,31 @@ export class SageMakerWorkflowsStack extends Stack {
       'SageMaker writes endpoint and transform job logs under /aws/sagemaker/',
     );
 
+    const batchBuckets = props.batchDataBucketNames
+      ? props.batchDataBucketNames.map((name) =>
+          this.formatArn({ service: 's3', region: '', account: '', resource: name }),
+        )
+      : [artifacts.bucketArn];
+    // SageMaker reads transform inputs and writes outputs with the execution role.
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        resources: batchBuckets.map((arn) => `${arn}/*`),
+      }),
+    );
+    this.executionRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: batchBuckets }));
+    // Outputs written to the artifact bucket are encrypted with its key (reads are granted above).
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [key.keyArn] }),
+    );
+    for (const arn of batchBuckets) {
+      acknowledgeWildcard(
+        this.executionRole,
+        `${nagForm(this, arn)}/*`,
+        'Batch transform inputs and outputs are chosen per run (date-templated prefixes) within the batch data buckets',
+      );
+    }
+
     this.eventBus = new events.EventBus(this, 'Events', { eventBusName: props.eventBusName ?? 'sagemaker-workflows' });
 
     this.taskFunctions = new TaskFunctions(this, 'Tasks', {
@@ -146,6 +217,7 @@ export class SageMakerWorkflowsStack extends Stack {
       artifactBucketName: artifacts.bucketName,
       artifactBucketArns: artifactBuckets,
       artifactKeyArn: key.keyArn,
+      batchDataBucketArns: batchBuckets,
       ...(props.resourceNamePrefix !== undefined ? { resourceNamePrefix: props.resourceNamePrefix } : {}),
     });
 
@@ -177,7 +249,64 @@ export class SageMakerWorkflowsStack extends Stack {
       tracingEnabled: true,
       logs: { destination: packageModelLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    this.stateMachines = { DeployEndpoint: this.deployEndpoint, PackageModel: this.packageModel };
+    const batchTransformLogs = new logs.LogGroup(this, 'BatchTransformLogs', {
+      logGroupName: `/aws/vendedlogs/states/${this.stackName}-BatchTransform`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.batchTransform = new sfn.StateMachine(this, 'BatchTransform', {
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        batchTransformDefinition(new Construct(this, 'BatchTransformStates'), this.taskFunctions.refs),
+      ),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.hours(50),
+      tracingEnabled: true,
+      logs: { destination: batchTransformLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    this.stateMachines = {
+      DeployEndpoint: this.deployEndpoint,
+      PackageModel: this.packageModel,
+      BatchTransform: this.batchTransform,
+    };
+
+    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the BatchTransform schedules',
+    });
+    const schedules: Record<string, scheduler.Schedule> = {};
+    for (const schedule of props.batchTransformSchedules ?? []) {
+      if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(schedule.name) || schedule.name in schedules) {
+        throw new Error(
+          `batchTransformSchedules: "${schedule.name}" must be a unique name of letters, digits, hyphens`,
+        );
+      }
+      schedules[schedule.name] = new scheduler.Schedule(this, `Schedule-${schedule.name}`, {
+        scheduleName: `${this.stackName}-${schedule.name}`.slice(0, 64),
+        description: `Starts BatchTransform (${schedule.name})`,
+        schedule: scheduler.ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timeZone ?? 'UTC')),
+        timeWindow:
+          schedule.flexibleWindowMinutes !== undefined
+            ? scheduler.TimeWindow.flexible(Duration.minutes(schedule.flexibleWindowMinutes))
+            : scheduler.TimeWindow.off(),
+        enabled: schedule.enabled ?? true,
+        target: new schedulerTargets.StepFunctionsStartExecution(this.batchTransform, {
+          input: scheduler.ScheduleTargetInput.fromObject({
+            ...schedule.input,
+            scheduleName: schedule.name,
+            scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          }),
+          deadLetterQueue: this.scheduleDeadLetterQueue,
+          retryAttempts: schedule.retryAttempts ?? 3,
+          maxEventAge: schedule.maxEventAge ?? Duration.hours(24),
+        }),
+      });
+    }
+    this.schedules = schedules;
 
     for (const stateMachine of Object.values(this.stateMachines)) {
       acknowledgeWildcard(
@@ -196,6 +325,7 @@ export class SageMakerWorkflowsStack extends Stack {
 
     new CfnOutput(this, 'DeployEndpointStateMachineArn', { value: this.deployEndpoint.stateMachineArn });
     new CfnOutput(this, 'PackageModelStateMachineArn', { value: this.packageModel.stateMachineArn });
+    new CfnOutput(this, 'BatchTransformStateMachineArn', { value: this.batchTransform.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ArtifactBucketName', { value: artifacts.bucketName });
     new CfnOutput(this, 'SageMakerExecutionRoleArn', { value: this.executionRole.roleArn });

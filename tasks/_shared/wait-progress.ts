@@ -20,15 +20,19 @@ export function startWaiting(policy: WaitPolicy, now: Date): WaitProgress {
 }
 
 /**
- * The next wait: doubled, capped at the policy's maximum and at the time left. Past the deadline the
- * endpoint has taken too long, and the deployment fails with DeploymentTimeoutError.
+ * The next wait: doubled, capped at the policy's maximum and at the time left. Past the deadline the resource
+ * has taken too long: `timeoutError` (by default DeploymentTimeoutError) says so.
  */
-export function nextWait(progress: WaitProgress, policy: WaitPolicy, now: Date, describe: () => string): WaitProgress {
+export function nextWait(
+  progress: WaitProgress,
+  policy: WaitPolicy,
+  now: Date,
+  describe: () => string,
+  timeoutError: (message: string) => Error = (message) => new DeploymentTimeoutError(message),
+): WaitProgress {
   const remainingSeconds = Math.floor((Date.parse(progress.deadline) - now.getTime()) / 1000);
   if (remainingSeconds <= 0) {
-    throw new DeploymentTimeoutError(
-      `${describe()} after ${policy.timeoutMinutes} minutes (deadline ${progress.deadline})`,
-    );
+    throw timeoutError(`${describe()} after ${policy.timeoutMinutes} minutes (deadline ${progress.deadline})`);
   }
   const attempt = progress.attempt + 1;
   const backoff = Math.min(policy.initialIntervalSeconds * 2 ** attempt, policy.maxIntervalSeconds);

@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TASKS } from '../../tasks/registry.ts';
 import { TASK_NAMES, TASK_TAG_KEY } from '../../workflows/task-names.ts';
+import { WORKFLOW_NAMES } from '../../workflows/workflow-names.ts';
 import { synthesize } from './synthesized.ts';
 
 let template: Template;
@@ -71,14 +72,17 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('lets only CreateModel pass a role: the SageMaker execution role, to SageMaker', () => {
+  it('lets only the model-creating tasks pass a role: the SageMaker execution role, to SageMaker', () => {
     const passRoles = Object.values(resourcesOf('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
         [s.Action].flat().includes('iam:PassRole'),
       ),
     );
-    expect(passRoles).toHaveLength(1);
-    expect(passRoles[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    // CreateModel (DeployEndpoint) and StartTransformJob (BatchTransform, which may create its model).
+    expect(passRoles).toHaveLength(2);
+    for (const passRole of passRoles) {
+      expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    }
     const [executionRoleId] = Object.keys(
       template.findResources('AWS::IAM::Role', {
         Properties: {
@@ -88,10 +92,10 @@ describe('SageMakerWorkflowsStack', () => {
         },
       }),
     );
-    expect(passRoles[0]?.Resource).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
+    for (const passRole of passRoles) expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
   });
 
-  it('scopes SageMaker actions to endpoint, endpoint-config and model ARNs, never to every resource', () => {
+  it('scopes SageMaker actions to endpoint, endpoint-config, model and transform-job ARNs, never to every resource', () => {
     for (const fn of Object.values(resourcesOf('AWS::Lambda::Function'))) {
       if (taskOf(fn) === undefined) continue;
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -99,7 +103,7 @@ describe('SageMakerWorkflowsStack', () => {
         const actions = [statement.Action].flat();
         const mutating = actions.filter((a) => /^sagemaker:(Create|Update|Delete|Invoke|AddTags)/.test(a));
         if (mutating.length > 0)
-          expect(JSON.stringify(statement.Resource)).toMatch(/:(endpoint|endpoint-config|model)\//);
+          expect(JSON.stringify(statement.Resource)).toMatch(/:(endpoint|endpoint-config|model|transform-job)\//);
       }
     }
   });
@@ -134,7 +138,7 @@ describe('SageMakerWorkflowsStack', () => {
 
   it('runs every state machine as Standard with ALL logging and X-Ray tracing', () => {
     const machines = Object.values(resourcesOf('AWS::StepFunctions::StateMachine'));
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(WORKFLOW_NAMES.length);
     for (const machine of machines) {
       expect(machine.Properties).toMatchObject({
         StateMachineType: 'STANDARD',
@@ -161,5 +165,6 @@ describe('SageMakerWorkflowsStack', () => {
   it('exports the state machine ARN for `smwf run --aws`', () => {
     template.hasOutput('DeployEndpointStateMachineArn', {});
     template.hasOutput('PackageModelStateMachineArn', {});
+    template.hasOutput('BatchTransformStateMachineArn', {});
   });
 });

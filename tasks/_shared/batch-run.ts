@@ -1,0 +1,70 @@
+/**
+ * What a BatchTransform run is, derived from its input alone: the deterministic job name for the scheduled
+ * time, the S3 locations with their date placeholders filled in, and where each input's `.out` lands.
+ */
+import type { Context } from 'aws-lambda';
+import { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import { logger } from './logger.ts';
+import { specHash } from './names.ts';
+import { parseInput } from './parse-input.ts';
+
+const MAX_NAME_LENGTH = 63;
+/** `-yyyyMMdd-HHmmss`: the scheduled time in the job name. */
+const STAMP_LENGTH = 16;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * `<schedule>-<yyyyMMdd-HHmmss>` (UTC), at most 63 characters: a re-delivered schedule names the same job.
+ * A schedule name too long to fit is shortened and keeps a hash of the full name, so two long names differ.
+ */
+export function batchJobName(scheduleName: string, scheduledTime: Date): string {
+  const t = scheduledTime;
+  const stamp = `${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}-${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}`;
+  const room = MAX_NAME_LENGTH - STAMP_LENGTH;
+  const owner =
+    scheduleName.length <= room
+      ? scheduleName
+      : `${scheduleName.slice(0, room - 7).replace(/-+$/, '')}-${specHash(scheduleName).slice(0, 6)}`;
+  return `${owner}-${stamp}`;
+}
+
+/** Fills `{yyyy}`, `{MM}`, `{dd}` and `{HH}` with the scheduled time (UTC). */
+export function resolveDatePlaceholders(template: string, time: Date): string {
+  return template
+    .replaceAll('{yyyy}', String(time.getUTCFullYear()))
+    .replaceAll('{MM}', pad(time.getUTCMonth() + 1))
+    .replaceAll('{dd}', pad(time.getUTCDate()))
+    .replaceAll('{HH}', pad(time.getUTCHours()));
+}
+
+/** Splits `s3://bucket/key`. */
+export function splitS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`Not an S3 URI: ${uri}`);
+  return { bucket: match[1] as string, key: match[2] as string };
+}
+
+/**
+ * The key of an input object's output, as SageMaker writes it: the input key below the input prefix's last
+ * `/`, plus `.out`, under the output prefix.
+ */
+export function outputKeyOf(inputPrefix: string, outputPrefix: string, inputKey: string): string {
+  const base = inputPrefix.slice(0, inputPrefix.lastIndexOf('/') + 1);
+  const out = outputPrefix === '' || outputPrefix.endsWith('/') ? outputPrefix : `${outputPrefix}/`;
+  return `${out}${inputKey.slice(base.length)}.out`;
+}
+
+/** Builds the Lambda handler of a BatchTransform step: parse the state at the boundary, add correlation keys. */
+export function batchStepHandler(
+  stepName: string,
+  run: (state: BatchRunState) => Promise<BatchRunState>,
+): (event: unknown, context?: Context) => Promise<BatchRunState> {
+  return async (event, context) => {
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    const state = parseInput(BatchRunState, event, `${stepName} input`);
+    logger.appendKeys({ job: state.run?.jobName, execution: state.execution.name, step: stepName });
+    return run(state);
+  };
+}

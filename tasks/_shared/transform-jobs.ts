@@ -1,0 +1,64 @@
+/**
+ * The transform job calls the BatchTransform tasks make, beside the SageMakerGateway and with its error
+ * translation: a missing job is `undefined`, throttling is SageMakerThrottledError.
+ */
+import {
+  CreateTransformJobCommand,
+  type CreateTransformJobCommandInput,
+  DescribeTransformJobCommand,
+  type DescribeTransformJobCommandOutput,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { callSageMaker, isNotFound } from './sagemaker.ts';
+
+/** The parts of DescribeTransformJob the workflow reads. */
+export interface TransformJobDescription {
+  name: string;
+  arn: string;
+  status: string;
+  failureReason?: string;
+  inputS3Uri: string;
+  outputS3Uri: string;
+}
+
+/** Every transform job call a task makes. */
+export interface TransformJobGateway {
+  describeTransformJob(name: string): Promise<TransformJobDescription | undefined>;
+  /** Returns the job's ARN. */
+  createTransformJob(request: CreateTransformJobCommandInput): Promise<string>;
+}
+
+/** Whether SageMaker refused a create because the job name exists (a concurrent or repeated start). */
+export function isJobNameTaken(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ResourceInUse' || /already exists/.test(error.message));
+}
+
+/** The TransformJobGateway backed by the AWS SDK client. */
+export function transformJobGateway(client: SageMakerClient): TransformJobGateway {
+  return {
+    async describeTransformJob(name) {
+      let job: DescribeTransformJobCommandOutput;
+      try {
+        job = await callSageMaker('DescribeTransformJob', () =>
+          client.send(new DescribeTransformJobCommand({ TransformJobName: name })),
+        );
+      } catch (error) {
+        if (isNotFound(error) || (error instanceof Error && /Could not find/.test(error.message))) return undefined;
+        throw error;
+      }
+      if (!job.TransformJobName || !job.TransformJobArn) return undefined;
+      return {
+        name: job.TransformJobName,
+        arn: job.TransformJobArn,
+        status: job.TransformJobStatus ?? 'Unknown',
+        ...(job.FailureReason !== undefined ? { failureReason: job.FailureReason } : {}),
+        inputS3Uri: job.TransformInput?.DataSource?.S3DataSource?.S3Uri ?? '',
+        outputS3Uri: job.TransformOutput?.S3OutputPath ?? '',
+      };
+    },
+    async createTransformJob(request) {
+      const out = await callSageMaker('CreateTransformJob', () => client.send(new CreateTransformJobCommand(request)));
+      return out.TransformJobArn ?? '';
+    },
+  };
+}

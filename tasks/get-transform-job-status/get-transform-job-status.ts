@@ -1,0 +1,41 @@
+import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import { TransformJobFailedError, TransformJobTimeoutError } from '../../workflows/errors.ts';
+import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
+import { nextWait, startWaiting } from '../_shared/wait-progress.ts';
+
+/** What GetTransformJobStatus needs from the outside. */
+export interface GetTransformJobStatusDeps {
+  jobs: Pick<TransformJobGateway, 'describeTransformJob'>;
+  now(): Date;
+}
+
+const RUNNING = new Set(['InProgress', 'Stopping']);
+
+/**
+ * One poll of the wait loop: describes the job, says whether it has settled and, if not, how long to wait next
+ * (capped exponential backoff). Past the deadline: TransformJobTimeoutError.
+ */
+export async function getTransformJobStatus(
+  state: BatchRunState,
+  deps: GetTransformJobStatusDeps,
+): Promise<BatchRunState> {
+  const name = state.job?.name ?? state.run?.jobName ?? '';
+  const job = await deps.jobs.describeTransformJob(name);
+  if (!job) throw new TransformJobFailedError(`Transform job ${name} no longer exists`);
+  const settled = !RUNNING.has(job.status);
+  const jobStatus = {
+    status: job.status,
+    settled,
+    ...(job.failureReason !== undefined ? { failureReason: job.failureReason } : {}),
+  };
+  if (settled) return { ...state, jobStatus };
+  const policy = state.request.wait;
+  const wait = nextWait(
+    state.wait ?? startWaiting(policy, deps.now()),
+    policy,
+    deps.now(),
+    () => `Transform job ${name} is still ${job.status}`,
+    (message) => new TransformJobTimeoutError(message),
+  );
+  return { ...state, jobStatus, wait };
+}

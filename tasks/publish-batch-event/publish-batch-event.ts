@@ -1,0 +1,53 @@
+import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import { describeCaughtError } from '../_shared/caught-error.ts';
+import type { LifecycleEvent } from '../publish-deployment-event/publish-deployment-event.ts';
+
+/** The lifecycle events of a batch transform run. */
+export const BatchEventTypes = {
+  completed: 'Batch Transform Completed',
+  failed: 'Batch Transform Failed',
+  skipped: 'Batch Transform Skipped',
+} as const;
+
+/** What PublishBatchEvent needs from the outside. */
+export interface PublishBatchEventDeps {
+  /** Puts the event on the project's bus and returns its id. */
+  publish(event: LifecycleEvent): Promise<string>;
+}
+
+/** The event describing the run's outcome, with its counts and, on failure, the error and FailureReason. */
+export function batchEvent(state: BatchRunState): LifecycleEvent {
+  const detailType =
+    state.error !== undefined
+      ? BatchEventTypes.failed
+      : state.run?.action === 'skip'
+        ? BatchEventTypes.skipped
+        : BatchEventTypes.completed;
+  const detail: Record<string, unknown> = {
+    scheduleName: state.request.scheduleName,
+    scheduledTime: state.run?.scheduledTime,
+    execution: state.execution.id,
+    transformJobName: state.job?.name ?? state.run?.jobName,
+    modelName: state.model?.name,
+    input: state.run?.inputS3Uri,
+    output: state.run?.outputS3Uri,
+    jobStatus: state.jobStatus?.status,
+    failureReason: state.jobStatus?.failureReason,
+    counts: {
+      inputObjects: state.verification?.inputObjects ?? state.run?.inputObjects ?? 0,
+      outputObjects: state.verification?.outputObjects ?? 0,
+      missingOutputs: state.verification?.missing.length ?? 0,
+    },
+    followedExistingJob: state.run?.action === 'follow' || state.job?.created === false,
+  };
+  if (state.error !== undefined) detail.error = describeCaughtError(state.error);
+  const resources = state.job?.arn ? [state.job.arn] : [];
+  return { detailType, detail: JSON.parse(JSON.stringify(detail)) as Record<string, unknown>, resources };
+}
+
+/** Publishes the run's outcome to the project's event bus. */
+export async function publishBatchEvent(state: BatchRunState, deps: PublishBatchEventDeps): Promise<BatchRunState> {
+  const event = batchEvent(state);
+  const eventId = await deps.publish(event);
+  return { ...state, event: { detailType: event.detailType, eventId } };
+}

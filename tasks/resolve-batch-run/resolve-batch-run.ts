@@ -1,0 +1,51 @@
+import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import type { ArtifactStore } from '../_shared/artifact-store.ts';
+import { batchJobName, resolveDatePlaceholders, splitS3Uri } from '../_shared/batch-run.ts';
+import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
+import { startWaiting } from '../_shared/wait-progress.ts';
+
+/** What ResolveRun needs from the outside. */
+export interface ResolveBatchRunDeps {
+  jobs: Pick<TransformJobGateway, 'describeTransformJob'>;
+  objects: Pick<ArtifactStore, 'list'>;
+  now(): Date;
+}
+
+/**
+ * Decides what this run does. The job name comes from the schedule and its scheduled time (the execution's
+ * start when started by hand), so a re-delivered schedule finds its job and follows it instead of starting a
+ * second one. With no job yet and no input object under the resolved prefix, the run is a clean skip.
+ */
+export async function resolveBatchRun(state: BatchRunState, deps: ResolveBatchRunDeps): Promise<BatchRunState> {
+  const { request } = state;
+  const scheduledTime = new Date(request.scheduledTime ?? state.execution.startedAt);
+  const jobName = batchJobName(request.scheduleName, scheduledTime);
+  const inputS3Uri = resolveDatePlaceholders(request.input.s3Prefix, scheduledTime);
+  const outputS3Uri = resolveDatePlaceholders(request.output.s3Prefix, scheduledTime);
+  const base = { jobName, scheduledTime: scheduledTime.toISOString(), inputS3Uri, outputS3Uri };
+
+  const existing = await deps.jobs.describeTransformJob(jobName);
+  if (existing) {
+    // The job started by the first delivery ran on that delivery's resolved input; count what it saw.
+    const { bucket, key } = splitS3Uri(existing.inputS3Uri || inputS3Uri);
+    const objects = await deps.objects.list(bucket, key);
+    return {
+      ...state,
+      run: {
+        ...base,
+        inputS3Uri: existing.inputS3Uri || inputS3Uri,
+        outputS3Uri: existing.outputS3Uri || outputS3Uri,
+        action: 'follow',
+        inputObjects: objects.filter((o) => !o.key.endsWith('/')).length,
+      },
+      job: { name: existing.name, arn: existing.arn, created: false },
+      wait: startWaiting(request.wait, deps.now()),
+    };
+  }
+  const { bucket, key } = splitS3Uri(inputS3Uri);
+  const objects = (await deps.objects.list(bucket, key)).filter((o) => !o.key.endsWith('/'));
+  return {
+    ...state,
+    run: { ...base, action: objects.length === 0 ? 'skip' : 'create', inputObjects: objects.length },
+  };
+}

@@ -1,0 +1,112 @@
+import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
+import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import { InvalidInputError } from '../../workflows/errors.ts';
+import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
+import { isJobNameTaken, type TransformJobGateway } from '../_shared/transform-jobs.ts';
+import { startWaiting } from '../_shared/wait-progress.ts';
+import { ensureModel } from '../create-model/create-model.ts';
+
+/** What StartTransformJob needs from the outside. */
+export interface StartTransformJobDeps {
+  sagemaker: Pick<SageMakerGateway, 'describeModel' | 'createModel'>;
+  jobs: Pick<TransformJobGateway, 'createTransformJob' | 'describeTransformJob'>;
+  executionRoleArn: string;
+  now(): Date;
+}
+
+/** Tag keys of what a BatchTransform run creates. */
+export const BatchTagKeys = {
+  schedule: 'sagemaker-workflows:batch-schedule',
+  execution: 'sagemaker-workflows:execution',
+} as const;
+
+/** The CreateTransformJob request of the run, in SageMaker's member names. */
+export function transformJobRequest(
+  state: BatchRunState,
+  modelName: string,
+  tags: Tags,
+): CreateTransformJobCommandInput {
+  const { request: r, run } = state;
+  if (!run) throw new InvalidInputError('StartTransformJob needs the resolved run');
+  const dp = r.dataProcessing;
+  return {
+    TransformJobName: run.jobName,
+    ModelName: modelName,
+    ...(r.batchStrategy !== undefined ? { BatchStrategy: r.batchStrategy } : {}),
+    ...(r.maxPayloadInMB !== undefined ? { MaxPayloadInMB: r.maxPayloadInMB } : {}),
+    ...(r.maxConcurrentTransforms !== undefined ? { MaxConcurrentTransforms: r.maxConcurrentTransforms } : {}),
+    ...(r.environment !== undefined ? { Environment: r.environment } : {}),
+    ...(r.modelClientConfig
+      ? {
+          ModelClientConfig: {
+            ...(r.modelClientConfig.invocationsTimeoutInSeconds !== undefined
+              ? { InvocationsTimeoutInSeconds: r.modelClientConfig.invocationsTimeoutInSeconds }
+              : {}),
+            ...(r.modelClientConfig.invocationsMaxRetries !== undefined
+              ? { InvocationsMaxRetries: r.modelClientConfig.invocationsMaxRetries }
+              : {}),
+          },
+        }
+      : {}),
+    TransformInput: {
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: run.inputS3Uri } },
+      SplitType: r.input.splitType,
+      CompressionType: r.input.compressionType,
+      ...(r.input.contentType !== undefined ? { ContentType: r.input.contentType } : {}),
+    },
+    TransformOutput: {
+      S3OutputPath: run.outputS3Uri,
+      AssembleWith: r.output.assembleWith,
+      ...(r.output.accept !== undefined ? { Accept: r.output.accept } : {}),
+      ...(r.output.kmsKeyId !== undefined ? { KmsKeyId: r.output.kmsKeyId } : {}),
+    },
+    TransformResources: { InstanceType: r.instanceType as never, InstanceCount: r.instanceCount },
+    ...(dp
+      ? {
+          DataProcessing: {
+            ...(dp.inputFilter !== undefined ? { InputFilter: dp.inputFilter } : {}),
+            ...(dp.outputFilter !== undefined ? { OutputFilter: dp.outputFilter } : {}),
+            ...(dp.joinSource !== undefined ? { JoinSource: dp.joinSource } : {}),
+          },
+        }
+      : {}),
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  };
+}
+
+/**
+ * Creates the model when the input gives an image (CreateModel's naming and reuse), then the transform job.
+ * A job of the same name created meanwhile (a duplicate delivery racing this one) is followed, not an error.
+ */
+export async function startTransformJob(state: BatchRunState, deps: StartTransformJobDeps): Promise<BatchRunState> {
+  const { request, run } = state;
+  if (!run) throw new InvalidInputError('StartTransformJob needs the resolved run');
+  const tags: Tags = { [BatchTagKeys.schedule]: request.scheduleName, [BatchTagKeys.execution]: state.execution.name };
+  let model = state.model;
+  if (request.model.name !== undefined) {
+    const found = await deps.sagemaker.describeModel(request.model.name);
+    if (!found) throw new InvalidInputError(`model.name: no SageMaker model named ${request.model.name}`);
+    model = { name: found.ModelName, arn: found.ModelArn, created: false };
+  } else {
+    model = await ensureModel(
+      request.scheduleName,
+      {
+        Image: request.model.image as string,
+        ...(request.model.modelDataUrl !== undefined ? { ModelDataUrl: request.model.modelDataUrl } : {}),
+        Environment: request.model.environment ?? {},
+      },
+      tags,
+      deps,
+    );
+  }
+  let job: { name: string; arn: string; created: boolean };
+  try {
+    const arn = await deps.jobs.createTransformJob(transformJobRequest(state, model.name, tags));
+    job = { name: run.jobName, arn, created: true };
+  } catch (error) {
+    const existing = isJobNameTaken(error) ? await deps.jobs.describeTransformJob(run.jobName) : undefined;
+    if (!existing) throw error;
+    job = { name: existing.name, arn: existing.arn, created: false };
+  }
+  return { ...state, model, job, wait: startWaiting(request.wait, deps.now()) };
+}

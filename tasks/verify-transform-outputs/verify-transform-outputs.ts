@@ -1,0 +1,48 @@
+import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import { TransformJobFailedError, TransformOutputMissingError } from '../../workflows/errors.ts';
+import type { ArtifactStore } from '../_shared/artifact-store.ts';
+import { outputKeyOf, splitS3Uri } from '../_shared/batch-run.ts';
+
+/** What VerifyOutputs needs from the outside. */
+export interface VerifyTransformOutputsDeps {
+  objects: Pick<ArtifactStore, 'list'>;
+}
+
+/** Missing outputs quoted in the error message, at most. */
+const QUOTED = 5;
+
+/**
+ * A settled job must be Completed (else TransformJobFailedError with SageMaker's FailureReason), and every input
+ * object must have its `.out` under the output prefix (else TransformOutputMissingError listing them).
+ */
+export async function verifyTransformOutputs(
+  state: BatchRunState,
+  deps: VerifyTransformOutputsDeps,
+): Promise<BatchRunState> {
+  const run = state.run;
+  const status = state.jobStatus;
+  const name = state.job?.name ?? run?.jobName ?? '';
+  if (!run || !status) throw new TransformJobFailedError(`Transform job ${name} was never described`);
+  if (status.status !== 'Completed') {
+    throw new TransformJobFailedError(
+      `Transform job ${name} ended ${status.status}${status.failureReason ? `: ${status.failureReason}` : ''}`,
+    );
+  }
+  const input = splitS3Uri(run.inputS3Uri);
+  const output = splitS3Uri(run.outputS3Uri);
+  const inputs = (await deps.objects.list(input.bucket, input.key)).filter((o) => !o.key.endsWith('/'));
+  const outPrefix = output.key === '' || output.key.endsWith('/') ? output.key : `${output.key}/`;
+  const outputs = new Set((await deps.objects.list(output.bucket, outPrefix)).map((o) => o.key));
+  const missing = inputs
+    .map((o) => o.key)
+    .filter((key) => !outputs.has(outputKeyOf(input.key, output.key, key)))
+    .map((key) => `s3://${input.bucket}/${key}`);
+  const verification = { inputObjects: inputs.length, outputObjects: inputs.length - missing.length, missing };
+  if (missing.length > 0) {
+    const more = missing.length > QUOTED ? ` and ${missing.length - QUOTED} more` : '';
+    throw new TransformOutputMissingError(
+      `Transform job ${name} completed, but ${missing.length} of ${inputs.length} input objects have no .out: ${missing.slice(0, QUOTED).join(', ')}${more}`,
+    );
+  }
+  return { ...state, verification };
+}

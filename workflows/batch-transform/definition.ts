@@ -1,0 +1,90 @@
+/**
+ * The BatchTransform state machine: validate, resolve the run (job name from the scheduled time; an existing
+ * job is followed, no input is a clean skip), start the transform job, wait, verify every input has its
+ * `.out`, and announce the outcome; any failure after validation is announced and ends in Fail.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { invoke, type TaskRefs, waitLoop } from '../fragments.ts';
+import { eventPublishRetry } from '../retry-policies.ts';
+
+/** Every state of BatchTransform, by name; tests and the runner use these. */
+export const BatchTransformStates = {
+  ValidateInput: 'ValidateInput',
+  InputRejected: 'InputRejected',
+  ResolveRun: 'ResolveRun',
+  ChooseAction: 'ChooseAction',
+  PublishSkipped: 'PublishSkipped',
+  Skipped: 'Skipped',
+  StartTransformJob: 'StartTransformJob',
+  WaitForJob: 'WaitForJob',
+  GetJobStatus: 'GetJobStatus',
+  IsJobSettled: 'IsJobSettled',
+  VerifyOutputs: 'VerifyOutputs',
+  PublishCompleted: 'PublishCompleted',
+  Completed: 'Completed',
+  CompletedEventNotPublished: 'CompletedEventNotPublished',
+  PublishFailed: 'PublishFailed',
+  TransformFailed: 'TransformFailed',
+} as const;
+
+const S = BatchTransformStates;
+const ALL = [sfn.Errors.ALL];
+
+/** Builds the BatchTransform definition from the task functions. */
+export function batchTransformDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
+  // The input may not even be an object, so the rejection replaces it rather than adding to it.
+  const inputRejected = new sfn.Fail(scope, S.InputRejected, { errorPath: '$.Error', causePath: '$.Cause' });
+  const transformFailed = new sfn.Fail(scope, S.TransformFailed, {
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  const eventNotPublished = new sfn.Fail(scope, S.CompletedEventNotPublished, {
+    errorPath: '$.publishError.Error',
+    causePath: '$.publishError.Cause',
+  });
+
+  const publish = (name: string) => invoke(scope, name, fns.PublishBatchEvent, { extraRetries: [eventPublishRetry] });
+  const publishFailed = publish(S.PublishFailed)
+    .addCatch(transformFailed, { errors: ALL, resultPath: '$.publishError' })
+    .next(transformFailed);
+  const toFailed = { next: publishFailed, resultPath: '$.error' };
+  const catchToFailed = <T extends sfn.TaskStateBase>(state: T): T =>
+    state.addCatch(toFailed.next, { errors: ALL, resultPath: toFailed.resultPath }) as T;
+
+  const completed = publish(S.PublishCompleted)
+    .addCatch(eventNotPublished, { errors: ALL, resultPath: '$.publishError' })
+    .next(new sfn.Succeed(scope, S.Completed));
+  const verify = catchToFailed(invoke(scope, S.VerifyOutputs, fns.VerifyTransformOutputs)).next(completed);
+  const waitForJob = waitLoop(
+    scope,
+    { wait: S.WaitForJob, poll: S.GetJobStatus, settled: S.IsJobSettled },
+    fns.GetTransformJobStatus,
+    '$.jobStatus.settled',
+    verify,
+    toFailed,
+  );
+  const start = catchToFailed(invoke(scope, S.StartTransformJob, fns.StartTransformJob)).next(waitForJob);
+  const skipped = publish(S.PublishSkipped)
+    .addCatch(eventNotPublished, { errors: ALL, resultPath: '$.publishError' })
+    .next(new sfn.Succeed(scope, S.Skipped));
+
+  const validate = invoke(scope, S.ValidateInput, fns.ValidateBatchInput, {
+    payload: sfn.TaskInput.fromObject({
+      input: sfn.JsonPath.entirePayload,
+      execution: {
+        id: sfn.JsonPath.executionId,
+        name: sfn.JsonPath.executionName,
+        startedAt: sfn.JsonPath.executionStartTime,
+      },
+    }),
+  }).addCatch(inputRejected, { errors: ALL });
+
+  return validate.next(catchToFailed(invoke(scope, S.ResolveRun, fns.ResolveBatchRun))).next(
+    new sfn.Choice(scope, S.ChooseAction)
+      .when(sfn.Condition.stringEquals('$.run.action', 'skip'), skipped)
+      // ResolveRun found this run's job (a re-delivered schedule): wait for it instead of starting another.
+      .when(sfn.Condition.stringEquals('$.run.action', 'follow'), waitForJob)
+      .otherwise(start),
+  );
+}
