@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 
 type Shape = { min?: number; max?: number; enum?: string[]; pattern?: string };
@@ -176,5 +177,62 @@ describe('the DeployEndpoint contract against the SageMaker API model', () => {
       const expected = apiPattern.test(name) && name.length <= (max as number);
       expect(DeployEndpointInput.safeParse({ ...baseInput(), endpointName: name }).success, name).toBe(expected);
     }
+  });
+});
+
+describe('the BatchTransform contract against the SageMaker API model', () => {
+  const base = {
+    model: { name: 'm' },
+    input: { s3Prefix: 's3://data/in/', splitType: 'Line' },
+    output: { s3Prefix: 's3://data/out/' },
+  };
+  const accepts = (overrides: Record<string, unknown>) =>
+    BatchTransformInput.safeParse({ ...base, ...overrides }).success;
+
+  it.each([
+    ['maxPayloadInMB', 'MaxPayloadInMB', (v: number) => ({ maxPayloadInMB: v })],
+    ['maxConcurrentTransforms', 'MaxConcurrentTransforms', (v: number) => ({ maxConcurrentTransforms: v })],
+    ['instanceCount', 'TransformInstanceCount', (v: number) => ({ instanceCount: v })],
+    [
+      'modelClientConfig.invocationsTimeoutInSeconds',
+      'InvocationsTimeoutInSeconds',
+      (v: number) => ({ modelClientConfig: { invocationsTimeoutInSeconds: v } }),
+    ],
+    [
+      'modelClientConfig.invocationsMaxRetries',
+      'InvocationsMaxRetries',
+      (v: number) => ({ modelClientConfig: { invocationsMaxRetries: v } }),
+    ],
+  ])('accepts the range of %s that %s allows', (_field, shapeName, set) => {
+    const { min, max } = shape(shapeName as string);
+    expect(min).toBeDefined();
+    expect(accepts(set(min as number))).toBe(true);
+    expect(accepts(set((min as number) - 1))).toBe(false);
+    // SageMaker documents MaxPayloadInMB <= 100 (the model states no maximum).
+    const upper = shapeName === 'MaxPayloadInMB' ? 100 : max;
+    if (upper !== undefined) {
+      expect(accepts(set(upper))).toBe(true);
+      expect(accepts(set(upper + 1))).toBe(false);
+    }
+  });
+
+  it('offers exactly the split, assembly, strategy and join values of the API', () => {
+    const supported = (shape('SplitType').enum ?? []).filter((v) => v !== 'TFRecord');
+    for (const splitType of supported) expect(accepts({ input: { ...base.input, splitType } })).toBe(true);
+    for (const assembleWith of shape('AssemblyType').enum ?? [])
+      expect(accepts({ output: { ...base.output, assembleWith } })).toBe(true);
+    for (const batchStrategy of shape('BatchStrategy').enum ?? []) expect(accepts({ batchStrategy })).toBe(true);
+    for (const joinSource of shape('JoinSource').enum ?? [])
+      expect(accepts({ dataProcessing: { joinSource } })).toBe(true);
+  });
+
+  it('limits filters and the environment to the API lengths', () => {
+    const pathMax = shape('JsonPath').max as number;
+    expect(accepts({ dataProcessing: { inputFilter: `$${'a'.repeat(pathMax - 1)}` } })).toBe(true);
+    expect(accepts({ dataProcessing: { inputFilter: `$${'a'.repeat(pathMax)}` } })).toBe(false);
+    const envMax = shape('TransformEnvironmentMap').max as number;
+    const env = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`K${i}`, 'v']));
+    expect(accepts({ environment: env(envMax) })).toBe(true);
+    expect(accepts({ environment: env(envMax + 1) })).toBe(false);
   });
 });
