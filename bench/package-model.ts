@@ -6,6 +6,7 @@
  *   npm run bench                 # 1 GiB
  *   npm run bench -- --4gib       # 1 GiB and 4 GiB (peak RSS must not grow with the model)
  *   npm run bench -- --level 1    # another gzip level (default 6)
+ *   npm run bench -- --sizes 0.25,2   # model sizes in GiB
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -142,7 +143,15 @@ async function main(): Promise<void> {
   }
   const levelIndex = args.indexOf('--level');
   const level = levelIndex >= 0 ? Number(args[levelIndex + 1]) : 6;
-  const sizes = args.includes('--4gib') ? [1, 4] : [1];
+  const sizesIndex = args.indexOf('--sizes');
+  const sizes =
+    sizesIndex >= 0
+      ? String(args[sizesIndex + 1])
+          .split(',')
+          .map(Number)
+      : args.includes('--4gib')
+        ? [1, 4]
+        : [1];
 
   const work = mkdtempSync(join(tmpdir(), 'smwf-bench-'));
   const emulator = await startEmulator({ port: 0, stateDir: join(work, 'state') });

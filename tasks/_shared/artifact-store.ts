@@ -52,8 +52,8 @@ export const COPY_OBJECT_LIMIT_BYTES = 5 * 1024 ** 3;
  */
 const PART_SIZE_BYTES = 8 * 1024 * 1024;
 const COPY_PART_SIZE_BYTES = 512 * 1024 * 1024;
-/** Parts in flight at once; with PART_SIZE_BYTES, bounds the upload's buffers to about 40 MiB. */
-const UPLOAD_QUEUE_SIZE = 4;
+/** Parts in flight at once: enough to keep up with gzip, few enough to keep the buffers near 24 MiB. */
+const UPLOAD_QUEUE_SIZE = 2;
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
 

@@ -29,6 +29,28 @@ export type PackageModelDeps = PlanDeps;
 
 export const ARCHIVE_NAME = 'model.tar.gz';
 
+/**
+ * Network reads arrive in chunks of a few KiB; gzip costs one thread-pool round trip per chunk, so chunks are
+ * gathered up to this size first (about twice the throughput on small chunks).
+ */
+const GZIP_INPUT_BYTES = 1024 * 1024;
+
+/** Gathers small chunks into chunks of at least `size` bytes (the last one may be smaller). */
+async function* gathered(chunks: AsyncIterable<Buffer | Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let pending: (Buffer | Uint8Array)[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of chunks) {
+    pending.push(chunk);
+    pendingBytes += chunk.byteLength;
+    if (pendingBytes >= size) {
+      yield Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
 /** The tar stream of the files, read one object at a time; fails if an object's size changed since listing. */
 async function* tarStream(files: readonly PackageFile[], store: ArtifactStore): AsyncGenerator<Buffer | Uint8Array> {
   for (const file of files) {
@@ -75,8 +97,8 @@ export async function packageModel(request: PackageModelRequest, deps: PackageMo
   });
   const body = new PassThrough();
   const building = pipeline(
-    Readable.from(tarStream(plan.files, deps.store)),
-    createGzip({ level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL }),
+    Readable.from(gathered(tarStream(plan.files, deps.store), GZIP_INPUT_BYTES)),
+    createGzip({ level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL, chunkSize: 256 * 1024 }),
     meter,
     body,
   );
