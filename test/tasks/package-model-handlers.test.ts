@@ -2,6 +2,7 @@
  * The packaging handlers with the real S3 client, whose `send` aws-sdk-client-mock replaces: what they read
  * and write, the idempotent second run, and how bad input and SDK errors come out.
  */
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
@@ -103,6 +104,16 @@ describe('ValidatePackageInput handler', () => {
     expect((error as Error).name).toBe('InvalidInputError');
     expect((error as Error).message).toContain('source: expected an S3 prefix such as s3://my-bucket/models/churn/');
     expect((error as Error).message).toContain('framework: Invalid option');
+  });
+
+  it('accepts the example input in examples/inputs/package-model.json', async () => {
+    const input = JSON.parse(
+      readFileSync(new URL('../../examples/inputs/package-model.json', import.meta.url), 'utf8'),
+    );
+
+    const result = await validatePackageInput({ input, execution: EXECUTION });
+
+    expect(result.request).toEqual({ ...input, format: 'tar.gz' });
   });
 
   it('rejects a compression level for the uncompressed format', async () => {
