@@ -131,7 +131,9 @@ describe('BatchTransform on the emulator', () => {
       jobStatus: 'Failed',
       error: { name: 'TransformJobFailedError' },
     });
-    expect((event?.detail as { failureReason: string }).failureReason).toContain('answered 400 for record 2');
+    expect((event?.detail as { failureReason?: string } | undefined)?.failureReason).toContain(
+      'answered 400 for record 2',
+    );
   });
 
   it('rejects an input breaking SageMaker limits before anything is created', async () => {

@@ -72,9 +72,9 @@ describe('BatchTransform schedules', () => {
     const [schedule] = Object.values(
       template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 3 * * ? *)' } }),
     );
-    const target = (schedule?.Properties as { Target: { Arn: unknown; Input: string } }).Target;
-    expect(target.Arn).toEqual({ Ref: stateMachineId() });
-    expect(JSON.parse(target.Input)).toMatchObject({
+    const target = (schedule?.Properties as { Target: { Arn: unknown; Input: string } } | undefined)?.Target;
+    expect(target?.Arn).toEqual({ Ref: stateMachineId() });
+    expect(JSON.parse(target?.Input ?? '{}')).toMatchObject({
       scheduleName: 'nightly-churn',
       scheduledTime: '<aws.scheduler.scheduled-time>',
       input: { s3Prefix: 's3://scoring-data/in/{yyyy}/{MM}/{dd}/' },
