@@ -29,59 +29,55 @@ function comparable(container: ContainerSpec, roleArn: string) {
   };
 }
 
-/**
- * The CreateModel request for a deployment, named `<endpoint>-<hash of the container spec>`. The model data
- * comes from the input, or from the packaging steps when the input asked for packaging.
- */
-export function toModelSpec(state: DeploymentState, executionRoleArn: string): ModelSpec {
-  const { model, endpointName } = state.request;
+/** The container of a deployment's model: the model data comes from the input, or from the packaging steps. */
+export function modelContainer(state: DeploymentState): ContainerSpec {
+  const { model } = state.request;
   const packaged = state.packaging?.packaged;
   const modelDataUrl = packaged?.modelDataUrl ?? model.modelDataUrl;
   const dataSource = packaged?.modelDataSource ?? model.modelDataSource;
-  const container: ContainerSpec =
-    model.modelPackageArn !== undefined
-      ? { ModelPackageName: model.modelPackageArn }
-      : {
-          ...(model.image !== undefined ? { Image: model.image } : {}),
-          ...(modelDataUrl !== undefined ? { ModelDataUrl: modelDataUrl } : {}),
-          ...(dataSource !== undefined
-            ? {
-                ModelDataSource: {
-                  S3DataSource: {
-                    S3Uri: dataSource.s3Uri,
-                    S3DataType: dataSource.s3DataType,
-                    CompressionType: dataSource.compressionType,
-                  },
+  return model.modelPackageArn !== undefined
+    ? { ModelPackageName: model.modelPackageArn }
+    : {
+        ...(model.image !== undefined ? { Image: model.image } : {}),
+        ...(modelDataUrl !== undefined ? { ModelDataUrl: modelDataUrl } : {}),
+        ...(dataSource !== undefined
+          ? {
+              ModelDataSource: {
+                S3DataSource: {
+                  S3Uri: dataSource.s3Uri,
+                  S3DataType: dataSource.s3DataType,
+                  CompressionType: dataSource.compressionType,
                 },
-              }
-            : {}),
-          Environment: model.environment ?? {},
-        };
+              },
+            }
+          : {}),
+        Environment: model.environment ?? {},
+      };
+}
+
+/** The CreateModel request for `container`, named `<owner>-<hash of the container spec and role>`. */
+export function modelSpecFor(owner: string, container: ContainerSpec, executionRoleArn: string): ModelSpec {
   return {
-    ModelName: resourceName(endpointName, comparable(container, executionRoleArn)),
+    ModelName: resourceName(owner, comparable(container, executionRoleArn)),
     PrimaryContainer: container,
     ExecutionRoleArn: executionRoleArn,
   };
 }
 
+/** The CreateModel request for a deployment, named `<endpoint>-<hash of the container spec and role>`. */
+export function toModelSpec(state: DeploymentState, executionRoleArn: string): ModelSpec {
+  return modelSpecFor(state.request.endpointName, modelContainer(state), executionRoleArn);
+}
+
 /** Creates the SageMaker model of the deployment, or reuses the identical one created before. */
 export async function createModel(state: DeploymentState, deps: CreateModelDeps): Promise<DeploymentState> {
-  const spec = toModelSpec(state, deps.executionRoleArn);
-  const model = await createOrReuse({
-    kind: 'Model',
-    name: spec.ModelName,
-    wanted: comparable(spec.PrimaryContainer, spec.ExecutionRoleArn),
-    describe: () => deps.sagemaker.describeModel(spec.ModelName),
-    actual: (found) => comparable(found.PrimaryContainer, found.ExecutionRoleArn),
-    arnOf: (found) => found.ModelArn,
-    create: () => deps.sagemaker.createModel(spec, ownershipTags(state)),
-  });
+  const model = await ensureModel(state.request.endpointName, modelContainer(state), ownershipTags(state), deps);
   return { ...state, model };
 }
 
 /**
- * Creates (or reuses) the model of another workflow (BatchTransform) with CreateModel's naming and idempotency:
- * `<owner>-<hash of the container spec and role>`, never overwriting a different model of that name.
+ * Creates (or reuses) a model named `<owner>-<hash of the container spec and role>` (the endpoint, or a
+ * BatchTransform schedule), never overwriting a different model of that name.
  */
 export async function ensureModel(
   owner: string,
@@ -89,16 +85,11 @@ export async function ensureModel(
   tags: Tags,
   deps: CreateModelDeps,
 ): Promise<{ name: string; arn: string; created: boolean }> {
-  const wanted = comparable(container, deps.executionRoleArn);
-  const spec: ModelSpec = {
-    ModelName: resourceName(owner, wanted),
-    PrimaryContainer: container,
-    ExecutionRoleArn: deps.executionRoleArn,
-  };
+  const spec = modelSpecFor(owner, container, deps.executionRoleArn);
   return createOrReuse({
     kind: 'Model',
     name: spec.ModelName,
-    wanted,
+    wanted: comparable(container, deps.executionRoleArn),
     describe: () => deps.sagemaker.describeModel(spec.ModelName),
     actual: (found) => comparable(found.PrimaryContainer, found.ExecutionRoleArn),
     arnOf: (found) => found.ModelArn,
