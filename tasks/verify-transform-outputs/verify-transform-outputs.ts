@@ -30,8 +30,12 @@ export async function verifyTransformOutputs(
   }
   const input = splitS3Uri(run.inputS3Uri);
   const output = splitS3Uri(run.outputS3Uri);
-  const inputs = (await deps.objects.list(input.bucket, input.key)).filter((o) => !o.key.endsWith('/'));
   const outPrefix = output.key === '' || output.key.endsWith('/') ? output.key : `${output.key}/`;
+  // An output prefix inside the input prefix lists this job's own `.out` objects among the inputs.
+  const isOutput = (key: string) => input.bucket === output.bucket && key.startsWith(outPrefix) && key.endsWith('.out');
+  const inputs = (await deps.objects.list(input.bucket, input.key)).filter(
+    (o) => !o.key.endsWith('/') && !isOutput(o.key),
+  );
   const outputs = new Set((await deps.objects.list(output.bucket, outPrefix)).map((o) => o.key));
   const missing = inputs
     .map((o) => o.key)
