@@ -179,10 +179,17 @@ export class TransformJobs {
 
   private async finish(record: TransformJobRecord, status: string, failureReason?: string): Promise<void> {
     if (this.shuttingDown) return;
-    record.TransformJobStatus = status;
-    record.TransformEndTime = nowSeconds();
-    if (failureReason !== undefined) record.FailureReason = failureReason.slice(0, 1024);
-    await this.save(record, true);
+    const finished: TransformJobRecord = {
+      ...record,
+      TransformJobStatus: status,
+      TransformEndTime: nowSeconds(),
+      ...(failureReason !== undefined ? { FailureReason: failureReason.slice(0, 1024) } : {}),
+    };
+    // The state change event is logged before DescribeTransformJob can report the new status, so whoever
+    // sees the job finished also finds its event.
+    await this.emitStateChange(finished);
+    Object.assign(record, finished);
+    await this.save(record, false);
   }
 
   private async emitStateChange(record: TransformJobRecord): Promise<void> {

@@ -200,8 +200,11 @@ export class EndpointLifecycle {
     // A task that finishes after DeleteEndpoint (or a re-creation) must not bring the old record back.
     if (!isNew && this.deps.store.endpoints.get(record.smwf.region, record.EndpointName) !== record) return;
     record.LastModifiedTime = nowSeconds();
+    // Queue the state change event in the same tick the new status became visible to DescribeEndpoint, so
+    // a reader that saw the status and then reads the event log finds its event.
+    const emitted = emit ? this.emitStateChange(record) : undefined;
     await this.deps.store.endpoints.put(record.EndpointName, record);
-    if (emit) await this.emitStateChange(record);
+    await emitted;
   }
 
   private async emitStateChange(record: EndpointRecord): Promise<void> {
