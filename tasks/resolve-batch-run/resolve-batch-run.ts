@@ -1,4 +1,5 @@
 import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import { ResourceConflictError } from '../../workflows/errors.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { batchJobName, resolveDatePlaceholders, splitS3Uri } from '../_shared/batch-run.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
@@ -14,7 +15,8 @@ export interface ResolveBatchRunDeps {
 /**
  * Decides what this run does. The job name comes from the schedule and its scheduled time (the execution's
  * start when started by hand), so a re-delivered schedule finds its job and follows it instead of starting a
- * second one. With no job yet and no input object under the resolved prefix, the run is a clean skip.
+ * second one. A job of that name that reads or writes other prefixes is a ResourceConflictError, never
+ * silently followed. With no job yet and no input object under the resolved prefix, the run is a clean skip.
  */
 export async function resolveBatchRun(state: BatchRunState, deps: ResolveBatchRunDeps): Promise<BatchRunState> {
   const { request } = state;
@@ -26,24 +28,24 @@ export async function resolveBatchRun(state: BatchRunState, deps: ResolveBatchRu
 
   const existing = await deps.jobs.describeTransformJob(jobName);
   if (existing) {
-    // The job started by the first delivery ran on that delivery's resolved input; count what it saw.
-    const { bucket, key } = splitS3Uri(existing.inputS3Uri || inputS3Uri);
-    const objects = await deps.objects.list(bucket, key);
+    const samePrefix = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+    if (!samePrefix(existing.inputS3Uri, inputS3Uri) || !samePrefix(existing.outputS3Uri, outputS3Uri)) {
+      throw new ResourceConflictError(
+        `Transform job ${jobName} exists for input ${existing.inputS3Uri} and output ${existing.outputS3Uri}; this run ` +
+          `resolves input ${inputS3Uri} and output ${outputS3Uri}. Use another scheduleName or scheduledTime`,
+      );
+    }
+  }
+  const { bucket, key } = splitS3Uri(inputS3Uri);
+  const objects = (await deps.objects.list(bucket, key)).filter((o) => !o.key.endsWith('/'));
+  if (existing) {
     return {
       ...state,
-      run: {
-        ...base,
-        inputS3Uri: existing.inputS3Uri || inputS3Uri,
-        outputS3Uri: existing.outputS3Uri || outputS3Uri,
-        action: 'follow',
-        inputObjects: objects.filter((o) => !o.key.endsWith('/')).length,
-      },
+      run: { ...base, action: 'follow', inputObjects: objects.length },
       job: { name: existing.name, arn: existing.arn, created: false },
       wait: startWaiting(request.wait, deps.now()),
     };
   }
-  const { bucket, key } = splitS3Uri(inputS3Uri);
-  const objects = (await deps.objects.list(bucket, key)).filter((o) => !o.key.endsWith('/'));
   return {
     ...state,
     run: { ...base, action: objects.length === 0 ? 'skip' : 'create', inputObjects: objects.length },

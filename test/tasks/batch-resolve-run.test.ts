@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveBatchRun } from '../../tasks/resolve-batch-run/resolve-batch-run.ts';
-import { SageMakerThrottledError } from '../../workflows/errors.ts';
+import { ResourceConflictError, SageMakerThrottledError } from '../../workflows/errors.ts';
 import {
   BATCH_EXECUTION,
   batchState,
@@ -87,34 +87,30 @@ describe('resolveBatchRun', () => {
     expect(jobs.created).toHaveLength(0);
   });
 
-  it('takes the input and output prefixes of the existing job, which are what that job reads and writes', async () => {
+  it('refuses to follow a job of this run name that reads or writes other prefixes', async () => {
     const jobs = new FakeTransformJobs();
     jobs.put({
       name: NIGHTLY_RUN.jobName,
       inputS3Uri: 's3://data-bucket/legacy-in/2026/03/09/',
       outputS3Uri: 's3://data-bucket/legacy-out/',
     });
-    const objects = new FakeObjects([
-      's3://data-bucket/legacy-in/2026/03/09/a.csv',
-      's3://data-bucket/legacy-in/2026/03/09/b.csv',
-      's3://data-bucket/legacy-in/2026/03/09/c.csv',
-      's3://data-bucket/in/2026/03/09/only-in-new-prefix.csv',
-    ]);
 
-    const out = await resolveBatchRun(batchState(), deps(objects, jobs));
+    const result = resolveBatchRun(batchState(), deps(new FakeObjects(), jobs));
 
-    expect(out.run).toMatchObject({
-      action: 'follow',
-      inputS3Uri: 's3://data-bucket/legacy-in/2026/03/09/',
-      outputS3Uri: 's3://data-bucket/legacy-out/',
-      inputObjects: 3,
-    });
-    expect(objects.listed).toEqual(['s3://data-bucket/legacy-in/2026/03/09/']);
+    await expect(result).rejects.toThrow(ResourceConflictError);
+    await expect(result).rejects.toThrow(
+      `Transform job ${NIGHTLY_RUN.jobName} exists for input s3://data-bucket/legacy-in/2026/03/09/`,
+    );
   });
 
   it('follows an existing job even when its input has since been removed, rather than skipping', async () => {
     const jobs = new FakeTransformJobs();
-    jobs.put({ name: NIGHTLY_RUN.jobName, status: 'Completed', inputS3Uri: NIGHTLY_RUN.inputS3Uri });
+    jobs.put({
+      name: NIGHTLY_RUN.jobName,
+      status: 'Completed',
+      inputS3Uri: NIGHTLY_RUN.inputS3Uri,
+      outputS3Uri: NIGHTLY_RUN.outputS3Uri,
+    });
 
     const out = await resolveBatchRun(batchState(), deps(new FakeObjects(), jobs));
 
