@@ -246,6 +246,16 @@ export const TASKS: Readonly<Record<TaskName, TaskRegistration>> = {
     environment: [],
     load: () => import('./get-transform-job-status/handler.ts'),
   },
+  StopTransformJob: {
+    folder: 'stop-transform-job',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    permissions: [
+      { actions: ['sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob'], resources: ['transform-job'] },
+    ],
+    environment: [],
+    load: () => import('./stop-transform-job/handler.ts'),
+  },
   // Lists keys only; a night's input of a million objects is a thousand ListObjectsV2 pages.
   VerifyTransformOutputs: {
     folder: 'verify-transform-outputs',

@@ -22,6 +22,7 @@ export const TASK_NAMES = [
   'StartTransformJob',
   'GetTransformJobStatus',
   'VerifyTransformOutputs',
+  'StopTransformJob',
   'PublishBatchEvent',
 ] as const;
 

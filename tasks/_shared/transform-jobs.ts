@@ -8,6 +8,7 @@ import {
   DescribeTransformJobCommand,
   type DescribeTransformJobCommandOutput,
   type SageMakerClient,
+  StopTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { callSageMaker, isNotFound } from './sagemaker.ts';
 
@@ -26,6 +27,7 @@ export interface TransformJobGateway {
   describeTransformJob(name: string): Promise<TransformJobDescription | undefined>;
   /** Returns the job's ARN. */
   createTransformJob(request: CreateTransformJobCommandInput): Promise<string>;
+  stopTransformJob(name: string): Promise<void>;
 }
 
 /** Whether SageMaker refused a create because the job name exists (a concurrent or repeated start). */
@@ -59,6 +61,11 @@ export function transformJobGateway(client: SageMakerClient): TransformJobGatewa
     async createTransformJob(request) {
       const out = await callSageMaker('CreateTransformJob', () => client.send(new CreateTransformJobCommand(request)));
       return out.TransformJobArn ?? '';
+    },
+    async stopTransformJob(name) {
+      await callSageMaker('StopTransformJob', () =>
+        client.send(new StopTransformJobCommand({ TransformJobName: name })),
+      );
     },
   };
 }

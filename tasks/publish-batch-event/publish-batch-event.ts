@@ -33,10 +33,11 @@ export function batchEvent(state: BatchRunState): LifecycleEvent {
     output: state.run?.outputS3Uri,
     jobStatus: state.jobStatus?.status,
     failureReason: state.jobStatus?.failureReason,
+    // Output counts only when the outputs were verified: a run that failed earlier has no count to report.
     counts: {
       inputObjects: state.verification?.inputObjects ?? state.run?.inputObjects ?? 0,
-      outputObjects: state.verification?.outputObjects ?? 0,
-      missingOutputs: state.verification?.missing.length ?? 0,
+      outputObjects: state.verification?.outputObjects,
+      missingOutputs: state.verification?.missing.length,
     },
     followedExistingJob: state.run?.action === 'follow' || state.job?.created === false,
   };

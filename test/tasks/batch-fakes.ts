@@ -64,6 +64,7 @@ export class FakeTransformJobs implements TransformJobGateway {
   readonly jobs = new Map<string, TransformJobDescription>();
   readonly created: CreateTransformJobCommandInput[] = [];
   readonly described: string[] = [];
+  readonly stopped: string[] = [];
   private nextCreateFailure: Error | undefined;
 
   put(job: Partial<TransformJobDescription> & { name: string }): void {
@@ -106,6 +107,12 @@ export class FakeTransformJobs implements TransformJobGateway {
       outputS3Uri: request.TransformOutput?.S3OutputPath ?? '',
     });
     return transformJobArn(name);
+  }
+
+  async stopTransformJob(name: string) {
+    this.stopped.push(name);
+    const job = this.jobs.get(name);
+    if (job !== undefined) job.status = 'Stopping';
   }
 }
 

@@ -11,6 +11,7 @@ import {
   DescribeTransformJobCommand,
   ResourceNotFound,
   SageMakerClient,
+  StopTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -20,6 +21,7 @@ import { handler as publishBatchEvent } from '../../tasks/publish-batch-event/ha
 import { handler as resolveBatchRun } from '../../tasks/resolve-batch-run/handler.ts';
 import { handler as startTransformJob } from '../../tasks/start-transform-job/handler.ts';
 import { BatchTagKeys } from '../../tasks/start-transform-job/start-transform-job.ts';
+import { handler as stopTransformJob } from '../../tasks/stop-transform-job/handler.ts';
 import { handler as validateBatchInput } from '../../tasks/validate-batch-input/handler.ts';
 import { handler as verifyTransformOutputs } from '../../tasks/verify-transform-outputs/handler.ts';
 import type { BatchRunState, BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
@@ -349,6 +351,27 @@ describe('StartTransformJob handler', () => {
       message: expect.stringMatching(/^Invalid StartTransformJob input: run\.action: /),
     });
     expect(sagemaker.calls()).toHaveLength(0);
+  });
+});
+
+describe('StopTransformJob handler', () => {
+  it('stops the job a failed run left InProgress', async () => {
+    sagemaker.on(DescribeTransformJobCommand).resolves(describedJob('InProgress'));
+    sagemaker.on(StopTransformJobCommand).resolves({});
+
+    const out = await stopTransformJob(asJson(resolvedState(undefined, started())));
+
+    expect(sagemaker.commandCalls(StopTransformJobCommand)[0]?.args[0].input).toEqual({ TransformJobName: JOB });
+    expect(out.stoppedJob).toEqual({ name: JOB, status: 'Stopping' });
+  });
+
+  it('surfaces throttling of StopTransformJob as SageMakerThrottledError, for the state machine to retry', async () => {
+    sagemaker.on(DescribeTransformJobCommand).resolves(describedJob('InProgress'));
+    sagemaker.on(StopTransformJobCommand).rejects(throttled());
+
+    await expect(stopTransformJob(asJson(resolvedState(undefined, started())))).rejects.toMatchObject({
+      name: 'SageMakerThrottledError',
+    });
   });
 });
 

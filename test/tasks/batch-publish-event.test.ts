@@ -77,7 +77,7 @@ describe('publishBatchEvent', () => {
     expect(events.published[0]?.detail).toMatchObject({
       jobStatus: 'Failed',
       failureReason: reason,
-      counts: { inputObjects: 2, outputObjects: 0, missingOutputs: 0 },
+      counts: { inputObjects: 2 },
       error: {
         name: 'TransformJobFailedError',
         message: `Transform job ${NIGHTLY_RUN.jobName} ended Failed: ${reason}`,
@@ -113,7 +113,7 @@ describe('publishBatchEvent', () => {
         detail: {
           scheduleName: 'nightly',
           execution: BATCH_EXECUTION.id,
-          counts: { inputObjects: 0, outputObjects: 0, missingOutputs: 0 },
+          counts: { inputObjects: 0 },
           followedExistingJob: false,
           error: { name: 'SageMakerThrottledError', message: 'Rate exceeded' },
         },
@@ -137,7 +137,7 @@ describe('publishBatchEvent', () => {
         transformJobName: NIGHTLY_RUN.jobName,
         input: NIGHTLY_RUN.inputS3Uri,
         output: NIGHTLY_RUN.outputS3Uri,
-        counts: { inputObjects: 0, outputObjects: 0, missingOutputs: 0 },
+        counts: { inputObjects: 0 },
         followedExistingJob: false,
       },
       resources: [],

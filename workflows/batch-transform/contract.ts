@@ -184,6 +184,9 @@ export const BatchRunState = z.looseObject({
   jobStatus: TransformJobStatusSummary.optional(),
   verification: OutputVerification.optional(),
   error: CaughtError.optional(),
+  /** Set when a failed run stopped the job it had left running (after a timeout, say). */
+  stoppedJob: z.object({ name: z.string(), status: z.string() }).optional(),
+  stopError: CaughtError.optional(),
   publishError: CaughtError.optional(),
   event: z.object({ detailType: z.string(), eventId: z.string() }).optional(),
 });

@@ -24,6 +24,7 @@ export const BatchTransformStates = {
   PublishCompleted: 'PublishCompleted',
   Completed: 'Completed',
   CompletedEventNotPublished: 'CompletedEventNotPublished',
+  StopTransformJob: 'StopTransformJob',
   PublishFailed: 'PublishFailed',
   TransformFailed: 'TransformFailed',
 } as const;
@@ -48,7 +49,11 @@ export function batchTransformDefinition(scope: Construct, fns: TaskRefs): sfn.I
   const publishFailed = publish(S.PublishFailed)
     .addCatch(transformFailed, { errors: ALL, resultPath: '$.publishError' })
     .next(transformFailed);
-  const toFailed = { next: publishFailed, resultPath: '$.error' };
+  // A run that fails while its job still runs (a deadline, say) stops the job before announcing the failure.
+  const stopJob = invoke(scope, S.StopTransformJob, fns.StopTransformJob)
+    .addCatch(publishFailed, { errors: ALL, resultPath: '$.stopError' })
+    .next(publishFailed);
+  const toFailed = { next: stopJob, resultPath: '$.error' };
   const catchToFailed = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(toFailed.next, { errors: ALL, resultPath: toFailed.resultPath }) as T;
 

@@ -1,0 +1,21 @@
+import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
+
+/** What StopTransformJob needs from the outside. */
+export interface StopTransformJobDeps {
+  jobs: Pick<TransformJobGateway, 'describeTransformJob' | 'stopTransformJob'>;
+}
+
+/**
+ * On the failure path: a run that gives up while its job still runs (a deadline passed, verification could
+ * not start) stops that job, so nothing keeps running and billing after the execution has failed. A job that
+ * already ended, or that this run never reached, is left alone.
+ */
+export async function stopTransformJob(state: BatchRunState, deps: StopTransformJobDeps): Promise<BatchRunState> {
+  const name = state.job?.name;
+  if (name === undefined) return state;
+  const job = await deps.jobs.describeTransformJob(name);
+  if (job?.status !== 'InProgress') return state;
+  await deps.jobs.stopTransformJob(name);
+  return { ...state, stoppedJob: { name, status: 'Stopping' } };
+}
