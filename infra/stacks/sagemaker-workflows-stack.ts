@@ -11,19 +11,19 @@ import {
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
 import type { BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
 import { batchTransformDefinition } from '../../workflows/batch-transform/definition.ts';
 import { deployEndpointDefinition } from '../../workflows/deploy-endpoint/definition.ts';
 import { packageModelDefinition } from '../../workflows/package-model/definition.ts';
 import type { WorkflowName } from '../../workflows/workflow-names.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
+import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 
 /** One EventBridge Scheduler schedule that starts BatchTransform. */
@@ -221,48 +221,21 @@ export class SageMakerWorkflowsStack extends Stack {
       ...(props.resourceNamePrefix !== undefined ? { resourceNamePrefix: props.resourceNamePrefix } : {}),
     });
 
-    const stateMachineLogs = new logs.LogGroup(this, 'DeployEndpointLogs', {
-      logGroupName: `/aws/vendedlogs/states/${this.stackName}-DeployEndpoint`,
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.deployEndpoint = new sfn.StateMachine(this, 'DeployEndpoint', {
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        deployEndpointDefinition(new Construct(this, 'DeployEndpointStates'), this.taskFunctions.refs),
-      ),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(48),
-      tracingEnabled: true,
-      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    const packageModelLogs = new logs.LogGroup(this, 'PackageModelLogs', {
-      logGroupName: `/aws/vendedlogs/states/${this.stackName}-PackageModel`,
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.packageModel = new sfn.StateMachine(this, 'PackageModel', {
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        packageModelDefinition(new Construct(this, 'PackageModelStates'), this.taskFunctions.refs),
-      ),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(2),
-      tracingEnabled: true,
-      logs: { destination: packageModelLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    const batchTransformLogs = new logs.LogGroup(this, 'BatchTransformLogs', {
-      logGroupName: `/aws/vendedlogs/states/${this.stackName}-BatchTransform`,
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.batchTransform = new sfn.StateMachine(this, 'BatchTransform', {
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        batchTransformDefinition(new Construct(this, 'BatchTransformStates'), this.taskFunctions.refs),
-      ),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(50),
-      tracingEnabled: true,
-      logs: { destination: batchTransformLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
+    const workflow = (id: string, timeout: Duration, definition: (scope: Construct) => sfn.IChainable) =>
+      new WorkflowStateMachine(this, id, {
+        definition,
+        timeout,
+        taskFunctions: Object.values(this.taskFunctions.functions),
+      }).stateMachine;
+    const fns = this.taskFunctions.refs;
+    // Timeouts bound the worst case: busy retries, the wait deadline, and a rollback that waits too.
+    this.deployEndpoint = workflow('DeployEndpoint', Duration.hours(48), (scope) =>
+      deployEndpointDefinition(scope, fns),
+    );
+    this.packageModel = workflow('PackageModel', Duration.hours(2), (scope) => packageModelDefinition(scope, fns));
+    this.batchTransform = workflow('BatchTransform', Duration.hours(50), (scope) =>
+      batchTransformDefinition(scope, fns),
+    );
     this.stateMachines = {
       DeployEndpoint: this.deployEndpoint,
       PackageModel: this.packageModel,
@@ -308,24 +281,6 @@ export class SageMakerWorkflowsStack extends Stack {
     }
     this.schedules = schedules;
 
-    for (const stateMachine of Object.values(this.stateMachines)) {
-      acknowledgeWildcard(
-        stateMachine.role,
-        '*',
-        'X-Ray trace writes and CloudWatch Logs delivery support no resource-level permissions',
-      );
-      for (const fn of Object.values(this.taskFunctions.functions)) {
-        acknowledgeWildcard(
-          stateMachine.role,
-          `${nagForm(this, fn.functionArn)}:*`,
-          'Step Functions invokes any version or alias of its own task functions',
-        );
-      }
-    }
-
-    new CfnOutput(this, 'DeployEndpointStateMachineArn', { value: this.deployEndpoint.stateMachineArn });
-    new CfnOutput(this, 'PackageModelStateMachineArn', { value: this.packageModel.stateMachineArn });
-    new CfnOutput(this, 'BatchTransformStateMachineArn', { value: this.batchTransform.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ArtifactBucketName', { value: artifacts.bucketName });
     new CfnOutput(this, 'SageMakerExecutionRoleArn', { value: this.executionRole.roleArn });

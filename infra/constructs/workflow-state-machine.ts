@@ -1,0 +1,56 @@
+import { CfnOutput, type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledgeWildcard, nagForm } from '../nag.ts';
+
+/** Props of WorkflowStateMachine. */
+export interface WorkflowStateMachineProps {
+  /** Builds the definition; its states are created in a scope of their own. */
+  readonly definition: (scope: Construct) => sfn.IChainable;
+  /** The longest an execution may run. */
+  readonly timeout: Duration;
+  /** The task functions the definition invokes. */
+  readonly taskFunctions: readonly IFunction[];
+  /** How long execution logs are kept. @default three months */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * One workflow as a Standard state machine with every execution event logged (ALL, with data) and X-Ray
+ * tracing, and a `<Workflow>StateMachineArn` stack output that `smwf run --aws` reads.
+ */
+export class WorkflowStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: WorkflowStateMachineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${stack.stackName}-${id}`,
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(props.definition(new Construct(this, 'States'))),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: props.timeout,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    acknowledgeWildcard(
+      this.stateMachine.role,
+      '*',
+      'X-Ray trace writes and CloudWatch Logs delivery support no resource-level permissions',
+    );
+    for (const fn of props.taskFunctions) {
+      acknowledgeWildcard(
+        this.stateMachine.role,
+        `${nagForm(this, fn.functionArn)}:*`,
+        'Step Functions invokes any version or alias of its own task functions',
+      );
+    }
+    new CfnOutput(stack, `${id}StateMachineArn`, { value: this.stateMachine.stateMachineArn });
+  }
+}
