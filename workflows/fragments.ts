@@ -101,3 +101,18 @@ export function endpointWaitLoop(
 ): sfn.Wait {
   return waitLoop(scope, names, poll, '$.endpointStatus.settled', whenSettled, onError);
 }
+
+/**
+ * The payload of a workflow's first state (FirstStateEvent): the raw execution input, untouched, and the
+ * execution facts from the context object, which later states and events refer to.
+ */
+export function firstStatePayload(): sfn.TaskInput {
+  return sfn.TaskInput.fromObject({
+    input: sfn.JsonPath.entirePayload,
+    execution: {
+      id: sfn.JsonPath.executionId,
+      name: sfn.JsonPath.executionName,
+      startedAt: sfn.JsonPath.executionStartTime,
+    },
+  });
+}

@@ -1,8 +1,5 @@
-import {
-  DeployEndpointInput,
-  type DeploymentState,
-  ValidateInputEvent,
-} from '../../workflows/deploy-endpoint/contract.ts';
+import { DeployEndpointInput, type DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { FirstStateEvent } from '../../workflows/execution-facts.ts';
 import { parseInput } from '../_shared/parse-input.ts';
 
 /**
@@ -10,7 +7,7 @@ import { parseInput } from '../_shared/parse-input.ts';
  * Bad input fails here with InvalidInputError naming the field; no AWS call is made.
  */
 export function validateDeployInput(event: unknown): DeploymentState {
-  const { input, execution } = parseInput(ValidateInputEvent, event, 'ValidateInput payload');
+  const { input, execution } = parseInput(FirstStateEvent, event, 'ValidateInput payload');
   const request = parseInput(DeployEndpointInput, input, 'DeployEndpoint input');
   return { request, execution };
 }

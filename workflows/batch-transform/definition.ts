@@ -5,7 +5,7 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { invoke, type TaskRefs, waitLoop } from '../fragments.ts';
+import { firstStatePayload, invoke, type TaskRefs, waitLoop } from '../fragments.ts';
 import { eventPublishRetry } from '../retry-policies.ts';
 
 /** Every state of BatchTransform, by name; tests and the runner use these. */
@@ -75,14 +75,7 @@ export function batchTransformDefinition(scope: Construct, fns: TaskRefs): sfn.I
     .next(new sfn.Succeed(scope, S.Skipped));
 
   const validate = invoke(scope, S.ValidateInput, fns.ValidateBatchInput, {
-    payload: sfn.TaskInput.fromObject({
-      input: sfn.JsonPath.entirePayload,
-      execution: {
-        id: sfn.JsonPath.executionId,
-        name: sfn.JsonPath.executionName,
-        startedAt: sfn.JsonPath.executionStartTime,
-      },
-    }),
+    payload: firstStatePayload(),
   }).addCatch(inputRejected, { errors: ALL });
 
   return validate.next(catchToFailed(invoke(scope, S.ResolveRun, fns.ResolveBatchRun))).next(

@@ -4,6 +4,7 @@
  * (test/workflows/contract-ranges.test.ts checks them against it).
  */
 import { z } from 'zod';
+import { ExecutionFacts } from '../execution-facts.ts';
 import { PackagedModel, PackageModelInput } from '../package-model/contract.ts';
 
 /** SageMaker's name pattern for endpoints, endpoint configs and variants. */
@@ -317,7 +318,7 @@ export const RollbackAction = z.enum(['restore', 'delete', 'retain', 'none']);
  */
 export const DeploymentState = z.looseObject({
   request: DeployEndpointInput,
-  execution: z.object({ id: z.string(), name: z.string(), startedAt: z.string() }),
+  execution: ExecutionFacts,
   /** What the packaging steps produced, when the input asked for packaging. */
   packaging: z.object({ packaged: PackagedModel }).optional(),
   model: CreatedResource.optional(),
@@ -356,9 +357,3 @@ export type HealthCheckReport = z.output<typeof HealthCheckReport>;
 export type EndpointStatusSummary = z.output<typeof EndpointStatusSummary>;
 export type WaitProgress = z.output<typeof WaitProgress>;
 export type RollbackAction = z.output<typeof RollbackAction>;
-
-/** The payload ValidateInput receives: the raw execution input plus facts from the context object. */
-export const ValidateInputEvent = z.object({
-  input: z.unknown(),
-  execution: z.object({ id: z.string(), name: z.string(), startedAt: z.string() }),
-});

@@ -6,7 +6,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../errors.ts';
-import { endpointWaitLoop, invoke, type TaskRefs } from '../fragments.ts';
+import { endpointWaitLoop, firstStatePayload, invoke, type TaskRefs } from '../fragments.ts';
 import { packagingSteps } from '../package-model/definition.ts';
 import { busyEndpointRetry, eventPublishRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
 
@@ -135,14 +135,7 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
   );
 
   const validate = invoke(scope, S.ValidateInput, fns.ValidateDeployInput, {
-    payload: sfn.TaskInput.fromObject({
-      input: sfn.JsonPath.entirePayload,
-      execution: {
-        id: sfn.JsonPath.executionId,
-        name: sfn.JsonPath.executionName,
-        startedAt: sfn.JsonPath.executionStartTime,
-      },
-    }),
+    payload: firstStatePayload(),
   }).addCatch(inputRejected, { errors: ALL });
 
   const createModel = catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel));

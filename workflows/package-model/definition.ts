@@ -4,7 +4,7 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { invoke, type TaskRefs } from '../fragments.ts';
+import { firstStatePayload, invoke, type TaskRefs } from '../fragments.ts';
 import { sourceChangedRetry } from '../retry-policies.ts';
 
 /** Every state of PackageModel, by name; tests and the runner use these. */
@@ -78,14 +78,7 @@ export function packageModelDefinition(scope: Construct, fns: TaskRefs): sfn.ICh
   const ready = new sfn.Succeed(scope, S.PackageReady, { outputPath: '$.packaged' });
 
   const validate = invoke(scope, S.ValidateInput, fns.ValidatePackageInput, {
-    payload: sfn.TaskInput.fromObject({
-      input: sfn.JsonPath.entirePayload,
-      execution: {
-        id: sfn.JsonPath.executionId,
-        name: sfn.JsonPath.executionName,
-        startedAt: sfn.JsonPath.executionStartTime,
-      },
-    }),
+    payload: firstStatePayload(),
   }).addCatch(inputRejected, { errors: [sfn.Errors.ALL] });
 
   return validate.next(
