@@ -1,4 +1,5 @@
-import type { WaitPolicy, WaitProgress } from '../../workflows/deploy-endpoint/contract.ts';
+import type { WaitProgress } from '../../workflows/contract-parts.ts';
+import type { WaitPolicy } from '../../workflows/deploy-endpoint/contract.ts';
 import { DeploymentTimeoutError } from '../../workflows/errors.ts';
 
 /** Endpoint statuses that are still moving; anything else is settled. */

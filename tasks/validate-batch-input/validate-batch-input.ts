@@ -1,5 +1,5 @@
 import { BatchRunState, BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
-import { FirstStateEvent } from '../../workflows/execution-facts.ts';
+import { FirstStateEvent } from '../../workflows/contract-parts.ts';
 import { parseInput } from '../_shared/parse-input.ts';
 
 /**

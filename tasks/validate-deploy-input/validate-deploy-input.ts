@@ -1,5 +1,5 @@
+import { FirstStateEvent } from '../../workflows/contract-parts.ts';
 import { DeployEndpointInput, type DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { FirstStateEvent } from '../../workflows/execution-facts.ts';
 import { parseInput } from '../_shared/parse-input.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { FirstStateEvent } from '../../workflows/execution-facts.ts';
+import { FirstStateEvent } from '../../workflows/contract-parts.ts';
 import { PackageModelInput, type PackagingState } from '../../workflows/package-model/contract.ts';
 import { parseInput } from '../_shared/parse-input.ts';
 

@@ -101,7 +101,7 @@ describe('resolveBatchRun', () => {
         arn: `arn:aws:sagemaker:us-east-1:123456789012:transform-job/${name}`,
         status: 'InProgress',
         inputS3Uri: 's3://data/in/2026/11/24/',
-        outputS3Uri: 's3://data/out/x/',
+        outputS3Uri: 's3://data/out/2026-11-24T03/',
       }),
     };
     const out = await resolveBatchRun(state, {

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getEndpointStatus } from '../../tasks/get-endpoint-status/get-endpoint-status.ts';
-import type { DeploymentState, WaitProgress } from '../../workflows/deploy-endpoint/contract.ts';
+import type { WaitProgress } from '../../workflows/contract-parts.ts';
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
 import { DeploymentTimeoutError } from '../../workflows/errors.ts';
 import { deploymentState, FakeSageMaker, validInput } from './fakes.ts';
 

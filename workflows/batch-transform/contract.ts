@@ -4,10 +4,14 @@
  * the state document the tasks pass along.
  */
 import { z } from 'zod';
-import { CaughtError, SAGEMAKER_NAME_PATTERN, WaitProgress } from '../deploy-endpoint/contract.ts';
-import { ExecutionFacts } from '../execution-facts.ts';
-
-const integer = (min: number, max: number) => z.number().int().min(min).max(max);
+import {
+  CaughtError,
+  ExecutionFacts,
+  environmentKey,
+  integer,
+  SAGEMAKER_NAME_PATTERN,
+  WaitProgress,
+} from '../contract-parts.ts';
 
 /** Placeholders an S3 prefix may hold, filled from the run's scheduled time (UTC). */
 export const DATE_PLACEHOLDERS = ['{yyyy}', '{MM}', '{dd}', '{HH}'] as const;
@@ -16,11 +20,6 @@ const s3Prefix = z
   .string()
   .max(1024)
   .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected an S3 location such as s3://bucket/prefix/');
-
-const environmentKey = z
-  .string()
-  .max(1024)
-  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected an environment variable name ([a-zA-Z_][a-zA-Z0-9_]*)');
 
 /** A schedule (or a caller) name: part of the job name, so SageMaker's name characters only. */
 const scheduleName = z

@@ -4,21 +4,16 @@
  * (test/workflows/contract-ranges.test.ts checks them against it).
  */
 import { z } from 'zod';
-import { ExecutionFacts } from '../execution-facts.ts';
+import {
+  CaughtError,
+  ExecutionFacts,
+  environmentKey,
+  integer,
+  sageMakerName,
+  WaitProgress,
+} from '../contract-parts.ts';
+
 import { PackagedModel, PackageModelInput } from '../package-model/contract.ts';
-
-/** SageMaker's name pattern for endpoints, endpoint configs and variants. */
-export const SAGEMAKER_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-const nameMessage = 'expected 1-63 letters, digits or hyphens, starting and ending with a letter or digit';
-
-const sageMakerName = z.string().max(63, nameMessage).regex(SAGEMAKER_NAME_PATTERN, nameMessage);
-
-const integer = (min: number, max: number) => z.number().int().min(min).max(max);
-
-const environmentKey = z
-  .string()
-  .max(1024)
-  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected an environment variable name ([a-zA-Z_][a-zA-Z0-9_]*)');
 
 const TagKey = z
   .string()
@@ -284,13 +279,7 @@ export type WaitPolicy = z.output<typeof WaitPolicy>;
 // The state document: what the tasks pass along, each adding its part.
 // ---------------------------------------------------------------------------------------------
 
-/** The Step Functions error object a Catch stores (`Cause` is Lambda's JSON error document). */
-export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
-
 const CreatedResource = z.object({ name: z.string(), arn: z.string(), created: z.boolean() });
-
-/** Where the wait loop stands: next interval and the deadline (ISO 8601). */
-export const WaitProgress = z.object({ attempt: z.number().int(), seconds: z.number().int(), deadline: z.string() });
 
 /** The endpoint as last described by the wait loop. */
 export const EndpointStatusSummary = z.object({
@@ -355,5 +344,4 @@ export const DeploymentState = z.looseObject({
 export type DeploymentState = z.output<typeof DeploymentState>;
 export type HealthCheckReport = z.output<typeof HealthCheckReport>;
 export type EndpointStatusSummary = z.output<typeof EndpointStatusSummary>;
-export type WaitProgress = z.output<typeof WaitProgress>;
 export type RollbackAction = z.output<typeof RollbackAction>;

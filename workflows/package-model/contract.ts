@@ -3,7 +3,7 @@
  * package goes and in which format; and what a packaging run returns.
  */
 import { z } from 'zod';
-import { ExecutionFacts } from '../execution-facts.ts';
+import { ExecutionFacts } from '../contract-parts.ts';
 
 /** The framework containers whose model layout PackageModel checks (`custom` checks only that files exist). */
 export const FRAMEWORKS = ['pytorch', 'tensorflow', 'mxnet', 'sklearn', 'xgboost', 'huggingface', 'custom'] as const;
