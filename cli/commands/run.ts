@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
+import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
 import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
 import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
@@ -74,6 +75,7 @@ export async function runLocally(
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
     const runner = await createLocalRunner();
+    await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
       json: options.json,
       color: !options.json && process.stderr.isTTY === true,

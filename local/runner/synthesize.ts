@@ -32,6 +32,8 @@ export interface SynthesizedWorkflows {
   readonly stateMachineArns: Readonly<Record<WorkflowName, string>>;
   /** By function ARN. */
   readonly functions: ReadonlyMap<string, SynthesizedFunction>;
+  /** The stack's buckets, by their local names; a local run creates them in the emulator, as a deploy would. */
+  readonly bucketNames: readonly string[];
 }
 
 interface CfnResource {
@@ -57,6 +59,7 @@ export function resolveIntrinsics(
     if (pseudo[id] !== undefined) return pseudo[id];
     const resource = resources[id];
     if (resource === undefined) throw new Error(`Ref to unknown resource ${id}`);
+    if (resource.Type === 'AWS::S3::Bucket') return localBucketName(id, resource);
     const name = resource.Properties?.Name;
     return typeof name === 'string' ? name : id;
   };
@@ -72,7 +75,7 @@ export function resolveIntrinsics(
       case 'AWS::StepFunctions::StateMachine':
         return `arn:aws:states:${region}:${account}:stateMachine:${id}`;
       case 'AWS::S3::Bucket':
-        return `arn:aws:s3:::${id.toLowerCase()}`;
+        return `arn:aws:s3:::${localBucketName(id, resource)}`;
       default:
         throw new Error(`Fn::GetAtt Arn of unsupported resource ${id} (${resource?.Type ?? 'missing'})`);
     }
@@ -96,6 +99,12 @@ export function resolveIntrinsics(
     return Object.fromEntries(keys.map((key) => [key, resolve(obj[key])]));
   };
   return resolve(value);
+}
+
+/** A bucket's name in local runs: its BucketName, or its logical id lower-cased (a valid S3 bucket name). */
+function localBucketName(logicalId: string, resource: CfnResource): string {
+  const name = resource.Properties?.BucketName;
+  return typeof name === 'string' ? name : logicalId.toLowerCase();
 }
 
 function taskNameOf(resource: CfnResource): TaskName | undefined {
@@ -141,7 +150,10 @@ export function synthesizeWorkflows(identity: LocalAwsIdentity): SynthesizedWork
       definitions[name] = JSON.parse(definition as string) as Record<string, unknown>;
       stateMachineArns[name] = `arn:aws:states:${identity.region}:${identity.account}:stateMachine:${name}`;
     }
-    return { definitions, stateMachineArns, functions };
+    const bucketNames = Object.entries(resources)
+      .filter(([, resource]) => resource.Type === 'AWS::S3::Bucket')
+      .map(([id, resource]) => localBucketName(id, resource));
+    return { definitions, stateMachineArns, functions, bucketNames };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

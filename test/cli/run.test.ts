@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { deployInput, describeEndpoint, type Harness, startHarness } from '../e2e/harness.ts';
@@ -39,6 +40,26 @@ async function runCli(args: string[]) {
 }
 
 describe('smwf run (local)', () => {
+  it("packages a model into the stack's artifact bucket when no output is given", async () => {
+    const source = h.models['linear-v1'].replace(/model\.tar\.gz$/, '');
+    await h.s3.send(
+      new PutObjectCommand({
+        Bucket: source.split('/')[2],
+        Key: 'pm-src/weights.json',
+        Body: '{"coefficients":[1],"intercept":0}',
+      }),
+    );
+    const input = inputFile('package', { source: `s3://${source.split('/')[2]}/pm-src/`, framework: 'custom' });
+
+    const { code, lines } = await runCli(['run', 'PackageModel', '--input', input, '--endpoint-url', h.emulator.url]);
+
+    expect(code).toBe(0);
+    const output = JSON.parse(lines.slice(lines.findIndex((l) => l.startsWith('{'))).join('\n')) as {
+      modelDataUrl?: string;
+    };
+    expect(output.modelDataUrl).toMatch(/^s3:\/\/artifacts[0-9a-f]{8}\/packages\/.*model\.tar\.gz$/);
+  });
+
   it('deploys an endpoint, printing one JSON event per line and the result', async () => {
     const input = inputFile('ok', deployInput('cli-run', h.models['linear-v1']));
 

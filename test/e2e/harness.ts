@@ -18,6 +18,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { create as createTar } from 'tar';
 import { type Emulator, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
+import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 
 export const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
@@ -30,6 +31,7 @@ export interface Harness {
   runner: LocalRunner;
   sagemaker: SageMakerClient;
   runtime: SageMakerRuntimeClient;
+  s3: S3Client;
   /** s3:// URLs of the uploaded example models, by folder name. */
   models: Record<(typeof MODELS)[number], string>;
   close(): Promise<void>;
@@ -58,11 +60,13 @@ export async function startHarness(startupTimeoutSeconds = 8): Promise<Harness> 
     models[folder] = `s3://${BUCKET}/${key}`;
   }
   const runner = await createLocalRunner({ waitTimeMs: 50, retryIntervalMs: 20 });
+  await provisionLocalStack(runner.workflows);
   return {
     emulator,
     runner,
     sagemaker: new SageMakerClient({}),
     runtime: new SageMakerRuntimeClient({}),
+    s3,
     models,
     async close() {
       await emulator.stop();

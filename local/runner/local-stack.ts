@@ -1,0 +1,17 @@
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { SynthesizedWorkflows } from './synthesize.ts';
+
+/**
+ * Creates in the emulator what `cdk deploy` would have created and the tasks expect to exist: the stack's
+ * buckets (the artifact bucket PackageModel writes to by default). Safe to repeat.
+ */
+export async function provisionLocalStack(workflows: SynthesizedWorkflows): Promise<void> {
+  const s3 = new S3Client({ forcePathStyle: true });
+  for (const bucket of workflows.bucketNames) {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    }
+  }
+}
