@@ -4,9 +4,9 @@
  * the throughput with `tar -czf` at the same gzip level on the same files on disk, in the same run.
  *
  *   npm run bench                 # 1 GiB
- *   npm run bench -- --4gib       # 1 GiB and 4 GiB (peak RSS must not grow with the model)
- *   npm run bench -- --level 1    # another gzip level (default 6)
- *   npm run bench -- --sizes 0.25,2   # model sizes in GiB
+ *   npm run bench -- package-model --4gib       # 1 GiB and 4 GiB (peak RSS must not grow with the model)
+ *   npm run bench -- package-model --level 1    # another gzip level (default 6)
+ *   npm run bench -- package-model --sizes 0.25,2   # model sizes in GiB
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
