@@ -427,11 +427,12 @@ export class S3Store {
     const dir = this.uploadDir(bucketName, uploadId);
     const tmp = join(this.root, bucketName, 'tmp', randomUUID());
     await mkdir(join(this.root, bucketName, 'tmp'), { recursive: true });
-    const out = createWriteStream(tmp);
-    for (const part of chosen) {
-      await pipeline(createReadStream(join(dir, `part-${part.partNumber}.bin`)), out, { end: false });
-    }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    // One pipeline over all parts in order: a pipeline per part into the same stream would leave its
+    // listeners on that stream part after part.
+    const partFiles = chosen.map((part) => join(dir, `part-${part.partNumber}.bin`));
+    await pipeline(async function* () {
+      for (const file of partFiles) yield* createReadStream(file);
+    }, createWriteStream(tmp));
     const digest = createHash('md5');
     for (const part of chosen) digest.update(Buffer.from(part.md5, 'hex'));
     const size = (await stat(tmp)).size;
