@@ -104,6 +104,7 @@ export const TASKS: Readonly<Record<TaskName, TaskRegistration>> = {
         actions: ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:AddTags'],
         resources: ['endpoint', 'endpoint-config'],
       },
+      { actions: ['sagemaker:ListTags'], resources: ['endpoint'] },
     ],
     environment: [],
     load: () => import('./start-deployment/handler.ts'),

@@ -2,12 +2,12 @@ import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.t
 import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.ts';
 import { toDeploymentConfig } from '../_shared/deployment-config.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
-import { ownershipTags } from '../_shared/tags.ts';
+import { ownershipTags, TagKeys } from '../_shared/tags.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
 /** What StartDeployment needs from the outside. */
 export interface StartDeploymentDeps {
-  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'createEndpoint' | 'updateEndpoint'>;
+  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'createEndpoint' | 'updateEndpoint' | 'listTags'>;
   now(): Date;
 }
 
@@ -49,6 +49,13 @@ export async function startDeployment(state: DeploymentState, deps: StartDeploym
     );
   }
   if (configName === newConfig) {
+    // Already serving the new config: a redeploy of the verified release (nothing to change), or a retry of
+    // this run after its update completed. FinalizeDeployment tags the endpoint with the last verified
+    // config; if that is another config, this change is still unverified and that config is what to restore.
+    const verified = (await deps.sagemaker.listTags(current.arn))[TagKeys.endpointConfig];
+    if (verified !== undefined && verified !== newConfig) {
+      return { ...state, endpoint: { name, arn: current.arn, action: 'update', previousConfigName: verified }, wait };
+    }
     return { ...state, endpoint: { name, arn: current.arn, action: 'none' }, wait };
   }
   const arn = await deps.sagemaker.updateEndpoint(name, newConfig, deploymentConfig);

@@ -119,12 +119,28 @@ describe('startDeployment', () => {
 
   it('does nothing when the endpoint already serves the new config', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    sagemaker.tags.set(endpointArn('churn'), { [TagKeys.endpointConfig]: NEW_CONFIG });
 
     const out = await startDeployment(stateWith(), deps());
 
     expect(out.endpoint).toEqual({ name: 'churn', arn: endpointArn('churn'), action: 'none' });
     expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
     expect(sagemaker.callsOf('createEndpoint')).toEqual([]);
+  });
+
+  it('treats a new config serving but not yet verified as its own finished update, to restore on failure', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    sagemaker.tags.set(endpointArn('churn'), { [TagKeys.endpointConfig]: OLD_CONFIG });
+
+    const out = await startDeployment(stateWith(), deps());
+
+    expect(out.endpoint).toEqual({
+      name: 'churn',
+      arn: endpointArn('churn'),
+      action: 'update',
+      previousConfigName: OLD_CONFIG,
+    });
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
   });
 
   it.each(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'])(
