@@ -2,11 +2,9 @@
  * What a BatchTransform run is, derived from its input alone: the deterministic job name for the scheduled
  * time, the S3 locations with their date placeholders filled in, and where each input's `.out` lands.
  */
-import type { Context } from 'aws-lambda';
 import { BatchRunState } from '../../workflows/batch-transform/contract.ts';
-import { logger } from './logger.ts';
+import { stepHandler } from './handler.ts';
 import { specHash } from './names.ts';
-import { parseInput } from './parse-input.ts';
 
 const MAX_NAME_LENGTH = 63;
 /** `-yyyyMMdd-HHmmss`: the scheduled time in the job name. */
@@ -55,16 +53,12 @@ export function outputKeyOf(inputPrefix: string, outputPrefix: string, inputKey:
   return `${out}${inputKey.slice(base.length)}.out`;
 }
 
-/** Builds the Lambda handler of a BatchTransform step: parse the state at the boundary, add correlation keys. */
-export function batchStepHandler(
-  stepName: string,
-  run: (state: BatchRunState) => Promise<BatchRunState>,
-): (event: unknown, context?: Context) => Promise<BatchRunState> {
-  return async (event, context) => {
-    logger.resetKeys();
-    if (context) logger.addContext(context);
-    const state = parseInput(BatchRunState, event, `${stepName} input`);
-    logger.appendKeys({ job: state.run?.jobName, execution: state.execution.name, step: stepName });
-    return run(state);
-  };
+/** The handler of a BatchTransform step, correlated by job and execution. */
+export function batchStepHandler(stepName: string, run: (state: BatchRunState) => Promise<BatchRunState>) {
+  return stepHandler(
+    BatchRunState,
+    stepName,
+    (state) => ({ job: state.run?.jobName, execution: state.execution.name }),
+    run,
+  );
 }
