@@ -20,6 +20,20 @@ export const environmentKey = z
   .max(1024)
   .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected an environment variable name ([a-zA-Z_][a-zA-Z0-9_]*)');
 
+/** A container image URI, as CreateModel accepts it. */
+export const imageUri = z.string().min(1).max(255).regex(/^\S+$/, 'expected a container image URI without spaces');
+
+/** The URL of a model.tar.gz, as CreateModel accepts it. */
+export const modelDataUrl = z
+  .string()
+  .max(1024)
+  .regex(/^(https|s3):\/\/([^/]+)\/?(.*)$/, 'expected an s3:// (or https://) URL of model.tar.gz');
+
+/** A container's environment: at most 100 variables of at most 1024 characters. */
+export const containerEnvironment = z
+  .record(environmentKey, z.string().max(1024))
+  .refine((env) => Object.keys(env).length <= 100, 'expected at most 100 environment variables');
+
 /** The execution a state document belongs to, from the Step Functions context object. */
 export const ExecutionFacts = z.object({ id: z.string(), name: z.string(), startedAt: z.string() });
 

@@ -6,9 +6,12 @@
 import { z } from 'zod';
 import {
   CaughtError,
+  containerEnvironment,
   ExecutionFacts,
   environmentKey,
+  imageUri,
   integer,
+  modelDataUrl,
   SAGEMAKER_NAME_PATTERN,
   WaitProgress,
 } from '../contract-parts.ts';
@@ -32,16 +35,9 @@ const scheduleName = z
 export const BatchModel = z
   .strictObject({
     name: z.string().max(63).regex(SAGEMAKER_NAME_PATTERN, 'expected an existing SageMaker model name').optional(),
-    image: z.string().min(1).max(255).regex(/^\S+$/, 'expected a container image URI without spaces').optional(),
-    modelDataUrl: z
-      .string()
-      .max(1024)
-      .regex(/^(https|s3):\/\/([^/]+)\/?(.*)$/, 'expected an s3:// (or https://) URL of model.tar.gz')
-      .optional(),
-    environment: z
-      .record(environmentKey, z.string().max(1024))
-      .refine((env) => Object.keys(env).length <= 100, 'expected at most 100 environment variables')
-      .optional(),
+    image: imageUri.optional(),
+    modelDataUrl: modelDataUrl.optional(),
+    environment: containerEnvironment.optional(),
   })
   .superRefine((model, ctx) => {
     if ((model.name === undefined) === (model.image === undefined)) {

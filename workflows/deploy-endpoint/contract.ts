@@ -6,9 +6,11 @@
 import { z } from 'zod';
 import {
   CaughtError,
+  containerEnvironment,
   ExecutionFacts,
-  environmentKey,
+  imageUri,
   integer,
+  modelDataUrl,
   sageMakerName,
   WaitProgress,
 } from '../contract-parts.ts';
@@ -42,19 +44,12 @@ export const ModelDataSourceInput = z.strictObject({
  */
 export const ModelSource = z
   .strictObject({
-    image: z.string().min(1).max(255).regex(/^\S+$/, 'expected a container image URI without spaces').optional(),
-    modelDataUrl: z
-      .string()
-      .max(1024)
-      .regex(/^(https|s3):\/\/([^/]+)\/?(.*)$/, 'expected an s3:// (or https://) URL of model.tar.gz')
-      .optional(),
+    image: imageUri.optional(),
+    modelDataUrl: modelDataUrl.optional(),
     modelDataSource: ModelDataSourceInput.optional(),
     /** Package these source files first (the PackageModel steps) and deploy the result. */
     package: PackageModelInput.optional(),
-    environment: z
-      .record(environmentKey, z.string().max(1024))
-      .refine((env) => Object.keys(env).length <= 100, 'expected at most 100 environment variables')
-      .optional(),
+    environment: containerEnvironment.optional(),
     modelPackageArn: z
       .string()
       .regex(
