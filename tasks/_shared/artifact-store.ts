@@ -14,6 +14,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { ModelSourceChangedError } from '../../workflows/errors.ts';
 
 /** One object as ListObjectsV2 reports it. */
 export interface StoredObject {
@@ -34,8 +35,11 @@ export interface ObjectLocation {
 export interface ArtifactStore {
   /** Every object under `prefix`, in key order. */
   list(bucket: string, prefix: string): Promise<StoredObject[]>;
-  /** The object's bytes as a stream; never buffered whole. */
-  read(location: ObjectLocation): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * The object's bytes as a stream; never buffered whole. With `etag`, only that version of the object:
+   * one that changed since it was listed is a ModelSourceChangedError.
+   */
+  read(location: ObjectLocation, etag?: string): Promise<AsyncIterable<Uint8Array>>;
   readJson(location: ObjectLocation): Promise<unknown | undefined>;
   writeJson(location: ObjectLocation, value: unknown): Promise<void>;
   /** Streams `body` to S3 (multipart for large bodies), holding at most a few parts in memory. */
@@ -87,9 +91,20 @@ export function s3ArtifactStore(client: S3Client): ArtifactStore {
       } while (token);
       return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
-    async read({ bucket, key }) {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return out.Body as AsyncIterable<Uint8Array>;
+    async read({ bucket, key }, etag) {
+      try {
+        const out = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag !== undefined ? { IfMatch: `"${etag}"` } : {}) }),
+        );
+        return out.Body as AsyncIterable<Uint8Array>;
+      } catch (error) {
+        if ((error as Error).name === 'PreconditionFailed') {
+          throw new ModelSourceChangedError(`s3://${bucket}/${key} changed since it was listed (ETag ${etag})`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
     },
     async readJson({ bucket, key }) {
       try {

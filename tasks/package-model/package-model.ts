@@ -51,7 +51,7 @@ async function* gathered(chunks: AsyncIterable<Buffer | Uint8Array>, size: numbe
   if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
-/** The tar stream of the files, read one object at a time; fails if an object's size changed since listing. */
+/** The tar stream of the files, read one object at a time; fails if an object changed since it was listed. */
 async function* tarStream(files: readonly PackageFile[], store: ArtifactStore): AsyncGenerator<Buffer | Uint8Array> {
   for (const file of files) {
     const isDirectory = file.path.endsWith('/');
@@ -63,7 +63,7 @@ async function* tarStream(files: readonly PackageFile[], store: ArtifactStore): 
     });
     if (isDirectory) continue;
     let read = 0;
-    for await (const chunk of await store.read(file.source)) {
+    for await (const chunk of await store.read(file.source, file.etag)) {
       read += chunk.byteLength;
       // A tar header promises a size; more bytes would corrupt every entry after this one.
       if (read > file.size) break;

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ArtifactStore, ObjectLocation, StoredObject } from '../../tasks/_shared/artifact-store.ts';
+import { ModelSourceChangedError } from '../../workflows/errors.ts';
 
 interface FakeObject {
   body: Buffer;
@@ -16,6 +17,8 @@ export interface FakeArtifactStore extends ArtifactStore {
   copies: { from: string; to: string; size: number }[];
   /** Makes the next read of `bucket/key` return only its first `bytes` bytes, as if it changed meanwhile. */
   truncateOnRead(location: ObjectLocation, bytes: number): void;
+  /** Replaces `bucket/key` with `body` just before its next read, as a writer racing the packager would. */
+  replaceOnRead(location: ObjectLocation, body: string): void;
 }
 
 const id = (l: ObjectLocation) => `${l.bucket}/${l.key}`;
@@ -23,6 +26,7 @@ const id = (l: ObjectLocation) => `${l.bucket}/${l.key}`;
 export function fakeArtifactStore(files: Record<string, string | Buffer> = {}): FakeArtifactStore {
   const objects = new Map<string, FakeObject>();
   const truncated = new Map<string, number>();
+  const replaced = new Map<string, Buffer>();
   const put = (key: string, body: Buffer) =>
     objects.set(key, {
       body,
@@ -37,6 +41,9 @@ export function fakeArtifactStore(files: Record<string, string | Buffer> = {}): 
     truncateOnRead(location, bytes) {
       truncated.set(id(location), bytes);
     },
+    replaceOnRead(location, body) {
+      replaced.set(id(location), Buffer.from(body));
+    },
     async list(bucket, prefix): Promise<StoredObject[]> {
       return [...objects.entries()]
         .filter(([key]) => key.startsWith(`${bucket}/${prefix}`))
@@ -48,9 +55,17 @@ export function fakeArtifactStore(files: Record<string, string | Buffer> = {}): 
         }))
         .sort((a, b) => (a.key < b.key ? -1 : 1));
     },
-    async read(location) {
+    async read(location, etag) {
+      const replacement = replaced.get(id(location));
+      if (replacement) {
+        replaced.delete(id(location));
+        put(id(location), replacement);
+      }
       const object = objects.get(id(location));
       if (!object) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+      if (etag !== undefined && etag !== object.etag) {
+        throw new ModelSourceChangedError(`s3://${id(location)} changed since it was listed (ETag ${etag})`);
+      }
       const body = object.body.subarray(0, truncated.get(id(location)) ?? object.body.length);
       // Several chunks, as a network stream delivers them.
       return (async function* () {

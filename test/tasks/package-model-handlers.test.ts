@@ -167,6 +167,37 @@ describe('PackageModel handler', () => {
     expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
 
+  it('reads each source only in the version it listed (If-Match on the listed ETag)', async () => {
+    sourcesAre({ 'linear/weights.json': MODEL });
+    s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
+
+    await packageModel(state({ source: 's3://models/linear', framework: 'custom' }));
+
+    const sourceRead = s3
+      .commandCalls(GetObjectCommand)
+      .find((call) => call.args[0].input.Key === 'linear/weights.json');
+    expect(sourceRead?.args[0].input.IfMatch).toBe('"etag-linear/weights.json"');
+  });
+
+  it('fails with ModelSourceChangedError when S3 answers PreconditionFailed for a rewritten source', async () => {
+    sourcesAre({ 'linear/weights.json': MODEL });
+    s3.on(GetObjectCommand, { Key: 'linear/weights.json' }).rejects(
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $fault: 'client',
+      }),
+    );
+
+    const error = await packageModel(state({ source: 's3://models/linear', framework: 'custom' })).catch(
+      (e: unknown) => e,
+    );
+
+    expect((error as Error).name).toBe('ModelSourceChangedError');
+    expect((error as Error).message).toBe(
+      's3://models/linear/weights.json changed since it was listed (ETag etag-linear/weights.json)',
+    );
+  });
+
   it('fails with ModelLayoutError for an XGBoost source without xgboost-model', async () => {
     sourcesAre({ 'linear/weights.json': MODEL });
 

@@ -235,6 +235,17 @@ describe('packageModel', () => {
     );
     expect([...store.objects.keys()].some((key) => key.endsWith('smwf-package.json'))).toBe(false);
   });
+
+  it('detects an object rewritten with the same size after it was listed (its ETag no longer matches)', async () => {
+    const store = fakeArtifactStore({ 'models/src/a.bin': 'a'.repeat(100), 'models/src/b.bin': 'b'.repeat(100) });
+    store.replaceOnRead({ bucket: 'models', key: 'src/b.bin' }, 'c'.repeat(100));
+
+    const error = await packageModel(request(), deps(store)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ModelSourceChangedError);
+    expect((error as Error).message).toMatch(/^s3:\/\/models\/src\/b\.bin changed since it was listed/);
+    expect([...store.objects.keys()].some((key) => key.endsWith('smwf-package.json'))).toBe(false);
+  });
 });
 
 describe('copyUncompressedModel', () => {
