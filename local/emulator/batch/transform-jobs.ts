@@ -504,7 +504,7 @@ export class TransformJobs {
         outKey,
         createReadStream(tmp),
         { metadata: {}, ...(typeof output.Accept === 'string' ? { contentType: output.Accept } : {}) },
-        () => ({}),
+        { announced: new Set(), values: () => ({}) },
       );
     } finally {
       source.destroy();

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ServiceError } from '../errors.ts';
 import { payloadStream, readPayload, type SigV4Scope, send } from '../http-util.ts';
-import type { ObjectMeta, S3Store } from './store.ts';
+import type { ObjectMeta, S3Store, SentChecksums } from './store.ts';
 import { escapeXml, xmlDocument, xmlElements, xmlText } from './xml.ts';
 
 /** Where an S3 request points: the operation name (for fault injection) plus bucket and key. */
@@ -132,15 +132,32 @@ function metaFromHeaders(req: IncomingMessage): Omit<ObjectMeta, 'key' | 'size' 
   return out;
 }
 
-function sentChecksums(req: IncomingMessage, trailers: () => Record<string, string>): () => Record<string, string> {
-  return () => {
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-algorithm' && typeof value === 'string') {
-        out[name] = value;
+/** The checksums the client announced before the body and, once it has ended, their values. */
+function sentChecksums(req: IncomingMessage, trailers: () => Record<string, string>): SentChecksums {
+  const announced = new Set<string>();
+  const prefix = 'x-amz-checksum-';
+  for (const name of Object.keys(req.headers)) {
+    if (name.startsWith(prefix) && name !== 'x-amz-checksum-algorithm') announced.add(name.slice(prefix.length));
+  }
+  for (const name of String(req.headers['x-amz-trailer'] ?? '').split(',')) {
+    const trailer = name.trim().toLowerCase();
+    if (trailer.startsWith(prefix)) announced.add(trailer.slice(prefix.length));
+  }
+  for (const header of ['x-amz-sdk-checksum-algorithm', 'x-amz-checksum-algorithm']) {
+    const algorithm = req.headers[header];
+    if (typeof algorithm === 'string') announced.add(algorithm.toLowerCase());
+  }
+  return {
+    announced,
+    values() {
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (name.startsWith(prefix) && name !== 'x-amz-checksum-algorithm' && typeof value === 'string') {
+          out[name] = value;
+        }
       }
-    }
-    return { ...out, ...trailers() };
+      return { ...out, ...trailers() };
+    },
   };
 }
 

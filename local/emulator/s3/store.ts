@@ -55,8 +55,17 @@ interface WrittenBody {
   size: number;
   md5: string;
   crc32: string;
-  sha1: string;
-  sha256: string;
+  sha1?: string;
+  sha256?: string;
+}
+
+/**
+ * The checksums a client sends with a body: the algorithms it announced before the body (checksum headers,
+ * `x-amz-trailer`, the SDK's algorithm header), and their values once the body has ended (trailers).
+ */
+export interface SentChecksums {
+  announced: ReadonlySet<string>;
+  values(): Record<string, string>;
 }
 
 function keyFile(key: string): string {
@@ -153,21 +162,28 @@ export class S3Store {
     return [...this.bucket(bucketName).objects.keys()].sort();
   }
 
-  /** Streams a body to a temp file in the bucket, computing MD5 and the checksums S3 supports natively. */
-  private async writeBody(bucketName: string, body: NodeJS.ReadableStream): Promise<WrittenBody> {
+  /**
+   * Streams a body to a temp file in the bucket, computing MD5 (the ETag), CRC32, and SHA-1/SHA-256 only when
+   * the client announced them: hashing every byte three more times would make large uploads CPU-bound.
+   */
+  private async writeBody(
+    bucketName: string,
+    body: NodeJS.ReadableStream,
+    announced: ReadonlySet<string> = new Set(),
+  ): Promise<WrittenBody> {
     const dir = join(this.root, bucketName, 'tmp');
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, randomUUID());
     const md5 = createHash('md5');
-    const sha1 = createHash('sha1');
-    const sha256 = createHash('sha256');
+    const sha1 = announced.has('sha1') ? createHash('sha1') : undefined;
+    const sha256 = announced.has('sha256') ? createHash('sha256') : undefined;
     let crc = 0;
     let size = 0;
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         md5.update(chunk);
-        sha1.update(chunk);
-        sha256.update(chunk);
+        sha1?.update(chunk);
+        sha256?.update(chunk);
         crc = crc32(chunk, crc);
         size += chunk.length;
         cb(null, chunk);
@@ -186,8 +202,8 @@ export class S3Store {
       size,
       md5: md5.digest('hex'),
       crc32: crcBuf.toString('base64'),
-      sha1: sha1.digest('base64'),
-      sha256: sha256.digest('base64'),
+      ...(sha1 ? { sha1: sha1.digest('base64') } : {}),
+      ...(sha256 ? { sha256: sha256.digest('base64') } : {}),
     };
   }
 
@@ -208,7 +224,11 @@ export class S3Store {
     if (contentMd5 !== undefined && Buffer.from(written.md5, 'hex').toString('base64') !== contentMd5) {
       throw new ServiceError('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
     }
-    const computed: Record<string, string> = { crc32: written.crc32, sha1: written.sha1, sha256: written.sha256 };
+    const computed: Record<string, string | undefined> = {
+      crc32: written.crc32,
+      sha1: written.sha1,
+      sha256: written.sha256,
+    };
     const kept: Record<string, string> = {};
     for (const algorithm of CHECKSUM_HEADERS) {
       const value = sent[`x-amz-checksum-${algorithm}`];
@@ -232,15 +252,15 @@ export class S3Store {
     key: string,
     body: NodeJS.ReadableStream,
     meta: Omit<ObjectMeta, 'key' | 'size' | 'etag' | 'lastModified'>,
-    sentChecksums: () => Record<string, string>,
+    sent: SentChecksums,
     contentMd5?: string,
     expectedSize?: number,
   ): Promise<ObjectMeta> {
     this.bucket(bucketName);
-    const written = await this.writeBody(bucketName, body);
+    const written = await this.writeBody(bucketName, body, sent.announced);
     let checksums: Record<string, string>;
     try {
-      checksums = this.verify(written, sentChecksums(), contentMd5, expectedSize);
+      checksums = this.verify(written, sent.values(), contentMd5, expectedSize);
     } catch (err) {
       await unlink(written.tmp).catch(() => undefined);
       throw err;
@@ -280,7 +300,11 @@ export class S3Store {
   ): Promise<ObjectMeta> {
     const sourceMeta = this.head(source.bucket, source.key);
     this.bucket(target.bucket);
-    const written = await this.writeBody(target.bucket, createReadStream(this.dataPath(source.bucket, source.key)));
+    const written = await this.writeBody(
+      target.bucket,
+      createReadStream(this.dataPath(source.bucket, source.key)),
+      new Set(Object.keys(sourceMeta.checksums ?? {})),
+    );
     const { key: _k, size: _s, etag: _e, lastModified: _l, parts: _p, ...kept } = sourceMeta;
     const meta: ObjectMeta = {
       ...(replaceMeta ?? kept),
@@ -332,15 +356,15 @@ export class S3Store {
     uploadId: string,
     partNumber: number,
     body: NodeJS.ReadableStream,
-    sentChecksums: () => Record<string, string>,
+    sent: SentChecksums,
     contentMd5?: string,
     expectedSize?: number,
   ): Promise<PartMeta> {
     await this.upload(bucketName, key, uploadId);
-    const written = await this.writeBody(bucketName, body);
+    const written = await this.writeBody(bucketName, body, sent.announced);
     let checksums: Record<string, string>;
     try {
-      checksums = this.verify(written, sentChecksums(), contentMd5, expectedSize);
+      checksums = this.verify(written, sent.values(), contentMd5, expectedSize);
     } catch (err) {
       await unlink(written.tmp).catch(() => undefined);
       throw err;
