@@ -3,7 +3,16 @@
  * emulator hosting real model processes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy, deployInput, describeEndpoint, type Harness, predict, resourcesOf, startHarness } from './harness.ts';
+import {
+  deploy,
+  deployInput,
+  describeEndpoint,
+  type Harness,
+  IMAGE,
+  predict,
+  resourcesOf,
+  startHarness,
+} from './harness.ts';
 
 let h: Harness;
 
@@ -74,11 +83,7 @@ describe('DeployEndpoint on the local emulator', () => {
 
   it('deletes a first endpoint whose container never answers /ping, failing with its log in the cause', async () => {
     const input = deployInput('e2e-never-ready', h.models['linear-v1'], {
-      model: {
-        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1',
-        modelDataUrl: h.models['linear-v1'],
-        environment: { SMWF_EXAMPLE_FAULT: 'never-ready' },
-      },
+      model: { image: IMAGE, modelDataUrl: h.models['linear-v1'], environment: { SMWF_EXAMPLE_FAULT: 'never-ready' } },
     });
 
     const result = await deploy(h, input);
@@ -95,11 +100,7 @@ describe('DeployEndpoint on the local emulator', () => {
     await deploy(h, deployInput('e2e-silent', h.models['linear-v1']));
     const before = (await describeEndpoint(h, 'e2e-silent'))?.EndpointConfigName;
     const input = deployInput('e2e-silent', h.models['linear-v2'], {
-      model: {
-        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1',
-        modelDataUrl: h.models['linear-v2'],
-        environment: { SMWF_EXAMPLE_FAULT: 'never-ready' },
-      },
+      model: { image: IMAGE, modelDataUrl: h.models['linear-v2'], environment: { SMWF_EXAMPLE_FAULT: 'never-ready' } },
     });
 
     const result = await deploy(h, input);
