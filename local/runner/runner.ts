@@ -61,6 +61,8 @@ export interface LocalRunnerOptions {
   readonly identity?: LocalAwsIdentity;
   /** Handlers to use instead of the registered ones (tests of the runner itself). */
   readonly handlers?: Partial<Record<string, TaskHandler>>;
+  /** Definitions and functions to run instead of synthesizing the app (tests of the runner itself). */
+  readonly workflows?: SynthesizedWorkflows;
 }
 
 /** Runs the project's state machines locally. */
@@ -127,7 +129,7 @@ const DEFAULT_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'u
  */
 export async function createLocalRunner(options: LocalRunnerOptions = {}): Promise<LocalRunner> {
   const identity = options.identity ?? DEFAULT_IDENTITY;
-  const workflows = synthesizeWorkflows(identity);
+  const workflows = options.workflows ?? synthesizeWorkflows(identity);
   for (const fn of workflows.functions.values()) {
     for (const [key, value] of Object.entries(fn.environment)) process.env[key] ??= value;
   }
