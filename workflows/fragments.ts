@@ -102,17 +102,32 @@ export function endpointWaitLoop(
   return waitLoop(scope, names, poll, '$.endpointStatus.settled', whenSettled, onError);
 }
 
+/** A Fail state ending the execution with the Step Functions error object a Catch stored at `errorPath`. */
+export function failWithCaught(scope: Construct, stateName: string, errorPath: string): sfn.Fail {
+  return new sfn.Fail(scope, stateName, { errorPath: `${errorPath}.Error`, causePath: `${errorPath}.Cause` });
+}
+
+/** State names of a workflow's first state and where bad input ends. */
+export interface ValidateInputNames {
+  readonly validate: string;
+  readonly rejected: string;
+}
+
 /**
- * The payload of a workflow's first state (FirstStateEvent): the raw execution input, untouched, and the
- * execution facts from the context object, which later states and events refer to.
+ * A workflow's first state: the validation task gets the raw execution input, untouched, and the execution
+ * facts from the context object (FirstStateEvent). Any failure ends the execution at `rejected` with that
+ * error; the input may not even be an object, so the error replaces it rather than being added to it.
  */
-export function firstStatePayload(): sfn.TaskInput {
-  return sfn.TaskInput.fromObject({
+export function validateInput(scope: Construct, names: ValidateInputNames, task: TaskRef) {
+  const payload = sfn.TaskInput.fromObject({
     input: sfn.JsonPath.entirePayload,
     execution: {
       id: sfn.JsonPath.executionId,
       name: sfn.JsonPath.executionName,
       startedAt: sfn.JsonPath.executionStartTime,
     },
+  });
+  return invoke(scope, names.validate, task, { payload }).addCatch(failWithCaught(scope, names.rejected, '$'), {
+    errors: [sfn.Errors.ALL],
   });
 }

@@ -5,7 +5,7 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { firstStatePayload, invoke, type TaskRefs, waitLoop } from '../fragments.ts';
+import { failWithCaught, invoke, type TaskRefs, validateInput, waitLoop } from '../fragments.ts';
 import { eventPublishRetry } from '../retry-policies.ts';
 
 /** Every state of BatchTransform, by name; tests and the runner use these. */
@@ -34,16 +34,8 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the BatchTransform definition from the task functions. */
 export function batchTransformDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
-  // The input may not even be an object, so the rejection replaces it rather than adding to it.
-  const inputRejected = new sfn.Fail(scope, S.InputRejected, { errorPath: '$.Error', causePath: '$.Cause' });
-  const transformFailed = new sfn.Fail(scope, S.TransformFailed, {
-    errorPath: '$.error.Error',
-    causePath: '$.error.Cause',
-  });
-  const eventNotPublished = new sfn.Fail(scope, S.CompletedEventNotPublished, {
-    errorPath: '$.publishError.Error',
-    causePath: '$.publishError.Cause',
-  });
+  const transformFailed = failWithCaught(scope, S.TransformFailed, '$.error');
+  const eventNotPublished = failWithCaught(scope, S.CompletedEventNotPublished, '$.publishError');
 
   const publish = (name: string) => invoke(scope, name, fns.PublishBatchEvent, { extraRetries: [eventPublishRetry] });
   const publishFailed = publish(S.PublishFailed)
@@ -74,9 +66,11 @@ export function batchTransformDefinition(scope: Construct, fns: TaskRefs): sfn.I
     .addCatch(eventNotPublished, { errors: ALL, resultPath: '$.publishError' })
     .next(new sfn.Succeed(scope, S.Skipped));
 
-  const validate = invoke(scope, S.ValidateInput, fns.ValidateBatchInput, {
-    payload: firstStatePayload(),
-  }).addCatch(inputRejected, { errors: ALL });
+  const validate = validateInput(
+    scope,
+    { validate: S.ValidateInput, rejected: S.InputRejected },
+    fns.ValidateBatchInput,
+  );
 
   return validate.next(catchToFailed(invoke(scope, S.ResolveRun, fns.ResolveBatchRun))).next(
     new sfn.Choice(scope, S.ChooseAction)

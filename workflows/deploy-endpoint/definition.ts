@@ -6,7 +6,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../errors.ts';
-import { endpointWaitLoop, firstStatePayload, invoke, type TaskRefs } from '../fragments.ts';
+import { endpointWaitLoop, failWithCaught, invoke, type TaskRefs, validateInput } from '../fragments.ts';
 import { packagingSteps } from '../package-model/definition.ts';
 import { busyEndpointRetry, eventPublishRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
 
@@ -49,21 +49,13 @@ const ALL = [sfn.Errors.ALL];
 /** Builds the DeployEndpoint definition from the task functions. */
 export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
   // Terminal states.
-  // The input may not even be an object, so the rejection replaces it rather than adding to it.
-  const inputRejected = new sfn.Fail(scope, S.InputRejected, { errorPath: '$.Error', causePath: '$.Cause' });
-  const deploymentFailed = new sfn.Fail(scope, S.DeploymentFailed, {
-    errorPath: '$.error.Error',
-    causePath: '$.error.Cause',
-  });
+  const deploymentFailed = failWithCaught(scope, S.DeploymentFailed, '$.error');
   const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
     error: RollbackFailedError.errorName,
     causePath: '$.rollbackFailure.cause',
   });
   const succeeded = new sfn.Succeed(scope, S.DeploymentSucceeded);
-  const succeededEventNotPublished = new sfn.Fail(scope, S.SucceededEventNotPublished, {
-    errorPath: '$.publishError.Error',
-    causePath: '$.publishError.Cause',
-  });
+  const succeededEventNotPublished = failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError');
 
   // Rollback path: every failure after validation lands here with the original error at $.error.
   const publishRollbackFailed = invoke(scope, S.PublishRollbackFailed, fns.PublishDeploymentEvent, {
@@ -134,9 +126,11 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
     { next: startRollback, resultPath: '$.error' },
   );
 
-  const validate = invoke(scope, S.ValidateInput, fns.ValidateDeployInput, {
-    payload: firstStatePayload(),
-  }).addCatch(inputRejected, { errors: ALL });
+  const validate = validateInput(
+    scope,
+    { validate: S.ValidateInput, rejected: S.InputRejected },
+    fns.ValidateDeployInput,
+  );
 
   const createModel = catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel));
   createModel

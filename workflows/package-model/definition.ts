@@ -4,7 +4,7 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { firstStatePayload, invoke, type TaskRefs } from '../fragments.ts';
+import { failWithCaught, invoke, type TaskRefs, validateInput } from '../fragments.ts';
 import { sourceChangedRetry } from '../retry-policies.ts';
 
 /** Every state of PackageModel, by name; tests and the runner use these. */
@@ -68,18 +68,15 @@ export function packagingSteps(
 
 /** Builds the PackageModel definition from the task functions. */
 export function packageModelDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
-  // The input may not even be an object, so the rejection replaces it rather than adding to it.
-  const inputRejected = new sfn.Fail(scope, S.InputRejected, { errorPath: '$.Error', causePath: '$.Cause' });
-  const packagingFailed = new sfn.Fail(scope, S.PackagingFailed, {
-    errorPath: '$.error.Error',
-    causePath: '$.error.Cause',
-  });
+  const packagingFailed = failWithCaught(scope, S.PackagingFailed, '$.error');
   // The execution's output is the package: where it is, its sha256, size and file count.
   const ready = new sfn.Succeed(scope, S.PackageReady, { outputPath: '$.packaged' });
 
-  const validate = invoke(scope, S.ValidateInput, fns.ValidatePackageInput, {
-    payload: firstStatePayload(),
-  }).addCatch(inputRejected, { errors: [sfn.Errors.ALL] });
+  const validate = validateInput(
+    scope,
+    { validate: S.ValidateInput, rejected: S.InputRejected },
+    fns.ValidatePackageInput,
+  );
 
   return validate.next(
     packagingSteps(
