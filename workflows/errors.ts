@@ -4,15 +4,26 @@
  * `constructor.name`, because bundling minifies class names.
  */
 
-/** Base of every error a task throws on purpose; `retryable` says whether a Retry may run the task again. */
-export abstract class WorkflowError extends Error {
-  abstract readonly retryable: boolean;
+/**
+ * How Step Functions retries a task that failed with a retryable error: exponential backoff from
+ * `intervalSeconds`, capped at `maxDelaySeconds`, with full jitter, at most `maxAttempts` times.
+ */
+export interface RetryPolicy {
+  readonly intervalSeconds: number;
+  readonly maxAttempts: number;
+  readonly backoffRate: number;
+  readonly maxDelaySeconds: number;
 }
+
+/**
+ * Base of every error a task throws on purpose. A retryable error class declares `static readonly retry`, the
+ * policy the state machines' Retry lists are built from (workflows/retry-policies.ts); the others have none.
+ */
+export abstract class WorkflowError extends Error {}
 
 /** The execution input (or a task's input) does not match its contract; the message names the field. */
 export class InvalidInputError extends WorkflowError {
   static readonly errorName = 'InvalidInputError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = InvalidInputError.errorName;
@@ -22,7 +33,6 @@ export class InvalidInputError extends WorkflowError {
 /** A resource with our deterministic name exists with a different specification; it is never overwritten. */
 export class ResourceConflictError extends WorkflowError {
   static readonly errorName = 'ResourceConflictError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = ResourceConflictError.errorName;
@@ -32,7 +42,8 @@ export class ResourceConflictError extends WorkflowError {
 /** The endpoint is Creating, Updating or otherwise busy; the state machine retries it for a bounded time. */
 export class EndpointBusyError extends WorkflowError {
   static readonly errorName = 'EndpointBusyError';
-  readonly retryable = true;
+  /** Wait for a busy endpoint, bounded to about 40 minutes, then fail. */
+  static readonly retry: RetryPolicy = { intervalSeconds: 30, maxAttempts: 12, backoffRate: 1.5, maxDelaySeconds: 300 };
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = EndpointBusyError.errorName;
@@ -42,7 +53,6 @@ export class EndpointBusyError extends WorkflowError {
 /** The endpoint ended in `Failed` (or cannot be updated because it is `Failed`); carries SageMaker's FailureReason. */
 export class EndpointFailedError extends WorkflowError {
   static readonly errorName = 'EndpointFailedError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = EndpointFailedError.errorName;
@@ -52,7 +62,6 @@ export class EndpointFailedError extends WorkflowError {
 /** SageMaker rolled the update back on its own: InService, but still on the previous endpoint config. */
 export class DeploymentRolledBackError extends WorkflowError {
   static readonly errorName = 'DeploymentRolledBackError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = DeploymentRolledBackError.errorName;
@@ -62,7 +71,6 @@ export class DeploymentRolledBackError extends WorkflowError {
 /** The endpoint did not settle before the deployment's deadline. */
 export class DeploymentTimeoutError extends WorkflowError {
   static readonly errorName = 'DeploymentTimeoutError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = DeploymentTimeoutError.errorName;
@@ -72,7 +80,6 @@ export class DeploymentTimeoutError extends WorkflowError {
 /** The endpoint serves, but the sample invocations did not meet the configured expectations. */
 export class HealthCheckFailedError extends WorkflowError {
   static readonly errorName = 'HealthCheckFailedError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = HealthCheckFailedError.errorName;
@@ -82,7 +89,6 @@ export class HealthCheckFailedError extends WorkflowError {
 /** Rolling back did not bring the endpoint back to what it served before; needs a human. */
 export class RollbackFailedError extends WorkflowError {
   static readonly errorName = 'RollbackFailedError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = RollbackFailedError.errorName;
@@ -92,7 +98,7 @@ export class RollbackFailedError extends WorkflowError {
 /** SageMaker throttled the call even after the SDK's own retries; the state machine retries with backoff. */
 export class SageMakerThrottledError extends WorkflowError {
   static readonly errorName = 'SageMakerThrottledError';
-  readonly retryable = true;
+  static readonly retry: RetryPolicy = { intervalSeconds: 2, maxAttempts: 8, backoffRate: 2, maxDelaySeconds: 60 };
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = SageMakerThrottledError.errorName;
@@ -100,17 +106,20 @@ export class SageMakerThrottledError extends WorkflowError {
 }
 
 /** Errors the Lambda service itself reports for an invocation; always worth a retry. */
-export const LAMBDA_TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-] as const;
+export const LambdaServiceErrors = {
+  errorNames: [
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+  ],
+  retry: { intervalSeconds: 2, maxAttempts: 6, backoffRate: 2, maxDelaySeconds: 30 },
+} as const satisfies { errorNames: readonly string[]; retry: RetryPolicy };
 
 /** EventBridge did not accept a lifecycle event. */
 export class EventNotPublishedError extends WorkflowError {
   static readonly errorName = 'EventNotPublishedError';
-  readonly retryable = true;
+  static readonly retry: RetryPolicy = { intervalSeconds: 2, maxAttempts: 5, backoffRate: 2, maxDelaySeconds: 30 };
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = EventNotPublishedError.errorName;
@@ -120,7 +129,6 @@ export class EventNotPublishedError extends WorkflowError {
 /** The model files do not follow the framework's layout; the message lists what is missing or misplaced. */
 export class ModelLayoutError extends WorkflowError {
   static readonly errorName = 'ModelLayoutError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = ModelLayoutError.errorName;
@@ -130,7 +138,8 @@ export class ModelLayoutError extends WorkflowError {
 /** A source object changed while it was being packaged; packaging again picks up the new version. */
 export class ModelSourceChangedError extends WorkflowError {
   static readonly errorName = 'ModelSourceChangedError';
-  readonly retryable = true;
+  /** Package once more, from the new version. */
+  static readonly retry: RetryPolicy = { intervalSeconds: 5, maxAttempts: 1, backoffRate: 2, maxDelaySeconds: 30 };
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = ModelSourceChangedError.errorName;
@@ -140,7 +149,6 @@ export class ModelSourceChangedError extends WorkflowError {
 /** The transform job ended Failed or Stopped; carries SageMaker's FailureReason. */
 export class TransformJobFailedError extends WorkflowError {
   static readonly errorName = 'TransformJobFailedError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = TransformJobFailedError.errorName;
@@ -150,7 +158,6 @@ export class TransformJobFailedError extends WorkflowError {
 /** The transform job did not finish before the run's deadline. */
 export class TransformJobTimeoutError extends WorkflowError {
   static readonly errorName = 'TransformJobTimeoutError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = TransformJobTimeoutError.errorName;
@@ -160,7 +167,6 @@ export class TransformJobTimeoutError extends WorkflowError {
 /** The job completed, but some input objects have no `.out`; the message lists them. */
 export class TransformOutputMissingError extends WorkflowError {
   static readonly errorName = 'TransformOutputMissingError';
-  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = TransformOutputMissingError.errorName;

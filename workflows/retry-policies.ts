@@ -1,66 +1,54 @@
 /**
- * The Retry policies tasks share. Transient failures are retried with capped exponential backoff and full
- * jitter; nothing retries on States.ALL.
+ * The Retry lists of the state machines, built from the retry policy each retryable error declares
+ * (workflows/errors.ts): capped exponential backoff with full jitter; nothing retries on States.ALL.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   EndpointBusyError,
   EventNotPublishedError,
-  LAMBDA_TRANSIENT_ERRORS,
+  LambdaServiceErrors,
   ModelSourceChangedError,
+  type RetryPolicy,
   SageMakerThrottledError,
 } from './errors.ts';
 
+/** An error class that declares how it is retried. */
+interface RetryableError {
+  readonly errorName: string;
+  readonly retry: RetryPolicy;
+}
+
+function toRetryProps(errors: readonly string[], policy: RetryPolicy): sfn.RetryProps {
+  return {
+    errors: [...errors],
+    interval: Duration.seconds(policy.intervalSeconds),
+    maxAttempts: policy.maxAttempts,
+    backoffRate: policy.backoffRate,
+    maxDelay: Duration.seconds(policy.maxDelaySeconds),
+    jitterStrategy: sfn.JitterType.FULL,
+  };
+}
+
+/** The Retry of `error`, with its declared policy (or that policy changed by `overrides`). */
+export function retryOn(error: RetryableError, overrides: Partial<RetryPolicy> = {}): sfn.RetryProps {
+  return toRetryProps([error.errorName], { ...error.retry, ...overrides });
+}
+
 /** Lambda service errors, including Lambda.TooManyRequestsException. */
-export const lambdaServiceRetry: sfn.RetryProps = {
-  errors: [...LAMBDA_TRANSIENT_ERRORS],
-  interval: Duration.seconds(2),
-  maxAttempts: 6,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(30),
-  jitterStrategy: sfn.JitterType.FULL,
-};
+export const lambdaServiceRetry = toRetryProps(LambdaServiceErrors.errorNames, LambdaServiceErrors.retry);
 
 /** SageMaker throttling that outlasted the SDK's own retries. */
-export const sageMakerThrottlingRetry: sfn.RetryProps = {
-  errors: [SageMakerThrottledError.errorName],
-  interval: Duration.seconds(2),
-  maxAttempts: 8,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(60),
-  jitterStrategy: sfn.JitterType.FULL,
-};
+export const sageMakerThrottlingRetry = retryOn(SageMakerThrottledError);
 
 /** A busy endpoint (Creating/Updating): wait for it, bounded to about 40 minutes, then fail. */
-export const busyEndpointRetry: sfn.RetryProps = {
-  errors: [EndpointBusyError.errorName],
-  interval: Duration.seconds(30),
-  maxAttempts: 12,
-  backoffRate: 1.5,
-  maxDelay: Duration.minutes(5),
-  jitterStrategy: sfn.JitterType.FULL,
-};
-
-/** EventBridge rejected an entry. */
-export const eventPublishRetry: sfn.RetryProps = {
-  errors: [EventNotPublishedError.errorName],
-  interval: Duration.seconds(2),
-  maxAttempts: 5,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(30),
-  jitterStrategy: sfn.JitterType.FULL,
-};
+export const busyEndpointRetry = retryOn(EndpointBusyError);
 
 /** Rolling back waits longer for a busy endpoint (about 100 minutes): a stuck Creating endpoint can take an hour to fail. */
-export const rollbackBusyEndpointRetry: sfn.RetryProps = { ...busyEndpointRetry, maxAttempts: 24 };
+export const rollbackBusyEndpointRetry = retryOn(EndpointBusyError, { maxAttempts: 24 });
+
+/** EventBridge rejected an entry. */
+export const eventPublishRetry = retryOn(EventNotPublishedError);
 
 /** A source object changed mid-packaging: package once more from the new version. */
-export const sourceChangedRetry: sfn.RetryProps = {
-  errors: [ModelSourceChangedError.errorName],
-  interval: Duration.seconds(5),
-  maxAttempts: 1,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(30),
-  jitterStrategy: sfn.JitterType.FULL,
-};
+export const sourceChangedRetry = retryOn(ModelSourceChangedError);
