@@ -1,33 +1,69 @@
 /**
- * Generated documentation: each state machine's input JSON Schema under schemas/, and the DeployEndpoint
- * diagram embedded in README.md. `smwf docs` writes them; a test fails when the committed copies are stale.
+ * Generated documentation, all derived from WORKFLOWS: each workflow's input JSON Schema under schemas/, its
+ * example input under examples/inputs/, and the README's generated blocks (the table of workflows, and any
+ * workflow's diagram or example). `smwf docs` writes them; a test fails when the committed copies are stale.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { WORKFLOW_NAMES } from '../workflows/workflow-names.ts';
-import { workflowDiagram } from './commands/diagram.ts';
+import { join } from 'node:path';
+import { projectRoot } from '../infra/project-root.ts';
+import type { SynthesizedWorkflows } from '../local/runner/synthesize.ts';
+import { kebabName, type WorkflowDefinition } from '../workflows/workflow.ts';
+import { WORKFLOWS } from '../workflows/workflows.ts';
+import { defaultSynthesis, workflowDiagram } from './commands/diagram.ts';
 import { inputSchema } from './commands/schema.ts';
 
-/** The project's root folder. */
-export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-const kebab = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
-
 /** Where a workflow's input schema is committed, relative to the project root. */
-export const schemaPath = (workflow: string) => `schemas/${kebab(workflow)}.input.schema.json`;
+export const schemaPath = (workflow: WorkflowDefinition) => `schemas/${kebabName(workflow.name)}.input.schema.json`;
 
-const DIAGRAM_START = '<!-- generated: smwf diagram DeployEndpoint -->';
-const DIAGRAM_END = '<!-- end generated -->';
+/** Where a workflow's example input is committed, relative to the project root. */
+export const examplePath = (workflow: WorkflowDefinition) => `examples/inputs/${kebabName(workflow.name)}.json`;
+
+/** A generated block of README.md: `<!-- generated: <what> -->` up to `<!-- end generated -->`. */
+const GENERATED_BLOCK = /<!-- generated: ([^>]+?) -->\n[\s\S]*?<!-- end generated -->/g;
+
+/** The table of every workflow: what it does, its schema and its example. */
+function workflowTable(workflows: readonly WorkflowDefinition[]): string {
+  const rows = workflows.map(
+    (w) => `| ${w.name} | ${w.description} | [schema](${schemaPath(w)}) | [example](${examplePath(w)}) |`,
+  );
+  return ['| State machine | What an execution does | Input | Example |', '|---|---|---|---|', ...rows, ''].join('\n');
+}
+
+/** The content of one generated block, from what its marker asks for. */
+function blockContent(what: string, workflows: readonly WorkflowDefinition[], synthesized: SynthesizedWorkflows) {
+  if (what === 'workflow table') return workflowTable(workflows);
+  const match = /^(smwf diagram|example) (\w+)$/.exec(what);
+  const workflow = workflows.find((w) => w.name === match?.[2]);
+  if (match === null || workflow === undefined) {
+    throw new Error(`README.md has a generated block for '${what}', which names no block kind and workflow`);
+  }
+  return match[1] === 'example'
+    ? `\`\`\`json\n${JSON.stringify(workflow.example, null, 2)}\n\`\`\`\n`
+    : `\`\`\`mermaid\n${workflowDiagram(workflow, synthesized)}\`\`\`\n`;
+}
+
+/** Options of generatedDocs. */
+export interface GeneratedDocsOptions {
+  /** @default WORKFLOWS */
+  readonly workflows?: readonly WorkflowDefinition[];
+  /** The synthesis diagrams are drawn from. @default - the project's stack, from the synthesis cache */
+  readonly synthesized?: SynthesizedWorkflows;
+}
 
 /** Every generated file with the content it should have now. */
-export function generatedDocs(): { path: string; content: string }[] {
-  const files = WORKFLOW_NAMES.map((workflow) => ({ path: schemaPath(workflow), content: inputSchema(workflow) }));
+export async function generatedDocs(options: GeneratedDocsOptions = {}): Promise<{ path: string; content: string }[]> {
+  const workflows = options.workflows ?? WORKFLOWS;
+  const synthesized = options.synthesized ?? (await defaultSynthesis());
+  const files = workflows.flatMap((workflow) => [
+    { path: schemaPath(workflow), content: inputSchema(workflow) },
+    { path: examplePath(workflow), content: `${JSON.stringify(workflow.example, null, 2)}\n` },
+  ]);
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-  const start = readme.indexOf(DIAGRAM_START);
-  const end = readme.indexOf(DIAGRAM_END);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the ${DIAGRAM_START} ... ${DIAGRAM_END} block`);
-  const block = `${DIAGRAM_START}\n\`\`\`mermaid\n${workflowDiagram('DeployEndpoint')}\`\`\`\n`;
-  files.push({ path: 'README.md', content: readme.slice(0, start) + block + readme.slice(end) });
+  const content = readme.replace(
+    GENERATED_BLOCK,
+    (_block, what: string) =>
+      `<!-- generated: ${what} -->\n${blockContent(what, workflows, synthesized)}<!-- end generated -->`,
+  );
+  files.push({ path: 'README.md', content });
   return files;
 }

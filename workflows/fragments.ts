@@ -8,13 +8,15 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { TaskName } from '../tasks/registry.ts';
 import { lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
-import type { TaskName } from './task-names.ts';
 
-/** A deployed task as a workflow sees it: its function and how long it may run. */
+/** A deployed task as a workflow sees it: its function, how long it may run, and where its code is. */
 export interface TaskRef {
   readonly fn: IFunction;
   readonly timeoutSeconds: number;
+  /** The folder of the task's code, relative to the project root (tasks/create-model). */
+  readonly codeFolder: string;
 }
 
 /** Every task, by name. */
@@ -44,6 +46,8 @@ export interface InvokeOptions {
  */
 export function invoke(scope: Construct, stateName: string, task: TaskRef, options: InvokeOptions = {}) {
   const state = new tasks.LambdaInvoke(scope, stateName, {
+    // A reader of the console graph finds the code from here.
+    comment: `Code: ${task.codeFolder}/`,
     lambdaFunction: task.fn,
     payload: options.payload ?? sfn.TaskInput.fromJsonPathAt('$'),
     ...(options.resultPath !== undefined

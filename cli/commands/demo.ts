@@ -5,10 +5,10 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { create as createTar } from 'tar';
+import { projectRoot } from '../../infra/project-root.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
-import { projectRoot } from '../docs.ts';
 import { executionName } from '../execution-name.ts';
 import { formatTable, progressPrinter, shortCause } from '../render/progress.ts';
 import { parseOptions } from './args.ts';

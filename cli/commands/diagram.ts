@@ -1,8 +1,8 @@
-import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
-import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
+import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { toMermaid } from '../render/mermaid.ts';
 import { parseCommand } from './args.ts';
-import { workflowArgument } from './schema.ts';
+import { workflowArgument, workflowNames } from './schema.ts';
 
 /** Help of `smwf diagram`. */
 export const diagramHelp = `Usage: smwf diagram <StateMachine>
@@ -10,12 +10,17 @@ export const diagramHelp = `Usage: smwf diagram <StateMachine>
 Prints a Mermaid flowchart of the state machine, generated from its synthesized definition
 (tasks as boxes, choices as diamonds, caught errors as dashed edges).
 
-State machines: ${WORKFLOW_NAMES.join(', ')}
+State machines: ${workflowNames()}
 `;
 
+/** The synthesis diagrams are drawn from: the project's stack, from the synthesis cache. */
+export const defaultSynthesis = () => loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' });
+
 /** The Mermaid flowchart of a workflow's synthesized definition. */
-export function workflowDiagram(workflow: WorkflowName): string {
-  return toMermaid(synthesizeWorkflows({ account: '123456789012', region: 'us-east-1' }).definitions[workflow]);
+export function workflowDiagram(workflow: WorkflowDefinition, synthesized: SynthesizedWorkflows): string {
+  const definition = synthesized.definitions[workflow.name];
+  if (definition === undefined) throw new Error(`State machine ${workflow.name} is missing from the synthesized stack`);
+  return toMermaid(definition);
 }
 
 /** `smwf diagram <StateMachine>`. */
@@ -25,6 +30,7 @@ export async function diagram(args: string[]): Promise<number> {
     console.log(diagramHelp);
     return 0;
   }
-  process.stdout.write(workflowDiagram(workflowArgument(positionals)));
+  const workflow = workflowArgument(positionals);
+  process.stdout.write(workflowDiagram(workflow, await defaultSynthesis()));
   return 0;
 }

@@ -1,13 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { generatedDocs, projectRoot } from '../docs.ts';
+import { projectRoot } from '../../infra/project-root.ts';
+import { generatedDocs } from '../docs.ts';
 import { parseOptions } from './args.ts';
 
 /** Help of `smwf docs`. */
 export const docsHelp = `Usage: smwf docs [--check]
 
 Regenerates the committed copies of generated documentation: each state machine's input JSON Schema
-under schemas/ and the DeployEndpoint diagram in README.md.
+under schemas/, its example input under examples/inputs/, and the generated blocks of README.md
+(the table of state machines, their diagrams and examples).
 
 Options:
   --check    write nothing; exit 1 and name the stale files if any differ
@@ -22,7 +24,7 @@ export async function docs(args: string[]): Promise<number> {
     return 0;
   }
   const stale: string[] = [];
-  for (const file of generatedDocs()) {
+  for (const file of await generatedDocs()) {
     const path = join(projectRoot, file.path);
     let current: string | undefined;
     try {

@@ -4,12 +4,12 @@ import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
-import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
+import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
 import { progressPrinter, shortCause } from '../render/progress.ts';
 import { parseCommand, UsageError } from './args.ts';
-import { workflowArgument } from './schema.ts';
+import { workflowArgument, workflowNames } from './schema.ts';
 
 /** Help of `smwf run`. */
 export const runHelp = `Usage: smwf run <StateMachine> --input <file|-> [options]
@@ -32,7 +32,7 @@ Options:
   --region REGION           with --aws: AWS region                                default: SDK configuration
   -h, --help                show this help
 
-State machines: ${WORKFLOW_NAMES.join(', ')}
+State machines: ${workflowNames()}
 `;
 
 function readInput(source: string): unknown {
@@ -67,7 +67,7 @@ function report(result: ExecutionResult, json: boolean): number {
 
 /** Runs one execution locally, on a running emulator or on one started (and stopped) for the run. */
 export async function runLocally(
-  workflow: WorkflowName,
+  workflow: WorkflowDefinition,
   input: unknown,
   options: { name: string; endpointUrl?: string; stateDir: string; json: boolean },
 ): Promise<ExecutionResult> {
@@ -81,7 +81,7 @@ export async function runLocally(
       color: !options.json && process.stderr.isTTY === true,
       write: (line) => (options.json ? console.log(line) : console.error(line)),
     });
-    return await runner.start(workflow, input, { name: options.name, onEvent: printer }).result;
+    return await runner.start(workflow.name, input, { name: options.name, onEvent: printer }).result;
   } finally {
     await emulator?.stop();
   }
@@ -117,20 +117,20 @@ export async function run(args: string[], aws: () => AwsClients = defaultAwsClie
     throw new UsageError('--name must be 1-80 letters, digits, hyphens or underscores');
   }
   const input = readInput(values.input);
-  const name = values.name ?? executionName(workflow, input);
+  const name = values.name ?? executionName(workflow.name, input);
   const json = values.json === true;
 
   if (values.aws) {
     const clients = aws();
     const stateMachineArn =
       values['state-machine-arn'] ??
-      (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow));
+      (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow.name));
     const printer = progressPrinter({
       json,
       color: !json && process.stderr.isTTY === true,
       write: (line) => (json ? console.log(line) : console.error(line)),
     });
-    console.error(`${workflow} ${name} on ${stateMachineArn}`);
+    console.error(`${workflow.name} ${name} on ${stateMachineArn}`);
     return report(await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer }), json);
   }
   const result = await runLocally(workflow, input, {

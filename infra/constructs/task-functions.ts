@@ -1,17 +1,18 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Arn, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type ResourceKind, TASKS } from '../../tasks/registry.ts';
-import type { TaskRefs } from '../../workflows/fragments.ts';
-import { TASK_NAMES, TASK_TAG_KEY, type TaskName } from '../../workflows/task-names.ts';
+import type { ResourceKind, TaskRegistration } from '../../tasks/_shared/task-registration.ts';
+import { TASK_NAMES, TASKS, type TaskName, taskFolder } from '../../tasks/registry.ts';
+import type { TaskRef, TaskRefs } from '../../workflows/fragments.ts';
+import type { WorkflowDefinition } from '../../workflows/workflow.ts';
+import { LAMBDA_BUNDLE } from '../bundling.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
-
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { projectRoot } from '../project-root.ts';
+import { CODE_TAG_KEY, TASK_TAG_KEY } from '../resource-tags.ts';
 
 /** Props of TaskFunctions. */
 export interface TaskFunctionsProps {
@@ -40,14 +41,22 @@ export interface TaskFunctionsProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** The function of a workflow's first state: parsing only, no AWS calls. */
+const FIRST_STATE: TaskRegistration = { timeoutSeconds: 10, memoryMb: 256, permissions: [], environment: [] };
+
 /**
- * One Lambda function per registered task (nodejs22.x, arm64, ESM, minified, AWS SDK bundled), each with
- * only the IAM actions its step calls, on ARNs scoped by name prefix.
+ * One Lambda function per registered task, and one per workflow for its first state (nodejs22.x, arm64, ESM,
+ * minified, AWS SDK bundled; infra/bundling.ts), each with only the IAM actions its step calls, on ARNs
+ * scoped by name prefix, tagged with its task and handler module for the local runner.
  */
 export class TaskFunctions extends Construct {
-  /** The functions as workflows take them. */
+  /** The registered steps' functions as workflows take them. */
   readonly refs: TaskRefs;
-  readonly functions: Readonly<Record<TaskName, NodejsFunction>>;
+  /** Every function: the registered steps by task name, the first states by `<Workflow>.ValidateInput`. */
+  readonly functions: Readonly<Record<string, NodejsFunction>>;
+  private readonly created: Record<string, NodejsFunction> = {};
+  private readonly props: TaskFunctionsProps;
+  private readonly sagemakerArn: (resource: string) => string;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
@@ -55,127 +64,146 @@ export class TaskFunctions extends Construct {
     if (!/^[a-zA-Z0-9-]*$/.test(prefix)) {
       throw new Error(`resourceNamePrefix must contain only letters, digits and hyphens, got "${prefix}"`);
     }
+    this.props = props;
     const stack = Stack.of(this);
-    const sagemakerArn = (resource: string) =>
+    this.sagemakerArn = (resource: string) =>
       Arn.format({ service: 'sagemaker', resource, resourceName: `${prefix.toLowerCase()}*` }, stack);
-    const arnsOf = (kind: ResourceKind): string[] => {
-      switch (kind) {
-        case 'model':
-          return [sagemakerArn('model')];
-        case 'endpoint-config':
-          return [sagemakerArn('endpoint-config')];
-        case 'endpoint':
-          return [sagemakerArn('endpoint')];
-        case 'transform-job':
-          return [sagemakerArn('transform-job')];
-        case 'batch-data-bucket':
-          return [...(props.batchDataBucketArns ?? props.artifactBucketArns)];
-        case 'event-bus':
-          return [props.eventBusArn];
-        case 'execution-role':
-          return [props.executionRole.roleArn];
-        case 'artifact-bucket':
-          return [...props.artifactBucketArns];
-        case 'artifact-object':
-          return props.artifactBucketArns.map((arn) => `${arn}/*`);
-        case 'artifact-key':
-          return [props.artifactKeyArn];
-        case 'any':
-          return ['*'];
-      }
-    };
+    const refs = {} as Record<TaskName, TaskRef>;
+    for (const name of TASK_NAMES) {
+      const folder = taskFolder(name);
+      refs[name] = this.addFunction(name, name, `${folder}/handler.ts`, TASKS[name], `the ${name} step`);
+    }
+    this.refs = refs;
+    this.functions = this.created;
+  }
+
+  /** The function of `workflow`'s first state, built from its folder's validate-input.ts. */
+  firstState(workflow: WorkflowDefinition): TaskRef {
+    const task = `${workflow.name}.ValidateInput`;
+    return this.addFunction(
+      `${workflow.name}ValidateInput`,
+      task,
+      `${workflow.folder}/validate-input.ts`,
+      FIRST_STATE,
+      `the first state of ${workflow.name}`,
+    );
+  }
+
+  private arnsOf(kind: ResourceKind): string[] {
+    const props = this.props;
+    switch (kind) {
+      case 'model':
+        return [this.sagemakerArn('model')];
+      case 'endpoint-config':
+        return [this.sagemakerArn('endpoint-config')];
+      case 'endpoint':
+        return [this.sagemakerArn('endpoint')];
+      case 'transform-job':
+        return [this.sagemakerArn('transform-job')];
+      case 'batch-data-bucket':
+        return [...(props.batchDataBucketArns ?? props.artifactBucketArns)];
+      case 'event-bus':
+        return [props.eventBusArn];
+      case 'execution-role':
+        return [props.executionRole.roleArn];
+      case 'artifact-bucket':
+        return [...props.artifactBucketArns];
+      case 'artifact-object':
+        return props.artifactBucketArns.map((arn) => `${arn}/*`);
+      case 'artifact-key':
+        return [props.artifactKeyArn];
+      case 'any':
+        return ['*'];
+    }
+  }
+
+  private addFunction(id: string, task: string, code: string, registration: TaskRegistration, what: string): TaskRef {
+    const props = this.props;
     const environmentValues = {
       SAGEMAKER_EXECUTION_ROLE_ARN: props.executionRole.roleArn,
       EVENT_BUS_NAME: props.eventBusName,
       ARTIFACT_BUCKET_NAME: props.artifactBucketName,
     };
-
-    const functions = {} as Record<TaskName, NodejsFunction>;
-    const refs = {} as Record<TaskName, { fn: NodejsFunction; timeoutSeconds: number }>;
-    for (const name of TASK_NAMES) {
-      const task = TASKS[name];
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      });
-      // An explicit role instead of AWSLambdaBasicExecutionRole: logs go only to this function's log group.
-      const role = new iam.Role(this, `${name}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Runs the ${name} step of sagemaker-workflows`,
-      });
-      logGroup.grantWrite(role);
-      const fn = new NodejsFunction(this, name, {
-        role,
-        entry: join(projectRoot, 'tasks', task.folder, 'handler.ts'),
-        handler: 'handler',
-        projectRoot,
-        depsLockFilePath: join(projectRoot, 'package-lock.json'),
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        memorySize: task.memoryMb,
-        timeout: Duration.seconds(task.timeoutSeconds),
-        tracing: Tracing.ACTIVE,
-        logGroup,
-        environment: {
-          POWERTOOLS_SERVICE_NAME: 'sagemaker-workflows',
-          ...Object.fromEntries(task.environment.map((key) => [key, environmentValues[key]])),
-        },
-        bundling: {
-          format: OutputFormat.ESM,
-          minify: true,
-          sourceMap: true,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          externalModules: [],
-          // Some bundled CommonJS dependencies call require(); ESM output needs it defined.
-          banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
-        },
-      });
-      Tags.of(fn).add(TASK_TAG_KEY, name);
-      const kinds = new Set(task.permissions.flatMap((p) => p.resources));
-      for (const permission of task.permissions) {
-        const isPassRole = permission.actions.includes('iam:PassRole');
-        role.addToPolicy(
-          new iam.PolicyStatement({
-            actions: [...permission.actions],
-            resources: permission.resources.flatMap(arnsOf),
-            ...(isPassRole
-              ? { conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }
-              : {}),
-          }),
-        );
-      }
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go only to this function's log group.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${what} of sagemaker-workflows`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, id, {
+      role,
+      entry: join(projectRoot, code),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: registration.memoryMb,
+      timeout: Duration.seconds(registration.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'sagemaker-workflows',
+        ...Object.fromEntries(registration.environment.map((key) => [key, environmentValues[key]])),
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourcemap,
+        target: LAMBDA_BUNDLE.target,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        externalModules: [],
+        banner: LAMBDA_BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(LAMBDA_BUNDLE.alias).map(([module, path]) => [`--alias:${module}`, path]),
+        ),
+      },
+    });
+    Tags.of(fn).add(TASK_TAG_KEY, task);
+    Tags.of(fn).add(CODE_TAG_KEY, code);
+    const kinds = new Set(registration.permissions.flatMap((p) => p.resources));
+    for (const permission of registration.permissions) {
+      const isPassRole = permission.actions.includes('iam:PassRole');
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [...permission.actions],
+          resources: permission.resources.flatMap((kind) => this.arnsOf(kind)),
+          ...(isPassRole ? { conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } } : {}),
+        }),
+      );
+    }
+    acknowledgeWildcard(
+      role,
+      '*',
+      kinds.has('any')
+        ? 'X-Ray trace writes and SageMaker List*/DescribeModelPackage support no resource-level permissions'
+        : 'X-Ray trace writes (PutTraceSegments, PutTelemetryRecords) support no resource-level permissions',
+    );
+    for (const kind of ['model', 'endpoint-config', 'endpoint', 'transform-job'] as const) {
+      if (!kinds.has(kind)) continue;
       acknowledgeWildcard(
         role,
-        '*',
-        kinds.has('any')
-          ? 'X-Ray trace writes and SageMaker List*/DescribeModelPackage support no resource-level permissions'
-          : 'X-Ray trace writes (PutTraceSegments, PutTelemetryRecords) support no resource-level permissions',
+        nagForm(this, this.sagemakerArn(kind)),
+        `SageMaker ${kind} names are chosen per deployment at run time; access is scoped to the resourceNamePrefix`,
       );
-      for (const kind of ['model', 'endpoint-config', 'endpoint', 'transform-job'] as const) {
-        if (!kinds.has(kind)) continue;
+    }
+    if (kinds.has('artifact-object')) {
+      for (const arn of props.artifactBucketArns) {
         acknowledgeWildcard(
           role,
-          nagForm(this, sagemakerArn(kind)),
-          `SageMaker ${kind} names are chosen per deployment at run time; access is scoped to the resourceNamePrefix`,
+          `${nagForm(this, arn)}/*`,
+          'Model sources and packages are chosen per execution at run time; access is scoped to the artifact buckets',
         );
       }
-      if (kinds.has('artifact-object')) {
-        for (const arn of props.artifactBucketArns) {
-          acknowledgeWildcard(
-            role,
-            `${nagForm(this, arn)}/*`,
-            'Model sources and packages are chosen per execution at run time; access is scoped to the artifact buckets',
-          );
-        }
-      }
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason: 'nodejs22.x is the Lambda runtime this project targets and tests; it moves with the project',
-      });
-      functions[name] = fn;
-      refs[name] = { fn, timeoutSeconds: task.timeoutSeconds };
     }
-    this.functions = functions;
-    this.refs = refs;
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the Lambda runtime this project targets and tests; it moves with the project',
+    });
+    this.created[task] = fn;
+    return { fn, timeoutSeconds: registration.timeoutSeconds, codeFolder: code.slice(0, code.lastIndexOf('/')) };
   }
 }

@@ -1,9 +1,10 @@
-import { CfnOutput, type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
+import { WORKFLOW_TAG_KEY } from '../resource-tags.ts';
 
 /** Props of WorkflowStateMachine. */
 export interface WorkflowStateMachineProps {
@@ -19,7 +20,8 @@ export interface WorkflowStateMachineProps {
 
 /**
  * One workflow as a Standard state machine with every execution event logged (ALL, with data) and X-Ray
- * tracing, and a `<Workflow>StateMachineArn` stack output that `smwf run --aws` reads.
+ * tracing, tagged with its workflow's name (`id`), and a `<Workflow>StateMachineArn` stack output that
+ * `smwf run --aws` reads.
  */
 export class WorkflowStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -39,6 +41,7 @@ export class WorkflowStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    Tags.of(this.stateMachine).add(WORKFLOW_TAG_KEY, id);
     acknowledgeWildcard(
       this.stateMachine.role,
       '*',

@@ -18,10 +18,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
-import { batchTransformDefinition } from '../../workflows/batch-transform/definition.ts';
-import { deployEndpointDefinition } from '../../workflows/deploy-endpoint/definition.ts';
-import { packageModelDefinition } from '../../workflows/package-model/definition.ts';
-import type { WorkflowName } from '../../workflows/workflow-names.ts';
+import type { WorkflowDefinition } from '../../workflows/workflow.ts';
+import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
@@ -67,6 +65,8 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
   readonly batchDataBucketNames?: readonly string[];
   /** Schedules that start BatchTransform. @default - none (start it by hand) */
   readonly batchTransformSchedules?: readonly BatchTransformScheduleProps[];
+  /** The workflows to deploy, one state machine each. @default - WORKFLOWS, every workflow of the project */
+  readonly workflows?: readonly WorkflowDefinition[];
 }
 
 /**
@@ -74,15 +74,12 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
  * bus, one Lambda function per task, and the state machines.
  */
 export class SageMakerWorkflowsStack extends Stack {
-  readonly deployEndpoint: sfn.StateMachine;
-  readonly packageModel: sfn.StateMachine;
-  readonly batchTransform: sfn.StateMachine;
   /** Deliveries a schedule could not hand to BatchTransform, after its retries. */
   readonly scheduleDeadLetterQueue: sqs.Queue;
   /** The BatchTransform schedules, by name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** Every state machine, by workflow name. */
-  readonly stateMachines: Readonly<Record<WorkflowName, sfn.StateMachine>>;
+  readonly stateMachines: Readonly<Record<string, sfn.StateMachine>>;
   readonly eventBus: events.EventBus;
   readonly executionRole: iam.Role;
   readonly taskFunctions: TaskFunctions;
@@ -221,26 +218,17 @@ export class SageMakerWorkflowsStack extends Stack {
       ...(props.resourceNamePrefix !== undefined ? { resourceNamePrefix: props.resourceNamePrefix } : {}),
     });
 
-    const workflow = (id: string, timeout: Duration, definition: (scope: Construct) => sfn.IChainable) =>
-      new WorkflowStateMachine(this, id, {
-        definition,
-        timeout,
+    const stateMachines: Record<string, sfn.StateMachine> = {};
+    for (const workflow of props.workflows ?? WORKFLOWS) {
+      if (workflow.name in stateMachines) throw new Error(`workflows: ${workflow.name} is listed twice`);
+      const tasks = { ...this.taskFunctions.refs, ValidateInput: this.taskFunctions.firstState(workflow) };
+      stateMachines[workflow.name] = new WorkflowStateMachine(this, workflow.name, {
+        definition: (scope) => workflow.build(scope, tasks),
+        timeout: workflow.timeout,
         taskFunctions: Object.values(this.taskFunctions.functions),
       }).stateMachine;
-    const fns = this.taskFunctions.refs;
-    // Timeouts bound the worst case: busy retries, the wait deadline, and a rollback that waits too.
-    this.deployEndpoint = workflow('DeployEndpoint', Duration.hours(48), (scope) =>
-      deployEndpointDefinition(scope, fns),
-    );
-    this.packageModel = workflow('PackageModel', Duration.hours(2), (scope) => packageModelDefinition(scope, fns));
-    this.batchTransform = workflow('BatchTransform', Duration.hours(50), (scope) =>
-      batchTransformDefinition(scope, fns),
-    );
-    this.stateMachines = {
-      DeployEndpoint: this.deployEndpoint,
-      PackageModel: this.packageModel,
-      BatchTransform: this.batchTransform,
-    };
+    }
+    this.stateMachines = stateMachines;
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -252,7 +240,12 @@ export class SageMakerWorkflowsStack extends Stack {
       reason: 'This queue is itself the dead-letter queue of the BatchTransform schedules',
     });
     const schedules: Record<string, scheduler.Schedule> = {};
+    const batchTransform = stateMachines.BatchTransform;
+    if (props.batchTransformSchedules?.length && batchTransform === undefined) {
+      throw new Error('batchTransformSchedules: the stack deploys no BatchTransform workflow to start');
+    }
     for (const schedule of props.batchTransformSchedules ?? []) {
+      if (batchTransform === undefined) break;
       if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(schedule.name) || schedule.name in schedules) {
         throw new Error(
           `batchTransformSchedules: "${schedule.name}" must be a unique name of letters, digits, hyphens`,
@@ -267,7 +260,7 @@ export class SageMakerWorkflowsStack extends Stack {
             ? scheduler.TimeWindow.flexible(Duration.minutes(schedule.flexibleWindowMinutes))
             : scheduler.TimeWindow.off(),
         enabled: schedule.enabled ?? true,
-        target: new schedulerTargets.StepFunctionsStartExecution(this.batchTransform, {
+        target: new schedulerTargets.StepFunctionsStartExecution(batchTransform, {
           input: scheduler.ScheduleTargetInput.fromObject({
             ...schedule.input,
             scheduleName: schedule.name,

@@ -4,11 +4,17 @@
  * state event is streamed so callers can show progress.
  */
 import './polyfills.ts';
+import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { TASKS, type TaskHandler } from '../../tasks/registry.ts';
-import type { WorkflowName } from '../../workflows/workflow-names.ts';
+import { projectRoot } from '../../infra/project-root.ts';
+import type { TaskHandler } from '../../tasks/registry.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
-import { type LocalAwsIdentity, type SynthesizedWorkflows, synthesizeWorkflows } from './synthesize.ts';
+import {
+  type LocalAwsIdentity,
+  loadSynthesizedWorkflows,
+  type SynthesizedFunction,
+  type SynthesizedWorkflows,
+} from './synthesize.ts';
 
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
 
@@ -59,9 +65,9 @@ export interface LocalRunnerOptions {
   readonly retryIntervalMs?: number;
   /** Account and region of the local ARNs. @default 123456789012 / us-east-1 */
   readonly identity?: LocalAwsIdentity;
-  /** Handlers to use instead of the registered ones (tests of the runner itself). */
+  /** Handlers to use instead of the registered ones, by task name (tests of the runner itself). */
   readonly handlers?: Partial<Record<string, TaskHandler>>;
-  /** Definitions and functions to run instead of synthesizing the app (tests of the runner itself). */
+  /** Definitions and functions to run instead of the (cached) synthesis of the app. */
   readonly workflows?: SynthesizedWorkflows;
 }
 
@@ -69,8 +75,8 @@ export interface LocalRunnerOptions {
 export interface LocalRunner {
   readonly workflows: SynthesizedWorkflows;
   /** The resolved definition of a state machine. */
-  definition(workflow: WorkflowName): StateMachineDefinition;
-  start(workflow: WorkflowName, input: unknown, options?: StartOptions): LocalExecution;
+  definition(workflow: string): StateMachineDefinition;
+  start(workflow: string, input: unknown, options?: StartOptions): LocalExecution;
 }
 
 /** Raised when an execution name is reused with a different input, as StartExecution does. */
@@ -124,36 +130,45 @@ export function retryDelaySeconds(
 const DEFAULT_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'us-east-1' };
 
 /**
- * Synthesizes the app and prepares a runner. Sets each function's environment variables (resolved to local
- * values) on `process.env` before any handler module loads, as Lambda would.
+ * Loads the synthesized app (from the synthesis cache when its sources are unchanged) and prepares a runner.
+ * Sets each function's environment variables (resolved to local values) on `process.env` before any handler
+ * module loads, as Lambda would.
  */
 export async function createLocalRunner(options: LocalRunnerOptions = {}): Promise<LocalRunner> {
   const identity = options.identity ?? DEFAULT_IDENTITY;
-  const workflows = options.workflows ?? synthesizeWorkflows(identity);
+  const workflows = options.workflows ?? (await loadSynthesizedWorkflows(identity));
   for (const fn of workflows.functions.values()) {
     for (const [key, value] of Object.entries(fn.environment)) process.env[key] ??= value;
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
   const handlerCache = new Map<string, Promise<TaskHandler>>();
-  const handlerFor = (task: string): Promise<TaskHandler> => {
-    const override = options.handlers?.[task];
+  // The same module the function's bundle starts from (its code tag), loaded from source on first use.
+  const handlerFor = (fn: SynthesizedFunction): Promise<TaskHandler> => {
+    const override = options.handlers?.[fn.task];
     if (override) return Promise.resolve(override);
-    let loaded = handlerCache.get(task);
+    let loaded = handlerCache.get(fn.code);
     if (!loaded) {
-      loaded = TASKS[task as keyof typeof TASKS].load().then((module) => module.handler);
-      handlerCache.set(task, loaded);
+      loaded = import(join(projectRoot, fn.code)).then((module: { handler: TaskHandler }) => module.handler);
+      handlerCache.set(fn.code, loaded);
     }
     return loaded;
   };
 
   const executions = new Map<string, { input: string; execution: LocalExecution }>();
 
-  const definition = (workflow: WorkflowName) => workflows.definitions[workflow] as unknown as StateMachineDefinition;
+  const definitionOf = (workflow: string): Record<string, unknown> => {
+    const found = workflows.definitions[workflow];
+    if (found === undefined) {
+      throw new Error(`No state machine ${workflow} (one of ${Object.keys(workflows.definitions).join(', ')})`);
+    }
+    return found;
+  };
+  const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
 
-  const localHandlers = (workflow: WorkflowName) => {
+  const localHandlers = (workflow: string) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
-    for (const [stateName, state] of allStates(workflows.definitions[workflow])) {
+    for (const [stateName, state] of allStates(definitionOf(workflow))) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
       const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
@@ -166,7 +181,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       handlers[stateName] = (async (input: unknown) => {
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
-        const handler = await handlerFor(fn.task);
+        const handler = await handlerFor(fn);
         if (isInvoke) return invokeLikeLambda(fn, handler, (input as { Payload?: unknown }).Payload);
         return (await invokeLikeLambda(fn, handler, input)).Payload;
       }) as never;
@@ -174,9 +189,10 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return handlers;
   };
 
-  const start = (workflow: WorkflowName, input: unknown, startOptions: StartOptions = {}): LocalExecution => {
+  const start = (workflow: string, input: unknown, startOptions: StartOptions = {}): LocalExecution => {
     const name = startOptions.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    const arn = `${workflows.stateMachineArns[workflow].replace(':stateMachine:', ':execution:')}:${name}`;
+    const stateMachineArn = workflows.stateMachineArns[workflow] ?? '';
+    const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const inputJson = JSON.stringify(input ?? {});
     const existing = executions.get(arn);
     if (existing) {
@@ -185,8 +201,8 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     }
 
     const def = definition(workflow);
-    const waitStates = allStates(workflows.definitions[workflow]).filter(([, s]) => s.Type === 'Wait');
-    const retryStates = allStates(workflows.definitions[workflow]).filter(([, s]) => Array.isArray(s.Retry));
+    const waitStates = allStates(definitionOf(workflow)).filter(([, s]) => s.Type === 'Wait');
+    const retryStates = allStates(definitionOf(workflow)).filter(([, s]) => Array.isArray(s.Retry));
     const runOptions: RunOptions = {
       overrides: {
         taskResourceLocalHandlers: localHandlers(workflow) as never,
@@ -196,7 +212,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       noThrowOnAbort: true,
       context: {
         Execution: { Id: arn, Name: name, RoleArn: `arn:aws:iam::${identity.account}:role/local` },
-        StateMachine: { Id: workflows.stateMachineArns[workflow], Name: workflow },
+        StateMachine: { Id: stateMachineArn, Name: workflow },
       },
     };
     const machine = new StateMachine(def, { validationOptions: { checkArn: false } });

@@ -1,15 +1,15 @@
 /**
  * Synthesizes the CDK app without bundling and extracts what the local runner needs: each state machine's
  * definition with `Fn::Join`/`Ref`/`Fn::GetAtt` resolved to local values, and each Lambda function's task
- * name (from its task tag) and environment.
+ * name, handler module (from its tags) and environment. `loadSynthesizedWorkflows` caches the result on disk,
+ * keyed by the sources that shape the stack, so a second `smwf run` (or the next test file) skips synthesis.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Stack } from 'aws-cdk-lib';
-import { buildApp } from '../../infra/build-app.ts';
-import { TASK_NAMES, TASK_TAG_KEY, type TaskName } from '../../workflows/task-names.ts';
-import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
+import { join, relative } from 'node:path';
+import { projectRoot } from '../../infra/project-root.ts';
+import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 
 /** The account and region the local ARNs use. */
 export interface LocalAwsIdentity {
@@ -21,15 +21,19 @@ export interface LocalAwsIdentity {
 export interface SynthesizedFunction {
   readonly logicalId: string;
   readonly arn: string;
-  readonly task: TaskName;
+  /** The task's name (its `sagemaker-workflows:task` tag). */
+  readonly task: string;
+  /** The handler module, relative to the project root (its `sagemaker-workflows:code` tag). */
+  readonly code: string;
   readonly timeoutSeconds: number;
   readonly environment: Readonly<Record<string, string>>;
 }
 
 /** What the runner runs. */
 export interface SynthesizedWorkflows {
-  readonly definitions: Readonly<Record<WorkflowName, Record<string, unknown>>>;
-  readonly stateMachineArns: Readonly<Record<WorkflowName, string>>;
+  /** Each state machine's definition, by workflow name. */
+  readonly definitions: Readonly<Record<string, Record<string, unknown>>>;
+  readonly stateMachineArns: Readonly<Record<string, string>>;
   /** By function ARN. */
   readonly functions: ReadonlyMap<string, SynthesizedFunction>;
   /** The stack's buckets, by their local names; a local run creates them in the emulator, as a deploy would. */
@@ -107,54 +111,129 @@ function localBucketName(logicalId: string, resource: CfnResource): string {
   return typeof name === 'string' ? name : logicalId.toLowerCase();
 }
 
-function taskNameOf(resource: CfnResource): TaskName | undefined {
+function tagOf(resource: CfnResource, key: string): string | undefined {
   const tags = (resource.Properties?.Tags ?? []) as { Key: string; Value: string }[];
-  const value = tags.find((tag) => tag.Key === TASK_TAG_KEY)?.Value;
-  return TASK_NAMES.find((name) => name === value);
+  return tags.find((tag) => tag.Key === key)?.Value;
 }
 
-/** Synthesizes the app (no bundling, no cdk-nag) and resolves what the local runner needs. */
-export function synthesizeWorkflows(identity: LocalAwsIdentity): SynthesizedWorkflows {
+/**
+ * Synthesizes the app (no bundling, no cdk-nag) and resolves what the local runner needs. `build` replaces the
+ * default app (tests of a stack with other workflows); aws-cdk-lib is loaded only here, when synthesizing.
+ */
+export async function synthesizeWorkflows(
+  identity: LocalAwsIdentity,
+  build?: (outdir: string) => { app: import('aws-cdk-lib').App; stack: import('aws-cdk-lib').Stack },
+): Promise<SynthesizedWorkflows> {
   const outdir = mkdtempSync(join(tmpdir(), 'smwf-synth-'));
   try {
-    const { app, stack } = buildApp({ skipBundling: true, outdir, nag: false });
+    const { buildApp } = await import('../../infra/build-app.ts');
+    const { app, stack } = build ? build(outdir) : buildApp({ skipBundling: true, outdir, nag: false });
     const assembly = app.synth();
     const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, CfnResource> };
-    const resources = template.Resources;
+    return fromTemplate(template.Resources, identity);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
 
-    const functions = new Map<string, SynthesizedFunction>();
-    for (const [logicalId, resource] of Object.entries(resources)) {
-      if (resource.Type !== 'AWS::Lambda::Function') continue;
-      const task = taskNameOf(resource);
-      if (task === undefined) continue;
+function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAwsIdentity): SynthesizedWorkflows {
+  const functions = new Map<string, SynthesizedFunction>();
+  const definitions: Record<string, Record<string, unknown>> = {};
+  const stateMachineArns: Record<string, string> = {};
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type === 'AWS::Lambda::Function') {
+      const task = tagOf(resource, TASK_TAG_KEY);
+      const code = tagOf(resource, CODE_TAG_KEY);
+      if (task === undefined || code === undefined) continue;
       const arn = resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, resources, identity) as string;
       const variables = (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ?? {};
       functions.set(arn, {
         logicalId,
         arn,
         task,
+        code,
         timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
         environment: resolveIntrinsics(variables, resources, identity) as Record<string, string>,
       });
-    }
-
-    const definitions = {} as Record<WorkflowName, Record<string, unknown>>;
-    const stateMachineArns = {} as Record<WorkflowName, string>;
-    for (const name of WORKFLOW_NAMES) {
-      const logicalId = Stack.of(stack).resolve(
-        stack.getLogicalId(stack.stateMachines[name].node.defaultChild as never),
-      );
-      const resource = resources[logicalId as string];
-      if (resource === undefined) throw new Error(`State machine ${name} is missing from the synthesized template`);
+    } else if (resource.Type === 'AWS::StepFunctions::StateMachine') {
+      const name = tagOf(resource, WORKFLOW_TAG_KEY);
+      if (name === undefined) continue;
       const definition = resolveIntrinsics(resource.Properties?.DefinitionString, resources, identity);
       definitions[name] = JSON.parse(definition as string) as Record<string, unknown>;
       stateMachineArns[name] = `arn:aws:states:${identity.region}:${identity.account}:stateMachine:${name}`;
     }
-    const bucketNames = Object.entries(resources)
-      .filter(([, resource]) => resource.Type === 'AWS::S3::Bucket')
-      .map(([id, resource]) => localBucketName(id, resource));
-    return { definitions, stateMachineArns, functions, bucketNames };
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
   }
+  const bucketNames = Object.entries(resources)
+    .filter(([, resource]) => resource.Type === 'AWS::S3::Bucket')
+    .map(([id, resource]) => localBucketName(id, resource));
+  return { definitions, stateMachineArns, functions, bucketNames };
+}
+
+/** Bumped when the cached form changes. */
+const CACHE_FORMAT = 1;
+
+/** Where synthesized workflows are cached (wiped by `npm ci`, like every cache under node_modules/.cache). */
+export const synthesisCacheDir = join(projectRoot, 'node_modules', '.cache', 'sagemaker-workflows');
+
+/** The files that shape the synthesized stack: infra, workflows, the task registry, and the pinned CDK version. */
+function synthesisSources(): string[] {
+  const files: string[] = [join(projectRoot, 'package-lock.json')];
+  const walk = (dir: string, keep: (path: string) => boolean) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path, keep);
+      else if (keep(path)) files.push(path);
+    }
+  };
+  const isTs = (path: string) => path.endsWith('.ts');
+  walk(join(projectRoot, 'infra'), isTs);
+  walk(join(projectRoot, 'workflows'), isTs);
+  // Of the tasks, only what infra reads: the registry and each step's registration (never handler code).
+  walk(join(projectRoot, 'tasks'), (path) =>
+    /(^|\/)(registry|registration|task-registration)\.ts$/.test(relative(projectRoot, path)),
+  );
+  return files.sort();
+}
+
+/** The cache key: a hash of every synthesis source, the identity and the cache format. */
+export function synthesisKey(identity: LocalAwsIdentity): string {
+  const hash = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, identity }));
+  for (const file of synthesisSources()) {
+    hash.update(relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+interface CachedForm {
+  definitions: Record<string, Record<string, unknown>>;
+  stateMachineArns: Record<string, string>;
+  functions: SynthesizedFunction[];
+  bucketNames: string[];
+}
+
+/**
+ * The synthesized default stack, from the cache when its sources have not changed since it was written, else
+ * synthesized now and cached. A miss costs a synthesis (seconds); a hit costs hashing the sources (milliseconds).
+ */
+export async function loadSynthesizedWorkflows(identity: LocalAwsIdentity): Promise<SynthesizedWorkflows> {
+  const file = join(synthesisCacheDir, `synth-${synthesisKey(identity)}.json`);
+  try {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as CachedForm;
+    return { ...cached, functions: new Map(cached.functions.map((fn) => [fn.arn, fn])) };
+  } catch {
+    // Not cached yet (or unreadable): synthesize below.
+  }
+  const synthesized = await synthesizeWorkflows(identity);
+  const form: CachedForm = {
+    definitions: { ...synthesized.definitions },
+    stateMachineArns: { ...synthesized.stateMachineArns },
+    functions: [...synthesized.functions.values()],
+    bucketNames: [...synthesized.bucketNames],
+  };
+  mkdirSync(synthesisCacheDir, { recursive: true });
+  // Written whole, then renamed: a concurrent reader sees the old file or the new one, never half of one.
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(form));
+  renameSync(partial, file);
+  return synthesized;
 }

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { parseInput } from '../../workflows/parse-input.ts';
 import { logger } from './logger.ts';
-import { parseInput } from './parse-input.ts';
 
 /**
  * Builds the Lambda handler of a workflow step: parse the state document with its workflow's contract at the

@@ -1,21 +1,21 @@
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allStates } from '../../local/runner/runner.ts';
-import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
+import { loadSynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import { DeployEndpointStates } from '../../workflows/deploy-endpoint/definition.ts';
 import { EndpointBusyError, ModelSourceChangedError, SageMakerThrottledError } from '../../workflows/errors.ts';
 import { PackageModelStates } from '../../workflows/package-model/definition.ts';
-import { WORKFLOW_NAMES } from '../../workflows/workflow-names.ts';
+import { WORKFLOWS } from '../../workflows/workflows.ts';
 
 let definitions: Record<string, Record<string, unknown>>;
 
-beforeAll(() => {
-  definitions = synthesizeWorkflows({ account: '123456789012', region: 'us-east-1' }).definitions;
+beforeAll(async () => {
+  ({ definitions } = await loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' }));
 });
 
 type Retrier = { ErrorEquals: string[]; MaxDelaySeconds?: number; JitterStrategy?: string };
 
-describe.each(WORKFLOW_NAMES)('the synthesized %s definition', (workflow) => {
+describe.each(WORKFLOWS.map((w) => w.name))('the synthesized %s definition', (workflow) => {
   it('is valid Amazon States Language', () => {
     const { isValid, errorsText } = aslValidator(definitions[workflow] as never);
     expect(errorsText('\n')).toBe('');

@@ -1,8 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TASKS } from '../../tasks/registry.ts';
-import { TASK_NAMES, TASK_TAG_KEY } from '../../workflows/task-names.ts';
-import { WORKFLOW_NAMES } from '../../workflows/workflow-names.ts';
+import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
+import { TASK_NAMES, TASKS, taskFolder } from '../../tasks/registry.ts';
+import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { synthesize } from './synthesized.ts';
 
 let template: Template;
@@ -19,9 +19,18 @@ function resourcesOf(type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;
 }
 
-function taskOf(fn: Resource): string | undefined {
-  const tags = (fn.Properties.Tags ?? []) as { Key: string; Value: string }[];
-  return tags.find((t) => t.Key === TASK_TAG_KEY)?.Value;
+function tagOf(resource: Resource, key: string): string | undefined {
+  const tags = (resource.Properties.Tags ?? []) as { Key: string; Value: string }[];
+  return tags.find((t) => t.Key === key)?.Value;
+}
+
+const taskOf = (fn: Resource) => tagOf(fn, TASK_TAG_KEY);
+
+/** The registration of a function's task: a registered step's, or a first state's (parsing only). */
+function registrationOf(task: string) {
+  return task in TASKS
+    ? TASKS[task as keyof typeof TASKS]
+    : { timeoutSeconds: 10, memoryMb: 256, permissions: [] as { actions: string[] }[] };
 }
 
 /** The statements of the policies attached to a role (by the role's logical id). */
@@ -41,11 +50,17 @@ describe('SageMakerWorkflowsStack', () => {
     expect(violations).not.toContain('AwsSolutions-');
   });
 
-  it('builds one Lambda function per registered task: nodejs22.x, arm64, traced, tagged with its task', () => {
+  it('builds one Lambda function per registered task and per first state: nodejs22.x, arm64, traced, tagged', () => {
     const functions = Object.values(resourcesOf('AWS::Lambda::Function')).filter((fn) => taskOf(fn) !== undefined);
-    expect(functions.map(taskOf).sort()).toEqual([...TASK_NAMES].sort());
+    const firstStates = WORKFLOWS.map((w) => `${w.name}.ValidateInput`);
+    expect(functions.map(taskOf).sort()).toEqual([...TASK_NAMES, ...firstStates].sort());
     for (const fn of functions) {
-      const task = TASKS[taskOf(fn) as keyof typeof TASKS];
+      const name = taskOf(fn) as string;
+      const task = registrationOf(name);
+      const workflow = WORKFLOWS.find((w) => `${w.name}.ValidateInput` === name);
+      expect(tagOf(fn, CODE_TAG_KEY)).toBe(
+        workflow ? `${workflow.folder}/validate-input.ts` : `${taskFolder(name as keyof typeof TASKS)}/handler.ts`,
+      );
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
@@ -63,7 +78,7 @@ describe('SageMakerWorkflowsStack', () => {
       if (task === undefined) continue;
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       const granted = actionsOf(statementsOfRole(roleId));
-      const expected = new Set(TASKS[task as keyof typeof TASKS].permissions.flatMap((p) => p.actions));
+      const expected = new Set(registrationOf(task).permissions.flatMap((p) => p.actions));
       for (const action of expected) expect(granted, `${task} lacks ${action}`).toContain(action);
       const extra = [...granted].filter(
         (action) => !expected.has(action) && !action.startsWith('xray:') && !action.startsWith('logs:'),
@@ -136,9 +151,9 @@ describe('SageMakerWorkflowsStack', () => {
     });
   });
 
-  it('runs every state machine as Standard with ALL logging and X-Ray tracing', () => {
+  it('runs every workflow as a Standard state machine, tagged with its name, with ALL logging and X-Ray tracing', () => {
     const machines = Object.values(resourcesOf('AWS::StepFunctions::StateMachine'));
-    expect(machines).toHaveLength(WORKFLOW_NAMES.length);
+    expect(machines.map((m) => tagOf(m, WORKFLOW_TAG_KEY)).sort()).toEqual(WORKFLOWS.map((w) => w.name).sort());
     for (const machine of machines) {
       expect(machine.Properties).toMatchObject({
         StateMachineType: 'STANDARD',
@@ -162,9 +177,7 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('exports the state machine ARN for `smwf run --aws`', () => {
-    template.hasOutput('DeployEndpointStateMachineArn', {});
-    template.hasOutput('PackageModelStateMachineArn', {});
-    template.hasOutput('BatchTransformStateMachineArn', {});
+  it.each(WORKFLOWS.map((w) => w.name))('exports the %s state machine ARN for `smwf run --aws`', (name) => {
+    template.hasOutput(`${name}StateMachineArn`, {});
   });
 });

@@ -22,9 +22,9 @@ import { handler as resolveBatchRun } from '../../tasks/resolve-batch-run/handle
 import { handler as startTransformJob } from '../../tasks/start-transform-job/handler.ts';
 import { BatchTagKeys } from '../../tasks/start-transform-job/start-transform-job.ts';
 import { handler as stopTransformJob } from '../../tasks/stop-transform-job/handler.ts';
-import { handler as validateBatchInput } from '../../tasks/validate-batch-input/handler.ts';
 import { handler as verifyTransformOutputs } from '../../tasks/verify-transform-outputs/handler.ts';
 import type { BatchRunState, BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
+import { handler as validateBatchInput } from '../../workflows/batch-transform/validate-input.ts';
 import {
   BATCH_EXECUTION,
   batchState,

@@ -1,9 +1,13 @@
 /** DeployEndpoint's model data alternatives: what the contract accepts, and what CreateModel creates from them. */
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../tasks/create-model/create-model.ts';
-import { validateDeployInput } from '../../tasks/validate-deploy-input/validate-deploy-input.ts';
+import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
+import { validateFirstState } from '../../workflows/first-state.ts';
 import type { PackagedModel } from '../../workflows/package-model/contract.ts';
 import { deploymentState, EXECUTION, EXECUTION_ROLE_ARN, FakeSageMaker, validInput } from './fakes.ts';
+
+/** DeployEndpoint's first state, as its Lambda runs it. */
+const validateDeployInput = (event: unknown) => validateFirstState('DeployEndpoint', DeployEndpointInput, event);
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.4.0';
 const packaged: PackagedModel = {

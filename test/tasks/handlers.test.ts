@@ -41,9 +41,9 @@ import { handler as healthCheck } from '../../tasks/health-check/handler.ts';
 import { handler as publishDeploymentEvent } from '../../tasks/publish-deployment-event/handler.ts';
 import { handler as startDeployment } from '../../tasks/start-deployment/handler.ts';
 import { handler as startRollback } from '../../tasks/start-rollback/handler.ts';
-import { handler as validateDeployInput } from '../../tasks/validate-deploy-input/handler.ts';
 import { handler as verifyDeployment } from '../../tasks/verify-deployment/handler.ts';
 import type { DeployEndpointInputDocument, DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { handler as validateDeployInput } from '../../workflows/deploy-endpoint/validate-input.ts';
 import {
   deploymentState,
   EXECUTION,

@@ -20,8 +20,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { logger } from '../../tasks/_shared/logger.ts';
 import { handler as copyUncompressedModel } from '../../tasks/copy-uncompressed-model/handler.ts';
 import { handler as packageModel } from '../../tasks/package-model/handler.ts';
-import { handler as validatePackageInput } from '../../tasks/validate-package-input/handler.ts';
 import type { PackagingState } from '../../workflows/package-model/contract.ts';
+import { handler as validatePackageInput } from '../../workflows/package-model/validate-input.ts';
 
 const s3 = mockClient(S3Client);
 const EXECUTION = {

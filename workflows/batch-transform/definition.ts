@@ -5,8 +5,9 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { failWithCaught, invoke, type TaskRefs, validateInput, waitLoop } from '../fragments.ts';
+import { failWithCaught, invoke, validateInput, waitLoop } from '../fragments.ts';
 import { eventPublishRetry } from '../retry-policies.ts';
+import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of BatchTransform, by name; tests and the runner use these. */
 export const BatchTransformStates = {
@@ -33,7 +34,7 @@ const S = BatchTransformStates;
 const ALL = [sfn.Errors.ALL];
 
 /** Builds the BatchTransform definition from the task functions. */
-export function batchTransformDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
+export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   const transformFailed = failWithCaught(scope, S.TransformFailed, '$.error');
   const eventNotPublished = failWithCaught(scope, S.CompletedEventNotPublished, '$.publishError');
 
@@ -66,11 +67,7 @@ export function batchTransformDefinition(scope: Construct, fns: TaskRefs): sfn.I
     .addCatch(eventNotPublished, { errors: ALL, resultPath: '$.publishError' })
     .next(new sfn.Succeed(scope, S.Skipped));
 
-  const validate = validateInput(
-    scope,
-    { validate: S.ValidateInput, rejected: S.InputRejected },
-    fns.ValidateBatchInput,
-  );
+  const validate = validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput);
 
   return validate.next(catchToFailed(invoke(scope, S.ResolveRun, fns.ResolveBatchRun))).next(
     new sfn.Choice(scope, S.ChooseAction)

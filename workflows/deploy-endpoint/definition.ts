@@ -6,9 +6,10 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../errors.ts';
-import { endpointWaitLoop, failWithCaught, invoke, type TaskRefs, validateInput } from '../fragments.ts';
+import { endpointWaitLoop, failWithCaught, invoke, validateInput } from '../fragments.ts';
 import { packagingSteps } from '../package-model/definition.ts';
 import { busyEndpointRetry, eventPublishRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
+import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of DeployEndpoint, by name; tests and the runner use these. */
 export const DeployEndpointStates = {
@@ -47,7 +48,7 @@ const S = DeployEndpointStates;
 const ALL = [sfn.Errors.ALL];
 
 /** Builds the DeployEndpoint definition from the task functions. */
-export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
+export function deployEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   // Terminal states.
   const deploymentFailed = failWithCaught(scope, S.DeploymentFailed, '$.error');
   const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
@@ -126,11 +127,7 @@ export function deployEndpointDefinition(scope: Construct, fns: TaskRefs): sfn.I
     { next: startRollback, resultPath: '$.error' },
   );
 
-  const validate = validateInput(
-    scope,
-    { validate: S.ValidateInput, rejected: S.InputRejected },
-    fns.ValidateDeployInput,
-  );
+  const validate = validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput);
 
   const createModel = catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel));
   createModel

@@ -6,6 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failWithCaught, invoke, type TaskRefs, validateInput } from '../fragments.ts';
 import { sourceChangedRetry } from '../retry-policies.ts';
+import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of PackageModel, by name; tests and the runner use these. */
 export const PackageModelStates = {
@@ -67,16 +68,12 @@ export function packagingSteps(
 }
 
 /** Builds the PackageModel definition from the task functions. */
-export function packageModelDefinition(scope: Construct, fns: TaskRefs): sfn.IChainable {
+export function packageModelDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   const packagingFailed = failWithCaught(scope, S.PackagingFailed, '$.error');
   // The execution's output is the package: where it is, its sha256, size and file count.
   const ready = new sfn.Succeed(scope, S.PackageReady, { outputPath: '$.packaged' });
 
-  const validate = validateInput(
-    scope,
-    { validate: S.ValidateInput, rejected: S.InputRejected },
-    fns.ValidatePackageInput,
-  );
+  const validate = validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput);
 
   return validate.next(
     packagingSteps(

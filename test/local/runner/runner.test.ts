@@ -5,13 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLocalRunner, type LocalRunner } from '../../../local/runner/runner.ts';
-import { type SynthesizedWorkflows, synthesizeWorkflows } from '../../../local/runner/synthesize.ts';
+import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../../local/runner/synthesize.ts';
 import { HealthCheckFailedError } from '../../../workflows/errors.ts';
 
 let synthesized: SynthesizedWorkflows;
 
-beforeAll(() => {
-  synthesized = synthesizeWorkflows({ account: '123456789012', region: 'us-east-1' });
+beforeAll(async () => {
+  synthesized = await loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' });
 });
 
 /** The ARN of the synthesized function of a task. */

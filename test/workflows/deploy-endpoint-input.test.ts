@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { validateDeployInput } from '../../tasks/validate-deploy-input/validate-deploy-input.ts';
+import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 import { InvalidInputError } from '../../workflows/errors.ts';
-import { EXECUTION, validInput } from './fakes.ts';
+import { validateFirstState } from '../../workflows/first-state.ts';
+import { EXECUTION, validInput } from '../tasks/fakes.ts';
+
+/** DeployEndpoint's first state, as its Lambda runs it. */
+const validateDeployInput = (event: unknown) => validateFirstState('DeployEndpoint', DeployEndpointInput, event);
 
 function validate(input: unknown) {
   return validateDeployInput({ input, execution: EXECUTION });
@@ -23,7 +27,7 @@ const minimal = () => ({
   healthCheck: { samples: [{ body: '{}' }] },
 });
 
-describe('validateDeployInput', () => {
+describe("DeployEndpoint's first state", () => {
   it('applies the defaults of every optional setting', () => {
     const state = validate(minimal());
 

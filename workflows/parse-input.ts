@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { InvalidInputError } from '../../workflows/errors.ts';
+import * as zc from 'zod/v4/core';
+import { InvalidInputError } from './errors.ts';
 
 /** Formats a zod issue path as a user writes it: `variants[0].instanceType`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -12,8 +12,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses `value` with `schema`, or throws InvalidInputError naming each bad field and what was expected. */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unknown, what = 'input'): z.output<Schema> {
-  const result = schema.safeParse(value);
+export function parseInput<Schema extends zc.$ZodType>(
+  schema: Schema,
+  value: unknown,
+  what = 'input',
+): zc.output<Schema> {
+  const result = zc.safeParse(schema, value);
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 8).map((issue) => {
     const field = formatPath(issue.path);

@@ -1,0 +1,59 @@
+/**
+ * What the registry knows of a step besides its code: how it is deployed (timeout, memory), the IAM actions it
+ * calls on which kinds of resource, and the environment variables it reads. Data only: infra reads it at
+ * synthesis without loading any step's code.
+ */
+
+/** The kinds of resource a task's IAM actions apply to; infra turns them into scoped ARNs. */
+export type ResourceKind =
+  | 'model'
+  | 'endpoint-config'
+  | 'endpoint'
+  | 'any'
+  | 'event-bus'
+  | 'execution-role'
+  /** The artifact buckets (the stack's own and the configured model artifact buckets), for listing. */
+  | 'artifact-bucket'
+  /** Objects in the artifact buckets. */
+  | 'artifact-object'
+  /** The KMS key of the stack's artifact bucket. */
+  | 'artifact-key'
+  | 'transform-job'
+  /** The buckets batch transform inputs and outputs live in, for listing. */
+  | 'batch-data-bucket';
+
+/** IAM actions on kinds of resource. */
+export interface Permission {
+  readonly actions: readonly string[];
+  readonly resources: readonly ResourceKind[];
+}
+
+/** Environment variables a handler may read; infra fills them in. */
+export type TaskEnvironmentVariable = 'SAGEMAKER_EXECUTION_ROLE_ARN' | 'EVENT_BUS_NAME' | 'ARTIFACT_BUCKET_NAME';
+
+/** How one step is deployed. */
+export interface TaskRegistration {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly permissions: readonly Permission[];
+  readonly environment: readonly TaskEnvironmentVariable[];
+}
+
+/** DescribeEndpoint, which most endpoint steps call. */
+export const describeEndpoint: Permission = { actions: ['sagemaker:DescribeEndpoint'], resources: ['endpoint'] };
+
+/** Packaging reads sources and writes packages in the artifact buckets, through the artifact bucket's key. */
+export const packagingPermissions: readonly Permission[] = [
+  { actions: ['s3:ListBucket'], resources: ['artifact-bucket'] },
+  { actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resources: ['artifact-object'] },
+  { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['artifact-key'] },
+];
+
+/** DescribeTransformJob. */
+export const describeTransformJob: Permission = {
+  actions: ['sagemaker:DescribeTransformJob'],
+  resources: ['transform-job'],
+};
+
+/** Listing the batch data buckets (inputs to skip empty runs, outputs to verify them). */
+export const listBatchData: Permission = { actions: ['s3:ListBucket'], resources: ['batch-data-bucket'] };

@@ -1,0 +1,9 @@
+import type { TaskRegistration } from '../_shared/task-registration.ts';
+
+/** How the HealthCheck step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
+export const registration: TaskRegistration = {
+  timeoutSeconds: 600,
+  memoryMb: 512,
+  permissions: [{ actions: ['sagemaker:InvokeEndpoint'], resources: ['endpoint'] }],
+  environment: [],
+};

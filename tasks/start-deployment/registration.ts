@@ -1,0 +1,16 @@
+import { describeEndpoint, type TaskRegistration } from '../_shared/task-registration.ts';
+
+/** How the StartDeployment step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
+export const registration: TaskRegistration = {
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  permissions: [
+    describeEndpoint,
+    {
+      actions: ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:AddTags'],
+      resources: ['endpoint', 'endpoint-config'],
+    },
+    { actions: ['sagemaker:ListTags'], resources: ['endpoint'] },
+  ],
+  environment: [],
+};

@@ -1,0 +1,26 @@
+import { Duration } from 'aws-cdk-lib';
+import { folderOf, type WorkflowDefinition } from '../workflow.ts';
+import { BatchTransformInput } from './contract.ts';
+import { batchTransformDefinition } from './definition.ts';
+
+/** BatchTransform: one scheduled (or on-demand) transform job per scheduled time, with its outputs verified. */
+export const batchTransform = {
+  name: 'BatchTransform',
+  description: "run one transform job for a schedule's time (or skip when there is no input) and verify every output",
+  input: BatchTransformInput,
+  example: {
+    model: { name: 'churn-model' },
+    input: { s3Prefix: 's3://scoring/in/{yyyy}/{MM}/{dd}/', contentType: 'text/csv', splitType: 'Line' },
+    output: { s3Prefix: 's3://scoring/out/{yyyy}/{MM}/{dd}/', accept: 'text/csv', assembleWith: 'Line' },
+    batchStrategy: 'MultiRecord',
+    maxPayloadInMB: 6,
+    maxConcurrentTransforms: 4,
+    dataProcessing: { inputFilter: '$[1:]', joinSource: 'Input', outputFilter: '$[0,-1]' },
+    instanceType: 'ml.m5.xlarge',
+    instanceCount: 1,
+  },
+  // The job's wait deadline (at most two days) and the steps around it.
+  timeout: Duration.hours(50),
+  folder: folderOf(import.meta.url),
+  build: batchTransformDefinition,
+} as const satisfies WorkflowDefinition<'BatchTransform', typeof BatchTransformInput>;

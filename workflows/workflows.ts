@@ -1,0 +1,19 @@
+/**
+ * Every workflow this project deploys, listed once. The stack, the CLI (`run`, `schema`, `diagram`, `docs`),
+ * the published schemas and examples and the per-workflow tests all read this list. Adding a workflow = one
+ * folder under workflows/ (workflow.ts, contract, definition, validate-input.ts) + one line here.
+ */
+import { batchTransform } from './batch-transform/workflow.ts';
+import { deployEndpoint } from './deploy-endpoint/workflow.ts';
+import { packageModel } from './package-model/workflow.ts';
+import type { WorkflowDefinition } from './workflow.ts';
+
+/** Every workflow, in the order the CLI and the README list them. */
+export const WORKFLOWS = [
+  deployEndpoint,
+  packageModel,
+  batchTransform,
+] as const satisfies readonly WorkflowDefinition[];
+
+/** The name of one of the project's workflows. */
+export type WorkflowName = (typeof WORKFLOWS)[number]['name'];
