@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TaskName } from '../tasks/registry.ts';
-import { lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
+import { eventPublishRetry, lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
 
 /** A deployed task as a workflow sees it: its function, how long it may run, and where its code is. */
 export interface TaskRef {
@@ -134,4 +134,20 @@ export function validateInput(scope: Construct, names: ValidateInputNames, task:
   return invoke(scope, names.validate, task, { payload }).addCatch(failWithCaught(scope, names.rejected, '$'), {
     errors: [sfn.Errors.ALL],
   });
+}
+
+/**
+ * Publish-then-end: a publishing task (with its retries for a rejected event) followed by the execution's end.
+ * A failure to publish ends at `onPublishError` (by default the same end), with the error at `$.publishError`.
+ */
+export function publishThenEnd(
+  scope: Construct,
+  stateName: string,
+  publish: TaskRef,
+  end: sfn.Succeed | sfn.Fail,
+  onPublishError: sfn.IChainable = end,
+): sfn.TaskStateBase {
+  const state = invoke(scope, stateName, publish, { extraRetries: [eventPublishRetry] });
+  state.addCatch(onPublishError, { errors: [sfn.Errors.ALL], resultPath: '$.publishError' }).next(end);
+  return state;
 }

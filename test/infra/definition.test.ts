@@ -1,17 +1,33 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../infra/project-root.ts';
 import { allStates } from '../../local/runner/runner.ts';
-import { loadSynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import { DeployEndpointStates } from '../../workflows/deploy-endpoint/definition.ts';
+import type { RetryPolicy } from '../../workflows/errors.ts';
+import * as errors from '../../workflows/errors.ts';
 import { EndpointBusyError, ModelSourceChangedError, SageMakerThrottledError } from '../../workflows/errors.ts';
 import { PackageModelStates } from '../../workflows/package-model/definition.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 
 let definitions: Record<string, Record<string, unknown>>;
+let functions: SynthesizedWorkflows['functions'];
 
 beforeAll(async () => {
-  ({ definitions } = await loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' }));
+  ({ definitions, functions } = await loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' }));
 });
+
+/** Every error class that declares a retry policy, by name. */
+const RETRY_POLICIES = new Map<string, RetryPolicy>([
+  ...Object.values(errors).flatMap((value) =>
+    typeof value === 'function' && 'retry' in value && 'errorName' in value
+      ? [[String(value.errorName), value.retry as RetryPolicy] as const]
+      : [],
+  ),
+  ...errors.LambdaServiceErrors.errorNames.map((name) => [name, errors.LambdaServiceErrors.retry] as const),
+]);
 
 type Retrier = { ErrorEquals: string[]; MaxDelaySeconds?: number; JitterStrategy?: string };
 
@@ -38,6 +54,31 @@ describe.each(WORKFLOWS.map((w) => w.name))('the synthesized %s definition', (wo
         expect(retry.JitterStrategy, `${name} JitterStrategy`).toBe('FULL');
       }
       expect((state.Catch as unknown[] | undefined)?.length, `${name} Catch`).toBeGreaterThan(0);
+    }
+  });
+
+  it("names each Task's code folder in its Comment: the folder of the handler its function runs", () => {
+    const tasks = allStates(definitions[workflow] as never).filter(([, state]) => state.Type === 'Task');
+    for (const [name, state] of tasks) {
+      const arn = String((state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName);
+      const code = functions.get(arn)?.code ?? '';
+      expect(state.Comment, name).toBe(`Code: ${code.slice(0, code.lastIndexOf('/'))}/`);
+      expect(existsSync(join(projectRoot, code)), `${name}: ${code}`).toBe(true);
+    }
+  });
+
+  it('retries only errors that declare a retry policy, each with that policy', () => {
+    const tasks = allStates(definitions[workflow] as never).filter(([, state]) => state.Type === 'Task');
+    for (const [name, state] of tasks) {
+      for (const retry of (state.Retry ?? []) as (Retrier & Record<string, number>)[]) {
+        for (const error of retry.ErrorEquals) {
+          const policy = RETRY_POLICIES.get(error);
+          expect(policy, `${name} retries ${error}, which declares no retry policy`).toBeDefined();
+          expect(retry.IntervalSeconds, `${name} ${error}`).toBe(policy?.intervalSeconds);
+          expect(retry.BackoffRate, `${name} ${error}`).toBe(policy?.backoffRate);
+          expect(retry.MaxDelaySeconds, `${name} ${error}`).toBe(policy?.maxDelaySeconds);
+        }
+      }
     }
   });
 

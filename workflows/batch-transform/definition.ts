@@ -5,8 +5,7 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { failWithCaught, invoke, validateInput, waitLoop } from '../fragments.ts';
-import { eventPublishRetry } from '../retry-policies.ts';
+import { failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of BatchTransform, by name; tests and the runner use these. */
@@ -38,10 +37,7 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
   const transformFailed = failWithCaught(scope, S.TransformFailed, '$.error');
   const eventNotPublished = failWithCaught(scope, S.CompletedEventNotPublished, '$.publishError');
 
-  const publish = (name: string) => invoke(scope, name, fns.PublishBatchEvent, { extraRetries: [eventPublishRetry] });
-  const publishFailed = publish(S.PublishFailed)
-    .addCatch(transformFailed, { errors: ALL, resultPath: '$.publishError' })
-    .next(transformFailed);
+  const publishFailed = publishThenEnd(scope, S.PublishFailed, fns.PublishBatchEvent, transformFailed);
   // A run that fails while its job still runs (a deadline, say) stops the job before announcing the failure.
   const stopJob = invoke(scope, S.StopTransformJob, fns.StopTransformJob)
     .addCatch(publishFailed, { errors: ALL, resultPath: '$.stopError' })
@@ -50,9 +46,13 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
   const catchToFailed = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(toFailed.next, { errors: ALL, resultPath: toFailed.resultPath }) as T;
 
-  const completed = publish(S.PublishCompleted)
-    .addCatch(eventNotPublished, { errors: ALL, resultPath: '$.publishError' })
-    .next(new sfn.Succeed(scope, S.Completed));
+  const completed = publishThenEnd(
+    scope,
+    S.PublishCompleted,
+    fns.PublishBatchEvent,
+    new sfn.Succeed(scope, S.Completed),
+    eventNotPublished,
+  );
   const verify = catchToFailed(invoke(scope, S.VerifyOutputs, fns.VerifyTransformOutputs)).next(completed);
   const waitForJob = waitLoop(
     scope,
@@ -63,9 +63,13 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
     toFailed,
   );
   const start = catchToFailed(invoke(scope, S.StartTransformJob, fns.StartTransformJob)).next(waitForJob);
-  const skipped = publish(S.PublishSkipped)
-    .addCatch(eventNotPublished, { errors: ALL, resultPath: '$.publishError' })
-    .next(new sfn.Succeed(scope, S.Skipped));
+  const skipped = publishThenEnd(
+    scope,
+    S.PublishSkipped,
+    fns.PublishBatchEvent,
+    new sfn.Succeed(scope, S.Skipped),
+    eventNotPublished,
+  );
 
   const validate = validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput);
 

@@ -1,0 +1,94 @@
+/**
+ * The rollback path every endpoint deployment shares: undo what the run changed on the endpoint (restore the
+ * recorded config, or delete a new endpoint), wait for it in the endpoint wait loop, check it and delete what
+ * the run created, announce the outcome and end in Fail with the original error (at `$.error`). A rollback
+ * that fails itself ends in RollbackFailed, its cause naming both errors.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { RollbackFailedError } from './errors.ts';
+import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
+import { rollbackBusyEndpointRetry } from './retry-policies.ts';
+
+/** The states of the rollback path, by name; a deploy workflow's state map includes them. */
+export const RollbackStates = {
+  StartRollback: 'StartRollback',
+  IsRollbackInProgress: 'IsRollbackInProgress',
+  WaitForRollback: 'WaitForRollback',
+  GetRollbackStatus: 'GetRollbackStatus',
+  IsRollbackSettled: 'IsRollbackSettled',
+  CompleteRollback: 'CompleteRollback',
+  PublishFailed: 'PublishFailed',
+  DeploymentFailed: 'DeploymentFailed',
+  DescribeRollbackFailure: 'DescribeRollbackFailure',
+  PublishRollbackFailed: 'PublishRollbackFailed',
+  RollbackFailed: 'RollbackFailed',
+} as const;
+
+const S = RollbackStates;
+const ALL = [sfn.Errors.ALL];
+
+/** The steps the rollback path runs. */
+export type RollbackTasks = Pick<
+  TaskRefs,
+  'StartRollback' | 'GetEndpointStatus' | 'CompleteRollback' | 'PublishDeploymentEvent'
+>;
+
+/** Builds the rollback path; its entry is StartRollback, which every failure after validation catches into. */
+export function rollbackPath(scope: Construct, tasks: RollbackTasks): sfn.TaskStateBase {
+  const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
+    error: RollbackFailedError.errorName,
+    causePath: '$.rollbackFailure.cause',
+  });
+  const publishRollbackFailed = publishThenEnd(
+    scope,
+    S.PublishRollbackFailed,
+    tasks.PublishDeploymentEvent,
+    rollbackFailed,
+  );
+  // Keeps the original error in the final cause, next to why the rollback failed.
+  const describeRollbackFailure = new sfn.Pass(scope, S.DescribeRollbackFailure, {
+    parameters: {
+      cause: sfn.JsonPath.format(
+        'The deployment failed with {} and rolling back failed with {}: {}',
+        sfn.JsonPath.stringAt('$.error.Error'),
+        sfn.JsonPath.stringAt('$.rollbackError.Error'),
+        sfn.JsonPath.stringAt('$.rollbackError.Cause'),
+      ),
+    },
+    resultPath: '$.rollbackFailure',
+  }).next(publishRollbackFailed);
+  const toRollbackFailed = { next: describeRollbackFailure, resultPath: '$.rollbackError' };
+
+  const publishFailed = publishThenEnd(
+    scope,
+    S.PublishFailed,
+    tasks.PublishDeploymentEvent,
+    failWithCaught(scope, S.DeploymentFailed, '$.error'),
+  );
+  const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback)
+    .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
+    .next(publishFailed);
+  const waitForRollback = endpointWaitLoop(
+    scope,
+    { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
+    tasks.GetEndpointStatus,
+    completeRollback,
+    toRollbackFailed,
+  );
+  const startRollback = invoke(scope, S.StartRollback, tasks.StartRollback, {
+    extraRetries: [rollbackBusyEndpointRetry],
+  }).addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath });
+  startRollback.next(
+    new sfn.Choice(scope, S.IsRollbackInProgress)
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.stringEquals('$.rollback.action', 'restore'),
+          sfn.Condition.stringEquals('$.rollback.action', 'delete'),
+        ),
+        waitForRollback,
+      )
+      .otherwise(completeRollback),
+  );
+  return startRollback;
+}
