@@ -7,7 +7,7 @@ import { createLocalRunner, type ExecutionResult } from '../../local/runner/runn
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
-import { progressPrinter, shortCause } from '../render/progress.ts';
+import { cleanCause, progressPrinter, shortCause } from '../render/progress.ts';
 import { parseCommand, UsageError } from './args.ts';
 import { workflowArgument, workflowNames } from './schema.ts';
 
@@ -52,15 +52,17 @@ function readInput(source: string): unknown {
 /** Prints how the execution ended; returns the exit code. */
 function report(result: ExecutionResult, json: boolean): number {
   if (json) {
-    const { events: _events, ...rest } = result;
-    console.log(JSON.stringify({ type: 'ExecutionResult', ...rest }));
+    const { events: _events, cause, ...rest } = result;
+    const clean = cause !== undefined ? { cause: cleanCause(result.error, cause) } : {};
+    console.log(JSON.stringify({ type: 'ExecutionResult', ...rest, ...clean }));
   } else if (result.status === 'SUCCEEDED') {
     console.error(
       `${result.status} in ${(result.durationMs / 1000).toFixed(1)} s, ${result.transitions} state transitions`,
     );
     console.log(JSON.stringify(result.output, null, 2));
   } else {
-    console.error(`${result.status}: ${result.error ?? ''}: ${shortCause(result.cause)}`);
+    const seconds = (result.durationMs / 1000).toFixed(1);
+    console.error(`${result.status} in ${seconds} s: ${result.error ?? ''}: ${shortCause(result.cause)}`);
   }
   return result.status === 'SUCCEEDED' ? 0 : 1;
 }

@@ -30,6 +30,27 @@ export function shortCause(cause: unknown): string {
   return cause;
 }
 
+/**
+ * An error's cause as `--json` shows it: Lambda's `{errorType, errorMessage}` without its stack trace (which
+ * names local files), or the plain-text cause of a Step Functions error under the error's own name.
+ */
+export function cleanCause(error: string | undefined, cause: unknown): { errorType: string; errorMessage: string } {
+  if (typeof cause === 'string') {
+    try {
+      const parsed = JSON.parse(cause) as { errorType?: unknown; errorMessage?: unknown };
+      if (typeof parsed.errorMessage === 'string') {
+        return {
+          errorType: typeof parsed.errorType === 'string' ? parsed.errorType : (error ?? ''),
+          errorMessage: parsed.errorMessage,
+        };
+      }
+    } catch {
+      // a plain-text cause
+    }
+  }
+  return { errorType: error ?? '', errorMessage: shortCause(cause) };
+}
+
 /** A compact, JSON-safe view of one event (inputs and outputs left out: they can be large). */
 export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
   const summary: Record<string, unknown> = { type: event.type, timestamp: new Date(event.timestamp).toISOString() };
@@ -40,7 +61,7 @@ export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
   if (event.durationMs !== undefined) summary.durationMs = event.durationMs;
   if ('Error' in event) {
     summary.error = event.Error;
-    summary.cause = shortCause(event.Cause);
+    summary.cause = cleanCause(event.Error, event.Cause);
   }
   if (event.type === 'StateRetried') summary.attempt = event.retry.attempt;
   if (event.type === 'StateCaught') summary.next = event.catch.catcher.Next;
@@ -50,6 +71,8 @@ export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
 /** Returns the function that prints each event as it arrives. */
 export function progressPrinter(options: ProgressOptions): (event: ExecutionEvent) => void {
   const { color, write } = options;
+  // A caught state also reports an exit; its ✗ and ⤷ lines already say how it ended.
+  const caught = new Set<string>();
   return (event) => {
     if (options.json) {
       write(JSON.stringify(eventSummary(event)));
@@ -64,9 +87,15 @@ export function progressPrinter(options: ProgressOptions): (event: ExecutionEven
         write(`  ${dim(color, '→')} ${event.state.name}`);
         break;
       case 'StateExited':
+        if (caught.delete(event.state.name)) break;
         write(`  ${green(color, '✓')} ${event.state.name}${duration}`);
         break;
       case 'StateFailed':
+        // A Fail state ends the execution with an error already shown where it happened; the summary repeats it.
+        if (event.state.type === 'Fail') {
+          write(`  ${red(color, '✗')} ${event.state.name}${duration} ${red(color, event.Error)}`);
+          break;
+        }
         write(
           `  ${red(color, '✗')} ${event.state.name}${duration} ${red(color, event.Error)}: ${shortCause(event.Cause)}`,
         );
@@ -75,13 +104,15 @@ export function progressPrinter(options: ProgressOptions): (event: ExecutionEven
         write(`  ${yellow(color, '↻')} ${event.state.name} retry ${event.retry.attempt}`);
         break;
       case 'StateCaught':
+        caught.add(event.state.name);
         write(`  ${yellow(color, '⤷')} ${event.state.name} caught, going to ${event.catch.catcher.Next}`);
         break;
       case 'ExecutionSucceeded':
         write(green(color, 'execution succeeded'));
         break;
       case 'ExecutionFailed':
-        write(`${red(color, 'execution failed')}: ${event.Error}: ${shortCause(event.Cause)}`);
+        // The failing state's line above and the run's summary below carry the error and its cause.
+        write(red(color, 'execution failed'));
         break;
       default:
         write(dim(color, event.type));

@@ -86,7 +86,38 @@ describe('smwf run (local)', () => {
     const { code, lines } = await runCli(['run', 'DeployEndpoint', '--input', input, '--endpoint-url', h.emulator.url]);
 
     expect(code).toBe(1);
-    expect(lines.at(-1)).toMatch(/^FAILED: InvalidInputError: .*variants/);
+    expect(lines.at(-1)).toMatch(/^FAILED in \d+\.\d s: InvalidInputError: .*variants/);
     expect(lines.some((line) => line.includes('→ ValidateInput'))).toBe(true);
+    // The cause is shown on the failing state's line and in the summary, not a third time.
+    expect(lines.filter((line) => line.includes('Invalid DeployEndpoint input'))).toHaveLength(2);
+  });
+
+  it('gives the clean {errorType, errorMessage} as the cause in --json mode, never a stack trace', async () => {
+    const input = inputFile('bad-json', { ...deployInput('cli-run-bad', h.models['linear-v1']), variants: [] });
+
+    const { code, lines } = await runCli([
+      'run',
+      'DeployEndpoint',
+      '--input',
+      input,
+      '--endpoint-url',
+      h.emulator.url,
+      '--json',
+    ]);
+
+    expect(code).toBe(1);
+    const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const result = events.at(-1);
+    expect(result).toMatchObject({
+      type: 'ExecutionResult',
+      status: 'FAILED',
+      error: 'InvalidInputError',
+      cause: { errorType: 'InvalidInputError', errorMessage: expect.stringContaining('variants') },
+    });
+    expect(Object.keys(result?.cause as object).sort()).toEqual(['errorMessage', 'errorType']);
+    for (const line of lines) {
+      expect(line).not.toContain('trace');
+      expect(line).not.toContain(process.cwd());
+    }
   });
 });
