@@ -1,6 +1,6 @@
 /**
- * Contract pieces the workflows share: SageMaker's name and value rules, the execution facts every state
- * document carries, the first state's payload, and the shapes Catch and the wait loops write.
+ * Contract pieces the workflows share: SageMaker's name, value and tag rules, the execution facts every state
+ * document carries, the first state's payload, and the shapes Catch, the wait loops and the create steps write.
  */
 import { z } from 'zod';
 
@@ -34,6 +34,23 @@ export const containerEnvironment = z
   .record(environmentKey, z.string().max(1024))
   .refine((env) => Object.keys(env).length <= 100, 'expected at most 100 environment variables');
 
+const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const tagMessage = 'expected letters, digits, spaces and _.:/=+-@';
+
+/** A resource tag key, as SageMaker accepts it (the `aws:` prefix is AWS's own). */
+export const TagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(TAG_PATTERN, tagMessage)
+  .refine((key) => !key.toLowerCase().startsWith('aws:'), 'tag keys starting with "aws:" are reserved by AWS');
+
+/** A resource tag value, as SageMaker accepts it. */
+export const TagValue = z.string().max(256).regex(TAG_PATTERN, tagMessage);
+
+/** Resource tags by key (SageMaker's own limit on their number is the caller's to apply). */
+export const TagMap = z.record(TagKey, TagValue);
+
 /** The execution a state document belongs to, from the Step Functions context object. */
 export const ExecutionFacts = z.object({ id: z.string(), name: z.string(), startedAt: z.string() });
 
@@ -45,6 +62,9 @@ export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optio
 
 /** Where a wait loop stands: next interval and the deadline (ISO 8601). */
 export const WaitProgress = z.object({ attempt: z.number().int(), seconds: z.number().int(), deadline: z.string() });
+
+/** A SageMaker resource a step created, or found already created by an earlier run. */
+export const CreatedResource = z.object({ name: z.string(), arn: z.string(), created: z.boolean() });
 
 export type ExecutionFacts = z.output<typeof ExecutionFacts>;
 export type WaitProgress = z.output<typeof WaitProgress>;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   CaughtError,
+  CreatedResource,
   containerEnvironment,
   ExecutionFacts,
   environmentKey,
@@ -173,8 +174,8 @@ export const BatchRunState = z.looseObject({
   request: BatchTransformInput,
   execution: ExecutionFacts,
   run: BatchRun.optional(),
-  model: z.object({ name: z.string(), arn: z.string(), created: z.boolean() }).optional(),
-  job: z.object({ name: z.string(), arn: z.string(), created: z.boolean() }).optional(),
+  model: CreatedResource.optional(),
+  job: CreatedResource.optional(),
   wait: WaitProgress.optional(),
   jobStatus: TransformJobStatusSummary.optional(),
   verification: OutputVerification.optional(),

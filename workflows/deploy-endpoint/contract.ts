@@ -6,27 +6,18 @@
 import { z } from 'zod';
 import {
   CaughtError,
+  CreatedResource,
   containerEnvironment,
   ExecutionFacts,
   imageUri,
   integer,
   modelDataUrl,
   sageMakerName,
+  TagMap,
   WaitProgress,
 } from '../contract-parts.ts';
 
 import { PackagedModel, PackageModelInput } from '../package-model/contract.ts';
-
-const TagKey = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'expected letters, digits, spaces and _.:/=+-@')
-  .refine((key) => !key.toLowerCase().startsWith('aws:'), 'tag keys starting with "aws:" are reserved by AWS');
-const TagValue = z
-  .string()
-  .max(256)
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'expected letters, digits, spaces and _.:/=+-@');
 
 /** Uncompressed model files under an S3 prefix (SageMaker's ModelDataSource, as PackageModel returns it). */
 export const ModelDataSourceInput = z.strictObject({
@@ -232,10 +223,10 @@ export const DeployEndpointInput = z
     healthCheck: HealthCheckSpec,
     onFailure: z.enum(['rollback', 'retain']).default('rollback'),
     retainVersions: integer(1, 20).default(2),
-    tags: z
-      .record(TagKey, TagValue)
-      .refine((tags) => Object.keys(tags).length <= 40, 'expected at most 40 tags (SageMaker allows 50; we add ours)')
-      .default({}),
+    tags: TagMap.refine(
+      (tags) => Object.keys(tags).length <= 40,
+      'expected at most 40 tags (SageMaker allows 50; we add ours)',
+    ).default({}),
     wait: WaitPolicy.default({ initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 }),
   })
   .superRefine((input, ctx) => {
@@ -273,8 +264,6 @@ export type WaitPolicy = z.output<typeof WaitPolicy>;
 // ---------------------------------------------------------------------------------------------
 // The state document: what the tasks pass along, each adding its part.
 // ---------------------------------------------------------------------------------------------
-
-const CreatedResource = z.object({ name: z.string(), arn: z.string(), created: z.boolean() });
 
 /** The endpoint as last described by the wait loop. */
 export const EndpointStatusSummary = z.object({
