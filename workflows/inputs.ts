@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { BatchTransformInput } from './batch-transform/contract.ts';
 import { DeployEndpointInput } from './deploy-endpoint/contract.ts';
-import { PackageModelInput } from './package-model/contract.ts';
+import { PackageModelInput } from './parts/packaging.ts';
 import type { WorkflowName } from './workflow-names.ts';
 
 export const WORKFLOW_INPUTS: Readonly<Record<WorkflowName, z.ZodType>> = {

@@ -1,5 +1,6 @@
 import { FirstStateEvent } from '../../workflows/contract-parts.ts';
-import { PackageModelInput, type PackagingState } from '../../workflows/package-model/contract.ts';
+import type { PackagingState } from '../../workflows/package-model/contract.ts';
+import { PackageModelInput } from '../../workflows/parts/packaging.ts';
 import { parseInput } from '../_shared/parse-input.ts';
 
 /**

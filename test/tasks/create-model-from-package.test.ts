@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../tasks/create-model/create-model.ts';
 import { validateDeployInput } from '../../tasks/validate-deploy-input/validate-deploy-input.ts';
-import type { PackagedModel } from '../../workflows/package-model/contract.ts';
+import type { PackagedModel } from '../../workflows/parts/packaging.ts';
 import { deploymentState, EXECUTION, EXECUTION_ROLE_ARN, FakeSageMaker, validInput } from './fakes.ts';
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.4.0';
