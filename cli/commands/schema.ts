@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { WORKFLOW_INPUTS } from '../../workflows/inputs.ts';
 import { WORKFLOW_NAMES, type WorkflowName } from '../../workflows/workflow-names.ts';
 import { parseCommand, UsageError } from './args.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { InvalidInputError } from '../../workflows/errors.ts';
 
 /** Formats a zod issue path as a user writes it: `variants[0].instanceType`. */
@@ -12,7 +12,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses `value` with `schema`, or throws InvalidInputError naming each bad field and what was expected. */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unknown, what = 'input'): z.output<Schema> {
+export function parseInput<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  value: unknown,
+  what = 'input',
+): z.output<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 8).map((issue) => {

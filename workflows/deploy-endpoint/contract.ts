@@ -3,7 +3,7 @@
  * the state document the tasks pass along. The input is composed of the model, packaging and endpoint parts
  * (workflows/parts/); the checks that span them live here.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   CaughtError,
   CreatedResource,
@@ -30,38 +30,45 @@ export const DeployEndpointInput = z
   .strictObject({
     endpointName: sageMakerName,
     model: ModelSource,
-    modelVersion: z.string().min(1).max(256).optional(),
-    variants: z.array(Variant).min(1).max(10),
-    deployment: DeploymentGuardrails.optional(),
+    modelVersion: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    variants: z.array(Variant).check(z.minLength(1), z.maxLength(10)),
+    deployment: z.optional(DeploymentGuardrails),
     healthCheck: HealthCheckSpec,
-    onFailure: z.enum(['rollback', 'retain']).default('rollback'),
-    retainVersions: integer(1, 20).default(2),
-    tags: TagMap.refine(
-      (tags) => Object.keys(tags).length <= 40,
-      'expected at most 40 tags (SageMaker allows 50; we add ours)',
-    ).default({}),
-    wait: WaitPolicy.default({ initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 }),
+    onFailure: z._default(z.enum(['rollback', 'retain']), 'rollback'),
+    retainVersions: z._default(integer(1, 20), 2),
+    tags: z._default(
+      TagMap.check(
+        z.refine(
+          (tags) => Object.keys(tags).length <= 40,
+          'expected at most 40 tags (SageMaker allows 50; we add ours)',
+        ),
+      ),
+      {},
+    ),
+    wait: z._default(WaitPolicy, { initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 }),
   })
-  .superRefine((input, ctx) => {
-    const names = input.variants.map((v) => v.name);
-    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-    if (duplicate !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['variants'],
-        message: `variant names must be unique; "${duplicate}" repeats`,
-      });
-    }
-    for (const [i, sample] of input.healthCheck.samples.entries()) {
-      if (sample.targetVariant !== undefined && !names.includes(sample.targetVariant)) {
+  .check(
+    z.superRefine((input, ctx) => {
+      const names = input.variants.map((v) => v.name);
+      const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+      if (duplicate !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: ['healthCheck', 'samples', i, 'targetVariant'],
-          message: `expected one of the variants (${names.join(', ')})`,
+          path: ['variants'],
+          message: `variant names must be unique; "${duplicate}" repeats`,
         });
       }
-    }
-  });
+      for (const [i, sample] of input.healthCheck.samples.entries()) {
+        if (sample.targetVariant !== undefined && !names.includes(sample.targetVariant)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['healthCheck', 'samples', i, 'targetVariant'],
+            message: `expected one of the variants (${names.join(', ')})`,
+          });
+        }
+      }
+    }),
+  );
 
 /** What a user writes. */
 export type DeployEndpointInputDocument = z.input<typeof DeployEndpointInput>;
@@ -80,36 +87,36 @@ export const DeploymentState = z.looseObject({
   request: DeployEndpointInput,
   execution: ExecutionFacts,
   /** What the packaging steps produced, when the input asked for packaging. */
-  packaging: z.object({ packaged: PackagedModel }).optional(),
-  model: CreatedResource.optional(),
-  endpointConfig: CreatedResource.optional(),
-  endpoint: z
-    .object({
+  packaging: z.optional(z.object({ packaged: PackagedModel })),
+  model: z.optional(CreatedResource),
+  endpointConfig: z.optional(CreatedResource),
+  endpoint: z.optional(
+    z.object({
       name: z.string(),
       arn: z.string(),
       action: z.enum(['create', 'update', 'none']),
-      previousConfigName: z.string().optional(),
-    })
-    .optional(),
-  wait: WaitProgress.optional(),
-  endpointStatus: EndpointStatusSummary.optional(),
-  healthCheck: HealthCheckReport.optional(),
-  finalized: z
-    .object({ tags: z.record(z.string(), z.string()), deleted: z.array(z.string()), warnings: z.array(z.string()) })
-    .optional(),
-  error: CaughtError.optional(),
-  rollback: z
-    .object({
+      previousConfigName: z.optional(z.string()),
+    }),
+  ),
+  wait: z.optional(WaitProgress),
+  endpointStatus: z.optional(EndpointStatusSummary),
+  healthCheck: z.optional(HealthCheckReport),
+  finalized: z.optional(
+    z.object({ tags: z.record(z.string(), z.string()), deleted: z.array(z.string()), warnings: z.array(z.string()) }),
+  ),
+  error: z.optional(CaughtError),
+  rollback: z.optional(
+    z.object({
       action: RollbackAction,
-      configName: z.string().optional(),
-      completed: z.boolean().optional(),
-      deleted: z.array(z.string()).optional(),
-    })
-    .optional(),
-  rollbackError: CaughtError.optional(),
-  rollbackFailure: z.object({ cause: z.string() }).optional(),
-  publishError: CaughtError.optional(),
-  event: z.object({ detailType: z.string(), eventId: z.string() }).optional(),
+      configName: z.optional(z.string()),
+      completed: z.optional(z.boolean()),
+      deleted: z.optional(z.array(z.string())),
+    }),
+  ),
+  rollbackError: z.optional(CaughtError),
+  rollbackFailure: z.optional(z.object({ cause: z.string() })),
+  publishError: z.optional(CaughtError),
+  event: z.optional(z.object({ detailType: z.string(), eventId: z.string() })),
 });
 
 export type DeploymentState = z.output<typeof DeploymentState>;

@@ -2,7 +2,7 @@
  * The PackageModel contract: the state document of a packaging run. Its input and result are packaging parts
  * (workflows/parts/packaging.ts), which DeployEndpoint embeds too.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ExecutionFacts } from '../contract-parts.ts';
 import { PackagedModel, PackageModelInput } from '../parts/packaging.ts';
 
@@ -10,6 +10,6 @@ import { PackagedModel, PackageModelInput } from '../parts/packaging.ts';
 export const PackagingState = z.looseObject({
   request: PackageModelInput,
   execution: ExecutionFacts,
-  packaged: PackagedModel.optional(),
+  packaged: z.optional(PackagedModel),
 });
 export type PackagingState = z.output<typeof PackagingState>;

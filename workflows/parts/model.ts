@@ -2,7 +2,7 @@
  * Model contract parts: where a deployed model's image and data come from (an artifact URL, uncompressed files
  * under a prefix, source files to package first, or a registered model package).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { containerEnvironment, imageUri, modelDataUrl } from '../contract-parts.ts';
 import { PackageModelInput } from './packaging.ts';
 
@@ -10,10 +10,12 @@ import { PackageModelInput } from './packaging.ts';
 export const ModelDataSourceInput = z.strictObject({
   s3Uri: z
     .string()
-    .max(1024)
-    .regex(/^s3:\/\/([^/]+)\/(.*\/)?$/, 'expected the s3:// prefix of the model files, ending with /'),
-  s3DataType: z.literal('S3Prefix').default('S3Prefix'),
-  compressionType: z.literal('None').default('None'),
+    .check(
+      z.maxLength(1024),
+      z.regex(/^s3:\/\/([^/]+)\/(.*\/)?$/, 'expected the s3:// prefix of the model files, ending with /'),
+    ),
+  s3DataType: z._default(z.literal('S3Prefix'), 'S3Prefix'),
+  compressionType: z._default(z.literal('None'), 'None'),
 });
 export type ModelDataSourceInput = z.output<typeof ModelDataSourceInput>;
 
@@ -23,46 +25,51 @@ export type ModelDataSourceInput = z.output<typeof ModelDataSourceInput>;
  */
 export const ModelSource = z
   .strictObject({
-    image: imageUri.optional(),
-    modelDataUrl: modelDataUrl.optional(),
-    modelDataSource: ModelDataSourceInput.optional(),
+    image: z.optional(imageUri),
+    modelDataUrl: z.optional(modelDataUrl),
+    modelDataSource: z.optional(ModelDataSourceInput),
     /** Package these source files first (the PackageModel steps) and deploy the result. */
-    package: PackageModelInput.optional(),
-    environment: containerEnvironment.optional(),
-    modelPackageArn: z
-      .string()
-      .regex(
-        /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/\S{1,2048}$/,
-        'expected a model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
-      )
-      .optional(),
+    package: z.optional(PackageModelInput),
+    environment: z.optional(containerEnvironment),
+    modelPackageArn: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/\S{1,2048}$/,
+            'expected a model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+          ),
+        ),
+    ),
   })
-  .superRefine((model, ctx) => {
-    if (model.image === undefined && model.modelPackageArn === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'expected either image (with modelDataUrl) or modelPackageArn' });
-    }
-    if (model.image !== undefined && model.modelPackageArn !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['modelPackageArn'],
-        message: 'give either image or modelPackageArn, not both',
-      });
-    }
-    const modelData = (['modelDataUrl', 'modelDataSource', 'package'] as const).filter(
-      (key) => model[key] !== undefined,
-    );
-    if (model.modelPackageArn !== undefined && (modelData.length > 0 || model.environment !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['modelPackageArn'],
-        message: `a model package brings its own image, artifact and environment; remove ${[...modelData, ...(model.environment !== undefined ? ['environment'] : [])].join(' and ')}`,
-      });
-    } else if (modelData.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [modelData[1] as string],
-        message: `give one of modelDataUrl, modelDataSource or package, not ${modelData.join(' and ')}`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((model, ctx) => {
+      if (model.image === undefined && model.modelPackageArn === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected either image (with modelDataUrl) or modelPackageArn' });
+      }
+      if (model.image !== undefined && model.modelPackageArn !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['modelPackageArn'],
+          message: 'give either image or modelPackageArn, not both',
+        });
+      }
+      const modelData = (['modelDataUrl', 'modelDataSource', 'package'] as const).filter(
+        (key) => model[key] !== undefined,
+      );
+      if (model.modelPackageArn !== undefined && (modelData.length > 0 || model.environment !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['modelPackageArn'],
+          message: `a model package brings its own image, artifact and environment; remove ${[...modelData, ...(model.environment !== undefined ? ['environment'] : [])].join(' and ')}`,
+        });
+      } else if (modelData.length > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [modelData[1] as string],
+          message: `give one of modelDataUrl, modelDataSource or package, not ${modelData.join(' and ')}`,
+        });
+      }
+    }),
+  );
 export type ModelSource = z.output<typeof ModelSource>;

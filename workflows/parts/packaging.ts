@@ -2,7 +2,9 @@
  * Packaging contract parts: the PackageModel input (also DeployEndpoint's `model.package`), the frameworks and
  * formats it names, and what a packaging run returns.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+// English messages: contract-parts configures zod/mini's locale when it loads.
+import '../contract-parts.ts';
 
 /** The framework containers whose model layout PackageModel checks (`custom` checks only that files exist). */
 export const FRAMEWORKS = ['pytorch', 'tensorflow', 'mxnet', 'sklearn', 'xgboost', 'huggingface', 'custom'] as const;
@@ -20,28 +22,29 @@ export const DEFAULT_COMPRESSION_LEVEL = 6;
 export const S3_PREFIX_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
 const s3Prefix = z
   .string()
-  .max(1024)
-  .regex(S3_PREFIX_PATTERN, 'expected an S3 prefix such as s3://my-bucket/models/churn/');
+  .check(z.maxLength(1024), z.regex(S3_PREFIX_PATTERN, 'expected an S3 prefix such as s3://my-bucket/models/churn/'));
 
 /** The execution input of PackageModel (and `model.package` of DeployEndpoint). */
 export const PackageModelInput = z
   .strictObject({
     source: s3Prefix,
     framework: Framework,
-    code: s3Prefix.optional(),
-    output: s3Prefix.optional(),
-    format: PackageFormat.default('tar.gz'),
-    compressionLevel: z.number().int().min(1).max(9).optional(),
+    code: z.optional(s3Prefix),
+    output: z.optional(s3Prefix),
+    format: z._default(PackageFormat, 'tar.gz'),
+    compressionLevel: z.optional(z.int().check(z.gte(1), z.lte(9))),
   })
-  .superRefine((input, ctx) => {
-    if (input.format === 'uncompressed' && input.compressionLevel !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['compressionLevel'],
-        message: 'compressionLevel applies to the tar.gz format only',
-      });
-    }
-  });
+  .check(
+    z.superRefine((input, ctx) => {
+      if (input.format === 'uncompressed' && input.compressionLevel !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['compressionLevel'],
+          message: 'compressionLevel applies to the tar.gz format only',
+        });
+      }
+    }),
+  );
 
 /** What a user writes. */
 export type PackageModelInputDocument = z.input<typeof PackageModelInput>;
@@ -60,14 +63,14 @@ export type UncompressedModelDataSource = z.output<typeof UncompressedModelDataS
 export const PackagedModel = z.object({
   format: PackageFormat,
   /** The `model.tar.gz` (tar.gz format). */
-  modelDataUrl: z.string().optional(),
+  modelDataUrl: z.optional(z.string()),
   /** The prefix holding the files (uncompressed format). */
-  modelDataSource: UncompressedModelDataSource.optional(),
+  modelDataSource: z.optional(UncompressedModelDataSource),
   /** sha256 of the archive bytes (tar.gz), or of the file manifest (uncompressed: paths, sizes, ETags). */
   sha256: z.string(),
   /** Bytes of the archive (tar.gz) or of all files (uncompressed). */
-  sizeBytes: z.number().int(),
-  fileCount: z.number().int(),
+  sizeBytes: z.int(),
+  fileCount: z.int(),
   /** The package's manifest, written last: its presence marks a complete package. */
   manifestUrl: z.string(),
   /** True when an earlier run had built this exact package and it was returned as is. */
