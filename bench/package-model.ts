@@ -20,7 +20,7 @@ import { startEmulator } from '../local/emulator/index.ts';
 import { useLocalEmulator } from '../local/runner/local-aws-env.ts';
 import { s3ArtifactStore } from '../tasks/_shared/artifact-store.ts';
 import { packageModel } from '../tasks/package-model/package-model.ts';
-import { PackageModelInput } from '../workflows/package-model/contract.ts';
+import { PackageModelInput } from '../workflows/parts/packaging.ts';
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;

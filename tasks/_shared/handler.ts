@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
 import { parseInput } from '../../workflows/parse-input.ts';
 import { logger } from './logger.ts';
@@ -9,7 +9,7 @@ import { logger } from './logger.ts';
  * boundary (InvalidInputError naming the field), add the correlation keys to the logger, delegate to the core.
  * Unknown errors propagate unchanged (Lambda reports their name).
  */
-export function stepHandler<Schema extends z.ZodType, Result>(
+export function stepHandler<Schema extends z.ZodMiniType, Result>(
   schema: Schema,
   stepName: string,
   correlation: (state: z.output<Schema>) => Record<string, string | undefined>,

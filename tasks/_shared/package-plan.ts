@@ -9,7 +9,7 @@ import {
   type PackagedModel,
   type PackageModelRequest,
   S3_PREFIX_PATTERN,
-} from '../../workflows/package-model/contract.ts';
+} from '../../workflows/parts/packaging.ts';
 import type { ArtifactStore, ObjectLocation } from './artifact-store.ts';
 import { checkLayout, describeLayoutReport } from './model-layout.ts';
 import { specHash } from './names.ts';

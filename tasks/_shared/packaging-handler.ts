@@ -1,9 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  type PackagedModel,
-  type PackageModelRequest,
-  PackagingState,
-} from '../../workflows/package-model/contract.ts';
+import { PackagingState } from '../../workflows/package-model/contract.ts';
+import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
 import { type ArtifactStore, s3ArtifactStore } from './artifact-store.ts';
 import { requiredEnv, stepHandler } from './handler.ts';
 import { logger } from './logger.ts';

@@ -1,6 +1,6 @@
 import type { WaitProgress } from '../../workflows/contract-parts.ts';
-import type { WaitPolicy } from '../../workflows/deploy-endpoint/contract.ts';
 import { DeploymentTimeoutError } from '../../workflows/errors.ts';
+import type { WaitPolicy } from '../../workflows/parts/endpoint.ts';
 
 /** Endpoint statuses that are still moving; anything else is settled. */
 export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set([

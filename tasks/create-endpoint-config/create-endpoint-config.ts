@@ -1,5 +1,6 @@
 import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-import type { DeploymentState, Variant } from '../../workflows/deploy-endpoint/contract.ts';
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import type { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
 import type { EndpointConfigSpec, SageMakerGateway } from '../_shared/sagemaker.ts';

@@ -1,10 +1,6 @@
-import type {
-  DeploymentState,
-  HealthCheckReport,
-  HealthCheckSample,
-  HealthCheckSpec,
-} from '../../workflows/deploy-endpoint/contract.ts';
+import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
+import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
 
 /** One InvokeEndpoint request of the health check. */
 export interface InvocationRequest {

@@ -12,7 +12,7 @@ import {
   DEFAULT_COMPRESSION_LEVEL,
   type PackagedModel,
   type PackageModelRequest,
-} from '../../workflows/package-model/contract.ts';
+} from '../../workflows/parts/packaging.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import {
   completePackage,

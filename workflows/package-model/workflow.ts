@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import { PackageModelInput } from '../parts/packaging.ts';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
-import { PackageModelInput } from './contract.ts';
 import { packageModelDefinition } from './definition.ts';
 
 /** PackageModel: model files under an S3 prefix to a checked, framework-shaped model.tar.gz (or uncompressed copy). */

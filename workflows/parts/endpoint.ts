@@ -1,0 +1,187 @@
+/**
+ * Endpoint contract parts: production variants, SageMaker's deployment guardrails, the health check and the wait
+ * policy a user writes; and what the wait loop, the health check and rollback record in the state document.
+ * Ranges and patterns follow SageMaker's API model (test/workflows/contract-ranges.test.ts checks them against it).
+ */
+import * as z from 'zod/mini';
+import { integer, sageMakerName } from '../contract-parts.ts';
+
+/** A serverless variant's memory and concurrency. */
+export const ServerlessConfig = z
+  .strictObject({
+    memorySizeInMB: integer(1024, 6144).check(
+      z.refine((mb) => mb % 1024 === 0, 'expected 1024, 2048, 3072, 4096, 5120 or 6144'),
+    ),
+    maxConcurrency: integer(1, 200),
+    provisionedConcurrency: z.optional(integer(1, 200)),
+  })
+  .check(
+    z.refine((s) => s.provisionedConcurrency === undefined || s.provisionedConcurrency <= s.maxConcurrency, {
+      path: ['provisionedConcurrency'],
+      message: 'expected at most maxConcurrency',
+    }),
+  );
+export type ServerlessConfig = z.output<typeof ServerlessConfig>;
+
+/** One production variant: instance-based (instanceType) or serverless. */
+export const Variant = z
+  .strictObject({
+    name: z._default(sageMakerName, 'AllTraffic'),
+    instanceType: z.optional(
+      z
+        .string()
+        .check(z.regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a SageMaker instance type such as ml.m5.large')),
+    ),
+    initialInstanceCount: z._default(integer(1, 1000), 1),
+    initialVariantWeight: z._default(z.number().check(z.gte(0)), 1),
+    serverless: z.optional(ServerlessConfig),
+    containerStartupHealthCheckTimeoutInSeconds: z.optional(integer(60, 3600)),
+    modelDataDownloadTimeoutInSeconds: z.optional(integer(60, 3600)),
+  })
+  .check(
+    z.superRefine((variant, ctx) => {
+      if ((variant.instanceType === undefined) === (variant.serverless === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'expected exactly one of instanceType or serverless' });
+      }
+    }),
+  );
+export type Variant = z.output<typeof Variant>;
+
+/** A batch, canary or linear step size: a number of instances or a percentage of capacity. */
+export const CapacitySize = z.strictObject({
+  type: z.enum(['INSTANCE_COUNT', 'CAPACITY_PERCENT']),
+  value: z.int().check(z.gte(1)),
+});
+export type CapacitySize = z.output<typeof CapacitySize>;
+
+/** How blue/green shifts traffic: all at once, a canary first, or linear steps. */
+export const TrafficRouting = z
+  .strictObject({
+    type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']),
+    waitIntervalInSeconds: integer(0, 3600),
+    canarySize: z.optional(CapacitySize),
+    linearStepSize: z.optional(CapacitySize),
+  })
+  .check(
+    z.superRefine((routing, ctx) => {
+      if (routing.type === 'CANARY' && routing.canarySize === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['canarySize'],
+          message: 'expected canarySize for CANARY traffic routing',
+        });
+      }
+      if (routing.type === 'LINEAR' && routing.linearStepSize === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['linearStepSize'],
+          message: 'expected linearStepSize for LINEAR traffic routing',
+        });
+      }
+      if (routing.type !== 'CANARY' && routing.canarySize !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['canarySize'], message: 'canarySize applies to CANARY only' });
+      }
+      if (routing.type !== 'LINEAR' && routing.linearStepSize !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['linearStepSize'], message: 'linearStepSize applies to LINEAR only' });
+      }
+    }),
+  );
+export type TrafficRouting = z.output<typeof TrafficRouting>;
+
+/** SageMaker's DeploymentConfig, in camelCase: blue/green or rolling, plus auto-rollback alarms. */
+export const DeploymentGuardrails = z
+  .strictObject({
+    blueGreen: z.optional(
+      z.strictObject({
+        trafficRouting: TrafficRouting,
+        terminationWaitInSeconds: z.optional(integer(0, 3600)),
+        maximumExecutionTimeoutInSeconds: z.optional(integer(600, 28800)),
+      }),
+    ),
+    rolling: z.optional(
+      z.strictObject({
+        maximumBatchSize: CapacitySize,
+        waitIntervalInSeconds: integer(0, 3600),
+        maximumExecutionTimeoutInSeconds: z.optional(integer(600, 28800)),
+        rollbackMaximumBatchSize: z.optional(CapacitySize),
+      }),
+    ),
+    autoRollbackAlarms: z.optional(
+      z
+        .array(
+          z
+            .string()
+            .check(z.minLength(1), z.maxLength(255), z.regex(/^(?!\s*$).+$/, 'expected a CloudWatch alarm name')),
+        )
+        .check(z.minLength(1), z.maxLength(10)),
+    ),
+  })
+  .check(z.refine((d) => !(d.blueGreen && d.rolling), 'expected blueGreen or rolling, not both'));
+export type DeploymentGuardrails = z.output<typeof DeploymentGuardrails>;
+
+/** One sample request of the health check and what its answer must look like. */
+export const HealthCheckSample = z.strictObject({
+  body: z.string().check(z.maxLength(6 * 1024 * 1024, 'expected at most 6 MiB (the InvokeEndpoint limit)')),
+  contentType: z._default(z.string().check(z.minLength(1), z.maxLength(1024)), 'application/json'),
+  accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  targetVariant: z.optional(sageMakerName),
+  expectedStatus: z._default(integer(100, 599), 200),
+  expectedOutput: z.optional(z.string()),
+  expectedOutputContains: z.optional(z.string()),
+});
+export type HealthCheckSample = z.output<typeof HealthCheckSample>;
+
+/** The health check run against the endpoint once it serves the new config. */
+export const HealthCheckSpec = z
+  .strictObject({
+    samples: z.array(HealthCheckSample).check(z.minLength(1), z.maxLength(50)),
+    invocations: z.optional(integer(1, 1000)),
+    concurrency: z._default(integer(1, 32), 1),
+    minSuccessRate: z._default(z.number().check(z.gte(0), z.lte(1)), 1),
+    latencyBudgetMs: z.optional(integer(1, 60_000)),
+  })
+  .check(
+    z.refine((h) => h.invocations === undefined || h.invocations >= h.samples.length, {
+      path: ['invocations'],
+      message: 'expected at least one invocation per sample',
+    }),
+  );
+export type HealthCheckSpec = z.output<typeof HealthCheckSpec>;
+
+/** How long and how often to poll the endpoint while it is Creating or Updating. */
+export const WaitPolicy = z
+  .strictObject({
+    initialIntervalSeconds: z._default(integer(1, 300), 15),
+    maxIntervalSeconds: z._default(integer(1, 900), 120),
+    timeoutMinutes: z._default(integer(1, 1440), 60),
+  })
+  .check(
+    z.refine((w) => w.maxIntervalSeconds >= w.initialIntervalSeconds, {
+      path: ['maxIntervalSeconds'],
+      message: 'expected at least initialIntervalSeconds',
+    }),
+  );
+export type WaitPolicy = z.output<typeof WaitPolicy>;
+
+/** The endpoint as last described by the wait loop. */
+export const EndpointStatusSummary = z.object({
+  status: z.string(),
+  settled: z.boolean(),
+  configName: z.optional(z.string()),
+  failureReason: z.optional(z.string()),
+});
+export type EndpointStatusSummary = z.output<typeof EndpointStatusSummary>;
+
+/** Health check results, small enough for the state document. */
+export const HealthCheckReport = z.object({
+  invocations: z.int(),
+  succeeded: z.int(),
+  successRate: z.number(),
+  latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }),
+  failures: z.array(z.string()),
+});
+export type HealthCheckReport = z.output<typeof HealthCheckReport>;
+
+/** What rolling back did: restored the previous config, deleted a new endpoint, retained it, or nothing. */
+export const RollbackAction = z.enum(['restore', 'delete', 'retain', 'none']);
+export type RollbackAction = z.output<typeof RollbackAction>;

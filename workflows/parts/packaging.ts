@@ -1,0 +1,79 @@
+/**
+ * Packaging contract parts: the PackageModel input (also DeployEndpoint's `model.package`), the frameworks and
+ * formats it names, and what a packaging run returns.
+ */
+import * as z from 'zod/mini';
+// English messages: contract-parts configures zod/mini's locale when it loads.
+import '../contract-parts.ts';
+
+/** The framework containers whose model layout PackageModel checks (`custom` checks only that files exist). */
+export const FRAMEWORKS = ['pytorch', 'tensorflow', 'mxnet', 'sklearn', 'xgboost', 'huggingface', 'custom'] as const;
+export const Framework = z.enum(FRAMEWORKS);
+export type Framework = z.output<typeof Framework>;
+
+/** `tar.gz`: one `model.tar.gz` (ModelDataUrl). `uncompressed`: the files under a prefix (ModelDataSource). */
+export const PackageFormat = z.enum(['tar.gz', 'uncompressed']);
+export type PackageFormat = z.output<typeof PackageFormat>;
+
+/** The gzip level when none is given: gzip's own default. */
+export const DEFAULT_COMPRESSION_LEVEL = 6;
+
+/** An S3 location as `s3://bucket` or `s3://bucket/prefix`, with S3's bucket naming rules. */
+export const S3_PREFIX_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
+const s3Prefix = z
+  .string()
+  .check(z.maxLength(1024), z.regex(S3_PREFIX_PATTERN, 'expected an S3 prefix such as s3://my-bucket/models/churn/'));
+
+/** The execution input of PackageModel (and `model.package` of DeployEndpoint). */
+export const PackageModelInput = z
+  .strictObject({
+    source: s3Prefix,
+    framework: Framework,
+    code: z.optional(s3Prefix),
+    output: z.optional(s3Prefix),
+    format: z._default(PackageFormat, 'tar.gz'),
+    compressionLevel: z.optional(z.int().check(z.gte(1), z.lte(9))),
+  })
+  .check(
+    z.superRefine((input, ctx) => {
+      if (input.format === 'uncompressed' && input.compressionLevel !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['compressionLevel'],
+          message: 'compressionLevel applies to the tar.gz format only',
+        });
+      }
+    }),
+  );
+
+/** What a user writes. */
+export type PackageModelInputDocument = z.input<typeof PackageModelInput>;
+/** The validated input with defaults applied. */
+export type PackageModelRequest = z.output<typeof PackageModelInput>;
+
+/** SageMaker's ModelDataSource for uncompressed model files under a prefix, in camelCase. */
+export const UncompressedModelDataSource = z.object({
+  s3Uri: z.string(),
+  s3DataType: z.literal('S3Prefix'),
+  compressionType: z.literal('None'),
+});
+export type UncompressedModelDataSource = z.output<typeof UncompressedModelDataSource>;
+
+/** The result of packaging: where the model data is, and its digest, size and file count. */
+export const PackagedModel = z.object({
+  format: PackageFormat,
+  /** The `model.tar.gz` (tar.gz format). */
+  modelDataUrl: z.optional(z.string()),
+  /** The prefix holding the files (uncompressed format). */
+  modelDataSource: z.optional(UncompressedModelDataSource),
+  /** sha256 of the archive bytes (tar.gz), or of the file manifest (uncompressed: paths, sizes, ETags). */
+  sha256: z.string(),
+  /** Bytes of the archive (tar.gz) or of all files (uncompressed). */
+  sizeBytes: z.int(),
+  fileCount: z.int(),
+  /** The package's manifest, written last: its presence marks a complete package. */
+  manifestUrl: z.string(),
+  /** True when an earlier run had built this exact package and it was returned as is. */
+  reused: z.boolean(),
+});
+export type PackagedModel = z.output<typeof PackagedModel>;
