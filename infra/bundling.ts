@@ -24,3 +24,50 @@ export const LAMBDA_BUNDLE = {
 
 /** Each function's size budget, minified (tasks/ bundles are checked against it by a test). */
 export const BUNDLE_BUDGET_BYTES = 350 * 1024;
+
+/** One function's bundle, as esbuild built it with LAMBDA_BUNDLE. */
+export interface BuiltBundle {
+  /** The function's task (a step's name, or `<Workflow>.ValidateInput`). */
+  readonly task: string;
+  /** Its handler module, relative to the project root. */
+  readonly code: string;
+  /** The minified bundle. */
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** Every function the stack deploys: each registered step and each workflow's first state. */
+export async function lambdaEntries(): Promise<{ task: string; code: string }[]> {
+  const { TASK_NAMES, taskFolder } = await import('../tasks/registry.ts');
+  const { WORKFLOWS } = await import('../workflows/workflows.ts');
+  return [
+    ...TASK_NAMES.map((task) => ({ task, code: `${taskFolder(task)}/handler.ts` })),
+    ...WORKFLOWS.map((w) => ({ task: `${w.name}.ValidateInput`, code: `${w.folder}/validate-input.ts` })),
+  ];
+}
+
+/** Bundles `entries` with the Lambda options into `outdir` (one esbuild run per entry, in parallel). */
+export async function buildLambdaBundles(
+  entries: readonly { task: string; code: string }[],
+  outdir: string,
+): Promise<BuiltBundle[]> {
+  const esbuild = await import('esbuild');
+  const { statSync } = await import('node:fs');
+  const { banner, ...options } = LAMBDA_BUNDLE;
+  return Promise.all(
+    entries.map(async ({ task, code }) => {
+      const file = join(outdir, `${task.replace(/\W+/g, '-')}.mjs`);
+      await esbuild.build({
+        ...options,
+        mainFields: [...options.mainFields],
+        alias: { ...options.alias },
+        banner: { js: banner },
+        entryPoints: [join(projectRoot, code)],
+        bundle: true,
+        outfile: file,
+        logLevel: 'error',
+      });
+      return { task, code, file, bytes: statSync(file).size };
+    }),
+  );
+}
