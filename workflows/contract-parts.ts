@@ -79,5 +79,9 @@ export const WaitProgress = z.object({ attempt: z.int(), seconds: z.int(), deadl
 /** A SageMaker resource a step created, or found already created by an earlier run. */
 export const CreatedResource = z.object({ name: z.string(), arn: z.string(), created: z.boolean() });
 
+/** The lifecycle event a publishing step put on the bus. */
+export const PublishedEvent = z.object({ detailType: z.string(), eventId: z.string() });
+
 export type ExecutionFacts = z.output<typeof ExecutionFacts>;
 export type WaitProgress = z.output<typeof WaitProgress>;
+export type CreatedResource = z.output<typeof CreatedResource>;

@@ -2,8 +2,6 @@
  * What a BatchTransform run is, derived from its input alone: the deterministic job name for the scheduled
  * time, the S3 locations with their date placeholders filled in, and where each input's `.out` lands.
  */
-import { BatchRunState } from '../../workflows/batch-transform/contract.ts';
-import { stepHandler } from './handler.ts';
 import { specHash } from './names.ts';
 
 const MAX_NAME_LENGTH = 63;
@@ -51,14 +49,4 @@ export function outputKeyOf(inputPrefix: string, outputPrefix: string, inputKey:
   const base = inputPrefix.slice(0, inputPrefix.lastIndexOf('/') + 1);
   const out = outputPrefix === '' || outputPrefix.endsWith('/') ? outputPrefix : `${outputPrefix}/`;
   return `${out}${inputKey.slice(base.length)}.out`;
-}
-
-/** The handler of a BatchTransform step, correlated by job and execution. */
-export function batchStepHandler(stepName: string, run: (state: BatchRunState) => Promise<BatchRunState>) {
-  return stepHandler(
-    BatchRunState,
-    stepName,
-    (state) => ({ job: state.run?.jobName, execution: state.execution.name }),
-    run,
-  );
 }

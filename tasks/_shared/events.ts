@@ -1,6 +1,15 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EventNotPublishedError } from '../../workflows/errors.ts';
-import { EVENT_SOURCE, type LifecycleEvent } from '../publish-deployment-event/publish-deployment-event.ts';
+
+/** Source of every event this project publishes. */
+export const EVENT_SOURCE = 'sagemaker-workflows';
+
+/** One event, as PutEvents takes it. */
+export interface LifecycleEvent {
+  detailType: string;
+  detail: Record<string, unknown>;
+  resources: string[];
+}
 
 /** Puts one lifecycle event on the bus; a rejected entry becomes EventNotPublishedError. */
 export function eventPublisher(client: EventBridgeClient, eventBusName: string) {

@@ -1,37 +1,43 @@
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod/mini';
-import { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import type * as zc from 'zod/v4/core';
 import { parseInput } from '../../workflows/parse-input.ts';
 import { logger } from './logger.ts';
 
+/** The correlation keys a state document offers, where present: endpoint, transform job, source, execution. */
+function correlationKeys(state: unknown): Record<string, string> {
+  const doc = (state ?? {}) as {
+    request?: { endpointName?: unknown; source?: unknown };
+    run?: { jobName?: unknown };
+    execution?: { name?: unknown };
+  };
+  const keys: Record<string, unknown> = {
+    endpoint: doc.request?.endpointName,
+    job: doc.run?.jobName,
+    source: doc.request?.source,
+    execution: doc.execution?.name,
+  };
+  return Object.fromEntries(
+    Object.entries(keys).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
 /**
- * Builds the Lambda handler of a workflow step: parse the state document with its workflow's contract at the
- * boundary (InvalidInputError naming the field), add the correlation keys to the logger, delegate to the core.
- * Unknown errors propagate unchanged (Lambda reports their name).
+ * Builds the Lambda handler of a step: parse the slice of the state document the step reads (`schema`) at the
+ * boundary (InvalidInputError naming the field, a missing earlier result included), add the correlation keys
+ * to the logger, delegate to the core. Unknown errors propagate unchanged (Lambda reports their name).
  */
-export function stepHandler<Schema extends z.ZodMiniType, Result>(
+export function stepHandler<Schema extends zc.$ZodType, Result>(
   schema: Schema,
   stepName: string,
-  correlation: (state: z.output<Schema>) => Record<string, string | undefined>,
-  run: (state: z.output<Schema>) => Promise<Result>,
+  run: (state: zc.output<Schema>) => Promise<Result>,
 ): (event: unknown, context?: Context) => Promise<Result> {
   return async (event, context) => {
     logger.resetKeys();
     if (context) logger.addContext(context);
     const state = parseInput(schema, event, `${stepName} input`);
-    logger.appendKeys({ ...correlation(state), step: stepName });
+    logger.appendKeys({ ...correlationKeys(state), step: stepName });
     return run(state);
   };
-}
-
-/** The handler of a DeployEndpoint step, correlated by endpoint and execution. */
-export function deploymentStepHandler(stepName: string, run: (state: DeploymentState) => Promise<DeploymentState>) {
-  return stepHandler(
-    DeploymentState,
-    stepName,
-    (state) => ({ endpoint: state.request.endpointName, execution: state.execution.name }),
-    run,
-  );
 }
 
 /** Reads a required environment variable set by the stack. */

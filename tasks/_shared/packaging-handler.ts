@@ -1,10 +1,18 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { PackagingState } from '../../workflows/package-model/contract.ts';
-import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
+import * as z from 'zod/mini';
+import { ExecutionFacts } from '../../workflows/contract-parts.ts';
+import { type PackagedModel, PackageModelInput, type PackageModelRequest } from '../../workflows/parts/packaging.ts';
 import { type ArtifactStore, s3ArtifactStore } from './artifact-store.ts';
 import { requiredEnv, stepHandler } from './handler.ts';
 import { logger } from './logger.ts';
 import { DEFAULT_OUTPUT_FOLDER, type PlanDeps } from './package-plan.ts';
+
+/**
+ * The slice of the state document the packaging steps read: a PackageModel request (PackageModel's own input,
+ * or DeployEndpoint's `model.package`) and the execution.
+ */
+export const PackagingState = z.looseObject({ request: PackageModelInput, execution: ExecutionFacts });
+export type PackagingState = z.output<typeof PackagingState>;
 
 /** The packaging tasks' S3 access, created once per function. */
 export const artifactStore: ArtifactStore = s3ArtifactStore(new S3Client({}));
@@ -14,19 +22,14 @@ export function defaultOutput(): string {
   return `s3://${requiredEnv('ARTIFACT_BUCKET_NAME')}/${DEFAULT_OUTPUT_FOLDER}`;
 }
 
-/** The handler of a packaging step, correlated by source and execution; the core's result goes to `packaged`. */
+/** The handler of a packaging step; the core's result goes to `packaged`. */
 export function packagingStepHandler(
   stepName: string,
   run: (request: PackageModelRequest, deps: PlanDeps) => Promise<PackagedModel>,
 ) {
-  return stepHandler(
-    PackagingState,
-    stepName,
-    (state) => ({ source: state.request.source, execution: state.execution.name }),
-    async (state): Promise<PackagingState> => {
-      const packaged = await run(state.request, { store: artifactStore, defaultOutput: defaultOutput() });
-      logger.info('Model packaged', { ...packaged });
-      return { ...state, packaged };
-    },
-  );
+  return stepHandler(PackagingState, stepName, async (state) => {
+    const packaged = await run(state.request, { store: artifactStore, defaultOutput: defaultOutput() });
+    logger.info('Model packaged', { ...packaged });
+    return { ...state, packaged };
+  });
 }

@@ -1,4 +1,3 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
 import type { Tags } from './sagemaker.ts';
 
 /** Tag keys this project writes; `endpoint` marks ownership, which retention checks before deleting. */
@@ -9,11 +8,17 @@ export const TagKeys = {
   endpointConfig: 'sagemaker-workflows:endpoint-config',
 } as const;
 
+/** The parts of a deployment's state document that ownership tags are made of. */
+export interface Owner {
+  readonly request: { readonly endpointName: string; readonly tags: Readonly<Tags> };
+  readonly execution: { readonly name: string };
+}
+
 /** The tags every resource created by a deployment carries: the user's plus ownership. */
-export function ownershipTags(state: DeploymentState): Tags {
+export function ownershipTags(owner: Owner): Tags {
   return {
-    ...state.request.tags,
-    [TagKeys.endpoint]: state.request.endpointName,
-    [TagKeys.execution]: state.execution.name,
+    ...owner.request.tags,
+    [TagKeys.endpoint]: owner.request.endpointName,
+    [TagKeys.execution]: owner.execution.name,
   };
 }

@@ -1,6 +1,17 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
+import { CreatedResource, sageMakerName } from '../../workflows/contract-parts.ts';
 import { RollbackFailedError } from '../../workflows/errors.ts';
+import { RollbackRecord } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+
+/** The slice of the state document CompleteRollback reads: what StartRollback did, and what this run created. */
+export const CompleteRollbackState = z.looseObject({
+  request: z.looseObject({ endpointName: sageMakerName }),
+  rollback: RollbackRecord,
+  model: z.optional(CreatedResource),
+  endpointConfig: z.optional(CreatedResource),
+});
+export type CompleteRollbackState = z.output<typeof CompleteRollbackState>;
 
 /** What CompleteRollback needs from the outside. */
 export interface CompleteRollbackDeps {
@@ -11,9 +22,8 @@ export interface CompleteRollbackDeps {
  * Checks that the endpoint is back where it was (InService on the recorded config, or gone when it was new),
  * then deletes the model and endpoint config this run created, unless the endpoint still uses them.
  */
-export async function completeRollback(state: DeploymentState, deps: CompleteRollbackDeps): Promise<DeploymentState> {
+export async function completeRollback<S extends CompleteRollbackState>(state: S, deps: CompleteRollbackDeps) {
   const rollback = state.rollback;
-  if (rollback === undefined) throw new Error('CompleteRollback runs after StartRollback');
   const name = state.request.endpointName;
   const endpoint = await deps.sagemaker.describeEndpoint(name);
 

@@ -1,10 +1,19 @@
 import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import type { Variant } from '../../workflows/parts/endpoint.ts';
+import * as z from 'zod/mini';
+import { CreatedResource, ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
+import { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
 import type { EndpointConfigSpec, SageMakerGateway } from '../_shared/sagemaker.ts';
 import { ownershipTags } from '../_shared/tags.ts';
+
+/** The slice of the state document CreateEndpointConfig reads: the variants, and the model CreateModel recorded. */
+export const CreateEndpointConfigState = z.looseObject({
+  request: z.looseObject({ endpointName: sageMakerName, variants: z.array(Variant), tags: TagMap }),
+  execution: ExecutionFacts,
+  model: CreatedResource,
+});
+export type CreateEndpointConfigState = z.output<typeof CreateEndpointConfigState>;
 
 /** What CreateEndpointConfig needs from the outside. */
 export interface CreateEndpointConfigDeps {
@@ -55,7 +64,7 @@ function comparable(variants: readonly ProductionVariant[]) {
 }
 
 /** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants>`. */
-export function toEndpointConfigSpec(state: DeploymentState, modelName: string): EndpointConfigSpec {
+export function toEndpointConfigSpec(state: CreateEndpointConfigState, modelName: string): EndpointConfigSpec {
   const variants = state.request.variants.map((variant) => toProductionVariant(variant, modelName));
   return {
     EndpointConfigName: resourceName(state.request.endpointName, comparable(variants)),
@@ -64,11 +73,10 @@ export function toEndpointConfigSpec(state: DeploymentState, modelName: string):
 }
 
 /** Creates the endpoint config of the deployment, or reuses the identical one created before. */
-export async function createEndpointConfig(
-  state: DeploymentState,
+export async function createEndpointConfig<S extends CreateEndpointConfigState>(
+  state: S,
   deps: CreateEndpointConfigDeps,
-): Promise<DeploymentState> {
-  if (state.model === undefined) throw new Error('CreateEndpointConfig runs after CreateModel: state.model is missing');
+) {
   const spec = toEndpointConfigSpec(state, state.model.name);
   const endpointConfig = await createOrReuse({
     kind: 'Endpoint config',

@@ -1,36 +1,22 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { createOrReuse } from '../_shared/create-or-reuse.ts';
-import { resourceName } from '../_shared/names.ts';
-import type { ContainerSpec, ModelSpec, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
+import * as z from 'zod/mini';
+import { ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
+import { ModelSource } from '../../workflows/parts/model.ts';
+import { PackagedModel } from '../../workflows/parts/packaging.ts';
+import { type EnsureModelDeps, ensureModel, modelSpecFor } from '../_shared/models.ts';
+import type { ContainerSpec, ModelSpec } from '../_shared/sagemaker.ts';
 import { ownershipTags } from '../_shared/tags.ts';
 
-/** What CreateModel needs from the outside. */
-export interface CreateModelDeps {
-  sagemaker: Pick<SageMakerGateway, 'describeModel' | 'createModel'>;
-  /** The SageMaker execution role the stack passes to every model. */
-  executionRoleArn: string;
-}
-
-/**
- * The members that identify a model. A model package brings its own image, artifact and environment, which
- * DescribeModel may report resolved; only the package and the role are ours to compare.
- */
-function comparable(container: ContainerSpec, roleArn: string) {
-  if (container.ModelPackageName !== undefined) {
-    return { ModelPackageName: container.ModelPackageName, ExecutionRoleArn: roleArn };
-  }
-  return {
-    Image: container.Image,
-    ModelDataUrl: container.ModelDataUrl,
-    ModelDataSource: container.ModelDataSource,
-    Environment: container.Environment ?? {},
-    ModelPackageName: container.ModelPackageName,
-    ExecutionRoleArn: roleArn,
-  };
-}
+/** The slice of the state document CreateModel reads: the model of the request, or what packaging produced. */
+export const CreateModelState = z.looseObject({
+  request: z.looseObject({ endpointName: sageMakerName, model: ModelSource, tags: TagMap }),
+  execution: ExecutionFacts,
+  /** What the packaging steps produced, when the request asked for packaging. */
+  packaging: z.optional(z.object({ packaged: PackagedModel })),
+});
+export type CreateModelState = z.output<typeof CreateModelState>;
 
 /** The container of a deployment's model: the model data comes from the input, or from the packaging steps. */
-export function modelContainer(state: DeploymentState): ContainerSpec {
+export function modelContainer(state: CreateModelState): ContainerSpec {
   const { model } = state.request;
   const packaged = state.packaging?.packaged;
   const modelDataUrl = packaged?.modelDataUrl ?? model.modelDataUrl;
@@ -55,44 +41,13 @@ export function modelContainer(state: DeploymentState): ContainerSpec {
       };
 }
 
-/** The CreateModel request for `container`, named `<owner>-<hash of the container spec and role>`. */
-export function modelSpecFor(owner: string, container: ContainerSpec, executionRoleArn: string): ModelSpec {
-  return {
-    ModelName: resourceName(owner, comparable(container, executionRoleArn)),
-    PrimaryContainer: container,
-    ExecutionRoleArn: executionRoleArn,
-  };
-}
-
 /** The CreateModel request for a deployment, named `<endpoint>-<hash of the container spec and role>`. */
-export function toModelSpec(state: DeploymentState, executionRoleArn: string): ModelSpec {
+export function toModelSpec(state: CreateModelState, executionRoleArn: string): ModelSpec {
   return modelSpecFor(state.request.endpointName, modelContainer(state), executionRoleArn);
 }
 
 /** Creates the SageMaker model of the deployment, or reuses the identical one created before. */
-export async function createModel(state: DeploymentState, deps: CreateModelDeps): Promise<DeploymentState> {
+export async function createModel<S extends CreateModelState>(state: S, deps: EnsureModelDeps) {
   const model = await ensureModel(state.request.endpointName, modelContainer(state), ownershipTags(state), deps);
   return { ...state, model };
-}
-
-/**
- * Creates (or reuses) a model named `<owner>-<hash of the container spec and role>` (the endpoint, or a
- * BatchTransform schedule), never overwriting a different model of that name.
- */
-export async function ensureModel(
-  owner: string,
-  container: ContainerSpec,
-  tags: Tags,
-  deps: CreateModelDeps,
-): Promise<{ name: string; arn: string; created: boolean }> {
-  const spec = modelSpecFor(owner, container, deps.executionRoleArn);
-  return createOrReuse({
-    kind: 'Model',
-    name: spec.ModelName,
-    wanted: comparable(container, deps.executionRoleArn),
-    describe: () => deps.sagemaker.describeModel(spec.ModelName),
-    actual: (found) => comparable(found.PrimaryContainer, found.ExecutionRoleArn),
-    arnOf: (found) => found.ModelArn,
-    create: () => deps.sagemaker.createModel(spec, tags),
-  });
 }

@@ -1,7 +1,24 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
+import { CreatedResource, ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
+import { EndpointChange, ModelVersion, RetainVersions } from '../../workflows/parts/endpoint.ts';
 import { isResourceNameOf, resourceNamePrefix } from '../_shared/names.ts';
 import type { ListedResource, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { TagKeys } from '../_shared/tags.ts';
+
+/** The slice of the state document FinalizeDeployment reads: the verified change, and how many versions to keep. */
+export const FinalizeDeploymentState = z.looseObject({
+  request: z.looseObject({
+    endpointName: sageMakerName,
+    modelVersion: z.optional(ModelVersion),
+    retainVersions: RetainVersions,
+    tags: TagMap,
+  }),
+  execution: ExecutionFacts,
+  model: CreatedResource,
+  endpointConfig: CreatedResource,
+  endpoint: EndpointChange,
+});
+export type FinalizeDeploymentState = z.output<typeof FinalizeDeploymentState>;
 
 /** What FinalizeDeployment needs from the outside. */
 export interface FinalizeDeploymentDeps {
@@ -23,13 +40,13 @@ function messageOf(error: unknown): string {
 }
 
 /** The tags the serving endpoint carries after a successful deployment. */
-export function endpointTags(state: DeploymentState): Tags {
+export function endpointTags(state: FinalizeDeploymentState): Tags {
   return {
     ...state.request.tags,
     [TagKeys.endpoint]: state.request.endpointName,
     [TagKeys.execution]: state.execution.name,
-    [TagKeys.modelVersion]: state.request.modelVersion ?? state.model?.name ?? 'unknown',
-    [TagKeys.endpointConfig]: state.endpointConfig?.name ?? 'unknown',
+    [TagKeys.modelVersion]: state.request.modelVersion ?? state.model.name,
+    [TagKeys.endpointConfig]: state.endpointConfig.name,
   };
 }
 
@@ -39,15 +56,9 @@ export function endpointTags(state: DeploymentState): Tags {
  * serves or a model a remaining config uses. A failed deletion is reported as a warning, not a failure:
  * the deployment itself is done and verified.
  */
-export async function finalizeDeployment(
-  state: DeploymentState,
-  deps: FinalizeDeploymentDeps,
-): Promise<DeploymentState> {
+export async function finalizeDeployment<S extends FinalizeDeploymentState>(state: S, deps: FinalizeDeploymentDeps) {
   const { sagemaker } = deps;
   const name = state.request.endpointName;
-  if (state.endpoint === undefined || state.endpointConfig === undefined || state.model === undefined) {
-    throw new Error('FinalizeDeployment runs after the endpoint is verified');
-  }
   const tags = endpointTags(state);
   await sagemaker.addTags(state.endpoint.arn, tags);
 

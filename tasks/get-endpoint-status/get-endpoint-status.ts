@@ -1,6 +1,15 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
+import { sageMakerName, WaitProgress } from '../../workflows/contract-parts.ts';
+import { WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { nextWait, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
+
+/** The slice of the state document GetEndpointStatus reads: the endpoint, and where its wait loop stands. */
+export const GetEndpointStatusState = z.looseObject({
+  request: z.looseObject({ endpointName: sageMakerName, wait: WaitPolicy }),
+  wait: z.optional(WaitProgress),
+});
+export type GetEndpointStatusState = z.output<typeof GetEndpointStatusState>;
 
 /** What GetEndpointStatus needs from the outside. */
 export interface GetEndpointStatusDeps {
@@ -15,7 +24,7 @@ export const DELETED_STATUS = 'Deleted';
  * One poll of the wait loop: describes the endpoint, says whether it has settled and, if not, how long to
  * wait next (capped exponential backoff). Past the deadline it raises DeploymentTimeoutError.
  */
-export async function getEndpointStatus(state: DeploymentState, deps: GetEndpointStatusDeps): Promise<DeploymentState> {
+export async function getEndpointStatus<S extends GetEndpointStatusState>(state: S, deps: GetEndpointStatusDeps) {
   const name = state.request.endpointName;
   const endpoint = await deps.sagemaker.describeEndpoint(name);
   const status = endpoint?.status ?? DELETED_STATUS;

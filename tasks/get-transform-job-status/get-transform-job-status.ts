@@ -1,7 +1,18 @@
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import * as z from 'zod/mini';
+import { BatchRun, BatchWait } from '../../workflows/batch-transform/contract.ts';
+import { CreatedResource, WaitProgress } from '../../workflows/contract-parts.ts';
 import { TransformJobFailedError, TransformJobTimeoutError } from '../../workflows/errors.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { nextWait, startWaiting } from '../_shared/wait-progress.ts';
+
+/** The slice of the state document GetJobStatus reads: which job, and where its wait loop stands. */
+export const GetTransformJobStatusState = z.looseObject({
+  request: z.looseObject({ wait: BatchWait }),
+  run: BatchRun,
+  job: z.optional(CreatedResource),
+  wait: z.optional(WaitProgress),
+});
+export type GetTransformJobStatusState = z.output<typeof GetTransformJobStatusState>;
 
 /** What GetTransformJobStatus needs from the outside. */
 export interface GetTransformJobStatusDeps {
@@ -15,11 +26,11 @@ const RUNNING = new Set(['InProgress', 'Stopping']);
  * One poll of the wait loop: describes the job, says whether it has settled and, if not, how long to wait next
  * (capped exponential backoff). Past the deadline: TransformJobTimeoutError.
  */
-export async function getTransformJobStatus(
-  state: BatchRunState,
+export async function getTransformJobStatus<S extends GetTransformJobStatusState>(
+  state: S,
   deps: GetTransformJobStatusDeps,
-): Promise<BatchRunState> {
-  const name = state.job?.name ?? state.run?.jobName ?? '';
+) {
+  const name = state.job?.name ?? state.run.jobName;
   const job = await deps.jobs.describeTransformJob(name);
   if (!job) throw new TransformJobFailedError(`Transform job ${name} no longer exists`);
   const settled = !RUNNING.has(job.status);

@@ -1,11 +1,11 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { batchStepHandler } from '../_shared/batch-run.ts';
+import { stepHandler } from '../_shared/handler.ts';
 import { transformJobGateway } from '../_shared/transform-jobs.ts';
-import { getTransformJobStatus } from './get-transform-job-status.ts';
+import { GetTransformJobStatusState, getTransformJobStatus } from './get-transform-job-status.ts';
 
 const jobs = transformJobGateway(new SageMakerClient({}));
 
 /** Lambda entry of BatchTransform's GetJobStatus step. */
-export const handler = batchStepHandler('GetJobStatus', (state) =>
+export const handler = stepHandler(GetTransformJobStatusState, 'GetJobStatus', (state) =>
   getTransformJobStatus(state, { jobs, now: () => new Date() }),
 );

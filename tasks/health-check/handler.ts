@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { deploymentStepHandler } from '../_shared/handler.ts';
-import { healthCheck, type InvocationRequest, type InvocationResult } from './health-check.ts';
+import { stepHandler } from '../_shared/handler.ts';
+import { HealthCheckState, healthCheck, type InvocationRequest, type InvocationResult } from './health-check.ts';
 
 const runtime = new SageMakerRuntimeClient({});
 
@@ -29,6 +29,6 @@ async function invoke(request: InvocationRequest): Promise<InvocationResult> {
 }
 
 /** Lambda entry of the HealthCheck step. */
-export const handler = deploymentStepHandler('HealthCheck', (state) =>
+export const handler = stepHandler(HealthCheckState, 'HealthCheck', (state) =>
   healthCheck(state, { invoke, clock: () => performance.now() }),
 );

@@ -1,6 +1,13 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
+import { sageMakerName } from '../../workflows/contract-parts.ts';
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
-import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import { type HealthCheckReport, type HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+
+/** The slice of the state document HealthCheck reads: the endpoint and the checks to run. */
+export const HealthCheckState = z.looseObject({
+  request: z.looseObject({ endpointName: sageMakerName, healthCheck: HealthCheckSpec }),
+});
+export type HealthCheckState = z.output<typeof HealthCheckState>;
 
 /** One InvokeEndpoint request of the health check. */
 export interface InvocationRequest {
@@ -108,7 +115,7 @@ export async function runHealthCheck(endpointName: string, spec: HealthCheckSpec
 }
 
 /** The HealthCheck step: real invocations of the endpoint; below the minimum success rate it fails. */
-export async function healthCheck(state: DeploymentState, deps: HealthCheckDeps): Promise<DeploymentState> {
+export async function healthCheck<S extends HealthCheckState>(state: S, deps: HealthCheckDeps) {
   const spec = state.request.healthCheck;
   const name = state.request.endpointName;
   const report = await runHealthCheck(name, spec, deps);

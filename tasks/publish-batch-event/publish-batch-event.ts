@@ -1,6 +1,26 @@
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import * as z from 'zod/mini';
+import {
+  BatchRun,
+  OutputVerification,
+  ScheduleName,
+  TransformJobStatusSummary,
+} from '../../workflows/batch-transform/contract.ts';
+import { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
-import type { LifecycleEvent } from '../publish-deployment-event/publish-deployment-event.ts';
+import type { LifecycleEvent } from '../_shared/events.ts';
+
+/** The slice of the state document PublishBatchEvent reads: whatever the run recorded, for the event's detail. */
+export const PublishBatchEventState = z.looseObject({
+  request: z.looseObject({ scheduleName: ScheduleName }),
+  execution: ExecutionFacts,
+  run: z.optional(BatchRun),
+  model: z.optional(CreatedResource),
+  job: z.optional(CreatedResource),
+  jobStatus: z.optional(TransformJobStatusSummary),
+  verification: z.optional(OutputVerification),
+  error: z.optional(CaughtError),
+});
+export type PublishBatchEventState = z.output<typeof PublishBatchEventState>;
 
 /** The lifecycle events of a batch transform run. */
 export const BatchEventTypes = {
@@ -16,7 +36,7 @@ export interface PublishBatchEventDeps {
 }
 
 /** The event describing the run's outcome, with its counts and, on failure, the error and FailureReason. */
-export function batchEvent(state: BatchRunState): LifecycleEvent {
+export function batchEvent(state: PublishBatchEventState): LifecycleEvent {
   const detailType =
     state.error !== undefined
       ? BatchEventTypes.failed
@@ -47,7 +67,7 @@ export function batchEvent(state: BatchRunState): LifecycleEvent {
 }
 
 /** Publishes the run's outcome to the project's event bus. */
-export async function publishBatchEvent(state: BatchRunState, deps: PublishBatchEventDeps): Promise<BatchRunState> {
+export async function publishBatchEvent<S extends PublishBatchEventState>(state: S, deps: PublishBatchEventDeps) {
   const event = batchEvent(state);
   const eventId = await deps.publish(event);
   return { ...state, event: { detailType: event.detailType, eventId } };

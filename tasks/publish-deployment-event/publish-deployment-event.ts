@@ -1,8 +1,8 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
+import { CaughtError, CreatedResource, ExecutionFacts, sageMakerName } from '../../workflows/contract-parts.ts';
+import { EndpointChange, HealthCheckReport, ModelVersion, RollbackRecord } from '../../workflows/parts/endpoint.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
-
-/** Source of every event this project publishes. */
-export const EVENT_SOURCE = 'sagemaker-workflows';
+import type { LifecycleEvent } from '../_shared/events.ts';
 
 /** The lifecycle events of a deployment. */
 export const DeploymentEventTypes = {
@@ -12,12 +12,19 @@ export const DeploymentEventTypes = {
   rollbackFailed: 'Deployment Rollback Failed',
 } as const;
 
-/** One event, as PutEvents takes it. */
-export interface LifecycleEvent {
-  detailType: string;
-  detail: Record<string, unknown>;
-  resources: string[];
-}
+/** The slice of the state document PublishDeploymentEvent reads: whatever the run recorded, for the event's detail. */
+export const PublishDeploymentEventState = z.looseObject({
+  request: z.looseObject({ endpointName: sageMakerName, modelVersion: z.optional(ModelVersion) }),
+  execution: ExecutionFacts,
+  model: z.optional(CreatedResource),
+  endpointConfig: z.optional(CreatedResource),
+  endpoint: z.optional(EndpointChange),
+  healthCheck: z.optional(HealthCheckReport),
+  error: z.optional(CaughtError),
+  rollback: z.optional(RollbackRecord),
+  rollbackError: z.optional(CaughtError),
+});
+export type PublishDeploymentEventState = z.output<typeof PublishDeploymentEventState>;
 
 /** What PublishDeploymentEvent needs from the outside. */
 export interface PublishDeploymentEventDeps {
@@ -26,7 +33,7 @@ export interface PublishDeploymentEventDeps {
 }
 
 /** Which event the state calls for: success, rolled back, failed without rollback, or rollback failed. */
-export function deploymentEventType(state: DeploymentState): string {
+export function deploymentEventType(state: PublishDeploymentEventState): string {
   if (state.rollbackError !== undefined) return DeploymentEventTypes.rollbackFailed;
   if (state.error === undefined) return DeploymentEventTypes.succeeded;
   const action = state.rollback?.action;
@@ -34,7 +41,7 @@ export function deploymentEventType(state: DeploymentState): string {
 }
 
 /** The event describing the deployment's outcome. */
-export function deploymentEvent(state: DeploymentState): LifecycleEvent {
+export function deploymentEvent(state: PublishDeploymentEventState): LifecycleEvent {
   const detailType = deploymentEventType(state);
   const detail: Record<string, unknown> = {
     endpointName: state.request.endpointName,
@@ -54,10 +61,10 @@ export function deploymentEvent(state: DeploymentState): LifecycleEvent {
 }
 
 /** Publishes the deployment's outcome to the project's event bus. */
-export async function publishDeploymentEvent(
-  state: DeploymentState,
+export async function publishDeploymentEvent<S extends PublishDeploymentEventState>(
+  state: S,
   deps: PublishDeploymentEventDeps,
-): Promise<DeploymentState> {
+) {
   const event = deploymentEvent(state);
   const eventId = await deps.publish(event);
   return { ...state, event: { detailType: event.detailType, eventId } };

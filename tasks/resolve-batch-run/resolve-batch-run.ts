@@ -1,9 +1,31 @@
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import * as z from 'zod/mini';
+import {
+  BatchInput,
+  BatchOutput,
+  type BatchRun,
+  BatchWait,
+  ScheduledTime,
+  ScheduleName,
+} from '../../workflows/batch-transform/contract.ts';
+import { type CreatedResource, ExecutionFacts, type WaitProgress } from '../../workflows/contract-parts.ts';
 import { ResourceConflictError } from '../../workflows/errors.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { batchJobName, resolveDatePlaceholders, splitS3Uri } from '../_shared/batch-run.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
+
+/** The slice of the state document ResolveRun reads: the schedule, its time and the prefixes to resolve. */
+export const ResolveBatchRunState = z.looseObject({
+  request: z.looseObject({
+    scheduleName: ScheduleName,
+    scheduledTime: z.optional(ScheduledTime),
+    input: BatchInput,
+    output: BatchOutput,
+    wait: BatchWait,
+  }),
+  execution: ExecutionFacts,
+});
+export type ResolveBatchRunState = z.output<typeof ResolveBatchRunState>;
 
 /** What ResolveRun needs from the outside. */
 export interface ResolveBatchRunDeps {
@@ -18,7 +40,10 @@ export interface ResolveBatchRunDeps {
  * second one. A job of that name that reads or writes other prefixes is a ResourceConflictError, never
  * silently followed. With no job yet and no input object under the resolved prefix, the run is a clean skip.
  */
-export async function resolveBatchRun(state: BatchRunState, deps: ResolveBatchRunDeps): Promise<BatchRunState> {
+export async function resolveBatchRun<S extends ResolveBatchRunState>(
+  state: S,
+  deps: ResolveBatchRunDeps,
+): Promise<S & { run: BatchRun; job?: CreatedResource; wait?: WaitProgress }> {
   const { request } = state;
   const scheduledTime = new Date(request.scheduledTime ?? state.execution.startedAt);
   const jobName = batchJobName(request.scheduleName, scheduledTime);

@@ -1,11 +1,11 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { deploymentStepHandler } from '../_shared/handler.ts';
+import { stepHandler } from '../_shared/handler.ts';
 import { sageMakerGateway } from '../_shared/sagemaker.ts';
-import { startDeployment } from './start-deployment.ts';
+import { StartDeploymentState, startDeployment } from './start-deployment.ts';
 
 const sagemaker = sageMakerGateway(new SageMakerClient({}));
 
 /** Lambda entry of the StartDeployment step. */
-export const handler = deploymentStepHandler('StartDeployment', (state) =>
+export const handler = stepHandler(StartDeploymentState, 'StartDeployment', (state) =>
   startDeployment(state, { sagemaker, now: () => new Date() }),
 );

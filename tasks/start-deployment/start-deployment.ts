@@ -1,9 +1,24 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
+import { CreatedResource, ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
 import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.ts';
+import { DeploymentGuardrails, WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import { toDeploymentConfig } from '../_shared/deployment-config.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { ownershipTags, TagKeys } from '../_shared/tags.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
+
+/** The slice of the state document StartDeployment reads: the endpoint, its guardrails, and the new config. */
+export const StartDeploymentState = z.looseObject({
+  request: z.looseObject({
+    endpointName: sageMakerName,
+    deployment: z.optional(DeploymentGuardrails),
+    wait: WaitPolicy,
+    tags: TagMap,
+  }),
+  execution: ExecutionFacts,
+  endpointConfig: CreatedResource,
+});
+export type StartDeploymentState = z.output<typeof StartDeploymentState>;
 
 /** What StartDeployment needs from the outside. */
 export interface StartDeploymentDeps {
@@ -16,8 +31,7 @@ export interface StartDeploymentDeps {
  * endpoint raises EndpointBusyError (the state machine retries for a bounded time); a run that already
  * started this very change (a retry) picks it up instead of starting it twice.
  */
-export async function startDeployment(state: DeploymentState, deps: StartDeploymentDeps): Promise<DeploymentState> {
-  if (state.endpointConfig === undefined) throw new Error('StartDeployment runs after CreateEndpointConfig');
+export async function startDeployment<S extends StartDeploymentState>(state: S, deps: StartDeploymentDeps) {
   const name = state.request.endpointName;
   const newConfig = state.endpointConfig.name;
   const deploymentConfig = toDeploymentConfig(state.request.deployment);

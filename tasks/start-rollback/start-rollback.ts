@@ -1,7 +1,16 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
 import { EndpointBusyError } from '../../workflows/errors.ts';
+import { EndpointChange, OnFailure, WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
+
+/** The slice of the state document StartRollback reads: what the run changed on the endpoint, if anything. */
+export const StartRollbackState = z.looseObject({
+  request: z.looseObject({ onFailure: OnFailure, wait: WaitPolicy }),
+  /** Absent when the run failed before StartDeployment changed anything. */
+  endpoint: z.optional(EndpointChange),
+});
+export type StartRollbackState = z.output<typeof StartRollbackState>;
 
 /** What StartRollback needs from the outside. */
 export interface StartRollbackDeps {
@@ -15,7 +24,7 @@ export interface StartRollbackDeps {
  * a first-time endpoint is deleted unless `onFailure` is `retain` (kept for inspection). A busy endpoint
  * raises EndpointBusyError, which the state machine retries.
  */
-export async function startRollback(state: DeploymentState, deps: StartRollbackDeps): Promise<DeploymentState> {
+export async function startRollback<S extends StartRollbackState>(state: S, deps: StartRollbackDeps) {
   const wait = startWaiting(state.request.wait, deps.now());
   const change = state.endpoint;
   if (change === undefined || change.action === 'none') {

@@ -1,16 +1,15 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { batchStepHandler } from '../_shared/batch-run.ts';
-import { requiredEnv } from '../_shared/handler.ts';
+import { requiredEnv, stepHandler } from '../_shared/handler.ts';
 import { sageMakerGateway } from '../_shared/sagemaker.ts';
 import { transformJobGateway } from '../_shared/transform-jobs.ts';
-import { startTransformJob } from './start-transform-job.ts';
+import { StartTransformJobState, startTransformJob } from './start-transform-job.ts';
 
 const client = new SageMakerClient({});
 const sagemaker = sageMakerGateway(client);
 const jobs = transformJobGateway(client);
 
 /** Lambda entry of BatchTransform's StartTransformJob step. */
-export const handler = batchStepHandler('StartTransformJob', (state) =>
+export const handler = stepHandler(StartTransformJobState, 'StartTransformJob', (state) =>
   startTransformJob(state, {
     sagemaker,
     jobs,

@@ -1,10 +1,21 @@
 import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import * as z from 'zod/mini';
+import { BatchRun, BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
+import { CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { InvalidInputError } from '../../workflows/errors.ts';
+import { ensureModel } from '../_shared/models.ts';
 import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { isJobNameTaken, type TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
-import { ensureModel } from '../create-model/create-model.ts';
+
+/** The slice of the state document StartTransformJob reads: the whole request, and the run ResolveRun resolved. */
+export const StartTransformJobState = z.looseObject({
+  request: BatchTransformInput,
+  execution: ExecutionFacts,
+  run: BatchRun,
+  model: z.optional(CreatedResource),
+});
+export type StartTransformJobState = z.output<typeof StartTransformJobState>;
 
 /** What StartTransformJob needs from the outside. */
 export interface StartTransformJobDeps {
@@ -22,12 +33,11 @@ export const BatchTagKeys = {
 
 /** The CreateTransformJob request of the run, in SageMaker's member names. */
 export function transformJobRequest(
-  state: BatchRunState,
+  state: StartTransformJobState,
   modelName: string,
   tags: Tags,
 ): CreateTransformJobCommandInput {
   const { request: r, run } = state;
-  if (!run) throw new InvalidInputError('StartTransformJob needs the resolved run');
   const dp = r.dataProcessing;
   return {
     TransformJobName: run.jobName,
@@ -78,9 +88,8 @@ export function transformJobRequest(
  * Creates the model when the input gives an image (CreateModel's naming and reuse), then the transform job.
  * A job of the same name created meanwhile (a duplicate delivery racing this one) is followed, not an error.
  */
-export async function startTransformJob(state: BatchRunState, deps: StartTransformJobDeps): Promise<BatchRunState> {
+export async function startTransformJob<S extends StartTransformJobState>(state: S, deps: StartTransformJobDeps) {
   const { request, run } = state;
-  if (!run) throw new InvalidInputError('StartTransformJob needs the resolved run');
   const tags: Tags = { [BatchTagKeys.schedule]: request.scheduleName, [BatchTagKeys.execution]: state.execution.name };
   let model = state.model;
   if (request.model.name !== undefined) {

@@ -1,5 +1,10 @@
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import * as z from 'zod/mini';
+import { CreatedResource } from '../../workflows/contract-parts.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
+
+/** The slice of the state document StopTransformJob reads: the job this run started or followed, if any. */
+export const StopTransformJobState = z.looseObject({ job: z.optional(CreatedResource) });
+export type StopTransformJobState = z.output<typeof StopTransformJobState>;
 
 /** What StopTransformJob needs from the outside. */
 export interface StopTransformJobDeps {
@@ -11,7 +16,7 @@ export interface StopTransformJobDeps {
  * not start) stops that job, so nothing keeps running and billing after the execution has failed. A job that
  * already ended, or that this run never reached, is left alone.
  */
-export async function stopTransformJob(state: BatchRunState, deps: StopTransformJobDeps): Promise<BatchRunState> {
+export async function stopTransformJob<S extends StopTransformJobState>(state: S, deps: StopTransformJobDeps) {
   const name = state.job?.name;
   if (name === undefined) return state;
   const job = await deps.jobs.describeTransformJob(name);

@@ -1,6 +1,14 @@
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import * as z from 'zod/mini';
+import { CreatedResource, sageMakerName } from '../../workflows/contract-parts.ts';
 import { DeploymentRolledBackError, EndpointFailedError } from '../../workflows/errors.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+
+/** The slice of the state document VerifyDeployment reads: the endpoint, and the config it should serve. */
+export const VerifyDeploymentState = z.looseObject({
+  request: z.looseObject({ endpointName: sageMakerName }),
+  endpointConfig: CreatedResource,
+});
+export type VerifyDeploymentState = z.output<typeof VerifyDeploymentState>;
 
 /** What VerifyDeployment needs from the outside. */
 export interface VerifyDeploymentDeps {
@@ -11,8 +19,7 @@ export interface VerifyDeploymentDeps {
  * Checks that the settled endpoint really serves the new config. SageMaker rolls a failed update back on its
  * own (InService on the old config, FailureReason set): that is DeploymentRolledBackError, never a success.
  */
-export async function verifyDeployment(state: DeploymentState, deps: VerifyDeploymentDeps): Promise<DeploymentState> {
-  if (state.endpointConfig === undefined) throw new Error('VerifyDeployment runs after CreateEndpointConfig');
+export async function verifyDeployment<S extends VerifyDeploymentState>(state: S, deps: VerifyDeploymentDeps) {
   const name = state.request.endpointName;
   const expected = state.endpointConfig.name;
   const endpoint = await deps.sagemaker.describeEndpoint(name);

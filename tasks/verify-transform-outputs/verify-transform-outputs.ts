@@ -1,7 +1,17 @@
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import * as z from 'zod/mini';
+import { BatchRun, TransformJobStatusSummary } from '../../workflows/batch-transform/contract.ts';
+import { CreatedResource } from '../../workflows/contract-parts.ts';
 import { TransformJobFailedError, TransformOutputMissingError } from '../../workflows/errors.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { outputKeyOf, splitS3Uri } from '../_shared/batch-run.ts';
+
+/** The slice of the state document VerifyOutputs reads: the run's locations and how its job ended. */
+export const VerifyTransformOutputsState = z.looseObject({
+  run: BatchRun,
+  jobStatus: TransformJobStatusSummary,
+  job: z.optional(CreatedResource),
+});
+export type VerifyTransformOutputsState = z.output<typeof VerifyTransformOutputsState>;
 
 /** What VerifyOutputs needs from the outside. */
 export interface VerifyTransformOutputsDeps {
@@ -15,14 +25,12 @@ const QUOTED = 5;
  * A settled job must be Completed (else TransformJobFailedError with SageMaker's FailureReason), and every input
  * object must have its `.out` under the output prefix (else TransformOutputMissingError listing them).
  */
-export async function verifyTransformOutputs(
-  state: BatchRunState,
+export async function verifyTransformOutputs<S extends VerifyTransformOutputsState>(
+  state: S,
   deps: VerifyTransformOutputsDeps,
-): Promise<BatchRunState> {
-  const run = state.run;
-  const status = state.jobStatus;
-  const name = state.job?.name ?? run?.jobName ?? '';
-  if (!run || !status) throw new TransformJobFailedError(`Transform job ${name} was never described`);
+) {
+  const { run, jobStatus: status } = state;
+  const name = state.job?.name ?? run.jobName;
   if (status.status !== 'Completed') {
     throw new TransformJobFailedError(
       `Transform job ${name} ended ${status.status}${status.failureReason ? `: ${status.failureReason}` : ''}`,

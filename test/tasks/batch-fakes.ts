@@ -6,6 +6,7 @@ import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
 import type { StoredObject } from '../../tasks/_shared/artifact-store.ts';
 import type { TransformJobDescription, TransformJobGateway } from '../../tasks/_shared/transform-jobs.ts';
 import {
+  type BatchRun,
   type BatchRunState,
   BatchTransformInput,
   type BatchTransformInputDocument,
@@ -41,19 +42,19 @@ export const NIGHTLY_RUN = {
 } as const;
 
 /** A state document right after ValidateInput, plus whatever later steps added. */
-export function batchState(
+export function batchState<Rest extends Partial<Omit<BatchRunState, 'request' | 'execution'>> = Record<never, never>>(
   input: BatchTransformInputDocument = validBatchInput(),
-  rest: Partial<Omit<BatchRunState, 'request' | 'execution'>> = {},
-): BatchRunState {
+  rest: Rest = {} as Rest,
+): BatchRunState & Rest {
   return { request: BatchTransformInput.parse(input), execution: { ...BATCH_EXECUTION }, ...rest };
 }
 
 /** A state document after ResolveRun decided to create the job for `inputObjects` objects. */
-export function resolvedState(
-  input: BatchTransformInputDocument = validBatchInput(),
-  rest: Partial<Omit<BatchRunState, 'request' | 'execution'>> = {},
-): BatchRunState {
-  return batchState(input, { run: { ...NIGHTLY_RUN, action: 'create', inputObjects: 2 }, ...rest });
+export function resolvedState<
+  Rest extends Partial<Omit<BatchRunState, 'request' | 'execution'>> = Record<never, never>,
+>(input: BatchTransformInputDocument = validBatchInput(), rest: Rest = {} as Rest) {
+  const run: BatchRun = { ...NIGHTLY_RUN, action: 'create', inputObjects: 2 };
+  return batchState(input, { run, ...rest });
 }
 
 /**

@@ -7,12 +7,9 @@ const STARTED = new Date('2026-03-09T02:00:20.000Z');
 const DEADLINE = '2026-03-10T02:00:20.000Z';
 const at = (secondsAfterStart: number) => new Date(STARTED.getTime() + secondsAfterStart * 1000);
 
-function waiting(rest: Partial<BatchRunState> = {}, input = validBatchInput()): BatchRunState {
-  return resolvedState(input, {
-    job: { name: NIGHTLY_RUN.jobName, arn: transformJobArn(NIGHTLY_RUN.jobName), created: true },
-    wait: { attempt: 0, seconds: 30, deadline: DEADLINE },
-    ...rest,
-  });
+function waiting(rest: Partial<BatchRunState> = {}, input = validBatchInput()) {
+  const job = { name: NIGHTLY_RUN.jobName, arn: transformJobArn(NIGHTLY_RUN.jobName), created: true };
+  return resolvedState(input, { job, wait: { attempt: 0, seconds: 30, deadline: DEADLINE }, ...rest });
 }
 
 function jobsWith(status: string, failureReason?: string) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { handler as startTransformJobHandler } from '../../tasks/start-transform-job/handler.ts';
 import { BatchTagKeys, startTransformJob } from '../../tasks/start-transform-job/start-transform-job.ts';
 import { FakeTransformJobs, NIGHTLY_RUN, resolvedState, transformJobArn, validBatchInput } from './batch-fakes.ts';
 import { EXECUTION_ROLE_ARN, FakeSageMaker, modelArn } from './fakes.ts';
@@ -243,13 +244,12 @@ describe('startTransformJob', () => {
     expect(jobs.described).toHaveLength(0);
   });
 
-  it('refuses a state document without the resolved run with InvalidInputError', async () => {
-    const { deps } = setup();
+  it('refuses a state document without the resolved run with InvalidInputError naming it', async () => {
     const { run: _, ...state } = resolvedState();
 
-    await expect(startTransformJob(state, deps)).rejects.toMatchObject({
+    await expect(startTransformJobHandler(state)).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: 'StartTransformJob needs the resolved run',
+      message: expect.stringMatching(/^Invalid StartTransformJob input: run: .*received undefined/),
     });
   });
 });

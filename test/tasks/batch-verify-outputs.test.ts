@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { handler as verifyOutputsHandler } from '../../tasks/verify-transform-outputs/handler.ts';
 import { verifyTransformOutputs } from '../../tasks/verify-transform-outputs/verify-transform-outputs.ts';
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
+import type { BatchRun, BatchRunState } from '../../workflows/batch-transform/contract.ts';
 import { FakeObjects, NIGHTLY_RUN, resolvedState, transformJobArn } from './batch-fakes.ts';
 
-function completed(run: Partial<BatchRunState['run'] & object> = {}, rest: Partial<BatchRunState> = {}): BatchRunState {
+/** A run whose job settled (Completed unless `rest` says otherwise). */
+function completed(run: Partial<BatchRun> = {}, rest: Partial<Pick<BatchRunState, 'jobStatus' | 'job'>> = {}) {
   return resolvedState(undefined, {
-    run: { ...NIGHTLY_RUN, action: 'create', inputObjects: 2, ...run },
+    run: { ...NIGHTLY_RUN, action: 'create' as const, inputObjects: 2, ...run },
     job: { name: NIGHTLY_RUN.jobName, arn: transformJobArn(NIGHTLY_RUN.jobName), created: true },
     jobStatus: { status: 'Completed', settled: true },
     ...rest,
-  });
+  }) as BatchRunState & { run: BatchRun; jobStatus: NonNullable<BatchRunState['jobStatus']> };
 }
 
 describe('verifyTransformOutputs', () => {
@@ -150,12 +152,12 @@ describe('verifyTransformOutputs', () => {
     expect(objects.listed).toHaveLength(0);
   });
 
-  it('raises TransformJobFailedError when the job was never described', async () => {
+  it('refuses a state document without the job status GetJobStatus records, naming it', async () => {
     const { jobStatus: _, ...state } = completed();
 
-    await expect(verifyTransformOutputs(state, { objects: new FakeObjects() })).rejects.toMatchObject({
-      name: 'TransformJobFailedError',
-      message: `Transform job ${NIGHTLY_RUN.jobName} was never described`,
+    await expect(verifyOutputsHandler(state)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^Invalid VerifyOutputs input: jobStatus: .*received undefined/),
     });
   });
 });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { completeRollback } from '../../tasks/complete-rollback/complete-rollback.ts';
+import { handler as completeRollbackHandler } from '../../tasks/complete-rollback/handler.ts';
 import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
 import { RollbackFailedError } from '../../workflows/errors.ts';
 import { deploymentState, endpointArn, endpointConfigArn, FakeSageMaker, modelArn, validInput } from './fakes.ts';
@@ -159,9 +160,12 @@ describe('completeRollback', () => {
     expect(sagemaker.callsOf('deleteModel')).toEqual([]);
   });
 
-  it('fails when run before StartRollback', async () => {
+  it('refuses a state document without the rollback StartRollback records, naming it', async () => {
     const { rollback: _, ...state } = rollingBack({ rollback: restore });
 
-    await expect(completeRollback(state, { sagemaker })).rejects.toThrow('CompleteRollback runs after StartRollback');
+    await expect(completeRollbackHandler(state)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^Invalid CompleteRollback input: rollback: .*received undefined/),
+    });
   });
 });

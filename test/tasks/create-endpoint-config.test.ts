@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { createEndpointConfig } from '../../tasks/create-endpoint-config/create-endpoint-config.ts';
+import { handler as createEndpointConfigHandler } from '../../tasks/create-endpoint-config/handler.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
 import { ResourceConflictError } from '../../workflows/errors.ts';
 import { deploymentState, FakeSageMaker, validInput } from './fakes.ts';
@@ -131,9 +132,10 @@ describe('createEndpointConfig', () => {
     expect(sagemaker.callsOf('createEndpointConfig')).toEqual([]);
   });
 
-  it('fails when run before the model exists in the state', async () => {
-    const result = createEndpointConfig(deploymentState(), { sagemaker });
-
-    await expect(result).rejects.toThrow('state.model is missing');
+  it('refuses a state document without the model CreateModel records, naming it', async () => {
+    await expect(createEndpointConfigHandler(deploymentState())).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^Invalid CreateEndpointConfig input: model: .*received undefined/),
+    });
   });
 });

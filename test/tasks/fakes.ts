@@ -281,9 +281,8 @@ export const EXECUTION = {
 };
 
 /** A state document right after ValidateInput, plus whatever later steps added. */
-export function deploymentState(
-  input: DeployEndpointInputDocument = validInput(),
-  rest: Partial<Omit<DeploymentState, 'request' | 'execution'>> = {},
-): DeploymentState {
+export function deploymentState<
+  Rest extends Partial<Omit<DeploymentState, 'request' | 'execution'>> = Record<never, never>,
+>(input: DeployEndpointInputDocument = validInput(), rest: Rest = {} as Rest): DeploymentState & Rest {
   return { request: DeployEndpointInput.parse(input), execution: { ...EXECUTION }, ...rest };
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { resourceName } from '../../tasks/_shared/names.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { finalizeDeployment } from '../../tasks/finalize-deployment/finalize-deployment.ts';
-import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
+import { handler as finalizeDeploymentHandler } from '../../tasks/finalize-deployment/handler.ts';
 import {
   deploymentState,
   endpointArn,
@@ -30,14 +30,14 @@ function seedVersions(sagemaker: FakeSageMaker, endpoint: string, count: number,
 }
 
 /** The state after a verified, healthy deployment of version `n`. */
-function verifiedState(n: number, input = validInput(), endpoint = input.endpointName): DeploymentState {
+function verifiedState(n: number, input = validInput(), endpoint = input.endpointName) {
   return deploymentState(input, {
     model: { name: modelOf(endpoint, n), arn: modelArn(modelOf(endpoint, n)), created: true },
     endpointConfig: { name: configOf(endpoint, n), arn: endpointConfigArn(configOf(endpoint, n)), created: true },
     endpoint: {
       name: endpoint,
       arn: endpointArn(endpoint),
-      action: 'update',
+      action: 'update' as const,
       previousConfigName: configOf(endpoint, n - 1),
     },
   });
@@ -244,9 +244,10 @@ describe('finalizeDeployment', () => {
     expect(out.finalized?.tags[TagKeys.endpointConfig]).toBe(configOf('churn', 4));
   });
 
-  it('fails when run before the deployment is complete in the state', async () => {
-    const result = finalizeDeployment(deploymentState(), { sagemaker });
-
-    await expect(result).rejects.toThrow('FinalizeDeployment runs after the endpoint is verified');
+  it('refuses a state document without the verified change, naming what is missing', async () => {
+    await expect(finalizeDeploymentHandler(deploymentState())).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^Invalid FinalizeDeployment input: model: .*; endpointConfig: .*; endpoint: /),
+    });
   });
 });

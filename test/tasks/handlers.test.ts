@@ -198,17 +198,28 @@ describe('CreateModel handler', () => {
     expect(sagemaker.calls()).toHaveLength(0);
   });
 
-  it('rejects a malformed state document with InvalidInputError naming the field', async () => {
-    const state = event() as { request: { variants: { instanceType: string }[] } };
-    if (state.request.variants[0]) state.request.variants[0].instanceType = 'm5.large';
+  it('rejects a malformed state document with InvalidInputError naming the field it reads', async () => {
+    const state = event() as { request: { model: { modelDataUrl: string } } };
+    state.request.model.modelDataUrl = 'ftp://models/model.tar.gz';
 
     const result = createModel(state);
 
     await expect(result).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid CreateModel input: request\.variants\[0\]\.instanceType: /),
+      message: expect.stringMatching(/^Invalid CreateModel input: request\.model\.modelDataUrl: /),
     });
     expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  it('reads only its slice: a field it does not read is passed through untouched', async () => {
+    sagemaker.on(DescribeModelCommand).rejects(notFound('model'));
+    sagemaker.on(CreateModelCommand).resolves({ ModelArn: 'arn:aws:sagemaker:us-east-1:123456789012:model/x' });
+    const state = { ...(event() as Record<string, unknown>), laterStep: { anything: ['kept'] } };
+
+    const result = (await createModel(state)) as Record<string, unknown>;
+
+    expect(result.laterStep).toEqual({ anything: ['kept'] });
+    expect(result.model).toMatchObject({ created: true });
   });
 
   it('rejects a state document without the execution facts', async () => {

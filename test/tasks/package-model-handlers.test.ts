@@ -20,7 +20,6 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { logger } from '../../tasks/_shared/logger.ts';
 import { handler as copyUncompressedModel } from '../../tasks/copy-uncompressed-model/handler.ts';
 import { handler as packageModel } from '../../tasks/package-model/handler.ts';
-import type { PackagingState } from '../../workflows/package-model/contract.ts';
 import { handler as validatePackageInput } from '../../workflows/package-model/validate-input.ts';
 
 const s3 = mockClient(S3Client);
@@ -133,7 +132,7 @@ describe('PackageModel handler', () => {
     sourcesAre({ 'linear/weights.json': MODEL });
     s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
 
-    const result = (await packageModel(state({ source: 's3://models/linear', framework: 'custom' }))) as PackagingState;
+    const result = await packageModel(state({ source: 's3://models/linear', framework: 'custom' }));
 
     const archiveKey = /^s3:\/\/artifacts\/(packages\/custom-[0-9a-f]{10}\/model\.tar\.gz)$/.exec(
       result.packaged?.modelDataUrl ?? '',
@@ -154,13 +153,13 @@ describe('PackageModel handler', () => {
   it('finds the package of an earlier run and uploads nothing', async () => {
     sourcesAre({ 'linear/weights.json': MODEL });
     s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
-    const first = (await packageModel(state({ source: 's3://models/linear', framework: 'custom' }))) as PackagingState;
+    const first = await packageModel(state({ source: 's3://models/linear', framework: 'custom' }));
     const manifestKey = (first.packaged?.manifestUrl ?? '').replace('s3://artifacts/', '');
     const manifest = Buffer.from(String(putBody(manifestKey)));
     s3.reset();
     sourcesAre({ 'linear/weights.json': MODEL }, { [manifestKey]: manifest });
 
-    const second = (await packageModel(state({ source: 's3://models/linear', framework: 'custom' }))) as PackagingState;
+    const second = await packageModel(state({ source: 's3://models/linear', framework: 'custom' }));
 
     expect(second.packaged).toEqual({ ...first.packaged, reused: true });
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
@@ -242,9 +241,9 @@ describe('CopyUncompressedModel handler', () => {
     s3.on(CopyObjectCommand).resolves({});
     s3.on(PutObjectCommand).resolves({});
 
-    const result = (await copyUncompressedModel(
+    const result = await copyUncompressedModel(
       state({ source: 's3://models/hf/', framework: 'huggingface', format: 'uncompressed', output: 's3://out/p/' }),
-    )) as PackagingState;
+    );
 
     const prefix = (result.packaged?.modelDataSource?.s3Uri ?? '').replace('s3://out/', '');
     expect(prefix).toMatch(/^p\/huggingface-[0-9a-f]{10}\/model\/$/);

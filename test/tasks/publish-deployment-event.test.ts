@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LifecycleEvent } from '../../tasks/_shared/events.ts';
 import {
   DeploymentEventTypes,
-  type LifecycleEvent,
   publishDeploymentEvent,
 } from '../../tasks/publish-deployment-event/publish-deployment-event.ts';
 import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
+import { handler as startDeploymentHandler } from '../../tasks/start-deployment/handler.ts';
 import { startDeployment } from '../../tasks/start-deployment/start-deployment.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
 import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.ts';
@@ -197,9 +198,10 @@ describe('startDeployment', () => {
     expect(sagemaker.callsOf('updateEndpoint')).toHaveLength(1);
   });
 
-  it('fails when run before the endpoint config exists in the state', async () => {
-    const result = startDeployment(deploymentState(), deps());
-
-    await expect(result).rejects.toThrow('StartDeployment runs after CreateEndpointConfig');
+  it('refuses a state document without the endpoint config CreateEndpointConfig records, naming it', async () => {
+    await expect(startDeploymentHandler(deploymentState())).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^Invalid StartDeployment input: endpointConfig: .*received undefined/),
+    });
   });
 });

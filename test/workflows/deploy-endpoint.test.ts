@@ -303,6 +303,7 @@ async function configNameFor(version: string): Promise<string | undefined> {
     const request = DeployEndpointInput.parse(deployInput(version));
     const state = { request, execution: { id: 'x', name: 'x', startedAt: '' } };
     const roleArn = process.env.SAGEMAKER_EXECUTION_ROLE_ARN ?? '';
-    return toEndpointConfigSpec(state, toModelSpec(state, roleArn).ModelName).EndpointConfigName;
+    const model = { name: toModelSpec(state, roleArn).ModelName, arn: '', created: true };
+    return toEndpointConfigSpec({ ...state, model }, model.name).EndpointConfigName;
   }
 }

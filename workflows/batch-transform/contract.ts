@@ -64,28 +64,55 @@ export const BatchModel = z
     }),
   );
 
+/** Names the job with the scheduled time; a schedule passes its own name. */
+export const ScheduleName = z._default(scheduleName, 'manual');
+
+/** The run's time, from EventBridge Scheduler (`<aws.scheduler.scheduled-time>`); the start time if absent. */
+export const ScheduledTime = z.iso.datetime({ offset: true });
+
+/** What the job reads: every object under `s3Prefix` (date placeholders filled in), and how to split it. */
+export const BatchInput = z.strictObject({
+  /** Every object under this prefix (date placeholders filled in) is transformed. */
+  s3Prefix,
+  contentType: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  splitType: z._default(z.enum(['None', 'Line', 'RecordIO']), 'None'),
+  compressionType: z._default(z.enum(['None', 'Gzip']), 'None'),
+});
+
+/** Where the job writes: `<input key below the prefix>.out` under `s3Prefix` (date placeholders filled in). */
+export const BatchOutput = z.strictObject({
+  /** `<input key below the prefix>.out` lands under this prefix (date placeholders filled in). */
+  s3Prefix,
+  accept: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  assembleWith: z._default(z.enum(['None', 'Line']), 'None'),
+  kmsKeyId: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
+
+/** How long and how often to poll the job. */
+export const BatchWait = z._default(
+  z
+    .strictObject({
+      initialIntervalSeconds: z._default(integer(1, 300), 30),
+      maxIntervalSeconds: z._default(integer(1, 900), 300),
+      timeoutMinutes: z._default(integer(1, 2880), 24 * 60),
+    })
+    .check(
+      z.refine((w) => w.maxIntervalSeconds >= w.initialIntervalSeconds, {
+        path: ['maxIntervalSeconds'],
+        message: 'expected at least initialIntervalSeconds',
+      }),
+    ),
+  { initialIntervalSeconds: 30, maxIntervalSeconds: 300, timeoutMinutes: 24 * 60 },
+);
+
 /** The execution input of BatchTransform. */
 export const BatchTransformInput = z
   .strictObject({
-    /** Names the job with the scheduled time; a schedule passes its own name. */
-    scheduleName: z._default(scheduleName, 'manual'),
-    /** The run's time, from EventBridge Scheduler (`<aws.scheduler.scheduled-time>`); the start time if absent. */
-    scheduledTime: z.optional(z.iso.datetime({ offset: true })),
+    scheduleName: ScheduleName,
+    scheduledTime: z.optional(ScheduledTime),
     model: BatchModel,
-    input: z.strictObject({
-      /** Every object under this prefix (date placeholders filled in) is transformed. */
-      s3Prefix,
-      contentType: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-      splitType: z._default(z.enum(['None', 'Line', 'RecordIO']), 'None'),
-      compressionType: z._default(z.enum(['None', 'Gzip']), 'None'),
-    }),
-    output: z.strictObject({
-      /** `<input key below the prefix>.out` lands under this prefix (date placeholders filled in). */
-      s3Prefix,
-      accept: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-      assembleWith: z._default(z.enum(['None', 'Line']), 'None'),
-      kmsKeyId: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
-    }),
+    input: BatchInput,
+    output: BatchOutput,
     batchStrategy: z.optional(z.enum(['MultiRecord', 'SingleRecord'])),
     /** 0 = no limit (chunked bodies). */
     maxPayloadInMB: z.optional(integer(0, 100)),
@@ -116,21 +143,7 @@ export const BatchTransformInput = z
         .record(environmentKey, z.string().check(z.maxLength(10240)))
         .check(z.refine((env) => Object.keys(env).length <= 16, 'expected at most 16 environment variables')),
     ),
-    wait: z._default(
-      z
-        .strictObject({
-          initialIntervalSeconds: z._default(integer(1, 300), 30),
-          maxIntervalSeconds: z._default(integer(1, 900), 300),
-          timeoutMinutes: z._default(integer(1, 2880), 24 * 60),
-        })
-        .check(
-          z.refine((w) => w.maxIntervalSeconds >= w.initialIntervalSeconds, {
-            path: ['maxIntervalSeconds'],
-            message: 'expected at least initialIntervalSeconds',
-          }),
-        ),
-      { initialIntervalSeconds: 30, maxIntervalSeconds: 300, timeoutMinutes: 24 * 60 },
-    ),
+    wait: BatchWait,
   })
   .check(
     z.superRefine((input, ctx) => {
@@ -157,7 +170,7 @@ export const BatchTransformInput = z
 export type BatchTransformInputDocument = z.input<typeof BatchTransformInput>;
 /** The validated input with defaults applied. */
 export type BatchTransformRequest = z.output<typeof BatchTransformInput>;
-export type BatchWaitPolicy = BatchTransformRequest['wait'];
+export type BatchWaitPolicy = z.output<typeof BatchWait>;
 
 /** What this run is: its job name and resolved locations, and what to do (create, follow an existing job, skip). */
 export const BatchRun = z.object({

@@ -8,19 +8,24 @@ import {
   CaughtError,
   CreatedResource,
   ExecutionFacts,
-  integer,
+  PublishedEvent,
   sageMakerName,
-  TagMap,
   WaitProgress,
 } from '../contract-parts.ts';
 import {
   DeploymentGuardrails,
+  DeploymentTags,
+  DeploymentWait,
+  EndpointChange,
   EndpointStatusSummary,
+  FinalizedRecord,
   HealthCheckReport,
   HealthCheckSpec,
-  RollbackAction,
+  ModelVersion,
+  OnFailure,
+  RetainVersions,
+  RollbackRecord,
   Variant,
-  WaitPolicy,
 } from '../parts/endpoint.ts';
 import { ModelSource } from '../parts/model.ts';
 import { PackagedModel } from '../parts/packaging.ts';
@@ -30,22 +35,14 @@ export const DeployEndpointInput = z
   .strictObject({
     endpointName: sageMakerName,
     model: ModelSource,
-    modelVersion: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    modelVersion: z.optional(ModelVersion),
     variants: z.array(Variant).check(z.minLength(1), z.maxLength(10)),
     deployment: z.optional(DeploymentGuardrails),
     healthCheck: HealthCheckSpec,
-    onFailure: z._default(z.enum(['rollback', 'retain']), 'rollback'),
-    retainVersions: z._default(integer(1, 20), 2),
-    tags: z._default(
-      TagMap.check(
-        z.refine(
-          (tags) => Object.keys(tags).length <= 40,
-          'expected at most 40 tags (SageMaker allows 50; we add ours)',
-        ),
-      ),
-      {},
-    ),
-    wait: z._default(WaitPolicy, { initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 }),
+    onFailure: OnFailure,
+    retainVersions: RetainVersions,
+    tags: DeploymentTags,
+    wait: DeploymentWait,
   })
   .check(
     z.superRefine((input, ctx) => {
@@ -80,8 +77,9 @@ export type DeployEndpointRequest = z.output<typeof DeployEndpointInput>;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The state document of a DeployEndpoint execution after ValidateInput. Loose: members added by states
- * that are not tasks (Catch results, Pass states) pass through every task unchanged.
+ * The whole state document of a DeployEndpoint execution after ValidateInput: what each step's slice (the part
+ * of it that step parses) is cut from. Loose: members added by states that are not tasks (Catch results, Pass
+ * states) pass through every task unchanged.
  */
 export const DeploymentState = z.looseObject({
   request: DeployEndpointInput,
@@ -90,33 +88,17 @@ export const DeploymentState = z.looseObject({
   packaging: z.optional(z.object({ packaged: PackagedModel })),
   model: z.optional(CreatedResource),
   endpointConfig: z.optional(CreatedResource),
-  endpoint: z.optional(
-    z.object({
-      name: z.string(),
-      arn: z.string(),
-      action: z.enum(['create', 'update', 'none']),
-      previousConfigName: z.optional(z.string()),
-    }),
-  ),
+  endpoint: z.optional(EndpointChange),
   wait: z.optional(WaitProgress),
   endpointStatus: z.optional(EndpointStatusSummary),
   healthCheck: z.optional(HealthCheckReport),
-  finalized: z.optional(
-    z.object({ tags: z.record(z.string(), z.string()), deleted: z.array(z.string()), warnings: z.array(z.string()) }),
-  ),
+  finalized: z.optional(FinalizedRecord),
   error: z.optional(CaughtError),
-  rollback: z.optional(
-    z.object({
-      action: RollbackAction,
-      configName: z.optional(z.string()),
-      completed: z.optional(z.boolean()),
-      deleted: z.optional(z.array(z.string())),
-    }),
-  ),
+  rollback: z.optional(RollbackRecord),
   rollbackError: z.optional(CaughtError),
   rollbackFailure: z.optional(z.object({ cause: z.string() })),
   publishError: z.optional(CaughtError),
-  event: z.optional(z.object({ detailType: z.string(), eventId: z.string() })),
+  event: z.optional(PublishedEvent),
 });
 
 export type DeploymentState = z.output<typeof DeploymentState>;

@@ -4,7 +4,7 @@
  * Ranges and patterns follow SageMaker's API model (test/workflows/contract-ranges.test.ts checks them against it).
  */
 import * as z from 'zod/mini';
-import { integer, sageMakerName } from '../contract-parts.ts';
+import { integer, sageMakerName, TagMap } from '../contract-parts.ts';
 
 /** A serverless variant's memory and concurrency. */
 export const ServerlessConfig = z
@@ -163,6 +163,29 @@ export const WaitPolicy = z
   );
 export type WaitPolicy = z.output<typeof WaitPolicy>;
 
+/** A label for the model version, written as a tag value and into events. */
+export const ModelVersion = z.string().check(z.minLength(1), z.maxLength(256));
+
+/** What to do with a failed *new* endpoint: delete it (rollback) or keep it for inspection (retain). */
+export const OnFailure = z._default(z.enum(['rollback', 'retain']), 'rollback');
+
+/** How many endpoint configs (and their models) of an endpoint to keep, the serving one included. */
+export const RetainVersions = z._default(integer(1, 20), 2);
+
+/** The user's tags for what a deployment creates: at most 40, leaving SageMaker's 50 room for ours. */
+export const DeploymentTags = z._default(
+  TagMap.check(
+    z.refine((tags) => Object.keys(tags).length <= 40, 'expected at most 40 tags (SageMaker allows 50; we add ours)'),
+  ),
+  {},
+);
+
+/** The default wait policy. */
+export const DEFAULT_WAIT: WaitPolicy = { initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 };
+
+/** The wait policy of a deployment, with its defaults. */
+export const DeploymentWait = z._default(WaitPolicy, DEFAULT_WAIT);
+
 /** The endpoint as last described by the wait loop. */
 export const EndpointStatusSummary = z.object({
   status: z.string(),
@@ -185,3 +208,29 @@ export type HealthCheckReport = z.output<typeof HealthCheckReport>;
 /** What rolling back did: restored the previous config, deleted a new endpoint, retained it, or nothing. */
 export const RollbackAction = z.enum(['restore', 'delete', 'retain', 'none']);
 export type RollbackAction = z.output<typeof RollbackAction>;
+
+/** What StartDeployment did to the endpoint: created it, updated it from `previousConfigName`, or nothing. */
+export const EndpointChange = z.object({
+  name: z.string(),
+  arn: z.string(),
+  action: z.enum(['create', 'update', 'none']),
+  previousConfigName: z.optional(z.string()),
+});
+export type EndpointChange = z.output<typeof EndpointChange>;
+
+/** What rolling back did, and (once CompleteRollback ran) what it deleted. */
+export const RollbackRecord = z.object({
+  action: RollbackAction,
+  configName: z.optional(z.string()),
+  completed: z.optional(z.boolean()),
+  deleted: z.optional(z.array(z.string())),
+});
+export type RollbackRecord = z.output<typeof RollbackRecord>;
+
+/** What FinalizeDeployment did: the endpoint's tags, what retention deleted, and what it could not. */
+export const FinalizedRecord = z.object({
+  tags: z.record(z.string(), z.string()),
+  deleted: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+export type FinalizedRecord = z.output<typeof FinalizedRecord>;
