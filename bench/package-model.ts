@@ -19,6 +19,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { startEmulator } from '../local/emulator/index.ts';
 import { useLocalEmulator } from '../local/runner/local-aws-env.ts';
 import { s3ArtifactStore } from '../tasks/_shared/artifact-store.ts';
+import { s3ArchiveUpload } from '../tasks/package-model/archive-upload.ts';
 import { packageModel } from '../tasks/package-model/package-model.ts';
 import { PackageModelInput } from '../workflows/parts/packaging.ts';
 
@@ -43,8 +44,10 @@ async function runChild(source: string, level: number): Promise<void> {
     compressionLevel: level,
   });
   const started = performance.now();
+  const s3 = new S3Client({});
   const packaged = await packageModel(request, {
-    store: s3ArtifactStore(new S3Client({})),
+    store: s3ArtifactStore(s3),
+    upload: s3ArchiveUpload(s3),
     defaultOutput: `s3://${BUCKET}/packages/`,
   });
   const result: ChildResult = {

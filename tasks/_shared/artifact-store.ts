@@ -2,28 +2,18 @@
  * The S3 calls the packaging tasks make, behind one small interface: cores depend on the interface (faked in
  * tests), handlers pass `s3ArtifactStore(client)`. "No such key" becomes `undefined`; other errors propagate.
  */
-import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { ModelSourceChangedError } from '../../workflows/errors.ts';
-
-/** One object as ListObjectsV2 reports it. */
-export interface StoredObject {
-  key: string;
-  size: number;
-  /** The ETag without its quotes. */
-  etag: string;
-  lastModified: Date;
-}
+import { type ObjectListing, s3ObjectListing } from './object-listing.ts';
 
 /** A bucket and key. */
 export interface ObjectLocation {
@@ -31,10 +21,8 @@ export interface ObjectLocation {
   key: string;
 }
 
-/** Every S3 call a packaging task makes. */
-export interface ArtifactStore {
-  /** Every object under `prefix`, in key order. */
-  list(bucket: string, prefix: string): Promise<StoredObject[]>;
+/** Every S3 call the packaging steps make, but the archive's upload (tasks/package-model/archive-upload.ts). */
+export interface ArtifactStore extends ObjectListing {
   /**
    * The object's bytes as a stream; never buffered whole. With `etag`, only that version of the object:
    * one that changed since it was listed is a ModelSourceChangedError.
@@ -42,24 +30,14 @@ export interface ArtifactStore {
   read(location: ObjectLocation, etag?: string): Promise<AsyncIterable<Uint8Array>>;
   readJson(location: ObjectLocation): Promise<unknown | undefined>;
   writeJson(location: ObjectLocation, value: unknown): Promise<void>;
-  /** Streams `body` to S3 (multipart for large bodies), holding at most a few parts in memory. */
-  upload(location: ObjectLocation, body: Readable, contentType: string): Promise<void>;
   /** Copies an object server-side (multipart copy above CopyObject's 5 GiB limit). */
   copy(from: ObjectLocation & { size: number }, to: ObjectLocation): Promise<void>;
 }
 
 /** CopyObject copies at most 5 GiB; larger objects are copied in parts. */
 export const COPY_OBJECT_LIMIT_BYTES = 5 * 1024 ** 3;
-/**
- * Part size of multipart uploads: 8 MiB x 10,000 parts covers archives up to 78 GiB, more than gzip can
- * produce within Lambda's 15 minutes, while keeping the upload's buffers small.
- */
-const PART_SIZE_BYTES = 8 * 1024 * 1024;
 const COPY_PART_SIZE_BYTES = 512 * 1024 * 1024;
 /** Parts in flight at once: enough to keep up with gzip, few enough to keep the buffers near 24 MiB. */
-const UPLOAD_QUEUE_SIZE = 2;
-
-const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
 
 function isNoSuchKey(error: unknown): boolean {
   return error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
@@ -71,26 +49,7 @@ const copySource = (from: ObjectLocation) => `${from.bucket}/${from.key.split('/
 /** The ArtifactStore backed by the AWS SDK S3 client. */
 export function s3ArtifactStore(client: S3Client): ArtifactStore {
   return {
-    async list(bucket, prefix) {
-      const objects: StoredObject[] = [];
-      let token: string | undefined;
-      do {
-        const out = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
-        );
-        for (const o of out.Contents ?? []) {
-          if (o.Key === undefined) continue;
-          objects.push({
-            key: o.Key,
-            size: o.Size ?? 0,
-            etag: unquote(o.ETag),
-            lastModified: o.LastModified ?? new Date(0),
-          });
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-      } while (token);
-      return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    },
+    list: s3ObjectListing(client).list,
     async read({ bucket, key }, etag) {
       try {
         const out = await client.send(
@@ -116,21 +75,14 @@ export function s3ArtifactStore(client: S3Client): ArtifactStore {
       }
     },
     async writeJson({ bucket, key }, value) {
-      const upload = new Upload({
-        client,
-        params: { Bucket: bucket, Key: key, Body: JSON.stringify(value, null, 2), ContentType: 'application/json' },
-      });
-      await upload.done();
-    },
-    async upload({ bucket, key }, body, contentType) {
-      const upload = new Upload({
-        client,
-        params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
-        partSize: PART_SIZE_BYTES,
-        queueSize: UPLOAD_QUEUE_SIZE,
-        leavePartsOnError: false,
-      });
-      await upload.done();
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify(value, null, 2),
+          ContentType: 'application/json',
+        }),
+      );
     },
     async copy(from, to) {
       if (from.size <= COPY_OBJECT_LIMIT_BYTES) {

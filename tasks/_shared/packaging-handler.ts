@@ -14,8 +14,11 @@ import { DEFAULT_OUTPUT_FOLDER, type PlanDeps } from './package-plan.ts';
 export const PackagingState = z.looseObject({ request: PackageModelInput, execution: ExecutionFacts });
 export type PackagingState = z.output<typeof PackagingState>;
 
-/** The packaging tasks' S3 access, created once per function. */
-export const artifactStore: ArtifactStore = s3ArtifactStore(new S3Client({}));
+/** The packaging steps' S3 client, created once per function. */
+export const s3Client = new S3Client({});
+
+/** The packaging steps' S3 access. */
+export const artifactStore: ArtifactStore = s3ArtifactStore(s3Client);
 
 /** Where packages go by default: `packages/` in the stack's artifact bucket (ARTIFACT_BUCKET_NAME). */
 export function defaultOutput(): string {

@@ -1,5 +1,10 @@
-import { packagingStepHandler } from '../_shared/packaging-handler.ts';
+import { packagingStepHandler, s3Client } from '../_shared/packaging-handler.ts';
+import { s3ArchiveUpload } from './archive-upload.ts';
 import { packageModel } from './package-model.ts';
 
+const upload = s3ArchiveUpload(s3Client);
+
 /** Lambda entry of the BuildArchive step. */
-export const handler = packagingStepHandler('PackageModel', packageModel);
+export const handler = packagingStepHandler('PackageModel', (request, deps) =>
+  packageModel(request, { ...deps, upload }),
+);

@@ -22,10 +22,13 @@ import {
   planPackage,
   s3Url,
 } from '../_shared/package-plan.ts';
+import type { ArchiveUpload } from './archive-upload.ts';
 import { TAR_END, tarHeader, tarPadding } from './tar-entries.ts';
 
-/** What PackageModel needs from the outside. */
-export type PackageModelDeps = PlanDeps;
+/** What PackageModel needs from the outside: the planning deps, and the archive's upload. */
+export interface PackageModelDeps extends PlanDeps {
+  upload: ArchiveUpload;
+}
 
 export const ARCHIVE_NAME = 'model.tar.gz';
 
@@ -102,7 +105,7 @@ export async function packageModel(request: PackageModelRequest, deps: PackageMo
     meter,
     body,
   );
-  const uploading = deps.store.upload(archive, body, 'application/gzip').catch((error: unknown) => {
+  const uploading = deps.upload(archive, body, 'application/gzip').catch((error: unknown) => {
     // Stop the pipeline rather than leave it waiting on an upload that no longer reads.
     body.destroy(error as Error);
     throw error;

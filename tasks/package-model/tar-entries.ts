@@ -3,7 +3,8 @@
  * front (S3 objects) without touching disk. Headers are encoded by the `tar` package (ustar, with a pax
  * header for paths too long for ustar).
  */
-import { Header, Pax } from 'tar';
+import { Header } from 'tar/header';
+import { Pax } from 'tar/pax';
 
 const BLOCK_SIZE = 512;
 

@@ -3,7 +3,7 @@
  * in-memory bucket listing behind ArtifactStore.list, and builders for valid inputs and state documents.
  */
 import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
-import type { StoredObject } from '../../tasks/_shared/artifact-store.ts';
+import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
 import type { TransformJobDescription, TransformJobGateway } from '../../tasks/_shared/transform-jobs.ts';
 import {
   type BatchRun,

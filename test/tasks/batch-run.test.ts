@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredObject } from '../../tasks/_shared/artifact-store.ts';
 import { batchJobName, outputKeyOf, resolveDatePlaceholders } from '../../tasks/_shared/batch-run.ts';
+import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
 import { resolveBatchRun } from '../../tasks/resolve-batch-run/resolve-batch-run.ts';
 import { BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
 

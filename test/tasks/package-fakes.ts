@@ -1,7 +1,9 @@
 /** An in-memory S3 behind the ArtifactStore interface, recording what the packaging cores write. */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { ArtifactStore, ObjectLocation, StoredObject } from '../../tasks/_shared/artifact-store.ts';
+import type { ArtifactStore, ObjectLocation } from '../../tasks/_shared/artifact-store.ts';
+import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
+import type { ArchiveUpload } from '../../tasks/package-model/archive-upload.ts';
 import { ModelSourceChangedError } from '../../workflows/errors.ts';
 
 interface FakeObject {
@@ -12,6 +14,8 @@ interface FakeObject {
 
 /** The fake's objects plus a log of every write. */
 export interface FakeArtifactStore extends ArtifactStore {
+  /** PackageModel's archive upload, into the same in-memory objects. */
+  upload: ArchiveUpload;
   objects: Map<string, FakeObject>;
   uploads: string[];
   copies: { from: string; to: string; size: number }[];

@@ -11,7 +11,11 @@ import { fakeArtifactStore } from './package-fakes.ts';
 
 const request = (input: Partial<PackageModelInputDocument> = {}) =>
   PackageModelInput.parse({ source: 's3://models/src/', framework: 'custom', output: 's3://out/packages', ...input });
-const deps = (store: ReturnType<typeof fakeArtifactStore>) => ({ store, defaultOutput: 's3://artifacts/packages/' });
+const deps = (store: ReturnType<typeof fakeArtifactStore>) => ({
+  store,
+  upload: store.upload,
+  defaultOutput: 's3://artifacts/packages/',
+});
 
 /** The entries of a .tar.gz, read with the `tar` package's parser. */
 function entriesOf(archive: Buffer): Promise<{ path: string; type: string; body: string }[]> {
