@@ -21,6 +21,9 @@ describe('createEndpointConfig', () => {
 
   beforeEach(() => {
     sagemaker = new FakeSageMaker();
+    // SageMaker refuses a config whose model does not exist.
+    sagemaker.seedModel(MODEL.name);
+    sagemaker.seedModel('churn-2222222222');
   });
 
   it('creates one production variant per requested variant, using the model of the deployment', async () => {

@@ -119,11 +119,19 @@ export class FakeSageMaker implements SageMakerGateway {
     if (!this.tags.has(endpointArn(endpoint.name))) this.tags.set(endpointArn(endpoint.name), {});
   }
 
-  /** Finishes a create or update: InService on the pending (or current) config. */
-  settle(name: string): void {
+  /**
+   * Finishes a create or update as SageMaker does: InService on the pending (or current) config; or, given a
+   * `failureReason`, a create ends Failed and an update rolls back silently (InService on the old config).
+   */
+  settle(name: string, failureReason?: string): void {
     const endpoint = this.endpoints.get(name);
     if (endpoint === undefined) throw new Error(`no endpoint ${name}`);
-    const { pendingConfigName, ...rest } = endpoint;
+    const { pendingConfigName, failureReason: _, ...rest } = endpoint;
+    if (failureReason !== undefined) {
+      const status = endpoint.status === 'Creating' ? 'Failed' : 'InService';
+      this.endpoints.set(name, { ...rest, status, failureReason });
+      return;
+    }
     const configName = pendingConfigName ?? endpoint.configName;
     this.endpoints.set(name, { ...rest, status: 'InService', ...(configName !== undefined ? { configName } : {}) });
   }
@@ -136,7 +144,7 @@ export class FakeSageMaker implements SageMakerGateway {
   async createModel(spec: ModelSpec, tags: Tags) {
     this.record('createModel', spec.ModelName);
     if (this.models.has(spec.ModelName))
-      throw validationError(`Cannot create already existing model "${spec.ModelName}".`);
+      throw validationError(`Cannot create already existing model "${modelArn(spec.ModelName)}".`);
     const arn = modelArn(spec.ModelName);
     this.models.set(spec.ModelName, {
       description: { ...structuredClone(spec), ModelArn: arn },
@@ -168,7 +176,13 @@ export class FakeSageMaker implements SageMakerGateway {
   async createEndpointConfig(spec: EndpointConfigSpec, tags: Tags) {
     this.record('createEndpointConfig', spec.EndpointConfigName);
     if (this.configs.has(spec.EndpointConfigName)) {
-      throw validationError(`Cannot create already existing endpoint configuration "${spec.EndpointConfigName}".`);
+      throw validationError(
+        `Cannot create already existing endpoint configuration "${endpointConfigArn(spec.EndpointConfigName)}".`,
+      );
+    }
+    for (const variant of spec.ProductionVariants) {
+      const modelName = variant.ModelName ?? '';
+      if (!this.models.has(modelName)) throw validationError(`Could not find model "${modelArn(modelName)}".`);
     }
     const arn = endpointConfigArn(spec.EndpointConfigName);
     this.configs.set(spec.EndpointConfigName, {
@@ -205,7 +219,9 @@ export class FakeSageMaker implements SageMakerGateway {
     this.record('createEndpoint', name);
     if (this.endpoints.has(name))
       throw validationError(`Cannot create already existing endpoint "${endpointArn(name)}".`);
-    if (!this.configs.has(configName)) throw validationError(`Could not find endpoint configuration "${configName}".`);
+    if (!this.configs.has(configName)) {
+      throw validationError(`Could not find endpoint configuration "${endpointConfigArn(configName)}".`);
+    }
     const arn = endpointArn(name);
     this.endpoints.set(name, { name, arn, status: 'Creating', configName, deploymentConfig });
     this.tags.set(arn, { ...tags });
@@ -216,38 +232,66 @@ export class FakeSageMaker implements SageMakerGateway {
     this.record('updateEndpoint', name);
     const endpoint = this.endpoints.get(name);
     if (endpoint === undefined) throw validationError(`Could not find endpoint "${endpointArn(name)}".`);
-    if (endpoint.status !== 'InService') {
+    if (IN_PROGRESS.has(endpoint.status))
       throw validationError(`Cannot update in-progress endpoint "${endpoint.arn}".`);
+    if (endpoint.status === 'Failed') throw validationError(`Cannot update failed endpoint "${endpoint.arn}".`);
+    if (!this.configs.has(configName)) {
+      throw validationError(`Could not find endpoint configuration "${endpointConfigArn(configName)}".`);
     }
-    this.endpoints.set(name, { ...endpoint, status: 'Updating', pendingConfigName: configName, deploymentConfig });
+    const { failureReason: _, ...rest } = endpoint;
+    this.endpoints.set(name, { ...rest, status: 'Updating', pendingConfigName: configName, deploymentConfig });
     return endpoint.arn;
   }
 
   async deleteEndpoint(name: string) {
     this.record('deleteEndpoint', name);
-    return this.endpoints.delete(name);
+    const endpoint = this.endpoints.get(name);
+    if (endpoint === undefined) return false;
+    // SageMaker answers an in-progress delete with the same message as an in-progress update.
+    if (IN_PROGRESS.has(endpoint.status))
+      throw validationError(`Cannot update in-progress endpoint "${endpoint.arn}".`);
+    this.endpoints.delete(name);
+    this.tags.delete(endpoint.arn);
+    return true;
   }
 
   async addTags(arn: string, tags: Tags) {
     this.record('addTags', arn);
-    this.tags.set(arn, { ...(this.tags.get(arn) ?? {}), ...tags });
+    this.tags.set(arn, { ...this.tagsOf(arn), ...tags });
   }
 
   async listTags(arn: string) {
     this.record('listTags', arn);
-    return { ...(this.tags.get(arn) ?? {}) };
+    return { ...this.tagsOf(arn) };
+  }
+
+  /** The tags of an existing resource; SageMaker answers an unknown ARN like a missing resource. */
+  private tagsOf(arn: string): Tags {
+    const tags = this.tags.get(arn);
+    if (tags === undefined) {
+      const kind = /:(model|endpoint-config|endpoint)\//.exec(arn)?.[1];
+      const label = kind === 'endpoint-config' ? 'endpoint configuration' : (kind ?? 'resource');
+      throw validationError(`Could not find ${label} "${arn}".`);
+    }
+    return tags;
   }
 }
+
+/** Statuses in which SageMaker refuses UpdateEndpoint and DeleteEndpoint. */
+const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
 
 function listed<T>(
   store: Map<string, Stored<T>>,
   nameContains: string,
   identify: (description: T) => { name: string; arn: string },
 ): ListedResource[] {
-  return [...store.values()]
-    .map((stored) => ({ ...identify(stored.description), createdAt: stored.createdAt }))
-    .filter((resource) => resource.name.includes(nameContains))
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  return (
+    [...store.values()]
+      .map((stored) => ({ ...identify(stored.description), createdAt: stored.createdAt }))
+      // NameContains matches regardless of case, as the emulator does.
+      .filter((resource) => resource.name.toLowerCase().includes(nameContains.toLowerCase()))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+  );
 }
 
 /** An error shaped like the SDK's ValidationException. */

@@ -28,6 +28,8 @@ describe('startRollback', () => {
 
   beforeEach(() => {
     sagemaker = new FakeSageMaker();
+    // SageMaker refuses to update an endpoint to a config that does not exist.
+    sagemaker.seedConfig(OLD_CONFIG, []);
   });
 
   it('updates the endpoint back to the config it served before', async () => {

@@ -35,6 +35,12 @@ function serviceError(name: string, message: string): SageMakerServiceException 
   return new SageMakerServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 }
 
+/** Statuses in which SageMaker refuses UpdateEndpoint and DeleteEndpoint. */
+const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+
+/** NameContains matches regardless of case, as the emulator does. */
+const nameContains = (name: string, needle: unknown) => name.toLowerCase().includes(String(needle ?? '').toLowerCase());
+
 interface Endpoint {
   name: string;
   arn: string;
@@ -135,7 +141,7 @@ export class ScriptedAws {
     });
     on(ListModelsCommand, (input: { NameContains?: string }) => ({
       Models: [...this.models.entries()]
-        .filter(([name]) => name.includes(String(input.NameContains ?? '')))
+        .filter(([name]) => nameContains(name, input.NameContains))
         .sort(([, a], [, b]) => b.createdAt - a.createdAt)
         .map(([name, m]) => ({ ModelName: name, ModelArn: m.arn, CreationTime: new Date(m.createdAt) })),
     }));
@@ -146,6 +152,14 @@ export class ScriptedAws {
           'ValidationException',
           `Cannot create already existing endpoint configuration "${arn('endpoint-config', name)}".`,
         );
+      }
+      for (const variant of (input.ProductionVariants ?? []) as ProductionVariant[]) {
+        if (!this.models.has(String(variant.ModelName))) {
+          throw serviceError(
+            'ValidationException',
+            `Could not find model "${arn('model', String(variant.ModelName))}".`,
+          );
+        }
       }
       this.configs.set(name, {
         arn: arn('endpoint-config', name),
@@ -181,7 +195,7 @@ export class ScriptedAws {
     });
     on(ListEndpointConfigsCommand, (input: { NameContains?: string }) => ({
       EndpointConfigs: [...this.configs.entries()]
-        .filter(([name]) => name.includes(String(input.NameContains ?? '')))
+        .filter(([name]) => nameContains(name, input.NameContains))
         .sort(([, a], [, b]) => b.createdAt - a.createdAt)
         .map(([name, c]) => ({
           EndpointConfigName: name,
@@ -215,10 +229,20 @@ export class ScriptedAws {
     });
     on(UpdateEndpointCommand, (input) => {
       const endpoint = this.endpointOrThrow(String(input.EndpointName));
-      if (endpoint.status !== 'InService') {
+      this.settle(endpoint);
+      if (IN_PROGRESS.has(endpoint.status)) {
         throw serviceError('ValidationException', `Cannot update in-progress endpoint "${endpoint.arn}".`);
       }
+      if (endpoint.status === 'Failed') {
+        throw serviceError('ValidationException', `Cannot update failed endpoint "${endpoint.arn}".`);
+      }
       const configName = String(input.EndpointConfigName);
+      if (!this.configs.has(configName)) {
+        throw serviceError(
+          'ValidationException',
+          `Could not find endpoint configuration "${arn('endpoint-config', configName)}".`,
+        );
+      }
       endpoint.status = 'Updating';
       endpoint.pendingConfigName = configName;
       delete endpoint.failureReason;
@@ -242,8 +266,10 @@ export class ScriptedAws {
     });
     on(DeleteEndpointCommand, (input) => {
       const endpoint = this.endpointOrThrow(String(input.EndpointName));
-      if (endpoint.status === 'Creating' || endpoint.status === 'Updating') {
-        throw serviceError('ValidationException', `Cannot delete in-progress endpoint "${endpoint.arn}".`);
+      this.settle(endpoint);
+      // SageMaker answers an in-progress delete with the same message as an in-progress update.
+      if (IN_PROGRESS.has(endpoint.status)) {
+        throw serviceError('ValidationException', `Cannot update in-progress endpoint "${endpoint.arn}".`);
       }
       this.endpoints.delete(endpoint.name);
       return {};
@@ -299,6 +325,11 @@ export class ScriptedAws {
     return Date.now() + this.clock;
   }
 
+  /** Moves the scripted cloud's clock on, as if `seconds` had passed. */
+  advance(seconds: number): void {
+    this.clock += seconds * 1000;
+  }
+
   /** Seeds an endpoint that is already InService on a config (and its model). */
   seedEndpoint(name: string, configName: string, modelName: string, status = 'InService') {
     this.models.set(modelName, {
@@ -344,20 +375,22 @@ export class ScriptedAws {
     if (this.now() < endpoint.settlesAt) return;
     if (endpoint.status === 'Creating') {
       endpoint.status = endpoint.outcome === 'failed' ? 'Failed' : 'InService';
-      if (endpoint.outcome === 'failed') {
-        endpoint.failureReason =
-          'The primary container for production variant AllTraffic did not pass the ping health check.';
-      }
+      if (endpoint.outcome === 'failed') endpoint.failureReason = this.pingFailure(endpoint.configName);
       return;
     }
     endpoint.status = 'InService';
     if (endpoint.outcome === 'silent-rollback') {
-      endpoint.failureReason =
-        'The primary container for production variant AllTraffic did not pass the ping health check.';
+      endpoint.failureReason = this.pingFailure(endpoint.pendingConfigName ?? endpoint.configName);
     } else if (endpoint.pendingConfigName) {
       endpoint.configName = endpoint.pendingConfigName;
     }
     delete endpoint.pendingConfigName;
+  }
+
+  /** SageMaker's FailureReason for a fleet on `configName` whose first variant never passed /ping. */
+  private pingFailure(configName: string): string {
+    const variant = this.configs.get(configName)?.variants[0]?.VariantName ?? 'AllTraffic';
+    return `The primary container for production variant ${variant} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
   }
 
   private endpointOrThrow(name: string): Endpoint {
@@ -370,7 +403,9 @@ export class ScriptedAws {
     for (const collection of [this.models, this.configs, this.endpoints] as const) {
       for (const resource of collection.values()) if (resource.arn === resourceArn) return resource.tags;
     }
-    throw serviceError('ValidationException', `Could not find resource "${resourceArn}".`);
+    const kind = /:(model|endpoint-config|endpoint)\//.exec(resourceArn)?.[1];
+    const label = kind === 'endpoint-config' ? 'endpoint configuration' : (kind ?? 'resource');
+    throw serviceError('ValidationException', `Could not find ${label} "${resourceArn}".`);
   }
 }
 

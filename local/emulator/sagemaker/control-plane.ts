@@ -291,6 +291,8 @@ export class SageMakerControlPlane {
     if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
       throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     }
+    // AWS documents that DeleteEndpoint is the only operation a Failed endpoint accepts (EndpointStatus in the
+    // DescribeEndpoint reference); the wording is the one clients match on, the quoted ARN is by analogy.
     if (endpoint.EndpointStatus === 'Failed' || !endpoint.smwf.active) {
       throw validationException(`Cannot update failed endpoint "${endpoint.EndpointArn}".`);
     }
@@ -314,7 +316,10 @@ export class SageMakerControlPlane {
 
   private async deleteEndpoint(region: string, input: Input): Promise<unknown> {
     const endpoint = this.requireEndpoint(region, String(input.EndpointName));
-    // SageMaker refuses to delete an endpoint that is Creating, Updating or already Deleting.
+    // SageMaker refuses to delete an endpoint that is Creating, Updating or already Deleting, and says so with
+    // UpdateEndpoint's message: AWS's own SageMaker operator for Kubernetes matches DeleteEndpoint's in-progress
+    // error by "Cannot update in-progress endpoint" (aws/amazon-sagemaker-operator-for-k8s,
+    // controllers/sdkutil/clientwrapper/sagemaker_client.go, DeleteEndpointInProgressMessagePrefix).
     if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
       throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     }
@@ -335,7 +340,11 @@ export class SageMakerControlPlane {
     return this.list(endpoints, 'EndpointName', input, 'Endpoints');
   }
 
-  /** NameContains (case-insensitive), creation time filters, SortBy/SortOrder (default CreationTime, Descending), paging. */
+  /**
+   * NameContains, creation time filters, SortBy/SortOrder (default CreationTime, Descending, as documented), paging.
+   * AWS does not document whether NameContains minds case; matching regardless of case is the emulator's choice
+   * (it keeps names unique regardless of case, as ARNs lower-case them), and the test doubles follow it.
+   */
   private list<T extends BaseRecord>(records: T[], nameMember: string, input: Input, listMember: string): Input {
     const nameOf = (r: T) => String((r as unknown as Input)[nameMember]);
     let items = records;

@@ -1,0 +1,159 @@
+/**
+ * The three SageMaker behaviours the tests use, behind one driver each, so one conformance suite can run
+ * against all of them at the level of the SageMakerGateway the task cores use:
+ * - the emulator (real model processes), through the AWS SDK client;
+ * - ScriptedAws (aws-sdk-client-mock, fake clock), through the AWS SDK client;
+ * - FakeSageMaker, directly.
+ * Each driver says how time passes for it (`settle`) and how a deployment is made to fail its health check.
+ */
+import { rmSync } from 'node:fs';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { type EndpointDescription, type SageMakerGateway, sageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
+import { SageMakerThrottledError } from '../../workflows/errors.ts';
+import { clients, startTestEmulator, uploadLinearModel } from '../local/emulator/helpers.ts';
+import { FakeSageMaker } from '../tasks/fakes.ts';
+import { ScriptedAws } from '../workflows/scripted-aws.ts';
+
+const REGION = 'us-east-1';
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const TRANSITIONAL = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+
+/** One SageMaker double, as the conformance suite drives it. */
+export interface SageMakerDouble {
+  /** What the task cores call. */
+  readonly gateway: SageMakerGateway;
+  /** An s3:// model artifact the double can host (the example linear model). */
+  readonly modelDataUrl: string;
+  /**
+   * Endpoints created or updated on `configName` fail their health check. The emulator decides by the
+   * container itself (the suite gives it a container that exits at start), so it ignores this.
+   */
+  failsOn(configName: string): void;
+  /** Lets time pass until the endpoint is no longer Creating, Updating or Deleting; what it is then. */
+  settle(endpointName: string): Promise<EndpointDescription | undefined>;
+  /** Runs `call` while SageMaker throttles DescribeEndpoint on `endpointName`. */
+  throttlingDescribeEndpoint<T>(endpointName: string, call: () => Promise<T>): Promise<T>;
+  /** Stops servers and restores mocks. */
+  stop(): Promise<void>;
+}
+
+/** How a double is started. */
+export interface DoubleFactory {
+  readonly name: string;
+  start(): Promise<SageMakerDouble>;
+}
+
+/** SageMaker's FailureReason for a fleet whose primary container never passed /ping. */
+export function pingFailure(variantName: string): string {
+  return `The primary container for production variant ${variantName} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
+}
+
+/** The emulator on a temp state dir; time passes for real, so `settle` polls with a deadline. */
+const emulator: DoubleFactory = {
+  name: 'emulator',
+  async start() {
+    const server = await startTestEmulator({ startupTimeoutSeconds: 10 });
+    const { s3 } = clients(server.url);
+    const modelDataUrl = await uploadLinearModel(s3, 'conformance', 'linear/model.tar.gz', [2, 3], 1);
+    // One attempt: a throttled call surfaces at once instead of after the SDK's backoff.
+    const client = new SageMakerClient({ endpoint: server.url, region: REGION, credentials, maxAttempts: 1 });
+    const gateway = sageMakerGateway(client);
+    return {
+      gateway,
+      modelDataUrl,
+      failsOn() {},
+      async settle(endpointName) {
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const endpoint = await gateway.describeEndpoint(endpointName);
+          if (endpoint === undefined || !TRANSITIONAL.has(endpoint.status)) return endpoint;
+          if (Date.now() > deadline) throw new Error(`${endpointName} still ${endpoint.status} after 15 s`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      },
+      async throttlingDescribeEndpoint(_endpointName, call) {
+        server.setFaults({ throttle: { rate: 1, operations: ['DescribeEndpoint'] } });
+        try {
+          return await call();
+        } finally {
+          server.setFaults({});
+        }
+      },
+      async stop() {
+        client.destroy();
+        await server.stop();
+        rmSync(server.stateDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+/** ScriptedAws with 10-minute provisioning; `settle` moves its fake clock past it. */
+const scripted: DoubleFactory = {
+  name: 'ScriptedAws',
+  async start() {
+    const aws = new ScriptedAws();
+    aws.script.provisioningSeconds = 600;
+    const gateway = sageMakerGateway(new SageMakerClient({ region: REGION, credentials }));
+    return {
+      gateway,
+      modelDataUrl: 's3://conformance/linear/model.tar.gz',
+      failsOn(configName) {
+        aws.script.failingConfigs.add(configName);
+      },
+      async settle(endpointName) {
+        aws.advance(aws.script.provisioningSeconds + 1);
+        return gateway.describeEndpoint(endpointName);
+      },
+      async throttlingDescribeEndpoint(_endpointName, call) {
+        aws.script.throttleEvery = 1;
+        try {
+          return await call();
+        } finally {
+          aws.script.throttleEvery = 0;
+        }
+      },
+      async stop() {
+        aws.restore();
+      },
+    };
+  },
+};
+
+/** FakeSageMaker; `settle` finishes the transition the way the suite arranged it. */
+const fake: DoubleFactory = {
+  name: 'FakeSageMaker',
+  async start() {
+    const sagemaker = new FakeSageMaker();
+    const failing = new Set<string>();
+    return {
+      gateway: sagemaker,
+      modelDataUrl: 's3://conformance/linear/model.tar.gz',
+      failsOn(configName) {
+        failing.add(configName);
+      },
+      async settle(endpointName) {
+        const endpoint = sagemaker.endpoints.get(endpointName);
+        if (endpoint !== undefined && TRANSITIONAL.has(endpoint.status)) {
+          const target = (endpoint.status === 'Updating' ? endpoint.pendingConfigName : endpoint.configName) ?? '';
+          const variant = sagemaker.configs.get(target)?.description.ProductionVariants[0]?.VariantName ?? '';
+          sagemaker.settle(endpointName, failing.has(target) ? pingFailure(variant) : undefined);
+        }
+        return sagemaker.describeEndpoint(endpointName);
+      },
+      async throttlingDescribeEndpoint(endpointName, call) {
+        // The fake sits behind the gateway, so it throws what the gateway makes of SageMaker's ThrottlingException.
+        sagemaker.failNext(
+          'describeEndpoint',
+          endpointName,
+          new SageMakerThrottledError('SageMaker throttled DescribeEndpoint: Rate exceeded'),
+        );
+        return call();
+      },
+      async stop() {},
+    };
+  },
+};
+
+/** Every double the tests use; each must pass the conformance suite. */
+export const DOUBLES: readonly DoubleFactory[] = [emulator, scripted, fake];
