@@ -85,3 +85,5 @@ export const PublishedEvent = z.object({ detailType: z.string(), eventId: z.stri
 export type ExecutionFacts = z.output<typeof ExecutionFacts>;
 export type WaitProgress = z.output<typeof WaitProgress>;
 export type CreatedResource = z.output<typeof CreatedResource>;
+export type CaughtError = z.output<typeof CaughtError>;
+export type TagMap = z.output<typeof TagMap>;

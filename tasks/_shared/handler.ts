@@ -1,7 +1,6 @@
 import type { Context } from 'aws-lambda';
-import type * as zc from 'zod/v4/core';
-import { parseInput } from '../../workflows/parse-input.ts';
 import { logger } from './logger.ts';
+import type { StateSlice } from './state-slice.ts';
 
 /** The correlation keys a state document offers, where present: endpoint, transform job, source, execution. */
 function correlationKeys(state: unknown): Record<string, string> {
@@ -22,19 +21,19 @@ function correlationKeys(state: unknown): Record<string, string> {
 }
 
 /**
- * Builds the Lambda handler of a step: parse the slice of the state document the step reads (`schema`) at the
- * boundary (InvalidInputError naming the field, a missing earlier result included), add the correlation keys
- * to the logger, delegate to the core. Unknown errors propagate unchanged (Lambda reports their name).
+ * Builds the Lambda handler of a step: check the slice of the state document the step reads at the boundary
+ * (InvalidInputError naming the field, a missing earlier result included), add the correlation keys to the
+ * logger, delegate to the core. Unknown errors propagate unchanged (Lambda reports their name).
  */
-export function stepHandler<Schema extends zc.$ZodType, Result>(
-  schema: Schema,
+export function stepHandler<State, Result>(
+  slice: StateSlice<State>,
   stepName: string,
-  run: (state: zc.output<Schema>) => Promise<Result>,
+  run: (state: State) => Promise<Result>,
 ): (event: unknown, context?: Context) => Promise<Result> {
   return async (event, context) => {
     logger.resetKeys();
     if (context) logger.addContext(context);
-    const state = parseInput(schema, event, `${stepName} input`);
+    const state = slice.check(event, `${stepName} input`);
     logger.appendKeys({ ...correlationKeys(state), step: stepName });
     return run(state);
   };

@@ -4,12 +4,8 @@
  * options (same sources and options, same location: a second run finds the package and reuses it).
  */
 import { ModelLayoutError } from '../../workflows/errors.ts';
-import {
-  DEFAULT_COMPRESSION_LEVEL,
-  type PackagedModel,
-  type PackageModelRequest,
-  S3_PREFIX_PATTERN,
-} from '../../workflows/parts/packaging.ts';
+import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
+import { DEFAULT_COMPRESSION_LEVEL, S3_PREFIX_PATTERN } from '../../workflows/parts/packaging-values.ts';
 import type { ArtifactStore, ObjectLocation } from './artifact-store.ts';
 import { checkLayout, describeLayoutReport } from './model-layout.ts';
 import { specHash } from './names.ts';

@@ -1,18 +1,31 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod/mini';
-import { ExecutionFacts } from '../../workflows/contract-parts.ts';
-import { type PackagedModel, PackageModelInput, type PackageModelRequest } from '../../workflows/parts/packaging.ts';
+import type { ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
 import { type ArtifactStore, s3ArtifactStore } from './artifact-store.ts';
 import { requiredEnv, stepHandler } from './handler.ts';
 import { logger } from './logger.ts';
 import { DEFAULT_OUTPUT_FOLDER, type PlanDeps } from './package-plan.ts';
+import { optional, stateSlice } from './state-slice.ts';
 
 /**
  * The slice of the state document the packaging steps read: a PackageModel request (PackageModel's own input,
  * or DeployEndpoint's `model.package`) and the execution.
  */
-export const PackagingState = z.looseObject({ request: PackageModelInput, execution: ExecutionFacts });
-export type PackagingState = z.output<typeof PackagingState>;
+export interface PackagingState {
+  request: PackageModelRequest;
+  execution: ExecutionFacts;
+}
+export const PackagingState = stateSlice<PackagingState>({
+  request: {
+    source: 'string',
+    framework: 'string',
+    code: optional('string'),
+    output: optional('string'),
+    format: 'string',
+    compressionLevel: optional('number'),
+  },
+  execution: 'object',
+});
 
 /** The packaging steps' S3 client, created once per function. */
 export const s3Client = new S3Client({});

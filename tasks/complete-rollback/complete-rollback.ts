@@ -1,17 +1,28 @@
-import * as z from 'zod/mini';
-import { CreatedResource, sageMakerName } from '../../workflows/contract-parts.ts';
+import type { CreatedResource } from '../../workflows/contract-parts.ts';
 import { RollbackFailedError } from '../../workflows/errors.ts';
-import { RollbackRecord } from '../../workflows/parts/endpoint.ts';
+import type { RollbackRecord } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document CompleteRollback reads: what StartRollback did, and what this run created. */
-export const CompleteRollbackState = z.looseObject({
-  request: z.looseObject({ endpointName: sageMakerName }),
-  rollback: RollbackRecord,
-  model: z.optional(CreatedResource),
-  endpointConfig: z.optional(CreatedResource),
+export interface CompleteRollbackState {
+  request: { endpointName: string };
+  rollback: RollbackRecord;
+  model?: CreatedResource | undefined;
+  endpointConfig?: CreatedResource | undefined;
+}
+const resource = { name: 'string', arn: 'string', created: 'boolean' } as const;
+export const CompleteRollbackState = stateSlice<CompleteRollbackState>({
+  request: { endpointName: 'string' },
+  rollback: {
+    action: 'string',
+    configName: optional('string'),
+    completed: optional('boolean'),
+    deleted: optional('array'),
+  },
+  model: optional(resource),
+  endpointConfig: optional(resource),
 });
-export type CompleteRollbackState = z.output<typeof CompleteRollbackState>;
 
 /** What CompleteRollback needs from the outside. */
 export interface CompleteRollbackDeps {

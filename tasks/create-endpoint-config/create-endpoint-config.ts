@@ -1,19 +1,23 @@
 import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-import * as z from 'zod/mini';
-import { CreatedResource, ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
-import { Variant } from '../../workflows/parts/endpoint.ts';
+import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
+import type { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
 import type { EndpointConfigSpec, SageMakerGateway } from '../_shared/sagemaker.ts';
+import { stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags } from '../_shared/tags.ts';
 
 /** The slice of the state document CreateEndpointConfig reads: the variants, and the model CreateModel recorded. */
-export const CreateEndpointConfigState = z.looseObject({
-  request: z.looseObject({ endpointName: sageMakerName, variants: z.array(Variant), tags: TagMap }),
-  execution: ExecutionFacts,
-  model: CreatedResource,
+export interface CreateEndpointConfigState {
+  request: { endpointName: string; variants: Variant[]; tags: TagMap };
+  execution: ExecutionFacts;
+  model: CreatedResource;
+}
+export const CreateEndpointConfigState = stateSlice<CreateEndpointConfigState>({
+  request: { endpointName: 'string', variants: 'array', tags: 'object' },
+  execution: 'object',
+  model: { name: 'string', arn: 'string', created: 'boolean' },
 });
-export type CreateEndpointConfigState = z.output<typeof CreateEndpointConfigState>;
 
 /** What CreateEndpointConfig needs from the outside. */
 export interface CreateEndpointConfigDeps {

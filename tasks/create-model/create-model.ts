@@ -1,19 +1,45 @@
-import * as z from 'zod/mini';
-import { ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
-import { ModelSource } from '../../workflows/parts/model.ts';
-import { PackagedModel } from '../../workflows/parts/packaging.ts';
+import type { ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
+import type { ModelSource } from '../../workflows/parts/model.ts';
+import type { PackagedModel } from '../../workflows/parts/packaging.ts';
 import { type EnsureModelDeps, ensureModel, modelSpecFor } from '../_shared/models.ts';
 import type { ContainerSpec, ModelSpec } from '../_shared/sagemaker.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags } from '../_shared/tags.ts';
 
 /** The slice of the state document CreateModel reads: the model of the request, or what packaging produced. */
-export const CreateModelState = z.looseObject({
-  request: z.looseObject({ endpointName: sageMakerName, model: ModelSource, tags: TagMap }),
-  execution: ExecutionFacts,
+export interface CreateModelState {
+  request: { endpointName: string; model: ModelSource; tags: TagMap };
+  execution: ExecutionFacts;
   /** What the packaging steps produced, when the request asked for packaging. */
-  packaging: z.optional(z.object({ packaged: PackagedModel })),
+  packaging?: { packaged: PackagedModel } | undefined;
+}
+export const CreateModelState = stateSlice<CreateModelState>({
+  request: {
+    endpointName: 'string',
+    model: {
+      image: optional('string'),
+      modelDataUrl: optional('string'),
+      modelDataSource: optional({ s3Uri: 'string', s3DataType: 'string', compressionType: 'string' }),
+      package: optional('object'),
+      environment: optional('object'),
+      modelPackageArn: optional('string'),
+    },
+    tags: 'object',
+  },
+  execution: 'object',
+  packaging: optional({
+    packaged: {
+      format: 'string',
+      modelDataUrl: optional('string'),
+      modelDataSource: optional({ s3Uri: 'string', s3DataType: 'string', compressionType: 'string' }),
+      sha256: 'string',
+      sizeBytes: 'number',
+      fileCount: 'number',
+      manifestUrl: 'string',
+      reused: 'boolean',
+    },
+  }),
 });
-export type CreateModelState = z.output<typeof CreateModelState>;
 
 /** The container of a deployment's model: the model data comes from the input, or from the packaging steps. */
 export function modelContainer(state: CreateModelState): ContainerSpec {

@@ -1,24 +1,26 @@
-import * as z from 'zod/mini';
-import { CreatedResource, ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
-import { EndpointChange, ModelVersion, RetainVersions } from '../../workflows/parts/endpoint.ts';
+import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
+import type { EndpointChange } from '../../workflows/parts/endpoint.ts';
 import { isResourceNameOf, resourceNamePrefix } from '../_shared/names.ts';
 import type { ListedResource, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { TagKeys } from '../_shared/tags.ts';
 
 /** The slice of the state document FinalizeDeployment reads: the verified change, and how many versions to keep. */
-export const FinalizeDeploymentState = z.looseObject({
-  request: z.looseObject({
-    endpointName: sageMakerName,
-    modelVersion: z.optional(ModelVersion),
-    retainVersions: RetainVersions,
-    tags: TagMap,
-  }),
-  execution: ExecutionFacts,
-  model: CreatedResource,
-  endpointConfig: CreatedResource,
-  endpoint: EndpointChange,
+export interface FinalizeDeploymentState {
+  request: { endpointName: string; modelVersion?: string | undefined; retainVersions: number; tags: TagMap };
+  execution: ExecutionFacts;
+  model: CreatedResource;
+  endpointConfig: CreatedResource;
+  endpoint: EndpointChange;
+}
+const resource = { name: 'string', arn: 'string', created: 'boolean' } as const;
+export const FinalizeDeploymentState = stateSlice<FinalizeDeploymentState>({
+  request: { endpointName: 'string', modelVersion: optional('string'), retainVersions: 'number', tags: 'object' },
+  execution: 'object',
+  model: resource,
+  endpointConfig: resource,
+  endpoint: { name: 'string', arn: 'string', action: 'string', previousConfigName: optional('string') },
 });
-export type FinalizeDeploymentState = z.output<typeof FinalizeDeploymentState>;
 
 /** What FinalizeDeployment needs from the outside. */
 export interface FinalizeDeploymentDeps {

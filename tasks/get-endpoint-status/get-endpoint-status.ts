@@ -1,15 +1,18 @@
-import * as z from 'zod/mini';
-import { sageMakerName, WaitProgress } from '../../workflows/contract-parts.ts';
-import { WaitPolicy } from '../../workflows/parts/endpoint.ts';
+import type { WaitProgress } from '../../workflows/contract-parts.ts';
+import type { WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { nextWait, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document GetEndpointStatus reads: the endpoint, and where its wait loop stands. */
-export const GetEndpointStatusState = z.looseObject({
-  request: z.looseObject({ endpointName: sageMakerName, wait: WaitPolicy }),
-  wait: z.optional(WaitProgress),
+export interface GetEndpointStatusState {
+  request: { endpointName: string; wait: WaitPolicy };
+  wait?: WaitProgress | undefined;
+}
+export const GetEndpointStatusState = stateSlice<GetEndpointStatusState>({
+  request: { endpointName: 'string', wait: 'object' },
+  wait: optional({ attempt: 'number', seconds: 'number', deadline: 'string' }),
 });
-export type GetEndpointStatusState = z.output<typeof GetEndpointStatusState>;
 
 /** What GetEndpointStatus needs from the outside. */
 export interface GetEndpointStatusDeps {

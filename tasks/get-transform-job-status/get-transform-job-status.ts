@@ -1,18 +1,23 @@
-import * as z from 'zod/mini';
-import { BatchRun, BatchWait } from '../../workflows/batch-transform/contract.ts';
-import { CreatedResource, WaitProgress } from '../../workflows/contract-parts.ts';
+import type { BatchRun, BatchWaitPolicy } from '../../workflows/batch-transform/contract.ts';
+import type { CreatedResource, WaitProgress } from '../../workflows/contract-parts.ts';
 import { TransformJobFailedError, TransformJobTimeoutError } from '../../workflows/errors.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { nextWait, startWaiting } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document GetJobStatus reads: which job, and where its wait loop stands. */
-export const GetTransformJobStatusState = z.looseObject({
-  request: z.looseObject({ wait: BatchWait }),
-  run: BatchRun,
-  job: z.optional(CreatedResource),
-  wait: z.optional(WaitProgress),
+export interface GetTransformJobStatusState {
+  request: { wait: BatchWaitPolicy };
+  run: BatchRun;
+  job?: CreatedResource | undefined;
+  wait?: WaitProgress | undefined;
+}
+export const GetTransformJobStatusState = stateSlice<GetTransformJobStatusState>({
+  request: { wait: 'object' },
+  run: 'object',
+  job: optional({ name: 'string', arn: 'string', created: 'boolean' }),
+  wait: optional({ attempt: 'number', seconds: 'number', deadline: 'string' }),
 });
-export type GetTransformJobStatusState = z.output<typeof GetTransformJobStatusState>;
 
 /** What GetTransformJobStatus needs from the outside. */
 export interface GetTransformJobStatusDeps {

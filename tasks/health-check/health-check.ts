@@ -1,13 +1,23 @@
-import * as z from 'zod/mini';
-import { sageMakerName } from '../../workflows/contract-parts.ts';
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
-import { type HealthCheckReport, type HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document HealthCheck reads: the endpoint and the checks to run. */
-export const HealthCheckState = z.looseObject({
-  request: z.looseObject({ endpointName: sageMakerName, healthCheck: HealthCheckSpec }),
+export interface HealthCheckState {
+  request: { endpointName: string; healthCheck: HealthCheckSpec };
+}
+export const HealthCheckState = stateSlice<HealthCheckState>({
+  request: {
+    endpointName: 'string',
+    healthCheck: {
+      samples: 'array',
+      concurrency: 'number',
+      minSuccessRate: 'number',
+      invocations: optional('number'),
+      latencyBudgetMs: optional('number'),
+    },
+  },
 });
-export type HealthCheckState = z.output<typeof HealthCheckState>;
 
 /** One InvokeEndpoint request of the health check. */
 export interface InvocationRequest {

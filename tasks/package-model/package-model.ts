@@ -8,11 +8,8 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ModelSourceChangedError } from '../../workflows/errors.ts';
-import {
-  DEFAULT_COMPRESSION_LEVEL,
-  type PackagedModel,
-  type PackageModelRequest,
-} from '../../workflows/parts/packaging.ts';
+import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
+import { DEFAULT_COMPRESSION_LEVEL } from '../../workflows/parts/packaging-values.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import {
   completePackage,

@@ -1,26 +1,34 @@
-import * as z from 'zod/mini';
-import {
+import type {
   BatchRun,
   OutputVerification,
-  ScheduleName,
   TransformJobStatusSummary,
 } from '../../workflows/batch-transform/contract.ts';
-import { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document PublishBatchEvent reads: whatever the run recorded, for the event's detail. */
-export const PublishBatchEventState = z.looseObject({
-  request: z.looseObject({ scheduleName: ScheduleName }),
-  execution: ExecutionFacts,
-  run: z.optional(BatchRun),
-  model: z.optional(CreatedResource),
-  job: z.optional(CreatedResource),
-  jobStatus: z.optional(TransformJobStatusSummary),
-  verification: z.optional(OutputVerification),
-  error: z.optional(CaughtError),
+export interface PublishBatchEventState {
+  request: { scheduleName: string };
+  execution: ExecutionFacts;
+  run?: BatchRun | undefined;
+  model?: CreatedResource | undefined;
+  job?: CreatedResource | undefined;
+  jobStatus?: TransformJobStatusSummary | undefined;
+  verification?: OutputVerification | undefined;
+  error?: CaughtError | undefined;
+}
+export const PublishBatchEventState = stateSlice<PublishBatchEventState>({
+  request: { scheduleName: 'string' },
+  execution: 'object',
+  run: optional('object'),
+  model: optional('object'),
+  job: optional('object'),
+  jobStatus: optional('object'),
+  verification: optional('object'),
+  error: optional({ Error: 'string', Cause: optional('string') }),
 });
-export type PublishBatchEventState = z.output<typeof PublishBatchEventState>;
 
 /** The lifecycle events of a batch transform run. */
 export const BatchEventTypes = {

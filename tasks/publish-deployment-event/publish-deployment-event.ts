@@ -1,8 +1,8 @@
-import * as z from 'zod/mini';
-import { CaughtError, CreatedResource, ExecutionFacts, sageMakerName } from '../../workflows/contract-parts.ts';
-import { EndpointChange, HealthCheckReport, ModelVersion, RollbackRecord } from '../../workflows/parts/endpoint.ts';
+import type { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { EndpointChange, HealthCheckReport, RollbackRecord } from '../../workflows/parts/endpoint.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The lifecycle events of a deployment. */
 export const DeploymentEventTypes = {
@@ -13,18 +13,28 @@ export const DeploymentEventTypes = {
 } as const;
 
 /** The slice of the state document PublishDeploymentEvent reads: whatever the run recorded, for the event's detail. */
-export const PublishDeploymentEventState = z.looseObject({
-  request: z.looseObject({ endpointName: sageMakerName, modelVersion: z.optional(ModelVersion) }),
-  execution: ExecutionFacts,
-  model: z.optional(CreatedResource),
-  endpointConfig: z.optional(CreatedResource),
-  endpoint: z.optional(EndpointChange),
-  healthCheck: z.optional(HealthCheckReport),
-  error: z.optional(CaughtError),
-  rollback: z.optional(RollbackRecord),
-  rollbackError: z.optional(CaughtError),
+export interface PublishDeploymentEventState {
+  request: { endpointName: string; modelVersion?: string | undefined };
+  execution: ExecutionFacts;
+  model?: CreatedResource | undefined;
+  endpointConfig?: CreatedResource | undefined;
+  endpoint?: EndpointChange | undefined;
+  healthCheck?: HealthCheckReport | undefined;
+  error?: CaughtError | undefined;
+  rollback?: RollbackRecord | undefined;
+  rollbackError?: CaughtError | undefined;
+}
+export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventState>({
+  request: { endpointName: 'string', modelVersion: optional('string') },
+  execution: 'object',
+  model: optional('object'),
+  endpointConfig: optional('object'),
+  endpoint: optional('object'),
+  healthCheck: optional('object'),
+  error: optional({ Error: 'string', Cause: optional('string') }),
+  rollback: optional('object'),
+  rollbackError: optional({ Error: 'string', Cause: optional('string') }),
 });
-export type PublishDeploymentEventState = z.output<typeof PublishDeploymentEventState>;
 
 /** What PublishDeploymentEvent needs from the outside. */
 export interface PublishDeploymentEventDeps {

@@ -1,31 +1,33 @@
-import * as z from 'zod/mini';
-import {
-  BatchInput,
-  BatchOutput,
-  type BatchRun,
-  BatchWait,
-  ScheduledTime,
-  ScheduleName,
-} from '../../workflows/batch-transform/contract.ts';
-import { type CreatedResource, ExecutionFacts, type WaitProgress } from '../../workflows/contract-parts.ts';
+import type { BatchRun, BatchTransformRequest, BatchWaitPolicy } from '../../workflows/batch-transform/contract.ts';
+import type { CreatedResource, ExecutionFacts, WaitProgress } from '../../workflows/contract-parts.ts';
 import { ResourceConflictError } from '../../workflows/errors.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { batchJobName, resolveDatePlaceholders, splitS3Uri } from '../_shared/batch-run.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document ResolveRun reads: the schedule, its time and the prefixes to resolve. */
-export const ResolveBatchRunState = z.looseObject({
-  request: z.looseObject({
-    scheduleName: ScheduleName,
-    scheduledTime: z.optional(ScheduledTime),
-    input: BatchInput,
-    output: BatchOutput,
-    wait: BatchWait,
-  }),
-  execution: ExecutionFacts,
+export interface ResolveBatchRunState {
+  request: {
+    scheduleName: string;
+    scheduledTime?: string | undefined;
+    input: Pick<BatchTransformRequest['input'], 's3Prefix'>;
+    output: Pick<BatchTransformRequest['output'], 's3Prefix'>;
+    wait: BatchWaitPolicy;
+  };
+  execution: ExecutionFacts;
+}
+export const ResolveBatchRunState = stateSlice<ResolveBatchRunState>({
+  request: {
+    scheduleName: 'string',
+    scheduledTime: optional('string'),
+    input: { s3Prefix: 'string' },
+    output: { s3Prefix: 'string' },
+    wait: 'object',
+  },
+  execution: 'object',
 });
-export type ResolveBatchRunState = z.output<typeof ResolveBatchRunState>;
 
 /** What ResolveRun needs from the outside. */
 export interface ResolveBatchRunDeps {

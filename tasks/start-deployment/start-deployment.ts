@@ -1,24 +1,23 @@
-import * as z from 'zod/mini';
-import { CreatedResource, ExecutionFacts, sageMakerName, TagMap } from '../../workflows/contract-parts.ts';
+import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
 import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.ts';
-import { DeploymentGuardrails, WaitPolicy } from '../../workflows/parts/endpoint.ts';
+import type { DeploymentGuardrails, WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import { toDeploymentConfig } from '../_shared/deployment-config.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags, TagKeys } from '../_shared/tags.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document StartDeployment reads: the endpoint, its guardrails, and the new config. */
-export const StartDeploymentState = z.looseObject({
-  request: z.looseObject({
-    endpointName: sageMakerName,
-    deployment: z.optional(DeploymentGuardrails),
-    wait: WaitPolicy,
-    tags: TagMap,
-  }),
-  execution: ExecutionFacts,
-  endpointConfig: CreatedResource,
+export interface StartDeploymentState {
+  request: { endpointName: string; deployment?: DeploymentGuardrails | undefined; wait: WaitPolicy; tags: TagMap };
+  execution: ExecutionFacts;
+  endpointConfig: CreatedResource;
+}
+export const StartDeploymentState = stateSlice<StartDeploymentState>({
+  request: { endpointName: 'string', deployment: optional('object'), wait: 'object', tags: 'object' },
+  execution: 'object',
+  endpointConfig: { name: 'string', arn: 'string', created: 'boolean' },
 });
-export type StartDeploymentState = z.output<typeof StartDeploymentState>;
 
 /** What StartDeployment needs from the outside. */
 export interface StartDeploymentDeps {

@@ -1,16 +1,19 @@
-import * as z from 'zod/mini';
 import { EndpointBusyError } from '../../workflows/errors.ts';
-import { EndpointChange, OnFailure, WaitPolicy } from '../../workflows/parts/endpoint.ts';
+import type { EndpointChange, WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document StartRollback reads: what the run changed on the endpoint, if anything. */
-export const StartRollbackState = z.looseObject({
-  request: z.looseObject({ onFailure: OnFailure, wait: WaitPolicy }),
+export interface StartRollbackState {
+  request: { onFailure: 'rollback' | 'retain'; wait: WaitPolicy };
   /** Absent when the run failed before StartDeployment changed anything. */
-  endpoint: z.optional(EndpointChange),
+  endpoint?: EndpointChange | undefined;
+}
+export const StartRollbackState = stateSlice<StartRollbackState>({
+  request: { onFailure: 'string', wait: 'object' },
+  endpoint: optional({ name: 'string', arn: 'string', action: 'string', previousConfigName: optional('string') }),
 });
-export type StartRollbackState = z.output<typeof StartRollbackState>;
 
 /** What StartRollback needs from the outside. */
 export interface StartRollbackDeps {

@@ -1,21 +1,33 @@
 import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
-import * as z from 'zod/mini';
-import { BatchRun, BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
-import { CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { BatchRun, BatchTransformRequest } from '../../workflows/batch-transform/contract.ts';
+import type { CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { InvalidInputError } from '../../workflows/errors.ts';
 import { ensureModel } from '../_shared/models.ts';
 import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { isJobNameTaken, type TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document StartTransformJob reads: the whole request, and the run ResolveRun resolved. */
-export const StartTransformJobState = z.looseObject({
-  request: BatchTransformInput,
-  execution: ExecutionFacts,
-  run: BatchRun,
-  model: z.optional(CreatedResource),
+export interface StartTransformJobState {
+  request: BatchTransformRequest;
+  execution: ExecutionFacts;
+  run: BatchRun;
+  model?: CreatedResource | undefined;
+}
+export const StartTransformJobState = stateSlice<StartTransformJobState>({
+  request: 'object',
+  execution: 'object',
+  run: {
+    jobName: 'string',
+    scheduledTime: 'string',
+    inputS3Uri: 'string',
+    outputS3Uri: 'string',
+    action: 'string',
+    inputObjects: 'number',
+  },
+  model: optional('object'),
 });
-export type StartTransformJobState = z.output<typeof StartTransformJobState>;
 
 /** What StartTransformJob needs from the outside. */
 export interface StartTransformJobDeps {

@@ -1,10 +1,14 @@
-import * as z from 'zod/mini';
-import { CreatedResource } from '../../workflows/contract-parts.ts';
+import type { CreatedResource } from '../../workflows/contract-parts.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 
 /** The slice of the state document StopTransformJob reads: the job this run started or followed, if any. */
-export const StopTransformJobState = z.looseObject({ job: z.optional(CreatedResource) });
-export type StopTransformJobState = z.output<typeof StopTransformJobState>;
+export interface StopTransformJobState {
+  job?: CreatedResource | undefined;
+}
+export const StopTransformJobState = stateSlice<StopTransformJobState>({
+  job: optional({ name: 'string', arn: 'string', created: 'boolean' }),
+});
 
 /** What StopTransformJob needs from the outside. */
 export interface StopTransformJobDeps {
@@ -16,7 +20,10 @@ export interface StopTransformJobDeps {
  * not start) stops that job, so nothing keeps running and billing after the execution has failed. A job that
  * already ended, or that this run never reached, is left alone.
  */
-export async function stopTransformJob<S extends StopTransformJobState>(state: S, deps: StopTransformJobDeps) {
+export async function stopTransformJob<S extends StopTransformJobState>(
+  state: S,
+  deps: StopTransformJobDeps,
+): Promise<S & { stoppedJob?: { name: string; status: string } }> {
   const name = state.job?.name;
   if (name === undefined) return state;
   const job = await deps.jobs.describeTransformJob(name);

@@ -1,14 +1,17 @@
-import * as z from 'zod/mini';
-import { CreatedResource, sageMakerName } from '../../workflows/contract-parts.ts';
+import type { CreatedResource } from '../../workflows/contract-parts.ts';
 import { DeploymentRolledBackError, EndpointFailedError } from '../../workflows/errors.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document VerifyDeployment reads: the endpoint, and the config it should serve. */
-export const VerifyDeploymentState = z.looseObject({
-  request: z.looseObject({ endpointName: sageMakerName }),
-  endpointConfig: CreatedResource,
+export interface VerifyDeploymentState {
+  request: { endpointName: string };
+  endpointConfig: CreatedResource;
+}
+export const VerifyDeploymentState = stateSlice<VerifyDeploymentState>({
+  request: { endpointName: 'string' },
+  endpointConfig: { name: 'string', arn: 'string', created: 'boolean' },
 });
-export type VerifyDeploymentState = z.output<typeof VerifyDeploymentState>;
 
 /** What VerifyDeployment needs from the outside. */
 export interface VerifyDeploymentDeps {

@@ -1,17 +1,28 @@
-import * as z from 'zod/mini';
-import { BatchRun, TransformJobStatusSummary } from '../../workflows/batch-transform/contract.ts';
-import { CreatedResource } from '../../workflows/contract-parts.ts';
+import type { BatchRun, TransformJobStatusSummary } from '../../workflows/batch-transform/contract.ts';
+import type { CreatedResource } from '../../workflows/contract-parts.ts';
 import { TransformJobFailedError, TransformOutputMissingError } from '../../workflows/errors.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { outputKeyOf, splitS3Uri } from '../_shared/batch-run.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document VerifyOutputs reads: the run's locations and how its job ended. */
-export const VerifyTransformOutputsState = z.looseObject({
-  run: BatchRun,
-  jobStatus: TransformJobStatusSummary,
-  job: z.optional(CreatedResource),
+export interface VerifyTransformOutputsState {
+  run: BatchRun;
+  jobStatus: TransformJobStatusSummary;
+  job?: CreatedResource | undefined;
+}
+export const VerifyTransformOutputsState = stateSlice<VerifyTransformOutputsState>({
+  run: {
+    jobName: 'string',
+    scheduledTime: 'string',
+    inputS3Uri: 'string',
+    outputS3Uri: 'string',
+    action: 'string',
+    inputObjects: 'number',
+  },
+  jobStatus: { status: 'string', settled: 'boolean', failureReason: optional('string') },
+  job: optional({ name: 'string', arn: 'string', created: 'boolean' }),
 });
-export type VerifyTransformOutputsState = z.output<typeof VerifyTransformOutputsState>;
 
 /** What VerifyOutputs needs from the outside. */
 export interface VerifyTransformOutputsDeps {

@@ -200,14 +200,14 @@ describe('ResolveBatchRun handler', () => {
   });
 
   it('rejects a malformed state document with InvalidInputError naming the field', async () => {
-    const state = asJson(batchState()) as { request: { input: { s3Prefix: string } } };
-    state.request.input.s3Prefix = 'data-bucket/in/';
+    const state = asJson(batchState()) as { request: { input: { s3Prefix: unknown } } };
+    state.request.input.s3Prefix = 42;
 
     const result = resolveBatchRun(state);
 
     await expect(result).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid ResolveRun input: request\.input\.s3Prefix: /),
+      message: 'Invalid ResolveRun input: request.input.s3Prefix: expected a string, received number',
     });
     expect(sagemaker.calls()).toHaveLength(0);
   });
@@ -343,12 +343,12 @@ describe('StartTransformJob handler', () => {
   });
 
   it('rejects a malformed state document with InvalidInputError naming the field', async () => {
-    const state = asJson(resolvedState()) as { run: { action: string } };
-    state.run.action = 'restart';
+    const state = asJson(resolvedState()) as { run: { jobName?: string } };
+    delete state.run.jobName;
 
     await expect(startTransformJob(state)).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid StartTransformJob input: run\.action: /),
+      message: 'Invalid StartTransformJob input: run.jobName: expected a string, received undefined',
     });
     expect(sagemaker.calls()).toHaveLength(0);
   });

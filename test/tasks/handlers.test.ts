@@ -199,14 +199,14 @@ describe('CreateModel handler', () => {
   });
 
   it('rejects a malformed state document with InvalidInputError naming the field it reads', async () => {
-    const state = event() as { request: { model: { modelDataUrl: string } } };
-    state.request.model.modelDataUrl = 'ftp://models/model.tar.gz';
+    const state = event() as { request: { model: { modelDataUrl: unknown } } };
+    state.request.model.modelDataUrl = ['s3://models/model.tar.gz'];
 
     const result = createModel(state);
 
     await expect(result).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid CreateModel input: request\.model\.modelDataUrl: /),
+      message: 'Invalid CreateModel input: request.model.modelDataUrl: expected a string, received array',
     });
     expect(sagemaker.calls()).toHaveLength(0);
   });
@@ -216,7 +216,7 @@ describe('CreateModel handler', () => {
     sagemaker.on(CreateModelCommand).resolves({ ModelArn: 'arn:aws:sagemaker:us-east-1:123456789012:model/x' });
     const state = { ...(event() as Record<string, unknown>), laterStep: { anything: ['kept'] } };
 
-    const result = (await createModel(state)) as Record<string, unknown>;
+    const result = (await createModel(state)) as unknown as Record<string, unknown>;
 
     expect(result.laterStep).toEqual({ anything: ['kept'] });
     expect(result.model).toMatchObject({ created: true });

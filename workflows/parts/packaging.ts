@@ -5,9 +5,9 @@
 import * as z from 'zod/mini';
 // English messages: contract-parts configures zod/mini's locale when it loads.
 import '../contract-parts.ts';
+import { FRAMEWORKS, S3_PREFIX_PATTERN } from './packaging-values.ts';
 
-/** The framework containers whose model layout PackageModel checks (`custom` checks only that files exist). */
-export const FRAMEWORKS = ['pytorch', 'tensorflow', 'mxnet', 'sklearn', 'xgboost', 'huggingface', 'custom'] as const;
+/** A framework container whose model layout PackageModel checks. */
 export const Framework = z.enum(FRAMEWORKS);
 export type Framework = z.output<typeof Framework>;
 
@@ -15,11 +15,6 @@ export type Framework = z.output<typeof Framework>;
 export const PackageFormat = z.enum(['tar.gz', 'uncompressed']);
 export type PackageFormat = z.output<typeof PackageFormat>;
 
-/** The gzip level when none is given: gzip's own default. */
-export const DEFAULT_COMPRESSION_LEVEL = 6;
-
-/** An S3 location as `s3://bucket` or `s3://bucket/prefix`, with S3's bucket naming rules. */
-export const S3_PREFIX_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
 const s3Prefix = z
   .string()
   .check(z.maxLength(1024), z.regex(S3_PREFIX_PATTERN, 'expected an S3 prefix such as s3://my-bucket/models/churn/'));
