@@ -31,6 +31,8 @@ export interface WorkflowDefinition<Name extends string = string, Input extends 
   readonly timeout: Duration;
   /** The folder of the workflow's code, relative to the project root; it holds validate-input.ts. */
   readonly folder: string;
+  /** Every state of the definition, by name (tests and the runner refer to states through it). */
+  readonly states: Readonly<Record<string, string>>;
   /** Builds the state machine's definition. */
   readonly build: (scope: Construct, tasks: WorkflowTasks) => sfn.IChainable;
 }

@@ -4,6 +4,8 @@
  * folder under workflows/ (workflow.ts, contract, definition, validate-input.ts) + one line here.
  */
 import { batchTransform } from './batch-transform/workflow.ts';
+import { createEndpointConfig } from './create-endpoint-config/workflow.ts';
+import { createModel } from './create-model/workflow.ts';
 import { deployEndpoint } from './deploy-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
@@ -13,6 +15,8 @@ export const WORKFLOWS = [
   deployEndpoint,
   packageModel,
   batchTransform,
+  createModel,
+  createEndpointConfig,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

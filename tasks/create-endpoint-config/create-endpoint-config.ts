@@ -11,12 +11,13 @@ import { ownershipTags } from '../_shared/tags.ts';
 export interface CreateEndpointConfigState {
   request: { endpointName: string; variants: Variant[]; tags: TagMap };
   execution: ExecutionFacts;
-  model: CreatedResource;
+  /** The model the variants serve: CreateModel's result, or a model named in the request. */
+  model: Pick<CreatedResource, 'name'>;
 }
 export const CreateEndpointConfigState = stateSlice<CreateEndpointConfigState>({
   request: { endpointName: 'string', variants: 'array', tags: 'object' },
   execution: 'object',
-  model: { name: 'string', arn: 'string', created: 'boolean' },
+  model: { name: 'string' },
 });
 
 /** What CreateEndpointConfig needs from the outside. */

@@ -5,7 +5,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/project-root.ts';
 import { allStates } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
-import { DeployEndpointStates } from '../../workflows/deploy-endpoint/definition.ts';
 import type { RetryPolicy } from '../../workflows/errors.ts';
 import * as errors from '../../workflows/errors.ts';
 import { EndpointBusyError, ModelSourceChangedError, SageMakerThrottledError } from '../../workflows/errors.ts';
@@ -82,6 +81,12 @@ describe.each(WORKFLOWS.map((w) => w.name))('the synthesized %s definition', (wo
     }
   });
 
+  it('names its states from its state map, each once', () => {
+    const names = allStates(definitions[workflow] as never).map(([name]) => name);
+    const states = WORKFLOWS.find((w) => w.name === workflow)?.states ?? {};
+    expect(names.sort()).toEqual([...new Set(Object.values(states))].sort());
+  });
+
   it('uses JSONPath only: no JSONata, Assign, Arguments, Output or ItemReader (the local interpreter ignores them)', () => {
     const text = JSON.stringify(definitions[workflow]);
     for (const construct of ['"JSONata"', '"Assign"', '"Arguments"', '"Output"', 'ItemReader', '{%']) {
@@ -91,11 +96,6 @@ describe.each(WORKFLOWS.map((w) => w.name))('the synthesized %s definition', (wo
 });
 
 describe('the synthesized DeployEndpoint definition', () => {
-  it('names its states from DeployEndpointStates', () => {
-    const names = allStates(definitions.DeployEndpoint as never).map(([name]) => name);
-    expect(names.sort()).toEqual(Object.values(DeployEndpointStates).sort());
-  });
-
   it('waits for a busy endpoint with a bounded retry before starting the deployment', () => {
     const states = Object.fromEntries(allStates(definitions.DeployEndpoint as never));
     const busy = ((states.StartDeployment?.Retry ?? []) as (Retrier & { MaxAttempts: number })[]).find((r) =>
@@ -107,11 +107,6 @@ describe('the synthesized DeployEndpoint definition', () => {
 });
 
 describe('the synthesized PackageModel definition', () => {
-  it('names its states from PackageModelStates', () => {
-    const names = allStates(definitions.PackageModel as never).map(([name]) => name);
-    expect(names.sort()).toEqual(Object.values(PackageModelStates).sort());
-  });
-
   it('packages once more when a source changes mid-way, and ends with the package as output', () => {
     const states = Object.fromEntries(allStates(definitions.PackageModel as never));
     for (const name of [PackageModelStates.BuildArchive, PackageModelStates.CopyUncompressedModel]) {

@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
+import * as zc from 'zod/v4/core';
+import { WORKFLOWS } from '../../workflows/workflows.ts';
 
-describe('examples/inputs', () => {
-  it('holds a DeployEndpoint input that satisfies the contract', () => {
-    const input = JSON.parse(
-      readFileSync(new URL('../../examples/inputs/deploy-endpoint.json', import.meta.url), 'utf8'),
-    );
-
-    const parsed = DeployEndpointInput.safeParse(input);
+describe.each(WORKFLOWS.map((w) => [w.name, w] as const))("%s's example input", (_name, workflow) => {
+  it('satisfies its contract, cross-field rules included', () => {
+    const parsed = zc.safeParse(workflow.input, workflow.example);
 
     expect(parsed.error?.issues ?? []).toEqual([]);
-    expect(parsed.data?.deployment?.blueGreen?.trafficRouting.type).toBe('CANARY');
   });
 });

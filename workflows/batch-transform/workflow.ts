@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
 import { BatchTransformInput } from './contract.ts';
-import { batchTransformDefinition } from './definition.ts';
+import { BatchTransformStates, batchTransformDefinition } from './definition.ts';
 
 /** BatchTransform: one scheduled (or on-demand) transform job per scheduled time, with its outputs verified. */
 export const batchTransform = {
@@ -22,5 +22,6 @@ export const batchTransform = {
   // The job's wait deadline (at most two days) and the steps around it.
   timeout: Duration.hours(50),
   folder: folderOf(import.meta.url),
+  states: BatchTransformStates,
   build: batchTransformDefinition,
 } as const satisfies WorkflowDefinition<'BatchTransform', typeof BatchTransformInput>;

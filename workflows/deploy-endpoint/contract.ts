@@ -25,7 +25,7 @@ import {
   OnFailure,
   RetainVersions,
   RollbackRecord,
-  Variant,
+  Variants,
 } from '../parts/endpoint.ts';
 import { ModelSource } from '../parts/model.ts';
 import { PackagedModel } from '../parts/packaging.ts';
@@ -36,7 +36,7 @@ export const DeployEndpointInput = z
     endpointName: sageMakerName,
     model: ModelSource,
     modelVersion: z.optional(ModelVersion),
-    variants: z.array(Variant).check(z.minLength(1), z.maxLength(10)),
+    variants: Variants,
     deployment: z.optional(DeploymentGuardrails),
     healthCheck: HealthCheckSpec,
     onFailure: OnFailure,
@@ -47,14 +47,6 @@ export const DeployEndpointInput = z
   .check(
     z.superRefine((input, ctx) => {
       const names = input.variants.map((v) => v.name);
-      const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-      if (duplicate !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['variants'],
-          message: `variant names must be unique; "${duplicate}" repeats`,
-        });
-      }
       for (const [i, sample] of input.healthCheck.samples.entries()) {
         if (sample.targetVariant !== undefined && !names.includes(sample.targetVariant)) {
           ctx.addIssue({

@@ -6,7 +6,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
-import { packagingSteps } from '../package-model/definition.ts';
+import { ModelStepsStates, modelSteps } from '../model-steps.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
 import { RollbackStates, rollbackPath } from '../rollback.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -15,11 +15,7 @@ import type { WorkflowTasks } from '../workflow.ts';
 export const DeployEndpointStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
-  IsPackagingRequested: 'IsPackagingRequested',
-  ChoosePackageFormat: 'ChoosePackageFormat',
-  PackageModel: 'PackageModel',
-  CopyUncompressedModel: 'CopyUncompressedModel',
-  CreateModel: 'CreateModel',
+  ...ModelStepsStates,
   CreateEndpointConfig: 'CreateEndpointConfig',
   StartDeployment: 'StartDeployment',
   WaitForEndpoint: 'WaitForEndpoint',
@@ -65,34 +61,12 @@ export function deployEndpointDefinition(scope: Construct, fns: WorkflowTasks): 
 
   const validate = validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput);
 
-  const createModel = catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel));
-  createModel
+  // `model.package`: the PackageModel steps run first; CreateModel reads their result.
+  const model = modelSteps(scope, fns, { next: startRollback, resultPath: '$.error' });
+  model.createModel
     .next(catchToRollback(invoke(scope, S.CreateEndpointConfig, fns.CreateEndpointConfig)))
     .next(catchToRollback(invoke(scope, S.StartDeployment, fns.StartDeployment, { extraRetries: [busyEndpointRetry] })))
     .next(waitForEndpoint);
 
-  // `model.package`: run the PackageModel steps first; CreateModel reads their result at $.packaging.packaged.
-  const packaging = packagingSteps(
-    scope,
-    { choose: S.ChoosePackageFormat, build: S.PackageModel, copy: S.CopyUncompressedModel },
-    fns,
-    {
-      formatPath: '$.request.model.package.format',
-      payload: sfn.TaskInput.fromObject({
-        request: sfn.JsonPath.objectAt('$.request.model.package'),
-        execution: sfn.JsonPath.objectAt('$.execution'),
-      }),
-      resultPath: '$.packaging',
-      resultSelector: { 'packaged.$': '$.Payload.packaged' },
-      onError: startRollback,
-      errorPath: '$.error',
-    },
-    createModel,
-  );
-
-  return validate.next(
-    new sfn.Choice(scope, S.IsPackagingRequested)
-      .when(sfn.Condition.isPresent('$.request.model.package'), packaging)
-      .otherwise(createModel),
-  );
+  return validate.next(model.start);
 }

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
 import { DeployEndpointInput } from './contract.ts';
-import { deployEndpointDefinition } from './definition.ts';
+import { DeployEndpointStates, deployEndpointDefinition } from './definition.ts';
 
 /** DeployEndpoint: a model to a verified, serving endpoint, or back to where it was. */
 export const deployEndpoint = {
@@ -52,5 +52,6 @@ export const deployEndpoint = {
   // Busy retries, the wait deadline (at most a day), and a rollback that waits too.
   timeout: Duration.hours(48),
   folder: folderOf(import.meta.url),
+  states: DeployEndpointStates,
   build: deployEndpointDefinition,
 } as const satisfies WorkflowDefinition<'DeployEndpoint', typeof DeployEndpointInput>;

@@ -49,7 +49,7 @@ export interface PackagingStepOptions {
 export function packagingSteps(
   scope: Construct,
   names: PackagingStepNames,
-  fns: TaskRefs,
+  fns: Pick<TaskRefs, 'PackageModel' | 'CopyUncompressedModel'>,
   options: PackagingStepOptions,
   next: sfn.IChainable,
 ): sfn.Choice {

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { PackageModelInput } from '../parts/packaging.ts';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
-import { packageModelDefinition } from './definition.ts';
+import { PackageModelStates, packageModelDefinition } from './definition.ts';
 
 /** PackageModel: model files under an S3 prefix to a checked, framework-shaped model.tar.gz (or uncompressed copy). */
 export const packageModel = {
@@ -18,5 +18,6 @@ export const packageModel = {
   // One packaging step runs at most 15 minutes; a changed source packages once more.
   timeout: Duration.hours(2),
   folder: folderOf(import.meta.url),
+  states: PackageModelStates,
   build: packageModelDefinition,
 } as const satisfies WorkflowDefinition<'PackageModel', typeof PackageModelInput>;

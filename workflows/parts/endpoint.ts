@@ -47,6 +47,23 @@ export const Variant = z
   );
 export type Variant = z.output<typeof Variant>;
 
+/** An endpoint config's production variants: 1 to 10, each named once. */
+export const Variants = z.array(Variant).check(
+  z.minLength(1),
+  z.maxLength(10),
+  z.superRefine((variants, ctx) => {
+    const names = variants.map((v) => v.name);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `variant names must be unique; "${duplicate}" repeats`,
+        input: variants,
+      });
+    }
+  }),
+);
+
 /** A batch, canary or linear step size: a number of instances or a percentage of capacity. */
 export const CapacitySize = z.strictObject({
   type: z.enum(['INSTANCE_COUNT', 'CAPACITY_PERCENT']),

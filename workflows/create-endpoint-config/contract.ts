@@ -1,0 +1,20 @@
+/**
+ * The CreateEndpointConfig contract: the production variants of an endpoint over an existing model, and the
+ * endpoint the config is named and tagged for, as DeployEndpoint names its configs.
+ */
+import * as z from 'zod/mini';
+import { sageMakerName } from '../contract-parts.ts';
+import { DeploymentTags, Variants } from '../parts/endpoint.ts';
+
+/** The execution input of CreateEndpointConfig. */
+export const CreateEndpointConfigInput = z.strictObject({
+  /** The endpoint the config is for: it is named `<endpointName>-<hash of its variants>` and tagged as its. */
+  endpointName: sageMakerName,
+  /** The SageMaker model every variant serves (CreateModel's output `name`, or any model of this account). */
+  modelName: sageMakerName,
+  variants: Variants,
+  tags: DeploymentTags,
+});
+
+/** What a user writes. */
+export type CreateEndpointConfigInputDocument = z.input<typeof CreateEndpointConfigInput>;
