@@ -116,24 +116,51 @@ function tagOf(resource: CfnResource, key: string): string | undefined {
   return tags.find((tag) => tag.Key === key)?.Value;
 }
 
+/** A synthesized stack: its CloudFormation template, and cdk-nag's report when the checks ran. */
+export interface SynthesizedStack {
+  readonly template: { Resources: Record<string, CfnResource> } & Record<string, unknown>;
+  /** CDK's validation report (validation-report.json) when validation plugins ran. */
+  readonly nagReport?: unknown;
+}
+
 /**
- * Synthesizes the app (no bundling, no cdk-nag) and resolves what the local runner needs. `build` replaces the
- * default app (tests of a stack with other workflows); aws-cdk-lib is loaded only here, when synthesizing.
+ * Synthesizes the app without bundling (aws-cdk-lib is loaded only here). `build` replaces the default app
+ * (tests of a stack with other workflows or props); with `nag`, the cdk-nag checks run too: a finding nobody
+ * acknowledged fails the synthesis ("Validation failed"), and the report of the checks is returned.
  */
+export async function synthesizeStack(
+  options: {
+    readonly nag?: boolean;
+    readonly build?: (outdir: string) => { app: import('aws-cdk-lib').App; stack: import('aws-cdk-lib').Stack };
+  } = {},
+): Promise<SynthesizedStack> {
+  const outdir = mkdtempSync(join(tmpdir(), 'smwf-synth-'));
+  try {
+    const { buildApp } = await import('../../infra/build-app.ts');
+    const { app, stack } = options.build
+      ? options.build(outdir)
+      : buildApp({ skipBundling: true, outdir, nag: options.nag ?? false });
+    const assembly = app.synth();
+    const template = assembly.getStackArtifact(stack.artifactId).template as SynthesizedStack['template'];
+    let nagReport: unknown;
+    try {
+      nagReport = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    } catch {
+      nagReport = undefined;
+    }
+    return { template, ...(nagReport !== undefined ? { nagReport } : {}) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Synthesizes the app (or the one `build` makes) and resolves what the local runner needs. */
 export async function synthesizeWorkflows(
   identity: LocalAwsIdentity,
   build?: (outdir: string) => { app: import('aws-cdk-lib').App; stack: import('aws-cdk-lib').Stack },
 ): Promise<SynthesizedWorkflows> {
-  const outdir = mkdtempSync(join(tmpdir(), 'smwf-synth-'));
-  try {
-    const { buildApp } = await import('../../infra/build-app.ts');
-    const { app, stack } = build ? build(outdir) : buildApp({ skipBundling: true, outdir, nag: false });
-    const assembly = app.synth();
-    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, CfnResource> };
-    return fromTemplate(template.Resources, identity);
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  const { template } = await synthesizeStack(build ? { build } : {});
+  return fromTemplate(template.Resources, identity);
 }
 
 function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAwsIdentity): SynthesizedWorkflows {
@@ -211,29 +238,38 @@ interface CachedForm {
   bucketNames: string[];
 }
 
-/**
- * The synthesized default stack, from the cache when its sources have not changed since it was written, else
- * synthesized now and cached. A miss costs a synthesis (seconds); a hit costs hashing the sources (milliseconds).
- */
-export async function loadSynthesizedWorkflows(identity: LocalAwsIdentity): Promise<SynthesizedWorkflows> {
-  const file = join(synthesisCacheDir, `synth-${synthesisKey(identity)}.json`);
-  try {
-    const cached = JSON.parse(readFileSync(file, 'utf8')) as CachedForm;
-    return { ...cached, functions: new Map(cached.functions.map((fn) => [fn.arn, fn])) };
-  } catch {
-    // Not cached yet (or unreadable): synthesize below.
-  }
-  const synthesized = await synthesizeWorkflows(identity);
+function cacheFile(identity: LocalAwsIdentity): string {
+  return join(synthesisCacheDir, `synth-${synthesisKey(identity)}.json`);
+}
+
+/** Writes the runner's form of a synthesized default stack to the cache, as loadSynthesizedWorkflows reads it. */
+export function cacheSynthesizedWorkflows(identity: LocalAwsIdentity, stack: SynthesizedStack): SynthesizedWorkflows {
+  const synthesized = fromTemplate(stack.template.Resources, identity);
   const form: CachedForm = {
     definitions: { ...synthesized.definitions },
     stateMachineArns: { ...synthesized.stateMachineArns },
     functions: [...synthesized.functions.values()],
     bucketNames: [...synthesized.bucketNames],
   };
+  const file = cacheFile(identity);
   mkdirSync(synthesisCacheDir, { recursive: true });
   // Written whole, then renamed: a concurrent reader sees the old file or the new one, never half of one.
   const partial = `${file}.${process.pid}.tmp`;
   writeFileSync(partial, JSON.stringify(form));
   renameSync(partial, file);
   return synthesized;
+}
+
+/**
+ * The synthesized default stack, from the cache when its sources have not changed since it was written, else
+ * synthesized now and cached. A miss costs a synthesis (seconds); a hit costs hashing the sources (milliseconds).
+ */
+export async function loadSynthesizedWorkflows(identity: LocalAwsIdentity): Promise<SynthesizedWorkflows> {
+  try {
+    const cached = JSON.parse(readFileSync(cacheFile(identity), 'utf8')) as CachedForm;
+    return { ...cached, functions: new Map(cached.functions.map((fn) => [fn.arn, fn])) };
+  } catch {
+    // Not cached yet (or unreadable): synthesize below.
+  }
+  return cacheSynthesizedWorkflows(identity, await synthesizeStack());
 }

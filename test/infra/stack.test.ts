@@ -12,6 +12,12 @@ beforeAll(() => {
   ({ template, report } = synthesize());
 });
 
+type PluginReport = {
+  pluginName: string;
+  conclusion: string;
+  violations: unknown[];
+  suppressedViolations?: { acknowledgedId: string; reason: string }[];
+};
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
 
@@ -45,9 +51,15 @@ const actionsOf = (statements: Statement[]) =>
 
 describe('SageMakerWorkflowsStack', () => {
   it('passes the cdk-nag AwsSolutions checks, every acknowledgement naming its finding and reason', () => {
-    const violations = JSON.stringify(report ?? {});
-    expect(violations).not.toMatch(/"status":\s*"failure"/);
-    expect(violations).not.toContain('AwsSolutions-');
+    // An unacknowledged AwsSolutions finding fails the synthesis itself; the report shows what ran and passed.
+    const plugins = (report as { pluginReports: PluginReport[] } | undefined)?.pluginReports ?? [];
+    expect(plugins.length).toBeGreaterThan(0);
+    for (const plugin of plugins) {
+      expect(plugin, plugin.pluginName).toMatchObject({ conclusion: 'success', violations: [] });
+      for (const acknowledged of plugin.suppressedViolations ?? []) {
+        expect(acknowledged.reason, acknowledged.acknowledgedId).toMatch(/\w{10,}/);
+      }
+    }
   });
 
   it('builds one Lambda function per registered task and per first state: nodejs22.x, arm64, traced, tagged', () => {

@@ -1,21 +1,9 @@
-/** One synthesis of the app (no bundling), shared by the infra tests of a file. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** The project's default stack as the test run synthesized it once (test/global-setup.ts), with cdk-nag's report. */
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../infra/build-app.ts';
+import { inject } from 'vitest';
 
-/** Synthesizes with cdk-nag enabled and returns the template and the policy-validation report. */
+/** The template (for `Template` assertions) and the policy-validation report of the default stack. */
 export function synthesize() {
-  const outdir = mkdtempSync(join(tmpdir(), 'smwf-infra-test-'));
-  const { app, stack } = buildApp({ skipBundling: true, outdir });
-  const assembly = app.synth();
-  const template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template as Record<string, unknown>);
-  let report: unknown;
-  try {
-    report = JSON.parse(readFileSync(join(outdir, 'policy-validation-report.json'), 'utf8'));
-  } catch {
-    report = undefined;
-  }
-  return { app, stack, template, report, outdir };
+  const stack = inject('defaultStack');
+  return { template: Template.fromJSON(stack.template), report: stack.nagReport };
 }
