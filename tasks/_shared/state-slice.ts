@@ -17,7 +17,7 @@ export interface Optional<S> {
 }
 
 /** Marks a field that may be absent. */
-export const optional = <S>(spec: S): Optional<S> => ({ optional: spec });
+export const optional = <const S>(spec: S): Optional<S> => ({ optional: spec });
 
 /**
  * How a value of type T is checked: its kind, or (for an object) a check of each of its fields. The compiler

@@ -2,6 +2,7 @@ import type { CreatedResource } from '../../workflows/contract-parts.ts';
 import { RollbackFailedError } from '../../workflows/errors.ts';
 import type { RollbackRecord } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document CompleteRollback reads: what StartRollback did, and what this run created. */
@@ -11,7 +12,6 @@ export interface CompleteRollbackState {
   model?: CreatedResource | undefined;
   endpointConfig?: CreatedResource | undefined;
 }
-const resource = { name: 'string', arn: 'string', created: 'boolean' } as const;
 export const CompleteRollbackState = stateSlice<CompleteRollbackState>({
   request: { endpointName: 'string' },
   rollback: {
@@ -20,8 +20,8 @@ export const CompleteRollbackState = stateSlice<CompleteRollbackState>({
     completed: optional('boolean'),
     deleted: optional('array'),
   },
-  model: optional(resource),
-  endpointConfig: optional(resource),
+  model: optional(CREATED_RESOURCE),
+  endpointConfig: optional(CREATED_RESOURCE),
 });
 
 /** What CompleteRollback needs from the outside. */

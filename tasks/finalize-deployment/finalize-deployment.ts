@@ -2,6 +2,7 @@ import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/co
 import type { EndpointChange } from '../../workflows/parts/endpoint.ts';
 import { isResourceNameOf, resourceNamePrefix } from '../_shared/names.ts';
 import type { ListedResource, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
+import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { TagKeys } from '../_shared/tags.ts';
 
@@ -13,13 +14,12 @@ export interface FinalizeDeploymentState {
   endpointConfig: CreatedResource;
   endpoint: EndpointChange;
 }
-const resource = { name: 'string', arn: 'string', created: 'boolean' } as const;
 export const FinalizeDeploymentState = stateSlice<FinalizeDeploymentState>({
   request: { endpointName: 'string', modelVersion: optional('string'), retainVersions: 'number', tags: 'object' },
   execution: 'object',
-  model: resource,
-  endpointConfig: resource,
-  endpoint: { name: 'string', arn: 'string', action: 'string', previousConfigName: optional('string') },
+  model: CREATED_RESOURCE,
+  endpointConfig: CREATED_RESOURCE,
+  endpoint: ENDPOINT_CHANGE,
 });
 
 /** What FinalizeDeployment needs from the outside. */

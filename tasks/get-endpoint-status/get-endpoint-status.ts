@@ -1,6 +1,7 @@
 import type { WaitProgress } from '../../workflows/contract-parts.ts';
 import type { WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { WAIT_PROGRESS } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { nextWait, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
@@ -11,7 +12,7 @@ export interface GetEndpointStatusState {
 }
 export const GetEndpointStatusState = stateSlice<GetEndpointStatusState>({
   request: { endpointName: 'string', wait: 'object' },
-  wait: optional({ attempt: 'number', seconds: 'number', deadline: 'string' }),
+  wait: optional(WAIT_PROGRESS),
 });
 
 /** What GetEndpointStatus needs from the outside. */

@@ -1,6 +1,7 @@
 import type { BatchRun, BatchWaitPolicy } from '../../workflows/batch-transform/contract.ts';
 import type { CreatedResource, WaitProgress } from '../../workflows/contract-parts.ts';
 import { TransformJobFailedError, TransformJobTimeoutError } from '../../workflows/errors.ts';
+import { CREATED_RESOURCE, WAIT_PROGRESS } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { nextWait, startWaiting } from '../_shared/wait-progress.ts';
@@ -15,8 +16,8 @@ export interface GetTransformJobStatusState {
 export const GetTransformJobStatusState = stateSlice<GetTransformJobStatusState>({
   request: { wait: 'object' },
   run: 'object',
-  job: optional({ name: 'string', arn: 'string', created: 'boolean' }),
-  wait: optional({ attempt: 'number', seconds: 'number', deadline: 'string' }),
+  job: optional(CREATED_RESOURCE),
+  wait: optional(WAIT_PROGRESS),
 });
 
 /** What GetTransformJobStatus needs from the outside. */

@@ -6,6 +6,7 @@ import type {
 import type { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
+import { CAUGHT_ERROR } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document PublishBatchEvent reads: whatever the run recorded, for the event's detail. */
@@ -27,7 +28,7 @@ export const PublishBatchEventState = stateSlice<PublishBatchEventState>({
   job: optional('object'),
   jobStatus: optional('object'),
   verification: optional('object'),
-  error: optional({ Error: 'string', Cause: optional('string') }),
+  error: optional(CAUGHT_ERROR),
 });
 
 /** The lifecycle events of a batch transform run. */

@@ -2,6 +2,7 @@ import type { CaughtError, CreatedResource, ExecutionFacts } from '../../workflo
 import type { EndpointChange, HealthCheckReport, RollbackRecord } from '../../workflows/parts/endpoint.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
+import { CAUGHT_ERROR } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The lifecycle events of a deployment. */
@@ -31,9 +32,9 @@ export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventStat
   endpointConfig: optional('object'),
   endpoint: optional('object'),
   healthCheck: optional('object'),
-  error: optional({ Error: 'string', Cause: optional('string') }),
+  error: optional(CAUGHT_ERROR),
   rollback: optional('object'),
-  rollbackError: optional({ Error: 'string', Cause: optional('string') }),
+  rollbackError: optional(CAUGHT_ERROR),
 });
 
 /** What PublishDeploymentEvent needs from the outside. */

@@ -3,6 +3,7 @@ import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.t
 import type { DeploymentGuardrails, WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import { toDeploymentConfig } from '../_shared/deployment-config.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags, TagKeys } from '../_shared/tags.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
@@ -16,7 +17,7 @@ export interface StartDeploymentState {
 export const StartDeploymentState = stateSlice<StartDeploymentState>({
   request: { endpointName: 'string', deployment: optional('object'), wait: 'object', tags: 'object' },
   execution: 'object',
-  endpointConfig: { name: 'string', arn: 'string', created: 'boolean' },
+  endpointConfig: CREATED_RESOURCE,
 });
 
 /** What StartDeployment needs from the outside. */

@@ -1,6 +1,7 @@
 import { EndpointBusyError } from '../../workflows/errors.ts';
 import type { EndpointChange, WaitPolicy } from '../../workflows/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
@@ -12,7 +13,7 @@ export interface StartRollbackState {
 }
 export const StartRollbackState = stateSlice<StartRollbackState>({
   request: { onFailure: 'string', wait: 'object' },
-  endpoint: optional({ name: 'string', arn: 'string', action: 'string', previousConfigName: optional('string') }),
+  endpoint: optional(ENDPOINT_CHANGE),
 });
 
 /** What StartRollback needs from the outside. */

@@ -4,6 +4,7 @@ import type { CreatedResource, ExecutionFacts } from '../../workflows/contract-p
 import { InvalidInputError } from '../../workflows/errors.ts';
 import { ensureModel } from '../_shared/models.ts';
 import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
+import { RESOLVED_RUN } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { isJobNameTaken, type TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
@@ -18,14 +19,7 @@ export interface StartTransformJobState {
 export const StartTransformJobState = stateSlice<StartTransformJobState>({
   request: 'object',
   execution: 'object',
-  run: {
-    jobName: 'string',
-    scheduledTime: 'string',
-    inputS3Uri: 'string',
-    outputS3Uri: 'string',
-    action: 'string',
-    inputObjects: 'number',
-  },
+  run: RESOLVED_RUN,
   model: optional('object'),
 });
 

@@ -1,4 +1,5 @@
 import type { CreatedResource } from '../../workflows/contract-parts.ts';
+import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 
@@ -7,7 +8,7 @@ export interface StopTransformJobState {
   job?: CreatedResource | undefined;
 }
 export const StopTransformJobState = stateSlice<StopTransformJobState>({
-  job: optional({ name: 'string', arn: 'string', created: 'boolean' }),
+  job: optional(CREATED_RESOURCE),
 });
 
 /** What StopTransformJob needs from the outside. */

@@ -1,6 +1,7 @@
 import type { CreatedResource } from '../../workflows/contract-parts.ts';
 import { DeploymentRolledBackError, EndpointFailedError } from '../../workflows/errors.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document VerifyDeployment reads: the endpoint, and the config it should serve. */
@@ -10,7 +11,7 @@ export interface VerifyDeploymentState {
 }
 export const VerifyDeploymentState = stateSlice<VerifyDeploymentState>({
   request: { endpointName: 'string' },
-  endpointConfig: { name: 'string', arn: 'string', created: 'boolean' },
+  endpointConfig: CREATED_RESOURCE,
 });
 
 /** What VerifyDeployment needs from the outside. */

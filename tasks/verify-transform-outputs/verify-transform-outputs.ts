@@ -3,6 +3,7 @@ import type { CreatedResource } from '../../workflows/contract-parts.ts';
 import { TransformJobFailedError, TransformOutputMissingError } from '../../workflows/errors.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { outputKeyOf, splitS3Uri } from '../_shared/batch-run.ts';
+import { CREATED_RESOURCE, RESOLVED_RUN } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document VerifyOutputs reads: the run's locations and how its job ended. */
@@ -12,16 +13,9 @@ export interface VerifyTransformOutputsState {
   job?: CreatedResource | undefined;
 }
 export const VerifyTransformOutputsState = stateSlice<VerifyTransformOutputsState>({
-  run: {
-    jobName: 'string',
-    scheduledTime: 'string',
-    inputS3Uri: 'string',
-    outputS3Uri: 'string',
-    action: 'string',
-    inputObjects: 'number',
-  },
+  run: RESOLVED_RUN,
   jobStatus: { status: 'string', settled: 'boolean', failureReason: optional('string') },
-  job: optional({ name: 'string', arn: 'string', created: 'boolean' }),
+  job: optional(CREATED_RESOURCE),
 });
 
 /** What VerifyOutputs needs from the outside. */
