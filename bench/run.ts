@@ -13,7 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { loadLine, machineLine, markdownTable, parseRows, type SummaryRow, secondsSince } from './summary.ts';
 
 /** In the order of the combined table. */
-const BENCHMARKS = ['wait-loop', 'lambda-bundles', 'package-model', 'batch-transform', 'emulator-invoke'] as const;
+const BENCHMARKS = [
+  'wait-loop',
+  'lambda-bundles',
+  'package-model',
+  'batch-transform',
+  'emulator-invoke',
+  'cli',
+] as const;
 
 interface Outcome {
   readonly rows: SummaryRow[];
