@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { loadLine, machineLine, markdownTable, parseRows, type SummaryRow, secondsSince } from './summary.ts';
+import { load1, loadLine, machineLine, markdownTable, parseRows, type SummaryRow, secondsSince } from './summary.ts';
 
 /** In the order of the combined table. */
 const BENCHMARKS = [
@@ -76,16 +76,19 @@ async function main(): Promise<void> {
   let failed = false;
   for (const name of names) {
     console.log(`\n# ${name}`);
+    const loadBefore = load1();
     const outcome = await runBenchmark(name, flags);
     rows.push(...outcome.rows);
-    took.push(`${name} ${duration(outcome.seconds)}`);
+    took.push(`${name} ${duration(outcome.seconds)} (load ${loadBefore})`);
     failed ||= !outcome.ok;
   }
 
   console.log(`\n# Summary${flags.includes('--quick') ? ' (--quick)' : ''}\n`);
   console.log(`Machine: ${machineLine()}`);
   console.log(`Load average (1/5/15 min): ${loadAtStart} at the start, ${loadLine()} at the end`);
-  console.log(`Took ${duration(secondsSince(started))}: ${took.join(', ')}\n`);
+  console.log(
+    `Took ${duration(secondsSince(started))}; each benchmark (1-minute load average at its start): ${took.join(', ')}\n`,
+  );
   console.log(
     markdownTable(
       ['figure', 'measured', 'goal or comparison', 'verdict'],

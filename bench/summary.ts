@@ -80,11 +80,26 @@ function osName(): string {
   return `${type()} ${release()}`;
 }
 
+/** Whether the CPU says it runs under a hypervisor (Linux only). */
+function isVirtualMachine(): boolean {
+  try {
+    return /^flags\s*:.*\bhypervisor\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** CPU model, cores, memory, Node version and OS of this machine. */
 export function machineLine(): string {
   const model = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const cores = `${availableParallelism()} cores${isVirtualMachine() ? ' (virtual machine)' : ''}`;
   const memory = `${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM`;
-  return `${model}, ${availableParallelism()} cores, ${memory}, Node ${process.version}, ${osName()}`;
+  return `${model}, ${cores}, ${memory}, Node ${process.version}, ${osName()}`;
+}
+
+/** The 1-minute load average, e.g. `0.52`. */
+export function load1(): string {
+  return (loadavg()[0] ?? 0).toFixed(2);
 }
 
 /** The 1, 5 and 15 minute load averages, e.g. `0.52 / 1.10 / 1.31`. */
