@@ -3,8 +3,8 @@
  * one table with every figure of the run and a line naming the machine. Each benchmark prints its details and
  * hands its summary rows over as its last stdout line (`BENCH_ROWS <json>`, see bench/summary.ts).
  *
- *   npm run bench                                  # everything (about 8 minutes on a 2-core VM)
- *   npm run bench -- --quick                       # smaller models and data, fewer loads
+ *   npm run bench                                  # everything (about 7 minutes on a 2-core VM)
+ *   npm run bench -- --quick                       # smaller model and data, fewer loads (about 3 minutes)
  *   npm run bench -- <name> [flags]                # one benchmark, e.g. `npm run bench -- package-model --4gib`
  */
 import { spawn } from 'node:child_process';
