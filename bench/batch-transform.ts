@@ -2,10 +2,11 @@
  * BatchTransform benchmark: a generated CSV (default 200 MB) transformed by the emulator's batch transform
  * (Line split, MultiRecord, 6 MB mini-batches) with the example linear model at MaxConcurrentTransforms 1 and 4,
  * compared in the same run with the same model server driven directly over HTTP with the same mini-batches.
- * The emulator runs in a child process, so its peak RSS is its own.
+ * The emulator runs in a child process (bench/emulator-process.ts), so its peak RSS is its own.
  *
  *   npx tsx bench/batch-transform.ts            # 200 MB
  *   npx tsx bench/batch-transform.ts --mb 50    # another size
+ *   npx tsx bench/batch-transform.ts --quick    # 20 MB
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,26 +23,15 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { Upload } from '@aws-sdk/lib-storage';
-import { create as createTar } from 'tar';
 import { lineBatches, MIB } from '../local/emulator/batch/records.ts';
 import { freePort } from '../local/emulator/hosting/container.ts';
-import { startEmulator } from '../local/emulator/index.ts';
+import { LINEAR_IMAGE, linearModelArchive, startEmulatorProcess } from './emulator-process.ts';
+import { isQuick, reportRows, type SummaryRow } from './summary.ts';
 
 const BUCKET = 'bench';
-const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
 const MODEL_DIR = fileURLToPath(new URL('../examples/models/linear-v1/', import.meta.url));
 const SERVER = fileURLToPath(new URL('../examples/containers/linear/server.mjs', import.meta.url));
 const PAYLOAD_MB = 6;
-
-/** The child: runs the emulator, prints its URL, and its peak RSS once stdin closes. */
-async function runEmulatorChild(stateDir: string): Promise<void> {
-  const emulator = await startEmulator({ stateDir, port: 0, stopGraceMs: 1000 });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url })}\n`);
-  process.stdin.resume();
-  await once(process.stdin, 'end');
-  await emulator.stop();
-  process.stdout.write(`${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
-}
 
 async function generateCsv(file: string, bytes: number): Promise<number> {
   const out = createWriteStream(file);
@@ -63,14 +53,6 @@ async function generateCsv(file: string, bytes: number): Promise<number> {
   out.end();
   await once(out, 'finish');
   return records;
-}
-
-async function modelArchive(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of createTar({ gzip: true, cwd: MODEL_DIR, portable: true }, ['weights.json'])) {
-    chunks.push(Buffer.from(chunk as Uint8Array));
-  }
-  return Buffer.concat(chunks);
 }
 
 async function transformOnEmulator(sagemaker: SageMakerClient, s3: S3Client, concurrency: number) {
@@ -171,34 +153,16 @@ async function transformDirectly(file: string, concurrency: number) {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--emulator-child') return runEmulatorChild(args[1] as string);
   const mbIndex = args.indexOf('--mb');
-  const sizeMb = mbIndex >= 0 ? Number(args[mbIndex + 1]) : 200;
+  const sizeMb = mbIndex >= 0 ? Number(args[mbIndex + 1]) : isQuick(args) ? 20 : 200;
   const scratch = mkdtempSync(join(tmpdir(), 'smwf-bench-transform-'));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--emulator-child', join(scratch, 'state')],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const lines: string[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    buffered += c.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  const nextLine = async () => {
-    for (let i = 0; i < 600 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    const line = lines.shift();
-    if (line === undefined) throw new Error('the emulator child did not answer');
-    return JSON.parse(line) as Record<string, unknown>;
-  };
+  const emulator = await startEmulatorProcess(join(scratch, 'state'));
   try {
-    const { url } = (await nextLine()) as { url: string };
-    const common = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } };
+    const common = {
+      endpoint: emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'b', secretAccessKey: 'b' },
+    };
     const s3 = new S3Client({ ...common, forcePathStyle: true });
     const sagemaker = new SageMakerClient(common);
     const file = join(scratch, 'data.csv');
@@ -210,19 +174,28 @@ async function main(): Promise<void> {
       client: s3,
       params: { Bucket: BUCKET, Key: 'in/data.csv', Body: createReadStream(file) },
     }).done();
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'model.tar.gz', Body: await modelArchive() }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'model.tar.gz', Body: await linearModelArchive() }));
     await sagemaker.send(
       new CreateModelCommand({
         ModelName: 'linear',
-        PrimaryContainer: { Image: IMAGE, ModelDataUrl: `s3://${BUCKET}/model.tar.gz` },
+        PrimaryContainer: { Image: LINEAR_IMAGE, ModelDataUrl: `s3://${BUCKET}/model.tar.gz` },
         ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
       }),
     );
     const rows: string[][] = [];
+    const summary: SummaryRow[] = [];
     for (const concurrency of [1, 4]) {
       const emulated = await transformOnEmulator(sagemaker, s3, concurrency);
       const direct = await transformDirectly(file, concurrency);
       const rate = (s: number) => records / s;
+      const perSecond = (s: number) => `${Math.round(rate(s)).toLocaleString('en-US')} records/s`;
+      const sameOutput = emulated.outputBytes === direct.outputBytes;
+      summary.push({
+        figure: `BatchTransform ${(bytes / 1e6).toFixed(0)} MB CSV, MaxConcurrentTransforms ${concurrency}: emulator vs direct HTTP`,
+        measured: `${emulated.seconds.toFixed(2)} s, ${perSecond(emulated.seconds)} vs ${direct.seconds.toFixed(2)} s, ${perSecond(direct.seconds)} = ${(direct.seconds / emulated.seconds).toFixed(2)}x`,
+        goal: 'the same model server fed the same mini-batches over HTTP',
+        verdict: sameOutput ? 'same output' : 'DIFFERENT OUTPUT',
+      });
       rows.push([
         String(concurrency),
         `${emulated.seconds.toFixed(2)} s`,
@@ -233,8 +206,7 @@ async function main(): Promise<void> {
         emulated.outputBytes === direct.outputBytes ? 'yes' : `no (${emulated.outputBytes} vs ${direct.outputBytes})`,
       ]);
     }
-    child.stdin?.end();
-    const { maxRssMb } = (await nextLine()) as { maxRssMb: number };
+    const { maxRssMb } = await emulator.stop();
     const header = [
       'MaxConcurrentTransforms',
       'emulator',
@@ -253,8 +225,15 @@ async function main(): Promise<void> {
     process.stdout.write(`${render(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n`);
     for (const row of rows) process.stdout.write(`${render(row)}\n`);
     process.stdout.write(`\nemulator peak RSS: ${maxRssMb.toFixed(0)} MB (the model server is a separate process)\n`);
+    summary.push({
+      figure: 'BatchTransform: emulator peak RSS',
+      measured: `${maxRssMb.toFixed(0)} MB`,
+      goal: 'no goal (the model server is a separate process)',
+      verdict: '-',
+    });
+    reportRows(summary);
   } finally {
-    child.kill('SIGTERM');
+    emulator.kill();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,86 @@
+/**
+ * The local emulator in a process of its own, so the CPU it uses and its peak RSS are not the benchmark's:
+ * `startEmulatorProcess` spawns this file, which starts the emulator, prints its URL, and once its stdin
+ * closes stops it and prints its peak RSS. Also the example linear model the benchmarks deploy.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { create as createTar } from 'tar';
+import { startEmulator } from '../local/emulator/index.ts';
+
+/** The example linear model server's image (the emulator runs examples/containers/linear for it). */
+export const LINEAR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+
+/** The example linear model (examples/models/linear-v1) as a model.tar.gz. */
+export async function linearModelArchive(): Promise<Buffer> {
+  const cwd = fileURLToPath(new URL('../examples/models/linear-v1/', import.meta.url));
+  const chunks: Buffer[] = [];
+  for await (const chunk of createTar({ gzip: true, cwd, portable: true }, ['weights.json'])) {
+    chunks.push(Buffer.from(chunk as Uint8Array));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** An emulator running in a child process. */
+export interface EmulatorProcess {
+  /** Its base URL (AWS_ENDPOINT_URL). */
+  readonly url: string;
+  /** Stops the emulator (and its model processes) and returns the emulator process's peak RSS in MB. */
+  stop(): Promise<{ maxRssMb: number }>;
+  /** Kills the child at once (cleanup after a failure). */
+  kill(): void;
+}
+
+/** Starts the emulator on a free port with its state in `stateDir`, in a child process. */
+export async function startEmulatorProcess(stateDir: string): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), stateDir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  const nextLine = async () => {
+    for (let i = 0; i < 600 && lines.length === 0 && child.exitCode === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const line = lines.shift();
+    if (line === undefined) throw new Error('the emulator process did not answer');
+    return JSON.parse(line) as Record<string, unknown>;
+  };
+  try {
+    const { url } = (await nextLine()) as { url: string };
+    return {
+      url,
+      async stop() {
+        child.stdin.end();
+        const { maxRssMb } = (await nextLine()) as { maxRssMb: number };
+        if (child.exitCode === null) await once(child, 'exit');
+        return { maxRssMb };
+      },
+      kill() {
+        child.kill('SIGTERM');
+      },
+    };
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw error;
+  }
+}
+
+/** The child: runs the emulator, prints its URL, and its peak RSS once stdin closes. */
+async function runEmulator(stateDir: string): Promise<void> {
+  const emulator = await startEmulator({ stateDir, port: 0, stopGraceMs: 1000 });
+  process.stdout.write(`${JSON.stringify({ url: emulator.url })}\n`);
+  process.stdin.resume();
+  await once(process.stdin, 'end');
+  await emulator.stop();
+  process.stdout.write(`${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runEmulator(String(process.argv[2]));
