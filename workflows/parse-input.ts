@@ -2,7 +2,7 @@ import * as zc from 'zod/v4/core';
 import { InvalidInputError } from './errors.ts';
 
 /** Formats a zod issue path as a user writes it: `variants[0].instanceType`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;

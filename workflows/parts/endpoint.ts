@@ -198,7 +198,7 @@ export const DeploymentTags = z._default(
 );
 
 /** The default wait policy. */
-export const DEFAULT_WAIT: WaitPolicy = { initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 };
+const DEFAULT_WAIT: WaitPolicy = { initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 };
 
 /** The wait policy of a deployment, with its defaults. */
 export const DeploymentWait = z._default(WaitPolicy, DEFAULT_WAIT);
