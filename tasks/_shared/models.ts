@@ -27,6 +27,10 @@ function comparable(container: ContainerSpec, roleArn: string) {
     ModelDataSource: container.ModelDataSource,
     Environment: container.Environment ?? {},
     ModelPackageName: container.ModelPackageName,
+    // SingleModel is SageMaker's default; a described model may or may not state it.
+    Mode: container.Mode === 'MultiModel' ? 'MultiModel' : undefined,
+    MultiModelConfig:
+      container.Mode === 'MultiModel' ? (container.MultiModelConfig ?? { ModelCacheSetting: 'Enabled' }) : undefined,
     ExecutionRoleArn: roleArn,
   };
 }

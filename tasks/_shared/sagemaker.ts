@@ -37,6 +37,9 @@ export interface ContainerSpec {
   };
   Environment?: Record<string, string>;
   ModelPackageName?: string;
+  /** `MultiModel`: the container serves every model under the ModelDataUrl prefix. @default SingleModel */
+  Mode?: 'SingleModel' | 'MultiModel';
+  MultiModelConfig?: { ModelCacheSetting: 'Enabled' | 'Disabled' };
 }
 
 /** What CreateModel creates. */
@@ -210,6 +213,10 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
             : undefined,
           Environment: container.Environment,
           ModelPackageName: container.ModelPackageName,
+          Mode: container.Mode,
+          MultiModelConfig: container.MultiModelConfig
+            ? { ModelCacheSetting: container.MultiModelConfig.ModelCacheSetting ?? 'Enabled' }
+            : undefined,
         }),
       };
     },

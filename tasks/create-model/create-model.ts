@@ -1,14 +1,21 @@
 import type { ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
 import type { ModelSource } from '../../workflows/parts/model.ts';
+import type { MultiModelContainer } from '../../workflows/parts/multi-model.ts';
 import type { PackagedModel } from '../../workflows/parts/packaging.ts';
 import { type EnsureModelDeps, ensureModel, modelSpecFor } from '../_shared/models.ts';
 import type { ContainerSpec, ModelSpec } from '../_shared/sagemaker.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags } from '../_shared/tags.ts';
 
+/**
+ * The model of a request: one model (image and data, or a model package), or a multi-model container serving
+ * every model under a prefix.
+ */
+export type RequestedModel = ModelSource & Partial<Pick<MultiModelContainer, 'prefix' | 'cacheSetting'>>;
+
 /** The slice of the state document CreateModel reads: the model of the request, or what packaging produced. */
 export interface CreateModelState {
-  request: { endpointName: string; model: ModelSource; tags: TagMap };
+  request: { endpointName: string; model: RequestedModel; tags: TagMap };
   execution: ExecutionFacts;
   /** What the packaging steps produced, when the request asked for packaging. */
   packaging?: { packaged: PackagedModel } | undefined;
@@ -23,6 +30,8 @@ export const CreateModelState = stateSlice<CreateModelState>({
       package: optional('object'),
       environment: optional('object'),
       modelPackageArn: optional('string'),
+      prefix: optional('string'),
+      cacheSetting: optional('string'),
     },
     tags: 'object',
   },
@@ -41,9 +50,21 @@ export const CreateModelState = stateSlice<CreateModelState>({
   }),
 });
 
-/** The container of a deployment's model: the model data comes from the input, or from the packaging steps. */
+/**
+ * The container of a deployment's model: the model data comes from the input, or from the packaging steps; a
+ * multi-model container serves every model under its prefix (SageMaker's `Mode: MultiModel`).
+ */
 export function modelContainer(state: CreateModelState): ContainerSpec {
   const { model } = state.request;
+  if (model.prefix !== undefined) {
+    return {
+      ...(model.image !== undefined ? { Image: model.image } : {}),
+      ModelDataUrl: model.prefix,
+      Mode: 'MultiModel',
+      MultiModelConfig: { ModelCacheSetting: model.cacheSetting ?? 'Enabled' },
+      Environment: model.environment ?? {},
+    };
+  }
   const packaged = state.packaging?.packaged;
   const modelDataUrl = packaged?.modelDataUrl ?? model.modelDataUrl;
   const dataSource = packaged?.modelDataSource ?? model.modelDataSource;

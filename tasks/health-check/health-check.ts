@@ -1,12 +1,22 @@
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
 import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import type { InvocationResult, Invoke } from '../_shared/endpoint-runtime.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
+
+/** A model of a multi-model endpoint, warmed up: its TargetModel and its first (cold) invocation's latency. */
+export interface WarmedUpModel {
+  targetModel: string;
+  coldMs: number;
+}
 
 /** The slice of the state document HealthCheck reads: the endpoint and the checks to run. */
 export interface HealthCheckState {
   request: { endpointName: string; healthCheck: HealthCheckSpec };
+  /** A multi-model endpoint's models (WarmUpModel's results): every sample runs against each of them. */
+  warmedUp?: WarmedUpModel[] | undefined;
 }
 export const HealthCheckState = stateSlice<HealthCheckState>({
+  warmedUp: optional('array'),
   request: {
     endpointName: 'string',
     healthCheck: {
@@ -19,21 +29,9 @@ export const HealthCheckState = stateSlice<HealthCheckState>({
   },
 });
 
-/** One InvokeEndpoint request of the health check. */
-export interface InvocationRequest {
-  endpointName: string;
-  body: string;
-  contentType: string;
-  accept?: string;
-  targetVariant?: string;
-}
-
-/** What came back: the container's status (ModelError's OriginalStatusCode when it failed) and body. */
-export type InvocationResult = { status: number; body: string } | { error: string };
-
 /** What HealthCheck needs from the outside. */
 export interface HealthCheckDeps {
-  invoke(request: InvocationRequest): Promise<InvocationResult>;
+  invoke: Invoke;
   /** Milliseconds from a monotonic clock. */
   clock(): number;
 }
@@ -41,6 +39,7 @@ export interface HealthCheckDeps {
 interface Outcome {
   ok: boolean;
   latencyMs: number;
+  targetModel?: string;
   failure?: string;
 }
 
@@ -85,15 +84,28 @@ function distinctFailures(outcomes: readonly Outcome[]): string[] {
     .map(([failure, count]) => (count > 1 ? `${failure} (${count} times)` : failure));
 }
 
-/** Invokes the endpoint `invocations` times (samples in turn), `concurrency` at a time, and judges each answer. */
-export async function runHealthCheck(endpointName: string, spec: HealthCheckSpec, deps: HealthCheckDeps) {
-  const total = spec.invocations ?? spec.samples.length;
+/**
+ * Invokes the endpoint `invocations` times (samples in turn), `concurrency` at a time, and judges each answer.
+ * With `models` (a multi-model endpoint), each model gets that many invocations, and the report gives each
+ * model's warm latency next to its cold one.
+ */
+export async function runHealthCheck(
+  endpointName: string,
+  spec: HealthCheckSpec,
+  deps: HealthCheckDeps,
+  models: readonly WarmedUpModel[] = [],
+) {
+  const perTarget = spec.invocations ?? spec.samples.length;
+  const targets = models.length > 0 ? models.map((m) => m.targetModel) : [undefined];
+  const total = perTarget * targets.length;
   const outcomes: Outcome[] = new Array(total);
   let next = 0;
   const worker = async () => {
     while (next < total) {
       const index = next++;
-      const sample = spec.samples[index % spec.samples.length] as HealthCheckSample;
+      const targetModel = targets[Math.floor(index / perTarget)];
+      const sampleIndex = (index % perTarget) % spec.samples.length;
+      const sample = spec.samples[sampleIndex] as HealthCheckSample;
       const started = deps.clock();
       const result = await deps.invoke({
         endpointName,
@@ -101,13 +113,16 @@ export async function runHealthCheck(endpointName: string, spec: HealthCheckSpec
         contentType: sample.contentType,
         ...(sample.accept !== undefined ? { accept: sample.accept } : {}),
         ...(sample.targetVariant !== undefined ? { targetVariant: sample.targetVariant } : {}),
+        ...(targetModel !== undefined ? { targetModel } : {}),
       });
       const latencyMs = deps.clock() - started;
       const failure = judge(sample, result, latencyMs, spec.latencyBudgetMs);
+      const where = targetModel !== undefined ? `model ${targetModel} sample ${sampleIndex}` : `sample ${sampleIndex}`;
       outcomes[index] = {
         ok: failure === undefined,
         latencyMs,
-        ...(failure !== undefined ? { failure: `sample ${index % spec.samples.length}: ${failure}` } : {}),
+        ...(targetModel !== undefined ? { targetModel } : {}),
+        ...(failure !== undefined ? { failure: `${where}: ${failure}` } : {}),
       };
     }
   };
@@ -121,6 +136,19 @@ export async function runHealthCheck(endpointName: string, spec: HealthCheckSpec
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) },
     failures: distinctFailures(outcomes),
   };
+  if (models.length > 0) {
+    report.models = models.map(({ targetModel, coldMs }) => {
+      const own = outcomes.filter((o) => o.targetModel === targetModel);
+      const warm = own.map((o) => o.latencyMs).sort((a, b) => a - b);
+      return {
+        targetModel,
+        coldMs: Math.round(coldMs),
+        warmMs: { p50: percentile(warm, 50), p95: percentile(warm, 95) },
+        succeeded: own.filter((o) => o.ok).length,
+        invocations: own.length,
+      };
+    });
+  }
   return report;
 }
 
@@ -128,7 +156,7 @@ export async function runHealthCheck(endpointName: string, spec: HealthCheckSpec
 export async function healthCheck<S extends HealthCheckState>(state: S, deps: HealthCheckDeps) {
   const spec = state.request.healthCheck;
   const name = state.request.endpointName;
-  const report = await runHealthCheck(name, spec, deps);
+  const report = await runHealthCheck(name, spec, deps, state.warmedUp);
   if (report.successRate < spec.minSuccessRate) {
     const pct = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
     throw new HealthCheckFailedError(

@@ -1,11 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import {
-  type HealthCheckDeps,
-  healthCheck,
-  type InvocationRequest,
-  type InvocationResult,
-} from '../../tasks/health-check/health-check.ts';
+import type { InvocationRequest, InvocationResult } from '../../tasks/_shared/endpoint-runtime.ts';
+import { type HealthCheckDeps, healthCheck } from '../../tasks/health-check/health-check.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
 import { deploymentState, validInput } from './fakes.ts';
@@ -162,6 +158,7 @@ describe('healthCheck', () => {
   it('counts an invocation that could not be made as a failure, with its reason', async () => {
     const { deps } = fakeEndpoint(() => ({
       error: 'InvokeEndpoint failed with ValidationException: Endpoint churn not found',
+      errorName: 'ValidationException',
     }));
 
     const result = healthCheck(stateWith({ samples: [{ body: '{}' }] }), deps);

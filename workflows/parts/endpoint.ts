@@ -219,6 +219,18 @@ export const HealthCheckReport = z.object({
   successRate: z.number(),
   latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }),
   failures: z.array(z.string()),
+  /** A multi-model endpoint's models: each one's cold (first) and warm latency, and its own success count. */
+  models: z.optional(
+    z.array(
+      z.object({
+        targetModel: z.string(),
+        coldMs: z.number(),
+        warmMs: z.object({ p50: z.number(), p95: z.number() }),
+        succeeded: z.int(),
+        invocations: z.int(),
+      }),
+    ),
+  ),
 });
 export type HealthCheckReport = z.output<typeof HealthCheckReport>;
 

@@ -1,0 +1,48 @@
+/**
+ * InvokeEndpoint as the steps that invoke an endpoint see it: the container's answer (its status and body,
+ * ModelError's original ones when it answered with an error), or SageMaker's own error by name.
+ */
+import { InvokeEndpointCommand, ModelError, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+
+/** One InvokeEndpoint request. */
+export interface InvocationRequest {
+  endpointName: string;
+  body: string;
+  contentType: string;
+  accept?: string;
+  targetVariant?: string;
+  /** Multi-model endpoints: the model to invoke, its key relative to the endpoint's prefix. */
+  targetModel?: string;
+}
+
+/** What came back: the container's status and body, or SageMaker's error (its name and message). */
+export type InvocationResult = { status: number; body: string } | { error: string; errorName: string };
+
+/** Invokes an endpoint. */
+export type Invoke = (request: InvocationRequest) => Promise<InvocationResult>;
+
+/** The Invoke backed by the AWS SDK runtime client. */
+export function endpointInvoker(runtime: SageMakerRuntimeClient): Invoke {
+  return async (request) => {
+    try {
+      const out = await runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: request.endpointName,
+          Body: new TextEncoder().encode(request.body),
+          ContentType: request.contentType,
+          ...(request.accept !== undefined ? { Accept: request.accept } : {}),
+          ...(request.targetVariant !== undefined ? { TargetVariant: request.targetVariant } : {}),
+          ...(request.targetModel !== undefined ? { TargetModel: request.targetModel } : {}),
+        }),
+      );
+      return { status: 200, body: new TextDecoder().decode(out.Body) };
+    } catch (error) {
+      if (error instanceof ModelError) {
+        return { status: error.OriginalStatusCode ?? 500, body: error.OriginalMessage ?? error.message };
+      }
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = error instanceof Error ? error.message : String(error);
+      return { error: `InvokeEndpoint failed with ${name}: ${message}`, errorName: name };
+    }
+  };
+}
