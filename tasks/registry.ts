@@ -9,20 +9,26 @@ import { registration as completeRollback } from './complete-rollback/registrati
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
+import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
 import { registration as healthCheck } from './health-check/registration.ts';
 import { registration as packageModel } from './package-model/registration.ts';
+import { registration as placeModel } from './place-model/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
+import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
+import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
 import { registration as startTransformJob } from './start-transform-job/registration.ts';
 import { registration as stopTransformJob } from './stop-transform-job/registration.ts';
 import { registration as verifyDeployment } from './verify-deployment/registration.ts';
+import { registration as verifyModelRemoved } from './verify-model-removed/registration.ts';
 import { registration as verifyTransformOutputs } from './verify-transform-outputs/registration.ts';
+import { registration as warmUpModel } from './warm-up-model/registration.ts';
 
 /** Every step, by name. */
 export const TASKS = {
@@ -44,6 +50,12 @@ export const TASKS = {
   StopTransformJob: stopTransformJob,
   VerifyTransformOutputs: verifyTransformOutputs,
   PublishBatchEvent: publishBatchEvent,
+  ResolveMultiModelEndpoint: resolveMultiModelEndpoint,
+  PlaceModel: placeModel,
+  WarmUpModel: warmUpModel,
+  DeleteModelArtifact: deleteModelArtifact,
+  VerifyModelRemoved: verifyModelRemoved,
+  PublishModelEvent: publishModelEvent,
 } as const satisfies Readonly<Record<string, TaskRegistration>>;
 
 /** The name of one registered step (also its state name where a workflow uses it once). */

@@ -146,6 +146,20 @@ export class ModelSourceChangedError extends WorkflowError {
   }
 }
 
+/**
+ * A multi-model endpoint is still loading the model (SageMaker's ModelNotReadyException: a load takes longer
+ * than 60 s, and goes on); the state machine invokes again, bounded to about 6 minutes, SageMaker's own limit
+ * for a load.
+ */
+export class ModelNotReadyError extends WorkflowError {
+  static readonly errorName = 'ModelNotReadyError';
+  static readonly retry: RetryPolicy = { intervalSeconds: 5, maxAttempts: 14, backoffRate: 1.5, maxDelaySeconds: 30 };
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ModelNotReadyError.errorName;
+  }
+}
+
 /** The transform job ended Failed or Stopped; carries SageMaker's FailureReason. */
 export class TransformJobFailedError extends WorkflowError {
   static readonly errorName = 'TransformJobFailedError';

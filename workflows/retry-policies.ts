@@ -8,6 +8,7 @@ import {
   EndpointBusyError,
   EventNotPublishedError,
   LambdaServiceErrors,
+  ModelNotReadyError,
   ModelSourceChangedError,
   type RetryPolicy,
   SageMakerThrottledError,
@@ -49,6 +50,9 @@ export const rollbackBusyEndpointRetry = retryOn(EndpointBusyError, { maxAttempt
 
 /** EventBridge rejected an entry. */
 export const eventPublishRetry = retryOn(EventNotPublishedError);
+
+/** A multi-model endpoint still loading a model: invoke again until it is loaded, bounded. */
+export const modelNotReadyRetry = retryOn(ModelNotReadyError);
 
 /** A source object changed mid-packaging: package once more from the new version. */
 export const sourceChangedRetry = retryOn(ModelSourceChangedError);

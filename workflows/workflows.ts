@@ -7,6 +7,7 @@ import { batchTransform } from './batch-transform/workflow.ts';
 import { createEndpointConfig } from './create-endpoint-config/workflow.ts';
 import { createModel } from './create-model/workflow.ts';
 import { deployEndpoint } from './deploy-endpoint/workflow.ts';
+import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
@@ -17,6 +18,7 @@ export const WORKFLOWS = [
   batchTransform,
   createModel,
   createEndpointConfig,
+  deployMultiModelEndpoint,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

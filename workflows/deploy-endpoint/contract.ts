@@ -25,6 +25,7 @@ import {
   OnFailure,
   RetainVersions,
   RollbackRecord,
+  samplesTargetTheirVariants,
   Variants,
 } from '../parts/endpoint.ts';
 import { ModelSource } from '../parts/model.ts';
@@ -44,20 +45,7 @@ export const DeployEndpointInput = z
     tags: DeploymentTags,
     wait: DeploymentWait,
   })
-  .check(
-    z.superRefine((input, ctx) => {
-      const names = input.variants.map((v) => v.name);
-      for (const [i, sample] of input.healthCheck.samples.entries()) {
-        if (sample.targetVariant !== undefined && !names.includes(sample.targetVariant)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['healthCheck', 'samples', i, 'targetVariant'],
-            message: `expected one of the variants (${names.join(', ')})`,
-          });
-        }
-      }
-    }),
-  );
+  .check(z.superRefine(samplesTargetTheirVariants));
 
 /** What a user writes. */
 export type DeployEndpointInputDocument = z.input<typeof DeployEndpointInput>;

@@ -180,6 +180,30 @@ export const WaitPolicy = z
   );
 export type WaitPolicy = z.output<typeof WaitPolicy>;
 
+/** A check that spans a deployment input's fields: reports its issues through `ctx`. */
+type InputCheck<T> = (
+  input: T,
+  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
+) => void;
+
+/** Each health-check sample's `targetVariant` must be one of the deployment's variants. */
+export const samplesTargetTheirVariants: InputCheck<{
+  variants: readonly { name: string }[];
+  healthCheck: { samples: readonly { targetVariant?: string | undefined }[] };
+}> = (input, ctx) => {
+  const names = input.variants.map((v) => v.name);
+  for (const [i, sample] of input.healthCheck.samples.entries()) {
+    if (sample.targetVariant !== undefined && !names.includes(sample.targetVariant)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['healthCheck', 'samples', i, 'targetVariant'],
+        message: `expected one of the variants (${names.join(', ')})`,
+        input: sample.targetVariant,
+      });
+    }
+  }
+};
+
 /** A label for the model version, written as a tag value and into events. */
 export const ModelVersion = z.string().check(z.minLength(1), z.maxLength(256));
 

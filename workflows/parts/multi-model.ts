@@ -80,6 +80,16 @@ export const PlacedModel = z.object({
 });
 export type PlacedModel = z.output<typeof PlacedModel>;
 
+/**
+ * How the endpoint answered a new invocation of a removed model: `refused`, SageMaker could not load it (its
+ * object is gone); `still-loaded`, a copy loaded before answered, and keeps answering until it is unloaded.
+ */
+export const RemovalCheck = z.object({
+  newInvocations: z.enum(['refused', 'still-loaded']),
+  detail: z.string(),
+});
+export type RemovalCheck = z.output<typeof RemovalCheck>;
+
 /** A multi-model endpoint as ResolveMultiModelEndpoint found it: its model, config and prefix. */
 export const MultiModelEndpointFacts = z.object({
   prefix: z.string(),

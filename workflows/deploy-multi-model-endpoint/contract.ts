@@ -1,0 +1,64 @@
+/**
+ * The DeployMultiModelEndpoint contract: one multi-model container over an S3 prefix, the models to place under
+ * it first, and the rest as DeployEndpoint has it (instance variants only: SageMaker refuses serverless variants
+ * for multi-model endpoints).
+ */
+import * as z from 'zod/mini';
+import { sageMakerName } from '../contract-parts.ts';
+import {
+  DeploymentGuardrails,
+  DeploymentTags,
+  DeploymentWait,
+  HealthCheckSpec,
+  ModelVersion,
+  OnFailure,
+  RetainVersions,
+  samplesTargetTheirVariants,
+  Variants,
+} from '../parts/endpoint.ts';
+import { MultiModelContainer, MultiModelEntry } from '../parts/multi-model.ts';
+
+/** The execution input of DeployMultiModelEndpoint. */
+export const DeployMultiModelEndpointInput = z
+  .strictObject({
+    endpointName: sageMakerName,
+    model: MultiModelContainer,
+    /** Placed under the prefix before the endpoint changes; each one is health-checked. */
+    models: z.array(MultiModelEntry).check(z.minLength(1), z.maxLength(50)),
+    modelVersion: z.optional(ModelVersion),
+    variants: Variants,
+    deployment: z.optional(DeploymentGuardrails),
+    healthCheck: HealthCheckSpec,
+    onFailure: OnFailure,
+    retainVersions: RetainVersions,
+    tags: DeploymentTags,
+    wait: DeploymentWait,
+  })
+  .check(
+    z.superRefine((input, ctx) => {
+      for (const [i, variant] of input.variants.entries()) {
+        if (variant.serverless !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', i, 'serverless'],
+            message: 'multi-model endpoints run on instances: SageMaker refuses serverless variants for them',
+            input: variant.serverless,
+          });
+        }
+      }
+      const names = input.models.map((m) => m.name);
+      const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+      if (duplicate !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models'],
+          message: `model names must be unique; "${duplicate}" repeats`,
+          input: input.models,
+        });
+      }
+    }),
+    z.superRefine(samplesTargetTheirVariants),
+  );
+
+/** What a user writes. */
+export type DeployMultiModelEndpointInputDocument = z.input<typeof DeployMultiModelEndpointInput>;

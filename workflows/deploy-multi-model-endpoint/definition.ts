@@ -1,0 +1,127 @@
+/**
+ * The DeployMultiModelEndpoint state machine: validate, place every model under the prefix (each at an immutable
+ * key, copied or packaged), create the multi-model model and its config, create or update the endpoint, wait,
+ * verify, warm each model up (its cold latency), health-check each model, finalize and announce; any failure
+ * after validation rolls back through the same path as DeployEndpoint.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
+import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
+import { busyEndpointRetry } from '../retry-policies.ts';
+import { RollbackStates, rollbackPath } from '../rollback.ts';
+import type { WorkflowTasks } from '../workflow.ts';
+
+/** Every state of DeployMultiModelEndpoint, by name. */
+export const DeployMultiModelEndpointStates = {
+  ValidateInput: 'ValidateInput',
+  InputRejected: 'InputRejected',
+  PlaceModels: 'PlaceModels',
+  IsPackagingRequested: 'IsPackagingRequested',
+  PackageModel: 'PackageModel',
+  PlaceModel: 'PlaceModel',
+  ModelPlaced: 'ModelPlaced',
+  ModelNotPlaced: 'ModelNotPlaced',
+  CreateModel: 'CreateModel',
+  CreateEndpointConfig: 'CreateEndpointConfig',
+  StartDeployment: 'StartDeployment',
+  WaitForEndpoint: 'WaitForEndpoint',
+  GetEndpointStatus: 'GetEndpointStatus',
+  IsEndpointSettled: 'IsEndpointSettled',
+  VerifyDeployment: 'VerifyDeployment',
+  WarmUpModels: 'WarmUpModels',
+  WarmUpModel: 'WarmUpModel',
+  ModelWarmedUp: 'ModelWarmedUp',
+  ModelNotWarmedUp: 'ModelNotWarmedUp',
+  HealthCheck: 'HealthCheck',
+  FinalizeDeployment: 'FinalizeDeployment',
+  PublishSucceeded: 'PublishSucceeded',
+  DeploymentSucceeded: 'DeploymentSucceeded',
+  SucceededEventNotPublished: 'SucceededEventNotPublished',
+  ...RollbackStates,
+} as const;
+
+const S = DeployMultiModelEndpointStates;
+const ALL = [sfn.Errors.ALL];
+/** Models placed or warmed up at once. */
+const MAX_CONCURRENCY = 4;
+
+/** Builds the DeployMultiModelEndpoint definition from the task functions. */
+export function deployMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
+  const startRollback = rollbackPath(scope, fns);
+  const toRollback = { next: startRollback, resultPath: '$.error' };
+  const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
+    state.addCatch(startRollback, { errors: ALL, resultPath: '$.error' }) as T;
+
+  // Each model, in an iteration of its own: `{ request: { model: <entry> }, multiModel: { prefix }, execution }`.
+  const notPlaced = failWithCaught(scope, S.ModelNotPlaced, '$.error');
+  const place = placeModelSteps(
+    scope,
+    { isPackagingRequested: S.IsPackagingRequested, packageModel: S.PackageModel, placeModel: S.PlaceModel },
+    fns,
+    { next: notPlaced, resultPath: '$.error' },
+  );
+  place.placeModel.next(new sfn.Pass(scope, S.ModelPlaced, { outputPath: '$.placed' }));
+  const placeModels = new sfn.Map(scope, S.PlaceModels, {
+    itemsPath: '$.request.models',
+    itemSelector: {
+      request: { 'model.$': '$$.Map.Item.Value' },
+      multiModel: { 'prefix.$': '$.request.model.prefix' },
+      'execution.$': '$.execution',
+    },
+    maxConcurrency: MAX_CONCURRENCY,
+    resultPath: '$.placedModels',
+  })
+    .itemProcessor(place.start)
+    .addCatch(startRollback, toRollback);
+
+  // Each placed model invoked once, so the endpoint loads it: its cold latency.
+  const notWarmedUp = failWithCaught(scope, S.ModelNotWarmedUp, '$.error');
+  const warmUp = warmUpModelStep(scope, S.WarmUpModel, fns, { next: notWarmedUp, resultPath: '$.error' });
+  warmUp.next(new sfn.Pass(scope, S.ModelWarmedUp, { outputPath: '$.warmUp' }));
+  const warmUpModels = new sfn.Map(scope, S.WarmUpModels, {
+    itemsPath: '$.placedModels',
+    itemSelector: {
+      request: {
+        'endpointName.$': '$.request.endpointName',
+        'healthCheck.$': '$.request.healthCheck',
+      },
+      'placed.$': '$$.Map.Item.Value',
+    },
+    maxConcurrency: MAX_CONCURRENCY,
+    resultPath: '$.warmedUp',
+  })
+    .itemProcessor(warmUp)
+    .addCatch(startRollback, toRollback);
+
+  const publishSucceeded = publishThenEnd(
+    scope,
+    S.PublishSucceeded,
+    fns.PublishDeploymentEvent,
+    new sfn.Succeed(scope, S.DeploymentSucceeded),
+    failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
+  );
+  // HealthCheck runs every sample against each warmed-up model ($.warmedUp).
+  const verify = catchToRollback(invoke(scope, S.VerifyDeployment, fns.VerifyDeployment))
+    .next(warmUpModels)
+    .next(catchToRollback(invoke(scope, S.HealthCheck, fns.HealthCheck)))
+    .next(catchToRollback(invoke(scope, S.FinalizeDeployment, fns.FinalizeDeployment)))
+    .next(publishSucceeded);
+  const waitForEndpoint = endpointWaitLoop(
+    scope,
+    { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },
+    fns.GetEndpointStatus,
+    verify,
+    toRollback,
+  );
+
+  const createModel = catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel));
+  createModel
+    .next(catchToRollback(invoke(scope, S.CreateEndpointConfig, fns.CreateEndpointConfig)))
+    .next(catchToRollback(invoke(scope, S.StartDeployment, fns.StartDeployment, { extraRetries: [busyEndpointRetry] })))
+    .next(waitForEndpoint);
+
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
+    .next(placeModels)
+    .next(createModel);
+}

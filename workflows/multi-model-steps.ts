@@ -1,0 +1,57 @@
+/**
+ * Steps the multi-model workflows share: placing a model under the endpoint's prefix (packaging it first when it
+ * is given as files), and warming a placed model up (invoking it until the endpoint has loaded it).
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { invoke, type TaskRefs } from './fragments.ts';
+import { modelNotReadyRetry, sourceChangedRetry } from './retry-policies.ts';
+
+/** State names of the placing steps. */
+export interface PlaceModelNames {
+  readonly isPackagingRequested: string;
+  readonly packageModel: string;
+  readonly placeModel: string;
+}
+
+/**
+ * Place `$.request.model` (`{ name, artifact | package }`) under `$.multiModel.prefix`: package it first when it
+ * is given as files (the PackageModel step, tar.gz), then PlaceModel, which records `$.placed`. Returns the first
+ * state and the PlaceModel state (chain what follows to it); errors go to `onError`.
+ */
+export function placeModelSteps(
+  scope: Construct,
+  names: PlaceModelNames,
+  tasks: Pick<TaskRefs, 'PackageModel' | 'PlaceModel'>,
+  onError: { next: sfn.IChainable; resultPath: string },
+): { start: sfn.Choice; placeModel: sfn.TaskStateBase } {
+  const catchAll = { errors: [sfn.Errors.ALL], resultPath: onError.resultPath };
+  const placeModel = invoke(scope, names.placeModel, tasks.PlaceModel).addCatch(onError.next, catchAll);
+  const packageModel = invoke(scope, names.packageModel, tasks.PackageModel, {
+    extraRetries: [sourceChangedRetry],
+    payload: sfn.TaskInput.fromObject({
+      request: sfn.JsonPath.objectAt('$.request.model.package'),
+      execution: sfn.JsonPath.objectAt('$.execution'),
+    }),
+    resultPath: '$.packaging',
+    resultSelector: { 'packaged.$': '$.Payload.packaged' },
+  }).addCatch(onError.next, catchAll);
+  packageModel.next(placeModel);
+  const start = new sfn.Choice(scope, names.isPackagingRequested)
+    .when(sfn.Condition.isPresent('$.request.model.package'), packageModel)
+    .otherwise(placeModel);
+  return { start, placeModel };
+}
+
+/** The WarmUpModel step of `$.placed`, retried while the endpoint answers that the model is still loading. */
+export function warmUpModelStep(
+  scope: Construct,
+  stateName: string,
+  tasks: Pick<TaskRefs, 'WarmUpModel'>,
+  onError: { next: sfn.IChainable; resultPath: string },
+): sfn.TaskStateBase {
+  return invoke(scope, stateName, tasks.WarmUpModel, { extraRetries: [modelNotReadyRetry] }).addCatch(onError.next, {
+    errors: [sfn.Errors.ALL],
+    resultPath: onError.resultPath,
+  });
+}
