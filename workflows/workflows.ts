@@ -3,12 +3,14 @@
  * the published schemas and examples and the per-workflow tests all read this list. Adding a workflow = one
  * folder under workflows/ (workflow.ts, contract, definition, validate-input.ts) + one line here.
  */
+import { addModelToMultiModelEndpoint } from './add-model-to-multi-model-endpoint/workflow.ts';
 import { batchTransform } from './batch-transform/workflow.ts';
 import { createEndpointConfig } from './create-endpoint-config/workflow.ts';
 import { createModel } from './create-model/workflow.ts';
 import { deployEndpoint } from './deploy-endpoint/workflow.ts';
 import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
+import { removeModelFromMultiModelEndpoint } from './remove-model-from-multi-model-endpoint/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
 /** Every workflow, in the order the CLI and the README list them. */
@@ -19,6 +21,8 @@ export const WORKFLOWS = [
   createModel,
   createEndpointConfig,
   deployMultiModelEndpoint,
+  addModelToMultiModelEndpoint,
+  removeModelFromMultiModelEndpoint,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

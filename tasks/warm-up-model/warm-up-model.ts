@@ -1,17 +1,26 @@
 import { HealthCheckFailedError, ModelNotReadyError } from '../../workflows/errors.ts';
 import type { HealthCheckSample } from '../../workflows/parts/endpoint.ts';
 import type { Invoke } from '../_shared/endpoint-runtime.ts';
-import { stateSlice } from '../_shared/state-slice.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document WarmUpModel reads: the endpoint, a sample request, and the model placed. */
 export interface WarmUpModelState {
   request: { endpointName: string; healthCheck: { samples: HealthCheckSample[] } };
   placed: { targetModel: string };
+  /** Models warmed up before this one: the list HealthCheck reads. */
+  warmedUp?: WarmedUp[] | undefined;
 }
 export const WarmUpModelState = stateSlice<WarmUpModelState>({
   request: { endpointName: 'string', healthCheck: { samples: 'array' } },
   placed: { targetModel: 'string' },
+  warmedUp: optional('array'),
 });
+
+/** A model warmed up: its TargetModel and how long its first (cold) invocation took. */
+export interface WarmedUp {
+  targetModel: string;
+  coldMs: number;
+}
 
 /** What WarmUpModel needs from the outside. */
 export interface WarmUpModelDeps {
@@ -25,11 +34,12 @@ export interface WarmUpModelDeps {
  * and records how long that first (cold) invocation took. While SageMaker is still loading the model it answers
  * ModelNotReadyException: that is ModelNotReadyError, which the state machine retries, bounded. Any answer of the
  * container means the model is loaded (the health check judges answers); any other SageMaker error is a failure.
+ * The model joins `warmedUp`, the models HealthCheck checks.
  */
 export async function warmUpModel<S extends WarmUpModelState>(
   state: S,
   deps: WarmUpModelDeps,
-): Promise<S & { warmUp: { targetModel: string; coldMs: number } }> {
+): Promise<S & { warmUp: WarmedUp; warmedUp: WarmedUp[] }> {
   const { endpointName, healthCheck } = state.request;
   const { targetModel } = state.placed;
   const sample = healthCheck.samples[0];
@@ -50,5 +60,6 @@ export async function warmUpModel<S extends WarmUpModelState>(
     }
     throw new HealthCheckFailedError(`Endpoint ${endpointName} did not load ${targetModel}: ${result.error}`);
   }
-  return { ...state, warmUp: { targetModel, coldMs } };
+  const warmUp = { targetModel, coldMs };
+  return { ...state, warmUp, warmedUp: [...(state.warmedUp ?? []), warmUp] };
 }

@@ -3,11 +3,11 @@
  * RemoveModelFromMultiModelEndpoint through the synthesized state machines, the local runner and the real handlers,
  * against the emulator, which hosts the example linear model server in multi-model mode.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, IMAGE, startHarness } from './harness.ts';
+import { describeEndpoint, type Harness, IMAGE, resourcesOf, startHarness } from './harness.ts';
 
 let h: Harness;
 const BUCKET = 'e2e-models';
@@ -82,5 +82,160 @@ describe('DeployMultiModelEndpoint', () => {
     const [v1, v2] = output.placedModels as [Placed, Placed];
     expect(await predictWith('mme-deploy', v1.targetModel)).toBe('{"predictions":[9]}');
     expect(await predictWith('mme-deploy', v2.targetModel)).not.toBe('{"predictions":[9]}');
+  });
+});
+
+/** The keys under an endpoint's prefix. */
+async function keysUnder(endpointName: string): Promise<string[]> {
+  const out = await h.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `mme/${endpointName}/` }));
+  return (out.Contents ?? []).map((o) => (o.Key ?? '').slice(`mme/${endpointName}/`.length)).sort();
+}
+
+const sample = {
+  contentType: 'text/csv',
+  accept: 'application/json',
+  body: '1,2',
+  expectedOutputContains: 'predictions',
+};
+
+describe('AddModelToMultiModelEndpoint', () => {
+  it('adds a model while the others keep serving (0 errors), loads and checks it, and gives its TargetModel', async () => {
+    const deployed = await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-add')).result;
+    const [v1] = (deployed.output as { placedModels: Placed[] }).placedModels as [Placed];
+    let invocations = 0;
+    const errors: string[] = [];
+    let adding = true;
+    const background = (async () => {
+      while (adding) {
+        try {
+          await predictWith('mme-add', v1.targetModel);
+          invocations += 1;
+        } catch (error) {
+          errors.push((error as Error).message);
+        }
+      }
+    })();
+
+    const added = await h.runner.start('AddModelToMultiModelEndpoint', {
+      endpointName: 'mme-add',
+      model: { name: 'v2-retrained', artifact: h.models['linear-v2'] },
+      healthCheck: { samples: [sample], invocations: 3 },
+    }).result;
+    adding = false;
+    await background;
+
+    expect(added.status, added.cause).toBe('SUCCEEDED');
+    const placed = added.output as Placed;
+    expect(placed).toMatchObject({ name: 'v2-retrained', created: true });
+    expect(placed.targetModel).toMatch(/^v2-retrained-[0-9a-f]{10}\.tar\.gz$/);
+    expect(await predictWith('mme-add', placed.targetModel)).toContain('predictions');
+    expect(invocations).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    expect(await keysUnder('mme-add')).toHaveLength(3);
+  });
+
+  it('refuses the same name with other content: ResourceConflictError, and the key it has is untouched', async () => {
+    await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-conflict')).result;
+    const before = await keysUnder('mme-conflict');
+    const v1Key = before.find((key) => key.startsWith('v1-')) as string;
+    const head = await h.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `mme/mme-conflict/${v1Key}` }));
+
+    const result = await h.runner.start('AddModelToMultiModelEndpoint', {
+      endpointName: 'mme-conflict',
+      model: { name: 'v1', artifact: h.models['linear-v2'] },
+      healthCheck: { samples: [sample] },
+    }).result;
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ResourceConflictError' });
+    expect(result.cause).toContain(`Model v1 is already under s3://${BUCKET}/mme/mme-conflict/ as ${v1Key}`);
+    expect(await keysUnder('mme-conflict')).toEqual(before);
+    const after = await h.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `mme/mme-conflict/${v1Key}` }));
+    expect(after.ETag).toBe(head.ETag);
+  });
+
+  it('deletes the key it created when the new model fails its health check', async () => {
+    await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-add-broken')).result;
+
+    const result = await h.runner.start('AddModelToMultiModelEndpoint', {
+      endpointName: 'mme-add-broken',
+      model: { name: 'v3', artifact: h.models['linear-v3-broken'] },
+      healthCheck: { samples: [sample] },
+    }).result;
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'HealthCheckFailedError' });
+    expect(await keysUnder('mme-add-broken')).toEqual([expect.stringMatching(/^v1-/), expect.stringMatching(/^v2-/)]);
+  });
+});
+
+describe('RemoveModelFromMultiModelEndpoint', () => {
+  it("refuses a TargetModel outside the endpoint's prefix and deletes nothing", async () => {
+    await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-escape')).result;
+    const before = await keysUnder('mme-escape');
+
+    const result = await h.runner.start('RemoveModelFromMultiModelEndpoint', {
+      endpointName: 'mme-escape',
+      targetModel: '../mme-add/v1.tar.gz',
+    }).result;
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(result.cause).toContain("is not a key under the endpoint's prefix");
+    expect(await keysUnder('mme-escape')).toEqual(before);
+  });
+});
+
+describe('multi-model rollback and bad input', () => {
+  it('rolls back a first deployment when one model fails its health check: the endpoint is deleted', async () => {
+    const input = mmeInput('mme-broken', {
+      models: [
+        { name: 'v1', artifact: h.models['linear-v1'] },
+        { name: 'v3', artifact: h.models['linear-v3-broken'] },
+      ],
+    });
+
+    const result = await h.runner.start('DeployMultiModelEndpoint', input).result;
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'HealthCheckFailedError' });
+    expect(result.cause).toContain('model v3-');
+    expect(await describeEndpoint(h, 'mme-broken')).toBeUndefined();
+    expect(await resourcesOf(h, 'mme-broken')).toMatchObject({ configs: [], endpoints: [] });
+  });
+
+  it.each([
+    [
+      'a prefix without its trailing /',
+      { model: { image: IMAGE, prefix: `s3://${BUCKET}/mme/no-slash` } },
+      'model.prefix',
+    ],
+    [
+      'a serverless variant',
+      { variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } }] },
+      'variants[0].serverless: multi-model endpoints run on instances',
+    ],
+    [
+      'duplicate model names',
+      {
+        models: [
+          { name: 'a', artifact: 's3://b1/a.tar.gz' },
+          { name: 'a', artifact: 's3://b1/b.tar.gz' },
+        ],
+      },
+      'models: model names must be unique',
+    ],
+  ])('rejects %s at its first state, creating nothing', async (_what, overrides, message) => {
+    const result = await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-bad', overrides)).result;
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(result.cause).toContain(message);
+    expect(await resourcesOf(h, 'mme-bad')).toEqual({ models: [], configs: [], endpoints: [] });
+  });
+
+  it('rejects a TargetModel over 1024 characters at the first state of the removal', async () => {
+    const result = await h.runner.start('RemoveModelFromMultiModelEndpoint', {
+      endpointName: 'mme-deploy',
+      targetModel: `${'m'.repeat(1025)}`,
+    }).result;
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(result.cause).toContain('targetModel: Too big: expected string to have <=1024 characters');
   });
 });

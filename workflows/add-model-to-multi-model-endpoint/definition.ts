@@ -1,0 +1,93 @@
+/**
+ * The AddModelToMultiModelEndpoint state machine: find the endpoint's prefix, place the model there (packaged
+ * first when given as files) at a key never used for other content, invoke it until the endpoint has loaded it,
+ * health-check it, and announce `Model Added`. A failure after placing deletes the key this run created, so a
+ * model that does not work is not left for callers to find; every failure ends in `Model Add Failed`.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
+import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
+import { busyEndpointRetry } from '../retry-policies.ts';
+import type { WorkflowTasks } from '../workflow.ts';
+
+/** Every state of AddModelToMultiModelEndpoint, by name. */
+export const AddModelToMultiModelEndpointStates = {
+  ValidateInput: 'ValidateInput',
+  InputRejected: 'InputRejected',
+  ResolveMultiModelEndpoint: 'ResolveMultiModelEndpoint',
+  IsPackagingRequested: 'IsPackagingRequested',
+  PackageModel: 'PackageModel',
+  PlaceModel: 'PlaceModel',
+  WarmUpModel: 'WarmUpModel',
+  HealthCheck: 'HealthCheck',
+  PublishModelAdded: 'PublishModelAdded',
+  ModelAdded: 'ModelAdded',
+  AddedEventNotPublished: 'AddedEventNotPublished',
+  WasModelPlacedByThisRun: 'WasModelPlacedByThisRun',
+  ChooseModelToDelete: 'ChooseModelToDelete',
+  DeletePlacedModel: 'DeletePlacedModel',
+  PublishAddFailed: 'PublishAddFailed',
+  AddFailed: 'AddFailed',
+} as const;
+
+const S = AddModelToMultiModelEndpointStates;
+const ALL = [sfn.Errors.ALL];
+
+/** Builds the AddModelToMultiModelEndpoint definition from the task functions. */
+export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
+  const publishAddFailed = publishThenEnd(
+    scope,
+    S.PublishAddFailed,
+    fns.PublishModelEvent,
+    failWithCaught(scope, S.AddFailed, '$.error'),
+  );
+  const beforePlacing = { next: publishAddFailed, resultPath: '$.error' };
+
+  // After placing: delete the key when this run created it, then announce the failure.
+  const deletePlacedModel = invoke(scope, S.DeletePlacedModel, fns.DeleteModelArtifact)
+    .addCatch(publishAddFailed, { errors: ALL, resultPath: '$.cleanupError' })
+    .next(publishAddFailed);
+  const wasPlacedByThisRun = new sfn.Choice(scope, S.WasModelPlacedByThisRun)
+    .when(
+      sfn.Condition.booleanEquals('$.placed.created', true),
+      new sfn.Pass(scope, S.ChooseModelToDelete, {
+        parameters: { 'targetModel.$': '$.placed.targetModel' },
+        resultPath: '$.modelToDelete',
+      }).next(deletePlacedModel),
+    )
+    .otherwise(publishAddFailed);
+  const afterPlacing = { next: wasPlacedByThisRun, resultPath: '$.error' };
+
+  const publishAdded = publishThenEnd(
+    scope,
+    S.PublishModelAdded,
+    fns.PublishModelEvent,
+    // The execution's output is the placed model: the TargetModel to invoke it with, and its key.
+    new sfn.Succeed(scope, S.ModelAdded, { outputPath: '$.placed' }),
+    failWithCaught(scope, S.AddedEventNotPublished, '$.publishError'),
+  );
+  const place = placeModelSteps(
+    scope,
+    { isPackagingRequested: S.IsPackagingRequested, packageModel: S.PackageModel, placeModel: S.PlaceModel },
+    fns,
+    beforePlacing,
+  );
+  place.placeModel
+    .next(warmUpModelStep(scope, S.WarmUpModel, fns, afterPlacing))
+    // HealthCheck runs its samples against the warmed-up model ($.warmedUp).
+    .next(
+      invoke(scope, S.HealthCheck, fns.HealthCheck).addCatch(afterPlacing.next, {
+        errors: ALL,
+        resultPath: afterPlacing.resultPath,
+      }),
+    )
+    .next(publishAdded);
+
+  const resolve = invoke(scope, S.ResolveMultiModelEndpoint, fns.ResolveMultiModelEndpoint, {
+    extraRetries: [busyEndpointRetry],
+  }).addCatch(beforePlacing.next, { errors: ALL, resultPath: beforePlacing.resultPath });
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
+    .next(resolve)
+    .next(place.start);
+}

@@ -1,0 +1,34 @@
+/** The RemoveModelFromMultiModelEndpoint contract: the endpoint, the model's TargetModel, and a probe request. */
+import * as z from 'zod/mini';
+import { sageMakerName } from '../contract-parts.ts';
+
+/** A request to send to the removed model, to see how the endpoint answers it. */
+export const Probe = z.strictObject({
+  body: z._default(
+    z.string().check(z.maxLength(6 * 1024 * 1024, 'expected at most 6 MiB (the InvokeEndpoint limit)')),
+    '{}',
+  ),
+  contentType: z._default(z.string().check(z.minLength(1), z.maxLength(1024)), 'application/json'),
+  accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+});
+
+/** The execution input of RemoveModelFromMultiModelEndpoint. */
+export const RemoveModelFromMultiModelEndpointInput = z.strictObject({
+  /** A multi-model endpoint, InService. */
+  endpointName: sageMakerName,
+  /** The model's key under the endpoint's prefix, as it is invoked (AddModelToMultiModelEndpoint's output). */
+  targetModel: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(1024),
+      z.regex(
+        /^\S[\p{L}\p{N}\p{P}\p{S}\p{Zs}]*$/u,
+        "expected SageMaker's TargetModel: printable, not starting with a space",
+      ),
+    ),
+  probe: z._default(Probe, { body: '{}', contentType: 'application/json' }),
+});
+
+/** What a user writes. */
+export type RemoveModelFromMultiModelEndpointInputDocument = z.input<typeof RemoveModelFromMultiModelEndpointInput>;

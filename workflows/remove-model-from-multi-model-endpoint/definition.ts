@@ -1,0 +1,77 @@
+/**
+ * The RemoveModelFromMultiModelEndpoint state machine: find the endpoint's prefix, delete the model's object under
+ * it (a key outside the prefix is refused), see how the endpoint answers a new invocation of it, and announce
+ * `Model Removed`. A copy already loaded on an instance may keep answering until the endpoint unloads it: the
+ * output says which it was.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
+import { busyEndpointRetry } from '../retry-policies.ts';
+import type { WorkflowTasks } from '../workflow.ts';
+
+/** Every state of RemoveModelFromMultiModelEndpoint, by name. */
+export const RemoveModelFromMultiModelEndpointStates = {
+  ValidateInput: 'ValidateInput',
+  InputRejected: 'InputRejected',
+  ResolveMultiModelEndpoint: 'ResolveMultiModelEndpoint',
+  ChooseModelToDelete: 'ChooseModelToDelete',
+  DeleteModelArtifact: 'DeleteModelArtifact',
+  VerifyModelRemoved: 'VerifyModelRemoved',
+  SummarizeRemoval: 'SummarizeRemoval',
+  PublishModelRemoved: 'PublishModelRemoved',
+  ModelRemoved: 'ModelRemoved',
+  RemovedEventNotPublished: 'RemovedEventNotPublished',
+  PublishRemoveFailed: 'PublishRemoveFailed',
+  RemoveFailed: 'RemoveFailed',
+} as const;
+
+const S = RemoveModelFromMultiModelEndpointStates;
+const ALL = [sfn.Errors.ALL];
+
+/** Builds the RemoveModelFromMultiModelEndpoint definition from the task functions. */
+export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
+  const publishFailed = publishThenEnd(
+    scope,
+    S.PublishRemoveFailed,
+    fns.PublishModelEvent,
+    failWithCaught(scope, S.RemoveFailed, '$.error'),
+  );
+  const onError = { errors: ALL, resultPath: '$.error' };
+
+  const publishRemoved = publishThenEnd(
+    scope,
+    S.PublishModelRemoved,
+    fns.PublishModelEvent,
+    // The execution's output: what was deleted, and how the endpoint answered a new invocation of it.
+    new sfn.Succeed(scope, S.ModelRemoved, { outputPath: '$.removed' }),
+    failWithCaught(scope, S.RemovedEventNotPublished, '$.publishError'),
+  );
+  const summarize = new sfn.Pass(scope, S.SummarizeRemoval, {
+    parameters: {
+      'targetModel.$': '$.deleted.targetModel',
+      's3Uri.$': '$.deleted.s3Uri',
+      'existed.$': '$.deleted.existed',
+      'newInvocations.$': '$.removal.newInvocations',
+      'detail.$': '$.removal.detail',
+    },
+    resultPath: '$.removed',
+  });
+
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
+    .next(
+      invoke(scope, S.ResolveMultiModelEndpoint, fns.ResolveMultiModelEndpoint, {
+        extraRetries: [busyEndpointRetry],
+      }).addCatch(publishFailed, onError),
+    )
+    .next(
+      new sfn.Pass(scope, S.ChooseModelToDelete, {
+        parameters: { 'targetModel.$': '$.request.targetModel' },
+        resultPath: '$.modelToDelete',
+      }),
+    )
+    .next(invoke(scope, S.DeleteModelArtifact, fns.DeleteModelArtifact).addCatch(publishFailed, onError))
+    .next(invoke(scope, S.VerifyModelRemoved, fns.VerifyModelRemoved).addCatch(publishFailed, onError))
+    .next(summarize)
+    .next(publishRemoved);
+}
