@@ -23,7 +23,9 @@ handlers:
   2. invokes it and prints the prediction;
   3. deploys v2 as an update while a background invoker keeps calling the endpoint (errors must be 0);
   4. deploys v3, a broken release that fails its health check, and shows the rollback to v2;
-  5. prints a summary table. Exits 0 when every step ended as expected.
+  5. deploys a multi-model endpoint serving v1 and v2 side by side (DeployMultiModelEndpoint), adds a third
+     model to it while it serves (AddModelToMultiModelEndpoint) and removes one (RemoveModelFromMultiModelEndpoint);
+  6. prints a summary table. Exits 0 when every step ended as expected.
 
 Options:
   --json     one JSON object per state event (and per step result) instead of progress lines
@@ -35,6 +37,9 @@ const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear
 const BUCKET = 'smwf-demo-models';
 const ENDPOINT = 'smwf-demo-linear';
 const SAMPLE = '1,2';
+const MME_ENDPOINT = 'smwf-demo-multi-model';
+/** The steps the demo runs, in order. */
+const STEP_COUNT = 7;
 
 interface StepRow {
   step: string;
@@ -152,16 +157,24 @@ export async function demo(args: string[]): Promise<number> {
       if (json) console.log(JSON.stringify({ type: 'StepResult', step, status: result.status, error: result.error }));
       return result;
     };
-    const invoke = async () => {
+    const invoke = async (endpointName = ENDPOINT, targetModel?: string) => {
       const out = await runtime.send(
         new InvokeEndpointCommand({
-          EndpointName: ENDPOINT,
+          EndpointName: endpointName,
           ContentType: 'text/csv',
           Accept: 'application/json',
           Body: SAMPLE,
+          ...(targetModel !== undefined ? { TargetModel: targetModel } : {}),
         }),
       );
       return new TextDecoder().decode(out.Body).trim();
+    };
+    const run = async (step: string, workflow: string, input: unknown): Promise<ExecutionResult> => {
+      say(`\n== ${step}`);
+      const result = await runner.start(workflow, input, { name: executionName(workflow, input), onEvent: printer })
+        .result;
+      if (json) console.log(JSON.stringify({ type: 'StepResult', step, status: result.status, error: result.error }));
+      return result;
     };
     const servingConfig = async () =>
       (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }))).EndpointConfigName;
@@ -238,13 +251,75 @@ export async function demo(args: string[]): Promise<number> {
       durationMs: third.durationMs,
       transitions: third.transitions,
     });
+
+    // 5. A multi-model endpoint: v1 and v2 side by side, a third model added while it serves, one removed.
+    const healthCheck = {
+      samples: [{ contentType: 'text/csv', accept: 'application/json', body: SAMPLE }],
+      invocations: 2,
+    };
+    const mme = await run(
+      '5. Deploy a multi-model endpoint serving v1 and v2 side by side',
+      'DeployMultiModelEndpoint',
+      {
+        endpointName: MME_ENDPOINT,
+        model: { image: IMAGE, prefix: `s3://${BUCKET}/multi-model/` },
+        models: [
+          { name: 'v1', artifact: v1 },
+          { name: 'v2', artifact: v2 },
+        ],
+        variants: [{ instanceType: 'ml.m5.large' }],
+        healthCheck,
+        wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+      },
+    );
+    const placed = (mme.output as { placedModels?: { targetModel: string }[] } | undefined)?.placedModels ?? [];
+    const answers = await Promise.all(
+      placed.map(async ({ targetModel }) => `${targetModel.split('-')[0]}: ${await invoke(MME_ENDPOINT, targetModel)}`),
+    );
+    say(`   ${answers.join('; ')}`);
+    rows.push({
+      step: 'multi-model deploy (v1, v2)',
+      outcome: mme.status === 'SUCCEEDED' ? `succeeded; ${answers.join('; ')}` : `${mme.status} ${mme.error}`,
+      ok: mme.status === 'SUCCEEDED' && answers.length === 2 && answers.every((a) => a.includes('predictions')),
+      durationMs: mme.durationMs,
+      transitions: mme.transitions,
+    });
+    const added = await run('6. Add a model to it while it serves', 'AddModelToMultiModelEndpoint', {
+      endpointName: MME_ENDPOINT,
+      model: { name: 'v2-copy', artifact: v2 },
+      healthCheck,
+    });
+    const addedModel = (added.output as { targetModel?: string } | undefined)?.targetModel;
+    rows.push({
+      step: 'multi-model add',
+      outcome: added.status === 'SUCCEEDED' ? `succeeded; TargetModel ${addedModel}` : `${added.status} ${added.error}`,
+      ok: added.status === 'SUCCEEDED' && addedModel !== undefined,
+      durationMs: added.durationMs,
+      transitions: added.transitions,
+    });
+    const removed = await run('7. Remove v1 from it', 'RemoveModelFromMultiModelEndpoint', {
+      endpointName: MME_ENDPOINT,
+      targetModel: placed[0]?.targetModel ?? 'v1',
+      probe: { contentType: 'text/csv', body: SAMPLE },
+    });
+    const removal = removed.output as { newInvocations?: string } | undefined;
+    rows.push({
+      step: 'multi-model remove',
+      outcome:
+        removed.status === 'SUCCEEDED'
+          ? `succeeded; new invocations of v1: ${removal?.newInvocations}`
+          : `${removed.status} ${removed.error}`,
+      ok: removed.status === 'SUCCEEDED',
+      durationMs: removed.durationMs,
+      transitions: removed.transitions,
+    });
   } finally {
     await emulator.stop();
     if (values.keep) say(`State kept in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const allOk = rows.length === 4 && rows.every((r) => r.ok);
+  const allOk = rows.length === STEP_COUNT && rows.every((r) => r.ok);
   const table = formatTable(
     ['step', 'outcome', 'duration', 'transitions', 'as expected'],
     rows.map((r) => [

@@ -26,7 +26,7 @@ function runDemo(): Promise<{ code: number | null; lines: string[] }> {
 }
 
 describe('smwf demo', () => {
-  it('deploys v1, updates to v2 under load with no errors, rolls back the broken v3, and exits 0', async () => {
+  it('deploys v1, updates to v2 under load with no errors, rolls back the broken v3, runs a multi-model endpoint, and exits 0', async () => {
     const { code, lines } = await runDemo();
 
     const result = JSON.parse(lines.at(-1) ?? '{}') as {
@@ -40,6 +40,9 @@ describe('smwf demo', () => {
       ['invoke v1 (1,2)', true],
       ['deploy v2 (update under load)', true],
       ['deploy v3 (broken release)', true],
+      ['multi-model deploy (v1, v2)', true],
+      ['multi-model add', true],
+      ['multi-model remove', true],
     ]);
     expect(result.steps[2]?.outcome).toMatch(/, 0 errors$/);
     expect(result.ok).toBe(true);
