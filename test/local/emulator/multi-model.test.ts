@@ -331,4 +331,72 @@ describe('emulated multi-model endpoints', () => {
     expect(served).toBe(107);
     expect(log.match(/loaded model /g)).toHaveLength(1);
   });
+
+  describe('what is not emulated', () => {
+    it('refuses MultiModel containers the emulator does not host, and settings that do not apply', async () => {
+      const mme = { Image: LINEAR_IMAGE, Mode: 'MultiModel' as const, ModelDataUrl: PREFIX };
+      const create = (name: string, input: Record<string, unknown>) =>
+        errorOf(sagemaker.send(new CreateModelCommand({ ModelName: name, ...input })));
+
+      const pipeline = await create('mme-pipeline', { Containers: [mme, { Image: LINEAR_IMAGE }] });
+      const dataSource = await create('mme-source', {
+        PrimaryContainer: {
+          Image: LINEAR_IMAGE,
+          Mode: 'MultiModel',
+          ModelDataSource: { S3DataSource: { S3Uri: PREFIX, S3DataType: 'S3Prefix', CompressionType: 'None' } },
+        },
+      });
+      const noPrefix = await create('mme-no-prefix', { PrimaryContainer: { Image: LINEAR_IMAGE, Mode: 'MultiModel' } });
+      const configOnSingle = await create('single-with-config', {
+        PrimaryContainer: { Image: LINEAR_IMAGE, MultiModelConfig: { ModelCacheSetting: 'Disabled' } },
+      });
+
+      expect(pipeline.name).toBe('UnknownOperationException');
+      expect(pipeline.message).toBe(
+        'A MultiModel container in a model with more than one container (an inference pipeline) is not supported by the smwf local emulator yet.',
+      );
+      expect(dataSource.name).toBe('UnknownOperationException');
+      expect(dataSource.message).toContain('ModelDataSource on a MultiModel container');
+      expect(noPrefix.name).toBe('ValidationException');
+      expect(noPrefix.message).toBe(
+        'ModelDataUrl must be specified for a container with Mode MultiModel: the S3 prefix of its models.',
+      );
+      expect(configOnSingle.name).toBe('ValidationException');
+      expect(configOnSingle.message).toBe(
+        'MultiModelConfig can only be specified for a container with Mode MultiModel.',
+      );
+    });
+
+    it('refuses multi-model variants on GPU instances (not emulated) and serverless ones (as AWS)', async () => {
+      await sagemaker.send(
+        new CreateModelCommand({
+          ModelName: 'mme-only',
+          PrimaryContainer: { Image: LINEAR_IMAGE, Mode: 'MultiModel', ModelDataUrl: PREFIX },
+        }),
+      );
+      const config = (name: string, variant: Record<string, unknown>) =>
+        errorOf(
+          sagemaker.send(
+            new CreateEndpointConfigCommand({
+              EndpointConfigName: name,
+              ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'mme-only', ...variant }],
+            }),
+          ),
+        );
+
+      const gpu = await config('mme-gpu', { InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1 });
+      const serverless = await config('mme-serverless', {
+        ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 1 },
+      });
+
+      expect(gpu.name).toBe('UnknownOperationException');
+      expect(gpu.message).toBe(
+        'Multi-model endpoints on GPU or accelerator instances (production variant AllTraffic, ml.g5.xlarge: Triton-based) are not supported by the smwf local emulator yet.',
+      );
+      expect(serverless.name).toBe('ValidationException');
+      expect(serverless.message).toBe(
+        'Production variant AllTraffic cannot use ServerlessConfig: model mme-only is a multi-model model, and serverless endpoints do not support multi-model endpoints.',
+      );
+    });
+  });
 });
