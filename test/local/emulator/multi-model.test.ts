@@ -130,7 +130,7 @@ describe('emulated multi-model endpoints', () => {
   const names = (...targetModels: string[]) => targetModels.map(modelNameFor).sort();
 
   beforeAll(async () => {
-    emulator = await startTestEmulator({ multiModelCapacity: 2, multiModelLoadWaitSeconds: 1 });
+    emulator = await startTestEmulator({ multiModelCapacity: 2, multiModelLoadWaitSeconds: 3 });
     ({ sagemaker, runtime, s3 } = clients(emulator.url));
     runtimeOnce = clients(emulator.url, 1).runtime;
     await uploadLinearModel(s3, 'mme', 'models/a.tar.gz', [1, 0], 100);
@@ -311,8 +311,22 @@ describe('emulated multi-model endpoints', () => {
     });
   });
 
+  it('never holds more models than the capacity when many are invoked at once', async () => {
+    // The container also allows 2: a load beyond the emulator's capacity would be answered 507 and logged.
+    await deploy('busy', { Environment: { SMWF_EXAMPLE_MODEL_CAPACITY: '2' } });
+    const targets = ['a.tar.gz', 'b.tar.gz', 'c.tar.gz', 'team a/v1/model #1+u.tar.gz'];
+
+    const answers = await Promise.all([...targets, ...targets].map((t, i) => predict('busy', t, [i, 0])));
+    const loaded = await loadedInContainer('busy');
+    const log = (await logs('busy')).join('');
+
+    expect(answers).toEqual([100, 201, 302, 403, 104, 205, 306, 407]);
+    expect(loaded).toHaveLength(2);
+    expect(log).not.toContain('cannot load model');
+  });
+
   it('answers ModelNotReadyException (429) while a slow load goes on, then serves once it has finished', async () => {
-    await deploy('slow', { Environment: { SMWF_EXAMPLE_LOAD_DELAY_MS: '2500' } });
+    await deploy('slow', { Environment: { SMWF_EXAMPLE_LOAD_DELAY_MS: '5000' } });
 
     const notReady = await errorOf(predict('slow', 'a.tar.gz', [1, 0], runtimeOnce));
     const served = await eventually('the slow model to be served', () =>
