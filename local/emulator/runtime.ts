@@ -103,7 +103,8 @@ export class SageMakerRuntime {
         );
       }
       if (targetModel === undefined && variant.multiModel) {
-        // AWS's text up to "target model header" (aws/sagemaker-tensorflow-serving-container#166); the rest is ours.
+        // AWS's opening, "Request <id> is missing a target model hea..." as quoted (cut off) in
+        // aws/sagemaker-tensorflow-serving-container#166; the end of the sentence is ours.
         throw new ServiceError(
           'ValidationError',
           `Request ${requestId} is missing a target model header. Specify the model to invoke (TargetModel, header X-Amzn-SageMaker-Target-Model) when invoking a multi-model endpoint.`,

@@ -78,7 +78,7 @@ export class VariantFleet {
   }
 
   /** The model cache of the multi-model container process now serving (created on first use). */
-  modelCache(): ModelCache {
+  private modelCache(): ModelCache {
     const container = this.containers[0] as ContainerProcess;
     let cache = this.caches.get(container);
     if (!cache) {
