@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'package-model',
   'batch-transform',
   'emulator-invoke',
+  'multi-model',
   'cli',
 ] as const;
 

@@ -15,6 +15,9 @@ Options:
   --state-dir DIR       where objects, resources, logs and events live default .smwf/local
   --images FILE         JSON {"images": {"<uri or glob>": {"command": [...], "env": {...}}}}
   --startup-timeout S   /ping window when a variant sets none            default 60
+  --multi-model-capacity N
+                        models one multi-model container keeps loaded before
+                        it unloads the least recently used one            default 100
   -h, --help            show this help
 `;
 
@@ -25,6 +28,7 @@ export async function localStart(args: string[]): Promise<number> {
     'state-dir': { type: 'string' },
     images: { type: 'string' },
     'startup-timeout': { type: 'string' },
+    'multi-model-capacity': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -33,13 +37,20 @@ export async function localStart(args: string[]): Promise<number> {
   }
   const port = intOption('port', values.port, 4566, 0, 65535);
   const startupTimeoutSeconds = intOption('startup-timeout', values['startup-timeout'], 60, 1, 3600);
+  const multiModelCapacity = intOption('multi-model-capacity', values['multi-model-capacity'], 100, 1, 100_000);
   const images = values.images === undefined ? undefined : resolve(values.images);
   if (images !== undefined && !existsSync(images)) throw new UsageError(`--images file not found: ${values.images}`);
   const stateDir = resolve(values['state-dir'] ?? '.smwf/local');
 
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
-    emulator = await startEmulator({ port, stateDir, startupTimeoutSeconds, ...(images ? { images } : {}) });
+    emulator = await startEmulator({
+      port,
+      stateDir,
+      startupTimeoutSeconds,
+      multiModelCapacity,
+      ...(images ? { images } : {}),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use (try --port 0)`);

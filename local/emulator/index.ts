@@ -6,6 +6,7 @@ import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
+import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
 import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
@@ -38,6 +39,16 @@ export interface EmulatorOptions {
   faults?: FaultConfig;
   /** Service quotas answered with ResourceLimitExceeded. @default { instancesPerType: 20 } */
   limits?: SageMakerLimits;
+  /**
+   * Models one multi-model container (one instance) keeps loaded; loading one more first unloads the least recently
+   * used idle model (SageMaker unloads under memory pressure, which the emulator cannot measure). @default 100
+   */
+  multiModelCapacity?: number;
+  /**
+   * How long an invocation of a multi-model endpoint waits for its model to download and load before it answers
+   * `ModelNotReadyException` (the load goes on). Fractions allowed, for tests. @default 60 (AWS's value)
+   */
+  multiModelLoadWaitSeconds?: number;
 }
 
 /** A running emulator. */
@@ -50,6 +61,22 @@ export interface Emulator {
   setFaults(faults: FaultConfig): void;
   /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job State Change' events, in order. */
   readEvents(): Promise<EmulatorEvent[]>;
+}
+
+function multiModelOptions(options: EmulatorOptions) {
+  const capacity = options.multiModelCapacity ?? DEFAULT_MULTI_MODEL_OPTIONS.capacity;
+  if (!Number.isInteger(capacity) || capacity < 1) {
+    throw new RangeError(`multiModelCapacity must be a positive integer, got ${capacity}`);
+  }
+  const waitSeconds = options.multiModelLoadWaitSeconds;
+  if (waitSeconds !== undefined && !(waitSeconds > 0)) {
+    throw new RangeError(`multiModelLoadWaitSeconds must be positive, got ${waitSeconds}`);
+  }
+  return {
+    ...DEFAULT_MULTI_MODEL_OPTIONS,
+    capacity,
+    ...(waitSeconds === undefined ? {} : { loadWaitMs: waitSeconds * 1000 }),
+  };
 }
 
 /** Starts the local SageMaker + Runtime + S3 + EventBridge emulator on 127.0.0.1. */
@@ -77,6 +104,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     logger,
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs: options.stopGraceMs ?? 5000,
+    multiModel: multiModelOptions(options),
   });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
 import { ContainerUnavailableError } from './hosting/container.ts';
-import { TargetModelError } from './hosting/fleet.ts';
+import { ModelNotReadyError, TargetModelError } from './hosting/multi-model.ts';
 import { readPayload, send } from './http-util.ts';
 import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import type { SageMakerStore } from './sagemaker/store.ts';
@@ -11,11 +11,10 @@ import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
 /** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
 const MAX_BODY = 6 * 1024 * 1024;
 
-/** Headers passed through to the container, per the container contract. */
+/** Headers passed through to the container, per the container contract (a multi-model container also gets the TargetModel). */
 const FORWARDED_HEADERS = [
   'x-amzn-sagemaker-custom-attributes',
   'x-amzn-sagemaker-inference-id',
-  'x-amzn-sagemaker-target-model',
   'x-amzn-sagemaker-enable-explanations',
 ];
 
@@ -94,10 +93,21 @@ export class SageMakerRuntime {
         }
       }
       const targetModel = input.TargetModel as string | undefined;
-      if (variant.multiModel && targetModel === undefined) {
+      if (targetModel !== undefined && !variant.multiModel) {
+        // AWS's text and error code (aws/amazon-sagemaker-examples#1026, #1216).
         throw new ServiceError(
           'ValidationError',
-          `Endpoint ${endpointName} is a multi-model endpoint: the TargetModel header is required.`,
+          `Endpoint ${endpointName} is not a multi-model endpoint and does not support target model header.`,
+          400,
+          { ErrorCode: 'TARGET_MODEL_HEADER_NOT_SUPPORTED' },
+        );
+      }
+      if (targetModel === undefined && variant.multiModel) {
+        // AWS's opening, "Request <id> is missing a target model hea..." as quoted (cut off) in
+        // aws/sagemaker-tensorflow-serving-container#166; the end of the sentence is ours.
+        throw new ServiceError(
+          'ValidationError',
+          `Request ${requestId} is missing a target model header. Specify the model to invoke (TargetModel, header X-Amzn-SageMaker-Target-Model) when invoking a multi-model endpoint.`,
           400,
         );
       }
@@ -117,6 +127,13 @@ export class SageMakerRuntime {
         result = await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
       } catch (err) {
         if (err instanceof TargetModelError) throw new ServiceError('ValidationError', err.message, 400);
+        if (err instanceof ModelNotReadyError) {
+          throw new ServiceError(
+            'ModelNotReadyException',
+            `Model ${err.targetModel} is not ready yet: it is still being downloaded and loaded into the container, which can take up to 360 seconds. Retry the request.`,
+            429,
+          );
+        }
         const container = targetHostname ?? variant.containers[0]?.spec.hostname ?? 'primary';
         const message =
           err instanceof ContainerUnavailableError && err.timedOut

@@ -12,10 +12,17 @@
 //   crash-after-invocation  answers one invocation, then exits with code 3 (the emulator restarts it)
 // SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model).
 //
-// Multi-model mode (SAGEMAKER_MULTI_MODEL=true, set by SageMaker for `Mode: MultiModel` containers):
-// nothing is loaded at start; POST /models {"model_name", "url"} loads `<url>/weights.json`
-// (409 if already loaded), GET /models lists, DELETE /models/<name> unloads,
-// POST /models/<name>/invoke predicts with that model.
+// Multi-model mode (SAGEMAKER_MULTI_MODEL=true, set by SageMaker for `Mode: MultiModel` containers): nothing is
+// loaded at start; the management API behaves like the Multi Model Server (MMS) SageMaker's MME containers run:
+//   POST /models                 {"model_name", "url"} (JSON when Content-Type is application/json, else query
+//                                parameters) loads `<url>/weights.json`; 409 "Model X is already registered."
+//   GET /models                  {"models": [{"modelName", "modelUrl"}], "nextPageToken"}, sorted by name, paged by
+//                                `limit` (default and maximum 100) and the integer `next_page_token`
+//   GET /models/<name>           {"modelName", "modelUrl"}, 404 "Model not found: <name>"
+//   DELETE /models/<name>        unloads, 404 when not loaded
+//   POST /models/<name>/invoke   predicts with that model, 404 when not loaded
+// Switches for tests: SMWF_EXAMPLE_MODEL_CAPACITY=N answers 507 to a load while N models are loaded (or loading);
+// SMWF_EXAMPLE_LOAD_DELAY_MS makes every load take that long.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -54,8 +61,12 @@ if (!multiModel) {
     process.exit(1);
   }
 }
-/** Multi-model mode: model name -> { weights, url }. */
+/** Multi-model mode: model name -> { weights, url, targetModel }. */
 const models = new Map();
+/** Multi-model mode: names whose load is in progress. */
+const loading = new Set();
+const modelCapacity = Number(process.env.SMWF_EXAMPLE_MODEL_CAPACITY ?? 0);
+const loadDelayMs = Number(process.env.SMWF_EXAMPLE_LOAD_DELAY_MS ?? 0);
 
 const offset = fault === 'wrong-answers' ? 1000 : 0;
 
@@ -122,35 +133,108 @@ function answerPrediction(req, res, text, modelWeights) {
   }
 }
 
+/** MMS-style error body: {"code", "type", "message"}. */
+function mmsError(res, code, type, message) {
+  res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify({ code, type, message }, null, 2));
+}
+
+/** POST /models: JSON body or query parameters, like MMS. */
+async function registerModel(req, res, url, text) {
+  const json = (req.headers['content-type'] ?? '').startsWith('application/json');
+  let params;
+  try {
+    params = json ? JSON.parse(text || '{}') : Object.fromEntries(url.searchParams);
+  } catch {
+    return mmsError(res, 400, 'BadRequestException', 'Invalid JSON body.');
+  }
+  const modelName = params.model_name;
+  const modelUrl = params.url;
+  if (typeof modelUrl !== 'string' || modelUrl === '') {
+    return mmsError(res, 400, 'BadRequestException', 'Parameter url is required.');
+  }
+  if (typeof modelName !== 'string' || modelName === '') {
+    return mmsError(res, 400, 'BadRequestException', 'Parameter model_name is required.');
+  }
+  if (models.has(modelName) || loading.has(modelName)) {
+    return mmsError(res, 409, 'ConflictStatusException', `Model ${modelName} is already registered.`);
+  }
+  if (modelCapacity > 0 && models.size + loading.size >= modelCapacity) {
+    console.error(`linear: cannot load model ${modelName}: ${modelCapacity} models already loaded`);
+    return mmsError(
+      res,
+      507,
+      'InsufficientMemoryException',
+      `Cannot load model ${modelName}: this container holds at most ${modelCapacity} models.`,
+    );
+  }
+  loading.add(modelName);
+  if (loadDelayMs > 0) await new Promise((r) => setTimeout(r, loadDelayMs));
+  loading.delete(modelName);
+  try {
+    models.set(modelName, { weights: loadWeights(modelUrl), url: modelUrl, targetModel: undefined });
+  } catch (err) {
+    console.error(`linear: cannot load model ${modelName} from ${modelUrl}: ${err.message}`);
+    return mmsError(res, 500, 'InternalServerException', `Failed to load model ${modelName}: ${err.message}`);
+  }
+  console.log(`linear: loaded model ${modelName} from ${modelUrl}`);
+  return res
+    .writeHead(200, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ status: `Model "${modelName}" registered` }));
+}
+
+/** GET /models: sorted by name, `limit` (<= 100) per page from the integer `next_page_token`, like MMS. */
+function listModels(res, url) {
+  const intParam = (name, fallback) => {
+    const value = Number.parseInt(url.searchParams.get(name) ?? '', 10);
+    return Number.isNaN(value) ? fallback : value;
+  };
+  let limit = intParam('limit', 100);
+  if (limit > 100 || limit < 0) limit = 100;
+  const start = Math.max(0, intParam('next_page_token', 0));
+  const names = [...models.keys()].sort();
+  const page = names.slice(start, start + limit);
+  const body = { models: page.map((modelName) => ({ modelName, modelUrl: models.get(modelName).url })) };
+  if (start + limit < names.length) body.nextPageToken = String(start + limit);
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
 async function handleModels(req, res) {
-  const json = (status, body) =>
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  const match = /^\/models(?:\/([^/]+))?(\/invoke)?$/.exec(req.url ?? '');
-  const name = match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const match = /^\/models(?:\/([^/]+))?(\/invoke)?$/.exec(url.pathname);
   const text = await readBody(req);
-  if (req.method === 'GET' && !name) {
-    return json(200, { models: [...models].map(([modelName, m]) => ({ modelName, modelUrl: m.url })) });
+  if (!match) return mmsError(res, 404, 'ResourceNotFoundException', 'Requested resource is not found.');
+  const name = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+  if (name === undefined) {
+    if (req.method === 'GET') return listModels(res, url);
+    if (req.method === 'POST') return registerModel(req, res, url, text);
+    return mmsError(res, 405, 'MethodNotAllowedException', 'Requested method is not allowed.');
   }
-  if (req.method === 'POST' && !name) {
-    const { model_name: modelName, url } = JSON.parse(text || '{}');
-    if (models.has(modelName)) return json(409, { message: `Model ${modelName} is already loaded` });
-    try {
-      models.set(modelName, { weights: loadWeights(url), url });
-    } catch (err) {
-      console.error(`linear: cannot load model ${modelName} from ${url}: ${err.message}`);
-      return json(500, { message: err.message });
+  const model = models.get(name);
+  if (!model) return mmsError(res, 404, 'ModelNotFoundException', `Model not found: ${name}`);
+  if (match[2]) {
+    if (req.method !== 'POST')
+      return mmsError(res, 405, 'MethodNotAllowedException', 'Requested method is not allowed.');
+    // SageMaker passes the TargetModel along as a header (the model name is opaque); say once which it is.
+    const targetModel = req.headers['x-amzn-sagemaker-target-model'];
+    if (typeof targetModel === 'string' && targetModel !== model.targetModel) {
+      model.targetModel = targetModel;
+      console.log(`linear: model ${name} serves target model ${targetModel}`);
     }
-    console.log(`linear: loaded model ${modelName}`);
-    return json(200, { message: `Model ${modelName} loaded` });
+    return answerPrediction(req, res, text, model.weights);
   }
-  const model = name === undefined ? undefined : models.get(name);
-  if (!model) return json(404, { message: `Model ${name} is not loaded` });
-  if (req.method === 'DELETE' && !match?.[2]) {
+  if (req.method === 'GET') {
+    return res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ modelName: name, modelUrl: model.url }));
+  }
+  if (req.method === 'DELETE') {
     models.delete(name);
-    return json(200, { message: `Model ${name} unloaded` });
+    console.log(`linear: unloaded model ${name}`);
+    return res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: `Model "${name}" unregistered` }));
   }
-  if (req.method === 'POST' && match?.[2]) return answerPrediction(req, res, text, model.weights);
-  return json(404, { message: 'not found' });
+  return mmsError(res, 405, 'MethodNotAllowedException', 'Requested method is not allowed.');
 }
 
 const server = createServer((req, res) => {

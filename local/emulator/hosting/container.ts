@@ -201,28 +201,38 @@ export class ContainerProcess {
 
   /** Forwards one invocation; rejects with ContainerUnavailableError on connection failure or timeout. */
   invoke(req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
-    return this.post('/invocations', req, timeoutMs);
+    return this.send('POST', '/invocations', req, timeoutMs);
   }
 
-  /** Multi-model contract: `POST /models` with `{model_name, url}` loads a model (409 = already loaded). */
-  loadModel(name: string, dir: string, timeoutMs: number): Promise<ContainerResponse> {
-    const body = Buffer.from(JSON.stringify({ model_name: name, url: dir }));
-    return this.post('/models', { body, headers: { 'content-type': 'application/json' } }, timeoutMs);
+  /** Multi-model contract: `POST /models` with `{"model_name", "url"}` loads a model (409 = already loaded, 507 = no room). */
+  loadModel(name: string, url: string, timeoutMs: number): Promise<ContainerResponse> {
+    const body = Buffer.from(JSON.stringify({ model_name: name, url }));
+    return this.send('POST', '/models', { body, headers: { 'content-type': 'application/json' } }, timeoutMs);
+  }
+
+  /** Multi-model contract: `DELETE /models/<name>` unloads a model (its resources are free when it answers). */
+  unloadModel(name: string, timeoutMs: number): Promise<ContainerResponse> {
+    return this.send(
+      'DELETE',
+      `/models/${encodeURIComponent(name)}`,
+      { body: Buffer.alloc(0), headers: {} },
+      timeoutMs,
+    );
   }
 
   /** Multi-model contract: `POST /models/<name>/invoke`. */
   invokeModel(name: string, req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
-    return this.post(`/models/${encodeURIComponent(name)}/invoke`, req, timeoutMs);
+    return this.send('POST', `/models/${encodeURIComponent(name)}/invoke`, req, timeoutMs);
   }
 
-  private post(path: string, req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
+  private send(method: string, path: string, req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
     return new Promise((resolve, reject) => {
       const outgoing = request(
         {
           host: '127.0.0.1',
           port: this.port,
           path,
-          method: 'POST',
+          method,
           headers: { ...req.headers, 'content-length': req.body.length },
         },
         (res) => {

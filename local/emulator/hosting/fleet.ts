@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
-import { ModelDataError, type ModelDataSpec, parseS3Uri, prepareModelDir } from './artifacts.ts';
+import { ModelDataError, type ModelDataSpec, prepareModelDir } from './artifacts.ts';
 import { ContainerProcess, type ContainerRequest, type ContainerResponse } from './container.ts';
 import { type ImagesFile, resolveImage } from './images.ts';
+import { ModelCache, type ModelCacheSetting, type MultiModelOptions } from './multi-model.ts';
 
 /** One container of a variant, as snapshotted from the model at deploy time. */
 export interface ContainerDeploySpec {
@@ -15,6 +16,8 @@ export interface ContainerDeploySpec {
   modelData?: ModelDataSpec;
   /** `MultiModel` containers load models on demand through the container's `/models` API. */
   mode: 'SingleModel' | 'MultiModel';
+  /** `MultiModelConfig.ModelCacheSetting` of a `MultiModel` container. @default 'Enabled' */
+  modelCacheSetting?: ModelCacheSetting;
 }
 
 /** One production variant, resolved from the endpoint config and its model. */
@@ -55,24 +58,18 @@ export interface FleetPaths {
   logDir: string;
 }
 
-/** A model of a multi-model endpoint could not be fetched from S3 (SageMaker answers ValidationError). */
-export class TargetModelError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TargetModelError';
-  }
-}
-
 /** The containers serving one variant. */
 export class VariantFleet {
-  /** Multi-model containers: TargetModel -> load in progress or done. */
-  private readonly loaded = new Map<string, Promise<ContainerResponse | undefined>>();
+  /** Multi-model containers: each process's loaded models; a replacement process starts with none. */
+  private readonly caches = new Map<ContainerProcess, ModelCache>();
+  private cacheGeneration = 0;
 
   constructor(
     readonly spec: VariantDeploySpec,
     readonly containers: ContainerProcess[],
     private readonly store: S3Store,
     private readonly workDir: string,
+    private readonly multiModelOptions: MultiModelOptions,
   ) {}
 
   /** True when the variant hosts a multi-model container (invocations need a TargetModel). */
@@ -80,48 +77,43 @@ export class VariantFleet {
     return this.spec.containers[0]?.mode === 'MultiModel';
   }
 
-  /** Multi-model: fetch `<prefix><targetModel>` from S3 once, load it through `/models`, then `POST /models/<name>/invoke`. */
-  private async invokeMultiModel(
-    targetModel: string,
-    request: ContainerRequest,
-    timeoutMs: number,
-  ): Promise<{ container: string; response: ContainerResponse }> {
+  /** The model cache of the multi-model container process now serving (created on first use). */
+  private modelCache(): ModelCache {
     const container = this.containers[0] as ContainerProcess;
-    const spec = this.spec.containers[0] as ContainerDeploySpec;
-    let load = this.loaded.get(targetModel);
-    if (!load) {
-      load = (async () => {
-        const prefix = spec.modelData?.s3Uri ?? '';
-        const uri = `${prefix}${prefix.endsWith('/') ? '' : '/'}${targetModel}`;
-        const dir = join(this.workDir, 'models', createHash('sha256').update(targetModel).digest('hex').slice(0, 16));
-        try {
-          await prepareModelDir(
-            this.store,
-            { s3Uri: uri, dataType: 'S3Object', compression: 'Gzip' },
-            dir,
-            spec.hostname,
-          );
-        } catch (err) {
-          const location = parseS3Uri(uri);
-          throw new TargetModelError(
-            err instanceof ModelDataError && location
-              ? `Failed to download model data(bucket: ${location.bucket}, key: ${location.key}). Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`
-              : String(err),
-          );
-        }
-        const response = await container.loadModel(targetModel, dir, timeoutMs);
-        return response.status === 200 || response.status === 409 ? undefined : response;
-      })();
-      this.loaded.set(targetModel, load);
-      // A failed load is retried by the next invocation, as SageMaker does.
-      load.then(
-        (failure) => failure && this.loaded.delete(targetModel),
-        () => this.loaded.delete(targetModel),
+    let cache = this.caches.get(container);
+    if (!cache) {
+      const spec = this.spec.containers[0] as ContainerDeploySpec;
+      cache = new ModelCache(
+        container,
+        {
+          prefix: spec.modelData?.s3Uri ?? '',
+          hostname: spec.hostname,
+          cacheSetting: spec.modelCacheSetting ?? 'Enabled',
+        },
+        join(this.workDir, spec.hostname, `models-${this.cacheGeneration++}`),
+        this.store,
+        this.multiModelOptions,
       );
+      this.caches.set(container, cache);
     }
-    const failure = await load;
-    if (failure) return { container: spec.hostname, response: failure };
-    return { container: spec.hostname, response: await container.invokeModel(targetModel, request, timeoutMs) };
+    return cache;
+  }
+
+  /** Puts a replacement process in place of a failed one; the failed one's loaded models and local copies are gone. */
+  replaceContainer(index: number, replacement: ContainerProcess): void {
+    const previous = this.containers[index];
+    this.containers[index] = replacement;
+    if (!previous) return;
+    const cache = this.caches.get(previous);
+    this.caches.delete(previous);
+    void cache?.close();
+  }
+
+  /** Ends every model cache (the fleet is stopping): waiting loads give up, local copies go. */
+  async closeModelCaches(): Promise<void> {
+    const caches = [...this.caches.values()];
+    this.caches.clear();
+    await Promise.all(caches.map((c) => c.close()));
   }
 
   /** Runs an invocation through the variant (single container, multi-model, serial chain, or the targeted container). */
@@ -131,7 +123,10 @@ export class VariantFleet {
     targetHostname: string | undefined,
     targetModel?: string,
   ): Promise<{ container: string; response: ContainerResponse }> {
-    if (this.multiModel && targetModel !== undefined) return this.invokeMultiModel(targetModel, request, timeoutMs);
+    if (this.multiModel && targetModel !== undefined) {
+      const hostname = (this.spec.containers[0] as ContainerDeploySpec).hostname;
+      return { container: hostname, response: await this.modelCache().invoke(targetModel, request, timeoutMs) };
+    }
     if (this.spec.invocationMode === 'Direct') {
       const target = this.containers.find((c) => c.spec.hostname === targetHostname);
       if (!target) throw new Error(`unknown container ${targetHostname}`);
@@ -170,6 +165,7 @@ export class EndpointFleet {
   constructor(
     readonly spec: DeploymentSpec,
     private readonly paths: FleetPaths,
+    private readonly multiModelOptions: MultiModelOptions,
   ) {
     this.workDir = join(paths.workRoot, this.id);
   }
@@ -199,7 +195,13 @@ export class EndpointFleet {
     signal: AbortSignal,
   ): Promise<void> {
     const processes: ContainerProcess[] = [];
-    const fleet = new VariantFleet(variant, processes, store, join(this.workDir, variant.variantName));
+    const fleet = new VariantFleet(
+      variant,
+      processes,
+      store,
+      join(this.workDir, variant.variantName),
+      this.multiModelOptions,
+    );
     this.variants.push(fleet);
     const containerLabel = (hostname: string) =>
       hostname === 'primary' ? 'The primary container' : `The container "${hostname}"`;
@@ -274,7 +276,7 @@ export class EndpointFleet {
       if (this.stopped || problem !== undefined) {
         // An unhealthy replacement is stopped; its exit triggers the next attempt (unless the fleet stopped).
         await replacement.stop(1000);
-      } else fleet.containers[index] = replacement;
+      } else fleet.replaceContainer(index, replacement);
       if (!this.stopped) this.superviseContainer(fleet, index, replacement);
     });
   }
@@ -319,6 +321,7 @@ export class EndpointFleet {
       ...this.variants.flatMap((v) => v.containers.map((c) => c.stop(graceMs))),
       ...[...this.replacements].map((c) => c.stop(graceMs)),
     ]);
+    await Promise.all(this.variants.map((v) => v.closeModelCaches()));
     await remove(this.workDir).catch(() => undefined);
   }
 }

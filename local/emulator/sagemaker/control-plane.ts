@@ -17,6 +17,9 @@ import {
 
 type Input = Record<string, unknown>;
 
+/** GPU (g, p), Inferentia and Trainium instance families: multi-model endpoints there run Triton only. */
+const ACCELERATED_INSTANCE = /^ml\.(g\d|p\d|inf\d|trn\d)/;
+
 const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
 
 /** Service quotas the emulator enforces (ResourceLimitExceeded). */
@@ -117,6 +120,7 @@ export class SageMakerControlPlane {
         );
       }
     }
+    this.checkMultiModel(input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers);
     const mode = (input.InferenceExecutionConfig as Input | undefined)?.Mode;
     if (mode === 'Direct' || containers.length > 1) {
       const hostnames = containers.map((c) => c.ContainerHostname).filter((h) => h !== undefined);
@@ -137,6 +141,36 @@ export class SageMakerControlPlane {
     };
     await this.store.models.put(name, record);
     return { ModelArn: arn };
+  }
+
+  /**
+   * Multi-model containers: what AWS allows and the emulator hosts is one `Mode: MultiModel` container whose
+   * `ModelDataUrl` is the S3 prefix; the rest is refused (AWS's rule with our wording, or "not supported").
+   */
+  private checkMultiModel(containers: Input[]): void {
+    const notEmulated = (what: string) =>
+      new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
+    for (const container of containers) {
+      if (container.Mode !== 'MultiModel') {
+        if (container.MultiModelConfig !== undefined) {
+          throw validationException('MultiModelConfig can only be specified for a container with Mode MultiModel.');
+        }
+        continue;
+      }
+      if (containers.length > 1) {
+        throw notEmulated('A MultiModel container in a model with more than one container (an inference pipeline) is');
+      }
+      if (container.ModelDataSource !== undefined) {
+        throw notEmulated(
+          'ModelDataSource on a MultiModel container (use ModelDataUrl, the S3 prefix of the models) is',
+        );
+      }
+      if (typeof container.ModelDataUrl !== 'string') {
+        throw validationException(
+          'ModelDataUrl must be specified for a container with Mode MultiModel: the S3 prefix of its models.',
+        );
+      }
+    }
   }
 
   private async deleteModel(region: string, input: Input): Promise<unknown> {
@@ -185,7 +219,22 @@ export class SageMakerControlPlane {
       if (variant.ModelName === undefined) {
         throw validationException(`ModelName must be specified for production variant ${variantName}.`);
       }
-      this.requireModel(region, String(variant.ModelName));
+      const model = this.requireModel(region, String(variant.ModelName));
+      const multiModel = [model.PrimaryContainer, ...((model.Containers as Input[] | undefined) ?? [])].some(
+        (c) => (c as Input | undefined)?.Mode === 'MultiModel',
+      );
+      if (multiModel && variant.ServerlessConfig) {
+        throw validationException(
+          `Production variant ${variantName} cannot use ServerlessConfig: model ${String(variant.ModelName)} is a multi-model model, and serverless endpoints do not support multi-model endpoints.`,
+        );
+      }
+      if (multiModel && typeof variant.InstanceType === 'string' && ACCELERATED_INSTANCE.test(variant.InstanceType)) {
+        throw new ServiceError(
+          'UnknownOperationException',
+          `Multi-model endpoints on GPU or accelerator instances (production variant ${variantName}, ${variant.InstanceType}: Triton-based) are not supported by the smwf local emulator yet.`,
+          400,
+        );
+      }
     }
     const { Tags, ...rest } = input;
     const record: EndpointConfigRecord = {

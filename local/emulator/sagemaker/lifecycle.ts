@@ -11,6 +11,7 @@ import {
   type VariantDeploySpec,
 } from '../hosting/fleet.ts';
 import { type ImagesFile, imageRepository } from '../hosting/images.ts';
+import type { MultiModelOptions } from '../hosting/multi-model.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 import {
@@ -34,6 +35,8 @@ export interface LifecycleDeps {
   defaultStartupTimeoutSeconds: number;
   /** Grace period between SIGTERM and SIGKILL when stopping containers. */
   stopGraceMs: number;
+  /** Model capacity per container and load windows of multi-model endpoints. */
+  multiModel: MultiModelOptions;
 }
 
 interface Hosted {
@@ -173,6 +176,14 @@ export class EndpointLifecycle {
           environment: (c.Environment as Record<string, string> | undefined) ?? {},
           ...(modelData ? { modelData } : {}),
           mode: c.Mode === 'MultiModel' ? 'MultiModel' : 'SingleModel',
+          ...(c.Mode === 'MultiModel'
+            ? {
+                modelCacheSetting:
+                  (c.MultiModelConfig as { ModelCacheSetting?: string } | undefined)?.ModelCacheSetting === 'Disabled'
+                    ? 'Disabled'
+                    : 'Enabled',
+              }
+            : {}),
         };
       });
       const executionMode = (model.InferenceExecutionConfig as { Mode?: string } | undefined)?.Mode;
@@ -243,10 +254,14 @@ export class EndpointLifecycle {
   }
 
   private async startFleet(spec: DeploymentSpec, signal: AbortSignal): Promise<EndpointFleet> {
-    const fleet = new EndpointFleet(spec, {
-      workRoot: join(this.deps.stateDir, 'hosting', spec.region, spec.endpointName.toLowerCase()),
-      logDir: join(this.deps.stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
-    });
+    const fleet = new EndpointFleet(
+      spec,
+      {
+        workRoot: join(this.deps.stateDir, 'hosting', spec.region, spec.endpointName.toLowerCase()),
+        logDir: join(this.deps.stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
+      },
+      this.deps.multiModel,
+    );
     await fleet.start(this.deps.s3, this.deps.images, signal);
     return fleet;
   }

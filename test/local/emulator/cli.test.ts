@@ -13,14 +13,19 @@ describe('smwf local start', () => {
     expect(await main(['local', 'start', '--port', 'http'])).toBe(2);
     expect(await main(['local', 'start', '--unknown'])).toBe(2);
     expect(await main(['local', 'start', '--images', '/nonexistent/images.json'])).toBe(2);
+    expect(await main(['local', 'start', '--multi-model-capacity', '0'])).toBe(2);
     expect(await main(['no-such-command'])).toBe(2);
   });
 
   it('prints AWS_ENDPOINT_URL, serves the AWS APIs and exits cleanly on SIGTERM', async () => {
     const stateDir = await tempStateDir();
-    const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--state-dir', stateDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'local', 'start', '--port', '0', '--state-dir', stateDir, '--multi-model-capacity', '5'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       let stdout = '';
       const url = await new Promise<string>((resolve, reject) => {
