@@ -168,6 +168,28 @@ describe('AddModelToMultiModelEndpoint', () => {
 });
 
 describe('RemoveModelFromMultiModelEndpoint', () => {
+  it("deletes the key; with the cache Disabled new invocations of the model fail with SageMaker's error", async () => {
+    const deployed = await h.runner.start(
+      'DeployMultiModelEndpoint',
+      mmeInput('mme-remove', {
+        model: { image: IMAGE, prefix: `s3://${BUCKET}/mme/mme-remove/`, cacheSetting: 'Disabled' },
+      }),
+    ).result;
+    const [v1, v2] = (deployed.output as { placedModels: Placed[] }).placedModels as [Placed, Placed];
+
+    const result = await h.runner.start('RemoveModelFromMultiModelEndpoint', {
+      endpointName: 'mme-remove',
+      targetModel: v1.targetModel,
+      probe: { contentType: 'text/csv', body: '1,2' },
+    }).result;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ targetModel: v1.targetModel, existed: true, newInvocations: 'refused' });
+    expect(await keysUnder('mme-remove')).toEqual([v2.targetModel]);
+    await expect(predictWith('mme-remove', v1.targetModel)).rejects.toMatchObject({ name: 'ValidationError' });
+    expect(await predictWith('mme-remove', v2.targetModel)).toContain('predictions');
+  });
+
   it("refuses a TargetModel outside the endpoint's prefix and deletes nothing", async () => {
     await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-escape')).result;
     const before = await keysUnder('mme-escape');
