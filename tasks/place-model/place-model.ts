@@ -24,7 +24,7 @@ export interface PlaceModelDeps {
 }
 
 const HASH_LENGTH = 10;
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Places a model under a multi-model endpoint's prefix at `<prefix><name>-<content hash>.tar.gz`: its TargetModel
@@ -50,7 +50,7 @@ export async function placeModel<S extends PlaceModelState>(
   const s3Uri = `s3://${to.bucket}/${to.key}`;
 
   const prefixKey = to.key.slice(0, to.key.length - targetModel.length);
-  const sameName = new RegExp(`^${escape(name)}-[0-9a-f]{${HASH_LENGTH}}\\.tar\\.gz$`);
+  const sameName = new RegExp(`^${escapeRegExp(name)}-[0-9a-f]{${HASH_LENGTH}}\\.tar\\.gz$`);
   const existing = (await deps.objects.list(to.bucket, `${prefixKey}${name}-`))
     .map((o) => o.key.slice(prefixKey.length))
     .filter((key) => sameName.test(key));
