@@ -3,7 +3,7 @@
  * RemoveModelFromMultiModelEndpoint through the synthesized state machines, the local runner and the real handlers,
  * against the emulator, which hosts the example linear model server in multi-model mode.
  */
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,18 @@ const BUCKET = 'e2e-models';
 
 beforeAll(async () => {
   h = await startHarness();
+  // Source files of a third model, packaged by the workflow: y = x1 + x2.
+  await h.s3.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: 'mme-src/weights.json', Body: '{"coefficients":[1,1],"intercept":0}' }),
+  );
 });
+
+/** Three models: two model.tar.gz artifacts, and source files to package first. */
+const threeModels = () => [
+  { name: 'v1', artifact: h.models['linear-v1'] },
+  { name: 'v2', artifact: h.models['linear-v2'] },
+  { name: 'sum', package: { source: `s3://${BUCKET}/mme-src/`, framework: 'custom' } },
+];
 
 afterAll(async () => {
   await h?.close();
@@ -57,8 +68,9 @@ function mmeInput(endpointName: string, overrides: Record<string, unknown> = {})
 type Placed = { name: string; targetModel: string; s3Uri: string; created: boolean };
 
 describe('DeployMultiModelEndpoint', () => {
-  it('places the models, deploys one multi-model container, and checks every model, cold and warm', async () => {
-    const result = await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-deploy')).result;
+  it('places three models (one packaged first), deploys one multi-model container, checks each cold and warm', async () => {
+    const result = await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-deploy', { models: threeModels() }))
+      .result;
 
     expect(result.status, result.cause).toBe('SUCCEEDED');
     const output = result.output as {
@@ -69,6 +81,7 @@ describe('DeployMultiModelEndpoint', () => {
     expect(output.placedModels.map((m) => m.targetModel)).toEqual([
       expect.stringMatching(/^v1-[0-9a-f]{10}\.tar\.gz$/),
       expect.stringMatching(/^v2-[0-9a-f]{10}\.tar\.gz$/),
+      expect.stringMatching(/^sum-[0-9a-f]{10}\.tar\.gz$/),
     ]);
     const described = await h.sagemaker.send(new DescribeModelCommand({ ModelName: output.model.name }));
     expect(described.PrimaryContainer).toMatchObject({
@@ -78,10 +91,13 @@ describe('DeployMultiModelEndpoint', () => {
     expect(output.healthCheck.models.map((m) => [m.succeeded, m.invocations])).toEqual([
       [3, 3],
       [3, 3],
+      [3, 3],
     ]);
-    const [v1, v2] = output.placedModels as [Placed, Placed];
+    expect(output.healthCheck.models.every((m) => m.coldMs >= 0)).toBe(true);
+    const [v1, v2, sum] = output.placedModels as [Placed, Placed, Placed];
     expect(await predictWith('mme-deploy', v1.targetModel)).toBe('{"predictions":[9]}');
-    expect(await predictWith('mme-deploy', v2.targetModel)).not.toBe('{"predictions":[9]}');
+    expect(await predictWith('mme-deploy', v2.targetModel)).toBe('{"predictions":[9.5]}');
+    expect(await predictWith('mme-deploy', sum.targetModel)).toBe('{"predictions":[3]}');
   });
 });
 
@@ -99,16 +115,17 @@ const sample = {
 };
 
 describe('AddModelToMultiModelEndpoint', () => {
-  it('adds a model while the others keep serving (0 errors), loads and checks it, and gives its TargetModel', async () => {
-    const deployed = await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-add')).result;
-    const [v1] = (deployed.output as { placedModels: Placed[] }).placedModels as [Placed];
+  it('adds a fourth model while the others keep serving (0 errors), loads and checks it, gives its TargetModel', async () => {
+    const deployed = await h.runner.start('DeployMultiModelEndpoint', mmeInput('mme-add', { models: threeModels() }))
+      .result;
+    const others = (deployed.output as { placedModels: Placed[] }).placedModels;
     let invocations = 0;
     const errors: string[] = [];
     let adding = true;
     const background = (async () => {
       while (adding) {
         try {
-          await predictWith('mme-add', v1.targetModel);
+          await predictWith('mme-add', (others[invocations % others.length] as Placed).targetModel);
           invocations += 1;
         } catch (error) {
           errors.push((error as Error).message);
@@ -131,7 +148,7 @@ describe('AddModelToMultiModelEndpoint', () => {
     expect(await predictWith('mme-add', placed.targetModel)).toContain('predictions');
     expect(invocations).toBeGreaterThan(0);
     expect(errors).toEqual([]);
-    expect(await keysUnder('mme-add')).toHaveLength(3);
+    expect(await keysUnder('mme-add')).toHaveLength(4);
   });
 
   it('refuses the same name with other content: ResourceConflictError, and the key it has is untouched', async () => {
