@@ -6,9 +6,9 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
+import { DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
+import { failWithCaught, invoke, validateInput } from '../fragments.ts';
 import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
-import { busyEndpointRetry } from '../retry-policies.ts';
 import { RollbackStates, rollbackPath } from '../rollback.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
@@ -23,21 +23,11 @@ export const DeployMultiModelEndpointStates = {
   ModelPlaced: 'ModelPlaced',
   ModelNotPlaced: 'ModelNotPlaced',
   CreateModel: 'CreateModel',
-  CreateEndpointConfig: 'CreateEndpointConfig',
-  StartDeployment: 'StartDeployment',
-  WaitForEndpoint: 'WaitForEndpoint',
-  GetEndpointStatus: 'GetEndpointStatus',
-  IsEndpointSettled: 'IsEndpointSettled',
-  VerifyDeployment: 'VerifyDeployment',
   WarmUpModels: 'WarmUpModels',
   WarmUpModel: 'WarmUpModel',
   ModelWarmedUp: 'ModelWarmedUp',
   ModelNotWarmedUp: 'ModelNotWarmedUp',
-  HealthCheck: 'HealthCheck',
-  FinalizeDeployment: 'FinalizeDeployment',
-  PublishSucceeded: 'PublishSucceeded',
-  DeploymentSucceeded: 'DeploymentSucceeded',
-  SucceededEventNotPublished: 'SucceededEventNotPublished',
+  ...DeploymentStepsStates,
   ...RollbackStates,
 } as const;
 
@@ -94,32 +84,9 @@ export function deployMultiModelEndpointDefinition(scope: Construct, fns: Workfl
     .itemProcessor(warmUp)
     .addCatch(startRollback, toRollback);
 
-  const publishSucceeded = publishThenEnd(
-    scope,
-    S.PublishSucceeded,
-    fns.PublishDeploymentEvent,
-    new sfn.Succeed(scope, S.DeploymentSucceeded),
-    failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
-  );
-  // HealthCheck runs every sample against each warmed-up model ($.warmedUp).
-  const verify = catchToRollback(invoke(scope, S.VerifyDeployment, fns.VerifyDeployment))
-    .next(warmUpModels)
-    .next(catchToRollback(invoke(scope, S.HealthCheck, fns.HealthCheck)))
-    .next(catchToRollback(invoke(scope, S.FinalizeDeployment, fns.FinalizeDeployment)))
-    .next(publishSucceeded);
-  const waitForEndpoint = endpointWaitLoop(
-    scope,
-    { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },
-    fns.GetEndpointStatus,
-    verify,
-    toRollback,
-  );
-
   const createModel = catchToRollback(invoke(scope, S.CreateModel, fns.CreateModel));
-  createModel
-    .next(catchToRollback(invoke(scope, S.CreateEndpointConfig, fns.CreateEndpointConfig)))
-    .next(catchToRollback(invoke(scope, S.StartDeployment, fns.StartDeployment, { extraRetries: [busyEndpointRetry] })))
-    .next(waitForEndpoint);
+  // Each placed model is warmed up (its cold latency) before HealthCheck checks them all ($.warmedUp).
+  createModel.next(deploymentSteps(scope, fns, startRollback, { beforeHealthCheck: warmUpModels }));
 
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
     .next(placeModels)

@@ -1,0 +1,82 @@
+/**
+ * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment, the
+ * endpoint wait loop, VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment and
+ * publish-then-end. Every failure goes to `startRollback` with the error at `$.error`.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
+import { busyEndpointRetry } from './retry-policies.ts';
+
+/** The states of the deployment steps, by name; a deploy workflow's state map includes them. */
+export const DeploymentStepsStates = {
+  CreateEndpointConfig: 'CreateEndpointConfig',
+  StartDeployment: 'StartDeployment',
+  WaitForEndpoint: 'WaitForEndpoint',
+  GetEndpointStatus: 'GetEndpointStatus',
+  IsEndpointSettled: 'IsEndpointSettled',
+  VerifyDeployment: 'VerifyDeployment',
+  HealthCheck: 'HealthCheck',
+  FinalizeDeployment: 'FinalizeDeployment',
+  PublishSucceeded: 'PublishSucceeded',
+  DeploymentSucceeded: 'DeploymentSucceeded',
+  SucceededEventNotPublished: 'SucceededEventNotPublished',
+} as const;
+
+const S = DeploymentStepsStates;
+
+/** Options of the deployment steps. */
+export interface DeploymentStepsOptions {
+  /** States run after VerifyDeployment and before HealthCheck (a multi-model endpoint warms its models up). */
+  readonly beforeHealthCheck?: sfn.IChainable & sfn.INextable;
+}
+
+/** The deployment steps; the returned CreateEndpointConfig state is where they begin. */
+export function deploymentSteps(
+  scope: Construct,
+  tasks: Pick<
+    TaskRefs,
+    | 'CreateEndpointConfig'
+    | 'StartDeployment'
+    | 'GetEndpointStatus'
+    | 'VerifyDeployment'
+    | 'HealthCheck'
+    | 'FinalizeDeployment'
+    | 'PublishDeploymentEvent'
+  >,
+  startRollback: sfn.IChainable,
+  options: DeploymentStepsOptions = {},
+): sfn.TaskStateBase {
+  const toRollback = { next: startRollback, resultPath: '$.error' };
+  const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
+    state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: '$.error' }) as T;
+
+  const publishSucceeded = publishThenEnd(
+    scope,
+    S.PublishSucceeded,
+    tasks.PublishDeploymentEvent,
+    new sfn.Succeed(scope, S.DeploymentSucceeded),
+    failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
+  );
+  const healthCheck = catchToRollback(invoke(scope, S.HealthCheck, tasks.HealthCheck));
+  healthCheck
+    .next(catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment)))
+    .next(publishSucceeded);
+  const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));
+  if (options.beforeHealthCheck) verify.next(options.beforeHealthCheck).next(healthCheck);
+  else verify.next(healthCheck);
+  const waitForEndpoint = endpointWaitLoop(
+    scope,
+    { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },
+    tasks.GetEndpointStatus,
+    verify,
+    toRollback,
+  );
+  const createEndpointConfig = catchToRollback(invoke(scope, S.CreateEndpointConfig, tasks.CreateEndpointConfig));
+  createEndpointConfig
+    .next(
+      catchToRollback(invoke(scope, S.StartDeployment, tasks.StartDeployment, { extraRetries: [busyEndpointRetry] })),
+    )
+    .next(waitForEndpoint);
+  return createEndpointConfig;
+}
