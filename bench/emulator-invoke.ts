@@ -15,15 +15,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  DescribeEndpointCommand,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { LINEAR_IMAGE, linearModelArchive, startEmulatorProcess } from './emulator-process.ts';
+import { deployBenchEndpoint, LINEAR_IMAGE, linearModelArchive, startEmulatorProcess } from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
 const REGION = 'us-east-1';
@@ -128,30 +122,10 @@ async function main(): Promise<void> {
     await s3.send(
       new PutObjectCommand({ Bucket: 'bench', Key: 'linear/model.tar.gz', Body: await linearModelArchive() }),
     );
-    await sagemaker.send(
-      new CreateModelCommand({
-        ModelName: ENDPOINT,
-        PrimaryContainer: { Image: LINEAR_IMAGE, ModelDataUrl: 's3://bench/linear/model.tar.gz' },
-        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
-      }),
-    );
-    await sagemaker.send(
-      new CreateEndpointConfigCommand({
-        EndpointConfigName: ENDPOINT,
-        ProductionVariants: [
-          { VariantName: 'AllTraffic', ModelName: ENDPOINT, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
-        ],
-      }),
-    );
-    await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: ENDPOINT }));
-    for (;;) {
-      const { EndpointStatus, FailureReason } = await sagemaker.send(
-        new DescribeEndpointCommand({ EndpointName: ENDPOINT }),
-      );
-      if (EndpointStatus === 'InService') break;
-      if (EndpointStatus !== 'Creating') throw new Error(`endpoint ${EndpointStatus}: ${FailureReason}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await deployBenchEndpoint(sagemaker, ENDPOINT, {
+      Image: LINEAR_IMAGE,
+      ModelDataUrl: 's3://bench/linear/model.tar.gz',
+    });
 
     const viaSdk = throughEmulator(runtime);
     const viaHttp = post(agent, `${emulator.url}/endpoints/${ENDPOINT}/invocations`);

@@ -6,8 +6,47 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import {
+  type ContainerDefinition,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { create as createTar } from 'tar';
 import { startEmulator } from '../local/emulator/index.ts';
+
+/** Creates a model of `container`, its config (one ml.m5.large) and the endpoint `name`, and waits until it serves. */
+export async function deployBenchEndpoint(
+  sagemaker: SageMakerClient,
+  name: string,
+  container: ContainerDefinition,
+): Promise<void> {
+  await sagemaker.send(
+    new CreateModelCommand({
+      ModelName: name,
+      PrimaryContainer: container,
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: name,
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+      ],
+    }),
+  );
+  await sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+  for (;;) {
+    const { EndpointStatus, FailureReason } = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+    if (EndpointStatus === 'InService') return;
+    if (EndpointStatus !== 'Creating') throw new Error(`endpoint ${EndpointStatus}: ${FailureReason}`);
+    // The emulator starts the model server in a few hundred milliseconds; poll it.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** The example linear model server's image (the emulator runs examples/containers/linear for it). */
 export const LINEAR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';

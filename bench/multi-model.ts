@@ -17,16 +17,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  DescribeEndpointCommand,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { create as createTar } from 'tar';
-import { LINEAR_IMAGE, startEmulatorProcess } from './emulator-process.ts';
+import { deployBenchEndpoint, LINEAR_IMAGE, startEmulatorProcess } from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
 const REGION = 'us-east-1';
@@ -43,31 +37,6 @@ async function modelArchive(scratch: string, intercept: number): Promise<Buffer>
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks);
-}
-
-async function deploy(sagemaker: SageMakerClient, name: string): Promise<void> {
-  await sagemaker.send(
-    new CreateModelCommand({
-      ModelName: name,
-      PrimaryContainer: { Image: LINEAR_IMAGE, Mode: 'MultiModel', ModelDataUrl: PREFIX },
-      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/bench',
-    }),
-  );
-  await sagemaker.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: name,
-      ProductionVariants: [
-        { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
-      ],
-    }),
-  );
-  await sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
-  for (;;) {
-    const { EndpointStatus, FailureReason } = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
-    if (EndpointStatus === 'InService') return;
-    if (EndpointStatus !== 'Creating') throw new Error(`endpoint ${EndpointStatus}: ${FailureReason}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Invokes model `i` of `endpoint` with features (1, 1) and checks the answer (2 + 3 + intercept i). */
@@ -111,8 +80,16 @@ async function main(): Promise<void> {
         new PutObjectCommand({ Bucket: 'bench', Key: `mme/model-${i}.tar.gz`, Body: await modelArchive(scratch, i) }),
       );
     }
-    await deploy(sagemaker, 'bench-mme');
-    await deploy(sagemaker, 'bench-mme-burst');
+    await deployBenchEndpoint(sagemaker, 'bench-mme', {
+      Image: LINEAR_IMAGE,
+      Mode: 'MultiModel',
+      ModelDataUrl: PREFIX,
+    });
+    await deployBenchEndpoint(sagemaker, 'bench-mme-burst', {
+      Image: LINEAR_IMAGE,
+      Mode: 'MultiModel',
+      ModelDataUrl: PREFIX,
+    });
 
     const cold: number[] = [];
     for (let i = 0; i < MODELS; i++) cold.push(await invoke(runtime, 'bench-mme', i));
