@@ -2,9 +2,10 @@
  * Models this project creates, named `<owner>-<hash of the container spec and role>` (the owner is the endpoint,
  * or a BatchTransform schedule): created once, reused when identical, never overwritten when different.
  */
+import type { ContainerInput } from '../../workflows/parts/containers.ts';
 import { createOrReuse } from './create-or-reuse.ts';
 import { resourceName } from './names.ts';
-import type { ContainerSpec, ModelSpec, SageMakerGateway, Tags } from './sagemaker.ts';
+import type { ContainerSpec, InferenceExecutionMode, ModelSpec, SageMakerGateway, Tags } from './sagemaker.ts';
 
 /** What creating a model needs from the outside. */
 export interface EnsureModelDeps {
@@ -13,14 +14,45 @@ export interface EnsureModelDeps {
   executionRoleArn: string;
 }
 
+/** A container of a multi-container model (the contract's form), in SageMaker's member names. */
+export function containerSpec(container: ContainerInput): ContainerSpec {
+  return {
+    ...(container.hostname !== undefined ? { ContainerHostname: container.hostname } : {}),
+    Image: container.image,
+    ...(container.modelDataUrl !== undefined ? { ModelDataUrl: container.modelDataUrl } : {}),
+    ...(container.modelDataSource !== undefined
+      ? {
+          ModelDataSource: {
+            S3DataSource: {
+              S3Uri: container.modelDataSource.s3Uri,
+              S3DataType: container.modelDataSource.s3DataType,
+              CompressionType: container.modelDataSource.compressionType,
+            },
+          },
+        }
+      : {}),
+    ...(container.multiModel !== undefined
+      ? {
+          ModelDataUrl: container.multiModel.prefix,
+          Mode: 'MultiModel' as const,
+          MultiModelConfig: { ModelCacheSetting: container.multiModel.cacheSetting },
+        }
+      : {}),
+    Environment: container.environment ?? {},
+  };
+}
+
+/** What a model runs: one container, or several with how they run (a serial pipeline, or Direct). */
+export type ModelDefinition =
+  | { readonly container: ContainerSpec }
+  | { readonly containers: readonly ContainerSpec[]; readonly mode: InferenceExecutionMode };
+
 /**
- * The members that identify a model. A model package brings its own image, artifact and environment, which
- * DescribeModel may report resolved; only the package and the role are ours to compare.
+ * The members that identify a container. A model package brings its own image, artifact and environment, which
+ * DescribeModel may report resolved; only the package is ours to compare.
  */
-function comparable(container: ContainerSpec, roleArn: string) {
-  if (container.ModelPackageName !== undefined) {
-    return { ModelPackageName: container.ModelPackageName, ExecutionRoleArn: roleArn };
-  }
+function comparableContainer(container: ContainerSpec) {
+  if (container.ModelPackageName !== undefined) return { ModelPackageName: container.ModelPackageName };
   return {
     Image: container.Image,
     ModelDataUrl: container.ModelDataUrl,
@@ -31,36 +63,60 @@ function comparable(container: ContainerSpec, roleArn: string) {
     Mode: container.Mode === 'MultiModel' ? 'MultiModel' : undefined,
     MultiModelConfig:
       container.Mode === 'MultiModel' ? (container.MultiModelConfig ?? { ModelCacheSetting: 'Enabled' }) : undefined,
+    ContainerHostname: container.ContainerHostname,
+  };
+}
+
+/** The members that identify a model: its container(s), their mode, and the role. */
+function comparable(definition: ModelDefinition, roleArn: string) {
+  if ('container' in definition) return { ...comparableContainer(definition.container), ExecutionRoleArn: roleArn };
+  return {
+    Containers: definition.containers.map(comparableContainer),
+    InferenceExecutionMode: definition.mode,
     ExecutionRoleArn: roleArn,
   };
 }
 
-/** The CreateModel request for `container`, named `<owner>-<hash of the container spec and role>`. */
-export function modelSpecFor(owner: string, container: ContainerSpec, executionRoleArn: string): ModelSpec {
-  return {
-    ModelName: resourceName(owner, comparable(container, executionRoleArn)),
-    PrimaryContainer: container,
-    ExecutionRoleArn: executionRoleArn,
-  };
+/** What a described model runs, in the form it was created from. */
+function definitionOf(model: ModelSpec): ModelDefinition {
+  if (model.PrimaryContainer) return { container: model.PrimaryContainer };
+  const containers = model.Containers ?? [];
+  // SageMaker accepts a one-entry Containers list for a single-container model.
+  if (containers.length === 1 && model.InferenceExecutionConfig === undefined)
+    return { container: containers[0] ?? {} };
+  return { containers, mode: model.InferenceExecutionConfig?.Mode ?? 'Serial' };
+}
+
+/** The CreateModel request for `definition`, named `<owner>-<hash of the container spec(s) and role>`. */
+export function modelSpecFor(owner: string, definition: ModelDefinition, executionRoleArn: string): ModelSpec {
+  const name = resourceName(owner, comparable(definition, executionRoleArn));
+  return 'container' in definition
+    ? { ModelName: name, PrimaryContainer: definition.container, ExecutionRoleArn: executionRoleArn }
+    : {
+        ModelName: name,
+        Containers: [...definition.containers],
+        InferenceExecutionConfig: { Mode: definition.mode },
+        ExecutionRoleArn: executionRoleArn,
+      };
 }
 
 /**
- * Creates (or reuses) a model named `<owner>-<hash of the container spec and role>` (the endpoint, or a
+ * Creates (or reuses) a model named `<owner>-<hash of the container spec(s) and role>` (the endpoint, or a
  * BatchTransform schedule), never overwriting a different model of that name.
  */
 export async function ensureModel(
   owner: string,
-  container: ContainerSpec,
+  definition: ModelDefinition,
   tags: Tags,
   deps: EnsureModelDeps,
 ): Promise<{ name: string; arn: string; created: boolean }> {
-  const spec = modelSpecFor(owner, container, deps.executionRoleArn);
+  const spec = modelSpecFor(owner, definition, deps.executionRoleArn);
   return createOrReuse({
     kind: 'Model',
     name: spec.ModelName,
-    wanted: comparable(container, deps.executionRoleArn),
+    wanted: comparable(definition, deps.executionRoleArn),
     describe: () => deps.sagemaker.describeModel(spec.ModelName),
-    actual: (found) => comparable(found.PrimaryContainer, found.ExecutionRoleArn),
+    actual: (found) => comparable(definitionOf(found), found.ExecutionRoleArn),
     arnOf: (found) => found.ModelArn,
     create: () => deps.sagemaker.createModel(spec, tags),
   });

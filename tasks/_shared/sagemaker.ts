@@ -40,12 +40,19 @@ export interface ContainerSpec {
   /** `MultiModel`: the container serves every model under the ModelDataUrl prefix. @default SingleModel */
   Mode?: 'SingleModel' | 'MultiModel';
   MultiModelConfig?: { ModelCacheSetting: 'Enabled' | 'Disabled' };
+  /** The container's name in a multi-container model (how a Direct endpoint is invoked, how errors name it). */
+  ContainerHostname?: string;
 }
 
-/** What CreateModel creates. */
+/** How a multi-container model runs its containers: in order (Serial), or each on its own (Direct). */
+export type InferenceExecutionMode = 'Serial' | 'Direct';
+
+/** What CreateModel creates: one container (PrimaryContainer), or several (Containers) with their mode. */
 export interface ModelSpec {
   ModelName: string;
-  PrimaryContainer: ContainerSpec;
+  PrimaryContainer?: ContainerSpec;
+  Containers?: ContainerSpec[];
+  InferenceExecutionConfig?: { Mode: InferenceExecutionMode };
   ExecutionRoleArn: string;
 }
 
@@ -193,12 +200,8 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
         client.send(new DescribeModelCommand({ ModelName: name })),
       );
       if (!out?.ModelName || !out.ModelArn) return undefined;
-      const container = out.PrimaryContainer ?? out.Containers?.[0] ?? {};
-      return {
-        ModelName: out.ModelName,
-        ModelArn: out.ModelArn,
-        ExecutionRoleArn: out.ExecutionRoleArn ?? '',
-        PrimaryContainer: definedOnly({
+      const described = (container: NonNullable<typeof out.PrimaryContainer>): ContainerSpec =>
+        definedOnly({
           Image: container.Image,
           ModelDataUrl: container.ModelDataUrl,
           // Only the members we set: SageMaker may describe more (access configs) that we never compare.
@@ -217,7 +220,17 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
           MultiModelConfig: container.MultiModelConfig
             ? { ModelCacheSetting: container.MultiModelConfig.ModelCacheSetting ?? 'Enabled' }
             : undefined,
-        }),
+          ContainerHostname: container.ContainerHostname,
+        });
+      return {
+        ModelName: out.ModelName,
+        ModelArn: out.ModelArn,
+        ExecutionRoleArn: out.ExecutionRoleArn ?? '',
+        ...(out.PrimaryContainer ? { PrimaryContainer: described(out.PrimaryContainer) } : {}),
+        ...(out.Containers ? { Containers: out.Containers.map(described) } : {}),
+        ...(out.InferenceExecutionConfig?.Mode
+          ? { InferenceExecutionConfig: { Mode: out.InferenceExecutionConfig.Mode } }
+          : {}),
       };
     },
     async createModel(spec, tags) {

@@ -1,8 +1,16 @@
 import type { ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
+import { InvalidInputError } from '../../workflows/errors.ts';
+import type { ContainerInput, InferenceExecutionMode } from '../../workflows/parts/containers.ts';
 import type { ModelSource } from '../../workflows/parts/model.ts';
 import type { MultiModelContainer } from '../../workflows/parts/multi-model.ts';
 import type { PackagedModel } from '../../workflows/parts/packaging.ts';
-import { type EnsureModelDeps, ensureModel, modelSpecFor } from '../_shared/models.ts';
+import {
+  containerSpec,
+  type EnsureModelDeps,
+  ensureModel,
+  type ModelDefinition,
+  modelSpecFor,
+} from '../_shared/models.ts';
 import type { ContainerSpec, ModelSpec } from '../_shared/sagemaker.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags } from '../_shared/tags.ts';
@@ -13,9 +21,18 @@ import { ownershipTags } from '../_shared/tags.ts';
  */
 export type RequestedModel = ModelSource & Partial<Pick<MultiModelContainer, 'prefix' | 'cacheSetting'>>;
 
-/** The slice of the state document CreateModel reads: the model of the request, or what packaging produced. */
+/**
+ * The slice of the state document CreateModel reads: the model of the request (or what packaging produced), or
+ * the containers of a multi-container model and how they run.
+ */
 export interface CreateModelState {
-  request: { endpointName: string; model: RequestedModel; tags: TagMap };
+  request: {
+    endpointName: string;
+    model?: RequestedModel | undefined;
+    containers?: ContainerInput[] | undefined;
+    inferenceExecutionMode?: InferenceExecutionMode | undefined;
+    tags: TagMap;
+  };
   execution: ExecutionFacts;
   /** What the packaging steps produced, when the request asked for packaging. */
   packaging?: { packaged: PackagedModel } | undefined;
@@ -23,7 +40,9 @@ export interface CreateModelState {
 export const CreateModelState = stateSlice<CreateModelState>({
   request: {
     endpointName: 'string',
-    model: {
+    containers: optional('array'),
+    inferenceExecutionMode: optional('string'),
+    model: optional({
       image: optional('string'),
       modelDataUrl: optional('string'),
       modelDataSource: optional({ s3Uri: 'string', s3DataType: 'string', compressionType: 'string' }),
@@ -32,7 +51,7 @@ export const CreateModelState = stateSlice<CreateModelState>({
       modelPackageArn: optional('string'),
       prefix: optional('string'),
       cacheSetting: optional('string'),
-    },
+    }),
     tags: 'object',
   },
   execution: 'object',
@@ -54,8 +73,7 @@ export const CreateModelState = stateSlice<CreateModelState>({
  * The container of a deployment's model: the model data comes from the input, or from the packaging steps; a
  * multi-model container serves every model under its prefix (SageMaker's `Mode: MultiModel`).
  */
-export function modelContainer(state: CreateModelState): ContainerSpec {
-  const { model } = state.request;
+function singleContainer(model: RequestedModel, packaged: PackagedModel | undefined): ContainerSpec {
   if (model.prefix !== undefined) {
     return {
       ...(model.image !== undefined ? { Image: model.image } : {}),
@@ -65,7 +83,6 @@ export function modelContainer(state: CreateModelState): ContainerSpec {
       Environment: model.environment ?? {},
     };
   }
-  const packaged = state.packaging?.packaged;
   const modelDataUrl = packaged?.modelDataUrl ?? model.modelDataUrl;
   const dataSource = packaged?.modelDataSource ?? model.modelDataSource;
   return model.modelPackageArn !== undefined
@@ -88,13 +105,23 @@ export function modelContainer(state: CreateModelState): ContainerSpec {
       };
 }
 
+/** What the request's model runs: its containers (a pipeline or Direct), or its one container. */
+export function modelDefinition(state: CreateModelState): ModelDefinition {
+  const { containers, inferenceExecutionMode, model } = state.request;
+  if (containers !== undefined) {
+    return { containers: containers.map(containerSpec), mode: inferenceExecutionMode ?? 'Serial' };
+  }
+  if (model === undefined) throw new InvalidInputError('request: expected model or containers');
+  return { container: singleContainer(model, state.packaging?.packaged) };
+}
+
 /** The CreateModel request for a deployment, named `<endpoint>-<hash of the container spec and role>`. */
 export function toModelSpec(state: CreateModelState, executionRoleArn: string): ModelSpec {
-  return modelSpecFor(state.request.endpointName, modelContainer(state), executionRoleArn);
+  return modelSpecFor(state.request.endpointName, modelDefinition(state), executionRoleArn);
 }
 
 /** Creates the SageMaker model of the deployment, or reuses the identical one created before. */
 export async function createModel<S extends CreateModelState>(state: S, deps: EnsureModelDeps) {
-  const model = await ensureModel(state.request.endpointName, modelContainer(state), ownershipTags(state), deps);
+  const model = await ensureModel(state.request.endpointName, modelDefinition(state), ownershipTags(state), deps);
   return { ...state, model };
 }

@@ -2,7 +2,7 @@ import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
 import type { BatchRun, BatchTransformRequest } from '../../workflows/batch-transform/contract.ts';
 import type { CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { InvalidInputError } from '../../workflows/errors.ts';
-import { ensureModel } from '../_shared/models.ts';
+import { containerSpec, ensureModel, type ModelDefinition } from '../_shared/models.ts';
 import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { RESOLVED_RUN } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
@@ -90,6 +90,23 @@ export function transformJobRequest(
   };
 }
 
+/** What the run's model runs: a serial pipeline of containers, or one image with its artifact. */
+function batchModelDefinition(model: StartTransformJobState['request']['model']): ModelDefinition {
+  if (model.containers !== undefined) {
+    return {
+      mode: 'Serial',
+      containers: model.containers.map(containerSpec),
+    };
+  }
+  return {
+    container: {
+      Image: model.image as string,
+      ...(model.modelDataUrl !== undefined ? { ModelDataUrl: model.modelDataUrl } : {}),
+      Environment: model.environment ?? {},
+    },
+  };
+}
+
 /**
  * Creates the model when the input gives an image (CreateModel's naming and reuse), then the transform job.
  * A job of the same name created meanwhile (a duplicate delivery racing this one) is followed, not an error.
@@ -103,16 +120,7 @@ export async function startTransformJob<S extends StartTransformJobState>(state:
     if (!found) throw new InvalidInputError(`model.name: no SageMaker model named ${request.model.name}`);
     model = { name: found.ModelName, arn: found.ModelArn, created: false };
   } else {
-    model = await ensureModel(
-      request.scheduleName,
-      {
-        Image: request.model.image as string,
-        ...(request.model.modelDataUrl !== undefined ? { ModelDataUrl: request.model.modelDataUrl } : {}),
-        Environment: request.model.environment ?? {},
-      },
-      tags,
-      deps,
-    );
+    model = await ensureModel(request.scheduleName, batchModelDefinition(request.model), tags, deps);
   }
   let job: { name: string; arn: string; created: boolean };
   try {

@@ -189,7 +189,7 @@ describe('startTransformJob', () => {
     const { sagemaker, jobs, deps } = setup();
     const { model } = await startTransformJob(resolvedState(imageModel), { ...deps, jobs: new FakeTransformJobs() });
     const stored = sagemaker.models.get(model?.name ?? '');
-    if (stored) stored.description.PrimaryContainer.Image = 'someone-else:latest';
+    if (stored?.description.PrimaryContainer) stored.description.PrimaryContainer.Image = 'someone-else:latest';
 
     const result = startTransformJob(resolvedState(imageModel), deps);
 

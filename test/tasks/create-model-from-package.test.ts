@@ -78,7 +78,7 @@ describe('DeployEndpoint model data', () => {
 
     const out = await createModel(state, { sagemaker, executionRoleArn: EXECUTION_ROLE_ARN });
 
-    expect(sagemaker.models.get(out.model?.name ?? '')?.description.PrimaryContainer.ModelDataSource).toEqual({
+    expect(sagemaker.models.get(out.model?.name ?? '')?.description.PrimaryContainer?.ModelDataSource).toEqual({
       S3DataSource: { S3Uri: 's3://m/model/', S3DataType: 'S3Prefix', CompressionType: 'None' },
     });
   });

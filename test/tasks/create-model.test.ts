@@ -147,7 +147,7 @@ describe('createModel', () => {
       message: expect.stringContaining(`Model ${name} exists with a different specification`),
     });
     expect(sagemaker.callsOf('createModel')).toEqual([]);
-    expect(sagemaker.models.get(name)?.description.PrimaryContainer.Image).toBe('someone-else:latest');
+    expect(sagemaker.models.get(name)?.description.PrimaryContainer?.Image).toBe('someone-else:latest');
   });
 
   it('names a model of a 63-character endpoint within 63 characters, keeping the hash', async () => {

@@ -16,6 +16,7 @@ import {
   SAGEMAKER_NAME_PATTERN,
   WaitProgress,
 } from '../contract-parts.ts';
+import { Containers, containerListIssues } from '../parts/containers.ts';
 
 /** Placeholders an S3 prefix may hold, filled from the run's scheduled time (UTC). */
 export const DATE_PLACEHOLDERS = ['{yyyy}', '{MM}', '{dd}', '{HH}'] as const;
@@ -36,7 +37,10 @@ const scheduleName = z
     z.regex(SAGEMAKER_NAME_PATTERN, 'expected letters, digits or hyphens, starting and ending with a letter or digit'),
   );
 
-/** The model to run: an existing SageMaker model by name, or an image + artifact created like DeployEndpoint's. */
+/**
+ * The model to run: an existing SageMaker model by name (a serial pipeline model too), an image + artifact, or
+ * the containers of a serial inference pipeline, created like DeployEndpoint's models.
+ */
 export const BatchModel = z
   .strictObject({
     name: z.optional(
@@ -45,14 +49,31 @@ export const BatchModel = z
     image: z.optional(imageUri),
     modelDataUrl: z.optional(modelDataUrl),
     environment: z.optional(containerEnvironment),
+    /** A serial inference pipeline: each record goes through the containers in order. */
+    containers: z.optional(Containers),
   })
   .check(
     z.superRefine((model, ctx) => {
-      if ((model.name === undefined) === (model.image === undefined)) {
+      const given = (['name', 'image', 'containers'] as const).filter((k) => model[k] !== undefined);
+      if (given.length !== 1) {
         ctx.addIssue({
           code: 'custom',
-          message: 'expected either name (an existing model) or image (with modelDataUrl)',
+          message: 'expected one of name (an existing model), image (with modelDataUrl) or containers (a pipeline)',
+          input: model,
         });
+      }
+      if (model.containers !== undefined) {
+        for (const issue of containerListIssues(model.containers, 'Serial', ['containers'])) ctx.addIssue(issue);
+        const multiModel = model.containers.findIndex((c) => c.multiModel !== undefined);
+        if (multiModel >= 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['containers', multiModel, 'multiModel'],
+            message:
+              'a batch transform runs one model per container: SageMaker does not transform with a multi-model container',
+            input: undefined,
+          });
+        }
       }
       if (model.name !== undefined && (model.modelDataUrl !== undefined || model.environment !== undefined)) {
         ctx.addIssue({
