@@ -8,7 +8,9 @@ import { batchTransform } from './batch-transform/workflow.ts';
 import { createEndpointConfig } from './create-endpoint-config/workflow.ts';
 import { createModel } from './create-model/workflow.ts';
 import { deployEndpoint } from './deploy-endpoint/workflow.ts';
+import { deployMultiContainerEndpoint } from './deploy-multi-container-endpoint/workflow.ts';
 import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow.ts';
+import { deploySerialPipeline } from './deploy-serial-pipeline/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
 import { removeModelFromMultiModelEndpoint } from './remove-model-from-multi-model-endpoint/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
@@ -23,6 +25,8 @@ export const WORKFLOWS = [
   deployMultiModelEndpoint,
   addModelToMultiModelEndpoint,
   removeModelFromMultiModelEndpoint,
+  deployMultiContainerEndpoint,
+  deploySerialPipeline,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

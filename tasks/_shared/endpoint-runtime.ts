@@ -13,10 +13,19 @@ export interface InvocationRequest {
   targetVariant?: string;
   /** Multi-model endpoints: the model to invoke, its key relative to the endpoint's prefix. */
   targetModel?: string;
+  /** Multi-container endpoints invoked per container (Direct): the container to invoke. */
+  targetContainerHostname?: string;
 }
 
 /** What came back: the container's status and body, or SageMaker's error (its name and message). */
-export type InvocationResult = { status: number; body: string } | { error: string; errorName: string };
+export type InvocationResult =
+  | {
+      status: number;
+      body: string;
+      /** The container that answered with an error, as SageMaker names it (a pipeline's failing stage). */
+      container?: string;
+    }
+  | { error: string; errorName: string };
 
 /** Invokes an endpoint. */
 export type Invoke = (request: InvocationRequest) => Promise<InvocationResult>;
@@ -33,12 +42,21 @@ export function endpointInvoker(runtime: SageMakerRuntimeClient): Invoke {
           ...(request.accept !== undefined ? { Accept: request.accept } : {}),
           ...(request.targetVariant !== undefined ? { TargetVariant: request.targetVariant } : {}),
           ...(request.targetModel !== undefined ? { TargetModel: request.targetModel } : {}),
+          ...(request.targetContainerHostname !== undefined
+            ? { TargetContainerHostname: request.targetContainerHostname }
+            : {}),
         }),
       );
       return { status: 200, body: new TextDecoder().decode(out.Body) };
     } catch (error) {
       if (error instanceof ModelError) {
-        return { status: error.OriginalStatusCode ?? 500, body: error.OriginalMessage ?? error.message };
+        // SageMaker's message names the container that answered: "Received client error (400) from <name> ...".
+        const container = /\bfrom (\S+) with message\b/.exec(error.message)?.[1];
+        return {
+          status: error.OriginalStatusCode ?? 500,
+          body: error.OriginalMessage ?? error.message,
+          ...(container !== undefined ? { container } : {}),
+        };
       }
       const name = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);

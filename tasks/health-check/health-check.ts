@@ -54,7 +54,9 @@ function quote(text: string): string {
 export function judge(sample: HealthCheckSample, result: InvocationResult, latencyMs: number, budgetMs?: number) {
   if ('error' in result) return result.error;
   if (result.status !== sample.expectedStatus) {
-    return `expected status ${sample.expectedStatus}, got ${result.status} with body ${quote(result.body)}`;
+    // A pipeline's failing stage: SageMaker names the container that answered with the error.
+    const from = result.container !== undefined ? ` from container ${result.container}` : '';
+    return `expected status ${sample.expectedStatus}, got ${result.status}${from} with body ${quote(result.body)}`;
   }
   if (sample.expectedOutput !== undefined && result.body.trim() !== sample.expectedOutput.trim()) {
     return `expected output ${quote(sample.expectedOutput)}, got ${quote(result.body)}`;
@@ -113,11 +115,17 @@ export async function runHealthCheck(
         contentType: sample.contentType,
         ...(sample.accept !== undefined ? { accept: sample.accept } : {}),
         ...(sample.targetVariant !== undefined ? { targetVariant: sample.targetVariant } : {}),
+        ...(sample.targetContainerHostname !== undefined
+          ? { targetContainerHostname: sample.targetContainerHostname }
+          : {}),
         ...(targetModel !== undefined ? { targetModel } : {}),
       });
       const latencyMs = deps.clock() - started;
       const failure = judge(sample, result, latencyMs, spec.latencyBudgetMs);
-      const where = targetModel !== undefined ? `model ${targetModel} sample ${sampleIndex}` : `sample ${sampleIndex}`;
+      const container =
+        sample.targetContainerHostname !== undefined ? `container ${sample.targetContainerHostname} ` : '';
+      const where =
+        targetModel !== undefined ? `model ${targetModel} sample ${sampleIndex}` : `${container}sample ${sampleIndex}`;
       outcomes[index] = {
         ok: failure === undefined,
         latencyMs,

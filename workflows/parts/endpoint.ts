@@ -142,6 +142,8 @@ export const HealthCheckSample = z.strictObject({
   contentType: z._default(z.string().check(z.minLength(1), z.maxLength(1024)), 'application/json'),
   accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   targetVariant: z.optional(sageMakerName),
+  /** A multi-container endpoint invoked per container (Direct): the container this sample is for. */
+  targetContainerHostname: z.optional(sageMakerName),
   expectedStatus: z._default(integer(100, 599), 200),
   expectedOutput: z.optional(z.string()),
   expectedOutputContains: z.optional(z.string()),
@@ -186,11 +188,19 @@ type InputCheck<T> = (
   ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
 ) => void;
 
-/** Each health-check sample's `targetVariant` must be one of the deployment's variants. */
+/**
+ * Each health-check sample's `targetVariant` must be one of the deployment's variants, and its
+ * `targetContainerHostname` one of its containers' hostnames (none outside a multi-container endpoint).
+ */
 export const samplesTargetTheirVariants: InputCheck<{
   variants: readonly { name: string }[];
-  healthCheck: { samples: readonly { targetVariant?: string | undefined }[] };
+  healthCheck: {
+    samples: readonly { targetVariant?: string | undefined; targetContainerHostname?: string | undefined }[];
+  };
+  containers?: readonly { hostname?: string | undefined }[] | undefined;
 }> = (input, ctx) => {
+  const hostnames = (input.containers ?? []).flatMap((c) => (c.hostname !== undefined ? [c.hostname] : []));
+  for (const issue of samplesTargetTheirContainers(input.healthCheck.samples, hostnames)) ctx.addIssue(issue);
   const names = input.variants.map((v) => v.name);
   for (const [i, sample] of input.healthCheck.samples.entries()) {
     if (sample.targetVariant !== undefined && !names.includes(sample.targetVariant)) {
@@ -203,6 +213,31 @@ export const samplesTargetTheirVariants: InputCheck<{
     }
   }
 };
+
+/**
+ * Each health-check sample's `targetContainerHostname` must be one of the endpoint's hostnames (`hostnames`, empty
+ * for an endpoint that is not invoked per container, where SageMaker refuses the header).
+ */
+export function samplesTargetTheirContainers(
+  samples: readonly { targetContainerHostname?: string | undefined }[],
+  hostnames: readonly string[],
+): { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }[] {
+  return samples.flatMap((sample, i) =>
+    sample.targetContainerHostname !== undefined && !hostnames.includes(sample.targetContainerHostname)
+      ? [
+          {
+            code: 'custom' as const,
+            path: ['healthCheck', 'samples', i, 'targetContainerHostname'],
+            message:
+              hostnames.length > 0
+                ? `expected one of the container hostnames (${hostnames.join(', ')})`
+                : 'only a multi-container endpoint invoked per container (Direct) takes a target container hostname',
+            input: sample.targetContainerHostname,
+          },
+        ]
+      : [],
+  );
+}
 
 /** A label for the model version, written as a tag value and into events. */
 export const ModelVersion = z.string().check(z.minLength(1), z.maxLength(256));

@@ -1,0 +1,46 @@
+/**
+ * The DeployMultiContainerEndpoint contract: 2-15 containers on one endpoint, each invoked on its own by its
+ * hostname (SageMaker's `InferenceExecutionConfig.Mode: Direct`), and every container health-checked.
+ */
+import * as z from 'zod/mini';
+import { containerListIssues } from '../parts/containers.ts';
+import { samplesTargetTheirVariants } from '../parts/endpoint.ts';
+import { multiContainerDeploymentFields } from '../parts/multi-container-deployment.ts';
+
+/** The execution input of DeployMultiContainerEndpoint. */
+export const DeployMultiContainerEndpointInput = z
+  .strictObject({
+    ...multiContainerDeploymentFields,
+    /** Always Direct: each container is invoked on its own (a serial pipeline is DeploySerialPipeline). */
+    inferenceExecutionMode: z._default(z.literal('Direct'), 'Direct'),
+  })
+  .check(
+    z.superRefine((input, ctx) => {
+      for (const issue of containerListIssues(input.containers, 'Direct', ['containers'])) ctx.addIssue(issue);
+      const samples = input.healthCheck.samples;
+      for (const [i, sample] of samples.entries()) {
+        if (sample.targetContainerHostname === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['healthCheck', 'samples', i, 'targetContainerHostname'],
+            message: 'expected the container this sample is for: a Direct endpoint is invoked by container hostname',
+            input: sample,
+          });
+        }
+      }
+      const checked = new Set(samples.map((s) => s.targetContainerHostname));
+      const unchecked = input.containers.filter((c) => c.hostname !== undefined && !checked.has(c.hostname));
+      if (unchecked.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['healthCheck', 'samples'],
+          message: `expected a sample for every container; none targets ${unchecked.map((c) => c.hostname).join(', ')}`,
+          input: samples.length,
+        });
+      }
+    }),
+    z.superRefine(samplesTargetTheirVariants),
+  );
+
+/** What a user writes. */
+export type DeployMultiContainerEndpointInputDocument = z.input<typeof DeployMultiContainerEndpointInput>;

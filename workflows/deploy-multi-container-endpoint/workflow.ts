@@ -1,0 +1,49 @@
+import { Duration } from 'aws-cdk-lib';
+import { folderOf, type WorkflowDefinition } from '../workflow.ts';
+import { DeployMultiContainerEndpointInput } from './contract.ts';
+import { DeployMultiContainerEndpointStates, deployMultiContainerEndpointDefinition } from './definition.ts';
+
+/** DeployMultiContainerEndpoint: up to 15 containers on one endpoint, each invoked by its hostname and checked. */
+export const deployMultiContainerEndpoint = {
+  name: 'DeployMultiContainerEndpoint',
+  description:
+    'deploy 2-15 containers on one endpoint, each invoked by its hostname (Direct), checked each, or roll back',
+  input: DeployMultiContainerEndpointInput,
+  example: {
+    endpointName: 'churn-and-upsell',
+    containers: [
+      {
+        hostname: 'churn',
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1',
+        modelDataUrl: 's3://my-model-artifacts/churn/2026-11-25.1/model.tar.gz',
+      },
+      {
+        hostname: 'upsell',
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1',
+        modelDataUrl: 's3://my-model-artifacts/upsell/2026-11-20.3/model.tar.gz',
+      },
+    ],
+    variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.xlarge', initialInstanceCount: 2 }],
+    healthCheck: {
+      samples: [
+        {
+          targetContainerHostname: 'churn',
+          contentType: 'text/csv',
+          body: '1,2',
+          expectedOutputContains: 'predictions',
+        },
+        {
+          targetContainerHostname: 'upsell',
+          contentType: 'text/csv',
+          body: '3,4',
+          expectedOutputContains: 'predictions',
+        },
+      ],
+    },
+    tags: { team: 'growth' },
+  },
+  timeout: Duration.hours(48),
+  folder: folderOf(import.meta.url),
+  states: DeployMultiContainerEndpointStates,
+  build: deployMultiContainerEndpointDefinition,
+} as const satisfies WorkflowDefinition<'DeployMultiContainerEndpoint', typeof DeployMultiContainerEndpointInput>;

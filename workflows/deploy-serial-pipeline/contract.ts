@@ -1,0 +1,47 @@
+/**
+ * The DeploySerialPipeline contract: 2-15 containers run in order on every request (SageMaker's serial inference
+ * pipeline), checked end to end with samples whose outputs are stated. Serverless does not run pipelines.
+ */
+import * as z from 'zod/mini';
+import { containerListIssues } from '../parts/containers.ts';
+import { samplesTargetTheirVariants } from '../parts/endpoint.ts';
+import { multiContainerDeploymentFields } from '../parts/multi-container-deployment.ts';
+
+/** The execution input of DeploySerialPipeline. */
+export const DeploySerialPipelineInput = z
+  .strictObject({
+    ...multiContainerDeploymentFields,
+    /** Always Serial: the containers run in order (per-container invocation is DeployMultiContainerEndpoint). */
+    inferenceExecutionMode: z._default(z.literal('Serial'), 'Serial'),
+  })
+  .check(
+    z.superRefine((input, ctx) => {
+      for (const issue of containerListIssues(input.containers, 'Serial', ['containers'])) ctx.addIssue(issue);
+      for (const [i, variant] of input.variants.entries()) {
+        if (variant.serverless !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', i, 'serverless'],
+            message: 'serverless endpoints do not run inference pipelines: use an instance type',
+            input: variant.serverless,
+          });
+        }
+      }
+      for (const [i, sample] of input.healthCheck.samples.entries()) {
+        if (sample.expectedOutput === undefined && sample.expectedOutputContains === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['healthCheck', 'samples', i],
+            message:
+              'expected expectedOutput or expectedOutputContains: a pipeline is checked by its end-to-end answer',
+            input: sample,
+          });
+        }
+      }
+    }),
+    // A pipeline is invoked as a whole: no sample may target one container.
+    z.superRefine((input, ctx) => samplesTargetTheirVariants({ ...input, containers: [] }, ctx)),
+  );
+
+/** What a user writes. */
+export type DeploySerialPipelineInputDocument = z.input<typeof DeploySerialPipelineInput>;
