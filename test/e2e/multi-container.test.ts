@@ -1,0 +1,130 @@
+/**
+ * Multi-container endpoints and serial inference pipelines end to end: DeployMultiContainerEndpoint and
+ * DeploySerialPipeline through the synthesized state machines, the local runner and the real handlers, against the
+ * emulator, which runs every container as a process of its own.
+ */
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEndpoint, type Harness, IMAGE, resourcesOf, startHarness } from './harness.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Predicts `1,2` with one container of a Direct endpoint. */
+async function predictWith(endpointName: string, hostname: string): Promise<string> {
+  const out = await h.runtime.send(
+    new InvokeEndpointCommand({
+      EndpointName: endpointName,
+      TargetContainerHostname: hostname,
+      ContentType: 'text/csv',
+      Accept: 'application/json',
+      Body: '1,2',
+    }),
+  );
+  return new TextDecoder().decode(out.Body).trim();
+}
+
+const sampleFor = (hostname: string) => ({
+  targetContainerHostname: hostname,
+  contentType: 'text/csv',
+  accept: 'application/json',
+  body: '1,2',
+  expectedOutputContains: 'predictions',
+});
+
+function mceInput(endpointName: string, second: string, overrides: Record<string, unknown> = {}) {
+  return {
+    endpointName,
+    containers: [
+      { hostname: 'churn', image: IMAGE, modelDataUrl: h.models['linear-v1'] },
+      { hostname: 'upsell', image: IMAGE, modelDataUrl: second },
+    ],
+    variants: [{ instanceType: 'ml.m5.large' }],
+    healthCheck: { samples: [sampleFor('churn'), sampleFor('upsell')], invocations: 4 },
+    wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+    ...overrides,
+  };
+}
+
+const deployMce = (input: unknown) => h.runner.start('DeployMultiContainerEndpoint', input).result;
+
+describe('DeployMultiContainerEndpoint', () => {
+  it('deploys two containers, each invoked and checked by its hostname, then updates one', async () => {
+    const created = await deployMce(mceInput('mce', h.models['linear-v2']));
+    const firstConfig = (await describeEndpoint(h, 'mce'))?.EndpointConfigName;
+    const v2 = await predictWith('mce', 'upsell');
+
+    const updated = await deployMce(mceInput('mce', h.models['linear-v1']));
+
+    expect(created.status, created.cause).toBe('SUCCEEDED');
+    expect(await predictWith('mce', 'churn')).toBe('{"predictions":[9]}');
+    expect(v2).toBe('{"predictions":[9.5]}');
+    expect(updated.status, updated.cause).toBe('SUCCEEDED');
+    expect(updated.output).toMatchObject({ endpoint: { action: 'update', previousConfigName: firstConfig } });
+    expect(await predictWith('mce', 'upsell')).toBe('{"predictions":[9]}');
+  });
+
+  it("rolls back an update when one container's check fails, naming that container", async () => {
+    await deployMce(mceInput('mce-rollback', h.models['linear-v2']));
+    const before = (await describeEndpoint(h, 'mce-rollback'))?.EndpointConfigName;
+
+    const result = await deployMce(mceInput('mce-rollback', h.models['linear-v3-broken']));
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'HealthCheckFailedError' });
+    expect(result.cause).toContain('container upsell sample 1');
+    expect((await describeEndpoint(h, 'mce-rollback'))?.EndpointConfigName).toBe(before);
+    expect(await predictWith('mce-rollback', 'upsell')).toBe('{"predictions":[9.5]}');
+  });
+
+  it.each([
+    [
+      'duplicate hostnames',
+      {
+        containers: [
+          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/a.tar.gz' },
+          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/b.tar.gz' },
+        ],
+      },
+      'containers: container hostnames must be unique; \\"a\\" repeats',
+    ],
+    [
+      '16 containers',
+      {
+        containers: Array.from({ length: 16 }, (_, i) => ({
+          hostname: `c${i}`,
+          image: IMAGE,
+          modelDataUrl: 's3://b1/m.tar.gz',
+        })),
+      },
+      'containers: expected at most 15 containers',
+    ],
+    [
+      'one container (Direct needs two or more)',
+      { containers: [{ hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/a.tar.gz' }] },
+      'containers: expected at least 2 containers',
+    ],
+    [
+      'a container without a hostname',
+      {
+        containers: [
+          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/a.tar.gz' },
+          { image: IMAGE, modelDataUrl: 's3://b1/b.tar.gz' },
+        ],
+      },
+      'containers[1].hostname: expected a hostname on every container',
+    ],
+  ])('rejects %s at its first state, creating nothing', async (_what, overrides, message) => {
+    const result = await deployMce(mceInput('mce-bad', 's3://b1/x.tar.gz', overrides));
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(result.cause).toContain(message);
+    expect(await resourcesOf(h, 'mce-bad')).toEqual({ models: [], configs: [], endpoints: [] });
+  });
+});
