@@ -2,7 +2,16 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { createModel } from '../../tasks/create-model/create-model.ts';
 import { ResourceConflictError } from '../../workflows/errors.ts';
-import { deploymentState, EXECUTION_ROLE_ARN, FakeSageMaker, modelArn, validInput } from './fakes.ts';
+import type { CreateModelState } from '../../tasks/create-model/create-model.ts';
+import type { ContainerInput, InferenceExecutionMode } from '../../workflows/parts/containers.ts';
+import {
+  deploymentState,
+  EXECUTION,
+  EXECUTION_ROLE_ARN,
+  FakeSageMaker,
+  modelArn,
+  validInput,
+} from './fakes.ts';
 
 describe('createModel', () => {
   let sagemaker: FakeSageMaker;
@@ -158,5 +167,81 @@ describe('createModel', () => {
 
     expect(out.model?.name).toHaveLength(63);
     expect(out.model?.name).toMatch(new RegExp(`^${endpointName.slice(0, 52)}-[0-9a-f]{10}$`));
+  });
+
+  describe('with several containers', () => {
+    const featurizer: ContainerInput = {
+      hostname: 'featurizer',
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/featurizer:1',
+      modelDataUrl: 's3://models-bucket/featurizer/model.tar.gz',
+      environment: { SCALE: '2' },
+    };
+    const scorer: ContainerInput = {
+      hostname: 'scorer',
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.4.0',
+      modelDataUrl: 's3://models-bucket/churn/1.4.0/model.tar.gz',
+    };
+    const containersState = (
+      containers: ContainerInput[],
+      inferenceExecutionMode?: InferenceExecutionMode,
+    ): CreateModelState => ({
+      request: {
+        endpointName: 'churn',
+        containers,
+        ...(inferenceExecutionMode !== undefined ? { inferenceExecutionMode } : {}),
+        tags: {},
+      },
+      execution: { ...EXECUTION },
+    });
+
+    it('creates one model with every container in order and the execution mode', async () => {
+      const out = await createModel(containersState([featurizer, scorer], 'Direct'), deps());
+
+      expect(sagemaker.models.get(out.model?.name ?? '')?.description).toEqual({
+        ModelName: out.model?.name,
+        ModelArn: out.model?.arn,
+        ExecutionRoleArn: EXECUTION_ROLE_ARN,
+        Containers: [
+          {
+            ContainerHostname: 'featurizer',
+            Image: featurizer.image,
+            ModelDataUrl: featurizer.modelDataUrl,
+            Environment: { SCALE: '2' },
+          },
+          { ContainerHostname: 'scorer', Image: scorer.image, ModelDataUrl: scorer.modelDataUrl, Environment: {} },
+        ],
+        InferenceExecutionConfig: { Mode: 'Direct' },
+      });
+    });
+
+    it('runs the containers as a serial pipeline when no mode is given', async () => {
+      const out = await createModel(containersState([featurizer, scorer]), deps());
+
+      expect(sagemaker.models.get(out.model?.name ?? '')?.description.InferenceExecutionConfig).toEqual({
+        Mode: 'Serial',
+      });
+    });
+
+    it('names a different order, container, or mode differently', async () => {
+      const name = async (state: CreateModelState) => (await createModel(state, deps())).model?.name;
+
+      const names = [
+        await name(containersState([featurizer, scorer], 'Serial')),
+        await name(containersState([scorer, featurizer], 'Serial')),
+        await name(containersState([featurizer, scorer], 'Direct')),
+        await name(containersState([{ ...featurizer, environment: { SCALE: '3' } }, scorer], 'Serial')),
+      ];
+
+      expect(new Set(names).size).toBe(4);
+    });
+
+    it('reuses the identical multi-container model a previous attempt created', async () => {
+      const first = await createModel(containersState([featurizer, scorer], 'Direct'), deps());
+
+      const second = await createModel(containersState([featurizer, scorer], 'Direct'), deps());
+
+      expect(second.model).toEqual({ name: first.model?.name, arn: first.model?.arn, created: false });
+      expect(sagemaker.callsOf('createModel')).toHaveLength(1);
+    });
   });
 });
