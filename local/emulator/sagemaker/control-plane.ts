@@ -121,15 +121,7 @@ export class SageMakerControlPlane {
       }
     }
     this.checkMultiModel(input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers);
-    const mode = (input.InferenceExecutionConfig as Input | undefined)?.Mode;
-    if (mode === 'Direct' || containers.length > 1) {
-      const hostnames = containers.map((c) => c.ContainerHostname).filter((h) => h !== undefined);
-      if (new Set(hostnames).size !== hostnames.length)
-        throw validationException('Container hostnames must be unique.');
-      if (mode === 'Direct' && hostnames.length !== containers.length) {
-        throw validationException('ContainerHostname must be specified for each container in Direct inference mode.');
-      }
-    }
+    this.checkContainerHostnames(input, containers);
     const { Tags, ...rest } = input;
     const record: ModelRecord = {
       ...rest,
@@ -141,6 +133,32 @@ export class SageMakerControlPlane {
     };
     await this.store.models.put(name, record);
     return { ModelArn: arn };
+  }
+
+  /**
+   * Multi-container models (DG multi-container-create, ContainerDefinition.ContainerHostname): Direct needs the
+   * Containers parameter with more than one container, each with a ContainerHostname; in an inference pipeline
+   * (Serial) a hostname on one container needs one on every container. Hostnames are unique. AWS documents the
+   * rules, not the texts: the messages are ours.
+   */
+  private checkContainerHostnames(input: Input, containers: Input[]): void {
+    const mode = (input.InferenceExecutionConfig as Input | undefined)?.Mode;
+    if (mode === 'Direct' && (input.PrimaryContainer !== undefined || containers.length < 2)) {
+      throw validationException(
+        'InferenceExecutionConfig Mode Direct requires the Containers parameter with more than one container (a multi-container endpoint), not PrimaryContainer or a single container.',
+      );
+    }
+    if (containers.length < 2) return;
+    const hostnames = containers.map((c) => c.ContainerHostname).filter((h) => h !== undefined);
+    if (new Set(hostnames).size !== hostnames.length) throw validationException('Container hostnames must be unique.');
+    if (mode === 'Direct' && hostnames.length !== containers.length) {
+      throw validationException('ContainerHostname must be specified for each container in Direct inference mode.');
+    }
+    if (hostnames.length > 0 && hostnames.length !== containers.length) {
+      throw validationException(
+        'ContainerHostname must be specified for every container of an inference pipeline, or for none: it is specified for some of them.',
+      );
+    }
   }
 
   /**
