@@ -1,4 +1,4 @@
-import { checkTransformLimits, type TransformJobs } from '../batch/transform-jobs.ts';
+import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
@@ -468,7 +468,7 @@ export class SageMakerControlPlane {
         `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`,
       );
     }
-    this.requireModel(region, String(input.ModelName));
+    checkTransformModel(this.requireModel(region, String(input.ModelName)));
     checkTransformLimits(input);
     const source = ((input.TransformInput as Input).DataSource as Input).S3DataSource as Input | undefined;
     if (!source || source.S3DataType === 'ManifestFile' || (input.TransformInput as Input).SplitType === 'TFRecord') {
