@@ -1,5 +1,6 @@
 import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
 import { ServiceError, validationException } from '../errors.ts';
+import { invocationModeOf } from '../hosting/model-containers.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
 import {
@@ -244,6 +245,20 @@ export class SageMakerControlPlane {
       if (multiModel && variant.ServerlessConfig) {
         throw validationException(
           `Production variant ${variantName} cannot use ServerlessConfig: model ${String(variant.ModelName)} is a multi-model model, and serverless endpoints do not support multi-model endpoints.`,
+        );
+      }
+      const mode = invocationModeOf(model);
+      if (variant.ServerlessConfig && mode === 'Serial') {
+        // DG serverless-endpoints lists inference pipelines among what serverless endpoints do not support.
+        throw validationException(
+          `Production variant ${variantName} cannot use ServerlessConfig: model ${String(variant.ModelName)} is an inference pipeline (several containers, Serial), and serverless endpoints do not support inference pipelines.`,
+        );
+      }
+      if (variant.ServerlessConfig && mode === 'Direct') {
+        throw new ServiceError(
+          'UnknownOperationException',
+          `Serverless multi-container endpoints (production variant ${variantName}, model ${String(variant.ModelName)} in Direct inference execution mode) are not supported by the smwf local emulator yet.`,
+          400,
         );
       }
       if (multiModel && typeof variant.InstanceType === 'string' && ACCELERATED_INSTANCE.test(variant.InstanceType)) {

@@ -355,6 +355,34 @@ describe('multi-container endpoints (Direct) and serial inference pipelines on t
       );
     });
 
+    it('refuses a serverless variant of an inference pipeline, and of a Direct model as not emulated', async () => {
+      const serverless = (name: string, modelName: string) =>
+        sagemaker.send(
+          new CreateEndpointConfigCommand({
+            EndpointConfigName: name,
+            ProductionVariants: [
+              {
+                VariantName: 'AllTraffic',
+                ModelName: modelName,
+                ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 1 },
+              },
+            ],
+          }),
+        );
+
+      const pipeline = await errorOf(serverless('serverless-pipeline', 'pipeline'));
+      const direct = await errorOf(serverless('serverless-direct', 'direct'));
+
+      expect(pipeline.name).toBe('ValidationException');
+      expect(pipeline.message).toBe(
+        'Production variant AllTraffic cannot use ServerlessConfig: model pipeline is an inference pipeline (several containers, Serial), and serverless endpoints do not support inference pipelines.',
+      );
+      expect(direct.name).toBe('UnknownOperationException');
+      expect(direct.message).toBe(
+        'Serverless multi-container endpoints (production variant AllTraffic, model direct in Direct inference execution mode) are not supported by the smwf local emulator yet.',
+      );
+    });
+
     it('names every container of a pipeline that failed its ping health check', async () => {
       const endpoint = await deploy('both-fail', [
         { Image: ECHO, ContainerHostname: 'first', Environment: { SMWF_EXAMPLE_FAULT: 'exit-on-start' } },
