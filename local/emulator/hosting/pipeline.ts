@@ -85,8 +85,9 @@ export async function callStage(stage: ChainStage, request: ContainerRequest, ti
 
 /**
  * Runs a request through the stages in order. Returns the answer of the last container, or of the first that
- * answered anything but 2xx (the chain stops there). Throws ContainerCallError when a container cannot be reached,
- * and HopPayloadTooLargeError when a container answers more than `maxHopBytes` for the next one.
+ * answered anything but 2xx (the chain stops there). `timeoutMs` bounds the whole invocation, not each container
+ * (the caller waits that long at most). Throws ContainerCallError when a container cannot be reached or the time runs
+ * out while it works, and HopPayloadTooLargeError when a container answers more than `maxHopBytes` for the next one.
  */
 export async function invokeChain(
   stages: readonly ChainStage[],
@@ -95,6 +96,7 @@ export async function invokeChain(
   maxHopBytes: number | undefined,
 ): Promise<StageAnswer> {
   if (stages.length === 0) throw new Error('a model has no containers');
+  const deadline = Date.now() + timeoutMs;
   let headers = { ...request.headers };
   let body = request.body;
   for (let i = 0; ; i++) {
@@ -102,7 +104,9 @@ export async function invokeChain(
     const next = stages[i + 1];
     const sent: Record<string, string> = { ...headers };
     if (next) sent.accept = hopAccept(stage.environment);
-    const answer = await callStage(stage, { body, headers: sent }, timeoutMs);
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new ContainerCallError(stage.hostname, true, 'timed out');
+    const answer = await callStage(stage, { body, headers: sent }, remaining);
     const { response } = answer;
     if (!next || response.status < 200 || response.status >= 300) return answer;
     if (maxHopBytes !== undefined && response.body.length > maxHopBytes) {

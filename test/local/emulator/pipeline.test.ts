@@ -132,6 +132,26 @@ describe('invokeChain (serial inference pipelines)', () => {
     expect(err).toMatchObject({ container: 'b', timedOut: true });
   });
 
+  it('bounds the whole invocation by the timeout, naming the container at work when it runs out', async () => {
+    const slow = (hostname: string, ms: number): ChainStage => ({
+      hostname,
+      environment: {},
+      invoke: (request, timeoutMs) =>
+        new Promise((resolve, reject) => {
+          if (timeoutMs < ms) {
+            setTimeout(() => reject(new ContainerUnavailableError('timed out', true)), timeoutMs);
+            return;
+          }
+          setTimeout(() => resolve({ status: 200, headers: {}, body: request.body }), ms);
+        }),
+    });
+
+    const err = await invokeChain([slow('a', 60), slow('b', 60)], request(), 100, undefined).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(ContainerCallError);
+    expect(err).toMatchObject({ container: 'b', timedOut: true });
+  });
+
   it('treats an empty SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT as unset', () => {
     expect(hopAccept({ SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: ' ' })).toBe('application/json');
     expect(hopAccept({ SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: 'text/csv' })).toBe('text/csv');
