@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
-import { ContainerUnavailableError } from './hosting/container.ts';
 import { ModelNotReadyError, TargetModelError } from './hosting/multi-model.ts';
+import { ContainerCallError, HopPayloadTooLargeError } from './hosting/pipeline.ts';
 import { readPayload, send } from './http-util.ts';
 import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import type { SageMakerStore } from './sagemaker/store.ts';
@@ -76,8 +76,16 @@ export class SageMakerRuntime {
         );
       }
       const targetHostname = input.TargetContainerHostname as string | undefined;
+      if (targetHostname !== undefined && variant.spec.invocationMode !== 'Direct') {
+        // DG multi-container-direct: a ValidationError; the text is ours, modelled on AWS's for TargetModel.
+        throw new ServiceError(
+          'ValidationError',
+          `Endpoint ${endpointName} is not a multi-container endpoint with direct invocation and does not support target container hostname header.`,
+          400,
+        );
+      }
       if (variant.spec.invocationMode === 'Direct') {
-        if (!targetHostname) {
+        if (targetHostname === undefined) {
           throw new ServiceError(
             'ValidationError',
             'TargetContainerHostname must be specified when invoking an endpoint in Direct inference execution mode.',
@@ -134,9 +142,22 @@ export class SageMakerRuntime {
             429,
           );
         }
-        const container = targetHostname ?? variant.containers[0]?.spec.hostname ?? 'primary';
+        if (err instanceof HopPayloadTooLargeError) {
+          // AWS's text (DG inference-pipeline-troubleshoot), with the real container hostnames.
+          throw new ServiceError(
+            'ModelError',
+            `Received response from ${err.from} with status code ${err.status}. However, the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of 5 MB. ${seeLogs}`,
+            424,
+            { LogStreamArn: logStreamArn },
+          );
+        }
+        // ContainerCallError names the container; anything else (a multi-model load given up) is the only container's.
+        const container =
+          err instanceof ContainerCallError
+            ? err.container
+            : (targetHostname ?? variant.containers[0]?.spec.hostname ?? 'primary');
         const message =
-          err instanceof ContainerUnavailableError && err.timedOut
+          err instanceof ContainerCallError && err.timedOut
             ? `Your invocation timed out while waiting for a response from container ${container}. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.`
             : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs}`;
         throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn });

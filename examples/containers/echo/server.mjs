@@ -7,6 +7,8 @@
 // Batch transform (SAGEMAKER_BATCH=true): the answer also reports the batch environment and how many requests
 // were in flight when this one arrived; SMWF_ECHO_EXECUTION_PARAMETERS (JSON) is answered at
 // GET /execution-parameters; SMWF_ECHO_DELAY_MS holds each answer that long.
+// SMWF_ECHO_RAW=true answers the request body unchanged, with the request's Content-Type (a pass-through stage of
+// exactly the size it was sent, e.g. to test the limit between the containers of a pipeline).
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 
@@ -24,6 +26,7 @@ if (fault === 'exit-on-start') {
 const batch = process.env.SAGEMAKER_BATCH === 'true';
 const executionParameters = process.env.SMWF_ECHO_EXECUTION_PARAMETERS;
 const delayMs = Number(process.env.SMWF_ECHO_DELAY_MS ?? 0);
+const raw = process.env.SMWF_ECHO_RAW === 'true';
 let inFlight = 0;
 
 const server = createServer((req, res) => {
@@ -53,8 +56,12 @@ function answer(req, res, chunks, concurrent) {
     res.writeHead(500, { 'content-type': 'text/plain' }).end(`${name}: injected failure`);
     return;
   }
-  const text = Buffer.concat(chunks).toString('utf8');
   const contentType = String(req.headers['content-type'] ?? '');
+  if (raw) {
+    res.writeHead(200, contentType ? { 'content-type': contentType } : {}).end(Buffer.concat(chunks));
+    return;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
   let received = text;
   if (contentType.startsWith('application/json')) {
     try {
@@ -66,6 +73,7 @@ function answer(req, res, chunks, concurrent) {
   const reply = {
     container: name,
     contentType,
+    accept: req.headers.accept ?? null,
     customAttributes: req.headers['x-amzn-sagemaker-custom-attributes'] ?? null,
     modelDir: Boolean(process.env.SM_MODEL_DIR && existsSync(process.env.SM_MODEL_DIR)),
     received,

@@ -1,19 +1,22 @@
 /**
- * Batch transform jobs run for real: one model server process of the model's image (started like an endpoint
+ * Batch transform jobs run for real: one model server process per container of the model (started like an endpoint
  * container, plus SageMaker's batch environment), fed the job's S3 objects record by record under the batch
- * contract, writing `<key>.out` per object. InProgress -> Completed / Failed / Stopped, with state change events.
+ * contract, writing `<key>.out` per object. A serial inference pipeline runs whole for every mini-batch and its
+ * last container's answers are the output. InProgress -> Completed / Failed / Stopped, with state change events.
  */
 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { validationException } from '../errors.ts';
+import { ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EventLog } from '../events.ts';
 import { remove } from '../fs-util.ts';
-import { ModelDataError, type ModelDataSpec, parseS3Uri, prepareModelDir } from '../hosting/artifacts.ts';
-import { ContainerProcess, ContainerUnavailableError } from '../hosting/container.ts';
+import { ModelDataError, parseS3Uri, prepareModelDir } from '../hosting/artifacts.ts';
+import { ContainerProcess } from '../hosting/container.ts';
 import { type ImagesFile, resolveImage } from '../hosting/images.ts';
+import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
+import { type ChainStage, ContainerCallError, HopPayloadTooLargeError, invokeChain } from '../hosting/pipeline.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 import { nowSeconds, type SageMakerStore, type TransformJobRecord } from '../sagemaker/store.ts';
@@ -99,6 +102,14 @@ class ObjectFailedError extends Error {
     super(message);
     this.name = 'ObjectFailedError';
   }
+}
+
+/** The model servers of a job: one per container, chained when the model is an inference pipeline. */
+interface JobContainers {
+  processes: ContainerProcess[];
+  stages: ChainStage[];
+  /** More than one container: messages name the container. */
+  pipeline: boolean;
 }
 
 const STATUS_EVENT: Record<string, string> = {
@@ -217,10 +228,16 @@ export class TransformJobs {
 
   private async run(record: TransformJobRecord, signal: AbortSignal): Promise<void> {
     const workDir = join(this.deps.stateDir, 'transform', record.smwf.region, record.TransformJobName.toLowerCase());
-    let container: ContainerProcess | undefined;
+    let containers: JobContainers | undefined;
+    const stopContainers = async () => {
+      await Promise.all((containers?.processes ?? []).map((p) => p.stop(this.deps.stopGraceMs)));
+    };
     try {
-      container = await this.startModelServer(record, workDir, signal);
-      const settings = effectiveSettings(record, await this.executionParameters(container));
+      containers = await this.startModelServers(record, workDir, signal);
+      const settings = effectiveSettings(
+        record,
+        await this.executionParameters(containers.processes[0] as ContainerProcess),
+      );
       record.smwf.effective = settings;
       await this.save(record, false);
       const objects = this.inputObjects(record);
@@ -228,7 +245,7 @@ export class TransformJobs {
       for (const object of objects) {
         if (signal.aborted) break;
         try {
-          await this.transformObject(record, settings, container, object, signal);
+          await this.transformObject(record, settings, containers, object, signal);
         } catch (err) {
           if (signal.aborted) break;
           if (!(err instanceof ObjectFailedError)) throw err;
@@ -236,7 +253,7 @@ export class TransformJobs {
         }
       }
       if (signal.aborted) {
-        await container.stop(this.deps.stopGraceMs);
+        await stopContainers();
         if (record.TransformJobStatus === 'Stopping') await this.finish(record, 'Stopped');
         return;
       }
@@ -261,71 +278,108 @@ export class TransformJobs {
           : String(err instanceof Error ? err.message : err),
       );
     } finally {
-      await container?.stop(this.deps.stopGraceMs);
+      await stopContainers();
       await remove(workDir).catch(() => undefined);
     }
   }
 
-  /** Starts the model server like an endpoint container, with SageMaker's batch environment, and waits for /ping. */
-  private async startModelServer(record: TransformJobRecord, workDir: string, signal: AbortSignal) {
+  /**
+   * Starts one model server per container of the model, like endpoint containers, with SageMaker's batch environment
+   * (and the job's Environment) in each, and waits for /ping on all of them.
+   */
+  private async startModelServers(
+    record: TransformJobRecord,
+    workDir: string,
+    signal: AbortSignal,
+  ): Promise<JobContainers> {
     const model = this.deps.store.models.get(record.smwf.region, record.ModelName);
     if (!model) throw new ObjectFailedError(`the model ${record.ModelName} no longer exists`);
-    const primary = (model.PrimaryContainer ?? (model.Containers as Input[] | undefined)?.[0]) as Input | undefined;
-    const image = String(primary?.Image ?? '');
-    const mapping = resolveImage(image, this.deps.images);
-    if (!mapping) {
-      throw new ObjectFailedError(
-        `the image '${image}' is not mapped to a local command. Add it to the emulator's images file, or use an image whose repository ends in smwf-examples/<name>`,
-      );
-    }
-    const modelDir = join(workDir, 'model');
-    const data: ModelDataSpec | undefined =
-      typeof primary?.ModelDataUrl === 'string'
-        ? { s3Uri: primary.ModelDataUrl, dataType: 'S3Object', compression: 'Gzip' }
-        : undefined;
     try {
-      await prepareModelDir(this.deps.s3, data, modelDir, 'primary');
+      // CreateTransformJob checked the model; one created again under the same name since then is checked here.
+      checkTransformModel(model);
     } catch (err) {
-      if (err instanceof ModelDataError) throw new ObjectFailedError(err.message);
+      if (err instanceof ServiceError) throw new ObjectFailedError(err.message);
       throw err;
     }
+    const specs = containerDeploySpecs(model);
+    const pipeline = specs.length > 1;
     const requested = effectiveSettings(record, undefined);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const container = new ContainerProcess({
-      hostname: 'primary',
-      image,
-      mapping,
-      modelDir,
-      environment: {
-        ...((primary?.Environment as Record<string, string> | undefined) ?? {}),
-        ...((record.Environment as Record<string, string> | undefined) ?? {}),
-        SAGEMAKER_BATCH: 'true',
-        SAGEMAKER_MAX_PAYLOAD_IN_MB: String(requested.maxPayloadInMB),
-        SAGEMAKER_BATCH_STRATEGY: STRATEGY_ENV[requested.batchStrategy],
-        SAGEMAKER_MAX_CONCURRENT_TRANSFORMS: String(requested.maxConcurrentTransforms),
-      },
-      logFile: join(
-        this.deps.stateDir,
-        'logs',
-        record.smwf.region,
-        'aws',
-        'sagemaker',
-        'TransformJobs',
-        record.TransformJobName,
-        `${record.TransformJobName}-${stamp}.log`,
-      ),
-    });
-    await mkdir(workDir, { recursive: true });
-    await container.start();
-    const problem = await container.waitHealthy(this.deps.startupTimeoutSeconds * 1000, signal);
-    if (problem !== undefined) {
-      const tail = await container.tail();
-      await container.stop(this.deps.stopGraceMs);
-      throw new ObjectFailedError(
-        `the model server ${problem}${tail ? `. Last log lines: ${tail}` : ''}`.replace('deployment', 'job'),
+    const logDir = join(
+      this.deps.stateDir,
+      'logs',
+      record.smwf.region,
+      'aws',
+      'sagemaker',
+      'TransformJobs',
+      record.TransformJobName,
+    );
+    const processes: ContainerProcess[] = [];
+    for (const spec of specs) {
+      const mapping = resolveImage(spec.image, this.deps.images);
+      if (!mapping) {
+        throw new ObjectFailedError(
+          `the image '${spec.image}' is not mapped to a local command. Add it to the emulator's images file, or use an image whose repository ends in smwf-examples/<name>`,
+        );
+      }
+      const modelDir = pipeline ? join(workDir, spec.hostname, 'model') : join(workDir, 'model');
+      try {
+        await prepareModelDir(this.deps.s3, spec.modelData, modelDir, spec.hostname);
+      } catch (err) {
+        if (err instanceof ModelDataError) throw new ObjectFailedError(err.message);
+        throw err;
+      }
+      processes.push(
+        new ContainerProcess({
+          hostname: spec.hostname,
+          image: spec.image,
+          mapping,
+          modelDir,
+          environment: {
+            ...spec.environment,
+            ...((record.Environment as Record<string, string> | undefined) ?? {}),
+            SAGEMAKER_BATCH: 'true',
+            SAGEMAKER_MAX_PAYLOAD_IN_MB: String(requested.maxPayloadInMB),
+            SAGEMAKER_BATCH_STRATEGY: STRATEGY_ENV[requested.batchStrategy],
+            SAGEMAKER_MAX_CONCURRENT_TRANSFORMS: String(requested.maxConcurrentTransforms),
+          },
+          // One log stream per container; a single-container job keeps the job's name alone.
+          logFile: join(
+            logDir,
+            pipeline
+              ? `${record.TransformJobName}-${spec.hostname}-${stamp}.log`
+              : `${record.TransformJobName}-${stamp}.log`,
+          ),
+        }),
       );
     }
-    return container;
+    await mkdir(workDir, { recursive: true });
+    const stopAll = () => Promise.all(processes.map((p) => p.stop(this.deps.stopGraceMs)));
+    try {
+      for (const server of processes) await server.start();
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+    const problems = await Promise.all(
+      processes.map((p) => p.waitHealthy(this.deps.startupTimeoutSeconds * 1000, signal)),
+    );
+    const failedIndex = problems.findIndex((p) => p !== undefined);
+    if (failedIndex >= 0) {
+      const failed = processes[failedIndex] as ContainerProcess;
+      const tail = await failed.tail();
+      await stopAll();
+      const who = pipeline ? `the container ${failed.spec.hostname}` : 'the model server';
+      throw new ObjectFailedError(
+        `${who} ${problems[failedIndex]}${tail ? `. Last log lines: ${tail}` : ''}`.replace('deployment', 'job'),
+      );
+    }
+    const stages = processes.map((server, index) => ({
+      hostname: server.spec.hostname,
+      environment: specs[index]?.environment ?? {},
+      invoke: server.invoke.bind(server),
+    }));
+    return { processes, stages, pipeline };
   }
 
   /** The container's optional `GET /execution-parameters`; anything but a JSON object is ignored. */
@@ -365,7 +419,7 @@ export class TransformJobs {
   private async transformObject(
     record: TransformJobRecord,
     settings: EffectiveBatchSettings,
-    container: ContainerProcess,
+    containers: JobContainers,
     object: { bucket: string; key: string; relative: string },
     signal: AbortSignal,
   ): Promise<void> {
@@ -433,21 +487,34 @@ export class TransformJobs {
       : miniBatches(prepared(splitRecords(source as AsyncIterable<Buffer>, split)), batchOptions);
 
     let recordNumber = 0;
+    // Between the containers of a pipeline, what one answers may be at most MaxPayloadInMB (0: no limit) for the next.
+    const maxHopBytes = settings.maxPayloadInMB > 0 ? settings.maxPayloadInMB * MIB : undefined;
+    const who = (container: string) => (containers.pipeline ? `the container ${container}` : 'the model');
     const invokeBatch = async (batch: MiniBatch, first: number): Promise<Buffer> => {
       const span = batch.count === 1 ? `record ${first}` : `records ${first}-${first + batch.count - 1}`;
       let lastProblem = '';
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         if (signal.aborted) throw new ObjectFailedError('stopped');
         try {
-          const answer = await container.invoke({ body: batch.body, headers }, timeoutMs);
-          if (answer.status >= 200 && answer.status < 300) return answer.body;
-          lastProblem = `the model answered ${answer.status} for ${span}: ${answer.body.toString('utf8').slice(0, 200).trim()}`;
-          if (answer.status >= 400 && answer.status < 500) break;
+          // The whole pipeline runs for every mini-batch (and again on a retry).
+          const { container, response } = await invokeChain(
+            containers.stages,
+            { body: batch.body, headers },
+            timeoutMs,
+            maxHopBytes,
+          );
+          if (response.status >= 200 && response.status < 300) return response.body;
+          lastProblem = `${who(container)} answered ${response.status} for ${span}: ${response.body.toString('utf8').slice(0, 200).trim()}`;
+          if (response.status >= 400 && response.status < 500) break;
         } catch (err) {
-          if (!(err instanceof ContainerUnavailableError)) throw err;
+          if (err instanceof HopPayloadTooLargeError) {
+            lastProblem = `the container ${err.from} answered ${err.status} for ${span}, but the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of MaxPayloadInMB (${settings.maxPayloadInMB} MB)`;
+            break;
+          }
+          if (!(err instanceof ContainerCallError)) throw err;
           lastProblem = err.timedOut
-            ? `the model did not answer ${span} within ${timeoutMs / 1000} seconds`
-            : `the model server could not be reached for ${span}: ${err.message}`;
+            ? `${who(err.container)} did not answer ${span} within ${timeoutMs / 1000} seconds`
+            : `${containers.pipeline ? `the container ${err.container}` : 'the model server'} could not be reached for ${span}: ${err.message}`;
         }
       }
       throw new ObjectFailedError(`${uri}: ${lastProblem}`);
@@ -525,5 +592,23 @@ export function checkTransformLimits(input: Input): void {
     throw validationException(
       `The product of MaxConcurrentTransforms (${concurrency}) and MaxPayloadInMB (${payload}) must not exceed 100 MB.`,
     );
+  }
+}
+
+/**
+ * Refuses, when a job is created, the models whose batch transform the emulator does not run: a multi-container
+ * model in Direct mode (the SageMaker docs cover batch transform of inference pipelines only, DG
+ * inference-pipeline-batch) and a multi-model container.
+ */
+export function checkTransformModel(model: Input): void {
+  const notEmulated = (what: string) =>
+    new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
+  if (invocationModeOf(model) === 'Direct') {
+    throw notEmulated(
+      `Batch transform of model ${String(model.ModelName)}, a multi-container model in Direct inference execution mode (InferenceExecutionConfig), is`,
+    );
+  }
+  if (containerDeploySpecs(model).some((c) => c.mode === 'MultiModel')) {
+    throw notEmulated(`Batch transform of model ${String(model.ModelName)}, a multi-model (Mode MultiModel) model, is`);
   }
 }

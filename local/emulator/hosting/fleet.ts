@@ -2,23 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
-import { ModelDataError, type ModelDataSpec, prepareModelDir } from './artifacts.ts';
-import { ContainerProcess, type ContainerRequest, type ContainerResponse } from './container.ts';
+import { ModelDataError, prepareModelDir } from './artifacts.ts';
+import { ContainerProcess, type ContainerRequest } from './container.ts';
 import { type ImagesFile, resolveImage } from './images.ts';
-import { ModelCache, type ModelCacheSetting, type MultiModelOptions } from './multi-model.ts';
+import type { ContainerDeploySpec, InvocationMode } from './model-containers.ts';
+import { ModelCache, type MultiModelOptions } from './multi-model.ts';
+import { type ChainStage, callStage, invokeChain, MAX_HOP_BYTES, type StageAnswer } from './pipeline.ts';
 
-/** One container of a variant, as snapshotted from the model at deploy time. */
-export interface ContainerDeploySpec {
-  /** `primary` for a single-container model, else the ContainerHostname (or `container-<n>`). */
-  hostname: string;
-  image: string;
-  environment: Record<string, string>;
-  modelData?: ModelDataSpec;
-  /** `MultiModel` containers load models on demand through the container's `/models` API. */
-  mode: 'SingleModel' | 'MultiModel';
-  /** `MultiModelConfig.ModelCacheSetting` of a `MultiModel` container. @default 'Enabled' */
-  modelCacheSetting?: ModelCacheSetting;
-}
+export type { ContainerDeploySpec } from './model-containers.ts';
 
 /** One production variant, resolved from the endpoint config and its model. */
 export interface VariantDeploySpec {
@@ -30,7 +21,7 @@ export interface VariantDeploySpec {
   serverless?: Record<string, unknown>;
   startupTimeoutSeconds: number;
   /** `Serial` chains containers, `Direct` routes by TargetContainerHostname, `Single` has one container. */
-  invocationMode: 'Single' | 'Serial' | 'Direct';
+  invocationMode: InvocationMode;
   containers: ContainerDeploySpec[];
 }
 
@@ -116,34 +107,42 @@ export class VariantFleet {
     await Promise.all(caches.map((c) => c.close()));
   }
 
-  /** Runs an invocation through the variant (single container, multi-model, serial chain, or the targeted container). */
+  /** The containers now serving, as stages of a chain (each with its CreateModel Environment). */
+  private stages(): ChainStage[] {
+    return this.containers.map((container, index) => ({
+      hostname: container.spec.hostname,
+      environment: this.spec.containers[index]?.environment ?? {},
+      invoke: (request, timeoutMs) => container.invoke(request, timeoutMs),
+    }));
+  }
+
+  /**
+   * Runs an invocation through the variant: the multi-model container, the targeted container (Direct), the serial
+   * chain (with AWS's 5 MB cap between containers), or the single container. Throws ContainerCallError naming the
+   * container that could not be reached, HopPayloadTooLargeError for an oversized hop.
+   */
   async invoke(
     request: ContainerRequest,
     timeoutMs: number,
     targetHostname: string | undefined,
     targetModel?: string,
-  ): Promise<{ container: string; response: ContainerResponse }> {
+  ): Promise<StageAnswer> {
     if (this.multiModel && targetModel !== undefined) {
       const hostname = (this.spec.containers[0] as ContainerDeploySpec).hostname;
-      return { container: hostname, response: await this.modelCache().invoke(targetModel, request, timeoutMs) };
+      const cache = this.modelCache();
+      return callStage(
+        { hostname, environment: {}, invoke: (req, ms) => cache.invoke(targetModel, req, ms) },
+        request,
+        timeoutMs,
+      );
     }
+    const stages = this.stages();
     if (this.spec.invocationMode === 'Direct') {
-      const target = this.containers.find((c) => c.spec.hostname === targetHostname);
+      const target = stages.find((s) => s.hostname === targetHostname);
       if (!target) throw new Error(`unknown container ${targetHostname}`);
-      return { container: target.spec.hostname, response: await target.invoke(request, timeoutMs) };
+      return callStage(target, request, timeoutMs);
     }
-    let current = request;
-    let last: { container: string; response: ContainerResponse } | undefined;
-    for (const container of this.containers) {
-      const response = await container.invoke(current, timeoutMs);
-      last = { container: container.spec.hostname, response };
-      if (response.status >= 400) return last;
-      const nextHeaders = { ...current.headers };
-      if (response.headers['content-type']) nextHeaders['content-type'] = response.headers['content-type'];
-      current = { body: response.body, headers: nextHeaders };
-    }
-    if (!last) throw new Error('variant has no containers');
-    return last;
+    return invokeChain(stages, request, timeoutMs, MAX_HOP_BYTES);
   }
 }
 
@@ -239,16 +238,31 @@ export class EndpointFleet {
     for (const container of processes) await container.start();
     const timeoutMs = variant.startupTimeoutSeconds * 1000;
     const results = await Promise.all(processes.map((p) => p.waitHealthy(timeoutMs, signal)));
-    const failedIndex = results.findIndex((r) => r !== undefined);
-    if (failedIndex >= 0) {
-      const failed = processes[failedIndex] as ContainerProcess;
-      const reason = results[failedIndex] as string;
-      const tail = await failed.tail();
-      const label = containerLabel(failed.spec.hostname);
-      const base = reason.startsWith('did not pass')
-        ? `${label} for production variant ${variant.variantName} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`
-        : `${label} for production variant ${variant.variantName} ${reason}. Please check CloudWatch logs for this endpoint.`;
-      throw new FleetStartError(tail ? `${base} Last log lines: ${tail}` : base);
+    // Like SageMaker for inference pipelines (DG inference-pipeline-troubleshoot), every container that failed its
+    // ping check is named, not only the first.
+    const failed = processes.flatMap((container, i) => {
+      const reason = results[i];
+      return reason === undefined ? [] : [{ container, reason }];
+    });
+    if (failed.length > 0) {
+      const sentences = failed.map(({ container, reason }) => {
+        const label = containerLabel(container.spec.hostname);
+        return reason.startsWith('did not pass')
+          ? `${label} for production variant ${variant.variantName} did not pass the ping health check.`
+          : `${label} for production variant ${variant.variantName} ${reason}.`;
+      });
+      const base = `${sentences.join(' ')} Please check CloudWatch logs for this endpoint.`;
+      if (failed.length === 1) {
+        const tail = await (failed[0] as { container: ContainerProcess }).container.tail();
+        throw new FleetStartError(tail ? `${base} Last log lines: ${tail}` : base);
+      }
+      const tails = await Promise.all(
+        failed.map(async ({ container }) => {
+          const tail = (await container.tail(3)).slice(-300);
+          return tail ? ` Last log lines of "${container.spec.hostname}": ${tail}` : '';
+        }),
+      );
+      throw new FleetStartError(`${base}${tails.join('')}`);
     }
     processes.forEach((container, index) => {
       this.superviseContainer(fleet, index, container);

@@ -1,5 +1,6 @@
-import { checkTransformLimits, type TransformJobs } from '../batch/transform-jobs.ts';
+import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
 import { ServiceError, validationException } from '../errors.ts';
+import { invocationModeOf } from '../hosting/model-containers.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
 import {
@@ -121,15 +122,7 @@ export class SageMakerControlPlane {
       }
     }
     this.checkMultiModel(input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers);
-    const mode = (input.InferenceExecutionConfig as Input | undefined)?.Mode;
-    if (mode === 'Direct' || containers.length > 1) {
-      const hostnames = containers.map((c) => c.ContainerHostname).filter((h) => h !== undefined);
-      if (new Set(hostnames).size !== hostnames.length)
-        throw validationException('Container hostnames must be unique.');
-      if (mode === 'Direct' && hostnames.length !== containers.length) {
-        throw validationException('ContainerHostname must be specified for each container in Direct inference mode.');
-      }
-    }
+    this.checkContainerHostnames(input, containers);
     const { Tags, ...rest } = input;
     const record: ModelRecord = {
       ...rest,
@@ -141,6 +134,32 @@ export class SageMakerControlPlane {
     };
     await this.store.models.put(name, record);
     return { ModelArn: arn };
+  }
+
+  /**
+   * Multi-container models (DG multi-container-create, ContainerDefinition.ContainerHostname): Direct needs the
+   * Containers parameter with more than one container, each with a ContainerHostname; in an inference pipeline
+   * (Serial) a hostname on one container needs one on every container. Hostnames are unique. AWS documents the
+   * rules, not the texts: the messages are ours.
+   */
+  private checkContainerHostnames(input: Input, containers: Input[]): void {
+    const mode = (input.InferenceExecutionConfig as Input | undefined)?.Mode;
+    if (mode === 'Direct' && (input.PrimaryContainer !== undefined || containers.length < 2)) {
+      throw validationException(
+        'InferenceExecutionConfig Mode Direct requires the Containers parameter with more than one container (a multi-container endpoint), not PrimaryContainer or a single container.',
+      );
+    }
+    if (containers.length < 2) return;
+    const hostnames = containers.map((c) => c.ContainerHostname).filter((h) => h !== undefined);
+    if (new Set(hostnames).size !== hostnames.length) throw validationException('Container hostnames must be unique.');
+    if (mode === 'Direct' && hostnames.length !== containers.length) {
+      throw validationException('ContainerHostname must be specified for each container in Direct inference mode.');
+    }
+    if (hostnames.length > 0 && hostnames.length !== containers.length) {
+      throw validationException(
+        'ContainerHostname must be specified for every container of an inference pipeline, or for none: it is specified for some of them.',
+      );
+    }
   }
 
   /**
@@ -226,6 +245,20 @@ export class SageMakerControlPlane {
       if (multiModel && variant.ServerlessConfig) {
         throw validationException(
           `Production variant ${variantName} cannot use ServerlessConfig: model ${String(variant.ModelName)} is a multi-model model, and serverless endpoints do not support multi-model endpoints.`,
+        );
+      }
+      const mode = invocationModeOf(model);
+      if (variant.ServerlessConfig && mode === 'Serial') {
+        // DG serverless-endpoints lists inference pipelines among what serverless endpoints do not support.
+        throw validationException(
+          `Production variant ${variantName} cannot use ServerlessConfig: model ${String(variant.ModelName)} is an inference pipeline (several containers, Serial), and serverless endpoints do not support inference pipelines.`,
+        );
+      }
+      if (variant.ServerlessConfig && mode === 'Direct') {
+        throw new ServiceError(
+          'UnknownOperationException',
+          `Serverless multi-container endpoints (production variant ${variantName}, model ${String(variant.ModelName)} in Direct inference execution mode) are not supported by the smwf local emulator yet.`,
+          400,
         );
       }
       if (multiModel && typeof variant.InstanceType === 'string' && ACCELERATED_INSTANCE.test(variant.InstanceType)) {
@@ -450,7 +483,7 @@ export class SageMakerControlPlane {
         `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`,
       );
     }
-    this.requireModel(region, String(input.ModelName));
+    checkTransformModel(this.requireModel(region, String(input.ModelName)));
     checkTransformLimits(input);
     const source = ((input.TransformInput as Input).DataSource as Input).S3DataSource as Input | undefined;
     if (!source || source.S3DataType === 'ManifestFile' || (input.TransformInput as Input).SplitType === 'TFRecord') {

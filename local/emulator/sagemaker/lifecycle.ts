@@ -2,15 +2,9 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
-import type { ModelDataSpec } from '../hosting/artifacts.ts';
-import {
-  type ContainerDeploySpec,
-  type DeploymentSpec,
-  EndpointFleet,
-  FleetStartError,
-  type VariantDeploySpec,
-} from '../hosting/fleet.ts';
+import { type DeploymentSpec, EndpointFleet, FleetStartError, type VariantDeploySpec } from '../hosting/fleet.ts';
 import { type ImagesFile, imageRepository } from '../hosting/images.ts';
+import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
 import type { MultiModelOptions } from '../hosting/multi-model.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
@@ -149,44 +143,7 @@ export class EndpointLifecycle {
       const modelName = String(variant.ModelName ?? '');
       const model = this.deps.store.models.get(region, modelName);
       if (!model) throw validationException(`Could not find model "${resourceArn(region, 'model', modelName)}".`);
-      const primary = model.PrimaryContainer as Record<string, unknown> | undefined;
-      const list = (
-        primary ? [primary] : ((model.Containers as Record<string, unknown>[] | undefined) ?? [])
-      ) as Record<string, unknown>[];
-      const containers: ContainerDeploySpec[] = list.map((c, index) => {
-        const source = (c.ModelDataSource as { S3DataSource?: Record<string, string> } | undefined)?.S3DataSource;
-        let modelData: ModelDataSpec | undefined;
-        if (typeof c.ModelDataUrl === 'string') {
-          modelData = { s3Uri: c.ModelDataUrl, dataType: 'S3Object', compression: 'Gzip' };
-        } else if (source?.S3Uri) {
-          modelData = {
-            s3Uri: source.S3Uri,
-            dataType: source.S3DataType === 'S3Prefix' ? 'S3Prefix' : 'S3Object',
-            compression: source.CompressionType === 'Gzip' ? 'Gzip' : 'None',
-          };
-        }
-        return {
-          hostname:
-            typeof c.ContainerHostname === 'string'
-              ? c.ContainerHostname
-              : list.length === 1
-                ? 'primary'
-                : `container-${index + 1}`,
-          image: String(c.Image ?? ''),
-          environment: (c.Environment as Record<string, string> | undefined) ?? {},
-          ...(modelData ? { modelData } : {}),
-          mode: c.Mode === 'MultiModel' ? 'MultiModel' : 'SingleModel',
-          ...(c.Mode === 'MultiModel'
-            ? {
-                modelCacheSetting:
-                  (c.MultiModelConfig as { ModelCacheSetting?: string } | undefined)?.ModelCacheSetting === 'Disabled'
-                    ? 'Disabled'
-                    : 'Enabled',
-              }
-            : {}),
-        };
-      });
-      const executionMode = (model.InferenceExecutionConfig as { Mode?: string } | undefined)?.Mode;
+      const containers = containerDeploySpecs(model);
       const serverless = variant.ServerlessConfig as Record<string, unknown> | undefined;
       return {
         variantName: String(variant.VariantName),
@@ -199,7 +156,7 @@ export class EndpointLifecycle {
           typeof variant.ContainerStartupHealthCheckTimeoutInSeconds === 'number'
             ? variant.ContainerStartupHealthCheckTimeoutInSeconds
             : this.deps.defaultStartupTimeoutSeconds,
-        invocationMode: containers.length <= 1 ? 'Single' : executionMode === 'Direct' ? 'Direct' : 'Serial',
+        invocationMode: invocationModeOf(model),
         containers,
       };
     });

@@ -53,6 +53,14 @@ export async function linearModelTarball(coefficients: number[], intercept: numb
   return readFile(file);
 }
 
+/** Packs every file of a directory (e.g. an examples/models folder) into a model.tar.gz. */
+export async function modelTarballOf(dir: string): Promise<Buffer> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const file = join(await mkdtemp(join(tmpdir(), 'smwf-model-')), 'model.tar.gz');
+  await createTar({ gzip: true, file, cwd: dir }, await readdir(dir));
+  return readFile(file);
+}
+
 /** Uploads a linear model artifact and returns its s3:// URI. */
 export async function uploadLinearModel(
   s3: S3Client,

@@ -241,6 +241,31 @@ describe('transform jobs on the emulator', () => {
     expect(Object.keys(lines[0] ?? {})).toEqual(['id', 'SageMakerOutput']);
   });
 
+  it('takes the model data from ModelDataSource (an uncompressed S3 prefix) like endpoints do', async () => {
+    await put('raw-model/weights.json', JSON.stringify({ coefficients: [10, 1], intercept: 0 }));
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'linear-uncompressed',
+        PrimaryContainer: {
+          Image: LINEAR_IMAGE,
+          ModelDataSource: {
+            S3DataSource: { S3Uri: `s3://${BUCKET}/raw-model/`, S3DataType: 'S3Prefix', CompressionType: 'None' },
+          },
+        },
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sm',
+      }),
+    );
+    await put('uncompressed/in/a.csv', '1,2\n3,4\n');
+
+    const job = await runJob('uncompressed', 'linear-uncompressed', {
+      input: 'uncompressed/in/',
+      output: 'uncompressed/out',
+    });
+
+    expect(job.TransformJobStatus).toBe('Completed');
+    expect(await text('uncompressed/out/a.csv.out')).toBe('12\n34\n');
+  });
+
   it('fails the job naming the object the model rejected, writing no .out for it', async () => {
     await put('failing/in/good.csv', '1,2\n');
     await put('failing/in/bad.csv', '1,2\n1,2,3\n');
