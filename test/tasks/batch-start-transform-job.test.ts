@@ -160,6 +160,34 @@ describe('startTransformJob', () => {
     expect(jobs.created[0]?.ModelName).toBe(name);
   });
 
+  it('creates a serial pipeline model of the containers, in order, for a run with containers', async () => {
+    const { sagemaker, jobs, deps } = setup();
+    const pipeline = validBatchInput({
+      model: {
+        containers: [
+          { image: 'featurizer:1', modelDataUrl: 's3://models-bucket/featurizer/model.tar.gz' },
+          { image: IMAGE, modelDataUrl: MODEL_DATA, environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '2' } },
+        ],
+      },
+    });
+
+    const out = await startTransformJob(resolvedState(pipeline), deps);
+
+    const name = out.model?.name ?? '';
+    expect(name).toMatch(/^nightly-[0-9a-f]{10}$/);
+    expect(sagemaker.models.get(name)?.description).toEqual({
+      ModelName: name,
+      ModelArn: modelArn(name),
+      ExecutionRoleArn: EXECUTION_ROLE_ARN,
+      Containers: [
+        { Image: 'featurizer:1', ModelDataUrl: 's3://models-bucket/featurizer/model.tar.gz', Environment: {} },
+        { Image: IMAGE, ModelDataUrl: MODEL_DATA, Environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '2' } },
+      ],
+      InferenceExecutionConfig: { Mode: 'Serial' },
+    });
+    expect(jobs.created[0]?.ModelName).toBe(name);
+  });
+
   it('reuses the model a previous run created with the same image, artifact and environment', async () => {
     const first = setup();
     const { model } = await startTransformJob(resolvedState(imageModel), first.deps);
