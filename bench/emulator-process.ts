@@ -14,7 +14,7 @@ import {
   DescribeEndpointCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { create as createTar } from 'tar';
+import { exampleImage, exampleModelArchive } from '../examples/example-models.ts';
 import { startEmulator } from '../local/emulator/index.ts';
 
 /** Creates a model of `container`, its config (one ml.m5.large) and the endpoint `name`, and waits until it serves. */
@@ -49,17 +49,10 @@ export async function deployBenchEndpoint(
 }
 
 /** The example linear model server's image (the emulator runs examples/containers/linear for it). */
-export const LINEAR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+export const LINEAR_IMAGE = exampleImage('linear');
 
 /** The example linear model (examples/models/linear-v1) as a model.tar.gz. */
-export async function linearModelArchive(): Promise<Buffer> {
-  const cwd = fileURLToPath(new URL('../examples/models/linear-v1/', import.meta.url));
-  const chunks: Buffer[] = [];
-  for await (const chunk of createTar({ gzip: true, cwd, portable: true }, ['weights.json'])) {
-    chunks.push(Buffer.from(chunk as Uint8Array));
-  }
-  return Buffer.concat(chunks);
-}
+export const linearModelArchive = () => exampleModelArchive('linear-v1');
 
 /** An emulator running in a child process. */
 export interface EmulatorProcess {

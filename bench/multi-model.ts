@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { create as createTar } from 'tar';
+import { packModelDirectory } from '../examples/example-models.ts';
 import { deployBenchEndpoint, LINEAR_IMAGE, startEmulatorProcess } from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
@@ -32,11 +32,7 @@ async function modelArchive(scratch: string, intercept: number): Promise<Buffer>
   const dir = join(scratch, `model-${intercept}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'weights.json'), JSON.stringify({ coefficients: [2, 3], intercept }));
-  const chunks: Buffer[] = [];
-  for await (const chunk of createTar({ gzip: true, cwd: dir, portable: true }, ['weights.json'])) {
-    chunks.push(Buffer.from(chunk as Uint8Array));
-  }
-  return Buffer.concat(chunks);
+  return packModelDirectory(dir);
 }
 
 /** Invokes model `i` of `endpoint` with features (1, 1) and checks the answer (2 + 3 + intercept i). */

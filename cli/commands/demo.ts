@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { create as createTar } from 'tar';
-import { projectRoot } from '../../infra/project-root.ts';
+import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
@@ -33,7 +32,7 @@ Options:
   -h, --help show this help
 `;
 
-const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+const IMAGE = exampleImage('linear');
 const BUCKET = 'smwf-demo-models';
 const ENDPOINT = 'smwf-demo-linear';
 const SAMPLE = '1,2';
@@ -51,12 +50,8 @@ interface StepRow {
 
 /** Packs an example model folder into model.tar.gz and uploads it to the emulator's S3. */
 async function uploadModel(s3: S3Client, version: string): Promise<string> {
-  const folder = join(projectRoot, 'examples', 'models', version);
-  const stream = createTar({ gzip: true, cwd: folder, portable: true }, ['weights.json']);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
   const key = `linear/${version}/model.tar.gz`;
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.concat(chunks) }));
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await exampleModelArchive(version) }));
   return `s3://${BUCKET}/${key}`;
 }
 

@@ -15,15 +15,16 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { create as createTar } from 'tar';
+import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { type Emulator, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 
-export const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+export const IMAGE = exampleImage('linear');
+export const FEATURIZER_IMAGE = exampleImage('featurizer');
 const BUCKET = 'e2e-models';
-const MODELS = ['linear-v1', 'linear-v2', 'linear-v3-broken'] as const;
+const MODELS = ['linear-v1', 'linear-v2', 'linear-v3-broken', 'featurizer-v1', 'linear-standardized-v1'] as const;
 
 /** One running end-to-end environment. */
 export interface Harness {
@@ -37,15 +38,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-async function modelArchive(folder: string): Promise<Buffer> {
-  const cwd = new URL(`../../examples/models/${folder}/`, import.meta.url).pathname;
-  const chunks: Buffer[] = [];
-  for await (const chunk of createTar({ gzip: true, cwd, portable: true }, ['weights.json'])) {
-    chunks.push(Buffer.from(chunk as Uint8Array));
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Starts the emulator and runner; a container gets `startupTimeoutSeconds` to answer /ping. */
 export async function startHarness(startupTimeoutSeconds = 8): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-e2e-'));
@@ -56,7 +48,7 @@ export async function startHarness(startupTimeoutSeconds = 8): Promise<Harness> 
   const models = {} as Harness['models'];
   for (const folder of MODELS) {
     const key = `${folder}/model.tar.gz`;
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await modelArchive(folder) }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await exampleModelArchive(folder) }));
     models[folder] = `s3://${BUCKET}/${key}`;
   }
   const runner = await createLocalRunner({ waitTimeMs: 50, retryIntervalMs: 20 });

@@ -1,17 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
+import type { CreateModelState } from '../../tasks/create-model/create-model.ts';
 import { createModel } from '../../tasks/create-model/create-model.ts';
 import { ResourceConflictError } from '../../workflows/errors.ts';
-import type { CreateModelState } from '../../tasks/create-model/create-model.ts';
 import type { ContainerInput, InferenceExecutionMode } from '../../workflows/parts/containers.ts';
-import {
-  deploymentState,
-  EXECUTION,
-  EXECUTION_ROLE_ARN,
-  FakeSageMaker,
-  modelArn,
-  validInput,
-} from './fakes.ts';
+import { deploymentState, EXECUTION, EXECUTION_ROLE_ARN, FakeSageMaker, modelArn, validInput } from './fakes.ts';
 
 describe('createModel', () => {
   let sagemaker: FakeSageMaker;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -9,11 +9,11 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { c as createTar } from 'tar';
+import { exampleImage, packModelDirectory } from '../../../examples/example-models.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../../local/emulator/index.ts';
 
 /** The image that runs examples/containers/linear. */
-export const LINEAR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1';
+export const LINEAR_IMAGE = exampleImage('linear');
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -45,20 +45,8 @@ export async function startTestEmulator(
 /** Builds a model.tar.gz with weights.json for the linear example. */
 export async function linearModelTarball(coefficients: number[], intercept: number): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'smwf-model-'));
-  await mkdir(join(dir, 'src'));
-  await writeFile(join(dir, 'src', 'weights.json'), JSON.stringify({ coefficients, intercept }));
-  const file = join(dir, 'model.tar.gz');
-  await createTar({ gzip: true, file, cwd: join(dir, 'src') }, ['weights.json']);
-  const { readFile } = await import('node:fs/promises');
-  return readFile(file);
-}
-
-/** Packs every file of a directory (e.g. an examples/models folder) into a model.tar.gz. */
-export async function modelTarballOf(dir: string): Promise<Buffer> {
-  const { readdir, readFile } = await import('node:fs/promises');
-  const file = join(await mkdtemp(join(tmpdir(), 'smwf-model-')), 'model.tar.gz');
-  await createTar({ gzip: true, file, cwd: dir }, await readdir(dir));
-  return readFile(file);
+  await writeFile(join(dir, 'weights.json'), JSON.stringify({ coefficients, intercept }));
+  return packModelDirectory(dir);
 }
 
 /** Uploads a linear model artifact and returns its s3:// URI. */

@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
@@ -16,13 +15,12 @@ import {
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, errorOf, modelTarballOf, startTestEmulator, waitForEndpoint } from './helpers.ts';
+import { exampleImage, exampleModelArchive } from '../../../examples/example-models.ts';
+import { clients, errorOf, startTestEmulator, waitForEndpoint } from './helpers.ts';
 
-const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples';
-const LINEAR = `${REGISTRY}/linear:1`;
-const FEATURIZER = `${REGISTRY}/featurizer:1`;
-const ECHO = `${REGISTRY}/echo:1`;
-const MODELS = fileURLToPath(new URL('../../../examples/models/', import.meta.url));
+const LINEAR = exampleImage('linear');
+const FEATURIZER = exampleImage('featurizer');
+const ECHO = exampleImage('echo');
 const BUCKET = 'mce-artifacts';
 const MIB = 1024 * 1024;
 
@@ -87,7 +85,7 @@ describe('multi-container endpoints (Direct) and serial inference pipelines on t
         new PutObjectCommand({
           Bucket: BUCKET,
           Key: `${folder}/model.tar.gz`,
-          Body: await modelTarballOf(join(MODELS, folder)),
+          Body: await exampleModelArchive(folder),
         }),
       );
     }

@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -18,14 +17,13 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleImage, exampleModelArchive } from '../../../examples/example-models.ts';
 import type { Emulator } from '../../../local/emulator/index.ts';
-import { clients, errorOf, modelTarballOf, startTestEmulator } from './helpers.ts';
+import { clients, errorOf, startTestEmulator } from './helpers.ts';
 
-const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples';
-const LINEAR = `${REGISTRY}/linear:1`;
-const FEATURIZER = `${REGISTRY}/featurizer:1`;
-const ECHO = `${REGISTRY}/echo:1`;
-const MODELS = fileURLToPath(new URL('../../../examples/models/', import.meta.url));
+const LINEAR = exampleImage('linear');
+const FEATURIZER = exampleImage('featurizer');
+const ECHO = exampleImage('echo');
 const BUCKET = 'pipeline-batch';
 const MIB = 1024 * 1024;
 
@@ -127,7 +125,7 @@ beforeAll(async () => {
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: `models/${folder}/model.tar.gz`,
-        Body: await modelTarballOf(join(MODELS, folder)),
+        Body: await exampleModelArchive(folder),
       }),
     );
   }
