@@ -5,7 +5,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, IMAGE, startHarness } from './harness.ts';
+import { FEATURIZER_IMAGE, type Harness, IMAGE, startHarness } from './harness.ts';
 
 const BUCKET = 'e2e-models';
 let h: Harness;
@@ -78,6 +78,52 @@ describe('BatchTransform on the emulator', () => {
     });
   });
 
+  it('runs every record through a serial pipeline (featurizer then model) and checks each .out line by line', async () => {
+    // featurizer-v1 standardizes (x - [10, 20]) / [2, 4]; linear-standardized-v1 on those equals linear-v1 on the
+    // raw features: y = 2a + 3b + 1.
+    const rows = [
+      [12, 24],
+      [10, 20],
+      [0, 0],
+      [-3.5, 7.25],
+    ];
+    await put('pipeline/in/2026/11/24/a.csv', rows.map((r) => `${r.join(',')}\n`).join(''));
+    const input = batchInput('pipeline', '2026-11-24T03:00:00Z', {
+      model: {
+        containers: [
+          { image: FEATURIZER_IMAGE, modelDataUrl: h.models['featurizer-v1'] },
+          { image: IMAGE, modelDataUrl: h.models['linear-standardized-v1'] },
+        ],
+      },
+    });
+
+    const result = await h.runner.start('BatchTransform', input).result;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const predicted = (await lines('pipeline/out/2026/11/24/a.csv.out')).map(Number);
+    const expected = rows.map(([a = 0, b = 0]) => 2 * a + 3 * b + 1);
+    expect(predicted).toHaveLength(expected.length);
+    for (const [i, value] of predicted.entries()) expect(value).toBeCloseTo(expected[i] ?? Number.NaN, 9);
+  });
+
+  it('fails a pipeline run naming the container that rejected a record', async () => {
+    await put('pipeline-broken/in/2026/11/24/a.csv', '12,24\nnot-a-number,1\n');
+    const input = batchInput('pipeline-broken', '2026-11-24T03:00:00Z', {
+      batchStrategy: 'SingleRecord',
+      model: {
+        containers: [
+          { hostname: 'featurizer', image: FEATURIZER_IMAGE, modelDataUrl: h.models['featurizer-v1'] },
+          { hostname: 'model', image: IMAGE, modelDataUrl: h.models['linear-standardized-v1'] },
+        ],
+      },
+    });
+
+    const result = await h.runner.start('BatchTransform', input).result;
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'TransformJobFailedError' });
+    expect(result.cause).toContain('the container featurizer answered 400 for record');
+  });
+
   it('follows the existing job when the same scheduled time is delivered again', async () => {
     await put('rerun/in/2026/11/24/a.csv', '1,1\n');
     const input = batchInput('rerun', '2026-11-24T03:00:00Z');
@@ -125,7 +171,9 @@ describe('BatchTransform on the emulator', () => {
     expect(result.error).toBe('TransformJobFailedError');
     expect(result.cause).toContain('broken/in/2026/11/24/bad.csv');
     expect(await keys('broken/out/')).toEqual(['broken/out/2026/11/24/good.csv.out']);
-    const [event] = await batchEvents('Batch Transform Failed');
+    const event = (await batchEvents('Batch Transform Failed')).find(
+      (e) => (e.detail as { transformJobName: string }).transformJobName === 'broken-20261124-030000',
+    );
     expect(event?.detail).toMatchObject({
       transformJobName: 'broken-20261124-030000',
       jobStatus: 'Failed',
