@@ -24,7 +24,9 @@ handlers:
   4. deploys v3, a broken release that fails its health check, and shows the rollback to v2;
   5. deploys a multi-model endpoint serving v1 and v2 side by side (DeployMultiModelEndpoint), adds a third
      model to it while it serves (AddModelToMultiModelEndpoint) and removes one (RemoveModelFromMultiModelEndpoint);
-  6. prints a summary table. Exits 0 when every step ended as expected.
+  6. deploys a serial inference pipeline (DeploySerialPipeline): a featurizer standardizes the raw
+     features, then a model trained on standardized features predicts, checked by its end-to-end answer;
+  7. prints a summary table. Exits 0 when every step ended as expected.
 
 Options:
   --json     one JSON object per state event (and per step result) instead of progress lines
@@ -37,8 +39,9 @@ const BUCKET = 'smwf-demo-models';
 const ENDPOINT = 'smwf-demo-linear';
 const SAMPLE = '1,2';
 const MME_ENDPOINT = 'smwf-demo-multi-model';
+const PIPELINE_ENDPOINT = 'smwf-demo-pipeline';
 /** The steps the demo runs, in order. */
-const STEP_COUNT = 7;
+const STEP_COUNT = 8;
 
 interface StepRow {
   step: string;
@@ -49,9 +52,9 @@ interface StepRow {
 }
 
 /** Packs an example model folder into model.tar.gz and uploads it to the emulator's S3. */
-async function uploadModel(s3: S3Client, version: string): Promise<string> {
-  const key = `linear/${version}/model.tar.gz`;
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await exampleModelArchive(version) }));
+async function uploadModel(s3: S3Client, folder: string): Promise<string> {
+  const key = `models/${folder}/model.tar.gz`;
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await exampleModelArchive(folder) }));
   return `s3://${BUCKET}/${key}`;
 }
 
@@ -136,8 +139,10 @@ export async function demo(args: string[]): Promise<number> {
     const sagemaker = new SageMakerClient({});
     const runtime = new SageMakerRuntimeClient({});
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const [v1, v2, v3] = await Promise.all(
-      ['linear-v1', 'linear-v2', 'linear-v3-broken'].map((v) => uploadModel(s3, v)),
+    const [v1, v2, v3, featurizer, standardizedModel] = await Promise.all(
+      ['linear-v1', 'linear-v2', 'linear-v3-broken', 'featurizer-v1', 'linear-standardized-v1'].map((folder) =>
+        uploadModel(s3, folder),
+      ),
     );
     const runner: LocalRunner = await createLocalRunner({ waitTimeMs: 100 });
     const printer = progressPrinter({ json, color, write: (line) => console.log(line) });
@@ -152,13 +157,13 @@ export async function demo(args: string[]): Promise<number> {
       if (json) console.log(JSON.stringify({ type: 'StepResult', step, status: result.status, error: result.error }));
       return result;
     };
-    const invoke = async (endpointName = ENDPOINT, targetModel?: string) => {
+    const invoke = async (endpointName = ENDPOINT, targetModel?: string, body = SAMPLE) => {
       const out = await runtime.send(
         new InvokeEndpointCommand({
           EndpointName: endpointName,
           ContentType: 'text/csv',
           Accept: 'application/json',
-          Body: SAMPLE,
+          Body: body,
           ...(targetModel !== undefined ? { TargetModel: targetModel } : {}),
         }),
       );
@@ -307,6 +312,52 @@ export async function demo(args: string[]): Promise<number> {
       ok: removed.status === 'SUCCEEDED',
       durationMs: removed.durationMs,
       transitions: removed.transitions,
+    });
+
+    // 8. A serial inference pipeline: the featurizer standardizes raw features, the model predicts on them; the
+    // pair answers what linear-v1 answers on the raw features (12,24 -> 97).
+    const pipelineSample = '12,24';
+    const pipelineAnswer = '{"predictions":[97]}';
+    const pipeline = await run(
+      '8. Deploy a serial inference pipeline: featurizer, then a model trained on standardized features',
+      'DeploySerialPipeline',
+      {
+        endpointName: PIPELINE_ENDPOINT,
+        containers: [
+          { hostname: 'featurizer', image: exampleImage('featurizer'), modelDataUrl: featurizer },
+          { hostname: 'model', image: IMAGE, modelDataUrl: standardizedModel },
+        ],
+        variants: [{ instanceType: 'ml.m5.large' }],
+        healthCheck: {
+          samples: [
+            {
+              contentType: 'text/csv',
+              accept: 'application/json',
+              body: pipelineSample,
+              expectedOutput: pipelineAnswer,
+            },
+          ],
+          invocations: 2,
+        },
+        wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+      },
+    );
+    let pipelineSays = '';
+    try {
+      pipelineSays = await invoke(PIPELINE_ENDPOINT, undefined, pipelineSample);
+    } catch (error) {
+      pipelineSays = `error: ${(error as Error).message}`;
+    }
+    say(`   ${pipelineSample} -> featurizer -> model -> ${pipelineSays}`);
+    rows.push({
+      step: 'serial pipeline (featurizer, model)',
+      outcome:
+        pipeline.status === 'SUCCEEDED'
+          ? `succeeded; ${pipelineSample} -> ${pipelineSays}`
+          : `${pipeline.status} ${pipeline.error}`,
+      ok: pipeline.status === 'SUCCEEDED' && pipelineSays === pipelineAnswer,
+      durationMs: pipeline.durationMs,
+      transitions: pipeline.transitions,
     });
   } finally {
     await emulator.stop();

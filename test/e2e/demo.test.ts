@@ -26,7 +26,7 @@ function runDemo(): Promise<{ code: number | null; lines: string[] }> {
 }
 
 describe('smwf demo', () => {
-  it('deploys v1, updates to v2 under load with no errors, rolls back the broken v3, runs a multi-model endpoint, and exits 0', async () => {
+  it('deploys v1, updates to v2 under load with no errors, rolls back the broken v3, runs a multi-model endpoint and a serial pipeline, and exits 0', async () => {
     const { code, lines } = await runDemo();
 
     const result = JSON.parse(lines.at(-1) ?? '{}') as {
@@ -43,8 +43,10 @@ describe('smwf demo', () => {
       ['multi-model deploy (v1, v2)', true],
       ['multi-model add', true],
       ['multi-model remove', true],
+      ['serial pipeline (featurizer, model)', true],
     ]);
     expect(result.steps[2]?.outcome).toMatch(/, 0 errors$/);
+    expect(result.steps[7]?.outcome).toBe('succeeded; 12,24 -> {"predictions":[97]}');
     expect(result.ok).toBe(true);
     expect(code).toBe(0);
   }, 180_000);
