@@ -112,6 +112,11 @@ describe('DeployMultiContainerEndpoint', () => {
       'containers: expected at least 2 containers',
     ],
     [
+      'a serverless variant',
+      { variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 2 } }] },
+      'variants[0].serverless: expected an instance type',
+    ],
+    [
       'a container without a hostname',
       {
         containers: [

@@ -28,6 +28,17 @@ export const DeployMultiContainerEndpointInput = z
           });
         }
       }
+      for (const [i, variant] of input.variants.entries()) {
+        if (variant.serverless !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', i, 'serverless'],
+            message:
+              'expected an instance type: AWS does not document serverless multi-container (Direct) endpoints, so this project does not deploy them',
+            input: variant.serverless,
+          });
+        }
+      }
       const checked = new Set(samples.map((s) => s.targetContainerHostname));
       const unchecked = input.containers.filter((c) => c.hostname !== undefined && !checked.has(c.hostname));
       if (unchecked.length > 0) {
