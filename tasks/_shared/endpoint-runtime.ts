@@ -50,8 +50,10 @@ export function endpointInvoker(runtime: SageMakerRuntimeClient): Invoke {
       return { status: 200, body: new TextDecoder().decode(out.Body) };
     } catch (error) {
       if (error instanceof ModelError) {
-        // SageMaker's message names the container that answered: "Received client error (400) from <name> ...".
-        const container = /\bfrom (\S+) with message\b/.exec(error.message)?.[1];
+        // SageMaker's message names the container that answered: "Received client error (400) from <name> ...",
+        // where a single-container model's is "primary", which tells a reader nothing.
+        const named = /\bfrom (\S+) with message\b/.exec(error.message)?.[1];
+        const container = named === 'primary' ? undefined : named;
         return {
           status: error.OriginalStatusCode ?? 500,
           body: error.OriginalMessage ?? error.message,

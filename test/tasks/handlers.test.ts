@@ -466,6 +466,24 @@ describe('HealthCheck handler', () => {
     });
   });
 
+  it("names the pipeline container SageMaker's ModelError names", async () => {
+    runtime.on(InvokeEndpointCommand).rejects(
+      new ModelError({
+        $metadata: { httpStatusCode: 424 },
+        message: 'Received client error (400) from model with message "expected 3 features". See ...',
+        OriginalStatusCode: 400,
+        OriginalMessage: 'expected 3 features',
+      }),
+    );
+
+    const result = healthCheck(event(validInput(), afterUpdate()));
+
+    await expect(result).rejects.toMatchObject({
+      name: 'HealthCheckFailedError',
+      message: expect.stringContaining('sample 0: expected status 200, got 400 from container model with body'),
+    });
+  });
+
   it('counts an invocation the runtime rejects as failed, naming the error', async () => {
     runtime
       .on(InvokeEndpointCommand)
