@@ -13,20 +13,13 @@ import {
   WaitProgress,
 } from '../contract-parts.ts';
 import {
-  DeploymentGuardrails,
-  DeploymentTags,
-  DeploymentWait,
   EndpointChange,
   EndpointStatusSummary,
+  endpointDeploymentFields,
   FinalizedRecord,
   HealthCheckReport,
-  HealthCheckSpec,
-  ModelVersion,
-  OnFailure,
-  RetainVersions,
   RollbackRecord,
   samplesTargetTheirVariants,
-  Variants,
 } from '../parts/endpoint.ts';
 import { ModelSource } from '../parts/model.ts';
 import { PackagedModel } from '../parts/packaging.ts';
@@ -36,14 +29,7 @@ export const DeployEndpointInput = z
   .strictObject({
     endpointName: sageMakerName,
     model: ModelSource,
-    modelVersion: z.optional(ModelVersion),
-    variants: Variants,
-    deployment: z.optional(DeploymentGuardrails),
-    healthCheck: HealthCheckSpec,
-    onFailure: OnFailure,
-    retainVersions: RetainVersions,
-    tags: DeploymentTags,
-    wait: DeploymentWait,
+    ...endpointDeploymentFields,
   })
   .check(z.superRefine(samplesTargetTheirVariants));
 

@@ -3,18 +3,25 @@
  * hostname (SageMaker's `InferenceExecutionConfig.Mode: Direct`), and every container health-checked.
  */
 import * as z from 'zod/mini';
-import { containerListIssues } from '../parts/containers.ts';
-import { samplesTargetTheirVariants } from '../parts/endpoint.ts';
-import { multiContainerDeploymentFields } from '../parts/multi-container-deployment.ts';
+import { sageMakerName } from '../contract-parts.ts';
+import { Containers, containerListIssues } from '../parts/containers.ts';
+import { endpointDeploymentFields, instanceVariantsOnly, samplesTargetTheirVariants } from '../parts/endpoint.ts';
 
 /** The execution input of DeployMultiContainerEndpoint. */
 export const DeployMultiContainerEndpointInput = z
   .strictObject({
-    ...multiContainerDeploymentFields,
+    endpointName: sageMakerName,
+    containers: Containers,
+    ...endpointDeploymentFields,
     /** Always Direct: each container is invoked on its own (a serial pipeline is DeploySerialPipeline). */
     inferenceExecutionMode: z._default(z.literal('Direct'), 'Direct'),
   })
   .check(
+    z.superRefine(
+      instanceVariantsOnly(
+        'expected an instance type: AWS does not document serverless multi-container (Direct) endpoints, so this project does not deploy them',
+      ),
+    ),
     z.superRefine((input, ctx) => {
       for (const issue of containerListIssues(input.containers, 'Direct', ['containers'])) ctx.addIssue(issue);
       const samples = input.healthCheck.samples;
@@ -25,17 +32,6 @@ export const DeployMultiContainerEndpointInput = z
             path: ['healthCheck', 'samples', i, 'targetContainerHostname'],
             message: 'expected the container this sample is for: a Direct endpoint is invoked by container hostname',
             input: sample,
-          });
-        }
-      }
-      for (const [i, variant] of input.variants.entries()) {
-        if (variant.serverless !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['variants', i, 'serverless'],
-            message:
-              'expected an instance type: AWS does not document serverless multi-container (Direct) endpoints, so this project does not deploy them',
-            input: variant.serverless,
           });
         }
       }

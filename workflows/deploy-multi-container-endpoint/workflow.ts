@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
+import { ModelDeploymentStates, modelDeploymentDefinition } from '../model-deployment.ts';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
 import { DeployMultiContainerEndpointInput } from './contract.ts';
-import { DeployMultiContainerEndpointStates, deployMultiContainerEndpointDefinition } from './definition.ts';
 
 /** DeployMultiContainerEndpoint: up to 15 containers on one endpoint, each invoked by its hostname and checked. */
 export const deployMultiContainerEndpoint = {
@@ -44,6 +44,6 @@ export const deployMultiContainerEndpoint = {
   },
   timeout: Duration.hours(48),
   folder: folderOf(import.meta.url),
-  states: DeployMultiContainerEndpointStates,
-  build: deployMultiContainerEndpointDefinition,
+  states: ModelDeploymentStates,
+  build: modelDeploymentDefinition,
 } as const satisfies WorkflowDefinition<'DeployMultiContainerEndpoint', typeof DeployMultiContainerEndpointInput>;

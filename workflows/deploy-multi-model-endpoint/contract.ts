@@ -5,17 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
-import {
-  DeploymentGuardrails,
-  DeploymentTags,
-  DeploymentWait,
-  HealthCheckSpec,
-  ModelVersion,
-  OnFailure,
-  RetainVersions,
-  samplesTargetTheirVariants,
-  Variants,
-} from '../parts/endpoint.ts';
+import { endpointDeploymentFields, instanceVariantsOnly, samplesTargetTheirVariants } from '../parts/endpoint.ts';
 import { MultiModelContainer, MultiModelEntry } from '../parts/multi-model.ts';
 
 /** The execution input of DeployMultiModelEndpoint. */
@@ -25,27 +15,13 @@ export const DeployMultiModelEndpointInput = z
     model: MultiModelContainer,
     /** Placed under the prefix before the endpoint changes; each one is health-checked. */
     models: z.array(MultiModelEntry).check(z.minLength(1), z.maxLength(50)),
-    modelVersion: z.optional(ModelVersion),
-    variants: Variants,
-    deployment: z.optional(DeploymentGuardrails),
-    healthCheck: HealthCheckSpec,
-    onFailure: OnFailure,
-    retainVersions: RetainVersions,
-    tags: DeploymentTags,
-    wait: DeploymentWait,
+    ...endpointDeploymentFields,
   })
   .check(
+    z.superRefine(
+      instanceVariantsOnly('multi-model endpoints run on instances: SageMaker refuses serverless variants for them'),
+    ),
     z.superRefine((input, ctx) => {
-      for (const [i, variant] of input.variants.entries()) {
-        if (variant.serverless !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['variants', i, 'serverless'],
-            message: 'multi-model endpoints run on instances: SageMaker refuses serverless variants for them',
-            input: variant.serverless,
-          });
-        }
-      }
       const names = input.models.map((m) => m.name);
       const duplicate = names.find((name, i) => names.indexOf(name) !== i);
       if (duplicate !== undefined) {

@@ -3,30 +3,23 @@
  * pipeline), checked end to end with samples whose outputs are stated. Serverless does not run pipelines.
  */
 import * as z from 'zod/mini';
-import { containerListIssues } from '../parts/containers.ts';
-import { samplesTargetTheirVariants } from '../parts/endpoint.ts';
-import { multiContainerDeploymentFields } from '../parts/multi-container-deployment.ts';
+import { sageMakerName } from '../contract-parts.ts';
+import { Containers, containerListIssues } from '../parts/containers.ts';
+import { endpointDeploymentFields, instanceVariantsOnly, samplesTargetTheirVariants } from '../parts/endpoint.ts';
 
 /** The execution input of DeploySerialPipeline. */
 export const DeploySerialPipelineInput = z
   .strictObject({
-    ...multiContainerDeploymentFields,
+    endpointName: sageMakerName,
+    containers: Containers,
+    ...endpointDeploymentFields,
     /** Always Serial: the containers run in order (per-container invocation is DeployMultiContainerEndpoint). */
     inferenceExecutionMode: z._default(z.literal('Serial'), 'Serial'),
   })
   .check(
+    z.superRefine(instanceVariantsOnly('serverless endpoints do not run inference pipelines: use an instance type')),
     z.superRefine((input, ctx) => {
       for (const issue of containerListIssues(input.containers, 'Serial', ['containers'])) ctx.addIssue(issue);
-      for (const [i, variant] of input.variants.entries()) {
-        if (variant.serverless !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['variants', i, 'serverless'],
-            message: 'serverless endpoints do not run inference pipelines: use an instance type',
-            input: variant.serverless,
-          });
-        }
-      }
       for (const [i, sample] of input.healthCheck.samples.entries()) {
         if (sample.expectedOutput === undefined && sample.expectedOutputContains === undefined) {
           ctx.addIssue({

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
+import { ModelDeploymentStates, modelDeploymentDefinition } from '../model-deployment.ts';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
 import { DeploySerialPipelineInput } from './contract.ts';
-import { DeploySerialPipelineStates, deploySerialPipelineDefinition } from './definition.ts';
 
 /** DeploySerialPipeline: 2-15 containers run in order on every request, checked end to end. */
 export const deploySerialPipeline = {
@@ -32,6 +32,6 @@ export const deploySerialPipeline = {
   },
   timeout: Duration.hours(48),
   folder: folderOf(import.meta.url),
-  states: DeploySerialPipelineStates,
-  build: deploySerialPipelineDefinition,
+  states: ModelDeploymentStates,
+  build: modelDeploymentDefinition,
 } as const satisfies WorkflowDefinition<'DeploySerialPipeline', typeof DeploySerialPipelineInput>;

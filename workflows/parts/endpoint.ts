@@ -322,3 +322,34 @@ export const FinalizedRecord = z.object({
   warnings: z.array(z.string()),
 });
 export type FinalizedRecord = z.output<typeof FinalizedRecord>;
+
+/**
+ * What every endpoint deployment's input has besides its name and its model: the version label, variants,
+ * guardrails, health check, failure policy, retention, tags and wait policy, for a contract to compose.
+ */
+export const endpointDeploymentFields = {
+  modelVersion: z.optional(ModelVersion),
+  variants: Variants,
+  deployment: z.optional(DeploymentGuardrails),
+  healthCheck: HealthCheckSpec,
+  onFailure: OnFailure,
+  retainVersions: RetainVersions,
+  tags: DeploymentTags,
+  wait: DeploymentWait,
+};
+
+/** Refuses every serverless variant of a deployment whose model cannot run serverless, saying why (`reason`). */
+export function instanceVariantsOnly(reason: string): InputCheck<{ variants: readonly { serverless?: unknown }[] }> {
+  return (input, ctx) => {
+    for (const [i, variant] of input.variants.entries()) {
+      if (variant.serverless !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants', i, 'serverless'],
+          message: reason,
+          input: variant.serverless,
+        });
+      }
+    }
+  };
+}
