@@ -3,7 +3,7 @@
  * emulator, whose transform jobs run the example linear model process over S3 objects.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand, ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURIZER_IMAGE, type Harness, IMAGE, startHarness } from './harness.ts';
 
@@ -104,6 +104,26 @@ describe('BatchTransform on the emulator', () => {
     const expected = rows.map(([a = 0, b = 0]) => 2 * a + 3 * b + 1);
     expect(predicted).toHaveLength(expected.length);
     for (const [i, value] of predicted.entries()) expect(value).toBeCloseTo(expected[i] ?? Number.NaN, 9);
+  });
+
+  it('runs an existing pipeline model named by the schedule', async () => {
+    await h.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'standardize-then-score',
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+        Containers: [
+          { Image: FEATURIZER_IMAGE, ModelDataUrl: h.models['featurizer-v1'] },
+          { Image: IMAGE, ModelDataUrl: h.models['linear-standardized-v1'] },
+        ],
+      }),
+    );
+    await put('named-pipeline/in/2026/11/24/a.csv', '12,24\n10,20\n');
+    const input = batchInput('named-pipeline', '2026-11-24T03:00:00Z', { model: { name: 'standardize-then-score' } });
+
+    const result = await h.runner.start('BatchTransform', input).result;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect((await lines('named-pipeline/out/2026/11/24/a.csv.out')).map(Number)).toEqual([97, 81]);
   });
 
   it('fails a pipeline run naming the container that rejected a record', async () => {

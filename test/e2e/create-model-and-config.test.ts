@@ -6,7 +6,16 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointConfigCommand, DescribeModelCommand, ListTagsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy, deployInput, type Harness, IMAGE, predict, resourcesOf, startHarness } from './harness.ts';
+import {
+  deploy,
+  deployInput,
+  FEATURIZER_IMAGE,
+  type Harness,
+  IMAGE,
+  predict,
+  resourcesOf,
+  startHarness,
+} from './harness.ts';
 
 let h: Harness;
 
@@ -61,6 +70,47 @@ describe('CreateModel', () => {
     expect(described.PrimaryContainer?.ModelDataUrl).toMatch(
       /^s3:\/\/artifacts[0-9a-f]{8}\/packages\/custom-[0-9a-f]+\/model\.tar\.gz$/,
     );
+  });
+
+  it('creates a serial pipeline model of several containers, and DeploySerialPipeline then reuses it', async () => {
+    const containers = [
+      { hostname: 'featurizer', image: FEATURIZER_IMAGE, modelDataUrl: h.models['featurizer-v1'] },
+      { hostname: 'model', image: IMAGE, modelDataUrl: h.models['linear-standardized-v1'] },
+    ];
+
+    const created = await run('CreateModel', { endpointName: 'standalone-pipeline', containers });
+    const deployed = await h.runner.start('DeploySerialPipeline', {
+      endpointName: 'standalone-pipeline',
+      containers,
+      variants: [{ instanceType: 'ml.m5.large' }],
+      healthCheck: { samples: [{ contentType: 'text/csv', body: '12,24', expectedOutputContains: '97' }] },
+      wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+    }).result;
+
+    expect(created.status, created.cause).toBe('SUCCEEDED');
+    const model = created.output as Created;
+    const described = await h.sagemaker.send(new DescribeModelCommand({ ModelName: model.name }));
+    expect(described.Containers?.map((c) => [c.ContainerHostname, c.ModelDataUrl])).toEqual([
+      ['featurizer', h.models['featurizer-v1']],
+      ['model', h.models['linear-standardized-v1']],
+    ]);
+    expect(described.InferenceExecutionConfig).toEqual({ Mode: 'Serial' });
+    expect(deployed.status, deployed.cause).toBe('SUCCEEDED');
+    expect(deployed.output).toMatchObject({ model: { name: model.name, created: false } });
+  });
+
+  it('rejects Direct mode with one container at its first state, creating nothing', async () => {
+    const input = {
+      endpointName: 'standalone-direct',
+      containers: [{ hostname: 'only', image: IMAGE, modelDataUrl: h.models['linear-v1'] }],
+      inferenceExecutionMode: 'Direct',
+    };
+
+    const result = await run('CreateModel', input);
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(result.cause).toContain('containers: expected at least 2 containers');
+    expect(await resourcesOf(h, 'standalone-direct')).toEqual({ models: [], configs: [], endpoints: [] });
   });
 
   it('rejects bad input at its first state, naming the field, and creates nothing', async () => {
