@@ -4,6 +4,7 @@ import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
+import { executionInputProblem } from '../../workflows/execution-input.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
@@ -42,11 +43,15 @@ function readInput(source: string): unknown {
   } catch (error) {
     throw new UsageError(`cannot read --input ${source}: ${(error as Error).message}`);
   }
+  let input: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    input = JSON.parse(text) as unknown;
   } catch (error) {
     throw new UsageError(`--input ${source} is not JSON: ${(error as Error).message}`);
   }
+  const problem = executionInputProblem(input);
+  if (problem !== undefined) throw new UsageError(`--input ${source}: ${problem}`);
+  return input;
 }
 
 /** Prints how the execution ended; returns the exit code. */

@@ -3,6 +3,7 @@
  * mapped to its registered handler, in-process. Wait states are shortened, retries wait less, and every
  * state event is streamed so callers can show progress.
  */
+import { executionInputProblem } from '../../workflows/execution-input.ts';
 import './polyfills.ts';
 import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -77,6 +78,14 @@ export interface LocalRunner {
   /** The resolved definition of a state machine. */
   definition(workflow: string): StateMachineDefinition;
   start(workflow: string, input: unknown, options?: StartOptions): LocalExecution;
+}
+
+/** Raised when an input is too large or too deep for an execution, as StartExecution refuses it. */
+export class ExecutionInputRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidationException';
+  }
 }
 
 /** Raised when an execution name is reused with a different input, as StartExecution does. */
@@ -193,6 +202,8 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     const name = startOptions.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     const stateMachineArn = workflows.stateMachineArns[workflow] ?? '';
     const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const problem = executionInputProblem(input);
+    if (problem !== undefined) throw new ExecutionInputRefusedError(`StartExecution refused ${workflow}: ${problem}`);
     const inputJson = JSON.stringify(input ?? {});
     const existing = executions.get(arn);
     if (existing) {

@@ -80,6 +80,27 @@ describe('smwf run (local)', () => {
     expect((await describeEndpoint(h, 'cli-run'))?.EndpointStatus).toBe('InService');
   });
 
+  it('exits 2 with a clear message, not a stack overflow, for an input nested 20,000 levels deep', async () => {
+    const path = join(dir, 'deep.json');
+    writeFileSync(path, `{"endpointName":"deep","tags":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`);
+
+    const { code, lines } = await runCli(['run', 'DeployEndpoint', '--input', path, '--endpoint-url', h.emulator.url]);
+
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toContain(`--input ${path}: the input nests deeper than 32 levels`);
+  });
+
+  it("exits 2 for an input over Step Functions' 256 KiB, starting nothing", async () => {
+    const input = { ...deployInput('too-large', h.models['linear-v1']), modelVersion: 'v'.repeat(300_000) };
+    const path = inputFile('too-large', input);
+
+    const { code, lines } = await runCli(['run', 'DeployEndpoint', '--input', path, '--endpoint-url', h.emulator.url]);
+
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toMatch(/the input is \d+ bytes of JSON; Step Functions takes at most 262144/);
+    expect(await describeEndpoint(h, 'too-large')).toBeUndefined();
+  });
+
   it('exits 1 with the error and cause when the execution fails', async () => {
     const input = inputFile('bad', { ...deployInput('cli-run-bad', h.models['linear-v1']), variants: [] });
 

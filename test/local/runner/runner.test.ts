@@ -115,4 +115,22 @@ describe('the local runner', () => {
     expect(result.waitedSeconds).toBe(3600);
     expect(result.events.some((e) => e.type === 'StateEntered' && 'state' in e && e.state.name === 'Pause')).toBe(true);
   });
+
+  it('refuses, as StartExecution does, an input over 256 KiB, starting nothing', () => {
+    const input = { items: [], note: 'x'.repeat(262_144) };
+
+    expect(() => runner.start('DeployEndpoint', input, { name: 'too-large' })).toThrow(
+      expect.objectContaining({
+        name: 'ValidationException',
+        message: expect.stringContaining('bytes of JSON; Step Functions takes at most 262144 (256 KiB)'),
+      }),
+    );
+  });
+
+  it("refuses an input nested past any workflow's depth, with a message instead of a stack overflow", () => {
+    let nested: unknown = 1;
+    for (let i = 0; i < 10_000; i++) nested = { a: nested };
+
+    expect(() => runner.start('DeployEndpoint', { items: [], nested })).toThrow(/nests deeper than 32 levels/);
+  });
 });
