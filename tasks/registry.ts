@@ -10,6 +10,7 @@ import { registration as copyUncompressedModel } from './copy-uncompressed-model
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
+import { registration as deleteRunModel } from './delete-run-model/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
@@ -48,6 +49,7 @@ export const TASKS = {
   StartTransformJob: startTransformJob,
   GetTransformJobStatus: getTransformJobStatus,
   StopTransformJob: stopTransformJob,
+  DeleteRunModel: deleteRunModel,
   VerifyTransformOutputs: verifyTransformOutputs,
   PublishBatchEvent: publishBatchEvent,
   ResolveMultiModelEndpoint: resolveMultiModelEndpoint,

@@ -17,12 +17,15 @@ const pad = (n: number) => String(n).padStart(2, '0');
 export function batchJobName(scheduleName: string, scheduledTime: Date): string {
   const t = scheduledTime;
   const stamp = `${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}-${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}`;
+  return `${batchJobOwner(scheduleName)}-${stamp}`;
+}
+
+/** The part of a schedule's job names before the time: what to list the schedule's jobs by (`NameContains`). */
+export function batchJobOwner(scheduleName: string): string {
   const room = MAX_NAME_LENGTH - STAMP_LENGTH;
-  const owner =
-    scheduleName.length <= room
-      ? scheduleName
-      : `${scheduleName.slice(0, room - 7).replace(/-+$/, '')}-${specHash(scheduleName).slice(0, 6)}`;
-  return `${owner}-${stamp}`;
+  return scheduleName.length <= room
+    ? scheduleName
+    : `${scheduleName.slice(0, room - 7).replace(/-+$/, '')}-${specHash(scheduleName).slice(0, 6)}`;
 }
 
 /** Fills `{yyyy}`, `{MM}`, `{dd}` and `{HH}` with the scheduled time (UTC). */

@@ -121,3 +121,23 @@ export async function ensureModel(
     create: () => deps.sagemaker.createModel(spec, tags),
   });
 }
+
+/** A BatchTransform run's model, when the run creates it: one image with its artifact, or a serial pipeline. */
+export interface BatchModelSource {
+  readonly image?: string | undefined;
+  readonly modelDataUrl?: string | undefined;
+  readonly environment?: Readonly<Record<string, string>> | undefined;
+  readonly containers?: readonly ContainerInput[] | undefined;
+}
+
+/** What a BatchTransform run's model runs: a serial pipeline of containers, or one image with its artifact. */
+export function batchModelDefinition(model: BatchModelSource): ModelDefinition {
+  if (model.containers !== undefined) return { mode: 'Serial', containers: model.containers.map(containerSpec) };
+  return {
+    container: {
+      Image: model.image as string,
+      ...(model.modelDataUrl !== undefined ? { ModelDataUrl: model.modelDataUrl } : {}),
+      Environment: { ...model.environment },
+    },
+  };
+}

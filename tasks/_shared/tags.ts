@@ -8,6 +8,12 @@ export const TagKeys = {
   endpointConfig: 'sagemaker-workflows:endpoint-config',
 } as const;
 
+/** Tag keys of what a BatchTransform run creates; `execution` tells which run created a model. */
+export const BatchTagKeys = {
+  schedule: 'sagemaker-workflows:batch-schedule',
+  execution: TagKeys.execution,
+} as const;
+
 /** The parts of a deployment's state document that ownership tags are made of. */
 export interface Owner {
   readonly request: { readonly endpointName: string; readonly tags: Readonly<Tags> };

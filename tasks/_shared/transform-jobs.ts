@@ -7,8 +7,10 @@ import {
   type CreateTransformJobCommandInput,
   DescribeTransformJobCommand,
   type DescribeTransformJobCommandOutput,
+  ListTransformJobsCommand,
   type SageMakerClient,
   StopTransformJobCommand,
+  type TransformJobStatus,
 } from '@aws-sdk/client-sagemaker';
 import { callSageMaker, isNotFound } from './sagemaker.ts';
 
@@ -20,6 +22,7 @@ export interface TransformJobDescription {
   failureReason?: string;
   inputS3Uri: string;
   outputS3Uri: string;
+  modelName: string;
 }
 
 /** Every transform job call a task makes. */
@@ -28,6 +31,8 @@ export interface TransformJobGateway {
   /** Returns the job's ARN. */
   createTransformJob(request: CreateTransformJobCommandInput): Promise<string>;
   stopTransformJob(name: string): Promise<void>;
+  /** The names of the transform jobs whose names contain `nameContains` and whose status is `status`. */
+  listTransformJobs(nameContains: string, status: string): Promise<string[]>;
 }
 
 /** Whether SageMaker refused a create because the job name exists (a concurrent or repeated start). */
@@ -56,6 +61,7 @@ export function transformJobGateway(client: SageMakerClient): TransformJobGatewa
         ...(job.FailureReason !== undefined ? { failureReason: job.FailureReason } : {}),
         inputS3Uri: job.TransformInput?.DataSource?.S3DataSource?.S3Uri ?? '',
         outputS3Uri: job.TransformOutput?.S3OutputPath ?? '',
+        modelName: job.ModelName ?? '',
       };
     },
     async createTransformJob(request) {
@@ -66,6 +72,25 @@ export function transformJobGateway(client: SageMakerClient): TransformJobGatewa
       await callSageMaker('StopTransformJob', () =>
         client.send(new StopTransformJobCommand({ TransformJobName: name })),
       );
+    },
+    async listTransformJobs(nameContains, status) {
+      const names: string[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await callSageMaker('ListTransformJobs', () =>
+          client.send(
+            new ListTransformJobsCommand({
+              NameContains: nameContains,
+              StatusEquals: status as TransformJobStatus,
+              MaxResults: 100,
+              ...(NextToken !== undefined ? { NextToken } : {}),
+            }),
+          ),
+        );
+        for (const job of page.TransformJobSummaries ?? []) if (job.TransformJobName) names.push(job.TransformJobName);
+        NextToken = page.NextToken;
+      } while (NextToken !== undefined);
+      return names;
     },
   };
 }

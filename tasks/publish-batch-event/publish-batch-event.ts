@@ -18,6 +18,7 @@ export interface PublishBatchEventState {
   job?: CreatedResource | undefined;
   jobStatus?: TransformJobStatusSummary | undefined;
   verification?: OutputVerification | undefined;
+  modelCleanup?: { model?: string; action: string; reason: string } | undefined;
   error?: CaughtError | undefined;
 }
 export const PublishBatchEventState = stateSlice<PublishBatchEventState>({
@@ -28,6 +29,7 @@ export const PublishBatchEventState = stateSlice<PublishBatchEventState>({
   job: optional('object'),
   jobStatus: optional('object'),
   verification: optional('object'),
+  modelCleanup: optional({ model: optional('string'), action: 'string', reason: 'string' }),
   error: optional(CAUGHT_ERROR),
 });
 
@@ -57,7 +59,7 @@ export function batchEvent(state: PublishBatchEventState): LifecycleEvent {
     scheduledTime: state.run?.scheduledTime,
     execution: state.execution.id,
     transformJobName: state.job?.name ?? state.run?.jobName,
-    modelName: state.model?.name,
+    modelName: state.model?.name ?? state.modelCleanup?.model,
     input: state.run?.inputS3Uri,
     output: state.run?.outputS3Uri,
     jobStatus: state.jobStatus?.status,
@@ -71,6 +73,7 @@ export function batchEvent(state: PublishBatchEventState): LifecycleEvent {
     followedExistingJob: state.run?.action === 'follow' || state.job?.created === false,
   };
   if (state.error !== undefined) detail.error = describeCaughtError(state.error);
+  if (state.modelCleanup !== undefined) detail.modelCleanup = state.modelCleanup;
   const resources = state.job?.arn ? [state.job.arn] : [];
   return { detailType, detail: JSON.parse(JSON.stringify(detail)) as Record<string, unknown>, resources };
 }

@@ -2,10 +2,11 @@ import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
 import type { BatchRun, BatchTransformRequest } from '../../workflows/batch-transform/contract.ts';
 import type { CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { InvalidInputError } from '../../workflows/errors.ts';
-import { containerSpec, ensureModel, type ModelDefinition } from '../_shared/models.ts';
+import { batchModelDefinition, ensureModel } from '../_shared/models.ts';
 import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { RESOLVED_RUN } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
+import { BatchTagKeys } from '../_shared/tags.ts';
 import { isJobNameTaken, type TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
 
@@ -30,12 +31,6 @@ export interface StartTransformJobDeps {
   executionRoleArn: string;
   now(): Date;
 }
-
-/** Tag keys of what a BatchTransform run creates. */
-export const BatchTagKeys = {
-  schedule: 'sagemaker-workflows:batch-schedule',
-  execution: 'sagemaker-workflows:execution',
-} as const;
 
 /** The CreateTransformJob request of the run, in SageMaker's member names. */
 export function transformJobRequest(
@@ -87,23 +82,6 @@ export function transformJobRequest(
         }
       : {}),
     Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-  };
-}
-
-/** What the run's model runs: a serial pipeline of containers, or one image with its artifact. */
-function batchModelDefinition(model: StartTransformJobState['request']['model']): ModelDefinition {
-  if (model.containers !== undefined) {
-    return {
-      mode: 'Serial',
-      containers: model.containers.map(containerSpec),
-    };
-  }
-  return {
-    container: {
-      Image: model.image as string,
-      ...(model.modelDataUrl !== undefined ? { ModelDataUrl: model.modelDataUrl } : {}),
-      Environment: model.environment ?? {},
-    },
   };
 }
 

@@ -3,7 +3,7 @@
  * emulator, whose transform jobs run the example linear model process over S3 objects.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateModelCommand, ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand, ListModelsCommand, ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURIZER_IMAGE, type Harness, IMAGE, startHarness } from './harness.ts';
 
@@ -38,6 +38,11 @@ function batchInput(schedule: string, scheduledTime: string, overrides: Record<s
     wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 10 },
     ...overrides,
   };
+}
+
+async function modelsOf(schedule: string): Promise<string[]> {
+  const out = await h.sagemaker.send(new ListModelsCommand({ NameContains: `${schedule}-` }));
+  return (out.Models ?? []).map((m) => m.ModelName ?? '').filter((name) => name.startsWith(`${schedule}-`));
 }
 
 async function batchEvents(detailType: string) {
@@ -202,6 +207,54 @@ describe('BatchTransform on the emulator', () => {
     expect((event?.detail as { failureReason?: string } | undefined)?.failureReason).toContain(
       'answered 400 for record 2',
     );
+    expect(event?.detail).toMatchObject({ modelCleanup: { action: 'deleted' } });
+    expect(await modelsOf('broken')).toEqual([]);
+  });
+
+  it('deletes the model it created when SageMaker refuses the transform job, leaving nothing behind', async () => {
+    await put('refused/in/2026/11/24/a.csv', '1,2\n');
+    h.emulator.setFaults({
+      failNth: [
+        {
+          operation: 'CreateTransformJob',
+          n: 1,
+          code: 'ResourceLimitExceeded',
+          status: 400,
+          message: "The account-level service limit 'ml.m5.large for transform job usage' is 0 Instances.",
+        },
+      ],
+    });
+
+    const result = await h.runner.start('BatchTransform', batchInput('refused', '2026-11-24T03:00:00Z')).result;
+    h.emulator.setFaults({});
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ResourceLimitExceeded' });
+    expect(await modelsOf('refused')).toEqual([]);
+    const [event] = (await batchEvents('Batch Transform Failed')).filter(
+      (e) => (e.detail as { scheduleName: string }).scheduleName === 'refused',
+    );
+    expect(event?.detail).toMatchObject({
+      modelName: expect.stringMatching(/^refused-[0-9a-f]{10}$/),
+      modelCleanup: { action: 'deleted', reason: 'created by this run, which failed' },
+    });
+  });
+
+  it('keeps a model an earlier, successful run created when a later run fails', async () => {
+    await put('shared/in/2026/11/24/a.csv', '1,2\n');
+    await put('shared/in/2026/11/25/a.csv', '1,2,3\n');
+    const first = await h.runner.start('BatchTransform', batchInput('shared', '2026-11-24T03:00:00Z')).result;
+
+    const second = await h.runner.start('BatchTransform', batchInput('shared', '2026-11-25T03:00:00Z')).result;
+
+    expect([first.status, second.status]).toEqual(['SUCCEEDED', 'FAILED']);
+    const [model] = await modelsOf('shared');
+    expect(model).toBe((first.output as { model: { name: string } }).model.name);
+    const [event] = (await batchEvents('Batch Transform Failed')).filter(
+      (e) => (e.detail as { scheduleName: string }).scheduleName === 'shared',
+    );
+    expect(event?.detail).toMatchObject({
+      modelCleanup: { model, action: 'kept', reason: expect.stringContaining('created by execution') },
+    });
   });
 
   it('rejects an input breaking SageMaker limits before anything is created', async () => {

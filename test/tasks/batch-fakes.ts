@@ -74,6 +74,7 @@ export class FakeTransformJobs implements TransformJobGateway {
       status: 'InProgress',
       inputS3Uri: '',
       outputS3Uri: '',
+      modelName: '',
       ...job,
     });
   }
@@ -106,6 +107,7 @@ export class FakeTransformJobs implements TransformJobGateway {
       name,
       inputS3Uri: request.TransformInput?.DataSource?.S3DataSource?.S3Uri ?? '',
       outputS3Uri: request.TransformOutput?.S3OutputPath ?? '',
+      modelName: request.ModelName ?? '',
     });
     return transformJobArn(name);
   }
@@ -114,6 +116,12 @@ export class FakeTransformJobs implements TransformJobGateway {
     this.stopped.push(name);
     const job = this.jobs.get(name);
     if (job !== undefined) job.status = 'Stopping';
+  }
+
+  async listTransformJobs(nameContains: string, status: string) {
+    return [...this.jobs.values()]
+      .filter((job) => job.name.includes(nameContains) && job.status === status)
+      .map((job) => job.name);
   }
 }
 

@@ -16,11 +16,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../tasks/_shared/logger.ts';
+import { BatchTagKeys } from '../../tasks/_shared/tags.ts';
 import { handler as getTransformJobStatus } from '../../tasks/get-transform-job-status/handler.ts';
 import { handler as publishBatchEvent } from '../../tasks/publish-batch-event/handler.ts';
 import { handler as resolveBatchRun } from '../../tasks/resolve-batch-run/handler.ts';
 import { handler as startTransformJob } from '../../tasks/start-transform-job/handler.ts';
-import { BatchTagKeys } from '../../tasks/start-transform-job/start-transform-job.ts';
 import { handler as stopTransformJob } from '../../tasks/stop-transform-job/handler.ts';
 import { handler as verifyTransformOutputs } from '../../tasks/verify-transform-outputs/handler.ts';
 import type { BatchRunState, BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';

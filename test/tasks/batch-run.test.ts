@@ -102,6 +102,7 @@ describe('resolveBatchRun', () => {
         status: 'InProgress',
         inputS3Uri: 's3://data/in/2026/11/24/',
         outputS3Uri: 's3://data/out/2026-11-24T03/',
+        modelName: 'nightly-model',
       }),
     };
     const out = await resolveBatchRun(state, {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { BatchTagKeys } from '../../tasks/_shared/tags.ts';
 import { handler as startTransformJobHandler } from '../../tasks/start-transform-job/handler.ts';
-import { BatchTagKeys, startTransformJob } from '../../tasks/start-transform-job/start-transform-job.ts';
+import { startTransformJob } from '../../tasks/start-transform-job/start-transform-job.ts';
 import { FakeTransformJobs, NIGHTLY_RUN, resolvedState, transformJobArn, validBatchInput } from './batch-fakes.ts';
 import { EXECUTION_ROLE_ARN, FakeSageMaker, modelArn } from './fakes.ts';
 

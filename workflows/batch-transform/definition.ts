@@ -1,7 +1,8 @@
 /**
  * The BatchTransform state machine: validate, resolve the run (job name from the scheduled time; an existing
  * job is followed, no input is a clean skip), start the transform job, wait, verify every input has its
- * `.out`, and announce the outcome; any failure after validation is announced and ends in Fail.
+ * `.out`, and announce the outcome; any failure after validation stops the job, deletes the model the run
+ * created, is announced and ends in Fail.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -25,6 +26,7 @@ export const BatchTransformStates = {
   Completed: 'Completed',
   CompletedEventNotPublished: 'CompletedEventNotPublished',
   StopTransformJob: 'StopTransformJob',
+  DeleteRunModel: 'DeleteRunModel',
   PublishFailed: 'PublishFailed',
   TransformFailed: 'TransformFailed',
 } as const;
@@ -38,10 +40,14 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
   const eventNotPublished = failWithCaught(scope, S.CompletedEventNotPublished, '$.publishError');
 
   const publishFailed = publishThenEnd(scope, S.PublishFailed, fns.PublishBatchEvent, transformFailed);
-  // A run that fails while its job still runs (a deadline, say) stops the job before announcing the failure.
-  const stopJob = invoke(scope, S.StopTransformJob, fns.StopTransformJob)
-    .addCatch(publishFailed, { errors: ALL, resultPath: '$.stopError' })
+  // A failed run deletes the model it created (unless another job of the schedule uses it), then announces.
+  const deleteModel = invoke(scope, S.DeleteRunModel, fns.DeleteRunModel)
+    .addCatch(publishFailed, { errors: ALL, resultPath: '$.cleanupError' })
     .next(publishFailed);
+  // A run that fails while its job still runs (a deadline, say) stops the job first.
+  const stopJob = invoke(scope, S.StopTransformJob, fns.StopTransformJob)
+    .addCatch(deleteModel, { errors: ALL, resultPath: '$.stopError' })
+    .next(deleteModel);
   const toFailed = { next: stopJob, resultPath: '$.error' };
   const catchToFailed = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(toFailed.next, { errors: ALL, resultPath: toFailed.resultPath }) as T;
