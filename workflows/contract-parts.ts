@@ -20,6 +20,18 @@ export const sageMakerName = z
   .string()
   .check(z.maxLength(63, nameMessage), z.regex(SAGEMAKER_NAME_PATTERN, nameMessage));
 
+/**
+ * A request header's value (InvokeEndpoint Content-Type, Accept): at most 1024 ASCII characters (SageMaker Runtime
+ * API model: Header), printable, since an HTTP client refuses control characters in a header.
+ */
+export const headerValue = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(1024),
+    z.regex(/^[\t\x20-\x7e]*$/, 'expected printable ASCII characters (it is sent as an HTTP header)'),
+  );
+
 /** An integer in a documented range. */
 export const integer = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 

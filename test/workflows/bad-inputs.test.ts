@@ -847,6 +847,11 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     { case: 'no invocations', set: { 'healthCheck.invocations': 0 }, rule: 'Too small: expected number to be >=1' },
     {
+      case: 'a sample accept header that is not ASCII',
+      set: { 'healthCheck.samples[0].accept': 'application/json; charset=ütf-8' },
+      rule: 'expected printable ASCII characters (it is sent as an HTTP header)',
+    },
+    {
       case: 'no samples',
       set: { 'healthCheck.samples': [], 'healthCheck.invocations': undefined },
       rule: 'Too small: expected array to have >=1 items',
@@ -906,6 +911,11 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'Too big: expected string to have <=1024 characters',
     },
     { case: 'an empty probe accept', set: { 'probe.accept': '' }, rule: 'Too small' },
+    {
+      case: 'a probe content type with a line break (it is an HTTP header)',
+      set: { 'probe.contentType': 'text/csv\r\nX-Injected: 1' },
+      rule: 'expected printable ASCII characters (it is sent as an HTTP header)',
+    },
     {
       case: 'a probe body that is an object',
       set: { 'probe.body': { x: 1 } },

@@ -4,7 +4,7 @@
  * Ranges and patterns follow SageMaker's API model (test/workflows/contract-ranges.test.ts checks them against it).
  */
 import * as z from 'zod/mini';
-import { instanceTypeOf, integer, sageMakerName, TagMap, taggedValue } from '../contract-parts.ts';
+import { headerValue, instanceTypeOf, integer, sageMakerName, TagMap, taggedValue } from '../contract-parts.ts';
 import { GUARDRAIL_PERCENT, MAX_TAGS_PER_RESOURCE, MAX_USER_TAGS } from '../limits.ts';
 import { HOSTING_INSTANCE_TYPES } from './instance-type-values.ts';
 
@@ -165,8 +165,8 @@ export type DeploymentGuardrails = z.output<typeof DeploymentGuardrails>;
 /** One sample request of the health check and what its answer must look like. */
 export const HealthCheckSample = z.strictObject({
   body: z.string().check(z.maxLength(6 * 1024 * 1024, 'expected at most 6 MiB (the InvokeEndpoint limit)')),
-  contentType: z._default(z.string().check(z.minLength(1), z.maxLength(1024)), 'application/json'),
-  accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  contentType: z._default(headerValue, 'application/json'),
+  accept: z.optional(headerValue),
   targetVariant: z.optional(sageMakerName),
   /** A multi-container endpoint invoked per container (Direct): the container this sample is for. */
   targetContainerHostname: z.optional(sageMakerName),
