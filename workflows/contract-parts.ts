@@ -130,12 +130,6 @@ export const TagKey = z.string().check(
 /** A resource tag value, as SageMaker accepts it. */
 export const TagValue = z.string().check(z.maxLength(TAG_VALUE_MAX), z.regex(TAG_PATTERN, tagMessage));
 
-/** Why `value` (an input value this project writes as a tag value) cannot be one, or undefined when it can. */
-export function tagValueProblem(value: string): string | undefined {
-  if (value.length > TAG_VALUE_MAX) return `expected at most ${TAG_VALUE_MAX} characters (it becomes a tag value)`;
-  return TAG_PATTERN.test(value) ? undefined : `${tagMessage} (it becomes a tag value)`;
-}
-
 /** An input value written as a tag value (a model version, say): a tag value's rules, said so. */
 export const taggedValue = z
   .string()
@@ -145,6 +139,11 @@ export const taggedValue = z
     z.regex(TAG_PATTERN, `${tagMessage} (it becomes a tag value)`),
   );
 
+/** Why `value` (a value this project writes as a tag value) cannot be one, or undefined when it can. */
+export function tagValueProblem(value: string): string | undefined {
+  return z.safeParse(taggedValue, value).error?.issues[0]?.message;
+}
+
 /** Resource tags by key (SageMaker's own limit on their number is the caller's to apply). */
 export const TagMap = z.record(TagKey, TagValue);
 
@@ -152,6 +151,7 @@ const domainComponent = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 /** A registry host: a dotted name or `localhost`, with an optional port (a bare word is a repository). */
 const REGISTRY = `(?:${domainComponent}(?:\\.${domainComponent})+|localhost|${domainComponent}(?=:))(?::[0-9]+)?`;
+const REGISTRY_HOST = new RegExp(`^${REGISTRY}$`);
 const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 /** `registry/repository[:tag|@digest]`, as SageMaker takes a container image (API reference, ContainerDefinition.Image). */
@@ -165,7 +165,7 @@ export function imageUriProblem(image: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) return `${imageMessage}; ${quoted} is a URL, not a reference`;
   if (/\s/.test(image)) return `${imageMessage}; ${quoted} holds whitespace`;
   const [registry, ...path] = image.split('/');
-  if (path.length === 0 || !new RegExp(`^${REGISTRY}$`).test(registry ?? '')) {
+  if (path.length === 0 || !REGISTRY_HOST.test(registry ?? '')) {
     return `${imageMessage}; ${quoted} names no registry (such as <account>.dkr.ecr.<region>.amazonaws.com)`;
   }
   if (/[A-Z]/.test(path.join('/').split(/[:@]/)[0] ?? '')) {
@@ -193,10 +193,9 @@ export function instanceTypeOf<const Types extends readonly [string, ...string[]
   what: string,
   other?: { readonly types: readonly string[]; readonly what: string },
 ) {
-  const examples = types.filter((t) => t === 'ml.m5.large' || t === 'ml.c5.xlarge').join(', ');
   return z.enum(types, {
     error: (issue) => {
-      const expected = `expected ${what} instance type (${examples}, ...)`;
+      const expected = `expected ${what} instance type (ml.m5.large, ml.c5.xlarge, ...)`;
       if (typeof issue.input !== 'string') return expected;
       if (other?.types.includes(issue.input)) {
         return `${expected}; ${quote(issue.input)} is ${other.what} instance type only`;

@@ -326,7 +326,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'a hosting instance type that batch transform does not offer',
       set: { instanceType: 'ml.t2.medium' },
-      rule: 'expected a batch transform instance type (ml.c5.xlarge, ml.m5.large, ...); "ml.t2.medium" is a hosting instance type only',
+      rule: 'expected a batch transform instance type (ml.m5.large, ml.c5.xlarge, ...); "ml.t2.medium" is a hosting instance type only',
     },
     {
       case: 'an instance type that does not exist',
