@@ -61,6 +61,25 @@ const tags = (count: number) => Object.fromEntries(Array.from({ length: count },
 /** An object whose one own key is `key` (made by JSON.parse, as Lambda makes the input). */
 const withKey = (key: string, value: unknown) => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`);
 
+/** A serverless variant. */
+const serverless = (name = 'AllTraffic') => ({ name, serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } });
+
+/** A guardrail step: a percentage of the capacity, or a number of instances. */
+const percent = (value: number) => ({ type: 'CAPACITY_PERCENT', value });
+const instances = (value: number) => ({ type: 'INSTANCE_COUNT', value });
+
+/** Blue/green guardrails shifting traffic as a canary or in linear steps of `size`, baking `wait` s between. */
+const blueGreen = (type: 'CANARY' | 'LINEAR', size: Json, wait = 60) => ({
+  blueGreen: {
+    trafficRouting: { type, waitIntervalInSeconds: wait, [type === 'CANARY' ? 'canarySize' : 'linearStepSize']: size },
+  },
+});
+
+/** Rolling guardrails in batches of `size`, baking a minute each, with `more` of the rolling policy. */
+const rolling = (size: Json, more: Json = {}) => ({
+  rolling: { maximumBatchSize: size, waitIntervalInSeconds: 60, ...more },
+});
+
 /** What every workflow's first state refuses, whatever its contract. */
 const anyWorkflow: BadInput[] = [
   {
@@ -93,15 +112,7 @@ const anyDeployment: BadInput[] = [
   {
     case: 'a canary over half of the capacity',
     set: {
-      deployment: {
-        blueGreen: {
-          trafficRouting: {
-            type: 'CANARY',
-            waitIntervalInSeconds: 60,
-            canarySize: { type: 'CAPACITY_PERCENT', value: 60 },
-          },
-        },
-      },
+      deployment: blueGreen('CANARY', percent(60)),
     },
     field: 'deployment.blueGreen.trafficRouting.canarySize',
     rule: "expected at most 50% of capacity (SageMaker's canary limit); got 60%",
@@ -128,18 +139,12 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     ...anyDeployment,
     {
       case: 'a canary of every instance',
-      set: { 'deployment.blueGreen.trafficRouting.canarySize': { type: 'INSTANCE_COUNT', value: 2 } },
+      set: { 'deployment.blueGreen.trafficRouting.canarySize': instances(2) },
       rule: "expected at most 50% of each variant's instances (SageMaker's canary limit); 2 of AllTraffic's 2 is 100%",
     },
     {
       case: 'a linear step under a tenth of the capacity',
-      set: {
-        'deployment.blueGreen.trafficRouting': {
-          type: 'LINEAR',
-          waitIntervalInSeconds: 60,
-          linearStepSize: { type: 'CAPACITY_PERCENT', value: 5 },
-        },
-      },
+      set: { 'deployment.blueGreen.trafficRouting': blueGreen('LINEAR', percent(5)).blueGreen.trafficRouting },
       field: 'deployment.blueGreen.trafficRouting.linearStepSize',
       rule: "expected 10-50% of capacity (SageMaker's linear step limit); got 5%",
     },
@@ -166,17 +171,15 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'a rolling deployment of a serverless variant',
       set: {
-        variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } }],
-        deployment: {
-          rolling: { maximumBatchSize: { type: 'CAPACITY_PERCENT', value: 25 }, waitIntervalInSeconds: 60 },
-        },
+        variants: [serverless()],
+        deployment: rolling(percent(25)),
       },
       field: 'deployment.rolling',
       rule: 'SageMaker does not roll out to serverless variants',
     },
     {
       case: 'a serverless variant beside an instance variant',
-      set: { 'variants[1]': { name: 'Serverless', serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } } },
+      set: { 'variants[1]': serverless('Serverless') },
       field: 'variants[1].serverless',
       rule: 'a serverless variant must be the only variant',
     },
@@ -559,13 +562,13 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a variant both on instances and serverless',
-      set: { 'variants[0].serverless': { memorySizeInMB: 2048, maxConcurrency: 5 } },
+      set: { 'variants[0].serverless': serverless().serverless },
       field: 'variants[0]',
       rule: 'expected exactly one of instanceType or serverless',
     },
     {
       case: 'a serverless variant beside an instance variant',
-      set: { 'variants[1]': { name: 'Serverless', serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } } },
+      set: { 'variants[1]': serverless('Serverless') },
       field: 'variants[1].serverless',
       rule: 'a serverless variant must be the only variant',
     },
@@ -704,22 +707,14 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a serverless variant',
-      set: { variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } }] },
+      set: { variants: [serverless()] },
       field: 'variants[0].serverless',
       rule: 'SageMaker refuses serverless variants for them',
     },
     {
       case: 'a linear step over half of the capacity',
       set: {
-        deployment: {
-          blueGreen: {
-            trafficRouting: {
-              type: 'LINEAR',
-              waitIntervalInSeconds: 60,
-              linearStepSize: { type: 'CAPACITY_PERCENT', value: 60 },
-            },
-          },
-        },
+        deployment: blueGreen('LINEAR', percent(60)),
       },
       field: 'deployment.blueGreen.trafficRouting.linearStepSize',
       rule: "expected 10-50% of capacity (SageMaker's linear step limit); got 60%",
@@ -727,9 +722,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'a rolling batch under 5% of the capacity',
       set: {
-        deployment: {
-          rolling: { maximumBatchSize: { type: 'CAPACITY_PERCENT', value: 4 }, waitIntervalInSeconds: 60 },
-        },
+        deployment: rolling(percent(4)),
       },
       field: 'deployment.rolling.maximumBatchSize',
       rule: "expected 5-50% of capacity (SageMaker's rolling batch limit); got 4%",
@@ -737,7 +730,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'a rolling batch of every instance',
       set: {
-        deployment: { rolling: { maximumBatchSize: { type: 'INSTANCE_COUNT', value: 2 }, waitIntervalInSeconds: 60 } },
+        deployment: rolling(instances(2)),
       },
       field: 'deployment.rolling.maximumBatchSize',
       rule: "2 of AllTraffic's 2 is 100%",
@@ -746,13 +739,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       case: 'a rolling deployment whose maximum execution time outlasts the wait deadline',
       set: {
         variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.xlarge', initialInstanceCount: 4 }],
-        deployment: {
-          rolling: {
-            maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
-            waitIntervalInSeconds: 60,
-            maximumExecutionTimeoutInSeconds: 14400,
-          },
-        },
+        deployment: rolling(instances(1), { maximumExecutionTimeoutInSeconds: 14400 }),
       },
       field: 'wait.timeoutMinutes',
       rule: 'expected at least 240 minutes: SageMaker may take the 14400 s of maximumExecutionTimeoutInSeconds',
@@ -1022,22 +1009,14 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a serverless variant',
-      set: { variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } }] },
+      set: { variants: [serverless()] },
       field: 'variants[0].serverless',
       rule: 'expected an instance type',
     },
     {
       case: 'a canary of every instance',
       set: {
-        deployment: {
-          blueGreen: {
-            trafficRouting: {
-              type: 'CANARY',
-              waitIntervalInSeconds: 60,
-              canarySize: { type: 'INSTANCE_COUNT', value: 2 },
-            },
-          },
-        },
+        deployment: blueGreen('CANARY', instances(2)),
       },
       field: 'deployment.blueGreen.trafficRouting.canarySize',
       rule: "2 of AllTraffic's 2 is 100%",
@@ -1046,9 +1025,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       case: 'a rolling deployment of two variants',
       set: {
         'variants[1]': { name: 'Blue', instanceType: 'ml.m5.xlarge', initialInstanceCount: 2 },
-        deployment: {
-          rolling: { maximumBatchSize: { type: 'CAPACITY_PERCENT', value: 50 }, waitIntervalInSeconds: 60 },
-        },
+        deployment: rolling(percent(50)),
       },
       field: 'deployment.rolling',
       rule: 'SageMaker does not roll out to an endpoint of several variants',
@@ -1120,7 +1097,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a serverless variant',
-      set: { variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } }] },
+      set: { variants: [serverless()] },
       field: 'variants[0].serverless',
       rule: 'serverless endpoints do not run inference pipelines',
     },
@@ -1128,15 +1105,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       case: 'a linear step of one instance in twenty',
       set: {
         'variants[0].initialInstanceCount': 20,
-        deployment: {
-          blueGreen: {
-            trafficRouting: {
-              type: 'LINEAR',
-              waitIntervalInSeconds: 60,
-              linearStepSize: { type: 'INSTANCE_COUNT', value: 1 },
-            },
-          },
-        },
+        deployment: blueGreen('LINEAR', instances(1)),
       },
       field: 'deployment.blueGreen.trafficRouting.linearStepSize',
       rule: "expected 10-50% of each variant's instances (SageMaker's linear step limit); 1 of AllTraffic's 20 is 5%",
@@ -1144,13 +1113,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'a rollback batch over 100% of the capacity',
       set: {
-        deployment: {
-          rolling: {
-            maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
-            waitIntervalInSeconds: 60,
-            rollbackMaximumBatchSize: { type: 'CAPACITY_PERCENT', value: 150 },
-          },
-        },
+        deployment: rolling(instances(1), { rollbackMaximumBatchSize: percent(150) }),
       },
       field: 'deployment.rolling.rollbackMaximumBatchSize.value',
       rule: 'expected a percentage of capacity, at most 100',
@@ -1158,15 +1121,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'linear steps whose baking periods outlast the wait deadline',
       set: {
-        deployment: {
-          blueGreen: {
-            trafficRouting: {
-              type: 'LINEAR',
-              waitIntervalInSeconds: 600,
-              linearStepSize: { type: 'CAPACITY_PERCENT', value: 10 },
-            },
-          },
-        },
+        deployment: blueGreen('LINEAR', percent(10), 600),
       },
       field: 'wait.timeoutMinutes',
       rule: "expected at least 90 minutes: the guardrails' baking periods alone take 5400 s",

@@ -15,14 +15,11 @@ const Echo = z.strictObject({ text: z.string() });
 /** An input whose JSON is exactly `bytes` long: `{"text":"xx…"}`. */
 const inputOfBytes = (bytes: number) => ({ text: 'x'.repeat(bytes - '{"text":""}'.length) });
 
-function errorOf(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to throw');
-}
+/** The first state of a workflow whose input is one string, as its Lambda runs it. */
+const validate =
+  (input: unknown, execution = EXECUTION) =>
+  () =>
+    validateFirstState('Echo', Echo, { input, execution });
 
 describe('inspectRawInput', () => {
   it.each([
@@ -65,47 +62,43 @@ describe('inspectRawInput', () => {
 
 describe('validateFirstState', () => {
   it('accepts an input of exactly 256 KiB of JSON', () => {
-    const state = validateFirstState('Echo', Echo, { input: inputOfBytes(MAX_INPUT_BYTES), execution: EXECUTION });
+    const state = validate(inputOfBytes(MAX_INPUT_BYTES))();
 
     expect(state.request.text).toHaveLength(MAX_INPUT_BYTES - 11);
   });
 
   it('refuses an input one byte over 256 KiB, naming its size and the limit, before the contract reads it', () => {
-    const error = errorOf(() =>
-      validateFirstState('Echo', Echo, { input: { ...inputOfBytes(MAX_INPUT_BYTES + 1) }, execution: EXECUTION }),
-    );
+    const run = validate(inputOfBytes(MAX_INPUT_BYTES + 1));
 
-    expect(error).toBeInstanceOf(InvalidInputError);
-    expect(error.message).toBe(
-      'Invalid Echo input: 262145 bytes of JSON; Step Functions accepts at most 262144 (256 KiB)',
+    expect(run).toThrow(InvalidInputError);
+    expect(run).toThrow(
+      new InvalidInputError(
+        'Invalid Echo input: 262145 bytes of JSON; Step Functions accepts at most 262144 (256 KiB)',
+      ),
     );
   });
 
   it('counts multi-byte characters as UTF-8 does', () => {
-    const error = errorOf(() =>
-      validateFirstState('Echo', Echo, { input: { text: 'é'.repeat(MAX_INPUT_BYTES / 2) }, execution: EXECUTION }),
-    );
+    const run = validate({ text: 'é'.repeat(MAX_INPUT_BYTES / 2) });
 
-    expect(error.message).toContain(`${MAX_INPUT_BYTES + 11} bytes of JSON`);
+    expect(run).toThrow(`${MAX_INPUT_BYTES + 11} bytes of JSON`);
   });
 
   it('refuses a __proto__ key that the contract would drop without a word', () => {
     const input = JSON.parse('{"text":"hi","__proto__":{"text":"hidden"}}');
 
-    const error = errorOf(() => validateFirstState('Echo', Echo, { input, execution: EXECUTION }));
-
-    expect(error.message).toBe(
-      'Invalid Echo input: __proto__: "__proto__" is not allowed as a key (JavaScript objects reserve it)',
+    expect(validate(input)).toThrow(
+      new InvalidInputError(
+        'Invalid Echo input: __proto__: "__proto__" is not allowed as a key (JavaScript objects reserve it)',
+      ),
     );
   });
 
   it('refuses an execution name that cannot be a tag value', () => {
-    const error = errorOf(() =>
-      validateFirstState('Echo', Echo, { input: { text: 'hi' }, execution: { ...EXECUTION, name: 'run#1' } }),
-    );
-
-    expect(error.message).toBe(
-      'Invalid Echo execution name "run#1": expected letters, digits, spaces and _.:/=+-@ (it becomes a tag value)',
+    expect(validate({ text: 'hi' }, { ...EXECUTION, name: 'run#1' })).toThrow(
+      new InvalidInputError(
+        'Invalid Echo execution name "run#1": expected letters, digits, spaces and _.:/=+-@ (it becomes a tag value)',
+      ),
     );
   });
 });
