@@ -89,8 +89,8 @@ describe('DeployMultiContainerEndpoint', () => {
       'duplicate hostnames',
       {
         containers: [
-          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/a.tar.gz' },
-          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/b.tar.gz' },
+          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://bucket1/a.tar.gz' },
+          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://bucket1/b.tar.gz' },
         ],
       },
       'containers: container hostnames must be unique; \\"a\\" repeats',
@@ -101,14 +101,14 @@ describe('DeployMultiContainerEndpoint', () => {
         containers: Array.from({ length: 16 }, (_, i) => ({
           hostname: `c${i}`,
           image: IMAGE,
-          modelDataUrl: 's3://b1/m.tar.gz',
+          modelDataUrl: 's3://bucket1/m.tar.gz',
         })),
       },
       'containers: expected at most 15 containers',
     ],
     [
       'one container (Direct needs two or more)',
-      { containers: [{ hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/a.tar.gz' }] },
+      { containers: [{ hostname: 'a', image: IMAGE, modelDataUrl: 's3://bucket1/a.tar.gz' }] },
       'containers: expected at least 2 containers',
     ],
     [
@@ -120,14 +120,14 @@ describe('DeployMultiContainerEndpoint', () => {
       'a container without a hostname',
       {
         containers: [
-          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://b1/a.tar.gz' },
-          { image: IMAGE, modelDataUrl: 's3://b1/b.tar.gz' },
+          { hostname: 'a', image: IMAGE, modelDataUrl: 's3://bucket1/a.tar.gz' },
+          { image: IMAGE, modelDataUrl: 's3://bucket1/b.tar.gz' },
         ],
       },
       'containers[1].hostname: expected a hostname on every container',
     ],
   ])('rejects %s at its first state, creating nothing', async (_what, overrides, message) => {
-    const result = await deployMce(mceInput('mce-bad', 's3://b1/x.tar.gz', overrides));
+    const result = await deployMce(mceInput('mce-bad', 's3://bucket1/x.tar.gz', overrides));
 
     expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
     expect(result.cause).toContain(message);
@@ -215,8 +215,8 @@ describe('DeploySerialPipeline', () => {
       'hostnames on only some containers',
       {
         containers: [
-          { hostname: 'featurizer', image: FEATURIZER_IMAGE, modelDataUrl: 's3://b1/f.tar.gz' },
-          { image: IMAGE, modelDataUrl: 's3://b1/m.tar.gz' },
+          { hostname: 'featurizer', image: FEATURIZER_IMAGE, modelDataUrl: 's3://bucket1/f.tar.gz' },
+          { image: IMAGE, modelDataUrl: 's3://bucket1/m.tar.gz' },
         ],
       },
       'containers: expected hostnames on all containers or on none',
@@ -241,7 +241,7 @@ describe('DeploySerialPipeline', () => {
       'healthCheck.samples[0]: expected expectedOutput or expectedOutputContains',
     ],
   ])('rejects %s at its first state, creating nothing', async (_what, overrides, message) => {
-    const result = await deployPipeline(pipelineInput('pipeline-bad', 's3://b1/x.tar.gz', overrides));
+    const result = await deployPipeline(pipelineInput('pipeline-bad', 's3://bucket1/x.tar.gz', overrides));
 
     expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
     expect(result.cause).toContain(message);

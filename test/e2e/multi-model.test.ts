@@ -254,8 +254,8 @@ describe('multi-model rollback and bad input', () => {
       'duplicate model names',
       {
         models: [
-          { name: 'a', artifact: 's3://b1/a.tar.gz' },
-          { name: 'a', artifact: 's3://b1/b.tar.gz' },
+          { name: 'a', artifact: 's3://bucket1/a.tar.gz' },
+          { name: 'a', artifact: 's3://bucket1/b.tar.gz' },
         ],
       },
       'models: model names must be unique',

@@ -124,7 +124,7 @@ describe('ValidateBatchInput handler', () => {
 
     await expect(result).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid BatchTransform input: input\.s3Prefix: expected an S3 location/),
+      message: expect.stringMatching(/^Invalid BatchTransform input: input\.s3Prefix: expected an S3 prefix/),
     });
   });
 
@@ -228,7 +228,7 @@ describe('StartTransformJob handler', () => {
       ModelName: 'churn-model',
       ModelArn: modelArn('churn-model'),
       ExecutionRoleArn: EXECUTION_ROLE_ARN,
-      PrimaryContainer: { Image: 'img:1' },
+      PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1' },
       CreationTime: new Date(0),
     });
     sagemaker.on(CreateTransformJobCommand).resolves({ TransformJobArn: JOB_ARN });
@@ -278,7 +278,12 @@ describe('StartTransformJob handler', () => {
     sagemaker.on(DescribeModelCommand).rejects(serviceError('ValidationException', 'Could not find model.'));
     sagemaker.on(CreateModelCommand).resolves({ ModelArn: modelArn('nightly-new') });
     sagemaker.on(CreateTransformJobCommand).resolves({ TransformJobArn: JOB_ARN });
-    const input = validBatchInput({ model: { image: 'img:1', modelDataUrl: 's3://models-bucket/m/model.tar.gz' } });
+    const input = validBatchInput({
+      model: {
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1',
+        modelDataUrl: 's3://models-bucket/m/model.tar.gz',
+      },
+    });
 
     const out = await startTransformJob(asJson(resolvedState(input)));
 
@@ -286,7 +291,11 @@ describe('StartTransformJob handler', () => {
     expect(created).toEqual({
       ModelName: out.model?.name,
       ExecutionRoleArn: 'arn:aws:iam::123456789012:role/BatchRole',
-      PrimaryContainer: { Image: 'img:1', ModelDataUrl: 's3://models-bucket/m/model.tar.gz', Environment: {} },
+      PrimaryContainer: {
+        Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1',
+        ModelDataUrl: 's3://models-bucket/m/model.tar.gz',
+        Environment: {},
+      },
       Tags: [
         { Key: BatchTagKeys.schedule, Value: 'nightly' },
         { Key: BatchTagKeys.execution, Value: 'nightly-1' },

@@ -58,7 +58,10 @@ describe('the BatchTransform contract', () => {
       'maxConcurrentTransforms x maxPayloadInMB must be at most 100',
     ],
     [{ maxPayloadInMB: 101 }, 'maxPayloadInMB'],
-    [{ model: { name: 'churn', image: 'img:1' } }, 'expected one of name (an existing model)'],
+    [
+      { model: { name: 'churn', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1' } },
+      'expected one of name (an existing model)',
+    ],
     [{ dataProcessing: { joinSource: 'Input' } }, 'set splitType to Line'],
     [{ scheduledTime: 'tomorrow' }, 'scheduledTime'],
   ])('rejects %j', (overrides, message) => {

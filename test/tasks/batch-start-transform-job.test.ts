@@ -166,7 +166,10 @@ describe('startTransformJob', () => {
     const pipeline = validBatchInput({
       model: {
         containers: [
-          { image: 'featurizer:1', modelDataUrl: 's3://models-bucket/featurizer/model.tar.gz' },
+          {
+            image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/featurizer:1',
+            modelDataUrl: 's3://models-bucket/featurizer/model.tar.gz',
+          },
           { image: IMAGE, modelDataUrl: MODEL_DATA, environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '2' } },
         ],
       },
@@ -181,7 +184,11 @@ describe('startTransformJob', () => {
       ModelArn: modelArn(name),
       ExecutionRoleArn: EXECUTION_ROLE_ARN,
       Containers: [
-        { Image: 'featurizer:1', ModelDataUrl: 's3://models-bucket/featurizer/model.tar.gz', Environment: {} },
+        {
+          Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/featurizer:1',
+          ModelDataUrl: 's3://models-bucket/featurizer/model.tar.gz',
+          Environment: {},
+        },
         { Image: IMAGE, ModelDataUrl: MODEL_DATA, Environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '2' } },
       ],
       InferenceExecutionConfig: { Mode: 'Serial' },

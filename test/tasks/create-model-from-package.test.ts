@@ -42,8 +42,8 @@ describe('DeployEndpoint model data', () => {
     const input = validInput({
       model: {
         image: IMAGE,
-        modelDataUrl: 's3://m/model.tar.gz',
-        package: { source: 's3://m/src/', framework: 'custom' },
+        modelDataUrl: 's3://my-models/model.tar.gz',
+        package: { source: 's3://my-models/src/', framework: 'custom' },
       },
     });
 
@@ -74,12 +74,14 @@ describe('DeployEndpoint model data', () => {
 
   it('creates the model from a modelDataSource given in the input', async () => {
     const sagemaker = new FakeSageMaker();
-    const state = deploymentState(validInput({ model: { image: IMAGE, modelDataSource: { s3Uri: 's3://m/model/' } } }));
+    const state = deploymentState(
+      validInput({ model: { image: IMAGE, modelDataSource: { s3Uri: 's3://my-models/model/' } } }),
+    );
 
     const out = await createModel(state, { sagemaker, executionRoleArn: EXECUTION_ROLE_ARN });
 
     expect(sagemaker.models.get(out.model?.name ?? '')?.description.PrimaryContainer?.ModelDataSource).toEqual({
-      S3DataSource: { S3Uri: 's3://m/model/', S3DataType: 'S3Prefix', CompressionType: 'None' },
+      S3DataSource: { S3Uri: 's3://my-models/model/', S3DataType: 'S3Prefix', CompressionType: 'None' },
     });
   });
 });

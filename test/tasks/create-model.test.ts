@@ -68,9 +68,19 @@ describe('createModel', () => {
   });
 
   it('reuses a model whose description leaves out an empty environment', async () => {
-    const input = validInput({ model: { image: 'churn:2', modelDataUrl: 's3://bucket/churn/2/model.tar.gz' } });
+    const input = validInput({
+      model: {
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:2',
+        modelDataUrl: 's3://bucket/churn/2/model.tar.gz',
+      },
+    });
     const name = (await createModel(deploymentState(input), deps())).model?.name ?? '';
-    sagemaker.seedModel(name, { container: { Image: 'churn:2', ModelDataUrl: 's3://bucket/churn/2/model.tar.gz' } });
+    sagemaker.seedModel(name, {
+      container: {
+        Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:2',
+        ModelDataUrl: 's3://bucket/churn/2/model.tar.gz',
+      },
+    });
     sagemaker.calls.length = 0;
 
     const out = await createModel(deploymentState(input), deps());
@@ -82,7 +92,7 @@ describe('createModel', () => {
   it('names a different image, artifact, environment or role differently', async () => {
     const base = validInput();
     const variants = [
-      validInput({ model: { ...base.model, image: 'churn:1.5.0' } }),
+      validInput({ model: { ...base.model, image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.5.0' } }),
       validInput({ model: { ...base.model, modelDataUrl: 's3://models-bucket/churn/1.5.0/model.tar.gz' } }),
       validInput({ model: { ...base.model, environment: { LOG_LEVEL: 'debug' } } }),
     ];
@@ -100,8 +110,20 @@ describe('createModel', () => {
   });
 
   it('gives the same name whatever the order of the environment variables', async () => {
-    const a = validInput({ model: { image: 'i:1', modelDataUrl: 's3://b/m.tar.gz', environment: { A: '1', B: '2' } } });
-    const b = validInput({ model: { image: 'i:1', modelDataUrl: 's3://b/m.tar.gz', environment: { B: '2', A: '1' } } });
+    const a = validInput({
+      model: {
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/i:1',
+        modelDataUrl: 's3://bucket/m.tar.gz',
+        environment: { A: '1', B: '2' },
+      },
+    });
+    const b = validInput({
+      model: {
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/i:1',
+        modelDataUrl: 's3://bucket/m.tar.gz',
+        environment: { B: '2', A: '1' },
+      },
+    });
 
     const first = await createModel(deploymentState(a), deps());
     const second = await createModel(deploymentState(b), deps());

@@ -110,7 +110,7 @@ describe('ValidateDeployInput handler', () => {
 
   it('rejects a malformed execution input with InvalidInputError naming the field', async () => {
     const result = validateDeployInput({
-      input: validInput({ variants: [{ instanceType: 'huge' }] }),
+      input: validInput({ variants: [{ instanceType: 'ml.m5.huge' as never }] }),
       execution: EXECUTION,
     });
 

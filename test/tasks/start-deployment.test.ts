@@ -98,6 +98,7 @@ describe('startDeployment', () => {
 
   it('passes rolling guardrails when creating the endpoint', async () => {
     const input = validInput({
+      variants: [{ instanceType: 'ml.m5.large', initialInstanceCount: 4 }],
       deployment: {
         rolling: {
           maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },

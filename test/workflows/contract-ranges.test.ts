@@ -4,10 +4,26 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { TagKeys } from '../../tasks/_shared/tags.ts';
+import { BatchTagKeys } from '../../tasks/start-transform-job/start-transform-job.ts';
 import { BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
+import {
+  MAX_TAGS_PER_RESOURCE,
+  MAX_USER_TAGS,
+  MODEL_ENVIRONMENT,
+  TRANSFORM_ENVIRONMENT,
+} from '../../workflows/limits.ts';
+import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from '../../workflows/parts/instance-type-values.ts';
 
-type Shape = { min?: number; max?: number; enum?: string[]; pattern?: string };
+type Shape = {
+  min?: number;
+  max?: number;
+  enum?: string[];
+  pattern?: string;
+  key?: { shape: string };
+  value?: { shape: string };
+};
 const model = JSON.parse(
   readFileSync(new URL('../../local/emulator/aws-models/sagemaker.json', import.meta.url), 'utf8'),
 ) as {
@@ -22,9 +38,11 @@ const shape = (name: string): Shape => {
 function baseInput(): Record<string, unknown> {
   return {
     endpointName: 'churn',
-    model: { image: 'img:1', modelDataUrl: 's3://b/k' },
+    model: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1', modelDataUrl: 's3://bucket/k' },
     variants: [{ instanceType: 'ml.m5.large' }],
     healthCheck: { samples: [{ body: '{}' }] },
+    // Long enough for any guardrail: the first state refuses a deadline shorter than the guardrails' own.
+    wait: { timeoutMinutes: 1440 },
   };
 }
 
@@ -68,7 +86,7 @@ const numericFields: { field: string; shape: string; set: (input: Record<string,
       set: (input, value) => {
         input.deployment = {
           rolling: {
-            maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
+            maximumBatchSize: { type: 'CAPACITY_PERCENT', value: 10 },
             waitIntervalInSeconds: 0,
             maximumExecutionTimeoutInSeconds: value,
           },
@@ -149,15 +167,18 @@ describe('the DeployEndpoint contract against the SageMaker API model', () => {
     for (const type of shape('TrafficRoutingConfigType').enum ?? []) {
       const routing: Record<string, unknown> = { type, waitIntervalInSeconds: 60 };
       if (type === 'CANARY') routing.canarySize = { type: 'CAPACITY_PERCENT', value: 10 };
-      if (type === 'LINEAR') routing.linearStepSize = { type: 'INSTANCE_COUNT', value: 1 };
+      if (type === 'LINEAR') routing.linearStepSize = { type: 'CAPACITY_PERCENT', value: 10 };
       expect(
         DeployEndpointInput.safeParse({ ...baseInput(), deployment: { blueGreen: { trafficRouting: routing } } })
           .success,
       ).toBe(true);
     }
+    // A tenth of ten instances, either way: within every guardrail's percentages.
+    const variants = [{ instanceType: 'ml.m5.large', initialInstanceCount: 10 }];
     for (const type of shape('CapacitySizeType').enum ?? []) {
-      const rolling = { maximumBatchSize: { type, value: 1 }, waitIntervalInSeconds: 0 };
-      expect(DeployEndpointInput.safeParse({ ...baseInput(), deployment: { rolling } }).success).toBe(true);
+      const value = type === 'INSTANCE_COUNT' ? 1 : 10;
+      const rolling = { maximumBatchSize: { type, value }, waitIntervalInSeconds: 0 };
+      expect(DeployEndpointInput.safeParse({ ...baseInput(), variants, deployment: { rolling } }).success).toBe(true);
     }
   });
 
@@ -234,5 +255,28 @@ describe('the BatchTransform contract against the SageMaker API model', () => {
     const env = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`K${i}`, 'v']));
     expect(accepts({ environment: env(envMax) })).toBe(true);
     expect(accepts({ environment: env(envMax + 1) })).toBe(false);
+  });
+});
+
+describe("the contracts' shared values against the SageMaker API model", () => {
+  it('offer exactly the instance types of each operation, in the API model', () => {
+    expect([...HOSTING_INSTANCE_TYPES]).toEqual(shape('ProductionVariantInstanceType').enum);
+    expect([...TRANSFORM_INSTANCE_TYPES]).toEqual(shape('TransformInstanceType').enum);
+  });
+
+  it('state the environment limits of a model and of a transform job as the API model does', () => {
+    expect(MODEL_ENVIRONMENT.maxVariables).toBe(shape('EnvironmentMap').max);
+    expect(MODEL_ENVIRONMENT.maxEntryBytes).toBe(shape('EnvironmentKey').max);
+    expect(MODEL_ENVIRONMENT.maxEntryBytes).toBe(shape('EnvironmentValue').max);
+    expect(TRANSFORM_ENVIRONMENT.maxVariables).toBe(shape('TransformEnvironmentMap').max);
+    expect(TRANSFORM_ENVIRONMENT.maxKeyLength).toBe(shape('TransformEnvironmentKey').max);
+    expect(TRANSFORM_ENVIRONMENT.maxValueLength).toBe(shape('TransformEnvironmentValue').max);
+  });
+
+  it("leaves room in SageMaker's tag limit for every tag the project adds to the user's", () => {
+    const ours = new Set([...Object.values(TagKeys), ...Object.values(BatchTagKeys)]);
+
+    expect(MAX_TAGS_PER_RESOURCE).toBe(shape('TagList').max);
+    expect(MAX_USER_TAGS + ours.size).toBeLessThanOrEqual(MAX_TAGS_PER_RESOURCE);
   });
 });

@@ -22,7 +22,10 @@ function errorOf(run: () => unknown): Error {
 
 const minimal = () => ({
   endpointName: 'churn',
-  model: { image: 'churn:1', modelDataUrl: 's3://bucket/churn/model.tar.gz' },
+  model: {
+    image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1',
+    modelDataUrl: 's3://bucket/churn/model.tar.gz',
+  },
   variants: [{ instanceType: 'ml.m5.large' }],
   healthCheck: { samples: [{ body: '{}' }] },
 });
@@ -33,7 +36,10 @@ describe("DeployEndpoint's first state", () => {
 
     expect(state.request).toEqual({
       endpointName: 'churn',
-      model: { image: 'churn:1', modelDataUrl: 's3://bucket/churn/model.tar.gz' },
+      model: {
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1',
+        modelDataUrl: 's3://bucket/churn/model.tar.gz',
+      },
       variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialVariantWeight: 1 }],
       healthCheck: {
         samples: [{ body: '{}', contentType: 'application/json', expectedStatus: 200 }],
@@ -95,7 +101,7 @@ describe("DeployEndpoint's first state", () => {
     [
       'an instance type without the ml. prefix',
       { variants: [{ instanceType: 'm5.large' }] },
-      'variants[0].instanceType: expected a SageMaker instance type',
+      'variants[0].instanceType: expected a hosting instance type',
     ],
     [
       'a variant with neither instanceType nor serverless',
@@ -152,7 +158,7 @@ describe("DeployEndpoint's first state", () => {
       'both an image and a model package',
       {
         model: {
-          image: 'churn:1',
+          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1',
           modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3',
         },
       },
@@ -161,7 +167,7 @@ describe("DeployEndpoint's first state", () => {
     ['a model with neither image nor package', { model: {} }, 'model: expected either image'],
     [
       'a model artifact that is not an S3 URL',
-      { model: { image: 'churn:1', modelDataUrl: '/tmp/model.tar.gz' } },
+      { model: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', modelDataUrl: '/tmp/model.tar.gz' } },
       'model.modelDataUrl',
     ],
     [
@@ -204,7 +210,7 @@ describe("DeployEndpoint's first state", () => {
       'an environment variable name with a hyphen',
       {
         model: {
-          image: 'churn:1',
+          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1',
           modelDataUrl: 's3://bucket/churn/model.tar.gz',
           environment: { 'LOG-LEVEL': 'info' },
         },

@@ -258,7 +258,7 @@ describe('DeployEndpoint', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('InvalidInputError');
     expect(result.cause).toContain('variants[0].instanceType');
-    expect(result.cause).toContain('instance type such as ml.m5.large');
+    expect(result.cause).toContain('expected a hosting instance type (ml.m5.large');
     expect(statesEntered(result)).toEqual([S.ValidateInput, S.InputRejected]);
     expect(aws.calls).toHaveLength(0);
     expect(aws.events).toHaveLength(0);

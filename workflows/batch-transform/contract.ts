@@ -9,24 +9,67 @@ import {
   CreatedResource,
   containerEnvironment,
   ExecutionFacts,
-  environmentKey,
   imageUri,
+  instanceTypeOf,
   integer,
-  modelDataUrl,
   SAGEMAKER_NAME_PATTERN,
+  transformEnvironment,
   WaitProgress,
 } from '../contract-parts.ts';
+import { quote } from '../messages.ts';
 import { Containers, containerListIssues } from '../parts/containers.ts';
+import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from '../parts/instance-type-values.ts';
+import { asFolder, modelDataUrl, s3Uri } from '../parts/s3.ts';
+
+/** Placeholders an S3 prefix may hold, filled from the run's scheduled time (UTC), and the digits each becomes. */
+const PLACEHOLDER_DIGITS = new Map([
+  ['{yyyy}', 4],
+  ['{MM}', 2],
+  ['{dd}', 2],
+  ['{HH}', 2],
+]);
 
 /** Placeholders an S3 prefix may hold, filled from the run's scheduled time (UTC). */
-export const DATE_PLACEHOLDERS = ['{yyyy}', '{MM}', '{dd}', '{HH}'] as const;
+export const DATE_PLACEHOLDERS = [...PLACEHOLDER_DIGITS.keys()];
 
-const s3Prefix = z
-  .string()
-  .check(
-    z.maxLength(1024),
-    z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected an S3 location such as s3://bucket/prefix/'),
+/** Why a key names something in braces that is not a date placeholder (a typo would never match), or undefined. */
+function placeholderProblem(key: string): string | undefined {
+  const unknown = (key.match(/\{[^{}]*\}|[{}]/g) ?? []).find((token) => !PLACEHOLDER_DIGITS.has(token));
+  return unknown === undefined
+    ? undefined
+    : `expected only the date placeholders ${DATE_PLACEHOLDERS.join(', ')}; ${quote(unknown)} is not one`;
+}
+
+const s3Prefix = s3Uri({
+  kind: 'prefix',
+  example: 's3://my-bucket/scoring/in/{yyyy}/{MM}/{dd}/',
+  keyProblem: placeholderProblem,
+});
+
+/** What each character of a prefix template may be once filled in: itself, or any digit (`null`). */
+function filledCharacters(template: string): (string | null)[] {
+  return template
+    .split(/(\{[^{}]*\})/)
+    .flatMap((part) => (PLACEHOLDER_DIGITS.has(part) ? Array(PLACEHOLDER_DIGITS.get(part)).fill(null) : [...part]));
+}
+
+/**
+ * Whether `template` filled in for some scheduled time may start with `prefix` filled in for the same time.
+ * Placeholders are taken as any digits of their length, so this may answer yes for a pair that only a
+ * calendar-impossible time would make overlap; it never answers no for a pair that does.
+ */
+export function mayStartWith(template: string, prefix: string): boolean {
+  const text = filledCharacters(template);
+  const start = filledCharacters(prefix);
+  return (
+    text.length >= start.length &&
+    start.every((c, i) => {
+      const d = text[i] as string | null;
+      if (c === null) return d === null || /\d/.test(d);
+      return d === null ? /\d/.test(c) : c === d;
+    })
   );
+}
 
 /** A schedule (or a caller) name: part of the job name, so SageMaker's name characters only. */
 const scheduleName = z
@@ -106,7 +149,15 @@ export const BatchOutput = z.strictObject({
   s3Prefix,
   accept: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   assembleWith: z._default(z.enum(['None', 'Line']), 'None'),
-  kmsKeyId: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  kmsKeyId: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(2048),
+        z.regex(/^[a-zA-Z0-9:/_-]*$/, 'expected a KMS key ID, alias or ARN (letters, digits and :/_-)'),
+      ),
+  ),
 });
 
 /** How long and how often to poll the job. */
@@ -153,17 +204,14 @@ export const BatchTransformInput = z
       }),
     ),
     instanceType: z._default(
-      z
-        .string()
-        .check(z.regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a SageMaker instance type such as ml.m5.large')),
+      instanceTypeOf(TRANSFORM_INSTANCE_TYPES, 'a batch transform', {
+        types: HOSTING_INSTANCE_TYPES,
+        what: 'a hosting',
+      }),
       'ml.m5.large',
     ),
     instanceCount: z._default(z.int().check(z.gte(1)), 1),
-    environment: z.optional(
-      z
-        .record(environmentKey, z.string().check(z.maxLength(10240)))
-        .check(z.refine((env) => Object.keys(env).length <= 16, 'expected at most 16 environment variables')),
-    ),
+    environment: z.optional(transformEnvironment),
     wait: BatchWait,
   })
   .check(
@@ -174,6 +222,15 @@ export const BatchTransformInput = z
           code: 'custom',
           path: ['maxConcurrentTransforms'],
           message: `maxConcurrentTransforms x maxPayloadInMB must be at most 100 (SageMaker's limit), got ${concurrency} x ${payload}`,
+        });
+      }
+      // SageMaker reads every object under the input prefix: outputs written there are the next run's inputs.
+      if (mayStartWith(asFolder(input.output.s3Prefix), input.input.s3Prefix)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['output', 's3Prefix'],
+          message: 'expected an output outside the input prefix: the next run would read these outputs as input',
+          input: input.output.s3Prefix,
         });
       }
       const usesRecords = input.dataProcessing?.joinSource === 'Input' || input.dataProcessing?.inputFilter;

@@ -17,6 +17,7 @@ import {
   EndpointStatusSummary,
   endpointDeploymentFields,
   FinalizedRecord,
+  guardrailsFitTheEndpoint,
   HealthCheckReport,
   RollbackRecord,
   samplesTargetTheirVariants,
@@ -31,7 +32,7 @@ export const DeployEndpointInput = z
     model: ModelSource,
     ...endpointDeploymentFields,
   })
-  .check(z.superRefine(samplesTargetTheirVariants));
+  .check(z.superRefine(samplesTargetTheirVariants), z.superRefine(guardrailsFitTheEndpoint));
 
 /** What a user writes. */
 export type DeployEndpointInputDocument = z.input<typeof DeployEndpointInput>;

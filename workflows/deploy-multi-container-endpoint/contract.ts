@@ -5,7 +5,12 @@
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
 import { Containers, containerListIssues } from '../parts/containers.ts';
-import { endpointDeploymentFields, instanceVariantsOnly, samplesTargetTheirVariants } from '../parts/endpoint.ts';
+import {
+  endpointDeploymentFields,
+  guardrailsFitTheEndpoint,
+  instanceVariantsOnly,
+  samplesTargetTheirVariants,
+} from '../parts/endpoint.ts';
 
 /** The execution input of DeployMultiContainerEndpoint. */
 export const DeployMultiContainerEndpointInput = z
@@ -46,6 +51,7 @@ export const DeployMultiContainerEndpointInput = z
         });
       }
     }),
+    z.superRefine(guardrailsFitTheEndpoint),
     z.superRefine(samplesTargetTheirVariants),
   );
 

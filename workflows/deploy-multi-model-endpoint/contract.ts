@@ -5,7 +5,12 @@
  */
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
-import { endpointDeploymentFields, instanceVariantsOnly, samplesTargetTheirVariants } from '../parts/endpoint.ts';
+import {
+  endpointDeploymentFields,
+  guardrailsFitTheEndpoint,
+  instanceVariantsOnly,
+  samplesTargetTheirVariants,
+} from '../parts/endpoint.ts';
 import { MultiModelContainer, MultiModelEntry } from '../parts/multi-model.ts';
 
 /** The execution input of DeployMultiModelEndpoint. */
@@ -33,6 +38,7 @@ export const DeployMultiModelEndpointInput = z
         });
       }
     }),
+    z.superRefine(guardrailsFitTheEndpoint),
     z.superRefine(samplesTargetTheirVariants),
   );
 

@@ -5,7 +5,12 @@
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
 import { Containers, containerListIssues } from '../parts/containers.ts';
-import { endpointDeploymentFields, instanceVariantsOnly, samplesTargetTheirVariants } from '../parts/endpoint.ts';
+import {
+  endpointDeploymentFields,
+  guardrailsFitTheEndpoint,
+  instanceVariantsOnly,
+  samplesTargetTheirVariants,
+} from '../parts/endpoint.ts';
 
 /** The execution input of DeploySerialPipeline. */
 export const DeploySerialPipelineInput = z
@@ -32,6 +37,7 @@ export const DeploySerialPipelineInput = z
         }
       }
     }),
+    z.superRefine(guardrailsFitTheEndpoint),
     // A pipeline is invoked as a whole: no sample may target one container.
     z.superRefine((input, ctx) => samplesTargetTheirVariants({ ...input, containers: [] }, ctx)),
   );

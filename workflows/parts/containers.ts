@@ -3,9 +3,16 @@
  * endpoint invoked per container (Direct). AWS's contract: ../shared/reference/sagemaker-variant-contracts.md §2-3.
  */
 import * as z from 'zod/mini';
-import { containerEnvironment, imageUri, modelDataUrl, SAGEMAKER_NAME_PATTERN } from '../contract-parts.ts';
+import {
+  containerEnvironment,
+  environmentBytes,
+  environmentSizeIssue,
+  imageUri,
+  SAGEMAKER_NAME_PATTERN,
+} from '../contract-parts.ts';
 import { ModelDataSourceInput } from './model.ts';
 import { MultiModelContainer } from './multi-model.ts';
+import { modelDataUrl } from './s3.ts';
 
 /** A container's name in its model: SageMaker's ContainerHostname. */
 export const ContainerHostname = z
@@ -107,10 +114,16 @@ export function containerListIssues(
   return issues;
 }
 
-/** The containers of a multi-container model: 2 to 15 (a Direct endpoint serves at most 15 containers). */
-export const Containers = z
-  .array(ContainerInput)
-  .check(
-    z.minLength(2, 'expected at least 2 containers (one container is a single-container model)'),
-    z.maxLength(15, 'expected at most 15 containers (SageMaker runs up to 15 in one model)'),
-  );
+/**
+ * The containers of a multi-container model: 2 to 15 (a Direct endpoint serves at most 15 containers), whose
+ * environments together fit what one model may hold.
+ */
+export const Containers = z.array(ContainerInput).check(
+  z.minLength(2, 'expected at least 2 containers (one container is a single-container model)'),
+  z.maxLength(15, 'expected at most 15 containers (SageMaker runs up to 15 in one model)'),
+  z.superRefine((containers, ctx) => {
+    const bytes = containers.reduce((sum, c) => sum + environmentBytes(c.environment ?? {}), 0);
+    const issue = environmentSizeIssue(bytes, 'environment names and values across all containers');
+    if (issue) ctx.addIssue(issue);
+  }),
+);

@@ -4,7 +4,9 @@
  * Ranges and patterns follow SageMaker's API model (test/workflows/contract-ranges.test.ts checks them against it).
  */
 import * as z from 'zod/mini';
-import { integer, sageMakerName, TagMap } from '../contract-parts.ts';
+import { headerValue, instanceTypeOf, integer, sageMakerName, TagMap, taggedValue } from '../contract-parts.ts';
+import { GUARDRAIL_PERCENT, MAX_TAGS_PER_RESOURCE, MAX_USER_TAGS } from '../limits.ts';
+import { HOSTING_INSTANCE_TYPES } from './instance-type-values.ts';
 
 /** A serverless variant's memory and concurrency. */
 export const ServerlessConfig = z
@@ -27,11 +29,7 @@ export type ServerlessConfig = z.output<typeof ServerlessConfig>;
 export const Variant = z
   .strictObject({
     name: z._default(sageMakerName, 'AllTraffic'),
-    instanceType: z.optional(
-      z
-        .string()
-        .check(z.regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a SageMaker instance type such as ml.m5.large')),
-    ),
+    instanceType: z.optional(instanceTypeOf(HOSTING_INSTANCE_TYPES, 'a hosting')),
     initialInstanceCount: z._default(integer(1, 1000), 1),
     initialVariantWeight: z._default(z.number().check(z.gte(0)), 1),
     serverless: z.optional(ServerlessConfig),
@@ -47,7 +45,10 @@ export const Variant = z
   );
 export type Variant = z.output<typeof Variant>;
 
-/** An endpoint config's production variants: 1 to 10, each named once. */
+/**
+ * An endpoint config's production variants: 1 to 10, each named once; a serverless variant alone (DG
+ * serverless-endpoints: no multiple production variants), and some traffic for at least one of them.
+ */
 export const Variants = z.array(Variant).check(
   z.minLength(1),
   z.maxLength(10),
@@ -61,14 +62,39 @@ export const Variants = z.array(Variant).check(
         input: variants,
       });
     }
+    const serverless = variants.findIndex((v) => v.serverless !== undefined);
+    if (serverless >= 0 && variants.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [serverless, 'serverless'],
+        message: 'a serverless variant must be the only variant: serverless endpoints take no other variant',
+        input: variants.length,
+      });
+    }
+    // SageMaker splits traffic by each weight's share of their sum: a sum of 0 routes nothing anywhere.
+    if (variants.length > 0 && variants.every((v) => v.initialVariantWeight === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [0, 'initialVariantWeight'],
+        message: 'expected a weight above 0 on at least one variant: with all weights 0 no request is served',
+        input: 0,
+      });
+    }
   }),
 );
 
 /** A batch, canary or linear step size: a number of instances or a percentage of capacity. */
-export const CapacitySize = z.strictObject({
-  type: z.enum(['INSTANCE_COUNT', 'CAPACITY_PERCENT']),
-  value: z.int().check(z.gte(1)),
-});
+export const CapacitySize = z
+  .strictObject({
+    type: z.enum(['INSTANCE_COUNT', 'CAPACITY_PERCENT']),
+    value: z.int().check(z.gte(1)),
+  })
+  .check(
+    z.refine((size) => size.type !== 'CAPACITY_PERCENT' || size.value <= 100, {
+      path: ['value'],
+      message: 'expected a percentage of capacity, at most 100',
+    }),
+  );
 export type CapacitySize = z.output<typeof CapacitySize>;
 
 /** How blue/green shifts traffic: all at once, a canary first, or linear steps. */
@@ -139,8 +165,8 @@ export type DeploymentGuardrails = z.output<typeof DeploymentGuardrails>;
 /** One sample request of the health check and what its answer must look like. */
 export const HealthCheckSample = z.strictObject({
   body: z.string().check(z.maxLength(6 * 1024 * 1024, 'expected at most 6 MiB (the InvokeEndpoint limit)')),
-  contentType: z._default(z.string().check(z.minLength(1), z.maxLength(1024)), 'application/json'),
-  accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  contentType: z._default(headerValue, 'application/json'),
+  accept: z.optional(headerValue),
   targetVariant: z.optional(sageMakerName),
   /** A multi-container endpoint invoked per container (Direct): the container this sample is for. */
   targetContainerHostname: z.optional(sageMakerName),
@@ -239,8 +265,8 @@ export function samplesTargetTheirContainers(
   );
 }
 
-/** A label for the model version, written as a tag value and into events. */
-export const ModelVersion = z.string().check(z.minLength(1), z.maxLength(256));
+/** A label for the model version, written as a tag value (so a tag value's rules) and into events. */
+export const ModelVersion = taggedValue;
 
 /** What to do with a failed *new* endpoint: delete it (rollback) or keep it for inspection (retain). */
 export const OnFailure = z._default(z.enum(['rollback', 'retain']), 'rollback');
@@ -251,7 +277,10 @@ export const RetainVersions = z._default(integer(1, 20), 2);
 /** The user's tags for what a deployment creates: at most 40, leaving SageMaker's 50 room for ours. */
 export const DeploymentTags = z._default(
   TagMap.check(
-    z.refine((tags) => Object.keys(tags).length <= 40, 'expected at most 40 tags (SageMaker allows 50; we add ours)'),
+    z.refine(
+      (tags) => Object.keys(tags).length <= MAX_USER_TAGS,
+      `expected at most ${MAX_USER_TAGS} tags (SageMaker allows ${MAX_TAGS_PER_RESOURCE}; we add ours)`,
+    ),
   ),
   {},
 );
@@ -353,3 +382,111 @@ export function instanceVariantsOnly(reason: string): InputCheck<{ variants: rea
     }
   };
 }
+
+/** A size SageMaker bounds by a percentage of each variant's instance count (limits.ts, GUARDRAIL_PERCENT). */
+type SizeRule = (typeof GUARDRAIL_PERCENT)[keyof typeof GUARDRAIL_PERCENT];
+
+/** Why `size` breaks `rule` for variants of `counts` instances (`what` names the size), or undefined. */
+function capacitySizeProblem(
+  size: CapacitySize,
+  rule: SizeRule,
+  what: string,
+  variants: readonly { name: string; count: number }[],
+): string | undefined {
+  const range = rule.min > 0 ? `${rule.min}-${rule.max}%` : `at most ${rule.max}%`;
+  if (size.type === 'CAPACITY_PERCENT') {
+    const fits = size.value >= rule.min && size.value <= rule.max;
+    return fits ? undefined : `expected ${range} of capacity (SageMaker's ${what} limit); got ${size.value}%`;
+  }
+  const off = variants.find((v) => size.value * 100 > rule.max * v.count || size.value * 100 < rule.min * v.count);
+  return off === undefined
+    ? undefined
+    : `expected ${range} of each variant's instances (SageMaker's ${what} limit); ${size.value} of ${off.name}'s ${off.count} is ${Math.round((100 * size.value) / off.count)}%`;
+}
+
+/** How many steps of `size` shift the largest of the variants (`counts`) over: the baking periods between them. */
+function stepsOf(size: CapacitySize, counts: readonly number[]): number {
+  if (size.type === 'CAPACITY_PERCENT') return Math.ceil(100 / size.value);
+  return Math.max(1, ...counts.map((count) => Math.ceil(count / size.value)));
+}
+
+/**
+ * The deployment guardrails against the variants and the wait policy: canary, linear and rolling sizes within
+ * SageMaker's percentages of each variant's instances (limits.ts, GUARDRAIL_PERCENT); no rolling deployment of a
+ * serverless or multi-variant endpoint (DG deployment-guardrails-exclusions); and a wait deadline that outlasts
+ * what the guardrails take for sure (the baking periods between steps, and a maximum execution time the user set),
+ * so that a healthy deployment is never rolled back for taking as long as it was told to.
+ */
+export const guardrailsFitTheEndpoint: InputCheck<{
+  variants: readonly { name: string; initialInstanceCount: number; serverless?: unknown }[];
+  deployment?: DeploymentGuardrails | undefined;
+  wait: WaitPolicy;
+}> = (input, ctx) => {
+  const { deployment, variants } = input;
+  if (deployment === undefined) return;
+  const instances = variants
+    .filter((v) => v.serverless === undefined)
+    .map((v) => ({ name: v.name, count: v.initialInstanceCount }));
+  const counts = instances.map((v) => v.count);
+  const issue = (path: PropertyKey[], message: string | undefined, value: unknown) => {
+    if (message !== undefined) ctx.addIssue({ code: 'custom', path: ['deployment', ...path], message, input: value });
+  };
+  const needs: { seconds: number; why: string }[] = [];
+  const { blueGreen, rolling } = deployment;
+  if (blueGreen !== undefined) {
+    const routing = blueGreen.trafficRouting;
+    const at = ['blueGreen', 'trafficRouting'];
+    if (routing.canarySize !== undefined) {
+      const rule = GUARDRAIL_PERCENT.canarySize;
+      issue(
+        [...at, 'canarySize'],
+        capacitySizeProblem(routing.canarySize, rule, 'canary', instances),
+        routing.canarySize,
+      );
+    }
+    if (routing.linearStepSize !== undefined) {
+      const rule = GUARDRAIL_PERCENT.linearStepSize;
+      const problem = capacitySizeProblem(routing.linearStepSize, rule, 'linear step', instances);
+      issue([...at, 'linearStepSize'], problem, routing.linearStepSize);
+    }
+    const bakes =
+      routing.type === 'CANARY' ? 1 : routing.linearStepSize ? stepsOf(routing.linearStepSize, counts) - 1 : 0;
+    needs.push({
+      seconds: bakes * routing.waitIntervalInSeconds + (blueGreen.terminationWaitInSeconds ?? 0),
+      why: 'bake',
+    });
+    if (blueGreen.maximumExecutionTimeoutInSeconds !== undefined) {
+      needs.push({ seconds: blueGreen.maximumExecutionTimeoutInSeconds, why: 'max' });
+    }
+  }
+  if (rolling !== undefined) {
+    const rule = GUARDRAIL_PERCENT.maximumBatchSize;
+    const problem = capacitySizeProblem(rolling.maximumBatchSize, rule, 'rolling batch', instances);
+    issue(['rolling', 'maximumBatchSize'], problem, rolling.maximumBatchSize);
+    if (instances.length < variants.length) {
+      issue(['rolling'], 'SageMaker does not roll out to serverless variants: use blueGreen', 'rolling');
+    } else if (variants.length > 1) {
+      issue(['rolling'], 'SageMaker does not roll out to an endpoint of several variants: use blueGreen', 'rolling');
+    }
+    needs.push({
+      seconds: (stepsOf(rolling.maximumBatchSize, counts) - 1) * rolling.waitIntervalInSeconds,
+      why: 'bake',
+    });
+    if (rolling.maximumExecutionTimeoutInSeconds !== undefined) {
+      needs.push({ seconds: rolling.maximumExecutionTimeoutInSeconds, why: 'max' });
+    }
+  }
+  const longest = needs.reduce((a, b) => (b.seconds > a.seconds ? b : a), { seconds: 0, why: 'bake' });
+  if (longest.seconds > input.wait.timeoutMinutes * 60) {
+    const reason =
+      longest.why === 'max'
+        ? `SageMaker may take the ${longest.seconds} s of maximumExecutionTimeoutInSeconds`
+        : `the guardrails' baking periods alone take ${longest.seconds} s`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['wait', 'timeoutMinutes'],
+      message: `expected at least ${Math.ceil(longest.seconds / 60)} minutes: ${reason}`,
+      input: input.wait.timeoutMinutes,
+    });
+  }
+};

@@ -3,17 +3,13 @@
  * under a prefix, source files to package first, or a registered model package).
  */
 import * as z from 'zod/mini';
-import { containerEnvironment, imageUri, modelDataUrl } from '../contract-parts.ts';
+import { containerEnvironment, imageUri } from '../contract-parts.ts';
 import { PackageModelInput } from './packaging.ts';
+import { modelDataUrl, s3Uri } from './s3.ts';
 
 /** Uncompressed model files under an S3 prefix (SageMaker's ModelDataSource, as PackageModel returns it). */
 export const ModelDataSourceInput = z.strictObject({
-  s3Uri: z
-    .string()
-    .check(
-      z.maxLength(1024),
-      z.regex(/^s3:\/\/([^/]+)\/(.*\/)?$/, 'expected the s3:// prefix of the model files, ending with /'),
-    ),
+  s3Uri: s3Uri({ kind: 'folder', example: 's3://my-bucket/models/churn/' }),
   s3DataType: z._default(z.literal('S3Prefix'), 'S3Prefix'),
   compressionType: z._default(z.literal('None'), 'None'),
 });

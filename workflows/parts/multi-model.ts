@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { containerEnvironment, imageUri } from '../contract-parts.ts';
 import { PackageModelInput } from './packaging.ts';
-import { S3_PREFIX_PATTERN } from './packaging-values.ts';
+import { s3Uri } from './s3.ts';
 
 /** Whether the container keeps models loaded between invocations (SageMaker's ModelCacheSetting). */
 export const ModelCacheSetting = z._default(z.enum(['Enabled', 'Disabled']), 'Enabled');
@@ -15,11 +15,7 @@ export const ModelCacheSetting = z._default(z.enum(['Enabled', 'Disabled']), 'En
 export const MultiModelContainer = z.strictObject({
   image: imageUri,
   /** The S3 prefix the models live under (SageMaker's ModelDataUrl for `Mode: MultiModel`), ending in `/`. */
-  prefix: z.string().check(
-    z.maxLength(1024),
-    z.regex(S3_PREFIX_PATTERN, 'expected an S3 prefix such as s3://my-bucket/mme/churn/'),
-    z.refine((prefix) => prefix.endsWith('/'), 'expected the prefix to end with /: every model is an object under it'),
-  ),
+  prefix: s3Uri({ kind: 'folder', example: 's3://my-bucket/mme/churn/' }),
   environment: z.optional(containerEnvironment),
   cacheSetting: ModelCacheSetting,
 });
@@ -38,12 +34,7 @@ export const MultiModelName = z
   );
 
 /** A model.tar.gz in S3. */
-const ModelArchiveUrl = z
-  .string()
-  .check(
-    z.maxLength(1024),
-    z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+\.tar\.gz$/, 'expected the s3:// URL of a .tar.gz'),
-  );
+const ModelArchiveUrl = s3Uri({ kind: 'object', suffix: '.tar.gz', example: 's3://my-bucket/churn/eu/model.tar.gz' });
 
 /** One model to place under a multi-model endpoint's prefix: a model.tar.gz to copy, or files to package first. */
 export const MultiModelEntry = z

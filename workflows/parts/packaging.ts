@@ -5,7 +5,8 @@
 import * as z from 'zod/mini';
 // English messages: contract-parts configures zod/mini's locale when it loads.
 import '../contract-parts.ts';
-import { FRAMEWORKS, S3_PREFIX_PATTERN } from './packaging-values.ts';
+import { FRAMEWORKS } from './packaging-values.ts';
+import { asFolder, s3Uri } from './s3.ts';
 
 /** A framework container whose model layout PackageModel checks. */
 export const Framework = z.enum(FRAMEWORKS);
@@ -15,9 +16,8 @@ export type Framework = z.output<typeof Framework>;
 export const PackageFormat = z.enum(['tar.gz', 'uncompressed']);
 export type PackageFormat = z.output<typeof PackageFormat>;
 
-const s3Prefix = z
-  .string()
-  .check(z.maxLength(1024), z.regex(S3_PREFIX_PATTERN, 'expected an S3 prefix such as s3://my-bucket/models/churn/'));
+/** Files under a prefix, read as a folder (`s3://bucket/models` is `s3://bucket/models/`). */
+const s3Prefix = s3Uri({ kind: 'prefix', example: 's3://my-bucket/models/churn/' });
 
 /** The execution input of PackageModel (and `model.package` of DeployEndpoint). */
 export const PackageModelInput = z
@@ -37,6 +37,19 @@ export const PackageModelInput = z
           path: ['compressionLevel'],
           message: 'compressionLevel applies to the tar.gz format only',
         });
+      }
+      // A package lands under the output; under a folder it packages, the next run would package it too.
+      const output = input.output === undefined ? undefined : asFolder(input.output);
+      for (const field of ['source', 'code'] as const) {
+        const read = input[field];
+        if (output !== undefined && read !== undefined && output.startsWith(asFolder(read))) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['output'],
+            message: `expected an output outside ${field}: a package written under ${field} is read by the next run`,
+            input: input.output,
+          });
+        }
       }
     }),
   );

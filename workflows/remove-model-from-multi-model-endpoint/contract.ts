@@ -1,6 +1,6 @@
 /** The RemoveModelFromMultiModelEndpoint contract: the endpoint, the model's TargetModel, and a probe request. */
 import * as z from 'zod/mini';
-import { sageMakerName } from '../contract-parts.ts';
+import { headerValue, sageMakerName } from '../contract-parts.ts';
 
 /** A request to send to the removed model, to see how the endpoint answers it. */
 export const Probe = z.strictObject({
@@ -8,8 +8,8 @@ export const Probe = z.strictObject({
     z.string().check(z.maxLength(6 * 1024 * 1024, 'expected at most 6 MiB (the InvokeEndpoint limit)')),
     '{}',
   ),
-  contentType: z._default(z.string().check(z.minLength(1), z.maxLength(1024)), 'application/json'),
-  accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  contentType: z._default(headerValue, 'application/json'),
+  accept: z.optional(headerValue),
 });
 
 /** The execution input of RemoveModelFromMultiModelEndpoint. */

@@ -1,0 +1,44 @@
+/**
+ * The numbers AWS (or this project) limits a workflow input by, whatever the workflow: one place for each, so a
+ * contract, the first state and a message quote the same figure. Plain values, no zod: anything may import them.
+ */
+
+/**
+ * Step Functions refuses an execution input, and any state's payload, over 256 KiB of UTF-8 JSON
+ * (Step Functions quotas: "Maximum input or output size for a task, state, or execution").
+ */
+export const MAX_INPUT_BYTES = 256 * 1024;
+
+/** SageMaker keeps at most 50 tags on a resource (API model: TagList max 50). */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+/** The user's tags on what a deployment creates: SageMaker's 50 less room for this project's own tags. */
+export const MAX_USER_TAGS = 40;
+
+/**
+ * A model container's Environment (CreateModel ContainerDefinition): at most 100 variables (API model:
+ * EnvironmentMap max 100); each name and value at most 1024 bytes, and all names and values of one model,
+ * every container's together, at most 32 KB (API reference, ContainerDefinition.Environment). AWS does not
+ * say whether a KB is 1000 or 1024 bytes; 32 KiB is taken.
+ */
+export const MODEL_ENVIRONMENT = { maxVariables: 100, maxEntryBytes: 1024, maxTotalBytes: 32 * 1024 } as const;
+
+/**
+ * A transform job's Environment (CreateTransformJob): at most 16 variables, names of at most 1024 characters,
+ * values of at most 10240 (API model: TransformEnvironmentMap, TransformEnvironmentKey, TransformEnvironmentValue).
+ */
+export const TRANSFORM_ENVIRONMENT = { maxVariables: 16, maxKeyLength: 1024, maxValueLength: 10240 } as const;
+
+/**
+ * The sizes SageMaker's deployment guardrails take, in percent of a variant's instance count (API reference:
+ * TrafficRoutingConfig.CanarySize "less than or equal to 50%", LinearStepSize "10-50%"; RollingUpdatePolicy
+ * MaximumBatchSize "between 5% to 50%"; DG deployment-guardrails-blue-green-canary and -linear say the same).
+ */
+export const GUARDRAIL_PERCENT = {
+  canarySize: { min: 0, max: 50 },
+  linearStepSize: { min: 10, max: 50 },
+  maximumBatchSize: { min: 5, max: 50 },
+} as const;
+
+/** How many characters of a user's value a message quotes before cutting it with `…`. */
+export const QUOTED_VALUE_CHARS = 60;
