@@ -178,7 +178,7 @@ export class ContainerProcess {
       const found = isolationTools(hostFacts());
       if ('unsupported' in found) {
         this.refuse(
-          `could not be started: the emulator's images file runs image '${this.spec.image}' in isolation mode ("isolation": "namespaces"), and ${found.unsupported}`,
+          `could not be started: the emulator's images file runs image '${this.spec.image}' in isolation mode ("isolation": "namespaces"), ${found.unsupported}`,
         );
         return;
       }

@@ -63,31 +63,32 @@ export interface IsolationTools {
 }
 
 /**
- * The tools isolation mode runs on this host, or why it cannot run here (a sentence that ends a FailureReason).
+ * The tools isolation mode runs on this host, or why it cannot run here (a clause, `which needs ...`, that ends a
+ * FailureReason).
  * Never a fallback: an image that asks for isolation runs isolated or not at all.
  */
 export function isolationTools(facts: HostFacts): IsolationTools | { unsupported: string } {
   if (facts.platform !== 'linux') {
-    return { unsupported: `it needs Linux namespaces, and the emulator runs on ${facts.platform}` };
+    return { unsupported: `which needs Linux namespaces; the emulator runs on ${facts.platform}` };
   }
   if (facts.uid !== 0) {
     return {
-      unsupported: `it needs root to create mount and network namespaces, and the emulator runs as uid ${facts.uid}`,
+      unsupported: `which needs root to create mount and network namespaces; the emulator runs as uid ${facts.uid}`,
     };
   }
   const unshare = facts.findExecutable('unshare');
-  if (!unshare) return { unsupported: 'it needs the unshare command (util-linux), which is not on the PATH' };
+  if (!unshare) return { unsupported: 'which needs the unshare command (util-linux), not found on the PATH' };
   const mount = facts.findExecutable('mount');
-  if (!mount) return { unsupported: 'it needs the mount command (util-linux), which is not on the PATH' };
+  if (!mount) return { unsupported: 'which needs the mount command (util-linux), not found on the PATH' };
   const ip = facts.findExecutable('ip');
   if (!ip) {
     return {
       unsupported:
-        'it needs the ip command (iproute2) to bring up the loopback interface of the network namespace, which is not on the PATH',
+        'which needs the ip command (iproute2) to bring up the loopback interface of the network namespace, not found on the PATH',
     };
   }
   if (!facts.isDirectory('/opt')) {
-    return { unsupported: 'it needs the directory /opt on the host, where /opt/ml is mounted in each namespace' };
+    return { unsupported: 'which needs the directory /opt on the host, where /opt/ml is mounted in each namespace' };
   }
   return { unshare, ip, mount };
 }

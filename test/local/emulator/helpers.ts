@@ -1,6 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -10,6 +13,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, packModelDirectory } from '../../../examples/example-models.ts';
+import { processAlive } from '../../../local/emulator/hosting/process-tree.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../../local/emulator/index.ts';
 
 /** The image that runs examples/containers/linear. */
@@ -88,4 +92,68 @@ export async function errorOf(promise: Promise<unknown>): Promise<Error & { $met
     return err as Error;
   }
   throw new Error('expected the call to fail');
+}
+
+/** Polls DescribeEndpoint until the endpoint is gone (bounded); resolves with the error that says so. */
+export async function waitUntilDeleted(sagemaker: SageMakerClient, name: string, timeoutMs = 10_000): Promise<Error> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const gone = await sagemaker
+      .send(new DescribeEndpointCommand({ EndpointName: name }))
+      .then(() => undefined)
+      .catch((err: Error) => err);
+    if (gone) return gone;
+    if (Date.now() > deadline) throw new Error(`endpoint ${name} still exists after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The living processes (zombies excluded) whose environment holds `entry` (`NAME=value`): a marker set in a model's
+ * Environment finds every process of its containers, whatever namespace or process group they run in. Linux only.
+ */
+export function processesWithEnvironment(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry) && processAlive(pid);
+      } catch {
+        return false;
+      }
+    });
+}
+
+const CLI = fileURLToPath(new URL('../../../cli/bin.js', import.meta.url));
+
+/**
+ * Runs `smwf local start <args>` in a child process, behind `prefix` (e.g. `setpriv ...`), and resolves once it has
+ * printed its AWS_ENDPOINT_URL. The caller stops the child.
+ */
+export async function spawnLocalStart(
+  args: string[],
+  prefix: string[] = [],
+): Promise<{ url: string; child: ChildProcess }> {
+  const [command, ...rest] = [...prefix, process.execPath, CLI, 'local', 'start', ...args] as [string, ...string[]];
+  const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /AWS_ENDPOINT_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`smwf local start exited with ${code}: ${output}`));
+    });
+  });
+  return { url, child };
 }
