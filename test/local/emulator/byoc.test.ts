@@ -3,10 +3,12 @@ import { existsSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  CreateTransformJobCommand,
   DeleteEndpointCommand,
   type DescribeEndpointCommandOutput,
   type SageMakerClient,
@@ -25,6 +27,7 @@ import {
   tempStateDir,
   uploadLinearModel,
   waitForEndpoint,
+  waitForTransformJob,
   waitUntilDeleted,
 } from './helpers.ts';
 
@@ -84,6 +87,16 @@ async function predict(runtime: SageMakerRuntimeClient, endpoint: string, row: s
   };
 }
 
+/** Polls until no process carries the marker `entry` (bounded); returns those still running. */
+async function whenGone(entry: string, timeoutMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = processesWithEnvironment(entry);
+    if (running.length === 0 || Date.now() > deadline) return running;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function deleteEndpoint(sagemaker: SageMakerClient, name: string): Promise<void> {
   await sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
   await waitUntilDeleted(sagemaker, name);
@@ -93,13 +106,13 @@ describe('bring your own container', () => {
   let emulator: Awaited<ReturnType<typeof startTestEmulator>>;
   let sagemaker: SageMakerClient;
   let runtime: SageMakerRuntimeClient;
+  let s3: S3Client;
   let alpha: string;
   let beta: string;
 
   beforeAll(async () => {
     emulator = await startTestEmulator({ startupTimeoutSeconds: 2, images: IMAGES });
-    ({ sagemaker, runtime } = clients(emulator.url));
-    const { s3 } = clients(emulator.url);
+    ({ sagemaker, runtime, s3 } = clients(emulator.url));
     // alpha predicts the first feature, beta always 100: an answer shows which model served it.
     alpha = await uploadLinearModel(s3, 'byoc', 'alpha/model.tar.gz', [1, 0], 0);
     beta = await uploadLinearModel(s3, 'byoc', 'beta/model.tar.gz', [0, 0], 100);
@@ -193,6 +206,45 @@ describe('bring your own container', () => {
         /^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port 8080 \(SAGEMAKER_BIND_TO_PORT\) within 2 seconds; the container listens on port 5000, and SageMaker sends requests to port 8080\. Please check CloudWatch logs for this endpoint\. Last log lines: /,
       );
       expect(processesWithEnvironment(marker('isolated-5000'))).toEqual([]);
+    });
+
+    it('runs a batch transform with the classic program unchanged, and stops it when the job ends', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: 'byoc', Key: 'batch-in/rows.csv', Body: '4,5\n7,1\n' }));
+      await sagemaker.send(
+        new CreateModelCommand({
+          ModelName: 'isolated-batch',
+          PrimaryContainer: {
+            Image: ISOLATED_IMAGE,
+            ModelDataUrl: alpha,
+            Environment: { SMWF_TEST_CONTAINER: `isolated-batch-${RUN}` },
+          },
+        }),
+      );
+
+      await sagemaker.send(
+        new CreateTransformJobCommand({
+          TransformJobName: 'isolated-batch',
+          ModelName: 'isolated-batch',
+          TransformInput: {
+            DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://byoc/batch-in/' } },
+            ContentType: 'text/csv',
+            SplitType: 'Line',
+          },
+          TransformOutput: { S3OutputPath: 's3://byoc/batch-out/', AssembleWith: 'Line' },
+          TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+        }),
+      );
+      const job = await waitForTransformJob(sagemaker, 'isolated-batch');
+      const output = await s3.send(new GetObjectCommand({ Bucket: 'byoc', Key: 'batch-out/rows.csv.out' }));
+      const lines = ((await output.Body?.transformToString()) ?? '').trim().split('\n');
+
+      expect(job.FailureReason).toBeUndefined();
+      expect(job.TransformJobStatus).toBe('Completed');
+      expect(lines.map((line) => JSON.parse(line))).toEqual([
+        { predictions: [4], modelDir: { path: '/opt/ml/model', writable: false } },
+        { predictions: [7], modelDir: { path: '/opt/ml/model', writable: false } },
+      ]);
+      expect(await whenGone(marker('isolated-batch'))).toEqual([]);
     });
 
     it('stops every process of its containers, isolated or not, when the emulator stops', async () => {

@@ -9,6 +9,8 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import {
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
+  DescribeTransformJobCommand,
+  type DescribeTransformJobCommandOutput,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -92,6 +94,21 @@ export async function errorOf(promise: Promise<unknown>): Promise<Error & { $met
     return err as Error;
   }
   throw new Error('expected the call to fail');
+}
+
+/** Polls DescribeTransformJob until the job has ended (bounded). */
+export async function waitForTransformJob(
+  sagemaker: SageMakerClient,
+  name: string,
+  timeoutMs = 20_000,
+): Promise<DescribeTransformJobCommandOutput> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: name }));
+    if (!['InProgress', 'Stopping'].includes(out.TransformJobStatus ?? '')) return out;
+    if (Date.now() > deadline) throw new Error(`job ${name} still ${out.TransformJobStatus}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Polls DescribeEndpoint until the endpoint is gone (bounded); resolves with the error that says so. */
