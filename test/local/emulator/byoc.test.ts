@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
   CreateModelCommand,
   CreateTransformJobCommand,
   DeleteEndpointCommand,
@@ -21,12 +19,12 @@ import { hostFacts, isolationTools } from '../../../local/emulator/hosting/isola
 import type { ImagesFile } from '../../../local/emulator/index.ts';
 import {
   clients,
+  deployModel,
   processesWithEnvironment,
   spawnLocalStart,
   startTestEmulator,
   tempStateDir,
   uploadLinearModel,
-  waitForEndpoint,
   waitForTransformJob,
   waitUntilDeleted,
 } from './helpers.ts';
@@ -46,34 +44,21 @@ const RUN = `${process.pid}-${Date.now()}`;
 /** The Environment entry that marks every process of an endpoint's containers (see processesWithEnvironment). */
 const marker = (endpoint: string) => `SMWF_TEST_CONTAINER=${endpoint}-${RUN}`;
 
-/** Creates model, config and endpoint `name` and waits until it settles. */
-async function deploy(
+/** Deploys the example image with `environment` and the marker of endpoint `name`, and waits until it settles. */
+function deploy(
   sagemaker: SageMakerClient,
   name: string,
   image: string,
   modelDataUrl: string,
   environment: Record<string, string> = {},
 ): Promise<DescribeEndpointCommandOutput> {
-  await sagemaker.send(
-    new CreateModelCommand({
-      ModelName: name,
-      PrimaryContainer: {
-        Image: image,
-        ModelDataUrl: modelDataUrl,
-        Environment: { ...environment, SMWF_TEST_CONTAINER: `${name}-${RUN}` },
-      },
-    }),
-  );
-  await sagemaker.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: name,
-      ProductionVariants: [
-        { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
-      ],
-    }),
-  );
-  await sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
-  return waitForEndpoint(sagemaker, name);
+  return deployModel(sagemaker, name, {
+    PrimaryContainer: {
+      Image: image,
+      ModelDataUrl: modelDataUrl,
+      Environment: { ...environment, SMWF_TEST_CONTAINER: `${name}-${RUN}` },
+    },
+  });
 }
 
 /** Invokes with one CSV row and returns the example's JSON answer. */

@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  type CreateModelCommandInput,
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
   DescribeTransformJobCommand,
@@ -70,20 +74,63 @@ export async function uploadLinearModel(
   return `s3://${bucket}/${key}`;
 }
 
+/** Calls `check` every `intervalMs` until it returns a value; after `timeoutMs`, throws `${what()}`. */
+async function pollFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: () => string,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what()} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** Polls DescribeEndpoint until the status is not transitional (bounded). */
-export async function waitForEndpoint(
+export function waitForEndpoint(
   sagemaker: SageMakerClient,
   name: string,
   timeoutMs = 30_000,
 ): Promise<DescribeEndpointCommandOutput> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
-    if (!['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(out.EndpointStatus ?? ''))
-      return out;
-    if (Date.now() > deadline) throw new Error(`endpoint ${name} still ${out.EndpointStatus} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let status: string | undefined;
+  return pollFor(
+    async () => {
+      const out = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+      status = out.EndpointStatus;
+      return ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(status ?? '')
+        ? undefined
+        : out;
+    },
+    timeoutMs,
+    () => `endpoint ${name} still ${status}`,
+    100,
+  );
+}
+
+/**
+ * Creates model `name` from `model`, a one-variant config (AllTraffic, one ml.m5.large) and an endpoint of the same
+ * name, and waits until the endpoint settles.
+ */
+export async function deployModel(
+  sagemaker: SageMakerClient,
+  name: string,
+  model: Omit<CreateModelCommandInput, 'ModelName'>,
+): Promise<DescribeEndpointCommandOutput> {
+  await sagemaker.send(new CreateModelCommand({ ModelName: name, ...model }));
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: name,
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+      ],
+    }),
+  );
+  await sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+  return waitForEndpoint(sagemaker, name);
 }
 
 /** Catches the error a promise rejects with. */
@@ -97,32 +144,34 @@ export async function errorOf(promise: Promise<unknown>): Promise<Error & { $met
 }
 
 /** Polls DescribeTransformJob until the job has ended (bounded). */
-export async function waitForTransformJob(
+export function waitForTransformJob(
   sagemaker: SageMakerClient,
   name: string,
   timeoutMs = 20_000,
 ): Promise<DescribeTransformJobCommandOutput> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: name }));
-    if (!['InProgress', 'Stopping'].includes(out.TransformJobStatus ?? '')) return out;
-    if (Date.now() > deadline) throw new Error(`job ${name} still ${out.TransformJobStatus}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let status: string | undefined;
+  return pollFor(
+    async () => {
+      const out = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: name }));
+      status = out.TransformJobStatus;
+      return ['InProgress', 'Stopping'].includes(status ?? '') ? undefined : out;
+    },
+    timeoutMs,
+    () => `job ${name} still ${status}`,
+  );
 }
 
 /** Polls DescribeEndpoint until the endpoint is gone (bounded); resolves with the error that says so. */
-export async function waitUntilDeleted(sagemaker: SageMakerClient, name: string, timeoutMs = 10_000): Promise<Error> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const gone = await sagemaker
-      .send(new DescribeEndpointCommand({ EndpointName: name }))
-      .then(() => undefined)
-      .catch((err: Error) => err);
-    if (gone) return gone;
-    if (Date.now() > deadline) throw new Error(`endpoint ${name} still exists after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitUntilDeleted(sagemaker: SageMakerClient, name: string, timeoutMs = 10_000): Promise<Error> {
+  return pollFor(
+    () =>
+      sagemaker
+        .send(new DescribeEndpointCommand({ EndpointName: name }))
+        .then(() => undefined)
+        .catch((err: Error) => err),
+    timeoutMs,
+    () => `endpoint ${name} still exists`,
+  );
 }
 
 /**
