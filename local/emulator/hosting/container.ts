@@ -54,15 +54,21 @@ export class ContainerUnavailableError extends Error {
   }
 }
 
-/** The process group of every container not known to be gone, so they die even if the emulator exits without stop(). */
-const liveGroups = new Set<number>();
+/**
+ * Every container's main process by its process group id, until none of the group runs, so that they die even if the
+ * emulator exits without stop().
+ */
+const liveGroups = new Map<number, ChildProcess>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+    for (const [pgid, child] of liveGroups) {
+      if (process.platform === 'win32') child.kill('SIGKILL');
+      else signalGroup(pgid, 'SIGKILL');
+    }
   });
 }
 
@@ -229,7 +235,7 @@ export class ContainerProcess {
       });
       this.child = child;
       const pgid = child.pid;
-      if (pgid !== undefined) liveGroups.add(pgid);
+      if (pgid !== undefined) liveGroups.set(pgid, child);
       if (tools) this.readNamespaceStatus(child.stdio[3] as Readable);
       this.exitPromise = new Promise((resolve) => {
         let ended = false;
@@ -299,6 +305,11 @@ export class ContainerProcess {
   private signalAll(signal: NodeJS.Signals): void {
     const pgid = this.child?.pid;
     if (pgid === undefined || !liveGroups.has(pgid)) return;
+    // Windows has no process groups to signal: the main process is all the emulator can stop there.
+    if (process.platform === 'win32') {
+      this.child?.kill(signal);
+      return;
+    }
     signalGroup(pgid, signal);
     for (const pid of this.stopSnapshot) {
       try {
