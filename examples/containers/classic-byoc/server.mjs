@@ -14,8 +14,10 @@
 // Switches (environment):
 //   BYOC_PORTABLE=true  the changes that make it run without isolation: listen on SAGEMAKER_BIND_TO_PORT, read the
 //                       model from SM_MODEL_DIR, put the socket in TMPDIR (each falls back to the fixed value)
-//   BYOC_PORT=N         listen on N instead of 8080 (tests use it to show what happens with a fixed port that is
-//                       not SAGEMAKER_BIND_TO_PORT, whatever else holds 8080 on the machine)
+//   BYOC_PORT=N         listen on N instead of 8080, and
+//   BYOC_SOCKET=PATH    use PATH instead of /tmp/smwf-classic-byoc.sock: tests run it as a plain process with both, to
+//                       show a fixed port that is not SAGEMAKER_BIND_TO_PORT without depending on (or touching) the
+//                       machine's port 8080 and /tmp
 //   BYOC_WORKERS=N      app server workers (default 2)
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
@@ -30,7 +32,9 @@ if (process.argv[2] !== 'serve') {
 const portable = process.env.BYOC_PORTABLE === 'true';
 const port = Number((portable ? process.env.SAGEMAKER_BIND_TO_PORT : process.env.BYOC_PORT) ?? 8080);
 const modelDir = portable ? (process.env.SM_MODEL_DIR ?? '/opt/ml/model') : '/opt/ml/model';
-const socketPath = join(portable ? (process.env.TMPDIR ?? '/tmp') : '/tmp', 'smwf-classic-byoc.sock');
+const socketPath = portable
+  ? join(process.env.TMPDIR ?? '/tmp', 'smwf-classic-byoc.sock')
+  : (process.env.BYOC_SOCKET ?? '/tmp/smwf-classic-byoc.sock');
 
 console.log(`classic-byoc: serve ${process.pid}: front on 127.0.0.1:${port}, app server on ${socketPath}`);
 const app = spawn(process.execPath, [fileURLToPath(new URL('./app.mjs', import.meta.url))], {

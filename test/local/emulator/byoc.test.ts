@@ -108,9 +108,14 @@ describe('bring your own container', () => {
   });
 
   it('fails a program with a fixed port run as a plain process, naming the port it listens on, and leaves none of its processes', async () => {
+    // A port and socket path of this run, not the machine's 8080 and /tmp: they stay fixed, whatever SageMaker says.
     const fixedPort = await freePort();
+    const socket = join(await tempStateDir(), 'app.sock');
 
-    const endpoint = await deploy(sagemaker, 'fixed-port', PLAIN_IMAGE, alpha, { BYOC_PORT: String(fixedPort) });
+    const endpoint = await deploy(sagemaker, 'fixed-port', PLAIN_IMAGE, alpha, {
+      BYOC_PORT: String(fixedPort),
+      BYOC_SOCKET: socket,
+    });
 
     expect(endpoint.EndpointStatus).toBe('Failed');
     expect(endpoint.FailureReason).toMatch(
