@@ -13,7 +13,9 @@ AWS_ENDPOINT_URL. Stops every model process on Ctrl-C (SIGINT) or SIGTERM.
 Options:
   --port N              TCP port (0 = any free port)                  default 4566
   --state-dir DIR       where objects, resources, logs and events live default .smwf/local
-  --images FILE         JSON {"images": {"<uri or glob>": {"command": [...], "env": {...}}}}
+  --images FILE         JSON {"images": {"<uri or glob>": {"command": [...], "env": {...}}}};
+                        "isolation": "namespaces" runs a command in namespaces of
+                        its own (Linux, root): port 8080, /opt/ml/model, its own /tmp
   --startup-timeout S   /ping window when a variant sets none            default 60
   --multi-model-capacity N
                         models one multi-model container keeps loaded before

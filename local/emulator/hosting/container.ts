@@ -1,10 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, mkdtemp, open } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { remove } from '../fs-util.ts';
 import type { ImageMapping } from './images.ts';
+import {
+  hostFacts,
+  ISOLATED_MODEL_DIR,
+  ISOLATED_PORT,
+  type IsolationTools,
+  isolatedArgv,
+  isolationTools,
+} from './isolation.ts';
+import { groupAlive, listeningPorts, processAlive, processTree } from './process-tree.ts';
 
 /** One container to run: image, command, model directory, environment, log stream file. */
 export interface ContainerSpec {
@@ -41,17 +54,34 @@ export class ContainerUnavailableError extends Error {
   }
 }
 
-/** Every live child process, so they can be killed even if the emulator exits without stop(). */
-const liveChildren = new Set<ChildProcess>();
+/**
+ * Every container's main process by its process group id, until none of the group runs, so that they die even if the
+ * emulator exits without stop().
+ */
+const liveGroups = new Map<number, ChildProcess>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of liveChildren) child.kill('SIGKILL');
+    for (const [pgid, child] of liveGroups) {
+      if (process.platform === 'win32') child.kill('SIGKILL');
+      else signalGroup(pgid, 'SIGKILL');
+    }
   });
 }
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone
+  }
+}
+
+/** Unix socket paths are limited to 107 bytes (sun_path). */
+const MAX_SOCKET_PATH = 107;
 
 /** Ports handed out recently, so two containers starting at once never get the same one. */
 const recentPorts: number[] = [];
@@ -84,59 +114,139 @@ function probePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A model server process that follows the SageMaker container contract (`serve`, `/ping`, `/invocations`). */
+/** What one GET /ping got: 200, another answer (or no answer in time), or no connection at all. */
+type PingOutcome = 'healthy' | 'answered' | 'unreachable';
+
+/** How an isolated container's namespace init reports (fd 3, one JSON object per line). */
+interface NamespaceStatus {
+  ready?: boolean;
+  setupFailed?: string;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+/**
+ * A model server that follows the SageMaker container contract (`serve`, `/ping`, `/invocations`): a process group of
+ * its own, stopped as a group; with `"isolation": "namespaces"` in its image mapping, fresh PID, mount and network
+ * namespaces (see isolation.ts).
+ */
 export class ContainerProcess {
   private child: ChildProcess | undefined;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private exitPromise: Promise<void> = Promise.resolve();
+  private stopping = false;
+  /** The grace period of the stop under way (SIGTERM to SIGKILL). */
+  private graceMs = 0;
+  /** Why the container could not be started at all (reported instead of a ping result). */
+  private startProblem: string | undefined;
+  /** Isolation mode: the namespace is set up (the command runs), or why its setup failed. */
+  private namespaceReady = false;
+  private namespaceFailure: string | undefined;
+  /** Processes of the container's tree outside its group when a stop began: signalled one by one with the group. */
+  private stopSnapshot: number[] = [];
+  /** Files of this process only: TMPDIR, or (isolated) the relay socket and the namespace's scratch mount point. */
+  private scratchDir: string | undefined;
+  /** Isolation mode: the relay socket the emulator connects to instead of a TCP port. */
+  private socketPath: string | undefined;
+  /** The port the container is asked to listen on (SAGEMAKER_BIND_TO_PORT; 8080 when isolated). */
   port = 0;
 
   constructor(readonly spec: ContainerSpec) {}
 
-  /** True once the process has exited. */
+  /** True when the image runs in the emulator's isolation mode. */
+  get isolated(): boolean {
+    return this.spec.mapping.isolation === 'namespaces';
+  }
+
+  /** True once the main process has exited (or never started). */
   get exited(): boolean {
     return this.exitInfo !== undefined;
   }
 
-  /** Resolves when the process has exited (immediately if it never started). */
+  /** Resolves when the main process has exited and every other process of the container is gone too. */
   whenExited(): Promise<void> {
     return this.exitPromise;
   }
 
-  /** Describes how the process ended, e.g. `exited with code 1`. */
+  /** Describes how the main process ended, e.g. `exited with code 1`. */
   get exitDescription(): string {
     if (!this.exitInfo) return 'is running';
     return this.exitInfo.signal ? `was killed by ${this.exitInfo.signal}` : `exited with code ${this.exitInfo.code}`;
   }
 
-  /** Spawns `<command...> serve` with SAGEMAKER_BIND_TO_PORT, SM_MODEL_DIR and the model's Environment. */
+  /**
+   * Spawns `<command...> serve` in a process group of its own, with SAGEMAKER_BIND_TO_PORT, SM_MODEL_DIR, a private
+   * TMPDIR and the model's Environment; isolated, inside fresh namespaces with port 8080 and /opt/ml/model.
+   */
   async start(): Promise<void> {
     installExitHook();
-    this.port = await freePort();
+    let tools: IsolationTools | undefined;
+    if (this.isolated) {
+      const found = isolationTools(hostFacts());
+      if ('unsupported' in found) {
+        this.refuse(
+          `could not be started: the emulator's images file runs image '${this.spec.image}' in isolation mode ("isolation": "namespaces"), ${found.unsupported}`,
+        );
+        return;
+      }
+      tools = found;
+    }
+    this.scratchDir = await mkdtemp(join(tmpdir(), 'smwf-container-'));
+    const tmp = join(this.scratchDir, 'tmp');
+    await mkdir(tmp);
+    let argv = [...this.spec.mapping.command, 'serve'];
+    if (tools) {
+      this.port = ISOLATED_PORT;
+      this.socketPath = join(this.scratchDir, 'relay.sock');
+      if (Buffer.byteLength(this.socketPath) > MAX_SOCKET_PATH) {
+        await remove(this.scratchDir);
+        this.refuse(
+          `could not be started in the emulator's isolation mode: its relay socket path ${this.socketPath} is longer than a unix socket path may be (${MAX_SOCKET_PATH} bytes); set TMPDIR to a shorter folder`,
+        );
+        return;
+      }
+      await mkdir(join(this.scratchDir, 'ns'));
+      argv = isolatedArgv(tools, {
+        ip: tools.ip,
+        mount: tools.mount,
+        modelDir: this.spec.modelDir,
+        scratchDir: this.scratchDir,
+        relaySocket: this.socketPath,
+        port: ISOLATED_PORT,
+        command: argv,
+      });
+    } else this.port = await freePort();
     await mkdir(dirname(this.spec.logFile), { recursive: true });
     const fd = openSync(this.spec.logFile, 'a');
-    const [command, ...args] = this.spec.mapping.command as [string, ...string[]];
+    const [command, ...args] = argv as [string, ...string[]];
     try {
-      const child = spawn(command, [...args, 'serve'], {
+      const child = spawn(command, args, {
         cwd: this.spec.mapping.cwd ?? process.cwd(),
         env: {
           ...process.env,
+          TMPDIR: tools ? '/tmp' : tmp,
           ...this.spec.mapping.env,
           ...this.spec.environment,
           SAGEMAKER_BIND_TO_PORT: String(this.port),
-          SM_MODEL_DIR: this.spec.modelDir,
+          SM_MODEL_DIR: tools ? ISOLATED_MODEL_DIR : this.spec.modelDir,
         },
-        stdio: ['ignore', fd, fd],
+        stdio: tools ? ['ignore', fd, fd, 'pipe'] : ['ignore', fd, fd],
+        // A process group of its own: stop() signals every process the container started.
+        detached: true,
       });
       this.child = child;
-      liveChildren.add(child);
+      const pgid = child.pid;
+      if (pgid !== undefined) liveGroups.set(pgid, child);
+      if (tools) this.readNamespaceStatus(child.stdio[3] as Readable);
       this.exitPromise = new Promise((resolve) => {
+        let ended = false;
         const done = (code: number | null, signal: NodeJS.Signals | null) => {
-          if (!this.exitInfo) this.exitInfo = { code, signal };
-          liveChildren.delete(child);
-          resolve();
+          if (ended) return;
+          ended = true;
+          this.exitInfo ??= { code, signal };
+          void this.reap(pgid).then(resolve);
         };
-        child.once('exit', done);
+        // 'close' waits for the status pipe of an isolated container, so its last status line has been read.
+        child.once('close', done);
         child.once('error', (err) => {
           void open(this.spec.logFile, 'a').then(async (h) => {
             await h.appendFile(`smwf: could not start ${command}: ${err.message}\n`);
@@ -150,44 +260,136 @@ export class ContainerProcess {
     }
   }
 
-  /** One GET /ping with a 2 s timeout; true on HTTP 200. */
-  ping(timeoutMs = 2000): Promise<boolean> {
+  /** Marks the container as one that could not be started, for `reason`. */
+  private refuse(reason: string): void {
+    this.startProblem = reason;
+    this.exitInfo = { code: null, signal: null };
+    this.exitPromise = Promise.resolve();
+  }
+
+  private readNamespaceStatus(stream: Readable): void {
+    createInterface({ input: stream }).on('line', (line) => {
+      let status: NamespaceStatus;
+      try {
+        status = JSON.parse(line) as NamespaceStatus;
+      } catch {
+        return;
+      }
+      if (status.ready) this.namespaceReady = true;
+      if (status.setupFailed) this.namespaceFailure = status.setupFailed;
+      // The command's own exit, not unshare's: that is how the container ended.
+      if (status.exit) this.exitInfo ??= status.exit;
+    });
+  }
+
+  /**
+   * After the main process ended: like a container whose process 1 exits, whatever else it started is killed (at once,
+   * or when a stop's grace period ends); resolves once none of it runs, and removes the container's scratch files.
+   */
+  private async reap(pgid: number | undefined): Promise<void> {
+    if (pgid !== undefined) {
+      if (!this.stopping) this.signalAll('SIGKILL');
+      // Bounded (past a stop's SIGKILL): a process stuck in the kernel (state D) must not hang the emulator.
+      const deadline = Date.now() + this.graceMs + 10_000;
+      while (this.anyAlive(pgid) && Date.now() < deadline) await sleep(25);
+      liveGroups.delete(pgid);
+    }
+    if (this.scratchDir) await remove(this.scratchDir).catch(() => undefined);
+  }
+
+  private anyAlive(pgid: number): boolean {
+    return groupAlive(pgid) || this.stopSnapshot.some(processAlive);
+  }
+
+  /** Signals the container's process group, and any process of its tree that left the group. */
+  private signalAll(signal: NodeJS.Signals): void {
+    const pgid = this.child?.pid;
+    if (pgid === undefined || !liveGroups.has(pgid)) return;
+    // Windows has no process groups to signal: the main process is all the emulator can stop there.
+    if (process.platform === 'win32') {
+      this.child?.kill(signal);
+      return;
+    }
+    signalGroup(pgid, signal);
+    for (const pid of this.stopSnapshot) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone
+      }
+    }
+  }
+
+  /** Where the container is reached: its TCP port on 127.0.0.1, or (isolated) the relay socket. */
+  private address(): { host: string; port: number } | { socketPath: string } {
+    return this.socketPath ? { socketPath: this.socketPath } : { host: '127.0.0.1', port: this.port };
+  }
+
+  /** One GET /ping with a 2 s timeout. */
+  private ping(timeoutMs = 2000): Promise<PingOutcome> {
     return new Promise((resolve) => {
-      const req = request(
-        { host: '127.0.0.1', port: this.port, path: '/ping', method: 'GET', timeout: timeoutMs },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode === 200));
-          res.on('error', () => resolve(false));
-        },
-      );
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
+      const req = request({ ...this.address(), path: '/ping', method: 'GET', timeout: timeoutMs }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200 ? 'healthy' : 'answered'));
+        res.on('error', () => resolve('answered'));
+      });
+      req.on('timeout', () => {
+        resolve('answered'); // connected, but no answer in time
+        req.destroy();
+      });
+      // Refused, or (through the relay) accepted and closed because nothing listens inside.
+      req.on('error', () => resolve('unreachable'));
       req.end();
     });
   }
 
   /**
    * Polls /ping until it answers 200, the process exits, the deadline passes or `signal` aborts.
-   * Returns undefined when healthy, else the reason.
+   * Returns undefined when healthy, else the reason (the rest of a sentence that names the container).
    */
   async waitHealthy(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
+    let answered = false;
     for (;;) {
+      if (this.startProblem) return this.startProblem;
       if (signal?.aborted) return 'deployment was cancelled';
-      if (this.exited) return `${this.exitDescription} before passing the ping health check`;
+      if (this.exited) return this.exitReason();
       const remaining = deadline - Date.now();
-      if (remaining <= 0) return 'did not pass the ping health check';
-      if (await this.ping(Math.min(2000, Math.max(remaining, 50)))) return undefined;
+      if (remaining <= 0) return answered ? 'did not pass the ping health check' : this.nothingAnswered(timeoutMs);
+      const outcome = await this.ping(Math.min(2000, Math.max(remaining, 50)));
+      if (outcome === 'healthy') return undefined;
+      if (outcome === 'answered') answered = true;
       if (this.exited) continue;
       await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
     }
   }
 
+  private exitReason(): string {
+    if (this.isolated && !this.namespaceReady) {
+      return this.namespaceFailure
+        ? `could not be started in the emulator's isolation mode: ${this.namespaceFailure}`
+        : `could not be started in the emulator's isolation mode: unshare ${this.exitDescription} before the namespaces were set up`;
+    }
+    return `${this.exitDescription} before passing the ping health check`;
+  }
+
+  /** Nothing ever answered on the port: says so, and which TCP ports the container's processes listen on. */
+  private nothingAnswered(timeoutMs: number): string {
+    const base = `did not pass the ping health check: nothing answered on port ${this.port} (SAGEMAKER_BIND_TO_PORT) within ${timeoutMs / 1000} seconds`;
+    const root = this.child?.pid;
+    const ports = root === undefined ? undefined : listeningPorts(processTree(root).map((p) => p.pid));
+    if (ports === undefined || ports.includes(this.port)) return base;
+    if (ports.length === 0) return `${base}, and no process of the container listens on a TCP port`;
+    const listens = `the container listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')}`;
+    return this.isolated
+      ? `${base}; ${listens}, and SageMaker sends requests to port ${ISOLATED_PORT}`
+      : `${base}; ${listens}. A program with a fixed port runs unchanged in the emulator's isolation mode ("isolation": "namespaces" in the images file); otherwise it must listen on SAGEMAKER_BIND_TO_PORT`;
+  }
+
   /** One GET (e.g. batch transform's optional `/execution-parameters`); status 0 when nothing answered in time. */
   get(path: string, timeoutMs: number): Promise<ContainerResponse> {
     return new Promise((resolve) => {
-      const req = request({ host: '127.0.0.1', port: this.port, path, method: 'GET', timeout: timeoutMs }, (res) => {
+      const req = request({ ...this.address(), path, method: 'GET', timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: {}, body: Buffer.concat(chunks) }));
@@ -229,8 +431,7 @@ export class ContainerProcess {
     return new Promise((resolve, reject) => {
       const outgoing = request(
         {
-          host: '127.0.0.1',
-          port: this.port,
+          ...this.address(),
           path,
           method,
           headers: { ...req.headers, 'content-length': req.body.length },
@@ -262,14 +463,24 @@ export class ContainerProcess {
     });
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  /**
+   * SIGTERM to every process of the container, then SIGKILL to those left after `graceMs`; resolves once none runs.
+   * (Isolated, the namespace's process 1 passes SIGTERM on to every process in it.)
+   */
   async stop(graceMs = 5000): Promise<void> {
-    const child = this.child;
-    if (!child || this.exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const root = this.child?.pid;
+    // Once the main process has exited, the rest of the container is being killed already (see reap).
+    if (root !== undefined && !this.stopping && !this.exited) {
+      this.stopping = true;
+      this.graceMs = graceMs;
+      // Isolated, the namespace takes everything with it; otherwise a process that left the group is signalled alone.
+      this.stopSnapshot = this.isolated ? [] : processTree(root).flatMap((p) => (p.pgrp === root ? [] : [p.pid]));
+      this.signalAll('SIGTERM');
+      const timer = setTimeout(() => this.signalAll('SIGKILL'), graceMs);
+      await this.exitPromise;
+      clearTimeout(timer);
+    }
     await this.exitPromise;
-    clearTimeout(timer);
   }
 
   /** The last `lines` lines of the container's log (at most ~2 KiB), for FailureReason. */

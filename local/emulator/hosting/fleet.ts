@@ -211,6 +211,11 @@ export class EndpointFleet {
           `The image '${container.image}' for production variant ${variant.variantName} is not mapped to a local command. Add it to the emulator's images file, or use an image whose repository ends in smwf-examples/<name>.`,
         );
       }
+      if (mapping.isolation && container.mode === 'MultiModel') {
+        throw new FleetStartError(
+          `${containerLabel(container.hostname)} for production variant ${variant.variantName} could not be started: the emulator's isolation mode does not support multi-model containers (Mode MultiModel) yet. Remove "isolation" from the image's entry in the images file.`,
+        );
+      }
       const modelDir = join(this.workDir, variant.variantName, container.hostname, 'model');
       try {
         // Multi-model containers load their models on demand, per TargetModel.
@@ -245,12 +250,10 @@ export class EndpointFleet {
       return reason === undefined ? [] : [{ container, reason }];
     });
     if (failed.length > 0) {
-      const sentences = failed.map(({ container, reason }) => {
-        const label = containerLabel(container.spec.hostname);
-        return reason.startsWith('did not pass')
-          ? `${label} for production variant ${variant.variantName} did not pass the ping health check.`
-          : `${label} for production variant ${variant.variantName} ${reason}.`;
-      });
+      const sentences = failed.map(
+        ({ container, reason }) =>
+          `${containerLabel(container.spec.hostname)} for production variant ${variant.variantName} ${reason}.`,
+      );
       const base = `${sentences.join(' ')} Please check CloudWatch logs for this endpoint.`;
       if (failed.length === 1) {
         const tail = await (failed[0] as { container: ContainerProcess }).container.tail();

@@ -9,6 +9,12 @@ export interface ImageMapping {
   env?: Record<string, string>;
   /** Working directory of the process. @default the directory of the images file, else the current directory */
   cwd?: string;
+  /**
+   * `namespaces`: run the command in fresh PID, mount and network namespaces (Linux, root), so a program written for
+   * SageMaker runs unchanged (port 8080, the model read-only at /opt/ml/model, a private /tmp).
+   * @default a plain process group (the program must listen on SAGEMAKER_BIND_TO_PORT and read SM_MODEL_DIR)
+   */
+  isolation?: 'namespaces';
 }
 
 /** The images file: image URI (or glob with `*` and `?`) -> local command. */
@@ -42,9 +48,15 @@ export async function loadImages(source: string | ImagesFile | undefined): Promi
     ) {
       throw new Error(`images["${pattern}"].command must be a non-empty array of strings`);
     }
+    if (mapping.isolation !== undefined && mapping.isolation !== 'namespaces') {
+      throw new Error(
+        `images["${pattern}"].isolation must be "namespaces" (or absent), got ${JSON.stringify(mapping.isolation)}`,
+      );
+    }
     out.images[pattern] = {
       command: mapping.command,
       ...(mapping.env ? { env: mapping.env } : {}),
+      ...(mapping.isolation ? { isolation: mapping.isolation } : {}),
       cwd: resolve(baseDir, mapping.cwd ?? '.'),
     };
   }

@@ -225,7 +225,10 @@ export class ModelCache {
   private async reserveSlot(entry: Entry, deadline: number): Promise<void> {
     for (;;) {
       if (this.closed) throw new Error('the container was replaced while the model was waiting to load');
-      const occupied = [...this.entries.values()].filter((e) => e !== entry && e.state !== 'waiting').length;
+      // A model being unloaded holds its slot until the container has answered the DELETE: a load sent earlier would
+      // find the container still full (507).
+      const occupied =
+        [...this.entries.values()].filter((e) => e !== entry && e.state !== 'waiting').length + this.unloading.size;
       if (occupied < this.options.capacity) {
         // Taken in the same tick as the check, so two waiters woken together cannot both take the last slot.
         entry.state = 'loading';

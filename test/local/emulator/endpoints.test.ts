@@ -9,7 +9,15 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, errorOf, LINEAR_IMAGE, startTestEmulator, uploadLinearModel, waitForEndpoint } from './helpers.ts';
+import {
+  clients,
+  errorOf,
+  LINEAR_IMAGE,
+  startTestEmulator,
+  uploadLinearModel,
+  waitForEndpoint,
+  waitUntilDeleted,
+} from './helpers.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 
@@ -257,20 +265,10 @@ describe('emulated endpoint lifecycle', () => {
   it('deletes an endpoint: Deleting, then gone, and its processes stop', async () => {
     await sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'fails-500' }));
 
-    const deadline = Date.now() + 10_000;
-    let gone: Error | undefined;
-    while (!gone && Date.now() < deadline) {
-      gone = await sagemaker
-        .send(new DescribeEndpointCommand({ EndpointName: 'fails-500' }))
-        .then(() => undefined)
-        .catch((err: Error) => err);
-      if (!gone) await new Promise((r) => setTimeout(r, 50));
-    }
+    const gone = await waitUntilDeleted(sagemaker, 'fails-500');
 
-    expect(gone?.name).toBe('ValidationException');
-    expect(gone?.message).toBe(
-      'Could not find endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/fails-500".',
-    );
+    expect(gone.name).toBe('ValidationException');
+    expect(gone.message).toBe('Could not find endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/fails-500".');
     const invokeAfter = await errorOf(
       runtime.send(new InvokeEndpointCommand({ EndpointName: 'fails-500', ContentType: 'text/csv', Body: '1,2' })),
     );

@@ -1,15 +1,25 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  type CreateModelCommandInput,
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
+  DescribeTransformJobCommand,
+  type DescribeTransformJobCommandOutput,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, packModelDirectory } from '../../../examples/example-models.ts';
+import { processAlive } from '../../../local/emulator/hosting/process-tree.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../../local/emulator/index.ts';
 
 /** The image that runs examples/containers/linear. */
@@ -64,20 +74,63 @@ export async function uploadLinearModel(
   return `s3://${bucket}/${key}`;
 }
 
+/** Calls `check` every `intervalMs` until it returns a value; after `timeoutMs`, throws `${what()}`. */
+async function pollFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: () => string,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what()} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** Polls DescribeEndpoint until the status is not transitional (bounded). */
-export async function waitForEndpoint(
+export function waitForEndpoint(
   sagemaker: SageMakerClient,
   name: string,
   timeoutMs = 30_000,
 ): Promise<DescribeEndpointCommandOutput> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
-    if (!['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(out.EndpointStatus ?? ''))
-      return out;
-    if (Date.now() > deadline) throw new Error(`endpoint ${name} still ${out.EndpointStatus} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let status: string | undefined;
+  return pollFor(
+    async () => {
+      const out = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+      status = out.EndpointStatus;
+      return ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(status ?? '')
+        ? undefined
+        : out;
+    },
+    timeoutMs,
+    () => `endpoint ${name} still ${status}`,
+    100,
+  );
+}
+
+/**
+ * Creates model `name` from `model`, a one-variant config (AllTraffic, one ml.m5.large) and an endpoint of the same
+ * name, and waits until the endpoint settles.
+ */
+export async function deployModel(
+  sagemaker: SageMakerClient,
+  name: string,
+  model: Omit<CreateModelCommandInput, 'ModelName'>,
+): Promise<DescribeEndpointCommandOutput> {
+  await sagemaker.send(new CreateModelCommand({ ModelName: name, ...model }));
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: name,
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+      ],
+    }),
+  );
+  await sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+  return waitForEndpoint(sagemaker, name);
 }
 
 /** Catches the error a promise rejects with. */
@@ -88,4 +141,85 @@ export async function errorOf(promise: Promise<unknown>): Promise<Error & { $met
     return err as Error;
   }
   throw new Error('expected the call to fail');
+}
+
+/** Polls DescribeTransformJob until the job has ended (bounded). */
+export function waitForTransformJob(
+  sagemaker: SageMakerClient,
+  name: string,
+  timeoutMs = 20_000,
+): Promise<DescribeTransformJobCommandOutput> {
+  let status: string | undefined;
+  return pollFor(
+    async () => {
+      const out = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: name }));
+      status = out.TransformJobStatus;
+      return ['InProgress', 'Stopping'].includes(status ?? '') ? undefined : out;
+    },
+    timeoutMs,
+    () => `job ${name} still ${status}`,
+  );
+}
+
+/** Polls DescribeEndpoint until the endpoint is gone (bounded); resolves with the error that says so. */
+export function waitUntilDeleted(sagemaker: SageMakerClient, name: string, timeoutMs = 10_000): Promise<Error> {
+  return pollFor(
+    () =>
+      sagemaker
+        .send(new DescribeEndpointCommand({ EndpointName: name }))
+        .then(() => undefined)
+        .catch((err: Error) => err),
+    timeoutMs,
+    () => `endpoint ${name} still exists`,
+  );
+}
+
+/**
+ * The living processes (zombies excluded) whose environment holds `entry` (`NAME=value`): a marker set in a model's
+ * Environment finds every process of its containers, whatever namespace or process group they run in. Linux only.
+ */
+export function processesWithEnvironment(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry) && processAlive(pid);
+      } catch {
+        return false;
+      }
+    });
+}
+
+const CLI = fileURLToPath(new URL('../../../cli/bin.js', import.meta.url));
+
+/**
+ * Runs `smwf local start <args>` in a child process, behind `prefix` (e.g. `setpriv ...`), and resolves once it has
+ * printed its AWS_ENDPOINT_URL. The caller stops the child.
+ */
+export async function spawnLocalStart(
+  args: string[],
+  prefix: string[] = [],
+): Promise<{ url: string; child: ChildProcess }> {
+  const [command, ...rest] = [...prefix, process.execPath, CLI, 'local', 'start', ...args] as [string, ...string[]];
+  const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /AWS_ENDPOINT_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`smwf local start exited with ${code}: ${output}`));
+    });
+  });
+  return { url, child };
 }

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import {
-  CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DescribeEndpointCommand,
@@ -9,7 +8,14 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, LINEAR_IMAGE, startTestEmulator, uploadLinearModel, waitForEndpoint } from './helpers.ts';
+import {
+  clients,
+  deployModel,
+  LINEAR_IMAGE,
+  startTestEmulator,
+  uploadLinearModel,
+  waitForEndpoint,
+} from './helpers.ts';
 
 const LINEAR_SERVER = fileURLToPath(new URL('../../../examples/containers/linear/server.mjs', import.meta.url));
 const ECHO_IMAGE = 'public.ecr.aws/acme/smwf-examples/echo:latest';
@@ -21,24 +27,11 @@ describe('emulated hosting', () => {
   let modelUri: string;
   let otherModelUri: string;
 
-  async function deploy(endpointName: string, containers: Record<string, unknown>[], mode?: 'Serial' | 'Direct') {
-    await sagemaker.send(
-      new CreateModelCommand({
-        ModelName: endpointName,
-        ...(containers.length === 1 ? { PrimaryContainer: containers[0] } : { Containers: containers }),
-        ...(mode ? { InferenceExecutionConfig: { Mode: mode } } : {}),
-      }),
-    );
-    await sagemaker.send(
-      new CreateEndpointConfigCommand({
-        EndpointConfigName: endpointName,
-        ProductionVariants: [
-          { VariantName: 'AllTraffic', ModelName: endpointName, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
-        ],
-      }),
-    );
-    await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointName }));
-    return waitForEndpoint(sagemaker, endpointName);
+  function deploy(endpointName: string, containers: Record<string, unknown>[], mode?: 'Serial' | 'Direct') {
+    return deployModel(sagemaker, endpointName, {
+      ...(containers.length === 1 ? { PrimaryContainer: containers[0] } : { Containers: containers }),
+      ...(mode ? { InferenceExecutionConfig: { Mode: mode } } : {}),
+    });
   }
 
   async function invokeJson(

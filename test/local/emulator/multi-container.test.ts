@@ -2,7 +2,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
-  CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
   type CreateModelCommandInput,
@@ -16,7 +15,7 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleImage, exampleModelArchive } from '../../../examples/example-models.ts';
-import { clients, errorOf, startTestEmulator, waitForEndpoint } from './helpers.ts';
+import { clients, deployModel, errorOf, startTestEmulator } from './helpers.ts';
 
 const LINEAR = exampleImage('linear');
 const FEATURIZER = exampleImage('featurizer');
@@ -37,28 +36,15 @@ describe('multi-container endpoints (Direct) and serial inference pipelines on t
   let s3: S3Client;
   const model = (folder: string) => `s3://${BUCKET}/${folder}/model.tar.gz`;
 
-  async function deploy(
+  function deploy(
     name: string,
     containers: NonNullable<CreateModelCommandInput['Containers']>,
     mode?: 'Serial' | 'Direct',
   ): Promise<DescribeEndpointCommandOutput> {
-    await sagemaker.send(
-      new CreateModelCommand({
-        ModelName: name,
-        ...(containers.length === 1 ? { PrimaryContainer: containers[0] } : { Containers: containers }),
-        ...(mode ? { InferenceExecutionConfig: { Mode: mode } } : {}),
-      }),
-    );
-    await sagemaker.send(
-      new CreateEndpointConfigCommand({
-        EndpointConfigName: name,
-        ProductionVariants: [
-          { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
-        ],
-      }),
-    );
-    await sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
-    return waitForEndpoint(sagemaker, name);
+    return deployModel(sagemaker, name, {
+      ...(containers.length === 1 ? { PrimaryContainer: containers[0] } : { Containers: containers }),
+      ...(mode ? { InferenceExecutionConfig: { Mode: mode } } : {}),
+    });
   }
 
   async function invoke(input: Omit<InvokeEndpointCommandInput, 'Body'> & { Body: string | Uint8Array }) {

@@ -12,14 +12,13 @@ import {
   type CreateModelCommandInput,
   CreateTransformJobCommand,
   type CreateTransformJobCommandInput,
-  DescribeTransformJobCommand,
   type DescribeTransformJobCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleImage, exampleModelArchive } from '../../../examples/example-models.ts';
 import type { Emulator } from '../../../local/emulator/index.ts';
-import { clients, errorOf, startTestEmulator } from './helpers.ts';
+import { clients, errorOf, startTestEmulator, waitForTransformJob } from './helpers.ts';
 
 const LINEAR = exampleImage('linear');
 const FEATURIZER = exampleImage('featurizer');
@@ -92,13 +91,7 @@ function jobRequest(
 
 async function runJob(request: CreateTransformJobCommandInput): Promise<DescribeTransformJobCommandOutput> {
   await sagemaker.send(new CreateTransformJobCommand(request));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const out = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: request.TransformJobName }));
-    if (!['InProgress', 'Stopping'].includes(out.TransformJobStatus ?? '')) return out;
-    if (Date.now() > deadline) throw new Error(`job ${request.TransformJobName} still ${out.TransformJobStatus}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitForTransformJob(sagemaker, request.TransformJobName as string);
 }
 
 /** Rows of raw features with fractions, negatives and values far from the means. */

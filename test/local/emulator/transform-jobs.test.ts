@@ -12,7 +12,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordIo } from '../../../local/emulator/batch/records.ts';
 import type { Emulator } from '../../../local/emulator/index.ts';
-import { clients, errorOf, LINEAR_IMAGE, startTestEmulator, uploadLinearModel } from './helpers.ts';
+import {
+  clients,
+  errorOf,
+  LINEAR_IMAGE,
+  startTestEmulator,
+  uploadLinearModel,
+  waitForTransformJob,
+} from './helpers.ts';
 
 const ECHO_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/echo:1';
 const BUCKET = 'batch-data';
@@ -68,14 +75,8 @@ function jobRequest(name: string, model: string, o: JobOverrides): CreateTransfo
   };
 }
 
-async function waitForJob(name: string, timeoutMs = 20_000): Promise<DescribeTransformJobCommandOutput> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: name }));
-    if (!['InProgress', 'Stopping'].includes(out.TransformJobStatus ?? '')) return out;
-    if (Date.now() > deadline) throw new Error(`job ${name} still ${out.TransformJobStatus}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitForJob(name: string, timeoutMs?: number): Promise<DescribeTransformJobCommandOutput> {
+  return waitForTransformJob(sagemaker, name, timeoutMs);
 }
 
 async function runJob(name: string, model: string, o: JobOverrides): Promise<DescribeTransformJobCommandOutput> {

@@ -1,0 +1,154 @@
+/**
+ * What Linux's /proc says about a container's processes: which are still alive (a zombie is not), which belong to
+ * its tree, and which TCP ports they listen on. Elsewhere (no /proc) the answers fall back to `kill(pid, 0)` or are
+ * unknown.
+ */
+
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** One line of `/proc/<pid>/stat`, the fields the emulator needs. */
+export interface ProcStat {
+  pid: number;
+  /** `R`, `S`, `D`, `Z` (zombie: exited, not yet reaped), ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+}
+
+/** Parses `/proc/<pid>/stat`; the command name may hold spaces and parentheses, so fields count from its last `)`. */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(')');
+  const pid = Number.parseInt(text, 10);
+  if (close < 0 || !Number.isInteger(pid)) return undefined;
+  const [state, ppid, pgrp] = text
+    .slice(close + 2)
+    .trim()
+    .split(' ');
+  if (state === undefined || ppid === undefined || pgrp === undefined) return undefined;
+  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp) };
+}
+
+const hasProc = process.platform === 'linux';
+
+function readStat(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process /proc shows, zombies included. */
+function allProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) out.push(stat);
+  }
+  return out;
+}
+
+const living = (stat: ProcStat) => stat.state !== 'Z' && stat.state !== 'X';
+
+/** True while the process exists and is not a zombie (a zombie has exited: only its parent has not reaped it). */
+export function processAlive(pid: number): boolean {
+  if (hasProc) {
+    const stat = readStat(pid);
+    return stat !== undefined && living(stat);
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True while some process of the group is alive (zombies do not count). */
+export function groupAlive(pgid: number): boolean {
+  if (hasProc) return allProcesses().some((p) => p.pgrp === pgid && living(p));
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The living processes of a container: `root`, its descendants, and whatever else is still in `root`'s group. */
+export function processTree(root: number): ProcStat[] {
+  if (!hasProc) return [{ pid: root, state: 'R', ppid: process.pid, pgrp: root }];
+  const processes = new Map(
+    allProcesses()
+      .filter(living)
+      .map((p) => [p.pid, p]),
+  );
+  const children = new Map<number, number[]>();
+  for (const p of processes.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const found = new Map<number, ProcStat>();
+  const queue = [root, ...[...processes.values()].filter((p) => p.pgrp === root).map((p) => p.pid)];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    const stat = processes.get(pid);
+    if (!stat || found.has(pid)) continue;
+    found.set(pid, stat);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return [...found.values()];
+}
+
+/** A TCP socket in the LISTEN state, from `/proc/<pid>/net/tcp` or `tcp6`. */
+export interface ListeningSocket {
+  inode: string;
+  port: number;
+}
+
+/** The LISTEN entries (state 0A) of a `/proc/net/tcp` or `tcp6` table. */
+export function parseListeningSockets(table: string): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
+  for (const line of table.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    const [local, state, inode] = [fields[1], fields[3], fields[9]];
+    if (!local || state !== '0A' || !inode) continue;
+    const port = local.split(':')[1];
+    if (!port) continue;
+    out.push({ inode, port: Number.parseInt(port, 16) });
+  }
+  return out;
+}
+
+/**
+ * The TCP ports the processes listen on, sorted and without repeats, each process read in its own network
+ * namespace; undefined when /proc cannot tell (not Linux).
+ */
+export function listeningPorts(pids: number[]): number[] | undefined {
+  if (!hasProc) return undefined;
+  const ports = new Set<number>();
+  for (const pid of pids) {
+    let inodes: Set<string>;
+    try {
+      inodes = new Set(
+        readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+          try {
+            const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+            return match?.[1] ? [match[1]] : [];
+          } catch {
+            return [];
+          }
+        }),
+      );
+    } catch {
+      continue;
+    }
+    for (const table of ['tcp', 'tcp6']) {
+      let text = '';
+      try {
+        text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const socket of parseListeningSockets(text)) if (inodes.has(socket.inode)) ports.add(socket.port);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}

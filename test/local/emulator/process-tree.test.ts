@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  listeningPorts,
+  parseListeningSockets,
+  parseProcStat,
+  processAlive,
+  processTree,
+} from '../../../local/emulator/hosting/process-tree.ts';
+
+// /proc/net/tcp as the kernel prints it: a LISTEN socket on 0.0.0.0:8080 (0x1F90), an established connection, and
+// a LISTEN socket on 127.0.0.1:5000 (0x1388).
+const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4711 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:1F90 0100007F:D2A4 01 00000000:00000000 00:00000000 00000000     0        0 4712 1 0000000000000000 20 4 30 10 -1
+   2: 0100007F:1388 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4713 1 0000000000000000 100 0 0 10 0
+`;
+
+describe('process-tree', () => {
+  const started: ChildProcess[] = [];
+
+  afterEach(async () => {
+    for (const child of started.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        process.kill(-(child.pid as number), 'SIGKILL'); // its group: the child it started too
+        await exited;
+      }
+    }
+  });
+
+  it('reads /proc/<pid>/stat fields after a command name holding spaces and parentheses', () => {
+    expect(parseProcStat('4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 ...')).toEqual({
+      pid: 4242,
+      state: 'S',
+      ppid: 1,
+      pgrp: 4242,
+    });
+  });
+
+  it('keeps only the LISTEN sockets of a /proc/net/tcp table, with their inode and port', () => {
+    expect(parseListeningSockets(TCP)).toEqual([
+      { inode: '4711', port: 8080 },
+      { inode: '4713', port: 5000 },
+    ]);
+  });
+
+  it("finds the ports a process's children listen on, and tells a running process from an exited one", async () => {
+    // A parent whose child listens on a free port and prints it.
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { spawn } = require('node:child_process');
+         spawn(process.execPath, ['-e', "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))"], { stdio: 'inherit' });
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+    );
+    started.push(parent);
+    const [chunk] = (await once(parent.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+    const port = Number(chunk.toString().trim());
+
+    const tree = processTree(parent.pid as number);
+    const ports = listeningPorts(tree.map((p) => p.pid));
+    const aliveBefore = processAlive(parent.pid as number);
+    const exited = once(parent, 'exit');
+    process.kill(-(parent.pid as number), 'SIGKILL');
+    await exited;
+
+    expect(tree.map((p) => p.ppid)).toContain(parent.pid);
+    expect(ports).toEqual([port]);
+    expect(aliveBefore).toBe(true);
+    expect(processAlive(parent.pid as number)).toBe(false);
+  });
+});
