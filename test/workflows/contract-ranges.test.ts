@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TagKeys } from '../../tasks/_shared/tags.ts';
-import { BatchTagKeys } from '../../tasks/start-transform-job/start-transform-job.ts';
+import { BatchTagKeys, TagKeys } from '../../tasks/_shared/tags.ts';
 import { BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 import {
