@@ -1,13 +1,9 @@
 /**
  * What Step Functions takes as an execution's input, checked before anything else reads it: the CLI, the local
- * runner (as StartExecution refuses it) and every workflow's first state.
+ * runner (as StartExecution refuses it); the first state checks the size again (first-state.ts).
  */
-
-/**
- * Step Functions' limit on an execution's input: 256 KiB as a UTF-8 string (StartExecution's `input`; the
- * "Maximum input or output size for a task, state, or execution" quota).
- */
-export const MAX_EXECUTION_INPUT_BYTES = 262_144;
+import { MAX_INPUT_BYTES } from './limits.ts';
+import { inspectRawInput } from './raw-input.ts';
 
 /**
  * How deep an input may nest. No workflow's input nests deeper than 8 levels; deeper is a mistake, and would
@@ -35,9 +31,9 @@ export function executionInputProblem(input: unknown): string | undefined {
   if (depthOf(input, MAX_EXECUTION_INPUT_DEPTH) > MAX_EXECUTION_INPUT_DEPTH) {
     return `the input nests deeper than ${MAX_EXECUTION_INPUT_DEPTH} levels; no workflow's input nests that deep`;
   }
-  const bytes = Buffer.byteLength(JSON.stringify(input ?? {}), 'utf8');
-  if (bytes > MAX_EXECUTION_INPUT_BYTES) {
-    return `the input is ${bytes} bytes of JSON; Step Functions takes at most ${MAX_EXECUTION_INPUT_BYTES} (256 KiB)`;
+  const { bytes, truncated } = inspectRawInput(input ?? {}, MAX_INPUT_BYTES);
+  if (bytes > MAX_INPUT_BYTES) {
+    return `the input is ${truncated ? 'more than ' : ''}${bytes} bytes of JSON; Step Functions accepts at most ${MAX_INPUT_BYTES} (256 KiB)`;
   }
   return undefined;
 }

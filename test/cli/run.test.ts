@@ -97,7 +97,7 @@ describe('smwf run (local)', () => {
     const { code, lines } = await runCli(['run', 'DeployEndpoint', '--input', path, '--endpoint-url', h.emulator.url]);
 
     expect(code).toBe(2);
-    expect(lines.join('\n')).toMatch(/the input is \d+ bytes of JSON; Step Functions takes at most 262144/);
+    expect(lines.join('\n')).toMatch(/the input is (more than )?\d+ bytes of JSON; Step Functions accepts at most 262144/);
     expect(await describeEndpoint(h, 'too-large')).toBeUndefined();
   });
 

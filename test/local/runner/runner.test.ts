@@ -122,7 +122,7 @@ describe('the local runner', () => {
     expect(() => runner.start('DeployEndpoint', input, { name: 'too-large' })).toThrow(
       expect.objectContaining({
         name: 'ValidationException',
-        message: expect.stringContaining('bytes of JSON; Step Functions takes at most 262144 (256 KiB)'),
+        message: expect.stringContaining('bytes of JSON; Step Functions accepts at most 262144 (256 KiB)'),
       }),
     );
   });
