@@ -3,9 +3,11 @@
  * document carries, the first state's payload, and the shapes Catch, the wait loops and the create steps write.
  * Loading this module gives zod/mini its English messages, so every contract imports it.
  */
+
 import * as z from 'zod/mini';
 // Only the English locale: `z.locales` would bundle every language.
 import en from 'zod/v4/locales/en.js';
+import { PROJECT_TAG_PREFIX } from '../infra/resource-tags.ts';
 import { MODEL_ENVIRONMENT, TRANSFORM_ENVIRONMENT } from './limits.ts';
 import { quote } from './messages.ts';
 
@@ -111,9 +113,6 @@ export const transformEnvironment = z
 export const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const tagMessage = 'expected letters, digits, spaces and _.:/=+-@';
 const TAG_VALUE_MAX = 256;
-
-/** The start of every tag key this project writes itself: a user's tag may not take one. */
-export const PROJECT_TAG_PREFIX = 'sagemaker-workflows:';
 
 /** A resource tag key, as SageMaker accepts it (the `aws:` prefix is AWS's own, `sagemaker-workflows:` ours). */
 export const TagKey = z.string().check(

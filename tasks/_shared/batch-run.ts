@@ -28,15 +28,6 @@ export function batchJobOwner(scheduleName: string): string {
     : `${scheduleName.slice(0, room - 7).replace(/-+$/, '')}-${specHash(scheduleName).slice(0, 6)}`;
 }
 
-/** Fills `{yyyy}`, `{MM}`, `{dd}` and `{HH}` with the scheduled time (UTC). */
-export function resolveDatePlaceholders(template: string, time: Date): string {
-  return template
-    .replaceAll('{yyyy}', String(time.getUTCFullYear()))
-    .replaceAll('{MM}', pad(time.getUTCMonth() + 1))
-    .replaceAll('{dd}', pad(time.getUTCDate()))
-    .replaceAll('{HH}', pad(time.getUTCHours()));
-}
-
 /** Splits `s3://bucket/key`. */
 export function splitS3Uri(uri: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);

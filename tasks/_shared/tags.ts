@@ -1,16 +1,17 @@
+import { PROJECT_TAG_PREFIX } from '../../infra/resource-tags.ts';
 import type { Tags } from './sagemaker.ts';
 
 /** Tag keys this project writes; `endpoint` marks ownership, which retention checks before deleting. */
 export const TagKeys = {
-  endpoint: 'sagemaker-workflows:endpoint',
-  execution: 'sagemaker-workflows:execution',
-  modelVersion: 'sagemaker-workflows:model-version',
-  endpointConfig: 'sagemaker-workflows:endpoint-config',
+  endpoint: `${PROJECT_TAG_PREFIX}endpoint`,
+  execution: `${PROJECT_TAG_PREFIX}execution`,
+  modelVersion: `${PROJECT_TAG_PREFIX}model-version`,
+  endpointConfig: `${PROJECT_TAG_PREFIX}endpoint-config`,
 } as const;
 
 /** Tag keys of what a BatchTransform run creates; `execution` tells which run created a model. */
 export const BatchTagKeys = {
-  schedule: 'sagemaker-workflows:batch-schedule',
+  schedule: `${PROJECT_TAG_PREFIX}batch-schedule`,
   execution: TagKeys.execution,
 } as const;
 

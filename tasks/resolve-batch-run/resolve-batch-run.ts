@@ -1,8 +1,9 @@
 import type { BatchRun, BatchTransformRequest, BatchWaitPolicy } from '../../workflows/batch-transform/contract.ts';
 import type { CreatedResource, ExecutionFacts, WaitProgress } from '../../workflows/contract-parts.ts';
 import { ResourceConflictError } from '../../workflows/errors.ts';
+import { resolveDatePlaceholders } from '../../workflows/parts/date-placeholders.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
-import { batchJobName, resolveDatePlaceholders, splitS3Uri } from '../_shared/batch-run.ts';
+import { batchJobName, splitS3Uri } from '../_shared/batch-run.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';

@@ -97,7 +97,9 @@ describe('smwf run (local)', () => {
     const { code, lines } = await runCli(['run', 'DeployEndpoint', '--input', path, '--endpoint-url', h.emulator.url]);
 
     expect(code).toBe(2);
-    expect(lines.join('\n')).toMatch(/the input is (more than )?\d+ bytes of JSON; Step Functions accepts at most 262144/);
+    expect(lines.join('\n')).toMatch(
+      /the input is (more than )?\d+ bytes of JSON; Step Functions accepts at most 262144/,
+    );
     expect(await describeEndpoint(h, 'too-large')).toBeUndefined();
   });
 

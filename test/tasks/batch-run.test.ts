@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { batchJobName, outputKeyOf, resolveDatePlaceholders } from '../../tasks/_shared/batch-run.ts';
+import { batchJobName, outputKeyOf } from '../../tasks/_shared/batch-run.ts';
 import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
 import { resolveBatchRun } from '../../tasks/resolve-batch-run/resolve-batch-run.ts';
 import { BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
+import { resolveDatePlaceholders } from '../../workflows/parts/date-placeholders.ts';
 
 const minimal = {
   model: { name: 'churn' },

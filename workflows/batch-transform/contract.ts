@@ -18,19 +18,9 @@ import {
 } from '../contract-parts.ts';
 import { quote } from '../messages.ts';
 import { Containers, containerListIssues } from '../parts/containers.ts';
+import { DATE_PLACEHOLDERS, PLACEHOLDER_DIGITS } from '../parts/date-placeholders.ts';
 import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from '../parts/instance-type-values.ts';
 import { asFolder, modelDataUrl, s3Uri } from '../parts/s3.ts';
-
-/** Placeholders an S3 prefix may hold, filled from the run's scheduled time (UTC), and the digits each becomes. */
-const PLACEHOLDER_DIGITS = new Map([
-  ['{yyyy}', 4],
-  ['{MM}', 2],
-  ['{dd}', 2],
-  ['{HH}', 2],
-]);
-
-/** Placeholders an S3 prefix may hold, filled from the run's scheduled time (UTC). */
-export const DATE_PLACEHOLDERS = [...PLACEHOLDER_DIGITS.keys()];
 
 /** Why a key names something in braces that is not a date placeholder (a typo would never match), or undefined. */
 function placeholderProblem(key: string): string | undefined {
