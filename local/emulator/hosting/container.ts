@@ -11,6 +11,7 @@ import { remove } from '../fs-util.ts';
 import type { ImageMapping } from './images.ts';
 import {
   hostFacts,
+  hostTmpPathsOf,
   ISOLATED_MODEL_DIR,
   ISOLATED_PORT,
   type IsolationTools,
@@ -213,6 +214,7 @@ export class ContainerProcess {
         relaySocket: this.socketPath,
         port: ISOLATED_PORT,
         command: argv,
+        keepPaths: hostTmpPathsOf(argv, this.spec.mapping.cwd ?? process.cwd()),
       });
     } else this.port = await freePort();
     await mkdir(dirname(this.spec.logFile), { recursive: true });

@@ -6,7 +6,7 @@
  */
 
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The port a program listens on in its network namespace, as in a SageMaker container. */
@@ -107,6 +107,20 @@ export interface NamespaceConfig {
   port: number;
   /** The container's command, `serve` included. */
   command: string[];
+  /**
+   * Host folders under /tmp the command needs (its working directory, the folders of its files): bound into the
+   * namespace's private /tmp at the same paths, so a project checked out under /tmp still runs.
+   */
+  keepPaths: string[];
+}
+
+/** The folders under the host's /tmp that a command run in `cwd` needs to see inside the namespace. */
+export function hostTmpPathsOf(command: readonly string[], cwd: string): string[] {
+  const underTmp = (path: string) => path.startsWith('/tmp/');
+  const folders = [cwd, ...command.filter((word) => isAbsolute(word)).map((word) => dirname(word))];
+  return [...new Set(folders.filter(underTmp))].filter(
+    (folder, _, all) => !all.some((other) => other !== folder && folder.startsWith(`${other}/`)),
+  );
 }
 
 /** The argv that runs a container's command in fresh PID, mount and network namespaces. */

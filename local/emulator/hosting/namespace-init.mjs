@@ -7,7 +7,8 @@
 //    changes go there, mounts a tmpfs on /opt/ml and the model read-only on /opt/ml/model;
 // 3. listens on the relay socket (a host path, so the emulator can connect) and relays each connection to
 //    127.0.0.1:<port> inside the namespace;
-// 4. mounts a tmpfs on /tmp (after the relay socket exists: the host's /tmp is hidden from then on);
+// 4. mounts a tmpfs on /tmp (after the relay socket exists: the host's /tmp is hidden from then on, but for the
+//    host folders under /tmp the command needs, its working directory and its files, bound in at their own paths);
 // 5. runs the container's command in a process group of its own, and exits with it: the kernel then kills whatever
 //    else runs in the namespace.
 // SIGTERM (the emulator stopping the container) goes to every process of the namespace.
@@ -17,7 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 
@@ -105,7 +106,25 @@ const relay = createServer((client) => {
 });
 relay.on('error', (err) => fail(`could not listen on the relay socket ${config.relaySocket}: ${err.message}`));
 relay.listen(config.relaySocket, () => {
-  run('mount a tmpfs on /tmp', config.mount, ['-t', 'tmpfs', '-o', 'mode=1777', 'smwf-tmp', '/tmp']);
+  // The private /tmp is built aside (the host folders the command needs bound into it at their own paths), then
+  // moved over /tmp in one step.
+  const newTmp = join(scratch, 'tmp');
+  try {
+    mkdirSync(newTmp);
+  } catch (err) {
+    fail(`could not prepare the private /tmp: ${err.message}`);
+  }
+  run('mount a tmpfs on /tmp', config.mount, ['-t', 'tmpfs', '-o', 'mode=1777', 'smwf-tmp', newTmp]);
+  for (const folder of config.keepPaths ?? []) {
+    const inside = join(newTmp, relative('/tmp', folder));
+    try {
+      mkdirSync(inside, { recursive: true });
+    } catch (err) {
+      fail(`could not keep ${folder} in the private /tmp: ${err.message}`);
+    }
+    run(`keep ${folder} in the private /tmp`, config.mount, ['--bind', folder, inside]);
+  }
+  run('mount a tmpfs on /tmp', config.mount, ['--move', newTmp, '/tmp']);
   report({ ready: true });
   const [command, ...args] = config.command;
   child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ignore'], detached: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadImages } from '../../../local/emulator/hosting/images.ts';
-import { type HostFacts, isolationTools } from '../../../local/emulator/hosting/isolation.ts';
+import { type HostFacts, hostTmpPathsOf, isolationTools } from '../../../local/emulator/hosting/isolation.ts';
 
 /** A host with every tool, as root on Linux, changed by `overrides`. */
 function host(overrides: Partial<HostFacts> & { missing?: string[] } = {}): HostFacts {
@@ -46,5 +46,15 @@ describe('the images file option "isolation"', () => {
 
     expect(loaded.images['a/b:*']?.isolation).toBe('namespaces');
     expect((refused as Error).message).toBe('images["a/b:*"].isolation must be "namespaces" (or absent), got "docker"');
+  });
+});
+
+describe('hostTmpPathsOf', () => {
+  it("keeps the working directory and the folders of the command's files that lie under /tmp, outermost only", () => {
+    const command = ['/usr/bin/node', '/tmp/ci/main/examples/containers/classic-byoc/server.mjs', 'serve'];
+
+    expect(hostTmpPathsOf(command, '/tmp/ci/main')).toEqual(['/tmp/ci/main']);
+    expect(hostTmpPathsOf(command, '/work/main')).toEqual(['/tmp/ci/main/examples/containers/classic-byoc']);
+    expect(hostTmpPathsOf(['node', 'server.mjs', 'serve'], '/work/main')).toEqual([]);
   });
 });
