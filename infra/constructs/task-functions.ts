@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ResourceKind, TaskRegistration } from '../../tasks/_shared/task-registration.ts';
 import { TASK_NAMES, TASKS, type TaskName, taskFolder } from '../../tasks/registry.ts';
@@ -89,6 +90,35 @@ export class TaskFunctions extends Construct {
     );
   }
 
+  /**
+   * A function that is no step of a workflow but the target of a trigger (an EventBridge rule), built like the
+   * steps' functions (bundling, logs, tracing, the task and code tags the local runner reads), with the
+   * environment and dead-letter queue the trigger needs. The caller grants what it calls.
+   */
+  triggerFunction(
+    name: string,
+    code: string,
+    options: {
+      readonly timeoutSeconds: number;
+      readonly memoryMb: number;
+      readonly environment: Readonly<Record<string, string>>;
+      /** Where Lambda puts an asynchronous invocation that failed after its retries. */
+      readonly deadLetterQueue: sqs.IQueue;
+    },
+  ): NodejsFunction {
+    const registration = {
+      timeoutSeconds: options.timeoutSeconds,
+      memoryMb: options.memoryMb,
+      permissions: [],
+      environment: [],
+    };
+    this.addFunction(name, name, code, registration, `the ${name} trigger`, {
+      environment: options.environment,
+      deadLetterQueue: options.deadLetterQueue,
+    });
+    return this.created[name] as NodejsFunction;
+  }
+
   private arnsOf(kind: ResourceKind): string[] {
     const props = this.props;
     switch (kind) {
@@ -117,7 +147,14 @@ export class TaskFunctions extends Construct {
     }
   }
 
-  private addFunction(id: string, task: string, code: string, registration: TaskRegistration, what: string): TaskRef {
+  private addFunction(
+    id: string,
+    task: string,
+    code: string,
+    registration: TaskRegistration,
+    what: string,
+    extra: { environment?: Readonly<Record<string, string>>; deadLetterQueue?: sqs.IQueue } = {},
+  ): TaskRef {
     const props = this.props;
     const environmentValues = {
       SAGEMAKER_EXECUTION_ROLE_ARN: props.executionRole.roleArn,
@@ -148,7 +185,9 @@ export class TaskFunctions extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'sagemaker-workflows',
         ...Object.fromEntries(registration.environment.map((key) => [key, environmentValues[key]])),
+        ...extra.environment,
       },
+      ...(extra.deadLetterQueue ? { deadLetterQueue: extra.deadLetterQueue } : {}),
       bundling: {
         format: OutputFormat.ESM,
         minify: LAMBDA_BUNDLE.minify,
