@@ -403,4 +403,32 @@ describe('emulated Model Registry', () => {
     const fromPrimary = await sagemaker.send(new DescribeModelCommand({ ModelName: 'from-primary' }));
     expect(fromPrimary.PrimaryContainer).toEqual({ ModelPackageName: 'serving/1' });
   });
+
+  it('keeps groups, packages and the next version number across a restart on the same state directory', async () => {
+    const first = await startTestEmulator();
+    const before = clients(first.url, 1).sagemaker;
+    try {
+      await before.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'durable' }));
+      await before.send(
+        new CreateModelPackageCommand(packageOf('durable', doublingUri, { ModelApprovalStatus: 'Approved' })),
+      );
+      await before.send(new CreateModelPackageCommand(packageOf('durable', doublingUri)));
+      await before.send(new DeleteModelPackageCommand({ ModelPackageName: 'durable/2' }));
+    } finally {
+      await first.stop();
+    }
+    const second = await startTestEmulator({ stateDir: first.stateDir });
+    try {
+      const after = clients(second.url, 1).sagemaker;
+      const listed = await after.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'durable' }));
+      const next = await after.send(new CreateModelPackageCommand(packageOf('durable', doublingUri)));
+
+      expect(listed.ModelPackageSummaryList?.map((p) => [p.ModelPackageVersion, p.ModelApprovalStatus])).toEqual([
+        [1, 'Approved'],
+      ]);
+      expect(next.ModelPackageArn).toBe(`${ARN}:model-package/durable/3`);
+    } finally {
+      await second.stop();
+    }
+  });
 });
