@@ -101,7 +101,7 @@ export async function servedModelPackage(
 /** Whether `served` is a newer version of `pkg`'s group than `pkg` itself. */
 function servesNewerVersion(served: string | undefined, pkg: ModelPackageDescription): boolean {
   const named = served === undefined ? undefined : modelPackageOf(served);
-  return named !== undefined && named.group === pkg.group && named.version > pkg.version;
+  return named !== undefined && named.group === pkg.group.toLowerCase() && named.version > pkg.version;
 }
 
 /** The deployment request that deploys `packageArn` with the group's settings, labelled with the package's ARN. */

@@ -23,7 +23,7 @@ export const ModelPackageGroupName = sageMakerName;
 export const VERSIONED_MODEL_PACKAGE_ARN =
   /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})\/([1-9][0-9]*)$/;
 
-/** The group and version a versioned model package's ARN names, or undefined for any other ARN. */
+/** The group (lower-cased, as SageMaker writes it in ARNs) and version a versioned model package's ARN names, or undefined for any other ARN. */
 export function modelPackageOf(arn: string): { group: string; version: number } | undefined {
   const match = VERSIONED_MODEL_PACKAGE_ARN.exec(arn);
   return match?.[1] !== undefined && match[3] !== undefined
@@ -69,7 +69,9 @@ export const ModelPackageStateChangeDetail = z
     z.superRefine((detail, ctx) => {
       const named = modelPackageOf(detail.ModelPackageArn);
       if (named === undefined) return;
-      if (named.group !== detail.ModelPackageGroupName || named.version !== detail.ModelPackageVersion) {
+      // SageMaker lower-cases the group's name in its packages' ARNs.
+      const sameGroup = named.group === detail.ModelPackageGroupName.toLowerCase();
+      if (!sameGroup || named.version !== detail.ModelPackageVersion) {
         ctx.addIssue({
           code: 'custom',
           path: ['ModelPackageArn'],
