@@ -16,6 +16,7 @@ import {
   loadDeploymentConfig,
 } from '../../infra/deployment-config/load.ts';
 import { projectRoot } from '../../infra/project-root.ts';
+import { localStateMachineArn, resolveIntrinsics } from '../../local/runner/synthesize.ts';
 
 /** A config document as JSON, edited in place by the cases. */
 // biome-ignore lint/suspicious/noExplicitAny: the cases reach into the example's JSON at paths they name.
@@ -95,6 +96,17 @@ describe('a stack built from the deployment config file', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: { Ref: stateMachine } }) },
       DeadLetterConfig: { TargetArn: Match.anyValue() },
+    });
+  });
+
+  it('gives the dispatcher, in local runs, the ARN the local runner runs DeployApprovedModelPackage under', () => {
+    const identity = { account: '123456789012', region: 'us-east-1' };
+    const resources = template.toJSON().Resources as Parameters<typeof resolveIntrinsics>[1];
+    const dispatcher = resources[idOf('AWS::Lambda::Function', 'TasksModelPackageEvents')];
+    const environment = resolveIntrinsics(dispatcher?.Properties?.Environment, resources, identity);
+
+    expect(environment).toMatchObject({
+      Variables: { STATE_MACHINE_ARN: localStateMachineArn('DeployApprovedModelPackage', identity) },
     });
   });
 

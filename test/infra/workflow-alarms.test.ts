@@ -75,7 +75,7 @@ describe('workflow alarms', () => {
     const [topicId, topic] = only(resourcesOf('AWS::SNS::Topic'));
     const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const key = resourcesOf('AWS::KMS::Key')[keyId];
-    const keyStatements = (key?.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+    const keyStatements = (key?.Properties.KeyPolicy as { Statement: Statement[] } | undefined)?.Statement ?? [];
     const cloudWatchKeyUse = keyStatements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
     const [, topicPolicy] = only(resourcesOf('AWS::SNS::TopicPolicy'));
     const topicStatements = (topicPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
