@@ -14,6 +14,7 @@ import { LAMBDA_BUNDLE } from '../bundling.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 import { projectRoot } from '../project-root.ts';
 import { CODE_TAG_KEY, TASK_TAG_KEY } from '../resource-tags.ts';
+import type { TriggerFunction } from '../trigger-functions.ts';
 
 /** Props of TaskFunctions. */
 export interface TaskFunctionsProps {
@@ -97,25 +98,20 @@ export class TaskFunctions extends Construct {
    */
   triggerFunction(
     name: string,
-    code: string,
+    trigger: TriggerFunction,
     options: {
-      readonly timeoutSeconds: number;
-      readonly memoryMb: number;
       readonly environment: Readonly<Record<string, string>>;
       /** Where Lambda puts an asynchronous invocation that failed after its retries. */
       readonly deadLetterQueue: sqs.IQueue;
     },
   ): NodejsFunction {
     const registration = {
-      timeoutSeconds: options.timeoutSeconds,
-      memoryMb: options.memoryMb,
+      timeoutSeconds: trigger.timeoutSeconds,
+      memoryMb: trigger.memoryMb,
       permissions: [],
       environment: [],
     };
-    this.addFunction(name, name, code, registration, `the ${name} trigger`, {
-      environment: options.environment,
-      deadLetterQueue: options.deadLetterQueue,
-    });
+    this.addFunction(name, name, trigger.code, registration, `the ${name} trigger`, options);
     return this.created[name] as NodejsFunction;
   }
 

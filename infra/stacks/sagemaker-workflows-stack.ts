@@ -19,17 +19,18 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
+import type { ModelPackageDeploymentDocument } from '../../workflows/parts/model-package-deployment.ts';
 import {
   MODEL_PACKAGE_STATE_CHANGE,
-  type ModelPackageDeploymentDocument,
   TRIGGERING_APPROVAL_STATUSES,
-} from '../../workflows/parts/model-package-deployment.ts';
+} from '../../workflows/parts/model-package-events.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
 import { WorkflowAlarms } from '../constructs/workflow-alarms.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
+import { TRIGGER_FUNCTIONS } from '../trigger-functions.ts';
 
 /** Room for a group's settings in its rule's input template (EventBridge allows 8192 characters in all). */
 const MAX_GROUP_SETTINGS_CHARS = 7000;
@@ -317,10 +318,8 @@ export class SageMakerWorkflowsStack extends Stack {
       // EventBridge cannot name an execution: the dispatcher names it after the decision, so duplicates start nothing.
       const dispatcher = this.taskFunctions.triggerFunction(
         'ModelPackageEvents',
-        'triggers/model-package-events/handler.ts',
+        TRIGGER_FUNCTIONS.ModelPackageEvents,
         {
-          timeoutSeconds: 30,
-          memoryMb: 256,
           environment: { STATE_MACHINE_ARN: deployApproved.stateMachineArn },
           deadLetterQueue: deadLetters,
         },

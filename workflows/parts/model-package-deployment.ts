@@ -6,15 +6,7 @@
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
 import { endpointDeploymentFields, guardrailsFitTheEndpoint, samplesTargetTheirVariants } from './endpoint.ts';
-
-/** The event source and detail-type of a Model Registry state change (DG automating-sagemaker-with-eventbridge). */
-export const MODEL_PACKAGE_STATE_CHANGE = {
-  source: 'aws.sagemaker',
-  detailType: 'SageMaker Model Package State Change',
-} as const;
-
-/** The approval statuses that start a deployment (Approved) or a redeployment (Rejected). */
-export const TRIGGERING_APPROVAL_STATUSES = ['Approved', 'Rejected'] as const;
+import { MODEL_PACKAGE_STATE_CHANGE, TRIGGERING_APPROVAL_STATUSES } from './model-package-events.ts';
 
 /** A model package group's name, as SageMaker's CreateModelPackageGroup accepts it. */
 export const ModelPackageGroupName = sageMakerName;
