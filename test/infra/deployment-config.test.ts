@@ -214,6 +214,16 @@ describe('loadDeploymentConfig', () => {
     );
   });
 
+  it('fails synthesis when a group has more settings than a rule target input template holds', () => {
+    const path = configFile('big-settings', (c) => {
+      c.modelPackageGroups.churn.healthCheck.samples[0].body = '1,2'.repeat(2500);
+    });
+
+    expect(() => buildApp({ skipBundling: true, nag: false, deploymentConfig: path })).toThrow(
+      /modelPackageGroups\.churn: its settings take \d+ characters of JSON; at most 7000 fit in an EventBridge input template/,
+    );
+  });
+
   it('fails synthesis when the named file does not exist', () => {
     const path = join(scratch, 'missing.json');
 
