@@ -6,22 +6,15 @@
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
 import { endpointDeploymentFields, guardrailsFitTheEndpoint, samplesTargetTheirVariants } from './endpoint.ts';
-import { MODEL_PACKAGE_STATE_CHANGE, TRIGGERING_APPROVAL_STATUSES } from './model-package-events.ts';
+import {
+  MODEL_PACKAGE_STATE_CHANGE,
+  modelPackageOf,
+  TRIGGERING_APPROVAL_STATUSES,
+  VERSIONED_MODEL_PACKAGE_ARN,
+} from './model-package-events.ts';
 
 /** A model package group's name, as SageMaker's CreateModelPackageGroup accepts it. */
 export const ModelPackageGroupName = sageMakerName;
-
-/** A versioned model package's ARN: `arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>`. */
-export const VERSIONED_MODEL_PACKAGE_ARN =
-  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})\/([1-9][0-9]*)$/;
-
-/** The group (lower-cased, as SageMaker writes it in ARNs) and version a versioned model package's ARN names, or undefined for any other ARN. */
-export function modelPackageOf(arn: string): { group: string; version: number } | undefined {
-  const match = VERSIONED_MODEL_PACKAGE_ARN.exec(arn);
-  return match?.[1] !== undefined && match[3] !== undefined
-    ? { group: match[1], version: Number(match[3]) }
-    : undefined;
-}
 
 // The version label is the package itself (its ARN); a group's settings do not choose it.
 const { modelVersion: _modelVersion, ...deploymentFields } = endpointDeploymentFields;
