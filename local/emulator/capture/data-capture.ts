@@ -114,7 +114,11 @@ export class DataCaptureWriter {
     const captureData: Input = {};
     if (captureInput) {
       const { body, contentType } = invocation.request;
-      captureData.endpointInput = { observedContentType: contentType, mode: 'INPUT', ...encode(body, contentType, config) };
+      captureData.endpointInput = {
+        observedContentType: contentType,
+        mode: 'INPUT',
+        ...encode(body, contentType, config),
+      };
     }
     if (captureOutput) {
       const { body, contentType } = invocation.response;
