@@ -49,7 +49,7 @@ export interface HealthCheckDeps {
  * attempts; a sample still refused after the last attempt fails with SageMaker's error.
  */
 export const INVOCATION_RETRY = {
-  maxAttempts: 6,
+  maxAttempts: 8,
   baseDelayMs: 100,
   maxDelayMs: 2000,
   errors: [

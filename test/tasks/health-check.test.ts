@@ -254,7 +254,7 @@ describe('healthCheck', () => {
     expect(error).toBeInstanceOf(HealthCheckFailedError);
     expect((error as Error).message).toContain('sample 0: InvokeEndpoint failed with ThrottlingException');
     expect(stats.requests).toHaveLength(INVOCATION_RETRY.maxAttempts);
-    expect(waits).toEqual([99, 199, 399, 799, 1598]);
+    expect(waits).toEqual([99, 199, 399, 799, 1598, 1998, 1998]);
   });
 
   it('does not retry an answer of the model, whatever its status', async () => {
