@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleImage } from '../../examples/example-models.ts';
 import type { HealthCheckReport } from '../../workflows/parts/endpoint.ts';
-import { deploy, deployInput, describeEndpoint, type Harness, startHarness } from './harness.ts';
+import { deploy, deployInput, describeEndpoint, type Harness, predict, startHarness } from './harness.ts';
 
 /** How long the echo model holds each answer: the concurrent samples overlap on it. */
 const ANSWER_MS = 100;
@@ -44,5 +44,23 @@ describe('a serverless DeployEndpoint on the local emulator', () => {
       MemorySizeInMB: 2048,
       MaxConcurrency: 1,
     });
+  });
+
+  it('fails without changing an instance-based endpoint that an update would turn serverless', async () => {
+    await deploy(h, deployInput('e2e-to-serverless', h.models['linear-v1']));
+    const before = await describeEndpoint(h, 'e2e-to-serverless');
+
+    const result = await deploy(
+      h,
+      deployInput('e2e-to-serverless', h.models['linear-v1'], {
+        variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } }],
+      }),
+    );
+
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toContain('an instance-based endpoint cannot be updated to serverless');
+    const after = await describeEndpoint(h, 'e2e-to-serverless');
+    expect(after).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: before?.EndpointConfigName });
+    expect(await predict(h, 'e2e-to-serverless')).toBe('{"predictions":[9]}');
   });
 });
