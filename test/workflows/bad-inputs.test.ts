@@ -582,6 +582,21 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
   CreateEndpointConfig: [
     ...anyWorkflow,
     {
+      case: 'data capture on a serverless variant',
+      set: {
+        variants: [serverless()],
+        dataCapture: { initialSamplingPercentage: 5, destinationS3Uri: 's3://my-bucket/datacapture' },
+      },
+      field: 'dataCapture',
+      rule: 'SageMaker does not capture data on serverless endpoints',
+    },
+    {
+      case: 'a data capture destination in a bucket that cannot exist',
+      set: { dataCapture: { initialSamplingPercentage: 5, destinationS3Uri: 's3://My_Bucket/datacapture' } },
+      field: 'dataCapture.destinationS3Uri',
+      rule: 'bucket "My_Bucket" cannot exist',
+    },
+    {
       case: 'a hosting instance type that does not exist',
       set: { 'variants[0].instanceType': 'ml.m5.huge' },
       rule: '"ml.m5.huge" is not one',
