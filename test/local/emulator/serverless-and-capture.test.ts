@@ -10,7 +10,15 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, errorOf, LINEAR_IMAGE, startTestEmulator, uploadLinearModel, waitForEndpoint } from './helpers.ts';
+import {
+  clients,
+  errorOf,
+  LINEAR_IMAGE,
+  startTestEmulator,
+  tempStateDir,
+  uploadLinearModel,
+  waitForEndpoint,
+} from './helpers.ts';
 
 const ECHO_IMAGE = 'public.ecr.aws/acme/smwf-examples/echo:latest';
 /** How long the slow echo model holds each answer: long enough for concurrent requests to overlap. */
@@ -309,5 +317,55 @@ describe('emulated serverless variants and data capture', () => {
     expect((await captureFiles('datacapture/capture-off/')).keys).toEqual([]);
     const described = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'never-sampled' }));
     expect(described.DataCaptureConfig).toMatchObject({ CaptureStatus: 'Started', CurrentSamplingPercentage: 0 });
+  });
+
+  it('keeps capturing after an emulator restart on the same state directory', async () => {
+    const stateDir = await tempStateDir();
+    const first = await startTestEmulator({ stateDir, startupTimeoutSeconds: 5 });
+    try {
+      const before = clients(first.url, 1);
+      const uri = await uploadLinearModel(before.s3, 'models', 'm/model.tar.gz', [1, 1], 0);
+      await before.s3.send(new CreateBucketCommand({ Bucket: 'capture-bucket' }));
+      await before.sagemaker.send(
+        new CreateModelCommand({ ModelName: 'durable', PrimaryContainer: { Image: LINEAR_IMAGE, ModelDataUrl: uri } }),
+      );
+      await before.sagemaker.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: 'durable',
+          ProductionVariants: [
+            { VariantName: 'AllTraffic', ModelName: 'durable', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+          ],
+          DataCaptureConfig: capture(),
+        }),
+      );
+      await before.sagemaker.send(
+        new CreateEndpointCommand({ EndpointName: 'durable', EndpointConfigName: 'durable' }),
+      );
+      expect((await waitForEndpoint(before.sagemaker, 'durable')).EndpointStatus).toBe('InService');
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startTestEmulator({ stateDir, startupTimeoutSeconds: 5 });
+    try {
+      const after = clients(second.url, 1);
+      await after.runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: 'durable',
+          ContentType: 'text/csv',
+          Body: '1,2',
+          InferenceId: 'after',
+        }),
+      );
+
+      const listed = await after.s3.send(
+        new ListObjectsV2Command({ Bucket: 'capture-bucket', Prefix: 'datacapture/durable/AllTraffic/' }),
+      );
+      expect(listed.Contents ?? []).toHaveLength(1);
+      const described = await after.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'durable' }));
+      expect(described.DataCaptureConfig).toMatchObject({ CaptureStatus: 'Started', CurrentSamplingPercentage: 100 });
+    } finally {
+      await second.stop();
+    }
   });
 });
