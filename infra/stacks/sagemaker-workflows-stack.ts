@@ -263,6 +263,7 @@ export class SageMakerWorkflowsStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the BatchTransform schedules',
     });
+    this.alarms.watchDeadLetters('Schedules', this.scheduleDeadLetterQueue);
     const schedules: Record<string, scheduler.Schedule> = {};
     const batchTransform = stateMachines.BatchTransform;
     if (props.batchTransformSchedules?.length && batchTransform === undefined) {
@@ -315,6 +316,7 @@ export class SageMakerWorkflowsStack extends Stack {
         reason: 'This queue is itself the dead-letter queue of the Model Registry rules and their dispatcher',
       });
       this.modelPackageEventDeadLetterQueue = deadLetters;
+      this.alarms.watchDeadLetters('ModelPackageEvents', deadLetters);
       // EventBridge cannot name an execution: the dispatcher names it after the decision, so duplicates start nothing.
       const dispatcher = this.taskFunctions.triggerFunction(
         'ModelPackageEvents',

@@ -89,6 +89,14 @@ describe('a stack built from the deployment config file', () => {
     });
   });
 
+  it('alarms when an event lands in the dead-letter queue', () => {
+    const queue = idOf('AWS::SQS::Queue', 'ModelPackageEventDeadLetters');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+    });
+  });
+
   it('lets the dispatcher start only DeployApprovedModelPackage, and gives it a dead-letter queue of its own failures', () => {
     const stateMachine = idOf('AWS::StepFunctions::StateMachine', 'DeployApprovedModelPackage');
     const starts = statements().filter((s) => [s.Action].flat().includes('states:StartExecution'));

@@ -117,3 +117,12 @@ export const bucketName = z.string().check(
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: bucket });
   }),
 );
+
+/** A KMS key for S3 objects SageMaker writes: a key ID, alias or ARN (SageMaker's KmsKeyId shape). */
+export const kmsKeyId = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(2048),
+    z.regex(/^[a-zA-Z0-9:/_-]*$/, 'expected a KMS key ID, alias or ARN (letters, digits and :/_-)'),
+  );
