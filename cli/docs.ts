@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as zc from 'zod/v4/core';
+import { DeploymentConfigFile } from '../infra/deployment-config/contract.ts';
 import { projectRoot } from '../infra/project-root.ts';
 import type { SynthesizedWorkflows } from '../local/runner/synthesize.ts';
 import { kebabName, type WorkflowDefinition } from '../workflows/workflow.ts';
@@ -17,6 +19,15 @@ export const schemaPath = (workflow: WorkflowDefinition) => `schemas/${kebabName
 
 /** Where a workflow's example input is committed, relative to the project root. */
 export const examplePath = (workflow: WorkflowDefinition) => `examples/inputs/${kebabName(workflow.name)}.json`;
+
+/** Where the deployment config file's schema is committed, relative to the project root. */
+export const DEPLOYMENT_CONFIG_SCHEMA_PATH = 'schemas/smwf.config.schema.json';
+
+/** The JSON Schema of the deployment config file (smwf.config.json), as text. */
+export function deploymentConfigSchema(): string {
+  const schema = zc.toJSONSchema(DeploymentConfigFile, { io: 'input', unrepresentable: 'any' });
+  return `${JSON.stringify({ title: 'sagemaker-workflows deployment config (smwf.config.json)', ...schema }, null, 2)}\n`;
+}
 
 /** A generated block of README.md: `<!-- generated: <what> -->` up to `<!-- end generated -->`. */
 const GENERATED_BLOCK = /<!-- generated: ([^>]+?) -->\n[\s\S]*?<!-- end generated -->/g;
@@ -58,6 +69,7 @@ export async function generatedDocs(options: GeneratedDocsOptions = {}): Promise
     { path: schemaPath(workflow), content: inputSchema(workflow) },
     { path: examplePath(workflow), content: `${JSON.stringify(workflow.example, null, 2)}\n` },
   ]);
+  files.push({ path: DEPLOYMENT_CONFIG_SCHEMA_PATH, content: deploymentConfigSchema() });
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
   const content = readme.replace(
     GENERATED_BLOCK,

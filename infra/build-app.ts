@@ -1,5 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONFIG_CONTEXT_KEY, deploymentConfigPath, loadDeploymentConfig } from './deployment-config/load.ts';
+import { stackPropsOf } from './deployment-config/stack-props.ts';
 import { SageMakerWorkflowsStack, type SageMakerWorkflowsStackProps } from './stacks/sagemaker-workflows-stack.ts';
 
 /** The stack's construct id, also its default CloudFormation name. */
@@ -13,6 +15,12 @@ export interface BuildAppOptions {
   readonly outdir?: string;
   /** Run the cdk-nag AwsSolutions checks during synthesis. @default true */
   readonly nag?: boolean;
+  /**
+   * The deployment config file to read (schedules, model package groups, prefix, buckets), or false to read none.
+   * Props in `stackProps` override the file's. @default - CDK context smwfConfig, else SMWF_CONFIG, else
+   * smwf.config.json at the project root when it exists (infra/deployment-config/load.ts)
+   */
+  readonly deploymentConfig?: string | false;
   readonly stackProps?: SageMakerWorkflowsStackProps;
 }
 
@@ -22,8 +30,13 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Sage
     ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
     context: options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : {},
   });
+  const configPath =
+    options.deploymentConfig === false
+      ? undefined
+      : (options.deploymentConfig ?? deploymentConfigPath(app.node.tryGetContext(CONFIG_CONTEXT_KEY)));
   const stack = new SageMakerWorkflowsStack(app, STACK_ID, {
     description: 'sagemaker-workflows: Step Functions workflows that deploy SageMaker models and roll back safely',
+    ...(configPath !== undefined ? stackPropsOf(loadDeploymentConfig(configPath)) : {}),
     ...options.stackProps,
   });
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

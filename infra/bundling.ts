@@ -36,13 +36,15 @@ export interface BuiltBundle {
   readonly bytes: number;
 }
 
-/** Every function the stack deploys: each registered step and each workflow's first state. */
+/** Every function the stack deploys: each registered step, each workflow's first state and each trigger function. */
 export async function lambdaEntries(): Promise<{ task: string; code: string }[]> {
   const { TASK_NAMES, taskFolder } = await import('../tasks/registry.ts');
   const { WORKFLOWS } = await import('../workflows/workflows.ts');
+  const { TRIGGER_FUNCTIONS } = await import('./trigger-functions.ts');
   return [
     ...TASK_NAMES.map((task) => ({ task, code: `${taskFolder(task)}/handler.ts` })),
     ...WORKFLOWS.map((w) => ({ task: `${w.name}.ValidateInput`, code: `${w.folder}/validate-input.ts` })),
+    ...Object.entries(TRIGGER_FUNCTIONS).map(([task, trigger]) => ({ task, code: trigger.code })),
   ];
 }
 

@@ -20,7 +20,9 @@ import { registration as placeModel } from './place-model/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
+import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
+import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
@@ -58,6 +60,8 @@ export const TASKS = {
   DeleteModelArtifact: deleteModelArtifact,
   VerifyModelRemoved: verifyModelRemoved,
   PublishModelEvent: publishModelEvent,
+  ResolveModelPackage: resolveModelPackage,
+  PublishModelPackageEvent: publishModelPackageEvent,
 } as const satisfies Readonly<Record<string, TaskRegistration>>;
 
 /** The name of one registered step (also its state name where a workflow uses it once). */

@@ -7,6 +7,7 @@ import { addModelToMultiModelEndpoint } from './add-model-to-multi-model-endpoin
 import { batchTransform } from './batch-transform/workflow.ts';
 import { createEndpointConfig } from './create-endpoint-config/workflow.ts';
 import { createModel } from './create-model/workflow.ts';
+import { deployApprovedModelPackage } from './deploy-approved-model-package/workflow.ts';
 import { deployEndpoint } from './deploy-endpoint/workflow.ts';
 import { deployMultiContainerEndpoint } from './deploy-multi-container-endpoint/workflow.ts';
 import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow.ts';
@@ -27,6 +28,7 @@ export const WORKFLOWS = [
   removeModelFromMultiModelEndpoint,
   deployMultiContainerEndpoint,
   deploySerialPipeline,
+  deployApprovedModelPackage,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ResourceKind, TaskRegistration } from '../../tasks/_shared/task-registration.ts';
 import { TASK_NAMES, TASKS, type TaskName, taskFolder } from '../../tasks/registry.ts';
@@ -13,6 +14,7 @@ import { LAMBDA_BUNDLE } from '../bundling.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 import { projectRoot } from '../project-root.ts';
 import { CODE_TAG_KEY, TASK_TAG_KEY } from '../resource-tags.ts';
+import type { TriggerFunction } from '../trigger-functions.ts';
 
 /** Props of TaskFunctions. */
 export interface TaskFunctionsProps {
@@ -89,6 +91,30 @@ export class TaskFunctions extends Construct {
     );
   }
 
+  /**
+   * A function that is no step of a workflow but the target of a trigger (an EventBridge rule), built like the
+   * steps' functions (bundling, logs, tracing, the task and code tags the local runner reads), with the
+   * environment and dead-letter queue the trigger needs. The caller grants what it calls.
+   */
+  triggerFunction(
+    name: string,
+    trigger: TriggerFunction,
+    options: {
+      readonly environment: Readonly<Record<string, string>>;
+      /** Where Lambda puts an asynchronous invocation that failed after its retries. */
+      readonly deadLetterQueue: sqs.IQueue;
+    },
+  ): NodejsFunction {
+    const registration = {
+      timeoutSeconds: trigger.timeoutSeconds,
+      memoryMb: trigger.memoryMb,
+      permissions: [],
+      environment: [],
+    };
+    this.addFunction(name, name, trigger.code, registration, `the ${name} trigger`, options);
+    return this.created[name] as NodejsFunction;
+  }
+
   private arnsOf(kind: ResourceKind): string[] {
     const props = this.props;
     switch (kind) {
@@ -117,7 +143,14 @@ export class TaskFunctions extends Construct {
     }
   }
 
-  private addFunction(id: string, task: string, code: string, registration: TaskRegistration, what: string): TaskRef {
+  private addFunction(
+    id: string,
+    task: string,
+    code: string,
+    registration: TaskRegistration,
+    what: string,
+    extra: { environment?: Readonly<Record<string, string>>; deadLetterQueue?: sqs.IQueue } = {},
+  ): TaskRef {
     const props = this.props;
     const environmentValues = {
       SAGEMAKER_EXECUTION_ROLE_ARN: props.executionRole.roleArn,
@@ -148,7 +181,9 @@ export class TaskFunctions extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'sagemaker-workflows',
         ...Object.fromEntries(registration.environment.map((key) => [key, environmentValues[key]])),
+        ...extra.environment,
       },
+      ...(extra.deadLetterQueue ? { deadLetterQueue: extra.deadLetterQueue } : {}),
       bundling: {
         format: OutputFormat.ESM,
         minify: LAMBDA_BUNDLE.minify,

@@ -9,6 +9,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,12 +19,21 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
+import type { ModelPackageDeploymentDocument } from '../../workflows/parts/model-package-deployment.ts';
+import {
+  MODEL_PACKAGE_STATE_CHANGE,
+  TRIGGERING_APPROVAL_STATUSES,
+} from '../../workflows/parts/model-package-events.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
 import { WorkflowAlarms } from '../constructs/workflow-alarms.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
+import { TRIGGER_FUNCTIONS } from '../trigger-functions.ts';
+
+/** Room for a group's settings in its rule's input template (EventBridge allows 8192 characters in all). */
+const MAX_GROUP_SETTINGS_CHARS = 7000;
 
 /** One EventBridge Scheduler schedule that starts BatchTransform. */
 export interface BatchTransformScheduleProps {
@@ -66,6 +76,12 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
   readonly batchDataBucketNames?: readonly string[];
   /** Schedules that start BatchTransform. @default - none (start it by hand) */
   readonly batchTransformSchedules?: readonly BatchTransformScheduleProps[];
+  /**
+   * The model package groups to follow, by group name, each with the settings its approved packages deploy with:
+   * one EventBridge rule per group starts DeployApprovedModelPackage (through the dispatcher) on an approval or a
+   * rejection. @default - none
+   */
+  readonly modelPackageGroups?: Readonly<Record<string, ModelPackageDeploymentDocument>>;
   /** The workflows to deploy, one state machine each. @default - WORKFLOWS, every workflow of the project */
   readonly workflows?: readonly WorkflowDefinition[];
 }
@@ -77,6 +93,10 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
 export class SageMakerWorkflowsStack extends Stack {
   /** Deliveries a schedule could not hand to BatchTransform, after its retries. */
   readonly scheduleDeadLetterQueue: sqs.Queue;
+  /** Model Registry events the dispatcher could not take, or that failed in it after Lambda's retries. */
+  readonly modelPackageEventDeadLetterQueue?: sqs.Queue;
+  /** The rules on Model Registry decisions, by model package group. */
+  readonly modelPackageRules: Readonly<Record<string, events.Rule>>;
   /** The BatchTransform schedules, by name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** Every state machine, by workflow name. */
@@ -278,6 +298,65 @@ export class SageMakerWorkflowsStack extends Stack {
       });
     }
     this.schedules = schedules;
+
+    const groups = Object.entries(props.modelPackageGroups ?? {});
+    const rules: Record<string, events.Rule> = {};
+    const deployApproved = stateMachines.DeployApprovedModelPackage;
+    if (groups.length > 0) {
+      if (deployApproved === undefined) {
+        throw new Error('modelPackageGroups: the stack deploys no DeployApprovedModelPackage workflow to start');
+      }
+      const deadLetters = new sqs.Queue(this, 'ModelPackageEventDeadLetters', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(deadLetters).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the dead-letter queue of the Model Registry rules and their dispatcher',
+      });
+      this.modelPackageEventDeadLetterQueue = deadLetters;
+      this.alarms.watchDeadLetters('ModelPackageEvents', deadLetters);
+      // EventBridge cannot name an execution: the dispatcher names it after the decision, so duplicates start nothing.
+      const dispatcher = this.taskFunctions.triggerFunction(
+        'ModelPackageEvents',
+        TRIGGER_FUNCTIONS.ModelPackageEvents,
+        {
+          environment: { STATE_MACHINE_ARN: deployApproved.stateMachineArn },
+          deadLetterQueue: deadLetters,
+        },
+      );
+      deployApproved.grantStartExecution(dispatcher);
+      for (const [group, deployment] of groups) {
+        if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(group)) {
+          throw new Error(`modelPackageGroups: "${group}" is not a model package group name`);
+        }
+        // The group's settings travel in the target's input template, which EventBridge caps at 8192 characters.
+        const settings = JSON.stringify(deployment);
+        if (settings.length > MAX_GROUP_SETTINGS_CHARS) {
+          throw new Error(
+            `modelPackageGroups.${group}: its settings take ${settings.length} characters of JSON; at most ${MAX_GROUP_SETTINGS_CHARS} fit in an EventBridge input template`,
+          );
+        }
+        rules[group] = new events.Rule(this, `ModelPackageRule-${group}`, {
+          description: `Starts DeployApprovedModelPackage when a package of ${group} is approved or rejected`,
+          eventPattern: {
+            source: [MODEL_PACKAGE_STATE_CHANGE.source],
+            detailType: [MODEL_PACKAGE_STATE_CHANGE.detailType],
+            detail: { ModelPackageGroupName: [group], ModelApprovalStatus: [...TRIGGERING_APPROVAL_STATUSES] },
+          },
+          targets: [
+            new eventTargets.LambdaFunction(dispatcher, {
+              event: events.RuleTargetInput.fromObject({ group, event: events.EventField.fromPath('$'), deployment }),
+              deadLetterQueue: deadLetters,
+              retryAttempts: 8,
+              maxEventAge: Duration.hours(24),
+            }),
+          ],
+        });
+      }
+    }
+    this.modelPackageRules = rules;
 
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ArtifactBucketName', { value: artifacts.bucketName });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { deploymentConfigPath } from '../../infra/deployment-config/load.ts';
 import { projectRoot } from '../../infra/project-root.ts';
 import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 
@@ -64,6 +65,8 @@ export function resolveIntrinsics(
     const resource = resources[id];
     if (resource === undefined) throw new Error(`Ref to unknown resource ${id}`);
     if (resource.Type === 'AWS::S3::Bucket') return localBucketName(id, resource);
+    // CloudFormation's Ref of a state machine is its ARN (a dispatcher's STATE_MACHINE_ARN, for one).
+    if (resource.Type === 'AWS::StepFunctions::StateMachine') return arnOf(id);
     const name = resource.Properties?.Name;
     return typeof name === 'string' ? name : id;
   };
@@ -77,7 +80,7 @@ export function resolveIntrinsics(
       case 'AWS::Events::EventBus':
         return `arn:aws:events:${region}:${account}:event-bus/${refOf(id)}`;
       case 'AWS::StepFunctions::StateMachine':
-        return `arn:aws:states:${region}:${account}:stateMachine:${id}`;
+        return localStateMachineArn(tagOf(resource, WORKFLOW_TAG_KEY) ?? id, identity);
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${localBucketName(id, resource)}`;
       default:
@@ -103,6 +106,11 @@ export function resolveIntrinsics(
     return Object.fromEntries(keys.map((key) => [key, resolve(obj[key])]));
   };
   return resolve(value);
+}
+
+/** A state machine's ARN in local runs: named after its workflow, as `stateMachineArns` lists it. */
+export function localStateMachineArn(workflow: string, identity: LocalAwsIdentity): string {
+  return `arn:aws:states:${identity.region}:${identity.account}:stateMachine:${workflow}`;
 }
 
 /** A bucket's name in local runs: its BucketName, or its logical id lower-cased (a valid S3 bucket name). */
@@ -187,7 +195,7 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
       if (name === undefined) continue;
       const definition = resolveIntrinsics(resource.Properties?.DefinitionString, resources, identity);
       definitions[name] = JSON.parse(definition as string) as Record<string, unknown>;
-      stateMachineArns[name] = `arn:aws:states:${identity.region}:${identity.account}:stateMachine:${name}`;
+      stateMachineArns[name] = localStateMachineArn(name, identity);
     }
   }
   const bucketNames = Object.entries(resources)
@@ -222,11 +230,24 @@ function synthesisSources(): string[] {
   return files.sort();
 }
 
-/** The cache key: a hash of every synthesis source, the identity and the cache format. */
+/**
+ * The cache key: a hash of every synthesis source, the deployment config file buildApp reads (its path and
+ * content: schedules and rules come from it), the identity and the cache format.
+ */
 export function synthesisKey(identity: LocalAwsIdentity): string {
   const hash = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, identity }));
   for (const file of synthesisSources()) {
     hash.update(relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  const config = deploymentConfigPath();
+  if (config !== undefined) {
+    let content: Buffer | string;
+    try {
+      content = readFileSync(config);
+    } catch {
+      content = 'unreadable'; // Synthesis reports it, naming the file.
+    }
+    hash.update('deployment-config\0').update(config).update('\0').update(content);
   }
   return hash.digest('hex').slice(0, 32);
 }

@@ -134,6 +134,106 @@ function badInputOf(example: unknown, bad: BadInput): unknown {
 }
 
 const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
+  DeployApprovedModelPackage: [
+    ...anyWorkflow,
+    { case: 'an event from another source', set: { 'event.source': 'aws.s3' }, rule: 'expected "aws.sagemaker"' },
+    {
+      case: 'an event of another detail-type',
+      set: { 'event.detail-type': 'SageMaker Model State Change' },
+      rule: 'expected "SageMaker Model Package State Change"',
+    },
+    { case: 'an event without its detail', set: { 'event.detail': undefined }, rule: 'expected object' },
+    {
+      case: 'a creation event still pending approval',
+      set: { 'event.detail.ModelApprovalStatus': 'PendingManualApproval' },
+      rule: 'expected Approved or Rejected',
+    },
+    {
+      case: 'an approval status in lower case',
+      set: { 'event.detail.ModelApprovalStatus': 'approved' },
+      rule: 'expected Approved or Rejected',
+    },
+    {
+      case: 'a package ARN of an unversioned package',
+      set: { 'event.detail.ModelPackageArn': 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-model' },
+      rule: 'expected a versioned model package ARN',
+    },
+    {
+      case: 'a package ARN of another group than the event names',
+      set: { 'event.detail.ModelPackageArn': 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/3' },
+      rule: 'expected the package of group churn, version 3; the ARN names fraud/3',
+    },
+    {
+      case: 'a package version that differs from the ARN',
+      set: { 'event.detail.ModelPackageVersion': 4 },
+      field: 'event.detail.ModelPackageArn',
+      rule: 'expected the package of group churn, version 4; the ARN names churn/3',
+    },
+    {
+      case: 'a package version of zero',
+      set: { 'event.detail.ModelPackageVersion': 0 },
+      rule: 'Too small: expected number to be >=1',
+    },
+    {
+      case: 'a group name with an underscore',
+      set: { 'event.detail.ModelPackageGroupName': 'churn_model' },
+      rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    {
+      case: 'an event without its package ARN',
+      set: { 'event.detail.ModelPackageArn': undefined },
+      rule: 'expected string',
+    },
+    { case: 'no deployment settings', set: { deployment: undefined }, rule: 'expected object' },
+    {
+      case: 'an endpoint name with an underscore',
+      set: { 'deployment.endpointName': 'churn_predictor' },
+      rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    {
+      case: 'a model version in the group settings (the package is the version)',
+      set: { 'deployment.modelVersion': 'v1' },
+      field: 'deployment',
+      rule: 'Unrecognized key: "modelVersion"',
+    },
+    {
+      case: 'a model in the group settings (the package is the model)',
+      set: {
+        'deployment.model': { modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3' },
+      },
+      field: 'deployment',
+      rule: 'Unrecognized key: "model"',
+    },
+    {
+      case: 'a hosting instance type that does not exist',
+      set: { 'deployment.variants[0].instanceType': 'ml.m5.huge' },
+      rule: 'expected a hosting instance type (ml.m5.large, ml.c5.xlarge, ...); "ml.m5.huge" is not one',
+    },
+    {
+      case: 'a canary over half of the capacity',
+      set: { 'deployment.deployment': blueGreen('CANARY', percent(60)) },
+      field: 'deployment.deployment.blueGreen.trafficRouting.canarySize',
+      rule: "expected at most 50% of capacity (SageMaker's canary limit); got 60%",
+    },
+    {
+      case: 'a health-check sample aimed at a variant the endpoint does not have',
+      set: { 'deployment.healthCheck.samples[0].targetVariant': 'Shadow' },
+      rule: 'expected one of the variants (AllTraffic)',
+    },
+    { case: 'more than 40 tags', set: { 'deployment.tags': tags(41) }, rule: 'expected at most 40 tags' },
+    {
+      case: 'retaining no version',
+      set: { 'deployment.retainVersions': 0 },
+      rule: 'Too small: expected number to be >=1',
+    },
+    { case: 'an unknown failure policy', set: { 'deployment.onFailure': 'ignore' }, rule: 'rollback' },
+    {
+      case: 'an unknown top-level key',
+      set: { endpointName: 'churn-predictor' },
+      field: '',
+      rule: 'Unrecognized key: "endpointName"',
+    },
+  ],
   DeployEndpoint: [
     ...anyWorkflow,
     ...anyDeployment,

@@ -61,8 +61,8 @@ export function mayStartWith(template: string, prefix: string): boolean {
   );
 }
 
-/** A schedule (or a caller) name: part of the job name, so SageMaker's name characters only. */
-const scheduleName = z
+/** A schedule (or a caller) name: part of the job name, so SageMaker's name characters only (the deployment config names schedules with it). */
+export const scheduleName = z
   .string()
   .check(
     z.minLength(1),

@@ -110,6 +110,14 @@ export const modelDataUrl = s3Uri({
   example: 's3://my-bucket/churn/model.tar.gz',
 });
 
+/** A field that takes an S3 bucket's name, with S3's bucket naming rules. */
+export const bucketName = z.string().check(
+  z.superRefine((bucket, ctx) => {
+    const problem = bucketNameProblem(bucket);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: bucket });
+  }),
+);
+
 /** A KMS key for S3 objects SageMaker writes: a key ID, alias or ARN (SageMaker's KmsKeyId shape). */
 export const kmsKeyId = z
   .string()
