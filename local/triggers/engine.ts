@@ -117,7 +117,18 @@ const NOT_RETRYABLE = new Set([
   'InvalidName',
   'ExecutionAlreadyExists',
   'ValidationException',
+  'LambdaAsyncInvocationFailed',
 ]);
+
+/** A Lambda target's handler failed on every attempt Lambda makes for an asynchronous invocation. */
+class LambdaAsyncInvocationFailed extends Error {
+  constructor(functionArn: string, cause: unknown) {
+    super(`${functionArn} failed ${LAMBDA_ASYNC_RETRIES + 1} times: ${(cause as Error).name}: ${(cause as Error).message}`, {
+      cause,
+    });
+    this.name = 'LambdaAsyncInvocationFailed';
+  }
+}
 
 function targetKind(arn: string): 'state-machine' | 'lambda' | undefined {
   if (/^arn:aws[a-z-]*:states:[^:]+:\d+:stateMachine:/.test(arn)) return 'state-machine';
@@ -407,7 +418,7 @@ export class TriggerEngine {
         lastError = error;
       }
     }
-    throw lastError;
+    throw new LambdaAsyncInvocationFailed(functionArn, lastError);
   }
 
   private async withRetries(
@@ -434,7 +445,8 @@ export class TriggerEngine {
       trigger: base.trigger,
       name: base.name,
       targetArn: base.targetArn,
-      deadLetterQueueArn: deadLetterQueueArn ?? null,
+      // A function that failed is Lambda's to dead-letter (its own on-failure destination), not the rule's.
+      deadLetterQueueArn: failure instanceof LambdaAsyncInvocationFailed ? null : (deadLetterQueueArn ?? null),
       attempts,
       errorCode: errorCode(failure),
       errorMessage: (failure as Error).message,

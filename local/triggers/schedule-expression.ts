@@ -66,11 +66,24 @@ function cronPattern(body: string, expression: string): string {
     ['month', month],
     ['year', year],
   ] as const) {
-    if (/[?LW#]/.test(field)) throw new InvalidScheduleError(`${expression}: ${name} does not allow ? L W #`);
+    if (/[?LW#]/.test(field.replace(/[A-Za-z]{3}/g, ''))) throw new InvalidScheduleError(`${expression}: ${name} does not allow ? L W #`);
   }
-  // AWS writes "the last Friday" as 6L; croner as 6#L.
+  // AWS writes "the last Friday" as 6L; croner as 6#L. AWS's start/step (0/20) is croner's start-max/step.
   const weekday = dayOfWeek.replace(/^([1-7A-Za-z]{1,3})L$/, '$1#L');
-  return `0 ${minutes} ${hours} ${dayOfMonth} ${month} ${weekday} ${year}`;
+  const stepFrom = (field: string, max: number) =>
+    field
+      .split(',')
+      .map((part) => part.replace(/^(\d+)\/(\d+)$/, `$1-${max}/$2`))
+      .join(',');
+  return [
+    '0',
+    stepFrom(minutes, 59),
+    stepFrom(hours, 23),
+    stepFrom(dayOfMonth, 31),
+    stepFrom(month, 12),
+    stepFrom(weekday, 7),
+    stepFrom(year, 2199),
+  ].join(' ');
 }
 
 /** The wall-clock time of `date` in `timeZone`, written as if it were UTC. */
