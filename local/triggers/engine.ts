@@ -123,9 +123,12 @@ const NOT_RETRYABLE = new Set([
 /** A Lambda target's handler failed on every attempt Lambda makes for an asynchronous invocation. */
 class LambdaAsyncInvocationFailed extends Error {
   constructor(functionArn: string, cause: unknown) {
-    super(`${functionArn} failed ${LAMBDA_ASYNC_RETRIES + 1} times: ${(cause as Error).name}: ${(cause as Error).message}`, {
-      cause,
-    });
+    super(
+      `${functionArn} failed ${LAMBDA_ASYNC_RETRIES + 1} times: ${(cause as Error).name}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
     this.name = 'LambdaAsyncInvocationFailed';
   }
 }

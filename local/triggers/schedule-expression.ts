@@ -66,7 +66,8 @@ function cronPattern(body: string, expression: string): string {
     ['month', month],
     ['year', year],
   ] as const) {
-    if (/[?LW#]/.test(field.replace(/[A-Za-z]{3}/g, ''))) throw new InvalidScheduleError(`${expression}: ${name} does not allow ? L W #`);
+    if (/[?LW#]/.test(field.replace(/[A-Za-z]{3}/g, '')))
+      throw new InvalidScheduleError(`${expression}: ${name} does not allow ? L W #`);
   }
   // AWS writes "the last Friday" as 6L; croner as 6#L. AWS's start/step (0/20) is croner's start-max/step.
   const weekday = dayOfWeek.replace(/^([1-7A-Za-z]{1,3})L$/, '$1#L');
