@@ -79,6 +79,15 @@ export class LocalExecutions {
     } catch {
       throw new StepFunctionsError('InvalidExecutionInput', 'Invalid State Machine Execution Input: must be JSON');
     }
+    // Step Functions returns the execution for the same name and input only while it runs; once it has closed,
+    // the name is taken.
+    const previous =
+      name === undefined
+        ? undefined
+        : this.byArn.get(`${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`);
+    if (previous !== undefined && previous.status !== 'RUNNING') {
+      throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${previous.executionArn}'`);
+    }
     let execution: ReturnType<LocalRunner['start']>;
     try {
       execution = this.runner.start(workflow, input, name !== undefined ? { name: name } : {});

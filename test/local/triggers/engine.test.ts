@@ -28,6 +28,8 @@ const machineArn = (name: string) => `arn:aws:states:us-east-1:${ACCOUNT}:stateM
 const DISPATCHER = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:Dispatcher`;
 const DLQ = `arn:aws:sqs:us-east-1:${ACCOUNT}:dead-letters`;
 const pass = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
+/** Waits (200 ms in the runner) so a test can see it running. */
+const slow = { StartAt: 'Pause', States: { Pause: { Type: 'Wait', Seconds: 60, End: true } } };
 const needsDate = {
   StartAt: 'Check',
   States: {
@@ -86,8 +88,8 @@ let dispatched: unknown[];
 
 function workflowsWith(rules: SynthesizedRule[], schedules: SynthesizedSchedule[]): SynthesizedWorkflows {
   return {
-    definitions: { Echo: pass, Scored: needsDate },
-    stateMachineArns: { Echo: machineArn('Echo'), Scored: machineArn('Scored') },
+    definitions: { Echo: pass, Scored: needsDate, Slow: slow },
+    stateMachineArns: { Echo: machineArn('Echo'), Scored: machineArn('Scored'), Slow: machineArn('Slow') },
     functions: new Map([
       [
         DISPATCHER,
@@ -225,7 +227,17 @@ describe('rules', () => {
     expect(described.status).toBe('SUCCEEDED');
     expect(JSON.parse(described.output ?? '')).toEqual({ status: 'Approved' });
     expect(described.startDate).toBeInstanceOf(Date);
-    // Step Functions' name semantics: the same name with another input is refused.
+    // Step Functions' name semantics: a closed execution's name is taken, even with the same input...
+    await expect(
+      sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: machineArn('Echo'),
+          name: 'churn-1-Approved',
+          input: described.input,
+        }),
+      ),
+    ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    // ...and the same name with another input is refused.
     await expect(
       sfn.send(
         new StartExecutionCommand({ stateMachineArn: machineArn('Echo'), name: 'churn-1-Approved', input: '{"x":1}' }),
@@ -292,6 +304,32 @@ describe('rules', () => {
     await expect(start(rule({ name: 'cron', scheduleExpression: 'rate(5 minutes)' }))).rejects.toThrow(
       /scheduled rules are not emulated/,
     );
+  });
+});
+
+describe('the local Step Functions API', () => {
+  it('returns the running execution for the same name and input, and pages ListExecutions', async () => {
+    const { engine } = await startEngine([]);
+    const sfn = new SFNClient({ endpoint: engine.stepFunctionsUrl });
+    const start = (name: string) =>
+      sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn('Slow'), name, input: '{"a":1}' }));
+    const first = await start('same');
+    const second = await start('same');
+    expect(second.executionArn).toBe(first.executionArn);
+    const running = await sfn.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    expect(running.status).toBe('RUNNING');
+    await start('other');
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn('Slow'), maxResults: 1 }));
+    expect(page.executions?.map((e) => e.name)).toEqual(['other']);
+    const rest = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: machineArn('Slow'), maxResults: 1, nextToken: page.nextToken }),
+    );
+    expect(rest.executions?.map((e) => e.name)).toEqual(['same']);
+    await engine.executions.settled();
+    const done = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: machineArn('Slow'), statusFilter: 'SUCCEEDED' }),
+    );
+    expect(done.executions).toHaveLength(2);
   });
 });
 
