@@ -13,6 +13,7 @@ import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
+import { ModelRegistry } from './sagemaker/model-registry.ts';
 import { SageMakerStore } from './sagemaker/store.ts';
 import { handleRequest } from './server.ts';
 
@@ -59,7 +60,7 @@ export interface Emulator {
   stop(): Promise<void>;
   /** Changes fault injection at run time (resets call counters and reseeds). */
   setFaults(faults: FaultConfig): void;
-  /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job State Change' events, in order. */
+  /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job/Model Package State Change' events, in order. */
   readEvents(): Promise<EmulatorEvent[]>;
   /**
    * Calls `listener` with each batch of events as it is logged (after it is on disk), in order: how the local
@@ -124,7 +125,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stopGraceMs: options.stopGraceMs ?? 5000,
   });
   const services = {
-    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits, transforms),
+    sagemaker: new SageMakerControlPlane(
+      store,
+      lifecycle,
+      new ModelRegistry(store, events),
+      options.limits,
+      transforms,
+    ),
     runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000),
     s3: new S3Api(s3Store),
     events,

@@ -3,11 +3,16 @@ import { ServiceError, validationException } from '../errors.ts';
 import { invocationModeOf } from '../hosting/model-containers.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
+import { compareStrings, listPage, nextToken, pageOf, toSeconds } from './listing.ts';
+import type { ModelRegistry } from './model-registry.ts';
 import {
   type BaseRecord,
   type EndpointConfigRecord,
   type EndpointRecord,
+  type ModelPackageGroupRecord,
+  type ModelPackageRecord,
   type ModelRecord,
+  modelPackageKey,
   nowSeconds,
   parseArn,
   resourceArn,
@@ -29,7 +34,7 @@ export interface SageMakerLimits {
   instancesPerType?: number;
 }
 
-/** The SageMaker control plane (awsJson1.1): models, endpoint configs, endpoints, tags. */
+/** The SageMaker control plane (awsJson1.1): models, endpoint configs, endpoints, transform jobs, the Model Registry, tags. */
 export class SageMakerControlPlane {
   readonly model: ApiModel = loadModel('sagemaker.json');
   private readonly validator = new ShapeValidator(this.model, 'ValidationException');
@@ -38,6 +43,7 @@ export class SageMakerControlPlane {
   constructor(
     private readonly store: SageMakerStore,
     private readonly lifecycle: EndpointLifecycle,
+    private readonly registry: ModelRegistry,
     private readonly limits: SageMakerLimits = {},
     private readonly transforms?: TransformJobs,
   ) {
@@ -65,6 +71,7 @@ export class SageMakerControlPlane {
       DescribeTransformJob: async (r, i) => this.requireTransformJob(r, String(i.TransformJobName)),
       StopTransformJob: (r, i) => this.stopTransformJob(r, i),
       ListTransformJobs: async (r, i) => ({ TransformJobSummaries: [], ...this.listTransformJobs(r, i) }),
+      ...registry.handlers(),
     };
   }
 
@@ -109,20 +116,17 @@ export class SageMakerControlPlane {
     if (!input.PrimaryContainer && containers.length === 0) {
       throw validationException('Either PrimaryContainer or Containers must be specified.');
     }
-    for (const container of input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers) {
+    const definitions = input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers;
+    for (const container of definitions) {
       if (!container.Image && !container.ModelPackageName) {
         throw validationException('Image must be specified for each container unless ModelPackageName is given.');
       }
-      if (container.ModelPackageName) {
-        throw new ServiceError(
-          'UnknownOperationException',
-          'Containers from model packages (ModelPackageName) are not supported by the smwf local emulator yet.',
-          400,
-        );
-      }
     }
-    this.checkMultiModel(input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers);
-    this.checkContainerHostnames(input, containers);
+    // Containers naming a model package run the package's containers; DescribeModel shows the request as given.
+    const resolvedContainers = this.registry.resolveModelContainers(region, definitions);
+    const running = resolvedContainers ?? definitions;
+    this.checkMultiModel(running);
+    this.checkContainerHostnames(input, running);
     const { Tags, ...rest } = input;
     const record: ModelRecord = {
       ...rest,
@@ -130,7 +134,7 @@ export class SageMakerControlPlane {
       ModelArn: arn,
       CreationTime: nowSeconds(),
       ...(Tags ? { Tags: Tags as Tag[] } : {}),
-      smwf: { region },
+      smwf: { region, ...(resolvedContainers ? { resolvedContainers } : {}) },
     };
     await this.store.models.put(name, record);
     return { ModelArn: arn };
@@ -422,47 +426,21 @@ export class SageMakerControlPlane {
     return this.list(endpoints, 'EndpointName', input, 'Endpoints');
   }
 
-  /**
-   * NameContains, creation time filters, SortBy/SortOrder (default CreationTime, Descending, as documented), paging.
-   * AWS does not document whether NameContains minds case; matching regardless of case is the emulator's choice
-   * (it keeps names unique regardless of case, as ARNs lower-case them), and the test doubles follow it.
-   */
+  /** The List operations of models, configs, endpoints and jobs: newest first unless SortOrder says otherwise. */
   private list<T extends BaseRecord>(records: T[], nameMember: string, input: Input, listMember: string): Input {
-    const nameOf = (r: T) => String((r as unknown as Input)[nameMember]);
-    let items = records;
-    if (typeof input.NameContains === 'string') {
-      const needle = input.NameContains.toLowerCase();
-      items = items.filter((r) => nameOf(r).toLowerCase().includes(needle));
-    }
-    const after = toSeconds(input.CreationTimeAfter);
-    const before = toSeconds(input.CreationTimeBefore);
-    if (after !== undefined) items = items.filter((r) => r.CreationTime > after);
-    if (before !== undefined) items = items.filter((r) => r.CreationTime < before);
-    const sortBy = input.SortBy ?? 'CreationTime';
-    const direction = input.SortOrder === 'Ascending' ? 1 : -1;
-    items = [...items].sort((a, b) => {
-      let cmp: number;
-      if (sortBy === 'Name') cmp = nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0;
-      else if (sortBy === 'Status') {
-        const sa = String((a as unknown as Input).EndpointStatus);
-        const sb = String((b as unknown as Input).EndpointStatus);
-        cmp = sa < sb ? -1 : sa > sb ? 1 : 0;
-      } else cmp = a.CreationTime - b.CreationTime;
-      return cmp * direction;
+    return listPage(records, input, {
+      nameMember,
+      listMember,
+      defaultSortOrder: 'Descending',
+      defaultMaxResults: 10,
+      sortByOther: (sortBy, a, b) =>
+        sortBy === 'Status'
+          ? compareStrings(
+              String((a as unknown as Input).EndpointStatus),
+              String((b as unknown as Input).EndpointStatus),
+            )
+          : 0,
     });
-    const { offset, maxResults } = this.page(input, 10);
-    const page = items.slice(offset, offset + maxResults);
-    const out: Input = { [listMember]: page };
-    if (offset + maxResults < items.length) out.NextToken = Buffer.from(`o:${offset + maxResults}`).toString('base64');
-    return out;
-  }
-
-  private page(input: Input, defaultMax: number): { offset: number; maxResults: number } {
-    const maxResults = typeof input.MaxResults === 'number' ? input.MaxResults : defaultMax;
-    if (typeof input.NextToken !== 'string') return { offset: 0, maxResults };
-    const match = /^o:(\d+)$/.exec(Buffer.from(input.NextToken, 'base64').toString('utf8'));
-    if (!match) throw validationException('Invalid pagination token');
-    return { offset: Number(match[1]), maxResults };
   }
 
   // --- transform jobs ---
@@ -530,6 +508,8 @@ export class SageMakerControlPlane {
 
   private recordByArn(arn: string): BaseRecord {
     const parsed = parseArn(arn);
+    if (parsed?.kind === 'model-package') return this.registry.requirePackage(parsed.region, arn);
+    if (parsed?.kind === 'model-package-group') return this.registry.requireGroup(parsed.region, arn);
     const record =
       parsed?.kind === 'model'
         ? this.store.models.get(parsed.region, parsed.name)
@@ -551,6 +531,11 @@ export class SageMakerControlPlane {
       await this.store.endpoints.put(String(input.EndpointName), record as EndpointRecord);
     else if (typeof input.EndpointConfigArn === 'string') {
       await this.store.endpointConfigs.put(String(input.EndpointConfigName), record as EndpointConfigRecord);
+    } else if (typeof input.ModelPackageArn === 'string') {
+      const pkg = record as ModelPackageRecord;
+      await this.store.modelPackages.put(modelPackageKey(pkg.ModelPackageGroupName, pkg.ModelPackageVersion), pkg);
+    } else if (typeof input.ModelPackageGroupArn === 'string') {
+      await this.store.modelPackageGroups.put(String(input.ModelPackageGroupName), record as ModelPackageGroupRecord);
     } else await this.store.models.put(String(input.ModelName), record as ModelRecord);
   }
 
@@ -573,9 +558,9 @@ export class SageMakerControlPlane {
   private listTags(_region: string, input: Input): Input {
     const record = this.recordByArn(String(input.ResourceArn));
     const tags = record.Tags ?? [];
-    const { offset, maxResults } = this.page(input, 50);
+    const { offset, maxResults } = pageOf(input, 50);
     const out: Input = { Tags: tags.slice(offset, offset + maxResults) };
-    if (offset + maxResults < tags.length) out.NextToken = Buffer.from(`o:${offset + maxResults}`).toString('base64');
+    if (offset + maxResults < tags.length) out.NextToken = nextToken(offset + maxResults);
     return out;
   }
 
@@ -586,13 +571,4 @@ export class SageMakerControlPlane {
     await this.saveRecord(record);
     return {};
   }
-}
-
-function toSeconds(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms / 1000;
-  }
-  return undefined;
 }
