@@ -5,7 +5,12 @@
  * match the rules, which start a state machine with the transformed input.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  ListTransformJobsCommand,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
 import { Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -15,7 +20,7 @@ import { buildApp } from '../../infra/build-app.ts';
 import { WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
 import { DrivenClock } from '../../local/triggers/clock.ts';
-import { type Harness, IMAGE, startHarness } from './harness.ts';
+import { describeEndpoint, type Harness, IMAGE, predict, startHarness } from './harness.ts';
 
 const BUCKET = 'e2e-models';
 let h: Harness;
@@ -90,6 +95,38 @@ beforeAll(async () => {
         }),
       ],
     });
+    // A package approved in the registry deploys it: the event's container becomes DeployEndpoint's model.
+    new events.Rule(stack, 'ChurnApproved', {
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Package State Change'],
+        detail: { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'] },
+      },
+      targets: [
+        new targets.SfnStateMachine(stack.stateMachines.DeployEndpoint as sfn.StateMachine, {
+          input: events.RuleTargetInput.fromObject({
+            endpointName: 'churn-live',
+            model: {
+              image: events.EventField.fromPath('$.detail.InferenceSpecification.Containers[0].Image'),
+              modelDataUrl: events.EventField.fromPath('$.detail.InferenceSpecification.Containers[0].ModelDataUrl'),
+            },
+            variants: [{ instanceType: 'ml.m5.large' }],
+            healthCheck: {
+              samples: [
+                {
+                  contentType: 'text/csv',
+                  accept: 'application/json',
+                  body: '1,2',
+                  expectedOutputContains: 'predictions',
+                },
+              ],
+              invocations: 2,
+            },
+            wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+          }),
+        }),
+      ],
+    });
     // The workflow's event, on the project bus.
     new events.Rule(stack, 'BatchCompleted', {
       eventBus: stack.eventBus,
@@ -113,7 +150,11 @@ describe('local triggers', () => {
     expect(h.triggers?.loaded.schedules.map((s) => [s.name, s.expression, s.timeZone])).toEqual([
       ['SageMakerWorkflows-scored', 'cron(0 3 * * ? *)', 'Europe/Paris'],
     ]);
-    expect(h.triggers?.loaded.rules.map((r) => r.eventBusName).sort()).toEqual(['default', 'sagemaker-workflows']);
+    expect(h.triggers?.loaded.rules.map((r) => r.eventBusName).sort()).toEqual([
+      'default',
+      'default',
+      'sagemaker-workflows',
+    ]);
   });
 
   it('a schedule fires BatchTransform on the driven clock; the job’s events start the rules’ state machine', async () => {
@@ -140,6 +181,37 @@ describe('local triggers', () => {
     const outputs = await Promise.all(notified.map(async (e) => (await e.result).output as Record<string, unknown>));
     expect(outputs).toContainEqual({ kind: 'sagemaker', job: jobName, rule: expect.stringContaining('JobCompleted') });
     expect(outputs).toContainEqual(expect.objectContaining({ scheduleName: 'scored' }));
+  });
+
+  it('approving a package in the emulator’s registry deploys it; registering it starts nothing', async () => {
+    const engine = h.triggers as NonNullable<Harness['triggers']>;
+    const deployEndpoint = 'arn:aws:states:us-east-1:123456789012:stateMachine:DeployEndpoint';
+    await h.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
+    const created = await h.sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: 'churn',
+        ModelApprovalStatus: 'PendingManualApproval',
+        InferenceSpecification: {
+          Containers: [{ Image: IMAGE, ModelDataUrl: h.models['linear-v1'] }],
+          SupportedContentTypes: ['text/csv'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
+      }),
+    );
+    await engine.idle();
+    expect(engine.executions.list(deployEndpoint)).toEqual([]);
+
+    await h.sagemaker.send(
+      new UpdateModelPackageCommand({ ModelPackageArn: created.ModelPackageArn, ModelApprovalStatus: 'Approved' }),
+    );
+    const [deployment] = await poll('the approval to start DeployEndpoint', () => {
+      const started = engine.executions.list(deployEndpoint);
+      return started.length > 0 ? started : undefined;
+    });
+    const result = await deployment?.result;
+    expect(result?.status, result?.cause).toBe('SUCCEEDED');
+    expect((await describeEndpoint(h, 'churn-live'))?.EndpointStatus).toBe('InService');
+    expect(await predict(h, 'churn-live')).toContain('predictions');
   });
 
   it('a redelivered schedule (the same scheduled time again) makes no second transform job', async () => {
