@@ -4,6 +4,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
@@ -43,6 +44,11 @@ export class WorkflowAlarms extends Construct {
   readonly topic: sns.Topic;
   /** Encrypts the topic. */
   readonly key: kms.Key;
+  /** The alarms on dead-letter queues, by the name given to watchDeadLetters. */
+  readonly deadLetterAlarms: Record<string, cloudwatch.Alarm> = {};
+  private readonly action: cloudwatchActions.SnsAction;
+  private readonly alarmNamePrefix: string;
+  private readonly period: Duration;
   /** The alarms, by workflow name then metric name. */
   readonly alarms: Readonly<Record<string, Readonly<Record<keyof typeof WORKFLOW_ALARM_METRICS, cloudwatch.Alarm>>>>;
 
@@ -50,6 +56,7 @@ export class WorkflowAlarms extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const alarmNamePrefix = `${stack.stackName}-`;
+    this.alarmNamePrefix = alarmNamePrefix;
     const ownAlarms = {
       StringEquals: { 'aws:SourceAccount': stack.account },
       ArnLike: {
@@ -93,7 +100,9 @@ export class WorkflowAlarms extends Construct {
     );
 
     const action = new cloudwatchActions.SnsAction(this.topic);
+    this.action = action;
     const period = props.period ?? Duration.minutes(5);
+    this.period = period;
     const alarms: Record<string, Record<string, cloudwatch.Alarm>> = {};
     for (const [workflow, stateMachine] of Object.entries(props.stateMachines)) {
       const byMetric: Record<string, cloudwatch.Alarm> = {};
@@ -120,5 +129,31 @@ export class WorkflowAlarms extends Construct {
       value: this.topic.topicArn,
       description: 'Every workflow alarm (failed, timed-out and throttled executions) publishes here',
     });
+  }
+
+  /**
+   * Alarms when a dead-letter queue holds a message (ApproximateNumberOfMessagesVisible, Maximum >= 1 in one
+   * period): a schedule or rule delivery that never started its workflow, even after its retries. Sent to the same
+   * topic, named `<stack>-DeadLetters-<name>`.
+   */
+  watchDeadLetters(name: string, queue: sqs.IQueue): cloudwatch.Alarm {
+    if (name in this.deadLetterAlarms) throw new Error(`watchDeadLetters: ${name} is watched twice`);
+    const alarm = new cloudwatch.Alarm(this, `DeadLetters-${name}`, {
+      alarmName: `${this.alarmNamePrefix}DeadLetters-${name}`,
+      alarmDescription: `${name}: a delivery reached the dead-letter queue (its workflow was not started)`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: this.period,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.deadLetterAlarms[name] = alarm;
+    return alarm;
   }
 }

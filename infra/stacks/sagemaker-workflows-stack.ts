@@ -243,6 +243,7 @@ export class SageMakerWorkflowsStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the BatchTransform schedules',
     });
+    this.alarms.watchDeadLetters('Schedules', this.scheduleDeadLetterQueue);
     const schedules: Record<string, scheduler.Schedule> = {};
     const batchTransform = stateMachines.BatchTransform;
     if (props.batchTransformSchedules?.length && batchTransform === undefined) {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { TransformJobs } from './batch/transform-jobs.ts';
+import { DataCaptureWriter } from './capture/data-capture.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
@@ -132,7 +133,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       options.limits,
       transforms,
     ),
-    runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000),
+    runtime: new SageMakerRuntime(
+      store,
+      lifecycle,
+      random,
+      (options.invocationTimeoutSeconds ?? 60) * 1000,
+      new DataCaptureWriter(s3Store, logger),
+    ),
     s3: new S3Api(s3Store),
     events,
     faults,

@@ -8,6 +8,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  type DataCaptureConfig,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -60,6 +61,7 @@ export interface ModelSpec {
 export interface EndpointConfigSpec {
   EndpointConfigName: string;
   ProductionVariants: ProductionVariant[];
+  DataCaptureConfig?: DataCaptureConfig;
 }
 
 /** A model as DescribeModel reports it. */
@@ -267,6 +269,7 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
         EndpointConfigName: out.EndpointConfigName,
         EndpointConfigArn: out.EndpointConfigArn,
         ProductionVariants: out.ProductionVariants ?? [],
+        ...(out.DataCaptureConfig !== undefined ? { DataCaptureConfig: out.DataCaptureConfig } : {}),
       };
     },
     async createEndpointConfig(spec, tags) {

@@ -1,21 +1,22 @@
-import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
+import type { DataCaptureConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
+import type { DataCapture } from '../../workflows/parts/data-capture.ts';
 import type { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
 import type { EndpointConfigSpec, SageMakerGateway } from '../_shared/sagemaker.ts';
-import { stateSlice } from '../_shared/state-slice.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags } from '../_shared/tags.ts';
 
 /** The slice of the state document CreateEndpointConfig reads: the variants, and the model CreateModel recorded. */
 export interface CreateEndpointConfigState {
-  request: { endpointName: string; variants: Variant[]; tags: TagMap };
+  request: { endpointName: string; variants: Variant[]; tags: TagMap; dataCapture?: DataCapture | undefined };
   execution: ExecutionFacts;
   /** The model the variants serve: CreateModel's result, or a model named in the request. */
   model: Pick<CreatedResource, 'name'>;
 }
 export const CreateEndpointConfigState = stateSlice<CreateEndpointConfigState>({
-  request: { endpointName: 'string', variants: 'array', tags: 'object' },
+  request: { endpointName: 'string', variants: 'array', tags: 'object', dataCapture: optional('object') },
   execution: 'object',
   model: { name: 'string' },
 });
@@ -64,17 +65,42 @@ export function toProductionVariant(variant: Variant, modelName: string): Produc
   return pv;
 }
 
-function comparable(variants: readonly ProductionVariant[]) {
-  return variants.map((variant) => Object.fromEntries(VARIANT_MEMBERS.map((key) => [key, variant[key]])));
+/** SageMaker's DataCaptureConfig for the contract's data capture. */
+export function toDataCaptureConfig(capture: DataCapture): DataCaptureConfig {
+  const header = {
+    ...(capture.csvContentTypes !== undefined ? { CsvContentTypes: capture.csvContentTypes } : {}),
+    ...(capture.jsonContentTypes !== undefined ? { JsonContentTypes: capture.jsonContentTypes } : {}),
+  };
+  return {
+    EnableCapture: capture.enableCapture,
+    InitialSamplingPercentage: capture.initialSamplingPercentage,
+    DestinationS3Uri: capture.destinationS3Uri,
+    CaptureOptions: capture.captureModes.map((CaptureMode) => ({ CaptureMode })),
+    ...(capture.kmsKeyId !== undefined ? { KmsKeyId: capture.kmsKeyId } : {}),
+    ...(Object.keys(header).length > 0 ? { CaptureContentTypeHeader: header } : {}),
+  };
 }
 
-/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants>`. */
+/**
+ * What makes two endpoint configs the same: each variant's members we set, and the data capture. A config without
+ * data capture compares (and is named) by its variants alone, as before data capture existed.
+ */
+function comparable(spec: Pick<EndpointConfigSpec, 'ProductionVariants' | 'DataCaptureConfig'>) {
+  const variants = spec.ProductionVariants.map((variant) =>
+    Object.fromEntries(VARIANT_MEMBERS.map((key) => [key, variant[key]])),
+  );
+  return spec.DataCaptureConfig === undefined ? variants : { variants, dataCapture: spec.DataCaptureConfig };
+}
+
+/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants and the data capture>`. */
 export function toEndpointConfigSpec(state: CreateEndpointConfigState, modelName: string): EndpointConfigSpec {
   const variants = state.request.variants.map((variant) => toProductionVariant(variant, modelName));
-  return {
-    EndpointConfigName: resourceName(state.request.endpointName, comparable(variants)),
+  const capture = state.request.dataCapture;
+  const parts = {
     ProductionVariants: variants,
+    ...(capture !== undefined ? { DataCaptureConfig: toDataCaptureConfig(capture) } : {}),
   };
+  return { EndpointConfigName: resourceName(state.request.endpointName, comparable(parts)), ...parts };
 }
 
 /** Creates the endpoint config of the deployment, or reuses the identical one created before. */
@@ -86,9 +112,9 @@ export async function createEndpointConfig<S extends CreateEndpointConfigState>(
   const endpointConfig = await createOrReuse({
     kind: 'Endpoint config',
     name: spec.EndpointConfigName,
-    wanted: comparable(spec.ProductionVariants),
+    wanted: comparable(spec),
     describe: () => deps.sagemaker.describeEndpointConfig(spec.EndpointConfigName),
-    actual: (found) => comparable(found.ProductionVariants),
+    actual: (found) => comparable(found),
     arnOf: (found) => found.EndpointConfigArn,
     create: () => deps.sagemaker.createEndpointConfig(spec, ownershipTags(state)),
   });

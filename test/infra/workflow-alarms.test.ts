@@ -42,7 +42,9 @@ describe('workflow alarms', () => {
   it('alarms on failed, timed-out and throttled executions of every state machine, sent to the alarm topic', () => {
     const [topicId] = only(resourcesOf('AWS::SNS::Topic'));
     const machines = stateMachinesByWorkflow();
-    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm'));
+    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.Namespace === 'AWS/States',
+    );
 
     expect(Object.keys(machines).sort()).toEqual(WORKFLOWS.map((w) => w.name).sort());
     expect(alarms).toHaveLength(WORKFLOWS.length * Object.keys(WORKFLOW_ALARM_METRICS).length);
@@ -74,14 +76,14 @@ describe('workflow alarms', () => {
   it('encrypts the topic with a rotated customer-managed key that CloudWatch may use for this stack alarms only', () => {
     const [topicId, topic] = only(resourcesOf('AWS::SNS::Topic'));
     const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const key = resourcesOf('AWS::KMS::Key')[keyId];
-    const keyStatements = (key?.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+    const key = resourcesOf('AWS::KMS::Key')[keyId] as Resource;
+    const keyStatements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
     const cloudWatchKeyUse = keyStatements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
     const [, topicPolicy] = only(resourcesOf('AWS::SNS::TopicPolicy'));
     const topicStatements = (topicPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
     const cloudWatchPublish = topicStatements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
 
-    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(cloudWatchKeyUse).toHaveLength(1);
     expect(actions(cloudWatchKeyUse[0] as Statement).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
     expect(cloudWatchPublish).toHaveLength(1);
@@ -96,5 +98,27 @@ describe('workflow alarms', () => {
       topicStatements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('SecureTransport')),
     ).toBe(true);
     expect(template.findOutputs('AlarmTopicArn').AlarmTopicArn?.Value).toEqual({ Ref: topicId });
+  });
+
+  it('alarms when a schedule delivery reaches the dead-letter queue, on the same topic', () => {
+    const [topicId] = only(resourcesOf('AWS::SNS::Topic'));
+    const queueIds = Object.keys(resourcesOf('AWS::SQS::Queue')).filter((id) => id.startsWith('ScheduleDeadLetters'));
+    expect(queueIds).toHaveLength(1);
+    const queueId = queueIds[0];
+    const deadLetterAlarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.Namespace === 'AWS/SQS',
+    );
+
+    expect(deadLetterAlarms).toHaveLength(1);
+    expect(deadLetterAlarms[0]?.Properties).toMatchObject({
+      AlarmName: 'SageMakerWorkflows-DeadLetters-Schedules',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topicId }],
+      OKActions: [{ Ref: topicId }],
+    });
   });
 });

@@ -12,6 +12,7 @@ import {
   sageMakerName,
   WaitProgress,
 } from '../contract-parts.ts';
+import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
 import {
   EndpointChange,
   EndpointStatusSummary,
@@ -31,8 +32,14 @@ export const DeployEndpointInput = z
     endpointName: sageMakerName,
     model: ModelSource,
     ...endpointDeploymentFields,
+    /** Record a sample of the endpoint's requests and answers in S3 (instance-based variants only). */
+    dataCapture: z.optional(DataCapture),
   })
-  .check(z.superRefine(samplesTargetTheirVariants), z.superRefine(guardrailsFitTheEndpoint));
+  .check(
+    z.superRefine(samplesTargetTheirVariants),
+    z.superRefine(guardrailsFitTheEndpoint),
+    z.superRefine(captureNotOnServerless),
+  );
 
 /** What a user writes. */
 export type DeployEndpointInputDocument = z.input<typeof DeployEndpointInput>;

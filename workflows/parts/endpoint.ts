@@ -307,6 +307,10 @@ export const HealthCheckReport = z.object({
   successRate: z.number(),
   latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }),
   failures: z.array(z.string()),
+  /** Invocation attempts SageMaker throttled (ThrottlingException), each retried; absent when none was. */
+  throttled: z.optional(z.int()),
+  /** Invocation n was sent with InferenceId `<inferenceIdPrefix><n>` (0-based): find it in data capture records. */
+  inferenceIdPrefix: z.optional(z.string()),
   /** A multi-model endpoint's models: each one's cold (first) and warm latency, and its own success count. */
   models: z.optional(
     z.array(

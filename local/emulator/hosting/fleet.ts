@@ -31,6 +31,8 @@ export interface DeploymentSpec {
   endpointConfigName: string;
   region: string;
   variants: VariantDeploySpec[];
+  /** The endpoint config's DataCaptureConfig: what the runtime captures while this deployment serves. */
+  dataCapture?: Record<string, unknown>;
 }
 
 /** A fleet failed to start; `reason` is the FailureReason SageMaker would show. */

@@ -1,6 +1,8 @@
 import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
+import { checkDataCaptureConfig, dataCaptureSummary } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { invocationModeOf } from '../hosting/model-containers.ts';
+import { checkServerlessUpdate, checkServerlessVariants } from '../serverless/serverless-rules.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
 import { compareStrings, listPage, nextToken, pageOf, toSeconds } from './listing.ts';
@@ -60,7 +62,7 @@ export class SageMakerControlPlane {
         ...this.list(this.store.endpointConfigs.list(r), 'EndpointConfigName', i, 'EndpointConfigs'),
       }),
       CreateEndpoint: (r, i) => this.createEndpoint(r, i),
-      DescribeEndpoint: async (r, i) => this.requireEndpoint(r, String(i.EndpointName)),
+      DescribeEndpoint: async (r, i) => this.describeEndpoint(r, String(i.EndpointName)),
       UpdateEndpoint: (r, i) => this.updateEndpoint(r, i),
       DeleteEndpoint: (r, i) => this.deleteEndpoint(r, i),
       ListEndpoints: async (r, i) => ({ Endpoints: [], ...this.listEndpoints(r, i) }),
@@ -273,6 +275,8 @@ export class SageMakerControlPlane {
         );
       }
     }
+    checkServerlessVariants(input, (variant) => this.requireModel(region, String(variant.ModelName)));
+    checkDataCaptureConfig(input.DataCaptureConfig as Input | undefined);
     const { Tags, ...rest } = input;
     const record: EndpointConfigRecord = {
       ...rest,
@@ -349,9 +353,6 @@ export class SageMakerControlPlane {
       EndpointStatus: 'Creating',
       CreationTime: now,
       LastModifiedTime: now,
-      ...(config.DataCaptureConfig
-        ? { DataCaptureConfig: this.captureSummary(config.DataCaptureConfig as Input) }
-        : {}),
       ...(config.AsyncInferenceConfig ? { AsyncInferenceConfig: config.AsyncInferenceConfig } : {}),
       ...(input.DeploymentConfig ? { LastDeploymentConfig: input.DeploymentConfig as Input } : {}),
       ...(input.Tags ? { Tags: input.Tags as Tag[] } : {}),
@@ -361,14 +362,11 @@ export class SageMakerControlPlane {
     return { EndpointArn: arn };
   }
 
-  private captureSummary(capture: Input): Input {
-    return {
-      EnableCapture: capture.EnableCapture ?? true,
-      CaptureStatus: capture.EnableCapture === false ? 'Stopped' : 'Started',
-      CurrentSamplingPercentage: capture.InitialSamplingPercentage,
-      DestinationS3Uri: capture.DestinationS3Uri,
-      ...(capture.KmsKeyId ? { KmsKeyId: capture.KmsKeyId } : {}),
-    };
+  /** The endpoint, with the data capture of the config it serves (or is being created with), as it really runs. */
+  private describeEndpoint(region: string, name: string): Input {
+    const endpoint = this.requireEndpoint(region, name);
+    const capture = (endpoint.smwf.active ?? endpoint.smwf.pending)?.dataCapture;
+    return capture ? { ...endpoint, DataCaptureConfig: dataCaptureSummary(capture) } : { ...endpoint };
   }
 
   private async updateEndpoint(region: string, input: Input): Promise<unknown> {
@@ -383,6 +381,7 @@ export class SageMakerControlPlane {
       throw validationException(`Cannot update failed endpoint "${endpoint.EndpointArn}".`);
     }
     const config = this.requireConfig(region, String(input.EndpointConfigName));
+    checkServerlessUpdate(endpoint.EndpointName, endpoint.smwf.active.variants, config.ProductionVariants);
     const spec = this.lifecycle.buildSpec(region, endpoint.EndpointName, config);
     this.checkInstanceQuota(region, config, endpoint);
     const deploymentConfig = input.RetainDeploymentConfig

@@ -159,7 +159,14 @@ export class EndpointLifecycle {
         containers,
       };
     });
-    return { endpointName, endpointConfigName: config.EndpointConfigName, region, variants };
+    const dataCapture = config.DataCaptureConfig as Record<string, unknown> | undefined;
+    return {
+      endpointName,
+      endpointConfigName: config.EndpointConfigName,
+      region,
+      variants,
+      ...(dataCapture ? { dataCapture } : {}),
+    };
   }
 
   private async save(record: EndpointRecord, emit: boolean, isNew = false): Promise<void> {
