@@ -1,14 +1,21 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Emulator } from '../../local/emulator/index.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
+import type { Delivery, TriggerEngine } from '../../local/triggers/engine.ts';
 import { intOption, parseOptions, UsageError } from './args.ts';
 
 /** Help of `smwf local start`. */
-export const localStartHelp = `Usage: smwf local start [--port 4566] [--state-dir DIR] [--images FILE]
+export const localStartHelp = `Usage: smwf local start [--port 4566] [--state-dir DIR] [--images FILE] [--no-triggers]
 
 Runs the local SageMaker emulator (SageMaker, SageMaker Runtime, S3, EventBridge PutEvents) on
 127.0.0.1 and hosts endpoints as local processes. Point any AWS SDK or the AWS CLI at the printed
 AWS_ENDPOINT_URL. Stops every model process on Ctrl-C (SIGINT) or SIGTERM.
+
+It also runs the stack's triggers: the EventBridge rules of the synthesized stack match the
+emulator's events and start their targets, and its EventBridge Scheduler schedules fire on this
+machine's clock; the state machines run in the local runner. Failed deliveries go to
+<state-dir>/triggers/dead-letters.jsonl.
 
 Options:
   --port N              TCP port (0 = any free port)                  default 4566
@@ -20,6 +27,7 @@ Options:
   --multi-model-capacity N
                         models one multi-model container keeps loaded before
                         it unloads the least recently used one            default 100
+  --no-triggers         serve the emulator only: no rules, no schedules
   -h, --help            show this help
 `;
 
@@ -31,6 +39,7 @@ export async function localStart(args: string[]): Promise<number> {
     images: { type: 'string' },
     'startup-timeout': { type: 'string' },
     'multi-model-capacity': { type: 'string' },
+    'no-triggers': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -63,8 +72,8 @@ export async function localStart(args: string[]): Promise<number> {
   }
   console.log(`AWS_ENDPOINT_URL=${emulator.url}`);
   console.error(`smwf local: state in ${stateDir}; Ctrl-C stops the emulator and every model process`);
-
-  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+  // Listening for signals first: Ctrl-C while the triggers load still stops everything cleanly.
+  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals) => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -73,7 +82,63 @@ export async function localStart(args: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  let triggers: TriggerEngine | undefined;
+  if (!values['no-triggers']) {
+    try {
+      triggers = await startTriggers(emulator, stateDir);
+    } catch (err) {
+      await emulator.stop();
+      throw err;
+    }
+  }
+
+  const signal = await stopSignal;
   console.error(`smwf local: ${signal}, stopping model processes`);
+  await triggers?.stop();
   await emulator.stop();
   return 0;
+}
+
+/** One line per delivery, as `smwf local start` prints it. */
+export function describeDelivery(delivery: Delivery): string {
+  const what =
+    delivery.trigger === 'schedule'
+      ? `schedule ${delivery.name} (${delivery.scheduledTime})`
+      : `rule ${delivery.name} (event ${delivery.eventId})`;
+  const target = delivery.executionArn ?? delivery.targetArn;
+  return delivery.outcome === 'delivered'
+    ? `smwf local: ${what} -> ${target}`
+    : `smwf local: ${what} -> dead letter after ${delivery.attempts} attempt(s): ${delivery.error}`;
+}
+
+/** Loads the synthesized stack and runs its rules and schedules against the emulator, on the real clock. */
+async function startTriggers(emulator: Emulator, stateDir: string): Promise<TriggerEngine> {
+  const [{ useLocalEmulator }, { createLocalRunner }, { provisionLocalStack }, { TriggerEngine }] = await Promise.all([
+    import('../../local/runner/local-aws-env.ts'),
+    import('../../local/runner/runner.ts'),
+    import('../../local/runner/local-stack.ts'),
+    import('../../local/triggers/engine.ts'),
+  ]);
+  useLocalEmulator(emulator.url);
+  const runner = await createLocalRunner();
+  await provisionLocalStack(runner.workflows);
+  const engine = await TriggerEngine.start({
+    runner,
+    stateDir,
+    subscribe: emulator.onEvents,
+    onDelivery: (delivery) => console.error(describeDelivery(delivery)),
+  });
+  const { rules, schedules } = engine.loaded;
+  console.error(
+    `smwf local: triggers: ${rules.length} rule(s), ${schedules.length} schedule(s); --no-triggers turns them off`,
+  );
+  for (const rule of rules) {
+    console.error(`  rule ${rule.name} on bus ${rule.eventBusName} -> ${rule.targets.map((t) => t.Arn).join(', ')}`);
+  }
+  for (const schedule of schedules) {
+    console.error(
+      `  schedule ${schedule.name} ${schedule.expression} (${schedule.timeZone}) -> ${schedule.target.Arn}`,
+    );
+  }
+  return engine;
 }

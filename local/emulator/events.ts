@@ -20,17 +20,27 @@ export interface EmulatorEvent {
 /** Append-only event log (`events.jsonl` in the state directory), written in call order. */
 export class EventLog {
   private chain: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<(events: readonly EmulatorEvent[]) => void>();
 
   constructor(private readonly file: string) {}
 
-  /** Appends events; resolves once they are on disk. */
+  /** Appends events; resolves once they are on disk and every subscriber has been told. */
   append(events: EmulatorEvent[]): Promise<void> {
     const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
     this.chain = this.chain.then(async () => {
       await mkdir(dirname(this.file), { recursive: true });
       await appendFile(this.file, text);
+      if (events.length > 0) for (const listener of this.listeners) listener(events);
     });
     return this.chain;
+  }
+
+  /** Calls `listener` with every batch of events logged from now on, in order; returns the unsubscribe. */
+  subscribe(listener: (events: readonly EmulatorEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** Every event logged so far, oldest first. */

@@ -63,6 +63,11 @@ export interface Emulator {
   setFaults(faults: FaultConfig): void;
   /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job/Model Package State Change' events, in order. */
   readEvents(): Promise<EmulatorEvent[]>;
+  /**
+   * Calls `listener` with each batch of events as it is logged (after it is on disk), in order: how the local
+   * trigger engine sees what EventBridge would deliver. Returns the unsubscribe.
+   */
+  onEvents(listener: (events: readonly EmulatorEvent[]) => void): () => void;
 }
 
 function multiModelOptions(options: EmulatorOptions) {
@@ -170,6 +175,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     readEvents() {
       return events.readAll();
+    },
+    onEvents(listener) {
+      return events.subscribe(listener);
     },
   };
 }

@@ -78,6 +78,11 @@ export interface LocalRunner {
   /** The resolved definition of a state machine. */
   definition(workflow: string): StateMachineDefinition;
   start(workflow: string, input: unknown, options?: StartOptions): LocalExecution;
+  /**
+   * Invokes a project function (by ARN) in-process with `payload`, as Lambda runs an asynchronous invocation, and
+   * resolves with what its handler returned; rejects with LambdaFunctionError when the handler throws.
+   */
+  invokeFunction(functionArn: string, payload: unknown): Promise<unknown>;
 }
 
 /** Raised when an input is too large or too deep for an execution, as StartExecution refuses it. */
@@ -297,5 +302,11 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return execution;
   };
 
-  return { workflows, definition, start };
+  const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
+    const fn = workflows.functions.get(functionArn);
+    if (fn === undefined) throw new Error(`No project function ${functionArn} (it carries no code tag)`);
+    return (await invokeLikeLambda(fn, await handlerFor(fn), payload)).Payload;
+  };
+
+  return { workflows, definition, start, invokeFunction };
 }

@@ -39,6 +39,56 @@ export interface SynthesizedWorkflows {
   readonly functions: ReadonlyMap<string, SynthesizedFunction>;
   /** The stack's buckets, by their local names; a local run creates them in the emulator, as a deploy would. */
   readonly bucketNames: readonly string[];
+  /** The stack's EventBridge rules (AWS::Events::Rule), intrinsics resolved; the local trigger engine runs them. */
+  readonly rules: readonly SynthesizedRule[];
+  /** The stack's EventBridge Scheduler schedules (AWS::Scheduler::Schedule), intrinsics resolved. */
+  readonly schedules: readonly SynthesizedSchedule[];
+}
+
+/** One target of a rule, as CloudFormation's AWS::Events::Rule Target (intrinsics resolved). */
+export interface SynthesizedRuleTarget {
+  readonly Id: string;
+  readonly Arn: string;
+  readonly Input?: string;
+  readonly InputPath?: string;
+  readonly InputTransformer?: { readonly InputPathsMap?: Record<string, string>; readonly InputTemplate: string };
+  readonly RetryPolicy?: { readonly MaximumRetryAttempts?: number; readonly MaximumEventAgeInSeconds?: number };
+  readonly DeadLetterConfig?: { readonly Arn?: string };
+  readonly [other: string]: unknown;
+}
+
+/** An EventBridge rule of the stack. */
+export interface SynthesizedRule {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  /** The bus's name (`default` when the rule names none). */
+  readonly eventBusName: string;
+  /** ENABLED unless the template says otherwise. */
+  readonly state: string;
+  readonly eventPattern?: unknown;
+  readonly scheduleExpression?: string;
+  readonly targets: readonly SynthesizedRuleTarget[];
+}
+
+/** An EventBridge Scheduler schedule of the stack. */
+export interface SynthesizedSchedule {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly expression: string;
+  readonly timeZone: string;
+  readonly state: string;
+  readonly startDate?: string;
+  readonly endDate?: string;
+  readonly flexibleTimeWindow: { readonly Mode: string; readonly MaximumWindowInMinutes?: number };
+  readonly target: {
+    readonly Arn: string;
+    readonly Input?: string;
+    readonly RetryPolicy?: { readonly MaximumRetryAttempts?: number; readonly MaximumEventAgeInSeconds?: number };
+    readonly DeadLetterConfig?: { readonly Arn?: string };
+    readonly [other: string]: unknown;
+  };
 }
 
 interface CfnResource {
@@ -65,8 +115,8 @@ export function resolveIntrinsics(
     const resource = resources[id];
     if (resource === undefined) throw new Error(`Ref to unknown resource ${id}`);
     if (resource.Type === 'AWS::S3::Bucket') return localBucketName(id, resource);
-    // CloudFormation's Ref of a state machine is its ARN (a dispatcher's STATE_MACHINE_ARN, for one).
-    if (resource.Type === 'AWS::StepFunctions::StateMachine') return arnOf(id);
+    // These resources' Ref is their ARN (a dispatcher's STATE_MACHINE_ARN, for one).
+    if (resource.Type === 'AWS::StepFunctions::StateMachine' || resource.Type === 'AWS::SNS::Topic') return arnOf(id);
     const name = resource.Properties?.Name;
     return typeof name === 'string' ? name : id;
   };
@@ -80,7 +130,16 @@ export function resolveIntrinsics(
       case 'AWS::Events::EventBus':
         return `arn:aws:events:${region}:${account}:event-bus/${refOf(id)}`;
       case 'AWS::StepFunctions::StateMachine':
+        // Named as the local runner names it: by its workflow.
         return localStateMachineArn(tagOf(resource, WORKFLOW_TAG_KEY) ?? id, identity);
+      case 'AWS::SQS::Queue':
+        return `arn:aws:sqs:${region}:${account}:${resource.Properties?.QueueName ?? id}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${region}:${account}:${resource.Properties?.TopicName ?? id}`;
+      case 'AWS::Events::Rule':
+        return ruleArn(id, resource, refOf, identity);
+      case 'AWS::Scheduler::Schedule':
+        return `arn:aws:scheduler:${region}:${account}:schedule/${resource.Properties?.GroupName ?? 'default'}/${resource.Properties?.Name ?? id}`;
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${localBucketName(id, resource)}`;
       default:
@@ -111,6 +170,19 @@ export function resolveIntrinsics(
 /** A state machine's ARN in local runs: named after its workflow, as `stateMachineArns` lists it. */
 export function localStateMachineArn(workflow: string, identity: LocalAwsIdentity): string {
   return `arn:aws:states:${identity.region}:${identity.account}:stateMachine:${workflow}`;
+}
+
+function ruleArn(
+  id: string,
+  resource: CfnResource,
+  refOf: (id: string) => string,
+  { region, account }: LocalAwsIdentity,
+): string {
+  const bus = resource.Properties?.EventBusName;
+  const busName = typeof bus === 'object' && bus !== null && 'Ref' in bus ? refOf(String(bus.Ref)) : bus;
+  const name = resource.Properties?.Name ?? id;
+  const path = busName === undefined || busName === 'default' ? name : `${String(busName).split('/').at(-1)}/${name}`;
+  return `arn:aws:events:${region}:${account}:rule/${path}`;
 }
 
 /** A bucket's name in local runs: its BucketName, or its logical id lower-cased (a valid S3 bucket name). */
@@ -177,9 +249,10 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
   const stateMachineArns: Record<string, string> = {};
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type === 'AWS::Lambda::Function') {
-      const task = tagOf(resource, TASK_TAG_KEY);
+      // Task functions carry both tags; other project functions (a rule's dispatcher) only the code tag.
       const code = tagOf(resource, CODE_TAG_KEY);
-      if (task === undefined || code === undefined) continue;
+      if (code === undefined) continue;
+      const task = tagOf(resource, TASK_TAG_KEY) ?? logicalId;
       const arn = resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, resources, identity) as string;
       const variables = (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ?? {};
       functions.set(arn, {
@@ -201,11 +274,60 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
   const bucketNames = Object.entries(resources)
     .filter(([, resource]) => resource.Type === 'AWS::S3::Bucket')
     .map(([id, resource]) => localBucketName(id, resource));
-  return { definitions, stateMachineArns, functions, bucketNames };
+  return {
+    definitions,
+    stateMachineArns,
+    functions,
+    bucketNames,
+    rules: rulesOf(resources, identity),
+    schedules: schedulesOf(resources, identity),
+  };
+}
+
+function rulesOf(resources: Record<string, CfnResource>, identity: LocalAwsIdentity): SynthesizedRule[] {
+  const rules: SynthesizedRule[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Events::Rule') continue;
+    const props = resolveIntrinsics(resource.Properties ?? {}, resources, identity) as Record<string, unknown>;
+    const pattern = props.EventPattern;
+    rules.push({
+      logicalId,
+      name: typeof props.Name === 'string' ? props.Name : logicalId,
+      arn: resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, resources, identity) as string,
+      eventBusName:
+        typeof props.EventBusName === 'string' ? (props.EventBusName.split('/').at(-1) as string) : 'default',
+      state: typeof props.State === 'string' ? props.State : 'ENABLED',
+      ...(pattern !== undefined ? { eventPattern: typeof pattern === 'string' ? JSON.parse(pattern) : pattern } : {}),
+      ...(typeof props.ScheduleExpression === 'string' ? { scheduleExpression: props.ScheduleExpression } : {}),
+      targets: (props.Targets ?? []) as SynthesizedRuleTarget[],
+    });
+  }
+  return rules;
+}
+
+function schedulesOf(resources: Record<string, CfnResource>, identity: LocalAwsIdentity): SynthesizedSchedule[] {
+  const schedules: SynthesizedSchedule[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
+    const props = resolveIntrinsics(resource.Properties ?? {}, resources, identity) as Record<string, unknown>;
+    schedules.push({
+      logicalId,
+      name: typeof props.Name === 'string' ? props.Name : logicalId,
+      arn: resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, resources, identity) as string,
+      expression: String(props.ScheduleExpression),
+      timeZone: typeof props.ScheduleExpressionTimezone === 'string' ? props.ScheduleExpressionTimezone : 'UTC',
+      state: typeof props.State === 'string' ? props.State : 'ENABLED',
+      ...(typeof props.StartDate === 'string' ? { startDate: props.StartDate } : {}),
+      ...(typeof props.EndDate === 'string' ? { endDate: props.EndDate } : {}),
+      flexibleTimeWindow: (props.FlexibleTimeWindow ?? { Mode: 'OFF' }) as SynthesizedSchedule['flexibleTimeWindow'],
+      target: props.Target as SynthesizedSchedule['target'],
+    });
+  }
+  return schedules;
 }
 
 /** Bumped when the cached form changes. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** Where synthesized workflows are cached (wiped by `npm ci`, like every cache under node_modules/.cache). */
 export const synthesisCacheDir = join(projectRoot, 'node_modules', '.cache', 'sagemaker-workflows');
@@ -257,6 +379,8 @@ interface CachedForm {
   stateMachineArns: Record<string, string>;
   functions: SynthesizedFunction[];
   bucketNames: string[];
+  rules: SynthesizedRule[];
+  schedules: SynthesizedSchedule[];
 }
 
 function cacheFile(identity: LocalAwsIdentity): string {
@@ -271,6 +395,8 @@ export function cacheSynthesizedWorkflows(identity: LocalAwsIdentity, stack: Syn
     stateMachineArns: { ...synthesized.stateMachineArns },
     functions: [...synthesized.functions.values()],
     bucketNames: [...synthesized.bucketNames],
+    rules: [...synthesized.rules],
+    schedules: [...synthesized.schedules],
   };
   const file = cacheFile(identity);
   mkdirSync(synthesisCacheDir, { recursive: true });

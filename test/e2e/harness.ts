@@ -20,6 +20,9 @@ import { type Emulator, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
+import type { SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import type { Clock } from '../../local/triggers/clock.ts';
+import { TriggerEngine } from '../../local/triggers/engine.ts';
 
 export const IMAGE = exampleImage('linear');
 export const FEATURIZER_IMAGE = exampleImage('featurizer');
@@ -35,11 +38,21 @@ export interface Harness {
   s3: S3Client;
   /** s3:// URLs of the uploaded example models, by folder name. */
   models: Record<(typeof MODELS)[number], string>;
+  /** The trigger engine over the emulator's events, when asked for. */
+  triggers?: TriggerEngine;
   close(): Promise<void>;
 }
 
+/** What else a harness runs. */
+export interface HarnessOptions {
+  /** The stack to run instead of the default one (e.g. one synthesized with schedules). */
+  readonly workflows?: SynthesizedWorkflows;
+  /** Runs the trigger engine on this clock (a DrivenClock in tests), subscribed to the emulator's events. */
+  readonly triggerClock?: Clock;
+}
+
 /** Starts the emulator and runner; a container gets `startupTimeoutSeconds` to answer /ping. */
-export async function startHarness(startupTimeoutSeconds = 8): Promise<Harness> {
+export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOptions = {}): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-e2e-'));
   const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds, stopGraceMs: 1000 });
   useLocalEmulator(emulator.url);
@@ -51,8 +64,15 @@ export async function startHarness(startupTimeoutSeconds = 8): Promise<Harness> 
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await exampleModelArchive(folder) }));
     models[folder] = `s3://${BUCKET}/${key}`;
   }
-  const runner = await createLocalRunner({ waitTimeMs: 50, retryIntervalMs: 20 });
+  const runner = await createLocalRunner({
+    waitTimeMs: 50,
+    retryIntervalMs: 20,
+    ...(options.workflows ? { workflows: options.workflows } : {}),
+  });
   await provisionLocalStack(runner.workflows);
+  const triggers = options.triggerClock
+    ? await TriggerEngine.start({ runner, stateDir, clock: options.triggerClock, subscribe: emulator.onEvents })
+    : undefined;
   return {
     emulator,
     runner,
@@ -60,7 +80,10 @@ export async function startHarness(startupTimeoutSeconds = 8): Promise<Harness> 
     runtime: new SageMakerRuntimeClient({}),
     s3,
     models,
+    ...(triggers ? { triggers } : {}),
     async close() {
+      await triggers?.stop();
+      await triggers?.executions.settled();
       await emulator.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
