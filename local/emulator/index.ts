@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
+import { AutoScalingApi } from './autoscaling/api.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
@@ -91,6 +92,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await s3Store.load();
   const store = new SageMakerStore(join(stateDir, 'sagemaker'));
   await store.load();
+  const autoScaling = new AutoScalingApi(join(stateDir, 'autoscaling'), store);
+  await autoScaling.load();
   const events = new EventLog(join(stateDir, 'events.jsonl'));
   // Model directories of a previous run are stale: every fleet extracts its artifacts afresh.
   await remove(join(stateDir, 'hosting'));
@@ -119,7 +122,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stopGraceMs: options.stopGraceMs ?? 5000,
   });
   const services = {
-    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits, transforms),
+    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits, transforms, autoScaling),
+    autoScaling,
     runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000),
     s3: new S3Api(s3Store),
     events,

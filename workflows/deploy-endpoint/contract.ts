@@ -12,6 +12,7 @@ import {
   sageMakerName,
   WaitProgress,
 } from '../contract-parts.ts';
+import { AutoScalingByVariant, AutoScalingRecord, autoScalingFitsTheVariants } from '../parts/auto-scaling.ts';
 import {
   EndpointChange,
   EndpointStatusSummary,
@@ -31,8 +32,14 @@ export const DeployEndpointInput = z
     endpointName: sageMakerName,
     model: ModelSource,
     ...endpointDeploymentFields,
+    /** Autoscaling of instance variants, by variant name, applied once the deployment is verified. */
+    autoScaling: z.optional(AutoScalingByVariant),
   })
-  .check(z.superRefine(samplesTargetTheirVariants), z.superRefine(guardrailsFitTheEndpoint));
+  .check(
+    z.superRefine(samplesTargetTheirVariants),
+    z.superRefine(guardrailsFitTheEndpoint),
+    z.superRefine(autoScalingFitsTheVariants),
+  );
 
 /** What a user writes. */
 export type DeployEndpointInputDocument = z.input<typeof DeployEndpointInput>;
@@ -59,6 +66,7 @@ export const DeploymentState = z.looseObject({
   wait: z.optional(WaitProgress),
   endpointStatus: z.optional(EndpointStatusSummary),
   healthCheck: z.optional(HealthCheckReport),
+  autoScaling: z.optional(AutoScalingRecord),
   finalized: z.optional(FinalizedRecord),
   error: z.optional(CaughtError),
   rollback: z.optional(RollbackRecord),

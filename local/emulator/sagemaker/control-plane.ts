@@ -1,3 +1,4 @@
+import type { EndpointScalingGuard } from '../autoscaling/api.ts';
 import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { invocationModeOf } from '../hosting/model-containers.ts';
@@ -40,6 +41,8 @@ export class SageMakerControlPlane {
     private readonly lifecycle: EndpointLifecycle,
     private readonly limits: SageMakerLimits = {},
     private readonly transforms?: TransformJobs,
+    /** Application Auto Scaling's registrations, which UpdateEndpoint and DeleteEndpoint respect. */
+    private readonly autoScaling?: EndpointScalingGuard,
   ) {
     this.handlers = {
       CreateModel: (r, i) => this.createModel(r, i),
@@ -381,6 +384,12 @@ export class SageMakerControlPlane {
     const config = this.requireConfig(region, String(input.EndpointConfigName));
     const spec = this.lifecycle.buildSpec(region, endpoint.EndpointName, config);
     this.checkInstanceQuota(region, config, endpoint);
+    this.autoScaling?.checkUpdate(
+      region,
+      endpoint,
+      this.store.endpointConfigs.get(region, endpoint.EndpointConfigName),
+      config,
+    );
     const deploymentConfig = input.RetainDeploymentConfig
       ? endpoint.LastDeploymentConfig
       : (input.DeploymentConfig as Input | undefined);
@@ -406,6 +415,7 @@ export class SageMakerControlPlane {
       throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     }
     await this.lifecycle.delete(endpoint);
+    await this.autoScaling?.endpointDeleted(region, endpoint.EndpointName);
     return {};
   }
 
