@@ -181,26 +181,26 @@ export function desiredRegistration(
   settings: VariantAutoScaling,
 ): RecordedScalingTarget {
   const tracking = settings.targetTracking;
-  const metric = tracking.metric;
+  const { metric, customMetric } = tracking;
   const metricSpecification =
-    metric === INVOCATIONS_PER_INSTANCE
-      ? { PredefinedMetricSpecification: { PredefinedMetricType: INVOCATIONS_PER_INSTANCE } }
-      : metric === BACKLOG_PER_INSTANCE
-        ? {
+    customMetric !== undefined
+      ? {
+          CustomizedMetricSpecification: {
+            MetricName: customMetric.metricName,
+            Namespace: customMetric.namespace,
+            Dimensions: customMetric.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+            Statistic: customMetric.statistic,
+            ...(customMetric.unit !== undefined ? { Unit: customMetric.unit } : {}),
+          },
+        }
+      : metric === INVOCATIONS_PER_INSTANCE
+        ? { PredefinedMetricSpecification: { PredefinedMetricType: INVOCATIONS_PER_INSTANCE } }
+        : {
             CustomizedMetricSpecification: {
               MetricName: BACKLOG_PER_INSTANCE,
               Namespace: 'AWS/SageMaker',
               Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
               Statistic: 'Average',
-            },
-          }
-        : {
-            CustomizedMetricSpecification: {
-              MetricName: metric.metricName,
-              Namespace: metric.namespace,
-              Dimensions: metric.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
-              Statistic: metric.statistic,
-              ...(metric.unit !== undefined ? { Unit: metric.unit } : {}),
             },
           };
   return {

@@ -164,7 +164,7 @@ describe('DeployEndpoint autoScaling on the local emulator', () => {
             minCapacity: 2,
             maxCapacity: 4,
             targetTracking: {
-              metric: {
+              customMetric: {
                 namespace: 'Churn/Serving',
                 metricName: 'QueueDepth',
                 dimensions: [{ name: 'EndpointName', value: ENDPOINT }],

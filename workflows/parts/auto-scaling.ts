@@ -95,15 +95,25 @@ export type CustomScalingMetric = z.output<typeof CustomScalingMetric>;
 /** Seconds of a cooldown (Application Auto Scaling: an Integer, 0 or more). */
 const cooldownSeconds = integer(0, 2_147_483_647);
 
-/** Target tracking: keep a metric per instance at a target value. */
-export const TargetTracking = z.strictObject({
-  /** The predefined invocations metric, an async endpoint's backlog per instance, or a metric of the user's own. */
-  metric: z.union([z.enum([INVOCATIONS_PER_INSTANCE, BACKLOG_PER_INSTANCE]), CustomScalingMetric]),
-  targetValue: z.number().check(z.gt(0), z.lte(2 ** 360)),
-  scaleInCooldownSeconds: z.optional(cooldownSeconds),
-  scaleOutCooldownSeconds: z.optional(cooldownSeconds),
-  disableScaleIn: z._default(z.boolean(), false),
-});
+/**
+ * Target tracking: keep a metric per instance at a target value. The metric is the predefined invocations metric or
+ * an async endpoint's backlog per instance (`metric`), or a metric of the user's own (`customMetric`).
+ */
+export const TargetTracking = z
+  .strictObject({
+    metric: z.optional(z.enum([INVOCATIONS_PER_INSTANCE, BACKLOG_PER_INSTANCE])),
+    customMetric: z.optional(CustomScalingMetric),
+    targetValue: z.number().check(z.gt(0), z.lte(2 ** 360)),
+    scaleInCooldownSeconds: z.optional(cooldownSeconds),
+    scaleOutCooldownSeconds: z.optional(cooldownSeconds),
+    disableScaleIn: z._default(z.boolean(), false),
+  })
+  .check(
+    z.refine((t) => (t.metric === undefined) !== (t.customMetric === undefined), {
+      path: ['metric'],
+      message: `expected exactly one of metric (${INVOCATIONS_PER_INSTANCE} or ${BACKLOG_PER_INSTANCE}) or customMetric`,
+    }),
+  );
 export type TargetTracking = z.output<typeof TargetTracking>;
 
 /**
