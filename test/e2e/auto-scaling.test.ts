@@ -123,6 +123,12 @@ describe('DeployEndpoint autoScaling on the local emulator', () => {
       .autoScaling;
     expect(record.previous).toEqual([]);
     expect(record.applied.map((a) => a.variantName)).toEqual(['AllTraffic']);
+    const succeeded = (await h.emulator.readEvents()).find(
+      (e) =>
+        e['detail-type'] === 'Deployment Succeeded' &&
+        (e.detail as { endpointName?: string }).endpointName === ENDPOINT,
+    );
+    expect((succeeded?.detail as { autoScaling?: unknown }).autoScaling).toEqual(record);
   });
 
   it('refuses an UpdateEndpoint that changes a scaled variant’s instance type, as SageMaker does', async () => {
