@@ -128,7 +128,7 @@ describe('DeployEndpoint autoScaling on the local emulator', () => {
         e['detail-type'] === 'Deployment Succeeded' &&
         (e.detail as { endpointName?: string }).endpointName === ENDPOINT,
     );
-    expect((succeeded?.detail as { autoScaling?: unknown }).autoScaling).toEqual(record);
+    expect((succeeded?.detail as { autoScaling?: unknown } | undefined)?.autoScaling).toEqual(record);
   });
 
   it('refuses an UpdateEndpoint that changes a scaled variant’s instance type, as SageMaker does', async () => {
