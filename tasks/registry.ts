@@ -5,6 +5,7 @@
  * local runner maps each synthesized function back to the same handler. Adding a step = one folder + one line.
  */
 import type { TaskRegistration } from './_shared/task-registration.ts';
+import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
@@ -21,13 +22,16 @@ import { registration as publishBatchEvent } from './publish-batch-event/registr
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
+import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
 import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
+import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
 import { registration as startTransformJob } from './start-transform-job/registration.ts';
 import { registration as stopTransformJob } from './stop-transform-job/registration.ts';
+import { registration as suspendAutoScaling } from './suspend-auto-scaling/registration.ts';
 import { registration as verifyDeployment } from './verify-deployment/registration.ts';
 import { registration as verifyModelRemoved } from './verify-model-removed/registration.ts';
 import { registration as verifyTransformOutputs } from './verify-transform-outputs/registration.ts';
@@ -62,6 +66,10 @@ export const TASKS = {
   PublishModelEvent: publishModelEvent,
   ResolveModelPackage: resolveModelPackage,
   PublishModelPackageEvent: publishModelPackageEvent,
+  RecordAutoScaling: recordAutoScaling,
+  SuspendAutoScaling: suspendAutoScaling,
+  ApplyAutoScaling: applyAutoScaling,
+  RestoreAutoScaling: restoreAutoScaling,
 } as const satisfies Readonly<Record<string, TaskRegistration>>;
 
 /** The name of one registered step (also its state name where a workflow uses it once). */

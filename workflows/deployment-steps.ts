@@ -29,6 +29,10 @@ const S = DeploymentStepsStates;
 export interface DeploymentStepsOptions {
   /** States run after VerifyDeployment and before HealthCheck (a multi-model endpoint warms its models up). */
   readonly beforeHealthCheck?: sfn.IChainable & sfn.INextable;
+  /** States run after CreateEndpointConfig and before StartDeployment (DeployEndpoint records and suspends autoscaling). */
+  readonly beforeStartDeployment?: sfn.IChainable & sfn.INextable;
+  /** States run after HealthCheck and before FinalizeDeployment (DeployEndpoint applies autoscaling). */
+  readonly beforeFinalize?: sfn.IChainable & sfn.INextable;
 }
 
 /** The deployment steps; the returned CreateEndpointConfig state is where they begin. */
@@ -59,9 +63,10 @@ export function deploymentSteps(
     failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
   );
   const healthCheck = catchToRollback(invoke(scope, S.HealthCheck, tasks.HealthCheck));
-  healthCheck
-    .next(catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment)))
-    .next(publishSucceeded);
+  const finalize = catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment));
+  if (options.beforeFinalize) healthCheck.next(options.beforeFinalize).next(finalize);
+  else healthCheck.next(finalize);
+  finalize.next(publishSucceeded);
   const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));
   if (options.beforeHealthCheck) verify.next(options.beforeHealthCheck).next(healthCheck);
   else verify.next(healthCheck);
@@ -73,10 +78,11 @@ export function deploymentSteps(
     toRollback,
   );
   const createEndpointConfig = catchToRollback(invoke(scope, S.CreateEndpointConfig, tasks.CreateEndpointConfig));
-  createEndpointConfig
-    .next(
-      catchToRollback(invoke(scope, S.StartDeployment, tasks.StartDeployment, { extraRetries: [busyEndpointRetry] })),
-    )
-    .next(waitForEndpoint);
+  const startDeployment = catchToRollback(
+    invoke(scope, S.StartDeployment, tasks.StartDeployment, { extraRetries: [busyEndpointRetry] }),
+  );
+  if (options.beforeStartDeployment) createEndpointConfig.next(options.beforeStartDeployment).next(startDeployment);
+  else createEndpointConfig.next(startDeployment);
+  startDeployment.next(waitForEndpoint);
   return createEndpointConfig;
 }

@@ -34,8 +34,21 @@ export type RollbackTasks = Pick<
   'StartRollback' | 'GetEndpointStatus' | 'CompleteRollback' | 'PublishDeploymentEvent'
 >;
 
+/** Options of the rollback path. */
+export interface RollbackPathOptions {
+  /**
+   * A task run once the endpoint has settled (or nothing needed undoing), before CompleteRollback; its failure ends
+   * in RollbackFailed like the others' (DeployEndpoint restores autoscaling). @default - none
+   */
+  readonly beforeCompleteRollback?: sfn.TaskStateBase;
+}
+
 /** Builds the rollback path; its entry is StartRollback, which every failure after validation catches into. */
-export function rollbackPath(scope: Construct, tasks: RollbackTasks): sfn.TaskStateBase {
+export function rollbackPath(
+  scope: Construct,
+  tasks: RollbackTasks,
+  options: RollbackPathOptions = {},
+): sfn.TaskStateBase {
   const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
     error: RollbackFailedError.errorName,
     causePath: '$.rollbackFailure.cause',
@@ -69,11 +82,16 @@ export function rollbackPath(scope: Construct, tasks: RollbackTasks): sfn.TaskSt
   const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback)
     .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
     .next(publishFailed);
+  const rollbackSettled = options.beforeCompleteRollback
+    ? options.beforeCompleteRollback
+        .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
+        .next(completeRollback)
+    : completeRollback;
   const waitForRollback = endpointWaitLoop(
     scope,
     { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
     tasks.GetEndpointStatus,
-    completeRollback,
+    rollbackSettled,
     toRollbackFailed,
   );
   const startRollback = invoke(scope, S.StartRollback, tasks.StartRollback, {
@@ -88,7 +106,7 @@ export function rollbackPath(scope: Construct, tasks: RollbackTasks): sfn.TaskSt
         ),
         waitForRollback,
       )
-      .otherwise(completeRollback),
+      .otherwise(options.beforeCompleteRollback ?? completeRollback),
   );
   return startRollback;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Arn, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -44,6 +44,9 @@ export interface TaskFunctionsProps {
 }
 
 /** The function of a workflow's first state: parsing only, no AWS calls. */
+/** The service principal of Application Auto Scaling's service-linked role for SageMaker endpoints. */
+const SCALING_SERVICE = 'sagemaker.application-autoscaling.amazonaws.com';
+
 const FIRST_STATE: TaskRegistration = { timeoutSeconds: 10, memoryMb: 256, permissions: [], environment: [] };
 
 /**
@@ -138,6 +141,30 @@ export class TaskFunctions extends Construct {
         return props.artifactBucketArns.map((arn) => `${arn}/*`);
       case 'artifact-key':
         return [props.artifactKeyArn];
+      case 'scaling-alarm':
+        return [
+          Arn.format(
+            {
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `TargetTracking-endpoint/${props.resourceNamePrefix ?? ''}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            },
+            Stack.of(this),
+          ),
+        ];
+      case 'scaling-service-linked-role':
+        return [
+          Arn.format(
+            {
+              service: 'iam',
+              region: '',
+              resource: 'role',
+              resourceName: `aws-service-role/${SCALING_SERVICE}/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
+            },
+            Stack.of(this),
+          ),
+        ];
       case 'any':
         return ['*'];
     }
@@ -202,11 +229,13 @@ export class TaskFunctions extends Construct {
     const kinds = new Set(registration.permissions.flatMap((p) => p.resources));
     for (const permission of registration.permissions) {
       const isPassRole = permission.actions.includes('iam:PassRole');
+      const isServiceLinkedRole = permission.actions.includes('iam:CreateServiceLinkedRole');
       role.addToPolicy(
         new iam.PolicyStatement({
           actions: [...permission.actions],
           resources: permission.resources.flatMap((kind) => this.arnsOf(kind)),
           ...(isPassRole ? { conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } } : {}),
+          ...(isServiceLinkedRole ? { conditions: { StringLike: { 'iam:AWSServiceName': SCALING_SERVICE } } } : {}),
         }),
       );
     }
@@ -214,7 +243,7 @@ export class TaskFunctions extends Construct {
       role,
       '*',
       kinds.has('any')
-        ? 'X-Ray trace writes and SageMaker List*/DescribeModelPackage support no resource-level permissions'
+        ? 'X-Ray trace writes, SageMaker List*/DescribeModelPackage and the Application Auto Scaling actions on SageMaker variants support no resource-level permissions'
         : 'X-Ray trace writes (PutTraceSegments, PutTelemetryRecords) support no resource-level permissions',
     );
     for (const kind of ['model', 'endpoint-config', 'endpoint', 'transform-job'] as const) {
@@ -223,6 +252,13 @@ export class TaskFunctions extends Construct {
         role,
         nagForm(this, this.sagemakerArn(kind)),
         `SageMaker ${kind} names are chosen per deployment at run time; access is scoped to the resourceNamePrefix`,
+      );
+    }
+    if (kinds.has('scaling-alarm')) {
+      acknowledgeWildcard(
+        role,
+        nagForm(this, this.arnsOf('scaling-alarm')[0] as string),
+        'Target tracking names its alarms after the endpoint variant, chosen per deployment; scoped to the resourceNamePrefix',
       );
     }
     if (kinds.has('artifact-object')) {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
+import { AutoScalingApi } from './autoscaling/api.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
@@ -98,6 +99,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await s3Store.load();
   const store = new SageMakerStore(join(stateDir, 'sagemaker'));
   await store.load();
+  const autoScaling = new AutoScalingApi(join(stateDir, 'autoscaling'), store);
+  await autoScaling.load();
   const events = new EventLog(join(stateDir, 'events.jsonl'));
   // Model directories of a previous run are stale: every fleet extracts its artifacts afresh.
   await remove(join(stateDir, 'hosting'));
@@ -132,7 +135,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       new ModelRegistry(store, events),
       options.limits,
       transforms,
+      autoScaling,
     ),
+    autoScaling,
     runtime: new SageMakerRuntime(
       store,
       lifecycle,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AutoScalingApi } from './autoscaling/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import type { FaultInjector } from './faults.ts';
@@ -12,6 +13,7 @@ import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
 /** The services behind the one HTTP server. */
 export interface Services {
   sagemaker: SageMakerControlPlane;
+  autoScaling: AutoScalingApi;
   runtime: SageMakerRuntime;
   s3: S3Api;
   events: EventLog;
@@ -57,7 +59,7 @@ function faultError(
   return new ServiceError(code, decision.message, decision.status);
 }
 
-/** Routes one request by its shape: X-Amz-Target (SageMaker, EventBridge), runtime invocations path, else S3. */
+/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -140,6 +142,8 @@ async function handleAwsJson(
   let output: unknown;
   if (service === 'SageMaker' && services.sagemaker.knows(operation)) {
     output = await services.sagemaker.call(operation, region, input as Record<string, unknown>);
+  } else if (service === 'AnyScaleFrontendService') {
+    output = await services.autoScaling.call(operation, region, input as Record<string, unknown>);
   } else if (service === 'AWSEvents' && operation === 'PutEvents') {
     output = await putEvents(services.events, region, input);
   } else {

@@ -20,7 +20,11 @@ export type ResourceKind =
   | 'artifact-key'
   | 'transform-job'
   /** The buckets batch transform inputs and outputs live in, for listing. */
-  | 'batch-data-bucket';
+  | 'batch-data-bucket'
+  /** The CloudWatch alarms target tracking creates for a variant (TargetTracking-endpoint/<name>/...). */
+  | 'scaling-alarm'
+  /** Application Auto Scaling's service-linked role for SageMaker endpoints, created on first registration. */
+  | 'scaling-service-linked-role';
 
 /** IAM actions on kinds of resource. */
 export interface Permission {
@@ -57,3 +61,36 @@ export const describeTransformJob: Permission = {
 
 /** Listing the batch data buckets (inputs to skip empty runs, outputs to verify them). */
 export const listBatchData: Permission = { actions: ['s3:ListBucket'], resources: ['batch-data-bucket'] };
+
+/** Reading an endpoint's Application Auto Scaling registration (no resource-level permissions: API reference). */
+export const describeAutoScaling: Permission = {
+  actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'],
+  resources: ['any'],
+};
+
+/**
+ * Changing an endpoint's registration: the Application Auto Scaling actions, the SageMaker and CloudWatch actions
+ * Application Auto Scaling performs with the caller's permissions when it registers a variant and creates or
+ * deletes target-tracking alarms, and the creation of its service-linked role for SageMaker (AAS user guide:
+ * identity-based policy examples, service-linked roles).
+ */
+export const changeAutoScaling: readonly Permission[] = [
+  describeAutoScaling,
+  {
+    actions: [
+      'application-autoscaling:RegisterScalableTarget',
+      'application-autoscaling:DeregisterScalableTarget',
+      'application-autoscaling:PutScalingPolicy',
+      'application-autoscaling:DeleteScalingPolicy',
+    ],
+    resources: ['any'],
+  },
+  describeEndpoint,
+  { actions: ['sagemaker:DescribeEndpointConfig'], resources: ['endpoint-config'] },
+  { actions: ['sagemaker:UpdateEndpointWeightsAndCapacities'], resources: ['endpoint'] },
+  {
+    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+    resources: ['scaling-alarm'],
+  },
+  { actions: ['iam:CreateServiceLinkedRole'], resources: ['scaling-service-linked-role'] },
+];

@@ -1,4 +1,5 @@
 import type { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { AutoScalingRecord } from '../../workflows/parts/auto-scaling.ts';
 import type { EndpointChange, HealthCheckReport, RollbackRecord } from '../../workflows/parts/endpoint.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
@@ -24,6 +25,8 @@ export interface PublishDeploymentEventState {
   error?: CaughtError | undefined;
   rollback?: RollbackRecord | undefined;
   rollbackError?: CaughtError | undefined;
+  /** DeployEndpoint's autoscaling record (registration before, suspended, applied, restored). */
+  autoScaling?: AutoScalingRecord | undefined;
 }
 export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventState>({
   request: { endpointName: 'string', modelVersion: optional('string') },
@@ -35,6 +38,7 @@ export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventStat
   error: optional(CAUGHT_ERROR),
   rollback: optional('object'),
   rollbackError: optional(CAUGHT_ERROR),
+  autoScaling: optional('object'),
 });
 
 /** What PublishDeploymentEvent needs from the outside. */
@@ -67,6 +71,7 @@ export function deploymentEvent(state: PublishDeploymentEventState): LifecycleEv
   if (state.error !== undefined) detail.error = describeCaughtError(state.error);
   if (state.rollback !== undefined) detail.rollback = state.rollback;
   if (state.rollbackError !== undefined) detail.rollbackError = describeCaughtError(state.rollbackError);
+  if (state.autoScaling !== undefined) detail.autoScaling = state.autoScaling;
   const resources = state.endpoint?.arn ? [state.endpoint.arn] : [];
   return { detailType, detail: JSON.parse(JSON.stringify(detail)) as Record<string, unknown>, resources };
 }

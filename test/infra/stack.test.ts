@@ -122,6 +122,24 @@ describe('SageMakerWorkflowsStack', () => {
     for (const passRole of passRoles) expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
   });
 
+  it("lets only the autoscaling tasks create a service-linked role: Application Auto Scaling's for SageMaker", () => {
+    const createRoles = Object.values(resourcesOf('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
+        [s.Action].flat().includes('iam:CreateServiceLinkedRole'),
+      ),
+    );
+    // ApplyAutoScaling and RestoreAutoScaling register variants (SuspendAutoScaling only deregisters).
+    expect(createRoles).toHaveLength(2);
+    for (const statement of createRoles) {
+      expect(statement.Condition).toEqual({
+        StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' },
+      });
+      expect(JSON.stringify(statement.Resource)).toContain(
+        ':role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+      );
+    }
+  });
+
   it('scopes SageMaker actions to endpoint, endpoint-config, model and transform-job ARNs, never to every resource', () => {
     for (const fn of Object.values(resourcesOf('AWS::Lambda::Function'))) {
       if (taskOf(fn) === undefined) continue;

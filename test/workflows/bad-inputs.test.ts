@@ -330,6 +330,74 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'expected a weight above 0 on at least one variant',
     },
     {
+      case: 'an autoscaling minimum above its maximum',
+      set: { 'autoScaling.AllTraffic.minCapacity': 7 },
+      rule: 'expected at most maxCapacity',
+    },
+    {
+      case: 'autoscaling on a serverless variant',
+      set: { variants: [serverless()], deployment: undefined },
+      field: 'autoScaling.AllTraffic',
+      rule: 'autoscaling applies to instance variants: SageMaker scales a serverless variant by itself',
+    },
+    {
+      case: 'autoscaling for a variant the input does not have',
+      set: {
+        'autoScaling.Canary': {
+          minCapacity: 1,
+          maxCapacity: 2,
+          targetTracking: { metric: 'SageMakerVariantInvocationsPerInstance', targetValue: 5 },
+        },
+      },
+      field: 'autoScaling.Canary',
+      rule: 'expected the name of one of the variants (AllTraffic)',
+    },
+    {
+      case: 'autoscaling to zero instances on a real-time endpoint',
+      set: { 'autoScaling.AllTraffic.minCapacity': 0 },
+      rule: 'only an asynchronous endpoint (async) scales to zero instances',
+    },
+    {
+      case: "tracking an asynchronous endpoint's backlog on a real-time endpoint",
+      set: { 'autoScaling.AllTraffic.targetTracking.metric': 'ApproximateBacklogSizePerInstance' },
+      rule: "ApproximateBacklogSizePerInstance is an asynchronous endpoint's metric",
+    },
+    {
+      case: 'both a predefined and a custom scaling metric',
+      set: {
+        'autoScaling.AllTraffic.targetTracking.customMetric': {
+          namespace: 'Churn',
+          metricName: 'Depth',
+          statistic: 'Sum',
+        },
+      },
+      field: 'autoScaling.AllTraffic.targetTracking.metric',
+      rule: 'expected exactly one of metric',
+    },
+    {
+      case: 'a custom scaling metric with a statistic CloudWatch does not have',
+      set: {
+        'autoScaling.AllTraffic.targetTracking.metric': undefined,
+        'autoScaling.AllTraffic.targetTracking.customMetric': {
+          namespace: 'Churn',
+          metricName: 'Depth',
+          statistic: 'Median',
+        },
+      },
+      field: 'autoScaling.AllTraffic.targetTracking.customMetric.statistic',
+      rule: 'Invalid option',
+    },
+    {
+      case: 'a scaling target value of 0',
+      set: { 'autoScaling.AllTraffic.targetTracking.targetValue': 0 },
+      rule: 'Too small: expected number to be >0',
+    },
+    {
+      case: 'a negative scale-in cooldown',
+      set: { 'autoScaling.AllTraffic.targetTracking.scaleInCooldownSeconds': -1 },
+      rule: 'Too small: expected number to be >=0',
+    },
+    {
       case: 'a model version over 256 characters',
       set: { modelVersion: 'v'.repeat(257) },
       rule: 'expected at most 256 characters (it becomes a tag value)',

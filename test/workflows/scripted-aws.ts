@@ -4,6 +4,11 @@
  * memory and moves endpoints through their statuses by the (fake) clock, so tests can simulate long
  * provisioning, failed creates, silent rollbacks, busy endpoints and throttling.
  */
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   AddTagsCommand,
@@ -103,7 +108,13 @@ export class ScriptedAws {
     const sagemaker = mockClient(SageMakerClient);
     const runtime = mockClient(SageMakerRuntimeClient);
     const eventBridge = mockClient(EventBridgeClient);
-    this.mocks = [sagemaker, runtime, eventBridge];
+    // Autoscaling is exercised against the emulator (test/e2e/auto-scaling.test.ts); the scripted cloud has no
+    // scalable targets, and any other Application Auto Scaling call fails the test that makes it.
+    const autoScaling = mockClient(ApplicationAutoScalingClient);
+    autoScaling.onAnyCommand().rejects(new Error('Application Auto Scaling is not scripted beyond Describe*'));
+    autoScaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+    autoScaling.on(DescribeScalingPoliciesCommand).resolves({ ScalingPolicies: [] });
+    this.mocks = [sagemaker, runtime, eventBridge, autoScaling];
     const on = <I extends object, O>(command: { name: string } & (new (input: I) => unknown), fn: (input: I) => O) =>
       sagemaker.on(command as never).callsFake((input: I) => {
         this.calls.push({ command: command.name.replace(/Command$/, ''), input: input as Record<string, unknown> });

@@ -13,6 +13,7 @@ import {
   WaitProgress,
 } from '../contract-parts.ts';
 import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
+import { AutoScalingByVariant, AutoScalingRecord, autoScalingFitsTheVariants } from '../parts/auto-scaling.ts';
 import {
   EndpointChange,
   EndpointStatusSummary,
@@ -34,11 +35,14 @@ export const DeployEndpointInput = z
     ...endpointDeploymentFields,
     /** Record a sample of the endpoint's requests and answers in S3 (instance-based variants only). */
     dataCapture: z.optional(DataCapture),
+    /** Autoscaling of instance variants, by variant name, applied once the deployment is verified. */
+    autoScaling: z.optional(AutoScalingByVariant),
   })
   .check(
     z.superRefine(samplesTargetTheirVariants),
     z.superRefine(guardrailsFitTheEndpoint),
     z.superRefine(captureNotOnServerless),
+    z.superRefine(autoScalingFitsTheVariants),
   );
 
 /** What a user writes. */
@@ -66,6 +70,7 @@ export const DeploymentState = z.looseObject({
   wait: z.optional(WaitProgress),
   endpointStatus: z.optional(EndpointStatusSummary),
   healthCheck: z.optional(HealthCheckReport),
+  autoScaling: z.optional(AutoScalingRecord),
   finalized: z.optional(FinalizedRecord),
   error: z.optional(CaughtError),
   rollback: z.optional(RollbackRecord),

@@ -18,6 +18,18 @@ export const deployEndpoint = {
       environment: { LOG_LEVEL: 'info' },
     },
     variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.large', initialInstanceCount: 2 }],
+    autoScaling: {
+      AllTraffic: {
+        minCapacity: 2,
+        maxCapacity: 6,
+        targetTracking: {
+          metric: 'SageMakerVariantInvocationsPerInstance',
+          targetValue: 200,
+          scaleInCooldownSeconds: 300,
+          scaleOutCooldownSeconds: 60,
+        },
+      },
+    },
     deployment: {
       blueGreen: {
         trafficRouting: {

@@ -1,3 +1,4 @@
+import type { EndpointScalingGuard } from '../autoscaling/api.ts';
 import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
 import { checkDataCaptureConfig, dataCaptureSummary } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
@@ -48,6 +49,8 @@ export class SageMakerControlPlane {
     private readonly registry: ModelRegistry,
     private readonly limits: SageMakerLimits = {},
     private readonly transforms?: TransformJobs,
+    /** Application Auto Scaling's registrations, which UpdateEndpoint and DeleteEndpoint respect. */
+    private readonly autoScaling?: EndpointScalingGuard,
   ) {
     this.handlers = {
       CreateModel: (r, i) => this.createModel(r, i),
@@ -384,6 +387,12 @@ export class SageMakerControlPlane {
     checkServerlessUpdate(endpoint.EndpointName, endpoint.smwf.active.variants, config.ProductionVariants);
     const spec = this.lifecycle.buildSpec(region, endpoint.EndpointName, config);
     this.checkInstanceQuota(region, config, endpoint);
+    this.autoScaling?.checkUpdate(
+      region,
+      endpoint,
+      this.store.endpointConfigs.get(region, endpoint.EndpointConfigName),
+      config,
+    );
     const deploymentConfig = input.RetainDeploymentConfig
       ? endpoint.LastDeploymentConfig
       : (input.DeploymentConfig as Input | undefined);
@@ -409,6 +418,7 @@ export class SageMakerControlPlane {
       throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     }
     await this.lifecycle.delete(endpoint);
+    await this.autoScaling?.endpointDeleted(region, endpoint.EndpointName);
     return {};
   }
 

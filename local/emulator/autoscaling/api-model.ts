@@ -1,0 +1,256 @@
+/**
+ * The input shapes of the Application Auto Scaling operations the emulator answers, in the API-model form the
+ * ShapeValidator reads (see shapes.ts). Written from the Application Auto Scaling API reference (member names,
+ * required members, lengths, patterns and enums of RegisterScalableTarget, DeregisterScalableTarget,
+ * DescribeScalableTargets, PutScalingPolicy, DeleteScalingPolicy and DescribeScalingPolicies); the SDK package
+ * carries member names only, and no JSON model of this service ships with the project.
+ */
+import type { ApiModel, Shape } from '../shapes.ts';
+
+const str = (min: number, max: number, pattern?: string): Shape => ({
+  type: 'string',
+  min,
+  max,
+  ...(pattern ? { pattern } : {}),
+});
+const member = (shape: string) => ({ shape });
+const structure = (members: Record<string, string>, required: string[] = []): Shape => ({
+  type: 'structure',
+  members: Object.fromEntries(Object.entries(members).map(([name, shape]) => [name, member(shape)])),
+  required,
+});
+
+/** The namespaces Application Auto Scaling scales (ServiceNamespace). */
+export const SERVICE_NAMESPACES = [
+  'ecs',
+  'elasticmapreduce',
+  'ec2',
+  'appstream',
+  'dynamodb',
+  'rds',
+  'sagemaker',
+  'custom-resource',
+  'comprehend',
+  'lambda',
+  'cassandra',
+  'kafka',
+  'elasticache',
+  'neptune',
+  'workspaces',
+];
+
+/** The scalable dimensions (ScalableDimension). */
+export const SCALABLE_DIMENSIONS = [
+  'ecs:service:DesiredCount',
+  'ec2:spot-fleet-request:TargetCapacity',
+  'elasticmapreduce:instancegroup:InstanceCount',
+  'appstream:fleet:DesiredCapacity',
+  'dynamodb:table:ReadCapacityUnits',
+  'dynamodb:table:WriteCapacityUnits',
+  'dynamodb:index:ReadCapacityUnits',
+  'dynamodb:index:WriteCapacityUnits',
+  'rds:cluster:ReadReplicaCount',
+  'sagemaker:variant:DesiredInstanceCount',
+  'custom-resource:ResourceType:Property',
+  'comprehend:document-classifier-endpoint:DesiredInferenceUnits',
+  'comprehend:entity-recognizer-endpoint:DesiredInferenceUnits',
+  'lambda:function:ProvisionedConcurrency',
+  'cassandra:table:ReadCapacityUnits',
+  'cassandra:table:WriteCapacityUnits',
+  'kafka:broker-storage:VolumeSize',
+  'elasticache:replication-group:NodeGroups',
+  'elasticache:replication-group:Replicas',
+  'neptune:cluster:ReadReplicaCount',
+  'sagemaker:variant:DesiredProvisionedConcurrency',
+  'sagemaker:inference-component:DesiredCopyCount',
+  'workspaces:workspacespool:DesiredUserSessions',
+];
+
+const XML_STRING = '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*';
+
+/** Application Auto Scaling's input shapes for the emulated operations. */
+export const AUTO_SCALING_MODEL: ApiModel = {
+  metadata: { protocol: 'json', targetPrefix: 'AnyScaleFrontendService' },
+  operations: {
+    RegisterScalableTarget: { name: 'RegisterScalableTarget', input: { shape: 'RegisterScalableTargetRequest' } },
+    DeregisterScalableTarget: { name: 'DeregisterScalableTarget', input: { shape: 'DeregisterScalableTargetRequest' } },
+    DescribeScalableTargets: { name: 'DescribeScalableTargets', input: { shape: 'DescribeScalableTargetsRequest' } },
+    PutScalingPolicy: { name: 'PutScalingPolicy', input: { shape: 'PutScalingPolicyRequest' } },
+    DeleteScalingPolicy: { name: 'DeleteScalingPolicy', input: { shape: 'DeleteScalingPolicyRequest' } },
+    DescribeScalingPolicies: { name: 'DescribeScalingPolicies', input: { shape: 'DescribeScalingPoliciesRequest' } },
+  },
+  shapes: {
+    ServiceNamespace: { type: 'string', enum: SERVICE_NAMESPACES },
+    ScalableDimension: { type: 'string', enum: SCALABLE_DIMENSIONS },
+    ResourceIdMaxLen1600: str(1, 1600, XML_STRING),
+    ResourceIdsMaxLen1600: { type: 'list', member: member('ResourceIdMaxLen1600') },
+    ResourceCapacity: { type: 'integer' },
+    MaxResults: { type: 'integer' },
+    XmlString: str(0, Number.MAX_SAFE_INTEGER, XML_STRING),
+    PolicyName: str(1, 256, '\\p{Print}+'),
+    PolicyNames: { type: 'list', member: member('ResourceIdMaxLen1600') },
+    PolicyType: { type: 'string', enum: ['StepScaling', 'TargetTrackingScaling', 'PredictiveScaling'] },
+    ScalingSuspended: { type: 'boolean' },
+    SuspendedState: structure({
+      DynamicScalingInSuspended: 'ScalingSuspended',
+      DynamicScalingOutSuspended: 'ScalingSuspended',
+      ScheduledScalingSuspended: 'ScalingSuspended',
+    }),
+    TagMap: { type: 'map', key: member('TagKey'), value: member('TagValue'), min: 1, max: 200 },
+    TagKey: str(1, 128, '^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$'),
+    TagValue: str(0, 256),
+    Cooldown: { type: 'integer' },
+    MetricScale: { type: 'double' },
+    DisableScaleIn: { type: 'boolean' },
+    MetricType: {
+      type: 'string',
+      enum: [
+        'DynamoDBReadCapacityUtilization',
+        'DynamoDBWriteCapacityUtilization',
+        'ALBRequestCountPerTarget',
+        'RDSReaderAverageCPUUtilization',
+        'RDSReaderAverageDatabaseConnections',
+        'EC2SpotFleetRequestAverageCPUUtilization',
+        'EC2SpotFleetRequestAverageNetworkIn',
+        'EC2SpotFleetRequestAverageNetworkOut',
+        'SageMakerVariantInvocationsPerInstance',
+        'ECSServiceAverageCPUUtilization',
+        'ECSServiceAverageMemoryUtilization',
+        'AppStreamAverageCapacityUtilization',
+        'ComprehendInferenceUtilization',
+        'LambdaProvisionedConcurrencyUtilization',
+        'CassandraReadCapacityUtilization',
+        'CassandraWriteCapacityUtilization',
+        'KafkaBrokerStorageUtilization',
+        'ElastiCachePrimaryEngineCPUUtilization',
+        'ElastiCacheReplicaEngineCPUUtilization',
+        'ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage',
+        'NeptuneReaderAverageCPUUtilization',
+        'SageMakerVariantProvisionedConcurrencyUtilization',
+        'ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage',
+        'SageMakerInferenceComponentInvocationsPerCopy',
+        'WorkSpacesAverageUserSessionsCapacityUtilization',
+        'SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution',
+        'SageMakerVariantConcurrentRequestsPerModelHighResolution',
+      ],
+    },
+    ResourceLabel: str(1, 1023),
+    PredefinedMetricSpecification: structure({ PredefinedMetricType: 'MetricType', ResourceLabel: 'ResourceLabel' }, [
+      'PredefinedMetricType',
+    ]),
+    MetricName: { type: 'string' },
+    MetricNamespace: { type: 'string' },
+    MetricStatistic: { type: 'string', enum: ['Average', 'Minimum', 'Maximum', 'SampleCount', 'Sum'] },
+    MetricUnit: { type: 'string' },
+    MetricDimension: structure({ Name: 'MetricDimensionName', Value: 'MetricDimensionValue' }, ['Name', 'Value']),
+    MetricDimensionName: { type: 'string' },
+    MetricDimensionValue: { type: 'string' },
+    MetricDimensions: { type: 'list', member: member('MetricDimension') },
+    TargetTrackingMetricDataQueries: { type: 'list', member: member('TargetTrackingMetricDataQuery') },
+    TargetTrackingMetricDataQuery: structure({ Id: 'XmlString', Expression: 'XmlString' }, ['Id']),
+    CustomizedMetricSpecification: structure({
+      MetricName: 'MetricName',
+      Namespace: 'MetricNamespace',
+      Dimensions: 'MetricDimensions',
+      Statistic: 'MetricStatistic',
+      Unit: 'MetricUnit',
+      Metrics: 'TargetTrackingMetricDataQueries',
+    }),
+    TargetTrackingScalingPolicyConfiguration: structure(
+      {
+        TargetValue: 'MetricScale',
+        PredefinedMetricSpecification: 'PredefinedMetricSpecification',
+        CustomizedMetricSpecification: 'CustomizedMetricSpecification',
+        ScaleOutCooldown: 'Cooldown',
+        ScaleInCooldown: 'Cooldown',
+        DisableScaleIn: 'DisableScaleIn',
+      },
+      ['TargetValue'],
+    ),
+    AdjustmentType: { type: 'string', enum: ['ChangeInCapacity', 'PercentChangeInCapacity', 'ExactCapacity'] },
+    MetricAggregationType: { type: 'string', enum: ['Average', 'Minimum', 'Maximum'] },
+    ScalingAdjustment: { type: 'integer' },
+    MinAdjustmentMagnitude: { type: 'integer' },
+    StepAdjustment: structure(
+      {
+        MetricIntervalLowerBound: 'MetricScale',
+        MetricIntervalUpperBound: 'MetricScale',
+        ScalingAdjustment: 'ScalingAdjustment',
+      },
+      ['ScalingAdjustment'],
+    ),
+    StepAdjustments: { type: 'list', member: member('StepAdjustment') },
+    StepScalingPolicyConfiguration: structure({
+      AdjustmentType: 'AdjustmentType',
+      StepAdjustments: 'StepAdjustments',
+      MinAdjustmentMagnitude: 'MinAdjustmentMagnitude',
+      Cooldown: 'Cooldown',
+      MetricAggregationType: 'MetricAggregationType',
+    }),
+    PredictiveScalingPolicyConfiguration: structure({}),
+    RegisterScalableTargetRequest: structure(
+      {
+        ServiceNamespace: 'ServiceNamespace',
+        ResourceId: 'ResourceIdMaxLen1600',
+        ScalableDimension: 'ScalableDimension',
+        MinCapacity: 'ResourceCapacity',
+        MaxCapacity: 'ResourceCapacity',
+        RoleARN: 'ResourceIdMaxLen1600',
+        SuspendedState: 'SuspendedState',
+        Tags: 'TagMap',
+      },
+      ['ServiceNamespace', 'ResourceId', 'ScalableDimension'],
+    ),
+    DeregisterScalableTargetRequest: structure(
+      {
+        ServiceNamespace: 'ServiceNamespace',
+        ResourceId: 'ResourceIdMaxLen1600',
+        ScalableDimension: 'ScalableDimension',
+      },
+      ['ServiceNamespace', 'ResourceId', 'ScalableDimension'],
+    ),
+    DescribeScalableTargetsRequest: structure(
+      {
+        ServiceNamespace: 'ServiceNamespace',
+        ResourceIds: 'ResourceIdsMaxLen1600',
+        ScalableDimension: 'ScalableDimension',
+        MaxResults: 'MaxResults',
+        NextToken: 'XmlString',
+      },
+      ['ServiceNamespace'],
+    ),
+    PutScalingPolicyRequest: structure(
+      {
+        PolicyName: 'PolicyName',
+        ServiceNamespace: 'ServiceNamespace',
+        ResourceId: 'ResourceIdMaxLen1600',
+        ScalableDimension: 'ScalableDimension',
+        PolicyType: 'PolicyType',
+        StepScalingPolicyConfiguration: 'StepScalingPolicyConfiguration',
+        TargetTrackingScalingPolicyConfiguration: 'TargetTrackingScalingPolicyConfiguration',
+        PredictiveScalingPolicyConfiguration: 'PredictiveScalingPolicyConfiguration',
+      },
+      ['PolicyName', 'ServiceNamespace', 'ResourceId', 'ScalableDimension'],
+    ),
+    DeleteScalingPolicyRequest: structure(
+      {
+        PolicyName: 'ResourceIdMaxLen1600',
+        ServiceNamespace: 'ServiceNamespace',
+        ResourceId: 'ResourceIdMaxLen1600',
+        ScalableDimension: 'ScalableDimension',
+      },
+      ['PolicyName', 'ServiceNamespace', 'ResourceId', 'ScalableDimension'],
+    ),
+    DescribeScalingPoliciesRequest: structure(
+      {
+        PolicyNames: 'PolicyNames',
+        ServiceNamespace: 'ServiceNamespace',
+        ResourceId: 'ResourceIdMaxLen1600',
+        ScalableDimension: 'ScalableDimension',
+        MaxResults: 'MaxResults',
+        NextToken: 'XmlString',
+      },
+      ['ServiceNamespace'],
+    ),
+  },
+};

@@ -1,0 +1,34 @@
+import type { AutoScalingRecord, RecordedScalingTarget } from '../../workflows/parts/auto-scaling.ts';
+import { type AutoScalingGateway, reconcileScaling } from '../_shared/auto-scaling.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
+
+/** The slice of the state document RestoreAutoScaling reads: the recorded registration and what rollback did. */
+export interface RestoreAutoScalingState {
+  request: { endpointName: string };
+  /** Absent when the run failed before the registration was recorded: then nothing of it changed. */
+  autoScaling?: { previous: readonly RecordedScalingTarget[] } | undefined;
+  rollback: { action: string };
+}
+export const RestoreAutoScalingState = stateSlice<RestoreAutoScalingState>({
+  request: { endpointName: 'string' },
+  autoScaling: optional({ previous: 'array' }),
+  rollback: { action: 'string' },
+});
+
+/** What RestoreAutoScaling needs from the outside. */
+export interface RestoreAutoScalingDeps {
+  autoScaling: AutoScalingGateway;
+}
+
+/**
+ * On the rollback path, once the endpoint is back on its previous config: puts back the autoscaling registration
+ * recorded before the deployment (`autoScaling.previous`), so a failed deployment leaves autoscaling as it found it.
+ * A deleted endpoint took its registration with it (DeleteEndpoint deregisters its variants).
+ */
+export async function restoreAutoScaling<S extends RestoreAutoScalingState>(state: S, deps: RestoreAutoScalingDeps) {
+  const recorded = state.autoScaling;
+  if (recorded === undefined || state.rollback.action === 'delete') return state;
+  await reconcileScaling(deps.autoScaling, state.request.endpointName, recorded.previous);
+  const autoScaling: AutoScalingRecord = { ...(recorded as AutoScalingRecord), restored: true };
+  return { ...state, autoScaling };
+}
