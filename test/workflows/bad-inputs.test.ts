@@ -273,6 +273,8 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       set: {
         variants: [serverless()],
         deployment: rolling(percent(25)),
+        dataCapture: undefined,
+        autoScaling: undefined,
       },
       field: 'deployment.rolling',
       rule: 'SageMaker does not roll out to serverless variants',
@@ -285,7 +287,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'data capture on a serverless variant',
-      set: { variants: [serverless()], deployment: undefined },
+      set: { variants: [serverless()], deployment: undefined, autoScaling: undefined },
       field: 'dataCapture',
       rule: 'SageMaker does not capture data on serverless endpoints (variants.0 is serverless)',
     },
@@ -311,7 +313,11 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'serverless memory that is no multiple of 1024',
-      set: { variants: [{ serverless: { memorySizeInMB: 1500, maxConcurrency: 5 } }], dataCapture: undefined },
+      set: {
+        variants: [{ serverless: { memorySizeInMB: 1500, maxConcurrency: 5 } }],
+        dataCapture: undefined,
+        autoScaling: undefined,
+      },
       field: 'variants[0].serverless.memorySizeInMB',
       rule: 'expected 1024, 2048, 3072, 4096, 5120 or 6144',
     },
@@ -320,6 +326,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       set: {
         variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5, provisionedConcurrency: 6 } }],
         dataCapture: undefined,
+        autoScaling: undefined,
       },
       field: 'variants[0].serverless.provisionedConcurrency',
       rule: 'expected at most maxConcurrency',
@@ -336,7 +343,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'autoscaling on a serverless variant',
-      set: { variants: [serverless()], deployment: undefined },
+      set: { variants: [serverless()], deployment: undefined, dataCapture: undefined },
       field: 'autoScaling.AllTraffic',
       rule: 'autoscaling applies to instance variants: SageMaker scales a serverless variant by itself',
     },
