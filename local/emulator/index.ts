@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
+import { AsyncInference } from './async/async-inference.ts';
+import { NotificationLog, type PublishedNotification } from './async/notifications.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
@@ -16,6 +18,7 @@ import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import { SageMakerStore } from './sagemaker/store.ts';
 import { handleRequest } from './server.ts';
 
+export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
 export type { FailNthFault, FaultConfig } from './faults.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
@@ -61,6 +64,8 @@ export interface Emulator {
   setFaults(faults: FaultConfig): void;
   /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job State Change' events, in order. */
   readEvents(): Promise<EmulatorEvent[]>;
+  /** The SNS messages SageMaker published for asynchronous endpoints (TestNotification, InferenceResult), in order. */
+  readNotifications(): Promise<PublishedNotification[]>;
 }
 
 function multiModelOptions(options: EmulatorOptions) {
@@ -118,9 +123,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     startupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs: options.stopGraceMs ?? 5000,
   });
+  const notifications = new NotificationLog(join(stateDir, 'sns.jsonl'));
+  const asyncInference = new AsyncInference({ stateDir, store, s3: s3Store, lifecycle, notifications, random, logger });
   const services = {
-    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits, transforms),
+    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits, transforms, asyncInference),
     runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000),
+    asyncInference,
     s3: new S3Api(s3Store),
     events,
     faults,
@@ -138,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const port = typeof address === 'object' && address ? address.port : 0;
   lifecycle.resume();
   transforms.resume();
+  await asyncInference.resume();
   let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -145,7 +154,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       stopping ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        await Promise.all([lifecycle.stopAll(), transforms.stopAll()]);
+        // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
+        const queueStopped = asyncInference.stop();
+        await Promise.all([lifecycle.stopAll(), transforms.stopAll(), queueStopped]);
         server.closeAllConnections();
         await closed;
       })();
@@ -156,6 +167,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     readEvents() {
       return events.readAll();
+    },
+    readNotifications() {
+      return notifications.readAll();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AsyncInference, asyncInvocationsEndpointName } from './async/async-inference.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import type { FaultInjector } from './faults.ts';
@@ -13,6 +14,7 @@ import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
 export interface Services {
   sagemaker: SageMakerControlPlane;
   runtime: SageMakerRuntime;
+  asyncInference: AsyncInference;
   s3: S3Api;
   events: EventLog;
   faults: FaultInjector;
@@ -66,6 +68,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
   let protocol: Protocol;
   let operation: string;
   const runtimeEndpoint = scope.service === 's3' ? undefined : runtimeEndpointName(req.method, url.pathname);
+  const asyncEndpoint = scope.service === 's3' ? undefined : asyncInvocationsEndpointName(req.method, url.pathname);
   let s3Target: ReturnType<typeof classifyS3> | undefined;
   if (typeof target === 'string') {
     protocol = 'awsJson';
@@ -73,6 +76,9 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
   } else if (runtimeEndpoint !== undefined) {
     protocol = 'restJson';
     operation = 'InvokeEndpoint';
+  } else if (asyncEndpoint !== undefined) {
+    protocol = 'restJson';
+    operation = 'InvokeEndpointAsync';
   } else {
     protocol = 's3';
     s3Target = classifyS3(req, url);
@@ -84,6 +90,8 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     if (decision.kind !== 'none') throw faultError(protocol, decision);
     if (protocol === 'awsJson') {
       await handleAwsJson(services, req, res, String(target), scope.region, requestId);
+    } else if (asyncEndpoint !== undefined) {
+      await services.asyncInference.invoke(req, res, asyncEndpoint, scope.region, requestId);
     } else if (protocol === 'restJson') {
       await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId);
     } else {

@@ -160,7 +160,14 @@ export class EndpointLifecycle {
         containers,
       };
     });
-    return { endpointName, endpointConfigName: config.EndpointConfigName, region, variants };
+    const asyncInference = config.AsyncInferenceConfig as Record<string, unknown> | undefined;
+    return {
+      endpointName,
+      endpointConfigName: config.EndpointConfigName,
+      region,
+      variants,
+      ...(asyncInference ? { asyncInference } : {}),
+    };
   }
 
   private async save(record: EndpointRecord, emit: boolean, isNew = false): Promise<void> {
@@ -327,6 +334,7 @@ export class EndpointLifecycle {
     delete hosted.abort;
     record.EndpointStatus = 'InService';
     record.EndpointConfigName = spec.endpointConfigName;
+    if (spec.asyncInference) record.AsyncInferenceConfig = spec.asyncInference;
     record.ProductionVariants = spec.variants.map((v) => variantSummary(v, nowSeconds()));
     record.smwf.active = spec;
     delete record.smwf.pending;
