@@ -93,7 +93,9 @@ export function checkAsyncInferenceConfig(config: Input, variants: readonly Inpu
   const notification = (output.NotificationConfig ?? {}) as Input;
   const include = (notification.IncludeInferenceResponseIn as string[] | undefined) ?? [];
   if (include.includes('SUCCESS_NOTIFICATION_TOPIC') && !notification.SuccessTopic) {
-    throw validationException('IncludeInferenceResponseIn names SUCCESS_NOTIFICATION_TOPIC, but no SuccessTopic is set.');
+    throw validationException(
+      'IncludeInferenceResponseIn names SUCCESS_NOTIFICATION_TOPIC, but no SuccessTopic is set.',
+    );
   }
   if (include.includes('ERROR_NOTIFICATION_TOPIC') && !notification.ErrorTopic) {
     throw validationException('IncludeInferenceResponseIn names ERROR_NOTIFICATION_TOPIC, but no ErrorTopic is set.');
@@ -372,7 +374,10 @@ export class AsyncInference {
       body = await this.deps.s3.readObject(source.bucket, source.key);
     } catch (err) {
       const detail = err instanceof ServiceError ? err.message : String(err);
-      return { kind: 'failure', reason: `ClientError: Could not read the input at ${request.inputLocation}: ${detail}` };
+      return {
+        kind: 'failure',
+        reason: `ClientError: Could not read the input at ${request.inputLocation}: ${detail}`,
+      };
     }
     const routed = await this.deps.lifecycle.acquire(request.region, request.endpointName);
     if (!routed) return 'not-ready';
