@@ -5,6 +5,7 @@
  */
 import {
   AddTagsCommand,
+  type AsyncInferenceConfig,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
@@ -60,6 +61,8 @@ export interface ModelSpec {
 export interface EndpointConfigSpec {
   EndpointConfigName: string;
   ProductionVariants: ProductionVariant[];
+  /** Asynchronous inference: the endpoint then takes InvokeEndpointAsync only. */
+  AsyncInferenceConfig?: AsyncInferenceConfig;
 }
 
 /** A model as DescribeModel reports it. */
@@ -267,6 +270,7 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
         EndpointConfigName: out.EndpointConfigName,
         EndpointConfigArn: out.EndpointConfigArn,
         ProductionVariants: out.ProductionVariants ?? [],
+        ...(out.AsyncInferenceConfig ? { AsyncInferenceConfig: out.AsyncInferenceConfig } : {}),
       };
     },
     async createEndpointConfig(spec, tags) {

@@ -1,21 +1,22 @@
-import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
+import type { AsyncInferenceConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
+import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
 import type { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
 import type { EndpointConfigSpec, SageMakerGateway } from '../_shared/sagemaker.ts';
-import { stateSlice } from '../_shared/state-slice.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags } from '../_shared/tags.ts';
 
 /** The slice of the state document CreateEndpointConfig reads: the variants, and the model CreateModel recorded. */
 export interface CreateEndpointConfigState {
-  request: { endpointName: string; variants: Variant[]; tags: TagMap };
+  request: { endpointName: string; variants: Variant[]; tags: TagMap; async?: AsyncInference | undefined };
   execution: ExecutionFacts;
   /** The model the variants serve: CreateModel's result, or a model named in the request. */
   model: Pick<CreatedResource, 'name'>;
 }
 export const CreateEndpointConfigState = stateSlice<CreateEndpointConfigState>({
-  request: { endpointName: 'string', variants: 'array', tags: 'object' },
+  request: { endpointName: 'string', variants: 'array', tags: 'object', async: optional('object') },
   execution: 'object',
   model: { name: 'string' },
 });
@@ -64,17 +65,45 @@ export function toProductionVariant(variant: Variant, modelName: string): Produc
   return pv;
 }
 
-function comparable(variants: readonly ProductionVariant[]) {
-  return variants.map((variant) => Object.fromEntries(VARIANT_MEMBERS.map((key) => [key, variant[key]])));
+/** The AsyncInferenceConfig of the request's `async`, with only the members it sets. */
+export function toAsyncInferenceConfig(config: AsyncInference): AsyncInferenceConfig {
+  const notification = {
+    ...(config.successTopic !== undefined ? { SuccessTopic: config.successTopic } : {}),
+    ...(config.errorTopic !== undefined ? { ErrorTopic: config.errorTopic } : {}),
+    ...(config.includeInferenceResponseIn !== undefined
+      ? { IncludeInferenceResponseIn: config.includeInferenceResponseIn }
+      : {}),
+  };
+  return {
+    OutputConfig: {
+      S3OutputPath: config.s3OutputPath,
+      ...(config.s3FailurePath !== undefined ? { S3FailurePath: config.s3FailurePath } : {}),
+      ...(Object.keys(notification).length > 0 ? { NotificationConfig: notification } : {}),
+    },
+    ...(config.maxConcurrentInvocationsPerInstance !== undefined
+      ? { ClientConfig: { MaxConcurrentInvocationsPerInstance: config.maxConcurrentInvocationsPerInstance } }
+      : {}),
+  };
 }
 
-/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants>`. */
+/** What makes two endpoint configs the same: the variants' members we set and, for an async endpoint, its config. */
+function comparable(spec: Pick<EndpointConfigSpec, 'ProductionVariants' | 'AsyncInferenceConfig'>) {
+  const variants = spec.ProductionVariants.map((variant) =>
+    Object.fromEntries(VARIANT_MEMBERS.map((key) => [key, variant[key]])),
+  );
+  // A real-time config keeps the name it always had: only an async one hashes its AsyncInferenceConfig too.
+  return spec.AsyncInferenceConfig === undefined ? variants : { variants, async: spec.AsyncInferenceConfig };
+}
+
+/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants and the async config>`. */
 export function toEndpointConfigSpec(state: CreateEndpointConfigState, modelName: string): EndpointConfigSpec {
   const variants = state.request.variants.map((variant) => toProductionVariant(variant, modelName));
-  return {
-    EndpointConfigName: resourceName(state.request.endpointName, comparable(variants)),
+  const asyncConfig = state.request.async !== undefined ? toAsyncInferenceConfig(state.request.async) : undefined;
+  const request = {
     ProductionVariants: variants,
+    ...(asyncConfig !== undefined ? { AsyncInferenceConfig: asyncConfig } : {}),
   };
+  return { EndpointConfigName: resourceName(state.request.endpointName, comparable(request)), ...request };
 }
 
 /** Creates the endpoint config of the deployment, or reuses the identical one created before. */
@@ -86,9 +115,9 @@ export async function createEndpointConfig<S extends CreateEndpointConfigState>(
   const endpointConfig = await createOrReuse({
     kind: 'Endpoint config',
     name: spec.EndpointConfigName,
-    wanted: comparable(spec.ProductionVariants),
+    wanted: comparable(spec),
     describe: () => deps.sagemaker.describeEndpointConfig(spec.EndpointConfigName),
-    actual: (found) => comparable(found.ProductionVariants),
+    actual: (found) => comparable(found),
     arnOf: (found) => found.EndpointConfigArn,
     create: () => deps.sagemaker.createEndpointConfig(spec, ownershipTags(state)),
   });

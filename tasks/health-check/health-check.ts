@@ -1,5 +1,8 @@
+import type { ExecutionFacts } from '../../workflows/contract-parts.ts';
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
+import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
 import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import { ASYNC_QUEUE_ALLOWANCE_SECONDS, type InvokeAsync } from '../_shared/async-invocation.ts';
 import type { InvocationResult, Invoke } from '../_shared/endpoint-runtime.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
@@ -11,14 +14,18 @@ export interface WarmedUpModel {
 
 /** The slice of the state document HealthCheck reads: the endpoint and the checks to run. */
 export interface HealthCheckState {
-  request: { endpointName: string; healthCheck: HealthCheckSpec };
+  request: { endpointName: string; healthCheck: HealthCheckSpec; async?: AsyncInference | undefined };
+  /** The execution: an asynchronous check uploads its samples under a prefix named after it. */
+  execution?: Pick<ExecutionFacts, 'name'> | undefined;
   /** A multi-model endpoint's models (WarmUpModel's results): every sample runs against each of them. */
   warmedUp?: WarmedUpModel[] | undefined;
 }
 export const HealthCheckState = stateSlice<HealthCheckState>({
   warmedUp: optional('array'),
+  execution: optional({ name: 'string' }),
   request: {
     endpointName: 'string',
+    async: optional('object'),
     healthCheck: {
       samples: 'array',
       concurrency: 'number',
@@ -32,6 +39,8 @@ export const HealthCheckState = stateSlice<HealthCheckState>({
 /** What HealthCheck needs from the outside. */
 export interface HealthCheckDeps {
   invoke: Invoke;
+  /** InvokeEndpointAsync through S3, for an asynchronous endpoint. */
+  invokeAsync?: InvokeAsync;
   /** Milliseconds from a monotonic clock. */
   clock(): number;
 }
@@ -120,7 +129,7 @@ export async function runHealthCheck(
           : {}),
         ...(targetModel !== undefined ? { targetModel } : {}),
       });
-      const latencyMs = deps.clock() - started;
+      const latencyMs = ('measuredMs' in result ? result.measuredMs : undefined) ?? deps.clock() - started;
       const failure = judge(sample, result, latencyMs, spec.latencyBudgetMs);
       const container =
         sample.targetContainerHostname !== undefined ? `container ${sample.targetContainerHostname} ` : '';
@@ -160,11 +169,33 @@ export async function runHealthCheck(
   return report;
 }
 
+/** Where an asynchronous check uploads its samples: under the output path's bucket, per endpoint and execution. */
+export function asyncHealthCheckPrefix(outputPath: string, endpointName: string, executionName: string): string {
+  const bucket = /^s3:\/\/([^/]+)/.exec(outputPath)?.[1] ?? '';
+  return `s3://${bucket}/${ASYNC_HEALTH_CHECK_FOLDER}/${endpointName}/${executionName}/`;
+}
+
+/** The folder of the output path's bucket that asynchronous health checks upload their samples to. */
+export const ASYNC_HEALTH_CHECK_FOLDER = 'smwf-health-check';
+
 /** The HealthCheck step: real invocations of the endpoint; below the minimum success rate it fails. */
 export async function healthCheck<S extends HealthCheckState>(state: S, deps: HealthCheckDeps) {
   const spec = state.request.healthCheck;
   const name = state.request.endpointName;
-  const report = await runHealthCheck(name, spec, deps, state.warmedUp);
+  const asyncConfig = state.request.async;
+  let report: HealthCheckReport;
+  if (asyncConfig === undefined) {
+    report = await runHealthCheck(name, spec, deps, state.warmedUp);
+  } else {
+    if (deps.invokeAsync === undefined) throw new Error('HealthCheck of an asynchronous endpoint needs invokeAsync');
+    const inputPrefix = asyncHealthCheckPrefix(asyncConfig.s3OutputPath, name, state.execution?.name ?? 'manual');
+    const invoke = deps.invokeAsync({
+      inputPrefix,
+      invocationTimeoutSeconds: asyncConfig.healthCheckTimeoutSeconds,
+      deadlineMs: (asyncConfig.healthCheckTimeoutSeconds + ASYNC_QUEUE_ALLOWANCE_SECONDS) * 1000,
+    });
+    report = { ...(await runHealthCheck(name, spec, { ...deps, invoke })), asyncInference: { inputPrefix } };
+  }
   if (report.successRate < spec.minSuccessRate) {
     const pct = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
     throw new HealthCheckFailedError(

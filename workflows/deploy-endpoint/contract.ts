@@ -12,6 +12,7 @@ import {
   sageMakerName,
   WaitProgress,
 } from '../contract-parts.ts';
+import { AsyncInference, asyncFitsTheEndpoint } from '../parts/async-inference.ts';
 import {
   EndpointChange,
   EndpointStatusSummary,
@@ -31,8 +32,14 @@ export const DeployEndpointInput = z
     endpointName: sageMakerName,
     model: ModelSource,
     ...endpointDeploymentFields,
+    /** Asynchronous inference: the endpoint takes InvokeEndpointAsync only, and the health check uses it. */
+    async: z.optional(AsyncInference),
   })
-  .check(z.superRefine(samplesTargetTheirVariants), z.superRefine(guardrailsFitTheEndpoint));
+  .check(
+    z.superRefine(samplesTargetTheirVariants),
+    z.superRefine(guardrailsFitTheEndpoint),
+    z.superRefine(asyncFitsTheEndpoint),
+  );
 
 /** What a user writes. */
 export type DeployEndpointInputDocument = z.input<typeof DeployEndpointInput>;

@@ -307,6 +307,11 @@ export const HealthCheckReport = z.object({
   successRate: z.number(),
   latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }),
   failures: z.array(z.string()),
+  /**
+   * An asynchronous endpoint's check: where its samples were uploaded. Its latencies are queue latencies, from
+   * InvokeEndpointAsync to the output (or failure) object.
+   */
+  asyncInference: z.optional(z.object({ inputPrefix: z.string() })),
   /** A multi-model endpoint's models: each one's cold (first) and warm latency, and its own success count. */
   models: z.optional(
     z.array(
