@@ -24,8 +24,6 @@ export type InvocationResult =
       body: string;
       /** The container that answered with an error, as SageMaker names it (a pipeline's failing stage). */
       container?: string;
-      /** The latency the invoker measured itself (asynchronous: from InvokeEndpointAsync to the output). */
-      measuredMs?: number;
     }
   | { error: string; errorName: string };
 

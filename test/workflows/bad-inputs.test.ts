@@ -228,6 +228,12 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'names ERROR_NOTIFICATION_TOPIC, but async.errorTopic is not set',
     },
     {
+      case: 'an async health check of more than 100 invocations',
+      set: { async: asyncConfig(), 'healthCheck.invocations': 101 },
+      field: 'healthCheck.invocations',
+      rule: 'expected at most 100 for an asynchronous endpoint',
+    },
+    {
       case: 'an async health-check timeout beyond the HealthCheck step',
       set: { async: asyncConfig({ healthCheckTimeoutSeconds: 900 }) },
       field: 'async.healthCheckTimeoutSeconds',

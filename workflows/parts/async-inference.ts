@@ -54,6 +54,12 @@ export const AsyncInference = z.strictObject({
 });
 export type AsyncInference = z.output<typeof AsyncInference>;
 
+/**
+ * The most invocations an asynchronous health check sends: HealthCheck records where each answer will be in the
+ * state document for JudgeAsyncResults, and the document stays well under Step Functions' 256 KiB.
+ */
+export const MAX_ASYNC_HEALTH_CHECK_INVOCATIONS = 100;
+
 /** A check that spans a deployment input's fields: reports its issues through `ctx`. */
 type InputCheck<T> = (
   input: T,
@@ -67,10 +73,19 @@ type InputCheck<T> = (
 export const asyncFitsTheEndpoint: InputCheck<{
   async?: AsyncInference | undefined;
   variants: readonly { serverless?: unknown }[];
-  healthCheck: { samples: readonly { targetVariant?: string | undefined }[] };
+  healthCheck: { samples: readonly { targetVariant?: string | undefined }[]; invocations?: number | undefined };
 }> = (input, ctx) => {
   const config = input.async;
   if (config === undefined) return;
+  const invocations = input.healthCheck.invocations ?? input.healthCheck.samples.length;
+  if (invocations > MAX_ASYNC_HEALTH_CHECK_INVOCATIONS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['healthCheck', 'invocations'],
+      message: `expected at most ${MAX_ASYNC_HEALTH_CHECK_INVOCATIONS} for an asynchronous endpoint (each one's answer locations travel in the state document)`,
+      input: invocations,
+    });
+  }
   for (const [i, variant] of input.variants.entries()) {
     if (variant.serverless !== undefined) {
       ctx.addIssue({
