@@ -21,6 +21,7 @@ import type { BatchTransformInputDocument } from '../../workflows/batch-transfor
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
+import { WorkflowAlarms } from '../constructs/workflow-alarms.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 
@@ -80,6 +81,8 @@ export class SageMakerWorkflowsStack extends Stack {
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** Every state machine, by workflow name. */
   readonly stateMachines: Readonly<Record<string, sfn.StateMachine>>;
+  /** Alarms on every state machine's failed, timed-out and throttled executions, and the topic they go to. */
+  readonly alarms: WorkflowAlarms;
   readonly eventBus: events.EventBus;
   readonly executionRole: iam.Role;
   readonly taskFunctions: TaskFunctions;
@@ -229,6 +232,7 @@ export class SageMakerWorkflowsStack extends Stack {
       }).stateMachine;
     }
     this.stateMachines = stateMachines;
+    this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -239,6 +243,7 @@ export class SageMakerWorkflowsStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the BatchTransform schedules',
     });
+    this.alarms.watchDeadLetters('Schedules', this.scheduleDeadLetterQueue);
     const schedules: Record<string, scheduler.Schedule> = {};
     const batchTransform = stateMachines.BatchTransform;
     if (props.batchTransformSchedules?.length && batchTransform === undefined) {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { AsyncInference } from './async/async-inference.ts';
 import { NotificationLog, type PublishedNotification } from './async/notifications.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
+import { DataCaptureWriter } from './capture/data-capture.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
@@ -15,6 +16,7 @@ import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
+import { ModelRegistry } from './sagemaker/model-registry.ts';
 import { SageMakerStore } from './sagemaker/store.ts';
 import { handleRequest } from './server.ts';
 
@@ -62,7 +64,7 @@ export interface Emulator {
   stop(): Promise<void>;
   /** Changes fault injection at run time (resets call counters and reseeds). */
   setFaults(faults: FaultConfig): void;
-  /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job State Change' events, in order. */
+  /** The PutEvents log plus emitted 'SageMaker Endpoint/Transform Job/Model Package State Change' events, in order. */
   readEvents(): Promise<EmulatorEvent[]>;
   /** The SNS messages SageMaker published for asynchronous endpoints (TestNotification, InferenceResult), in order. */
   readNotifications(): Promise<PublishedNotification[]>;
@@ -126,8 +128,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const notifications = new NotificationLog(join(stateDir, 'sns.jsonl'));
   const asyncInference = new AsyncInference({ stateDir, store, s3: s3Store, lifecycle, notifications, random, logger });
   const services = {
-    sagemaker: new SageMakerControlPlane(store, lifecycle, options.limits, transforms, asyncInference),
-    runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000),
+    sagemaker: new SageMakerControlPlane(
+      store,
+      lifecycle,
+      new ModelRegistry(store, events),
+      options.limits,
+      transforms,
+      asyncInference,
+    ),
+    runtime: new SageMakerRuntime(
+      store,
+      lifecycle,
+      random,
+      (options.invocationTimeoutSeconds ?? 60) * 1000,
+      new DataCaptureWriter(s3Store, logger),
+    ),
     asyncInference,
     s3: new S3Api(s3Store),
     events,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DataCaptureWriter } from './capture/data-capture.ts';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
 import { ModelNotReadyError, TargetModelError } from './hosting/multi-model.ts';
@@ -6,6 +7,7 @@ import { ContainerCallError, HopPayloadTooLargeError } from './hosting/pipeline.
 import { readPayload, send } from './http-util.ts';
 import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import type { SageMakerStore } from './sagemaker/store.ts';
+import { ServerlessConcurrency } from './serverless/concurrency.ts';
 import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
 
 /** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
@@ -34,12 +36,14 @@ export function runtimeEndpointName(method: string | undefined, pathname: string
 export class SageMakerRuntime {
   private readonly model = loadModel('sagemaker-runtime.json');
   private readonly validator = new ShapeValidator(this.model, 'ValidationError');
+  private readonly serverless = new ServerlessConcurrency();
 
   constructor(
     private readonly store: SageMakerStore,
     private readonly lifecycle: EndpointLifecycle,
     private readonly random: () => number,
     private readonly invocationTimeoutMs: number,
+    private readonly capture?: DataCaptureWriter,
   ) {}
 
   async invoke(
@@ -139,6 +143,11 @@ export class SageMakerRuntime {
       const logStreamArn = `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${logGroup}`;
       const seeLogs = `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
       let result: Awaited<ReturnType<typeof variant.invoke>>;
+      const releaseSlot = this.serverless.acquire(variant, {
+        endpointName,
+        variantName: variant.spec.variantName,
+        maxConcurrency: variant.spec.serverless?.MaxConcurrency as number | undefined,
+      });
       try {
         result = await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
       } catch (err) {
@@ -169,6 +178,8 @@ export class SageMakerRuntime {
             ? `Your invocation timed out while waiting for a response from container ${container}. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.`
             : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs}`;
         throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn });
+      } finally {
+        releaseSlot();
       }
       const { container, response } = result;
       if (response.status < 200 || response.status >= 300) {
@@ -186,6 +197,15 @@ export class SageMakerRuntime {
         'x-Amzn-Invoked-Production-Variant': variant.spec.variantName,
         'x-amzn-RequestId': requestId,
       };
+      await this.capture?.capture({
+        endpointName: record.EndpointName,
+        variantName: variant.spec.variantName,
+        config: fleet.spec.dataCapture,
+        variant,
+        ...(typeof input.InferenceId === 'string' ? { inferenceId: input.InferenceId } : {}),
+        request: { body, contentType: headers['content-type'] as string },
+        response: { body: response.body, contentType: out['content-type'] as string },
+      });
       const custom = response.headers['x-amzn-sagemaker-custom-attributes'];
       if (custom) out['X-Amzn-SageMaker-Custom-Attributes'] = custom;
       send(res, 200, out, response.body);

@@ -15,6 +15,8 @@ export interface InvocationRequest {
   targetModel?: string;
   /** Multi-container endpoints invoked per container (Direct): the container to invoke. */
   targetContainerHostname?: string;
+  /** Identifies the invocation in data capture records (InvokeEndpoint's InferenceId). */
+  inferenceId?: string;
 }
 
 /** What came back: the container's status and body, or SageMaker's error (its name and message). */
@@ -45,6 +47,7 @@ export function endpointInvoker(runtime: SageMakerRuntimeClient): Invoke {
           ...(request.targetContainerHostname !== undefined
             ? { TargetContainerHostname: request.targetContainerHostname }
             : {}),
+          ...(request.inferenceId !== undefined ? { InferenceId: request.inferenceId } : {}),
         }),
       );
       return { status: 200, body: new TextDecoder().decode(out.Body) };

@@ -9,6 +9,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  type DataCaptureConfig,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -63,6 +64,7 @@ export interface EndpointConfigSpec {
   ProductionVariants: ProductionVariant[];
   /** Asynchronous inference: the endpoint then takes InvokeEndpointAsync only. */
   AsyncInferenceConfig?: AsyncInferenceConfig;
+  DataCaptureConfig?: DataCaptureConfig;
 }
 
 /** A model as DescribeModel reports it. */
@@ -271,6 +273,7 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
         EndpointConfigArn: out.EndpointConfigArn,
         ProductionVariants: out.ProductionVariants ?? [],
         ...(out.AsyncInferenceConfig ? { AsyncInferenceConfig: out.AsyncInferenceConfig } : {}),
+        ...(out.DataCaptureConfig !== undefined ? { DataCaptureConfig: out.DataCaptureConfig } : {}),
       };
     },
     async createEndpointConfig(spec, tags) {

@@ -1,6 +1,7 @@
-import type { AsyncInferenceConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
+import type { AsyncInferenceConfig, DataCaptureConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
 import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
+import type { DataCapture } from '../../workflows/parts/data-capture.ts';
 import type { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
@@ -10,13 +11,25 @@ import { ownershipTags } from '../_shared/tags.ts';
 
 /** The slice of the state document CreateEndpointConfig reads: the variants, and the model CreateModel recorded. */
 export interface CreateEndpointConfigState {
-  request: { endpointName: string; variants: Variant[]; tags: TagMap; async?: AsyncInference | undefined };
+  request: {
+    endpointName: string;
+    variants: Variant[];
+    tags: TagMap;
+    dataCapture?: DataCapture | undefined;
+    async?: AsyncInference | undefined;
+  };
   execution: ExecutionFacts;
   /** The model the variants serve: CreateModel's result, or a model named in the request. */
   model: Pick<CreatedResource, 'name'>;
 }
 export const CreateEndpointConfigState = stateSlice<CreateEndpointConfigState>({
-  request: { endpointName: 'string', variants: 'array', tags: 'object', async: optional('object') },
+  request: {
+    endpointName: 'string',
+    variants: 'array',
+    tags: 'object',
+    dataCapture: optional('object'),
+    async: optional('object'),
+  },
   execution: 'object',
   model: { name: 'string' },
 });
@@ -65,6 +78,22 @@ export function toProductionVariant(variant: Variant, modelName: string): Produc
   return pv;
 }
 
+/** SageMaker's DataCaptureConfig for the contract's data capture. */
+export function toDataCaptureConfig(capture: DataCapture): DataCaptureConfig {
+  const header = {
+    ...(capture.csvContentTypes !== undefined ? { CsvContentTypes: capture.csvContentTypes } : {}),
+    ...(capture.jsonContentTypes !== undefined ? { JsonContentTypes: capture.jsonContentTypes } : {}),
+  };
+  return {
+    EnableCapture: capture.enableCapture,
+    InitialSamplingPercentage: capture.initialSamplingPercentage,
+    DestinationS3Uri: capture.destinationS3Uri,
+    CaptureOptions: capture.captureModes.map((CaptureMode) => ({ CaptureMode })),
+    ...(capture.kmsKeyId !== undefined ? { KmsKeyId: capture.kmsKeyId } : {}),
+    ...(Object.keys(header).length > 0 ? { CaptureContentTypeHeader: header } : {}),
+  };
+}
+
 /** The AsyncInferenceConfig of the request's `async`, with only the members it sets. */
 export function toAsyncInferenceConfig(config: AsyncInference): AsyncInferenceConfig {
   const notification = {
@@ -86,24 +115,35 @@ export function toAsyncInferenceConfig(config: AsyncInference): AsyncInferenceCo
   };
 }
 
-/** What makes two endpoint configs the same: the variants' members we set and, for an async endpoint, its config. */
-function comparable(spec: Pick<EndpointConfigSpec, 'ProductionVariants' | 'AsyncInferenceConfig'>) {
+/**
+ * What makes two endpoint configs the same: each variant's members we set, the data capture and the async config.
+ * A config with neither compares (and is named) by its variants alone, as before either existed.
+ */
+function comparable(
+  spec: Pick<EndpointConfigSpec, 'ProductionVariants' | 'DataCaptureConfig' | 'AsyncInferenceConfig'>,
+) {
   const variants = spec.ProductionVariants.map((variant) =>
     Object.fromEntries(VARIANT_MEMBERS.map((key) => [key, variant[key]])),
   );
-  // A real-time config keeps the name it always had: only an async one hashes its AsyncInferenceConfig too.
-  return spec.AsyncInferenceConfig === undefined ? variants : { variants, async: spec.AsyncInferenceConfig };
+  if (spec.DataCaptureConfig === undefined && spec.AsyncInferenceConfig === undefined) return variants;
+  return {
+    variants,
+    ...(spec.DataCaptureConfig !== undefined ? { dataCapture: spec.DataCaptureConfig } : {}),
+    ...(spec.AsyncInferenceConfig !== undefined ? { async: spec.AsyncInferenceConfig } : {}),
+  };
 }
 
-/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants and the async config>`. */
+/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants, data capture and async config>`. */
 export function toEndpointConfigSpec(state: CreateEndpointConfigState, modelName: string): EndpointConfigSpec {
   const variants = state.request.variants.map((variant) => toProductionVariant(variant, modelName));
-  const asyncConfig = state.request.async !== undefined ? toAsyncInferenceConfig(state.request.async) : undefined;
-  const request = {
+  const capture = state.request.dataCapture;
+  const asyncConfig = state.request.async;
+  const parts = {
     ProductionVariants: variants,
-    ...(asyncConfig !== undefined ? { AsyncInferenceConfig: asyncConfig } : {}),
+    ...(capture !== undefined ? { DataCaptureConfig: toDataCaptureConfig(capture) } : {}),
+    ...(asyncConfig !== undefined ? { AsyncInferenceConfig: toAsyncInferenceConfig(asyncConfig) } : {}),
   };
-  return { EndpointConfigName: resourceName(state.request.endpointName, comparable(request)), ...request };
+  return { EndpointConfigName: resourceName(state.request.endpointName, comparable(parts)), ...parts };
 }
 
 /** Creates the endpoint config of the deployment, or reuses the identical one created before. */

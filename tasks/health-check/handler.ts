@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { HealthCheckReport } from '../../workflows/parts/endpoint.ts';
@@ -13,10 +14,10 @@ type HealthCheckOutput = HealthCheckState & {
   asyncHealthCheck?: AsyncHealthCheckRecord;
 };
 
-const runtime = new SageMakerRuntimeClient({});
-const clock = () => performance.now();
-const invoke = endpointInvoker(runtime);
-const invokeAsync = asyncEndpointInvoker(runtime);
+// One attempt per call: the health check retries throttled invocations itself (INVOCATION_RETRY), so it can count them.
+const invoke = endpointInvoker(new SageMakerRuntimeClient({ maxAttempts: 1 }));
+// InvokeEndpointAsync only queues a request: the SDK's own retries are the right ones there.
+const invokeAsync = asyncEndpointInvoker(new SageMakerRuntimeClient({}));
 
 /** Lambda entry of the HealthCheck step (an asynchronous endpoint's invocations are judged by JudgeAsyncResults). */
 export const handler = stepHandler(
@@ -24,6 +25,11 @@ export const handler = stepHandler(
   'HealthCheck',
   async (state): Promise<HealthCheckOutput> =>
     state.request.async !== undefined
-      ? startAsyncHealthCheck(state, { invoke, invokeAsync, clock })
-      : healthCheck(state, { invoke, invokeAsync, clock }),
+      ? startAsyncHealthCheck(state, { invoke, invokeAsync, clock: () => performance.now() })
+      : healthCheck(state, {
+          invoke,
+          clock: () => performance.now(),
+          // A fresh prefix per run, so the invocations of each run can be told apart in data capture records.
+          inferenceIdPrefix: `health-check-${randomUUID().slice(0, 8)}-`,
+        }),
 );

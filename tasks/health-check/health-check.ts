@@ -1,9 +1,15 @@
 import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
-import type { HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
 import type { AsyncHealthCheckRecord, AsyncRequestRecord, AsyncSamples } from '../_shared/async-health-check.ts';
 import type { InvokeAsync } from '../_shared/async-runtime.ts';
-import type { Invoke } from '../_shared/endpoint-runtime.ts';
-import { failBelowMinimum, judge, type Outcome, percentile, summarize } from '../_shared/health-check-judging.ts';
+import type { InvocationRequest, Invoke } from '../_shared/endpoint-runtime.ts';
+import {
+  distinctFailures,
+  failBelowMinimum,
+  type Outcome as JudgedOutcome,
+  judge,
+  percentile,
+} from '../_shared/health-check-judging.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** A model of a multi-model endpoint, warmed up: its TargetModel and its first (cold) invocation's latency. */
@@ -41,14 +47,68 @@ export interface HealthCheckDeps {
   invoke: Invoke;
   /** InvokeEndpointAsync, for an asynchronous endpoint. */
   invokeAsync?: InvokeAsync;
-  /** Milliseconds from a monotonic clock. */
-  clock(): number;
   /** Epoch milliseconds (when an asynchronous request was sent, for the step that judges it). @default Date.now */
   now?(): number;
+  /** Milliseconds from a monotonic clock. */
+  clock(): number;
+  /** Each invocation is sent with InferenceId `<prefix><invocation number>` (0-based). @default no InferenceId */
+  inferenceIdPrefix?: string;
+  /** Waits before an invocation is retried. @default a timer */
+  sleep?(ms: number): Promise<void>;
+  /** A number in [0, 1) for the retry jitter. @default Math.random */
+  random?(): number;
 }
 
 /**
- * Invokes the endpoint `invocations` times (samples in turn), `concurrency` at a time, and judges each answer.
+ * How an invocation that SageMaker throttled (a serverless endpoint beyond its MaxConcurrency, say) or answered
+ * with a transient error is retried: up to `maxAttempts` attempts in all, waiting a random time up to
+ * min(maxDelayMs, baseDelayMs * 2^retry) before each retry (full jitter). The report counts the throttled
+ * attempts; a sample still refused after the last attempt fails with SageMaker's error.
+ */
+export const INVOCATION_RETRY = {
+  maxAttempts: 8,
+  baseDelayMs: 100,
+  maxDelayMs: 2000,
+  errors: [
+    'ThrottlingException',
+    'ModelNotReadyException',
+    'ServiceUnavailable',
+    'InternalFailure',
+    'InternalDependencyException',
+  ],
+} as const;
+
+/** The InvokeEndpoint error SageMaker throttles with. */
+const THROTTLED = 'ThrottlingException';
+
+interface Outcome extends JudgedOutcome {
+  /** Attempts answered with ThrottlingException. */
+  throttled: number;
+}
+
+const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Invokes once, and again as INVOCATION_RETRY says; the last attempt's result and latency, and the throttles. */
+async function invokeWithRetry(request: InvocationRequest, deps: HealthCheckDeps) {
+  const sleep = deps.sleep ?? timer;
+  const random = deps.random ?? Math.random;
+  let throttled = 0;
+  for (let attempt = 1; ; attempt++) {
+    const started = deps.clock();
+    const result = await deps.invoke(request);
+    const latencyMs = deps.clock() - started;
+    const errorName = 'errorName' in result ? result.errorName : undefined;
+    if (errorName === THROTTLED) throttled += 1;
+    const retryable = errorName !== undefined && (INVOCATION_RETRY.errors as readonly string[]).includes(errorName);
+    if (!retryable || attempt >= INVOCATION_RETRY.maxAttempts) return { result, latencyMs, throttled };
+    const ceiling = Math.min(INVOCATION_RETRY.maxDelayMs, INVOCATION_RETRY.baseDelayMs * 2 ** (attempt - 1));
+    await sleep(Math.floor(random() * ceiling));
+  }
+}
+
+/**
+ * Invokes the endpoint `invocations` times (samples in turn), `concurrency` at a time, and judges each answer;
+ * throttled and transiently failed invocations are retried (INVOCATION_RETRY), and the latency is the last attempt's.
  * With `models` (a multi-model endpoint), each model gets that many invocations, and the report gives each
  * model's warm latency next to its cold one.
  */
@@ -69,19 +129,21 @@ export async function runHealthCheck(
       const targetModel = targets[Math.floor(index / perTarget)];
       const sampleIndex = (index % perTarget) % spec.samples.length;
       const sample = spec.samples[sampleIndex] as HealthCheckSample;
-      const started = deps.clock();
-      const result = await deps.invoke({
-        endpointName,
-        body: sample.body,
-        contentType: sample.contentType,
-        ...(sample.accept !== undefined ? { accept: sample.accept } : {}),
-        ...(sample.targetVariant !== undefined ? { targetVariant: sample.targetVariant } : {}),
-        ...(sample.targetContainerHostname !== undefined
-          ? { targetContainerHostname: sample.targetContainerHostname }
-          : {}),
-        ...(targetModel !== undefined ? { targetModel } : {}),
-      });
-      const latencyMs = deps.clock() - started;
+      const { result, latencyMs, throttled } = await invokeWithRetry(
+        {
+          endpointName,
+          body: sample.body,
+          contentType: sample.contentType,
+          ...(sample.accept !== undefined ? { accept: sample.accept } : {}),
+          ...(sample.targetVariant !== undefined ? { targetVariant: sample.targetVariant } : {}),
+          ...(sample.targetContainerHostname !== undefined
+            ? { targetContainerHostname: sample.targetContainerHostname }
+            : {}),
+          ...(targetModel !== undefined ? { targetModel } : {}),
+          ...(deps.inferenceIdPrefix !== undefined ? { inferenceId: `${deps.inferenceIdPrefix}${index}` } : {}),
+        },
+        deps,
+      );
       const failure = judge(sample, result, latencyMs, spec.latencyBudgetMs);
       const container =
         sample.targetContainerHostname !== undefined ? `container ${sample.targetContainerHostname} ` : '';
@@ -90,13 +152,25 @@ export async function runHealthCheck(
       outcomes[index] = {
         ok: failure === undefined,
         latencyMs,
+        throttled,
         ...(targetModel !== undefined ? { targetModel } : {}),
         ...(failure !== undefined ? { failure: `${where}: ${failure}` } : {}),
       };
     }
   };
   await Promise.all(Array.from({ length: Math.min(spec.concurrency, total) }, worker));
-  const report = summarize(outcomes);
+  const latencies = outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
+  const succeeded = outcomes.filter((o) => o.ok).length;
+  const report: HealthCheckReport = {
+    invocations: total,
+    succeeded,
+    successRate: succeeded / total,
+    latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) },
+    failures: distinctFailures(outcomes),
+  };
+  const throttled = outcomes.reduce((sum, o) => sum + o.throttled, 0);
+  if (throttled > 0) report.throttled = throttled;
+  if (deps.inferenceIdPrefix !== undefined) report.inferenceIdPrefix = deps.inferenceIdPrefix;
   if (models.length > 0) {
     report.models = models.map(({ targetModel, coldMs }) => {
       const own = outcomes.filter((o) => o.targetModel === targetModel);

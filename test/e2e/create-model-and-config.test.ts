@@ -4,7 +4,13 @@
  * DeployEndpoint would, and a deployment of the same spec reuses what they created.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeEndpointConfigCommand, DescribeModelCommand, ListTagsCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
+} from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deploy,
@@ -174,5 +180,49 @@ describe('CreateEndpointConfig', () => {
 
     expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
     expect(result.cause).toContain('variants: variant names must be unique; \\"AllTraffic\\" repeats');
+  });
+});
+
+describe('models from the Model Registry', () => {
+  async function registerPackage(group: string, modelDataUrl: string, approval: 'Approved' | 'PendingManualApproval') {
+    await h.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group })).catch((err: Error) => {
+      if (!err.message.startsWith('Model Package Group already exists')) throw err;
+    });
+    const out = await h.sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: group,
+        ModelApprovalStatus: approval,
+        InferenceSpecification: {
+          Containers: [{ Image: IMAGE, ModelDataUrl: modelDataUrl }],
+          SupportedContentTypes: ['text/csv'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
+      }),
+    );
+    return out.ModelPackageArn as string;
+  }
+
+  it('DeployEndpoint deploys an Approved model package, which serves the package artifact', async () => {
+    const packageArn = await registerPackage('e2e-registry', h.models['linear-v2'], 'Approved');
+    const input = { ...deployInput('from-registry', h.models['linear-v2']), model: { modelPackageArn: packageArn } };
+
+    const result = await deploy(h, input);
+
+    expect(result.status).toBe('SUCCEEDED');
+    const [modelName] = (await resourcesOf(h, 'from-registry')).models;
+    const described = await h.sagemaker.send(new DescribeModelCommand({ ModelName: modelName }));
+    expect(described.PrimaryContainer).toEqual({ ModelPackageName: packageArn });
+    expect(await predict(h, 'from-registry')).toBe('{"predictions":[9.5]}'); // linear-v2's answer to 1,2
+  });
+
+  it('fails at CreateModel with the emulator refusal when the package is not Approved, creating nothing', async () => {
+    const packageArn = await registerPackage('e2e-registry', h.models['linear-v1'], 'PendingManualApproval');
+    const input = { ...deployInput('unapproved', h.models['linear-v1']), model: { modelPackageArn: packageArn } };
+
+    const result = await deploy(h, input);
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ValidationException' });
+    expect(result.cause).toContain('a versioned model package must be Approved');
+    expect(await resourcesOf(h, 'unapproved')).toEqual({ models: [], configs: [], endpoints: [] });
   });
 });

@@ -77,6 +77,29 @@ describe('createEndpointConfig', () => {
     ]);
   });
 
+  it('passes data capture on as DataCaptureConfig and names the config by it too', async () => {
+    const dataCapture = {
+      initialSamplingPercentage: 20,
+      destinationS3Uri: 's3://my-bucket/datacapture',
+      captureModes: ['Input' as const],
+      csvContentTypes: ['text/csv'],
+    };
+    const plain = await createEndpointConfig(stateWith(), { sagemaker });
+
+    const out = await createEndpointConfig(stateWith(validInput({ dataCapture })), { sagemaker });
+
+    expect(out.endpointConfig?.name).not.toBe(plain.endpointConfig?.name);
+    expect(sagemaker.configs.get(out.endpointConfig?.name ?? '')?.description.DataCaptureConfig).toEqual({
+      EnableCapture: true,
+      InitialSamplingPercentage: 20,
+      DestinationS3Uri: 's3://my-bucket/datacapture',
+      CaptureOptions: [{ CaptureMode: 'Input' }],
+      CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+    });
+    const again = await createEndpointConfig(stateWith(validInput({ dataCapture })), { sagemaker });
+    expect(again.endpointConfig).toMatchObject({ name: out.endpointConfig?.name, created: false });
+  });
+
   it('tags the config as owned by the endpoint', async () => {
     const out = await createEndpointConfig(stateWith(), { sagemaker });
 

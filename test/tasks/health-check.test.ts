@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { InvocationRequest, InvocationResult } from '../../tasks/_shared/endpoint-runtime.ts';
-import { type HealthCheckDeps, healthCheck } from '../../tasks/health-check/health-check.ts';
+import { type HealthCheckDeps, healthCheck, INVOCATION_RETRY } from '../../tasks/health-check/health-check.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
 import { deploymentState, validInput } from './fakes.ts';
@@ -212,6 +212,69 @@ describe('healthCheck', () => {
     const message = (error as Error).message;
     expect(message).toContain('got 400 with body "expected 3 features, got 2" (10 times)');
     expect(message.match(/expected 3 features/g)).toHaveLength(1);
+  });
+
+  it('retries throttled invocations with capped backoff and counts every throttled attempt', async () => {
+    const throttle = {
+      error: 'InvokeEndpoint failed with ThrottlingException: Rate exceeded',
+      errorName: 'ThrottlingException',
+    };
+    // Invocations 0 and 1 are throttled once each, then served.
+    const { deps, stats } = fakeEndpoint((_, call) => (call < 2 ? throttle : ok()));
+    const waits: number[] = [];
+
+    const out = await healthCheck(stateWith({ samples: [{ body: '{}' }], invocations: 2, concurrency: 2 }), {
+      ...deps,
+      random: () => 0.999,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+
+    expect(out.healthCheck).toMatchObject({ invocations: 2, succeeded: 2, throttled: 2, failures: [] });
+    expect(stats.requests).toHaveLength(4);
+    expect(waits).toEqual([99, 99]);
+  });
+
+  it('fails a sample still throttled after the last attempt, naming ThrottlingException', async () => {
+    const { deps, stats } = fakeEndpoint(() => ({
+      error: 'InvokeEndpoint failed with ThrottlingException: Rate exceeded',
+      errorName: 'ThrottlingException',
+    }));
+    const waits: number[] = [];
+
+    const error = await healthCheck(stateWith({ samples: [{ body: '{}' }] }), {
+      ...deps,
+      random: () => 0.999,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    }).catch((e: Error) => e);
+
+    expect(error).toBeInstanceOf(HealthCheckFailedError);
+    expect((error as Error).message).toContain('sample 0: InvokeEndpoint failed with ThrottlingException');
+    expect(stats.requests).toHaveLength(INVOCATION_RETRY.maxAttempts);
+    expect(waits).toEqual([99, 199, 399, 799, 1598, 1998, 1998]);
+  });
+
+  it('does not retry an answer of the model, whatever its status', async () => {
+    const { deps, stats } = fakeEndpoint(() => ({ status: 500, body: 'boom' }));
+
+    await healthCheck(stateWith({ samples: [{ body: '{}' }] }), deps).catch((e: Error) => e);
+
+    expect(stats.requests).toHaveLength(1);
+  });
+
+  it('sends each invocation with an InferenceId of the run prefix and its number, and reports the prefix', async () => {
+    const { deps, stats } = fakeEndpoint(() => ok());
+
+    const out = await healthCheck(stateWith({ samples: [{ body: 'a' }, { body: 'b' }], invocations: 3 }), {
+      ...deps,
+      inferenceIdPrefix: 'run-7-',
+    });
+
+    expect(stats.requests.map((r) => r.inferenceId)).toEqual(['run-7-0', 'run-7-1', 'run-7-2']);
+    expect(out.healthCheck?.inferenceIdPrefix).toBe('run-7-');
   });
 
   it('shortens long bodies it quotes', async () => {

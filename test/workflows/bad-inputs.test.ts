@@ -187,6 +187,47 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'a serverless variant must be the only variant',
     },
     {
+      case: 'data capture on a serverless variant',
+      set: { variants: [serverless()], deployment: undefined },
+      field: 'dataCapture',
+      rule: 'SageMaker does not capture data on serverless endpoints (variants.0 is serverless)',
+    },
+    {
+      case: 'a data capture destination that is no S3 URI',
+      set: { 'dataCapture.destinationS3Uri': 'my-model-artifacts/datacapture' },
+      rule: 'expected an S3 prefix such as s3://my-bucket/datacapture',
+    },
+    {
+      case: 'a data capture sampling percentage over 100',
+      set: { 'dataCapture.initialSamplingPercentage': 101 },
+      rule: 'Too big: expected number to be <=100',
+    },
+    {
+      case: 'a captured content type with parameters',
+      set: { 'dataCapture.csvContentTypes[0]': 'text/csv; charset=utf-8' },
+      rule: 'expected a content type such as text/csv or application/json (type/subtype, no parameters)',
+    },
+    {
+      case: 'an unknown capture mode',
+      set: { 'dataCapture.captureModes[0]': 'Both' },
+      rule: 'Invalid option: expected one of "Input"|"Output"|"InputAndOutput"',
+    },
+    {
+      case: 'serverless memory that is no multiple of 1024',
+      set: { variants: [{ serverless: { memorySizeInMB: 1500, maxConcurrency: 5 } }], dataCapture: undefined },
+      field: 'variants[0].serverless.memorySizeInMB',
+      rule: 'expected 1024, 2048, 3072, 4096, 5120 or 6144',
+    },
+    {
+      case: 'more serverless provisioned concurrency than maximum',
+      set: {
+        variants: [{ serverless: { memorySizeInMB: 2048, maxConcurrency: 5, provisionedConcurrency: 6 } }],
+        dataCapture: undefined,
+      },
+      field: 'variants[0].serverless.provisionedConcurrency',
+      rule: 'expected at most maxConcurrency',
+    },
+    {
       case: 'variants that all weigh 0',
       set: { 'variants[0].initialVariantWeight': 0 },
       rule: 'expected a weight above 0 on at least one variant',
@@ -591,6 +632,21 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
 
   CreateEndpointConfig: [
     ...anyWorkflow,
+    {
+      case: 'data capture on a serverless variant',
+      set: {
+        variants: [serverless()],
+        dataCapture: { initialSamplingPercentage: 5, destinationS3Uri: 's3://my-bucket/datacapture' },
+      },
+      field: 'dataCapture',
+      rule: 'SageMaker does not capture data on serverless endpoints',
+    },
+    {
+      case: 'a data capture destination in a bucket that cannot exist',
+      set: { dataCapture: { initialSamplingPercentage: 5, destinationS3Uri: 's3://My_Bucket/datacapture' } },
+      field: 'dataCapture.destinationS3Uri',
+      rule: 'bucket "My_Bucket" cannot exist',
+    },
     {
       case: 'a hosting instance type that does not exist',
       set: { 'variants[0].instanceType': 'ml.m5.huge' },

@@ -113,6 +113,13 @@ const numericFields: { field: string; shape: string; set: (input: Record<string,
         input.variants = [{ instanceType: 'ml.m5.large', modelDataDownloadTimeoutInSeconds: value }];
       },
     },
+    {
+      field: 'dataCapture.initialSamplingPercentage',
+      shape: 'SamplingPercentage',
+      set: (input, value) => {
+        input.dataCapture = { initialSamplingPercentage: value, destinationS3Uri: 's3://bucket/capture' };
+      },
+    },
   ];
 
 describe('the DeployEndpoint contract against the SageMaker API model', () => {
@@ -142,6 +149,35 @@ describe('the DeployEndpoint contract against the SageMaker API model', () => {
     expect(accepts(max as number)).toBe(true);
     expect(accepts((max as number) + 1024)).toBe(false);
     expect(accepts(1500)).toBe(false);
+  });
+
+  it('offers exactly the capture modes, list lengths and content type pattern of DataCaptureConfig', () => {
+    const capture = (more: Record<string, unknown>) =>
+      DeployEndpointInput.safeParse({
+        ...baseInput(),
+        dataCapture: { initialSamplingPercentage: 10, destinationS3Uri: 's3://bucket/capture', ...more },
+      }).success;
+    for (const mode of shape('CaptureMode').enum ?? []) expect(capture({ captureModes: [mode] })).toBe(true);
+    expect(capture({ captureModes: ['Everything'] })).toBe(false);
+    const modesMax = shape('CaptureOptionList').max as number;
+    expect(capture({ captureModes: Array.from({ length: modesMax }, () => 'Input') })).toBe(true);
+    expect(capture({ captureModes: Array.from({ length: modesMax + 1 }, () => 'Input') })).toBe(false);
+    const typesMax = shape('CsvContentTypes').max as number;
+    expect(shape('JsonContentTypes').max).toBe(typesMax);
+    const types = (n: number) => Array.from({ length: n }, (_, i) => `text/x${i}`);
+    expect(capture({ csvContentTypes: types(typesMax), jsonContentTypes: types(typesMax) })).toBe(true);
+    expect(capture({ csvContentTypes: types(typesMax + 1) })).toBe(false);
+    expect(capture({ jsonContentTypes: [] })).toBe(false);
+    const apiPattern = new RegExp(`^(?:${shape('CsvContentType').pattern})$`);
+    for (const type of [
+      'text/csv',
+      'application/x-ndjson',
+      'application/vnd.api.json',
+      'text',
+      'text/csv; charset=x',
+    ]) {
+      expect(capture({ csvContentTypes: [type] }), type).toBe(apiPattern.test(type));
+    }
   });
 
   it('limits variants and auto-rollback alarms to the API list lengths', () => {

@@ -20,7 +20,7 @@ import { quote } from '../messages.ts';
 import { Containers, containerListIssues } from '../parts/containers.ts';
 import { DATE_PLACEHOLDERS, PLACEHOLDER_DIGITS } from '../parts/date-placeholders.ts';
 import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from '../parts/instance-type-values.ts';
-import { asFolder, modelDataUrl, s3Uri } from '../parts/s3.ts';
+import { asFolder, kmsKeyId, modelDataUrl, s3Uri } from '../parts/s3.ts';
 
 /** Why a key names something in braces that is not a date placeholder (a typo would never match), or undefined. */
 function placeholderProblem(key: string): string | undefined {
@@ -139,15 +139,7 @@ export const BatchOutput = z.strictObject({
   s3Prefix,
   accept: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   assembleWith: z._default(z.enum(['None', 'Line']), 'None'),
-  kmsKeyId: z.optional(
-    z
-      .string()
-      .check(
-        z.minLength(1),
-        z.maxLength(2048),
-        z.regex(/^[a-zA-Z0-9:/_-]*$/, 'expected a KMS key ID, alias or ARN (letters, digits and :/_-)'),
-      ),
-  ),
+  kmsKeyId: z.optional(kmsKeyId),
 });
 
 /** How long and how often to poll the job. */

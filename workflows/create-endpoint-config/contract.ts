@@ -4,17 +4,22 @@
  */
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
+import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
 import { DeploymentTags, Variants } from '../parts/endpoint.ts';
 
 /** The execution input of CreateEndpointConfig. */
-export const CreateEndpointConfigInput = z.strictObject({
-  /** The endpoint the config is for: it is named `<endpointName>-<hash of its variants>` and tagged as its. */
-  endpointName: sageMakerName,
-  /** The SageMaker model every variant serves (CreateModel's output `name`, or any model of this account). */
-  modelName: sageMakerName,
-  variants: Variants,
-  tags: DeploymentTags,
-});
+export const CreateEndpointConfigInput = z
+  .strictObject({
+    /** The endpoint the config is for: it is named `<endpointName>-<hash of its variants>` and tagged as its. */
+    endpointName: sageMakerName,
+    /** The SageMaker model every variant serves (CreateModel's output `name`, or any model of this account). */
+    modelName: sageMakerName,
+    variants: Variants,
+    tags: DeploymentTags,
+    /** Record a sample of the endpoint's requests and answers in S3 (instance-based variants only). */
+    dataCapture: z.optional(DataCapture),
+  })
+  .check(z.superRefine(captureNotOnServerless));
 
 /** What a user writes. */
 export type CreateEndpointConfigInputDocument = z.input<typeof CreateEndpointConfigInput>;

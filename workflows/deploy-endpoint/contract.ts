@@ -13,6 +13,7 @@ import {
   WaitProgress,
 } from '../contract-parts.ts';
 import { AsyncInference, asyncFitsTheEndpoint } from '../parts/async-inference.ts';
+import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
 import {
   EndpointChange,
   EndpointStatusSummary,
@@ -34,11 +35,14 @@ export const DeployEndpointInput = z
     ...endpointDeploymentFields,
     /** Asynchronous inference: the endpoint takes InvokeEndpointAsync only, and the health check uses it. */
     async: z.optional(AsyncInference),
+    /** Record a sample of the endpoint's requests and answers in S3 (instance-based variants only). */
+    dataCapture: z.optional(DataCapture),
   })
   .check(
     z.superRefine(samplesTargetTheirVariants),
     z.superRefine(guardrailsFitTheEndpoint),
     z.superRefine(asyncFitsTheEndpoint),
+    z.superRefine(captureNotOnServerless),
   );
 
 /** What a user writes. */

@@ -44,6 +44,13 @@ export const deployEndpoint = {
       minSuccessRate: 1,
       latencyBudgetMs: 500,
     },
+    dataCapture: {
+      initialSamplingPercentage: 10,
+      destinationS3Uri: 's3://my-model-artifacts/datacapture',
+      captureModes: ['InputAndOutput'],
+      csvContentTypes: ['text/csv'],
+      jsonContentTypes: ['application/json'],
+    },
     onFailure: 'rollback',
     retainVersions: 2,
     tags: { team: 'growth' },

@@ -312,6 +312,10 @@ export const HealthCheckReport = z.object({
    * InvokeEndpointAsync to the output (or failure) object.
    */
   asyncInference: z.optional(z.object({ inputPrefix: z.string() })),
+  /** Invocation attempts SageMaker throttled (ThrottlingException), each retried; absent when none was. */
+  throttled: z.optional(z.int()),
+  /** Invocation n was sent with InferenceId `<inferenceIdPrefix><n>` (0-based): find it in data capture records. */
+  inferenceIdPrefix: z.optional(z.string()),
   /** A multi-model endpoint's models: each one's cold (first) and warm latency, and its own success count. */
   models: z.optional(
     z.array(

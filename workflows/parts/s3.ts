@@ -109,3 +109,12 @@ export const modelDataUrl = s3Uri({
   https: true,
   example: 's3://my-bucket/churn/model.tar.gz',
 });
+
+/** A KMS key for S3 objects SageMaker writes: a key ID, alias or ARN (SageMaker's KmsKeyId shape). */
+export const kmsKeyId = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(2048),
+    z.regex(/^[a-zA-Z0-9:/_-]*$/, 'expected a KMS key ID, alias or ARN (letters, digits and :/_-)'),
+  );

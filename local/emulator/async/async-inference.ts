@@ -67,16 +67,10 @@ function joinKey(...parts: (string | undefined)[]): string {
 
 /**
  * CreateEndpointConfig's AsyncInferenceConfig rules beyond the API model's shapes (which the control plane has
- * already checked): async endpoints run on instances, not serverless (DG serverless-endpoints, async-inference);
- * IncludeInferenceResponseIn names only topics that are set; what the emulator cannot do is refused.
+ * already checked; a serverless variant is refused by the serverless rules): IncludeInferenceResponseIn names
+ * only topics that are set; what the emulator cannot do is refused.
  */
-export function checkAsyncInferenceConfig(config: Input, variants: readonly Input[]): void {
-  const serverless = variants.find((v) => v.ServerlessConfig !== undefined);
-  if (serverless) {
-    throw validationException(
-      `AsyncInferenceConfig cannot be used with serverless production variant ${String(serverless.VariantName)}: asynchronous inference runs on instances.`,
-    );
-  }
+export function checkAsyncInferenceConfig(config: Input): void {
   const output = (config.OutputConfig ?? {}) as Input;
   if (typeof output.S3OutputPath !== 'string' || output.S3OutputPath === '') {
     throw validationException('AsyncInferenceConfig.OutputConfig.S3OutputPath must be specified.');

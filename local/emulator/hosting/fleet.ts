@@ -33,6 +33,8 @@ export interface DeploymentSpec {
   variants: VariantDeploySpec[];
   /** The config's AsyncInferenceConfig: the endpoint takes only InvokeEndpointAsync while this deployment serves. */
   asyncInference?: Record<string, unknown>;
+  /** The endpoint config's DataCaptureConfig: what the runtime captures while this deployment serves. */
+  dataCapture?: Record<string, unknown>;
 }
 
 /** A fleet failed to start; `reason` is the FailureReason SageMaker would show. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -77,6 +78,14 @@ export function imageRepository(image: string): string {
   const lastSlash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.lastIndexOf(':');
   return colon > lastSlash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+/**
+ * The stable stand-in digest of an image (the emulator pulls nothing, so there is no registry digest): the SHA-256 of
+ * the image URI, as `DeployedImages[].ResolvedImage` and model packages' `ImageDigest` show it.
+ */
+export function imageDigest(image: string): string {
+  return `sha256:${createHash('sha256').update(image).digest('hex')}`;
 }
 
 /** Finds how to run `image`: exact entry, then globs in file order, then the built-in `smwf-examples/<name>` images. */

@@ -24,8 +24,13 @@ export type InvocationMode = 'Single' | 'Serial' | 'Direct';
 
 type Input = Record<string, unknown>;
 
-/** The container definitions of a model: its PrimaryContainer, else its Containers in order. */
+/**
+ * The container definitions of a model: the containers its model packages resolved to, else its PrimaryContainer,
+ * else its Containers in order.
+ */
 export function modelContainerDefinitions(model: Input): Input[] {
+  const resolved = (model.smwf as { resolvedContainers?: Input[] } | undefined)?.resolvedContainers;
+  if (resolved) return resolved;
   const primary = model.PrimaryContainer as Input | undefined;
   return primary ? [primary] : ((model.Containers as Input[] | undefined) ?? []);
 }

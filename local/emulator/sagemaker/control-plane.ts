@@ -1,14 +1,21 @@
 import { type AsyncInference, checkAsyncInferenceConfig } from '../async/async-inference.ts';
 import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
+import { checkDataCaptureConfig, dataCaptureSummary } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { invocationModeOf } from '../hosting/model-containers.ts';
+import { checkServerlessUpdate, checkServerlessVariants } from '../serverless/serverless-rules.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
+import { compareStrings, listPage, nextToken, pageOf, toSeconds } from './listing.ts';
+import type { ModelRegistry } from './model-registry.ts';
 import {
   type BaseRecord,
   type EndpointConfigRecord,
   type EndpointRecord,
+  type ModelPackageGroupRecord,
+  type ModelPackageRecord,
   type ModelRecord,
+  modelPackageKey,
   nowSeconds,
   parseArn,
   resourceArn,
@@ -30,7 +37,7 @@ export interface SageMakerLimits {
   instancesPerType?: number;
 }
 
-/** The SageMaker control plane (awsJson1.1): models, endpoint configs, endpoints, tags. */
+/** The SageMaker control plane (awsJson1.1): models, endpoint configs, endpoints, transform jobs, the Model Registry, tags. */
 export class SageMakerControlPlane {
   readonly model: ApiModel = loadModel('sagemaker.json');
   private readonly validator = new ShapeValidator(this.model, 'ValidationException');
@@ -39,6 +46,7 @@ export class SageMakerControlPlane {
   constructor(
     private readonly store: SageMakerStore,
     private readonly lifecycle: EndpointLifecycle,
+    private readonly registry: ModelRegistry,
     private readonly limits: SageMakerLimits = {},
     private readonly transforms?: TransformJobs,
     private readonly asyncInference?: AsyncInference,
@@ -56,7 +64,7 @@ export class SageMakerControlPlane {
         ...this.list(this.store.endpointConfigs.list(r), 'EndpointConfigName', i, 'EndpointConfigs'),
       }),
       CreateEndpoint: (r, i) => this.createEndpoint(r, i),
-      DescribeEndpoint: async (r, i) => this.requireEndpoint(r, String(i.EndpointName)),
+      DescribeEndpoint: async (r, i) => this.describeEndpoint(r, String(i.EndpointName)),
       UpdateEndpoint: (r, i) => this.updateEndpoint(r, i),
       DeleteEndpoint: (r, i) => this.deleteEndpoint(r, i),
       ListEndpoints: async (r, i) => ({ Endpoints: [], ...this.listEndpoints(r, i) }),
@@ -67,6 +75,7 @@ export class SageMakerControlPlane {
       DescribeTransformJob: async (r, i) => this.requireTransformJob(r, String(i.TransformJobName)),
       StopTransformJob: (r, i) => this.stopTransformJob(r, i),
       ListTransformJobs: async (r, i) => ({ TransformJobSummaries: [], ...this.listTransformJobs(r, i) }),
+      ...registry.handlers(),
     };
   }
 
@@ -111,20 +120,17 @@ export class SageMakerControlPlane {
     if (!input.PrimaryContainer && containers.length === 0) {
       throw validationException('Either PrimaryContainer or Containers must be specified.');
     }
-    for (const container of input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers) {
+    const definitions = input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers;
+    for (const container of definitions) {
       if (!container.Image && !container.ModelPackageName) {
         throw validationException('Image must be specified for each container unless ModelPackageName is given.');
       }
-      if (container.ModelPackageName) {
-        throw new ServiceError(
-          'UnknownOperationException',
-          'Containers from model packages (ModelPackageName) are not supported by the smwf local emulator yet.',
-          400,
-        );
-      }
     }
-    this.checkMultiModel(input.PrimaryContainer ? [input.PrimaryContainer as Input] : containers);
-    this.checkContainerHostnames(input, containers);
+    // Containers naming a model package run the package's containers; DescribeModel shows the request as given.
+    const resolvedContainers = this.registry.resolveModelContainers(region, definitions);
+    const running = resolvedContainers ?? definitions;
+    this.checkMultiModel(running);
+    this.checkContainerHostnames(input, running);
     const { Tags, ...rest } = input;
     const record: ModelRecord = {
       ...rest,
@@ -132,7 +138,7 @@ export class SageMakerControlPlane {
       ModelArn: arn,
       CreationTime: nowSeconds(),
       ...(Tags ? { Tags: Tags as Tag[] } : {}),
-      smwf: { region },
+      smwf: { region, ...(resolvedContainers ? { resolvedContainers } : {}) },
     };
     await this.store.models.put(name, record);
     return { ModelArn: arn };
@@ -272,8 +278,10 @@ export class SageMakerControlPlane {
       }
     }
     if (input.AsyncInferenceConfig !== undefined) {
-      checkAsyncInferenceConfig(input.AsyncInferenceConfig as Input, variants);
+      checkAsyncInferenceConfig(input.AsyncInferenceConfig as Input);
     }
+    checkServerlessVariants(input, (variant) => this.requireModel(region, String(variant.ModelName)));
+    checkDataCaptureConfig(input.DataCaptureConfig as Input | undefined);
     const { Tags, ...rest } = input;
     const record: EndpointConfigRecord = {
       ...rest,
@@ -350,9 +358,6 @@ export class SageMakerControlPlane {
       EndpointStatus: 'Creating',
       CreationTime: now,
       LastModifiedTime: now,
-      ...(config.DataCaptureConfig
-        ? { DataCaptureConfig: this.captureSummary(config.DataCaptureConfig as Input) }
-        : {}),
       ...(config.AsyncInferenceConfig ? { AsyncInferenceConfig: config.AsyncInferenceConfig } : {}),
       ...(input.DeploymentConfig ? { LastDeploymentConfig: input.DeploymentConfig as Input } : {}),
       ...(input.Tags ? { Tags: input.Tags as Tag[] } : {}),
@@ -363,14 +368,11 @@ export class SageMakerControlPlane {
     return { EndpointArn: arn };
   }
 
-  private captureSummary(capture: Input): Input {
-    return {
-      EnableCapture: capture.EnableCapture ?? true,
-      CaptureStatus: capture.EnableCapture === false ? 'Stopped' : 'Started',
-      CurrentSamplingPercentage: capture.InitialSamplingPercentage,
-      DestinationS3Uri: capture.DestinationS3Uri,
-      ...(capture.KmsKeyId ? { KmsKeyId: capture.KmsKeyId } : {}),
-    };
+  /** The endpoint, with the data capture of the config it serves (or is being created with), as it really runs. */
+  private describeEndpoint(region: string, name: string): Input {
+    const endpoint = this.requireEndpoint(region, name);
+    const capture = (endpoint.smwf.active ?? endpoint.smwf.pending)?.dataCapture;
+    return capture ? { ...endpoint, DataCaptureConfig: dataCaptureSummary(capture) } : { ...endpoint };
   }
 
   private async updateEndpoint(region: string, input: Input): Promise<unknown> {
@@ -394,6 +396,7 @@ export class SageMakerControlPlane {
           : `The AsyncInferenceConfig parameter cannot be removed from this endpoint ${name}. To serve real-time inference, create a new endpoint.`,
       );
     }
+    checkServerlessUpdate(endpoint.EndpointName, endpoint.smwf.active.variants, config.ProductionVariants);
     const spec = this.lifecycle.buildSpec(region, endpoint.EndpointName, config);
     this.checkInstanceQuota(region, config, endpoint);
     const deploymentConfig = input.RetainDeploymentConfig
@@ -438,47 +441,21 @@ export class SageMakerControlPlane {
     return this.list(endpoints, 'EndpointName', input, 'Endpoints');
   }
 
-  /**
-   * NameContains, creation time filters, SortBy/SortOrder (default CreationTime, Descending, as documented), paging.
-   * AWS does not document whether NameContains minds case; matching regardless of case is the emulator's choice
-   * (it keeps names unique regardless of case, as ARNs lower-case them), and the test doubles follow it.
-   */
+  /** The List operations of models, configs, endpoints and jobs: newest first unless SortOrder says otherwise. */
   private list<T extends BaseRecord>(records: T[], nameMember: string, input: Input, listMember: string): Input {
-    const nameOf = (r: T) => String((r as unknown as Input)[nameMember]);
-    let items = records;
-    if (typeof input.NameContains === 'string') {
-      const needle = input.NameContains.toLowerCase();
-      items = items.filter((r) => nameOf(r).toLowerCase().includes(needle));
-    }
-    const after = toSeconds(input.CreationTimeAfter);
-    const before = toSeconds(input.CreationTimeBefore);
-    if (after !== undefined) items = items.filter((r) => r.CreationTime > after);
-    if (before !== undefined) items = items.filter((r) => r.CreationTime < before);
-    const sortBy = input.SortBy ?? 'CreationTime';
-    const direction = input.SortOrder === 'Ascending' ? 1 : -1;
-    items = [...items].sort((a, b) => {
-      let cmp: number;
-      if (sortBy === 'Name') cmp = nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0;
-      else if (sortBy === 'Status') {
-        const sa = String((a as unknown as Input).EndpointStatus);
-        const sb = String((b as unknown as Input).EndpointStatus);
-        cmp = sa < sb ? -1 : sa > sb ? 1 : 0;
-      } else cmp = a.CreationTime - b.CreationTime;
-      return cmp * direction;
+    return listPage(records, input, {
+      nameMember,
+      listMember,
+      defaultSortOrder: 'Descending',
+      defaultMaxResults: 10,
+      sortByOther: (sortBy, a, b) =>
+        sortBy === 'Status'
+          ? compareStrings(
+              String((a as unknown as Input).EndpointStatus),
+              String((b as unknown as Input).EndpointStatus),
+            )
+          : 0,
     });
-    const { offset, maxResults } = this.page(input, 10);
-    const page = items.slice(offset, offset + maxResults);
-    const out: Input = { [listMember]: page };
-    if (offset + maxResults < items.length) out.NextToken = Buffer.from(`o:${offset + maxResults}`).toString('base64');
-    return out;
-  }
-
-  private page(input: Input, defaultMax: number): { offset: number; maxResults: number } {
-    const maxResults = typeof input.MaxResults === 'number' ? input.MaxResults : defaultMax;
-    if (typeof input.NextToken !== 'string') return { offset: 0, maxResults };
-    const match = /^o:(\d+)$/.exec(Buffer.from(input.NextToken, 'base64').toString('utf8'));
-    if (!match) throw validationException('Invalid pagination token');
-    return { offset: Number(match[1]), maxResults };
   }
 
   // --- transform jobs ---
@@ -546,6 +523,8 @@ export class SageMakerControlPlane {
 
   private recordByArn(arn: string): BaseRecord {
     const parsed = parseArn(arn);
+    if (parsed?.kind === 'model-package') return this.registry.requirePackage(parsed.region, arn);
+    if (parsed?.kind === 'model-package-group') return this.registry.requireGroup(parsed.region, arn);
     const record =
       parsed?.kind === 'model'
         ? this.store.models.get(parsed.region, parsed.name)
@@ -567,6 +546,11 @@ export class SageMakerControlPlane {
       await this.store.endpoints.put(String(input.EndpointName), record as EndpointRecord);
     else if (typeof input.EndpointConfigArn === 'string') {
       await this.store.endpointConfigs.put(String(input.EndpointConfigName), record as EndpointConfigRecord);
+    } else if (typeof input.ModelPackageArn === 'string') {
+      const pkg = record as ModelPackageRecord;
+      await this.store.modelPackages.put(modelPackageKey(pkg.ModelPackageGroupName, pkg.ModelPackageVersion), pkg);
+    } else if (typeof input.ModelPackageGroupArn === 'string') {
+      await this.store.modelPackageGroups.put(String(input.ModelPackageGroupName), record as ModelPackageGroupRecord);
     } else await this.store.models.put(String(input.ModelName), record as ModelRecord);
   }
 
@@ -589,9 +573,9 @@ export class SageMakerControlPlane {
   private listTags(_region: string, input: Input): Input {
     const record = this.recordByArn(String(input.ResourceArn));
     const tags = record.Tags ?? [];
-    const { offset, maxResults } = this.page(input, 50);
+    const { offset, maxResults } = pageOf(input, 50);
     const out: Input = { Tags: tags.slice(offset, offset + maxResults) };
-    if (offset + maxResults < tags.length) out.NextToken = Buffer.from(`o:${offset + maxResults}`).toString('base64');
+    if (offset + maxResults < tags.length) out.NextToken = nextToken(offset + maxResults);
     return out;
   }
 
@@ -602,13 +586,4 @@ export class SageMakerControlPlane {
     await this.saveRecord(record);
     return {};
   }
-}
-
-function toSeconds(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms / 1000;
-  }
-  return undefined;
 }

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
 import { type DeploymentSpec, EndpointFleet, FleetStartError, type VariantDeploySpec } from '../hosting/fleet.ts';
-import { type ImagesFile, imageRepository } from '../hosting/images.ts';
+import { type ImagesFile, imageDigest, imageRepository } from '../hosting/images.ts';
 import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
 import type { MultiModelOptions } from '../hosting/multi-model.ts';
 import type { Logger } from '../logger.ts';
@@ -62,7 +61,7 @@ const EVENT_STATUS: Record<string, string> = {
 };
 
 function resolvedImage(image: string): string {
-  return `${imageRepository(image)}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+  return `${imageRepository(image)}@${imageDigest(image)}`;
 }
 
 function deployedImages(variant: VariantDeploySpec, resolutionTime: number): Record<string, unknown>[] {
@@ -161,12 +160,14 @@ export class EndpointLifecycle {
       };
     });
     const asyncInference = config.AsyncInferenceConfig as Record<string, unknown> | undefined;
+    const dataCapture = config.DataCaptureConfig as Record<string, unknown> | undefined;
     return {
       endpointName,
       endpointConfigName: config.EndpointConfigName,
       region,
       variants,
       ...(asyncInference ? { asyncInference } : {}),
+      ...(dataCapture ? { dataCapture } : {}),
     };
   }
 

@@ -22,6 +22,14 @@ export interface ModelRecord extends BaseRecord {
   ModelName: string;
   ModelArn: string;
   [member: string]: unknown;
+  smwf: {
+    region: string;
+    /**
+     * The containers the model runs when it names model packages (ModelPackageName): each package's
+     * InferenceSpecification containers as they were at CreateModel, in place of the container that named it.
+     */
+    resolvedContainers?: Record<string, unknown>[];
+  };
 }
 
 /** An endpoint configuration as stored. */
@@ -74,8 +82,44 @@ export interface TransformJobRecord extends BaseRecord {
   };
 }
 
+/** A model package group of the Model Registry. */
+export interface ModelPackageGroupRecord extends BaseRecord {
+  ModelPackageGroupName: string;
+  ModelPackageGroupArn: string;
+  ModelPackageGroupStatus: string;
+  [member: string]: unknown;
+  smwf: {
+    region: string;
+    /** The last version number given in the group: versions are never reused, even after a deletion. */
+    lastVersion: number;
+  };
+}
+
+/** A versioned model package (one version of a group), its API members as DescribeModelPackage answers them. */
+export interface ModelPackageRecord extends BaseRecord {
+  ModelPackageName: string;
+  ModelPackageGroupName: string;
+  ModelPackageVersion: number;
+  ModelPackageArn: string;
+  ModelPackageStatus: string;
+  ModelApprovalStatus: string;
+  LastModifiedTime: number;
+  [member: string]: unknown;
+  smwf: {
+    region: string;
+    /** The ClientToken of the request that created it: the same token again answers this package. */
+    clientToken?: string;
+  };
+}
+
 /** The SageMaker resource kinds the emulator stores. */
-export type ResourceKind = 'model' | 'endpoint-config' | 'endpoint' | 'transform-job';
+export type ResourceKind =
+  | 'model'
+  | 'endpoint-config'
+  | 'endpoint'
+  | 'transform-job'
+  | 'model-package-group'
+  | 'model-package';
 
 /** Builds an ARN like SageMaker's (resource name lower-cased). */
 export function resourceArn(region: string, kind: ResourceKind, name: string): string {
@@ -167,12 +211,17 @@ export class SageMakerStore {
   readonly endpointConfigs: ResourceTable<EndpointConfigRecord>;
   readonly endpoints: ResourceTable<EndpointRecord>;
   readonly transformJobs: ResourceTable<TransformJobRecord>;
+  readonly modelPackageGroups: ResourceTable<ModelPackageGroupRecord>;
+  /** Keyed by `<group>.<version>` (see modelPackageKey). */
+  readonly modelPackages: ResourceTable<ModelPackageRecord>;
 
   constructor(root: string) {
     this.models = new ResourceTable(root, 'model');
     this.endpointConfigs = new ResourceTable(root, 'endpoint-config');
     this.endpoints = new ResourceTable(root, 'endpoint');
     this.transformJobs = new ResourceTable(root, 'transform-job');
+    this.modelPackageGroups = new ResourceTable(root, 'model-package-group');
+    this.modelPackages = new ResourceTable(root, 'model-package');
   }
 
   async load(): Promise<void> {
@@ -180,7 +229,14 @@ export class SageMakerStore {
     await this.endpointConfigs.load();
     await this.endpoints.load();
     await this.transformJobs.load();
+    await this.modelPackageGroups.load();
+    await this.modelPackages.load();
   }
+}
+
+/** The store key of a versioned model package (a dot cannot occur in a group name, so the key is unambiguous). */
+export function modelPackageKey(group: string, version: number): string {
+  return `${group}.${version}`;
 }
 
 /** Now, as SageMaker timestamps (epoch seconds with milliseconds). */

@@ -238,7 +238,7 @@ describe('emulator asynchronous inference', () => {
     const stillAsync = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'async-ok' }));
 
     expect(serverless.name).toBe('ValidationException');
-    expect(serverless.message).toContain('cannot be used with serverless production variant AllTraffic');
+    expect(serverless.message).toContain('serverless endpoints do not support asynchronous inference');
     expect(removal.message).toContain('The AsyncInferenceConfig parameter cannot be removed from this endpoint');
     expect(stillAsync.EndpointConfigName).toBe('async-ok');
   });
