@@ -10,6 +10,7 @@ import {
   type ContainerDefinition,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
+  type CreateEndpointConfigCommandInput,
   CreateModelCommand,
   DescribeEndpointCommand,
   type SageMakerClient,
@@ -17,11 +18,15 @@ import {
 import { exampleImage, exampleModelArchive } from '../examples/example-models.ts';
 import { startEmulator } from '../local/emulator/index.ts';
 
-/** Creates a model of `container`, its config (one ml.m5.large) and the endpoint `name`, and waits until it serves. */
+/**
+ * Creates a model of `container`, its config (one ml.m5.large, plus `config`'s members, e.g. AsyncInferenceConfig)
+ * and the endpoint `name`, and waits until it serves.
+ */
 export async function deployBenchEndpoint(
   sagemaker: SageMakerClient,
   name: string,
   container: ContainerDefinition,
+  config: Pick<CreateEndpointConfigCommandInput, 'AsyncInferenceConfig'> = {},
 ): Promise<void> {
   await sagemaker.send(
     new CreateModelCommand({
@@ -36,6 +41,7 @@ export async function deployBenchEndpoint(
       ProductionVariants: [
         { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
       ],
+      ...config,
     }),
   );
   await sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));

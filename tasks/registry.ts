@@ -16,6 +16,7 @@ import { registration as finalizeDeployment } from './finalize-deployment/regist
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
 import { registration as healthCheck } from './health-check/registration.ts';
+import { registration as judgeAsyncResults } from './judge-async-results/registration.ts';
 import { registration as packageModel } from './package-model/registration.ts';
 import { registration as placeModel } from './place-model/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
@@ -32,6 +33,7 @@ import { registration as startRollback } from './start-rollback/registration.ts'
 import { registration as startTransformJob } from './start-transform-job/registration.ts';
 import { registration as stopTransformJob } from './stop-transform-job/registration.ts';
 import { registration as suspendAutoScaling } from './suspend-auto-scaling/registration.ts';
+import { registration as uploadAsyncSamples } from './upload-async-samples/registration.ts';
 import { registration as verifyDeployment } from './verify-deployment/registration.ts';
 import { registration as verifyModelRemoved } from './verify-model-removed/registration.ts';
 import { registration as verifyTransformOutputs } from './verify-transform-outputs/registration.ts';
@@ -45,6 +47,8 @@ export const TASKS = {
   GetEndpointStatus: getEndpointStatus,
   VerifyDeployment: verifyDeployment,
   HealthCheck: healthCheck,
+  UploadAsyncSamples: uploadAsyncSamples,
+  JudgeAsyncResults: judgeAsyncResults,
   FinalizeDeployment: finalizeDeployment,
   StartRollback: startRollback,
   CompleteRollback: completeRollback,

@@ -23,7 +23,19 @@ export const DeploymentStepsStates = {
   SucceededEventNotPublished: 'SucceededEventNotPublished',
 } as const;
 
+/**
+ * The states an endpoint deployment adds when it may serve asynchronous inference (DeployEndpoint): samples to S3
+ * before HealthCheck, and the answers judged after it.
+ */
+export const AsyncHealthCheckStates = {
+  IsAsyncEndpoint: 'IsAsyncEndpoint',
+  UploadAsyncSamples: 'UploadAsyncSamples',
+  IsAsyncCheckPending: 'IsAsyncCheckPending',
+  JudgeAsyncResults: 'JudgeAsyncResults',
+} as const;
+
 const S = DeploymentStepsStates;
+const A = AsyncHealthCheckStates;
 
 /** Options of the deployment steps. */
 export interface DeploymentStepsOptions {
@@ -33,6 +45,12 @@ export interface DeploymentStepsOptions {
   readonly beforeStartDeployment?: sfn.IChainable & sfn.INextable;
   /** States run after HealthCheck and before FinalizeDeployment (DeployEndpoint applies autoscaling). */
   readonly beforeFinalize?: sfn.IChainable & sfn.INextable;
+  /**
+   * The input may ask for an asynchronous endpoint (`request.async`): its health check uploads the samples
+   * (UploadAsyncSamples), HealthCheck sends them, and JudgeAsyncResults judges the answers.
+   * @default false
+   */
+  readonly asyncHealthCheck?: boolean;
 }
 
 /** The deployment steps; the returned CreateEndpointConfig state is where they begin. */
@@ -47,6 +65,8 @@ export function deploymentSteps(
     | 'HealthCheck'
     | 'FinalizeDeployment'
     | 'PublishDeploymentEvent'
+    | 'UploadAsyncSamples'
+    | 'JudgeAsyncResults'
   >,
   startRollback: sfn.IChainable,
   options: DeploymentStepsOptions = {},
@@ -64,12 +84,30 @@ export function deploymentSteps(
   );
   const healthCheck = catchToRollback(invoke(scope, S.HealthCheck, tasks.HealthCheck));
   const finalize = catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment));
-  if (options.beforeFinalize) healthCheck.next(options.beforeFinalize).next(finalize);
-  else healthCheck.next(finalize);
+  let afterCheck: sfn.IChainable = finalize;
+  if (options.beforeFinalize) {
+    options.beforeFinalize.next(finalize);
+    afterCheck = options.beforeFinalize;
+  }
   finalize.next(publishSucceeded);
+  let checkStart: sfn.IChainable = healthCheck;
+  if (options.asyncHealthCheck) {
+    const judge = catchToRollback(invoke(scope, A.JudgeAsyncResults, tasks.JudgeAsyncResults));
+    judge.next(afterCheck);
+    healthCheck.next(
+      new sfn.Choice(scope, A.IsAsyncCheckPending)
+        .when(sfn.Condition.isPresent('$.asyncHealthCheck'), judge)
+        .otherwise(afterCheck),
+    );
+    const upload = catchToRollback(invoke(scope, A.UploadAsyncSamples, tasks.UploadAsyncSamples));
+    upload.next(healthCheck);
+    checkStart = new sfn.Choice(scope, A.IsAsyncEndpoint)
+      .when(sfn.Condition.isPresent('$.request.async'), upload)
+      .otherwise(healthCheck);
+  } else healthCheck.next(afterCheck);
   const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));
-  if (options.beforeHealthCheck) verify.next(options.beforeHealthCheck).next(healthCheck);
-  else verify.next(healthCheck);
+  if (options.beforeHealthCheck) verify.next(options.beforeHealthCheck).next(checkStart);
+  else verify.next(checkStart);
   const waitForEndpoint = endpointWaitLoop(
     scope,
     { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },

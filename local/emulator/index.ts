@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
+import { AsyncInference } from './async/async-inference.ts';
+import { NotificationLog, type PublishedNotification } from './async/notifications.ts';
 import { AutoScalingApi } from './autoscaling/api.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
@@ -19,6 +21,7 @@ import { ModelRegistry } from './sagemaker/model-registry.ts';
 import { SageMakerStore } from './sagemaker/store.ts';
 import { handleRequest } from './server.ts';
 
+export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
 export type { FailNthFault, FaultConfig } from './faults.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
@@ -69,6 +72,8 @@ export interface Emulator {
    * trigger engine sees what EventBridge would deliver. Returns the unsubscribe.
    */
   onEvents(listener: (events: readonly EmulatorEvent[]) => void): () => void;
+  /** The SNS messages SageMaker published for asynchronous endpoints (TestNotification, InferenceResult), in order. */
+  readNotifications(): Promise<PublishedNotification[]>;
 }
 
 function multiModelOptions(options: EmulatorOptions) {
@@ -128,6 +133,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     startupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs: options.stopGraceMs ?? 5000,
   });
+  const notifications = new NotificationLog(join(stateDir, 'sns.jsonl'));
+  const asyncInference = new AsyncInference({ stateDir, store, s3: s3Store, lifecycle, notifications, random, logger });
   const services = {
     sagemaker: new SageMakerControlPlane(
       store,
@@ -136,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       options.limits,
       transforms,
       autoScaling,
+      asyncInference,
     ),
     autoScaling,
     runtime: new SageMakerRuntime(
@@ -145,6 +153,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       (options.invocationTimeoutSeconds ?? 60) * 1000,
       new DataCaptureWriter(s3Store, logger),
     ),
+    asyncInference,
     s3: new S3Api(s3Store),
     events,
     faults,
@@ -162,6 +171,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const port = typeof address === 'object' && address ? address.port : 0;
   lifecycle.resume();
   transforms.resume();
+  await asyncInference.resume();
   let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -169,7 +179,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       stopping ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        await Promise.all([lifecycle.stopAll(), transforms.stopAll()]);
+        // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
+        const queueStopped = asyncInference.stop();
+        await Promise.all([lifecycle.stopAll(), transforms.stopAll(), queueStopped]);
         server.closeAllConnections();
         await closed;
       })();
@@ -183,6 +195,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     onEvents(listener) {
       return events.subscribe(listener);
+    },
+    readNotifications() {
+      return notifications.readAll();
     },
   };
 }

@@ -66,6 +66,14 @@ export class SageMakerRuntime {
       new ServiceError('ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT_ID} not found.`, 400);
     const record = this.store.endpoints.get(region, endpointName);
     if (!record || record.EndpointStatus === 'Deleting') throw notFound();
+    if (record.AsyncInferenceConfig !== undefined) {
+      // AWS answers a ValidationError; its text is not documented, this one is ours (local/emulator/README.md).
+      throw new ServiceError(
+        'ValidationError',
+        `Endpoint ${endpointName} of account ${ACCOUNT_ID} is an asynchronous inference endpoint: invoke it with InvokeEndpointAsync (POST /endpoints/${endpointName}/async-invocations), not InvokeEndpoint.`,
+        400,
+      );
+    }
     const routed = await this.lifecycle.acquire(region, endpointName);
     if (!routed) throw notFound();
     const { fleet, release } = routed;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AsyncInference, asyncInvocationsEndpointName } from './async/async-inference.ts';
 import type { AutoScalingApi } from './autoscaling/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
@@ -15,6 +16,7 @@ export interface Services {
   sagemaker: SageMakerControlPlane;
   autoScaling: AutoScalingApi;
   runtime: SageMakerRuntime;
+  asyncInference: AsyncInference;
   s3: S3Api;
   events: EventLog;
   faults: FaultInjector;
@@ -68,6 +70,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
   let protocol: Protocol;
   let operation: string;
   const runtimeEndpoint = scope.service === 's3' ? undefined : runtimeEndpointName(req.method, url.pathname);
+  const asyncEndpoint = scope.service === 's3' ? undefined : asyncInvocationsEndpointName(req.method, url.pathname);
   let s3Target: ReturnType<typeof classifyS3> | undefined;
   if (typeof target === 'string') {
     protocol = 'awsJson';
@@ -75,6 +78,9 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
   } else if (runtimeEndpoint !== undefined) {
     protocol = 'restJson';
     operation = 'InvokeEndpoint';
+  } else if (asyncEndpoint !== undefined) {
+    protocol = 'restJson';
+    operation = 'InvokeEndpointAsync';
   } else {
     protocol = 's3';
     s3Target = classifyS3(req, url);
@@ -86,6 +92,8 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     if (decision.kind !== 'none') throw faultError(protocol, decision);
     if (protocol === 'awsJson') {
       await handleAwsJson(services, req, res, String(target), scope.region, requestId);
+    } else if (asyncEndpoint !== undefined) {
+      await services.asyncInference.invoke(req, res, asyncEndpoint, scope.region, requestId);
     } else if (protocol === 'restJson') {
       await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId);
     } else {

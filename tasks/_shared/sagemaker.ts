@@ -5,6 +5,7 @@
  */
 import {
   AddTagsCommand,
+  type AsyncInferenceConfig,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
@@ -61,6 +62,8 @@ export interface ModelSpec {
 export interface EndpointConfigSpec {
   EndpointConfigName: string;
   ProductionVariants: ProductionVariant[];
+  /** Asynchronous inference: the endpoint then takes InvokeEndpointAsync only. */
+  AsyncInferenceConfig?: AsyncInferenceConfig;
   DataCaptureConfig?: DataCaptureConfig;
 }
 
@@ -269,6 +272,7 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
         EndpointConfigName: out.EndpointConfigName,
         EndpointConfigArn: out.EndpointConfigArn,
         ProductionVariants: out.ProductionVariants ?? [],
+        ...(out.AsyncInferenceConfig ? { AsyncInferenceConfig: out.AsyncInferenceConfig } : {}),
         ...(out.DataCaptureConfig !== undefined ? { DataCaptureConfig: out.DataCaptureConfig } : {}),
       };
     },

@@ -1,5 +1,6 @@
-import type { DataCaptureConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
+import type { AsyncInferenceConfig, DataCaptureConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
+import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
 import type { DataCapture } from '../../workflows/parts/data-capture.ts';
 import type { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
@@ -10,13 +11,25 @@ import { ownershipTags } from '../_shared/tags.ts';
 
 /** The slice of the state document CreateEndpointConfig reads: the variants, and the model CreateModel recorded. */
 export interface CreateEndpointConfigState {
-  request: { endpointName: string; variants: Variant[]; tags: TagMap; dataCapture?: DataCapture | undefined };
+  request: {
+    endpointName: string;
+    variants: Variant[];
+    tags: TagMap;
+    dataCapture?: DataCapture | undefined;
+    async?: AsyncInference | undefined;
+  };
   execution: ExecutionFacts;
   /** The model the variants serve: CreateModel's result, or a model named in the request. */
   model: Pick<CreatedResource, 'name'>;
 }
 export const CreateEndpointConfigState = stateSlice<CreateEndpointConfigState>({
-  request: { endpointName: 'string', variants: 'array', tags: 'object', dataCapture: optional('object') },
+  request: {
+    endpointName: 'string',
+    variants: 'array',
+    tags: 'object',
+    dataCapture: optional('object'),
+    async: optional('object'),
+  },
   execution: 'object',
   model: { name: 'string' },
 });
@@ -81,24 +94,54 @@ export function toDataCaptureConfig(capture: DataCapture): DataCaptureConfig {
   };
 }
 
+/** The AsyncInferenceConfig of the request's `async`, with only the members it sets. */
+export function toAsyncInferenceConfig(config: AsyncInference): AsyncInferenceConfig {
+  const notification = {
+    ...(config.successTopic !== undefined ? { SuccessTopic: config.successTopic } : {}),
+    ...(config.errorTopic !== undefined ? { ErrorTopic: config.errorTopic } : {}),
+    ...(config.includeInferenceResponseIn !== undefined
+      ? { IncludeInferenceResponseIn: config.includeInferenceResponseIn }
+      : {}),
+  };
+  return {
+    OutputConfig: {
+      S3OutputPath: config.s3OutputPath,
+      ...(config.s3FailurePath !== undefined ? { S3FailurePath: config.s3FailurePath } : {}),
+      ...(Object.keys(notification).length > 0 ? { NotificationConfig: notification } : {}),
+    },
+    ...(config.maxConcurrentInvocationsPerInstance !== undefined
+      ? { ClientConfig: { MaxConcurrentInvocationsPerInstance: config.maxConcurrentInvocationsPerInstance } }
+      : {}),
+  };
+}
+
 /**
- * What makes two endpoint configs the same: each variant's members we set, and the data capture. A config without
- * data capture compares (and is named) by its variants alone, as before data capture existed.
+ * What makes two endpoint configs the same: each variant's members we set, the data capture and the async config.
+ * A config with neither compares (and is named) by its variants alone, as before either existed.
  */
-function comparable(spec: Pick<EndpointConfigSpec, 'ProductionVariants' | 'DataCaptureConfig'>) {
+function comparable(
+  spec: Pick<EndpointConfigSpec, 'ProductionVariants' | 'DataCaptureConfig' | 'AsyncInferenceConfig'>,
+) {
   const variants = spec.ProductionVariants.map((variant) =>
     Object.fromEntries(VARIANT_MEMBERS.map((key) => [key, variant[key]])),
   );
-  return spec.DataCaptureConfig === undefined ? variants : { variants, dataCapture: spec.DataCaptureConfig };
+  if (spec.DataCaptureConfig === undefined && spec.AsyncInferenceConfig === undefined) return variants;
+  return {
+    variants,
+    ...(spec.DataCaptureConfig !== undefined ? { dataCapture: spec.DataCaptureConfig } : {}),
+    ...(spec.AsyncInferenceConfig !== undefined ? { async: spec.AsyncInferenceConfig } : {}),
+  };
 }
 
-/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants and the data capture>`. */
+/** The CreateEndpointConfig request, named `<endpoint>-<hash of the variants, data capture and async config>`. */
 export function toEndpointConfigSpec(state: CreateEndpointConfigState, modelName: string): EndpointConfigSpec {
   const variants = state.request.variants.map((variant) => toProductionVariant(variant, modelName));
   const capture = state.request.dataCapture;
+  const asyncConfig = state.request.async;
   const parts = {
     ProductionVariants: variants,
     ...(capture !== undefined ? { DataCaptureConfig: toDataCaptureConfig(capture) } : {}),
+    ...(asyncConfig !== undefined ? { AsyncInferenceConfig: toAsyncInferenceConfig(asyncConfig) } : {}),
   };
   return { EndpointConfigName: resourceName(state.request.endpointName, comparable(parts)), ...parts };
 }

@@ -1,6 +1,15 @@
-import { HealthCheckFailedError } from '../../workflows/errors.ts';
+import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
 import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
-import type { InvocationRequest, InvocationResult, Invoke } from '../_shared/endpoint-runtime.ts';
+import type { AsyncHealthCheckRecord, AsyncRequestRecord, AsyncSamples } from '../_shared/async-health-check.ts';
+import type { InvokeAsync } from '../_shared/async-runtime.ts';
+import type { InvocationRequest, Invoke } from '../_shared/endpoint-runtime.ts';
+import {
+  distinctFailures,
+  failBelowMinimum,
+  type Outcome as JudgedOutcome,
+  judge,
+  percentile,
+} from '../_shared/health-check-judging.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** A model of a multi-model endpoint, warmed up: its TargetModel and its first (cold) invocation's latency. */
@@ -11,14 +20,18 @@ export interface WarmedUpModel {
 
 /** The slice of the state document HealthCheck reads: the endpoint and the checks to run. */
 export interface HealthCheckState {
-  request: { endpointName: string; healthCheck: HealthCheckSpec };
+  request: { endpointName: string; healthCheck: HealthCheckSpec; async?: AsyncInference | undefined };
+  /** An asynchronous endpoint's samples, as UploadAsyncSamples put them in S3. */
+  asyncSamples?: AsyncSamples | undefined;
   /** A multi-model endpoint's models (WarmUpModel's results): every sample runs against each of them. */
   warmedUp?: WarmedUpModel[] | undefined;
 }
 export const HealthCheckState = stateSlice<HealthCheckState>({
   warmedUp: optional('array'),
+  asyncSamples: optional({ inputPrefix: 'string', inputLocations: 'array' }),
   request: {
     endpointName: 'string',
+    async: optional('object'),
     healthCheck: {
       samples: 'array',
       concurrency: 'number',
@@ -32,6 +45,10 @@ export const HealthCheckState = stateSlice<HealthCheckState>({
 /** What HealthCheck needs from the outside. */
 export interface HealthCheckDeps {
   invoke: Invoke;
+  /** InvokeEndpointAsync, for an asynchronous endpoint. */
+  invokeAsync?: InvokeAsync;
+  /** Epoch milliseconds (when an asynchronous request was sent, for the step that judges it). @default Date.now */
+  now?(): number;
   /** Milliseconds from a monotonic clock. */
   clock(): number;
   /** Each invocation is sent with InferenceId `<prefix><invocation number>` (0-based). @default no InferenceId */
@@ -64,13 +81,9 @@ export const INVOCATION_RETRY = {
 /** The InvokeEndpoint error SageMaker throttles with. */
 const THROTTLED = 'ThrottlingException';
 
-interface Outcome {
-  ok: boolean;
-  latencyMs: number;
+interface Outcome extends JudgedOutcome {
   /** Attempts answered with ThrottlingException. */
   throttled: number;
-  targetModel?: string;
-  failure?: string;
 }
 
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -91,49 +104,6 @@ async function invokeWithRetry(request: InvocationRequest, deps: HealthCheckDeps
     const ceiling = Math.min(INVOCATION_RETRY.maxDelayMs, INVOCATION_RETRY.baseDelayMs * 2 ** (attempt - 1));
     await sleep(Math.floor(random() * ceiling));
   }
-}
-
-const MAX_REPORTED_FAILURES = 5;
-const MAX_QUOTED_BODY = 200;
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}...` : text);
-}
-
-/** Why one answer does not meet its sample's expectations, or undefined when it does. */
-export function judge(sample: HealthCheckSample, result: InvocationResult, latencyMs: number, budgetMs?: number) {
-  if ('error' in result) return result.error;
-  if (result.status !== sample.expectedStatus) {
-    // A pipeline's failing stage: SageMaker names the container that answered with the error.
-    const from = result.container !== undefined ? ` from container ${result.container}` : '';
-    return `expected status ${sample.expectedStatus}, got ${result.status}${from} with body ${quote(result.body)}`;
-  }
-  if (sample.expectedOutput !== undefined && result.body.trim() !== sample.expectedOutput.trim()) {
-    return `expected output ${quote(sample.expectedOutput)}, got ${quote(result.body)}`;
-  }
-  if (sample.expectedOutputContains !== undefined && !result.body.includes(sample.expectedOutputContains)) {
-    return `expected output containing ${quote(sample.expectedOutputContains)}, got ${quote(result.body)}`;
-  }
-  if (budgetMs !== undefined && latencyMs > budgetMs) {
-    return `took ${Math.round(latencyMs)} ms, over the ${budgetMs} ms latency budget`;
-  }
-  return undefined;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return Math.round(sorted[Math.max(0, index)] ?? 0);
-}
-
-/** The distinct failure reasons, most frequent first, each with how often it happened. */
-function distinctFailures(outcomes: readonly Outcome[]): string[] {
-  const counts = new Map<string, number>();
-  for (const o of outcomes) if (o.failure) counts.set(o.failure, (counts.get(o.failure) ?? 0) + 1);
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, MAX_REPORTED_FAILURES)
-    .map(([failure, count]) => (count > 1 ? `${failure} (${count} times)` : failure));
 }
 
 /**
@@ -217,17 +187,64 @@ export async function runHealthCheck(
   return report;
 }
 
+/**
+ * An asynchronous endpoint's half of the check: `invocations` InvokeEndpointAsync calls (samples in turn, from
+ * where UploadAsyncSamples put them), `concurrency` at a time, each recorded with where its answer will be.
+ * JudgeAsyncResults waits for the answers and judges them.
+ */
+export async function sendAsyncInvocations(
+  endpointName: string,
+  spec: HealthCheckSpec,
+  config: AsyncInference,
+  samples: AsyncSamples,
+  deps: HealthCheckDeps,
+): Promise<AsyncHealthCheckRecord> {
+  const { invokeAsync } = deps;
+  if (invokeAsync === undefined) throw new Error('HealthCheck of an asynchronous endpoint needs invokeAsync');
+  const now = deps.now ?? Date.now;
+  const total = spec.invocations ?? spec.samples.length;
+  const requests: AsyncRequestRecord[] = new Array(total);
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      const sampleIndex = index % spec.samples.length;
+      const sample = spec.samples[sampleIndex] as HealthCheckSample;
+      const invokedAt = now();
+      const accepted = await invokeAsync({
+        endpointName,
+        inputLocation: samples.inputLocations[sampleIndex] as string,
+        contentType: sample.contentType,
+        ...(sample.accept !== undefined ? { accept: sample.accept } : {}),
+        invocationTimeoutSeconds: config.healthCheckTimeoutSeconds,
+      });
+      requests[index] =
+        'error' in accepted
+          ? { sample: sampleIndex, error: accepted.error }
+          : { sample: sampleIndex, invokedAt, ...accepted };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(spec.concurrency, total) }, worker));
+  return { requests };
+}
+
+/** The HealthCheck step of an asynchronous endpoint: sends and records its invocations (JudgeAsyncResults judges). */
+export async function startAsyncHealthCheck<S extends HealthCheckState>(state: S, deps: HealthCheckDeps) {
+  const { async: config, endpointName, healthCheck: spec } = state.request;
+  if (config === undefined || state.asyncSamples === undefined) {
+    throw new Error('the health check of an asynchronous endpoint needs request.async and asyncSamples');
+  }
+  return {
+    ...state,
+    asyncHealthCheck: await sendAsyncInvocations(endpointName, spec, config, state.asyncSamples, deps),
+  };
+}
+
 /** The HealthCheck step: real invocations of the endpoint; below the minimum success rate it fails. */
 export async function healthCheck<S extends HealthCheckState>(state: S, deps: HealthCheckDeps) {
   const spec = state.request.healthCheck;
   const name = state.request.endpointName;
   const report = await runHealthCheck(name, spec, deps, state.warmedUp);
-  if (report.successRate < spec.minSuccessRate) {
-    const pct = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
-    throw new HealthCheckFailedError(
-      `Health check of endpoint ${name} failed: ${report.succeeded}/${report.invocations} invocations succeeded ` +
-        `(${pct(report.successRate)}, ${pct(spec.minSuccessRate)} required). ${report.failures.join('; ')}`,
-    );
-  }
+  failBelowMinimum(name, report, spec.minSuccessRate);
   return { ...state, healthCheck: report };
 }

@@ -4,6 +4,6 @@ import type { TaskRegistration } from '../_shared/task-registration.ts';
 export const registration: TaskRegistration = {
   timeoutSeconds: 600,
   memoryMb: 512,
-  permissions: [{ actions: ['sagemaker:InvokeEndpoint'], resources: ['endpoint'] }],
+  permissions: [{ actions: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'], resources: ['endpoint'] }],
   environment: [],
 };

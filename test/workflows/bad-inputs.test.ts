@@ -62,6 +62,9 @@ const tags = (count: number) => Object.fromEntries(Array.from({ length: count },
 const withKey = (key: string, value: unknown) => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`);
 
 /** A serverless variant. */
+/** DeployEndpoint's async settings, with `overrides`. */
+const asyncConfig = (overrides: Json = {}) => ({ s3OutputPath: 's3://my-bucket/async/output/', ...overrides });
+
 const serverless = (name = 'AllTraffic') => ({ name, serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } });
 
 /** A guardrail step: a percentage of the capacity, or a number of instances. */
@@ -403,6 +406,60 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       case: 'a negative scale-in cooldown',
       set: { 'autoScaling.AllTraffic.targetTracking.scaleInCooldownSeconds': -1 },
       rule: 'Too small: expected number to be >=0',
+    },
+    {
+      case: 'asynchronous inference on a serverless variant',
+      set: {
+        async: asyncConfig(),
+        variants: [serverless()],
+        deployment: undefined,
+        dataCapture: undefined,
+        autoScaling: undefined,
+      },
+      field: 'variants[0].serverless',
+      rule: 'asynchronous inference runs on instances',
+    },
+    {
+      case: 'an async output path that is not an s3:// URI',
+      set: { async: asyncConfig({ s3OutputPath: 'my-bucket/async/output/' }) },
+      field: 'async.s3OutputPath',
+      rule: 'expected an S3 prefix such as s3://my-bucket/async/output/',
+    },
+    {
+      case: 'an async failure path in a bucket that cannot exist',
+      set: { async: asyncConfig({ s3FailurePath: 's3://My_Bucket/failures/' }) },
+      field: 'async.s3FailurePath',
+      rule: 'cannot exist',
+    },
+    {
+      case: 'an async success topic that is not an SNS topic ARN',
+      set: { async: asyncConfig({ successTopic: 'my-topic' }) },
+      field: 'async.successTopic',
+      rule: 'expected an SNS topic ARN',
+    },
+    {
+      case: 'an async concurrency over 1000 per instance',
+      set: { async: asyncConfig({ maxConcurrentInvocationsPerInstance: 1001 }) },
+      field: 'async.maxConcurrentInvocationsPerInstance',
+      rule: 'Too big: expected number to be <=1000',
+    },
+    {
+      case: 'the inference response included in an error topic that is not set',
+      set: { async: asyncConfig({ includeInferenceResponseIn: ['ERROR_NOTIFICATION_TOPIC'] }) },
+      field: 'async.includeInferenceResponseIn',
+      rule: 'names ERROR_NOTIFICATION_TOPIC, but async.errorTopic is not set',
+    },
+    {
+      case: 'an async health check of more than 100 invocations',
+      set: { async: asyncConfig(), 'healthCheck.invocations': 101 },
+      field: 'healthCheck.invocations',
+      rule: 'expected at most 100 for an asynchronous endpoint',
+    },
+    {
+      case: 'an async health-check timeout beyond the HealthCheck step',
+      set: { async: asyncConfig({ healthCheckTimeoutSeconds: 900 }) },
+      field: 'async.healthCheckTimeoutSeconds',
+      rule: 'Too big: expected number to be <=480',
     },
     {
       case: 'a model version over 256 characters',

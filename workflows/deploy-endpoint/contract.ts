@@ -12,8 +12,9 @@ import {
   sageMakerName,
   WaitProgress,
 } from '../contract-parts.ts';
-import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
+import { AsyncInference, asyncFitsTheEndpoint } from '../parts/async-inference.ts';
 import { AutoScalingByVariant, AutoScalingRecord, autoScalingFitsTheVariants } from '../parts/auto-scaling.ts';
+import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
 import {
   EndpointChange,
   EndpointStatusSummary,
@@ -33,6 +34,8 @@ export const DeployEndpointInput = z
     endpointName: sageMakerName,
     model: ModelSource,
     ...endpointDeploymentFields,
+    /** Asynchronous inference: the endpoint takes InvokeEndpointAsync only, and the health check uses it. */
+    async: z.optional(AsyncInference),
     /** Record a sample of the endpoint's requests and answers in S3 (instance-based variants only). */
     dataCapture: z.optional(DataCapture),
     /** Autoscaling of instance variants, by variant name, applied once the deployment is verified. */
@@ -41,6 +44,7 @@ export const DeployEndpointInput = z
   .check(
     z.superRefine(samplesTargetTheirVariants),
     z.superRefine(guardrailsFitTheEndpoint),
+    z.superRefine(asyncFitsTheEndpoint),
     z.superRefine(captureNotOnServerless),
     z.superRefine(autoScalingFitsTheVariants),
   );

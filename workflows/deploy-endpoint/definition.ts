@@ -7,7 +7,7 @@
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { AutoScalingStates, autoScalingSteps, restoreAutoScaling } from '../auto-scaling-steps.ts';
-import { DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
+import { AsyncHealthCheckStates, DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
 import { validateInput } from '../fragments.ts';
 import { ModelStepsStates, modelSteps } from '../model-steps.ts';
 import { RollbackStates, rollbackPath } from '../rollback.ts';
@@ -19,6 +19,7 @@ export const DeployEndpointStates = {
   InputRejected: 'InputRejected',
   ...ModelStepsStates,
   ...DeploymentStepsStates,
+  ...AsyncHealthCheckStates,
   ...RollbackStates,
   ...AutoScalingStates,
 } as const;
@@ -30,7 +31,12 @@ export function deployEndpointDefinition(scope: Construct, fns: WorkflowTasks): 
   const startRollback = rollbackPath(scope, fns, { beforeCompleteRollback: restoreAutoScaling(scope, fns) });
   // `model.package`: the PackageModel steps run first; CreateModel reads their result.
   const model = modelSteps(scope, fns, { next: startRollback, resultPath: '$.error' });
-  model.createModel.next(deploymentSteps(scope, fns, startRollback, autoScalingSteps(scope, fns, startRollback)));
+  model.createModel.next(
+    deploymentSteps(scope, fns, startRollback, {
+      ...autoScalingSteps(scope, fns, startRollback),
+      asyncHealthCheck: true,
+    }),
+  );
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
     model.start,
   );

@@ -307,6 +307,11 @@ export const HealthCheckReport = z.object({
   successRate: z.number(),
   latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }),
   failures: z.array(z.string()),
+  /**
+   * An asynchronous endpoint's check: where its samples were uploaded. Its latencies are queue latencies, from
+   * InvokeEndpointAsync to the output (or failure) object.
+   */
+  asyncInference: z.optional(z.object({ inputPrefix: z.string() })),
   /** Invocation attempts SageMaker throttled (ThrottlingException), each retried; absent when none was. */
   throttled: z.optional(z.int()),
   /** Invocation n was sent with InferenceId `<inferenceIdPrefix><n>` (0-based): find it in data capture records. */

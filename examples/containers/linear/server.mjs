@@ -10,7 +10,8 @@
 //   fail-invocations  /ping is fine, every /invocations answers 500
 //   wrong-answers     /ping is fine, predictions are off by 1000 (a health check comparing outputs fails)
 //   crash-after-invocation  answers one invocation, then exits with code 3 (the emulator restarts it)
-// SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model).
+// SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model); SMWF_EXAMPLE_INVOCATION_DELAY_MS delays
+// every prediction (a slow model, so that requests queue up behind it).
 //
 // Multi-model mode (SAGEMAKER_MULTI_MODEL=true, set by SageMaker for `Mode: MultiModel` containers): nothing is
 // loaded at start; the management API behaves like the Multi Model Server (MMS) SageMaker's MME containers run:
@@ -107,7 +108,17 @@ function readBody(req) {
   });
 }
 
+const invocationDelayMs = Number(process.env.SMWF_EXAMPLE_INVOCATION_DELAY_MS ?? 0);
+
 function answerPrediction(req, res, text, modelWeights) {
+  if (invocationDelayMs > 0) {
+    setTimeout(() => answerNow(req, res, text, modelWeights), invocationDelayMs);
+    return;
+  }
+  answerNow(req, res, text, modelWeights);
+}
+
+function answerNow(req, res, text, modelWeights) {
   if (fault === 'fail-invocations') {
     console.error('linear: SMWF_EXAMPLE_FAULT=fail-invocations, answering 500');
     res.writeHead(500, { 'content-type': 'text/plain' }).end('injected failure');

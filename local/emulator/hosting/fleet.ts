@@ -31,6 +31,8 @@ export interface DeploymentSpec {
   endpointConfigName: string;
   region: string;
   variants: VariantDeploySpec[];
+  /** The config's AsyncInferenceConfig: the endpoint takes only InvokeEndpointAsync while this deployment serves. */
+  asyncInference?: Record<string, unknown>;
   /** The endpoint config's DataCaptureConfig: what the runtime captures while this deployment serves. */
   dataCapture?: Record<string, unknown>;
 }

@@ -159,12 +159,14 @@ export class EndpointLifecycle {
         containers,
       };
     });
+    const asyncInference = config.AsyncInferenceConfig as Record<string, unknown> | undefined;
     const dataCapture = config.DataCaptureConfig as Record<string, unknown> | undefined;
     return {
       endpointName,
       endpointConfigName: config.EndpointConfigName,
       region,
       variants,
+      ...(asyncInference ? { asyncInference } : {}),
       ...(dataCapture ? { dataCapture } : {}),
     };
   }
@@ -333,6 +335,7 @@ export class EndpointLifecycle {
     delete hosted.abort;
     record.EndpointStatus = 'InService';
     record.EndpointConfigName = spec.endpointConfigName;
+    if (spec.asyncInference) record.AsyncInferenceConfig = spec.asyncInference;
     record.ProductionVariants = spec.variants.map((v) => variantSummary(v, nowSeconds()));
     record.smwf.active = spec;
     delete record.smwf.pending;

@@ -1,0 +1,483 @@
+/**
+ * SageMaker asynchronous inference: InvokeEndpointAsync (restJson1, `POST /endpoints/{name}/async-invocations`),
+ * one persisted first-in-first-out queue per endpoint, outputs and failures written to the emulator's S3, and the
+ * SNS notifications SageMaker publishes, recorded. Reference §4; the choices where AWS documents nothing are in
+ * local/emulator/README.md (Asynchronous inference).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ServiceError, validationException } from '../errors.ts';
+import { ACCOUNT_ID } from '../events.ts';
+import { ContainerCallError } from '../hosting/pipeline.ts';
+import { readPayload, send } from '../http-util.ts';
+import type { Logger } from '../logger.ts';
+import type { S3Store } from '../s3/store.ts';
+import type { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
+import type { EndpointRecord, SageMakerStore } from '../sagemaker/store.ts';
+import { loadModel, ShapeValidator } from '../shapes.ts';
+import type { NotificationLog } from './notifications.ts';
+import { type AcceptedRequest, AcceptedRequestStore, type RequestNotifications } from './requests.ts';
+
+type Input = Record<string, unknown>;
+
+/**
+ * In-flight requests per instance when ClientConfig sets no MaxConcurrentInvocationsPerInstance. SageMaker says
+ * it picks a value itself and does not say which; the emulator's choice (README).
+ */
+export const DEFAULT_MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE = 4;
+/** RequestTTLSeconds when the request sets none (API reference: 6 hours). */
+export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
+/** InvocationTimeoutSeconds when the request sets none (API reference: 15 minutes). */
+export const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;
+/** Responses up to this size are included in the notifications IncludeInferenceResponseIn names (API reference). */
+export const NOTIFICATION_RESPONSE_LIMIT = 128 * 1024;
+/** How often a request waiting for its endpoint to come up (Creating, or warming after a restart) looks again. */
+const NOT_READY_RETRY_MS = 200;
+
+/** Matches InvokeEndpointAsync's REST path and returns the endpoint name. */
+export function asyncInvocationsEndpointName(method: string | undefined, pathname: string): string | undefined {
+  if (method !== 'POST') return undefined;
+  const match = /^\/endpoints\/([^/]+)\/async-invocations$/.exec(pathname);
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1] as string);
+  } catch {
+    return match[1];
+  }
+}
+
+function notEmulated(what: string): ServiceError {
+  return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
+}
+
+/** `s3://bucket/key` parts, or undefined. */
+function s3Parts(uri: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;
+}
+
+function joinKey(...parts: (string | undefined)[]): string {
+  return parts
+    .filter((p): p is string => p !== undefined && p !== '')
+    .map((p, i) => (i === 0 ? p.replace(/\/+$/, '') : p.replace(/^\/+|\/+$/g, '')))
+    .join('/');
+}
+
+/**
+ * CreateEndpointConfig's AsyncInferenceConfig rules beyond the API model's shapes (which the control plane has
+ * already checked; a serverless variant is refused by the serverless rules): IncludeInferenceResponseIn names
+ * only topics that are set; what the emulator cannot do is refused.
+ */
+export function checkAsyncInferenceConfig(config: Input): void {
+  const output = (config.OutputConfig ?? {}) as Input;
+  if (typeof output.S3OutputPath !== 'string' || output.S3OutputPath === '') {
+    throw validationException('AsyncInferenceConfig.OutputConfig.S3OutputPath must be specified.');
+  }
+  for (const member of ['S3OutputPath', 'S3FailurePath'] as const) {
+    const uri = output[member];
+    if (typeof uri === 'string' && !s3Parts(uri)) {
+      throw notEmulated(`AsyncInferenceConfig.OutputConfig.${member} other than an s3:// URI (${uri}) is`);
+    }
+  }
+  if (output.KmsKeyId !== undefined && output.KmsKeyId !== '') {
+    throw notEmulated('Encrypting asynchronous inference outputs with a KMS key (OutputConfig.KmsKeyId) is');
+  }
+  const notification = (output.NotificationConfig ?? {}) as Input;
+  const include = (notification.IncludeInferenceResponseIn as string[] | undefined) ?? [];
+  if (include.includes('SUCCESS_NOTIFICATION_TOPIC') && !notification.SuccessTopic) {
+    throw validationException(
+      'IncludeInferenceResponseIn names SUCCESS_NOTIFICATION_TOPIC, but no SuccessTopic is set.',
+    );
+  }
+  if (include.includes('ERROR_NOTIFICATION_TOPIC') && !notification.ErrorTopic) {
+    throw validationException('IncludeInferenceResponseIn names ERROR_NOTIFICATION_TOPIC, but no ErrorTopic is set.');
+  }
+}
+
+/** What the asynchronous inference queue needs from the rest of the emulator. */
+export interface AsyncInferenceDeps {
+  stateDir: string;
+  store: SageMakerStore;
+  s3: S3Store;
+  lifecycle: EndpointLifecycle;
+  notifications: NotificationLog;
+  random: () => number;
+  logger: Logger;
+  /** Milliseconds since the epoch. @default Date.now */
+  now?: () => number;
+}
+
+interface EndpointQueue {
+  pending: AcceptedRequest[];
+  inFlight: number;
+  retry?: NodeJS.Timeout;
+}
+
+type Outcome =
+  | { kind: 'output'; body: Buffer; contentType: string }
+  | { kind: 'failure'; reason: string; body?: Buffer; contentType?: string }
+  | { kind: 'interrupted' };
+
+/** Asynchronous inference: accepts requests, queues them per endpoint on disk, and runs them on the endpoint's fleet. */
+export class AsyncInference {
+  private readonly model = loadModel('sagemaker-runtime.json');
+  private readonly validator = new ShapeValidator(this.model, 'ValidationError');
+  private readonly requests: AcceptedRequestStore;
+  private readonly queues = new Map<string, EndpointQueue>();
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly now: () => number;
+  private sequence = 0;
+  private stopping = false;
+
+  constructor(private readonly deps: AsyncInferenceDeps) {
+    this.requests = new AcceptedRequestStore(join(deps.stateDir, 'async-queue'));
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** True when the endpoint serves asynchronous inference (it was created or updated with an AsyncInferenceConfig). */
+  static isAsync(record: EndpointRecord): boolean {
+    return record.AsyncInferenceConfig !== undefined;
+  }
+
+  /** CreateEndpoint and UpdateEndpoint with a config that sets topics: SageMaker's TestNotification to each of them. */
+  async testNotification(config: Input | undefined): Promise<void> {
+    const notification = ((config?.OutputConfig as Input | undefined)?.NotificationConfig ?? {}) as Input;
+    const topics = new Set([notification.SuccessTopic, notification.ErrorTopic].filter((t) => typeof t === 'string'));
+    for (const topic of topics) {
+      await this.deps.notifications.publish(topic as string, {
+        eventVersion: '1.0',
+        eventSource: 'aws:sagemaker',
+        eventName: 'TestNotification',
+      });
+    }
+  }
+
+  /** InvokeEndpointAsync: validates, persists the request, answers 202 with where its outcome will be. */
+  async invoke(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpointName: string,
+    region: string,
+    requestId: string,
+  ): Promise<void> {
+    const { size } = await readPayload(req, 1024);
+    const input = this.readInput(req, endpointName);
+    if (size > 0) {
+      throw notEmulated(
+        'A request body on InvokeEndpointAsync (the payload is read from InputLocation; inline bodies are not in the API model) is',
+      );
+    }
+    this.validator.validate('InvokeEndpointAsync', input);
+    const record = this.deps.store.endpoints.get(region, endpointName);
+    if (!record || record.EndpointStatus === 'Deleting') {
+      throw new ServiceError('ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT_ID} not found.`, 400);
+    }
+    if (!AsyncInference.isAsync(record)) {
+      throw new ServiceError(
+        'ValidationError',
+        `Endpoint ${endpointName} of account ${ACCOUNT_ID} is not an asynchronous inference endpoint: invoke it with InvokeEndpoint. InvokeEndpointAsync needs an endpoint config with an AsyncInferenceConfig.`,
+        400,
+      );
+    }
+    const inputLocation = String(input.InputLocation);
+    if (!s3Parts(inputLocation)) throw notEmulated(`An InputLocation other than an s3:// URI (${inputLocation}) is`);
+    const output = (record.AsyncInferenceConfig as Input).OutputConfig as Input;
+    const notification = (output.NotificationConfig ?? {}) as Input;
+    const inferenceId = typeof input.InferenceId === 'string' ? input.InferenceId : randomUUID();
+    const extension = input.S3OutputPathExtension as string | undefined;
+    const outputName = typeof input.Filename === 'string' ? input.Filename : `${inferenceId}.out`;
+    const outputLocation = `s3://${joinKey(String(output.S3OutputPath).slice(5), extension, outputName)}`;
+    const failureBase = typeof output.S3FailurePath === 'string' ? output.S3FailurePath : String(output.S3OutputPath);
+    const failureLocation = `s3://${joinKey(failureBase.slice(5), extension, `${inferenceId}-error.out`)}`;
+    const acceptedAt = this.now();
+    const notifications: RequestNotifications = {
+      includeResponseIn: (notification.IncludeInferenceResponseIn as string[] | undefined) ?? [],
+      ...(typeof notification.SuccessTopic === 'string' ? { successTopic: notification.SuccessTopic } : {}),
+      ...(typeof notification.ErrorTopic === 'string' ? { errorTopic: notification.ErrorTopic } : {}),
+    };
+    const request: AcceptedRequest = {
+      inferenceId,
+      region,
+      endpointName: record.EndpointName,
+      inputLocation,
+      ...(typeof input.ContentType === 'string' ? { contentType: input.ContentType } : {}),
+      ...(typeof input.Accept === 'string' ? { accept: input.Accept } : {}),
+      ...(typeof input.CustomAttributes === 'string' ? { customAttributes: input.CustomAttributes } : {}),
+      outputLocation,
+      failureLocation,
+      acceptedAt,
+      expiresAt: acceptedAt + ((input.RequestTTLSeconds as number | undefined) ?? DEFAULT_REQUEST_TTL_SECONDS) * 1000,
+      invocationTimeoutSeconds:
+        (input.InvocationTimeoutSeconds as number | undefined) ?? DEFAULT_INVOCATION_TIMEOUT_SECONDS,
+      notifications,
+      sequence: ++this.sequence,
+    };
+    await this.requests.save(request);
+    this.enqueue(request);
+    send(
+      res,
+      202,
+      {
+        'content-type': 'application/json',
+        'x-amzn-RequestId': requestId,
+        'X-Amzn-SageMaker-OutputLocation': outputLocation,
+        'X-Amzn-SageMaker-FailureLocation': failureLocation,
+      },
+      JSON.stringify({ InferenceId: inferenceId }),
+    );
+  }
+
+  /** The request's members from its headers; a header SageMaker's runtime defines for another operation is refused. */
+  private readInput(req: IncomingMessage, endpointName: string): Input {
+    const input: Input = { EndpointName: endpointName };
+    const members = this.model.shapes.InvokeEndpointAsyncInput?.members ?? {};
+    const known = new Set<string>();
+    for (const [name, ref] of Object.entries(members)) {
+      if (ref.location !== 'header' || !ref.locationName) continue;
+      const header = ref.locationName.toLowerCase();
+      known.add(header);
+      const value = req.headers[header];
+      if (typeof value !== 'string') continue;
+      if (this.model.shapes[ref.shape]?.type === 'integer') {
+        if (!/^-?\d+$/.test(value.trim())) {
+          throw new ServiceError('SerializationException', `Header ${ref.locationName} must be an integer.`, 400);
+        }
+        input[name] = Number(value.trim());
+      } else input[name] = value;
+    }
+    for (const header of Object.keys(req.headers)) {
+      if (header.startsWith('x-amzn-sagemaker-') && !known.has(header)) {
+        throw new ServiceError(
+          'ValidationError',
+          `Header ${header} is not a member of InvokeEndpointAsync: an asynchronous request is not routed by variant, container or model.`,
+          400,
+        );
+      }
+    }
+    return input;
+  }
+
+  /** After a restart: every accepted request without an outcome goes back on its endpoint's queue, in order. */
+  async resume(): Promise<void> {
+    const pending = await this.requests.loadAll();
+    for (const request of pending) {
+      this.sequence = Math.max(this.sequence, request.sequence);
+      this.enqueue(request);
+    }
+  }
+
+  /** Stops taking work; requests in flight keep their files, so the next start runs them again. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const queue of this.queues.values()) if (queue.retry) clearTimeout(queue.retry);
+    await Promise.all([...this.tasks]);
+  }
+
+  /** Requests accepted for the endpoint that have no outcome yet (queued or in flight). */
+  backlog(region: string, endpointName: string): number {
+    const queue = this.queues.get(this.key(region, endpointName));
+    return queue ? queue.pending.length + queue.inFlight : 0;
+  }
+
+  private key(region: string, name: string): string {
+    return `${region}/${name.toLowerCase()}`;
+  }
+
+  private enqueue(request: AcceptedRequest): void {
+    const key = this.key(request.region, request.endpointName);
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { pending: [], inFlight: 0 };
+      this.queues.set(key, queue);
+    }
+    queue.pending.push(request);
+    this.pump(key, queue);
+  }
+
+  /** MaxConcurrentInvocationsPerInstance times the endpoint's instances (at least one). */
+  private capacity(record: EndpointRecord | undefined): number {
+    const client = ((record?.AsyncInferenceConfig as Input | undefined)?.ClientConfig ?? {}) as Input;
+    const perInstance =
+      typeof client.MaxConcurrentInvocationsPerInstance === 'number'
+        ? client.MaxConcurrentInvocationsPerInstance
+        : DEFAULT_MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE;
+    const instances = (record?.smwf.active?.variants ?? []).reduce((sum, v) => sum + v.instanceCount, 0);
+    return perInstance * Math.max(1, instances);
+  }
+
+  private pump(key: string, queue: EndpointQueue): void {
+    if (this.stopping || queue.retry) return;
+    while (queue.pending.length > 0) {
+      const head = queue.pending[0] as AcceptedRequest;
+      const record = this.deps.store.endpoints.get(head.region, head.endpointName);
+      if (queue.inFlight >= this.capacity(record)) return;
+      queue.pending.shift();
+      queue.inFlight += 1;
+      const task = this.run(head, key, queue).finally(() => {
+        queue.inFlight -= 1;
+        this.tasks.delete(task);
+        this.pump(key, queue);
+      });
+      this.tasks.add(task);
+    }
+  }
+
+  private async run(request: AcceptedRequest, key: string, queue: EndpointQueue): Promise<void> {
+    let outcome: Outcome | 'not-ready';
+    try {
+      outcome = await this.process(request);
+    } catch (err) {
+      this.deps.logger.error('async inference failed', { inferenceId: request.inferenceId, error: String(err) });
+      outcome = { kind: 'failure', reason: 'InternalFailure: the emulator could not process the request.' };
+    }
+    if (outcome === 'not-ready') {
+      // The endpoint is still coming up: the request keeps its place at the head of the queue.
+      queue.pending.unshift(request);
+      if (!queue.retry && !this.stopping) {
+        queue.retry = setTimeout(() => {
+          delete queue.retry;
+          this.pump(key, queue);
+        }, NOT_READY_RETRY_MS);
+      }
+      return;
+    }
+    if (outcome.kind === 'interrupted' || this.stopping) return;
+    await this.finish(request, outcome);
+  }
+
+  private async process(request: AcceptedRequest): Promise<Outcome | 'not-ready'> {
+    if (this.now() > request.expiresAt) {
+      const ttl = Math.round((request.expiresAt - request.acceptedAt) / 1000);
+      return {
+        kind: 'failure',
+        reason: `Request expired: it waited in the queue longer than its RequestTTLSeconds (${ttl} s) before an instance took it.`,
+      };
+    }
+    const record = this.deps.store.endpoints.get(request.region, request.endpointName);
+    if (!record || record.EndpointStatus === 'Deleting' || record.EndpointStatus === 'Failed') {
+      return {
+        kind: 'failure',
+        reason: `Endpoint ${request.endpointName} was deleted or failed before the request could be processed.`,
+      };
+    }
+    const source = s3Parts(request.inputLocation) as { bucket: string; key: string };
+    let body: Buffer;
+    try {
+      body = await this.deps.s3.readObject(source.bucket, source.key);
+    } catch (err) {
+      const detail = err instanceof ServiceError ? err.message : String(err);
+      return {
+        kind: 'failure',
+        reason: `ClientError: Could not read the input at ${request.inputLocation}: ${detail}`,
+      };
+    }
+    const routed = await this.deps.lifecycle.acquire(request.region, request.endpointName);
+    if (!routed) return 'not-ready';
+    const { fleet, release } = routed;
+    try {
+      const variant = fleet.pickVariant(undefined, this.deps.random);
+      if (!variant) return 'not-ready';
+      const headers: Record<string, string> = {
+        'content-type': request.contentType ?? 'application/octet-stream',
+        accept: request.accept ?? '*/*',
+        'x-amzn-sagemaker-inference-id': request.inferenceId,
+      };
+      if (request.customAttributes !== undefined) {
+        headers['x-amzn-sagemaker-custom-attributes'] = request.customAttributes;
+      }
+      let answer: Awaited<ReturnType<typeof variant.invoke>>;
+      try {
+        answer = await variant.invoke({ body, headers }, request.invocationTimeoutSeconds * 1000, undefined);
+      } catch (err) {
+        if (this.stopping) return { kind: 'interrupted' };
+        const timedOut = err instanceof ContainerCallError && err.timedOut;
+        return {
+          kind: 'failure',
+          reason: timedOut
+            ? `ClientError: The invocation timed out after its InvocationTimeoutSeconds (${request.invocationTimeoutSeconds} s) while waiting for a response from the model.`
+            : `ClientError: An exception occurred while sending the request to the model: ${(err as Error).message}`,
+        };
+      }
+      if (this.stopping) return { kind: 'interrupted' };
+      const { response } = answer;
+      const contentType = response.headers['content-type'] ?? 'application/octet-stream';
+      if (response.status >= 200 && response.status < 300) {
+        return { kind: 'output', body: response.body, contentType };
+      }
+      const kind = response.status >= 500 ? 'server' : 'client';
+      return {
+        kind: 'failure',
+        reason: `ClientError: Received ${kind} error (${response.status}) from model with message "${response.body.toString('utf8')}". See the SageMaker Endpoint logs for more information.`,
+        body: response.body,
+        contentType,
+      };
+    } finally {
+      release();
+    }
+  }
+
+  /** Writes the output or the failure, publishes the notification, and forgets the request. */
+  private async finish(request: AcceptedRequest, outcome: Exclude<Outcome, { kind: 'interrupted' }>): Promise<void> {
+    const succeeded = outcome.kind === 'output';
+    const location = succeeded ? request.outputLocation : request.failureLocation;
+    const target = s3Parts(location) as { bucket: string; key: string };
+    const body = succeeded ? outcome.body : Buffer.from(outcome.reason);
+    const contentType = succeeded ? outcome.contentType : 'text/plain';
+    try {
+      await this.deps.s3.putObject(
+        target.bucket,
+        target.key,
+        Readable.from([body]),
+        { metadata: {}, contentType },
+        { announced: new Set(), values: () => ({}) },
+      );
+    } catch (err) {
+      // No bucket to write to: SageMaker could not deliver either. The notification still says what happened.
+      this.deps.logger.error('async inference output not written', { location, error: String(err) });
+    }
+    const topic = succeeded ? request.notifications.successTopic : request.notifications.errorTopic;
+    if (topic !== undefined) {
+      await this.deps.notifications.publish(topic, this.notification(request, outcome));
+    }
+    await this.requests.remove(request);
+  }
+
+  /** The SNS message of an outcome (DG async-inference-check-predictions; the failure shape is the emulator's). */
+  private notification(request: AcceptedRequest, outcome: Exclude<Outcome, { kind: 'interrupted' }>): Input {
+    const succeeded = outcome.kind === 'output';
+    const message: Input = {
+      awsRegion: request.region,
+      eventTime: new Date(this.now()).toISOString(),
+      receivedTime: new Date(request.acceptedAt).toISOString(),
+      invocationStatus: succeeded ? 'Completed' : 'Failed',
+      requestParameters: {
+        contentType: request.contentType ?? 'application/octet-stream',
+        endpointName: request.endpointName,
+        inputLocation: request.inputLocation,
+      },
+      inferenceId: request.inferenceId,
+      eventVersion: '1.0',
+      eventSource: 'aws:sagemaker',
+      eventName: 'InferenceResult',
+    };
+    if (succeeded) {
+      message.responseParameters = { contentType: outcome.contentType, outputLocation: request.outputLocation };
+    } else {
+      message.failureReason = outcome.reason;
+      message.failureLocation = request.failureLocation;
+    }
+    const include = request.notifications.includeResponseIn.includes(
+      succeeded ? 'SUCCESS_NOTIFICATION_TOPIC' : 'ERROR_NOTIFICATION_TOPIC',
+    );
+    const response = outcome.body;
+    if (include && response !== undefined && response.length <= NOTIFICATION_RESPONSE_LIMIT) {
+      const text = response.toString('utf8');
+      message.responseBody = Buffer.from(text).equals(response)
+        ? { content: text, encoding: 'UTF-8' }
+        : { content: response.toString('base64'), encoding: 'BASE64' };
+    }
+    return message;
+  }
+}
