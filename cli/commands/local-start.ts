@@ -70,9 +70,8 @@ export async function localStart(args: string[]): Promise<number> {
     }
     throw err;
   }
-  console.log(`AWS_ENDPOINT_URL=${emulator.url}`);
-  console.error(`smwf local: state in ${stateDir}; Ctrl-C stops the emulator and every model process`);
-  // Listening for signals first: Ctrl-C while the triggers load still stops everything cleanly.
+  // Listening for signals before saying where the emulator is: whoever reads that line and then stops us (Ctrl-C
+  // while the triggers load, a test's SIGTERM) still stops everything cleanly.
   const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals) => {
       process.off('SIGINT', onSignal);
@@ -82,6 +81,8 @@ export async function localStart(args: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  console.log(`AWS_ENDPOINT_URL=${emulator.url}`);
+  console.error(`smwf local: state in ${stateDir}; Ctrl-C stops the emulator and every model process`);
   let triggers: TriggerEngine | undefined;
   if (!values['no-triggers']) {
     try {
