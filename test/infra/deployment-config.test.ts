@@ -205,6 +205,12 @@ describe('loadDeploymentConfig', () => {
     expect(() => loadDeploymentConfig(path)).toThrow(message);
   });
 
+  it('accepts the registry demo’s config (smwf demo --registry), which follows one group', () => {
+    const config = loadDeploymentConfig(join(projectRoot, 'examples', 'smwf.registry-demo.config.json'));
+    expect(Object.keys(config.modelPackageGroups ?? {})).toEqual(['smwf-demo-churn']);
+    expect(config.modelPackageGroups?.['smwf-demo-churn']?.endpointName).toBe('smwf-demo-registry');
+  });
+
   it('refuses a file that is not JSON, naming it', () => {
     const path = join(scratch, 'broken.json');
     writeFileSync(path, '{ "modelPackageGroups": ');
