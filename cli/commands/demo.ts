@@ -9,11 +9,12 @@ import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 import { executionName } from '../execution-name.ts';
-import { formatTable, progressPrinter, shortCause } from '../render/progress.ts';
+import { progressPrinter, shortCause } from '../render/progress.ts';
 import { parseOptions } from './args.ts';
+import { reportDemo, type StepRow } from './demo-report.ts';
 
 /** Help of `smwf demo`. */
-export const demoHelp = `Usage: smwf demo [--json] [--keep]
+export const demoHelp = `Usage: smwf demo [--registry] [--json] [--keep]
 
 Shows the product end to end on this machine (what 'npm start' runs): starts the local emulator on a
 fresh state directory, then drives the synthesized DeployEndpoint state machine with the real task
@@ -28,7 +29,15 @@ handlers:
      features, then a model trained on standardized features predicts, checked by its end-to-end answer;
   7. prints a summary table. Exits 0 when every step ended as expected.
 
+With --registry it shows the Model Registry trigger instead: the emulator and the local trigger engine
+run the stack synthesized with examples/smwf.registry-demo.config.json (one followed model package group);
+it registers a group and package v1 (PendingManualApproval: nothing starts), approves v1 (the event, the
+rule, the dispatcher Lambda, DeployApprovedModelPackage: the endpoint serves v1), delivers the approval
+event again (no second execution), approves v2 (served), rejects v2 (v1 is deployed again) and prints the
+summary table.
+
 Options:
+  --registry the Model Registry trigger demo (above) instead of the main one
   --json     one JSON object per state event (and per step result) instead of progress lines
   --keep     keep the emulator's state directory (printed) instead of deleting it
   -h, --help show this help
@@ -42,14 +51,6 @@ const MME_ENDPOINT = 'smwf-demo-multi-model';
 const PIPELINE_ENDPOINT = 'smwf-demo-pipeline';
 /** The steps the demo runs, in order. */
 const STEP_COUNT = 8;
-
-interface StepRow {
-  step: string;
-  outcome: string;
-  ok: boolean;
-  durationMs: number;
-  transitions: number | undefined;
-}
 
 /** Packs an example model folder into model.tar.gz and uploads it to the emulator's S3. */
 async function uploadModel(s3: S3Client, folder: string): Promise<string> {
@@ -117,11 +118,18 @@ export async function demo(args: string[]): Promise<number> {
   const values = parseOptions(args, {
     json: { type: 'boolean' },
     keep: { type: 'boolean' },
+    registry: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(demoHelp);
     return 0;
+  }
+  if (values.registry) {
+    return (await import('./demo-registry.ts')).registryDemo({
+      json: values.json === true,
+      keep: values.keep === true,
+    });
   }
   const json = values.json === true;
   const color = !json && process.stdout.isTTY === true;
@@ -365,23 +373,5 @@ export async function demo(args: string[]): Promise<number> {
     else rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const allOk = rows.length === STEP_COUNT && rows.every((r) => r.ok);
-  const table = formatTable(
-    ['step', 'outcome', 'duration', 'transitions', 'as expected'],
-    rows.map((r) => [
-      r.step,
-      r.outcome,
-      `${(r.durationMs / 1000).toFixed(1)} s`,
-      r.transitions?.toString() ?? '-',
-      r.ok ? 'yes' : 'NO',
-    ]),
-  );
-  if (json) {
-    console.log(JSON.stringify({ type: 'DemoResult', ok: allOk, steps: rows, wallTimeMs: Date.now() - started }));
-  } else {
-    console.log(
-      `\n${table}\n\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s; ${allOk ? 'every step ended as expected' : 'SOME STEPS DID NOT END AS EXPECTED'}`,
-    );
-  }
-  return allOk ? 0 : 1;
+  return reportDemo(rows, STEP_COUNT, json, started);
 }

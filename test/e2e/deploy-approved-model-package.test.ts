@@ -7,13 +7,11 @@
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
-  DescribeEndpointConfigCommand,
-  DescribeModelCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorEvent } from '../../local/emulator/events.ts';
-import { describeEndpoint, type Harness, IMAGE, predict, startHarness } from './harness.ts';
+import { type Harness, IMAGE, modelPackageEvent, predict, servedModelPackage, startHarness } from './harness.ts';
 
 const GROUP = 'churn-registry';
 const ENDPOINT = 'churn-registry-endpoint';
@@ -62,17 +60,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The emulator's latest state-change event of `arn` with `status`, as EventBridge would deliver it. */
-async function eventOf(arn: string, status: string): Promise<EmulatorEvent> {
-  const events = (await h.emulator.readEvents()).filter(
-    (e) =>
-      e['detail-type'] === 'SageMaker Model Package State Change' &&
-      (e.detail as { ModelPackageArn?: string; ModelApprovalStatus?: string }).ModelPackageArn === arn &&
-      (e.detail as { ModelApprovalStatus?: string }).ModelApprovalStatus === status,
-  );
-  const event = events.at(-1);
-  if (event === undefined) throw new Error(`the emulator logged no ${status} event of ${arn}`);
-  return event;
+function eventOf(arn: string, status: string): Promise<EmulatorEvent> {
+  return modelPackageEvent(h, arn, status);
 }
 
 /** Records a decision in the registry and runs DeployApprovedModelPackage with the event it emitted. */
@@ -85,20 +74,8 @@ async function run(event: EmulatorEvent) {
   return h.runner.start('DeployApprovedModelPackage', { event, deployment: DEPLOYMENT }).result;
 }
 
-/** The package the endpoint's model was created from, and the endpoint's config name. */
-async function served() {
-  const endpoint = await describeEndpoint(h, ENDPOINT);
-  const config = await h.sagemaker.send(
-    new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint?.EndpointConfigName }),
-  );
-  const model = await h.sagemaker.send(
-    new DescribeModelCommand({ ModelName: config.ProductionVariants?.[0]?.ModelName }),
-  );
-  return {
-    status: endpoint?.EndpointStatus,
-    configName: endpoint?.EndpointConfigName,
-    packageArn: model.PrimaryContainer?.ModelPackageName ?? model.Containers?.[0]?.ModelPackageName,
-  };
+function served() {
+  return servedModelPackage(h, ENDPOINT);
 }
 
 /** The project's events (source sagemaker-workflows) of `detailType`, newest last. */

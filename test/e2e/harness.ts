@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
   ListModelsCommand,
@@ -16,6 +18,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
+import type { EmulatorEvent } from '../../local/emulator/events.ts';
 import { type Emulator, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
@@ -146,4 +149,33 @@ export async function resourcesOf(h: Harness, endpointName: string) {
     configs: (configs.EndpointConfigs ?? []).map((c) => c.EndpointConfigName ?? ''),
     endpoints: (endpoints.Endpoints ?? []).map((e) => e.EndpointName ?? ''),
   };
+}
+
+/** The endpoint's status and the model package its (first) model was created from. */
+export async function servedModelPackage(h: Harness, endpointName: string) {
+  const endpoint = await describeEndpoint(h, endpointName);
+  const config = await h.sagemaker.send(
+    new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint?.EndpointConfigName }),
+  );
+  const model = await h.sagemaker.send(
+    new DescribeModelCommand({ ModelName: config.ProductionVariants?.[0]?.ModelName }),
+  );
+  return {
+    status: endpoint?.EndpointStatus,
+    configName: endpoint?.EndpointConfigName,
+    packageArn: model.PrimaryContainer?.ModelPackageName ?? model.Containers?.[0]?.ModelPackageName,
+  };
+}
+
+/** The emulator's latest `SageMaker Model Package State Change` event of `arn` with `status`, as logged. */
+export async function modelPackageEvent(h: Harness, arn: string, status: string): Promise<EmulatorEvent> {
+  const events = (await h.emulator.readEvents()).filter(
+    (e) =>
+      e['detail-type'] === 'SageMaker Model Package State Change' &&
+      (e.detail as { ModelPackageArn?: string }).ModelPackageArn === arn &&
+      (e.detail as { ModelApprovalStatus?: string }).ModelApprovalStatus === status,
+  );
+  const event = events.at(-1);
+  if (event === undefined) throw new Error(`the emulator logged no ${status} event of ${arn}`);
+  return event;
 }

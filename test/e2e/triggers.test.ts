@@ -1,9 +1,13 @@
 /**
- * Local triggers end to end: a stack synthesized with a BatchTransform schedule and two rules, the emulator,
- * the local runner and the trigger engine on a driven clock. The schedule fires BatchTransform, whose transform
- * job the emulator runs; the job's events (SageMaker's on the default bus, the workflow's own on the project bus)
- * match the rules, which start a state machine with the transformed input.
+ * Local triggers end to end: a stack synthesized with a deployment config file (a BatchTransform schedule and a
+ * followed model package group) and two further rules, the emulator, the local runner and the trigger engine on
+ * a driven clock. The schedule fires BatchTransform, whose transform job the emulator runs; the job's events
+ * (SageMaker's on the default bus, the workflow's own on the project bus) match the rules, which start a state
+ * machine with the transformed input. Approvals and rejections in the emulator's Model Registry go through the
+ * group's real rule, the dispatcher Lambda (in-process) and the local Step Functions API to
+ * DeployApprovedModelPackage, which deploys real model processes.
  */
+import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateModelPackageCommand,
@@ -11,6 +15,7 @@ import {
   ListTransformJobsCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -20,13 +25,23 @@ import { buildApp } from '../../infra/build-app.ts';
 import { WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
 import { DrivenClock } from '../../local/triggers/clock.ts';
-import { describeEndpoint, type Harness, IMAGE, predict, startHarness } from './harness.ts';
+import { type Harness, IMAGE, modelPackageEvent, predict, servedModelPackage, startHarness } from './harness.ts';
 
+/** Follows the group `churn` (endpoint `churn-live`) and schedules `scored` nightly in Paris. */
+const CONFIG = fileURLToPath(new URL('../fixtures/triggers.smwf.config.json', import.meta.url));
 const BUCKET = 'e2e-models';
+const GROUP = 'churn';
+const ENDPOINT = 'churn-live';
+/** What the example models answer for `1,2`: v1 and v2 have different weights. */
+const V1_PREDICTION = '{"predictions":[9]}';
+const V2_PREDICTION = '{"predictions":[9.5]}';
 let h: Harness;
 let clock: DrivenClock;
+let stepFunctions: SFNClient;
+const packages: Record<'v1' | 'v2', string> = { v1: '', v2: '' };
 
 const NOTIFIED = 'arn:aws:states:us-east-1:123456789012:stateMachine:Notified';
+const DEPLOY_APPROVED = 'arn:aws:states:us-east-1:123456789012:stateMachine:DeployApprovedModelPackage';
 
 async function poll<T>(
   what: string,
@@ -42,37 +57,48 @@ async function poll<T>(
   }
 }
 
+/** DeployApprovedModelPackage's executions, as the local Step Functions API lists them (newest first). */
+async function executionsOfDeployApproved() {
+  const out = await stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: DEPLOY_APPROVED }));
+  return (out.executions ?? []).map((e) => ({ name: e.name ?? '', executionArn: e.executionArn ?? '' }));
+}
+
+/**
+ * Records a decision in the registry and waits, through the local Step Functions API, for the execution the
+ * decision's event starts to end.
+ */
+async function decide(arn: string, status: 'Approved' | 'Rejected') {
+  const before = new Set((await executionsOfDeployApproved()).map((e) => e.executionArn));
+  await h.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status }));
+  const started = await poll(`the ${status} decision to start DeployApprovedModelPackage`, async () => {
+    const fresh = (await executionsOfDeployApproved()).filter((e) => !before.has(e.executionArn));
+    return fresh.length > 0 ? fresh : undefined;
+  });
+  expect(started).toHaveLength(1);
+  return poll(
+    'DeployApprovedModelPackage to end',
+    async () => {
+      const described = await stepFunctions.send(
+        new DescribeExecutionCommand({ executionArn: started[0]?.executionArn }),
+      );
+      return described.status === 'RUNNING' ? undefined : described;
+    },
+    120_000,
+  );
+}
+
+function served() {
+  return servedModelPackage(h, ENDPOINT).then(({ status, packageArn }) => ({ status, packageArn }));
+}
+
+function eventOf(arn: string, status: string) {
+  return modelPackageEvent(h, arn, status);
+}
+
 beforeAll(async () => {
   const workflows = await synthesizeWorkflows({ account: '123456789012', region: 'us-east-1' }, (outdir) => {
-    const built = buildApp({
-      skipBundling: true,
-      outdir,
-      nag: false,
-      stackProps: {
-        batchDataBucketNames: [BUCKET],
-        batchTransformSchedules: [
-          {
-            name: 'scored',
-            expression: 'cron(0 3 * * ? *)',
-            timeZone: 'Europe/Paris',
-            input: {
-              model: { image: IMAGE, modelDataUrl: `s3://${BUCKET}/linear-v1/model.tar.gz` },
-              input: {
-                s3Prefix: `s3://${BUCKET}/scored/in/{yyyy}/{MM}/{dd}/`,
-                contentType: 'text/csv',
-                splitType: 'Line',
-              },
-              output: {
-                s3Prefix: `s3://${BUCKET}/scored/out/{yyyy}/{MM}/{dd}`,
-                assembleWith: 'Line',
-                accept: 'text/csv',
-              },
-              wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 10 },
-            } as never,
-          },
-        ],
-      },
-    });
+    // The schedule and the followed model package group come from the deployment config file.
+    const built = buildApp({ skipBundling: true, outdir, nag: false, deploymentConfig: CONFIG });
     const { stack } = built;
     const notified = new sfn.StateMachine(stack, 'Notified', {
       definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Noted')),
@@ -95,38 +121,6 @@ beforeAll(async () => {
         }),
       ],
     });
-    // A package approved in the registry deploys it: the event's container becomes DeployEndpoint's model.
-    new events.Rule(stack, 'ChurnApproved', {
-      eventPattern: {
-        source: ['aws.sagemaker'],
-        detailType: ['SageMaker Model Package State Change'],
-        detail: { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'] },
-      },
-      targets: [
-        new targets.SfnStateMachine(stack.stateMachines.DeployEndpoint as sfn.StateMachine, {
-          input: events.RuleTargetInput.fromObject({
-            endpointName: 'churn-live',
-            model: {
-              image: events.EventField.fromPath('$.detail.InferenceSpecification.Containers[0].Image'),
-              modelDataUrl: events.EventField.fromPath('$.detail.InferenceSpecification.Containers[0].ModelDataUrl'),
-            },
-            variants: [{ instanceType: 'ml.m5.large' }],
-            healthCheck: {
-              samples: [
-                {
-                  contentType: 'text/csv',
-                  accept: 'application/json',
-                  body: '1,2',
-                  expectedOutputContains: 'predictions',
-                },
-              ],
-              invocations: 2,
-            },
-            wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
-          }),
-        }),
-      ],
-    });
     // The workflow's event, on the project bus.
     new events.Rule(stack, 'BatchCompleted', {
       eventBus: stack.eventBus,
@@ -137,6 +131,8 @@ beforeAll(async () => {
   });
   clock = new DrivenClock('2026-12-01T00:00:00Z');
   h = await startHarness(8, { workflows, triggerClock: clock });
+  // The engine points every SFN client at its local Step Functions API (AWS_ENDPOINT_URL_SFN), as handlers see it.
+  stepFunctions = new SFNClient({});
   // 03:00 in Paris on 2026-12-01 is 02:00 UTC; the job reads that day's folder.
   await h.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'scored/in/2026/12/01/a.csv', Body: '1,2\n0,0\n' }));
 }, 240_000);
@@ -183,35 +179,84 @@ describe('local triggers', () => {
     expect(outputs).toContainEqual(expect.objectContaining({ scheduleName: 'scored' }));
   });
 
-  it('approving a package in the emulator’s registry deploys it; registering it starts nothing', async () => {
+  it('registering a package (PendingManualApproval) starts nothing', async () => {
     const engine = h.triggers as NonNullable<Harness['triggers']>;
-    const deployEndpoint = 'arn:aws:states:us-east-1:123456789012:stateMachine:DeployEndpoint';
-    await h.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
-    const created = await h.sagemaker.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: 'churn',
-        ModelApprovalStatus: 'PendingManualApproval',
-        InferenceSpecification: {
-          Containers: [{ Image: IMAGE, ModelDataUrl: h.models['linear-v1'] }],
-          SupportedContentTypes: ['text/csv'],
-          SupportedResponseMIMETypes: ['application/json'],
-        },
-      }),
-    );
+    await h.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
+    for (const [version, model] of [
+      ['v1', 'linear-v1'],
+      ['v2', 'linear-v2'],
+    ] as const) {
+      const created = await h.sagemaker.send(
+        new CreateModelPackageCommand({
+          ModelPackageGroupName: GROUP,
+          ModelApprovalStatus: 'PendingManualApproval',
+          InferenceSpecification: {
+            Containers: [{ Image: IMAGE, ModelDataUrl: h.models[model] }],
+            SupportedContentTypes: ['text/csv'],
+            SupportedResponseMIMETypes: ['application/json'],
+          },
+        }),
+      );
+      packages[version] = created.ModelPackageArn ?? '';
+    }
     await engine.idle();
-    expect(engine.executions.list(deployEndpoint)).toEqual([]);
+    expect(await executionsOfDeployApproved()).toEqual([]);
+    expect(engine.deliveries.filter((d) => d.targetArn.includes(':lambda:'))).toEqual([]);
+  });
 
-    await h.sagemaker.send(
-      new UpdateModelPackageCommand({ ModelPackageArn: created.ModelPackageArn, ModelApprovalStatus: 'Approved' }),
+  it('approving v1: the rule, the dispatcher and the local Step Functions API deploy it; the endpoint serves v1', async () => {
+    const execution = await decide(packages.v1, 'Approved');
+
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    expect(await served()).toEqual({ status: 'InService', packageArn: packages.v1 });
+    expect(await predict(h, ENDPOINT)).toBe(V1_PREDICTION);
+  });
+
+  it('the same approval event delivered again starts no second execution', async () => {
+    const engine = h.triggers as NonNullable<Harness['triggers']>;
+    const before = await executionsOfDeployApproved();
+    const event = await eventOf(packages.v1, 'Approved');
+    const deliveriesOf = () => engine.deliveries.filter((d) => d.trigger === 'rule' && d.eventId === event.id);
+    expect(deliveriesOf()).toHaveLength(1);
+
+    await engine.receive([event]);
+
+    // The rule delivered it to the dispatcher again, which found the execution of that name and started nothing.
+    expect(deliveriesOf().map((d) => d.outcome)).toEqual(['delivered', 'delivered']);
+    expect(await executionsOfDeployApproved()).toEqual(before);
+    expect(before.filter((e) => e.name.includes('-v1-approved-'))).toHaveLength(1);
+    expect(await engine.deadLetters()).toEqual([]);
+  });
+
+  it('approving v2 deploys it', async () => {
+    const execution = await decide(packages.v2, 'Approved');
+
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    expect(await served()).toEqual({ status: 'InService', packageArn: packages.v2 });
+    expect(await predict(h, ENDPOINT)).toBe(V2_PREDICTION);
+  });
+
+  it('rejecting v2 redeploys v1, the latest package still Approved', async () => {
+    const execution = await decide(packages.v2, 'Rejected');
+
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    expect(await served()).toEqual({ status: 'InService', packageArn: packages.v1 });
+    expect(await predict(h, ENDPOINT)).toBe(V1_PREDICTION);
+  });
+
+  it('rejecting v1 with nothing else Approved keeps the endpoint serving v1, and an event says so', async () => {
+    const execution = await decide(packages.v1, 'Rejected');
+
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    expect(await served()).toEqual({ status: 'InService', packageArn: packages.v1 });
+    expect(await predict(h, ENDPOINT)).toBe(V1_PREDICTION);
+    const noneLeft = (await h.emulator.readEvents()).filter(
+      (e) => e.source === 'sagemaker-workflows' && e['detail-type'] === 'Model Package Group Has No Approved Package',
     );
-    const [deployment] = await poll('the approval to start DeployEndpoint', () => {
-      const started = engine.executions.list(deployEndpoint);
-      return started.length > 0 ? started : undefined;
-    });
-    const result = await deployment?.result;
-    expect(result?.status, result?.cause).toBe('SUCCEEDED');
-    expect((await describeEndpoint(h, 'churn-live'))?.EndpointStatus).toBe('InService');
-    expect(await predict(h, 'churn-live')).toContain('predictions');
+    expect(noneLeft.map((e) => e.detail)).toEqual([
+      expect.objectContaining({ endpointName: ENDPOINT, modelPackageGroupName: GROUP, modelPackageArn: packages.v1 }),
+    ]);
+    expect(await executionsOfDeployApproved()).toHaveLength(4);
   });
 
   it('a redelivered schedule (the same scheduled time again) makes no second transform job', async () => {

@@ -48,17 +48,26 @@ const statements = () =>
 const idOf = (type: string, prefix: string) =>
   Object.keys(template.findResources(type)).find((id) => id.startsWith(prefix)) as string;
 
+let synthOutdir = '';
+
 beforeAll(() => {
   // cdk-nag runs too: a finding on the rule, the dispatcher or its queue fails the synthesis.
-  const { app, stack } = buildApp({
-    skipBundling: true,
-    outdir: mkdtempSync(join(tmpdir(), 'smwf-config-synth-')),
-    deploymentConfig: EXAMPLE,
-  });
+  synthOutdir = mkdtempSync(join(tmpdir(), 'smwf-config-synth-'));
+  const { app, stack } = buildApp({ skipBundling: true, outdir: synthOutdir, deploymentConfig: EXAMPLE });
   template = Template.fromJSON(app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>);
 });
 
 describe('a stack built from the deployment config file', () => {
+  it('passes the cdk-nag AwsSolutions checks with the example config', () => {
+    const report = JSON.parse(readFileSync(join(synthOutdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[];
+    };
+    expect(report.pluginReports.length).toBeGreaterThan(0);
+    for (const plugin of report.pluginReports) {
+      expect(plugin, plugin.pluginName).toMatchObject({ conclusion: 'success', violations: [] });
+    }
+  });
+
   it('follows each configured group with a rule on its approval decisions (a raw pattern)', () => {
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -203,6 +212,12 @@ describe('loadDeploymentConfig', () => {
 
     expect(() => loadDeploymentConfig(path)).toThrow(`Invalid deployment config ${path}: `);
     expect(() => loadDeploymentConfig(path)).toThrow(message);
+  });
+
+  it('accepts the registry demo’s config (smwf demo --registry), which follows one group', () => {
+    const config = loadDeploymentConfig(join(projectRoot, 'examples', 'smwf.registry-demo.config.json'));
+    expect(Object.keys(config.modelPackageGroups ?? {})).toEqual(['smwf-demo-churn']);
+    expect(config.modelPackageGroups?.['smwf-demo-churn']?.endpointName).toBe('smwf-demo-registry');
   });
 
   it('refuses a file that is not JSON, naming it', () => {
