@@ -122,6 +122,31 @@ describe('SageMakerWorkflowsStack', () => {
     for (const passRole of passRoles) expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
   });
 
+  it('lets the SageMaker execution role write async outputs and data capture under the artifact buckets, and notify prefixed topics', () => {
+    const [executionRoleId] = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
+          },
+        },
+      }),
+    );
+    const statements = statementsOfRole(executionRoleId as string);
+    const writes = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
+    const written = JSON.stringify(writes.map((s) => s.Resource));
+    // The stack's own artifact bucket, where the async health-check steps upload samples and read answers.
+    const [artifactsId] = Object.keys(
+      template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } }),
+    );
+    expect(written).toContain(`"${artifactsId}","Arn"`);
+    expect(actionsOf(statements).has('kms:GenerateDataKey')).toBe(true);
+    const publishes = statements.filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publishes).toHaveLength(1);
+    // The default stack has no resourceNamePrefix: any topic of its account and region.
+    expect(JSON.stringify(publishes[0]?.Resource)).toMatch(/:sns:.*:\*"/);
+  });
+
   it("lets only the autoscaling tasks create a service-linked role: Application Auto Scaling's for SageMaker", () => {
     const createRoles = Object.values(resourcesOf('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
