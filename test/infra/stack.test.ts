@@ -46,6 +46,21 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
     .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
+/** The logical id of the role SageMaker assumes (the execution role). */
+function sageMakerExecutionRoleId(): string {
+  const [id] = Object.keys(
+    template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
+        },
+      },
+    }),
+  );
+  if (id === undefined) throw new Error('no role assumed by SageMaker in the template');
+  return id;
+}
+
 const actionsOf = (statements: Statement[]) =>
   new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 
@@ -110,29 +125,13 @@ describe('SageMakerWorkflowsStack', () => {
     for (const passRole of passRoles) {
       expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     }
-    const [executionRoleId] = Object.keys(
-      template.findResources('AWS::IAM::Role', {
-        Properties: {
-          AssumeRolePolicyDocument: {
-            Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
-          },
-        },
-      }),
-    );
+    const executionRoleId = sageMakerExecutionRoleId();
     for (const passRole of passRoles) expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
   });
 
   it('lets the SageMaker execution role write async outputs and data capture under the artifact buckets, and notify prefixed topics', () => {
-    const [executionRoleId] = Object.keys(
-      template.findResources('AWS::IAM::Role', {
-        Properties: {
-          AssumeRolePolicyDocument: {
-            Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
-          },
-        },
-      }),
-    );
-    const statements = statementsOfRole(executionRoleId as string);
+    const executionRoleId = sageMakerExecutionRoleId();
+    const statements = statementsOfRole(executionRoleId);
     const writes = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
     const written = JSON.stringify(writes.map((s) => s.Resource));
     // The stack's own artifact bucket, where the async health-check steps upload samples and read answers.
