@@ -217,6 +217,7 @@ export async function sendAsyncInvocations(
         contentType: sample.contentType,
         ...(sample.accept !== undefined ? { accept: sample.accept } : {}),
         invocationTimeoutSeconds: config.healthCheckTimeoutSeconds,
+        ...(deps.inferenceIdPrefix !== undefined ? { inferenceId: `${deps.inferenceIdPrefix}${index}` } : {}),
       });
       requests[index] =
         'error' in accepted
@@ -225,7 +226,7 @@ export async function sendAsyncInvocations(
     }
   };
   await Promise.all(Array.from({ length: Math.min(spec.concurrency, total) }, worker));
-  return { requests };
+  return { requests, ...(deps.inferenceIdPrefix !== undefined ? { inferenceIdPrefix: deps.inferenceIdPrefix } : {}) };
 }
 
 /** The HealthCheck step of an asynchronous endpoint: sends and records its invocations (JudgeAsyncResults judges). */

@@ -34,7 +34,7 @@ export const JudgeAsyncResultsState = stateSlice<JudgeAsyncResultsState>({
     async: { healthCheckTimeoutSeconds: 'number' },
   },
   asyncSamples: { inputPrefix: 'string' },
-  asyncHealthCheck: { requests: 'array' },
+  asyncHealthCheck: { requests: 'array', inferenceIdPrefix: optional('string') },
 });
 
 /** What JudgeAsyncResults needs from the outside. */
@@ -104,7 +104,12 @@ export async function judgeAsyncResults<S extends JudgeAsyncResultsState>(state:
     await deps.sleep(pollMs);
     pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
   }
-  const report = { ...summarize(outcomes), asyncInference: { inputPrefix: state.asyncSamples.inputPrefix } };
+  const { inferenceIdPrefix } = state.asyncHealthCheck;
+  const report = {
+    ...summarize(outcomes),
+    ...(inferenceIdPrefix !== undefined ? { inferenceIdPrefix } : {}),
+    asyncInference: { inputPrefix: state.asyncSamples.inputPrefix },
+  };
   failBelowMinimum(endpointName, report, spec.minSuccessRate);
   return { ...state, healthCheck: report };
 }

@@ -7,7 +7,7 @@ import {
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploy, deployInput, describeEndpoint, type Harness, resourcesOf, startHarness } from './harness.ts';
@@ -37,6 +37,12 @@ function asyncInput(endpointName: string, modelDataUrl: string) {
       includeInferenceResponseIn: ['SUCCESS_NOTIFICATION_TOPIC'],
       maxConcurrentInvocationsPerInstance: 2,
       healthCheckTimeoutSeconds: 10,
+    },
+    dataCapture: {
+      initialSamplingPercentage: 100,
+      destinationS3Uri: `s3://e2e-models/async/${endpointName}/capture`,
+      csvContentTypes: ['text/csv'],
+      jsonContentTypes: ['application/json'],
     },
     // Scale to zero on the backlog, as SageMaker documents for asynchronous endpoints.
     autoScaling: {
@@ -74,6 +80,21 @@ async function messagesAbout(endpointName: string) {
     .filter((m) => m.eventName === 'TestNotification' || m.requestParameters?.endpointName === endpointName);
 }
 
+/** The InferenceIds and captured data of every capture record of the endpoint, in no particular order. */
+async function capturedRecords(endpointName: string) {
+  const prefix = `async/${endpointName}/capture/${endpointName}/AllTraffic/`;
+  const listed = await h.s3.send(new ListObjectsV2Command({ Bucket: 'e2e-models', Prefix: prefix }));
+  const texts = await Promise.all((listed.Contents ?? []).map(({ Key }) => objectText('e2e-models', Key ?? '')));
+  return texts
+    .flatMap((text) => text.trim().split('\n'))
+    .map((line) => JSON.parse(line))
+    .map((r) => ({
+      inferenceId: r.eventMetadata.inferenceId,
+      input: r.captureData.endpointInput.data,
+      output: r.captureData.endpointOutput.data,
+    }));
+}
+
 async function objectText(bucket: string, key: string): Promise<string> {
   const out = await h.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (await out.Body?.transformToString()) ?? '';
@@ -93,6 +114,12 @@ describe('DeployEndpoint with asynchronous inference on the local emulator', () 
       inputPrefix: expect.stringMatching(/^s3:\/\/e2e-models\/smwf-health-check\/e2e-async\/.+\/$/),
     });
     expect((report.latencyMs as { p50: number }).p50).toBeGreaterThan(0);
+    // Data capture records every asynchronous invocation, with the health check's InferenceIds.
+    const prefix = String(report.inferenceIdPrefix);
+    expect(prefix).toMatch(/^health-check-[0-9a-f]{8}-$/);
+    expect((await capturedRecords('e2e-async')).sort((a, b) => a.inferenceId.localeCompare(b.inferenceId))).toEqual(
+      [0, 1, 2, 3].map((n) => ({ inferenceId: `${prefix}${n}`, input: '1,2', output: '{"predictions":[9]}' })),
+    );
     expect(await scalingOf('e2e-async')).toEqual({
       targets: [{ min: 0, max: 2 }],
       policies: [
