@@ -6,6 +6,7 @@ import type { InvocationRequest, Invoke } from '../_shared/endpoint-runtime.ts';
 import {
   distinctFailures,
   failBelowMinimum,
+  HEALTH_CHECK_SPEC_SLICE,
   type Outcome as JudgedOutcome,
   judge,
   percentile,
@@ -32,13 +33,7 @@ export const HealthCheckState = stateSlice<HealthCheckState>({
   request: {
     endpointName: 'string',
     async: optional('object'),
-    healthCheck: {
-      samples: 'array',
-      concurrency: 'number',
-      minSuccessRate: 'number',
-      invocations: optional('number'),
-      latencyBudgetMs: optional('number'),
-    },
+    healthCheck: HEALTH_CHECK_SPEC_SLICE,
   },
 });
 

@@ -8,7 +8,13 @@ import {
 } from '../_shared/async-health-check.ts';
 import type { AsyncObjects } from '../_shared/async-objects.ts';
 import type { InvocationResult } from '../_shared/endpoint-runtime.ts';
-import { failBelowMinimum, judge, type Outcome, summarize } from '../_shared/health-check-judging.ts';
+import {
+  failBelowMinimum,
+  HEALTH_CHECK_SPEC_SLICE,
+  judge,
+  type Outcome,
+  summarize,
+} from '../_shared/health-check-judging.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document JudgeAsyncResults reads: the check, and the requests HealthCheck sent. */
@@ -24,13 +30,7 @@ export interface JudgeAsyncResultsState {
 export const JudgeAsyncResultsState = stateSlice<JudgeAsyncResultsState>({
   request: {
     endpointName: 'string',
-    healthCheck: {
-      samples: 'array',
-      concurrency: 'number',
-      minSuccessRate: 'number',
-      invocations: optional('number'),
-      latencyBudgetMs: optional('number'),
-    },
+    healthCheck: HEALTH_CHECK_SPEC_SLICE,
     async: { healthCheckTimeoutSeconds: 'number' },
   },
   asyncSamples: { inputPrefix: 'string' },

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { integer } from '../contract-parts.ts';
+import type { InputCheck } from './endpoint.ts';
 import { s3Uri } from './s3.ts';
 
 /** SageMaker's SnsTopicArn pattern (AsyncInferenceNotificationConfig). */
@@ -67,12 +68,6 @@ export type AsyncInference = z.output<typeof AsyncInference>;
  * state document for JudgeAsyncResults, and the document stays well under Step Functions' 256 KiB.
  */
 export const MAX_ASYNC_HEALTH_CHECK_INVOCATIONS = 100;
-
-/** A check that spans a deployment input's fields: reports its issues through `ctx`. */
-type InputCheck<T> = (
-  input: T,
-  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
-) => void;
 
 /**
  * An async endpoint config runs on instances (no serverless variant, DG serverless-endpoints and async-inference) and

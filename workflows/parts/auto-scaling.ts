@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { integer, sageMakerName } from '../contract-parts.ts';
+import type { IssueSink } from './endpoint.ts';
 
 /** Application Auto Scaling's service namespace for SageMaker. */
 export const SCALING_NAMESPACE = 'sagemaker';
@@ -149,7 +150,7 @@ export function autoScalingFitsTheVariants(
     variants: readonly { name: string; serverless?: unknown }[];
     autoScaling?: AutoScalingByVariant | undefined;
   },
-  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
+  ctx: IssueSink,
 ): void {
   const settings = input.autoScaling;
   if (settings === undefined) return;
