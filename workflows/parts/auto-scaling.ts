@@ -149,12 +149,13 @@ export function autoScalingFitsTheVariants(
   input: {
     variants: readonly { name: string; serverless?: unknown }[];
     autoScaling?: AutoScalingByVariant | undefined;
+    async?: unknown;
   },
   ctx: IssueSink,
 ): void {
   const settings = input.autoScaling;
   if (settings === undefined) return;
-  const isAsync = (input as { async?: unknown }).async !== undefined;
+  const isAsync = input.async !== undefined;
   const names = input.variants.map((v) => v.name);
   for (const [name, scaling] of Object.entries(settings)) {
     const at = ['autoScaling', name];
