@@ -189,7 +189,7 @@ export class SageMakerWorkflowsStack extends Stack {
       acknowledgeWildcard(
         this.executionRole,
         `${nagForm(this, arn)}/*`,
-        'SageMaker reads whichever model artifact a deployment names, under the artifact buckets',
+        'SageMaker reads whichever model artifact a deployment names, and writes async outputs and data capture under prefixes it names, within the artifact buckets',
       );
     }
     acknowledgeWildcard(
@@ -227,6 +227,25 @@ export class SageMakerWorkflowsStack extends Stack {
         'Batch transform inputs and outputs are chosen per run (date-templated prefixes) within the batch data buckets',
       );
     }
+
+    // Asynchronous endpoints write outputs and failures, and data capture writes its files, with the execution
+    // role: under the artifact buckets, where the async health-check steps upload samples and read the answers.
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: artifactBuckets.map((arn) => `${arn}/*`),
+      }),
+    );
+    // Asynchronous endpoints notify their SNS topics with the execution role: topics named with the resourceNamePrefix.
+    const notificationTopics = this.formatArn({ service: 'sns', resource: `${props.resourceNamePrefix ?? ''}*` });
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [notificationTopics] }),
+    );
+    acknowledgeWildcard(
+      this.executionRole,
+      nagForm(this, notificationTopics),
+      'Asynchronous endpoints notify topics chosen per deployment; scoped to the resourceNamePrefix',
+    );
 
     this.eventBus = new events.EventBus(this, 'Events', { eventBusName: props.eventBusName ?? 'sagemaker-workflows' });
 

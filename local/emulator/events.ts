@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ServiceError } from './errors.ts';
+import { readJsonLines } from './fs-util.ts';
 
 /** One event as EventBridge delivers it to targets, plus the bus it was put on. */
 export interface EmulatorEvent {
@@ -46,17 +47,7 @@ export class EventLog {
   /** Every event logged so far, oldest first. */
   async readAll(): Promise<EmulatorEvent[]> {
     await this.chain;
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as EmulatorEvent);
+    return readJsonLines<EmulatorEvent>(this.file);
   }
 }
 

@@ -20,6 +20,21 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
+/** Reads a JSON-lines file (one JSON value a line), oldest first; empty when it does not exist. */
+export async function readJsonLines<T>(file: string): Promise<T[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
+}
+
 /** Removes a file or directory if present. */
 export async function remove(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });

@@ -134,7 +134,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stopGraceMs: options.stopGraceMs ?? 5000,
   });
   const notifications = new NotificationLog(join(stateDir, 'sns.jsonl'));
-  const asyncInference = new AsyncInference({ stateDir, store, s3: s3Store, lifecycle, notifications, random, logger });
+  // One writer for both kinds of invocation: it counts each variant's invocations for sampling.
+  const capture = new DataCaptureWriter(s3Store, logger);
+  const asyncInference = new AsyncInference({
+    stateDir,
+    store,
+    s3: s3Store,
+    lifecycle,
+    notifications,
+    random,
+    logger,
+    capture,
+  });
   const services = {
     sagemaker: new SageMakerControlPlane(
       store,
@@ -146,13 +157,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       asyncInference,
     ),
     autoScaling,
-    runtime: new SageMakerRuntime(
-      store,
-      lifecycle,
-      random,
-      (options.invocationTimeoutSeconds ?? 60) * 1000,
-      new DataCaptureWriter(s3Store, logger),
-    ),
+    runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000, capture),
     asyncInference,
     s3: new S3Api(s3Store),
     events,

@@ -39,6 +39,8 @@ export type AsyncRequestRecord =
 /** What HealthCheck recorded for JudgeAsyncResults. */
 export interface AsyncHealthCheckRecord {
   requests: AsyncRequestRecord[];
+  /** Request n was sent with InferenceId `<inferenceIdPrefix><n>`, as a real-time check's invocations. */
+  inferenceIdPrefix?: string;
 }
 
 /**

@@ -8,6 +8,7 @@ export interface AsyncInvocationRequest {
   contentType: string;
   accept?: string;
   invocationTimeoutSeconds: number;
+  inferenceId?: string;
 }
 
 /** Where the answer will be, or why the request was refused. */
@@ -29,6 +30,7 @@ export function asyncEndpointInvoker(runtime: SageMakerRuntimeClient): InvokeAsy
           ContentType: request.contentType,
           ...(request.accept !== undefined ? { Accept: request.accept } : {}),
           InvocationTimeoutSeconds: request.invocationTimeoutSeconds,
+          ...(request.inferenceId !== undefined ? { InferenceId: request.inferenceId } : {}),
         }),
       );
       if (out.OutputLocation === undefined) {

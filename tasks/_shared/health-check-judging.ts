@@ -6,6 +6,7 @@
 import { HealthCheckFailedError } from '../../workflows/errors.ts';
 import type { HealthCheckReport, HealthCheckSample } from '../../workflows/parts/endpoint.ts';
 import type { InvocationResult } from './endpoint-runtime.ts';
+import { optional, type Spec } from './state-slice.ts';
 
 /** One judged invocation. */
 export interface Outcome {
@@ -80,4 +81,22 @@ export function failBelowMinimum(endpointName: string, report: HealthCheckReport
     `Health check of endpoint ${endpointName} failed: ${report.succeeded}/${report.invocations} invocations succeeded ` +
       `(${pct(report.successRate)}, ${pct(minSuccessRate)} required). ${report.failures.join('; ')}`,
   );
+}
+
+/** The state slice of the health-check spec that HealthCheck and JudgeAsyncResults both read. */
+export const HEALTH_CHECK_SPEC_SLICE = {
+  samples: 'array',
+  concurrency: 'number',
+  minSuccessRate: 'number',
+  invocations: optional('number'),
+  latencyBudgetMs: optional('number'),
+} as const satisfies Spec<HealthCheckSpecSlice>;
+
+/** The health-check spec members the steps read. */
+interface HealthCheckSpecSlice {
+  samples: HealthCheckSample[];
+  concurrency: number;
+  minSuccessRate: number;
+  invocations?: number | undefined;
+  latencyBudgetMs?: number | undefined;
 }

@@ -1,6 +1,6 @@
 import type { AsyncInferenceConfig, DataCaptureConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
-import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
+import type { AsyncEndpointConfig } from '../../workflows/parts/async-inference.ts';
 import type { DataCapture } from '../../workflows/parts/data-capture.ts';
 import type { Variant } from '../../workflows/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
@@ -16,7 +16,7 @@ export interface CreateEndpointConfigState {
     variants: Variant[];
     tags: TagMap;
     dataCapture?: DataCapture | undefined;
-    async?: AsyncInference | undefined;
+    async?: AsyncEndpointConfig | undefined;
   };
   execution: ExecutionFacts;
   /** The model the variants serve: CreateModel's result, or a model named in the request. */
@@ -95,7 +95,7 @@ export function toDataCaptureConfig(capture: DataCapture): DataCaptureConfig {
 }
 
 /** The AsyncInferenceConfig of the request's `async`, with only the members it sets. */
-export function toAsyncInferenceConfig(config: AsyncInference): AsyncInferenceConfig {
+export function toAsyncInferenceConfig(config: AsyncEndpointConfig): AsyncInferenceConfig {
   const notification = {
     ...(config.successTopic !== undefined ? { SuccessTopic: config.successTopic } : {}),
     ...(config.errorTopic !== undefined ? { ErrorTopic: config.errorTopic } : {}),

@@ -20,16 +20,10 @@ const invoke = endpointInvoker(new SageMakerRuntimeClient({ maxAttempts: 1 }));
 const invokeAsync = asyncEndpointInvoker(new SageMakerRuntimeClient({}));
 
 /** Lambda entry of the HealthCheck step (an asynchronous endpoint's invocations are judged by JudgeAsyncResults). */
-export const handler = stepHandler(
-  HealthCheckState,
-  'HealthCheck',
-  async (state): Promise<HealthCheckOutput> =>
-    state.request.async !== undefined
-      ? startAsyncHealthCheck(state, { invoke, invokeAsync, clock: () => performance.now() })
-      : healthCheck(state, {
-          invoke,
-          clock: () => performance.now(),
-          // A fresh prefix per run, so the invocations of each run can be told apart in data capture records.
-          inferenceIdPrefix: `health-check-${randomUUID().slice(0, 8)}-`,
-        }),
-);
+export const handler = stepHandler(HealthCheckState, 'HealthCheck', async (state): Promise<HealthCheckOutput> => {
+  // A fresh prefix per run, so the invocations of each run can be told apart in data capture records.
+  const inferenceIdPrefix = `health-check-${randomUUID().slice(0, 8)}-`;
+  return state.request.async !== undefined
+    ? startAsyncHealthCheck(state, { invoke, invokeAsync, clock: () => performance.now(), inferenceIdPrefix })
+    : healthCheck(state, { invoke, clock: () => performance.now(), inferenceIdPrefix });
+});

@@ -6,6 +6,7 @@ import type { InvocationRequest, Invoke } from '../_shared/endpoint-runtime.ts';
 import {
   distinctFailures,
   failBelowMinimum,
+  HEALTH_CHECK_SPEC_SLICE,
   type Outcome as JudgedOutcome,
   judge,
   percentile,
@@ -32,13 +33,7 @@ export const HealthCheckState = stateSlice<HealthCheckState>({
   request: {
     endpointName: 'string',
     async: optional('object'),
-    healthCheck: {
-      samples: 'array',
-      concurrency: 'number',
-      minSuccessRate: 'number',
-      invocations: optional('number'),
-      latencyBudgetMs: optional('number'),
-    },
+    healthCheck: HEALTH_CHECK_SPEC_SLICE,
   },
 });
 
@@ -217,6 +212,7 @@ export async function sendAsyncInvocations(
         contentType: sample.contentType,
         ...(sample.accept !== undefined ? { accept: sample.accept } : {}),
         invocationTimeoutSeconds: config.healthCheckTimeoutSeconds,
+        ...(deps.inferenceIdPrefix !== undefined ? { inferenceId: `${deps.inferenceIdPrefix}${index}` } : {}),
       });
       requests[index] =
         'error' in accepted
@@ -225,7 +221,7 @@ export async function sendAsyncInvocations(
     }
   };
   await Promise.all(Array.from({ length: Math.min(spec.concurrency, total) }, worker));
-  return { requests };
+  return { requests, ...(deps.inferenceIdPrefix !== undefined ? { inferenceIdPrefix: deps.inferenceIdPrefix } : {}) };
 }
 
 /** The HealthCheck step of an asynchronous endpoint: sends and records its invocations (JudgeAsyncResults judges). */

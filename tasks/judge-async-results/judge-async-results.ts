@@ -8,7 +8,13 @@ import {
 } from '../_shared/async-health-check.ts';
 import type { AsyncObjects } from '../_shared/async-objects.ts';
 import type { InvocationResult } from '../_shared/endpoint-runtime.ts';
-import { failBelowMinimum, judge, type Outcome, summarize } from '../_shared/health-check-judging.ts';
+import {
+  failBelowMinimum,
+  HEALTH_CHECK_SPEC_SLICE,
+  judge,
+  type Outcome,
+  summarize,
+} from '../_shared/health-check-judging.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document JudgeAsyncResults reads: the check, and the requests HealthCheck sent. */
@@ -24,17 +30,11 @@ export interface JudgeAsyncResultsState {
 export const JudgeAsyncResultsState = stateSlice<JudgeAsyncResultsState>({
   request: {
     endpointName: 'string',
-    healthCheck: {
-      samples: 'array',
-      concurrency: 'number',
-      minSuccessRate: 'number',
-      invocations: optional('number'),
-      latencyBudgetMs: optional('number'),
-    },
+    healthCheck: HEALTH_CHECK_SPEC_SLICE,
     async: { healthCheckTimeoutSeconds: 'number' },
   },
   asyncSamples: { inputPrefix: 'string' },
-  asyncHealthCheck: { requests: 'array' },
+  asyncHealthCheck: { requests: 'array', inferenceIdPrefix: optional('string') },
 });
 
 /** What JudgeAsyncResults needs from the outside. */
@@ -104,7 +104,12 @@ export async function judgeAsyncResults<S extends JudgeAsyncResultsState>(state:
     await deps.sleep(pollMs);
     pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
   }
-  const report = { ...summarize(outcomes), asyncInference: { inputPrefix: state.asyncSamples.inputPrefix } };
+  const { inferenceIdPrefix } = state.asyncHealthCheck;
+  const report = {
+    ...summarize(outcomes),
+    ...(inferenceIdPrefix !== undefined ? { inferenceIdPrefix } : {}),
+    asyncInference: { inputPrefix: state.asyncSamples.inputPrefix },
+  };
   failBelowMinimum(endpointName, report, spec.minSuccessRate);
   return { ...state, healthCheck: report };
 }

@@ -2,7 +2,12 @@
  * DeployEndpoint with `async` end to end: the synthesized definition, the local runner, the real handlers, and the
  * emulator's asynchronous queue in front of real model processes.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploy, deployInput, describeEndpoint, type Harness, resourcesOf, startHarness } from './harness.ts';
@@ -11,9 +16,11 @@ const SUCCESS_TOPIC = 'arn:aws:sns:us-east-1:123456789012:e2e-async-success';
 const ERROR_TOPIC = 'arn:aws:sns:us-east-1:123456789012:e2e-async-errors';
 
 let h: Harness;
+let autoScaling: ApplicationAutoScalingClient;
 
 beforeAll(async () => {
   h = await startHarness();
+  autoScaling = new ApplicationAutoScalingClient({});
 });
 
 afterAll(async () => {
@@ -31,7 +38,39 @@ function asyncInput(endpointName: string, modelDataUrl: string) {
       maxConcurrentInvocationsPerInstance: 2,
       healthCheckTimeoutSeconds: 10,
     },
+    dataCapture: {
+      initialSamplingPercentage: 100,
+      destinationS3Uri: `s3://e2e-models/async/${endpointName}/capture`,
+      csvContentTypes: ['text/csv'],
+      jsonContentTypes: ['application/json'],
+    },
+    // Scale to zero on the backlog, as SageMaker documents for asynchronous endpoints.
+    autoScaling: {
+      AllTraffic: {
+        minCapacity: 0,
+        maxCapacity: 2,
+        targetTracking: { metric: 'ApproximateBacklogSizePerInstance', targetValue: 5, scaleInCooldownSeconds: 600 },
+      },
+    },
   });
+}
+
+/** The endpoint's AllTraffic scalable target and its policies, as Application Auto Scaling describes them. */
+async function scalingOf(endpointName: string) {
+  const ResourceId = `endpoint/${endpointName}/variant/AllTraffic`;
+  const targets = await autoScaling.send(
+    new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [ResourceId] }),
+  );
+  const policies = await autoScaling.send(
+    new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId }),
+  );
+  return {
+    targets: (targets.ScalableTargets ?? []).map((t) => ({ min: t.MinCapacity, max: t.MaxCapacity })),
+    policies: (policies.ScalingPolicies ?? []).map((p) => ({
+      type: p.PolicyType,
+      configuration: p.TargetTrackingScalingPolicyConfiguration,
+    })),
+  };
 }
 
 /** The SNS messages recorded for an endpoint's requests and configs, parsed, in order. */
@@ -39,6 +78,21 @@ async function messagesAbout(endpointName: string) {
   return (await h.emulator.readNotifications())
     .map((n) => ({ topic: n.TopicArn, ...JSON.parse(n.Message) }))
     .filter((m) => m.eventName === 'TestNotification' || m.requestParameters?.endpointName === endpointName);
+}
+
+/** The InferenceIds and captured data of every capture record of the endpoint, in no particular order. */
+async function capturedRecords(endpointName: string) {
+  const prefix = `async/${endpointName}/capture/${endpointName}/AllTraffic/`;
+  const listed = await h.s3.send(new ListObjectsV2Command({ Bucket: 'e2e-models', Prefix: prefix }));
+  const texts = await Promise.all((listed.Contents ?? []).map(({ Key }) => objectText('e2e-models', Key ?? '')));
+  return texts
+    .flatMap((text) => text.trim().split('\n'))
+    .map((line) => JSON.parse(line))
+    .map((r) => ({
+      inferenceId: r.eventMetadata.inferenceId,
+      input: r.captureData.endpointInput.data,
+      output: r.captureData.endpointOutput.data,
+    }));
 }
 
 async function objectText(bucket: string, key: string): Promise<string> {
@@ -60,6 +114,31 @@ describe('DeployEndpoint with asynchronous inference on the local emulator', () 
       inputPrefix: expect.stringMatching(/^s3:\/\/e2e-models\/smwf-health-check\/e2e-async\/.+\/$/),
     });
     expect((report.latencyMs as { p50: number }).p50).toBeGreaterThan(0);
+    // Data capture records every asynchronous invocation, with the health check's InferenceIds.
+    const prefix = String(report.inferenceIdPrefix);
+    expect(prefix).toMatch(/^health-check-[0-9a-f]{8}-$/);
+    expect((await capturedRecords('e2e-async')).sort((a, b) => a.inferenceId.localeCompare(b.inferenceId))).toEqual(
+      [0, 1, 2, 3].map((n) => ({ inferenceId: `${prefix}${n}`, input: '1,2', output: '{"predictions":[9]}' })),
+    );
+    expect(await scalingOf('e2e-async')).toEqual({
+      targets: [{ min: 0, max: 2 }],
+      policies: [
+        {
+          type: 'TargetTrackingScaling',
+          configuration: {
+            TargetValue: 5,
+            CustomizedMetricSpecification: {
+              MetricName: 'ApproximateBacklogSizePerInstance',
+              Namespace: 'AWS/SageMaker',
+              Dimensions: [{ Name: 'EndpointName', Value: 'e2e-async' }],
+              Statistic: 'Average',
+            },
+            ScaleInCooldown: 600,
+            DisableScaleIn: false,
+          },
+        },
+      ],
+    });
 
     const messages = await messagesAbout('e2e-async');
     expect(messages.filter((m) => m.eventName === 'TestNotification').map((m) => m.topic)).toEqual([
@@ -83,6 +162,7 @@ describe('DeployEndpoint with asynchronous inference on the local emulator', () 
 
   it('keeps the previous config when the new release fails its asynchronous health check', async () => {
     const before = (await describeEndpoint(h, 'e2e-async'))?.EndpointConfigName;
+    const scalingBefore = await scalingOf('e2e-async');
     const messagesBefore = (await messagesAbout('e2e-async')).length;
 
     const result = await deploy(h, asyncInput('e2e-async', h.models['linear-v3-broken']));
@@ -95,6 +175,7 @@ describe('DeployEndpoint with asynchronous inference on the local emulator', () 
     expect(after?.EndpointStatus).toBe('InService');
     expect(after?.EndpointConfigName).toBe(before);
     expect((await resourcesOf(h, 'e2e-async')).configs).toEqual([before]);
+    expect(await scalingOf('e2e-async')).toEqual(scalingBefore);
     const failed = (await messagesAbout('e2e-async'))
       .slice(messagesBefore)
       .filter((m) => m.eventName === 'InferenceResult');

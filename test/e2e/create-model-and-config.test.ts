@@ -159,6 +159,48 @@ describe('CreateEndpointConfig', () => {
     expect(await predict(h, 'prebuilt')).toContain('predictions');
   });
 
+  it('creates an asynchronous config that DeployEndpoint with the same async settings reuses', async () => {
+    const model = (
+      await run('CreateModel', {
+        endpointName: 'prebuilt-async',
+        model: { image: IMAGE, modelDataUrl: h.models['linear-v1'] },
+      })
+    ).output as Created;
+    const variants = [{ name: 'AllTraffic', instanceType: 'ml.m5.large', initialInstanceCount: 1 }];
+    const asyncConfig = {
+      s3OutputPath: 's3://e2e-models/async/prebuilt-async/output/',
+      s3FailurePath: 's3://e2e-models/async/prebuilt-async/failures/',
+      maxConcurrentInvocationsPerInstance: 2,
+    };
+
+    const created = await run('CreateEndpointConfig', {
+      endpointName: 'prebuilt-async',
+      modelName: model.name,
+      variants,
+      async: asyncConfig,
+    });
+    const deployed = await deploy(
+      h,
+      deployInput('prebuilt-async', h.models['linear-v1'], {
+        variants,
+        async: { ...asyncConfig, healthCheckTimeoutSeconds: 10 },
+      }),
+    );
+
+    expect(created.status).toBe('SUCCEEDED');
+    const config = created.output as Created;
+    const described = await h.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: config.name }));
+    expect(described.AsyncInferenceConfig).toEqual({
+      OutputConfig: {
+        S3OutputPath: 's3://e2e-models/async/prebuilt-async/output/',
+        S3FailurePath: 's3://e2e-models/async/prebuilt-async/failures/',
+      },
+      ClientConfig: { MaxConcurrentInvocationsPerInstance: 2 },
+    });
+    expect(deployed.status).toBe('SUCCEEDED');
+    expect(deployed.output).toMatchObject({ endpointConfig: { name: config.name, created: false } });
+  });
+
   it("fails with SageMaker's error when the named model does not exist, creating nothing", async () => {
     const input = {
       endpointName: 'no-model',

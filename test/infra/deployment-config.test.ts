@@ -138,6 +138,10 @@ describe('a stack built from the deployment config file', () => {
     expect(scheduleInput).toMatchObject({ scheduleName: 'nightly-churn', model: { name: 'churn-model' } });
     expect(JSON.stringify(statements())).toContain(':endpoint/churn*');
     expect(JSON.stringify(statements())).toContain('scoring-data');
+    // The SageMaker execution role notifies only the topics named with the prefix (async endpoints).
+    const publishes = statements().filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publishes).toHaveLength(1);
+    expect(JSON.stringify(publishes[0]?.Resource)).toMatch(/:sns:.*:churn\*"/);
   });
 });
 

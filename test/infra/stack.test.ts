@@ -46,6 +46,21 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
     .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
+/** The logical id of the role SageMaker assumes (the execution role). */
+function sageMakerExecutionRoleId(): string {
+  const [id] = Object.keys(
+    template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
+        },
+      },
+    }),
+  );
+  if (id === undefined) throw new Error('no role assumed by SageMaker in the template');
+  return id;
+}
+
 const actionsOf = (statements: Statement[]) =>
   new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 
@@ -110,16 +125,25 @@ describe('SageMakerWorkflowsStack', () => {
     for (const passRole of passRoles) {
       expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     }
-    const [executionRoleId] = Object.keys(
-      template.findResources('AWS::IAM::Role', {
-        Properties: {
-          AssumeRolePolicyDocument: {
-            Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
-          },
-        },
-      }),
-    );
+    const executionRoleId = sageMakerExecutionRoleId();
     for (const passRole of passRoles) expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
+  });
+
+  it('lets the SageMaker execution role write async outputs and data capture under the artifact buckets, and notify prefixed topics', () => {
+    const executionRoleId = sageMakerExecutionRoleId();
+    const statements = statementsOfRole(executionRoleId);
+    const writes = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
+    const written = JSON.stringify(writes.map((s) => s.Resource));
+    // The stack's own artifact bucket, where the async health-check steps upload samples and read answers.
+    const [artifactsId] = Object.keys(
+      template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } }),
+    );
+    expect(written).toContain(`"${artifactsId}","Arn"`);
+    expect(actionsOf(statements).has('kms:GenerateDataKey')).toBe(true);
+    const publishes = statements.filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publishes).toHaveLength(1);
+    // The default stack has no resourceNamePrefix: any topic of its account and region.
+    expect(JSON.stringify(publishes[0]?.Resource)).toMatch(/:sns:.*:\*"/);
   });
 
   it("lets only the autoscaling tasks create a service-linked role: Application Auto Scaling's for SageMaker", () => {

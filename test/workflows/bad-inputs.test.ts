@@ -823,6 +823,30 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'SageMaker does not capture data on serverless endpoints',
     },
     {
+      case: 'asynchronous inference on a serverless variant',
+      set: { async: asyncConfig(), variants: [serverless()] },
+      field: 'variants[0].serverless',
+      rule: 'asynchronous inference runs on instances',
+    },
+    {
+      case: 'an async output path that is not an s3:// URI',
+      set: { async: asyncConfig({ s3OutputPath: 'my-bucket/async/output/' }) },
+      field: 'async.s3OutputPath',
+      rule: 'expected an S3 prefix such as s3://my-bucket/async/output/',
+    },
+    {
+      case: 'an async response included in a topic that is not set',
+      set: { async: asyncConfig({ includeInferenceResponseIn: ['ERROR_NOTIFICATION_TOPIC'] }) },
+      field: 'async.includeInferenceResponseIn',
+      rule: 'async.errorTopic is not set',
+    },
+    {
+      case: "the health check's async timeout, which CreateEndpointConfig has no health check for",
+      set: { async: asyncConfig({ healthCheckTimeoutSeconds: 60 }) },
+      field: 'async',
+      rule: 'healthCheckTimeoutSeconds',
+    },
+    {
       case: 'a data capture destination in a bucket that cannot exist',
       set: { dataCapture: { initialSamplingPercentage: 5, destinationS3Uri: 's3://My_Bucket/datacapture' } },
       field: 'dataCapture.destinationS3Uri',

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { sageMakerName } from '../contract-parts.ts';
+import { AsyncEndpointConfig, asyncFitsTheVariants } from '../parts/async-inference.ts';
 import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
 import { DeploymentTags, Variants } from '../parts/endpoint.ts';
 
@@ -18,8 +19,10 @@ export const CreateEndpointConfigInput = z
     tags: DeploymentTags,
     /** Record a sample of the endpoint's requests and answers in S3 (instance-based variants only). */
     dataCapture: z.optional(DataCapture),
+    /** Asynchronous inference: an endpoint with this config takes InvokeEndpointAsync only. */
+    async: z.optional(AsyncEndpointConfig),
   })
-  .check(z.superRefine(captureNotOnServerless));
+  .check(z.superRefine(captureNotOnServerless), z.superRefine(asyncFitsTheVariants));
 
 /** What a user writes. */
 export type CreateEndpointConfigInputDocument = z.input<typeof CreateEndpointConfigInput>;

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { integer } from '../contract-parts.ts';
+import type { InputCheck } from './endpoint.ts';
 import { s3Uri } from './s3.ts';
 
 /** SageMaker's SnsTopicArn pattern (AsyncInferenceNotificationConfig). */
@@ -30,8 +31,11 @@ export const DEFAULT_ASYNC_HEALTH_CHECK_TIMEOUT_SECONDS = 60;
  */
 export const MAX_ASYNC_HEALTH_CHECK_TIMEOUT_SECONDS = 480;
 
-/** DeployEndpoint's `async`: the endpoint serves asynchronous inference (InvokeEndpointAsync) only. */
-export const AsyncInference = z.strictObject({
+/**
+ * An endpoint config's `async` (AsyncInferenceConfig): the endpoint serves asynchronous inference
+ * (InvokeEndpointAsync) only. CreateEndpointConfig takes it as it is; DeployEndpoint adds its health check's timeout.
+ */
+export const AsyncEndpointConfig = z.strictObject({
   /** Outputs go to `<s3OutputPath>/<InferenceId>.out`. */
   s3OutputPath: asyncDestination('s3://my-bucket/async/output/'),
   /** Failures go here; SageMaker's default (no value) writes them next to the outputs. */
@@ -46,6 +50,11 @@ export const AsyncInference = z.strictObject({
     ),
   ),
   maxConcurrentInvocationsPerInstance: z.optional(integer(1, 1000)),
+});
+export type AsyncEndpointConfig = z.output<typeof AsyncEndpointConfig>;
+
+/** DeployEndpoint's `async`: the endpoint config's, and how long the health check lets each of its requests run. */
+export const AsyncInference = z.extend(AsyncEndpointConfig, {
   /** InvocationTimeoutSeconds of each health-check request; the check waits this long plus a queue allowance. */
   healthCheckTimeoutSeconds: z._default(
     integer(1, MAX_ASYNC_HEALTH_CHECK_TIMEOUT_SECONDS),
@@ -60,32 +69,16 @@ export type AsyncInference = z.output<typeof AsyncInference>;
  */
 export const MAX_ASYNC_HEALTH_CHECK_INVOCATIONS = 100;
 
-/** A check that spans a deployment input's fields: reports its issues through `ctx`. */
-type InputCheck<T> = (
-  input: T,
-  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
-) => void;
-
 /**
- * Async endpoints run on instances (no serverless variant, DG serverless-endpoints and async-inference), notify only
- * topics that are set, and are invoked without a target variant (InvokeEndpointAsync has no TargetVariant).
+ * An async endpoint config runs on instances (no serverless variant, DG serverless-endpoints and async-inference) and
+ * notifies only topics that are set.
  */
-export const asyncFitsTheEndpoint: InputCheck<{
-  async?: AsyncInference | undefined;
+export const asyncFitsTheVariants: InputCheck<{
+  async?: AsyncEndpointConfig | undefined;
   variants: readonly { serverless?: unknown }[];
-  healthCheck: { samples: readonly { targetVariant?: string | undefined }[]; invocations?: number | undefined };
 }> = (input, ctx) => {
   const config = input.async;
   if (config === undefined) return;
-  const invocations = input.healthCheck.invocations ?? input.healthCheck.samples.length;
-  if (invocations > MAX_ASYNC_HEALTH_CHECK_INVOCATIONS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['healthCheck', 'invocations'],
-      message: `expected at most ${MAX_ASYNC_HEALTH_CHECK_INVOCATIONS} for an asynchronous endpoint (each one's answer locations travel in the state document)`,
-      input: invocations,
-    });
-  }
   for (const [i, variant] of input.variants.entries()) {
     if (variant.serverless !== undefined) {
       ctx.addIssue({
@@ -109,6 +102,28 @@ export const asyncFitsTheEndpoint: InputCheck<{
         input: include,
       });
     }
+  }
+};
+
+/**
+ * An async deployment's config fits its variants (asyncFitsTheVariants), and its health check fits InvokeEndpointAsync:
+ * no target variant (InvokeEndpointAsync has none), and few enough invocations for the state document.
+ */
+export const asyncFitsTheEndpoint: InputCheck<{
+  async?: AsyncInference | undefined;
+  variants: readonly { serverless?: unknown }[];
+  healthCheck: { samples: readonly { targetVariant?: string | undefined }[]; invocations?: number | undefined };
+}> = (input, ctx) => {
+  if (input.async === undefined) return;
+  asyncFitsTheVariants(input, ctx);
+  const invocations = input.healthCheck.invocations ?? input.healthCheck.samples.length;
+  if (invocations > MAX_ASYNC_HEALTH_CHECK_INVOCATIONS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['healthCheck', 'invocations'],
+      message: `expected at most ${MAX_ASYNC_HEALTH_CHECK_INVOCATIONS} for an asynchronous endpoint (each one's answer locations travel in the state document)`,
+      input: invocations,
+    });
   }
   for (const [i, sample] of input.healthCheck.samples.entries()) {
     if (sample.targetVariant !== undefined) {

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { integer, sageMakerName } from '../contract-parts.ts';
+import type { IssueSink } from './endpoint.ts';
 
 /** Application Auto Scaling's service namespace for SageMaker. */
 export const SCALING_NAMESPACE = 'sagemaker';
@@ -148,12 +149,13 @@ export function autoScalingFitsTheVariants(
   input: {
     variants: readonly { name: string; serverless?: unknown }[];
     autoScaling?: AutoScalingByVariant | undefined;
+    async?: unknown;
   },
-  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
+  ctx: IssueSink,
 ): void {
   const settings = input.autoScaling;
   if (settings === undefined) return;
-  const isAsync = (input as { async?: unknown }).async !== undefined;
+  const isAsync = input.async !== undefined;
   const names = input.variants.map((v) => v.name);
   for (const [name, scaling] of Object.entries(settings)) {
     const at = ['autoScaling', name];

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { integer } from '../contract-parts.ts';
+import type { IssueSink } from './endpoint.ts';
 import { kmsKeyId, s3Uri } from './s3.ts';
 
 /** A content type SageMaker's capture lists take (its CsvContentType and JsonContentType shapes). */
@@ -46,7 +47,7 @@ export type DataCapture = z.output<typeof DataCapture>;
 /** SageMaker refuses data capture on serverless endpoints (DG serverless-endpoints): refused here by the field. */
 export const captureNotOnServerless = (
   input: { dataCapture?: unknown; variants: readonly { serverless?: unknown }[] },
-  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
+  ctx: IssueSink,
 ) => {
   if (input.dataCapture === undefined) return;
   const serverless = input.variants.findIndex((v) => v.serverless !== undefined);

@@ -208,11 +208,13 @@ export const WaitPolicy = z
   );
 export type WaitPolicy = z.output<typeof WaitPolicy>;
 
+/** Where a check reports its issues (zod's refinement context, as `superRefine` gives it). */
+export interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void;
+}
+
 /** A check that spans a deployment input's fields: reports its issues through `ctx`. */
-type InputCheck<T> = (
-  input: T,
-  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
-) => void;
+export type InputCheck<T> = (input: T, ctx: IssueSink) => void;
 
 /**
  * Each health-check sample's `targetVariant` must be one of the deployment's variants, and its

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { DataCaptureWriter } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { ContainerCallError } from '../hosting/pipeline.ts';
@@ -105,6 +106,8 @@ export interface AsyncInferenceDeps {
   notifications: NotificationLog;
   random: () => number;
   logger: Logger;
+  /** Writes data capture records of the invocations the model answers (none: nothing is captured). */
+  capture?: DataCaptureWriter;
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
 }
@@ -404,6 +407,16 @@ export class AsyncInference {
       const { response } = answer;
       const contentType = response.headers['content-type'] ?? 'application/octet-stream';
       if (response.status >= 200 && response.status < 300) {
+        // Captured as for InvokeEndpoint: the input object's bytes and the model's answer, with the InferenceId.
+        await this.deps.capture?.capture({
+          endpointName: request.endpointName,
+          variantName: variant.spec.variantName,
+          config: fleet.spec.dataCapture,
+          variant,
+          inferenceId: request.inferenceId,
+          request: { body, contentType: headers['content-type'] as string },
+          response: { body: response.body, contentType },
+        });
         return { kind: 'output', body: response.body, contentType };
       }
       const kind = response.status >= 500 ? 'server' : 'client';

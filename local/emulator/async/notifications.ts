@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { readJsonLines } from '../fs-util.ts';
 
 /** One message SageMaker published to an SNS topic, as the emulator records it (SNS's Publish members). */
 export interface PublishedNotification {
@@ -39,16 +40,6 @@ export class NotificationLog {
   /** Every message recorded so far, oldest first. */
   async readAll(): Promise<PublishedNotification[]> {
     await this.chain;
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as PublishedNotification);
+    return readJsonLines<PublishedNotification>(this.file);
   }
 }
