@@ -10,17 +10,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, } from '@aws-sdk/client-s3';
 import {
   InvokeEndpointAsyncCommand,
   InvokeEndpointCommand,
-  SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { deployBenchEndpoint, LINEAR_IMAGE, linearModelArchive, startEmulatorProcess } from './emulator-process.ts';
+import {
+  deployBenchEndpoint,
+  emulatorClients,
+  LINEAR_IMAGE,
+  linearModelArchive,
+  startEmulatorProcess,
+} from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
-const REGION = 'us-east-1';
 const BUCKET = 'bench';
 const INPUT = 's3://bench/async/input.csv';
 const PER_INSTANCE = 8;
@@ -34,14 +37,7 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'smwf-bench-async-'));
   const emulator = await startEmulatorProcess(join(scratch, 'state'));
   try {
-    const common = {
-      endpoint: emulator.url,
-      region: REGION,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    };
-    const s3 = new S3Client({ ...common, forcePathStyle: true });
-    const sagemaker = new SageMakerClient(common);
-    const runtime = new SageMakerRuntimeClient(common);
+    const { s3, sagemaker, runtime } = emulatorClients(emulator.url);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'linear/model.tar.gz', Body: await linearModelArchive() }),

@@ -14,13 +14,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { deployBenchEndpoint, LINEAR_IMAGE, linearModelArchive, startEmulatorProcess } from './emulator-process.ts';
+import { CreateBucketCommand, PutObjectCommand, } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import {
+  BENCH_REGION,
+  deployBenchEndpoint,
+  emulatorClients,
+  LINEAR_IMAGE,
+  linearModelArchive,
+  startEmulatorProcess,
+} from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
-const REGION = 'us-east-1';
 const ENDPOINT = 'bench-linear';
 const BODY = '1,2';
 const HEADERS = { 'content-type': 'text/csv', accept: 'application/json' };
@@ -29,7 +34,7 @@ type Invoke = () => Promise<string>;
 
 /** The model server's port, from the endpoint's container log (`linear: serving ... on 127.0.0.1:<port>`). */
 function modelServerPort(stateDir: string): number {
-  const logDir = join(stateDir, 'logs', REGION, 'aws', 'sagemaker', 'Endpoints', ENDPOINT);
+  const logDir = join(stateDir, 'logs', BENCH_REGION, 'aws', 'sagemaker', 'Endpoints', ENDPOINT);
   for (const file of readdirSync(logDir)) {
     const port = /on 127\.0\.0\.1:(\d+)/.exec(readFileSync(join(logDir, file), 'utf8'))?.[1];
     if (port) return Number(port);
@@ -110,14 +115,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulatorProcess(stateDir);
   const agent = new Agent({ keepAlive: true, maxSockets: 50 });
   try {
-    const common = {
-      endpoint: emulator.url,
-      region: REGION,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    };
-    const s3 = new S3Client({ ...common, forcePathStyle: true });
-    const sagemaker = new SageMakerClient(common);
-    const runtime = new SageMakerRuntimeClient(common);
+    const { s3, sagemaker, runtime } = emulatorClients(emulator.url);
     await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
     await s3.send(
       new PutObjectCommand({ Bucket: 'bench', Key: 'linear/model.tar.gz', Body: await linearModelArchive() }),

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   type ContainerDefinition,
   CreateEndpointCommand,
@@ -13,8 +14,9 @@ import {
   type CreateEndpointConfigCommandInput,
   CreateModelCommand,
   DescribeEndpointCommand,
-  type SageMakerClient,
+  SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, exampleModelArchive } from '../examples/example-models.ts';
 import { startEmulator } from '../local/emulator/index.ts';
 
@@ -122,3 +124,27 @@ async function runEmulator(stateDir: string): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runEmulator(String(process.argv[2]));
+
+/** The region the benchmarks' clients and the emulator's logs use. */
+export const BENCH_REGION = 'us-east-1';
+
+/**
+ * The S3, SageMaker and SageMaker Runtime clients of a benchmark, pointed at the emulator at `url`; `maxAttempts`
+ * 1 makes every figure count one attempt.
+ */
+export function emulatorClients(
+  url: string,
+  options: { maxAttempts?: number } = {},
+): { s3: S3Client; sagemaker: SageMakerClient; runtime: SageMakerRuntimeClient } {
+  const common = {
+    endpoint: url,
+    region: BENCH_REGION,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    ...options,
+  };
+  return {
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    sagemaker: new SageMakerClient(common),
+    runtime: new SageMakerRuntimeClient(common),
+  };
+}

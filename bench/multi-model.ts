@@ -16,14 +16,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { CreateBucketCommand, PutObjectCommand, } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { packModelDirectory } from '../examples/example-models.ts';
-import { deployBenchEndpoint, LINEAR_IMAGE, startEmulatorProcess } from './emulator-process.ts';
+import {
+  deployBenchEndpoint,
+  emulatorClients,
+  LINEAR_IMAGE,
+  startEmulatorProcess,
+} from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
-const REGION = 'us-east-1';
 const MODELS = 50;
 const PREFIX = 's3://bench/mme/';
 
@@ -60,16 +63,8 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'smwf-bench-mme-'));
   const emulator = await startEmulatorProcess(join(scratch, 'state'));
   try {
-    const common = {
-      endpoint: emulator.url,
-      region: REGION,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      // Every figure counts one attempt: a ModelNotReadyException would be a failure here, not a retry.
-      maxAttempts: 1,
-    };
-    const s3 = new S3Client({ ...common, forcePathStyle: true });
-    const sagemaker = new SageMakerClient(common);
-    const runtime = new SageMakerRuntimeClient(common);
+    // Every figure counts one attempt: a ModelNotReadyException would be a failure here, not a retry.
+    const { s3, sagemaker, runtime } = emulatorClients(emulator.url, { maxAttempts: 1 });
     await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
     for (let i = 0; i < MODELS; i++) {
       await s3.send(
