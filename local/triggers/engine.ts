@@ -7,9 +7,10 @@
  * retried per the target's RetryPolicy, then written to `triggers/dead-letters.jsonl` in the state directory.
  */
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmulatorEvent } from '../emulator/events.ts';
+import { readJsonLines } from '../emulator/fs-util.ts';
 import type { LocalRunner } from '../runner/runner.ts';
 import type { SynthesizedRule, SynthesizedRuleTarget, SynthesizedSchedule } from '../runner/synthesize.ts';
 import { type Clock, RealClock } from './clock.ts';
@@ -316,16 +317,7 @@ export class TriggerEngine {
   /** The dead-letter file's records, oldest first. */
   async deadLetters(): Promise<DeadLetter[]> {
     await this.idle();
-    try {
-      const text = await readFile(this.deadLetterFile, 'utf8');
-      return text
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as DeadLetter);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    return readJsonLines<DeadLetter>(this.deadLetterFile);
   }
 
   /** Stops the schedules, the subscription and the local Step Functions API (running executions go on). */
