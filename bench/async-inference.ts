@@ -10,11 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, } from '@aws-sdk/client-s3';
-import {
-  InvokeEndpointAsyncCommand,
-  InvokeEndpointCommand,
-} from '@aws-sdk/client-sagemaker-runtime';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import {
   deployBenchEndpoint,
   emulatorClients,

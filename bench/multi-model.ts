@@ -16,15 +16,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { packModelDirectory } from '../examples/example-models.ts';
-import {
-  deployBenchEndpoint,
-  emulatorClients,
-  LINEAR_IMAGE,
-  startEmulatorProcess,
-} from './emulator-process.ts';
+import { deployBenchEndpoint, emulatorClients, LINEAR_IMAGE, startEmulatorProcess } from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
 const MODELS = 50;
