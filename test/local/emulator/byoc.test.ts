@@ -41,6 +41,12 @@ const IMAGES: ImagesFile = {
 const FIXED_SOCKET = '/tmp/smwf-classic-byoc.sock';
 
 const RUN = `${process.pid}-${Date.now()}`;
+/**
+ * The /ping window of the emulator whose endpoints are meant to fail it: short, as each such test waits it out.
+ * Programs meant to serve get a window of their own, long enough for a loaded machine.
+ */
+const FAILING_PING_WINDOW_SECONDS = 5;
+const SERVING_PING_WINDOW_SECONDS = 60;
 /** The Environment entry that marks every process of an endpoint's containers (see processesWithEnvironment). */
 const marker = (endpoint: string) => `SMWF_TEST_CONTAINER=${endpoint}-${RUN}`;
 
@@ -94,17 +100,27 @@ describe('bring your own container', () => {
   let s3: S3Client;
   let alpha: string;
   let beta: string;
+  /** An emulator with a short /ping window, for the programs that must fail it, and its copy of alpha. */
+  let failing: Awaited<ReturnType<typeof startTestEmulator>>;
+  let failingSagemaker: SageMakerClient;
+  let failingAlpha: string;
 
   beforeAll(async () => {
-    emulator = await startTestEmulator({ startupTimeoutSeconds: 2, images: IMAGES });
+    [emulator, failing] = await Promise.all([
+      startTestEmulator({ startupTimeoutSeconds: SERVING_PING_WINDOW_SECONDS, images: IMAGES }),
+      startTestEmulator({ startupTimeoutSeconds: FAILING_PING_WINDOW_SECONDS, images: IMAGES }),
+    ]);
     ({ sagemaker, runtime, s3 } = clients(emulator.url));
     // alpha predicts the first feature, beta always 100: an answer shows which model served it.
     alpha = await uploadLinearModel(s3, 'byoc', 'alpha/model.tar.gz', [1, 0], 0);
     beta = await uploadLinearModel(s3, 'byoc', 'beta/model.tar.gz', [0, 0], 100);
+    const failingClients = clients(failing.url);
+    failingSagemaker = failingClients.sagemaker;
+    failingAlpha = await uploadLinearModel(failingClients.s3, 'byoc', 'alpha/model.tar.gz', [1, 0], 0);
   });
 
   afterAll(async () => {
-    await emulator?.stop();
+    await Promise.all([emulator?.stop(), failing?.stop()]);
   });
 
   it('fails a program with a fixed port run as a plain process, naming the port it listens on, and leaves none of its processes', async () => {
@@ -112,7 +128,7 @@ describe('bring your own container', () => {
     const fixedPort = await freePort();
     const socket = join(await tempStateDir(), 'app.sock');
 
-    const endpoint = await deploy(sagemaker, 'fixed-port', PLAIN_IMAGE, alpha, {
+    const endpoint = await deploy(failingSagemaker, 'fixed-port', PLAIN_IMAGE, failingAlpha, {
       BYOC_PORT: String(fixedPort),
       BYOC_SOCKET: socket,
     });
@@ -120,7 +136,7 @@ describe('bring your own container', () => {
     expect(endpoint.EndpointStatus).toBe('Failed');
     expect(endpoint.FailureReason).toMatch(
       new RegExp(
-        `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port \\d+ \\(SAGEMAKER_BIND_TO_PORT\\) within 2 seconds; the container listens on port ${fixedPort}\\. A program with a fixed port runs unchanged in the emulator's isolation mode \\("isolation": "namespaces" in the images file\\); otherwise it must listen on SAGEMAKER_BIND_TO_PORT\\. Please check CloudWatch logs for this endpoint\\. Last log lines: `,
+        `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port \\d+ \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port ${fixedPort}\\. A program with a fixed port runs unchanged in the emulator's isolation mode \\("isolation": "namespaces" in the images file\\); otherwise it must listen on SAGEMAKER_BIND_TO_PORT\\. Please check CloudWatch logs for this endpoint\\. Last log lines: `,
       ),
     );
     expect(endpoint.FailureReason).toContain('cannot load the model from /opt/ml/model');
@@ -189,11 +205,15 @@ describe('bring your own container', () => {
     });
 
     it('names the port an isolated program listens on when it is not 8080', async () => {
-      const endpoint = await deploy(sagemaker, 'isolated-5000', ISOLATED_IMAGE, alpha, { BYOC_PORT: '5000' });
+      const endpoint = await deploy(failingSagemaker, 'isolated-5000', ISOLATED_IMAGE, failingAlpha, {
+        BYOC_PORT: '5000',
+      });
 
       expect(endpoint.EndpointStatus).toBe('Failed');
       expect(endpoint.FailureReason).toMatch(
-        /^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port 8080 \(SAGEMAKER_BIND_TO_PORT\) within 2 seconds; the container listens on port 5000, and SageMaker sends requests to port 8080\. Please check CloudWatch logs for this endpoint\. Last log lines: /,
+        new RegExp(
+          `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port 8080 \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port 5000, and SageMaker sends requests to port 8080\\. Please check CloudWatch logs for this endpoint\\. Last log lines: `,
+        ),
       );
       expect(processesWithEnvironment(marker('isolated-5000'))).toEqual([]);
     });
@@ -238,7 +258,7 @@ describe('bring your own container', () => {
     });
 
     it('stops every process of its containers, isolated or not, when the emulator stops', async () => {
-      const own = await startTestEmulator({ startupTimeoutSeconds: 2, images: IMAGES });
+      const own = await startTestEmulator({ startupTimeoutSeconds: SERVING_PING_WINDOW_SECONDS, images: IMAGES });
       const { sagemaker: client, s3 } = clients(own.url);
       const model = await uploadLinearModel(s3, 'byoc', 'alpha/model.tar.gz', [1, 0], 0);
       const endpoints = await Promise.all([
