@@ -387,8 +387,15 @@ function cacheFile(identity: LocalAwsIdentity): string {
   return join(synthesisCacheDir, `synth-${synthesisKey(identity)}.json`);
 }
 
-/** Writes the runner's form of a synthesized default stack to the cache, as loadSynthesizedWorkflows reads it. */
-export function cacheSynthesizedWorkflows(identity: LocalAwsIdentity, stack: SynthesizedStack): SynthesizedWorkflows {
+/**
+ * Writes the runner's form of a synthesized default stack to the cache, as loadSynthesizedWorkflows reads it.
+ * `file` is the cache file of the sources the stack was synthesized from (by default, of the sources as they are now).
+ */
+export function cacheSynthesizedWorkflows(
+  identity: LocalAwsIdentity,
+  stack: SynthesizedStack,
+  file = cacheFile(identity),
+): SynthesizedWorkflows {
   const synthesized = fromTemplate(stack.template.Resources, identity);
   const form: CachedForm = {
     definitions: { ...synthesized.definitions },
@@ -398,7 +405,6 @@ export function cacheSynthesizedWorkflows(identity: LocalAwsIdentity, stack: Syn
     rules: [...synthesized.rules],
     schedules: [...synthesized.schedules],
   };
-  const file = cacheFile(identity);
   mkdirSync(synthesisCacheDir, { recursive: true });
   // Written whole, then renamed: a concurrent reader sees the old file or the new one, never half of one.
   const partial = `${file}.${process.pid}.tmp`;
@@ -412,11 +418,13 @@ export function cacheSynthesizedWorkflows(identity: LocalAwsIdentity, stack: Syn
  * synthesized now and cached. A miss costs a synthesis (seconds); a hit costs hashing the sources (milliseconds).
  */
 export async function loadSynthesizedWorkflows(identity: LocalAwsIdentity): Promise<SynthesizedWorkflows> {
+  // Hashed once, before synthesizing: a miss writes the cache under the key of the sources it synthesized.
+  const file = cacheFile(identity);
   try {
-    const cached = JSON.parse(readFileSync(cacheFile(identity), 'utf8')) as CachedForm;
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as CachedForm;
     return { ...cached, functions: new Map(cached.functions.map((fn) => [fn.arn, fn])) };
   } catch {
     // Not cached yet (or unreadable): synthesize below.
   }
-  return cacheSynthesizedWorkflows(identity, await synthesizeStack());
+  return cacheSynthesizedWorkflows(identity, await synthesizeStack(), file);
 }

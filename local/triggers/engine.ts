@@ -107,8 +107,9 @@ const RULE_TARGET_KEYS = new Set([
   'DeadLetterConfig',
 ]);
 const SCHEDULE_TARGET_KEYS = new Set(['Arn', 'RoleArn', 'Input', 'RetryPolicy', 'DeadLetterConfig']);
-/** EventBridge's and Scheduler's default retry policy. */
+/** EventBridge's and Scheduler's default retry policy: 185 retries within 24 hours. */
 const DEFAULT_RETRY_ATTEMPTS = 185;
+const DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400;
 /** Lambda's default for asynchronous invocations: two retries after the first attempt. */
 const LAMBDA_ASYNC_RETRIES = 2;
 /** Errors a retry cannot fix; EventBridge sends such a delivery to the dead-letter queue at once. */
@@ -354,11 +355,11 @@ export class TriggerEngine {
     const { schedule } = loaded;
     const target = schedule.target;
     const executionId = schedulerExecutionId(schedule.arn, scheduledTime);
-    const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
     let input = '';
     return this.withRetries(
       { trigger: 'schedule', name: schedule.name, targetArn: target.Arn, scheduledTime: scheduledTime.toISOString() },
-      maxRetries,
+      target.RetryPolicy,
+      this.clock.now(),
       target.DeadLetterConfig?.Arn,
       () => input,
       (attemptNumber) => {
@@ -380,11 +381,11 @@ export class TriggerEngine {
     ingestion: Date,
   ): Promise<Delivery> {
     const base = { trigger: 'rule' as const, name: rule.name, targetArn: target.Arn, eventId: String(event.id) };
-    const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
     let input = '';
     return this.withRetries(
       base,
-      maxRetries,
+      target.RetryPolicy,
+      ingestion,
       target.DeadLetterConfig?.Arn,
       () => input,
       async () => {
@@ -416,16 +417,25 @@ export class TriggerEngine {
     throw new LambdaAsyncInvocationFailed(functionArn, lastError);
   }
 
+  /**
+   * Makes attempts until one succeeds, an error a retry cannot fix, `MaximumRetryAttempts` retries, or the event is
+   * older than `MaximumEventAgeInSeconds` (counted from `since`: the event's ingestion, or when a schedule's run
+   * began), then dead-letters it.
+   */
   private async withRetries(
     base: Omit<Delivery, 'outcome' | 'attempts'>,
-    maxRetries: number,
+    retryPolicy: SynthesizedRuleTarget['RetryPolicy'],
+    since: Date,
     deadLetterQueueArn: string | undefined,
     inputOf: () => string,
     attempt: (attemptNumber: number) => Promise<string | undefined> | string | undefined,
   ): Promise<Delivery> {
+    const maxRetries = retryPolicy?.MaximumRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
+    const maxAgeMs = (retryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000;
     let attempts = 0;
     let failure: unknown;
     while (attempts <= maxRetries) {
+      if (attempts > 0 && this.clock.now().getTime() - since.getTime() > maxAgeMs) break;
       attempts += 1;
       try {
         const executionArn = await attempt(attempts);

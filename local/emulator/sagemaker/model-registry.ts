@@ -318,7 +318,9 @@ export class ModelRegistry {
 
   /**
    * The containers a model runs for one ContainerDefinition naming a model package: the package's
-   * InferenceSpecification containers, each with the definition's Environment over the package's. A versioned
+   * InferenceSpecification containers, each with the definition's Environment over the package's, and the
+   * definition's ContainerHostname over the package's (a hostname for a package of several containers is refused:
+   * AWS does not say which container it names). A versioned
    * package must be Approved (CreateModelPackage reference: ModelApprovalStatus "must be set to Approved to deploy
    * the model"); the message is ours.
    */
@@ -349,6 +351,12 @@ export class ModelRegistry {
       );
     }
     const environment = (definition.Environment as Record<string, string> | undefined) ?? {};
+    const hostname = definition.ContainerHostname;
+    if (hostname !== undefined && spec.Containers.length > 1) {
+      throw notEmulated(
+        `ContainerHostname on a container naming model package ${pkg.ModelPackageArn}, which has ${spec.Containers.length} containers, is`,
+      );
+    }
     return spec.Containers.map((c, index) => {
       if (typeof c.Image !== 'string') {
         throw validationException(
@@ -364,7 +372,9 @@ export class ModelRegistry {
         Image: c.Image,
         ...(c.ModelDataUrl !== undefined ? { ModelDataUrl: c.ModelDataUrl } : {}),
         ...(c.ModelDataSource !== undefined ? { ModelDataSource: c.ModelDataSource } : {}),
-        ...(c.ContainerHostname !== undefined ? { ContainerHostname: c.ContainerHostname } : {}),
+        ...((hostname ?? c.ContainerHostname) !== undefined
+          ? { ContainerHostname: hostname ?? c.ContainerHostname }
+          : {}),
         ...(Object.keys(merged).length > 0 ? { Environment: merged } : {}),
       };
     });

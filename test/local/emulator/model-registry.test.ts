@@ -402,6 +402,20 @@ describe('emulated Model Registry', () => {
     expect(JSON.parse(Buffer.from(answer.Body).toString('utf8'))).toEqual({ predictions: [105] });
     const fromPrimary = await sagemaker.send(new DescribeModelCommand({ ModelName: 'from-primary' }));
     expect(fromPrimary.PrimaryContainer).toEqual({ ModelPackageName: 'serving/1' });
+
+    // The definition's ContainerHostname names the package's container: a pipeline whose every container has a
+    // hostname is accepted (the package's own container has none).
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'hosted-pipeline',
+        Containers: [
+          { ModelPackageName: 'serving/1', ContainerHostname: 'first' },
+          { Image: LINEAR_IMAGE, ModelDataUrl: doublingUri, ContainerHostname: 'second' },
+        ],
+      }),
+    );
+    const pipeline = await sagemaker.send(new DescribeModelCommand({ ModelName: 'hosted-pipeline' }));
+    expect(pipeline.Containers?.[0]).toEqual({ ModelPackageName: 'serving/1', ContainerHostname: 'first' });
   });
 
   it('keeps groups, packages and the next version number across a restart on the same state directory', async () => {

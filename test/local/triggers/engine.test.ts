@@ -15,7 +15,7 @@ import {
   StartExecutionCommand,
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmulatorEvent } from '../../../local/emulator/events.ts';
 import { createLocalRunner, type LocalRunner } from '../../../local/runner/runner.ts';
 import type { SynthesizedRule, SynthesizedSchedule, SynthesizedWorkflows } from '../../../local/runner/synthesize.ts';
@@ -285,6 +285,40 @@ describe('rules', () => {
     });
     expect(letters[1]?.errorMessage).toMatch(/TypeError: cannot dispatch/);
     expect(dispatched).toHaveLength(3);
+  });
+
+  it("stop retrying once the event is older than the target's MaximumEventAgeInSeconds", async () => {
+    // A clock that moves 30 s every time the engine reads it, so each retry finds the event older.
+    let now = Date.parse('2026-12-01T00:00:00Z');
+    const clock = new DrivenClock('2026-12-01T00:00:00Z');
+    vi.spyOn(clock, 'now').mockImplementation(() => {
+      now += 30_000;
+      return new Date(now);
+    });
+    const { engine, emit } = await startEngine(
+      [
+        rule({
+          name: 'flaky',
+          targets: [
+            {
+              Id: 'echo',
+              Arn: machineArn('Echo'),
+              RetryPolicy: { MaximumRetryAttempts: 100, MaximumEventAgeInSeconds: 60 },
+            },
+          ],
+        }),
+      ],
+      [],
+      clock,
+    );
+    vi.spyOn(engine.executions, 'start').mockImplementation(() => {
+      throw new Error('throttled');
+    });
+    await emit(approval('e-1'));
+    const letters = await engine.deadLetters();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ name: 'flaky', errorMessage: 'throttled' });
+    expect(letters[0]?.attempts).toBeLessThan(5);
   });
 
   it('refuse, by name, a pattern EventBridge would refuse, a target type or setting that is not emulated', async () => {
