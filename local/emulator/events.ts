@@ -18,6 +18,15 @@ export interface EmulatorEvent {
   eventBusName: string;
 }
 
+/** Calls one subscriber; a subscriber that throws is reported and does not stop the log or the others. */
+function tell(listener: (events: readonly EmulatorEvent[]) => void, events: readonly EmulatorEvent[]): void {
+  try {
+    listener(events);
+  } catch (err) {
+    console.error(`smwf emulator: an event subscriber failed: ${(err as Error).message}`);
+  }
+}
+
 /** Append-only event log (`events.jsonl` in the state directory), written in call order. */
 export class EventLog {
   private chain: Promise<void> = Promise.resolve();
@@ -28,12 +37,14 @@ export class EventLog {
   /** Appends events; resolves once they are on disk and every subscriber has been told. */
   append(events: EmulatorEvent[]): Promise<void> {
     const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
-    this.chain = this.chain.then(async () => {
+    const written = this.chain.then(async () => {
       await mkdir(dirname(this.file), { recursive: true });
       await appendFile(this.file, text);
-      if (events.length > 0) for (const listener of this.listeners) listener(events);
+      if (events.length > 0) for (const listener of this.listeners) tell(listener, events);
     });
-    return this.chain;
+    // A failed write fails its own caller only: the next append still runs.
+    this.chain = written.catch(() => undefined);
+    return written;
   }
 
   /** Calls `listener` with every batch of events logged from now on, in order; returns the unsubscribe. */
