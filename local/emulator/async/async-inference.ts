@@ -336,8 +336,10 @@ export class AsyncInference {
       outcome = { kind: 'failure', reason: 'InternalFailure: the emulator could not process the request.' };
     }
     if (outcome === 'not-ready') {
-      // The endpoint is still coming up: the request keeps its place at the head of the queue.
-      queue.pending.unshift(request);
+      // The endpoint is still coming up: the request goes back to its place in acceptance order (several taken
+      // together come back in any order, so pushing each to the head would reverse them).
+      const at = queue.pending.findIndex((other) => other.sequence > request.sequence);
+      queue.pending.splice(at === -1 ? queue.pending.length : at, 0, request);
       if (!queue.retry && !this.stopping) {
         queue.retry = setTimeout(() => {
           delete queue.retry;
