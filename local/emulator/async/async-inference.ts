@@ -367,23 +367,24 @@ export class AsyncInference {
         reason: `Endpoint ${request.endpointName} was deleted or failed before the request could be processed.`,
       };
     }
-    const source = s3Parts(request.inputLocation) as { bucket: string; key: string };
-    let body: Buffer;
-    try {
-      body = await this.deps.s3.readObject(source.bucket, source.key);
-    } catch (err) {
-      const detail = err instanceof ServiceError ? err.message : String(err);
-      return {
-        kind: 'failure',
-        reason: `ClientError: Could not read the input at ${request.inputLocation}: ${detail}`,
-      };
-    }
     const routed = await this.deps.lifecycle.acquire(request.region, request.endpointName);
     if (!routed) return 'not-ready';
     const { fleet, release } = routed;
     try {
       const variant = fleet.pickVariant(undefined, this.deps.random);
       if (!variant) return 'not-ready';
+      // Read once an instance takes the request, not on every look while the endpoint is still coming up.
+      const source = s3Parts(request.inputLocation) as { bucket: string; key: string };
+      let body: Buffer;
+      try {
+        body = await this.deps.s3.readObject(source.bucket, source.key);
+      } catch (err) {
+        const detail = err instanceof ServiceError ? err.message : String(err);
+        return {
+          kind: 'failure',
+          reason: `ClientError: Could not read the input at ${request.inputLocation}: ${detail}`,
+        };
+      }
       const headers: Record<string, string> = {
         'content-type': request.contentType ?? 'application/octet-stream',
         accept: request.accept ?? '*/*',
