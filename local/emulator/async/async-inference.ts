@@ -349,7 +349,16 @@ export class AsyncInference {
       return;
     }
     if (outcome.kind === 'interrupted' || this.stopping) return;
-    await this.finish(request, outcome);
+    try {
+      await this.finish(request, outcome);
+    } catch (err) {
+      // Nobody awaits the task: a rejection here would end the emulator. The request keeps its file and runs
+      // again on the next start.
+      this.deps.logger.error('async inference outcome not recorded', {
+        inferenceId: request.inferenceId,
+        error: String(err),
+      });
+    }
   }
 
   private async process(request: AcceptedRequest): Promise<Outcome | 'not-ready'> {
