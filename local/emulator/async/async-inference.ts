@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { DataCaptureWriter } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
+import { parseS3Uri } from '../hosting/artifacts.ts';
 import { ContainerCallError } from '../hosting/pipeline.ts';
 import { readPayload, send } from '../http-util.ts';
 import type { Logger } from '../logger.ts';
@@ -53,12 +54,6 @@ function notEmulated(what: string): ServiceError {
   return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
 }
 
-/** `s3://bucket/key` parts, or undefined. */
-function s3Parts(uri: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;
-}
-
 function joinKey(...parts: (string | undefined)[]): string {
   return parts
     .filter((p): p is string => p !== undefined && p !== '')
@@ -78,7 +73,7 @@ export function checkAsyncInferenceConfig(config: Input): void {
   }
   for (const member of ['S3OutputPath', 'S3FailurePath'] as const) {
     const uri = output[member];
-    if (typeof uri === 'string' && !s3Parts(uri)) {
+    if (typeof uri === 'string' && !uri.startsWith('s3://')) {
       throw notEmulated(`AsyncInferenceConfig.OutputConfig.${member} other than an s3:// URI (${uri}) is`);
     }
   }
@@ -185,7 +180,10 @@ export class AsyncInference {
       );
     }
     const inputLocation = String(input.InputLocation);
-    if (!s3Parts(inputLocation)) throw notEmulated(`An InputLocation other than an s3:// URI (${inputLocation}) is`);
+    // An https:// InputLocation names an S3 object by URL: read from the emulator's S3 like an s3:// one.
+    if (!parseS3Uri(inputLocation)) {
+      throw notEmulated(`An InputLocation other than an s3:// URI or an S3 https:// URL (${inputLocation}) is`);
+    }
     const output = (record.AsyncInferenceConfig as Input).OutputConfig as Input;
     const notification = (output.NotificationConfig ?? {}) as Input;
     const inferenceId = typeof input.InferenceId === 'string' ? input.InferenceId : randomUUID();
@@ -383,7 +381,7 @@ export class AsyncInference {
       const variant = fleet.pickVariant(undefined, this.deps.random);
       if (!variant) return 'not-ready';
       // Read once an instance takes the request, not on every look while the endpoint is still coming up.
-      const source = s3Parts(request.inputLocation) as { bucket: string; key: string };
+      const source = parseS3Uri(request.inputLocation) as { bucket: string; key: string };
       let body: Buffer;
       try {
         body = await this.deps.s3.readObject(source.bucket, source.key);
@@ -447,7 +445,7 @@ export class AsyncInference {
   private async finish(request: AcceptedRequest, outcome: Exclude<Outcome, { kind: 'interrupted' }>): Promise<void> {
     const succeeded = outcome.kind === 'output';
     const location = succeeded ? request.outputLocation : request.failureLocation;
-    const target = s3Parts(location) as { bucket: string; key: string };
+    const target = parseS3Uri(location) as { bucket: string; key: string };
     const body = succeeded ? outcome.body : Buffer.from(outcome.reason);
     const contentType = succeeded ? outcome.contentType : 'text/plain';
     try {
