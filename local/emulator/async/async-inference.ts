@@ -127,6 +127,8 @@ export class AsyncInference {
   private readonly tasks = new Set<Promise<void>>();
   private readonly now: () => number;
   private sequence = 0;
+  /** Settles once resume() has read the persisted queue (the server may already be taking requests). */
+  private resumed: Promise<void> = Promise.resolve();
   private stopping = false;
 
   constructor(private readonly deps: AsyncInferenceDeps) {
@@ -192,6 +194,9 @@ export class AsyncInference {
     const outputLocation = `s3://${joinKey(String(output.S3OutputPath).slice(5), extension, outputName)}`;
     const failureBase = typeof output.S3FailurePath === 'string' ? output.S3FailurePath : String(output.S3OutputPath);
     const failureLocation = `s3://${joinKey(failureBase.slice(5), extension, `${inferenceId}-error.out`)}`;
+    // A request accepted while the persisted queue is still being read would take the sequence number, and so the
+    // file, of a request still on disk, and go ahead of it.
+    await this.resumed;
     const acceptedAt = this.now();
     const notifications: RequestNotifications = {
       includeResponseIn: (notification.IncludeInferenceResponseIn as string[] | undefined) ?? [],
@@ -261,12 +266,15 @@ export class AsyncInference {
   }
 
   /** After a restart: every accepted request without an outcome goes back on its endpoint's queue, in order. */
-  async resume(): Promise<void> {
-    const pending = await this.requests.loadAll();
-    for (const request of pending) {
-      this.sequence = Math.max(this.sequence, request.sequence);
-      this.enqueue(request);
-    }
+  resume(): Promise<void> {
+    this.resumed = (async () => {
+      const pending = await this.requests.loadAll();
+      for (const request of pending) {
+        this.sequence = Math.max(this.sequence, request.sequence);
+        this.enqueue(request);
+      }
+    })();
+    return this.resumed;
   }
 
   /** Stops taking work; requests in flight keep their files, so the next start runs them again. */
