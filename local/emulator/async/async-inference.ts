@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { DataCaptureWriter } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
+import { parseS3Uri } from '../hosting/artifacts.ts';
 import { ContainerCallError } from '../hosting/pipeline.ts';
 import { readPayload, send } from '../http-util.ts';
 import type { Logger } from '../logger.ts';
@@ -53,12 +54,6 @@ function notEmulated(what: string): ServiceError {
   return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
 }
 
-/** `s3://bucket/key` parts, or undefined. */
-function s3Parts(uri: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;
-}
-
 function joinKey(...parts: (string | undefined)[]): string {
   return parts
     .filter((p): p is string => p !== undefined && p !== '')
@@ -78,7 +73,7 @@ export function checkAsyncInferenceConfig(config: Input): void {
   }
   for (const member of ['S3OutputPath', 'S3FailurePath'] as const) {
     const uri = output[member];
-    if (typeof uri === 'string' && !s3Parts(uri)) {
+    if (typeof uri === 'string' && !uri.startsWith('s3://')) {
       throw notEmulated(`AsyncInferenceConfig.OutputConfig.${member} other than an s3:// URI (${uri}) is`);
     }
   }
@@ -132,6 +127,8 @@ export class AsyncInference {
   private readonly tasks = new Set<Promise<void>>();
   private readonly now: () => number;
   private sequence = 0;
+  /** Settles once resume() has read the persisted queue (the server may already be taking requests). */
+  private resumed: Promise<void> = Promise.resolve();
   private stopping = false;
 
   constructor(private readonly deps: AsyncInferenceDeps) {
@@ -185,7 +182,10 @@ export class AsyncInference {
       );
     }
     const inputLocation = String(input.InputLocation);
-    if (!s3Parts(inputLocation)) throw notEmulated(`An InputLocation other than an s3:// URI (${inputLocation}) is`);
+    // An https:// InputLocation names an S3 object by URL: read from the emulator's S3 like an s3:// one.
+    if (!parseS3Uri(inputLocation)) {
+      throw notEmulated(`An InputLocation other than an s3:// URI or an S3 https:// URL (${inputLocation}) is`);
+    }
     const output = (record.AsyncInferenceConfig as Input).OutputConfig as Input;
     const notification = (output.NotificationConfig ?? {}) as Input;
     const inferenceId = typeof input.InferenceId === 'string' ? input.InferenceId : randomUUID();
@@ -194,6 +194,9 @@ export class AsyncInference {
     const outputLocation = `s3://${joinKey(String(output.S3OutputPath).slice(5), extension, outputName)}`;
     const failureBase = typeof output.S3FailurePath === 'string' ? output.S3FailurePath : String(output.S3OutputPath);
     const failureLocation = `s3://${joinKey(failureBase.slice(5), extension, `${inferenceId}-error.out`)}`;
+    // A request accepted while the persisted queue is still being read would take the sequence number, and so the
+    // file, of a request still on disk, and go ahead of it.
+    await this.resumed;
     const acceptedAt = this.now();
     const notifications: RequestNotifications = {
       includeResponseIn: (notification.IncludeInferenceResponseIn as string[] | undefined) ?? [],
@@ -263,12 +266,15 @@ export class AsyncInference {
   }
 
   /** After a restart: every accepted request without an outcome goes back on its endpoint's queue, in order. */
-  async resume(): Promise<void> {
-    const pending = await this.requests.loadAll();
-    for (const request of pending) {
-      this.sequence = Math.max(this.sequence, request.sequence);
-      this.enqueue(request);
-    }
+  resume(): Promise<void> {
+    this.resumed = (async () => {
+      const pending = await this.requests.loadAll();
+      for (const request of pending) {
+        this.sequence = Math.max(this.sequence, request.sequence);
+        this.enqueue(request);
+      }
+    })();
+    return this.resumed;
   }
 
   /** Stops taking work; requests in flight keep their files, so the next start runs them again. */
@@ -336,8 +342,10 @@ export class AsyncInference {
       outcome = { kind: 'failure', reason: 'InternalFailure: the emulator could not process the request.' };
     }
     if (outcome === 'not-ready') {
-      // The endpoint is still coming up: the request keeps its place at the head of the queue.
-      queue.pending.unshift(request);
+      // The endpoint is still coming up: the request goes back to its place in acceptance order (several taken
+      // together come back in any order, so pushing each to the head would reverse them).
+      const at = queue.pending.findIndex((other) => other.sequence > request.sequence);
+      queue.pending.splice(at === -1 ? queue.pending.length : at, 0, request);
       if (!queue.retry && !this.stopping) {
         queue.retry = setTimeout(() => {
           delete queue.retry;
@@ -347,7 +355,16 @@ export class AsyncInference {
       return;
     }
     if (outcome.kind === 'interrupted' || this.stopping) return;
-    await this.finish(request, outcome);
+    try {
+      await this.finish(request, outcome);
+    } catch (err) {
+      // Nobody awaits the task: a rejection here would end the emulator. The request keeps its file and runs
+      // again on the next start.
+      this.deps.logger.error('async inference outcome not recorded', {
+        inferenceId: request.inferenceId,
+        error: String(err),
+      });
+    }
   }
 
   private async process(request: AcceptedRequest): Promise<Outcome | 'not-ready'> {
@@ -365,23 +382,24 @@ export class AsyncInference {
         reason: `Endpoint ${request.endpointName} was deleted or failed before the request could be processed.`,
       };
     }
-    const source = s3Parts(request.inputLocation) as { bucket: string; key: string };
-    let body: Buffer;
-    try {
-      body = await this.deps.s3.readObject(source.bucket, source.key);
-    } catch (err) {
-      const detail = err instanceof ServiceError ? err.message : String(err);
-      return {
-        kind: 'failure',
-        reason: `ClientError: Could not read the input at ${request.inputLocation}: ${detail}`,
-      };
-    }
     const routed = await this.deps.lifecycle.acquire(request.region, request.endpointName);
     if (!routed) return 'not-ready';
     const { fleet, release } = routed;
     try {
       const variant = fleet.pickVariant(undefined, this.deps.random);
       if (!variant) return 'not-ready';
+      // Read once an instance takes the request, not on every look while the endpoint is still coming up.
+      const source = parseS3Uri(request.inputLocation) as { bucket: string; key: string };
+      let body: Buffer;
+      try {
+        body = await this.deps.s3.readObject(source.bucket, source.key);
+      } catch (err) {
+        const detail = err instanceof ServiceError ? err.message : String(err);
+        return {
+          kind: 'failure',
+          reason: `ClientError: Could not read the input at ${request.inputLocation}: ${detail}`,
+        };
+      }
       const headers: Record<string, string> = {
         'content-type': request.contentType ?? 'application/octet-stream',
         accept: request.accept ?? '*/*',
@@ -435,7 +453,7 @@ export class AsyncInference {
   private async finish(request: AcceptedRequest, outcome: Exclude<Outcome, { kind: 'interrupted' }>): Promise<void> {
     const succeeded = outcome.kind === 'output';
     const location = succeeded ? request.outputLocation : request.failureLocation;
-    const target = s3Parts(location) as { bucket: string; key: string };
+    const target = parseS3Uri(location) as { bucket: string; key: string };
     const body = succeeded ? outcome.body : Buffer.from(outcome.reason);
     const contentType = succeeded ? outcome.contentType : 'text/plain';
     try {

@@ -30,11 +30,13 @@ export class NotificationLog {
       Message: JSON.stringify(message),
       Timestamp: new Date().toISOString(),
     };
-    this.chain = this.chain.then(async () => {
+    const written = this.chain.then(async () => {
       await mkdir(dirname(this.file), { recursive: true });
       await appendFile(this.file, `${JSON.stringify(entry)}\n`);
     });
-    return this.chain;
+    // One failed append is this message's failure only: the next ones still go after it.
+    this.chain = written.catch(() => undefined);
+    return written;
   }
 
   /** Every message recorded so far, oldest first. */

@@ -140,6 +140,17 @@ describe('emulator asynchronous inference', () => {
       responseBody: { encoding: 'UTF-8' },
     });
     expect(result.responseBody.content.trim()).toBe('5');
+
+    // An InputLocation given as the object's S3 https:// URL reads the same object.
+    const byUrl = await c.runtime.send(
+      new InvokeEndpointAsyncCommand({
+        EndpointName: 'async-ok',
+        InputLocation: 'https://models.s3.us-east-1.amazonaws.com/in/a.csv',
+        ContentType: 'text/csv',
+        InferenceId: 'by-url',
+      }),
+    );
+    expect((await objectText(c.s3, byUrl.OutputLocation ?? '')).trim()).toBe('5');
   });
 
   it('refuses InvokeEndpoint on an asynchronous endpoint and InvokeEndpointAsync on a real-time one', async () => {
