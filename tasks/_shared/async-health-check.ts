@@ -4,6 +4,8 @@
  * HealthCheck calls InvokeEndpointAsync for every invocation and records where each answer will be, and
  * JudgeAsyncResults waits for the output or failure objects and judges them. What the three share lives here.
  */
+
+import { splitS3Uri } from './batch-run.ts';
 import type { InvocationResult } from './endpoint-runtime.ts';
 
 /** The folder of the output path's bucket that asynchronous health checks upload their samples to. */
@@ -14,7 +16,7 @@ export const ASYNC_QUEUE_ALLOWANCE_SECONDS = 60;
 
 /** Where an asynchronous check uploads its samples: in the output path's bucket, per endpoint and execution. */
 export function asyncHealthCheckPrefix(outputPath: string, endpointName: string, executionName: string): string {
-  const bucket = /^s3:\/\/([^/]+)/.exec(outputPath)?.[1] ?? '';
+  const { bucket } = splitS3Uri(outputPath);
   return `s3://${bucket}/${ASYNC_HEALTH_CHECK_FOLDER}/${endpointName}/${executionName}/`;
 }
 

@@ -1,5 +1,6 @@
 /** The S3 objects of an asynchronous health check: samples put, outputs and failures read once written. */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { splitS3Uri } from './batch-run.ts';
 
 /** What the asynchronous health-check steps do with S3. */
 export interface AsyncObjects {
@@ -10,9 +11,8 @@ export interface AsyncObjects {
 }
 
 function location(uri: string): { Bucket: string; Key: string } {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`not an s3:// object URI: ${uri}`);
-  return { Bucket: match[1] as string, Key: match[2] as string };
+  const { bucket, key } = splitS3Uri(uri);
+  return { Bucket: bucket, Key: key };
 }
 
 /** AsyncObjects backed by the AWS SDK S3 client. */
