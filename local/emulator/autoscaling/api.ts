@@ -179,6 +179,13 @@ export class AutoScalingApi implements EndpointScalingGuard {
     const resourceId = String(input.ResourceId);
     const state = this.state(region);
     const existing = state.targets.find((t) => t.ResourceId === resourceId);
+    if (input.Tags !== undefined) {
+      // Accepting tags without storing them would claim work not done; tag operations are not emulated either.
+      throw new ServiceError(
+        'UnknownOperationException',
+        'RegisterScalableTarget Tags (tagging scalable targets) are not supported by the smwf local emulator yet.',
+      );
+    }
     const { endpoint, variant } = this.requireVariant(region, resourceId);
     if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
       throw validation(
