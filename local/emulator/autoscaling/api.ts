@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { readJson, writeJsonAtomic } from '../fs-util.ts';
+import { nextToken, pageOf } from '../sagemaker/listing.ts';
 import type { EndpointConfigRecord, EndpointRecord, SageMakerStore } from '../sagemaker/store.ts';
 import { ShapeValidator } from '../shapes.ts';
 import { AUTO_SCALING_MODEL } from './api-model.ts';
@@ -179,6 +180,13 @@ export class AutoScalingApi implements EndpointScalingGuard {
     const resourceId = String(input.ResourceId);
     const state = this.state(region);
     const existing = state.targets.find((t) => t.ResourceId === resourceId);
+    if (input.Tags !== undefined) {
+      // Accepting tags without storing them would claim work not done; tag operations are not emulated either.
+      throw new ServiceError(
+        'UnknownOperationException',
+        'RegisterScalableTarget Tags (tagging scalable targets) are not supported by the smwf local emulator yet.',
+      );
+    }
     const { endpoint, variant } = this.requireVariant(region, resourceId);
     if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
       throw validation(
@@ -404,16 +412,10 @@ export class AutoScalingApi implements EndpointScalingGuard {
   }
 
   private page<T>(items: T[], input: Input, limit: number): { page: T[]; next?: string } {
-    const max = typeof input.MaxResults === 'number' ? input.MaxResults : limit;
-    if (max < 1 || max > limit) throw validation(`MaxResults must be between 1 and ${limit}.`);
-    let offset = 0;
-    if (typeof input.NextToken === 'string') {
-      const match = /^o:(\d+)$/.exec(Buffer.from(input.NextToken, 'base64').toString('utf8'));
-      if (!match) throw validation('Invalid NextToken.');
-      offset = Number(match[1]);
-    }
-    const page = items.slice(offset, offset + max);
-    return offset + max < items.length ? { page, next: Buffer.from(`o:${offset + max}`).toString('base64') } : { page };
+    const { offset, maxResults } = pageOf(input, limit);
+    if (maxResults < 1 || maxResults > limit) throw validation(`MaxResults must be between 1 and ${limit}.`);
+    const page = items.slice(offset, offset + maxResults);
+    return offset + maxResults < items.length ? { page, next: nextToken(offset + maxResults) } : { page };
   }
 
   private state(region: string): RegionState {

@@ -3,7 +3,6 @@ import type { EndpointScalingGuard } from '../autoscaling/api.ts';
 import { checkTransformLimits, checkTransformModel, type TransformJobs } from '../batch/transform-jobs.ts';
 import { checkDataCaptureConfig, dataCaptureSummary } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
-import { invocationModeOf } from '../hosting/model-containers.ts';
 import { checkServerlessUpdate, checkServerlessVariants } from '../serverless/serverless-rules.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
@@ -253,25 +252,6 @@ export class SageMakerControlPlane {
       const multiModel = [model.PrimaryContainer, ...((model.Containers as Input[] | undefined) ?? [])].some(
         (c) => (c as Input | undefined)?.Mode === 'MultiModel',
       );
-      if (multiModel && variant.ServerlessConfig) {
-        throw validationException(
-          `Production variant ${variantName} cannot use ServerlessConfig: model ${String(variant.ModelName)} is a multi-model model, and serverless endpoints do not support multi-model endpoints.`,
-        );
-      }
-      const mode = invocationModeOf(model);
-      if (variant.ServerlessConfig && mode === 'Serial') {
-        // DG serverless-endpoints lists inference pipelines among what serverless endpoints do not support.
-        throw validationException(
-          `Production variant ${variantName} cannot use ServerlessConfig: model ${String(variant.ModelName)} is an inference pipeline (several containers, Serial), and serverless endpoints do not support inference pipelines.`,
-        );
-      }
-      if (variant.ServerlessConfig && mode === 'Direct') {
-        throw new ServiceError(
-          'UnknownOperationException',
-          `Serverless multi-container endpoints (production variant ${variantName}, model ${String(variant.ModelName)} in Direct inference execution mode) are not supported by the smwf local emulator yet.`,
-          400,
-        );
-      }
       if (multiModel && typeof variant.InstanceType === 'string' && ACCELERATED_INSTANCE.test(variant.InstanceType)) {
         throw new ServiceError(
           'UnknownOperationException',

@@ -4,8 +4,8 @@
  * validation checks; the rules here are the ones it cannot express. AWS documents the rules, not the texts: the
  * messages are ours.
  */
-import { validationException } from '../errors.ts';
-import { modelContainerDefinitions } from '../hosting/model-containers.ts';
+import { ServiceError, validationException } from '../errors.ts';
+import { invocationModeOf, modelContainerDefinitions } from '../hosting/model-containers.ts';
 
 type Input = Record<string, unknown>;
 
@@ -75,18 +75,39 @@ export function checkServerlessVariants(config: Input, modelOf: (variant: Input)
   }
 }
 
-/** Refuses a model a serverless variant cannot host: VPC, network isolation, an image from a private registry. */
+/**
+ * Refuses a model a serverless variant cannot host: multi-model, an inference pipeline (a Direct multi-container
+ * model is not emulated), VPC, network isolation, an image from a private registry.
+ */
 function checkServerlessModel(variantName: string, model: Input): void {
   const modelName = String(model.ModelName);
   const refuse = (what: string) =>
     validationException(
       `Production variant ${variantName} cannot use ServerlessConfig: model ${modelName} uses ${what}, which serverless endpoints do not support.`,
     );
+  const containers = modelContainerDefinitions(model);
+  if (containers.some((c) => c.Mode === 'MultiModel')) {
+    throw validationException(
+      `Production variant ${variantName} cannot use ServerlessConfig: model ${modelName} is a multi-model model, and serverless endpoints do not support multi-model endpoints.`,
+    );
+  }
+  const mode = invocationModeOf(model);
+  if (mode === 'Serial') {
+    // DG serverless-endpoints lists inference pipelines among what serverless endpoints do not support.
+    throw validationException(
+      `Production variant ${variantName} cannot use ServerlessConfig: model ${modelName} is an inference pipeline (several containers, Serial), and serverless endpoints do not support inference pipelines.`,
+    );
+  }
+  if (mode === 'Direct') {
+    throw new ServiceError(
+      'UnknownOperationException',
+      `Serverless multi-container endpoints (production variant ${variantName}, model ${modelName} in Direct inference execution mode) are not supported by the smwf local emulator yet.`,
+      400,
+    );
+  }
   if (model.VpcConfig !== undefined) throw refuse('a VPC (VpcConfig)');
   if (model.EnableNetworkIsolation === true) throw refuse('network isolation (EnableNetworkIsolation)');
-  const privateRegistry = modelContainerDefinitions(model).some(
-    (c) => (c.ImageConfig as Input | undefined)?.RepositoryAccessMode === 'Vpc',
-  );
+  const privateRegistry = containers.some((c) => (c.ImageConfig as Input | undefined)?.RepositoryAccessMode === 'Vpc');
   if (privateRegistry) throw refuse('an image from a private registry (ImageConfig RepositoryAccessMode Vpc)');
 }
 

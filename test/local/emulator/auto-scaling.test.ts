@@ -80,6 +80,25 @@ describe('emulator Application Auto Scaling', () => {
     expect(policies.ScalingPolicies.map((p) => p.PolicyARN)).toEqual([put.PolicyARN]);
   });
 
+  it('refuses RegisterScalableTarget with Tags as not emulated rather than dropping them', async () => {
+    const api = new AutoScalingApi(join(stateDir, 'autoscaling'), store);
+    await api.load();
+    const call = api.call('RegisterScalableTarget', REGION, {
+      ServiceNamespace: 'sagemaker',
+      ResourceId: RESOURCE,
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      MinCapacity: 1,
+      MaxCapacity: 3,
+      Tags: { team: 'churn' },
+    });
+
+    await expect(call).rejects.toMatchObject({ code: 'UnknownOperationException' });
+    const targets = (await api.call('DescribeScalableTargets', REGION, { ServiceNamespace: 'sagemaker' })) as {
+      ScalableTargets: unknown[];
+    };
+    expect(targets.ScalableTargets).toEqual([]);
+  });
+
   it('lets an update change the model of a scaled variant, but not its instance type', async () => {
     const api = new AutoScalingApi(join(stateDir, 'autoscaling'), store);
     await api.call('RegisterScalableTarget', REGION, {
