@@ -99,27 +99,18 @@ export class WorkflowAlarms extends Construct {
       }),
     );
 
-    const action = new cloudwatchActions.SnsAction(this.topic);
-    this.action = action;
+    this.action = new cloudwatchActions.SnsAction(this.topic);
     const period = props.period ?? Duration.minutes(5);
     this.period = period;
     const alarms: Record<string, Record<string, cloudwatch.Alarm>> = {};
     for (const [workflow, stateMachine] of Object.entries(props.stateMachines)) {
       const byMetric: Record<string, cloudwatch.Alarm> = {};
       for (const [metricName, metricOf] of Object.entries(WORKFLOW_ALARM_METRICS)) {
-        const alarm = new cloudwatch.Alarm(this, `${workflow}-${metricName}`, {
-          alarmName: `${alarmNamePrefix}${workflow}-${metricName}`,
-          alarmDescription: `${workflow}: at least one execution counted in ${metricName} within ${period.toHumanString()}`,
-          metric: metricOf(stateMachine, { statistic: cloudwatch.Stats.SUM, period }),
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-        byMetric[metricName] = alarm;
+        byMetric[metricName] = this.alarmOnAny(
+          `${workflow}-${metricName}`,
+          `${workflow}: at least one execution counted in ${metricName} within ${period.toHumanString()}`,
+          metricOf(stateMachine, { statistic: cloudwatch.Stats.SUM, period }),
+        );
       }
       alarms[workflow] = byMetric;
     }
@@ -138,13 +129,24 @@ export class WorkflowAlarms extends Construct {
    */
   watchDeadLetters(name: string, queue: sqs.IQueue): cloudwatch.Alarm {
     if (name in this.deadLetterAlarms) throw new Error(`watchDeadLetters: ${name} is watched twice`);
-    const alarm = new cloudwatch.Alarm(this, `DeadLetters-${name}`, {
-      alarmName: `${this.alarmNamePrefix}DeadLetters-${name}`,
-      alarmDescription: `${name}: a delivery reached the dead-letter queue (its workflow was not started)`,
-      metric: queue.metricApproximateNumberOfMessagesVisible({
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: this.period,
-      }),
+    const alarm = this.alarmOnAny(
+      `DeadLetters-${name}`,
+      `${name}: a delivery reached the dead-letter queue (its workflow was not started)`,
+      queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: this.period }),
+    );
+    this.deadLetterAlarms[name] = alarm;
+    return alarm;
+  }
+
+  /**
+   * An alarm named `<stack>-<id>` that fires when `metric` reaches 1 in one period (no data = OK), and tells the
+   * topic both when it fires and when it clears.
+   */
+  private alarmOnAny(id: string, description: string, metric: cloudwatch.IMetric): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.alarmNamePrefix}${id}`,
+      alarmDescription: description,
+      metric,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -153,7 +155,6 @@ export class WorkflowAlarms extends Construct {
     });
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
-    this.deadLetterAlarms[name] = alarm;
     return alarm;
   }
 }

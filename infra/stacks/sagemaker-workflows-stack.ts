@@ -19,6 +19,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
+import { SAGEMAKER_NAME_PATTERN } from '../../workflows/contract-parts.ts';
 import type { ModelPackageDeploymentDocument } from '../../workflows/parts/model-package-deployment.ts';
 import {
   MODEL_PACKAGE_STATE_CHANGE,
@@ -290,7 +291,7 @@ export class SageMakerWorkflowsStack extends Stack {
     }
     for (const schedule of props.batchTransformSchedules ?? []) {
       if (batchTransform === undefined) break;
-      if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(schedule.name) || schedule.name in schedules) {
+      if (!SAGEMAKER_NAME_PATTERN.test(schedule.name) || schedule.name in schedules) {
         throw new Error(
           `batchTransformSchedules: "${schedule.name}" must be a unique name of letters, digits, hyphens`,
         );
@@ -347,7 +348,7 @@ export class SageMakerWorkflowsStack extends Stack {
       );
       deployApproved.grantStartExecution(dispatcher);
       for (const [group, deployment] of groups) {
-        if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(group)) {
+        if (!SAGEMAKER_NAME_PATTERN.test(group)) {
           throw new Error(`modelPackageGroups: "${group}" is not a model package group name`);
         }
         // The group's settings travel in the target's input template, which EventBridge caps at 8192 characters.

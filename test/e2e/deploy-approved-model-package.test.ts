@@ -4,14 +4,17 @@
  * run through the synthesized state machine by the local runner, deploying real model processes. One group and
  * one endpoint across the file: each decision acts on what the previous ones left, as in a registry's life.
  */
-import {
-  CreateModelPackageCommand,
-  CreateModelPackageGroupCommand,
-  UpdateModelPackageCommand,
-} from '@aws-sdk/client-sagemaker';
+import { UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorEvent } from '../../local/emulator/events.ts';
-import { type Harness, IMAGE, modelPackageEvent, predict, servedModelPackage, startHarness } from './harness.ts';
+import {
+  type Harness,
+  modelPackageEvent,
+  predict,
+  registerLinearPackages,
+  servedModelPackage,
+  startHarness,
+} from './harness.ts';
 
 const GROUP = 'churn-registry';
 const ENDPOINT = 'churn-registry-endpoint';
@@ -36,24 +39,7 @@ const packages: Record<'v1' | 'v2', string> = { v1: '', v2: '' };
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
-  for (const [version, model] of [
-    ['v1', 'linear-v1'],
-    ['v2', 'linear-v2'],
-  ] as const) {
-    const created = await h.sagemaker.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: GROUP,
-        InferenceSpecification: {
-          Containers: [{ Image: IMAGE, ModelDataUrl: h.models[model] }],
-          SupportedContentTypes: ['text/csv'],
-          SupportedResponseMIMETypes: ['application/json'],
-          SupportedRealtimeInferenceInstanceTypes: ['ml.m5.large'],
-        },
-      }),
-    );
-    packages[version] = created.ModelPackageArn ?? '';
-  }
+  Object.assign(packages, await registerLinearPackages(h, GROUP));
 });
 
 afterAll(async () => {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
@@ -178,4 +180,32 @@ export async function modelPackageEvent(h: Harness, arn: string, status: string)
   const event = events.at(-1);
   if (event === undefined) throw new Error(`the emulator logged no ${status} event of ${arn}`);
   return event;
+}
+
+/**
+ * Creates the model package group `group` and two packages of it awaiting approval, v1 and v2 (the linear example's
+ * two models, for ml.m5.large): their ARNs.
+ */
+export async function registerLinearPackages(h: Harness, group: string): Promise<Record<'v1' | 'v2', string>> {
+  await h.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+  const packages = { v1: '', v2: '' };
+  for (const [version, model] of [
+    ['v1', 'linear-v1'],
+    ['v2', 'linear-v2'],
+  ] as const) {
+    const created = await h.sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: group,
+        ModelApprovalStatus: 'PendingManualApproval',
+        InferenceSpecification: {
+          Containers: [{ Image: IMAGE, ModelDataUrl: h.models[model] }],
+          SupportedContentTypes: ['text/csv'],
+          SupportedResponseMIMETypes: ['application/json'],
+          SupportedRealtimeInferenceInstanceTypes: ['ml.m5.large'],
+        },
+      }),
+    );
+    packages[version] = created.ModelPackageArn ?? '';
+  }
+  return packages;
 }

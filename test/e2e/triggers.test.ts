@@ -9,12 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  CreateModelPackageCommand,
-  CreateModelPackageGroupCommand,
-  ListTransformJobsCommand,
-  UpdateModelPackageCommand,
-} from '@aws-sdk/client-sagemaker';
+import { ListTransformJobsCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -25,7 +20,14 @@ import { buildApp } from '../../infra/build-app.ts';
 import { WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
 import { DrivenClock } from '../../local/triggers/clock.ts';
-import { type Harness, IMAGE, modelPackageEvent, predict, servedModelPackage, startHarness } from './harness.ts';
+import {
+  type Harness,
+  modelPackageEvent,
+  predict,
+  registerLinearPackages,
+  servedModelPackage,
+  startHarness,
+} from './harness.ts';
 
 /** Follows the group `churn` (endpoint `churn-live`) and schedules `scored` nightly in Paris. */
 const CONFIG = fileURLToPath(new URL('../fixtures/triggers.smwf.config.json', import.meta.url));
@@ -181,24 +183,7 @@ describe('local triggers', () => {
 
   it('registering a package (PendingManualApproval) starts nothing', async () => {
     const engine = h.triggers as NonNullable<Harness['triggers']>;
-    await h.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
-    for (const [version, model] of [
-      ['v1', 'linear-v1'],
-      ['v2', 'linear-v2'],
-    ] as const) {
-      const created = await h.sagemaker.send(
-        new CreateModelPackageCommand({
-          ModelPackageGroupName: GROUP,
-          ModelApprovalStatus: 'PendingManualApproval',
-          InferenceSpecification: {
-            Containers: [{ Image: IMAGE, ModelDataUrl: h.models[model] }],
-            SupportedContentTypes: ['text/csv'],
-            SupportedResponseMIMETypes: ['application/json'],
-          },
-        }),
-      );
-      packages[version] = created.ModelPackageArn ?? '';
-    }
+    Object.assign(packages, await registerLinearPackages(h, GROUP));
     await engine.idle();
     expect(await executionsOfDeployApproved()).toEqual([]);
     expect(engine.deliveries.filter((d) => d.targetArn.includes(':lambda:'))).toEqual([]);

@@ -6,9 +6,8 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
 import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
-import { RollbackStates, rollbackPath } from '../rollback.ts';
+import { CreateModelAndDeployStates, createModelAndDeploy } from '../model-deployment.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of DeployApprovedModelPackage, by name; tests and the runner use these. */
@@ -19,9 +18,7 @@ export const DeployApprovedModelPackageStates = {
   ResolveFailed: 'ResolveFailed',
   IsDeploymentNeeded: 'IsDeploymentNeeded',
   PrepareDeployment: 'PrepareDeployment',
-  CreateModel: 'CreateModel',
-  ...DeploymentStepsStates,
-  ...RollbackStates,
+  ...CreateModelAndDeployStates,
   NothingToChange: 'NothingToChange',
   PublishEndpointUnchanged: 'PublishEndpointUnchanged',
   EndpointUnchanged: 'EndpointUnchanged',
@@ -32,12 +29,7 @@ const S = DeployApprovedModelPackageStates;
 
 /** Builds the DeployApprovedModelPackage definition from the task functions. */
 export function deployApprovedModelPackageDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const startRollback = rollbackPath(scope, fns);
-  const createModel = invoke(scope, S.CreateModel, fns.CreateModel).addCatch(startRollback, {
-    errors: [sfn.Errors.ALL],
-    resultPath: '$.error',
-  });
-  createModel.next(deploymentSteps(scope, fns, startRollback));
+  const createModel = createModelAndDeploy(scope, fns);
   // The deployment steps read a DeployEndpoint-shaped document: the package's request, and what decided it.
   const prepareDeployment = new sfn.Pass(scope, S.PrepareDeployment, {
     parameters: {
