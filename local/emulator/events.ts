@@ -18,21 +18,16 @@ export interface EmulatorEvent {
   eventBusName: string;
 }
 
-/** Calls one subscriber; a subscriber that throws is reported and does not stop the log or the others. */
-function tell(listener: (events: readonly EmulatorEvent[]) => void, events: readonly EmulatorEvent[]): void {
-  try {
-    listener(events);
-  } catch (err) {
-    console.error(`smwf emulator: an event subscriber failed: ${(err as Error).message}`);
-  }
-}
-
 /** Append-only event log (`events.jsonl` in the state directory), written in call order. */
 export class EventLog {
   private chain: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(events: readonly EmulatorEvent[]) => void>();
 
-  constructor(private readonly file: string) {}
+  /** `reportSubscriberError` hears of a subscriber that threw; the log and the other subscribers go on. */
+  constructor(
+    private readonly file: string,
+    private readonly reportSubscriberError: (error: unknown) => void = () => undefined,
+  ) {}
 
   /** Appends events; resolves once they are on disk and every subscriber has been told. */
   append(events: EmulatorEvent[]): Promise<void> {
@@ -40,11 +35,19 @@ export class EventLog {
     const written = this.chain.then(async () => {
       await mkdir(dirname(this.file), { recursive: true });
       await appendFile(this.file, text);
-      if (events.length > 0) for (const listener of this.listeners) tell(listener, events);
+      if (events.length > 0) for (const listener of this.listeners) this.tell(listener, events);
     });
     // A failed write fails its own caller only: the next append still runs.
     this.chain = written.catch(() => undefined);
     return written;
+  }
+
+  private tell(listener: (events: readonly EmulatorEvent[]) => void, events: readonly EmulatorEvent[]): void {
+    try {
+      listener(events);
+    } catch (error) {
+      this.reportSubscriberError(error);
+    }
   }
 
   /** Calls `listener` with every batch of events logged from now on, in order; returns the unsubscribe. */

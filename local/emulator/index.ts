@@ -106,7 +106,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await store.load();
   const autoScaling = new AutoScalingApi(join(stateDir, 'autoscaling'), store);
   await autoScaling.load();
-  const events = new EventLog(join(stateDir, 'events.jsonl'));
+  const events = new EventLog(join(stateDir, 'events.jsonl'), (error) =>
+    logger.error('an event subscriber failed; the event log goes on', { error: String(error) }),
+  );
   // Model directories of a previous run are stale: every fleet extracts its artifacts afresh.
   await remove(join(stateDir, 'hosting'));
   const lifecycle = new EndpointLifecycle({
