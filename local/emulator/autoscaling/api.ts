@@ -218,11 +218,9 @@ export class AutoScalingApi implements EndpointScalingGuard {
       ScalableDimension: INSTANCE_COUNT,
       MinCapacity: min,
       MaxCapacity: max,
-      RoleARN:
-        existing?.RoleARN ??
-        (typeof input.RoleARN === 'string'
-          ? input.RoleARN
-          : `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`),
+      // SageMaker supports service-linked roles, so Application Auto Scaling uses its own whatever RoleARN says
+      // (API reference, RegisterScalableTarget RoleARN).
+      RoleARN: `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
       CreationTime: existing?.CreationTime ?? Date.now() / 1000,
       SuspendedState: {
         DynamicScalingInSuspended: suspended.DynamicScalingInSuspended ?? previous?.DynamicScalingInSuspended ?? false,
