@@ -17,12 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { PackageModelInput } from '../contracts/parts/packaging.ts';
 import { startEmulator } from '../local/emulator/index.ts';
 import { useLocalEmulator } from '../local/runner/local-aws-env.ts';
 import { s3ArtifactStore } from '../tasks/_shared/artifact-store.ts';
 import { s3ArchiveUpload } from '../tasks/package-model/archive-upload.ts';
 import { packageModel } from '../tasks/package-model/package-model.ts';
-import { PackageModelInput } from '../workflows/parts/packaging.ts';
 import { isQuick, reportRows, type SummaryRow, verdict } from './summary.ts';
 
 const GIB = 1024 ** 3;

@@ -13,11 +13,12 @@
  *
  *   npm run bench -- wait-loop
  */
+
+import { WaitPolicy } from '../contracts/parts/endpoint.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../local/runner/runner.ts';
 import { nextWait, startWaiting } from '../tasks/_shared/wait-progress.ts';
 import { ScriptedAws } from '../test/workflows/scripted-aws.ts';
 import { DeployEndpointStates as S } from '../workflows/deploy-endpoint/definition.ts';
-import { WaitPolicy } from '../workflows/parts/endpoint.ts';
 import { installFakeClock } from './fake-clock.ts';
 import { markdownTable, reportRows, type SummaryRow, verdict } from './summary.ts';
 

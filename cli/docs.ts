@@ -6,19 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zc from 'zod/v4/core';
+import { kebabCase } from '../contracts/kebab-case.ts';
 import { DeploymentConfigFile } from '../infra/deployment-config/contract.ts';
 import { projectRoot } from '../infra/project-root.ts';
 import type { SynthesizedWorkflows } from '../local/runner/synthesize.ts';
-import { kebabName, type WorkflowDefinition } from '../workflows/workflow.ts';
+import type { WorkflowDefinition } from '../workflows/workflow.ts';
 import { WORKFLOWS } from '../workflows/workflows.ts';
 import { defaultSynthesis, workflowDiagram } from './commands/diagram.ts';
 import { inputSchema } from './commands/schema.ts';
 
 /** Where a workflow's input schema is committed, relative to the project root. */
-export const schemaPath = (workflow: WorkflowDefinition) => `schemas/${kebabName(workflow.name)}.input.schema.json`;
+export const schemaPath = (workflow: WorkflowDefinition) => `schemas/${kebabCase(workflow.name)}.input.schema.json`;
 
 /** Where a workflow's example input is committed, relative to the project root. */
-export const examplePath = (workflow: WorkflowDefinition) => `examples/inputs/${kebabName(workflow.name)}.json`;
+export const examplePath = (workflow: WorkflowDefinition) => `examples/inputs/${kebabCase(workflow.name)}.json`;
 
 /** Where the deployment config file's schema is committed, relative to the project root. */
 export const DEPLOYMENT_CONFIG_SCHEMA_PATH = 'schemas/smwf.config.schema.json';

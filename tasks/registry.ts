@@ -4,6 +4,8 @@
  * registration.ts (timeout, memory, IAM actions, environment). Infra builds one function per entry; the
  * local runner maps each synthesized function back to the same handler. Adding a step = one folder + one line.
  */
+import { kebabCase } from '../contracts/kebab-case.ts';
+import { STEP_NAMES, type TaskName } from '../contracts/steps.ts';
 import type { TaskRegistration } from './_shared/task-registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
@@ -74,18 +76,17 @@ export const TASKS = {
   SuspendAutoScaling: suspendAutoScaling,
   ApplyAutoScaling: applyAutoScaling,
   RestoreAutoScaling: restoreAutoScaling,
-} as const satisfies Readonly<Record<string, TaskRegistration>>;
+} as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
-/** The name of one registered step (also its state name where a workflow uses it once). */
-export type TaskName = keyof typeof TASKS;
+export type { TaskName };
 
 /** Every step's name. */
-export const TASK_NAMES = Object.keys(TASKS) as readonly TaskName[];
+export const TASK_NAMES: readonly TaskName[] = STEP_NAMES;
 
 /** A Lambda handler as the runner calls it. */
 export type TaskHandler = (event: unknown, context?: import('aws-lambda').Context) => Promise<unknown>;
 
 /** A step's folder, relative to the project root: its name in kebab-case under tasks/. */
 export function taskFolder(name: TaskName): string {
-  return `tasks/${name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
+  return `tasks/${kebabCase(name)}`;
 }

@@ -5,12 +5,12 @@
  * validate-input.ts builds its handler from this, so its bundle carries that workflow's contract only.
  */
 import type * as zc from 'zod/v4/core';
-import { type ExecutionFacts, FirstStateEvent, tagValueProblem } from './contract-parts.ts';
-import { InvalidInputError } from './errors.ts';
-import { MAX_INPUT_BYTES } from './limits.ts';
-import { quote } from './messages.ts';
-import { formatPath, parseInput } from './parse-input.ts';
-import { inspectRawInput } from './raw-input.ts';
+import { type ExecutionFacts, FirstStateEvent, tagValueProblem } from '../contracts/contract-parts.ts';
+import { InvalidInputError } from '../contracts/errors.ts';
+import { MAX_INPUT_BYTES } from '../contracts/limits.ts';
+import { quote } from '../contracts/messages.ts';
+import { formatPath, parseInput } from '../contracts/parse-input.ts';
+import { inspectRawInput } from '../contracts/raw-input.ts';
 
 /** The state document every workflow starts from: the validated request and the execution it belongs to. */
 export interface FirstState<Request> {

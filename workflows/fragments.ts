@@ -8,7 +8,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { TaskName } from '../tasks/registry.ts';
+import type { TaskName } from '../contracts/steps.ts';
 import { eventPublishRetry, lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
 
 /** A deployed task as a workflow sees it: its function, how long it may run, and where its code is. */

@@ -1,6 +1,6 @@
 /**
  * The Retry lists of the state machines, built from the retry policy each retryable error declares
- * (workflows/errors.ts): capped exponential backoff with full jitter; nothing retries on States.ALL.
+ * (contracts/errors.ts): capped exponential backoff with full jitter; nothing retries on States.ALL.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -12,7 +12,7 @@ import {
   ModelSourceChangedError,
   type RetryPolicy,
   SageMakerThrottledError,
-} from './errors.ts';
+} from '../contracts/errors.ts';
 
 /** An error class that declares how it is retried. */
 interface RetryableError {

@@ -6,7 +6,7 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { RollbackFailedError } from './errors.ts';
+import { RollbackFailedError } from '../contracts/errors.ts';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
 

@@ -44,8 +44,3 @@ export function folderOf(moduleUrl: string): string {
     .split('\\')
     .join('/');
 }
-
-/** A workflow's file name stem in kebab-case: DeployEndpoint -> deploy-endpoint. */
-export function kebabName(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-}

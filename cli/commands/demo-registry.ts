@@ -17,6 +17,7 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { MODEL_PACKAGE_STATE_CHANGE } from '../../contracts/parts/model-package-events.ts';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { CONFIG_ENV } from '../../infra/deployment-config/load.ts';
 import type { EmulatorEvent } from '../../local/emulator/events.ts';
@@ -25,7 +26,6 @@ import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
-import { MODEL_PACKAGE_STATE_CHANGE } from '../../workflows/parts/model-package-events.ts';
 import { reportDemo, type StepRow } from './demo-report.ts';
 
 /** The deployment config the demo's stack is synthesized with. */

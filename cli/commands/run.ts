@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { executionInputProblem } from '../../contracts/execution-input.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
-import { executionInputProblem } from '../../workflows/execution-input.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';

@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CODE_TAG_KEY, TASK_TAG_KEY } from '../../contracts/resource-tags.ts';
 import type { ResourceKind, TaskRegistration } from '../../tasks/_shared/task-registration.ts';
 import { TASK_NAMES, TASKS, type TaskName, taskFolder } from '../../tasks/registry.ts';
 import type { TaskRef, TaskRefs } from '../../workflows/fragments.ts';
@@ -13,7 +14,6 @@ import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { LAMBDA_BUNDLE } from '../bundling.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 import { projectRoot } from '../project-root.ts';
-import { CODE_TAG_KEY, TASK_TAG_KEY } from '../resource-tags.ts';
 import type { TriggerFunction } from '../trigger-functions.ts';
 
 /** Props of TaskFunctions. */

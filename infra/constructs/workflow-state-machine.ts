@@ -3,8 +3,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
-import { WORKFLOW_TAG_KEY } from '../resource-tags.ts';
 
 /** Props of WorkflowStateMachine. */
 export interface WorkflowStateMachineProps {

@@ -5,10 +5,10 @@
  * settings. Reuses the workflows' contract parts; its JSON Schema is published as schemas/smwf.config.schema.json.
  */
 import * as z from 'zod/mini';
-import { BatchTransformInput, scheduleName } from '../../workflows/batch-transform/contract.ts';
-import { integer } from '../../workflows/contract-parts.ts';
-import { ModelPackageDeployment, ModelPackageGroupName } from '../../workflows/parts/model-package-deployment.ts';
-import { bucketName } from '../../workflows/parts/s3.ts';
+import { integer } from '../../contracts/contract-parts.ts';
+import { BatchTransformInput, scheduleName } from '../../contracts/parts/batch-transform.ts';
+import { ModelPackageDeployment, ModelPackageGroupName } from '../../contracts/parts/model-package-deployment.ts';
+import { bucketName } from '../../contracts/parts/s3.ts';
 
 /** Whether `zone` is an IANA time zone this runtime (and so EventBridge Scheduler) knows. */
 function isTimeZone(zone: string): boolean {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as zc from 'zod/v4/core';
-import { describeIssues } from '../../workflows/parse-input.ts';
+import { describeIssues } from '../../contracts/parse-input.ts';
 import { projectRoot } from '../project-root.ts';
 import { type DeploymentConfig, DeploymentConfigFile } from './contract.ts';
 

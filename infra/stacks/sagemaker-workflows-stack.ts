@@ -18,13 +18,13 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
-import { SAGEMAKER_NAME_PATTERN } from '../../workflows/contract-parts.ts';
-import type { ModelPackageDeploymentDocument } from '../../workflows/parts/model-package-deployment.ts';
+import { SAGEMAKER_NAME_PATTERN } from '../../contracts/contract-parts.ts';
+import type { BatchTransformInputDocument } from '../../contracts/parts/batch-transform.ts';
+import type { ModelPackageDeploymentDocument } from '../../contracts/parts/model-package-deployment.ts';
 import {
   MODEL_PACKAGE_STATE_CHANGE,
   TRIGGERING_APPROVAL_STATUSES,
-} from '../../workflows/parts/model-package-events.ts';
+} from '../../contracts/parts/model-package-events.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';

@@ -3,7 +3,7 @@
  * mapped to its registered handler, in-process. Wait states are shortened, retries wait less, and every
  * state event is streamed so callers can show progress.
  */
-import { executionInputProblem } from '../../workflows/execution-input.ts';
+import { executionInputProblem } from '../../contracts/execution-input.ts';
 import './polyfills.ts';
 import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';

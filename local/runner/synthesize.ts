@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { deploymentConfigPath } from '../../infra/deployment-config/load.ts';
 import { projectRoot } from '../../infra/project-root.ts';
-import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 
 /** The account and region the local ARNs use. */
 export interface LocalAwsIdentity {

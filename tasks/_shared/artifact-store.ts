@@ -12,7 +12,7 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { ModelSourceChangedError } from '../../workflows/errors.ts';
+import { ModelSourceChangedError } from '../../contracts/errors.ts';
 import { type ObjectListing, s3ObjectListing } from './object-listing.ts';
 
 /** A bucket and key. */

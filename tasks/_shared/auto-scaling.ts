@@ -23,7 +23,7 @@ import {
   type VariantAutoScaling,
   variantOfResourceId,
   variantResourceId,
-} from '../../workflows/parts/auto-scaling.ts';
+} from '../../contracts/parts/auto-scaling.ts';
 import { callSageMaker } from './sagemaker.ts';
 
 /** Every Application Auto Scaling call a step makes, for the variants of one endpoint. */

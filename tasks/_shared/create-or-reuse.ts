@@ -1,4 +1,4 @@
-import { ResourceConflictError } from '../../workflows/errors.ts';
+import { ResourceConflictError } from '../../contracts/errors.ts';
 import { canonicalJson } from './names.ts';
 
 /** How to find, compare and create one named SageMaker resource. */

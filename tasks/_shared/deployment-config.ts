@@ -1,5 +1,5 @@
 import type { DeploymentConfig } from '@aws-sdk/client-sagemaker';
-import type { DeploymentGuardrails } from '../../workflows/parts/endpoint.ts';
+import type { DeploymentGuardrails } from '../../contracts/parts/endpoint.ts';
 
 type Capacity = { type: 'INSTANCE_COUNT' | 'CAPACITY_PERCENT'; value: number };
 const capacity = (c: Capacity) => ({ Type: c.type, Value: c.value });

@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EventNotPublishedError } from '../../workflows/errors.ts';
+import { EventNotPublishedError } from '../../contracts/errors.ts';
 
 /** Source of every event this project publishes. */
 export const EVENT_SOURCE = 'sagemaker-workflows';

@@ -3,8 +3,8 @@
  * endpoints, JudgeAsyncResults for asynchronous ones): each answer against its sample, the report's percentiles
  * and distinct failures, and the failure when too few succeeded.
  */
-import { HealthCheckFailedError } from '../../workflows/errors.ts';
-import type { HealthCheckReport, HealthCheckSample } from '../../workflows/parts/endpoint.ts';
+import { HealthCheckFailedError } from '../../contracts/errors.ts';
+import type { HealthCheckReport, HealthCheckSample } from '../../contracts/parts/endpoint.ts';
 import type { InvocationResult } from './endpoint-runtime.ts';
 import { optional, type Spec } from './state-slice.ts';
 

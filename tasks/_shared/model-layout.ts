@@ -2,7 +2,7 @@
  * What each framework container expects inside the model archive (SageMaker extracts it to /opt/ml/model).
  * A wrong layout only shows up minutes later as a failed endpoint, so it is checked before anything is written.
  */
-import type { Framework } from '../../workflows/parts/packaging.ts';
+import type { Framework } from '../../contracts/parts/packaging.ts';
 
 /** What is wrong with a layout: files that are missing, and files that exist but in the wrong place. */
 export interface LayoutReport {

@@ -2,7 +2,7 @@
  * Models this project creates, named `<owner>-<hash of the container spec and role>` (the owner is the endpoint,
  * or a BatchTransform schedule): created once, reused when identical, never overwritten when different.
  */
-import type { ContainerInput } from '../../workflows/parts/containers.ts';
+import type { ContainerInput } from '../../contracts/parts/containers.ts';
 import { createOrReuse } from './create-or-reuse.ts';
 import { resourceName } from './names.ts';
 import type { ContainerSpec, InferenceExecutionMode, ModelSpec, SageMakerGateway, Tags } from './sagemaker.ts';

@@ -3,9 +3,9 @@
  * the package, the layout check, and the package's location, which derives from the sources' ETags and the
  * options (same sources and options, same location: a second run finds the package and reuses it).
  */
-import { ModelLayoutError } from '../../workflows/errors.ts';
-import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
-import { DEFAULT_COMPRESSION_LEVEL, S3_PREFIX_PATTERN } from '../../workflows/parts/packaging-values.ts';
+import { ModelLayoutError } from '../../contracts/errors.ts';
+import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
+import { DEFAULT_COMPRESSION_LEVEL, S3_PREFIX_PATTERN } from '../../contracts/parts/packaging-values.ts';
 import type { ArtifactStore, ObjectLocation } from './artifact-store.ts';
 import { checkLayout, describeLayoutReport } from './model-layout.ts';
 import { specHash } from './names.ts';

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ExecutionFacts } from '../../workflows/contract-parts.ts';
-import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
+import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
+import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
 import { type ArtifactStore, s3ArtifactStore } from './artifact-store.ts';
 import { requiredEnv, stepHandler } from './handler.ts';
 import { logger } from './logger.ts';

@@ -24,7 +24,7 @@ import {
   type SageMakerClient,
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
-import { SageMakerThrottledError } from '../../workflows/errors.ts';
+import { SageMakerThrottledError } from '../../contracts/errors.ts';
 
 /** A tag map, as the contract and our outputs use them. */
 export type Tags = Record<string, string>;

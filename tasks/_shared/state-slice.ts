@@ -6,7 +6,7 @@
  * InvalidInputError naming the field, before any call is made. No validation library: a step's bundle carries
  * the check of its own fields and nothing else.
  */
-import { InvalidInputError } from '../../workflows/errors.ts';
+import { InvalidInputError } from '../../contracts/errors.ts';
 
 /** The kinds of value a field can be checked for. */
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array';

@@ -1,4 +1,4 @@
-import { PROJECT_TAG_PREFIX } from '../../infra/resource-tags.ts';
+import { PROJECT_TAG_PREFIX } from '../../contracts/resource-tags.ts';
 import type { Tags } from './sagemaker.ts';
 
 /** Tag keys this project writes; `endpoint` marks ownership, which retention checks before deleting. */

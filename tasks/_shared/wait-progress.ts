@@ -1,6 +1,6 @@
-import type { WaitProgress } from '../../workflows/contract-parts.ts';
-import { DeploymentTimeoutError } from '../../workflows/errors.ts';
-import type { WaitPolicy } from '../../workflows/parts/endpoint.ts';
+import type { WaitProgress } from '../../contracts/contract-parts.ts';
+import { DeploymentTimeoutError } from '../../contracts/errors.ts';
+import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
 
 /** Endpoint statuses that are still moving; anything else is settled. */
 export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set([

@@ -2,7 +2,7 @@ import type {
   AutoScalingByVariant,
   AutoScalingRecord,
   RecordedScalingTarget,
-} from '../../workflows/parts/auto-scaling.ts';
+} from '../../contracts/parts/auto-scaling.ts';
 import { type AutoScalingGateway, desiredRegistration, reconcileScaling } from '../_shared/auto-scaling.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 

@@ -1,6 +1,6 @@
-import type { CreatedResource } from '../../workflows/contract-parts.ts';
-import { RollbackFailedError } from '../../workflows/errors.ts';
-import type { RollbackRecord } from '../../workflows/parts/endpoint.ts';
+import type { CreatedResource } from '../../contracts/contract-parts.ts';
+import { RollbackFailedError } from '../../contracts/errors.ts';
+import type { RollbackRecord } from '../../contracts/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';

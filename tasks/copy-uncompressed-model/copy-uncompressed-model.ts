@@ -3,7 +3,7 @@
  * the function) into a versioned prefix, returned as a ModelDataSource (S3Prefix, CompressionType None).
  */
 import { createHash } from 'node:crypto';
-import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
+import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
 import { canonicalJson } from '../_shared/names.ts';
 import { completePackage, findPackage, type PlanDeps, planPackage } from '../_shared/package-plan.ts';
 

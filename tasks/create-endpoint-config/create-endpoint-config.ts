@@ -1,8 +1,8 @@
 import type { AsyncInferenceConfig, DataCaptureConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
-import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
-import type { AsyncEndpointConfig } from '../../workflows/parts/async-inference.ts';
-import type { DataCapture } from '../../workflows/parts/data-capture.ts';
-import type { Variant } from '../../workflows/parts/endpoint.ts';
+import type { CreatedResource, ExecutionFacts, TagMap } from '../../contracts/contract-parts.ts';
+import type { AsyncEndpointConfig } from '../../contracts/parts/async-inference.ts';
+import type { DataCapture } from '../../contracts/parts/data-capture.ts';
+import type { Variant } from '../../contracts/parts/endpoint.ts';
 import { createOrReuse } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
 import type { EndpointConfigSpec, SageMakerGateway } from '../_shared/sagemaker.ts';

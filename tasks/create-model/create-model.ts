@@ -1,9 +1,9 @@
-import type { ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
-import { InvalidInputError } from '../../workflows/errors.ts';
-import type { ContainerInput, InferenceExecutionMode } from '../../workflows/parts/containers.ts';
-import type { ModelSource } from '../../workflows/parts/model.ts';
-import type { MultiModelContainer } from '../../workflows/parts/multi-model.ts';
-import type { PackagedModel } from '../../workflows/parts/packaging.ts';
+import type { ExecutionFacts, TagMap } from '../../contracts/contract-parts.ts';
+import { InvalidInputError } from '../../contracts/errors.ts';
+import type { ContainerInput, InferenceExecutionMode } from '../../contracts/parts/containers.ts';
+import type { ModelSource } from '../../contracts/parts/model.ts';
+import type { MultiModelContainer } from '../../contracts/parts/multi-model.ts';
+import type { PackagedModel } from '../../contracts/parts/packaging.ts';
 import {
   containerSpec,
   type EnsureModelDeps,

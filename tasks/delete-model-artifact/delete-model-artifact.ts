@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../workflows/errors.ts';
+import { InvalidInputError } from '../../contracts/errors.ts';
 import type { ObjectLocation } from '../_shared/artifact-store.ts';
 import { splitS3Uri } from '../_shared/batch-run.ts';
 import type { ObjectListing } from '../_shared/object-listing.ts';

@@ -1,5 +1,5 @@
-import type { BatchTransformRequest } from '../../workflows/batch-transform/contract.ts';
-import type { CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import type { BatchTransformRequest } from '../../contracts/parts/batch-transform.ts';
 import { batchJobOwner } from '../_shared/batch-run.ts';
 import { batchModelDefinition, modelSpecFor } from '../_shared/models.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';

@@ -1,5 +1,5 @@
-import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
-import type { EndpointChange } from '../../workflows/parts/endpoint.ts';
+import type { CreatedResource, ExecutionFacts, TagMap } from '../../contracts/contract-parts.ts';
+import type { EndpointChange } from '../../contracts/parts/endpoint.ts';
 import { isResourceNameOf, resourceNamePrefix } from '../_shared/names.ts';
 import type { ListedResource, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';

@@ -1,5 +1,5 @@
-import type { WaitProgress } from '../../workflows/contract-parts.ts';
-import type { WaitPolicy } from '../../workflows/parts/endpoint.ts';
+import type { WaitProgress } from '../../contracts/contract-parts.ts';
+import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { WAIT_PROGRESS } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';

@@ -1,6 +1,6 @@
-import type { BatchRun, BatchWaitPolicy } from '../../workflows/batch-transform/contract.ts';
-import type { CreatedResource, WaitProgress } from '../../workflows/contract-parts.ts';
-import { TransformJobFailedError, TransformJobTimeoutError } from '../../workflows/errors.ts';
+import type { CreatedResource, WaitProgress } from '../../contracts/contract-parts.ts';
+import { TransformJobFailedError, TransformJobTimeoutError } from '../../contracts/errors.ts';
+import type { BatchRun, BatchWaitPolicy } from '../../contracts/parts/batch-transform.ts';
 import { CREATED_RESOURCE, WAIT_PROGRESS } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';

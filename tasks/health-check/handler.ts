@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { HealthCheckReport } from '../../workflows/parts/endpoint.ts';
+import type { HealthCheckReport } from '../../contracts/parts/endpoint.ts';
 import type { AsyncHealthCheckRecord } from '../_shared/async-health-check.ts';
 import { asyncEndpointInvoker } from '../_shared/async-runtime.ts';
 import { endpointInvoker } from '../_shared/endpoint-runtime.ts';

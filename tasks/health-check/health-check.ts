@@ -1,5 +1,5 @@
-import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
-import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import type { AsyncInference } from '../../contracts/parts/async-inference.ts';
+import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../contracts/parts/endpoint.ts';
 import type { AsyncHealthCheckRecord, AsyncRequestRecord, AsyncSamples } from '../_shared/async-health-check.ts';
 import type { InvokeAsync } from '../_shared/async-runtime.ts';
 import type { InvocationRequest, Invoke } from '../_shared/endpoint-runtime.ts';

@@ -1,5 +1,5 @@
-import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
-import type { HealthCheckSample, HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
+import type { AsyncInference } from '../../contracts/parts/async-inference.ts';
+import type { HealthCheckSample, HealthCheckSpec } from '../../contracts/parts/endpoint.ts';
 import {
   ASYNC_QUEUE_ALLOWANCE_SECONDS,
   type AsyncHealthCheckRecord,

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { ModelSourceChangedError } from '../../workflows/errors.ts';
-import type { PackagedModel, PackageModelRequest } from '../../workflows/parts/packaging.ts';
-import { DEFAULT_COMPRESSION_LEVEL } from '../../workflows/parts/packaging-values.ts';
+import { ModelSourceChangedError } from '../../contracts/errors.ts';
+import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
+import { DEFAULT_COMPRESSION_LEVEL } from '../../contracts/parts/packaging-values.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import {
   completePackage,

@@ -1,5 +1,5 @@
-import { InvalidInputError, ResourceConflictError } from '../../workflows/errors.ts';
-import type { PlacedModel } from '../../workflows/parts/multi-model.ts';
+import { InvalidInputError, ResourceConflictError } from '../../contracts/errors.ts';
+import type { PlacedModel } from '../../contracts/parts/multi-model.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { splitS3Uri } from '../_shared/batch-run.ts';
 import { specHash } from '../_shared/names.ts';

@@ -1,9 +1,5 @@
-import type {
-  BatchRun,
-  OutputVerification,
-  TransformJobStatusSummary,
-} from '../../workflows/batch-transform/contract.ts';
-import type { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { CaughtError, CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import type { BatchRun, OutputVerification, TransformJobStatusSummary } from '../../contracts/parts/batch-transform.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
 import { CAUGHT_ERROR } from '../_shared/state-fields.ts';

@@ -1,6 +1,6 @@
-import type { CaughtError, CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
-import type { AutoScalingRecord } from '../../workflows/parts/auto-scaling.ts';
-import type { EndpointChange, HealthCheckReport, RollbackRecord } from '../../workflows/parts/endpoint.ts';
+import type { CaughtError, CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import type { AutoScalingRecord } from '../../contracts/parts/auto-scaling.ts';
+import type { EndpointChange, HealthCheckReport, RollbackRecord } from '../../contracts/parts/endpoint.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
 import { CAUGHT_ERROR } from '../_shared/state-fields.ts';

@@ -1,6 +1,6 @@
-import type { CaughtError, ExecutionFacts } from '../../workflows/contract-parts.ts';
-import type { HealthCheckReport } from '../../workflows/parts/endpoint.ts';
-import type { PlacedModel, RemovalCheck } from '../../workflows/parts/multi-model.ts';
+import type { CaughtError, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import type { HealthCheckReport } from '../../contracts/parts/endpoint.ts';
+import type { PlacedModel, RemovalCheck } from '../../contracts/parts/multi-model.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
 import { CAUGHT_ERROR } from '../_shared/state-fields.ts';

@@ -1,4 +1,4 @@
-import type { ExecutionFacts } from '../../workflows/contract-parts.ts';
+import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 

@@ -1,7 +1,7 @@
-import type { BatchRun, BatchTransformRequest, BatchWaitPolicy } from '../../workflows/batch-transform/contract.ts';
-import type { CreatedResource, ExecutionFacts, WaitProgress } from '../../workflows/contract-parts.ts';
-import { ResourceConflictError } from '../../workflows/errors.ts';
-import { resolveDatePlaceholders } from '../../workflows/parts/date-placeholders.ts';
+import type { CreatedResource, ExecutionFacts, WaitProgress } from '../../contracts/contract-parts.ts';
+import { ResourceConflictError } from '../../contracts/errors.ts';
+import type { BatchRun, BatchTransformRequest, BatchWaitPolicy } from '../../contracts/parts/batch-transform.ts';
+import { resolveDatePlaceholders } from '../../contracts/parts/date-placeholders.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { batchJobName, splitS3Uri } from '../_shared/batch-run.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';

@@ -1,5 +1,5 @@
-import type { ModelPackageDeployment } from '../../workflows/parts/model-package-deployment.ts';
-import { modelPackageOf } from '../../workflows/parts/model-package-events.ts';
+import type { ModelPackageDeployment } from '../../contracts/parts/model-package-deployment.ts';
+import { modelPackageOf } from '../../contracts/parts/model-package-events.ts';
 import type { ModelPackageDescription, ModelRegistryGateway } from '../_shared/model-registry.ts';
 import type { ModelDescription, SageMakerGateway } from '../_shared/sagemaker.ts';
 import { stateSlice } from '../_shared/state-slice.ts';

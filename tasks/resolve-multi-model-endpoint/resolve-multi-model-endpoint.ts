@@ -1,5 +1,5 @@
-import { EndpointBusyError, EndpointFailedError, InvalidInputError } from '../../workflows/errors.ts';
-import type { MultiModelEndpointFacts } from '../../workflows/parts/multi-model.ts';
+import { EndpointBusyError, EndpointFailedError, InvalidInputError } from '../../contracts/errors.ts';
+import type { MultiModelEndpointFacts } from '../../contracts/parts/multi-model.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { stateSlice } from '../_shared/state-slice.ts';
 import { TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';

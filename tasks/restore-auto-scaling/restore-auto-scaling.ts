@@ -1,4 +1,4 @@
-import type { AutoScalingRecord, RecordedScalingTarget } from '../../workflows/parts/auto-scaling.ts';
+import type { AutoScalingRecord, RecordedScalingTarget } from '../../contracts/parts/auto-scaling.ts';
 import { type AutoScalingGateway, reconcileScaling } from '../_shared/auto-scaling.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 

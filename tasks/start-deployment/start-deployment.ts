@@ -1,6 +1,6 @@
-import type { CreatedResource, ExecutionFacts, TagMap } from '../../workflows/contract-parts.ts';
-import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.ts';
-import type { DeploymentGuardrails, WaitPolicy } from '../../workflows/parts/endpoint.ts';
+import type { CreatedResource, ExecutionFacts, TagMap } from '../../contracts/contract-parts.ts';
+import { EndpointBusyError, EndpointFailedError } from '../../contracts/errors.ts';
+import type { DeploymentGuardrails, WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import { toDeploymentConfig } from '../_shared/deployment-config.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE } from '../_shared/state-fields.ts';

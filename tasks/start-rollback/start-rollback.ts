@@ -1,5 +1,5 @@
-import { EndpointBusyError } from '../../workflows/errors.ts';
-import type { EndpointChange, WaitPolicy } from '../../workflows/parts/endpoint.ts';
+import { EndpointBusyError } from '../../contracts/errors.ts';
+import type { EndpointChange, WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';

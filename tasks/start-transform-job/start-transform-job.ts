@@ -1,7 +1,7 @@
 import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
-import type { BatchRun, BatchTransformRequest } from '../../workflows/batch-transform/contract.ts';
-import type { CreatedResource, ExecutionFacts } from '../../workflows/contract-parts.ts';
-import { InvalidInputError } from '../../workflows/errors.ts';
+import type { CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import { InvalidInputError } from '../../contracts/errors.ts';
+import type { BatchRun, BatchTransformRequest } from '../../contracts/parts/batch-transform.ts';
 import { batchModelDefinition, ensureModel } from '../_shared/models.ts';
 import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { RESOLVED_RUN } from '../_shared/state-fields.ts';

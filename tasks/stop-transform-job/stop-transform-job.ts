@@ -1,4 +1,4 @@
-import type { CreatedResource } from '../../workflows/contract-parts.ts';
+import type { CreatedResource } from '../../contracts/contract-parts.ts';
 import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import type { TransformJobGateway } from '../_shared/transform-jobs.ts';

@@ -1,4 +1,4 @@
-import type { RecordedScalingTarget } from '../../workflows/parts/auto-scaling.ts';
+import type { RecordedScalingTarget } from '../../contracts/parts/auto-scaling.ts';
 import type { AutoScalingGateway } from '../_shared/auto-scaling.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { stateSlice } from '../_shared/state-slice.ts';

@@ -1,6 +1,6 @@
-import type { ExecutionFacts } from '../../workflows/contract-parts.ts';
-import type { AsyncInference } from '../../workflows/parts/async-inference.ts';
-import type { HealthCheckSample } from '../../workflows/parts/endpoint.ts';
+import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
+import type { AsyncInference } from '../../contracts/parts/async-inference.ts';
+import type { HealthCheckSample } from '../../contracts/parts/endpoint.ts';
 import { asyncHealthCheckPrefix } from '../_shared/async-health-check.ts';
 import type { AsyncObjects } from '../_shared/async-objects.ts';
 import { stateSlice } from '../_shared/state-slice.ts';

@@ -1,5 +1,5 @@
-import type { CreatedResource } from '../../workflows/contract-parts.ts';
-import { DeploymentRolledBackError, EndpointFailedError } from '../../workflows/errors.ts';
+import type { CreatedResource } from '../../contracts/contract-parts.ts';
+import { DeploymentRolledBackError, EndpointFailedError } from '../../contracts/errors.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { stateSlice } from '../_shared/state-slice.ts';

@@ -1,4 +1,4 @@
-import type { RemovalCheck } from '../../workflows/parts/multi-model.ts';
+import type { RemovalCheck } from '../../contracts/parts/multi-model.ts';
 import type { Invoke } from '../_shared/endpoint-runtime.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 

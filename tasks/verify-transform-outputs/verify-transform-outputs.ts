@@ -1,6 +1,6 @@
-import type { BatchRun, TransformJobStatusSummary } from '../../workflows/batch-transform/contract.ts';
-import type { CreatedResource } from '../../workflows/contract-parts.ts';
-import { TransformJobFailedError, TransformOutputMissingError } from '../../workflows/errors.ts';
+import type { CreatedResource } from '../../contracts/contract-parts.ts';
+import { TransformJobFailedError, TransformOutputMissingError } from '../../contracts/errors.ts';
+import type { BatchRun, TransformJobStatusSummary } from '../../contracts/parts/batch-transform.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { outputKeyOf, splitS3Uri } from '../_shared/batch-run.ts';
 import { CREATED_RESOURCE, RESOLVED_RUN } from '../_shared/state-fields.ts';

@@ -1,5 +1,5 @@
-import { HealthCheckFailedError, ModelNotReadyError } from '../../workflows/errors.ts';
-import type { HealthCheckSample } from '../../workflows/parts/endpoint.ts';
+import { HealthCheckFailedError, ModelNotReadyError } from '../../contracts/errors.ts';
+import type { HealthCheckSample } from '../../contracts/parts/endpoint.ts';
 import type { Invoke } from '../_shared/endpoint-runtime.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 

@@ -8,8 +8,8 @@
  */
 import { rmSync } from 'node:fs';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerThrottledError } from '../../contracts/errors.ts';
 import { type EndpointDescription, type SageMakerGateway, sageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
-import { SageMakerThrottledError } from '../../workflows/errors.ts';
 import { clients, startTestEmulator, uploadLinearModel } from '../local/emulator/helpers.ts';
 import { FakeSageMaker } from '../tasks/fakes.ts';
 import { ScriptedAws } from '../workflows/scripted-aws.ts';

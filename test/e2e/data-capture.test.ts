@@ -4,7 +4,7 @@
  */
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthCheckReport } from '../../workflows/parts/endpoint.ts';
+import type { HealthCheckReport } from '../../contracts/parts/endpoint.ts';
 import { deploy, deployInput, describeEndpoint, type Harness, predict, startHarness } from './harness.ts';
 
 const BUCKET = 'e2e-capture';

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PackagedModel } from '../../workflows/parts/packaging.ts';
+import type { PackagedModel } from '../../contracts/parts/packaging.ts';
 import { deploy, deployInput, type Harness, IMAGE, predict, resourcesOf, startHarness } from './harness.ts';
 
 const BUCKET = 'e2e-models';

@@ -3,8 +3,8 @@
  * the health check shows it (throttled attempts counted, each retried until served).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HealthCheckReport } from '../../contracts/parts/endpoint.ts';
 import { exampleImage } from '../../examples/example-models.ts';
-import type { HealthCheckReport } from '../../workflows/parts/endpoint.ts';
 import { deploy, deployInput, describeEndpoint, type Harness, predict, startHarness } from './harness.ts';
 
 /** How long the echo model holds each answer: the concurrent samples overlap on it. */

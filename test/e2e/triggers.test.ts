@@ -16,8 +16,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { buildApp } from '../../infra/build-app.ts';
-import { WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 import { synthesizeWorkflows } from '../../local/runner/synthesize.ts';
 import { DrivenClock } from '../../local/triggers/clock.ts';
 import {

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RetryPolicy } from '../../contracts/errors.ts';
+import * as errors from '../../contracts/errors.ts';
+import { EndpointBusyError, ModelSourceChangedError, SageMakerThrottledError } from '../../contracts/errors.ts';
 import { projectRoot } from '../../infra/project-root.ts';
 import { allStates } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
-import type { RetryPolicy } from '../../workflows/errors.ts';
-import * as errors from '../../workflows/errors.ts';
-import { EndpointBusyError, ModelSourceChangedError, SageMakerThrottledError } from '../../workflows/errors.ts';
 import { PackageModelStates } from '../../workflows/package-model/definition.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 

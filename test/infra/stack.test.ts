@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
+import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { TASK_NAMES, TASKS, taskFolder } from '../../tasks/registry.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { synthesize } from './synthesized.ts';

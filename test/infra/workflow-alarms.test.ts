@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { WORKFLOW_ALARM_METRICS } from '../../infra/constructs/workflow-alarms.ts';
-import { WORKFLOW_TAG_KEY } from '../../infra/resource-tags.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { synthesize } from './synthesized.ts';
 

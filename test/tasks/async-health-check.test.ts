@@ -6,12 +6,12 @@
 import { InvokeEndpointAsyncCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HealthCheckFailedError } from '../../contracts/errors.ts';
 import { failureResult } from '../../tasks/_shared/async-health-check.ts';
 import { asyncEndpointInvoker } from '../../tasks/_shared/async-runtime.ts';
 import { startAsyncHealthCheck } from '../../tasks/health-check/health-check.ts';
 import { judgeAsyncResults } from '../../tasks/judge-async-results/judge-async-results.ts';
 import { uploadAsyncSamples } from '../../tasks/upload-async-samples/upload-async-samples.ts';
-import { HealthCheckFailedError } from '../../workflows/errors.ts';
 import { deploymentState, validInput } from './fakes.ts';
 
 const runtimeMock = mockClient(SageMakerRuntimeClient);

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { RecordedScalingTarget, VariantAutoScaling } from '../../contracts/parts/auto-scaling.ts';
 import { type AutoScalingGateway, desiredRegistration, reconcileScaling } from '../../tasks/_shared/auto-scaling.ts';
 import type { EndpointConfigDescription, EndpointDescription } from '../../tasks/_shared/sagemaker.ts';
 import { applyAutoScaling } from '../../tasks/apply-auto-scaling/apply-auto-scaling.ts';
 import { recordAutoScaling } from '../../tasks/record-auto-scaling/record-auto-scaling.ts';
 import { restoreAutoScaling } from '../../tasks/restore-auto-scaling/restore-auto-scaling.ts';
 import { suspendAutoScaling } from '../../tasks/suspend-auto-scaling/suspend-auto-scaling.ts';
-import type { RecordedScalingTarget, VariantAutoScaling } from '../../workflows/parts/auto-scaling.ts';
 
 /** Application Auto Scaling in memory, for one endpoint; counts the calls that change it. */
 class FakeAutoScaling implements AutoScalingGateway {

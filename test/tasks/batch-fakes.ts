@@ -3,14 +3,14 @@
  * in-memory bucket listing behind ArtifactStore.list, and builders for valid inputs and state documents.
  */
 import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
-import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
-import type { TransformJobDescription, TransformJobGateway } from '../../tasks/_shared/transform-jobs.ts';
 import {
   type BatchRun,
   type BatchRunState,
   BatchTransformInput,
   type BatchTransformInputDocument,
-} from '../../workflows/batch-transform/contract.ts';
+} from '../../contracts/parts/batch-transform.ts';
+import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
+import type { TransformJobDescription, TransformJobGateway } from '../../tasks/_shared/transform-jobs.ts';
 
 export const transformJobArn = (name: string) =>
   `arn:aws:sagemaker:us-east-1:123456789012:transform-job/${name.toLowerCase()}`;

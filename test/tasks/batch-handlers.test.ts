@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BatchRunState, BatchTransformInputDocument } from '../../contracts/parts/batch-transform.ts';
 import { logger } from '../../tasks/_shared/logger.ts';
 import { BatchTagKeys } from '../../tasks/_shared/tags.ts';
 import { handler as getTransformJobStatus } from '../../tasks/get-transform-job-status/handler.ts';
@@ -23,7 +24,6 @@ import { handler as resolveBatchRun } from '../../tasks/resolve-batch-run/handle
 import { handler as startTransformJob } from '../../tasks/start-transform-job/handler.ts';
 import { handler as stopTransformJob } from '../../tasks/stop-transform-job/handler.ts';
 import { handler as verifyTransformOutputs } from '../../tasks/verify-transform-outputs/handler.ts';
-import type { BatchRunState, BatchTransformInputDocument } from '../../workflows/batch-transform/contract.ts';
 import { handler as validateBatchInput } from '../../workflows/batch-transform/validate-input.ts';
 import {
   BATCH_EXECUTION,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { BatchRunState } from '../../contracts/parts/batch-transform.ts';
 import { getTransformJobStatus } from '../../tasks/get-transform-job-status/get-transform-job-status.ts';
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
 import { FakeTransformJobs, NIGHTLY_RUN, resolvedState, transformJobArn, validBatchInput } from './batch-fakes.ts';
 
 const STARTED = new Date('2026-03-09T02:00:20.000Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { EventNotPublishedError } from '../../contracts/errors.ts';
+import type { BatchRunState } from '../../contracts/parts/batch-transform.ts';
 import type { LifecycleEvent } from '../../tasks/_shared/events.ts';
 import { BatchEventTypes, publishBatchEvent } from '../../tasks/publish-batch-event/publish-batch-event.ts';
-import type { BatchRunState } from '../../workflows/batch-transform/contract.ts';
-import { EventNotPublishedError } from '../../workflows/errors.ts';
 import { BATCH_EXECUTION, batchState, NIGHTLY_RUN, resolvedState, transformJobArn } from './batch-fakes.ts';
 import { modelArn } from './fakes.ts';
 

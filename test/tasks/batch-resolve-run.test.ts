@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ResourceConflictError, SageMakerThrottledError } from '../../contracts/errors.ts';
 import { resolveBatchRun } from '../../tasks/resolve-batch-run/resolve-batch-run.ts';
-import { ResourceConflictError, SageMakerThrottledError } from '../../workflows/errors.ts';
 import {
   BATCH_EXECUTION,
   batchState,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { BatchTransformInput } from '../../contracts/parts/batch-transform.ts';
+import { resolveDatePlaceholders } from '../../contracts/parts/date-placeholders.ts';
 import { batchJobName, outputKeyOf } from '../../tasks/_shared/batch-run.ts';
 import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
 import { resolveBatchRun } from '../../tasks/resolve-batch-run/resolve-batch-run.ts';
-import { BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
-import { resolveDatePlaceholders } from '../../workflows/parts/date-placeholders.ts';
 
 const minimal = {
   model: { name: 'churn' },

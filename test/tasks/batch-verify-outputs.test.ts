@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { BatchRun, BatchRunState } from '../../contracts/parts/batch-transform.ts';
 import { handler as verifyOutputsHandler } from '../../tasks/verify-transform-outputs/handler.ts';
 import { verifyTransformOutputs } from '../../tasks/verify-transform-outputs/verify-transform-outputs.ts';
-import type { BatchRun, BatchRunState } from '../../workflows/batch-transform/contract.ts';
 import { FakeObjects, NIGHTLY_RUN, resolvedState, transformJobArn } from './batch-fakes.ts';
 
 /** A run whose job settled (Completed unless `rest` says otherwise). */

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { RollbackFailedError } from '../../contracts/errors.ts';
 import { completeRollback } from '../../tasks/complete-rollback/complete-rollback.ts';
 import { handler as completeRollbackHandler } from '../../tasks/complete-rollback/handler.ts';
 import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { RollbackFailedError } from '../../workflows/errors.ts';
 import { deploymentState, endpointArn, endpointConfigArn, FakeSageMaker, modelArn, validInput } from './fakes.ts';
 
 const OLD_CONFIG = 'churn-0000000001';

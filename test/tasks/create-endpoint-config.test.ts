@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ResourceConflictError } from '../../contracts/errors.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { createEndpointConfig } from '../../tasks/create-endpoint-config/create-endpoint-config.ts';
 import { handler as createEndpointConfigHandler } from '../../tasks/create-endpoint-config/handler.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
-import { ResourceConflictError } from '../../workflows/errors.ts';
 import { deploymentState, FakeSageMaker, validInput } from './fakes.ts';
 
 const MODEL = {

@@ -1,9 +1,9 @@
 /** DeployEndpoint's model data alternatives: what the contract accepts, and what CreateModel creates from them. */
 import { describe, expect, it } from 'vitest';
+import type { PackagedModel } from '../../contracts/parts/packaging.ts';
 import { createModel } from '../../tasks/create-model/create-model.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 import { validateFirstState } from '../../workflows/first-state.ts';
-import type { PackagedModel } from '../../workflows/parts/packaging.ts';
 import { deploymentState, EXECUTION, EXECUTION_ROLE_ARN, FakeSageMaker, validInput } from './fakes.ts';
 
 /** DeployEndpoint's first state, as its Lambda runs it. */

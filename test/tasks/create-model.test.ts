@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ResourceConflictError } from '../../contracts/errors.ts';
+import type { ContainerInput, InferenceExecutionMode } from '../../contracts/parts/containers.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import type { CreateModelState } from '../../tasks/create-model/create-model.ts';
 import { createModel } from '../../tasks/create-model/create-model.ts';
-import { ResourceConflictError } from '../../workflows/errors.ts';
-import type { ContainerInput, InferenceExecutionMode } from '../../workflows/parts/containers.ts';
 import { deploymentState, EXECUTION, EXECUTION_ROLE_ARN, FakeSageMaker, modelArn, validInput } from './fakes.ts';
 
 describe('createModel', () => {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { WaitProgress } from '../../contracts/contract-parts.ts';
+import { DeploymentTimeoutError } from '../../contracts/errors.ts';
 import { getEndpointStatus } from '../../tasks/get-endpoint-status/get-endpoint-status.ts';
-import type { WaitProgress } from '../../workflows/contract-parts.ts';
 import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { DeploymentTimeoutError } from '../../workflows/errors.ts';
 import { deploymentState, FakeSageMaker, validInput } from './fakes.ts';
 
 const START = Date.parse('2025-03-01T12:00:00.000Z');

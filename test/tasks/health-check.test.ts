@@ -1,9 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { HealthCheckFailedError } from '../../contracts/errors.ts';
 import type { InvocationRequest, InvocationResult } from '../../tasks/_shared/endpoint-runtime.ts';
 import { type HealthCheckDeps, healthCheck, INVOCATION_RETRY } from '../../tasks/health-check/health-check.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
-import { HealthCheckFailedError } from '../../workflows/errors.ts';
 import { deploymentState, validInput } from './fakes.ts';
 
 type HealthCheckInput = DeployEndpointInputDocument['healthCheck'];

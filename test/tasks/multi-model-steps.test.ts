@@ -1,5 +1,6 @@
 /** The multi-model steps' cores, with fake S3, SageMaker and runtime: what they place, refuse, retry and report. */
 import { describe, expect, it } from 'vitest';
+import { HealthCheckSpec } from '../../contracts/parts/endpoint.ts';
 import type { InvocationRequest, InvocationResult } from '../../tasks/_shared/endpoint-runtime.ts';
 import { deleteModelArtifact } from '../../tasks/delete-model-artifact/delete-model-artifact.ts';
 import { healthCheck } from '../../tasks/health-check/health-check.ts';
@@ -7,7 +8,6 @@ import { placeModel } from '../../tasks/place-model/place-model.ts';
 import { resolveMultiModelEndpoint } from '../../tasks/resolve-multi-model-endpoint/resolve-multi-model-endpoint.ts';
 import { verifyModelRemoved } from '../../tasks/verify-model-removed/verify-model-removed.ts';
 import { warmUpModel } from '../../tasks/warm-up-model/warm-up-model.ts';
-import { HealthCheckSpec } from '../../workflows/parts/endpoint.ts';
 import { FakeSageMaker } from './fakes.ts';
 import { fakeArtifactStore } from './package-fakes.ts';
 

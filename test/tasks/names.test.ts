@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { SAGEMAKER_NAME_PATTERN } from '../../contracts/contract-parts.ts';
 import { canonicalJson, isResourceNameOf, resourceName } from '../../tasks/_shared/names.ts';
-import { SAGEMAKER_NAME_PATTERN } from '../../workflows/contract-parts.ts';
 
 describe('resourceName', () => {
   it('names a resource <endpoint>-<10 hex digits>', () => {

@@ -1,10 +1,10 @@
 /** An in-memory S3 behind the ArtifactStore interface, recording what the packaging cores write. */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { ModelSourceChangedError } from '../../contracts/errors.ts';
 import type { ArtifactStore, ObjectLocation } from '../../tasks/_shared/artifact-store.ts';
 import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
 import type { ArchiveUpload } from '../../tasks/package-model/archive-upload.ts';
-import { ModelSourceChangedError } from '../../workflows/errors.ts';
 
 interface FakeObject {
   body: Buffer;

@@ -2,11 +2,11 @@
 import { createHash } from 'node:crypto';
 import { Parser } from 'tar';
 import { describe, expect, it } from 'vitest';
+import { ModelLayoutError, ModelSourceChangedError } from '../../contracts/errors.ts';
+import { PackageModelInput, type PackageModelInputDocument } from '../../contracts/parts/packaging.ts';
 import { checkLayout } from '../../tasks/_shared/model-layout.ts';
 import { copyUncompressedModel } from '../../tasks/copy-uncompressed-model/copy-uncompressed-model.ts';
 import { packageModel } from '../../tasks/package-model/package-model.ts';
-import { ModelLayoutError, ModelSourceChangedError } from '../../workflows/errors.ts';
-import { PackageModelInput, type PackageModelInputDocument } from '../../workflows/parts/packaging.ts';
 import { fakeArtifactStore } from './package-fakes.ts';
 
 const request = (input: Partial<PackageModelInputDocument> = {}) =>

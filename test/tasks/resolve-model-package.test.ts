@@ -3,6 +3,7 @@
  * fakes of both: deploy, redeploy the latest Approved package, or leave the endpoint as it is (and why).
  */
 import { describe, expect, it } from 'vitest';
+import { parseInput } from '../../contracts/parse-input.ts';
 import type { ModelPackageDescription, ModelRegistryGateway } from '../../tasks/_shared/model-registry.ts';
 import type { ModelDescription } from '../../tasks/_shared/sagemaker.ts';
 import {
@@ -12,7 +13,6 @@ import {
 } from '../../tasks/resolve-model-package/resolve-model-package.ts';
 import { DeployApprovedModelPackageInput } from '../../workflows/deploy-approved-model-package/contract.ts';
 import { deployApprovedModelPackage } from '../../workflows/deploy-approved-model-package/workflow.ts';
-import { parseInput } from '../../workflows/parse-input.ts';
 
 const ARN = (version: number, group = 'churn') =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}`;

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { EndpointBusyError, EndpointFailedError } from '../../contracts/errors.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { handler as startDeploymentHandler } from '../../tasks/start-deployment/handler.ts';
 import { startDeployment } from '../../tasks/start-deployment/start-deployment.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
-import { EndpointBusyError, EndpointFailedError } from '../../workflows/errors.ts';
 import { deploymentState, endpointArn, endpointConfigArn, FakeSageMaker, validInput } from './fakes.ts';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');

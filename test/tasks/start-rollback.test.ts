@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { EndpointBusyError } from '../../contracts/errors.ts';
 import { startRollback } from '../../tasks/start-rollback/start-rollback.ts';
 import type { DeployEndpointInputDocument, DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { EndpointBusyError } from '../../workflows/errors.ts';
 import { deploymentState, endpointArn, FakeSageMaker, validInput } from './fakes.ts';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');

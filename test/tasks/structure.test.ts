@@ -50,7 +50,8 @@ describe('tasks/', () => {
     for (const { file, imports } of modules.filter((m) => !m.file.startsWith('tasks/_shared/'))) {
       const own = file.split('/')[1];
       for (const { path } of imports) {
-        const sibling = /^\.\.\/([a-z0-9-]+)\//.exec(path)?.[1];
+        const target = relative(projectRoot, join(projectRoot, file, '..', path));
+        const sibling = /^tasks\/([a-z0-9-]+)\//.exec(target)?.[1];
         expect(sibling === undefined || sibling === '_shared' || sibling === own, `${file} imports ${path}`).toBe(true);
       }
     }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DeploymentRolledBackError, EndpointFailedError } from '../../contracts/errors.ts';
 import { verifyDeployment } from '../../tasks/verify-deployment/verify-deployment.ts';
-import { DeploymentRolledBackError, EndpointFailedError } from '../../workflows/errors.ts';
 import { deploymentState, endpointConfigArn, FakeSageMaker, validInput } from './fakes.ts';
 
 const OLD_CONFIG = 'churn-0000000001';

@@ -4,7 +4,7 @@
  * creates nothing) with InvalidInputError naming the field and the rule, in a short message.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../workflows/errors.ts';
+import { InvalidInputError } from '../../contracts/errors.ts';
 import { validateFirstState } from '../../workflows/first-state.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/workflows.ts';
 

@@ -4,16 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BatchTagKeys, TagKeys } from '../../tasks/_shared/tags.ts';
-import { BatchTransformInput } from '../../workflows/batch-transform/contract.ts';
-import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 import {
   MAX_TAGS_PER_RESOURCE,
   MAX_USER_TAGS,
   MODEL_ENVIRONMENT,
   TRANSFORM_ENVIRONMENT,
-} from '../../workflows/limits.ts';
-import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from '../../workflows/parts/instance-type-values.ts';
+} from '../../contracts/limits.ts';
+import { BatchTransformInput } from '../../contracts/parts/batch-transform.ts';
+import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from '../../contracts/parts/instance-type-values.ts';
+import { BatchTagKeys, TagKeys } from '../../tasks/_shared/tags.ts';
+import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 
 type Shape = {
   min?: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../contracts/errors.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
-import { InvalidInputError } from '../../workflows/errors.ts';
 import { validateFirstState } from '../../workflows/first-state.ts';
 import { EXECUTION, validInput } from '../tasks/fakes.ts';
 

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { InvalidInputError } from '../../workflows/errors.ts';
+import { InvalidInputError } from '../../contracts/errors.ts';
+import { MAX_INPUT_BYTES } from '../../contracts/limits.ts';
+import { inspectRawInput } from '../../contracts/raw-input.ts';
 import { validateFirstState } from '../../workflows/first-state.ts';
-import { MAX_INPUT_BYTES } from '../../workflows/limits.ts';
-import { inspectRawInput } from '../../workflows/raw-input.ts';
 
 const EXECUTION = { id: 'arn:aws:states:us-east-1:123456789012:execution:Echo:run-1', name: 'run-1', startedAt: '' };
 const Echo = z.strictObject({ text: z.string() });

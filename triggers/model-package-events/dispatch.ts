@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import {
   MODEL_PACKAGE_STATE_CHANGE,
   TRIGGERING_APPROVAL_STATUSES,
-} from '../../workflows/parts/model-package-events.ts';
+} from '../../contracts/parts/model-package-events.ts';
 
 /** What the rule's target hands over: the event, whole, and the settings of the group the rule follows. */
 export interface DispatchPayload {

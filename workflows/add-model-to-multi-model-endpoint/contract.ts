@@ -1,8 +1,8 @@
 /** The AddModelToMultiModelEndpoint contract: the endpoint, the model to add, and how to check it. */
 import * as z from 'zod/mini';
-import { sageMakerName } from '../contract-parts.ts';
-import { HealthCheckSpec, samplesTargetTheirContainers } from '../parts/endpoint.ts';
-import { MultiModelEntry } from '../parts/multi-model.ts';
+import { sageMakerName } from '../../contracts/contract-parts.ts';
+import { HealthCheckSpec, samplesTargetTheirContainers } from '../../contracts/parts/endpoint.ts';
+import { MultiModelEntry } from '../../contracts/parts/multi-model.ts';
 
 /** The execution input of AddModelToMultiModelEndpoint. */
 export const AddModelToMultiModelEndpointInput = z

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import { BatchTransformInput } from '../../contracts/parts/batch-transform.ts';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
-import { BatchTransformInput } from './contract.ts';
 import { BatchTransformStates, batchTransformDefinition } from './definition.ts';
 
 /** BatchTransform: one scheduled (or on-demand) transform job per scheduled time, with its outputs verified. */

@@ -3,10 +3,10 @@
  * endpoint the config is named and tagged for, as DeployEndpoint names its configs.
  */
 import * as z from 'zod/mini';
-import { sageMakerName } from '../contract-parts.ts';
-import { AsyncEndpointConfig, asyncFitsTheVariants } from '../parts/async-inference.ts';
-import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
-import { DeploymentTags, Variants } from '../parts/endpoint.ts';
+import { sageMakerName } from '../../contracts/contract-parts.ts';
+import { AsyncEndpointConfig, asyncFitsTheVariants } from '../../contracts/parts/async-inference.ts';
+import { captureNotOnServerless, DataCapture } from '../../contracts/parts/data-capture.ts';
+import { DeploymentTags, Variants } from '../../contracts/parts/endpoint.ts';
 
 /** The execution input of CreateEndpointConfig. */
 export const CreateEndpointConfigInput = z

@@ -5,10 +5,10 @@
  * that endpoint reuses it.
  */
 import * as z from 'zod/mini';
-import { sageMakerName } from '../contract-parts.ts';
-import { Containers, containerListIssues, InferenceExecutionMode } from '../parts/containers.ts';
-import { DeploymentTags } from '../parts/endpoint.ts';
-import { ModelSource } from '../parts/model.ts';
+import { sageMakerName } from '../../contracts/contract-parts.ts';
+import { Containers, containerListIssues, InferenceExecutionMode } from '../../contracts/parts/containers.ts';
+import { DeploymentTags } from '../../contracts/parts/endpoint.ts';
+import { ModelSource } from '../../contracts/parts/model.ts';
 
 /** The execution input of CreateModel. */
 export const CreateModelInput = z

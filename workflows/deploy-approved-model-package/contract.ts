@@ -4,7 +4,10 @@
  * hands them over.
  */
 import * as z from 'zod/mini';
-import { ModelPackageDeployment, ModelPackageStateChangeEvent } from '../parts/model-package-deployment.ts';
+import {
+  ModelPackageDeployment,
+  ModelPackageStateChangeEvent,
+} from '../../contracts/parts/model-package-deployment.ts';
 
 /** The execution input of DeployApprovedModelPackage. */
 export const DeployApprovedModelPackageInput = z.strictObject({

@@ -1,7 +1,7 @@
 /**
  * The DeployEndpoint contract: the execution input a user writes (camelCase, defaults applied here) and
  * the state document the tasks pass along. The input is composed of the model, packaging and endpoint parts
- * (workflows/parts/); the checks that span them live here.
+ * (contracts/parts/); the checks that span them live here.
  */
 import * as z from 'zod/mini';
 import {
@@ -11,10 +11,14 @@ import {
   PublishedEvent,
   sageMakerName,
   WaitProgress,
-} from '../contract-parts.ts';
-import { AsyncInference, asyncFitsTheEndpoint } from '../parts/async-inference.ts';
-import { AutoScalingByVariant, AutoScalingRecord, autoScalingFitsTheVariants } from '../parts/auto-scaling.ts';
-import { captureNotOnServerless, DataCapture } from '../parts/data-capture.ts';
+} from '../../contracts/contract-parts.ts';
+import { AsyncInference, asyncFitsTheEndpoint } from '../../contracts/parts/async-inference.ts';
+import {
+  AutoScalingByVariant,
+  AutoScalingRecord,
+  autoScalingFitsTheVariants,
+} from '../../contracts/parts/auto-scaling.ts';
+import { captureNotOnServerless, DataCapture } from '../../contracts/parts/data-capture.ts';
 import {
   EndpointChange,
   EndpointStatusSummary,
@@ -24,9 +28,9 @@ import {
   HealthCheckReport,
   RollbackRecord,
   samplesTargetTheirVariants,
-} from '../parts/endpoint.ts';
-import { ModelSource } from '../parts/model.ts';
-import { PackagedModel } from '../parts/packaging.ts';
+} from '../../contracts/parts/endpoint.ts';
+import { ModelSource } from '../../contracts/parts/model.ts';
+import { PackagedModel } from '../../contracts/parts/packaging.ts';
 
 /** The execution input of DeployEndpoint. */
 export const DeployEndpointInput = z

@@ -3,14 +3,14 @@
  * hostname (SageMaker's `InferenceExecutionConfig.Mode: Direct`), and every container health-checked.
  */
 import * as z from 'zod/mini';
-import { sageMakerName } from '../contract-parts.ts';
-import { Containers, containerListIssues } from '../parts/containers.ts';
+import { sageMakerName } from '../../contracts/contract-parts.ts';
+import { Containers, containerListIssues } from '../../contracts/parts/containers.ts';
 import {
   endpointDeploymentFields,
   guardrailsFitTheEndpoint,
   instanceVariantsOnly,
   samplesTargetTheirVariants,
-} from '../parts/endpoint.ts';
+} from '../../contracts/parts/endpoint.ts';
 
 /** The execution input of DeployMultiContainerEndpoint. */
 export const DeployMultiContainerEndpointInput = z

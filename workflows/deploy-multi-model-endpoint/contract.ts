@@ -4,14 +4,14 @@
  * for multi-model endpoints).
  */
 import * as z from 'zod/mini';
-import { sageMakerName } from '../contract-parts.ts';
+import { sageMakerName } from '../../contracts/contract-parts.ts';
 import {
   endpointDeploymentFields,
   guardrailsFitTheEndpoint,
   instanceVariantsOnly,
   samplesTargetTheirVariants,
-} from '../parts/endpoint.ts';
-import { MultiModelContainer, MultiModelEntry } from '../parts/multi-model.ts';
+} from '../../contracts/parts/endpoint.ts';
+import { MultiModelContainer, MultiModelEntry } from '../../contracts/parts/multi-model.ts';
 
 /** The execution input of DeployMultiModelEndpoint. */
 export const DeployMultiModelEndpointInput = z

@@ -3,14 +3,14 @@
  * pipeline), checked end to end with samples whose outputs are stated. Serverless does not run pipelines.
  */
 import * as z from 'zod/mini';
-import { sageMakerName } from '../contract-parts.ts';
-import { Containers, containerListIssues } from '../parts/containers.ts';
+import { sageMakerName } from '../../contracts/contract-parts.ts';
+import { Containers, containerListIssues } from '../../contracts/parts/containers.ts';
 import {
   endpointDeploymentFields,
   guardrailsFitTheEndpoint,
   instanceVariantsOnly,
   samplesTargetTheirVariants,
-} from '../parts/endpoint.ts';
+} from '../../contracts/parts/endpoint.ts';
 
 /** The execution input of DeploySerialPipeline. */
 export const DeploySerialPipelineInput = z

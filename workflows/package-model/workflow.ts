@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { PackageModelInput } from '../parts/packaging.ts';
+import { PackageModelInput } from '../../contracts/parts/packaging.ts';
 import { folderOf, type WorkflowDefinition } from '../workflow.ts';
 import { PackageModelStates, packageModelDefinition } from './definition.ts';
 

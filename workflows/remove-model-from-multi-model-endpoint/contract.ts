@@ -1,6 +1,6 @@
 /** The RemoveModelFromMultiModelEndpoint contract: the endpoint, the model's TargetModel, and a probe request. */
 import * as z from 'zod/mini';
-import { headerValue, sageMakerName } from '../contract-parts.ts';
+import { headerValue, sageMakerName } from '../../contracts/contract-parts.ts';
 
 /** A request to send to the removed model, to see how the endpoint answers it. */
 export const Probe = z.strictObject({

@@ -4,9 +4,9 @@
  * as Step Functions' `{ Error, Cause }`, and waits are shortened while their requested time is reported.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HealthCheckFailedError } from '../../../contracts/errors.ts';
 import { createLocalRunner, type LocalRunner } from '../../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../../local/runner/synthesize.ts';
-import { HealthCheckFailedError } from '../../../workflows/errors.ts';
 
 let synthesized: SynthesizedWorkflows;
 

@@ -1,6 +1,6 @@
 /**
  * The plain values of the packaging contract, without zod, so that the packaging steps can use them without
- * carrying a validation library: the contract (workflows/parts/packaging.ts) builds its rules from them.
+ * carrying a validation library: the contract (contracts/parts/packaging.ts) builds its rules from them.
  */
 
 /** The framework containers whose model layout PackageModel checks (`custom` checks only that files exist). */

@@ -7,9 +7,9 @@
 import * as z from 'zod/mini';
 // Only the English locale: `z.locales` would bundle every language.
 import en from 'zod/v4/locales/en.js';
-import { PROJECT_TAG_PREFIX } from '../infra/resource-tags.ts';
 import { MODEL_ENVIRONMENT, TRANSFORM_ENVIRONMENT } from './limits.ts';
 import { quote } from './messages.ts';
+import { PROJECT_TAG_PREFIX } from './resource-tags.ts';
 
 z.config(en());
 

@@ -17,10 +17,10 @@ import {
   WaitProgress,
 } from '../contract-parts.ts';
 import { quote } from '../messages.ts';
-import { Containers, containerListIssues } from '../parts/containers.ts';
-import { DATE_PLACEHOLDERS, PLACEHOLDER_DIGITS } from '../parts/date-placeholders.ts';
-import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from '../parts/instance-type-values.ts';
-import { asFolder, kmsKeyId, modelDataUrl, s3Uri } from '../parts/s3.ts';
+import { Containers, containerListIssues } from './containers.ts';
+import { DATE_PLACEHOLDERS, PLACEHOLDER_DIGITS } from './date-placeholders.ts';
+import { HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES } from './instance-type-values.ts';
+import { asFolder, kmsKeyId, modelDataUrl, s3Uri } from './s3.ts';
 
 /** Why a key names something in braces that is not a date placeholder (a typo would never match), or undefined. */
 function placeholderProblem(key: string): string | undefined {
