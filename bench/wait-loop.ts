@@ -3,7 +3,7 @@
  * polls, and how late the loop sees an endpoint that has settled.
  *
  * Transitions: the synthesized DeployEndpoint state machine runs in the local runner with the real handlers
- * against the scripted in-memory SageMaker of the workflow tests (test/workflows/scripted-aws.ts), its
+ * against the scripted in-memory SageMaker of the workflow tests (bench/scripted-aws.ts), its
  * provisioning taking 10 minutes of a fake clock that each Wait state moves forward (as
  * test/workflows/deploy-endpoint.test.ts does with vitest's fake timers).
  *
@@ -17,7 +17,7 @@
 import { WaitPolicy } from '../contracts/parts/endpoint.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../local/runner/runner.ts';
 import { nextWait, startWaiting } from '../tasks/_shared/wait-progress.ts';
-import { ScriptedAws } from '../test/workflows/scripted-aws.ts';
+import { ScriptedAws } from './scripted-aws.ts';
 import { DeployEndpointStates as S } from '../workflows/deploy-endpoint/definition.ts';
 import { installFakeClock } from './fake-clock.ts';
 import { markdownTable, reportRows, type SummaryRow, verdict } from './summary.ts';

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 import { DeployEndpointStates as S } from '../../workflows/deploy-endpoint/definition.ts';
-import { ScriptedAws } from './scripted-aws.ts';
+import { ScriptedAws } from '../../bench/scripted-aws.ts';
 
 let runner: LocalRunner;
 let aws: ScriptedAws;
