@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
+import { serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
@@ -25,7 +26,9 @@ Options:
   --input FILE|-            execution input as JSON (- reads standard input)      required
   --name NAME               execution name                                       default: from the input
   --endpoint-url URL        use a running emulator (smwf local start) instead of starting one
-  --state-dir DIR           state of the emulator started for this run            default .smwf/local
+  --state-dir DIR           local state directory: the emulator's (the one        default .smwf/local
+                            started for the run, or the running one's with
+                            --endpoint-url); executions are recorded under it
   --json                    one JSON object per event, then the result
   --aws                     start the deployed state machine on AWS
   --state-machine-arn ARN   with --aws: the state machine                         default: stack output
@@ -79,9 +82,13 @@ export async function runLocally(
   options: { name: string; endpointUrl?: string; stateDir: string; json: boolean },
 ): Promise<ExecutionResult> {
   const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
+  let stepFunctions: Awaited<ReturnType<typeof serveLocalStepFunctions>> | undefined;
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
-    const runner = await createLocalRunner();
+    // Every local run records its execution in the state directory, so the runs of other processes on the same
+    // emulator (and the endpoint lease's DescribeExecution) see it, and see it end.
+    const runner = await createLocalRunner({ executionRecordsDir: join(options.stateDir, 'executions') });
+    stepFunctions = await serveLocalStepFunctions(runner);
     await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
       json: options.json,
@@ -90,6 +97,7 @@ export async function runLocally(
     });
     return await runner.start(workflow.name, input, { name: options.name, onEvent: printer }).result;
   } finally {
+    await stepFunctions?.stop();
     await emulator?.stop();
   }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
+import { type ExecutionRecord, ExecutionRecords } from './execution-records.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import {
   type LocalAwsIdentity,
@@ -70,6 +71,12 @@ export interface LocalRunnerOptions {
   readonly handlers?: Partial<Record<string, TaskHandler>>;
   /** Definitions and functions to run instead of the (cached) synthesis of the app. */
   readonly workflows?: SynthesizedWorkflows;
+  /**
+   * Where this runner records each execution it starts and how it ended, and where describeExecution looks for
+   * executions other local processes started (the local state directory's `executions/`: execution-records.ts).
+   * @default - executions are known to this runner only
+   */
+  readonly executionRecordsDir?: string;
 }
 
 /** Runs the project's state machines locally. */
@@ -83,6 +90,11 @@ export interface LocalRunner {
    * resolves with what its handler returned; rejects with LambdaFunctionError when the handler throws.
    */
   invokeFunction(functionArn: string, payload: unknown): Promise<unknown>;
+  /**
+   * An execution as DescribeExecution reports it: one this runner started, or one another local process recorded
+   * in the records directory (a RUNNING one whose process is gone is ABORTED); undefined when none is known.
+   */
+  describeExecution(executionArn: string): ExecutionRecord | undefined;
 }
 
 /** Raised when an input is too large or too deep for an execution, as StartExecution refuses it. */
@@ -169,7 +181,8 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return loaded;
   };
 
-  const executions = new Map<string, { input: string; execution: LocalExecution }>();
+  const executions = new Map<string, { input: string; execution: LocalExecution; record: ExecutionRecord }>();
+  const records = options.executionRecordsDir ? new ExecutionRecords(options.executionRecordsDir) : undefined;
 
   const definitionOf = (workflow: string): Record<string, unknown> => {
     const found = workflows.definitions[workflow];
@@ -298,9 +311,41 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     })();
 
     const execution: LocalExecution = { name, arn, result, abort: () => run.abort() };
-    executions.set(arn, { input: inputJson, execution });
+    const entry = {
+      input: inputJson,
+      execution,
+      record: {
+        executionArn: arn,
+        stateMachineArn,
+        workflow,
+        name,
+        status: 'RUNNING',
+        startDate: started,
+        input: inputJson,
+        pid: process.pid,
+      } as ExecutionRecord,
+    };
+    executions.set(arn, entry);
+    records?.write(entry.record);
+    void result
+      .then((ended) => {
+        entry.record = {
+          ...entry.record,
+          status: ended.status,
+          stopDate: Date.now(),
+          ...(ended.error !== undefined ? { error: ended.error } : {}),
+          ...(ended.cause !== undefined ? { cause: ended.cause } : {}),
+        };
+        records?.write(entry.record);
+      })
+      .catch(() => {
+        // An unwritten end leaves the record RUNNING under this process: read as ABORTED once it exits.
+      });
     return execution;
   };
+
+  const describeExecution = (executionArn: string): ExecutionRecord | undefined =>
+    executions.get(executionArn)?.record ?? records?.read(executionArn);
 
   const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
     const fn = workflows.functions.get(functionArn);
@@ -308,5 +353,5 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return (await invokeLikeLambda(fn, await handlerFor(fn), payload)).Payload;
   };
 
-  return { workflows, definition, start, invokeFunction };
+  return { workflows, definition, start, invokeFunction, describeExecution };
 }

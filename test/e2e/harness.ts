@@ -28,6 +28,7 @@ import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../..
 import type { SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import type { Clock } from '../../local/triggers/clock.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
+import { type LocalStepFunctions, serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 
 export const IMAGE = exampleImage('linear');
 export const FEATURIZER_IMAGE = exampleImage('featurizer');
@@ -45,6 +46,10 @@ export interface Harness {
   models: Record<(typeof MODELS)[number], string>;
   /** The trigger engine over the emulator's events, when asked for. */
   triggers?: TriggerEngine;
+  /** The emulator's state directory (executions are recorded under its executions/). */
+  stateDir: string;
+  /** The local Step Functions API the handlers' SFN clients reach (DescribeExecution of the endpoint lease). */
+  stepFunctions: LocalStepFunctions;
   close(): Promise<void>;
 }
 
@@ -72,8 +77,10 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
   const runner = await createLocalRunner({
     waitTimeMs: 50,
     retryIntervalMs: 20,
+    executionRecordsDir: join(stateDir, 'executions'),
     ...(options.workflows ? { workflows: options.workflows } : {}),
   });
+  const stepFunctions = await serveLocalStepFunctions(runner);
   await provisionLocalStack(runner.workflows);
   const triggers = options.triggerClock
     ? await TriggerEngine.start({ runner, stateDir, clock: options.triggerClock, subscribe: emulator.onEvents })
@@ -85,10 +92,13 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
     runtime: new SageMakerRuntimeClient({}),
     s3,
     models,
+    stateDir,
+    stepFunctions,
     ...(triggers ? { triggers } : {}),
     async close() {
       await triggers?.stop();
       await triggers?.executions.settled();
+      await stepFunctions.stop();
       await emulator.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
