@@ -1,5 +1,5 @@
 /**
- * A scripted SageMaker (+ Runtime + EventBridge) behind aws-sdk-client-mock, for running the synthesized
+ * A scripted SageMaker (+ Runtime + EventBridge, and S3 objects for the endpoint leases) behind aws-sdk-client-mock, for running the synthesized
  * workflows with the real handlers but without the emulator. It keeps models, configs and endpoints in
  * memory and moves endpoints through their statuses by the (fake) clock, so tests can simulate long
  * provisioning, failed creates, silent rollbacks, busy endpoints and throttling.
@@ -10,6 +10,7 @@ import {
   DescribeScalingPoliciesCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import {
   AddTagsCommand,
   CreateEndpointCommand,
@@ -30,6 +31,7 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 
 const ACCOUNT = '123456789012';
@@ -94,6 +96,8 @@ export class ScriptedAws {
   readonly calls: RecordedCall[] = [];
   readonly events: { DetailType: string; Detail: Record<string, unknown>; Source: string; EventBusName: string }[] = [];
   readonly invocations: { endpoint: string; model: string }[] = [];
+  /** S3 objects (the endpoint leases), by `<bucket>/<key>`: written with S3's conditional writes. */
+  readonly objects = new Map<string, { body: string; etag: string }>();
   readonly script: Script = {
     provisioningSeconds: 0,
     failingConfigs: new Set(),
@@ -114,7 +118,30 @@ export class ScriptedAws {
     autoScaling.onAnyCommand().rejects(new Error('Application Auto Scaling is not scripted beyond Describe*'));
     autoScaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
     autoScaling.on(DescribeScalingPoliciesCommand).resolves({ ScalingPolicies: [] });
-    this.mocks = [sagemaker, runtime, eventBridge, autoScaling];
+    // The endpoint leases: PutObject with If-None-Match / If-Match as S3 evaluates them, and GetObject.
+    const s3 = mockClient(S3Client);
+    const s3Error = (name: string, status: number) =>
+      new S3ServiceException({ name, message: name, $fault: 'client', $metadata: { httpStatusCode: status } });
+    s3.on(PutObjectCommand).callsFake((input) => {
+      const id = `${input.Bucket}/${input.Key}`;
+      const current = this.objects.get(id);
+      if (input.IfNoneMatch === '*' && current) throw s3Error('PreconditionFailed', 412);
+      if (input.IfMatch !== undefined && !current) throw s3Error('NoSuchKey', 404);
+      if (input.IfMatch !== undefined && current?.etag !== input.IfMatch) throw s3Error('PreconditionFailed', 412);
+      this.clock += 1;
+      const etag = `"etag-${this.objects.size}-${this.now()}"`;
+      this.objects.set(id, { body: String(input.Body), etag });
+      return { ETag: etag };
+    });
+    s3.on(GetObjectCommand).callsFake((input) => {
+      const found = this.objects.get(`${input.Bucket}/${input.Key}`);
+      if (!found) throw s3Error('NoSuchKey', 404);
+      return { ETag: found.etag, Body: { transformToString: async () => found.body } as never };
+    });
+    // No lease is ever held by another execution here: a DescribeExecution would be a test's mistake.
+    const sfn = mockClient(SFNClient);
+    sfn.onAnyCommand().rejects(new Error('Step Functions is not scripted'));
+    this.mocks = [sagemaker, runtime, eventBridge, autoScaling, s3, sfn];
     const on = <I extends object, O>(command: { name: string } & (new (input: I) => unknown), fn: (input: I) => O) =>
       sagemaker.on(command as never).callsFake((input: I) => {
         this.calls.push({ command: command.name.replace(/Command$/, ''), input: input as Record<string, unknown> });

@@ -37,6 +37,9 @@ export const STEP_NAMES = [
   'SuspendAutoScaling',
   'ApplyAutoScaling',
   'RestoreAutoScaling',
+  'AcquireEndpointLease',
+  'DescribeLeaseHolder',
+  'ReleaseEndpointLease',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

@@ -7,6 +7,7 @@
 import { kebabCase } from '../contracts/kebab-case.ts';
 import { STEP_NAMES, type TaskName } from '../contracts/steps.ts';
 import type { TaskRegistration } from './_shared/task-registration.ts';
+import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
@@ -14,6 +15,7 @@ import { registration as createEndpointConfig } from './create-endpoint-config/r
 import { registration as createModel } from './create-model/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as deleteRunModel } from './delete-run-model/registration.ts';
+import { registration as describeLeaseHolder } from './describe-lease-holder/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
@@ -26,6 +28,7 @@ import { registration as publishDeploymentEvent } from './publish-deployment-eve
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
 import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
+import { registration as releaseEndpointLease } from './release-endpoint-lease/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
 import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
@@ -76,6 +79,9 @@ export const TASKS = {
   SuspendAutoScaling: suspendAutoScaling,
   ApplyAutoScaling: applyAutoScaling,
   RestoreAutoScaling: restoreAutoScaling,
+  AcquireEndpointLease: acquireEndpointLease,
+  DescribeLeaseHolder: describeLeaseHolder,
+  ReleaseEndpointLease: releaseEndpointLease,
 } as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
 export type { TaskName };

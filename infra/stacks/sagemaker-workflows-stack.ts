@@ -272,6 +272,7 @@ export class SageMakerWorkflowsStack extends Stack {
       }).stateMachine;
     }
     this.stateMachines = stateMachines;
+    this.taskFunctions.grantExecutionReads(Object.values(stateMachines));
     this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {

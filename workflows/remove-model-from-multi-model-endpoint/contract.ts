@@ -1,6 +1,7 @@
 /** The RemoveModelFromMultiModelEndpoint contract: the endpoint, the model's TargetModel, and a probe request. */
 import * as z from 'zod/mini';
 import { headerValue, sageMakerName } from '../../contracts/contract-parts.ts';
+import { LeaseSettings } from '../../contracts/parts/endpoint.ts';
 
 /** A request to send to the removed model, to see how the endpoint answers it. */
 export const Probe = z.strictObject({
@@ -28,6 +29,8 @@ export const RemoveModelFromMultiModelEndpointInput = z.strictObject({
       ),
     ),
   probe: z._default(Probe, { body: '{}', contentType: 'application/json' }),
+  /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
+  lease: LeaseSettings,
 });
 
 /** What a user writes. */
