@@ -57,6 +57,11 @@ export interface StartOptions {
    * waits only `waitTimeMs` / `retryIntervalMs`. Every task runs after the callbacks of earlier events.
    */
   readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry') => void;
+  /**
+   * Awaited before the task of a Task state runs, with the state's name: lets a test act between two states (a
+   * change made by hand while the run is under way), as a slow invocation would leave room for. @default - none
+   */
+  readonly beforeTask?: (stateName: string) => Promise<void> | void;
 }
 
 /** Options of the runner. */
@@ -193,7 +198,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
   };
   const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
 
-  const localHandlers = (workflow: string) => {
+  const localHandlers = (workflow: string, startOptions: StartOptions) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
     for (const [stateName, state] of allStates(definitionOf(workflow))) {
       if (state.Type !== 'Task') continue;
@@ -208,6 +213,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       handlers[stateName] = (async (input: unknown) => {
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
+        await startOptions.beforeTask?.(stateName);
         const handler = await handlerFor(fn);
         if (isInvoke) return invokeLikeLambda(fn, handler, (input as { Payload?: unknown }).Payload);
         return (await invokeLikeLambda(fn, handler, input)).Payload;
@@ -234,7 +240,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     const retryStates = allStates(definitionOf(workflow)).filter(([, s]) => Array.isArray(s.Retry));
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: localHandlers(workflow) as never,
+        taskResourceLocalHandlers: localHandlers(workflow, startOptions) as never,
         waitTimeOverrides: Object.fromEntries(waitStates.map(([n]) => [n, options.waitTimeMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(retryStates.map(([n]) => [n, options.retryIntervalMs ?? 50])),
       },
