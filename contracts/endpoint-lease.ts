@@ -27,8 +27,11 @@ export const LEASE_TTL_HOURS = 48;
 export const LEASE_WAIT = {
   /** `lease.waitMinutes` when the input does not say. */
   defaultMinutes: 60,
-  /** The most `lease.waitMinutes` may be: a day, so a waiting run still has a day for its own work. */
-  maxMinutes: 1440,
+  /**
+   * The most `lease.waitMinutes` may be: 12 hours, so that a run that waited that long still has its own wait
+   * deadline (at most a day), busy retries and a rollback within its state machine's 48 hours.
+   */
+  maxMinutes: 720,
   /** The first look again, then doubling to maxIntervalSeconds. */
   initialIntervalSeconds: 5,
   maxIntervalSeconds: 60,

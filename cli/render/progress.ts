@@ -52,9 +52,12 @@ export function cleanCause(error: string | undefined, cause: unknown): { errorTy
   return { errorType: error ?? '', errorMessage: shortCause(cause) };
 }
 
-/** The endpoint lease a state's output records, when the state is the one that takes it. */
+/** The states whose output says how taking the endpoint's lease goes. */
+const LEASE_STATES = new Set(['AcquireEndpointLease', 'DescribeLeaseHolder']);
+
+/** The endpoint lease a state's output records, when the state is one that takes it. */
 function leaseOf(event: ExecutionEvent): EndpointLease | undefined {
-  if (event.type !== 'StateExited' || event.state.name !== 'AcquireEndpointLease') return undefined;
+  if (event.type !== 'StateExited' || !LEASE_STATES.has(event.state.name)) return undefined;
   const output = event.state.output as { lease?: EndpointLease } | null | undefined;
   return output?.lease;
 }
@@ -67,10 +70,15 @@ const executionName = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
  * or, once taken over, from which ended execution.
  */
 export function describeLease(lease: EndpointLease): string | undefined {
-  if (lease.acquired !== true && lease.holder !== undefined) {
-    const { holder, wait } = lease;
+  const { holder, wait } = lease;
+  // Once described (DescribeLeaseHolder), the holder has a status: running, or ended without releasing.
+  if (lease.acquired !== true && holder?.status !== undefined) {
+    const who = `${holder.workflow} execution ${executionName(holder.executionArn)}`;
+    if (holder.status !== 'RUNNING') {
+      return `endpoint ${lease.endpointName}'s lease is held by ${who}, which is not running (${holder.status}): taking it over`;
+    }
     const until = wait ? `; looking again in ${wait.seconds} s, waiting until ${wait.deadline}` : '';
-    return `endpoint ${lease.endpointName} is being changed by ${holder.workflow} execution ${executionName(holder.executionArn)} (lease held ${humanDuration(holder.heldSeconds)})${until}`;
+    return `endpoint ${lease.endpointName} is being changed by ${who} (lease held ${humanDuration(holder.heldSeconds)})${until}`;
   }
   if (lease.acquired === true && lease.takenOver !== undefined) {
     const { from, reason, status } = lease.takenOver;

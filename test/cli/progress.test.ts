@@ -25,11 +25,11 @@ const waiting: EndpointLease = {
   wait: { attempt: 1, seconds: 10, deadline: '2026-11-25T11:00:00.000Z' },
 };
 
-function exited(lease: EndpointLease): ExecutionEvent {
+function exited(lease: EndpointLease, state = 'DescribeLeaseHolder'): ExecutionEvent {
   return {
     type: 'StateExited',
     timestamp: Date.parse('2026-11-25T10:00:05.000Z'),
-    state: { name: 'AcquireEndpointLease', type: 'Task', input: null, output: { lease } as never },
+    state: { name: state, type: 'Task', input: null, output: { lease } as never },
     durationMs: 12,
   } as ExecutionEvent;
 }
@@ -41,12 +41,12 @@ describe('lease progress', () => {
     progressPrinter({ json: false, color: false, write: (line) => lines.push(line) })(exited(waiting));
 
     expect(lines).toEqual([
-      '  ✓ AcquireEndpointLease 12 ms',
+      '  ✓ DescribeLeaseHolder 12 ms',
       '    endpoint churn is being changed by DeployEndpoint execution churn-v1 (lease held 2 min 5 s); looking again in 10 s, waiting until 2026-11-25T11:00:00.000Z',
     ]);
   });
 
-  it('says from which ended execution a run took the lease over', () => {
+  it('says when a holder has ended, and from which ended execution a run took the lease over', () => {
     const lease: EndpointLease = {
       endpointName: 'churn',
       workflow: 'DeployEndpoint',
@@ -59,6 +59,10 @@ describe('lease progress', () => {
       },
     };
 
+    const holder = waiting.holder as NonNullable<EndpointLease['holder']>;
+    expect(describeLease({ ...waiting, holder: { ...holder, status: 'ABORTED' } })).toBe(
+      "endpoint churn's lease is held by DeployEndpoint execution churn-v1, which is not running (ABORTED): taking it over",
+    );
     expect(describeLease(lease)).toBe(
       'took over the lease of endpoint churn from DeployEndpoint execution churn-v1: it is not running (ABORTED)',
     );
@@ -68,7 +72,7 @@ describe('lease progress', () => {
 
   it('gives the holder and the next look in --json', () => {
     expect(eventSummary(exited(waiting))).toMatchObject({
-      state: 'AcquireEndpointLease',
+      state: 'DescribeLeaseHolder',
       lease: {
         endpointName: 'churn',
         acquired: false,

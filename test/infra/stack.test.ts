@@ -252,7 +252,7 @@ describe('SageMakerWorkflowsStack', () => {
       [st.Action].flat().includes('states:DescribeExecution'),
     );
     expect(describe).toHaveLength(1);
-    const described = (describe[0]?.Resource as { 'Fn::Join': [string, unknown[]] }[]).map((arn) => {
+    const described = ((describe[0]?.Resource ?? []) as { 'Fn::Join': [string, unknown[]] }[]).map((arn) => {
       const parts = arn['Fn::Join'][1];
       expect(parts).toContain(':execution:');
       return (

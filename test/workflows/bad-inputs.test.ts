@@ -133,9 +133,9 @@ const anyDeployment: BadInput[] = [
 function leaseCases(prefix: string): BadInput[] {
   return [
     {
-      case: 'a lease wait over a day',
-      set: { [`${prefix}lease.waitMinutes`]: 1441 },
-      rule: 'Too big: expected number to be <=1440',
+      case: 'a lease wait over 12 hours',
+      set: { [`${prefix}lease.waitMinutes`]: 721 },
+      rule: 'Too big: expected number to be <=720',
     },
     {
       case: 'a negative lease wait',

@@ -68,6 +68,15 @@ function reachable(definition: State, from: string, blocked: (from: string, to: 
   return seen;
 }
 
+/** Where a state machine goes once it holds the lease: the "acquired" branch of IsEndpointLeaseAcquired. */
+function whenAcquiredOf(definition: State): string {
+  const states = definition.States as Record<string, State>;
+  const choices = (states[EndpointLeaseStates.IsEndpointLeaseAcquired]?.Choices ?? []) as { Next?: string }[];
+  const next = choices[0]?.Next;
+  if (next === undefined) throw new Error('no IsEndpointLeaseAcquired choice');
+  return next;
+}
+
 /** The steps a state runs, itself or in its Map or Parallel iterations. */
 function stepsIn(state: State): string[] {
   return [state, ...nested(state)].flatMap((s) => {
@@ -111,8 +120,7 @@ describe('the endpoint lease', () => {
   it('is held before any step that changes the endpoint can run', () => {
     for (const workflow of changingWorkflows()) {
       const definition = synthesized.definitions[workflow] as State;
-      const acquired = (definition.States as Record<string, State>)[EndpointLeaseStates.IsEndpointLeaseAcquired];
-      const whenAcquired = (acquired?.Choices as { Next: string }[])[0]?.Next;
+      const whenAcquired = whenAcquiredOf(definition);
       // Leave the "acquired" branch out: what is still reachable runs without the lease.
       const unleased = reachable(
         definition,
@@ -129,8 +137,7 @@ describe('the endpoint lease', () => {
     for (const workflow of changingWorkflows()) {
       const definition = synthesized.definitions[workflow] as State;
       const states = definition.States as Record<string, State>;
-      const acquired = states[EndpointLeaseStates.IsEndpointLeaseAcquired];
-      const whenAcquired = (acquired?.Choices as { Next: string }[])[0]?.Next as string;
+      const whenAcquired = whenAcquiredOf(definition);
       // Stop at every release: what is still reachable may end without one.
       const unreleased = reachable(
         definition,
