@@ -7,7 +7,9 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
+import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
+import { type LocalStepFunctions, serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { executionName } from '../execution-name.ts';
 import { progressPrinter, shortCause } from '../render/progress.ts';
 import { parseOptions } from './args.ts';
@@ -140,6 +142,7 @@ export async function demo(args: string[]): Promise<number> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-demo-'));
   const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds: 20 });
   const rows: StepRow[] = [];
+  let stepFunctions: LocalStepFunctions | undefined;
   try {
     useLocalEmulator(emulator.url);
     say(`Local emulator at ${emulator.url} (state in ${stateDir})`);
@@ -152,7 +155,14 @@ export async function demo(args: string[]): Promise<number> {
         uploadModel(s3, folder),
       ),
     );
-    const runner: LocalRunner = await createLocalRunner({ waitTimeMs: 100 });
+    const runner: LocalRunner = await createLocalRunner({
+      waitTimeMs: 100,
+      executionRecordsDir: join(stateDir, 'executions'),
+    });
+    // What the deployed stack would have: its buckets (the endpoint leases live in the artifact bucket), and Step
+    // Functions for the lease's DescribeExecution.
+    await provisionLocalStack(runner.workflows);
+    stepFunctions = await serveLocalStepFunctions(runner);
     const printer = progressPrinter({ json, color, write: (line) => console.log(line) });
 
     const deploy = async (step: string, version: string, url: string): Promise<ExecutionResult> => {
@@ -368,6 +378,7 @@ export async function demo(args: string[]): Promise<number> {
       transitions: pipeline.transitions,
     });
   } finally {
+    await stepFunctions?.stop();
     await emulator.stop();
     if (values.keep) say(`State kept in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });
