@@ -84,19 +84,19 @@ export interface EndpointLease {
   /** How long this run waits for a lease another execution holds before it gives up (EndpointBusyError). */
   readonly waitMinutes: number;
   /** This run holds the lease. */
-  readonly acquired?: boolean;
-  readonly takenAt?: string;
-  readonly expiresAt?: string;
+  readonly acquired?: boolean | undefined;
+  readonly takenAt?: string | undefined;
+  readonly expiresAt?: string | undefined;
   /** The lease was taken over from a holder that ended without releasing it. */
-  readonly takenOver?: LeaseTakeover;
+  readonly takenOver?: LeaseTakeover | undefined;
   /** Who held the lease when this run last looked (while it waits, and when it gave up). */
-  readonly holder?: SeenLeaseHolder;
+  readonly holder?: SeenLeaseHolder | undefined;
   /** Where waiting stands: the next look in `seconds`, and when the run gives up. */
-  readonly wait?: { readonly attempt: number; readonly seconds: number; readonly deadline: string };
+  readonly wait?: { readonly attempt: number; readonly seconds: number; readonly deadline: string } | undefined;
   /** This run released the lease. */
-  readonly released?: boolean;
+  readonly released?: boolean | undefined;
   /** Why a run that held the lease did not release it (someone else holds it now). */
-  readonly releaseNote?: string;
+  readonly releaseNote?: string | undefined;
 }
 
 /** How long ago `since` was, at `now`, in whole seconds (0 for a time in the future or unreadable). */

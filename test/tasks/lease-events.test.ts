@@ -48,7 +48,7 @@ const heldBy = {
 describe('lifecycle events and the lease', () => {
   it('name the holder when a deployment gave up waiting, and nothing it did not create', () => {
     const event = deploymentEvent(
-      deploymentState(validInput(), { error: gaveUp, rollback: { action: 'none' }, lease: waited } as never),
+      deploymentState(validInput(), { error: gaveUp, rollback: { action: 'none' }, lease: waited }),
     );
 
     expect(event.detailType).toBe('Deployment Failed');
@@ -64,8 +64,8 @@ describe('lifecycle events and the lease', () => {
     };
     const base = { endpointName: 'churn', workflow: 'DeployEndpoint', waitMinutes: 60, acquired: true, released: true };
 
-    const over = deploymentEvent(deploymentState(validInput(), { lease: { ...base, takenOver } } as never));
-    const plain = deploymentEvent(deploymentState(validInput(), { lease: base } as never));
+    const over = deploymentEvent(deploymentState(validInput(), { lease: { ...base, takenOver } }));
+    const plain = deploymentEvent(deploymentState(validInput(), { lease: base }));
 
     expect(over.detail).toMatchObject({ lease: { takenOverFrom: takenOver } });
     expect(plain.detail).not.toHaveProperty('lease');
