@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
+import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
@@ -72,7 +74,28 @@ function report(result: ExecutionResult, json: boolean): number {
   return result.status === 'SUCCEEDED' ? 0 : 1;
 }
 
-/** Runs one execution locally, on a running emulator or on one started (and stopped) for the run. */
+/**
+ * Puts in the emulator started for a run the example artifacts of the example buckets the input names (those not
+ * there yet), so that every example input runs as it is; says on standard error what it put.
+ */
+async function putExampleArtifactsNamedBy(input: unknown): Promise<void> {
+  const buckets = exampleBucketsNamedBy(input);
+  if (buckets.length === 0) return;
+  const put = await putExampleArtifacts(new S3Client({ forcePathStyle: true }), buckets);
+  for (const bucket of buckets) {
+    const count = put.filter((artifact) => artifact.uri.startsWith(`s3://${bucket}/`)).length;
+    if (count > 0) {
+      console.error(
+        `smwf run: put ${count} example artifact(s) in s3://${bucket} of the local emulator, made from examples/`,
+      );
+    }
+  }
+}
+
+/**
+ * Runs one execution locally, on a running emulator or on one started (and stopped) for the run. The emulator
+ * started for the run also gets the example artifacts the input names (see putExampleArtifactsNamedBy).
+ */
 export async function runLocally(
   workflow: WorkflowDefinition,
   input: unknown,
@@ -81,6 +104,7 @@ export async function runLocally(
   const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
+    if (emulator !== undefined) await putExampleArtifactsNamedBy(input);
     const runner = await createLocalRunner();
     await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
