@@ -8,7 +8,16 @@ import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
-import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
+import {
+  type AwsClients,
+  awsRunRegion,
+  checkAwsSetup,
+  defaultAwsClients,
+  describeAwsFailure,
+  runOnAws,
+  stateMachineArnFromStack,
+  stateMachineArnRegion,
+} from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
 import { cleanCause, progressPrinter, shortCause } from '../render/progress.ts';
 import { parseCommand, UsageError } from './args.ts';
@@ -32,7 +41,7 @@ Options:
   --aws                     start the deployed state machine on AWS
   --state-machine-arn ARN   with --aws: the state machine                         default: stack output
   --stack NAME              with --aws: stack whose outputs name it               default SageMakerWorkflows
-  --region REGION           with --aws: AWS region                                default: SDK configuration
+  --region REGION           with --aws: AWS region       default: the ARN's, else AWS_REGION or the profile's
   -h, --help                show this help
 
 State machines: ${workflowNames()}
@@ -119,7 +128,7 @@ export async function runLocally(
 }
 
 /** `smwf run <StateMachine> --input <file|->`. */
-export async function run(args: string[], aws: () => AwsClients = defaultAwsClients): Promise<number> {
+export async function run(args: string[], aws: (region?: string) => AwsClients = defaultAwsClients): Promise<number> {
   const { values, positionals } = parseCommand(args, {
     input: { type: 'string' },
     name: { type: 'string' },
@@ -152,17 +161,28 @@ export async function run(args: string[], aws: () => AwsClients = defaultAwsClie
   const json = values.json === true;
 
   if (values.aws) {
-    const clients = aws();
-    const stateMachineArn =
-      values['state-machine-arn'] ??
-      (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow.name));
+    const stateMachineArnOption = values['state-machine-arn'];
+    if (stateMachineArnOption !== undefined && stateMachineArnRegion(stateMachineArnOption) === undefined) {
+      throw new UsageError(
+        `--state-machine-arn must be a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), got '${stateMachineArnOption}'`,
+      );
+    }
+    const clients = aws(awsRunRegion({ region: values.region, stateMachineArn: stateMachineArnOption }));
+    const region = await checkAwsSetup(clients);
     const printer = progressPrinter({
       json,
       color: !json && process.stderr.isTTY === true,
       write: (line) => (json ? console.log(line) : console.error(line)),
     });
-    console.error(`${workflow.name} ${name} on ${stateMachineArn}`);
-    return report(await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer }), json);
+    try {
+      const stateMachineArn =
+        stateMachineArnOption ??
+        (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow.name, region));
+      console.error(`${workflow.name} ${name} on ${stateMachineArn}`);
+      return report(await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer }), json);
+    } catch (error) {
+      throw describeAwsFailure(error, region);
+    }
   }
   const result = await runLocally(workflow, input, {
     name,
