@@ -254,7 +254,9 @@ describe('smwf run --aws: one line that says what to do when it cannot start', (
       }),
     );
 
-    const { code, lines } = await (withKeys(), runOnAwsCli(['--region', 'eu-west-1']));
+    withKeys();
+
+    const { code, lines } = await runOnAwsCli(['--region', 'eu-west-1']);
 
     expect(code).toBe(1);
     expect(lines).toEqual([
@@ -268,7 +270,9 @@ describe('smwf run --aws: one line that says what to do when it cannot start', (
       Stacks: [{ StackName: 'Ml', CreationTime: at(0), StackStatus: 'UPDATE_COMPLETE', Outputs: [] }],
     });
 
-    const { lines } = await (withKeys(), runOnAwsCli(['--region', 'eu-west-1', '--stack', 'Ml']));
+    withKeys();
+
+    const { lines } = await runOnAwsCli(['--region', 'eu-west-1', '--stack', 'Ml']);
 
     expect(lines).toEqual([
       "smwf run: stack Ml in eu-west-1 (UPDATE_COMPLETE) has no output DeployEndpointStateMachineArn: deploy this version of the stack with 'npx cdk deploy', or pass --state-machine-arn ARN",
@@ -276,8 +280,8 @@ describe('smwf run --aws: one line that says what to do when it cannot start', (
   });
 
   it('refuses a state machine ARN in another region than --region, starting nothing', async () => {
-    const { code, lines } = await (withKeys(),
-    runOnAwsCli(['--region', 'eu-west-1', '--state-machine-arn', STATE_MACHINE]));
+    withKeys();
+    const { code, lines } = await runOnAwsCli(['--region', 'eu-west-1', '--state-machine-arn', STATE_MACHINE]);
 
     expect(code).toBe(1);
     expect(lines).toEqual([
@@ -315,7 +319,9 @@ describe('smwf run --aws: one line that says what to do when it cannot start', (
       }),
     );
 
-    const { lines } = await (withKeys(), runOnAwsCli(['--state-machine-arn', STATE_MACHINE]));
+    withKeys();
+
+    const { lines } = await runOnAwsCli(['--state-machine-arn', STATE_MACHINE]);
 
     expect(lines.at(-1)).toBe(
       "smwf run: your AWS credentials have expired (ExpiredTokenException): sign in again ('aws sso login') or refresh them",
@@ -332,7 +338,9 @@ describe('smwf run --aws: one line that says what to do when it cannot start', (
       }),
     );
 
-    const { lines } = await (withKeys(), runOnAwsCli(['--region', 'eu-west-1']));
+    withKeys();
+
+    const { lines } = await runOnAwsCli(['--region', 'eu-west-1']);
 
     expect(lines).toEqual([
       'smwf run: AWS does not accept these credentials in eu-west-1 (InvalidClientTokenId: The security token included in the request is invalid.): check AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
@@ -340,7 +348,8 @@ describe('smwf run --aws: one line that says what to do when it cannot start', (
   });
 
   it('exits 2 for a --state-machine-arn that is no state machine ARN', async () => {
-    const { code, lines } = await (withKeys(), runOnAwsCli(['--state-machine-arn', 'DeployEndpoint']));
+    withKeys();
+    const { code, lines } = await runOnAwsCli(['--state-machine-arn', 'DeployEndpoint']);
 
     expect(code).toBe(2);
     expect(lines).toEqual([
