@@ -37,6 +37,8 @@ Options:
   --name NAME               execution name                                       default: from the input
   --endpoint-url URL        use a running emulator (smwf local start) instead of starting one
   --state-dir DIR           state of the emulator started for this run            default .smwf/local
+                            (kept between runs; it also gets the example artifacts
+                            the input names: README, "Running the examples")
   --json                    one JSON object per event, then the result
   --aws                     start the deployed state machine on AWS
   --state-machine-arn ARN   with --aws: the state machine                         default: stack output
