@@ -4,7 +4,8 @@ import { listResources, toSeconds } from '../sagemaker/listing.ts';
 import { requireModel } from '../sagemaker/lookups.ts';
 import type { Operations } from '../sagemaker/operations.ts';
 import { nowSeconds, resourceArn, type SageMakerStore, type TransformJobRecord } from '../sagemaker/store.ts';
-import { checkTransformLimits, checkTransformModel, type TransformJobs } from './transform-jobs.ts';
+import { checkTransformLimits, checkTransformModel } from './job-settings.ts';
+import type { TransformJobs } from './transform-jobs.ts';
 
 type Input = Record<string, unknown>;
 
