@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AsyncInference, asyncInvocationsEndpointName } from './async/async-inference.ts';
+import { asyncInvocationsEndpointName } from './async/async-config.ts';
+import type { AsyncInference } from './async/async-inference.ts';
 import type { AutoScalingApi } from './autoscaling/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';

@@ -1,5 +1,5 @@
 /** CreateEndpointConfig, DescribeEndpointConfig, DeleteEndpointConfig and ListEndpointConfigs. */
-import { checkAsyncInferenceConfig } from '../async/async-inference.ts';
+import { checkAsyncInferenceConfig } from '../async/async-config.ts';
 import { checkDataCaptureConfig } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
 import { checkServerlessVariants } from '../serverless/serverless-rules.ts';
