@@ -12,13 +12,13 @@ import type { DataCaptureWriter } from '../capture/data-capture.ts';
 import { ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { parseS3Uri } from '../hosting/artifacts.ts';
+import type { EndpointFleet } from '../hosting/fleet.ts';
 import { ContainerCallError } from '../hosting/pipeline.ts';
 import { readPayload, send } from '../http-util.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
-import type { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
-import type { EndpointRecord, SageMakerStore } from '../sagemaker/store.ts';
 import { loadModel, ShapeValidator } from '../shapes.ts';
+import type { EndpointRecord, SageMakerStore } from '../store/store.ts';
 import {
   DEFAULT_INVOCATION_TIMEOUT_SECONDS,
   DEFAULT_MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE,
@@ -41,12 +41,18 @@ function joinKey(...parts: (string | undefined)[]): string {
     .join('/');
 }
 
+/** How a request reaches an endpoint's fleet (the endpoint lifecycle routes). */
+export interface EndpointRouting {
+  /** The fleet that serves the endpoint's next invocation, in flight until `release`; undefined while none serves. */
+  acquire(region: string, endpointName: string): Promise<{ fleet: EndpointFleet; release: () => void } | undefined>;
+}
+
 /** What the asynchronous inference queue needs from the rest of the emulator. */
 export interface AsyncInferenceDeps {
   stateDir: string;
   store: SageMakerStore;
   s3: S3Store;
-  lifecycle: EndpointLifecycle;
+  routing: EndpointRouting;
   notifications: NotificationLog;
   random: () => number;
   logger: Logger;
@@ -326,7 +332,7 @@ export class AsyncInference {
         reason: `Endpoint ${request.endpointName} was deleted or failed before the request could be processed.`,
       };
     }
-    const routed = await this.deps.lifecycle.acquire(request.region, request.endpointName);
+    const routed = await this.deps.routing.acquire(request.region, request.endpointName);
     if (!routed) return 'not-ready';
     const { fleet, release } = routed;
     try {

@@ -7,7 +7,7 @@ import { ContainerProcess } from '../hosting/container.ts';
 import { resolveImage } from '../hosting/images.ts';
 import { containerDeploySpecs } from '../hosting/model-containers.ts';
 import type { ChainStage } from '../hosting/pipeline.ts';
-import type { TransformJobRecord } from '../sagemaker/store.ts';
+import type { TransformJobRecord } from '../store/store.ts';
 import { checkTransformModel, effectiveSettings, STRATEGY_ENV } from './job-settings.ts';
 import type { TransformDeps } from './transform-jobs.ts';
 

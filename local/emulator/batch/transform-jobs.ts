@@ -13,7 +13,7 @@ import type { ContainerProcess } from '../hosting/container.ts';
 import type { ImagesFile } from '../hosting/images.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
-import { nowSeconds, type SageMakerStore, type TransformJobRecord } from '../sagemaker/store.ts';
+import { nowSeconds, type SageMakerStore, type TransformJobRecord } from '../store/store.ts';
 import { executionParameters, type JobContainers, ObjectFailedError, startModelServers } from './job-containers.ts';
 import { effectiveSettings } from './job-settings.ts';
 import { transformObject } from './transform-object.ts';

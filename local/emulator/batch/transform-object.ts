@@ -5,7 +5,7 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseS3Uri } from '../hosting/artifacts.ts';
 import { ContainerCallError, HopPayloadTooLargeError, invokeChain } from '../hosting/pipeline.ts';
-import type { TransformJobRecord } from '../sagemaker/store.ts';
+import type { TransformJobRecord } from '../store/store.ts';
 import { type JobContainers, ObjectFailedError } from './job-containers.ts';
 import type { EffectiveBatchSettings } from './job-settings.ts';
 import {
