@@ -1,10 +1,11 @@
 /** The transform-job operations of the SageMaker control plane: CreateTransformJob, Describe, Stop and List. */
 import { ServiceError } from '../errors.ts';
-import { listResources, toSeconds } from '../sagemaker/listing.ts';
-import { requireModel } from '../sagemaker/lookups.ts';
-import type { Operations } from '../sagemaker/operations.ts';
-import { nowSeconds, resourceArn, type SageMakerStore, type TransformJobRecord } from '../sagemaker/store.ts';
-import { checkTransformLimits, checkTransformModel, type TransformJobs } from './transform-jobs.ts';
+import type { Operations } from '../operations.ts';
+import { listResources, toSeconds } from '../store/listing.ts';
+import { requireModel } from '../store/lookups.ts';
+import { nowSeconds, resourceArn, type SageMakerStore, type TransformJobRecord } from '../store/store.ts';
+import { checkTransformLimits, checkTransformModel } from './job-settings.ts';
+import type { TransformJobs } from './transform-jobs.ts';
 
 type Input = Record<string, unknown>;
 

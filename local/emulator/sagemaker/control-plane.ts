@@ -3,14 +3,14 @@ import type { EndpointScalingGuard } from '../autoscaling/api.ts';
 import { transformJobOperations } from '../batch/api.ts';
 import type { TransformJobs } from '../batch/transform-jobs.ts';
 import { ServiceError } from '../errors.ts';
+import type { Operations } from '../operations.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
+import type { SageMakerStore } from '../store/store.ts';
 import { endpointConfigOperations } from './endpoint-configs.ts';
 import { endpointOperations, type SageMakerLimits } from './endpoints.ts';
 import type { EndpointLifecycle } from './lifecycle.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import { modelOperations } from './models.ts';
-import type { Operations } from './operations.ts';
-import type { SageMakerStore } from './store.ts';
 import { tagOperations } from './tags.ts';
 
 export type { SageMakerLimits } from './endpoints.ts';

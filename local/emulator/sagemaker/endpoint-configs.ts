@@ -1,12 +1,12 @@
 /** CreateEndpointConfig, DescribeEndpointConfig, DeleteEndpointConfig and ListEndpointConfigs. */
-import { checkAsyncInferenceConfig } from '../async/async-inference.ts';
+import { checkAsyncInferenceConfig } from '../async/async-config.ts';
 import { checkDataCaptureConfig } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
+import type { Operations } from '../operations.ts';
 import { checkServerlessVariants } from '../serverless/serverless-rules.ts';
-import { listResources } from './listing.ts';
-import { requireConfig, requireModel } from './lookups.ts';
-import type { Operations } from './operations.ts';
-import { type EndpointConfigRecord, nowSeconds, resourceArn, type SageMakerStore, type Tag } from './store.ts';
+import { listResources } from '../store/listing.ts';
+import { requireConfig, requireModel } from '../store/lookups.ts';
+import { type EndpointConfigRecord, nowSeconds, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
 
 type Input = Record<string, unknown>;
 

@@ -6,11 +6,10 @@ import type { AsyncInference } from '../async/async-inference.ts';
 import type { EndpointScalingGuard } from '../autoscaling/api.ts';
 import { dataCaptureSummary } from '../capture/data-capture.ts';
 import { ServiceError, validationException } from '../errors.ts';
+import type { Operations } from '../operations.ts';
 import { checkServerlessUpdate } from '../serverless/serverless-rules.ts';
-import type { EndpointLifecycle } from './lifecycle.ts';
-import { listResources } from './listing.ts';
-import { requireConfig, requireEndpoint } from './lookups.ts';
-import type { Operations } from './operations.ts';
+import { listResources } from '../store/listing.ts';
+import { requireConfig, requireEndpoint } from '../store/lookups.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
@@ -18,7 +17,8 @@ import {
   resourceArn,
   type SageMakerStore,
   type Tag,
-} from './store.ts';
+} from '../store/store.ts';
+import type { EndpointLifecycle } from './lifecycle.ts';
 
 type Input = Record<string, unknown>;
 

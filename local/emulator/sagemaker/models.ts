@@ -1,10 +1,10 @@
 /** CreateModel, DescribeModel, DeleteModel and ListModels, and what CreateModel refuses about containers. */
 import { ServiceError, validationException } from '../errors.ts';
-import { listResources } from './listing.ts';
-import { requireModel } from './lookups.ts';
+import type { Operations } from '../operations.ts';
+import { listResources } from '../store/listing.ts';
+import { requireModel } from '../store/lookups.ts';
+import { type ModelRecord, nowSeconds, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
 import type { ModelRegistry } from './model-registry.ts';
-import type { Operations } from './operations.ts';
-import { type ModelRecord, nowSeconds, resourceArn, type SageMakerStore, type Tag } from './store.ts';
 
 type Input = Record<string, unknown>;
 

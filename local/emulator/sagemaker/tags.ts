@@ -1,8 +1,7 @@
 /** AddTags, ListTags and DeleteTags on models, endpoint configs, endpoints and the Model Registry's resources. */
 import { ServiceError, validationException } from '../errors.ts';
-import { nextToken, pageOf } from './listing.ts';
-import type { ModelRegistry } from './model-registry.ts';
-import type { Operations } from './operations.ts';
+import type { Operations } from '../operations.ts';
+import { nextToken, pageOf } from '../store/listing.ts';
 import {
   type BaseRecord,
   type EndpointConfigRecord,
@@ -14,7 +13,8 @@ import {
   parseArn,
   type SageMakerStore,
   type Tag,
-} from './store.ts';
+} from '../store/store.ts';
+import type { ModelRegistry } from './model-registry.ts';
 
 type Input = Record<string, unknown>;
 
