@@ -5,7 +5,16 @@
  * keyed by the sources that shape the stack, so a second `smwf run` (or the next test file) skips synthesis.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
