@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ServiceError } from '../errors.ts';
 import { payloadStream, readPayload, type SigV4Scope, send } from '../http-util.ts';
-import { preconditionOf, writeConditionOf } from './conditional-writes.ts';
+import { headerNotImplemented, preconditionOf, writeConditionOf } from './conditional-writes.ts';
 import { listObjects } from './list-objects.ts';
 import { type S3Target, safeDecode } from './routing.ts';
 import type { ObjectMeta, S3Store, SentChecksums } from './store.ts';
@@ -186,12 +186,7 @@ export class S3Api {
         const xml = body.toString('utf8');
         const objects = xmlElements(xml, 'Object');
         if (objects.some((o) => xmlText(o, 'ETag') !== undefined)) {
-          throw new ServiceError(
-            'NotImplemented',
-            'A header you provided implies functionality that is not implemented (conditional deletes are not emulated by the smwf local emulator)',
-            501,
-            { Header: 'ETag' },
-          );
+          throw headerNotImplemented('ETag', 'conditional deletes are not emulated by the smwf local emulator');
         }
         const keys = objects.map((o) => xmlText(o, 'Key') ?? '');
         if (keys.length > 1000) {

@@ -41,8 +41,11 @@ const NOT_EMULATED_HEADERS = [
   'x-amz-copy-source-if-unmodified-since',
 ];
 
-function notEmulated(header: string, why: string): ServiceError {
-  // S3's answer to a header that asks for something it does not do; the emulator says what it does not emulate.
+/**
+ * S3's own refusal of a header that asks for what it does not do (501 NotImplemented, naming the header), saying
+ * what the emulator does not emulate: S3's counterpart of errors.ts notEmulated() for the JSON APIs.
+ */
+export function headerNotImplemented(header: string, why: string): ServiceError {
   return new ServiceError(
     'NotImplemented',
     `A header you provided implies functionality that is not implemented (${why})`,
@@ -64,7 +67,8 @@ const unquoted = (etag: string) => etag.trim().replace(/^W\//, '').replace(/"/g,
  */
 export function writeConditionOf(req: IncomingMessage, operation: string): WriteCondition | undefined {
   for (const name of NOT_EMULATED_HEADERS) {
-    if (header(req, name) !== undefined) throw notEmulated(name, `${name} is not emulated by the smwf local emulator`);
+    if (header(req, name) !== undefined)
+      throw headerNotImplemented(name, `${name} is not emulated by the smwf local emulator`);
   }
   const ifMatch = header(req, 'if-match');
   const ifNoneMatch = header(req, 'if-none-match');
@@ -72,22 +76,25 @@ export function writeConditionOf(req: IncomingMessage, operation: string): Write
   if (CONDITIONAL_READS.has(operation)) return undefined;
   const given = ifMatch !== undefined ? 'if-match' : 'if-none-match';
   if (!CONDITIONAL_WRITES.has(operation)) {
-    throw notEmulated(given, `a ${given} condition on ${operation} is not emulated by the smwf local emulator`);
+    throw headerNotImplemented(
+      given,
+      `a ${given} condition on ${operation} is not emulated by the smwf local emulator`,
+    );
   }
   if (ifMatch !== undefined && ifNoneMatch !== undefined) {
-    throw notEmulated(
+    throw headerNotImplemented(
       'if-none-match',
       'if-match and if-none-match together are not emulated by the smwf local emulator',
     );
   }
   if (ifNoneMatch !== undefined) {
     // S3 takes only the asterisk here (API reference: "Expects the '*' (asterisk) character").
-    if (ifNoneMatch.trim() !== '*') throw notEmulated('if-none-match', 'a write takes If-None-Match: * only');
+    if (ifNoneMatch.trim() !== '*') throw headerNotImplemented('if-none-match', 'a write takes If-None-Match: * only');
     return { kind: 'absent' };
   }
   const etag = unquoted(ifMatch as string);
   if (etag === '' || etag === '*' || etag.includes(',')) {
-    throw notEmulated('if-match', 'a write takes If-Match with one ETag only');
+    throw headerNotImplemented('if-match', 'a write takes If-Match with one ETag only');
   }
   return { kind: 'etag', etag };
 }
