@@ -1,5 +1,5 @@
 import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
-import { type EndpointLease, endpointLeaseKey, type LeaseDocument } from '../../contracts/endpoint-lease.ts';
+import { endpointLeaseKey, type LeaseDocument } from '../../contracts/endpoint-lease.ts';
 import type { LeaseStore } from '../_shared/endpoint-lease.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
@@ -32,7 +32,7 @@ export async function releaseEndpointLease<S extends ReleaseEndpointLeaseState>(
   state: S,
   deps: ReleaseEndpointLeaseDeps,
 ): Promise<S> {
-  const lease = state.lease as (EndpointLease & { acquired?: boolean; released?: boolean }) | undefined;
+  const lease = state.lease;
   if (lease === undefined || lease.acquired !== true || lease.released === true) return state;
   const key = endpointLeaseKey(lease.endpointName);
   const me = state.execution.id;
@@ -40,11 +40,11 @@ export async function releaseEndpointLease<S extends ReleaseEndpointLeaseState>(
     const stored = await deps.leases.read(key);
     const document = stored?.document;
     if (stored === undefined || document?.state !== 'held' || document.executionArn !== me) {
-      const now =
+      const why =
         document?.state === 'held'
           ? `${document.workflow} execution ${document.executionArn} holds it now`
           : 'it is not held';
-      return { ...state, lease: { ...lease, released: false, releaseNote: `Not released: ${now}` } };
+      return { ...state, lease: { ...lease, released: false, releaseNote: `Not released: ${why}` } };
     }
     const released: LeaseDocument = { ...document, state: 'released', releasedAt: deps.now().toISOString() };
     const written = await deps.leases.replace(key, released, stored.etag);
