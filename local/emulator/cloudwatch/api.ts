@@ -180,7 +180,9 @@ export class CloudWatchApi {
     if (start >= end) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
     const scanBy = input.ScanBy ?? 'TimestampDescending';
     if (scanBy !== 'TimestampDescending' && scanBy !== 'TimestampAscending') {
-      throw invalid(`The value ${String(scanBy)} for parameter ScanBy is not valid: TimestampDescending or TimestampAscending.`);
+      throw invalid(
+        `The value ${String(scanBy)} for parameter ScanBy is not valid: TimestampDescending or TimestampAscending.`,
+      );
     }
     const maxDatapoints = input.MaxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
     if (typeof maxDatapoints !== 'number' || !Number.isInteger(maxDatapoints) || maxDatapoints < 1) {
@@ -206,7 +208,10 @@ export class CloudWatchApi {
       const [tokenFingerprint, tokenOffset] = token.split('.');
       offset = Number(tokenOffset);
       if (tokenFingerprint !== fingerprint || !Number.isInteger(offset) || offset < 0) {
-        throw cloudWatchError('InvalidNextToken', 'The service couldn’t process the NextToken: it does not belong to this request.');
+        throw cloudWatchError(
+          'InvalidNextToken',
+          'The service couldn’t process the NextToken: it does not belong to this request.',
+        );
       }
     }
     const series = queries
@@ -253,7 +258,9 @@ export class CloudWatchApi {
       throw notEmulated(`${at}.Expression (metric math and Metrics Insights queries)`);
     }
     if (q.AccountId !== undefined && q.AccountId !== ACCOUNT_ID) {
-      throw notEmulated(`${at}.AccountId ${String(q.AccountId)} (cross-account queries; the emulator has account ${ACCOUNT_ID})`);
+      throw notEmulated(
+        `${at}.AccountId ${String(q.AccountId)} (cross-account queries; the emulator has account ${ACCOUNT_ID})`,
+      );
     }
     const stat = q.MetricStat as Input | undefined;
     if (!stat) {
@@ -273,10 +280,14 @@ export class CloudWatchApi {
     const metricName = String(metric.MetricName ?? '');
     const metrics = (EMULATED_METRICS as Record<string, Record<string, string>>)[namespace];
     if (!metrics) {
-      throw notEmulated(`Namespace ${namespace} (only AWS/SageMaker and /aws/sagemaker/Endpoints endpoint metrics are)`);
+      throw notEmulated(
+        `Namespace ${namespace} (only AWS/SageMaker and /aws/sagemaker/Endpoints endpoint metrics are)`,
+      );
     }
     if (!(metricName in metrics)) {
-      throw notEmulated(`Metric ${metricName} of namespace ${namespace} (emulated: ${Object.keys(metrics).join(', ')})`);
+      throw notEmulated(
+        `Metric ${metricName} of namespace ${namespace} (emulated: ${Object.keys(metrics).join(', ')})`,
+      );
     }
     const dimensions = (metric.Dimensions ?? []) as Input[];
     const byName = new Map(dimensions.map((d) => [String(d.Name), String(d.Value)]));
@@ -331,7 +342,7 @@ export class CloudWatchApi {
     // A Unit that is not the metric's selects no data, as CloudWatch filters by unit.
     if (series && (query.unit === undefined || query.unit === series.unit)) {
       // Rounded down: to the minute for periods of a minute or more, to the period's division of a minute below.
-      const step = query.period >= 60 ? 60 : query.period;
+      const step = Math.min(query.period, 60);
       const from = Math.floor(Math.floor(start) / step) * step;
       const to = Math.ceil(end);
       // Periods wholly older than the retention hold nothing: start at the first one that may hold data.

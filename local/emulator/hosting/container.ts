@@ -132,6 +132,11 @@ export class ContainerProcess {
     return this.spec.mapping.isolation === 'namespaces';
   }
 
+  /** The main process's id while it runs (also its process group's id). */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child?.pid;
+  }
+
   /** True once the main process has exited (or never started). */
   get exited(): boolean {
     return this.exitInfo !== undefined;
