@@ -15,7 +15,8 @@
 // Service time and workers (for load tests whose results can be checked against queueing arithmetic):
 //   SMWF_EXAMPLE_SERVICE_MS          every prediction takes this long (a timer, not a busy CPU: on a small machine a
 //                                    spinning model would steal the CPU the other workers and the caller need, and
-//                                    the service time would no longer be the fixed S the arithmetic assumes)
+//                                    the service time would no longer be the fixed S the arithmetic assumes). A
+//                                    worker keeps exact time: a late timer delays one answer, never the next one.
 //   SAGEMAKER_MODEL_SERVER_WORKERS   how many predictions are served at once (SageMaker's own variable for a model
 //                                    server's worker count); each worker serves one request at a time, and requests
 //                                    beyond the workers wait in a first-in first-out queue. Unset: no limit.
@@ -140,7 +141,14 @@ function workerCount() {
 
 const serviceMs = nonNegativeNumber('SMWF_EXAMPLE_SERVICE_MS');
 const workers = workerCount();
-/** Workers serving a prediction now, and the predictions waiting for one (first in, first out). */
+/**
+ * Free workers, each with the moment its last prediction ended on its own schedule, and the predictions waiting for
+ * one (first in, first out). A worker's schedule runs on exact times: a prediction starts when it arrives or when the
+ * worker's previous one ended, whichever is later, and ends exactly the service time after that; its answer is sent
+ * when the timer fires, at that end or (on a busy machine) a little later. So a late timer delays that answer, but
+ * not the worker's next prediction: the service time stays S, and W workers serve W / S predictions per second.
+ */
+const freeWorkers = [];
 let busyWorkers = 0;
 const waiting = [];
 let nextWaiting = 0;
@@ -155,19 +163,23 @@ function dispatch() {
       nextWaiting = 0;
     }
     busyWorkers += 1;
-    job();
+    job(freeWorkers.pop() ?? { endedAt: 0 });
   }
 }
 
 /** Queues a prediction for the next free worker, which holds it for the service time and then answers. */
 function answerPrediction(req, res, text, modelWeights) {
-  waiting.push(() => {
+  const arrivedAt = performance.now();
+  waiting.push((worker) => {
+    const endsAt = Math.max(arrivedAt, worker.endedAt) + serviceMs;
     const finish = () => {
       answerNow(req, res, text, modelWeights);
+      worker.endedAt = endsAt;
+      freeWorkers.push(worker);
       busyWorkers -= 1;
       dispatch();
     };
-    if (serviceMs > 0) setTimeout(finish, serviceMs);
+    if (serviceMs > 0) setTimeout(finish, Math.max(0, endsAt - performance.now()));
     else finish();
   });
   dispatch();
