@@ -77,13 +77,24 @@ function faultError(
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receivedAt = performance.now();
   const requestId = randomUUID();
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  // The URL is parsed only when needed: a runtime invocation's path holds no query string to read.
+  let parsed: URL | undefined;
+  const url = () => {
+    parsed ??= new URL(req.url ?? '/', 'http://127.0.0.1');
+    return parsed;
+  };
+  const rawPath = req.url ?? '/';
+  const pathname =
+    rawPath.startsWith('/') && !rawPath.includes('?') && !rawPath.includes('#') ? rawPath : url().pathname;
   const scope = parseSigV4Scope(req, url);
   const target = req.headers['x-amz-target'];
   let protocol: Protocol;
   let operation: string;
-  const runtimeEndpoint = scope.service === 's3' ? undefined : runtimeEndpointName(req.method, url.pathname);
-  const asyncEndpoint = scope.service === 's3' ? undefined : asyncInvocationsEndpointName(req.method, url.pathname);
+  const runtimeEndpoint = scope.service === 's3' ? undefined : runtimeEndpointName(req.method, pathname);
+  const asyncEndpoint =
+    scope.service === 's3' || runtimeEndpoint !== undefined
+      ? undefined
+      : asyncInvocationsEndpointName(req.method, pathname);
   let s3Target: ReturnType<typeof classifyS3> | undefined;
   if (typeof target === 'string') {
     protocol = 'awsJson';
@@ -96,7 +107,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     operation = 'InvokeEndpointAsync';
   } else {
     protocol = 's3';
-    s3Target = classifyS3(req, url);
+    s3Target = classifyS3(req, url());
     operation = s3Target.operation;
   }
   try {
@@ -110,7 +121,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     } else if (protocol === 'restJson') {
       await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId, receivedAt);
     } else {
-      await services.s3.handle(req, res, url, s3Target as ReturnType<typeof classifyS3>, scope);
+      await services.s3.handle(req, res, url(), s3Target as ReturnType<typeof classifyS3>, scope);
     }
   } catch (err) {
     const serviceError =
