@@ -153,6 +153,10 @@ export interface InvocationOutcome {
 /** Every series, by region, namespace, metric name, EndpointName and VariantName. */
 export class MetricStore {
   private readonly series = new Map<string, Series>();
+  private readonly bundles = new Map<
+    string,
+    Record<'invocations' | 'perInstance' | 'errors4xx' | 'errors5xx' | 'modelLatency' | 'overheadLatency', Series>
+  >();
   private evictedAt = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -181,15 +185,34 @@ export class MetricStore {
    */
   recordInvocation(d: EndpointDimensions, outcome: InvocationOutcome): void {
     const second = Math.floor(outcome.atMs / 1000);
-    const ns = 'AWS/SageMaker';
     const status = outcome.modelStatus;
-    this.seriesFor(ns, 'Invocations', d).add(second, 1);
-    this.seriesFor(ns, 'InvocationsPerInstance', d).add(second, 1 / Math.max(1, outcome.instances));
-    this.seriesFor(ns, 'Invocation4XXErrors', d).add(second, status >= 400 && status < 500 ? 1 : 0);
-    this.seriesFor(ns, 'Invocation5XXErrors', d).add(second, status === 0 || status >= 500 ? 1 : 0);
-    if (outcome.modelLatencyUs !== undefined) this.seriesFor(ns, 'ModelLatency', d).add(second, outcome.modelLatencyUs);
-    this.seriesFor(ns, 'OverheadLatency', d).add(second, outcome.overheadLatencyUs);
+    const s = this.invocationSeries(d);
+    s.invocations.add(second, 1);
+    s.perInstance.add(second, 1 / Math.max(1, outcome.instances));
+    s.errors4xx.add(second, status >= 400 && status < 500 ? 1 : 0);
+    s.errors5xx.add(second, status === 0 || status >= 500 ? 1 : 0);
+    if (outcome.modelLatencyUs !== undefined) s.modelLatency.add(second, outcome.modelLatencyUs);
+    s.overheadLatency.add(second, outcome.overheadLatencyUs);
     this.evictOld();
+  }
+
+  /** The invocation series of a variant, looked up once per invocation rather than once per metric. */
+  private invocationSeries(d: EndpointDimensions) {
+    const key = `${d.region}\u0000${d.endpointName}\u0000${d.variantName}`;
+    let bundle = this.bundles.get(key);
+    if (!bundle) {
+      const ns = 'AWS/SageMaker';
+      bundle = {
+        invocations: this.seriesFor(ns, 'Invocations', d),
+        perInstance: this.seriesFor(ns, 'InvocationsPerInstance', d),
+        errors4xx: this.seriesFor(ns, 'Invocation4XXErrors', d),
+        errors5xx: this.seriesFor(ns, 'Invocation5XXErrors', d),
+        modelLatency: this.seriesFor(ns, 'ModelLatency', d),
+        overheadLatency: this.seriesFor(ns, 'OverheadLatency', d),
+      };
+      this.bundles.set(key, bundle);
+    }
+    return bundle;
   }
 
   /** Records one instance's CPU and memory utilization (percent) at `atMs`. */
@@ -206,6 +229,8 @@ export class MetricStore {
     if (now - this.evictedAt < 60_000) return;
     this.evictedAt = now;
     const oldest = Math.floor(now / 1000) - RETENTION_SECONDS;
+    // Bundles may hold series about to be forgotten: they are looked up again on next use.
+    this.bundles.clear();
     for (const [key, series] of this.series) {
       series.evict(oldest);
       if (series.empty) this.series.delete(key);
