@@ -10,7 +10,7 @@
  * emulator does not publish, statistics other than SampleCount, Sum, Average, Minimum, Maximum and pNN) is refused.
  */
 import { createHash } from 'node:crypto';
-import { ServiceError } from '../errors.ts';
+import { notEmulated, ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { EMULATED_METRICS, type MetricStore, RETENTION_SECONDS, type SecondValues } from './metric-store.ts';
 
@@ -39,8 +39,8 @@ export function cloudWatchError(code: keyof typeof QUERY_CODES | string, message
 }
 
 const invalid = (message: string) => cloudWatchError('InvalidParameterValueException', message);
-const notEmulated = (what: string) =>
-  cloudWatchError('InvalidParameterValueException', `${what} is not emulated by the smwf local emulator.`);
+/** What GetMetricData does not emulate, refused as the emulator refuses everything it does not do. */
+const refuse = (what: string) => notEmulated(`${what} is`);
 
 /** Most queries in one request (GetMetricData API reference). */
 const MAX_QUERIES = 500;
@@ -158,11 +158,7 @@ export class CloudWatchApi {
   /** Handles one operation; anything but GetMetricData is not emulated. */
   call(operation: string, region: string, input: Input): unknown {
     if (operation !== 'GetMetricData') {
-      throw new ServiceError(
-        'UnknownOperationException',
-        `CloudWatch operation ${operation} is not supported by the smwf local emulator yet: only GetMetricData is.`,
-        400,
-      );
+      throw refuse(`CloudWatch operation ${operation} (only GetMetricData is emulated)`);
     }
     return this.getMetricData(region, input);
   }
@@ -190,7 +186,7 @@ export class CloudWatchApi {
     }
     const labelOptions = input.LabelOptions as Input | undefined;
     if (labelOptions?.Timezone !== undefined && labelOptions.Timezone !== '+0000') {
-      throw notEmulated('LabelOptions.Timezone (time zones of dynamic labels)');
+      throw refuse('LabelOptions.Timezone (time zones of dynamic labels)');
     }
     const queries = rawQueries.map((q, i) => this.parseQuery(q as Input, i + 1));
     const ids = new Set<string>();
@@ -255,10 +251,10 @@ export class CloudWatchApi {
       );
     }
     if (q.Expression !== undefined) {
-      throw notEmulated(`${at}.Expression (metric math and Metrics Insights queries)`);
+      throw refuse(`${at}.Expression (metric math and Metrics Insights queries)`);
     }
     if (q.AccountId !== undefined && q.AccountId !== ACCOUNT_ID) {
-      throw notEmulated(
+      throw refuse(
         `${at}.AccountId ${String(q.AccountId)} (cross-account queries; the emulator has account ${ACCOUNT_ID})`,
       );
     }
@@ -280,20 +276,16 @@ export class CloudWatchApi {
     const metricName = String(metric.MetricName ?? '');
     const metrics = (EMULATED_METRICS as Record<string, Record<string, string>>)[namespace];
     if (!metrics) {
-      throw notEmulated(
-        `Namespace ${namespace} (only AWS/SageMaker and /aws/sagemaker/Endpoints endpoint metrics are)`,
-      );
+      throw refuse(`Namespace ${namespace} (only AWS/SageMaker and /aws/sagemaker/Endpoints endpoint metrics are)`);
     }
     if (!(metricName in metrics)) {
-      throw notEmulated(
-        `Metric ${metricName} of namespace ${namespace} (emulated: ${Object.keys(metrics).join(', ')})`,
-      );
+      throw refuse(`Metric ${metricName} of namespace ${namespace} (emulated: ${Object.keys(metrics).join(', ')})`);
     }
     const dimensions = (metric.Dimensions ?? []) as Input[];
     const byName = new Map(dimensions.map((d) => [String(d.Name), String(d.Value)]));
     const names = [...byName.keys()].sort().join(',');
     if (names !== 'EndpointName,VariantName' || dimensions.length !== 2) {
-      throw notEmulated(
+      throw refuse(
         `The dimensions [${dimensions.map((d) => String(d.Name)).join(', ')}] of ${namespace} ${metricName} (the emulator publishes its endpoint metrics with exactly EndpointName and VariantName)`,
       );
     }
@@ -306,16 +298,14 @@ export class CloudWatchApi {
     }
     const statName = String(stat.Stat ?? '');
     if (!['SampleCount', 'Sum', 'Average', 'Minimum', 'Maximum'].includes(statName) && !PERCENTILE.test(statName)) {
-      throw notEmulated(
-        `Statistic ${statName} (emulated: SampleCount, Sum, Average, Minimum, Maximum and percentiles pNN)`,
-      );
+      throw refuse(`Statistic ${statName} (emulated: SampleCount, Sum, Average, Minimum, Maximum and percentiles pNN)`);
     }
     const unit = stat.Unit === undefined ? undefined : String(stat.Unit);
     if (unit !== undefined && !UNITS.has(unit)) {
       throw invalid(`The value ${unit} for parameter ${at}.MetricStat.Unit is not a CloudWatch unit.`);
     }
     const label = q.Label === undefined ? metricName : String(q.Label);
-    if (label.includes('${')) throw notEmulated(`${at}.Label with dynamic labels`);
+    if (label.includes('${')) throw refuse(`${at}.Label with dynamic labels`);
     return {
       id: q.Id,
       label,

@@ -217,9 +217,9 @@ describe('CloudWatch GetMetricData for endpoint metrics', () => {
     );
     const listMetrics = await errorOf(cloudWatch.send(new ListMetricsCommand({ Namespace: 'AWS/SageMaker' })));
 
-    for (const err of [otherNamespace, otherMetric, trimmedMean, expression, container]) {
-      expect(err.name).toBe('InvalidParameterValueException');
-      expect(err.message).toContain('is not emulated by the smwf local emulator');
+    for (const err of [otherNamespace, otherMetric, trimmedMean, expression, container, listMetrics]) {
+      expect(err.name).toBe('UnknownOperationException');
+      expect(err.message).toContain('not supported by the smwf local emulator yet');
     }
     expect(otherNamespace.message).toContain('Namespace AWS/EC2');
     expect(trimmedMean.message).toContain('Statistic TM(10%:90%)');
