@@ -112,6 +112,18 @@ class Connection {
     call.reject(new ContainerConnectionFailure(reason, false));
   }
 
+  /** Closes the connection for good; the call in progress, if any, fails with `reason` (never retried). */
+  shutdown(reason: string): void {
+    const call = this.call;
+    this.call = undefined;
+    this.closed = true;
+    this.socket.destroy();
+    if (call) {
+      clearTimeout(call.timer);
+      call.reject(new ContainerConnectionFailure(reason, false));
+    }
+  }
+
   private fail(message: string): void {
     const call = this.call;
     this.call = undefined;
@@ -327,12 +339,9 @@ export class ContainerConnections {
     });
   }
 
-  /** Closes every connection (the container is stopping). */
+  /** Closes every connection (the container has stopped); a call still waiting for its answer fails. */
   close(): void {
-    for (const connection of this.all) {
-      connection.closed = true;
-      connection.socket.destroy();
-    }
+    for (const connection of this.all) connection.shutdown('the container stopped before it answered');
     this.all.clear();
     this.idle.length = 0;
   }

@@ -132,6 +132,26 @@ describe('ContainerConnections', () => {
     expect((refused as Error).message).toContain('ECONNREFUSED');
   });
 
+  it('fails a call still waiting for its answer when the connections are closed', async () => {
+    let arrived: () => void = () => undefined;
+    const received = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const { call } = await setUp(() => {
+      arrived(); // the request reached the container, which never answers
+      return undefined;
+    });
+    const pool = pools[0] as ContainerConnections;
+
+    const waiting = call().catch((err: unknown) => err);
+    await received;
+    pool.close();
+    const failure = await waiting;
+
+    expect(failure).toBeInstanceOf(ContainerConnectionFailure);
+    expect((failure as Error).message).toBe('the container stopped before it answered');
+  });
+
   it('refuses a header value holding a line break instead of sending it', async () => {
     await setUp(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     const pool = pools[0] as ContainerConnections;
