@@ -59,7 +59,7 @@ const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['s3'],
   ['hosting', 'capture'],
   ['store'],
-  ['serverless'],
+  ['serverless', 'cloudwatch'],
   ['async', 'batch', 'autoscaling'],
   ['sagemaker'],
   ['runtime.ts'],
