@@ -3,9 +3,14 @@
  * The runner's form goes to the synthesis cache (every file that runs state machines reads it), and the
  * template with cdk-nag's report is provided to the infra tests (`inject('defaultStack')`). The end-to-end
  * stack (the app with the e2e deployment config: test/e2e/e2e-stack.ts) is cached too, synthesized only when
- * its sources changed.
+ * its sources changed. Every worker records the actions its steps were allowed in one folder, for the permission
+ * coverage report (test/permission-coverage-reporter.ts).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/enforcement.ts';
 import {
   cacheSynthesizedWorkflows,
   loadSynthesizedWorkflows,
@@ -18,6 +23,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The project's default stack, synthesized once for the test run, with cdk-nag's report. */
     defaultStack: SynthesizedStack;
+    /** Where every worker records the actions its steps were allowed (test/permission-coverage-reporter.ts). */
+    permissionUsageDir: string;
   }
 }
 
@@ -26,4 +33,8 @@ export default async function setup(project: TestProject): Promise<void> {
   cacheSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' }, stack);
   project.provide('defaultStack', stack);
   await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG });
+  // The reporter reads this process's variable; each worker sets its own from the provided value (test/setup.ts).
+  const usageDir = mkdtempSync(join(tmpdir(), 'smwf-permission-usage-'));
+  process.env[PERMISSION_USAGE_DIR_ENV] = usageDir;
+  project.provide('permissionUsageDir', usageDir);
 }

@@ -15,3 +15,12 @@ export async function provisionLocalStack(workflows: SynthesizedWorkflows): Prom
     }
   }
 }
+
+/** The stack's artifact bucket in local runs: where packages go by default and the steps' roles reach. */
+export function artifactBucketName(workflows: SynthesizedWorkflows): string {
+  for (const fn of workflows.functions.values()) {
+    const name = fn.environment.ARTIFACT_BUCKET_NAME;
+    if (name !== undefined) return name;
+  }
+  throw new Error('The synthesized stack names no artifact bucket (no function reads ARTIFACT_BUCKET_NAME)');
+}

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { deploymentConfigPath } from '../../infra/deployment-config/load.ts';
 import { projectRoot } from '../../infra/project-root.ts';
+import type { PolicyStatement } from '../emulator/iam/policy.ts';
 
 /** The account and region the local ARNs use. */
 export interface LocalAwsIdentity {
@@ -32,15 +33,7 @@ export interface SynthesizedFunction {
   readonly roleArn?: string;
 }
 
-/** One statement of an identity-based policy, intrinsics resolved, as IAM's policy grammar writes it. */
-export interface PolicyStatement {
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action?: string | readonly string[];
-  readonly NotAction?: string | readonly string[];
-  readonly Resource?: string | readonly string[];
-  readonly NotResource?: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-}
+export type { PolicyStatement };
 
 /** An IAM role of the stack and every statement of the policies attached to it, intrinsics resolved. */
 export interface SynthesizedRole {

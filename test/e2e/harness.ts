@@ -74,8 +74,7 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
     waitTimeMs: 50,
     retryIntervalMs: 20,
     workflows:
-      options.workflows ??
-      (await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG })),
+      options.workflows ?? (await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG })),
   });
   await provisionLocalStack(runner.workflows);
   const triggers = options.triggerClock

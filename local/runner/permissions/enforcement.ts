@@ -15,8 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { __Client } from '@aws-sdk/client-sagemaker';
+import { type AuthorizationRequest, accessDeniedMessage, type Decision, evaluate } from '../../emulator/iam/policy.ts';
 import type { SynthesizedFunction, SynthesizedRole, SynthesizedWorkflows } from '../synthesize.ts';
-import { type AuthorizationRequest, accessDeniedMessage, type Decision, evaluate } from './policy.ts';
 import { type CallScope, requiredPermissions } from './required-permissions.ts';
 
 /** The environment variable that turns the checks off for a run (`SMWF_PERMISSIONS=off`). */

@@ -5,7 +5,7 @@
  * section in the service's API reference, cited per entry where the names differ. An operation with no entry is
  * refused with UnmappedOperationError: a call is checked or it fails, it never passes unchecked.
  */
-import type { AuthorizationRequest } from './policy.ts';
+import type { AuthorizationRequest } from '../../emulator/iam/policy.ts';
 
 /** Where the call goes: the client's region and the account the emulator's ARNs use. */
 export interface CallScope {

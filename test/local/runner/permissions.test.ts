@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, UnsupportedPolicyError } from '../../../local/emulator/iam/policy.ts';
 import { type Emulator, startEmulator } from '../../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../../local/runner/local-aws-env.ts';
 import {
@@ -28,7 +29,6 @@ import {
   permissionsEnabledByEnvironment,
   runAs,
 } from '../../../local/runner/permissions/enforcement.ts';
-import { evaluate, UnsupportedPolicyError } from '../../../local/runner/permissions/policy.ts';
 import { createLocalRunner } from '../../../local/runner/runner.ts';
 import {
   loadSynthesizedWorkflows,

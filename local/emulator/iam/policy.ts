@@ -1,10 +1,20 @@
 /**
- * Evaluates an identity-based policy as IAM does for one request: an explicit Deny wins, else an Allow whose
- * Action, Resource and Condition all match allows, else the request is implicitly denied (IAM User Guide, "Policy
- * evaluation logic" and "IAM JSON policy elements"). Only what the stack's policies use is evaluated; anything else
- * in a statement (NotAction, NotResource, a condition operator not listed here) is refused loudly, never skipped.
+ * IAM's evaluation of an identity-based policy for one request: an explicit Deny wins, else an Allow whose Action,
+ * Resource and Condition all match allows, else the request is implicitly denied (IAM User Guide, "Policy evaluation
+ * logic" and "IAM JSON policy elements"). Only what the project's policies use is evaluated; anything else in a
+ * statement (NotAction, NotResource, a condition operator not listed here) is refused loudly, never skipped. The
+ * emulator checks the SageMaker execution role's access with it; the local runner checks each step's calls.
  */
-import type { PolicyStatement } from '../synthesize.ts';
+
+/** One statement of an identity-based policy, as IAM's policy grammar writes it. */
+export interface PolicyStatement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action?: string | readonly string[];
+  readonly NotAction?: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly NotResource?: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
 
 /** What one request asks IAM: an action on a resource ARN (`*` for actions without resource-level permissions). */
 export interface AuthorizationRequest {
