@@ -6,9 +6,9 @@ import { ModelNotReadyError, TargetModelError } from './hosting/multi-model.ts';
 import { ContainerCallError, HopPayloadTooLargeError } from './hosting/pipeline.ts';
 import { readPayload, send } from './http-util.ts';
 import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
-import type { SageMakerStore } from './sagemaker/store.ts';
 import { ServerlessConcurrency } from './serverless/concurrency.ts';
 import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
+import type { SageMakerStore } from './store/store.ts';
 
 /** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
 const MAX_BODY = 6 * 1024 * 1024;
