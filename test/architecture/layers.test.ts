@@ -56,7 +56,7 @@ const LAYER_IMPORTS: Readonly<Record<string, readonly string[]>> = {
  */
 const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'logger.ts', 'fs-util.ts', 'faults.ts', 'operations.ts'],
-  ['events.ts', 'http-util.ts', 'shapes.ts'],
+  ['events.ts', 'http-util.ts', 'shapes.ts', 'iam'],
   ['s3'],
   ['hosting', 'capture'],
   ['store'],
