@@ -92,7 +92,7 @@ export class ExecutionRoles {
     const message = accessDeniedMessage(`arn:aws:sts::${account}:assumed-role/${name}/SageMaker`, request, decision, {
       quoteResource: request.action.startsWith('s3:'),
     });
-    this.logger?.warn('execution role denied', { roleArn, message });
+    this.logger?.warn('execution role denied', { roleArn, denial: message });
     return message;
   }
 }

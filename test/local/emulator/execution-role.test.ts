@@ -4,10 +4,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES_PATH } from '../../../local/emulator/iam/roles.ts';
-import { clients, deployModel, LINEAR_IMAGE, startTestEmulator, uploadLinearModel } from './helpers.ts';
+import {
+  clients,
+  deployModel,
+  LINEAR_IMAGE,
+  startTestEmulator,
+  uploadLinearModel,
+  waitForEndpoint,
+} from './helpers.ts';
 
 const READER = 'arn:aws:iam::123456789012:role/Reader';
 const BLIND = 'arn:aws:iam::123456789012:role/Blind';
@@ -59,6 +73,37 @@ describe('the execution role a model names', () => {
     // The emulator's log says which permission was missing.
     expect(readFileSync(join(emulator.stateDir, 'emulator.log'), 'utf8')).toContain(
       'User: arn:aws:sts::123456789012:assumed-role/Blind/SageMaker is not authorized to perform: s3:GetObject on resource: \\"arn:aws:s3:::models/a/model.tar.gz\\" because no identity-based policy allows the s3:GetObject action',
+    );
+  });
+
+  it('drops the capture records its role may not write, and still answers the invocation', async () => {
+    const { runtime, s3 } = clients(emulator.url);
+    await sagemaker.send(new CreateModelCommand({ ModelName: 'captured', ...modelAs(READER) }));
+    await sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'captured',
+        ProductionVariants: [
+          { VariantName: 'AllTraffic', ModelName: 'captured', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+        ],
+        DataCaptureConfig: {
+          InitialSamplingPercentage: 100,
+          DestinationS3Uri: 's3://models/capture',
+          CaptureOptions: [{ CaptureMode: 'Input' }],
+        },
+      }),
+    );
+    await sagemaker.send(new CreateEndpointCommand({ EndpointName: 'captured', EndpointConfigName: 'captured' }));
+    expect((await waitForEndpoint(sagemaker, 'captured')).EndpointStatus).toBe('InService');
+
+    const answer = await runtime.send(
+      new InvokeEndpointCommand({ EndpointName: 'captured', ContentType: 'application/json', Body: '[[1,2]]' }),
+    );
+
+    expect(answer.$metadata.httpStatusCode).toBe(200);
+    const written = await s3.send(new ListObjectsV2Command({ Bucket: 'models', Prefix: 'capture/' }));
+    expect(written.KeyCount).toBe(0);
+    expect(readFileSync(join(emulator.stateDir, 'emulator.log'), 'utf8')).toContain(
+      'User: arn:aws:sts::123456789012:assumed-role/Reader/SageMaker is not authorized to perform: s3:PutObject on resource: \\"arn:aws:s3:::models/capture/captured/AllTraffic/',
     );
   });
 

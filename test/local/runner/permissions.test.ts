@@ -105,9 +105,11 @@ describe('policy evaluation', () => {
 let emulator: Emulator;
 let stateDir: string;
 let usageDir: string;
+const runUsageDir = process.env[PERMISSION_USAGE_DIR_ENV];
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'smwf-permissions-'));
+  // This file's probes record their usage apart from the run's, which the coverage report reads.
   usageDir = join(stateDir, 'usage');
   process.env[PERMISSION_USAGE_DIR_ENV] = usageDir;
   emulator = await startEmulator({ port: 0, stateDir });
@@ -115,6 +117,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (runUsageDir === undefined) delete process.env[PERMISSION_USAGE_DIR_ENV];
+  else process.env[PERMISSION_USAGE_DIR_ENV] = runUsageDir;
   await emulator?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 });
