@@ -14,6 +14,7 @@ import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
+import { ExecutionRoles } from './iam/roles.ts';
 import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
@@ -103,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const images = await loadImages(options.images);
   const faults = new FaultInjector(options.faults);
   const random = () => faults.next();
-  const s3Store = new S3Store(join(stateDir, 's3'));
+  const s3Store = new S3Store(join(stateDir, 's3'), new ExecutionRoles(join(stateDir, 'iam', 'roles.json'), logger));
   await s3Store.load();
   const store = new SageMakerStore(join(stateDir, 'sagemaker'));
   await store.load();
@@ -188,6 +189,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     events,
     faults,
     logger,
+    roles: s3Store.roles,
   };
   const server = createServer((req, res) => {
     void handleRequest(services, req, res);

@@ -229,6 +229,9 @@ export class SageMakerRuntime {
           variantName: variant.spec.variantName,
           config: fleet.spec.dataCapture,
           variant,
+          ...(variant.spec.containers[0]?.executionRoleArn !== undefined
+            ? { writeAs: variant.spec.containers[0].executionRoleArn }
+            : {}),
           ...(typeof input.InferenceId === 'string' ? { inferenceId: input.InferenceId } : {}),
           request: { body, contentType: headers['content-type'] as string },
           response: { body: response.body, contentType: out['content-type'] as string },

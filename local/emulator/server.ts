@@ -8,6 +8,7 @@ import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import type { FaultInjector } from './faults.ts';
 import { parseSigV4Scope, readPayload, send } from './http-util.ts';
+import { type ExecutionRoles, ROLES_PATH } from './iam/roles.ts';
 import type { Logger } from './logger.ts';
 import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
 import { type S3Api, sendS3Error } from './s3/api.ts';
@@ -25,6 +26,23 @@ export interface Services {
   events: EventLog;
   faults: FaultInjector;
   logger: Logger;
+  /** The IAM roles SageMaker acts as (registered through ROLES_PATH). */
+  roles: ExecutionRoles;
+}
+
+async function registerRoles(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'PUT') {
+    throw new ServiceError('MethodNotAllowed', `${ROLES_PATH} takes PUT with {"roles": [...]}`, 405);
+  }
+  const { body } = await readPayload(req);
+  let document: unknown;
+  try {
+    document = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ServiceError('ValidationException', 'the body is not JSON: expected {"roles": [...]}', 400);
+  }
+  const registered = await services.roles.replace((document as { roles?: unknown } | null)?.roles);
+  send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ registered }));
 }
 
 type Protocol = 'awsJson' | 'restJson' | 's3';
@@ -86,6 +104,13 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
   const rawPath = req.url ?? '/';
   const pathname =
     rawPath.startsWith('/') && !rawPath.includes('?') && !rawPath.includes('#') ? rawPath : url().pathname;
+  if (pathname === ROLES_PATH) {
+    await registerRoles(services, req, res).catch((err: unknown) => {
+      const error = err instanceof ServiceError ? err : new ServiceError('InternalFailure', String(err), 500);
+      sendJsonError(res, 'restJson', error, requestId, 'application/json');
+    });
+    return;
+  }
   const scope = parseSigV4Scope(req, url);
   const target = req.headers['x-amz-target'];
   let protocol: Protocol;

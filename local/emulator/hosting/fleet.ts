@@ -127,6 +127,7 @@ export class VariantFleet {
           prefix: spec.modelData?.s3Uri ?? '',
           hostname: spec.hostname,
           cacheSetting: spec.modelCacheSetting ?? 'Enabled',
+          ...(spec.executionRoleArn ? { readAs: spec.executionRoleArn } : {}),
         },
         join(this.workDir, `instance-${instance.number}`, spec.hostname, `models-${this.cacheGeneration++}`),
         this.store,
