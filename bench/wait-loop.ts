@@ -17,9 +17,9 @@
 import { WaitPolicy } from '../contracts/parts/endpoint.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../local/runner/runner.ts';
 import { nextWait, startWaiting } from '../tasks/_shared/wait-progress.ts';
-import { ScriptedAws } from './scripted-aws.ts';
 import { DeployEndpointStates as S } from '../workflows/deploy-endpoint/definition.ts';
 import { installFakeClock } from './fake-clock.ts';
+import { ScriptedAws } from './scripted-aws.ts';
 import { markdownTable, reportRows, type SummaryRow, verdict } from './summary.ts';
 
 const PROVISIONING_SECONDS = 600;

@@ -8,11 +8,11 @@
  */
 import { rmSync } from 'node:fs';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ScriptedAws } from '../../bench/scripted-aws.ts';
 import { SageMakerThrottledError } from '../../contracts/errors.ts';
 import { type EndpointDescription, type SageMakerGateway, sageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
 import { clients, startTestEmulator, uploadLinearModel } from '../local/emulator/helpers.ts';
 import { FakeSageMaker } from '../tasks/fakes.ts';
-import { ScriptedAws } from '../../bench/scripted-aws.ts';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -4,9 +4,9 @@
  * Wait states advance a fake clock (time-skipping), so a 10-minute provisioning takes milliseconds.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ScriptedAws } from '../../bench/scripted-aws.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 import { DeployEndpointStates as S } from '../../workflows/deploy-endpoint/definition.ts';
-import { ScriptedAws } from '../../bench/scripted-aws.ts';
 
 let runner: LocalRunner;
 let aws: ScriptedAws;
