@@ -143,69 +143,80 @@ export const LiveTrafficGuard = z.strictObject({
 
 const PHASES_PATH = ['pattern', 'phases'];
 
-/** A load test of one endpoint: LoadTestEndpoint's input but its confirmation; RightSizeEndpoint's per candidate. */
-export const LoadTestRequest = z
-  .strictObject({
-    endpointName: sageMakerName,
-    samples: z.array(LoadTestSample).check(z.minLength(1), z.maxLength(LOAD_TEST.maxSamples)),
-    /** A multi-model endpoint: the models to invoke, each request drawing one in proportion to the weights. */
-    targetModels: z.optional(z.array(TargetModelShare).check(z.minLength(1), z.maxLength(100))),
-    /** A multi-container endpoint invoked per container (Direct): the container to load. */
-    targetContainerHostname: z.optional(ContainerHostname),
-    /** An endpoint of several variants: load this one only. @default - SageMaker spreads requests by weight */
-    targetVariant: z.optional(sageMakerName),
-    pattern: TrafficPattern,
-    stoppingConditions: z._default(StoppingConditions, { maxErrorRate: 0.01 }),
-    caps: z._default(LoadTestCaps, {
-      maxPatternSeconds: LOAD_TEST.maxPatternSeconds,
-      maxTotalInvocations: LOAD_TEST.defaultTotalInvocations,
-    }),
-    options: z._default(LoadTestOptions, {
-      usersPerWorker: LOAD_TEST.defaultUsersPerWorker,
-      startLeadSeconds: 5,
-      windowSeconds: 10,
-      requestTimeoutSeconds: 60,
-      metricsPeriodSeconds: 60,
-      metricsDelaySeconds: 150,
-    }),
-    liveTrafficGuard: z._default(LiveTrafficGuard, { lookbackMinutes: 10, maxRecentInvocations: 0 }),
-  })
-  .check(
-    z.superRefine((request, ctx) => {
-      const steps = patternSteps(request.pattern);
-      const seconds = steps.reduce((sum, step) => sum + step.durationSeconds, 0);
-      if (seconds > request.caps.maxPatternSeconds) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pattern'],
-          message: `expected at most ${request.caps.maxPatternSeconds} s in all (caps.maxPatternSeconds); this pattern runs ${seconds} s`,
-          input: seconds,
-        });
-      }
-      for (const [index, step] of steps.entries()) {
-        const path = request.pattern.stairs !== undefined ? ['pattern', 'stairs'] : [...PHASES_PATH, index];
-        if (step.users > LOAD_TEST.maxUsersPerStep) {
-          ctx.addIssue({
-            code: 'custom',
-            path,
-            message: `expected at most ${LOAD_TEST.maxUsersPerStep} users in a step; step ${index + 1} reaches ${step.users}`,
-            input: step.users,
-          });
-          return;
-        }
-        const workers = Math.ceil(step.users / request.options.usersPerWorker);
-        if (workers > LOAD_TEST.maxWorkersPerStep) {
-          ctx.addIssue({
-            code: 'custom',
-            path,
-            message: `expected at most ${LOAD_TEST.maxWorkersPerStep} load generators in a step; step ${index + 1} needs ${workers} (${step.users} users at options.usersPerWorker ${request.options.usersPerWorker})`,
-            input: step.users,
-          });
-          return;
-        }
-      }
-    }),
-  );
+/** The fields of a load test of one endpoint. */
+const loadTestRequestFields = {
+  endpointName: sageMakerName,
+  samples: z.array(LoadTestSample).check(z.minLength(1), z.maxLength(LOAD_TEST.maxSamples)),
+  /** A multi-model endpoint: the models to invoke, each request drawing one in proportion to the weights. */
+  targetModels: z.optional(z.array(TargetModelShare).check(z.minLength(1), z.maxLength(100))),
+  /** A multi-container endpoint invoked per container (Direct): the container to load. */
+  targetContainerHostname: z.optional(ContainerHostname),
+  /** An endpoint of several variants: load this one only. @default - SageMaker spreads requests by weight */
+  targetVariant: z.optional(sageMakerName),
+  pattern: TrafficPattern,
+  stoppingConditions: z._default(StoppingConditions, { maxErrorRate: 0.01 }),
+  caps: z._default(LoadTestCaps, {
+    maxPatternSeconds: LOAD_TEST.maxPatternSeconds,
+    maxTotalInvocations: LOAD_TEST.defaultTotalInvocations,
+  }),
+  options: z._default(LoadTestOptions, {
+    usersPerWorker: LOAD_TEST.defaultUsersPerWorker,
+    startLeadSeconds: 5,
+    windowSeconds: 10,
+    requestTimeoutSeconds: 60,
+    metricsPeriodSeconds: 60,
+    metricsDelaySeconds: 150,
+  }),
+  liveTrafficGuard: z._default(LiveTrafficGuard, { lookbackMinutes: 10, maxRecentInvocations: 0 }),
+};
+
+type LoadTestRequestFields = z.output<z.ZodMiniObject<typeof loadTestRequestFields>>;
+
+/** The pattern fits the caps: its length, the users of each step and the load generators they need. */
+function checkPattern(request: LoadTestRequestFields, ctx: z.core.$RefinementCtx<LoadTestRequestFields>) {
+  const steps = patternSteps(request.pattern);
+  const seconds = steps.reduce((sum, step) => sum + step.durationSeconds, 0);
+  if (seconds > request.caps.maxPatternSeconds) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pattern'],
+      message: `expected at most ${request.caps.maxPatternSeconds} s in all (caps.maxPatternSeconds); this pattern runs ${seconds} s`,
+      input: seconds,
+    });
+  }
+  for (const [index, step] of steps.entries()) {
+    const path = request.pattern.stairs !== undefined ? ['pattern', 'stairs'] : [...PHASES_PATH, index];
+    if (step.users > LOAD_TEST.maxUsersPerStep) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `expected at most ${LOAD_TEST.maxUsersPerStep} users in a step; step ${index + 1} reaches ${step.users}`,
+        input: step.users,
+      });
+      return;
+    }
+    const workers = Math.ceil(step.users / request.options.usersPerWorker);
+    if (workers > LOAD_TEST.maxWorkersPerStep) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `expected at most ${LOAD_TEST.maxWorkersPerStep} load generators in a step; step ${index + 1} needs ${workers} (${step.users} users at options.usersPerWorker ${request.options.usersPerWorker})`,
+        input: step.users,
+      });
+      return;
+    }
+  }
+}
+
+/** A load test of one endpoint: what the load-test steps run (RightSizeEndpoint builds one per candidate). */
+export const LoadTestRequest = z.strictObject(loadTestRequestFields).check(z.superRefine(checkPattern));
+
+/** A load test's fields and `extra` ones (a workflow's own, such as LoadTestEndpoint's confirmation), checked alike. */
+export function loadTestRequestWith<Extra extends z.core.$ZodShape>(extra: Extra) {
+  return z
+    .strictObject({ ...loadTestRequestFields, ...extra })
+    .check(z.superRefine((request, ctx) => checkPattern(request as LoadTestRequestFields, ctx as never)));
+}
 export type LoadTestRequest = z.output<typeof LoadTestRequest>;
 export type LoadTestRequestDocument = z.input<typeof LoadTestRequest>;
 
@@ -330,6 +341,8 @@ export const LoadStepSummary = z.object({
   /** Failed requests (throttled included) over all requests. */
   errorRate: z.number(),
   latencyMs: LatencySummary,
+  /** The step met every stopping condition over its whole duration. */
+  passed: z.boolean(),
   /** The stopping condition the step broke, or `maxInvocations` when it met that target. */
   stoppedBy: z.optional(z.strictObject({ condition: StopReason, detail: z.string() })),
   /** SageMaker's figures per variant (ReportLoadTest adds them). */
@@ -349,3 +362,28 @@ export const LoadTestVerdict = z.object({
   stoppedBy: z.strictObject({ step: z.nullable(z.int()), condition: StopReason, detail: z.string() }),
 });
 export type LoadTestVerdict = z.output<typeof LoadTestVerdict>;
+
+/** A variant of the endpoint under test: its instances as configured, or serverless. */
+export const TestedVariantSummary = z.object({
+  variantName: z.string(),
+  instanceType: z.optional(z.string()),
+  instanceCount: z.optional(z.int()),
+  serverless: z.boolean(),
+});
+export type TestedVariantSummary = z.output<typeof TestedVariantSummary>;
+
+/**
+ * The report of a load test: LoadTestEndpoint's output, and what the load-test fragment leaves at
+ * `$.loadTest.report`. Under `resultsUri`, `step-<k>/merged.json` holds each step's merged latency histogram and
+ * time windows, and `step-<k>/slice-<j>/worker-<i>.json` each worker's own result.
+ */
+export const LoadTestReport = z.object({
+  endpointName: z.string(),
+  variants: z.array(TestedVariantSummary),
+  steps: z.array(LoadStepSummary),
+  verdict: LoadTestVerdict,
+  /** Why SageMaker's figures are missing or may be incomplete, when they are. */
+  metricsNote: z.optional(z.string()),
+  resultsUri: z.string(),
+});
+export type LoadTestReport = z.output<typeof LoadTestReport>;
