@@ -6,6 +6,9 @@ import { NotificationLog, type PublishedNotification } from './async/notificatio
 import { AutoScalingApi } from './autoscaling/api.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
+import { CloudWatchApi } from './cloudwatch/api.ts';
+import { MetricStore } from './cloudwatch/metric-store.ts';
+import { UtilizationSampler } from './cloudwatch/utilization.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
@@ -18,8 +21,8 @@ import { S3Store } from './s3/store.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
-import { SageMakerStore } from './sagemaker/store.ts';
 import { handleRequest } from './server.ts';
+import { SageMakerStore } from './store/store.ts';
 
 export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
@@ -142,12 +145,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stateDir,
     store,
     s3: s3Store,
-    lifecycle,
+    routing: lifecycle,
     notifications,
     random,
     logger,
     capture,
   });
+  // SageMaker's endpoint metrics, from what the runtime serves and what the hosted containers use.
+  const metrics = new MetricStore();
+  const utilization = new UtilizationSampler(metrics, () =>
+    lifecycle.hostedFleets().flatMap((fleet) =>
+      fleet.variants.map((variant) => ({
+        region: fleet.spec.region,
+        endpointName: fleet.spec.endpointName,
+        variantName: variant.spec.variantName,
+        instances: variant.instances,
+      })),
+    ),
+  );
   const services = {
     sagemaker: new SageMakerControlPlane(
       store,
@@ -159,7 +174,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       asyncInference,
     ),
     autoScaling,
-    runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000, capture),
+    runtime: new SageMakerRuntime(
+      store,
+      lifecycle,
+      random,
+      (options.invocationTimeoutSeconds ?? 60) * 1000,
+      capture,
+      metrics,
+    ),
+    cloudWatch: new CloudWatchApi(metrics),
     asyncInference,
     s3: new S3Api(s3Store),
     events,
@@ -177,6 +200,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   lifecycle.resume();
+  await utilization.start();
   transforms.resume();
   await asyncInference.resume();
   let stopping: Promise<void> | undefined;
@@ -184,6 +208,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     url: `http://127.0.0.1:${port}`,
     stop() {
       stopping ??= (async () => {
+        utilization.stop();
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.

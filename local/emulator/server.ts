@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AsyncInference, asyncInvocationsEndpointName } from './async/async-inference.ts';
+import { asyncInvocationsEndpointName } from './async/async-config.ts';
+import type { AsyncInference } from './async/async-inference.ts';
 import type { AutoScalingApi } from './autoscaling/api.ts';
+import { CLOUDWATCH_TARGET_PREFIX, type CloudWatchApi } from './cloudwatch/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import type { FaultInjector } from './faults.ts';
 import { parseSigV4Scope, readPayload, send } from './http-util.ts';
 import type { Logger } from './logger.ts';
 import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
-import { classifyS3, type S3Api, sendS3Error } from './s3/api.ts';
+import { type S3Api, sendS3Error } from './s3/api.ts';
+import { classifyS3 } from './s3/routing.ts';
 import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
 
 /** The services behind the one HTTP server. */
@@ -18,6 +21,7 @@ export interface Services {
   runtime: SageMakerRuntime;
   asyncInference: AsyncInference;
   s3: S3Api;
+  cloudWatch: CloudWatchApi;
   events: EventLog;
   faults: FaultInjector;
   logger: Logger;
@@ -27,11 +31,19 @@ type Protocol = 'awsJson' | 'restJson' | 's3';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The awsJson content type of a target's service: CloudWatch speaks awsJson1.0, the others 1.1. */
+function jsonContentType(target: string | string[] | undefined): string {
+  return typeof target === 'string' && target.startsWith(`${CLOUDWATCH_TARGET_PREFIX}.`)
+    ? 'application/x-amz-json-1.0'
+    : 'application/x-amz-json-1.1';
+}
+
 function sendJsonError(
   res: ServerResponse,
   protocol: 'awsJson' | 'restJson',
   err: ServiceError,
   requestId: string,
+  awsJsonContentType: string,
 ): void {
   const body: Record<string, unknown> = { ...err.fields, Message: err.message };
   if (protocol === 'awsJson') body.__type = err.code;
@@ -39,7 +51,7 @@ function sendJsonError(
     res,
     err.status,
     {
-      'content-type': protocol === 'awsJson' ? 'application/x-amz-json-1.1' : 'application/json',
+      'content-type': protocol === 'awsJson' ? awsJsonContentType : 'application/json',
       'x-amzn-RequestId': requestId,
       'x-amzn-ErrorType': err.code,
       ...err.headers,
@@ -61,8 +73,9 @@ function faultError(
   return new ServiceError(code, decision.message, decision.status);
 }
 
-/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge), runtime invocations path, else S3. */
+/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const receivedAt = performance.now();
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const scope = parseSigV4Scope(req, url);
@@ -95,7 +108,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     } else if (asyncEndpoint !== undefined) {
       await services.asyncInference.invoke(req, res, asyncEndpoint, scope.region, requestId);
     } else if (protocol === 'restJson') {
-      await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId);
+      await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId, receivedAt);
     } else {
       await services.s3.handle(req, res, url, s3Target as ReturnType<typeof classifyS3>, scope);
     }
@@ -118,7 +131,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     // Drain what is left of the request body so the client sees the answer instead of a reset.
     req.resume();
     if (protocol === 's3') sendS3Error(req, res, serviceError);
-    else sendJsonError(res, protocol, serviceError, requestId);
+    else sendJsonError(res, protocol, serviceError, requestId, jsonContentType(target));
   }
 }
 
@@ -154,13 +167,15 @@ async function handleAwsJson(
     output = await services.autoScaling.call(operation, region, input as Record<string, unknown>);
   } else if (service === 'AWSEvents' && operation === 'PutEvents') {
     output = await putEvents(services.events, region, input);
+  } else if (service === CLOUDWATCH_TARGET_PREFIX) {
+    output = services.cloudWatch.call(operation, region, input as Record<string, unknown>);
   } else {
     throw new ServiceError('UnknownOperationException', `Operation ${target} is not recognized.`, 400);
   }
   send(
     res,
     200,
-    { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId },
+    { 'content-type': jsonContentType(target), 'x-amzn-RequestId': requestId },
     JSON.stringify(output ?? {}),
   );
 }

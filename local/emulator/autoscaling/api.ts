@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { readJson, writeJsonAtomic } from '../fs-util.ts';
-import { nextToken, pageOf } from '../sagemaker/listing.ts';
-import type { EndpointConfigRecord, EndpointRecord, SageMakerStore } from '../sagemaker/store.ts';
 import { ShapeValidator } from '../shapes.ts';
+import { nextToken, pageOf } from '../store/listing.ts';
+import type { EndpointConfigRecord, EndpointRecord, SageMakerStore } from '../store/store.ts';
 import { AUTO_SCALING_MODEL } from './api-model.ts';
 
 type Input = Record<string, unknown>;

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, open } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { remove } from '../fs-util.ts';
+import { ContainerConnectionFailure, ContainerConnections } from './container-http.ts';
 import type { ImageMapping } from './images.ts';
 import {
   hostFacts,
@@ -18,6 +18,7 @@ import {
   isolatedArgv,
   isolationTools,
 } from './isolation.ts';
+import { freePort } from './ports.ts';
 import { groupAlive, listeningPorts, processAlive, processTree } from './process-tree.ts';
 
 /** One container to run: image, command, model directory, environment, log stream file. */
@@ -84,35 +85,6 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 /** Unix socket paths are limited to 107 bytes (sun_path). */
 const MAX_SOCKET_PATH = 107;
 
-/** Ports handed out recently, so two containers starting at once never get the same one. */
-const recentPorts: number[] = [];
-
-/** Finds a free TCP port on 127.0.0.1 that was not handed out recently. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await probePort();
-    if (!recentPorts.includes(port)) {
-      recentPorts.push(port);
-      if (recentPorts.length > 256) recentPorts.shift();
-      return port;
-    }
-  }
-  return probePort();
-}
-
-function probePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** What one GET /ping got: 200, another answer (or no answer in time), or no connection at all. */
@@ -148,6 +120,8 @@ export class ContainerProcess {
   private scratchDir: string | undefined;
   /** Isolation mode: the relay socket the emulator connects to instead of a TCP port. */
   private socketPath: string | undefined;
+  /** Kept-alive connections for invocations and the multi-model API. */
+  private readonly connections = new ContainerConnections(() => this.address());
   /** The port the container is asked to listen on (SAGEMAKER_BIND_TO_PORT; 8080 when isolated). */
   port = 0;
 
@@ -156,6 +130,11 @@ export class ContainerProcess {
   /** True when the image runs in the emulator's isolation mode. */
   get isolated(): boolean {
     return this.spec.mapping.isolation === 'namespaces';
+  }
+
+  /** The main process's id while it runs (also its process group's id). */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child?.pid;
   }
 
   /** True once the main process has exited (or never started). */
@@ -289,6 +268,7 @@ export class ContainerProcess {
    * or when a stop's grace period ends); resolves once none of it runs, and removes the container's scratch files.
    */
   private async reap(pgid: number | undefined): Promise<void> {
+    this.connections.close();
     if (pgid !== undefined) {
       if (!this.stopping) this.signalAll('SIGKILL');
       // Bounded (past a stop's SIGKILL): a process stuck in the kernel (state D) must not hang the emulator.
@@ -429,40 +409,18 @@ export class ContainerProcess {
     return this.send('POST', `/models/${encodeURIComponent(name)}/invoke`, req, timeoutMs);
   }
 
-  private send(method: string, path: string, req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
-    return new Promise((resolve, reject) => {
-      const outgoing = request(
-        {
-          ...this.address(),
-          path,
-          method,
-          headers: { ...req.headers, 'content-length': req.body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            clearTimeout(timer);
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
-            resolve({ status: res.statusCode ?? 500, headers, body: Buffer.concat(chunks) });
-          });
-          res.on('error', (err) => {
-            clearTimeout(timer);
-            reject(new ContainerUnavailableError(err.message, false));
-          });
-        },
-      );
-      const timer = setTimeout(() => {
-        outgoing.destroy();
-        reject(new ContainerUnavailableError('timed out', true));
-      }, timeoutMs);
-      outgoing.on('error', (err) => {
-        clearTimeout(timer);
-        reject(new ContainerUnavailableError(err.message, false));
-      });
-      outgoing.end(req.body);
-    });
+  private async send(
+    method: string,
+    path: string,
+    req: ContainerRequest,
+    timeoutMs: number,
+  ): Promise<ContainerResponse> {
+    try {
+      return await this.connections.request(method, path, req.headers, req.body, timeoutMs);
+    } catch (err) {
+      if (err instanceof ContainerConnectionFailure) throw new ContainerUnavailableError(err.message, err.timedOut);
+      throw err;
+    }
   }
 
   /**

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
 import { imageDigest } from '../hosting/images.ts';
-import { compareStrings, listPage } from './listing.ts';
+import { compareStrings, listPage } from '../store/listing.ts';
 import {
   type ModelPackageGroupRecord,
   type ModelPackageRecord,
@@ -16,7 +16,7 @@ import {
   resourceArn,
   type SageMakerStore,
   type Tag,
-} from './store.ts';
+} from '../store/store.ts';
 
 type Input = Record<string, unknown>;
 
