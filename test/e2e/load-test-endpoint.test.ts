@@ -94,7 +94,18 @@ describe('LoadTestEndpoint', () => {
       // Weights 3:1 over more than 20 draws: v1 takes well over half.
       expect(v1 / step.requests).toBeGreaterThan(0.5);
       expect(v2).toBeGreaterThan(0);
+      // SageMaker's own figures, from the emulator's CloudWatch: what it served, and less latency than the client saw.
+      const [variant] = step.sageMaker ?? [];
+      expect(variant?.variantName).toBe('AllTraffic');
+      expect(variant?.invocations).toBeGreaterThan(0);
+      expect(variant?.invocations).toBeLessThanOrEqual(step.requests);
+      expect(variant?.modelLatencyMs.average).toBeGreaterThan(0);
+      expect(variant?.modelLatencyMs.average as number).toBeLessThan(step.latencyMs.mean as number);
+      expect(variant?.cpuUtilization.average).not.toBeNull();
+      expect(variant?.memoryUtilization.average).not.toBeNull();
     }
+    expect(report.metricsNote).toBeUndefined();
+    expect(report.verdict.modelLatencyMs).toBeGreaterThan(0);
     expect(report.verdict).toMatchObject({
       highestPassingStep: 1,
       users: 4,
@@ -112,6 +123,7 @@ describe('LoadTestEndpoint', () => {
     expect(result.cause).toContain('confirmEndpointName: expected the same name as endpointName');
     expect(result.events.filter((e) => e.type === 'StateEntered').map((e) => 'state' in e && e.state?.name)).toEqual([
       'ValidateInput',
+      'InputRejected',
     ]);
   });
 
