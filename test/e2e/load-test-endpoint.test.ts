@@ -114,6 +114,67 @@ describe('LoadTestEndpoint', () => {
     expect(report.resultsUri).toMatch(/^s3:\/\/.+\/load-tests\/.+\/lt-mme\/$/);
   });
 
+  it('stops at the first step over the latency threshold: the verdict is the step below it, and why', async () => {
+    // One worker serving 20 ms a request: one user waits about 20 ms, two users queue to about 40 ms.
+    const deployed = await deploy(
+      h,
+      deployInput('lt-queue', h.models['linear-v1'], {
+        model: {
+          image: IMAGE,
+          modelDataUrl: h.models['linear-v1'],
+          environment: { SMWF_EXAMPLE_SERVICE_MS: '20', SAGEMAKER_MODEL_SERVER_WORKERS: '1' },
+        },
+      }),
+    );
+    expect(deployed.status, deployed.cause).toBe('SUCCEEDED');
+
+    const result = await h.runner.start(
+      'LoadTestEndpoint',
+      loadTest('lt-queue', {
+        pattern: { stairs: { usersPerStep: 1, steps: 3, stepSeconds: 3 } },
+        stoppingConditions: { latencyThreshold: { percentile: 'P50', valueMs: 32 } },
+        options: { ...FAST.options, usersPerWorker: 1 },
+      }),
+    ).result;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const report = result.output as LoadTestReport;
+    const [first, second] = report.steps;
+    expect(report.steps).toHaveLength(2);
+    expect(first?.latencyMs.p50).toBeGreaterThanOrEqual(19);
+    expect(first?.passed).toBe(true);
+    expect(second?.passed).toBe(false);
+    expect(report.verdict).toMatchObject({
+      highestPassingStep: 0,
+      users: 1,
+      stoppedBy: { step: 1, condition: 'latencyThreshold', detail: expect.stringMatching(/^P50 [\d.]+ ms > 32 ms$/) },
+    });
+    // One worker at 20 ms: about 50 requests a second, 3000 a minute, whatever the users.
+    expect(first?.maxInvocations).toBeGreaterThan(3000 * 0.6);
+    expect(first?.maxInvocations).toBeLessThan(3000 * 1.2);
+  });
+
+  it('runs a step of more load generators than an inline Map holds in the Distributed Map', async () => {
+    const result = await h.runner.start(
+      'LoadTestEndpoint',
+      loadTest('lt-mme', {
+        targetModels: [{ targetModel: mmeModels.v2 }],
+        pattern: { stairs: { usersPerStep: 41, steps: 1, stepSeconds: 2 } },
+        // The earlier tests' load on this endpoint is recent traffic: allowed here, knowingly.
+        liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 1_000_000 },
+        options: { ...FAST.options, usersPerWorker: 1, startLeadSeconds: 2 },
+      }),
+    ).result;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const [step] = (result.output as LoadTestReport).steps;
+    expect(step?.workers).toBe(41);
+    expect(step?.requests).toBeGreaterThan(41);
+    const entered = result.events.flatMap((e) => (e.type === 'StateEntered' && 'state' in e ? [e.state?.name] : []));
+    expect(entered).toContain('GenerateLoadDistributed');
+    expect(entered).not.toContain('GenerateLoadInline');
+  });
+
   it('refuses a confirmation that names another endpoint at the first state, before any call', async () => {
     const result = await h.runner.start('LoadTestEndpoint', loadTest('lt-mme', { confirmEndpointName: 'lt-other' }))
       .result;
