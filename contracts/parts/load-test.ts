@@ -251,6 +251,10 @@ export const OutcomeCounts = z.object({
 });
 export type OutcomeCounts = z.output<typeof OutcomeCounts>;
 
+/** Requests and successes per TargetModel of a multi-model endpoint. */
+export const TargetModelCounts = z.record(z.string(), z.object({ requests: z.int(), succeeded: z.int() }));
+export type TargetModelCounts = z.output<typeof TargetModelCounts>;
+
 /** The counts of one time window of a step (requests counted in the window they ended in). */
 export const WindowCounts = z.object({
   ...OutcomeCounts.shape,
@@ -277,6 +281,8 @@ export const WorkerResult = z.object({
   /** Latencies of successful requests. */
   latency: SerializedLatencyHistogram,
   windows: z.array(WindowCounts),
+  /** A multi-model endpoint's requests by TargetModel. */
+  targetModels: z.optional(TargetModelCounts),
 });
 export type WorkerResult = z.output<typeof WorkerResult>;
 
@@ -341,6 +347,8 @@ export const LoadStepSummary = z.object({
   /** Failed requests (throttled included) over all requests. */
   errorRate: z.number(),
   latencyMs: LatencySummary,
+  /** A multi-model endpoint's requests by TargetModel: how the distribution came out. */
+  targetModels: z.optional(TargetModelCounts),
   /** The step met every stopping condition over its whole duration. */
   passed: z.boolean(),
   /** The stopping condition the step broke, or `maxInvocations` when it met that target. */

@@ -122,6 +122,13 @@ export function periodsIn(start: number, end: number, periodSeconds: number): (a
   return whole ? (at) => at >= start && at + period <= end : (at) => at + period > start && at < end;
 }
 
+/** The share of the window [start, end) that the periods counted for it cover (1 when they overlap it all). */
+export function coveredShare(start: number, end: number, periodSeconds: number): number {
+  const period = periodSeconds * 1000;
+  const whole = Math.floor(end / period) - Math.ceil(start / period);
+  return whole >= 1 ? Math.min(1, (whole * period) / (end - start)) : 1;
+}
+
 function pick(series: Series, counts: (at: number) => boolean): number[] {
   return [...series].filter(([at]) => counts(at)).map(([, value]) => value);
 }

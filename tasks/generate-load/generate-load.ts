@@ -7,7 +7,7 @@
  */
 
 import { type PatternStep, userStartSecond } from '../../contracts/load-pattern.ts';
-import type { OutcomeCounts, WindowCounts, WorkerResult } from '../../contracts/parts/load-test.ts';
+import type { OutcomeCounts, TargetModelCounts, WindowCounts, WorkerResult } from '../../contracts/parts/load-test.ts';
 import { LatencyHistogram } from '../_shared/latency-histogram.ts';
 import type { Answer } from './http-sender.ts';
 
@@ -33,6 +33,8 @@ export interface GenerateLoadDeps<Request> {
   next(): Request | Promise<Request>;
   /** Sends one request; never rejects. */
   send(request: Request): Promise<Answer>;
+  /** The TargetModel a request invokes, counted apart. @default none */
+  targetModelOf?(request: Request): string | undefined;
   /** Epoch milliseconds, with sub-millisecond precision. */
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -74,6 +76,7 @@ export async function generateLoad<Request>(plan: WorkerPlan, deps: GenerateLoad
   const histogram = new LatencyHistogram();
   const totals = emptyCounts();
   const windows = new Map<number, WindowCounts>();
+  const byModel: TargetModelCounts = {};
   const users = workerUsers(plan);
   let sent = 0;
 
@@ -93,6 +96,13 @@ export async function generateLoad<Request>(plan: WorkerPlan, deps: GenerateLoad
       if (answeredAt > endAt) return;
       if (answer.error === undefined) histogram.record((answeredAt - sentAt) * 1000);
       count(totals, answer);
+      const model = deps.targetModelOf?.(request);
+      if (model !== undefined) {
+        const counts = byModel[model] ?? { requests: 0, succeeded: 0 };
+        counts.requests += 1;
+        if (answer.error === undefined) counts.succeeded += 1;
+        byModel[model] = counts;
+      }
       const window = Math.floor((answeredAt - stepStart) / windowMs);
       let counts = windows.get(window);
       if (counts === undefined) {
@@ -120,5 +130,6 @@ export async function generateLoad<Request>(plan: WorkerPlan, deps: GenerateLoad
     budgetExhausted: sent >= plan.worker.budget,
     latency: histogram.toJSON(),
     windows: [...windows.values()].sort((a, b) => a.startSecond - b.startSecond),
+    ...(Object.keys(byModel).length > 0 ? { targetModels: byModel } : {}),
   };
 }

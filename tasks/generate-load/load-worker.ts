@@ -79,6 +79,12 @@ export interface LoadWorkerDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** A signed request and the TargetModel it invokes. */
+interface Targeted {
+  prepared: PreparedRequest;
+  targetModel: string | undefined;
+}
+
 const encoder = new TextEncoder();
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -108,13 +114,13 @@ export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDe
   const users = Math.ceil(state.step.users / state.worker.of);
   const sender = deps.sender ?? new HttpSender(Math.max(1, users), request.options.requestTimeoutSeconds * 1000);
   const now = deps.now ?? epochNow;
-  const signed = new Map<number, { at: number; request: Promise<PreparedRequest> }>();
+  const signed = new Map<number, { at: number; request: Promise<Targeted> }>();
 
-  const sign = (sampleIndex: number, modelIndex: number): Promise<PreparedRequest> => {
+  const sign = async (sampleIndex: number, modelIndex: number): Promise<Targeted> => {
     const resolved = state.invocations.samples[sampleIndex] as ResolvedSample;
     const sample = request.samples[resolved.sample];
     const targetModel = models[modelIndex]?.targetModel;
-    return signer.sign({
+    const prepared = await signer.sign({
       EndpointName: request.endpointName,
       Body: bodies[sampleIndex] as Uint8Array,
       ContentType: sample?.contentType,
@@ -125,9 +131,10 @@ export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDe
         ? { TargetContainerHostname: request.targetContainerHostname }
         : {}),
     });
+    return { prepared, targetModel };
   };
 
-  const next = (): Promise<PreparedRequest> => {
+  const next = (): Promise<Targeted> => {
     const sampleIndex = pickSample();
     const modelIndex = pickModel();
     const combination = sampleIndex * Math.max(1, models.length) + modelIndex;
@@ -146,7 +153,8 @@ export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDe
       try {
         return await generateLoad(state, {
           next,
-          send: (prepared) => sender.send(prepared),
+          send: (request) => sender.send(request.prepared),
+          targetModelOf: (request) => request.targetModel,
           now,
           sleep: deps.sleep ?? timer,
         });

@@ -10,6 +10,7 @@ import type {
   LoadStepSummary,
   OutcomeCounts,
   StopReason,
+  TargetModelCounts,
   WindowCounts,
   WorkerResult,
 } from '../../contracts/parts/load-test.ts';
@@ -78,8 +79,13 @@ export function mergeResults(results: readonly WorkerResult[]) {
   const counts: OutcomeCounts = { requests: 0, succeeded: 0, throttled: 0, statuses: {}, errors: {} };
   const histogram = new LatencyHistogram();
   const windows = new Map<number, WindowCounts>();
+  const targetModels: TargetModelCounts = {};
   for (const result of results) {
     add(counts, result);
+    for (const [model, n] of Object.entries(result.targetModels ?? {})) {
+      const merged = targetModels[model] ?? { requests: 0, succeeded: 0 };
+      targetModels[model] = { requests: merged.requests + n.requests, succeeded: merged.succeeded + n.succeeded };
+    }
     histogram.merge(LatencyHistogram.from(result.latency));
     for (const window of result.windows) {
       let merged = windows.get(window.startSecond);
@@ -90,7 +96,12 @@ export function mergeResults(results: readonly WorkerResult[]) {
       add(merged, window);
     }
   }
-  return { counts, histogram, windows: [...windows.values()].sort((a, b) => a.startSecond - b.startSecond) };
+  return {
+    counts,
+    histogram,
+    windows: [...windows.values()].sort((a, b) => a.startSecond - b.startSecond),
+    targetModels,
+  };
 }
 
 const PERCENTILE_OF = { P50: 50, P90: 90, P95: 95, P99: 99 } as const;
@@ -182,7 +193,7 @@ export async function judgeLoadStep<S extends JudgeLoadStepState>(state: S, deps
 
   const earlier = await Promise.all(Array.from({ length: next.slice.index }, (_, slice) => read(slice)));
   const results = [...earlier.flat(), ...current];
-  const { counts, histogram, windows } = mergeResults(results);
+  const { counts, histogram, windows, targetModels } = mergeResults(results);
   const startedAt = Math.min(...results.filter((r) => r.slice === 0).map((r) => r.startAt));
   const endedAt = next.slice.startAt + next.slice.seconds * 1000;
   const seconds = next.slice.startSecond + next.slice.seconds;
@@ -214,6 +225,7 @@ export async function judgeLoadStep<S extends JudgeLoadStepState>(state: S, deps
       max: ms(histogram.max),
       mean: ms(histogram.mean),
     },
+    ...(Object.keys(targetModels).length > 0 ? { targetModels } : {}),
   };
   let verdict = judge(base, histogram, request.stoppingConditions);
   if (budgetUsedUp && verdict.passed) {

@@ -10,7 +10,7 @@ import type {
   LoadTestVerdict,
   VariantMetrics,
 } from '../../contracts/parts/load-test.ts';
-import { type MetricsQuery, type VariantSeries, variantMetrics } from '../_shared/endpoint-metrics.ts';
+import { coveredShare, type MetricsQuery, type VariantSeries, variantMetrics } from '../_shared/endpoint-metrics.ts';
 import type { StoppedBy, TestedVariant } from '../_shared/load-test-state.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
@@ -95,7 +95,9 @@ export async function reportLoadTest<S extends ReportLoadTestState>(
         ),
       }));
       const short = steps.filter(
-        (s) => (s.sageMaker ?? []).reduce((sum, m) => sum + (m.invocations ?? 0), 0) < s.requests * COMPLETE_SHARE,
+        (s) =>
+          (s.sageMaker ?? []).reduce((sum, m) => sum + (m.invocations ?? 0), 0) <
+          s.requests * coveredShare(s.startedAt, s.endedAt, period / 1000) * COMPLETE_SHARE,
       );
       if (short.length > 0) {
         metricsNote = `CloudWatch had counted fewer than ${COMPLETE_SHARE * 100}% of the invocations of step ${short.map((s) => s.step).join(', ')} when read: its figures there may be incomplete (options.metricsDelaySeconds waits longer)`;
