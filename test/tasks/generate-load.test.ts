@@ -168,6 +168,7 @@ describe('weightedPicker', () => {
 describe('HttpSender', () => {
   let server: Server;
   let port: number;
+  const connections = new Set<unknown>();
   const answers: Record<string, (res: import('node:http').ServerResponse) => void> = {
     '/ok': (res) => res.writeHead(200).end('{"predictions":[1]}'),
     '/model-error': (res) =>
@@ -178,11 +179,22 @@ describe('HttpSender', () => {
     '/too-many': (res) => res.writeHead(429).end('{}'),
     '/validation': (res) => res.writeHead(400, { 'x-amzn-errortype': 'ValidationError' }).end('{}'),
     '/hang': () => undefined,
+    '/chunked': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"predictions":');
+      res.end('[1]}');
+    },
+    '/chunked-error': (res) => {
+      res.writeHead(400);
+      res.write('{"__type":"com.amazon#Validation');
+      res.end('Error","Message":"no"}');
+    },
     '/reset': (res) => res.socket?.destroy(),
   };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      connections.add(req.socket);
       req.resume();
       req.on('end', () => answers[req.url ?? '']?.(res));
     });
@@ -199,7 +211,7 @@ describe('HttpSender', () => {
     hostname: '127.0.0.1',
     port,
     path,
-    headers: { 'content-type': 'text/csv' },
+    headers: { host: `127.0.0.1:${port}`, 'content-type': 'text/csv', 'content-length': '3' },
     body: new TextEncoder().encode('1,2'),
   });
 
@@ -214,6 +226,22 @@ describe('HttpSender', () => {
     const sender = new HttpSender(2, 5000);
     try {
       expect(await sender.send(request(path))).toEqual(expected);
+    } finally {
+      sender.close();
+    }
+  });
+
+  it('reads a chunked answer, and sends again on the same kept-alive connection', async () => {
+    connections.clear();
+    const sender = new HttpSender(1, 5000);
+    try {
+      const answers = [await sender.send(request('/chunked')), await sender.send(request('/chunked-error'))];
+
+      expect(answers).toEqual([
+        { status: 200, error: undefined, throttled: false },
+        { status: 400, error: 'ValidationError', throttled: false },
+      ]);
+      expect(connections.size).toBe(1);
     } finally {
       sender.close();
     }
