@@ -93,7 +93,7 @@ export async function generateLoad<Request>(plan: WorkerPlan, deps: GenerateLoad
       const sentAt = deps.now();
       const answer = await deps.send(request);
       const answeredAt = deps.now();
-      if (answeredAt > endAt) return;
+      if (answeredAt >= endAt) return;
       if (answer.error === undefined) histogram.record((answeredAt - sentAt) * 1000);
       count(totals, answer);
       const model = deps.targetModelOf?.(request);

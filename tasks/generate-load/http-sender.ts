@@ -1,11 +1,14 @@
 /**
- * Sends prepared InvokeEndpoint requests over keep-alive connections (one per user at most) and classifies each
- * answer the way the SDK would name it: the HTTP status, SageMaker's error code (the `x-amzn-ErrorType` header, else
+ * Sends prepared InvokeEndpoint requests over kept-alive HTTP/1.1 connections (TCP, or TLS for https), one request
+ * in flight per connection: each request is written in one piece and its answer read by a minimal parser (status
+ * line, Content-Length or chunked body), because node:http's per-request work would cap a load test of a fast
+ * model at about half of what a tuned load tool sends (bench/load-generator.ts measures both). Each answer is
+ * classified as the SDK would name it: the HTTP status, SageMaker's error code (the `x-amzn-ErrorType` header, else
  * the body's `__type` or `code`), a ModelError's original status, throttling (429 or ThrottlingException), or a
- * client-side failure (a timeout, a reset connection) that got no answer at all.
+ * client-side failure (a timeout, a reset or refused connection) that got no answer at all.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { PreparedRequest } from './signed-requests.ts';
 
 /** How one request ended. */
@@ -17,16 +20,17 @@ export interface Answer {
   readonly throttled: boolean;
 }
 
-/** Bytes of an error answer read to find its code. */
+/** Bytes of an error answer kept to find its code. */
 const MAX_ERROR_BODY = 64 * 1024;
+/** The most header bytes an answer may have. */
+const MAX_HEAD = 64 * 1024;
 
 const OK: Answer = { status: 200, error: undefined, throttled: false };
 
-/** SageMaker's error code, as the SDK reads it: `Code:namespace` and `ns#Code` cut to `Code`. */
-function errorCode(res: IncomingMessage, body: string): string | undefined {
+/** SageMaker's error code, as the SDK reads it (`Code:namespace` and `ns#Code` cut to `Code`). */
+function errorCode(errorType: string | undefined, body: string): string | undefined {
   const clean = (value: string) => value.split(':')[0]?.split('#').at(-1)?.trim() || undefined;
-  const header = res.headers['x-amzn-errortype'];
-  if (typeof header === 'string' && header !== '') return clean(header);
+  if (errorType !== undefined && errorType !== '') return clean(errorType);
   try {
     const parsed = JSON.parse(body) as { __type?: unknown; code?: unknown; Code?: unknown };
     const code = parsed.__type ?? parsed.code ?? parsed.Code;
@@ -36,10 +40,9 @@ function errorCode(res: IncomingMessage, body: string): string | undefined {
   }
 }
 
-/** The answer to a non-2xx response whose (start of) body is `body`. */
-export function classifyError(res: IncomingMessage, body: string): Answer {
-  const status = res.statusCode ?? 0;
-  const code = errorCode(res, body);
+/** The answer to a non-2xx response with this `x-amzn-ErrorType` header and (start of) body. */
+export function classifyError(status: number, errorType: string | undefined, body: string): Answer {
+  const code = errorCode(errorType, body);
   const throttled = status === 429 || code === 'ThrottlingException';
   if (code === 'ModelError') {
     let original: unknown;
@@ -53,75 +56,208 @@ export function classifyError(res: IncomingMessage, body: string): Answer {
   return { status, error: code ?? `HTTP ${status}`, throttled };
 }
 
-/** A client-side failure's name: the socket error's code, or Timeout. */
+/** A client-side failure's name: the socket error's code, or its name. */
 function failureName(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code !== '') return code;
   return error instanceof Error && error.name !== 'Error' ? error.name : 'ClientError';
 }
 
-/** Sends requests over at most `connections` keep-alive connections per host. */
-export class HttpSender {
-  private readonly http: HttpAgent;
-  private readonly https: HttpsAgent;
+/** The bytes of a request, head and body, as one buffer (built once for each prepared request). */
+const wire = new WeakMap<PreparedRequest, Buffer>();
+function bytesOf(request: PreparedRequest): Buffer {
+  let bytes = wire.get(request);
+  if (bytes === undefined) {
+    let head = `POST ${request.path} HTTP/1.1\r\n`;
+    for (const [name, value] of Object.entries(request.headers)) head += `${name}: ${value}\r\n`;
+    bytes = Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), request.body]);
+    wire.set(request, bytes);
+  }
+  return bytes;
+}
 
-  constructor(
-    connections: number,
-    private readonly timeoutMs: number,
-  ) {
-    const options = { keepAlive: true, maxSockets: connections, maxFreeSockets: connections };
-    this.http = new HttpAgent(options);
-    this.https = new HttpsAgent(options);
+type Socket = ReturnType<typeof tcpConnect>;
+
+/** One kept-alive connection, one request at a time. */
+class Connection {
+  private socket: Socket | undefined;
+  private pending: ((answer: Answer, reusable: boolean) => void) | undefined;
+  private buffer: Buffer = Buffer.alloc(0);
+  /** The answer being read: its status, error header and body framing, once its head is in. */
+  private head:
+    | { status: number; errorType: string | undefined; length: number; chunked: boolean; close: boolean }
+    | undefined;
+  private body: Buffer[] = [];
+  private bodyBytes = 0;
+
+  constructor(private readonly request: PreparedRequest) {}
+
+  private open(): Socket {
+    const { protocol, hostname, port } = this.request;
+    const socket =
+      protocol === 'https:'
+        ? tlsConnect({ host: hostname, port, servername: hostname })
+        : tcpConnect({ host: hostname, port });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    socket.on('data', (chunk: Buffer) => this.read(chunk));
+    const lost = (error?: Error) => {
+      if (this.socket === socket) this.socket = undefined;
+      this.finish({ status: undefined, error: error ? failureName(error) : 'ECONNRESET', throttled: false }, false);
+    };
+    socket.on('error', lost);
+    socket.on('close', () => lost());
+    return socket;
   }
 
-  /** Sends `prepared` and resolves with how it ended (never rejects). */
-  send(prepared: PreparedRequest): Promise<Answer> {
+  /** Sends `request` on this connection (opening it first when needed); resolves with how it ended and whether the connection can be used again. */
+  send(request: PreparedRequest, timeoutMs: number): Promise<{ answer: Answer; reusable: boolean }> {
     return new Promise((resolve) => {
-      let settled = false;
-      const settle = (answer: Answer) => {
-        if (settled) return;
-        settled = true;
-        resolve(answer);
+      this.socket ??= this.open();
+      const socket = this.socket;
+      const timer = setTimeout(() => {
+        this.finish({ status: undefined, error: 'Timeout', throttled: false }, false);
+        socket.destroy();
+      }, timeoutMs);
+      this.pending = (answer, reusable) => {
+        clearTimeout(timer);
+        resolve({ answer, reusable });
       };
-      const https = prepared.protocol === 'https:';
-      const req = (https ? httpsRequest : httpRequest)(
-        {
-          agent: https ? this.https : this.http,
-          hostname: prepared.hostname,
-          port: prepared.port,
-          path: prepared.path,
-          method: 'POST',
-          headers: prepared.headers,
-        },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            res.on('end', () => settle(status === 200 ? OK : { status, error: undefined, throttled: false }));
-            res.on('error', (error) => settle({ status: undefined, error: failureName(error), throttled: false }));
-            res.resume();
-            return;
-          }
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            if (body.length < MAX_ERROR_BODY) body += chunk;
-          });
-          res.on('end', () => settle(classifyError(res, body)));
-          res.on('error', (error) => settle({ status: undefined, error: failureName(error), throttled: false }));
-        },
-      );
-      req.setTimeout(this.timeoutMs, () => {
-        settle({ status: undefined, error: 'Timeout', throttled: false });
-        req.destroy();
-      });
-      req.on('error', (error) => settle({ status: undefined, error: failureName(error), throttled: false }));
-      req.end(prepared.body);
+      socket.write(bytesOf(request));
     });
+  }
+
+  private finish(answer: Answer, reusable: boolean): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    this.buffer = Buffer.alloc(0);
+    this.head = undefined;
+    this.body = [];
+    this.bodyBytes = 0;
+    pending?.(answer, reusable);
+  }
+
+  private read(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.head === undefined) {
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (this.buffer.length > MAX_HEAD) this.fail('an answer head over 64 KiB');
+        return;
+      }
+      const lines = this.buffer.toString('latin1', 0, end).split('\r\n');
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1]);
+      if (!Number.isInteger(status)) return this.fail('an answer that is not HTTP/1.1');
+      let length = 0;
+      let chunked = false;
+      let errorType: string | undefined;
+      let close = false;
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === 'content-length') length = Number(value);
+        else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+        else if (name === 'x-amzn-errortype') errorType = value;
+        else if (name === 'connection') close = value.toLowerCase() === 'close';
+      }
+      this.head = { status, errorType, length, chunked, close };
+      this.buffer = this.buffer.subarray(end + 4);
+    }
+    if (this.head.chunked) this.readChunks();
+    else if (this.buffer.length >= this.head.length) {
+      this.keep(this.buffer.subarray(0, this.head.length));
+      this.done();
+    }
+  }
+
+  /** Reads the chunks of a chunked body that have arrived; done after the last (empty) one and its blank line. */
+  private readChunks(): void {
+    for (;;) {
+      const lineEnd = this.buffer.indexOf('\r\n');
+      if (lineEnd < 0) return;
+      const size = Number.parseInt(this.buffer.toString('latin1', 0, lineEnd), 16);
+      if (Number.isNaN(size)) return this.fail('a malformed chunk');
+      // The last chunk, then the blank line that ends the (ignored) trailers.
+      if (size === 0) return this.buffer.length >= lineEnd + 4 ? this.done() : undefined;
+      if (this.buffer.length < lineEnd + 2 + size + 2) return;
+      this.keep(this.buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
+      this.buffer = this.buffer.subarray(lineEnd + 2 + size + 2);
+    }
+  }
+
+  /** Keeps the start of an error answer's body (a success's body is not kept). */
+  private keep(part: Buffer): void {
+    const head = this.head;
+    if (head === undefined || (head.status >= 200 && head.status < 300) || this.bodyBytes >= MAX_ERROR_BODY) return;
+    this.body.push(part);
+    this.bodyBytes += part.length;
+  }
+
+  private done(): void {
+    const head = this.head;
+    if (head === undefined) return;
+    const reusable = !head.close;
+    if (head.status >= 200 && head.status < 300) {
+      this.finish(head.status === 200 ? OK : { status: head.status, error: undefined, throttled: false }, reusable);
+      return;
+    }
+    const body = Buffer.concat(this.body).toString('utf8');
+    this.finish(classifyError(head.status, head.errorType, body), reusable);
+  }
+
+  private fail(what: string): void {
+    this.finish({ status: undefined, error: 'BadResponse', throttled: false }, false);
+    this.socket?.destroy(new Error(what));
+    this.socket = undefined;
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+}
+
+/** Sends requests over kept-alive connections: as many as there are requests in flight, reused as they free up. */
+export class HttpSender {
+  private readonly idle = new Map<string, Connection[]>();
+  private readonly all = new Set<Connection>();
+
+  constructor(
+    _connections: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Sends `prepared` and resolves with how it ended (never rejects). A kept-alive connection the server closed while
+   * idle fails at once with no answer; the request is then sent once more on a new connection.
+   */
+  async send(prepared: PreparedRequest): Promise<Answer> {
+    const key = `${prepared.protocol}//${prepared.hostname}:${prepared.port}`;
+    const reused = this.idle.get(key)?.pop();
+    const answer = await this.sendOn(reused ?? new Connection(prepared), key, prepared);
+    const stale = reused !== undefined && answer.status === undefined && answer.error !== 'Timeout';
+    return stale ? this.sendOn(new Connection(prepared), key, prepared) : answer;
+  }
+
+  private async sendOn(connection: Connection, key: string, prepared: PreparedRequest): Promise<Answer> {
+    this.all.add(connection);
+    const { answer, reusable } = await connection.send(prepared, this.timeoutMs);
+    if (reusable) {
+      const free = this.idle.get(key) ?? [];
+      free.push(connection);
+      this.idle.set(key, free);
+    } else {
+      connection.close();
+      this.all.delete(connection);
+    }
+    return answer;
   }
 
   /** Closes every connection. */
   close(): void {
-    this.http.destroy();
-    this.https.destroy();
+    for (const connection of this.all) connection.close();
+    this.all.clear();
+    this.idle.clear();
   }
 }
