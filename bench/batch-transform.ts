@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { Upload } from '@aws-sdk/lib-storage';
 import { lineBatches, MIB } from '../local/emulator/batch/records.ts';
-import { freePort } from '../local/emulator/hosting/container.ts';
+import { freePort } from '../local/emulator/hosting/ports.ts';
 import { LINEAR_IMAGE, linearModelArchive, startEmulatorProcess } from './emulator-process.ts';
 import { isQuick, reportRows, type SummaryRow } from './summary.ts';
 

@@ -18,8 +18,8 @@ import { S3Store } from './s3/store.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
-import { SageMakerStore } from './sagemaker/store.ts';
 import { handleRequest } from './server.ts';
+import { SageMakerStore } from './store/store.ts';
 
 export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
@@ -142,7 +142,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stateDir,
     store,
     s3: s3Store,
-    lifecycle,
+    routing: lifecycle,
     notifications,
     random,
     logger,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AsyncInference, asyncInvocationsEndpointName } from './async/async-inference.ts';
+import { asyncInvocationsEndpointName } from './async/async-config.ts';
+import type { AsyncInference } from './async/async-inference.ts';
 import type { AutoScalingApi } from './autoscaling/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
@@ -8,7 +9,8 @@ import type { FaultInjector } from './faults.ts';
 import { parseSigV4Scope, readPayload, send } from './http-util.ts';
 import type { Logger } from './logger.ts';
 import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
-import { classifyS3, type S3Api, sendS3Error } from './s3/api.ts';
+import { type S3Api, sendS3Error } from './s3/api.ts';
+import { classifyS3 } from './s3/routing.ts';
 import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
 
 /** The services behind the one HTTP server. */

@@ -47,6 +47,26 @@ const LAYER_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
+/**
+ * Inside local/emulator, bottom first. A unit is a folder of the emulator or a file at its top level; a unit imports
+ * its own files and the units of lower layers only, never a unit beside it or above it. The SageMaker resource store
+ * (store/) sits below everything that reads it, and the control plane (sagemaker/) is the hub above asynchronous
+ * inference, batch transform and autoscaling, which it calls.
+ */
+const EMULATOR_LAYERS: readonly (readonly string[])[] = [
+  ['errors.ts', 'logger.ts', 'fs-util.ts', 'faults.ts', 'operations.ts'],
+  ['events.ts', 'http-util.ts', 'shapes.ts'],
+  ['s3'],
+  ['hosting', 'capture'],
+  ['store'],
+  ['serverless'],
+  ['async', 'batch', 'autoscaling'],
+  ['sagemaker'],
+  ['runtime.ts'],
+  ['server.ts'],
+  ['index.ts'],
+];
+
 /** The layer a project file belongs to: its top-level folder, or local/<folder>. */
 function layerOf(file: string): string {
   const [top, second] = file.split('/');
@@ -109,5 +129,31 @@ describe('layers', () => {
       );
     const cycles = Object.keys(LAYER_IMPORTS).filter((layer) => reaches(layer, layer));
     expect(cycles).toEqual([]);
+  });
+});
+
+describe('layers inside the emulator', () => {
+  const EMULATOR = 'local/emulator/';
+  const files = sourceFiles('local/emulator');
+  const unitOf = (file: string) => file.slice(EMULATOR.length).split('/')[0] as string;
+  const levelOf = (unit: string) => EMULATOR_LAYERS.findIndex((layer) => layer.includes(unit));
+
+  it('gives every folder and top-level file of the emulator a place in its layer order', () => {
+    const unplaced = [...new Set(files.map(unitOf))].filter((unit) => levelOf(unit) < 0);
+    expect(unplaced).toEqual([]);
+  });
+
+  it('has every import inside the emulator point down its layer order', () => {
+    const wrong: string[] = [];
+    for (const file of files) {
+      const from = unitOf(file);
+      for (const target of importsOf(file)) {
+        if (!target.startsWith(EMULATOR)) continue;
+        const to = unitOf(target);
+        if (to !== from && !(levelOf(to) < levelOf(from)))
+          wrong.push(`${file} -> ${target} (${from} may not import ${to})`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });

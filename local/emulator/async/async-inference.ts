@@ -9,50 +9,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { DataCaptureWriter } from '../capture/data-capture.ts';
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { parseS3Uri } from '../hosting/artifacts.ts';
+import type { EndpointFleet } from '../hosting/fleet.ts';
 import { ContainerCallError } from '../hosting/pipeline.ts';
 import { readPayload, send } from '../http-util.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
-import type { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
-import type { EndpointRecord, SageMakerStore } from '../sagemaker/store.ts';
 import { loadModel, ShapeValidator } from '../shapes.ts';
+import { requireInvocableEndpoint } from '../store/lookups.ts';
+import { type EndpointRecord, isAsyncEndpoint, type SageMakerStore } from '../store/store.ts';
+import {
+  DEFAULT_INVOCATION_TIMEOUT_SECONDS,
+  DEFAULT_MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE,
+  DEFAULT_REQUEST_TTL_SECONDS,
+} from './async-config.ts';
 import type { NotificationLog } from './notifications.ts';
+import { type FinishedOutcome, type Outcome, resultNotification } from './outcomes.ts';
 import { type AcceptedRequest, AcceptedRequestStore, type RequestNotifications } from './requests.ts';
 
 type Input = Record<string, unknown>;
 
-/**
- * In-flight requests per instance when ClientConfig sets no MaxConcurrentInvocationsPerInstance. SageMaker says
- * it picks a value itself and does not say which; the emulator's choice (README).
- */
-export const DEFAULT_MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE = 4;
-/** RequestTTLSeconds when the request sets none (API reference: 6 hours). */
-export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
-/** InvocationTimeoutSeconds when the request sets none (API reference: 15 minutes). */
-export const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;
-/** Responses up to this size are included in the notifications IncludeInferenceResponseIn names (API reference). */
-export const NOTIFICATION_RESPONSE_LIMIT = 128 * 1024;
 /** How often a request waiting for its endpoint to come up (Creating, or warming after a restart) looks again. */
 const NOT_READY_RETRY_MS = 200;
-
-/** Matches InvokeEndpointAsync's REST path and returns the endpoint name. */
-export function asyncInvocationsEndpointName(method: string | undefined, pathname: string): string | undefined {
-  if (method !== 'POST') return undefined;
-  const match = /^\/endpoints\/([^/]+)\/async-invocations$/.exec(pathname);
-  if (!match) return undefined;
-  try {
-    return decodeURIComponent(match[1] as string);
-  } catch {
-    return match[1];
-  }
-}
-
-function notEmulated(what: string): ServiceError {
-  return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
-}
 
 function joinKey(...parts: (string | undefined)[]): string {
   return parts
@@ -61,35 +41,10 @@ function joinKey(...parts: (string | undefined)[]): string {
     .join('/');
 }
 
-/**
- * CreateEndpointConfig's AsyncInferenceConfig rules beyond the API model's shapes (which the control plane has
- * already checked; a serverless variant is refused by the serverless rules): IncludeInferenceResponseIn names
- * only topics that are set; what the emulator cannot do is refused.
- */
-export function checkAsyncInferenceConfig(config: Input): void {
-  const output = (config.OutputConfig ?? {}) as Input;
-  if (typeof output.S3OutputPath !== 'string' || output.S3OutputPath === '') {
-    throw validationException('AsyncInferenceConfig.OutputConfig.S3OutputPath must be specified.');
-  }
-  for (const member of ['S3OutputPath', 'S3FailurePath'] as const) {
-    const uri = output[member];
-    if (typeof uri === 'string' && !uri.startsWith('s3://')) {
-      throw notEmulated(`AsyncInferenceConfig.OutputConfig.${member} other than an s3:// URI (${uri}) is`);
-    }
-  }
-  if (output.KmsKeyId !== undefined && output.KmsKeyId !== '') {
-    throw notEmulated('Encrypting asynchronous inference outputs with a KMS key (OutputConfig.KmsKeyId) is');
-  }
-  const notification = (output.NotificationConfig ?? {}) as Input;
-  const include = (notification.IncludeInferenceResponseIn as string[] | undefined) ?? [];
-  if (include.includes('SUCCESS_NOTIFICATION_TOPIC') && !notification.SuccessTopic) {
-    throw validationException(
-      'IncludeInferenceResponseIn names SUCCESS_NOTIFICATION_TOPIC, but no SuccessTopic is set.',
-    );
-  }
-  if (include.includes('ERROR_NOTIFICATION_TOPIC') && !notification.ErrorTopic) {
-    throw validationException('IncludeInferenceResponseIn names ERROR_NOTIFICATION_TOPIC, but no ErrorTopic is set.');
-  }
+/** How a request reaches an endpoint's fleet (the endpoint lifecycle routes). */
+export interface EndpointRouting {
+  /** The fleet that serves the endpoint's next invocation, in flight until `release`; undefined while none serves. */
+  acquire(region: string, endpointName: string): Promise<{ fleet: EndpointFleet; release: () => void } | undefined>;
 }
 
 /** What the asynchronous inference queue needs from the rest of the emulator. */
@@ -97,7 +52,7 @@ export interface AsyncInferenceDeps {
   stateDir: string;
   store: SageMakerStore;
   s3: S3Store;
-  lifecycle: EndpointLifecycle;
+  routing: EndpointRouting;
   notifications: NotificationLog;
   random: () => number;
   logger: Logger;
@@ -112,11 +67,6 @@ interface EndpointQueue {
   inFlight: number;
   retry?: NodeJS.Timeout;
 }
-
-type Outcome =
-  | { kind: 'output'; body: Buffer; contentType: string }
-  | { kind: 'failure'; reason: string; body?: Buffer; contentType?: string }
-  | { kind: 'interrupted' };
 
 /** Asynchronous inference: accepts requests, queues them per endpoint on disk, and runs them on the endpoint's fleet. */
 export class AsyncInference {
@@ -134,11 +84,6 @@ export class AsyncInference {
   constructor(private readonly deps: AsyncInferenceDeps) {
     this.requests = new AcceptedRequestStore(join(deps.stateDir, 'async-queue'));
     this.now = deps.now ?? Date.now;
-  }
-
-  /** True when the endpoint serves asynchronous inference (it was created or updated with an AsyncInferenceConfig). */
-  static isAsync(record: EndpointRecord): boolean {
-    return record.AsyncInferenceConfig !== undefined;
   }
 
   /** CreateEndpoint and UpdateEndpoint with a config that sets topics: SageMaker's TestNotification to each of them. */
@@ -170,11 +115,8 @@ export class AsyncInference {
       );
     }
     this.validator.validate('InvokeEndpointAsync', input);
-    const record = this.deps.store.endpoints.get(region, endpointName);
-    if (!record || record.EndpointStatus === 'Deleting') {
-      throw new ServiceError('ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT_ID} not found.`, 400);
-    }
-    if (!AsyncInference.isAsync(record)) {
+    const record = requireInvocableEndpoint(this.deps.store, region, endpointName);
+    if (!isAsyncEndpoint(record)) {
       throw new ServiceError(
         'ValidationError',
         `Endpoint ${endpointName} of account ${ACCOUNT_ID} is not an asynchronous inference endpoint: invoke it with InvokeEndpoint. InvokeEndpointAsync needs an endpoint config with an AsyncInferenceConfig.`,
@@ -382,7 +324,7 @@ export class AsyncInference {
         reason: `Endpoint ${request.endpointName} was deleted or failed before the request could be processed.`,
       };
     }
-    const routed = await this.deps.lifecycle.acquire(request.region, request.endpointName);
+    const routed = await this.deps.routing.acquire(request.region, request.endpointName);
     if (!routed) return 'not-ready';
     const { fleet, release } = routed;
     try {
@@ -450,7 +392,7 @@ export class AsyncInference {
   }
 
   /** Writes the output or the failure, publishes the notification, and forgets the request. */
-  private async finish(request: AcceptedRequest, outcome: Exclude<Outcome, { kind: 'interrupted' }>): Promise<void> {
+  private async finish(request: AcceptedRequest, outcome: FinishedOutcome): Promise<void> {
     const succeeded = outcome.kind === 'output';
     const location = succeeded ? request.outputLocation : request.failureLocation;
     const target = parseS3Uri(location) as { bucket: string; key: string };
@@ -470,45 +412,8 @@ export class AsyncInference {
     }
     const topic = succeeded ? request.notifications.successTopic : request.notifications.errorTopic;
     if (topic !== undefined) {
-      await this.deps.notifications.publish(topic, this.notification(request, outcome));
+      await this.deps.notifications.publish(topic, resultNotification(request, outcome, this.now()));
     }
     await this.requests.remove(request);
-  }
-
-  /** The SNS message of an outcome (DG async-inference-check-predictions; the failure shape is the emulator's). */
-  private notification(request: AcceptedRequest, outcome: Exclude<Outcome, { kind: 'interrupted' }>): Input {
-    const succeeded = outcome.kind === 'output';
-    const message: Input = {
-      awsRegion: request.region,
-      eventTime: new Date(this.now()).toISOString(),
-      receivedTime: new Date(request.acceptedAt).toISOString(),
-      invocationStatus: succeeded ? 'Completed' : 'Failed',
-      requestParameters: {
-        contentType: request.contentType ?? 'application/octet-stream',
-        endpointName: request.endpointName,
-        inputLocation: request.inputLocation,
-      },
-      inferenceId: request.inferenceId,
-      eventVersion: '1.0',
-      eventSource: 'aws:sagemaker',
-      eventName: 'InferenceResult',
-    };
-    if (succeeded) {
-      message.responseParameters = { contentType: outcome.contentType, outputLocation: request.outputLocation };
-    } else {
-      message.failureReason = outcome.reason;
-      message.failureLocation = request.failureLocation;
-    }
-    const include = request.notifications.includeResponseIn.includes(
-      succeeded ? 'SUCCESS_NOTIFICATION_TOPIC' : 'ERROR_NOTIFICATION_TOPIC',
-    );
-    const response = outcome.body;
-    if (include && response !== undefined && response.length <= NOTIFICATION_RESPONSE_LIMIT) {
-      const text = response.toString('utf8');
-      message.responseBody = Buffer.from(text).equals(response)
-        ? { content: text, encoding: 'UTF-8' }
-        : { content: response.toString('base64'), encoding: 'BASE64' };
-    }
-    return message;
   }
 }

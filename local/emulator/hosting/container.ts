@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, open } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +17,7 @@ import {
   isolatedArgv,
   isolationTools,
 } from './isolation.ts';
+import { freePort } from './ports.ts';
 import { groupAlive, listeningPorts, processAlive, processTree } from './process-tree.ts';
 
 /** One container to run: image, command, model directory, environment, log stream file. */
@@ -83,35 +83,6 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 /** Unix socket paths are limited to 107 bytes (sun_path). */
 const MAX_SOCKET_PATH = 107;
-
-/** Ports handed out recently, so two containers starting at once never get the same one. */
-const recentPorts: number[] = [];
-
-/** Finds a free TCP port on 127.0.0.1 that was not handed out recently. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await probePort();
-    if (!recentPorts.includes(port)) {
-      recentPorts.push(port);
-      if (recentPorts.length > 256) recentPorts.shift();
-      return port;
-    }
-  }
-  return probePort();
-}
-
-function probePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -4,69 +4,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ServiceError } from '../errors.ts';
 import { payloadStream, readPayload, type SigV4Scope, send } from '../http-util.ts';
+import { listObjects } from './list-objects.ts';
+import { type S3Target, safeDecode } from './routing.ts';
 import type { ObjectMeta, S3Store, SentChecksums } from './store.ts';
-import { escapeXml, xmlDocument, xmlElements, xmlText } from './xml.ts';
-
-/** Where an S3 request points: the operation name (for fault injection) plus bucket and key. */
-export interface S3Target {
-  operation: string;
-  bucket: string | undefined;
-  key: string | undefined;
-}
-
-/** Splits a path-style (or `<bucket>.localhost` virtual-host) request into bucket, key and S3 operation name. */
-export function classifyS3(req: IncomingMessage, url: URL): S3Target {
-  const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
-  let bucket: string | undefined;
-  let rawKey: string | undefined;
-  const virtual = /^(.+)\.localhost$/.exec(host);
-  const path = url.pathname;
-  if (virtual?.[1] && !virtual[1].startsWith('s3.')) {
-    bucket = virtual[1];
-    rawKey = path.length > 1 ? path.slice(1) : undefined;
-  } else {
-    const slash = path.indexOf('/', 1);
-    if (path.length > 1) {
-      bucket = safeDecode(slash < 0 ? path.slice(1) : path.slice(1, slash));
-      rawKey = slash < 0 || slash === path.length - 1 ? undefined : path.slice(slash + 1);
-    }
-  }
-  const key = rawKey === undefined ? undefined : safeDecode(rawKey);
-  const q = url.searchParams;
-  const method = req.method ?? 'GET';
-  let operation = 'Unknown';
-  if (!bucket) operation = method === 'GET' ? 'ListBuckets' : 'Unknown';
-  else if (key === undefined) {
-    if (method === 'PUT') operation = 'CreateBucket';
-    else if (method === 'HEAD') operation = 'HeadBucket';
-    else if (method === 'DELETE') operation = 'DeleteBucket';
-    else if (method === 'POST' && q.has('delete')) operation = 'DeleteObjects';
-    else if (method === 'GET' && q.has('location')) operation = 'GetBucketLocation';
-    else if (method === 'GET' && q.has('uploads')) operation = 'ListMultipartUploads';
-    else if (method === 'GET' && q.get('list-type') === '2') operation = 'ListObjectsV2';
-    else if (method === 'GET' && [...q.keys()].every((k) => LIST_V1_PARAMS.has(k))) operation = 'ListObjects';
-  } else if (method === 'PUT') {
-    if (q.has('uploadId')) operation = req.headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart';
-    else if (req.headers['x-amz-copy-source']) operation = 'CopyObject';
-    else if (q.size === 0 || q.has('x-id')) operation = 'PutObject';
-  } else if (method === 'GET') operation = q.has('uploadId') ? 'ListParts' : 'GetObject';
-  else if (method === 'HEAD') operation = 'HeadObject';
-  else if (method === 'DELETE') operation = q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
-  else if (method === 'POST' && q.has('uploads')) operation = 'CreateMultipartUpload';
-  else if (method === 'POST' && q.has('uploadId')) operation = 'CompleteMultipartUpload';
-  return { operation, bucket, key };
-}
-
-/** Percent-decodes a path segment; a malformed escape is kept as typed rather than failing the request. */
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
-const LIST_V1_PARAMS = new Set(['prefix', 'delimiter', 'marker', 'max-keys', 'encoding-type', 'x-id']);
+import { escapeXml, isoTime, xmlDocument, xmlElements, xmlText } from './xml.ts';
 
 function requestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
@@ -86,10 +27,6 @@ export function sendS3Error(req: IncomingMessage, res: ServerResponse, err: Serv
     false,
   );
   send(res, err.status, { ...headers, 'content-type': 'application/xml' }, body);
-}
-
-function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 function httpTime(ms: number): string {
@@ -169,10 +106,6 @@ function checksumHeaders(checksums: Record<string, string> | undefined): Record<
 
 const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function urlEncodeKey(value: string, encode: boolean): string {
-  return encode ? encodeURIComponent(value).replace(/%2F/g, '/') : value;
-}
-
 /** Serves the S3 REST API (path style) from an S3Store. */
 export class S3Api {
   constructor(private readonly store: S3Store) {}
@@ -240,7 +173,7 @@ export class S3Api {
       }
       case 'ListObjectsV2':
       case 'ListObjects':
-        this.list(res, url, bucket as string, target.operation === 'ListObjectsV2', base);
+        listObjects(this.store, res, url, bucket as string, target.operation === 'ListObjectsV2', base);
         return;
       case 'DeleteObjects': {
         this.store.bucket(bucket as string);
@@ -469,97 +402,6 @@ export class S3Api {
       return;
     }
     await pipeline(createReadStream(this.store.dataPath(bucket, key), { start, end }), res);
-  }
-
-  private list(res: ServerResponse, url: URL, bucketName: string, v2: boolean, base: Record<string, string>): void {
-    this.store.bucket(bucketName);
-    const q = url.searchParams;
-    const prefix = q.get('prefix') ?? '';
-    const delimiter = q.get('delimiter') ?? '';
-    const encode = q.get('encoding-type') === 'url';
-    const maxKeysRaw = q.get('max-keys');
-    const maxKeys = maxKeysRaw === null ? 1000 : Number(maxKeysRaw);
-    if (!Number.isInteger(maxKeys) || maxKeys < 0) {
-      throw new ServiceError('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400, {
-        ArgumentName: 'max-keys',
-        ArgumentValue: String(maxKeysRaw),
-      });
-    }
-    const token = q.get('continuation-token');
-    let after = v2 ? (q.get('start-after') ?? '') : (q.get('marker') ?? '');
-    if (v2 && token !== null) {
-      const decoded = Buffer.from(token, 'base64url').toString('utf8');
-      if (!decoded.startsWith('k:')) {
-        throw new ServiceError('InvalidArgument', 'The continuation token provided is incorrect', 400, {
-          ArgumentName: 'continuation-token',
-        });
-      }
-      after = decoded.slice(2);
-    }
-    const contents: ObjectMeta[] = [];
-    const prefixes: string[] = [];
-    let truncated = false;
-    let lastReturned = '';
-    for (const key of this.store.keys(bucketName)) {
-      if (after && key <= after) continue;
-      if (!key.startsWith(prefix)) continue;
-      let commonPrefix: string | undefined;
-      if (delimiter) {
-        const index = key.indexOf(delimiter, prefix.length);
-        if (index >= 0) commonPrefix = key.slice(0, index + delimiter.length);
-      }
-      if (commonPrefix !== undefined && prefixes.at(-1) === commonPrefix) continue;
-      if (commonPrefix !== undefined && after.startsWith(commonPrefix)) continue;
-      if (contents.length + prefixes.length >= maxKeys) {
-        truncated = true;
-        break;
-      }
-      if (commonPrefix !== undefined) {
-        prefixes.push(commonPrefix);
-        lastReturned = `${commonPrefix}\u{10FFFF}`;
-      } else {
-        contents.push(this.store.head(bucketName, key));
-        lastReturned = key;
-      }
-    }
-    const enc = (v: string) => urlEncodeKey(v, encode);
-    const entries = contents.map((m) => ({
-      Key: enc(m.key),
-      LastModified: isoTime(m.lastModified),
-      ETag: m.etag,
-      Size: m.size,
-      StorageClass: 'STANDARD',
-    }));
-    const common = prefixes.length > 0 ? prefixes.map((p) => ({ Prefix: enc(p) })) : undefined;
-    const nextToken = Buffer.from(`k:${lastReturned}`, 'utf8').toString('base64url');
-    const body = v2
-      ? xmlDocument('ListBucketResult', {
-          Name: bucketName,
-          Prefix: enc(prefix),
-          Delimiter: delimiter ? enc(delimiter) : undefined,
-          MaxKeys: maxKeys,
-          EncodingType: encode ? 'url' : undefined,
-          KeyCount: contents.length + prefixes.length,
-          IsTruncated: truncated,
-          ContinuationToken: token ?? undefined,
-          NextContinuationToken: truncated ? nextToken : undefined,
-          StartAfter: q.get('start-after') ? enc(q.get('start-after') as string) : undefined,
-          Contents: entries,
-          CommonPrefixes: common,
-        })
-      : xmlDocument('ListBucketResult', {
-          Name: bucketName,
-          Prefix: enc(prefix),
-          Marker: enc(q.get('marker') ?? ''),
-          NextMarker: truncated && delimiter ? enc(lastReturned.replace(/\u{10FFFF}$/u, '')) : undefined,
-          Delimiter: delimiter ? enc(delimiter) : undefined,
-          MaxKeys: maxKeys,
-          EncodingType: encode ? 'url' : undefined,
-          IsTruncated: truncated,
-          Contents: entries,
-          CommonPrefixes: common,
-        });
-    send(res, 200, { ...base, 'content-type': 'application/xml' }, body);
   }
 }
 

@@ -57,3 +57,8 @@ export function xmlText(xml: string, tag: string): string | undefined {
   const first = xmlElements(xml, tag)[0];
   return first === undefined ? undefined : unescapeXml(first);
 }
+
+/** A timestamp as S3's XML documents write it (ISO 8601 with milliseconds). */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}

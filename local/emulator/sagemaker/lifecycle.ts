@@ -13,7 +13,7 @@ import {
   nowSeconds,
   resourceArn,
   type SageMakerStore,
-} from './store.ts';
+} from '../store/store.ts';
 
 /** What the endpoint lifecycle needs from the rest of the emulator. */
 export interface LifecycleDeps {

@@ -4,10 +4,10 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
 import { imageDigest } from '../hosting/images.ts';
-import { compareStrings, listPage } from './listing.ts';
+import { compareStrings, listPage } from '../store/listing.ts';
 import {
   type ModelPackageGroupRecord,
   type ModelPackageRecord,
@@ -16,7 +16,7 @@ import {
   resourceArn,
   type SageMakerStore,
   type Tag,
-} from './store.ts';
+} from '../store/store.ts';
 
 type Input = Record<string, unknown>;
 
@@ -41,10 +41,6 @@ function nameAndVersion(value: string, kind: 'model-package' | 'model-package-gr
     name: name as string,
     version: version === undefined ? undefined : Number(version),
   };
-}
-
-function notEmulated(what: string): ServiceError {
-  return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
 }
 
 function isoSeconds(epochSeconds: number): string {

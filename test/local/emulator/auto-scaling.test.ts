@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AutoScalingApi } from '../../../local/emulator/autoscaling/api.ts';
-import type { EndpointConfigRecord, EndpointRecord } from '../../../local/emulator/sagemaker/store.ts';
-import { SageMakerStore } from '../../../local/emulator/sagemaker/store.ts';
+import type { EndpointConfigRecord, EndpointRecord } from '../../../local/emulator/store/store.ts';
+import { SageMakerStore } from '../../../local/emulator/store/store.ts';
 
 const REGION = 'us-east-1';
 const RESOURCE = 'endpoint/churn/variant/AllTraffic';

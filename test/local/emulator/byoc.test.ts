@@ -14,8 +14,8 @@ import {
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleImage } from '../../../examples/example-models.ts';
-import { freePort } from '../../../local/emulator/hosting/container.ts';
 import { hostFacts, isolationTools } from '../../../local/emulator/hosting/isolation.ts';
+import { freePort } from '../../../local/emulator/hosting/ports.ts';
 import type { ImagesFile } from '../../../local/emulator/index.ts';
 import {
   clients,

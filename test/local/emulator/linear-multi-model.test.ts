@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../local/emulator/hosting/container.ts';
+import { freePort } from '../../../local/emulator/hosting/ports.ts';
 
 const LINEAR_SERVER = fileURLToPath(new URL('../../../examples/containers/linear/server.mjs', import.meta.url));
 

@@ -51,6 +51,28 @@ export function listPage<T extends BaseRecord>(records: T[], input: Input, rules
   return out;
 }
 
+/**
+ * The List operations of models, endpoint configs, endpoints and transform jobs: newest first and ten to a page unless
+ * the request says otherwise, SortBy Status by the record's `EndpointStatus`.
+ */
+export function listResources<T extends BaseRecord>(
+  records: T[],
+  nameMember: string,
+  input: Input,
+  listMember: string,
+): Input {
+  return listPage(records, input, {
+    nameMember,
+    listMember,
+    defaultSortOrder: 'Descending',
+    defaultMaxResults: 10,
+    sortByOther: (sortBy, a, b) =>
+      sortBy === 'Status'
+        ? compareStrings(String((a as unknown as Input).EndpointStatus), String((b as unknown as Input).EndpointStatus))
+        : 0,
+  });
+}
+
 /** Where a page starts (from NextToken) and how long it is (MaxResults, else `defaultMax`). */
 export function pageOf(input: Input, defaultMax: number): { offset: number; maxResults: number } {
   const maxResults = typeof input.MaxResults === 'number' ? input.MaxResults : defaultMax;
