@@ -134,14 +134,17 @@ export class LatencyHistogram {
     };
   }
 
-  /** A histogram from its serialized form; refuses one of another layout or one whose counts do not add up. */
-  static from(serialized: SerializedLatencyHistogram): LatencyHistogram {
+  /**
+   * Adds every sample of a serialized histogram, straight from its run-length form (what merging a step's workers
+   * does); refuses one of another layout, or one whose counts do not add up, and then adds nothing.
+   */
+  add(serialized: SerializedLatencyHistogram): this {
     if (serialized.unit !== 'microseconds' || serialized.subBucketBits !== SUB_BUCKET_BITS) {
       throw new Error(
         `a latency histogram in ${serialized.unit} with ${serialized.subBucketBits} sub-bucket bits cannot be read: expected microseconds and ${SUB_BUCKET_BITS}`,
       );
     }
-    const histogram = new LatencyHistogram();
+    const added: [number, number][] = [];
     let bucket = 0;
     let total = 0;
     for (const entry of serialized.buckets) {
@@ -151,17 +154,24 @@ export class LatencyHistogram {
         continue;
       }
       if (bucket >= BUCKETS) throw new Error(`a histogram has more than ${BUCKETS} buckets`);
-      histogram.counts[bucket] = entry;
+      added.push([bucket, entry]);
       total += entry;
       bucket += 1;
     }
     if (total !== serialized.count) {
       throw new Error(`a histogram's buckets hold ${total} latencies but its count says ${serialized.count}`);
     }
-    histogram.total = total;
-    histogram.sum = serialized.sum;
-    histogram.minimum = total === 0 ? Number.POSITIVE_INFINITY : serialized.min;
-    histogram.maximum = serialized.max;
-    return histogram;
+    if (total === 0) return this;
+    for (const [at, n] of added) this.counts[at] = (this.counts[at] as number) + n;
+    this.total += total;
+    this.sum += serialized.sum;
+    this.minimum = Math.min(this.minimum, serialized.min);
+    this.maximum = Math.max(this.maximum, serialized.max);
+    return this;
+  }
+
+  /** A histogram from its serialized form (see `add`). */
+  static from(serialized: SerializedLatencyHistogram): LatencyHistogram {
+    return new LatencyHistogram().add(serialized);
   }
 }

@@ -89,6 +89,7 @@ class Connection {
     | undefined;
   private body: Buffer[] = [];
   private bodyBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly request: PreparedRequest) {}
 
@@ -115,14 +116,17 @@ class Connection {
     return new Promise((resolve) => {
       this.socket ??= this.open();
       const socket = this.socket;
-      const timer = setTimeout(() => {
-        this.finish({ status: undefined, error: 'Timeout', throttled: false }, false);
-        socket.destroy();
-      }, timeoutMs);
-      this.pending = (answer, reusable) => {
-        clearTimeout(timer);
-        resolve({ answer, reusable });
-      };
+      // One timer a connection, restarted for each request (Timeout.refresh() also restarts one that has fired);
+      // it does nothing when it fires with no request in flight.
+      if (this.timer === undefined) {
+        this.timer = setTimeout(() => {
+          if (this.pending === undefined) return;
+          this.finish({ status: undefined, error: 'Timeout', throttled: false }, false);
+          this.socket?.destroy();
+          this.socket = undefined;
+        }, timeoutMs);
+      } else this.timer.refresh();
+      this.pending = (answer, reusable) => resolve({ answer, reusable });
       socket.write(bytesOf(request));
     });
   }
@@ -145,22 +149,22 @@ class Connection {
         if (this.buffer.length > MAX_HEAD) this.fail('an answer head over 64 KiB');
         return;
       }
-      const lines = this.buffer.toString('latin1', 0, end).split('\r\n');
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1]);
-      if (!Number.isInteger(status)) return this.fail('an answer that is not HTTP/1.1');
-      let length = 0;
-      let chunked = false;
-      let errorType: string | undefined;
-      let close = false;
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(':');
-        const name = line.slice(0, colon).trim().toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        if (name === 'content-length') length = Number(value);
-        else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
-        else if (name === 'x-amzn-errortype') errorType = value;
-        else if (name === 'connection') close = value.toLowerCase() === 'close';
-      }
+      // Only the fields that frame the answer or name its error are read, without splitting the head.
+      const text = this.buffer.toString('latin1', 0, end);
+      const status = /^HTTP\/1\.[01] \d{3}/.test(text) ? Number(text.slice(9, 12)) : Number.NaN;
+      if (Number.isNaN(status)) return this.fail('an answer that is not HTTP/1.1');
+      const lower = text.toLowerCase();
+      const header = (name: string) => {
+        const at = lower.indexOf(`\r\n${name}:`);
+        if (at < 0) return undefined;
+        const from = at + name.length + 3;
+        const to = lower.indexOf('\r\n', from);
+        return text.slice(from, to < 0 ? undefined : to).trim();
+      };
+      const length = Number(header('content-length') ?? 0);
+      const chunked = header('transfer-encoding')?.toLowerCase().includes('chunked') ?? false;
+      const close = header('connection')?.toLowerCase() === 'close';
+      const errorType = status >= 200 && status < 300 ? undefined : header('x-amzn-errortype');
       this.head = { status, errorType, length, chunked, close };
       this.buffer = this.buffer.subarray(end + 4);
     }
@@ -213,6 +217,7 @@ class Connection {
   }
 
   close(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.socket?.destroy();
     this.socket = undefined;
   }

@@ -86,7 +86,7 @@ export function mergeResults(results: readonly WorkerResult[]) {
       const merged = targetModels[model] ?? { requests: 0, succeeded: 0 };
       targetModels[model] = { requests: merged.requests + n.requests, succeeded: merged.succeeded + n.succeeded };
     }
-    histogram.merge(LatencyHistogram.from(result.latency));
+    histogram.add(result.latency);
     for (const window of result.windows) {
       let merged = windows.get(window.startSecond);
       if (merged === undefined) {

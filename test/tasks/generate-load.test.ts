@@ -247,10 +247,13 @@ describe('HttpSender', () => {
     }
   });
 
-  it('gives up on a request unanswered after its timeout', async () => {
+  it('gives up on a request unanswered after its timeout, on a new or a kept-alive connection', async () => {
     const sender = new HttpSender(1, 200);
     try {
+      expect(await sender.send(request('/ok'))).toMatchObject({ status: 200 });
       expect(await sender.send(request('/hang'))).toEqual({ status: undefined, error: 'Timeout', throttled: false });
+      expect(await sender.send(request('/hang'))).toEqual({ status: undefined, error: 'Timeout', throttled: false });
+      expect(await sender.send(request('/ok'))).toMatchObject({ status: 200 });
     } finally {
       sender.close();
     }
