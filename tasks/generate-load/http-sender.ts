@@ -152,7 +152,10 @@ class Connection {
       // Only the fields that frame the answer or name its error are read, without splitting the head.
       const text = this.buffer.toString('latin1', 0, end);
       const status = /^HTTP\/1\.[01] \d{3}/.test(text) ? Number(text.slice(9, 12)) : Number.NaN;
-      if (Number.isNaN(status)) return this.fail('an answer that is not HTTP/1.1');
+      if (Number.isNaN(status)) {
+        this.fail('an answer that is not HTTP/1.1');
+        return;
+      }
       const lower = text.toLowerCase();
       const header = (name: string) => {
         const at = lower.indexOf(`\r\n${name}:`);
@@ -181,9 +184,15 @@ class Connection {
       const lineEnd = this.buffer.indexOf('\r\n');
       if (lineEnd < 0) return;
       const size = Number.parseInt(this.buffer.toString('latin1', 0, lineEnd), 16);
-      if (Number.isNaN(size)) return this.fail('a malformed chunk');
+      if (Number.isNaN(size)) {
+        this.fail('a malformed chunk');
+        return;
+      }
       // The last chunk, then the blank line that ends the (ignored) trailers.
-      if (size === 0) return this.buffer.length >= lineEnd + 4 ? this.done() : undefined;
+      if (size === 0) {
+        if (this.buffer.length >= lineEnd + 4) this.done();
+        return;
+      }
       if (this.buffer.length < lineEnd + 2 + size + 2) return;
       this.keep(this.buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
       this.buffer = this.buffer.subarray(lineEnd + 2 + size + 2);

@@ -54,7 +54,10 @@ export function weightedPicker(weights: readonly number[], random: () => number 
   if (weights.length <= 1) return () => 0;
   const cumulative: number[] = [];
   let total = 0;
-  for (const weight of weights) cumulative.push((total += weight));
+  for (const weight of weights) {
+    total += weight;
+    cumulative.push(total);
+  }
   return () => {
     const target = random() * total;
     let low = 0;
