@@ -43,6 +43,8 @@ export interface ReportLoadTestDeps {
 
 /** CloudWatch counted fewer than this share of a step's invocations when read: its figures may be incomplete. */
 const COMPLETE_SHARE = 0.9;
+/** Steps shorter than this many periods are not checked for completeness. */
+const MIN_CHECKED_PERIODS = 5;
 
 /** The invocation-weighted ModelLatency average of a step's variants, or null. */
 function modelLatencyOf(metrics: readonly VariantMetrics[] | undefined): number | null {
@@ -94,10 +96,13 @@ export async function reportLoadTest<S extends ReportLoadTestState>(
           variantMetrics(name, series.get(name) ?? ({} as VariantSeries), step.startedAt, step.endedAt, period / 1000),
         ),
       }));
+      // Over a few periods the edges (an invocation counted by the client in one period, by SageMaker in the next)
+      // outweigh what is missing: only steps of at least MIN_CHECKED_PERIODS whole periods are checked.
       const short = steps.filter(
         (s) =>
+          s.endedAt - s.startedAt >= MIN_CHECKED_PERIODS * period &&
           (s.sageMaker ?? []).reduce((sum, m) => sum + (m.invocations ?? 0), 0) <
-          s.requests * coveredShare(s.startedAt, s.endedAt, period / 1000) * COMPLETE_SHARE,
+            s.requests * coveredShare(s.startedAt, s.endedAt, period / 1000) * COMPLETE_SHARE,
       );
       if (short.length > 0) {
         metricsNote = `CloudWatch had counted fewer than ${COMPLETE_SHARE * 100}% of the invocations of step ${short.map((s) => s.step).join(', ')} when read: its figures there may be incomplete (options.metricsDelaySeconds waits longer)`;
