@@ -10,11 +10,13 @@ export const loadTestEndpoint = {
     'load-test an existing endpoint with a traffic pattern and report what it sustains (MaxInvocations, latency percentiles, SageMaker metrics, a verdict)',
   input: LoadTestEndpointInput,
   example: {
-    endpointName: 'churn-staging',
-    confirmEndpointName: 'churn-staging',
-    samples: [{ contentType: 'text/csv', accept: 'application/json', body: '42,0.5,3,1' }],
-    pattern: { stairs: { usersPerStep: 4, steps: 5, stepSeconds: 120 } },
+    endpointName: 'churn-predictor',
+    confirmEndpointName: 'churn-predictor',
+    samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
+    pattern: { stairs: { usersPerStep: 2, steps: 3, stepSeconds: 20 } },
     stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 250 }, maxErrorRate: 0.01 },
+    // The endpoint's own deployment checks are recent traffic: allowed, knowingly.
+    liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 1000 },
   },
   timeout: LOAD_TEST_TIMEOUT,
   folder: folderOf(import.meta.url),
