@@ -20,6 +20,7 @@ const BENCHMARKS = [
   'batch-transform',
   'emulator-invoke',
   'permissions',
+  'load-generator',
   'async-inference',
   'multi-model',
   'cli',
