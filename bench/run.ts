@@ -19,6 +19,8 @@ const BENCHMARKS = [
   'package-model',
   'batch-transform',
   'emulator-invoke',
+  'permissions',
+  'load-generator',
   'async-inference',
   'multi-model',
   'cli',

@@ -40,6 +40,12 @@ export const STEP_NAMES = [
   'AcquireEndpointLease',
   'DescribeLeaseHolder',
   'ReleaseEndpointLease',
+  'PrepareLoadTest',
+  'ResolveLoadSamples',
+  'GuardLiveTraffic',
+  'GenerateLoad',
+  'JudgeLoadStep',
+  'ReportLoadTest',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

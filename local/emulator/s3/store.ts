@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import { ServiceError } from '../errors.ts';
 import { readJson, remove, writeJsonAtomic } from '../fs-util.ts';
+import { ExecutionRoles } from '../iam/roles.ts';
 import { KeyedLock, type Precondition } from './conditional-writes.ts';
 
 /** What S3 keeps about one object besides its bytes. */
@@ -81,7 +82,11 @@ export class S3Store {
   /** Commits and deletes of one key run one at a time, so a write's precondition holds at its commit. */
   private readonly keyLock = new KeyedLock();
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    /** The IAM roles SageMaker reads and writes objects as (model data, async inference, data capture). */
+    readonly roles: ExecutionRoles = new ExecutionRoles(),
+  ) {}
 
   /** Loads every bucket and object index from disk. */
   async load(): Promise<void> {

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
-import { type DeploymentSpec, EndpointFleet, FleetStartError, type VariantDeploySpec } from '../hosting/fleet.ts';
+import {
+  type DeploymentSpec,
+  EndpointFleet,
+  FleetStartError,
+  type RoutingStrategy,
+  type VariantDeploySpec,
+} from '../hosting/fleet.ts';
 import { type ImagesFile, imageDigest, imageRepository } from '../hosting/images.ts';
 import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
 import type { MultiModelOptions } from '../hosting/multi-model.ts';
@@ -114,6 +120,11 @@ function capacityFraction(size: unknown, spec: DeploymentSpec): number {
   return Math.min(1, Math.max(0, Value / total));
 }
 
+function routingOf(variant: Record<string, unknown>): { routingStrategy?: RoutingStrategy } {
+  const strategy = (variant.RoutingConfig as { RoutingStrategy?: unknown } | undefined)?.RoutingStrategy;
+  return strategy === 'LEAST_OUTSTANDING_REQUESTS' || strategy === 'RANDOM' ? { routingStrategy: strategy } : {};
+}
+
 /** Runs endpoints for real: creation, blue/green updates with silent rollback, deletion, routing, restart. */
 export class EndpointLifecycle {
   private readonly hosted = new Map<string, Hosted>();
@@ -151,6 +162,7 @@ export class EndpointLifecycle {
         instanceCount: typeof variant.InitialInstanceCount === 'number' ? variant.InitialInstanceCount : 1,
         ...(typeof variant.InstanceType === 'string' ? { instanceType: variant.InstanceType } : {}),
         ...(serverless ? { serverless } : {}),
+        ...routingOf(variant),
         startupTimeoutSeconds:
           typeof variant.ContainerStartupHealthCheckTimeoutInSeconds === 'number'
             ? variant.ContainerStartupHealthCheckTimeoutInSeconds
@@ -226,6 +238,7 @@ export class EndpointLifecycle {
         logDir: join(this.deps.stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
       },
       this.deps.multiModel,
+      this.deps.random,
     );
     await fleet.start(this.deps.s3, this.deps.images, signal);
     return fleet;
@@ -380,6 +393,16 @@ export class EndpointLifecycle {
     if (hosted.warming) await hosted.warming;
     const fleet = hosted.canary && this.deps.random() < hosted.canary.fraction ? hosted.canary.fleet : hosted.active;
     return fleet ? { fleet, release: fleet.acquire() } : undefined;
+  }
+
+  /** Every fleet now hosted (serving, or taking a canary share), for the CPU and memory metrics. */
+  hostedFleets(): EndpointFleet[] {
+    const fleets: EndpointFleet[] = [];
+    for (const hosted of this.hosted.values()) {
+      if (hosted.active) fleets.push(hosted.active);
+      if (hosted.canary) fleets.push(hosted.canary.fleet);
+    }
+    return fleets;
   }
 
   /** After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. */

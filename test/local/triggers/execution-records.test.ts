@@ -35,6 +35,8 @@ beforeAll(async () => {
       bucketNames: [],
       rules: [],
       schedules: [],
+      roles: {},
+      encryptedBuckets: [],
     },
   });
   stepFunctions = await serveLocalStepFunctions(runner);
