@@ -6,6 +6,7 @@ import { NotificationLog, type PublishedNotification } from './async/notificatio
 import { AutoScalingApi } from './autoscaling/api.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
+import { systemClock } from './clock.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
@@ -16,7 +17,7 @@ import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
-import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
+import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
 import { handleRequest } from './server.ts';
 import { SageMakerStore } from './store/store.ts';
@@ -112,16 +113,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Model directories of a previous run are stale: every fleet extracts its artifacts afresh.
   await remove(join(stateDir, 'hosting'));
   const lifecycle = new EndpointLifecycle({
-    stateDir,
     store,
-    s3: s3Store,
-    images,
     events,
+    clock: systemClock,
+    fleets: new ProcessFleets({ stateDir, s3: s3Store, images, multiModel: multiModelOptions(options) }),
     random,
     logger,
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs: options.stopGraceMs ?? 5000,
-    multiModel: multiModelOptions(options),
   });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));

@@ -5,7 +5,7 @@ import type { AsyncInference } from './async/async-inference.ts';
 import type { AutoScalingApi } from './autoscaling/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
-import type { FaultInjector } from './faults.ts';
+import { type FaultInjector, faultError } from './faults.ts';
 import { parseSigV4Scope, readPayload, send } from './http-util.ts';
 import type { Logger } from './logger.ts';
 import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
@@ -50,19 +50,6 @@ function sendJsonError(
   );
 }
 
-function faultError(
-  protocol: Protocol,
-  decision: { kind: 'throttle' } | { kind: 'fail'; code?: string; status: number; message: string },
-): ServiceError {
-  if (decision.kind === 'throttle') {
-    return protocol === 's3'
-      ? new ServiceError('SlowDown', 'Please reduce your request rate.', 503)
-      : new ServiceError('ThrottlingException', 'Rate exceeded', 400);
-  }
-  const code = decision.code ?? (protocol === 's3' ? 'InternalError' : 'InternalFailure');
-  return new ServiceError(code, decision.message, decision.status);
-}
-
 /** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
@@ -91,7 +78,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
   try {
     const decision = services.faults.decide(operation);
     if (decision.delayMs > 0) await sleep(decision.delayMs);
-    if (decision.kind !== 'none') throw faultError(protocol, decision);
+    if (decision.kind !== 'none') throw faultError(decision, protocol === 's3');
     if (protocol === 'awsJson') {
       await handleAwsJson(services, req, res, String(target), scope.region, requestId);
     } else if (asyncEndpoint !== undefined) {

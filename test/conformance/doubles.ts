@@ -2,14 +2,14 @@
  * The three SageMaker behaviours the tests use, behind one driver each, so one conformance suite can run
  * against all of them at the level of the SageMakerGateway the task cores use:
  * - the emulator (real model processes), through the AWS SDK client;
- * - ScriptedAws (aws-sdk-client-mock, fake clock), through the AWS SDK client;
+ * - ScriptedSageMaker (the emulator's core in process, manual clock, scripted fleets), through the AWS SDK client;
  * - FakeSageMaker, directly.
  * Each driver says how time passes for it (`settle`) and how a deployment is made to fail its health check.
  */
 import { rmSync } from 'node:fs';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ScriptedAws } from '../../bench/scripted-aws.ts';
 import { SageMakerThrottledError } from '../../contracts/errors.ts';
+import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { type EndpointDescription, type SageMakerGateway, sageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
 import { clients, startTestEmulator, uploadLinearModel } from '../local/emulator/helpers.ts';
 import { FakeSageMaker } from '../tasks/fakes.ts';
@@ -88,13 +88,12 @@ const emulator: DoubleFactory = {
   },
 };
 
-/** ScriptedAws with 10-minute provisioning; `settle` moves its fake clock past it. */
+/** The emulator's core in process (ScriptedSageMaker), provisioning 10 and deleting 1 minute of its clock. */
 const scripted: DoubleFactory = {
-  name: 'ScriptedAws',
+  name: 'ScriptedSageMaker',
   async start() {
-    const aws = new ScriptedAws();
-    aws.script.provisioningSeconds = 600;
-    const gateway = sageMakerGateway(new SageMakerClient({ region: REGION, credentials }));
+    const aws = new ScriptedSageMaker({ script: { provisioningSeconds: 600, deletingSeconds: 60 } });
+    const gateway = sageMakerGateway(aws.sageMakerClient(REGION));
     return {
       gateway,
       modelDataUrl: 's3://conformance/linear/model.tar.gz',
@@ -102,20 +101,18 @@ const scripted: DoubleFactory = {
         aws.script.failingConfigs.add(configName);
       },
       async settle(endpointName) {
-        aws.advance(aws.script.provisioningSeconds + 1);
+        await aws.advance(aws.script.provisioningSeconds + aws.script.deletingSeconds);
         return gateway.describeEndpoint(endpointName);
       },
       async throttlingDescribeEndpoint(_endpointName, call) {
-        aws.script.throttleEvery = 1;
+        aws.setFaults({ throttle: { rate: 1, operations: ['DescribeEndpoint'] } });
         try {
           return await call();
         } finally {
-          aws.script.throttleEvery = 0;
+          aws.setFaults({});
         }
       },
-      async stop() {
-        aws.restore();
-      },
+      async stop() {},
     };
   },
 };

@@ -3,7 +3,7 @@ import { notEmulated, ServiceError } from '../errors.ts';
 import type { Operations } from '../operations.ts';
 import { listResources, toSeconds } from '../store/listing.ts';
 import { requireModel } from '../store/lookups.ts';
-import { nowSeconds, resourceArn, type SageMakerStore, type TransformJobRecord } from '../store/store.ts';
+import { resourceArn, type SageMakerStore, type TransformJobRecord } from '../store/store.ts';
 import { checkTransformLimits, checkTransformModel } from './job-settings.ts';
 import type { TransformJobs } from './transform-jobs.ts';
 
@@ -50,7 +50,7 @@ async function createTransformJob(
   if (!source || source.S3DataType === 'ManifestFile' || (input.TransformInput as Input).SplitType === 'TFRecord') {
     throw notEmulated('Transform inputs other than S3Prefix/S3Object with SplitType None, Line or RecordIO are');
   }
-  const now = nowSeconds();
+  const now = store.nowSeconds();
   const record: TransformJobRecord = {
     ...input,
     TransformJobName: name,

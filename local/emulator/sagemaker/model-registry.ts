@@ -12,7 +12,6 @@ import {
   type ModelPackageGroupRecord,
   type ModelPackageRecord,
   modelPackageKey,
-  nowSeconds,
   resourceArn,
   type SageMakerStore,
   type Tag,
@@ -99,7 +98,7 @@ export class ModelRegistry {
         : {}),
       ModelPackageGroupStatus: 'Completed',
       CreatedBy: {},
-      CreationTime: nowSeconds(),
+      CreationTime: this.store.nowSeconds(),
       ...(input.Tags ? { Tags: input.Tags as Tag[] } : {}),
       smwf: { region, lastVersion: 0 },
     };
@@ -182,7 +181,7 @@ export class ModelRegistry {
     const version = group.smwf.lastVersion + 1;
     group.smwf.lastVersion = version;
     await this.store.modelPackageGroups.put(groupName, group);
-    const now = nowSeconds();
+    const now = this.store.nowSeconds();
     const {
       ModelPackageGroupName: _group,
       ClientToken,
@@ -287,7 +286,7 @@ export class ModelRegistry {
     for (const member of ['ModelLifeCycle', 'ModelCard', 'SourceUri'] as const) {
       if (input[member] !== undefined) record[member] = input[member];
     }
-    record.LastModifiedTime = nowSeconds();
+    record.LastModifiedTime = this.store.nowSeconds();
     await this.store.modelPackages.put(
       modelPackageKey(record.ModelPackageGroupName, record.ModelPackageVersion),
       record,
