@@ -138,7 +138,7 @@ describe('DeployEndpoint', () => {
     ).toBe(v1Config);
     expect(aws.endpointConfigNames().length).toBe(1);
     expect(published()).toEqual(['Deployment Succeeded', 'Deployment Rolled Back']);
-    expect((aws.publishedEvents()[1]?.detail as { error?: unknown }).error).toMatchObject({
+    expect((aws.publishedEvents()[1]?.detail as { error?: unknown } | undefined)?.error).toMatchObject({
       name: 'HealthCheckFailedError',
     });
   });
