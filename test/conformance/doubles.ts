@@ -3,12 +3,12 @@
  * against all of them at the level of the SageMakerGateway the task cores use:
  * - the emulator (real model processes), through the AWS SDK client;
  * - ScriptedSageMaker (the emulator's core in process, manual clock, scripted fleets), through the AWS SDK client;
- * - FakeSageMaker, directly.
- * Each driver says how time passes for it (`settle`) and how a deployment is made to fail its health check.
+ * - FakeSageMaker (the same core behind the SageMakerGateway, for the task cores), directly.
+ * Each driver says how time passes for it (`settle`) and how a deployment is made to fail its health check. The
+ * last two are the emulator's core in process: the suite checks what the scripting and the SDK binding add.
  */
 import { rmSync } from 'node:fs';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SageMakerThrottledError } from '../../contracts/errors.ts';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { type EndpointDescription, type SageMakerGateway, sageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
 import { clients, startTestEmulator, uploadLinearModel } from '../local/emulator/helpers.ts';
@@ -41,11 +41,6 @@ export interface SageMakerDouble {
 export interface DoubleFactory {
   readonly name: string;
   start(): Promise<SageMakerDouble>;
-}
-
-/** SageMaker's FailureReason for a fleet whose primary container never passed /ping. */
-export function pingFailure(variantName: string): string {
-  return `The primary container for production variant ${variantName} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
 }
 
 /** The emulator on a temp state dir; time passes for real, so `settle` polls with a deadline. */
@@ -117,35 +112,31 @@ const scripted: DoubleFactory = {
   },
 };
 
-/** FakeSageMaker; `settle` finishes the transition the way the suite arranged it. */
+/** FakeSageMaker (the core at the SageMakerGateway, no SDK client) with the scripted double's times. */
 const fake: DoubleFactory = {
   name: 'FakeSageMaker',
   async start() {
     const sagemaker = new FakeSageMaker();
-    const failing = new Set<string>();
+    const { script } = sagemaker.scripted;
+    script.provisioningSeconds = 600;
+    script.deletingSeconds = 60;
     return {
       gateway: sagemaker,
       modelDataUrl: 's3://conformance/linear/model.tar.gz',
       failsOn(configName) {
-        failing.add(configName);
+        script.failingConfigs.add(configName);
       },
       async settle(endpointName) {
-        const endpoint = sagemaker.endpoints.get(endpointName);
-        if (endpoint !== undefined && TRANSITIONAL.has(endpoint.status)) {
-          const target = (endpoint.status === 'Updating' ? endpoint.pendingConfigName : endpoint.configName) ?? '';
-          const variant = sagemaker.configs.get(target)?.description.ProductionVariants[0]?.VariantName ?? '';
-          sagemaker.settle(endpointName, failing.has(target) ? pingFailure(variant) : undefined);
-        }
+        await sagemaker.scripted.advance(script.provisioningSeconds + script.deletingSeconds);
         return sagemaker.describeEndpoint(endpointName);
       },
-      async throttlingDescribeEndpoint(endpointName, call) {
-        // The fake sits behind the gateway, so it throws what the gateway makes of SageMaker's ThrottlingException.
-        sagemaker.failNext(
-          'describeEndpoint',
-          endpointName,
-          new SageMakerThrottledError('SageMaker throttled DescribeEndpoint: Rate exceeded'),
-        );
-        return call();
+      async throttlingDescribeEndpoint(_endpointName, call) {
+        sagemaker.scripted.setFaults({ throttle: { rate: 1, operations: ['DescribeEndpoint'] } });
+        try {
+          return await call();
+        } finally {
+          sagemaker.scripted.setFaults({});
+        }
       },
       async stop() {},
     };

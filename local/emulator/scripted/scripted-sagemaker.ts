@@ -26,11 +26,12 @@ import { SageMakerRuntime } from '../runtime.ts';
 import { SageMakerControlPlane } from '../sagemaker/control-plane.ts';
 import { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
 import { ModelRegistry } from '../sagemaker/model-registry.ts';
-import { type ApiModel, loadModel } from '../shapes.ts';
+import { type ApiModel, loadModel, project } from '../shapes.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
   type ModelRecord,
+  parseArn,
   resourceArn,
   SageMakerStore,
   type Tag,
@@ -365,6 +366,23 @@ export class ScriptedSageMaker {
   /** The names of every model, oldest first. */
   modelNames(region = 'us-east-1'): string[] {
     return byCreation(this.store.models.list(region)).map((m) => m.ModelName);
+  }
+
+  /** The stored model, endpoint config or endpoint an ARN names, or undefined. */
+  resourceByArn(arn: string): ModelRecord | EndpointConfigRecord | EndpointRecord | undefined {
+    const parsed = parseArn(arn);
+    if (parsed === undefined) return undefined;
+    if (parsed.kind === 'model') return this.store.models.get(parsed.region, parsed.name);
+    if (parsed.kind === 'endpoint-config') return this.store.endpointConfigs.get(parsed.region, parsed.name);
+    if (parsed.kind === 'endpoint') return this.store.endpoints.get(parsed.region, parsed.name);
+    return undefined;
+  }
+
+  /** What a Describe operation answers for a stored record, as the SDK hands it out. */
+  described(operation: 'DescribeModel' | 'DescribeEndpointConfig' | 'DescribeEndpoint', record: object): unknown {
+    const model = this.controlPlane.model;
+    const shape = model.operations[operation]?.output?.shape ?? '';
+    return fromWire(model, shape, project(model, shape, record));
   }
 
   /** A resource's tags as a map. */
