@@ -9,6 +9,11 @@
  */
 import { rmSync } from 'node:fs';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandOutput,
+  SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { type EndpointDescription, type SageMakerGateway, sageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
 import { clients, startTestEmulator, uploadLinearModel } from '../local/emulator/helpers.ts';
@@ -22,6 +27,10 @@ const TRANSITIONAL = new Set(['Creating', 'Updating', 'SystemUpdating', 'Rolling
 export interface SageMakerDouble {
   /** What the task cores call. */
   readonly gateway: SageMakerGateway;
+  /** An AWS SDK client on the same SageMaker, for what the gateway does not ask (e.g. List* time filters). */
+  readonly client: SageMakerClient;
+  /** InvokeEndpoint with a CSV row of the example linear model's two features. */
+  invoke(endpointName: string): Promise<InvokeEndpointCommandOutput>;
   /** An s3:// model artifact the double can host (the example linear model). */
   readonly modelDataUrl: string;
   /**
@@ -35,6 +44,11 @@ export interface SageMakerDouble {
   throttlingDescribeEndpoint<T>(endpointName: string, call: () => Promise<T>): Promise<T>;
   /** Stops servers and restores mocks. */
   stop(): Promise<void>;
+}
+
+/** The suite's invocation: one CSV row of the example linear model's two features. */
+function invocation(endpointName: string): InvokeEndpointCommand {
+  return new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: '1,2' });
 }
 
 /** How a double is started. */
@@ -52,9 +66,12 @@ const emulator: DoubleFactory = {
     const modelDataUrl = await uploadLinearModel(s3, 'conformance', 'linear/model.tar.gz', [2, 3], 1);
     // One attempt: a throttled call surfaces at once instead of after the SDK's backoff.
     const client = new SageMakerClient({ endpoint: server.url, region: REGION, credentials, maxAttempts: 1 });
+    const runtime = new SageMakerRuntimeClient({ endpoint: server.url, region: REGION, credentials, maxAttempts: 1 });
     const gateway = sageMakerGateway(client);
     return {
       gateway,
+      client,
+      invoke: (endpointName) => runtime.send(invocation(endpointName)),
       modelDataUrl,
       failsOn() {},
       async settle(endpointName) {
@@ -76,6 +93,7 @@ const emulator: DoubleFactory = {
       },
       async stop() {
         client.destroy();
+        runtime.destroy();
         await server.stop();
         rmSync(server.stateDir, { recursive: true, force: true });
       },
@@ -88,9 +106,13 @@ const scripted: DoubleFactory = {
   name: 'ScriptedSageMaker',
   async start() {
     const aws = new ScriptedSageMaker({ script: { provisioningSeconds: 600, deletingSeconds: 60 } });
-    const gateway = sageMakerGateway(aws.sageMakerClient(REGION));
+    const client = aws.sageMakerClient(REGION);
+    const runtime = aws.runtimeClient(REGION);
+    const gateway = sageMakerGateway(client);
     return {
       gateway,
+      client,
+      invoke: (endpointName) => runtime.send(invocation(endpointName)),
       modelDataUrl: 's3://conformance/linear/model.tar.gz',
       failsOn(configName) {
         aws.script.failingConfigs.add(configName);
@@ -120,8 +142,11 @@ const fake: DoubleFactory = {
     const { script } = sagemaker.scripted;
     script.provisioningSeconds = 600;
     script.deletingSeconds = 60;
+    const runtime = sagemaker.scripted.runtimeClient(REGION);
     return {
       gateway: sagemaker,
+      client: sagemaker.scripted.sageMakerClient(REGION),
+      invoke: (endpointName) => runtime.send(invocation(endpointName)),
       modelDataUrl: 's3://conformance/linear/model.tar.gz',
       failsOn(configName) {
         script.failingConfigs.add(configName);

@@ -11,7 +11,8 @@
 //   wrong-answers     /ping is fine, predictions are off by 1000 (a health check comparing outputs fails)
 //   crash-after-invocation  answers one invocation, then exits with code 3 (the emulator restarts it)
 // SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model); SMWF_EXAMPLE_INVOCATION_DELAY_MS delays
-// every prediction (a slow model, so that requests queue up behind it).
+// every prediction (a slow model, so that requests queue up behind it); SMWF_EXAMPLE_SHUTDOWN_DELAY_MS delays the
+// shutdown on SIGTERM (a model that takes a while to stop).
 //
 // Multi-model mode (SAGEMAKER_MULTI_MODEL=true, set by SageMaker for `Mode: MultiModel` containers): nothing is
 // loaded at start; the management API behaves like the Multi Model Server (MMS) SageMaker's MME containers run:
@@ -273,11 +274,14 @@ setTimeout(() => {
   });
 }, delay);
 
+const shutdownDelay = Number(process.env.SMWF_EXAMPLE_SHUTDOWN_DELAY_MS ?? 0);
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
-    console.log(`linear: ${signal}, shutting down`);
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 1000).unref();
+    console.log(`linear: ${signal}, shutting down${shutdownDelay > 0 ? ` in ${shutdownDelay} ms` : ''}`);
+    setTimeout(() => {
+      server.close(() => process.exit(0));
+      server.closeAllConnections();
+      setTimeout(() => process.exit(0), 1000).unref();
+    }, shutdownDelay);
   });
 }

@@ -74,5 +74,6 @@ function listTransformJobs(store: SageMakerStore, region: string, input: Input):
   if (after !== undefined) jobs = jobs.filter((j) => j.LastModifiedTime > after);
   if (before !== undefined) jobs = jobs.filter((j) => j.LastModifiedTime < before);
   const listed = jobs.map((j) => ({ ...j, EndpointStatus: j.TransformJobStatus }));
-  return listResources(listed, 'TransformJobName', input, 'TransformJobSummaries');
+  // ListTransformJobs: CreationTimeAfter "returns only transform jobs created after the specified time".
+  return listResources(listed, 'TransformJobName', input, 'TransformJobSummaries', false);
 }

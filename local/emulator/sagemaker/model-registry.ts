@@ -115,6 +115,8 @@ export class ModelRegistry {
       listMember: 'ModelPackageGroupSummaryList',
       defaultSortOrder: 'Ascending',
       defaultMaxResults: 10,
+      // ListModelPackageGroups: "A filter that returns only model groups created after the specified time."
+      createdAtAfterIncluded: false,
     });
   }
 
@@ -233,6 +235,8 @@ export class ModelRegistry {
       listMember: 'ModelPackageSummaryList',
       defaultSortOrder: 'Ascending',
       defaultMaxResults: 10,
+      // ListModelPackages: "A filter that returns only model packages created after the specified time."
+      createdAtAfterIncluded: false,
       tieBreak: (a, b) =>
         compareStrings(a.ModelPackageGroupName, b.ModelPackageGroupName) ||
         a.ModelPackageVersion - b.ModelPackageVersion,

@@ -104,6 +104,9 @@ const SERVICES = {
 
 type Service = keyof typeof SERVICES;
 
+/** Credentials for clients bound in process: nothing signs or checks them. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'scripted', secretAccessKey: 'scripted' };
+
 const defaultAnswer = (modelName: string) => ({ status: 200, body: JSON.stringify({ model: modelName }) });
 
 /** The emulator's SageMaker in process, scripted. */
@@ -194,13 +197,17 @@ export class ScriptedSageMaker {
 
   /** A SageMaker client of its own, answered by this double (the rest of the process is left alone). */
   sageMakerClient(region = 'us-east-1'): SageMakerClient {
-    const client = new SageMakerClient({
-      region,
-      credentials: { accessKeyId: 'scripted', secretAccessKey: 'scripted' },
-    });
-    return bindClient(client as unknown as SdkClient, (c, command) =>
-      this.send('sagemaker', c, command),
-    ) as unknown as SageMakerClient;
+    return this.bound('sagemaker', new SageMakerClient({ region, credentials: LOCAL_CREDENTIALS }));
+  }
+
+  /** A SageMaker Runtime client of its own, answered by this double. */
+  runtimeClient(region = 'us-east-1'): SageMakerRuntimeClient {
+    return this.bound('runtime', new SageMakerRuntimeClient({ region, credentials: LOCAL_CREDENTIALS }));
+  }
+
+  private bound<C>(service: Service, client: C): C {
+    bindClient(client as unknown as SdkClient, (c, command) => this.send(service, c, command));
+    return client;
   }
 
   /** The emulator's fault injection, on the double's calls (throttling, failures of the n-th call, latency). */

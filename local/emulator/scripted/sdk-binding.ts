@@ -70,7 +70,8 @@ export function fromWire(model: ApiModel, shapeName: string | undefined, value: 
   if (shape === undefined || value === undefined || value === null) return value;
   switch (shape.type) {
     case 'timestamp':
-      return typeof value === 'number' ? new Date(value * 1000) : new Date(String(value));
+      // Whole milliseconds, as the SDK parses epoch seconds: value * 1000 is not always an integer in floating point.
+      return typeof value === 'number' ? new Date(Math.round(value * 1000)) : new Date(String(value));
     case 'blob':
       return typeof value === 'string' ? new Uint8Array(Buffer.from(value, 'base64')) : value;
     case 'structure':
