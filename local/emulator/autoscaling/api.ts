@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { notEmulated, ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { readJson, writeJsonAtomic } from '../fs-util.ts';
+import type { Operations } from '../operations.ts';
 import { ShapeValidator } from '../shapes.ts';
 import { nextToken, pageOf } from '../store/listing.ts';
 import {
@@ -96,7 +97,7 @@ export class AutoScalingApi implements EndpointScalingGuard {
   private readonly validator = new ShapeValidator(AUTO_SCALING_MODEL, 'ValidationException');
   private readonly regions = new Map<string, RegionState>();
   private writes: Promise<void> = Promise.resolve();
-  private readonly handlers: Record<string, (region: string, input: Input) => Promise<unknown>>;
+  private readonly handlers: Operations;
 
   /** Registrations are kept under `root` (in memory only without one). */
   constructor(

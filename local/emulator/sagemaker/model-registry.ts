@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { notEmulated, ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
 import { imageDigest } from '../hosting/images.ts';
+import type { Operations } from '../operations.ts';
 import { compareStrings, listPage } from '../store/listing.ts';
 import {
   type ModelPackageGroupRecord,
@@ -54,7 +55,7 @@ export class ModelRegistry {
   ) {}
 
   /** The registry's operations, for the control plane's handler table. */
-  handlers(): Record<string, (region: string, input: Input) => Promise<unknown>> {
+  handlers(): Operations {
     return {
       CreateModelPackageGroup: (r, i) => this.createGroup(r, i),
       DescribeModelPackageGroup: async (r, i) => this.requireGroup(r, String(i.ModelPackageGroupName)),
