@@ -6,7 +6,6 @@ import { NotificationLog, type PublishedNotification } from './async/notificatio
 import { AutoScalingApi } from './autoscaling/api.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
-import { systemClock } from './clock.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
@@ -115,7 +114,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const lifecycle = new EndpointLifecycle({
     store,
     events,
-    clock: systemClock,
     fleets: new ProcessFleets({ stateDir, s3: s3Store, images, multiModel: multiModelOptions(options) }),
     random,
     logger,

@@ -32,8 +32,6 @@ export interface FleetLauncher<F extends HostedFleet> {
 export interface LifecycleDeps<F extends HostedFleet> {
   store: SageMakerStore;
   events: EventLog;
-  /** Bake and termination waits of blue/green updates, and the events' times. */
-  clock: Clock;
   /** How fleets come up. */
   fleets: FleetLauncher<F>;
   random: () => number;
@@ -156,8 +154,13 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> {
 
   constructor(private readonly deps: LifecycleDeps<F>) {}
 
+  /** The SageMaker resources' clock (the store's): timestamps, event times, bake and termination waits. */
+  private get clock(): Clock {
+    return this.deps.store.clock;
+  }
+
   private nowSeconds(): number {
-    return this.deps.clock.now() / 1000;
+    return this.deps.store.nowSeconds();
   }
 
   private key(region: string, name: string): string {
@@ -238,7 +241,7 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> {
       'detail-type': 'SageMaker Endpoint State Change',
       source: 'aws.sagemaker',
       account: ACCOUNT_ID,
-      time: eventTime(this.deps.clock.now()),
+      time: eventTime(this.clock.now()),
       region: record.smwf.region,
       resources: [record.EndpointArn],
       detail,
@@ -336,7 +339,7 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> {
         hosted.canary = { fleet, fraction };
         record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime, this.nowSeconds());
         await this.save(record, false);
-        await this.deps.clock.sleep(waitMs, abort.signal);
+        await this.clock.sleep(waitMs, abort.signal);
         fraction = routing.Type === 'CANARY' ? 1 : fraction + step;
       }
     }
@@ -351,11 +354,11 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> {
     if (old && routing.Type === 'ALL_AT_ONCE' && waitMs > 0) {
       record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime, this.nowSeconds());
       await this.save(record, false);
-      await this.deps.clock.sleep(waitMs, abort.signal);
+      await this.clock.sleep(waitMs, abort.signal);
     }
     const terminationWait = typeof policy.TerminationWaitInSeconds === 'number' ? policy.TerminationWaitInSeconds : 0;
     if (old) {
-      await this.deps.clock.sleep(terminationWait * 1000, abort.signal);
+      await this.clock.sleep(terminationWait * 1000, abort.signal);
       // Let requests already routed to the old fleet finish before stopping it: no invocation is dropped.
       await old.drain(65_000);
       await old.stop(this.deps.stopGraceMs);

@@ -149,7 +149,6 @@ export class ScriptedSageMaker {
     this.lifecycle = new EndpointLifecycle({
       store: this.store,
       events: this.eventLog,
-      clock: this.clock,
       fleets: this.fleets,
       random,
       logger,
