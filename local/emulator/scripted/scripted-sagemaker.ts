@@ -40,12 +40,13 @@ import { ManualClock } from './manual-clock.ts';
 import { type FleetScript, type ScriptedFleet, ScriptedFleets, type ScriptedInvocation } from './scripted-fleets.ts';
 import {
   bindClient,
-  bindClientClasses,
+  bindClientClass,
   fromWire,
   metadata,
   operationOf,
   regionOf,
   type SdkClient,
+  type SdkClientClass,
   type SdkCommand,
   type ServiceExceptionClass,
   sdkException,
@@ -111,6 +112,7 @@ const defaultAnswer = (modelName: string) => ({ status: 200, body: JSON.stringif
 
 /** The emulator's SageMaker in process, scripted. */
 export class ScriptedSageMaker {
+  /** The SageMaker resources' time: what `advance` moves and the scripted transitions wait on. */
   readonly clock: ManualClock;
   /** Every resource, as the emulator stores it. */
   readonly store: SageMakerStore;
@@ -177,9 +179,8 @@ export class ScriptedSageMaker {
   /** Answers every SageMaker, Runtime, EventBridge and Application Auto Scaling client in the process, until restore(). */
   install(): void {
     if (this.unbind) throw new Error('this scripted SageMaker is installed already');
-    const services = Object.keys(SERVICES) as Service[];
-    const unbinds = services.map((service) =>
-      bindClientClasses([SERVICES[service].Class as unknown as { prototype: SdkClient }], (client, command) =>
+    const unbinds = (Object.keys(SERVICES) as Service[]).map((service) =>
+      bindClientClass(SERVICES[service].Class as unknown as SdkClientClass, (client, command) =>
         this.send(service, client, command),
       ),
     );

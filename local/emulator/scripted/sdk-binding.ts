@@ -131,17 +131,15 @@ export function bindClient<C extends SdkClient>(client: C, handle: CommandHandle
 }
 
 /**
- * Answers the commands of every client of `classes` (including those created before, e.g. at a handler's module
- * scope) with `handle`, until the returned function puts their own `send` back.
+ * Answers the commands of every client of `Class` (including those created before, e.g. at a handler's module
+ * scope) with `handle`, until the returned function puts the class's own `send` back.
  */
-export function bindClientClasses(classes: readonly SdkClientClass[], handle: CommandHandler): () => void {
-  const originals = classes.map((Class) => [Class, Class.prototype.send] as const);
-  for (const Class of classes) {
-    Class.prototype.send = function send(this: SdkClient, command: SdkCommand) {
-      return handle(this, command);
-    };
-  }
+export function bindClientClass(Class: SdkClientClass, handle: CommandHandler): () => void {
+  const original = Class.prototype.send;
+  Class.prototype.send = function send(this: SdkClient, command: SdkCommand) {
+    return handle(this, command);
+  };
   return () => {
-    for (const [Class, send] of originals) Class.prototype.send = send;
+    Class.prototype.send = original;
   };
 }
