@@ -6,6 +6,7 @@ import type { ContainerRequest } from './hosting/container.ts';
 import type { DeploymentSpec, VariantDeploySpec } from './hosting/fleet.ts';
 import { ModelNotReadyError, TargetModelError } from './hosting/multi-model.ts';
 import { ContainerCallError, HopPayloadTooLargeError, type StageAnswer } from './hosting/pipeline.ts';
+import type { FleetRouting } from './hosting/routing.ts';
 import { readPayload, send } from './http-util.ts';
 import { ServerlessConcurrency } from './serverless/concurrency.ts';
 import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
@@ -55,12 +56,6 @@ export interface ServingFleet {
   pickVariant(targetVariant: string | undefined, random: () => number): ServingVariant | undefined;
 }
 
-/** How the runtime reaches an endpoint's fleet (the endpoint lifecycle routes). */
-export interface FleetRouting {
-  /** The fleet that serves the endpoint's next invocation, in flight until `release`; undefined while none serves. */
-  acquire(region: string, endpointName: string): Promise<{ fleet: ServingFleet; release: () => void } | undefined>;
-}
-
 /** One InvokeEndpoint request: the endpoint, the body (or, past the limit, its size) and the HTTP headers. */
 export interface InvokeRequest {
   endpointName: string;
@@ -83,7 +78,7 @@ export class SageMakerRuntime {
 
   constructor(
     private readonly store: SageMakerStore,
-    private readonly routing: FleetRouting,
+    private readonly routing: FleetRouting<ServingFleet>,
     private readonly random: () => number,
     private readonly invocationTimeoutMs: number,
     private readonly capture?: DataCaptureWriter,

@@ -5,6 +5,7 @@ import { type DeploymentSpec, EndpointFleet, FleetStartError, type VariantDeploy
 import { type ImagesFile, imageDigest, imageRepository } from '../hosting/images.ts';
 import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
 import type { MultiModelOptions } from '../hosting/multi-model.ts';
+import type { FleetRouting } from '../hosting/routing.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 import { requireModel } from '../store/lookups.ts';
@@ -147,7 +148,7 @@ function capacityFraction(size: unknown, spec: DeploymentSpec): number {
  * Runs endpoints through their transitions: creation, blue/green updates with silent rollback, deletion, routing,
  * restart. The fleets come from `deps.fleets`: real processes in the emulator, scripted ones in the doubles.
  */
-export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> {
+export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements FleetRouting<F> {
   private readonly hosted = new Map<string, Hosted<F>>();
   private shuttingDown = false;
   private readonly tasks = new Set<Promise<void>>();
