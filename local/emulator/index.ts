@@ -20,7 +20,7 @@ import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
-import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
+import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
 import { handleRequest } from './server.ts';
 import { SageMakerStore } from './store/store.ts';
@@ -116,16 +116,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Model directories of a previous run are stale: every fleet extracts its artifacts afresh.
   await remove(join(stateDir, 'hosting'));
   const lifecycle = new EndpointLifecycle({
-    stateDir,
     store,
-    s3: s3Store,
-    images,
     events,
+    fleets: new ProcessFleets({ stateDir, s3: s3Store, images, multiModel: multiModelOptions(options), random }),
     random,
     logger,
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs: options.stopGraceMs ?? 5000,
-    multiModel: multiModelOptions(options),
   });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));
