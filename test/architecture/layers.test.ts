@@ -63,7 +63,7 @@ const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['async', 'batch', 'autoscaling'],
   ['sagemaker'],
   ['runtime.ts'],
-  ['server.ts'],
+  ['server.ts', 'interrupts.ts'],
   ['index.ts'],
 ];
 

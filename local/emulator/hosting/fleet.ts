@@ -4,6 +4,7 @@ import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
 import { ModelDataError, prepareModelDir } from './artifacts.ts';
 import { ContainerProcess, type ContainerRequest } from './container.ts';
+import type { ContainerRecords } from './container-records.ts';
 import { type ImagesFile, resolveImage } from './images.ts';
 import type { ContainerDeploySpec, InvocationMode } from './model-containers.ts';
 import { ModelCache, type MultiModelOptions } from './multi-model.ts';
@@ -51,6 +52,8 @@ export interface FleetPaths {
   workRoot: string;
   /** Folder of the endpoint's log streams (`/aws/sagemaker/Endpoints/<name>`). */
   logDir: string;
+  /** The emulator's records of its containers, with their private folders. */
+  records: ContainerRecords;
 }
 
 /** The containers serving one variant. */
@@ -241,6 +244,7 @@ export class EndpointFleet {
               ? { SAGEMAKER_MULTI_MODEL: 'true', ...container.environment }
               : container.environment,
           logFile: join(this.paths.logDir, `${variant.variantName}-${container.hostname}-${this.id}-${stamp}.log`),
+          records: this.paths.records,
         }),
       );
     }

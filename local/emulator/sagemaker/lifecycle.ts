@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
+import type { ContainerRecords } from '../hosting/container-records.ts';
 import { type DeploymentSpec, EndpointFleet, FleetStartError, type VariantDeploySpec } from '../hosting/fleet.ts';
 import { type ImagesFile, imageDigest, imageRepository } from '../hosting/images.ts';
 import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
@@ -30,6 +31,8 @@ export interface LifecycleDeps {
   stopGraceMs: number;
   /** Model capacity per container and load windows of multi-model endpoints. */
   multiModel: MultiModelOptions;
+  /** The records of the containers the emulator runs (state directory). */
+  containers: ContainerRecords;
 }
 
 interface Hosted {
@@ -224,6 +227,7 @@ export class EndpointLifecycle {
       {
         workRoot: join(this.deps.stateDir, 'hosting', spec.region, spec.endpointName.toLowerCase()),
         logDir: join(this.deps.stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
+        records: this.deps.containers,
       },
       this.deps.multiModel,
     );
