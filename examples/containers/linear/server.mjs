@@ -273,11 +273,19 @@ setTimeout(() => {
   });
 }, delay);
 
+// SMWF_EXAMPLE_IGNORE_SIGTERM=true: keeps serving on SIGTERM (a program that traps it and goes on), so only the
+// SIGKILL at the end of a stop's grace period ends it.
+const ignoreSigterm = process.env.SMWF_EXAMPLE_IGNORE_SIGTERM === 'true';
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
+    if (signal === 'SIGTERM' && ignoreSigterm) {
+      console.log('linear: SIGTERM ignored (SMWF_EXAMPLE_IGNORE_SIGTERM=true)');
+      return;
+    }
     console.log(`linear: ${signal}, shutting down`);
     server.close(() => process.exit(0));
     server.closeAllConnections();
     setTimeout(() => process.exit(0), 1000).unref();
   });
 }
+if (ignoreSigterm) console.log('linear: SIGTERM will be ignored (SMWF_EXAMPLE_IGNORE_SIGTERM=true)');
