@@ -23,6 +23,7 @@ import {
   LINEAR_IMAGE,
   linearModelArchive,
   startEmulatorProcess,
+  stopEmulatorsOnInterrupt,
 } from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
@@ -103,6 +104,7 @@ async function throughput(invoke: Invoke, concurrency: number, seconds: number):
 }
 
 async function main(): Promise<void> {
+  stopEmulatorsOnInterrupt('emulator-invoke');
   const args = process.argv.slice(2);
   const quick = isQuick(args);
   const concurrencyIndex = args.indexOf('--concurrency');

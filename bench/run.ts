@@ -6,8 +6,12 @@
  *   npm run bench                                  # everything (about 7 minutes on a 2-core VM)
  *   npm run bench -- --quick                       # smaller model and data, fewer loads (about 3 minutes)
  *   npm run bench -- <name> [flags]                # one benchmark, e.g. `npm run bench -- package-model --4gib`
+ *
+ * Ctrl-C (or SIGTERM, SIGHUP) stops the benchmark under way and runs no other: a benchmark that runs an emulator stops
+ * its model processes and says so in one line; the runner exits 128 + the signal's number.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { load1, loadLine, machineLine, markdownTable, parseRows, type SummaryRow, secondsSince } from './summary.ts';
@@ -30,6 +34,24 @@ interface Outcome {
   readonly ok: boolean;
 }
 
+/** The benchmark process under way, and the signal that interrupted the run, if one did. */
+let running: ChildProcess | undefined;
+let interrupted: NodeJS.Signals | undefined;
+
+/**
+ * A terminal's Ctrl-C reaches the benchmark too (same process group); a signal sent to the runner alone is passed on
+ * as SIGTERM, which stops a benchmark as gracefully as SIGINT but never counts as the second Ctrl-C that kills its
+ * model processes at once. A second SIGINT is passed on as SIGINT.
+ */
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (interrupted === undefined) {
+      interrupted = signal;
+      running?.kill('SIGTERM');
+    } else if (signal === 'SIGINT') running?.kill('SIGINT');
+  });
+}
+
 /** Runs one benchmark, passing its output through, and collects its summary rows. */
 async function runBenchmark(name: string, flags: readonly string[]): Promise<Outcome> {
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
@@ -39,9 +61,15 @@ async function runBenchmark(name: string, flags: readonly string[]): Promise<Out
     // The SDK's Node 20 notice says nothing about a benchmark.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
   });
+  running = child;
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
+    child.on('exit', (code, signal) => {
+      running = undefined;
+      // A benchmark that handles interrupts has printed its line; one that died of the signal has not.
+      if (interrupted !== undefined && signal !== null) console.error(`bench ${name}: interrupted (${interrupted})`);
+      resolve(code);
+    });
   });
   let rows: SummaryRow[] | undefined;
   for await (const line of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -77,6 +105,7 @@ async function main(): Promise<void> {
   const took: string[] = [];
   let failed = false;
   for (const name of names) {
+    if (interrupted !== undefined) break;
     console.log(`\n# ${name}`);
     const loadBefore = load1();
     const outcome = await runBenchmark(name, flags);
@@ -85,6 +114,7 @@ async function main(): Promise<void> {
     failed ||= !outcome.ok;
   }
 
+  if (interrupted !== undefined) process.exit(128 + (constants.signals[interrupted] ?? 0));
   console.log(`\n# Summary${flags.includes('--quick') ? ' (--quick)' : ''}\n`);
   console.log(`Machine: ${machineLine()}`);
   console.log(`Load average (1/5/15 min): ${loadAtStart} at the start, ${loadLine()} at the end`);

@@ -188,3 +188,18 @@ describe('an interrupted smwf demo', () => {
     expect(stateDirs.filter(existsSync)).toEqual([]);
   });
 });
+
+describe('an interrupted npm run bench', () => {
+  it('Ctrl-C in the terminal while a benchmark runs an emulator: the benchmark stops its model processes in one line, the runner exits 130', async () => {
+    const command = SpawnedCommand.node(['--import', 'tsx', 'bench/run.ts', 'emulator-invoke', '--quick'], {}, true);
+    commands.push(command);
+    await command.until(() => command.processesRunning(MODEL_SERVER).length > 0, 'a model server running');
+
+    const ended = await command.interruptGroup('SIGINT');
+
+    expect(ended).toEqual({ code: 130, signal: null });
+    expect(command.lines.at(-1)).toBe('bench emulator-invoke: interrupted (SIGINT): stopped 1 model process');
+    expect(command.lines.filter((line) => line.includes('interrupted'))).toHaveLength(1);
+    expect(command.processes()).toEqual([]);
+  });
+});

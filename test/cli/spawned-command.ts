@@ -50,12 +50,21 @@ export class SpawnedCommand {
 
   /** Spawns `smwf <args>` from the project's root with a fresh run marker. */
   static start(args: string[], env: Record<string, string> = {}): SpawnedCommand {
+    return SpawnedCommand.node([CLI, ...args], env);
+  }
+
+  /**
+   * Spawns `node <argv>` from the project's root with a fresh run marker; `ownGroup` puts it in a process group of
+   * its own, as a shell runs a foreground job, so that `interruptGroup` can signal it as a terminal's Ctrl-C does.
+   */
+  static node(argv: string[], env: Record<string, string> = {}, ownGroup = false): SpawnedCommand {
     runs += 1;
     const marker = `${MARKER_VARIABLE}=${process.pid}-${Date.now()}-${runs}`;
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, argv, {
       cwd: PROJECT_ROOT,
       env: { ...process.env, AWS_ENDPOINT_URL: '', ...env, [MARKER_VARIABLE]: marker.split('=')[1] as string },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: ownGroup,
     });
     return new SpawnedCommand(child, marker);
   }
@@ -115,6 +124,12 @@ export class SpawnedCommand {
       if (Date.now() > deadline) throw new Error(`not ${what} within ${timeoutMs} ms:\n${this.lines.join('\n')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** Sends `signal` to the command's whole process group (see `node`), as a terminal does; resolves when it ended. */
+  async interruptGroup(signal: NodeJS.Signals): Promise<Ended> {
+    process.kill(-(this.child.pid as number), signal);
+    return this.ended;
   }
 
   /** Sends `signal` and resolves with how the command ended. */
