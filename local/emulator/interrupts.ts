@@ -14,9 +14,9 @@ import { containersStarted, killAllContainers, liveContainerCount } from './host
 export interface Stoppable {
   /**
    * Stops gracefully. Resolves with the number of model processes it stopped when they are not this process's own
-   * (a child process's), else with nothing (this process's own are counted where they run).
+   * (a child process's); anything else counts none (this process's own containers are counted where they run).
    */
-  stop(): Promise<number | undefined | void>;
+  stop(): Promise<unknown>;
   /** Ends at once (a second Ctrl-C during the stop). */
   kill?(): void;
 }

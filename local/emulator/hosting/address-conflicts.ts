@@ -54,9 +54,13 @@ function readTable(path: string): string {
 /**
  * The first address the processes `pids` (one container, in the machine's network namespace) listen on that another
  * process listens on as well: a unix socket path (the later copy removed the earlier one's file and bound its own, or
- * the other way round) or a TCP port (SO_REUSEPORT). Undefined when there is none, or off Linux.
+ * the other way round) or a TCP port (SO_REUSEPORT). A process whose environment holds `container.own` (the same
+ * container, e.g. a daemon that left its tree) is not another. Undefined when there is none, or off Linux.
  */
-export function findAddressConflict(pids: readonly number[], containerVariable: string): AddressConflict | undefined {
+export function findAddressConflict(
+  pids: readonly number[],
+  container: { variable: string; own: string },
+): AddressConflict | undefined {
   if (process.platform !== 'linux' || pids.length === 0) return undefined;
   const own = new Set<string>();
   for (const pid of pids) for (const inode of socketInodes(pid) ?? []) own.add(inode);
@@ -84,7 +88,9 @@ export function findAddressConflict(pids: readonly number[], containerVariable: 
       if (!living(p) || ownPids.has(p.pid) || p.pid === process.pid) continue;
       const inodes = socketInodes(p.pid);
       if (!inodes || ![...clash.inodes].some((inode) => inodes.has(inode))) continue;
-      const otherIsContainer = environmentOf(p.pid).some((entry) => entry.startsWith(`${containerVariable}=`));
+      const environment = environmentOf(p.pid);
+      if (environment.includes(container.own)) continue;
+      const otherIsContainer = environment.some((entry) => entry.startsWith(`${container.variable}=`));
       return { kind: clash.kind, address: clash.address, otherPid: p.pid, otherIsContainer };
     }
   }

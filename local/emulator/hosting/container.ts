@@ -182,6 +182,7 @@ export class ContainerProcess {
     } else this.port = await freePort();
     await mkdir(dirname(this.spec.logFile), { recursive: true });
     const fd = openSync(this.spec.logFile, 'a');
+    const program = argv[0] as string;
     const [command, ...args] = records.launchArgv(entry, argv) as [string, ...string[]];
     try {
       const child = spawn(command, args, {
@@ -220,12 +221,16 @@ export class ContainerProcess {
         child.once('close', done);
         child.once('error', (err) => {
           void open(this.spec.logFile, 'a').then(async (h) => {
-            await h.appendFile(`smwf: could not start ${command}: ${err.message}\n`);
+            await h.appendFile(`smwf: could not start ${program}: ${err.message}\n`);
             await h.close();
           });
           done(127, null);
         });
       });
+    } catch (err) {
+      // Refused before anything started (spawn throws on arguments it cannot pass): nothing of it is left.
+      await records.close(entry);
+      throw err;
     } finally {
       closeSync(fd);
     }
@@ -355,7 +360,7 @@ export class ContainerProcess {
     if (this.isolated || root === undefined) return undefined;
     const conflict = findAddressConflict(
       processTree(root).map((p) => p.pid),
-      CONTAINER_ID_VARIABLE,
+      { variable: CONTAINER_ID_VARIABLE, own: `${CONTAINER_ID_VARIABLE}=${this.entry?.id}` },
     );
     return conflict ? describeConflict(conflict) : undefined;
   }
