@@ -21,6 +21,7 @@ import {
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, exampleModelArchive } from '../examples/example-models.ts';
 import { exitOnInterrupt, startEmulator, stopWhenInterrupted } from '../local/emulator/index.ts';
+import { RUNNER_VARIABLE } from './summary.ts';
 
 /**
  * Creates a model of `container`, its config (one ml.m5.large, plus `config`'s members, e.g. AsyncInferenceConfig)
@@ -78,6 +79,9 @@ export interface EmulatorProcess {
 export async function startEmulatorProcess(stateDir: string): Promise<EmulatorProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), stateDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    // A process group of its own: only the benchmark signals it (a terminal's Ctrl-C and the benchmark's SIGTERM,
+    // in either order, would look like two), and its stdin ends when the benchmark is gone, however it ends.
+    detached: true,
   });
   const lines: string[] = [];
   /** How many model processes the child stopped when it was interrupted. */
@@ -155,10 +159,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) await runEmulator(String
 
 /**
  * Takes Ctrl-C, SIGTERM and SIGHUP for benchmark `name` (call it first): its emulators, in this process or in an
- * emulator process, stop their model processes, and one line says how many.
+ * emulator process, stop their model processes, and one line says how many. Under `npm run bench`, the end of stdin
+ * (the runner is gone, however it ended) stops it as SIGTERM does.
  */
 export function stopEmulatorsOnInterrupt(name: string): void {
   exitOnInterrupt({ label: `bench ${name}` });
+  if (process.env[RUNNER_VARIABLE] === '1') {
+    process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+    process.stdin.resume();
+    // Watching must not keep the benchmark alive once it is done.
+    (process.stdin as NodeJS.ReadStream & { unref?: () => void }).unref?.();
+  }
 }
 
 /** The region the benchmarks' clients and the emulator's logs use. */

@@ -14,7 +14,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { load1, loadLine, machineLine, markdownTable, parseRows, type SummaryRow, secondsSince } from './summary.ts';
+import {
+  load1,
+  loadLine,
+  machineLine,
+  markdownTable,
+  parseRows,
+  RUNNER_VARIABLE,
+  type SummaryRow,
+  secondsSince,
+} from './summary.ts';
 
 /** In the order of the combined table. */
 const BENCHMARKS = [
@@ -39,15 +48,16 @@ let running: ChildProcess | undefined;
 let interrupted: NodeJS.Signals | undefined;
 
 /**
- * A terminal's Ctrl-C reaches the benchmark too (same process group); a signal sent to the runner alone is passed on
- * as SIGTERM, which stops a benchmark as gracefully as SIGINT but never counts as the second Ctrl-C that kills its
- * model processes at once. A second SIGINT is passed on as SIGINT.
+ * Each benchmark runs in a process group of its own, so a terminal's Ctrl-C reaches the runner alone, and the runner
+ * passes each signal on once: a benchmark sees one interrupt, and a second only when the user gives a second Ctrl-C
+ * (which kills its model processes at once). Were they in one group, the benchmark would get the terminal's signal and
+ * the runner's, in either order, and take them for two.
  */
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (interrupted === undefined) {
       interrupted = signal;
-      running?.kill('SIGTERM');
+      running?.kill(signal);
     } else if (signal === 'SIGINT') running?.kill('SIGINT');
   });
 }
@@ -57,9 +67,11 @@ async function runBenchmark(name: string, flags: readonly string[]): Promise<Out
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...flags], {
-    stdio: ['inherit', 'pipe', 'inherit'],
+    // stdin: a pipe only this process writes to; when it ends, the runner is gone (see stopEmulatorsOnInterrupt).
+    stdio: ['pipe', 'pipe', 'inherit'],
     // The SDK's Node 20 notice says nothing about a benchmark.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env, [RUNNER_VARIABLE]: '1' },
+    detached: true,
   });
   running = child;
   const exited = new Promise<number | null>((resolve, reject) => {
