@@ -14,6 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SAME_CTRL_C_WITHIN_MS } from '../local/emulator/interrupts.ts';
 import {
   load1,
   loadLine,
@@ -53,12 +54,14 @@ let interrupted: NodeJS.Signals | undefined;
  * (which kills its model processes at once). Were they in one group, the benchmark would get the terminal's signal and
  * the runner's, in either order, and take them for two.
  */
+let interruptedAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (interrupted === undefined) {
       interrupted = signal;
+      interruptedAt = Date.now();
       running?.kill(signal);
-    } else if (signal === 'SIGINT') running?.kill('SIGINT');
+    } else if (signal === 'SIGINT' && Date.now() - interruptedAt >= SAME_CTRL_C_WITHIN_MS) running?.kill('SIGINT');
   });
 }
 

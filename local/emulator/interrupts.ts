@@ -43,6 +43,13 @@ export interface InterruptOptions {
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * A SIGINT this soon after the first interrupt is the same Ctrl-C arriving twice, not a second one: `npm start` and
+ * `npm run` pass the terminal's SIGINT on to the script, which gets it from the terminal too (same process group).
+ * A person pressing Ctrl-C again to hurry a stop does so later than this.
+ */
+export const SAME_CTRL_C_WITHIN_MS = 500;
 const running = new Set<Stoppable>();
 
 /** Stops `stoppable` when the process is interrupted, until the returned function is called. */
@@ -67,11 +74,12 @@ export function interruptLine(label: string, outcome: InterruptOutcome): string 
  */
 export function exitOnInterrupt(options: InterruptOptions): () => void {
   let interrupted: NodeJS.Signals | undefined;
+  let interruptedAt = 0;
   let killed = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted !== undefined) {
       // Only a second Ctrl-C escalates: a parent passing SIGTERM on must not turn a graceful stop into a kill.
-      if (signal === 'SIGINT' && !killed) {
+      if (signal === 'SIGINT' && !killed && Date.now() - interruptedAt >= SAME_CTRL_C_WITHIN_MS) {
         killed = true;
         killAllContainers();
         for (const stoppable of running) stoppable.kill?.();
@@ -79,6 +87,7 @@ export function exitOnInterrupt(options: InterruptOptions): () => void {
       return;
     }
     interrupted = signal;
+    interruptedAt = Date.now();
     void stopAndExit(signal);
   };
   const stopAndExit = async (signal: NodeJS.Signals) => {
