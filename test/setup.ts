@@ -1,2 +1,6 @@
 // Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions needs; the runner installs it too.
 import '../local/runner/polyfills.ts';
+
+// The AWS SDK warns in seven lines on Node < 22, once per process: once per test file. Silenced as the CLI silences
+// it (cli/bin.js), before any client is made; the child processes the tests start inherit the setting.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

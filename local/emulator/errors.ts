@@ -27,3 +27,11 @@ export class ServiceError extends Error {
 export function validationException(message: string): ServiceError {
   return new ServiceError('ValidationException', message, 400);
 }
+
+/**
+ * What the emulator does not do, refused as such rather than accepted and ignored: `UnknownOperationException`
+ * `<what> not supported by the smwf local emulator yet.` (`what` ends with its verb, e.g. "Tags on X are").
+ */
+export function notEmulated(what: string): ServiceError {
+  return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
+}

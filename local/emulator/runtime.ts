@@ -8,7 +8,8 @@ import { readPayload, send } from './http-util.ts';
 import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import { ServerlessConcurrency } from './serverless/concurrency.ts';
 import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
-import type { SageMakerStore } from './store/store.ts';
+import { endpointNotFound, requireInvocableEndpoint } from './store/lookups.ts';
+import { isAsyncEndpoint, type SageMakerStore } from './store/store.ts';
 
 /** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
 const MAX_BODY = 6 * 1024 * 1024;
@@ -62,11 +63,8 @@ export class SageMakerRuntime {
       if (typeof value === 'string') input[name] = value;
     }
     this.validator.validate('InvokeEndpoint', input);
-    const notFound = () =>
-      new ServiceError('ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT_ID} not found.`, 400);
-    const record = this.store.endpoints.get(region, endpointName);
-    if (!record || record.EndpointStatus === 'Deleting') throw notFound();
-    if (record.AsyncInferenceConfig !== undefined) {
+    const record = requireInvocableEndpoint(this.store, region, endpointName);
+    if (isAsyncEndpoint(record)) {
       // AWS answers a ValidationError; its text is not documented, this one is ours (local/emulator/README.md).
       throw new ServiceError(
         'ValidationError',
@@ -75,7 +73,7 @@ export class SageMakerRuntime {
       );
     }
     const routed = await this.lifecycle.acquire(region, endpointName);
-    if (!routed) throw notFound();
+    if (!routed) throw endpointNotFound(endpointName);
     const { fleet, release } = routed;
     try {
       const targetVariant = input.TargetVariant as string | undefined;

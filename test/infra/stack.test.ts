@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { TASK_NAMES, TASKS, taskFolder } from '../../tasks/registry.ts';
+import { deployEndpoint } from '../../workflows/deploy-endpoint/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { synthesize } from './synthesized.ts';
 
@@ -178,7 +179,13 @@ describe('SageMakerWorkflowsStack', () => {
   });
 
   it('runs DeployEndpoint as a Standard state machine with ALL logging and X-Ray tracing', () => {
+    // The state machine tagged DeployEndpoint, and only it: not any machine that happens to match.
+    const deployEndpointMachine = {
+      Tags: Match.arrayWith([Match.objectLike({ Key: WORKFLOW_TAG_KEY, Value: deployEndpoint.name })]),
+    };
+    template.resourcePropertiesCountIs('AWS::StepFunctions::StateMachine', deployEndpointMachine, 1);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      ...deployEndpointMachine,
       StateMachineType: 'STANDARD',
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
       TracingConfiguration: { Enabled: true },

@@ -2,7 +2,7 @@
  * Asynchronous inference settings: SageMaker's defaults, InvokeEndpointAsync's path, and what CreateEndpointConfig
  * refuses about an AsyncInferenceConfig beyond the API model's shapes.
  */
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, validationException } from '../errors.ts';
 
 type Input = Record<string, unknown>;
 
@@ -28,11 +28,6 @@ export function asyncInvocationsEndpointName(method: string | undefined, pathnam
   } catch {
     return match[1];
   }
-}
-
-/** What asynchronous inference does not emulate, refused as such. */
-export function notEmulated(what: string): ServiceError {
-  return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
 }
 
 /**

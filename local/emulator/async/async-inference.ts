@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { DataCaptureWriter } from '../capture/data-capture.ts';
-import { ServiceError } from '../errors.ts';
+import { notEmulated, ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { parseS3Uri } from '../hosting/artifacts.ts';
 import type { EndpointFleet } from '../hosting/fleet.ts';
@@ -18,12 +18,12 @@ import { readPayload, send } from '../http-util.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 import { loadModel, ShapeValidator } from '../shapes.ts';
-import type { EndpointRecord, SageMakerStore } from '../store/store.ts';
+import { requireInvocableEndpoint } from '../store/lookups.ts';
+import { type EndpointRecord, isAsyncEndpoint, type SageMakerStore } from '../store/store.ts';
 import {
   DEFAULT_INVOCATION_TIMEOUT_SECONDS,
   DEFAULT_MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE,
   DEFAULT_REQUEST_TTL_SECONDS,
-  notEmulated,
 } from './async-config.ts';
 import type { NotificationLog } from './notifications.ts';
 import { type FinishedOutcome, type Outcome, resultNotification } from './outcomes.ts';
@@ -86,11 +86,6 @@ export class AsyncInference {
     this.now = deps.now ?? Date.now;
   }
 
-  /** True when the endpoint serves asynchronous inference (it was created or updated with an AsyncInferenceConfig). */
-  static isAsync(record: EndpointRecord): boolean {
-    return record.AsyncInferenceConfig !== undefined;
-  }
-
   /** CreateEndpoint and UpdateEndpoint with a config that sets topics: SageMaker's TestNotification to each of them. */
   async testNotification(config: Input | undefined): Promise<void> {
     const notification = ((config?.OutputConfig as Input | undefined)?.NotificationConfig ?? {}) as Input;
@@ -120,11 +115,8 @@ export class AsyncInference {
       );
     }
     this.validator.validate('InvokeEndpointAsync', input);
-    const record = this.deps.store.endpoints.get(region, endpointName);
-    if (!record || record.EndpointStatus === 'Deleting') {
-      throw new ServiceError('ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT_ID} not found.`, 400);
-    }
-    if (!AsyncInference.isAsync(record)) {
+    const record = requireInvocableEndpoint(this.deps.store, region, endpointName);
+    if (!isAsyncEndpoint(record)) {
       throw new ServiceError(
         'ValidationError',
         `Endpoint ${endpointName} of account ${ACCOUNT_ID} is not an asynchronous inference endpoint: invoke it with InvokeEndpoint. InvokeEndpointAsync needs an endpoint config with an AsyncInferenceConfig.`,

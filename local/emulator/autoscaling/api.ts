@@ -6,12 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ServiceError } from '../errors.ts';
+import { notEmulated, ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { readJson, writeJsonAtomic } from '../fs-util.ts';
 import { ShapeValidator } from '../shapes.ts';
 import { nextToken, pageOf } from '../store/listing.ts';
-import type { EndpointConfigRecord, EndpointRecord, SageMakerStore } from '../store/store.ts';
+import {
+  type EndpointConfigRecord,
+  type EndpointRecord,
+  isAsyncEndpoint,
+  type SageMakerStore,
+} from '../store/store.ts';
 import { AUTO_SCALING_MODEL } from './api-model.ts';
 
 type Input = Record<string, unknown>;
@@ -182,10 +187,7 @@ export class AutoScalingApi implements EndpointScalingGuard {
     const existing = state.targets.find((t) => t.ResourceId === resourceId);
     if (input.Tags !== undefined) {
       // Accepting tags without storing them would claim work not done; tag operations are not emulated either.
-      throw new ServiceError(
-        'UnknownOperationException',
-        'RegisterScalableTarget Tags (tagging scalable targets) are not supported by the smwf local emulator yet.',
-      );
+      throw notEmulated('RegisterScalableTarget Tags (tagging scalable targets) are');
     }
     const { endpoint, variant } = this.requireVariant(region, resourceId);
     if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
@@ -205,7 +207,7 @@ export class AutoScalingApi implements EndpointScalingGuard {
     }
     if (min < 0 || max < 0) throw validation('MinCapacity and MaxCapacity must be 0 or more.');
     if (min > max) throw validation(`Minimum capacity (${min}) cannot be greater than maximum capacity (${max}).`);
-    if (min === 0 && endpoint.AsyncInferenceConfig === undefined) {
+    if (min === 0 && !isAsyncEndpoint(endpoint)) {
       throw validation(
         `Minimum capacity 0 is supported only for asynchronous inference endpoints; endpoint ${endpoint.EndpointName} is not one.`,
       );

@@ -1,5 +1,5 @@
 /** The transform-job operations of the SageMaker control plane: CreateTransformJob, Describe, Stop and List. */
-import { ServiceError } from '../errors.ts';
+import { notEmulated, ServiceError } from '../errors.ts';
 import type { Operations } from '../operations.ts';
 import { listResources, toSeconds } from '../store/listing.ts';
 import { requireModel } from '../store/lookups.ts';
@@ -48,11 +48,7 @@ async function createTransformJob(
   checkTransformLimits(input);
   const source = ((input.TransformInput as Input).DataSource as Input).S3DataSource as Input | undefined;
   if (!source || source.S3DataType === 'ManifestFile' || (input.TransformInput as Input).SplitType === 'TFRecord') {
-    throw new ServiceError(
-      'UnknownOperationException',
-      'Transform inputs other than S3Prefix/S3Object with SplitType None, Line or RecordIO are not supported by the smwf local emulator yet.',
-      400,
-    );
+    throw notEmulated('Transform inputs other than S3Prefix/S3Object with SplitType None, Line or RecordIO are');
   }
   const now = nowSeconds();
   const record: TransformJobRecord = {

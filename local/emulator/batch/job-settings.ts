@@ -2,7 +2,7 @@
  * A transform job's batch settings: the ones in force (request, then the container's `/execution-parameters`, then
  * SageMaker's defaults) and what CreateTransformJob refuses about the settings and the model.
  */
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, validationException } from '../errors.ts';
 import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
 
 /** The batch settings in force, after the request, `/execution-parameters` and the defaults. */
@@ -72,8 +72,6 @@ export function checkTransformLimits(input: Input): void {
  * inference-pipeline-batch) and a multi-model container.
  */
 export function checkTransformModel(model: Input): void {
-  const notEmulated = (what: string) =>
-    new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
   if (invocationModeOf(model) === 'Direct') {
     throw notEmulated(
       `Batch transform of model ${String(model.ModelName)}, a multi-container model in Direct inference execution mode (InferenceExecutionConfig), is`,

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ServiceError } from '../errors.ts';
+import { notEmulated, ServiceError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 
@@ -48,10 +48,8 @@ export function checkDataCaptureConfig(config: Input | undefined): void {
     );
   }
   if (!/^s3:\/\/[^/]+/.test(String(config.DestinationS3Uri))) {
-    throw new ServiceError(
-      'UnknownOperationException',
-      `DataCaptureConfig DestinationS3Uri ${String(config.DestinationS3Uri)}: destinations other than s3://<bucket>[/<prefix>] are not supported by the smwf local emulator yet.`,
-      400,
+    throw notEmulated(
+      `DataCaptureConfig DestinationS3Uri ${String(config.DestinationS3Uri)}: destinations other than s3://<bucket>[/<prefix>] are`,
     );
   }
 }

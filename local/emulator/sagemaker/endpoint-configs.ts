@@ -1,9 +1,9 @@
 /** CreateEndpointConfig, DescribeEndpointConfig, DeleteEndpointConfig and ListEndpointConfigs. */
 import { checkAsyncInferenceConfig } from '../async/async-config.ts';
 import { checkDataCaptureConfig } from '../capture/data-capture.ts';
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, validationException } from '../errors.ts';
 import type { Operations } from '../operations.ts';
-import { checkServerlessVariants } from '../serverless/serverless-rules.ts';
+import { checkServerlessOrInstances, checkServerlessVariants } from '../serverless/serverless-rules.ts';
 import { listResources } from '../store/listing.ts';
 import { requireConfig, requireModel } from '../store/lookups.ts';
 import { type EndpointConfigRecord, nowSeconds, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
@@ -45,16 +45,7 @@ async function createEndpointConfig(store: SageMakerStore, region: string, input
       throw validationException(`Variant name "${variantName}" is not unique within the endpoint configuration.`);
     }
     names.add(variantName.toLowerCase());
-    if (variant.ServerlessConfig && (variant.InstanceType || variant.InitialInstanceCount !== undefined)) {
-      throw validationException(
-        `Production variant ${variantName} cannot specify both ServerlessConfig and InstanceType/InitialInstanceCount.`,
-      );
-    }
-    if (!variant.ServerlessConfig && (!variant.InstanceType || variant.InitialInstanceCount === undefined)) {
-      throw validationException(
-        `Production variant ${variantName} must specify InstanceType and InitialInstanceCount, or ServerlessConfig.`,
-      );
-    }
+    checkServerlessOrInstances(variant);
     if (variant.ModelName === undefined) {
       throw validationException(`ModelName must be specified for production variant ${variantName}.`);
     }
@@ -63,10 +54,8 @@ async function createEndpointConfig(store: SageMakerStore, region: string, input
       (c) => (c as Input | undefined)?.Mode === 'MultiModel',
     );
     if (multiModel && typeof variant.InstanceType === 'string' && ACCELERATED_INSTANCE.test(variant.InstanceType)) {
-      throw new ServiceError(
-        'UnknownOperationException',
-        `Multi-model endpoints on GPU or accelerator instances (production variant ${variantName}, ${variant.InstanceType}: Triton-based) are not supported by the smwf local emulator yet.`,
-        400,
+      throw notEmulated(
+        `Multi-model endpoints on GPU or accelerator instances (production variant ${variantName}, ${variant.InstanceType}: Triton-based) are`,
       );
     }
   }

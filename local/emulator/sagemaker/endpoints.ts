@@ -13,6 +13,7 @@ import { requireConfig, requireEndpoint } from '../store/lookups.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
+  isAsyncEndpoint,
   nowSeconds,
   resourceArn,
   type SageMakerStore,
@@ -130,11 +131,11 @@ async function updateEndpoint(deps: EndpointOperationsDeps, region: string, inpu
     throw validationException(`Cannot update failed endpoint "${endpoint.EndpointArn}".`);
   }
   const config = requireConfig(deps.store, region, String(input.EndpointConfigName));
-  if ((endpoint.AsyncInferenceConfig === undefined) !== (config.AsyncInferenceConfig === undefined)) {
+  if (isAsyncEndpoint(endpoint) !== (config.AsyncInferenceConfig !== undefined)) {
     // AWS refuses removing it ("The AsyncInferenceConfig parameter cannot be removed from this endpoint ...",
     // aws/sagemaker-python-sdk#3124); adding it is refused alike. The rest of both sentences is ours.
     throw validationException(
-      endpoint.AsyncInferenceConfig === undefined
+      !isAsyncEndpoint(endpoint)
         ? `The AsyncInferenceConfig parameter cannot be added to this endpoint ${name}. To serve asynchronous inference, create a new endpoint.`
         : `The AsyncInferenceConfig parameter cannot be removed from this endpoint ${name}. To serve real-time inference, create a new endpoint.`,
     );

@@ -4,7 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
 import { imageDigest } from '../hosting/images.ts';
 import { compareStrings, listPage } from '../store/listing.ts';
@@ -41,10 +41,6 @@ function nameAndVersion(value: string, kind: 'model-package' | 'model-package-gr
     name: name as string,
     version: version === undefined ? undefined : Number(version),
   };
-}
-
-function notEmulated(what: string): ServiceError {
-  return new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
 }
 
 function isoSeconds(epochSeconds: number): string {

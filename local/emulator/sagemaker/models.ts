@@ -1,5 +1,5 @@
 /** CreateModel, DescribeModel, DeleteModel and ListModels, and what CreateModel refuses about containers. */
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, validationException } from '../errors.ts';
 import type { Operations } from '../operations.ts';
 import { listResources } from '../store/listing.ts';
 import { requireModel } from '../store/lookups.ts';
@@ -94,8 +94,6 @@ function checkContainerHostnames(input: Input, containers: Input[]): void {
  * `ModelDataUrl` is the S3 prefix; the rest is refused (AWS's rule with our wording, or "not supported").
  */
 function checkMultiModel(containers: Input[]): void {
-  const notEmulated = (what: string) =>
-    new ServiceError('UnknownOperationException', `${what} not supported by the smwf local emulator yet.`, 400);
   for (const container of containers) {
     if (container.Mode !== 'MultiModel') {
       if (container.MultiModelConfig !== undefined) {

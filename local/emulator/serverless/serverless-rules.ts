@@ -4,7 +4,7 @@
  * validation checks; the rules here are the ones it cannot express. AWS documents the rules, not the texts: the
  * messages are ours.
  */
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, validationException } from '../errors.ts';
 import { invocationModeOf, modelContainerDefinitions } from '../hosting/model-containers.ts';
 
 type Input = Record<string, unknown>;
@@ -24,6 +24,25 @@ const INSTANCE_ONLY_MEMBERS = [
 /** The serverless config of a variant, or undefined for an instance-based one. */
 function serverlessOf(variant: Input): Input | undefined {
   return variant.ServerlessConfig as Input | undefined;
+}
+
+/**
+ * A production variant is serverless (ServerlessConfig) or instance-based (InstanceType and InitialInstanceCount):
+ * never both, never neither.
+ */
+export function checkServerlessOrInstances(variant: Input): void {
+  const name = String(variant.VariantName);
+  const serverless = Boolean(variant.ServerlessConfig);
+  if (serverless && (variant.InstanceType || variant.InitialInstanceCount !== undefined)) {
+    throw validationException(
+      `Production variant ${name} cannot specify both ServerlessConfig and InstanceType/InitialInstanceCount.`,
+    );
+  }
+  if (!serverless && (!variant.InstanceType || variant.InitialInstanceCount === undefined)) {
+    throw validationException(
+      `Production variant ${name} must specify InstanceType and InitialInstanceCount, or ServerlessConfig.`,
+    );
+  }
 }
 
 /**
@@ -99,10 +118,8 @@ function checkServerlessModel(variantName: string, model: Input): void {
     );
   }
   if (mode === 'Direct') {
-    throw new ServiceError(
-      'UnknownOperationException',
-      `Serverless multi-container endpoints (production variant ${variantName}, model ${modelName} in Direct inference execution mode) are not supported by the smwf local emulator yet.`,
-      400,
+    throw notEmulated(
+      `Serverless multi-container endpoints (production variant ${variantName}, model ${modelName} in Direct inference execution mode) are`,
     );
   }
   if (model.VpcConfig !== undefined) throw refuse('a VPC (VpcConfig)');

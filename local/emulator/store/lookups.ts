@@ -2,7 +2,8 @@
  * The stored SageMaker resources by name, answered as SageMaker answers a name that does not exist: every operation
  * that names a model, an endpoint config or an endpoint finds it here, so the not-found texts are written once.
  */
-import { validationException } from '../errors.ts';
+import { ServiceError, validationException } from '../errors.ts';
+import { ACCOUNT_ID } from '../events.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
@@ -33,5 +34,17 @@ export function requireConfig(store: SageMakerStore, region: string, name: strin
 export function requireEndpoint(store: SageMakerStore, region: string, name: string): EndpointRecord {
   const endpoint = store.endpoints.get(region, name);
   if (!endpoint) throw validationException(`Could not find endpoint "${resourceArn(region, 'endpoint', name)}".`);
+  return endpoint;
+}
+
+/** The runtime's answer for an endpoint it cannot invoke: `ValidationError` `Endpoint <name> of account <id> not found.` */
+export function endpointNotFound(name: string): ServiceError {
+  return new ServiceError('ValidationError', `Endpoint ${name} of account ${ACCOUNT_ID} not found.`, 400);
+}
+
+/** The endpoint an invocation (InvokeEndpoint, InvokeEndpointAsync) names; one that does not exist or is Deleting is not found. */
+export function requireInvocableEndpoint(store: SageMakerStore, region: string, name: string): EndpointRecord {
+  const endpoint = store.endpoints.get(region, name);
+  if (!endpoint || endpoint.EndpointStatus === 'Deleting') throw endpointNotFound(name);
   return endpoint;
 }

@@ -63,6 +63,11 @@ export interface EndpointRecord extends BaseRecord {
   };
 }
 
+/** True when the endpoint serves asynchronous inference: it was created or updated with an AsyncInferenceConfig. */
+export function isAsyncEndpoint(endpoint: EndpointRecord): boolean {
+  return endpoint.AsyncInferenceConfig !== undefined;
+}
+
 /** A batch transform job: the request as given, its status, and what the run resolved. */
 export interface TransformJobRecord extends BaseRecord {
   TransformJobName: string;

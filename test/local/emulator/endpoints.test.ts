@@ -146,9 +146,10 @@ describe('emulated endpoint lifecycle', () => {
   it('updates blue/green to a good config while a concurrent invoker sees no errors', async () => {
     const results: string[] = [];
     const errors: unknown[] = [];
-    let running = true;
+    /** The invoker stops once it has this many answers (set when the update has settled), or at its first error. */
+    let stopAtAnswers = Number.POSITIVE_INFINITY;
     const invoker = (async () => {
-      while (running) {
+      while (results.length < stopAtAnswers && errors.length === 0) {
         try {
           results.push(await invokeCsv('linear', '1,2'));
         } catch (err) {
@@ -160,10 +161,8 @@ describe('emulated endpoint lifecycle', () => {
     await sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'linear', EndpointConfigName: 'cfg-v2' }));
     const updating = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'linear' }));
     const settled = await waitForEndpoint(sagemaker, 'linear');
-    // keep invoking briefly after the switch so requests hit the new fleet too
-    const seenBefore = results.length;
-    while (results.length < seenBefore + 5 && errors.length === 0) await new Promise((r) => setTimeout(r, 10));
-    running = false;
+    // Five more answers after the switch, so requests hit the new fleet too.
+    stopAtAnswers = results.length + 5;
     await invoker;
 
     expect(updating.EndpointStatus).toBe('Updating');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ContainerUnavailableError } from '../../../local/emulator/hosting/container.ts';
 import {
   type ChainStage,
@@ -146,10 +146,26 @@ describe('invokeChain (serial inference pipelines)', () => {
         }),
     });
 
-    const err = await invokeChain([slow('a', 60), slow('b', 60)], request(), 100, undefined).catch((e: unknown) => e);
+    // On a fake clock: a answers at 60 ms, which leaves b 40 of the 100, not a 100 of its own.
+    vi.useFakeTimers();
+    try {
+      const started = Date.now();
+      let settledAfterMs: number | undefined;
+      const outcome = invokeChain([slow('a', 60), slow('b', 60)], request(), 100, undefined)
+        .catch((e: unknown) => e)
+        .finally(() => {
+          settledAfterMs = Date.now() - started;
+        });
 
-    expect(err).toBeInstanceOf(ContainerCallError);
-    expect(err).toMatchObject({ container: 'b', timedOut: true });
+      await vi.advanceTimersByTimeAsync(100);
+      const err = await outcome;
+
+      expect(err).toBeInstanceOf(ContainerCallError);
+      expect(err).toMatchObject({ container: 'b', timedOut: true });
+      expect(settledAfterMs).toBe(100);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('treats an empty SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT as unset', () => {

@@ -14,7 +14,7 @@ import {
   type SageMakerClient,
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clients, errorOf, LINEAR_IMAGE, startTestEmulator } from './helpers.ts';
 
 const ARN = 'arn:aws:sagemaker:us-east-1:123456789012';
@@ -177,11 +177,19 @@ describe('emulated SageMaker control plane', () => {
   });
 
   it('lists endpoint configs filtered by name and sorted by creation time', async () => {
-    for (const name of ['ver-a', 'ver-b', 'ver-c']) {
-      await sagemaker.send(
-        new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [variant('MyModel')] }),
-      );
-      await new Promise((r) => setTimeout(r, 5));
+    // The emulator runs in this process: with Date faked (timers stay real), each config is created a second after
+    // the one before, whatever the machine's speed.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const start = Date.now();
+      for (const [i, name] of ['ver-a', 'ver-b', 'ver-c'].entries()) {
+        vi.setSystemTime(start + i * 1000);
+        await sagemaker.send(
+          new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [variant('MyModel')] }),
+        );
+      }
+    } finally {
+      vi.useRealTimers();
     }
 
     const desc = await sagemaker.send(new ListEndpointConfigsCommand({ NameContains: 'VER-', SortBy: 'CreationTime' }));
