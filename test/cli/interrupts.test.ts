@@ -4,7 +4,7 @@
  * process it waits for, and then /proc is searched for any process that carries the run's marker: the exit code and
  * the one line are checked, and nothing of the run may be left.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -23,14 +23,17 @@ const MODEL_SERVER = 'containers/linear/server.mjs';
 const SLOW_START = { SMWF_EXAMPLE_STARTUP_DELAY_MS: '600000' };
 
 const commands: SpawnedCommand[] = [];
+const stateDirs: string[] = [];
 
 afterEach(() => {
   for (const command of commands.splice(0)) command.cleanUp();
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A fresh state directory whose S3 holds the example linear model (and `objects`), as `smwf run` will find it. */
 async function stateWithModel(objects: Record<string, string> = {}): Promise<string> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-interrupt-'));
+  stateDirs.push(stateDir);
   const emulator = await startTestEmulator({ stateDir });
   const { s3 } = clients(emulator.url);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));

@@ -5,7 +5,7 @@
  * before it hosts InService endpoints again. `smwf local start` is spawned as a user runs it, with endpoints
  * serving, starting, multi-model and a transform job running, then killed.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -33,10 +33,19 @@ import {
 } from './helpers.ts';
 
 const commands: SpawnedCommand[] = [];
+const stateDirs: string[] = [];
 
 afterEach(() => {
   for (const command of commands.splice(0)) command.cleanUp();
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A fresh state directory, removed after the test. */
+function freshStateDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smwf-crash-'));
+  stateDirs.push(dir);
+  return dir;
+}
 
 /** Spawns `smwf local start` on `stateDir` and resolves once it serves, with SDK clients pointed at it. */
 async function localStart(stateDir: string) {
@@ -148,7 +157,7 @@ function stillRuns(process: ProcStat): boolean {
 
 describe('an emulator killed with SIGKILL', () => {
   it('leaves no model process and no private folder once the safety net has run, with no later start', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'smwf-crash-'));
+    const stateDir = freshStateDir();
     const { command } = await busyEmulator(stateDir);
     const folders = command.environmentValues('TMPDIR').filter((dir) => dir.includes('smwf-container-'));
 
@@ -162,7 +171,7 @@ describe('an emulator killed with SIGKILL', () => {
   });
 
   it('is cleaned up by the next start on its state directory (safety net killed too), which then hosts InService endpoints again', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'smwf-crash-'));
+    const stateDir = freshStateDir();
     const first = await busyEmulator(stateDir);
     const folders = first.command.environmentValues('TMPDIR').filter((dir) => dir.includes('smwf-container-'));
     const watchers = first.command.processes().filter((pid) => commandLine(pid).includes(WATCHER_NAME));
