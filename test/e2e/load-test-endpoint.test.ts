@@ -66,7 +66,7 @@ describe('LoadTestEndpoint', () => {
     for (const [key, body] of [
       ['lt-mme-samples/a.csv', '3,4'],
       ['lt-mme-samples/b.csv', '5,6'],
-    ]) {
+    ] as const) {
       await h.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     }
     const result = await h.runner.start(

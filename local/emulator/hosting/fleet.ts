@@ -4,6 +4,7 @@ import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
 import { ModelDataError, prepareModelDir } from './artifacts.ts';
 import { ContainerProcess, type ContainerRequest } from './container.ts';
+import type { ContainerRecords } from './container-records.ts';
 import { type ImageMapping, type ImagesFile, resolveImage } from './images.ts';
 import type { ContainerDeploySpec, InvocationMode } from './model-containers.ts';
 import { ModelCache, type MultiModelOptions } from './multi-model.ts';
@@ -53,6 +54,8 @@ export interface FleetPaths {
   workRoot: string;
   /** Folder of the endpoint's log streams (`/aws/sagemaker/Endpoints/<name>`). */
   logDir: string;
+  /** The emulator's records of its containers, with their private folders. */
+  records: ContainerRecords;
 }
 
 /** How a variant spreads invocations over its instances (ProductionVariantRoutingConfig.RoutingStrategy). */
@@ -383,6 +386,7 @@ export class EndpointFleet {
                   this.paths.logDir,
                   `${variant.variantName}-${container.hostname}-${this.id}-${number}-${stamp}.log`,
                 ),
+                records: this.paths.records,
               }),
           ),
         ),
