@@ -62,9 +62,20 @@ function loadTest(endpointName: string, overrides: Record<string, unknown> = {})
 
 describe('LoadTestEndpoint', () => {
   it('loads a multi-model endpoint with a TargetModel distribution and reports each step and the verdict', async () => {
+    // Samples inline and from an S3 prefix, as a user keeps a captured payload set.
+    for (const [key, body] of [
+      ['lt-mme-samples/a.csv', '3,4'],
+      ['lt-mme-samples/b.csv', '5,6'],
+    ] as const) {
+      await h.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    }
     const result = await h.runner.start(
       'LoadTestEndpoint',
       loadTest('lt-mme', {
+        samples: [
+          csvSample,
+          { contentType: 'text/csv', accept: 'application/json', s3Prefix: `s3://${BUCKET}/lt-mme-samples/` },
+        ],
         targetModels: [
           { targetModel: mmeModels.v1, weight: 3 },
           { targetModel: mmeModels.v2, weight: 1 },

@@ -122,7 +122,7 @@ export class S3Api {
     const id = requestId();
     const base = { 'x-amz-request-id': id, 'x-amz-id-2': id };
     // Checked as the request arrives: a conditional write compares with the key's object now and at its commit.
-    const condition = writeConditionOf(req, target.operation);
+    const condition = writeConditionOf(req.headers, target.operation);
     const precondition = () =>
       condition && preconditionOf(condition, this.store.current(bucket as string, key as string), key as string);
     switch (target.operation) {

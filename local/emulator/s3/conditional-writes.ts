@@ -14,7 +14,7 @@
  * never ignored: conditional copies (`If-Match`/`If-None-Match` on CopyObject, `x-amz-copy-source-if-*`),
  * conditional deletes, date conditions, and conditions on any other operation.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ServiceError } from '../errors.ts';
 import type { ObjectMeta } from './store.ts';
 
@@ -54,24 +54,24 @@ export function headerNotImplemented(header: string, why: string): ServiceError 
   );
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
 const unquoted = (etag: string) => etag.trim().replace(/^W\//, '').replace(/"/g, '');
 
 /**
- * Refuses the conditional headers `operation` does not emulate, and returns the write condition of a
- * PutObject or CompleteMultipartUpload (undefined when it has none).
+ * Refuses the conditional headers (by lower-case name, as a request's `headers`) that `operation` does not
+ * emulate, and returns the write condition of a PutObject or CompleteMultipartUpload (undefined when it has none).
  */
-export function writeConditionOf(req: IncomingMessage, operation: string): WriteCondition | undefined {
+export function writeConditionOf(headers: IncomingHttpHeaders, operation: string): WriteCondition | undefined {
   for (const name of NOT_EMULATED_HEADERS) {
-    if (header(req, name) !== undefined)
+    if (header(headers, name) !== undefined)
       throw headerNotImplemented(name, `${name} is not emulated by the smwf local emulator`);
   }
-  const ifMatch = header(req, 'if-match');
-  const ifNoneMatch = header(req, 'if-none-match');
+  const ifMatch = header(headers, 'if-match');
+  const ifNoneMatch = header(headers, 'if-none-match');
   if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
   if (CONDITIONAL_READS.has(operation)) return undefined;
   const given = ifMatch !== undefined ? 'if-match' : 'if-none-match';
@@ -99,8 +99,12 @@ export function writeConditionOf(req: IncomingMessage, operation: string): Write
   return { kind: 'etag', etag };
 }
 
-/** Throws the error S3 answers when `condition` does not hold for the key's object `current`. */
-function checkCondition(condition: WriteCondition, current: ObjectMeta | undefined, key: string): void {
+/** Throws the error S3 answers when `condition` does not hold for the key's object `current` (of that ETag). */
+export function checkCondition(
+  condition: WriteCondition,
+  current: Pick<ObjectMeta, 'etag'> | undefined,
+  key: string,
+): void {
   if (condition.kind === 'absent') {
     if (current !== undefined) {
       throw new ServiceError(
