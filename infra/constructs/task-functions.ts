@@ -100,11 +100,14 @@ export class TaskFunctions extends Construct {
 
   /**
    * Grants the steps that ask whether an execution still runs (the endpoint lease's holder check) their actions on
-   * the executions of `stateMachines`, the stack's own, and no other. In a policy of its own per function: a
-   * function's role cannot name the state machines that invoke the function in its default policy, on which the
-   * function depends, without a dependency cycle.
+   * the executions of `stateMachines` (the stack's own that take an endpoint lease, whose executions alone can hold
+   * one), and no other. In a policy of its own per function: a function's role cannot name the state machines that
+   * invoke the function in its default policy, on which the function depends, without a dependency cycle. With no
+   * state machines, nothing is granted.
    */
   grantExecutionReads(stateMachines: readonly sfn.StateMachine[]): void {
+    this.executionReadsGranted = true;
+    if (stateMachines.length === 0) return;
     const stack = Stack.of(this);
     const arns = stateMachines.map((machine) =>
       stack.formatArn({
@@ -127,7 +130,6 @@ export class TaskFunctions extends Construct {
         );
       }
     }
-    this.executionReadsGranted = true;
   }
 
   /** The function of `workflow`'s first state, built from its folder's validate-input.ts. */

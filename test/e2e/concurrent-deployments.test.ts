@@ -22,8 +22,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointLease } from '../../contracts/endpoint-lease.ts';
 import * as errors from '../../contracts/errors.ts';
+import { CONFIG_ENV } from '../../infra/deployment-config/load.ts';
 import type { ExecutionResult } from '../../local/runner/runner.ts';
 import { EXECUTION_ROLE_ARN } from '../tasks/fakes.ts';
+import { E2E_DEPLOYMENT_CONFIG } from './e2e-stack.ts';
 import {
   deployInput,
   describeEndpoint,
@@ -219,7 +221,8 @@ describe('a run that crashes holding the lease', () => {
           h.stateDir,
           '--json',
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        // The end-to-end stack, as the harness runs it: smwf run registers its roles with the emulator.
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [CONFIG_ENV]: E2E_DEPLOYMENT_CONFIG } },
       );
       holder = await new Promise<string>((resolve, reject) => {
         let output = '';

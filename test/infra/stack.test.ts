@@ -238,11 +238,19 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it("lets the lease steps write only the artifact bucket's leases/ prefix, and describe only this stack's executions", () => {
+  it("lets the lease steps write only the artifact bucket's leases/ prefix, and describe only the executions of this stack's state machines that take a lease", () => {
     const [bucketId] = Object.keys(
       template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: {} } }),
     );
-    const machines = Object.keys(resourcesOf('AWS::StepFunctions::StateMachine')).sort();
+    const machines = Object.entries(resourcesOf('AWS::StepFunctions::StateMachine'))
+      .filter(([, machine]) =>
+        JSON.stringify(machine.Properties.DefinitionString).includes(String.raw`\"AcquireEndpointLease\"`),
+      )
+      .map(([id]) => id)
+      .sort();
+    // DeployEndpoint, the multi-model, multi-container, serial pipeline and approved-package deployments, and the
+    // multi-model add and remove.
+    expect(machines).toHaveLength(7);
     const roleOf = (task: string) => {
       const fn = Object.values(resourcesOf('AWS::Lambda::Function')).find((f) => taskOf(f) === task);
       return (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0] ?? '';
