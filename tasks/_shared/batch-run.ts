@@ -2,7 +2,7 @@
  * What a BatchTransform run is, derived from its input alone: the deterministic job name for the scheduled
  * time, the S3 locations with their date placeholders filled in, and where each input's `.out` lands.
  */
-import { parseS3Uri, type S3Location } from '../../contracts/parts/s3.ts';
+import { parseS3Uri, type S3Location } from '../../contracts/s3-uri.ts';
 import { specHash } from './names.ts';
 
 const MAX_NAME_LENGTH = 63;

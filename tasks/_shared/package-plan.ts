@@ -6,7 +6,7 @@
 import { ModelLayoutError } from '../../contracts/errors.ts';
 import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
 import { DEFAULT_COMPRESSION_LEVEL } from '../../contracts/parts/packaging-values.ts';
-import { parseS3Uri } from '../../contracts/parts/s3.ts';
+import { parseS3Uri } from '../../contracts/s3-uri.ts';
 import type { ArtifactStore, ObjectLocation } from './artifact-store.ts';
 import { checkLayout, describeLayoutReport } from './model-layout.ts';
 import { specHash } from './names.ts';
