@@ -43,6 +43,10 @@ export const STEP_NAMES = [
   'GenerateLoad',
   'JudgeLoadStep',
   'ReportLoadTest',
+  'PrepareCandidate',
+  'DeleteThrowaways',
+  'SummarizeCandidate',
+  'RecommendRightSize',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

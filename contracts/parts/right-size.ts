@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import { environmentKey, integer, sageMakerName } from '../contract-parts.ts';
 import { RIGHT_SIZE } from '../limits.ts';
 import { AutoScalingByVariant } from './auto-scaling.ts';
-import { ServerlessConfig, Variants } from './endpoint.ts';
+import { HealthCheckSpec, ServerlessConfig, Variants } from './endpoint.ts';
 import { LATENCY_PERCENTILES, LatencySummary } from './load-test.ts';
 import { ModelSource } from './model.ts';
 
@@ -166,12 +166,14 @@ export type RankedCandidate = z.output<typeof RankedCandidate>;
 
 /**
  * A ready DeployEndpoint input (workflows/deploy-endpoint/contract.ts parses it): the model with the candidate's
- * environment, its variant, and `autoScaling` on the predefined invocations metric.
+ * environment, its variant, the health check the candidates were warmed up with, and `autoScaling` on the
+ * predefined invocations metric (instance candidates).
  */
 export const RecommendedDeployment = z.object({
   endpointName: sageMakerName,
   model: ModelSource,
   variants: Variants,
+  healthCheck: HealthCheckSpec,
   autoScaling: z.optional(AutoScalingByVariant),
 });
 export type RecommendedDeployment = z.input<typeof RecommendedDeployment>;
@@ -219,3 +221,25 @@ export const RightSizeReport = z.object({
   notes: z.array(z.string()),
 });
 export type RightSizeReport = z.output<typeof RightSizeReport>;
+
+// ---------------------------------------------------------------------------------------------
+// Between the steps: what each candidate's iteration hands on to the recommendation.
+// ---------------------------------------------------------------------------------------------
+
+/** One candidate as measured (SummarizeCandidate's output), before prices and ranking. */
+export const MeasuredCandidate = z.object({
+  candidate: RightSizeCandidate,
+  outcome: CandidateOutcome,
+  failure: z.optional(z.object({ error: z.string(), cause: z.string() })),
+  /** The highest step that met the stopping conditions: its figures, null without one. */
+  maxInvocations: z.nullable(z.number()),
+  latencyMs: z.nullable(LatencySummary),
+  modelLatencyMs: z.nullable(z.number()),
+  cpuUtilization: z.nullable(z.number()),
+  memoryUtilization: z.nullable(z.number()),
+  /** The load test's verdict: what stopped it, for `notMeetingBecause`. */
+  stoppedBy: z.optional(z.string()),
+  steps: z.array(CandidateStepPoint),
+  resultsUri: z.optional(z.string()),
+});
+export type MeasuredCandidate = z.output<typeof MeasuredCandidate>;
