@@ -47,6 +47,8 @@ export const STEP_NAMES = [
   'DeleteThrowaways',
   'SummarizeCandidate',
   'RecommendRightSize',
+  'StartInferenceRecommendations',
+  'GetInferenceRecommendations',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

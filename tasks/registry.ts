@@ -18,6 +18,7 @@ import { registration as deleteThrowaways } from './delete-throwaways/registrati
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as generateLoad } from './generate-load/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
+import { registration as getInferenceRecommendations } from './get-inference-recommendations/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
 import { registration as guardLiveTraffic } from './guard-live-traffic/registration.ts';
 import { registration as healthCheck } from './health-check/registration.ts';
@@ -40,6 +41,7 @@ import { registration as resolveModelPackage } from './resolve-model-package/reg
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
+import { registration as startInferenceRecommendations } from './start-inference-recommendations/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
 import { registration as startTransformJob } from './start-transform-job/registration.ts';
 import { registration as stopTransformJob } from './stop-transform-job/registration.ts';
@@ -96,6 +98,8 @@ export const TASKS = {
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,
   RecommendRightSize: recommendRightSize,
+  StartInferenceRecommendations: startInferenceRecommendations,
+  GetInferenceRecommendations: getInferenceRecommendations,
 } as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
 export type { TaskName };

@@ -58,6 +58,69 @@ export function candidateCount(c: z.output<typeof CandidatesInput>): number {
   return (c.instanceTypes.length * c.instanceCounts.length + c.serverlessMemorySizesInMB.length) * combinations;
 }
 
+/** What Inference Recommender's Advanced job takes (API CreateInferenceRecommendationsJob, ModelLatencyThreshold). */
+export const RECOMMENDER = { maxEndpointConfigurations: 10, percentiles: ['P95', 'P99'] } as const;
+
+/**
+ * engine "inference-recommender": a model package (the job reads its image, artifact and sample payload), at most
+ * 10 endpoint configurations, no burstable t2 (DG inference-recommender-troubleshooting), a P95 or P99 threshold,
+ * and no instance counts (the job chooses them).
+ */
+function recommenderFits(
+  input: {
+    model: { modelPackageArn?: string | undefined };
+    candidates: z.output<typeof CandidatesInput>;
+    stoppingConditions: { latencyThreshold?: { percentile: string } | undefined };
+  },
+  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void },
+) {
+  const why = 'with engine inference-recommender';
+  if (input.model.modelPackageArn === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['model', 'modelPackageArn'],
+      message: `expected a model package ${why}: the job reads the package's image, artifact and sample payload`,
+      input: undefined,
+    });
+  }
+  const configurations = input.candidates.instanceTypes.length + input.candidates.serverlessMemorySizesInMB.length;
+  if (configurations > RECOMMENDER.maxEndpointConfigurations) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['candidates'],
+      message: `expected at most ${RECOMMENDER.maxEndpointConfigurations} instance types and serverless sizes ${why}; got ${configurations}`,
+      input: configurations,
+    });
+  }
+  for (const [i, type] of input.candidates.instanceTypes.entries()) {
+    if (type.startsWith('ml.t2.')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['candidates', 'instanceTypes', i],
+        message: `Inference Recommender does not test burstable t2 instances; remove ${type} or use engine load-test`,
+        input: type,
+      });
+    }
+  }
+  if (input.candidates.instanceCounts.length !== 1 || input.candidates.instanceCounts[0] !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['candidates', 'instanceCounts'],
+      message: `expected none ${why}: the job chooses the instance count itself`,
+      input: input.candidates.instanceCounts,
+    });
+  }
+  const percentile = input.stoppingConditions.latencyThreshold?.percentile;
+  if (percentile !== undefined && !(RECOMMENDER.percentiles as readonly string[]).includes(percentile)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['stoppingConditions', 'latencyThreshold', 'percentile'],
+      message: `expected P95 or P99 ${why} (ModelLatencyThreshold.Percentile)`,
+      input: percentile,
+    });
+  }
+}
+
 /** The execution input of RightSizeEndpoint. */
 export const RightSizeEndpointInput = z
   .strictObject({
@@ -173,6 +236,7 @@ export const RightSizeEndpointInput = z
           input: input.samples.length,
         });
       }
+      if (input.engine === 'inference-recommender') recommenderFits(input, ctx);
       if (input.region !== undefined && HOSTING_PRICES[input.region] === undefined) {
         const priced = input.prices;
         const missing = input.candidates.instanceTypes.filter((t) => priced?.instanceHour[t] === undefined);

@@ -8,6 +8,8 @@
  *       a load test that fails: CandidateTestFailed -> DeleteCandidate -> SummarizeCandidate
  *   -> RecommendRightSize -> RightSizeRecommended (its report is the output)
  *   any other failure: DeleteAllCandidates (whatever carries the execution's tags) -> RightSizeFailed
+ *   engine "inference-recommender": StartInferenceRecommendations -> WaitForRecommendations
+ *     -> GetInferenceRecommendations (until the job settles) -> RecommendRightSize
  *
  * The deployment runs in a Parallel state of one branch because DeployEndpoint's steps end the way a deployment
  * ends (Succeed, or Fail after the rollback); the branch's end hands control back to the candidate's iteration.
@@ -44,6 +46,11 @@ export const RightSizeEndpointStates = {
   RightSizeRecommended: 'RightSizeRecommended',
   DeleteAllCandidates: 'DeleteAllCandidates',
   RightSizeFailed: 'RightSizeFailed',
+  IsInferenceRecommender: 'IsInferenceRecommender',
+  StartInferenceRecommendations: 'StartInferenceRecommendations',
+  WaitForRecommendations: 'WaitForRecommendations',
+  GetInferenceRecommendations: 'GetInferenceRecommendations',
+  AreRecommendationsReady: 'AreRecommendationsReady',
 } as const;
 
 const S = RightSizeEndpointStates;
@@ -122,7 +129,29 @@ export function rightSizeEndpointDefinition(scope: Construct, fns: WorkflowTasks
   const recommendation = invoke(scope, S.RecommendRightSize, fns.RecommendRightSize)
     .addCatch(deleteAll, { errors: ALL, resultPath: '$.error' })
     .next(new sfn.Succeed(scope, S.RightSizeRecommended));
-  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
-    .next(testCandidates)
-    .next(recommendation);
+  testCandidates.next(recommendation);
+
+  // engine "inference-recommender" (AWS only): one Advanced job over the same candidates; its endpoints are
+  // SageMaker's own, which it deletes itself.
+  const toFailed = { errors: ALL, resultPath: '$.error' };
+  const wait = new sfn.Wait(scope, S.WaitForRecommendations, {
+    time: sfn.WaitTime.secondsPath('$.recommenderStatus.waitSeconds'),
+  });
+  const poll = invoke(scope, S.GetInferenceRecommendations, fns.GetInferenceRecommendations).addCatch(failed, toFailed);
+  wait
+    .next(poll)
+    .next(
+      new sfn.Choice(scope, S.AreRecommendationsReady)
+        .when(sfn.Condition.booleanEquals('$.recommenderStatus.settled', false), wait)
+        .otherwise(recommendation),
+    );
+  const recommender = invoke(scope, S.StartInferenceRecommendations, fns.StartInferenceRecommendations)
+    .addCatch(failed, toFailed)
+    .next(wait);
+
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
+    new sfn.Choice(scope, S.IsInferenceRecommender)
+      .when(sfn.Condition.stringEquals('$.request.engine', 'inference-recommender'), recommender)
+      .otherwise(testCandidates),
+  );
 }

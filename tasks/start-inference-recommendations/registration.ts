@@ -1,0 +1,18 @@
+import type { TaskRegistration } from '../_shared/task-registration.ts';
+
+/** How the StartInferenceRecommendations step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
+export const registration: TaskRegistration = {
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  permissions: [
+    {
+      actions: ['sagemaker:CreateInferenceRecommendationsJob', 'sagemaker:AddTags'],
+      resources: ['inference-recommendations-job'],
+    },
+    // The job's endpoints run with the execution role.
+    { actions: ['iam:PassRole'], resources: ['execution-role'] },
+    // The job reads the model package it tests; DescribeModelPackage has no resource-level scoping here.
+    { actions: ['sagemaker:DescribeModelPackage'], resources: ['any'] },
+  ],
+  environment: ['SAGEMAKER_EXECUTION_ROLE_ARN'],
+};
