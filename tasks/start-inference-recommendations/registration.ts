@@ -9,10 +9,8 @@ export const registration: TaskRegistration = {
       actions: ['sagemaker:CreateInferenceRecommendationsJob', 'sagemaker:AddTags'],
       resources: ['inference-recommendations-job'],
     },
-    // The job's endpoints run with the execution role.
+    // The job runs (and its endpoints serve) with the execution role.
     { actions: ['iam:PassRole'], resources: ['execution-role'] },
-    // The job reads the model package it tests; DescribeModelPackage has no resource-level scoping here.
-    { actions: ['sagemaker:DescribeModelPackage'], resources: ['any'] },
   ],
   environment: ['SAGEMAKER_EXECUTION_ROLE_ARN'],
 };

@@ -331,6 +331,22 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'expected at least one inline sample (body)',
     },
     {
+      case: 'engine inference-recommender with an image model',
+      set: { engine: 'inference-recommender' },
+      field: 'model.modelPackageArn',
+      rule: 'expected a model package with engine inference-recommender',
+    },
+    {
+      case: 'engine inference-recommender with a P90 threshold',
+      set: {
+        engine: 'inference-recommender',
+        model: { modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/1' },
+        'stoppingConditions.latencyThreshold.percentile': 'P90',
+      },
+      field: 'stoppingConditions.latencyThreshold.percentile',
+      rule: 'expected P95 or P99 with engine inference-recommender',
+    },
+    {
       case: 'more candidates at once than the cap',
       set: { maxConcurrency: 11 },
       rule: 'Too big: expected number to be <=10',

@@ -53,9 +53,9 @@ export class SageMakerControlPlane {
     };
   }
 
-  /** True for operations of the SageMaker API model (implemented or not). */
+  /** True for operations of the SageMaker API model (implemented or not) and those refused with a reason. */
   knows(operation: string): boolean {
-    return operation in this.model.operations;
+    return operation in this.model.operations || operation in NOT_EMULATED_BECAUSE;
   }
 
   /** Validates the input against the model, runs the operation and projects the result onto the output shape. */
