@@ -213,4 +213,31 @@ describe('RightSizeEndpoint', () => {
     ]);
     expect(await leftBehind('rs-ir-rs-')).toEqual([]);
   });
+
+  it('deletes every candidate the execution tagged when the execution itself fails, and fails with the cause', async () => {
+    // The first DeleteModel fails (not a failure any step retries): DeleteCandidate fails, so the Map does.
+    h.emulator.setFaults({
+      failNth: [
+        { operation: 'DeleteModel', n: 1, code: 'ValidationException', status: 400, message: 'Injected: not now' },
+      ],
+    });
+    try {
+      const result = await h.runner.start(
+        'RightSizeEndpoint',
+        rightSize('rs-abort', {
+          candidates: { instanceTypes: ['ml.c5.large'], environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] } },
+          pattern: { stairs: { usersPerStep: 1, steps: 1, stepSeconds: 2 } },
+        }),
+      ).result;
+
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('ValidationException');
+      expect(result.cause).toContain('Injected: not now');
+      const entered = result.events.flatMap((e) => (e.type === 'StateEntered' && 'state' in e ? [e.state?.name] : []));
+      expect(entered.slice(-3)).toEqual(['CandidateFailed', 'DeleteAllCandidates', 'RightSizeFailed']);
+      expect(await leftBehind('rs-abort-rs-')).toEqual([]);
+    } finally {
+      h.emulator.setFaults({});
+    }
+  });
 });

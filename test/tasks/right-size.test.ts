@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MeasuredCandidate, RightSizeCandidate } from '../../contracts/parts/right-size.ts';
 import { ownershipTags } from '../../tasks/_shared/tags.ts';
-import { isThrowawayOf } from '../../tasks/delete-throwaways/delete-throwaways.ts';
+import { deleteThrowaways, isThrowawayOf } from '../../tasks/delete-throwaways/delete-throwaways.ts';
 import { prepareCandidate } from '../../tasks/prepare-candidate/prepare-candidate.ts';
 import { recommendRightSize } from '../../tasks/recommend-right-size/recommend-right-size.ts';
 import {
@@ -17,6 +17,7 @@ import {
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 import { RightSizeEndpointInput } from '../../workflows/right-size-endpoint/contract.ts';
 import { environmentCombinations, rightSizeState } from '../../workflows/right-size-endpoint/plan.ts';
+import { FakeSageMaker } from './fakes.ts';
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/linear:1';
 
@@ -256,5 +257,37 @@ describe('the plan of candidates', () => {
     expect(() => rightSizeState(request, EXECUTION)).toThrow(
       /candidate 0 \(ml\.c5\.large × 1, Y+=v+\) as DeployEndpoint input: model\.environment/,
     );
+  });
+});
+
+describe('DeleteThrowaways', () => {
+  it('deletes what this execution made for the candidate, and nothing of the same name that anyone else made', async () => {
+    const sagemaker = new FakeSageMaker();
+    const name = 'churn-rs-0123abcd-1';
+    const ours = {
+      'sagemaker-workflows:endpoint': name,
+      'sagemaker-workflows:execution': EXECUTION.id,
+      'sagemaker-workflows:throwaway': 'right-size',
+    };
+    sagemaker.seedModel(`${name}-m1`, { tags: ours });
+    sagemaker.seedConfig(`${name}-c1`, [`${name}-m1`], { tags: ours });
+    // Another execution's, a lasting deployment's, and candidate 10's (whose name contains candidate 1's).
+    sagemaker.seedModel(`${name}-other`, { tags: { ...ours, 'sagemaker-workflows:execution': 'arn:other' } });
+    sagemaker.seedModel(`${name}-lasting`, { tags: { 'sagemaker-workflows:endpoint': name } });
+    sagemaker.seedModel('churn-rs-0123abcd-10-m1', {
+      tags: { ...ours, 'sagemaker-workflows:endpoint': 'churn-rs-0123abcd-10' },
+    });
+
+    const deleted = await deleteThrowaways(
+      { throwaways: { candidate: { endpointName: name } }, execution: { id: EXECUTION.id } },
+      { sagemaker },
+    );
+
+    expect(deleted).toEqual({ endpoints: [], endpointConfigs: [`${name}-c1`], models: [`${name}-m1`] });
+    expect([...sagemaker.models.keys()].sort()).toEqual([
+      'churn-rs-0123abcd-1-lasting',
+      'churn-rs-0123abcd-1-other',
+      'churn-rs-0123abcd-10-m1',
+    ]);
   });
 });
