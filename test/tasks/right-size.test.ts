@@ -244,6 +244,17 @@ describe('the plan of candidates', () => {
     expect(lasting).not.toHaveProperty(['sagemaker-workflows:throwaway']);
   });
 
+  it('refuses samples that would make the state outgrow 256 KiB once the candidates are measured, naming them', () => {
+    // 125 KB held twice (load test and warm-up) and ten candidates' figures: over Step Functions' 256 KiB.
+    const request = RightSizeEndpointInput.parse({
+      ...input,
+      samples: [{ contentType: 'text/csv', body: 'x'.repeat(125_000) }],
+    });
+    expect(() => rightSizeState(request, EXECUTION)).toThrow(
+      /^Invalid RightSizeEndpoint input: samples: the inline samples are held twice .* Step Functions allows 262144/,
+    );
+  });
+
   it('refuses a candidate DeployEndpoint would refuse, naming it', () => {
     // The model's environment (31,000 bytes) fits; with the candidate's variable (1,900 bytes) it passes 32 KiB.
     const environment = Object.fromEntries(

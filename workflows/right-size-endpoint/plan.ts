@@ -10,6 +10,7 @@ import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
 import { InvalidInputError } from '../../contracts/errors.ts';
 import { MAX_INPUT_BYTES, RIGHT_SIZE } from '../../contracts/limits.ts';
 import { parseInput } from '../../contracts/parse-input.ts';
+import { patternSteps } from '../../contracts/load-pattern.ts';
 import { LoadTestRequest } from '../../contracts/parts/load-test.ts';
 import type { RightSizeCandidate } from '../../contracts/parts/right-size.ts';
 import { DeployEndpointInput, type DeployEndpointRequest } from '../deploy-endpoint/contract.ts';
@@ -155,17 +156,25 @@ export function planRightSize(request: RightSizeEndpointRequest, execution: Exec
 }
 
 /**
+ * Bytes one step of one candidate adds to the state once measured (a CandidateStepPoint, about 250 bytes of JSON,
+ * with room): the Map's result holds every candidate's steps.
+ */
+const MEASURED_STEP_BYTES = 400;
+
+/**
  * The first state's output, without the parts of the request the templates already hold (model, samples): a
- * state document of at most 256 KiB, or InvalidInputError naming the samples, which make up most of it.
+ * state document that stays within 256 KiB once every candidate's figures are added, or InvalidInputError
+ * naming the samples, which make up most of it.
  */
 export function rightSizeState(request: RightSizeEndpointRequest, execution: ExecutionFacts) {
   const plan = planRightSize(request, execution);
   const { model: _model, samples: _samples, ...rest } = request;
   const state = { request: rest, execution, plan };
   const bytes = Buffer.byteLength(JSON.stringify(state));
-  if (bytes > MAX_INPUT_BYTES) {
+  const measured = plan.candidates.length * (patternSteps(request.pattern).length + 2) * MEASURED_STEP_BYTES;
+  if (bytes + measured > MAX_INPUT_BYTES) {
     throw new InvalidInputError(
-      `Invalid RightSizeEndpoint input: samples: the inline samples are held twice while the candidates run (load test and warm-up), which makes ${bytes} bytes of state; Step Functions allows ${MAX_INPUT_BYTES} (256 KiB): use smaller samples or an s3Prefix`,
+      `Invalid RightSizeEndpoint input: samples: the inline samples are held twice while the candidates run (load test and warm-up), which makes ${bytes} bytes of state, and the ${plan.candidates.length} candidates' figures need about ${measured} more; Step Functions allows ${MAX_INPUT_BYTES} (256 KiB): use smaller samples or an s3Prefix, or fewer candidates or steps`,
     );
   }
   return state;
