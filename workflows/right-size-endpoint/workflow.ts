@@ -21,8 +21,9 @@ export const rightSizeEndpoint = {
       environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['1', '2'] },
     },
     samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
-    pattern: { stairs: { usersPerStep: 4, steps: 5, stepSeconds: 120 } },
-    stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 100 }, maxErrorRate: 0.01 },
+    // Short, so that the example runs in minutes; a real right-sizing climbs longer steps (minutes each).
+    pattern: { stairs: { usersPerStep: 2, steps: 3, stepSeconds: 10 } },
+    stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 250 }, maxErrorRate: 0.01 },
     targetRequestsPerSecond: 200,
     safetyFactor: 0.5,
     region: 'us-east-1',
