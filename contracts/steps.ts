@@ -43,6 +43,12 @@ export const STEP_NAMES = [
   'GenerateLoad',
   'JudgeLoadStep',
   'ReportLoadTest',
+  'PrepareCandidate',
+  'DeleteThrowaways',
+  'SummarizeCandidate',
+  'RecommendRightSize',
+  'StartInferenceRecommendations',
+  'GetInferenceRecommendations',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

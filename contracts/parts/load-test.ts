@@ -172,8 +172,11 @@ const loadTestRequestFields = {
 
 type LoadTestRequestFields = z.output<z.ZodMiniObject<typeof loadTestRequestFields>>;
 
-/** The pattern fits the caps: its length, the users of each step and the load generators they need. */
-function checkPattern(request: LoadTestRequestFields, ctx: z.core.$RefinementCtx<LoadTestRequestFields>) {
+/**
+ * The pattern fits the caps: its length, the users of each step and the load generators they need. RightSizeEndpoint
+ * runs it on its own input, whose `pattern`, `caps` and `options` are the same fields.
+ */
+export function checkPattern(request: LoadTestRequestFields, ctx: z.core.$RefinementCtx<LoadTestRequestFields>) {
   const steps = patternSteps(request.pattern);
   const seconds = steps.reduce((sum, step) => sum + step.durationSeconds, 0);
   if (seconds > request.caps.maxPatternSeconds) {
