@@ -43,6 +43,7 @@ export const STEP_NAMES = [
   'GenerateLoad',
   'JudgeLoadStep',
   'ReportLoadTest',
+  'WriteLoadTestReport',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

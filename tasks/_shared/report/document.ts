@@ -4,6 +4,22 @@
  * the escapes (escape.ts); markup comes only from here and chart.ts.
  */
 import { escapeMarkdown, escapeXml } from './escape.ts';
+import type { MeasurementSite } from './measurement-site.ts';
+
+/** What every report says besides its figures: which run, when, and where it was measured. */
+export interface ReportContext {
+  workflow: string;
+  executionName: string;
+  /** When the report was made (ISO 8601). */
+  generatedAt: string;
+  site: MeasurementSite;
+}
+
+/** A report in its two forms. */
+export interface RenderedReport {
+  html: string;
+  markdown: string;
+}
 
 /** One table: a header row and rows of cells; `numeric` columns are right-aligned. */
 export interface Table {

@@ -9,24 +9,26 @@ import type {
   LoadTestReport,
 } from '../../../contracts/parts/load-test.ts';
 import { type ChartGuide, renderChart } from './chart.ts';
-import { type Block, type ReportDocument, renderHtml, renderMarkdown } from './document.ts';
+import {
+  type Block,
+  type RenderedReport,
+  type ReportContext,
+  type ReportDocument,
+  renderHtml,
+  renderMarkdown,
+} from './document.ts';
 import { formatNumber, formatPercent, MISSING } from './format.ts';
-import { describeSite, type MeasurementSite } from './measurement-site.ts';
+import { describeSite } from './measurement-site.ts';
 
-/** What a report says besides the figures: which run, when, where it was measured, the threshold it was held to. */
-export interface ReportContext {
-  workflow: string;
-  executionName: string;
-  /** When the report was made (ISO 8601). */
-  generatedAt: string;
-  site: MeasurementSite;
-  latencyThreshold?: { percentile: LatencyPercentile; valueMs: number } | undefined;
+/** What a load-test report says besides the figures: the run, and the threshold the steps were held to. */
+export interface LoadTestReportContext extends ReportContext {
+  latencyThreshold?: LatencyThreshold | undefined;
 }
 
-/** A report in its two forms. */
-export interface RenderedReport {
-  html: string;
-  markdown: string;
+/** A latency threshold as the stopping conditions give it. */
+export interface LatencyThreshold {
+  percentile: LatencyPercentile;
+  valueMs: number;
 }
 
 /** The LatencySummary field of a percentile. */
@@ -37,13 +39,13 @@ export const percentileKey = (percentile: LatencyPercentile) =>
  * The percentile the latency chart plots: p95, or the threshold's own percentile when it names another, so that the
  * line and the threshold drawn across it measure the same thing.
  */
-export function chartedPercentile(threshold: ReportContext['latencyThreshold']): LatencyPercentile {
+export function chartedPercentile(threshold: LatencyThreshold | null | undefined): LatencyPercentile {
   return threshold?.percentile ?? 'P95';
 }
 
 /** The threshold as a guide across the latency axis. */
-export function thresholdGuide(threshold: ReportContext['latencyThreshold'], axis: 'x' | 'y'): ChartGuide[] {
-  return threshold === undefined
+export function thresholdGuide(threshold: LatencyThreshold | null | undefined, axis: 'x' | 'y'): ChartGuide[] {
+  return threshold === undefined || threshold === null
     ? []
     : [
         {
@@ -81,7 +83,7 @@ export function verdictSentence(report: LoadTestReport, percentile: LatencyPerce
 }
 
 /** The report as blocks. */
-export function loadTestReportDocument(report: LoadTestReport, context: ReportContext): ReportDocument {
+export function loadTestReportDocument(report: LoadTestReport, context: LoadTestReportContext): ReportDocument {
   const percentile = chartedPercentile(context.latencyThreshold);
   const key = percentileKey(percentile);
   const threshold = context.latencyThreshold;
@@ -241,7 +243,7 @@ export function loadTestReportDocument(report: LoadTestReport, context: ReportCo
 }
 
 /** The load test's HTML page and Markdown summary. */
-export function renderLoadTestReport(report: LoadTestReport, context: ReportContext): RenderedReport {
+export function renderLoadTestReport(report: LoadTestReport, context: LoadTestReportContext): RenderedReport {
   const doc = loadTestReportDocument(report, context);
   return { html: renderHtml(doc), markdown: renderMarkdown(doc) };
 }

@@ -1,6 +1,6 @@
 /** Reports as the workflows hand them on, for the rendering tests: figures shaped like a real run's. */
 import type { LoadStepSummary, LoadTestReport, VariantMetrics } from '../../../contracts/parts/load-test.ts';
-import type { ReportContext } from '../../../tasks/_shared/report/load-test-report.ts';
+import type { LoadTestReportContext } from '../../../tasks/_shared/report/load-test-report.ts';
 
 function variant(modelLatency: number, cpu: number): VariantMetrics {
   return {
@@ -83,7 +83,7 @@ export function loadTestReport(endpointName = 'churn-predictor'): LoadTestReport
 }
 
 /** A local run's context. */
-export const localContext: ReportContext = {
+export const localContext: LoadTestReportContext = {
   workflow: 'LoadTestEndpoint',
   executionName: 'churn-predictor-1a2b3c',
   generatedAt: '2026-12-06T16:00:00.000Z',
