@@ -203,8 +203,10 @@ export function renderChart(spec: ChartSpec): string {
         `<circle class="series-point" cx="${cx}" cy="${cy}" r="${series.highlight ? 6 : 4}" fill="${color}" stroke="#fff" stroke-width="1.5"><title>${escapeXml(tip)}</title></circle>`,
       );
       if (p.label !== undefined) {
+        // Right of the point, or left of it in the right part of the plot, so the label stays inside the chart.
+        const leftOfPoint = xAt(p.x) > left + plotWidth * 0.55;
         out.push(
-          `<text class="point-label" x="${px(xAt(p.x) + 7)}" y="${px(yAt(p.y) - 7)}" fill="#333" font-size="11">${escapeXml(p.label)}</text>`,
+          `<text class="point-label" x="${px(xAt(p.x) + (leftOfPoint ? -7 : 7))}" y="${px(yAt(p.y) - 7)}"${leftOfPoint ? ' text-anchor="end"' : ''} fill="#333" font-size="11">${escapeXml(p.label)}</text>`,
         );
       }
     }

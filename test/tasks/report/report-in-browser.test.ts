@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderLoadTestReport } from '../../../tasks/_shared/report/load-test-report.ts';
-import { loadTestReport, localContext } from './fixtures.ts';
+import { renderRightSizeReport } from '../../../tasks/_shared/report/right-size-report.ts';
+import { loadTestReport, localContext, rightSizeReport } from './fixtures.ts';
 import { readPage } from './headless-chromium.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'smwf-report-browser-'));
@@ -75,6 +76,28 @@ describe('reports in headless Chromium', () => {
     expect(chart?.yLabel).toBe('P95 latency (ms)');
     expect(chart?.ticks.length).toBeGreaterThanOrEqual(6);
     expect(chart?.guides).toBe(1);
+  });
+
+  it('draws the right-sizing’s two charts, a line per candidate and a point per priced one, and logs no error', async () => {
+    const context = { ...localContext, workflow: 'RightSizeEndpoint' };
+    const file = write('right-size.html', renderRightSizeReport(rightSizeReport(), context).html);
+
+    const { value: charts, errors } = await readPage<DrawnChart[]>(file, READ_CHARTS);
+
+    expect(errors).toEqual([]);
+    expect(charts.map((c) => c.id)).toEqual(['latency-vs-throughput', 'cost-vs-latency']);
+    const [latency, cost] = charts;
+    expect(latency?.lines).toHaveLength(3);
+    for (const line of latency?.lines ?? []) {
+      expect(line.length).toBeGreaterThan(50);
+      expect(line.inside).toBe(true);
+    }
+    expect(latency?.yLabel).toBe('P95 latency (ms)');
+    expect(cost?.points).toBe(3);
+    expect(cost?.xLabel).toBe('P95 latency at the highest passing step (ms)');
+    expect(cost?.yLabel).toBe('Cost per million inferences (USD)');
+    expect(cost?.ticks.length).toBeGreaterThanOrEqual(6);
+    expect(cost?.guides).toBe(1);
   });
 
   it('reports what the page logs: a page that breaks its own policy is caught', async () => {
