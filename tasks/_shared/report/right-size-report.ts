@@ -246,7 +246,7 @@ export function rightSizeReportDocument(report: RightSizeReport, context: Report
       { kind: 'heading', text: 'Recommended DeployEndpoint input' },
       {
         kind: 'paragraph',
-        text: `Save it as a file and run: npx smwf run DeployEndpoint --input <file>.${rec.invocationsPerInstanceTarget !== null ? ` Its autoscaling target is ${formatNumber(rec.invocationsPerInstanceTarget, 0)} invocations per instance per minute (sustained requests per second per instance × safety factor × 60).` : ''}`,
+        text: `Save it as deploy-endpoint.json and run: npx smwf run DeployEndpoint --input deploy-endpoint.json.${rec.invocationsPerInstanceTarget !== null ? ` Its autoscaling target is ${formatNumber(rec.invocationsPerInstanceTarget, 0)} invocations per instance per minute (sustained requests per second per instance × safety factor × 60).` : ''}`,
       },
       { kind: 'code', language: 'json', text: JSON.stringify(rec.deployEndpointInput, null, 2) },
     );
