@@ -49,6 +49,7 @@ export const STEP_NAMES = [
   'RecommendRightSize',
   'StartInferenceRecommendations',
   'GetInferenceRecommendations',
+  'WriteLoadTestReport',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

@@ -52,6 +52,7 @@ import { registration as verifyDeployment } from './verify-deployment/registrati
 import { registration as verifyModelRemoved } from './verify-model-removed/registration.ts';
 import { registration as verifyTransformOutputs } from './verify-transform-outputs/registration.ts';
 import { registration as warmUpModel } from './warm-up-model/registration.ts';
+import { registration as writeLoadTestReport } from './write-load-test-report/registration.ts';
 
 /** Every step, by name. */
 export const TASKS = {
@@ -100,6 +101,7 @@ export const TASKS = {
   RecommendRightSize: recommendRightSize,
   StartInferenceRecommendations: startInferenceRecommendations,
   GetInferenceRecommendations: getInferenceRecommendations,
+  WriteLoadTestReport: writeLoadTestReport,
 } as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
 export type { TaskName };

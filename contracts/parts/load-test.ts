@@ -12,6 +12,7 @@ import { INVOKE_ENDPOINT_BODY_BYTES, LOAD_TEST } from '../limits.ts';
 import { patternSteps } from '../load-pattern.ts';
 import { ContainerHostname } from './containers.ts';
 import { TargetModel } from './multi-model.ts';
+import { ReportFiles } from './report-files.ts';
 import { s3Uri } from './s3.ts';
 
 /** A relative weight: how often one choice is taken against the others. */
@@ -396,5 +397,7 @@ export const LoadTestReport = z.object({
   /** Why SageMaker's figures are missing or may be incomplete, when they are. */
   metricsNote: z.optional(z.string()),
   resultsUri: z.string(),
+  /** LoadTestEndpoint's output: where its HTML report and Markdown summary are (WriteLoadTestReport wrote them). */
+  reportFiles: z.optional(ReportFiles),
 });
 export type LoadTestReport = z.output<typeof LoadTestReport>;
