@@ -3,7 +3,7 @@
  * generators among them, in-process) against the emulator, whose endpoints serve the example models as real
  * processes and whose CloudWatch reports what they served.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestReport } from '../../contracts/parts/load-test.ts';
 import { deploy, deployInput, type Harness, IMAGE, startHarness } from './harness.ts';
@@ -46,6 +46,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+/** The text of an object in the emulator's S3, by its s3:// URI. */
+async function readObject(uri: string): Promise<string> {
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri) ?? [];
+  const out = await h.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await out.Body?.transformToString()) ?? '';
+}
 
 function loadTest(endpointName: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -123,6 +130,18 @@ describe('LoadTestEndpoint', () => {
       stoppedBy: { step: null, condition: 'patternComplete' },
     });
     expect(report.resultsUri).toMatch(/^s3:\/\/.+\/load-tests\/.+\/lt-mme\/$/);
+
+    // The report, as a page and a summary under the artifact bucket, named by the execution.
+    const files = report.reportFiles;
+    expect(files?.html).toMatch(/^s3:\/\/[^/]+\/reports\/LoadTestEndpoint\/[^/]+\/report\.html$/);
+    expect(files?.markdown).toBe(files?.html.replace(/report\.html$/, 'summary.md'));
+    const html = await readObject(files?.html as string);
+    expect(html).toContain('<h1>Load test of lt-mme</h1>');
+    expect(html).toMatch(/<path class="series-line" d="M[\d.]+ [\d.]+ L[\d.]+ [\d.]+"/);
+    expect(html).toContain('P99 threshold 5,000.0 ms');
+    expect(html).toContain('Measured on this machine');
+    const markdown = await readObject(files?.markdown as string);
+    expect(markdown).toContain('| **2** | **4** |');
   });
 
   it('stops at the first step over the latency threshold: the verdict is the step below it, and why', async () => {
@@ -173,7 +192,8 @@ describe('LoadTestEndpoint', () => {
         pattern: { stairs: { usersPerStep: 41, steps: 1, stepSeconds: 2 } },
         // The earlier tests' load on this endpoint is recent traffic: allowed here, knowingly.
         liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 1_000_000 },
-        options: { ...FAST.options, usersPerWorker: 1, startLeadSeconds: 2 },
+        // 41 generators start in this one process: the lead gives the last of them time to be ready at startAt.
+        options: { ...FAST.options, usersPerWorker: 1, startLeadSeconds: 4 },
       }),
     ).result;
 

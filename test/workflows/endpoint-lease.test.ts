@@ -90,8 +90,15 @@ function nested(state: State): State[] {
   return processor?.States ? allStates(processor).map(([, s]) => s) : [];
 }
 
+/**
+ * Workflows whose endpoints are throwaways of their own execution, named after its ARN (RightSizeEndpoint's
+ * candidates, workflows/right-size-endpoint/plan.ts), which no other run deploys: nothing to serialize.
+ */
+const OWN_THROWAWAYS_ONLY: readonly string[] = ['RightSizeEndpoint'];
+
 const changingWorkflows = () =>
   WORKFLOWS.filter((w) => {
+    if (OWN_THROWAWAYS_ONLY.includes(w.name)) return false;
     const definition = synthesized.definitions[w.name] as State;
     return allStates(definition as { States?: unknown }).some(([, s]) =>
       ['StartDeployment', 'PlaceModel', 'DeleteModelArtifact'].includes(stepOf(s) ?? ''),

@@ -1,8 +1,8 @@
 import type { TaskRegistration } from '../_shared/task-registration.ts';
 
-/** How the ValidateBatchInput step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
+/** How the RecommendRightSize step is deployed: arithmetic over the measured candidates, calling nothing. */
 export const registration: TaskRegistration = {
-  timeoutSeconds: 10,
+  timeoutSeconds: 30,
   memoryMb: 256,
   permissions: [],
   environment: [],
