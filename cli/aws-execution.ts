@@ -1,9 +1,9 @@
 /**
  * Starting a deployed state machine on AWS and following it: StartExecution with a deterministic name (the
  * same input twice is one execution), then the execution history, shown with the same progress output as
- * local runs.
+ * local runs. What stops a run before it starts (no region, no credentials, no stack) is one line saying what to do.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -19,18 +19,158 @@ export interface AwsClients {
   cloudFormation: CloudFormationClient;
 }
 
-/** Clients for the default credential chain and region. */
+/** Clients for the default credential chain, in `region` or the SDK's configured one. */
 export function defaultAwsClients(region?: string): AwsClients {
   const config = region ? { region } : {};
   return { sfn: new SFNClient(config), cloudFormation: new CloudFormationClient(config) };
 }
 
+/** Why `smwf run --aws` cannot go on, and what to do about it: printed as one line. */
+export class AwsSetupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AwsSetupError';
+  }
+}
+
+/** A state machine ARN's parts: `arn:<partition>:states:<region>:<account>:stateMachine:<name>`. */
+const STATE_MACHINE_ARN =
+  /^arn:aws[a-z-]*:states:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
+
+/** The region of a state machine ARN, or undefined when `arn` is not one. */
+export function stateMachineArnRegion(arn: string): string | undefined {
+  return STATE_MACHINE_ARN.exec(arn)?.[1];
+}
+
+/**
+ * The region a run on AWS goes to: `--region`, else the region of `--state-machine-arn` (a state machine is only
+ * reachable in its own region), else undefined (the SDK's configuration decides). A `--region` other than the
+ * ARN's is refused.
+ */
+export function awsRunRegion(options: {
+  region?: string | undefined;
+  stateMachineArn?: string | undefined;
+}): string | undefined {
+  const arnRegion = options.stateMachineArn === undefined ? undefined : stateMachineArnRegion(options.stateMachineArn);
+  if (options.region !== undefined && arnRegion !== undefined && options.region !== arnRegion) {
+    throw new AwsSetupError(
+      `the state machine ${options.stateMachineArn} is in ${arnRegion}, not in --region ${options.region}: ` +
+        `drop --region, or pass the ARN of the state machine in ${options.region}`,
+    );
+  }
+  return options.region ?? arnRegion;
+}
+
+/** Where to set a region, as the AWS SDK for JavaScript reads it. */
+function noRegionMessage(env: NodeJS.ProcessEnv): string {
+  const defaultRegion = env.AWS_DEFAULT_REGION
+    ? ` (AWS_DEFAULT_REGION=${env.AWS_DEFAULT_REGION} is set, but the AWS SDK for JavaScript reads AWS_REGION)`
+    : '';
+  return (
+    `no AWS region: pass --region REGION, set AWS_REGION, or use a profile with a region (AWS_PROFILE=NAME; ` +
+    `'aws configure' sets one)${defaultRegion}`
+  );
+}
+
+/**
+ * Resolves the region and credentials the clients will use, before anything is called, so that a missing one is
+ * reported with what to do rather than as the SDK's "Region is missing". Returns the region.
+ */
+export async function checkAwsSetup(clients: AwsClients, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  let region: string;
+  try {
+    region = await clients.sfn.config.region();
+  } catch (error) {
+    throw new AwsSetupError(noRegionMessage(env), { cause: error });
+  }
+  try {
+    await clients.sfn.config.credentials();
+  } catch (error) {
+    const profile = env.AWS_PROFILE ? ` for profile ${env.AWS_PROFILE}` : '';
+    throw new AwsSetupError(
+      `no AWS credentials${profile}: sign in ('aws sso login' or 'aws configure'), set AWS_PROFILE=NAME, or set ` +
+        `AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  return region;
+}
+
+/** AWS's error names for credentials it does not accept. */
+const REJECTED_CREDENTIALS = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+]);
+const EXPIRED_CREDENTIALS = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException']);
+
+/**
+ * An AWS error met while starting or following a run, said as one line with what to do: credentials AWS refuses
+ * or that expired, an action the identity may not call, a state machine that does not exist. Other errors are
+ * returned as they are.
+ */
+export function describeAwsFailure(error: unknown, region: string): Error {
+  const name = (error as Error | undefined)?.name ?? '';
+  const message = (error as Error | undefined)?.message ?? String(error);
+  if (error instanceof AwsSetupError) return error;
+  if (EXPIRED_CREDENTIALS.has(name)) {
+    return new AwsSetupError(
+      `your AWS credentials have expired (${name}): sign in again ('aws sso login') or refresh them`,
+      { cause: error },
+    );
+  }
+  if (REJECTED_CREDENTIALS.has(name)) {
+    return new AwsSetupError(
+      `AWS does not accept these credentials in ${region} (${name}: ${message}): check AWS_PROFILE or ` +
+        'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      { cause: error },
+    );
+  }
+  if (ACCESS_DENIED.has(name)) {
+    return new AwsSetupError(`AWS denied the call in ${region}: ${message}; use an identity that may make it`, {
+      cause: error,
+    });
+  }
+  if (name === 'StateMachineDoesNotExist') {
+    return new AwsSetupError(
+      `${message} in ${region}: deploy the stack with 'npx cdk deploy', or check --state-machine-arn and --region`,
+      { cause: error },
+    );
+  }
+  return error instanceof Error ? error : new Error(message);
+}
+
 /** The state machine ARN from a stack output named `<workflow>StateMachineArn`. */
-export async function stateMachineArnFromStack(clients: AwsClients, stackName: string, workflow: string) {
-  const out = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+export async function stateMachineArnFromStack(
+  clients: AwsClients,
+  stackName: string,
+  workflow: string,
+  region: string,
+): Promise<string> {
+  let stack: Stack | undefined;
+  try {
+    stack = (await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+  } catch (error) {
+    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) {
+      throw new AwsSetupError(
+        `stack ${stackName} is not deployed in ${region}: deploy it with 'npx cdk deploy', or name the deployed ` +
+          'one with --stack NAME and --region REGION',
+        { cause: error },
+      );
+    }
+    throw describeAwsFailure(error, region);
+  }
   const key = `${workflow}StateMachineArn`;
-  const value = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
-  if (!value) throw new Error(`Stack ${stackName} has no output ${key}; deploy it with 'npx cdk deploy' first`);
+  const value = stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
+  if (!value) {
+    const status = stack?.StackStatus ? ` (${stack.StackStatus})` : '';
+    throw new AwsSetupError(
+      `stack ${stackName} in ${region}${status} has no output ${key}: deploy this version of the stack with ` +
+        `'npx cdk deploy', or pass --state-machine-arn ARN`,
+    );
+  }
   return value;
 }
 

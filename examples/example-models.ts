@@ -19,11 +19,17 @@ export function exampleModelFolder(folder: string): string {
   return fileURLToPath(new URL(`./models/${folder}/`, import.meta.url));
 }
 
+/**
+ * Every entry's modification time in a packed archive: a fixed one, so that the same files pack to the same bytes
+ * in any checkout (the S3 ETag of an example artifact, and so the names derived from it, stay the same).
+ */
+const ARCHIVE_MTIME = new Date('2026-01-01T00:00:00Z');
+
 /** Every file of a directory packed as a gzipped tar at its root: what SageMaker expects in model.tar.gz. */
 export async function packModelDirectory(directory: string): Promise<Buffer> {
   const files = (await readdir(directory)).sort();
   const chunks: Buffer[] = [];
-  for await (const chunk of createTar({ gzip: true, cwd: directory, portable: true }, files)) {
+  for await (const chunk of createTar({ gzip: true, cwd: directory, portable: true, mtime: ARCHIVE_MTIME }, files)) {
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks);

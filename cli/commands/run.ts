@@ -1,12 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
+import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
-import { type AwsClients, defaultAwsClients, runOnAws, stateMachineArnFromStack } from '../aws-execution.ts';
+import {
+  type AwsClients,
+  awsRunRegion,
+  checkAwsSetup,
+  defaultAwsClients,
+  describeAwsFailure,
+  runOnAws,
+  stateMachineArnFromStack,
+  stateMachineArnRegion,
+} from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
 import { cleanCause, progressPrinter, shortCause } from '../render/progress.ts';
 import { parseCommand, UsageError } from './args.ts';
@@ -26,11 +37,13 @@ Options:
   --name NAME               execution name                                       default: from the input
   --endpoint-url URL        use a running emulator (smwf local start) instead of starting one
   --state-dir DIR           state of the emulator started for this run            default .smwf/local
+                            (kept between runs; it also gets the example artifacts
+                            the input names: README, "Running the examples")
   --json                    one JSON object per event, then the result
   --aws                     start the deployed state machine on AWS
   --state-machine-arn ARN   with --aws: the state machine                         default: stack output
   --stack NAME              with --aws: stack whose outputs name it               default SageMakerWorkflows
-  --region REGION           with --aws: AWS region                                default: SDK configuration
+  --region REGION           with --aws: AWS region       default: the ARN's, else AWS_REGION or the profile's
   -h, --help                show this help
 
 State machines: ${workflowNames()}
@@ -72,7 +85,28 @@ function report(result: ExecutionResult, json: boolean): number {
   return result.status === 'SUCCEEDED' ? 0 : 1;
 }
 
-/** Runs one execution locally, on a running emulator or on one started (and stopped) for the run. */
+/**
+ * Puts in the emulator started for a run the example artifacts of the example buckets the input names (those not
+ * there yet), so that every example input runs as it is; says on standard error what it put.
+ */
+async function putExampleArtifactsNamedBy(input: unknown): Promise<void> {
+  const buckets = exampleBucketsNamedBy(input);
+  if (buckets.length === 0) return;
+  const put = await putExampleArtifacts(new S3Client({ forcePathStyle: true }), buckets);
+  for (const bucket of buckets) {
+    const count = put.filter((artifact) => artifact.uri.startsWith(`s3://${bucket}/`)).length;
+    if (count > 0) {
+      console.error(
+        `smwf run: put ${count} example artifact(s) in s3://${bucket} of the local emulator, made from examples/`,
+      );
+    }
+  }
+}
+
+/**
+ * Runs one execution locally, on a running emulator or on one started (and stopped) for the run. The emulator
+ * started for the run also gets the example artifacts the input names (see putExampleArtifactsNamedBy).
+ */
 export async function runLocally(
   workflow: WorkflowDefinition,
   input: unknown,
@@ -81,6 +115,7 @@ export async function runLocally(
   const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
+    if (emulator !== undefined) await putExampleArtifactsNamedBy(input);
     const runner = await createLocalRunner();
     await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
@@ -95,7 +130,7 @@ export async function runLocally(
 }
 
 /** `smwf run <StateMachine> --input <file|->`. */
-export async function run(args: string[], aws: () => AwsClients = defaultAwsClients): Promise<number> {
+export async function run(args: string[], aws: (region?: string) => AwsClients = defaultAwsClients): Promise<number> {
   const { values, positionals } = parseCommand(args, {
     input: { type: 'string' },
     name: { type: 'string' },
@@ -128,17 +163,28 @@ export async function run(args: string[], aws: () => AwsClients = defaultAwsClie
   const json = values.json === true;
 
   if (values.aws) {
-    const clients = aws();
-    const stateMachineArn =
-      values['state-machine-arn'] ??
-      (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow.name));
+    const stateMachineArnOption = values['state-machine-arn'];
+    if (stateMachineArnOption !== undefined && stateMachineArnRegion(stateMachineArnOption) === undefined) {
+      throw new UsageError(
+        `--state-machine-arn must be a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), got '${stateMachineArnOption}'`,
+      );
+    }
+    const clients = aws(awsRunRegion({ region: values.region, stateMachineArn: stateMachineArnOption }));
+    const region = await checkAwsSetup(clients);
     const printer = progressPrinter({
       json,
       color: !json && process.stderr.isTTY === true,
       write: (line) => (json ? console.log(line) : console.error(line)),
     });
-    console.error(`${workflow.name} ${name} on ${stateMachineArn}`);
-    return report(await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer }), json);
+    try {
+      const stateMachineArn =
+        stateMachineArnOption ??
+        (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow.name, region));
+      console.error(`${workflow.name} ${name} on ${stateMachineArn}`);
+      return report(await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer }), json);
+    } catch (error) {
+      throw describeAwsFailure(error, region);
+    }
   }
   const result = await runLocally(workflow, input, {
     name,

@@ -5,7 +5,16 @@
  * keyed by the sources that shape the stack, so a second `smwf run` (or the next test file) skips synthesis.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
@@ -352,6 +361,15 @@ function synthesisSources(): string[] {
   return files.sort();
 }
 
+/** The real path of a file, or the path itself when it cannot be resolved (a missing file). */
+function realPathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * The cache key: a hash of every synthesis source, the deployment config file buildApp reads (its path and
  * content: schedules and rules come from it), the identity and the cache format.
@@ -369,7 +387,8 @@ export function synthesisKey(identity: LocalAwsIdentity): string {
     } catch {
       content = 'unreadable'; // Synthesis reports it, naming the file.
     }
-    hash.update('deployment-config\0').update(config).update('\0').update(content);
+    // The file's real path: the same file reached through a symbolic link (a linked checkout) is the same synthesis.
+    hash.update('deployment-config\0').update(realPathOf(config)).update('\0').update(content);
   }
   return hash.digest('hex').slice(0, 32);
 }

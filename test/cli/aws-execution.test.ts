@@ -1,4 +1,12 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -8,9 +16,10 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runOnAws, stateMachineArnFromStack } from '../../cli/aws-execution.ts';
 import { executionName } from '../../cli/execution-name.ts';
+import { main } from '../../cli/main.ts';
 import type { ExecutionEvent } from '../../local/runner/runner.ts';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:DeployEndpoint-abc';
@@ -154,15 +163,198 @@ describe('stateMachineArnFromStack', () => {
       ],
     });
 
-    expect(await stateMachineArnFromStack(clients(), 'SageMakerWorkflows', 'DeployEndpoint')).toBe(STATE_MACHINE);
+    expect(await stateMachineArnFromStack(clients(), 'SageMakerWorkflows', 'DeployEndpoint', 'us-east-1')).toBe(
+      STATE_MACHINE,
+    );
+  });
+});
+
+/**
+ * `smwf run DeployEndpoint --aws` as a user runs it, with the SDK's own clients (the mocks above answer their calls,
+ * so nothing leaves the process): its exit code and what it printed.
+ */
+async function runOnAwsCli(args: string[]) {
+  const lines: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+  vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+  try {
+    const code = await main(['run', 'DeployEndpoint', '--aws', '--input', EXAMPLE_INPUT, ...args]);
+    return { code, lines };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+/** Static keys in the environment: what a configured machine has. */
+function withKeys() {
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+  process.env.AWS_SECRET_ACCESS_KEY = 'example';
+}
+
+const EXAMPLE_INPUT = fileURLToPath(new URL('../../examples/inputs/deploy-endpoint.json', import.meta.url));
+const SAVED_ENV = { ...process.env };
+
+describe('smwf run --aws: one line that says what to do when it cannot start', () => {
+  let emptyDir: string;
+  beforeEach(() => {
+    emptyDir = mkdtempSync(join(tmpdir(), 'smwf-aws-env-'));
+    // A machine with no AWS configuration at all: no region, no profile, no keys, no config files.
+    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    process.env.AWS_CONFIG_FILE = join(emptyDir, 'config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(emptyDir, 'credentials');
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  });
+  afterEach(() => {
+    for (const key of Object.keys(process.env)) if (!(key in SAVED_ENV)) delete process.env[key];
+    Object.assign(process.env, SAVED_ENV);
+    rmSync(emptyDir, { recursive: true, force: true });
   });
 
-  it('says to deploy the stack when the output is missing', async () => {
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolves({ Stacks: [{ StackName: 'x', CreationTime: at(0), StackStatus: 'CREATE_COMPLETE' }] });
+  it('without a region, names --region, AWS_REGION and a profile', async () => {
+    const { code, lines } = await runOnAwsCli([]);
 
-    await expect(stateMachineArnFromStack(clients(), 'x', 'DeployEndpoint')).rejects.toThrow(/npx cdk deploy/);
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      "smwf run: no AWS region: pass --region REGION, set AWS_REGION, or use a profile with a region (AWS_PROFILE=NAME; 'aws configure' sets one)",
+    ]);
+  });
+
+  it('says that AWS_DEFAULT_REGION alone is not read', async () => {
+    process.env.AWS_DEFAULT_REGION = 'eu-west-1';
+
+    const { lines } = await runOnAwsCli([]);
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      '(AWS_DEFAULT_REGION=eu-west-1 is set, but the AWS SDK for JavaScript reads AWS_REGION)',
+    );
+  });
+
+  it('takes the region from a profile, then reports that the profile has no credentials', async () => {
+    writeFileSync(join(emptyDir, 'config'), '[profile ml]\nregion = eu-west-1\n');
+    process.env.AWS_PROFILE = 'ml';
+
+    const { code, lines } = await runOnAwsCli([]);
+
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^smwf run: no AWS credentials for profile ml: sign in \('aws sso login' or 'aws configure'\), set AWS_PROFILE=NAME, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \(.+\)$/,
+    );
+    expect(cfnMock.calls()).toHaveLength(0);
+  });
+
+  it('says to deploy the stack when it does not exist in the region', async () => {
+    cfnMock.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Stack with id SageMakerWorkflows does not exist',
+      }),
+    );
+
+    withKeys();
+
+    const { code, lines } = await runOnAwsCli(['--region', 'eu-west-1']);
+
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      "smwf run: stack SageMakerWorkflows is not deployed in eu-west-1: deploy it with 'npx cdk deploy', or name the deployed one with --stack NAME and --region REGION",
+    ]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('says to deploy this version of the stack when it has no output for the workflow', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'Ml', CreationTime: at(0), StackStatus: 'UPDATE_COMPLETE', Outputs: [] }],
+    });
+
+    withKeys();
+
+    const { lines } = await runOnAwsCli(['--region', 'eu-west-1', '--stack', 'Ml']);
+
+    expect(lines).toEqual([
+      "smwf run: stack Ml in eu-west-1 (UPDATE_COMPLETE) has no output DeployEndpointStateMachineArn: deploy this version of the stack with 'npx cdk deploy', or pass --state-machine-arn ARN",
+    ]);
+  });
+
+  it('refuses a state machine ARN in another region than --region, starting nothing', async () => {
+    withKeys();
+    const { code, lines } = await runOnAwsCli(['--region', 'eu-west-1', '--state-machine-arn', STATE_MACHINE]);
+
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      `smwf run: the state machine ${STATE_MACHINE} is in us-east-1, not in --region eu-west-1: drop --region, or pass the ARN of the state machine in eu-west-1`,
+    ]);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it("goes to the state machine ARN's region when no --region is given", async () => {
+    withKeys();
+    sfnMock.on(StartExecutionCommand).rejects(
+      new SFNServiceException({
+        name: 'StateMachineDoesNotExist',
+        $fault: 'client',
+        $metadata: {},
+        message: `State Machine Does Not Exist: '${STATE_MACHINE}'`,
+      }),
+    );
+
+    const { code, lines } = await runOnAwsCli(['--state-machine-arn', STATE_MACHINE]);
+
+    expect(code).toBe(1);
+    expect(lines.at(-1)).toBe(
+      `smwf run: State Machine Does Not Exist: '${STATE_MACHINE}' in us-east-1: deploy the stack with 'npx cdk deploy', or check --state-machine-arn and --region`,
+    );
+  });
+
+  it('says to sign in again when the credentials have expired', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(
+      new SFNServiceException({
+        name: 'ExpiredTokenException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'The security token included in the request is expired',
+      }),
+    );
+
+    withKeys();
+
+    const { lines } = await runOnAwsCli(['--state-machine-arn', STATE_MACHINE]);
+
+    expect(lines.at(-1)).toBe(
+      "smwf run: your AWS credentials have expired (ExpiredTokenException): sign in again ('aws sso login') or refresh them",
+    );
+  });
+
+  it('says which credentials AWS does not accept', async () => {
+    cfnMock.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'InvalidClientTokenId',
+        $fault: 'client',
+        $metadata: {},
+        message: 'The security token included in the request is invalid.',
+      }),
+    );
+
+    withKeys();
+
+    const { lines } = await runOnAwsCli(['--region', 'eu-west-1']);
+
+    expect(lines).toEqual([
+      'smwf run: AWS does not accept these credentials in eu-west-1 (InvalidClientTokenId: The security token included in the request is invalid.): check AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    ]);
+  });
+
+  it('exits 2 for a --state-machine-arn that is no state machine ARN', async () => {
+    withKeys();
+    const { code, lines } = await runOnAwsCli(['--state-machine-arn', 'DeployEndpoint']);
+
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      "smwf run: --state-machine-arn must be a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), got 'DeployEndpoint'",
+    ]);
   });
 });
 

@@ -40,7 +40,7 @@ describe('executionNameOf', () => {
     const name = executionNameOf(detailOf());
 
     expect(executionNameOf(detailOf())).toBe(name);
-    expect(name).toMatch(/^churn-v3-approved-[0-9a-f]{16}$/);
+    expect(name).toMatch(/^churn-v1-approved-[0-9a-f]{16}$/);
   });
 
   it('names an approval and a rejection of the same package differently', () => {
@@ -54,7 +54,7 @@ describe('executionNameOf', () => {
   });
 
   it('names the same group and version of another account differently', () => {
-    const other = 'arn:aws:sagemaker:us-east-1:210987654321:model-package/churn/3';
+    const other = 'arn:aws:sagemaker:us-east-1:210987654321:model-package/churn/1';
     expect(executionNameOf(detailOf({ ModelPackageArn: other }))).not.toBe(executionNameOf(detailOf()));
   });
 

@@ -164,13 +164,13 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'a package ARN of another group than the event names',
       set: { 'event.detail.ModelPackageArn': 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/3' },
-      rule: 'expected the package of group churn, version 3; the ARN names fraud/3',
+      rule: 'expected the package of group churn, version 1; the ARN names fraud/3',
     },
     {
       case: 'a package version that differs from the ARN',
       set: { 'event.detail.ModelPackageVersion': 4 },
       field: 'event.detail.ModelPackageArn',
-      rule: 'expected the package of group churn, version 4; the ARN names churn/3',
+      rule: 'expected the package of group churn, version 4; the ARN names churn/1',
     },
     {
       case: 'a package version of zero',
@@ -528,7 +528,8 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'an output inside the code prefix',
-      set: { output: 's3://my-models/churn/code/build/' },
+      set: { code: 's3://my-models/churn/code/', output: 's3://my-models/churn/code/build/' },
+      field: 'output',
       rule: 'expected an output outside code',
     },
     {

@@ -9,7 +9,12 @@ export const batchTransform = {
   description: "run one transform job for a schedule's time (or skip when there is no input) and verify every output",
   input: BatchTransformInput,
   example: {
-    model: { name: 'churn-model' },
+    scheduleName: 'churn-nightly',
+    scheduledTime: '2026-11-25T03:00:00Z',
+    model: {
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1',
+      modelDataUrl: 's3://my-model-artifacts/churn/2026-11-25.1/model.tar.gz',
+    },
     input: { s3Prefix: 's3://scoring/in/{yyyy}/{MM}/{dd}/', contentType: 'text/csv', splitType: 'Line' },
     output: { s3Prefix: 's3://scoring/out/{yyyy}/{MM}/{dd}/', accept: 'text/csv', assembleWith: 'Line' },
     batchStrategy: 'MultiRecord',

@@ -10,7 +10,7 @@ export const createEndpointConfig = {
   input: CreateEndpointConfigInput,
   example: {
     endpointName: 'churn-predictor',
-    modelName: 'churn-predictor-3f2a9c1b7d',
+    modelName: 'churn-predictor-dbef204148',
     variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.large', initialInstanceCount: 2 }],
     tags: { team: 'growth' },
   },

@@ -54,7 +54,7 @@ export const deployEndpoint = {
       invocations: 20,
       concurrency: 4,
       minSuccessRate: 1,
-      latencyBudgetMs: 500,
+      latencyBudgetMs: 2000,
     },
     dataCapture: {
       initialSamplingPercentage: 10,

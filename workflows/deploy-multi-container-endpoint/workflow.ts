@@ -29,12 +29,14 @@ export const deployMultiContainerEndpoint = {
         {
           targetContainerHostname: 'churn',
           contentType: 'text/csv',
+          accept: 'application/json',
           body: '1,2',
           expectedOutputContains: 'predictions',
         },
         {
           targetContainerHostname: 'upsell',
           contentType: 'text/csv',
+          accept: 'application/json',
           body: '3,4',
           expectedOutputContains: 'predictions',
         },

@@ -19,7 +19,7 @@ export const deploySerialPipeline = {
       {
         hostname: 'model',
         image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1',
-        modelDataUrl: 's3://my-model-artifacts/churn/2026-11-25.1/model.tar.gz',
+        modelDataUrl: 's3://my-model-artifacts/churn-standardized/2026-11-25.1/model.tar.gz',
       },
     ],
     variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.xlarge', initialInstanceCount: 2 }],

@@ -10,8 +10,7 @@ export const packageModel = {
   input: PackageModelInput,
   example: {
     source: 's3://my-models/churn/2026-11-25.1/',
-    framework: 'pytorch',
-    code: 's3://my-models/churn/code/',
+    framework: 'custom',
     output: 's3://my-model-artifacts/packages/',
     compressionLevel: 6,
   },

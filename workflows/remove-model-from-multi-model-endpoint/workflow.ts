@@ -10,7 +10,7 @@ export const removeModelFromMultiModelEndpoint = {
   input: RemoveModelFromMultiModelEndpointInput,
   example: {
     endpointName: 'churn-by-region',
-    targetModel: 'apac-3f2a9c1b7d.tar.gz',
+    targetModel: 'apac-04484f5143.tar.gz',
     probe: { contentType: 'text/csv', body: '1,2' },
   },
   timeout: Duration.hours(1),
