@@ -3,8 +3,15 @@
  * The runner's form goes to the synthesis cache (every file that runs state machines reads it), and the
  * template with cdk-nag's report is provided to the infra tests (`inject('defaultStack')`).
  */
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { cacheSynthesizedWorkflows, type SynthesizedStack, synthesizeStack } from '../local/runner/synthesize.ts';
+import { projectRoot } from '../infra/project-root.ts';
+import {
+  cacheSynthesizedWorkflows,
+  loadSynthesizedWorkflows,
+  type SynthesizedStack,
+  synthesizeStack,
+} from '../local/runner/synthesize.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,8 +20,19 @@ declare module 'vitest' {
   }
 }
 
+const LOCAL_IDENTITY = { account: '123456789012', region: 'us-east-1' };
+
+/**
+ * The deployment config `smwf demo --registry` (test/e2e/demo.test.ts) and the README's Local triggers block (the
+ * doc test) run their stack with, each in a process of its own.
+ */
+const REGISTRY_DEMO_CONFIG = join(projectRoot, 'examples', 'smwf.registry-demo.config.json');
+
 export default async function setup(project: TestProject): Promise<void> {
   const stack = await synthesizeStack({ nag: true });
-  cacheSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' }, stack);
+  cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
   project.provide('defaultStack', stack);
+  // Synthesized here too, where aws-cdk-lib is already loaded, and cached for those processes: a process that
+  // finds it cached skips loading aws-cdk-lib and synthesizing (about 15 CPU-seconds each, on this machine).
+  await loadSynthesizedWorkflows(LOCAL_IDENTITY, { deploymentConfig: REGISTRY_DEMO_CONFIG });
 }

@@ -221,6 +221,8 @@ export async function synthesizeStack(
   options: {
     readonly nag?: boolean;
     readonly build?: (outdir: string) => { app: import('aws-cdk-lib').App; stack: import('aws-cdk-lib').Stack };
+    /** The deployment config file of the default app. @default - the one buildApp reads (SMWF_CONFIG, ...) */
+    readonly deploymentConfig?: string;
   } = {},
 ): Promise<SynthesizedStack> {
   const outdir = mkdtempSync(join(tmpdir(), 'smwf-synth-'));
@@ -228,7 +230,12 @@ export async function synthesizeStack(
     const { buildApp } = await import('../../infra/build-app.ts');
     const { app, stack } = options.build
       ? options.build(outdir)
-      : buildApp({ skipBundling: true, outdir, nag: options.nag ?? false });
+      : buildApp({
+          skipBundling: true,
+          outdir,
+          nag: options.nag ?? false,
+          ...(options.deploymentConfig !== undefined ? { deploymentConfig: options.deploymentConfig } : {}),
+        });
     const assembly = app.synth();
     const template = assembly.getStackArtifact(stack.artifactId).template as SynthesizedStack['template'];
     let nagReport: unknown;
@@ -372,14 +379,14 @@ function realPathOf(path: string): string {
 
 /**
  * The cache key: a hash of every synthesis source, the deployment config file buildApp reads (its path and
- * content: schedules and rules come from it), the identity and the cache format.
+ * content: schedules and rules come from it), the identity and the cache format. `config` is that file, by
+ * default the one buildApp finds (SMWF_CONFIG, else the project root's smwf.config.json, else none).
  */
-export function synthesisKey(identity: LocalAwsIdentity): string {
+export function synthesisKey(identity: LocalAwsIdentity, config = deploymentConfigPath()): string {
   const hash = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, identity }));
   for (const file of synthesisSources()) {
     hash.update(relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');
   }
-  const config = deploymentConfigPath();
   if (config !== undefined) {
     let content: Buffer | string;
     try {
@@ -402,8 +409,8 @@ interface CachedForm {
   schedules: SynthesizedSchedule[];
 }
 
-function cacheFile(identity: LocalAwsIdentity): string {
-  return join(synthesisCacheDir, `synth-${synthesisKey(identity)}.json`);
+function cacheFile(identity: LocalAwsIdentity, config = deploymentConfigPath()): string {
+  return join(synthesisCacheDir, `synth-${synthesisKey(identity, config)}.json`);
 }
 
 /**
@@ -435,15 +442,19 @@ export function cacheSynthesizedWorkflows(
 /**
  * The synthesized default stack, from the cache when its sources have not changed since it was written, else
  * synthesized now and cached. A miss costs a synthesis (seconds); a hit costs hashing the sources (milliseconds).
+ * `deploymentConfig` names the deployment config file to build it with, instead of the one buildApp finds.
  */
-export async function loadSynthesizedWorkflows(identity: LocalAwsIdentity): Promise<SynthesizedWorkflows> {
+export async function loadSynthesizedWorkflows(
+  identity: LocalAwsIdentity,
+  options: { readonly deploymentConfig?: string } = {},
+): Promise<SynthesizedWorkflows> {
   // Hashed once, before synthesizing: a miss writes the cache under the key of the sources it synthesized.
-  const file = cacheFile(identity);
+  const file = cacheFile(identity, options.deploymentConfig);
   try {
     const cached = JSON.parse(readFileSync(file, 'utf8')) as CachedForm;
     return { ...cached, functions: new Map(cached.functions.map((fn) => [fn.arn, fn])) };
   } catch {
     // Not cached yet (or unreadable): synthesize below.
   }
-  return cacheSynthesizedWorkflows(identity, await synthesizeStack(), file);
+  return cacheSynthesizedWorkflows(identity, await synthesizeStack(options), file);
 }
