@@ -1,17 +1,26 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** The calls that start an emulator in the test's own process (directly or through the e2e harness). */
+const STARTS_AN_EMULATOR = /\b(startEmulator|startTestEmulator|startHarness|useLocalEmulator)\(/;
+
 /**
- * Test files that start an emulator (themselves, through the e2e harness or a `smwf` process) or a local Step
- * Functions API: each runs in a fresh process, because they point process-wide state at what they start
- * (AWS_ENDPOINT_URL, the handlers' module-level SDK clients) and that must not reach the next file.
+ * Test files that run in a fresh process each: the end-to-end, local (emulator, runner, triggers) and conformance
+ * tests, and any other file that starts an emulator. They point process-wide state at what they start
+ * (AWS_ENDPOINT_URL, the handlers' module-level SDK clients) and use real SDK clients, which must neither reach the
+ * next file nor meet a client another file stubbed with aws-sdk-client-mock.
  */
-const OWN_PROCESS = [
-  'test/e2e/**/*.test.ts',
-  'test/local/**/*.test.ts',
-  'test/conformance/**/*.test.ts',
-  'test/cli/run.test.ts',
-  'test/infra/bundles.test.ts',
-];
+const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
+  .filter((path) => path.endsWith('.test.ts'))
+  .map((path) => `test/${path}`)
+  .filter(
+    (file) =>
+      /^test\/(e2e|local|conformance)\//.test(file) || STARTS_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')),
+  );
 
 /** What every test file gets, in either kind of process. */
 const common = {
@@ -32,8 +41,8 @@ export default defineConfig({
     projects: [
       { test: { ...common, name: 'own-process', include: OWN_PROCESS } },
       {
-        // The rest (unit tests with mocked clients, CDK synthesis, the CLI in-process) share worker processes:
-        // aws-cdk-lib and the AWS SDK are loaded once per worker instead of once per file.
+        // The rest (unit tests with mocked clients, CDK synthesis, the CLI in-process, the doc test's shells)
+        // share worker processes: aws-cdk-lib and the AWS SDK are loaded once per worker instead of once per file.
         test: {
           ...common,
           name: 'shared-process',
