@@ -29,7 +29,7 @@ const LOCAL_IDENTITY = { account: '123456789012', region: 'us-east-1' };
 const REGISTRY_DEMO_CONFIG = join(projectRoot, 'examples', 'smwf.registry-demo.config.json');
 
 export default async function setup(project: TestProject): Promise<void> {
-  const stack = await synthesizeStack({ nag: true });
+  const stack = await synthesizeStack({ checks: true });
   cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
   project.provide('defaultStack', stack);
   // Synthesized here too, where aws-cdk-lib is already loaded, and cached for those processes: a process that

@@ -214,12 +214,14 @@ export interface SynthesizedStack {
 
 /**
  * Synthesizes the app without bundling (aws-cdk-lib is loaded only here). `build` replaces the default app
- * (tests of a stack with other workflows or props); with `nag`, the cdk-nag checks run too: a finding nobody
- * acknowledged fails the synthesis ("Validation failed"), and the report of the checks is returned.
+ * (tests of a stack with other workflows or props). With `checks`, the default app runs the synthesis checks: the
+ * cdk-nag AwsSolutions rules (a finding nobody acknowledged fails the synthesis, "Validation failed") and CDK's
+ * built-in CloudFormation validation, and their report is returned. Without, it runs neither: the local runner
+ * reads the definitions only, and CDK's validation alone costs about 10 CPU-seconds per process.
  */
 export async function synthesizeStack(
   options: {
-    readonly nag?: boolean;
+    readonly checks?: boolean;
     readonly build?: (outdir: string) => { app: import('aws-cdk-lib').App; stack: import('aws-cdk-lib').Stack };
     /** The deployment config file of the default app. @default - the one buildApp reads (SMWF_CONFIG, ...) */
     readonly deploymentConfig?: string;
@@ -233,7 +235,8 @@ export async function synthesizeStack(
       : buildApp({
           skipBundling: true,
           outdir,
-          nag: options.nag ?? false,
+          nag: options.checks ?? false,
+          cloudFormationValidation: options.checks ?? false,
           ...(options.deploymentConfig !== undefined ? { deploymentConfig: options.deploymentConfig } : {}),
         });
     const assembly = app.synth();
