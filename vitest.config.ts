@@ -37,7 +37,7 @@ export default defineConfig({
     // Both cores: many files spend much of their time waiting on model processes and child processes, not on
     // the CPU (vitest's default on this 2-core machine is a single worker).
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/permission-coverage-reporter.ts'],
     projects: [
       { test: { ...common, name: 'own-process', include: OWN_PROCESS } },
       {
