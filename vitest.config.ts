@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -22,6 +23,39 @@ const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding:
       /^test\/(e2e|local|conformance)\//.test(file) || STARTS_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')),
   );
 
+/**
+ * The files that keep a worker busiest, longest first: the doc test (every command of the README, a few minutes of
+ * one worker) and the end-to-end files that run for half a minute or more. Started first, none is left running
+ * alone at the end of the run while the other worker idles.
+ */
+const LONGEST = [
+  'test/readme/readme-commands.test.ts',
+  'test/e2e/demo.test.ts',
+  'test/e2e/deploy-endpoint.test.ts',
+  'test/e2e/triggers.test.ts',
+  'test/local/emulator/byoc.test.ts',
+];
+for (const file of LONGEST) {
+  if (!existsSync(join(root, file))) throw new Error(`vitest.config.ts: LONGEST names ${file}, which does not exist`);
+}
+
+/**
+ * Vitest's order (by project; within one, longest first by the last recorded durations, or largest first on a fresh
+ * clone, which has none), with the LONGEST files moved to the front.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const index = LONGEST.indexOf(relative(root, spec.moduleId));
+      return index === -1 ? LONGEST.length : index;
+    };
+    return (await super.sort(files))
+      .map((spec, order) => ({ spec, order }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.order - b.order)
+      .map(({ spec }) => spec);
+  }
+}
+
 /** What every test file gets, in either kind of process. */
 const common = {
   setupFiles: ['test/setup.ts'],
@@ -37,6 +71,7 @@ export default defineConfig({
     // Both cores: many files spend much of their time waiting on model processes and child processes, not on
     // the CPU (vitest's default on this 2-core machine is a single worker).
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     reporters: ['default', './test/permission-coverage-reporter.ts'],
     projects: [
       { test: { ...common, name: 'own-process', include: OWN_PROCESS } },

@@ -32,10 +32,13 @@ declare module 'vitest' {
 const LOCAL_IDENTITY = { account: '123456789012', region: 'us-east-1' };
 
 /**
- * The deployment config `smwf demo --registry` (test/e2e/demo.test.ts) and the README's Local triggers block (the
- * doc test) run their stack with, each in a process of its own.
+ * The deployment configs that child processes run their stack with: `smwf demo --registry` (test/e2e/demo.test.ts)
+ * and the README's Local triggers block the registry demo's, the README's example runs (the doc test) the
+ * examples'.
  */
-const REGISTRY_DEMO_CONFIG = join(projectRoot, 'examples', 'smwf.registry-demo.config.json');
+const CHILD_PROCESS_CONFIGS = ['smwf.registry-demo.config.json', 'smwf.examples.config.json'].map((file) =>
+  join(projectRoot, 'examples', file),
+);
 
 export default async function setup(project: TestProject): Promise<void> {
   const stack = await synthesizeStack({ checks: true });
@@ -43,7 +46,8 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('defaultStack', stack);
   // Synthesized here too, where aws-cdk-lib is already loaded, and cached for those processes: a process that
   // finds it cached skips loading aws-cdk-lib and synthesizing (about 15 CPU-seconds each, on this machine).
-  await loadSynthesizedWorkflows(LOCAL_IDENTITY, { deploymentConfig: REGISTRY_DEMO_CONFIG });
+  for (const deploymentConfig of CHILD_PROCESS_CONFIGS)
+    await loadSynthesizedWorkflows(LOCAL_IDENTITY, { deploymentConfig });
   await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG });
   // The reporter reads this process's variable; each worker sets its own from the provided value (test/setup.ts).
   const usageDir = mkdtempSync(join(tmpdir(), 'smwf-permission-usage-'));
