@@ -33,6 +33,8 @@ const LONGEST = [
   'test/e2e/demo.test.ts',
   'test/e2e/deploy-endpoint.test.ts',
   'test/e2e/triggers.test.ts',
+  'test/e2e/load-test-endpoint.test.ts',
+  'test/cli/interrupts.test.ts',
   'test/local/emulator/byoc.test.ts',
 ];
 for (const file of LONGEST) {
