@@ -14,6 +14,7 @@ import { AutoScalingByVariant } from './auto-scaling.ts';
 import { HealthCheckSpec, ServerlessConfig, Variants } from './endpoint.ts';
 import { LATENCY_PERCENTILES, LatencySummary } from './load-test.ts';
 import { ModelSource } from './model.ts';
+import { ReportFiles } from './report-files.ts';
 
 // ---------------------------------------------------------------------------------------------
 // What a user writes.
@@ -219,6 +220,8 @@ export const RightSizeReport = z.object({
   inferenceRecommenderJob: z.optional(z.object({ jobName: z.string(), jobArn: z.string() })),
   /** What a reader should know: figures measured on this machine (local runs), prices missing, ... */
   notes: z.array(z.string()),
+  /** The rendered report and summary under the artifact bucket (reports/RightSizeEndpoint/<execution>/). */
+  reportFiles: z.optional(ReportFiles),
 });
 export type RightSizeReport = z.output<typeof RightSizeReport>;
 

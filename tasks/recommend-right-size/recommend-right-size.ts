@@ -30,6 +30,8 @@ export interface RecommendRightSizeState {
   plan: { deployTemplate: DeployTemplate };
   measured: MeasuredCandidate[];
   inferenceRecommenderJob?: { jobName: string; jobArn: string } | undefined;
+  /** The execution, whose name names the report's folder. */
+  execution: { name: string };
 }
 export const RecommendRightSizeState = stateSlice<RecommendRightSizeState>({
   request: {
@@ -44,6 +46,7 @@ export const RecommendRightSizeState = stateSlice<RecommendRightSizeState>({
   plan: { deployTemplate: { model: 'object', healthCheck: 'object' } },
   measured: 'array',
   inferenceRecommenderJob: optional({ jobName: 'string', jobArn: 'string' }),
+  execution: { name: 'string' },
 } as never);
 
 /** What RecommendRightSize needs from the outside. */

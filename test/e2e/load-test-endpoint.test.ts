@@ -3,10 +3,10 @@
  * generators among them, in-process) against the emulator, whose endpoints serve the example models as real
  * processes and whose CloudWatch reports what they served.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestReport } from '../../contracts/parts/load-test.ts';
-import { deploy, deployInput, type Harness, IMAGE, startHarness } from './harness.ts';
+import { deploy, deployInput, type Harness, IMAGE, readS3Text, startHarness } from './harness.ts';
 
 let h: Harness;
 const BUCKET = 'e2e-models';
@@ -48,12 +48,6 @@ afterAll(async () => {
 });
 
 /** The text of an object in the emulator's S3, by its s3:// URI. */
-async function readObject(uri: string): Promise<string> {
-  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri) ?? [];
-  const out = await h.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (await out.Body?.transformToString()) ?? '';
-}
-
 function loadTest(endpointName: string, overrides: Record<string, unknown> = {}) {
   return {
     endpointName,
@@ -135,12 +129,12 @@ describe('LoadTestEndpoint', () => {
     const files = report.reportFiles;
     expect(files?.html).toMatch(/^s3:\/\/[^/]+\/reports\/LoadTestEndpoint\/[^/]+\/report\.html$/);
     expect(files?.markdown).toBe(files?.html.replace(/report\.html$/, 'summary.md'));
-    const html = await readObject(files?.html as string);
+    const html = await readS3Text(h, files?.html as string);
     expect(html).toContain('<h1>Load test of lt-mme</h1>');
     expect(html).toMatch(/<path class="series-line" d="M[\d.]+ [\d.]+ L[\d.]+ [\d.]+"/);
     expect(html).toContain('P99 threshold 5,000.0 ms');
     expect(html).toContain('Measured on this machine');
-    const markdown = await readObject(files?.markdown as string);
+    const markdown = await readS3Text(h, files?.markdown as string);
     expect(markdown).toContain('| **2** | **4** |');
   });
 

@@ -9,7 +9,7 @@ import { ListEndpointConfigsCommand, ListEndpointsCommand, ListModelsCommand } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RightSizeReport } from '../../contracts/parts/right-size.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
-import { type Harness, IMAGE, registerLinearPackages, startHarness } from './harness.ts';
+import { type Harness, IMAGE, readS3Text, registerLinearPackages, startHarness } from './harness.ts';
 
 let h: Harness;
 
@@ -151,6 +151,11 @@ describe('RightSizeEndpoint', () => {
     // Ready as it is: DeployEndpoint's own contract takes it.
     expect(DeployEndpointInput.safeParse(ready).success).toBe(true);
     expect(report.notes.join(' ')).toContain('local emulator');
+    // The report and summary, in the artifact bucket, name the recommended candidate.
+    expect(report.reportFiles?.html).toMatch(/\/reports\/RightSizeEndpoint\/[^/]+\/report\.html$/);
+    const summary = await readS3Text(h, report.reportFiles?.markdown ?? '');
+    expect(summary).toContain('ml.c5.large');
+    expect(await readS3Text(h, report.reportFiles?.html ?? '')).toMatch(/^<!DOCTYPE html>/i);
 
     expect(await leftBehind('rs-four-rs-')).toEqual([]);
   });

@@ -156,6 +156,7 @@ describe('the right-sizing arithmetic', () => {
           },
         },
         measured: [measured({ instanceType: 'ml.c5.large', instanceCount: 1 }, null)],
+        execution: { name: 'run-1' },
       },
       { region: 'us-east-1', local: false },
     );

@@ -221,9 +221,9 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a pattern longer than its own lower cap',
-      set: { 'caps.maxPatternSeconds': 30 },
+      set: { 'caps.maxPatternSeconds': 20 },
       field: 'pattern',
-      rule: 'expected at most 30 s in all (caps.maxPatternSeconds); this pattern runs 60 s',
+      rule: 'expected at most 20 s in all (caps.maxPatternSeconds); this pattern runs 30 s',
     },
     {
       case: 'a duration cap above the hard one',
