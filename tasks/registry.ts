@@ -7,6 +7,7 @@
 import { kebabCase } from '../contracts/kebab-case.ts';
 import { STEP_NAMES, type TaskName } from '../contracts/steps.ts';
 import type { TaskRegistration } from './_shared/task-registration.ts';
+import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
@@ -15,6 +16,7 @@ import { registration as createModel } from './create-model/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as deleteRunModel } from './delete-run-model/registration.ts';
 import { registration as deleteThrowaways } from './delete-throwaways/registration.ts';
+import { registration as describeLeaseHolder } from './describe-lease-holder/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as generateLoad } from './generate-load/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
@@ -34,6 +36,7 @@ import { registration as publishModelEvent } from './publish-model-event/registr
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
 import { registration as recommendRightSize } from './recommend-right-size/registration.ts';
 import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
+import { registration as releaseEndpointLease } from './release-endpoint-lease/registration.ts';
 import { registration as reportLoadTest } from './report-load-test/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
 import { registration as resolveLoadSamples } from './resolve-load-samples/registration.ts';
@@ -89,6 +92,9 @@ export const TASKS = {
   SuspendAutoScaling: suspendAutoScaling,
   ApplyAutoScaling: applyAutoScaling,
   RestoreAutoScaling: restoreAutoScaling,
+  AcquireEndpointLease: acquireEndpointLease,
+  DescribeLeaseHolder: describeLeaseHolder,
+  ReleaseEndpointLease: releaseEndpointLease,
   PrepareLoadTest: prepareLoadTest,
   ResolveLoadSamples: resolveLoadSamples,
   GuardLiveTraffic: guardLiveTraffic,

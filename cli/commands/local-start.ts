@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Emulator } from '../../local/emulator/index.ts';
 import { exitOnInterrupt, startEmulator, stopWhenInterrupted } from '../../local/emulator/index.ts';
 import type { Delivery, TriggerEngine } from '../../local/triggers/engine.ts';
@@ -114,7 +114,8 @@ async function startTriggers(emulator: Emulator, stateDir: string): Promise<Trig
     import('../../local/triggers/engine.ts'),
   ]);
   useLocalEmulator(emulator.url);
-  const runner = await createLocalRunner();
+  // The executions the triggers start are recorded where `smwf run --endpoint-url` runs look for them.
+  const runner = await createLocalRunner({ executionRecordsDir: join(stateDir, 'executions') });
   await provisionLocalStack(runner.workflows);
   const engine = await TriggerEngine.start({
     runner,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
 import type { ReportFiles } from '../../contracts/parts/report-files.ts';
@@ -8,6 +8,7 @@ import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
+import { serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import {
   type AwsClients,
@@ -42,9 +43,11 @@ Options:
   --input FILE|-            execution input as JSON (- reads standard input)      required
   --name NAME               execution name                                       default: from the input
   --endpoint-url URL        use a running emulator (smwf local start) instead of starting one
-  --state-dir DIR           state of the emulator started for this run            default .smwf/local
-                            (kept between runs; it also gets the example artifacts
-                            the input names: README, "Running the examples")
+  --state-dir DIR           local state directory: the emulator's (the one        default .smwf/local
+                            started for the run, kept between runs, which also
+                            gets the example artifacts the input names: README,
+                            "Running the examples"; or the running one's with
+                            --endpoint-url); executions are recorded under it
   --json                    one JSON object per event, then the result
   --report-dir DIR          where a report the execution wrote is saved           default: .
                             (LoadTestEndpoint's, RightSizeEndpoint's: report.html and
@@ -135,10 +138,14 @@ export async function runLocally(
   // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
   const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: 'smwf run' });
   const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
+  let stepFunctions: Awaited<ReturnType<typeof serveLocalStepFunctions>> | undefined;
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
     if (emulator !== undefined) await putExampleArtifactsNamedBy(input);
-    const runner = await createLocalRunner();
+    // Every local run records its execution in the state directory, so the runs of other processes on the same
+    // emulator (and the endpoint lease's DescribeExecution) see it, and see it end.
+    const runner = await createLocalRunner({ executionRecordsDir: join(options.stateDir, 'executions') });
+    stepFunctions = await serveLocalStepFunctions(runner);
     await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
       json: options.json,
@@ -149,6 +156,7 @@ export async function runLocally(
     await options.afterRun?.(result);
     return result;
   } finally {
+    await stepFunctions?.stop();
     await emulator?.stop();
     uninstall?.();
   }

@@ -5,7 +5,9 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { LEASE_KEY_PREFIX } from '../../contracts/endpoint-lease.ts';
 import { CODE_TAG_KEY, TASK_TAG_KEY } from '../../contracts/resource-tags.ts';
 import type { ResourceKind, TaskRegistration } from '../../tasks/_shared/task-registration.ts';
 import { TASK_NAMES, TASKS, type TaskName, taskFolder } from '../../tasks/registry.ts';
@@ -30,7 +32,10 @@ export interface TaskFunctionsProps {
   readonly resourceNamePrefix?: string;
   /** The stack's artifact bucket: where packages go unless the input names another output. */
   readonly artifactBucketName: string;
-  /** ARNs of the buckets packaging may read sources from and write packages to (the artifact bucket first). */
+  /**
+   * ARNs of the buckets packaging may read sources from and write packages to (the artifact bucket first: the
+   * endpoint leases live under its `leases/` prefix).
+   */
   readonly artifactBucketArns: readonly string[];
   /** The KMS key that encrypts the artifact bucket. */
   readonly artifactKeyArn: string;
@@ -61,6 +66,9 @@ export class TaskFunctions extends Construct {
   readonly functions: Readonly<Record<string, NodejsFunction>>;
   private readonly created: Record<string, NodejsFunction> = {};
   private readonly props: TaskFunctionsProps;
+  /** Functions that describe this stack's executions, granted once the state machines exist (grantExecutionReads). */
+  private readonly executionReaders: { id: string; role: iam.Role; actions: readonly string[] }[] = [];
+  private executionReadsGranted = false;
   private readonly sagemakerArn: (resource: string) => string;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
@@ -80,6 +88,48 @@ export class TaskFunctions extends Construct {
     }
     this.refs = refs;
     this.functions = this.created;
+    this.node.addValidation({
+      validate: () =>
+        this.executionReaders.length > 0 && !this.executionReadsGranted
+          ? [
+              `${this.executionReaders.map((r) => r.id).join(', ')} describe workflow executions: call grantExecutionReads with the stack's state machines`,
+            ]
+          : [],
+    });
+  }
+
+  /**
+   * Grants the steps that ask whether an execution still runs (the endpoint lease's holder check) their actions on
+   * the executions of `stateMachines` (the stack's own that take an endpoint lease, whose executions alone can hold
+   * one), and no other. In a policy of its own per function: a function's role cannot name the state machines that
+   * invoke the function in its default policy, on which the function depends, without a dependency cycle. With no
+   * state machines, nothing is granted.
+   */
+  grantExecutionReads(stateMachines: readonly sfn.StateMachine[]): void {
+    this.executionReadsGranted = true;
+    if (stateMachines.length === 0) return;
+    const stack = Stack.of(this);
+    const arns = stateMachines.map((machine) =>
+      stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${machine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    for (const reader of this.executionReaders) {
+      const policy = new iam.Policy(this, `${reader.id}ExecutionReads`, {
+        roles: [reader.role],
+        statements: [new iam.PolicyStatement({ actions: [...reader.actions], resources: arns })],
+      });
+      for (const arn of arns) {
+        acknowledgeWildcard(
+          policy,
+          nagForm(this, arn),
+          "Executions are named at run time; access is scoped to this stack's state machines' executions",
+        );
+      }
+    }
   }
 
   /** The function of `workflow`'s first state, built from its folder's validate-input.ts. */
@@ -167,6 +217,11 @@ export class TaskFunctions extends Construct {
             Stack.of(this),
           ),
         ];
+      case 'lease-object':
+        return [`${props.artifactBucketArns[0]}/${LEASE_KEY_PREFIX}*`];
+      case 'workflow-execution':
+        // Granted by grantExecutionReads, once the state machines exist.
+        return [];
       case 'any':
         return ['*'];
     }
@@ -230,6 +285,10 @@ export class TaskFunctions extends Construct {
     Tags.of(fn).add(CODE_TAG_KEY, code);
     const kinds = new Set(registration.permissions.flatMap((p) => p.resources));
     for (const permission of registration.permissions) {
+      if (permission.resources.includes('workflow-execution')) {
+        this.executionReaders.push({ id, role, actions: permission.actions });
+        if (permission.resources.length === 1) continue;
+      }
       const isPassRole = permission.actions.includes('iam:PassRole');
       const isServiceLinkedRole = permission.actions.includes('iam:CreateServiceLinkedRole');
       role.addToPolicy(
@@ -267,6 +326,13 @@ export class TaskFunctions extends Construct {
         role,
         nagForm(this, this.arnsOf('scaling-alarm')[0] as string),
         'Target tracking names its alarms after the endpoint variant, chosen per deployment; scoped to the resourceNamePrefix',
+      );
+    }
+    if (kinds.has('lease-object')) {
+      acknowledgeWildcard(
+        role,
+        nagForm(this, this.arnsOf('lease-object')[0] as string),
+        'One lease object per endpoint, named after the endpoint at run time; access is scoped to the leases/ prefix',
       );
     }
     if (kinds.has('artifact-object')) {

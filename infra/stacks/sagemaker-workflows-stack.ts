@@ -25,6 +25,7 @@ import {
   MODEL_PACKAGE_STATE_CHANGE,
   TRIGGERING_APPROVAL_STATUSES,
 } from '../../contracts/parts/model-package-events.ts';
+import { EndpointLeaseStates } from '../../workflows/endpoint-lease.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
@@ -262,16 +263,21 @@ export class SageMakerWorkflowsStack extends Stack {
     });
 
     const stateMachines: Record<string, sfn.StateMachine> = {};
+    /** The state machines that take an endpoint lease: only their executions can hold one. */
+    const leaseTakers: sfn.StateMachine[] = [];
     for (const workflow of props.workflows ?? WORKFLOWS) {
       if (workflow.name in stateMachines) throw new Error(`workflows: ${workflow.name} is listed twice`);
       const tasks = { ...this.taskFunctions.refs, ValidateInput: this.taskFunctions.firstState(workflow) };
-      stateMachines[workflow.name] = new WorkflowStateMachine(this, workflow.name, {
+      const built = new WorkflowStateMachine(this, workflow.name, {
         definition: (scope) => workflow.build(scope, tasks),
         timeout: workflow.timeout,
         taskFunctions: Object.values(this.taskFunctions.functions),
-      }).stateMachine;
+      });
+      stateMachines[workflow.name] = built.stateMachine;
+      if (built.stateNames.has(EndpointLeaseStates.AcquireEndpointLease)) leaseTakers.push(built.stateMachine);
     }
     this.stateMachines = stateMachines;
+    this.taskFunctions.grantExecutionReads(leaseTakers);
     this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {

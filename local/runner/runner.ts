@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
+import { type ExecutionRecord, ExecutionRecords } from './execution-records.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
 import {
@@ -57,6 +58,11 @@ export interface StartOptions {
    * waits only `waitTimeMs` / `retryIntervalMs`. Every task runs after the callbacks of earlier events.
    */
   readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry') => void;
+  /**
+   * Awaited before the task of a Task state runs, with the state's name: lets a test act between two states (a
+   * change made by hand while the run is under way), as a slow invocation would leave room for. @default - none
+   */
+  readonly beforeTask?: (stateName: string) => Promise<void> | void;
 }
 
 /** Options of the runner. */
@@ -76,6 +82,12 @@ export interface LocalRunnerOptions {
    * @default true, unless the environment sets SMWF_PERMISSIONS=off
    */
   readonly permissions?: boolean;
+  /**
+   * Where this runner records each execution it starts and how it ended, and where describeExecution looks for
+   * executions other local processes started (the local state directory's `executions/`: execution-records.ts).
+   * @default - executions are known to this runner only
+   */
+  readonly executionRecordsDir?: string;
 }
 
 /** Runs the project's state machines locally. */
@@ -89,6 +101,11 @@ export interface LocalRunner {
    * resolves with what its handler returned; rejects with LambdaFunctionError when the handler throws.
    */
   invokeFunction(functionArn: string, payload: unknown): Promise<unknown>;
+  /**
+   * An execution as DescribeExecution reports it: one this runner started, or one another local process recorded
+   * in the records directory (a RUNNING one whose process is gone is ABORTED); undefined when none is known.
+   */
+  describeExecution(executionArn: string): ExecutionRecord | undefined;
 }
 
 /** Raised when an input is too large or too deep for an execution, as StartExecution refuses it. */
@@ -188,7 +205,8 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return runAs(caller, () => invokeLikeLambda(fn, handler, payload));
   };
 
-  const executions = new Map<string, { input: string; execution: LocalExecution }>();
+  const executions = new Map<string, { input: string; execution: LocalExecution; record: ExecutionRecord }>();
+  const records = options.executionRecordsDir ? new ExecutionRecords(options.executionRecordsDir) : undefined;
 
   const definitionOf = (workflow: string): Record<string, unknown> => {
     const found = workflows.definitions[workflow];
@@ -199,7 +217,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
   };
   const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
 
-  const localHandlers = (workflow: string) => {
+  const localHandlers = (workflow: string, startOptions: StartOptions) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
     for (const [stateName, state] of allStates(definitionOf(workflow))) {
       if (state.Type !== 'Task') continue;
@@ -214,6 +232,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       handlers[stateName] = (async (input: unknown) => {
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
+        await startOptions.beforeTask?.(stateName);
         const handler = await handlerFor(fn);
         if (isInvoke) return invoke(fn, handler, (input as { Payload?: unknown }).Payload);
         return (await invoke(fn, handler, input)).Payload;
@@ -240,7 +259,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     const retryStates = allStates(definitionOf(workflow)).filter(([, s]) => Array.isArray(s.Retry));
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: localHandlers(workflow) as never,
+        taskResourceLocalHandlers: localHandlers(workflow, startOptions) as never,
         waitTimeOverrides: Object.fromEntries(waitStates.map(([n]) => [n, options.waitTimeMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(retryStates.map(([n]) => [n, options.retryIntervalMs ?? 50])),
       },
@@ -317,9 +336,41 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     })();
 
     const execution: LocalExecution = { name, arn, result, abort: () => run.abort() };
-    executions.set(arn, { input: inputJson, execution });
+    const entry = {
+      input: inputJson,
+      execution,
+      record: {
+        executionArn: arn,
+        stateMachineArn,
+        workflow,
+        name,
+        status: 'RUNNING',
+        startDate: started,
+        input: inputJson,
+        pid: process.pid,
+      } as ExecutionRecord,
+    };
+    executions.set(arn, entry);
+    records?.write(entry.record);
+    void result
+      .then((ended) => {
+        entry.record = {
+          ...entry.record,
+          status: ended.status,
+          stopDate: Date.now(),
+          ...(ended.error !== undefined ? { error: ended.error } : {}),
+          ...(ended.cause !== undefined ? { cause: ended.cause } : {}),
+        };
+        records?.write(entry.record);
+      })
+      .catch(() => {
+        // An unwritten end leaves the record RUNNING under this process: read as ABORTED once it exits.
+      });
     return execution;
   };
+
+  const describeExecution = (executionArn: string): ExecutionRecord | undefined =>
+    executions.get(executionArn)?.record ?? records?.read(executionArn);
 
   const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
     const fn = workflows.functions.get(functionArn);
@@ -327,5 +378,5 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return (await invoke(fn, await handlerFor(fn), payload)).Payload;
   };
 
-  return { workflows, definition, start, invokeFunction };
+  return { workflows, definition, start, invokeFunction, describeExecution };
 }

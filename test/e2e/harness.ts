@@ -29,6 +29,7 @@ import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../..
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import type { Clock } from '../../local/triggers/clock.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
+import { type LocalStepFunctions, serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { E2E_DEPLOYMENT_CONFIG, E2E_IDENTITY } from './e2e-stack.ts';
 
 export const IMAGE = exampleImage('linear');
@@ -47,6 +48,10 @@ export interface Harness {
   models: Record<(typeof MODELS)[number], string>;
   /** The trigger engine over the emulator's events, when asked for. */
   triggers?: TriggerEngine;
+  /** The emulator's state directory (executions are recorded under its executions/). */
+  stateDir: string;
+  /** The local Step Functions API the handlers' SFN clients reach (DescribeExecution of the endpoint lease). */
+  stepFunctions: LocalStepFunctions;
   close(): Promise<void>;
 }
 
@@ -74,9 +79,11 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
   const runner = await createLocalRunner({
     waitTimeMs: 50,
     retryIntervalMs: 20,
+    executionRecordsDir: join(stateDir, 'executions'),
     workflows:
       options.workflows ?? (await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG })),
   });
+  const stepFunctions = await serveLocalStepFunctions(runner);
   await provisionLocalStack(runner.workflows);
   const triggers = options.triggerClock
     ? await TriggerEngine.start({ runner, stateDir, clock: options.triggerClock, subscribe: emulator.onEvents })
@@ -88,10 +95,13 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
     runtime: new SageMakerRuntimeClient({}),
     s3,
     models,
+    stateDir,
+    stepFunctions,
     ...(triggers ? { triggers } : {}),
     async close() {
       await triggers?.stop();
       await triggers?.executions.settled();
+      await stepFunctions.stop();
       await emulator.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },

@@ -241,6 +241,45 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
+  it("lets the lease steps write only the artifact bucket's leases/ prefix, and describe only the executions of this stack's state machines that take a lease", () => {
+    const [bucketId] = Object.keys(
+      template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: {} } }),
+    );
+    const machines = Object.entries(resourcesOf('AWS::StepFunctions::StateMachine'))
+      .filter(([, machine]) =>
+        JSON.stringify(machine.Properties.DefinitionString).includes(String.raw`\"AcquireEndpointLease\"`),
+      )
+      .map(([id]) => id)
+      .sort();
+    // DeployEndpoint, the multi-model, multi-container, serial pipeline and approved-package deployments, and the
+    // multi-model add and remove.
+    expect(machines).toHaveLength(7);
+    const roleOf = (task: string) => {
+      const fn = Object.values(resourcesOf('AWS::Lambda::Function')).find((f) => taskOf(f) === task);
+      return (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0] ?? '';
+    };
+    for (const task of ['AcquireEndpointLease', 'ReleaseEndpointLease']) {
+      const s3Statements = statementsOfRole(roleOf(task)).filter((st) =>
+        [st.Action].flat().some((a) => a.startsWith('s3:')),
+      );
+      expect(s3Statements.map((st) => st.Resource)).toEqual([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/leases/*']] },
+      ]);
+    }
+    const describe = statementsOfRole(roleOf('DescribeLeaseHolder')).filter((st) =>
+      [st.Action].flat().includes('states:DescribeExecution'),
+    );
+    expect(describe).toHaveLength(1);
+    const described = ((describe[0]?.Resource ?? []) as { 'Fn::Join': [string, unknown[]] }[]).map((arn) => {
+      const parts = arn['Fn::Join'][1];
+      expect(parts).toContain(':execution:');
+      return (
+        parts.find((p) => typeof p === 'object' && p !== null && 'Fn::GetAtt' in p) as { 'Fn::GetAtt': [string] }
+      )['Fn::GetAtt'][0];
+    });
+    expect(described.sort()).toEqual(machines);
+  });
+
   it.each(WORKFLOWS.map((w) => w.name))('exports the %s state machine ARN for `smwf run --aws`', (name) => {
     template.hasOutput(`${name}StateMachineArn`, {});
   });

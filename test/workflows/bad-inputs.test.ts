@@ -126,7 +126,35 @@ const anyDeployment: BadInput[] = [
     rule: 'expected letters, digits, spaces and _.:/=+-@ (it becomes a tag value)',
   },
   { case: 'more than 40 tags', set: { tags: tags(41) }, rule: 'expected at most 40 tags' },
+  ...leaseCases(''),
 ];
+
+/** How long to wait for another deployment's lease, broken: at `prefix` (`deployment.` in a group's settings). */
+function leaseCases(prefix: string): BadInput[] {
+  return [
+    {
+      case: 'a lease wait over 12 hours',
+      set: { [`${prefix}lease.waitMinutes`]: 721 },
+      rule: 'Too big: expected number to be <=720',
+    },
+    {
+      case: 'a negative lease wait',
+      set: { [`${prefix}lease.waitMinutes`]: -1 },
+      rule: 'Too small: expected number to be >=0',
+    },
+    {
+      case: 'a lease wait in fractions of a minute',
+      set: { [`${prefix}lease.waitMinutes`]: 2.5 },
+      rule: 'expected int',
+    },
+    {
+      case: 'an unknown lease setting',
+      set: { [`${prefix}lease.holder`]: 'me' },
+      field: `${prefix}lease`,
+      rule: 'Unrecognized key: "holder"',
+    },
+  ];
+}
 
 /** A copy of the example with `set` applied. */
 function badInputOf(example: unknown, bad: BadInput): unknown {
@@ -360,6 +388,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
   ],
   DeployApprovedModelPackage: [
     ...anyWorkflow,
+    ...leaseCases('deployment.'),
     { case: 'an event from another source', set: { 'event.source': 'aws.s3' }, rule: 'expected "aws.sagemaker"' },
     {
       case: 'an event of another detail-type',
@@ -1282,6 +1311,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
 
   AddModelToMultiModelEndpoint: [
     ...anyWorkflow,
+    ...leaseCases(''),
     {
       case: 'an artifact given as an https:// URL',
       set: { 'model.artifact': 'https://my-model-artifacts.s3.amazonaws.com/apac/model.tar.gz' },
@@ -1392,6 +1422,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
 
   RemoveModelFromMultiModelEndpoint: [
     ...anyWorkflow,
+    ...leaseCases(''),
     {
       case: 'an empty target model',
       set: { targetModel: '' },

@@ -1,7 +1,8 @@
 /**
  * SageMaker in process, for fast tests and benchmarks: the emulator's own core (store, control plane, lifecycle,
  * Model Registry, runtime, Application Auto Scaling, EventBridge PutEvents) on a manual clock and scripted fleets
- * instead of model processes, answering the unchanged AWS SDK v3 clients without HTTP. What it adds is only the
+ * instead of model processes, answering the unchanged AWS SDK v3 clients without HTTP, and the S3 objects the
+ * workflows' endpoint leases are written to (scripted-objects.ts). What it adds is only the
  * scripting a test needs to force a state: provisioning and deletion time on the clock, failing configs (a create
  * that ends Failed, an update SageMaker rolls back silently), the models' answers, throttling (the emulator's fault
  * injection), and states put straight into the store.
@@ -12,6 +13,8 @@ import * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import * as EventBridgeSdk from '@aws-sdk/client-eventbridge';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import * as S3Sdk from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import * as SageMakerSdk from '@aws-sdk/client-sagemaker';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as RuntimeSdk from '@aws-sdk/client-sagemaker-runtime';
@@ -38,6 +41,7 @@ import {
 } from '../store/store.ts';
 import { ManualClock } from './manual-clock.ts';
 import { type FleetScript, type ScriptedFleet, ScriptedFleets, type ScriptedInvocation } from './scripted-fleets.ts';
+import { ScriptedObjects } from './scripted-objects.ts';
 import {
   bindClient,
   bindClientClass,
@@ -101,6 +105,7 @@ const SERVICES = {
     sdk: AutoScalingSdk,
     Base: AutoScalingSdk.ApplicationAutoScalingServiceException,
   },
+  s3: { Class: S3Client, sdk: S3Sdk, Base: S3Sdk.S3ServiceException },
 } as const;
 
 type Service = keyof typeof SERVICES;
@@ -122,6 +127,8 @@ export class ScriptedSageMaker {
   readonly calls: RecordedCall[] = [];
   /** Every event logged: PutEvents entries and SageMaker's own state change events, in order. */
   readonly events: EmulatorEvent[] = [];
+  /** The S3 objects written (the endpoint leases). */
+  readonly objects: ScriptedObjects;
   private readonly callMs: number;
   private readonly faults = new FaultInjector();
   private readonly fleets: ScriptedFleets;
@@ -144,6 +151,7 @@ export class ScriptedSageMaker {
       ...options.script,
     };
     this.store = new SageMakerStore(undefined, this.clock);
+    this.objects = new ScriptedObjects(() => this.clock.now());
     this.fleets = new ScriptedFleets(this.clock, this.script);
     this.eventLog.subscribe((events) => this.events.push(...events));
     const random = () => this.faults.next();
@@ -176,7 +184,10 @@ export class ScriptedSageMaker {
 
   // --- clients ---
 
-  /** Answers every SageMaker, Runtime, EventBridge and Application Auto Scaling client in the process, until restore(). */
+  /**
+   * Answers every SageMaker, Runtime, EventBridge, Application Auto Scaling and S3 client in the process, until
+   * restore().
+   */
   install(): void {
     if (this.unbind) throw new Error('this scripted SageMaker is installed already');
     const unbinds = (Object.keys(SERVICES) as Service[]).map((service) =>
@@ -457,6 +468,8 @@ export class ScriptedSageMaker {
       case 'runtime':
         if (operation !== 'InvokeEndpoint') break;
         return this.invokeEndpoint(region, input, requestId);
+      case 's3':
+        return this.objects.answer(operation, input);
     }
     throw new ServiceError('UnknownOperationException', `The scripted SageMaker does not answer ${operation}.`, 400);
   }
