@@ -13,7 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -55,6 +55,7 @@ async function runChild(source: string, level: number): Promise<void> {
     store: s3ArtifactStore(s3),
     upload: s3ArchiveUpload(s3),
     defaultOutput: `s3://${BUCKET}/packages/`,
+    compressionWorkers: availableParallelism(),
   });
   const result: ChildResult = {
     seconds: (performance.now() - started) / 1000,

@@ -1,12 +1,11 @@
 /**
- * Builds `model.tar.gz` from the source objects as a stream: GetObject -> tar -> gzip -> multipart upload,
- * computing sha256 and size on the way. Memory stays flat whatever the model size: at most a few upload
- * parts and one read chunk are held at a time.
+ * Builds `model.tar.gz` from the source objects as a stream: GetObject -> tar -> gzip on every vCPU ->
+ * multipart upload, computing sha256 and size on the way. Memory stays flat whatever the model size: at most a
+ * few upload parts, a few gzip blocks per worker and one read chunk are held at a time.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { ModelSourceChangedError } from '../../contracts/errors.ts';
 import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
 import { DEFAULT_COMPRESSION_LEVEL } from '../../contracts/parts/packaging-values.ts';
@@ -20,36 +19,17 @@ import {
   s3Url,
 } from '../_shared/package-plan.ts';
 import type { ArchiveUpload } from './archive-upload.ts';
+import { gzipInParallel } from './parallel-gzip.ts';
 import { TAR_END, tarHeader, tarPadding } from './tar-entries.ts';
 
-/** What PackageModel needs from the outside: the planning deps, and the archive's upload. */
+/** What PackageModel needs from the outside: the planning deps, the archive's upload, and its threads. */
 export interface PackageModelDeps extends PlanDeps {
   upload: ArchiveUpload;
+  /** Threads gzip runs on: the function's vCPUs (`os.availableParallelism()`). */
+  compressionWorkers: number;
 }
 
 export const ARCHIVE_NAME = 'model.tar.gz';
-
-/**
- * Network reads arrive in chunks of a few KiB; gzip costs one thread-pool round trip per chunk, so chunks are
- * gathered up to this size first (about twice the throughput on small chunks).
- */
-const GZIP_INPUT_BYTES = 1024 * 1024;
-
-/** Gathers small chunks into chunks of at least `size` bytes (the last one may be smaller). */
-async function* gathered(chunks: AsyncIterable<Buffer | Uint8Array>, size: number): AsyncGenerator<Buffer> {
-  let pending: (Buffer | Uint8Array)[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of chunks) {
-    pending.push(chunk);
-    pendingBytes += chunk.byteLength;
-    if (pendingBytes >= size) {
-      yield Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-    }
-  }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
-}
 
 /** The tar stream of the files, read one object at a time; fails if an object changed since it was listed. */
 async function* tarStream(files: readonly PackageFile[], store: ArtifactStore): AsyncGenerator<Buffer | Uint8Array> {
@@ -97,8 +77,12 @@ export async function packageModel(request: PackageModelRequest, deps: PackageMo
   });
   const body = new PassThrough();
   const building = pipeline(
-    Readable.from(gathered(tarStream(plan.files, deps.store), GZIP_INPUT_BYTES)),
-    createGzip({ level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL, chunkSize: 256 * 1024 }),
+    tarStream(plan.files, deps.store),
+    (tar: AsyncIterable<Uint8Array>) =>
+      gzipInParallel(tar, {
+        level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+        workers: deps.compressionWorkers,
+      }),
     meter,
     body,
   );
