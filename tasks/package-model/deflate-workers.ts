@@ -4,21 +4,28 @@
  */
 import { Worker } from 'node:worker_threads';
 
-/** One block to deflate. */
+/**
+ * One block to deflate, in a buffer laid out as [dictionary | input]: the dictionary is the (up to) 32 KiB of the
+ * stream just before the input, which the input's matches may refer to. The buffer travels to the worker and
+ * back without a copy, so that neither side leaves a block-sized garbage buffer behind per block.
+ */
 export interface DeflateJob {
-  /** The block's bytes. Its buffer is transferred to the worker: the caller must not use it afterwards. */
-  readonly input: Uint8Array;
-  /** Up to 32 KiB that precede the block in the stream, which its matches may refer to; transferred too. */
-  readonly dictionary: Uint8Array | undefined;
+  /** Transferred to the worker: the caller must not touch it until it comes back in the DeflatedBlock. */
+  readonly buffer: Uint8Array;
+  /** Bytes of dictionary at the start of `buffer` (0 for the stream's first block). */
+  readonly dictionaryBytes: number;
+  /** Bytes of input after the dictionary. */
+  readonly inputBytes: number;
   readonly level: number;
   /** The stream's last block ends with BFINAL set; the others end on a sync flush (a byte boundary). */
   readonly last: boolean;
 }
 
-/** A deflated block and the CRC-32 of its input. */
+/** A deflated block, the CRC-32 of its input, and the job's buffer, handed back for the next block. */
 export interface DeflatedBlock {
   readonly deflated: Uint8Array;
   readonly crc: number;
+  readonly buffer: Uint8Array;
 }
 
 /**
@@ -26,29 +33,42 @@ export interface DeflatedBlock {
  * to the bundled handler (NodejsFunction deploys one file) and runs the same from source and from the bundle.
  *
  * A non-final block ends with Z_SYNC_FLUSH: zlib ends it with an empty stored block, which aligns the output to a
- * byte and sets no BFINAL, so the next block's deflate stream can follow it directly (zlib manual, deflate();
+ * byte and sets no BFINAL, so the next block's deflate data can follow it directly (zlib manual, deflate();
  * RFC 1951 §3.2.3-3.2.4). The dictionary makes the first bytes of a block compress as well as in one long
  * stream: raw deflate may take a dictionary before its first input (zlib manual, deflateSetDictionary), and the
  * decoder has those same bytes in its window when it reaches the block.
+ *
+ * Garbage: a worker allocates little on its JavaScript heap, so its garbage collector runs rarely, and
+ * block-sized buffers left behind would pile up in every worker between collections (tens of MB each). So the
+ * job's buffer goes back to the main thread for the next block, and the output is deflated into a single chunk
+ * sized from the ratio of the worker's previous block (`chunkSize`), whose buffer is then moved to the main thread,
+ * not copied. Only an output small enough to sit in Node's shared buffer pool, which cannot move, is copied.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
-/** A Uint8Array that owns its whole buffer, so transferring the buffer moves nothing else (zlib may slice). */
-function owned(bytes) {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
-}
+/** Output bytes per input byte of this worker's previous block. */
+let ratio = 1;
 parentPort.on('message', (job) => {
   try {
-    const options = { level: job.level, finishFlush: job.last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
-    if (job.dictionary !== undefined) options.dictionary = job.dictionary;
-    const deflated = owned(zlib.deflateRawSync(job.input, options));
-    parentPort.postMessage({ deflated, crc: zlib.crc32(job.input) }, [deflated.buffer]);
+    const dictionary = job.dictionaryBytes > 0 ? job.buffer.subarray(0, job.dictionaryBytes) : undefined;
+    const input = job.buffer.subarray(job.dictionaryBytes, job.dictionaryBytes + job.inputBytes);
+    // Room for a block that does not compress at all: stored blocks add 5 bytes per 16 KiB or more, plus the flush.
+    const bound = job.inputBytes + (job.inputBytes >> 7) + 1024;
+    const options = {
+      level: job.level,
+      chunkSize: Math.min(bound, Math.ceil(job.inputBytes * ratio * 1.125) + 4096),
+      finishFlush: job.last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+    };
+    if (dictionary !== undefined) options.dictionary = dictionary;
+    const output = zlib.deflateRawSync(input, options);
+    ratio = output.byteLength / Math.max(1, job.inputBytes);
+    const movable = output.byteOffset === 0 && output.byteLength > Buffer.poolSize;
+    const deflated = movable ? output : new Uint8Array(output);
+    const crc = zlib.crc32(input);
+    parentPort.postMessage({ deflated, crc, buffer: job.buffer }, [deflated.buffer, job.buffer.buffer]);
   } catch (error) {
-    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error), buffer: job.buffer });
   }
 });
 `;
@@ -65,12 +85,6 @@ interface Slot {
   current: Pending | undefined;
 }
 
-/** A transferable copy of `bytes` when it shares its buffer with other data (a Buffer from Node's pool). */
-function transferable(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
-  return bytes.slice();
-}
-
 /** `size` deflate workers; jobs beyond them wait in order. Close it when done: its threads end with it. */
 export class DeflateWorkers {
   private readonly slots: Slot[] = [];
@@ -84,7 +98,7 @@ export class DeflateWorkers {
       // An idle worker never keeps the process alive; a busy one does, until its block is back.
       worker.unref();
       const slot: Slot = { worker, current: undefined };
-      worker.on('message', (message: DeflatedBlock | { error: string }) => {
+      worker.on('message', (message: DeflatedBlock | { error: string; buffer: Uint8Array }) => {
         const done = slot.current;
         slot.current = undefined;
         worker.unref();
@@ -101,6 +115,15 @@ export class DeflateWorkers {
   /** Deflates one block on the next free worker. */
   deflate(job: DeflateJob): Promise<DeflatedBlock> {
     if (this.failure) return Promise.reject(this.failure);
+    const { buffer, dictionaryBytes, inputBytes } = job;
+    if (buffer.byteOffset !== 0 || buffer.byteLength !== buffer.buffer.byteLength) {
+      throw new RangeError('buffer must be a whole ArrayBuffer: it is moved to the worker');
+    }
+    if (dictionaryBytes < 0 || dictionaryBytes > 32 * 1024 || dictionaryBytes + inputBytes > buffer.byteLength) {
+      throw new RangeError(
+        `dictionaryBytes (${dictionaryBytes}, at most 32 KiB) and inputBytes (${inputBytes}) must fit the buffer (${buffer.byteLength} bytes)`,
+      );
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
       this.dispatch();
@@ -118,15 +141,8 @@ export class DeflateWorkers {
       const next = slot.current === undefined ? this.queue.shift() : undefined;
       if (next === undefined) continue;
       slot.current = next;
-      const input = transferable(next.job.input);
-      const dictionary = next.job.dictionary === undefined ? undefined : transferable(next.job.dictionary);
       slot.worker.ref();
-      slot.worker.postMessage(
-        { input, dictionary, level: next.job.level, last: next.job.last },
-        dictionary === undefined
-          ? [input.buffer as ArrayBuffer]
-          : [input.buffer as ArrayBuffer, dictionary.buffer as ArrayBuffer],
-      );
+      slot.worker.postMessage(next.job, [next.job.buffer.buffer as ArrayBuffer]);
     }
   }
 

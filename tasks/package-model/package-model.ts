@@ -4,8 +4,6 @@
  * few upload parts, a few gzip blocks per worker and one read chunk are held at a time.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ModelSourceChangedError } from '../../contracts/errors.ts';
 import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
 import { DEFAULT_COMPRESSION_LEVEL } from '../../contracts/parts/packaging-values.ts';
@@ -68,33 +66,19 @@ export async function packageModel(request: PackageModelRequest, deps: PackageMo
   const archive = { bucket: plan.folder.bucket, key: `${plan.folder.key}${ARCHIVE_NAME}` };
   const digest = createHash('sha256');
   let sizeBytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  const gzipped = gzipInParallel(tarStream(plan.files, deps.store), {
+    level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+    workers: deps.compressionWorkers,
+  });
+  async function* measured(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of gzipped) {
       digest.update(chunk);
-      sizeBytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const body = new PassThrough();
-  const building = pipeline(
-    tarStream(plan.files, deps.store),
-    (tar: AsyncIterable<Uint8Array>) =>
-      gzipInParallel(tar, {
-        level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
-        workers: deps.compressionWorkers,
-      }),
-    meter,
-    body,
-  );
-  const uploading = deps.upload(archive, body, 'application/gzip').catch((error: unknown) => {
-    // Stop the pipeline rather than leave it waiting on an upload that no longer reads.
-    body.destroy(error as Error);
-    throw error;
-  });
-  const [built, uploaded] = await Promise.allSettled([building, uploading]);
-  // The source side's error is the original one; the upload then fails only because its body did.
-  if (built.status === 'rejected') throw built.reason;
-  if (uploaded.status === 'rejected') throw uploaded.reason;
+      sizeBytes += chunk.byteLength;
+      yield chunk;
+    }
+  }
+  // A source that fails (a changed object) fails the upload with its own error, and the upload leaves nothing.
+  await deps.upload(archive, measured(), 'application/gzip');
 
   return completePackage(
     plan,

@@ -15,7 +15,7 @@
  * The output depends only on the input, the level and the block size, not on the number of workers.
  */
 import { crc32Combine } from './crc32-combine.ts';
-import { DeflateWorkers } from './deflate-workers.ts';
+import { type DeflatedBlock, DeflateWorkers } from './deflate-workers.ts';
 
 /** Block size: large enough that handing a block to a thread costs well under 1% of deflating it. */
 export const DEFAULT_BLOCK_BYTES = 1024 * 1024;
@@ -49,23 +49,13 @@ export function gzipTrailer(crc: number, inputBytes: number): Buffer {
   return trailer;
 }
 
-/** The last `WINDOW_BYTES` of `history` followed by `block`, in a buffer of its own. */
-function windowAfter(history: Uint8Array | undefined, block: Uint8Array): Uint8Array {
-  if (block.byteLength >= WINDOW_BYTES) return block.slice(block.byteLength - WINDOW_BYTES);
-  const kept = history === undefined ? 0 : Math.min(history.byteLength, WINDOW_BYTES - block.byteLength);
-  const window = new Uint8Array(kept + block.byteLength);
-  if (history !== undefined && kept > 0) window.set(history.subarray(history.byteLength - kept), 0);
-  window.set(block, kept);
-  return window;
-}
-
 /** A block handed to the workers, in stream order. */
 interface BlockInFlight {
   readonly inputBytes: number;
-  readonly result: Promise<{ readonly deflated: Uint8Array; readonly crc: number }>;
+  readonly result: Promise<DeflatedBlock>;
 }
 
-/** gzip of `input`, one chunk per block (plus the header and the trailer), compressed on `options.workers` threads. */
+/** gzip of `input` (the header, then about one chunk per block, then the trailer), deflated on `options.workers` threads. */
 export async function* gzipInParallel(
   input: AsyncIterable<Uint8Array>,
   options: ParallelGzipOptions,
@@ -78,27 +68,34 @@ export async function* gzipInParallel(
   const pool = new DeflateWorkers(workers);
   const maxInFlight = 2 * workers;
   const inFlight: BlockInFlight[] = [];
-  let history: Uint8Array | undefined;
-  let block = new Uint8Array(blockBytes);
+  // Block buffers are [window | block]: the window (up to 32 KiB of the input just before the block) is the
+  // block's dictionary. They go to a worker and come back, and are used again: at most maxInFlight + 1 exist.
+  const bufferBytes = WINDOW_BYTES + blockBytes;
+  const spare: Uint8Array[] = [];
+  let buffer: Uint8Array = new Uint8Array(bufferBytes);
+  let windowBytes = 0;
   let filled = 0;
   let crc = 0;
   let totalBytes = 0;
 
   const submit = (last: boolean) => {
-    const input = filled === blockBytes ? block : block.slice(0, filled);
-    // The window before this block is its dictionary; the window after it, the next block's.
-    const dictionary = history;
-    history = windowAfter(dictionary, input);
-    const result = pool.deflate({ input, dictionary, level, last });
+    const next = spare.pop() ?? new Uint8Array(bufferBytes);
+    // The next block's window: the last 32 KiB of this block's window and data.
+    const end = windowBytes + filled;
+    const nextWindowBytes = Math.min(WINDOW_BYTES, end);
+    next.set(buffer.subarray(end - nextWindowBytes, end), 0);
+    const result = pool.deflate({ buffer, dictionaryBytes: windowBytes, inputBytes: filled, level, last });
     // Awaited in order below; until then a failure must not count as unhandled.
     result.catch(() => undefined);
     inFlight.push({ inputBytes: filled, result });
-    block = new Uint8Array(blockBytes);
+    buffer = next;
+    windowBytes = nextWindowBytes;
     filled = 0;
   };
   const takeOldest = async (): Promise<Uint8Array> => {
     const oldest = inFlight.shift() as BlockInFlight;
     const done = await oldest.result;
+    spare.push(done.buffer);
     crc = crc32Combine(crc, done.crc, oldest.inputBytes);
     totalBytes += oldest.inputBytes;
     return done.deflated;
@@ -109,7 +106,7 @@ export async function* gzipInParallel(
     for await (const chunk of input) {
       for (let offset = 0; offset < chunk.byteLength; ) {
         const taken = Math.min(blockBytes - filled, chunk.byteLength - offset);
-        block.set(chunk.subarray(offset, offset + taken), filled);
+        buffer.set(chunk.subarray(offset, offset + taken), windowBytes + filled);
         filled += taken;
         offset += taken;
         if (filled < blockBytes) continue;
