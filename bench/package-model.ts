@@ -15,7 +15,16 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -46,6 +55,21 @@ interface ChildResult {
   fileCount: number;
 }
 
+/**
+ * This process's own peak RSS. On Linux that is VmHWM: getrusage's maxRSS (`process.resourceUsage()`) also counts
+ * what the process held before exec, the parent's pages copied at fork (Linux keeps the larger of the two
+ * high-water marks across exec), so it would report the emulator's RSS. Elsewhere, maxRSS.
+ */
+function ownPeakRssMb(): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kib !== undefined) return Number(kib) / 1024;
+  } catch {
+    // No /proc: not Linux.
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 /** The child: package `source` under `output` and report duration and peak RSS on stdout. */
 async function runChild(source: string, level: number, output: string): Promise<void> {
   const request = PackageModelInput.parse({ source, framework: 'huggingface', output, compressionLevel: level });
@@ -59,7 +83,7 @@ async function runChild(source: string, level: number, output: string): Promise<
   });
   const result: ChildResult = {
     seconds: (performance.now() - started) / 1000,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: ownPeakRssMb(),
     sizeBytes: packaged.sizeBytes,
     fileCount: packaged.fileCount,
   };

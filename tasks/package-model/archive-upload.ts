@@ -120,10 +120,12 @@ export function s3ArchiveUpload(client: S3Client, partBytes = PART_SIZE_BYTES): 
     } catch (error) {
       if (uploadId !== undefined) {
         await Promise.all(sending);
-        // Parts of an unfinished upload are billed until aborted.
-        await client
-          .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-          .catch(() => undefined);
+        try {
+          // Parts of an unfinished upload are billed until aborted.
+          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+        } catch {
+          // The original error is the one to report; the parts stay until aborted.
+        }
       }
       throw error;
     }
