@@ -15,6 +15,7 @@ import {
   type DescribeEndpointCommandOutput,
   DescribeTransformJobCommand,
   type DescribeTransformJobCommandOutput,
+  type ProductionVariant,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -112,20 +113,27 @@ export function waitForEndpoint(
 }
 
 /**
- * Creates model `name` from `model`, a one-variant config (AllTraffic, one ml.m5.large) and an endpoint of the same
- * name, and waits until the endpoint settles.
+ * Creates model `name` from `model`, a one-variant config (AllTraffic, one ml.m5.large, with `variant`'s members over
+ * those) and an endpoint of the same name, and waits until the endpoint settles.
  */
 export async function deployModel(
   sagemaker: SageMakerClient,
   name: string,
   model: Omit<CreateModelCommandInput, 'ModelName'>,
+  variant: Partial<ProductionVariant> = {},
 ): Promise<DescribeEndpointCommandOutput> {
   await sagemaker.send(new CreateModelCommand({ ModelName: name, ...model }));
   await sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: name,
       ProductionVariants: [
-        { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+        {
+          VariantName: 'AllTraffic',
+          ModelName: name,
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 1,
+          ...variant,
+        },
       ],
     }),
   );
@@ -195,12 +203,12 @@ const CLI = fileURLToPath(new URL('../../../cli/bin.js', import.meta.url));
 
 /**
  * Runs `smwf local start <args>` in a child process, behind `prefix` (e.g. `setpriv ...`), and resolves once it has
- * printed its AWS_ENDPOINT_URL. The caller stops the child.
+ * printed its AWS_ENDPOINT_URL; `output()` is everything it printed so far. The caller stops the child.
  */
 export async function spawnLocalStart(
   args: string[],
   prefix: string[] = [],
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const [command, ...rest] = [...prefix, process.execPath, CLI, 'local', 'start', ...args] as [string, ...string[]];
   const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -221,5 +229,5 @@ export async function spawnLocalStart(
       reject(new Error(`smwf local start exited with ${code}: ${output}`));
     });
   });
-  return { url, child };
+  return { url, child, output: () => output };
 }
