@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { LEASE_KEY_PREFIX } from '../../contracts/endpoint-lease.ts';
 import { CODE_TAG_KEY, TASK_TAG_KEY } from '../../contracts/resource-tags.ts';
 import type { ResourceKind, TaskRegistration } from '../../tasks/_shared/task-registration.ts';
+import { PACKAGE_MODEL_MEMORY_MB } from '../../tasks/package-model/registration.ts';
 import { TASK_NAMES, TASKS, type TaskName, taskFolder } from '../../tasks/registry.ts';
 import type { TaskRef, TaskRefs } from '../../workflows/fragments.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
@@ -46,6 +47,11 @@ export interface TaskFunctionsProps {
   readonly batchDataBucketArns?: readonly string[];
   /** How long the functions' logs are kept. @default - one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Memory of the PackageModel function in MB (512-10,240), which sets its vCPUs, which gzip runs on.
+   * @default - the registry's, 10,240 MB (6 vCPUs)
+   */
+  readonly packageModelMemoryMb?: number;
 }
 
 /** The function of a workflow's first state: parsing only, no AWS calls. */
@@ -77,6 +83,15 @@ export class TaskFunctions extends Construct {
     if (!/^[a-zA-Z0-9-]*$/.test(prefix)) {
       throw new Error(`resourceNamePrefix must contain only letters, digits and hyphens, got "${prefix}"`);
     }
+    const memory = props.packageModelMemoryMb;
+    if (
+      memory !== undefined &&
+      !(Number.isInteger(memory) && memory >= PACKAGE_MODEL_MEMORY_MB.min && memory <= PACKAGE_MODEL_MEMORY_MB.max)
+    ) {
+      throw new Error(
+        `packageModelMemoryMb must be a whole number of MB from ${PACKAGE_MODEL_MEMORY_MB.min} to ${PACKAGE_MODEL_MEMORY_MB.max}, got ${memory}`,
+      );
+    }
     this.props = props;
     const stack = Stack.of(this);
     this.sagemakerArn = (resource: string) =>
@@ -84,7 +99,9 @@ export class TaskFunctions extends Construct {
     const refs = {} as Record<TaskName, TaskRef>;
     for (const name of TASK_NAMES) {
       const folder = taskFolder(name);
-      refs[name] = this.addFunction(name, name, `${folder}/handler.ts`, TASKS[name], `the ${name} step`);
+      const registration =
+        name === 'PackageModel' && memory !== undefined ? { ...TASKS[name], memoryMb: memory } : TASKS[name];
+      refs[name] = this.addFunction(name, name, `${folder}/handler.ts`, registration, `the ${name} step`);
     }
     this.refs = refs;
     this.functions = this.created;

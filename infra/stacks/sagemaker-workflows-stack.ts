@@ -76,6 +76,12 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
    * @default - only the stack's own artifact bucket
    */
   readonly batchDataBucketNames?: readonly string[];
+  /**
+   * Memory of the PackageModel function in MB (512-10,240). Lambda allocates CPU in proportion to memory (6 vCPUs at
+   * 10,240 MB) and PackageModel gzips on every vCPU. New AWS accounts may have a lower memory quota (Lambda quotas).
+   * @default 10240
+   */
+  readonly packageModelMemoryMb?: number;
   /** Schedules that start BatchTransform. @default - none (start it by hand) */
   readonly batchTransformSchedules?: readonly BatchTransformScheduleProps[];
   /**
@@ -260,6 +266,7 @@ export class SageMakerWorkflowsStack extends Stack {
       artifactKeyArn: key.keyArn,
       batchDataBucketArns: batchBuckets,
       ...(props.resourceNamePrefix !== undefined ? { resourceNamePrefix: props.resourceNamePrefix } : {}),
+      ...(props.packageModelMemoryMb !== undefined ? { packageModelMemoryMb: props.packageModelMemoryMb } : {}),
     });
 
     const stateMachines: Record<string, sfn.StateMachine> = {};
