@@ -5,7 +5,8 @@
  * model server's port is read from the endpoint's container log (what the emulator exposes as its CloudWatch
  * logs). A third target, the emulator's invocations URL over plain HTTP (no SDK), tells the SDK client's share
  * from the emulator's. Latency: requests one at a time, the targets taking turns, p50 and p99. Throughput:
- * requests per second with `--concurrency` (default 8) in flight for a few seconds each.
+ * requests per second with `--concurrency` (default 8) in flight for a few seconds each, the targets taking turns in
+ * short windows. The goal (issue 19): through the emulator over plain HTTP, at least 0.7x the direct rate.
  *
  *   npm run bench -- emulator-invoke
  *   npm run bench -- emulator-invoke --concurrency 16
@@ -24,7 +25,7 @@ import {
   linearModelArchive,
   startEmulatorProcess,
 } from './emulator-process.ts';
-import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
+import { isQuick, markdownTable, percentile, reportRows, secondsSince, verdict } from './summary.ts';
 
 const ENDPOINT = 'bench-linear';
 const BODY = '1,2';
@@ -40,6 +41,43 @@ function modelServerPort(stateDir: string): number {
     if (port) return Number(port);
   }
   throw new Error(`no model server port in the logs under ${logDir}`);
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times (100 on every common platform). */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used, in microseconds, from /proc (Linux; 0 elsewhere). */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The first child process of `parent` (the emulator's model server), from /proc. */
+function childOf(parent: number | undefined): number | undefined {
+  if (parent === undefined) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/** CPU microseconds per request of the benchmark's client, the emulator and the model server over the windows. */
+interface CpuPerRequest {
+  client: number;
+  emulator: number;
+  server: number;
 }
 
 /** A plain HTTP POST of the request body to `url`. */
@@ -87,8 +125,12 @@ async function latencies(targets: readonly Invoke[], count: number): Promise<num
   return samples;
 }
 
-/** Requests per second with `concurrency` requests in flight for `seconds`. */
-async function throughput(invoke: Invoke, concurrency: number, seconds: number): Promise<number> {
+/** Requests answered and seconds taken with `concurrency` requests in flight for `seconds`. */
+async function loadWindow(
+  invoke: Invoke,
+  concurrency: number,
+  seconds: number,
+): Promise<{ done: number; seconds: number }> {
   const started = performance.now();
   const until = started + seconds * 1000;
   let done = 0;
@@ -99,8 +141,48 @@ async function throughput(invoke: Invoke, concurrency: number, seconds: number):
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return done / secondsSince(started);
+  return { done, seconds: secondsSince(started) };
 }
+
+/**
+ * Requests per second of each target with `concurrency` in flight, `seconds` each in all: the targets take turns in
+ * `rounds` short windows, so a change in the machine's load during the run weighs on every target alike.
+ */
+async function throughputs(
+  targets: readonly Invoke[],
+  concurrency: number,
+  seconds: number,
+  rounds: number,
+  pids: { emulator: number | undefined; server: number | undefined },
+): Promise<{ rps: number[]; cpu: CpuPerRequest[] }> {
+  const done = targets.map(() => 0);
+  const taken = targets.map(() => 0);
+  const cpu = targets.map(() => ({ client: 0, emulator: 0, server: 0 }));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [t, invoke] of targets.entries()) {
+      const client = process.cpuUsage();
+      const [emulator, server] = [cpuMicros(pids.emulator), cpuMicros(pids.server)];
+      const window = await loadWindow(invoke, concurrency, seconds / rounds);
+      const used = process.cpuUsage(client);
+      const totals = cpu[t] as CpuPerRequest;
+      totals.client += used.user + used.system;
+      totals.emulator += cpuMicros(pids.emulator) - emulator;
+      totals.server += cpuMicros(pids.server) - server;
+      done[t] = (done[t] as number) + window.done;
+      taken[t] = (taken[t] as number) + window.seconds;
+    }
+  }
+  return {
+    rps: done.map((d, t) => d / (taken[t] as number)),
+    cpu: cpu.map((c, t) => {
+      const n = Math.max(1, done[t] as number);
+      return { client: c.client / n, emulator: c.emulator / n, server: c.server / n };
+    }),
+  };
+}
+
+/** The goal of issue 19: through the emulator over plain HTTP, at least this share of the direct rate. */
+const RATIO_GOAL = 0.7;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -109,6 +191,7 @@ async function main(): Promise<void> {
   const concurrency = concurrencyIndex >= 0 ? Number(args[concurrencyIndex + 1]) : 8;
   const samples = quick ? 300 : 2000;
   const seconds = quick ? 2 : 5;
+  const rounds = quick ? 4 : 10;
 
   const scratch = mkdtempSync(join(tmpdir(), 'smwf-bench-invoke-'));
   const stateDir = join(scratch, 'state');
@@ -132,9 +215,13 @@ async function main(): Promise<void> {
     if (answers.size !== 1) throw new Error(`different answers: ${[...answers].join(' / ')}`);
     await latencies([viaSdk, viaHttp, direct], 100); // warm-up: connections, JIT
     const [sdkMs = [], httpMs = [], directMs = []] = await latencies([viaSdk, viaHttp, direct], samples);
-    const sdkRps = await throughput(viaSdk, concurrency, seconds);
-    const httpRps = await throughput(viaHttp, concurrency, seconds);
-    const directRps = await throughput(direct, concurrency, seconds);
+    await loadWindow(viaHttp, concurrency, 1); // warm-up at load: connections, JIT
+    await loadWindow(direct, concurrency, 1);
+    const pids = { emulator: emulator.pid, server: childOf(emulator.pid) };
+    const measured = await throughputs([viaSdk, viaHttp, direct], concurrency, seconds, rounds, pids);
+    const [sdkRps = 0, httpRps = 0, directRps = 0] = measured.rps;
+    const [sdkCpu, httpCpu, directCpu] = measured.cpu as [CpuPerRequest, CpuPerRequest, CpuPerRequest];
+    const us = (n: number) => `${Math.round(n)} µs`;
 
     const ms = (n: number) => `${n.toFixed(2)} ms`;
     const rps = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
@@ -165,12 +252,37 @@ async function main(): Promise<void> {
         ],
       ),
     );
-    console.log(`\n${samples} sequential requests each (taking turns), then ${seconds} s of load each`);
+    console.log('\nCPU time per request under that load (user + system, from /proc):\n');
+    console.log(
+      markdownTable(
+        ['', 'benchmark client', 'emulator', 'model server'],
+        [
+          ['emulator, SDK client', us(sdkCpu.client), us(sdkCpu.emulator), us(sdkCpu.server)],
+          ['emulator, plain HTTP', us(httpCpu.client), us(httpCpu.emulator), us(httpCpu.server)],
+          ['model server, plain HTTP (direct)', us(directCpu.client), us(directCpu.emulator), us(directCpu.server)],
+        ],
+      ),
+    );
+    console.log(
+      `\n${samples} sequential requests each (taking turns), then ${seconds} s of load each, in ${rounds} turns of ${seconds / rounds} s`,
+    );
     reportRows([
       {
         figure: 'InvokeEndpoint p50: emulator (SDK client) / emulator (plain HTTP) / model server direct',
         measured: `${sdk50.toFixed(2)} / ${http50.toFixed(2)} / ${ms(direct50)} (SDK ${times(sdk50, direct50)} direct)`,
         goal: 'direct HTTP to the same model server process',
+        verdict: '-',
+      },
+      {
+        figure: `InvokeEndpoint requests/s at concurrency ${concurrency}: emulator (plain HTTP) / model server direct`,
+        measured: `${rps(httpRps)} / ${rps(directRps)} = ${(httpRps / directRps).toFixed(2)}x`,
+        goal: `>= ${RATIO_GOAL}x`,
+        verdict: verdict(httpRps / directRps >= RATIO_GOAL),
+      },
+      {
+        figure: 'InvokeEndpoint CPU per request, plain HTTP through the emulator: client / emulator / model server',
+        measured: `${us(httpCpu.client)} / ${us(httpCpu.emulator)} / ${us(httpCpu.server)} (direct: ${us(directCpu.client)} / - / ${us(directCpu.server)})`,
+        goal: 'the emulator near the model server',
         verdict: '-',
       },
       {

@@ -66,6 +66,8 @@ export const linearModelArchive = () => exampleModelArchive('linear-v1');
 export interface EmulatorProcess {
   /** Its base URL (AWS_ENDPOINT_URL). */
   readonly url: string;
+  /** The emulator process's id (its model servers are its children). */
+  readonly pid: number | undefined;
   /** Stops the emulator (and its model processes) and returns the emulator process's peak RSS in MB. */
   stop(): Promise<{ maxRssMb: number }>;
   /** Kills the child at once (cleanup after a failure). */
@@ -97,6 +99,7 @@ export async function startEmulatorProcess(stateDir: string): Promise<EmulatorPr
     const { url } = (await nextLine()) as { url: string };
     return {
       url,
+      pid: child.pid,
       async stop() {
         child.stdin.end();
         const { maxRssMb } = (await nextLine()) as { maxRssMb: number };

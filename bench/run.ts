@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'package-model',
   'batch-transform',
   'emulator-invoke',
+  'permissions',
   'async-inference',
   'multi-model',
   'cli',

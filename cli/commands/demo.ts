@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
+import { artifactBucketName, provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 import { executionName } from '../execution-name.ts';
 import { progressPrinter, shortCause } from '../render/progress.ts';
@@ -44,7 +45,6 @@ Options:
 `;
 
 const IMAGE = exampleImage('linear');
-const BUCKET = 'smwf-demo-models';
 const ENDPOINT = 'smwf-demo-linear';
 const SAMPLE = '1,2';
 const MME_ENDPOINT = 'smwf-demo-multi-model';
@@ -52,11 +52,11 @@ const PIPELINE_ENDPOINT = 'smwf-demo-pipeline';
 /** The steps the demo runs, in order. */
 const STEP_COUNT = 8;
 
-/** Packs an example model folder into model.tar.gz and uploads it to the emulator's S3. */
-async function uploadModel(s3: S3Client, folder: string): Promise<string> {
+/** Packs an example model folder into model.tar.gz and uploads it to `bucket` in the emulator's S3. */
+async function uploadModel(s3: S3Client, bucket: string, folder: string): Promise<string> {
   const key = `models/${folder}/model.tar.gz`;
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await exampleModelArchive(folder) }));
-  return `s3://${BUCKET}/${key}`;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await exampleModelArchive(folder) }));
+  return `s3://${bucket}/${key}`;
 }
 
 function deployInput(version: string, modelDataUrl: string) {
@@ -146,13 +146,15 @@ export async function demo(args: string[]): Promise<number> {
     const s3 = new S3Client({ forcePathStyle: true });
     const sagemaker = new SageMakerClient({});
     const runtime = new SageMakerRuntimeClient({});
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const runner: LocalRunner = await createLocalRunner({ waitTimeMs: 100 });
+    // The models go to the stack's artifact bucket, which the steps' roles and the execution role reach.
+    await provisionLocalStack(runner.workflows);
+    const bucket = artifactBucketName(runner.workflows);
     const [v1, v2, v3, featurizer, standardizedModel] = await Promise.all(
       ['linear-v1', 'linear-v2', 'linear-v3-broken', 'featurizer-v1', 'linear-standardized-v1'].map((folder) =>
-        uploadModel(s3, folder),
+        uploadModel(s3, bucket, folder),
       ),
     );
-    const runner: LocalRunner = await createLocalRunner({ waitTimeMs: 100 });
     const printer = progressPrinter({ json, color, write: (line) => console.log(line) });
 
     const deploy = async (step: string, version: string, url: string): Promise<ExecutionResult> => {
@@ -270,7 +272,7 @@ export async function demo(args: string[]): Promise<number> {
       'DeployMultiModelEndpoint',
       {
         endpointName: MME_ENDPOINT,
-        model: { image: IMAGE, prefix: `s3://${BUCKET}/multi-model/` },
+        model: { image: IMAGE, prefix: `s3://${bucket}/multi-model/` },
         models: [
           { name: 'v1', artifact: v1 },
           { name: 'v2', artifact: v2 },

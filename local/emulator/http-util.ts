@@ -12,9 +12,11 @@ export interface SigV4Scope {
 const DEFAULT_REGION = 'us-east-1';
 
 /** Reads the SigV4 credential scope; any region and any credentials are accepted. */
-export function parseSigV4Scope(req: IncomingMessage, url: URL): SigV4Scope {
+export function parseSigV4Scope(req: IncomingMessage, url: URL | (() => URL)): SigV4Scope {
   const auth = req.headers.authorization ?? '';
-  const credential = /Credential=([^,\s]+)/.exec(auth)?.[1] ?? url.searchParams.get('X-Amz-Credential') ?? '';
+  const fromHeader = auth === '' ? undefined : /Credential=([^,\s]+)/.exec(auth)?.[1];
+  // The query string (a presigned URL) is read only when the header says nothing: parsing it costs.
+  const credential = fromHeader ?? (typeof url === 'function' ? url() : url).searchParams.get('X-Amz-Credential') ?? '';
   const parts = credential.split('/');
   if (parts.length >= 5) {
     return { accessKeyId: parts[0], region: parts[2] || DEFAULT_REGION, service: parts[3] };
@@ -113,20 +115,33 @@ export function payloadStream(req: IncomingMessage): {
 }
 
 /** Reads the whole payload into memory, refusing more than `limit` bytes. */
-export async function readPayload(
+export function readPayload(
   req: IncomingMessage,
   limit = 64 * 1024 * 1024,
 ): Promise<{ body: Buffer; trailers: Record<string, string>; tooLarge: boolean; size: number }> {
   const { stream, trailers } = payloadStream(req);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) tooLarge = true;
-    else chunks.push(chunk);
-  }
-  return { body: Buffer.concat(chunks), trailers: trailers(), tooLarge, size };
+  // Events rather than async iteration: this is on every invocation's path, and an async iterator costs more.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    stream.once('end', () => {
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      resolve({ body, trailers: trailers(), tooLarge, size });
+    });
+    stream.once('error', reject);
+    // A request that ends before the whole body arrived (the client went away) never emits 'end'.
+    stream.once('close', () => {
+      if (!(stream as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) {
+        reject(new ServiceError('IncompleteBody', 'The request body terminated unexpectedly', 400));
+      }
+    });
+  });
 }
 
 /** Writes a complete response. */

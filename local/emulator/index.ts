@@ -6,11 +6,15 @@ import { NotificationLog, type PublishedNotification } from './async/notificatio
 import { AutoScalingApi } from './autoscaling/api.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
+import { CloudWatchApi } from './cloudwatch/api.ts';
+import { MetricStore } from './cloudwatch/metric-store.ts';
+import { UtilizationSampler } from './cloudwatch/utilization.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
+import { ExecutionRoles } from './iam/roles.ts';
 import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
@@ -100,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const images = await loadImages(options.images);
   const faults = new FaultInjector(options.faults);
   const random = () => faults.next();
-  const s3Store = new S3Store(join(stateDir, 's3'));
+  const s3Store = new S3Store(join(stateDir, 's3'), new ExecutionRoles(join(stateDir, 'iam', 'roles.json'), logger));
   await s3Store.load();
   const store = new SageMakerStore(join(stateDir, 'sagemaker'));
   await store.load();
@@ -114,7 +118,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const lifecycle = new EndpointLifecycle({
     store,
     events,
-    fleets: new ProcessFleets({ stateDir, s3: s3Store, images, multiModel: multiModelOptions(options) }),
+    fleets: new ProcessFleets({ stateDir, s3: s3Store, images, multiModel: multiModelOptions(options), random }),
     random,
     logger,
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
@@ -145,6 +149,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     logger,
     capture,
   });
+  // SageMaker's endpoint metrics, from what the runtime serves and what the hosted containers use.
+  const metrics = new MetricStore();
+  const utilization = new UtilizationSampler(metrics, () =>
+    lifecycle.hostedFleets().flatMap((fleet) =>
+      fleet.variants.map((variant) => ({
+        region: fleet.spec.region,
+        endpointName: fleet.spec.endpointName,
+        variantName: variant.spec.variantName,
+        instances: variant.instances,
+      })),
+    ),
+  );
   const services = {
     sagemaker: new SageMakerControlPlane(
       store,
@@ -156,12 +172,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       asyncInference,
     ),
     autoScaling,
-    runtime: new SageMakerRuntime(store, lifecycle, random, (options.invocationTimeoutSeconds ?? 60) * 1000, capture),
+    runtime: new SageMakerRuntime(
+      store,
+      lifecycle,
+      random,
+      (options.invocationTimeoutSeconds ?? 60) * 1000,
+      capture,
+      metrics,
+    ),
+    cloudWatch: new CloudWatchApi(metrics),
     asyncInference,
     s3: new S3Api(s3Store),
     events,
     faults,
     logger,
+    roles: s3Store.roles,
   };
   const server = createServer((req, res) => {
     void handleRequest(services, req, res);
@@ -174,6 +199,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   lifecycle.resume();
+  await utilization.start();
   transforms.resume();
   await asyncInference.resume();
   let stopping: Promise<void> | undefined;
@@ -181,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     url: `http://127.0.0.1:${port}`,
     stop() {
       stopping ??= (async () => {
+        utilization.stop();
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataCaptureWriter } from './capture/data-capture.ts';
+import type { MetricStore } from './cloudwatch/metric-store.ts';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
 import type { ContainerRequest } from './hosting/container.ts';
@@ -40,7 +41,10 @@ export interface ServingVariant {
   readonly spec: VariantDeploySpec;
   /** True when the variant hosts a multi-model container (invocations need a TargetModel). */
   readonly multiModel: boolean;
-  readonly containers: readonly { readonly spec: { readonly hostname: string } }[];
+  /** The container hostnames of the variant's model, in order. */
+  readonly hostnames: readonly string[];
+  /** How many instances serve the variant now. */
+  readonly instanceCount: number;
   invoke(
     request: ContainerRequest,
     timeoutMs: number,
@@ -76,39 +80,58 @@ export class SageMakerRuntime {
   private readonly validator = new ShapeValidator(this.model, 'ValidationError');
   private readonly serverless = new ServerlessConcurrency();
 
+  /** The input members the API model binds to headers, as [member, lower-cased header name]. */
+  private readonly headerMembers: [string, string][] = Object.entries(
+    this.model.shapes.InvokeEndpointInput?.members ?? {},
+  ).flatMap(([name, ref]) =>
+    ref.location === 'header' && ref.locationName ? [[name, ref.locationName.toLowerCase()] as [string, string]] : [],
+  );
+
   constructor(
     private readonly store: SageMakerStore,
     private readonly routing: FleetRouting<ServingFleet>,
     private readonly random: () => number,
     private readonly invocationTimeoutMs: number,
     private readonly capture?: DataCaptureWriter,
+    private readonly metrics?: MetricStore,
   ) {}
 
-  /** InvokeEndpoint over HTTP: reads the body (up to the limit), invokes and sends the answer. */
+  /**
+   * InvokeEndpoint over HTTP: reads the body (up to the limit), invokes and sends the answer. `receivedAt`
+   * (performance.now() when the request arrived) starts the clock of OverheadLatency.
+   */
   async invoke(
     req: IncomingMessage,
     res: ServerResponse,
     endpointName: string,
     region: string,
     requestId: string,
+    receivedAt = performance.now(),
   ): Promise<void> {
     const { body, tooLarge, size } = await readPayload(req, MAX_BODY);
     const answer = await this.invokeEndpoint(
       { endpointName, body: tooLarge ? new BlobSize(size) : body, headers: req.headers },
       region,
       requestId,
+      receivedAt,
     );
     send(res, 200, answer.headers, answer.body);
   }
 
-  /** InvokeEndpoint: validates, routes to a variant of the endpoint's fleet and answers what the model answered. */
-  async invokeEndpoint(request: InvokeRequest, region: string, requestId: string): Promise<InvokeAnswer> {
+  /**
+   * InvokeEndpoint: validates, routes to a variant of the endpoint's fleet and answers what the model answered.
+   * `receivedAt` (performance.now() when the request arrived) starts the clock of OverheadLatency.
+   */
+  async invokeEndpoint(
+    request: InvokeRequest,
+    region: string,
+    requestId: string,
+    receivedAt = performance.now(),
+  ): Promise<InvokeAnswer> {
     const { endpointName, headers: requestHeaders } = request;
     const input: Record<string, unknown> = { EndpointName: endpointName, Body: request.body };
-    const members = this.model.shapes.InvokeEndpointInput?.members ?? {};
-    for (const [name, ref] of Object.entries(members)) {
-      if (ref.location !== 'header' || !ref.locationName) continue;
-      const value = requestHeaders[ref.locationName.toLowerCase()];
+    for (const [name, header] of this.headerMembers) {
+      const value = requestHeaders[header];
       if (typeof value === 'string') input[name] = value;
     }
     this.validator.validate('InvokeEndpoint', input);
@@ -152,7 +175,7 @@ export class SageMakerRuntime {
             400,
           );
         }
-        if (!variant.containers.some((c) => c.spec.hostname === targetHostname)) {
+        if (!variant.hostnames.includes(targetHostname)) {
           throw new ServiceError(
             'ValidationError',
             `Container with hostname ${targetHostname} does not exist in production variant ${variant.spec.variantName}.`,
@@ -189,16 +212,32 @@ export class SageMakerRuntime {
       }
       const logGroup = `/aws/sagemaker/Endpoints/${record.EndpointName}`;
       const logStreamArn = `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${logGroup}`;
-      const seeLogs = `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
+      const seeLogs = () =>
+        `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
       let result: Awaited<ReturnType<typeof variant.invoke>>;
       const releaseSlot = this.serverless.acquire(variant, {
         endpointName,
         variantName: variant.spec.variantName,
         maxConcurrency: variant.spec.serverless?.MaxConcurrency as number | undefined,
       });
+      // What SageMaker's endpoint metrics count (local/emulator/README.md, "CloudWatch metrics"): an invocation the
+      // emulator sent to an instance of the variant, the model's status, and the time the model took.
+      const dimensions = { region, endpointName: record.EndpointName, variantName: variant.spec.variantName };
+      const recordMetrics = (modelStatus: number, modelLatencyUs: number | undefined) => {
+        const totalUs = (performance.now() - receivedAt) * 1000;
+        this.metrics?.recordInvocation(dimensions, {
+          atMs: Date.now(),
+          instances: variant.instanceCount,
+          modelStatus,
+          modelLatencyUs,
+          overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
+        });
+      };
+      const sentAt = performance.now();
       try {
         result = await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
       } catch (err) {
+        if (err instanceof ContainerCallError) recordMetrics(0, undefined);
         if (err instanceof TargetModelError) throw new ServiceError('ValidationError', err.message, 400);
         if (err instanceof ModelNotReadyError) {
           throw new ServiceError(
@@ -211,31 +250,31 @@ export class SageMakerRuntime {
           // AWS's text (DG inference-pipeline-troubleshoot), with the real container hostnames.
           throw new ServiceError(
             'ModelError',
-            `Received response from ${err.from} with status code ${err.status}. However, the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of 5 MB. ${seeLogs}`,
+            `Received response from ${err.from} with status code ${err.status}. However, the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of 5 MB. ${seeLogs()}`,
             424,
             { LogStreamArn: logStreamArn },
           );
         }
         // ContainerCallError names the container; anything else (a multi-model load given up) is the only container's.
         const container =
-          err instanceof ContainerCallError
-            ? err.container
-            : (targetHostname ?? variant.containers[0]?.spec.hostname ?? 'primary');
+          err instanceof ContainerCallError ? err.container : (targetHostname ?? variant.hostnames[0] ?? 'primary');
         const message =
           err instanceof ContainerCallError && err.timedOut
             ? `Your invocation timed out while waiting for a response from container ${container}. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.`
-            : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs}`;
+            : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs()}`;
         throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn });
       } finally {
         releaseSlot();
       }
       const { container, response } = result;
+      const modelLatencyUs = Math.round((performance.now() - sentAt) * 1000);
       if (response.status < 200 || response.status >= 300) {
+        recordMetrics(response.status, modelLatencyUs);
         const original = response.body.toString('utf8');
         const kind = response.status >= 500 ? 'server' : 'client';
         throw new ServiceError(
           'ModelError',
-          `Received ${kind} error (${response.status}) from ${container} with message "${original}". ${seeLogs}`,
+          `Received ${kind} error (${response.status}) from ${container} with message "${original}". ${seeLogs()}`,
           424,
           { OriginalStatusCode: response.status, OriginalMessage: original, LogStreamArn: logStreamArn },
         );
@@ -245,17 +284,22 @@ export class SageMakerRuntime {
         'x-Amzn-Invoked-Production-Variant': variant.spec.variantName,
         'x-amzn-RequestId': requestId,
       };
-      await this.capture?.capture({
-        endpointName: record.EndpointName,
-        variantName: variant.spec.variantName,
-        config: fleet.spec.dataCapture,
-        variant,
-        ...(typeof input.InferenceId === 'string' ? { inferenceId: input.InferenceId } : {}),
-        request: { body, contentType: headers['content-type'] as string },
-        response: { body: response.body, contentType: out['content-type'] as string },
-      });
+      if (this.capture && fleet.spec.dataCapture !== undefined)
+        await this.capture.capture({
+          endpointName: record.EndpointName,
+          variantName: variant.spec.variantName,
+          config: fleet.spec.dataCapture,
+          variant,
+          ...(variant.spec.containers[0]?.executionRoleArn !== undefined
+            ? { writeAs: variant.spec.containers[0].executionRoleArn }
+            : {}),
+          ...(typeof input.InferenceId === 'string' ? { inferenceId: input.InferenceId } : {}),
+          request: { body, contentType: headers['content-type'] as string },
+          response: { body: response.body, contentType: out['content-type'] as string },
+        });
       const custom = response.headers['x-amzn-sagemaker-custom-attributes'];
       if (custom) out['X-Amzn-SageMaker-Custom-Attributes'] = custom;
+      recordMetrics(response.status, modelLatencyUs);
       return { headers: out, body: response.body };
     } finally {
       release();

@@ -3,10 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asyncInvocationsEndpointName } from './async/async-config.ts';
 import type { AsyncInference } from './async/async-inference.ts';
 import type { AutoScalingApi } from './autoscaling/api.ts';
+import { CLOUDWATCH_TARGET_PREFIX, type CloudWatchApi } from './cloudwatch/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import { type FaultInjector, faultError } from './faults.ts';
 import { parseSigV4Scope, readPayload, send } from './http-util.ts';
+import { type ExecutionRoles, ROLES_PATH } from './iam/roles.ts';
 import type { Logger } from './logger.ts';
 import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
 import { type S3Api, sendS3Error } from './s3/api.ts';
@@ -20,20 +22,46 @@ export interface Services {
   runtime: SageMakerRuntime;
   asyncInference: AsyncInference;
   s3: S3Api;
+  cloudWatch: CloudWatchApi;
   events: EventLog;
   faults: FaultInjector;
   logger: Logger;
+  /** The IAM roles SageMaker acts as (registered through ROLES_PATH). */
+  roles: ExecutionRoles;
+}
+
+async function registerRoles(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'PUT') {
+    throw new ServiceError('MethodNotAllowed', `${ROLES_PATH} takes PUT with {"roles": [...]}`, 405);
+  }
+  const { body } = await readPayload(req);
+  let document: unknown;
+  try {
+    document = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ServiceError('ValidationException', 'the body is not JSON: expected {"roles": [...]}', 400);
+  }
+  const registered = await services.roles.replace((document as { roles?: unknown } | null)?.roles);
+  send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ registered }));
 }
 
 type Protocol = 'awsJson' | 'restJson' | 's3';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The awsJson content type of a target's service: CloudWatch speaks awsJson1.0, the others 1.1. */
+function jsonContentType(target: string | string[] | undefined): string {
+  return typeof target === 'string' && target.startsWith(`${CLOUDWATCH_TARGET_PREFIX}.`)
+    ? 'application/x-amz-json-1.0'
+    : 'application/x-amz-json-1.1';
+}
+
 function sendJsonError(
   res: ServerResponse,
   protocol: 'awsJson' | 'restJson',
   err: ServiceError,
   requestId: string,
+  awsJsonContentType: string,
 ): void {
   const body: Record<string, unknown> = { ...err.fields, Message: err.message };
   if (protocol === 'awsJson') body.__type = err.code;
@@ -41,7 +69,7 @@ function sendJsonError(
     res,
     err.status,
     {
-      'content-type': protocol === 'awsJson' ? 'application/x-amz-json-1.1' : 'application/json',
+      'content-type': protocol === 'awsJson' ? awsJsonContentType : 'application/json',
       'x-amzn-RequestId': requestId,
       'x-amzn-ErrorType': err.code,
       ...err.headers,
@@ -50,16 +78,35 @@ function sendJsonError(
   );
 }
 
-/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge), runtime invocations path, else S3. */
+/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const receivedAt = performance.now();
   const requestId = randomUUID();
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  // The URL is parsed only when needed: a runtime invocation's path holds no query string to read.
+  let parsed: URL | undefined;
+  const url = () => {
+    parsed ??= new URL(req.url ?? '/', 'http://127.0.0.1');
+    return parsed;
+  };
+  const rawPath = req.url ?? '/';
+  const pathname =
+    rawPath.startsWith('/') && !rawPath.includes('?') && !rawPath.includes('#') ? rawPath : url().pathname;
+  if (pathname === ROLES_PATH) {
+    await registerRoles(services, req, res).catch((err: unknown) => {
+      const error = err instanceof ServiceError ? err : new ServiceError('InternalFailure', String(err), 500);
+      sendJsonError(res, 'restJson', error, requestId, 'application/json');
+    });
+    return;
+  }
   const scope = parseSigV4Scope(req, url);
   const target = req.headers['x-amz-target'];
   let protocol: Protocol;
   let operation: string;
-  const runtimeEndpoint = scope.service === 's3' ? undefined : runtimeEndpointName(req.method, url.pathname);
-  const asyncEndpoint = scope.service === 's3' ? undefined : asyncInvocationsEndpointName(req.method, url.pathname);
+  const runtimeEndpoint = scope.service === 's3' ? undefined : runtimeEndpointName(req.method, pathname);
+  const asyncEndpoint =
+    scope.service === 's3' || runtimeEndpoint !== undefined
+      ? undefined
+      : asyncInvocationsEndpointName(req.method, pathname);
   let s3Target: ReturnType<typeof classifyS3> | undefined;
   if (typeof target === 'string') {
     protocol = 'awsJson';
@@ -72,7 +119,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     operation = 'InvokeEndpointAsync';
   } else {
     protocol = 's3';
-    s3Target = classifyS3(req, url);
+    s3Target = classifyS3(req, url());
     operation = s3Target.operation;
   }
   try {
@@ -84,9 +131,9 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     } else if (asyncEndpoint !== undefined) {
       await services.asyncInference.invoke(req, res, asyncEndpoint, scope.region, requestId);
     } else if (protocol === 'restJson') {
-      await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId);
+      await services.runtime.invoke(req, res, runtimeEndpoint as string, scope.region, requestId, receivedAt);
     } else {
-      await services.s3.handle(req, res, url, s3Target as ReturnType<typeof classifyS3>, scope);
+      await services.s3.handle(req, res, url(), s3Target as ReturnType<typeof classifyS3>, scope);
     }
   } catch (err) {
     const serviceError =
@@ -107,7 +154,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     // Drain what is left of the request body so the client sees the answer instead of a reset.
     req.resume();
     if (protocol === 's3') sendS3Error(req, res, serviceError);
-    else sendJsonError(res, protocol, serviceError, requestId);
+    else sendJsonError(res, protocol, serviceError, requestId, jsonContentType(target));
   }
 }
 
@@ -143,13 +190,15 @@ async function handleAwsJson(
     output = await services.autoScaling.call(operation, region, input as Record<string, unknown>);
   } else if (service === 'AWSEvents' && operation === 'PutEvents') {
     output = await putEvents(services.events, region, input);
+  } else if (service === CLOUDWATCH_TARGET_PREFIX) {
+    output = services.cloudWatch.call(operation, region, input as Record<string, unknown>);
   } else {
     throw new ServiceError('UnknownOperationException', `Operation ${target} is not recognized.`, 400);
   }
   send(
     res,
     200,
-    { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId },
+    { 'content-type': jsonContentType(target), 'x-amzn-RequestId': requestId },
     JSON.stringify(output ?? {}),
   );
 }

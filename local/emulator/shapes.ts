@@ -112,8 +112,16 @@ export function compilePattern(pattern: string): RegExp | null {
   return compiled;
 }
 
+const lowerFirstCache = new Map<string, string>();
+
+/** `EndpointName` -> `endpointName`, as AWS's messages name members (cached: validation runs on every request). */
 function lowerFirst(name: string): string {
-  return name.charAt(0).toLowerCase() + name.slice(1);
+  let lowered = lowerFirstCache.get(name);
+  if (lowered === undefined) {
+    lowered = name.charAt(0).toLowerCase() + name.slice(1);
+    lowerFirstCache.set(name, lowered);
+  }
+  return lowered;
 }
 
 function renderValue(value: unknown): string {

@@ -1,11 +1,18 @@
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ROLES_PATH } from '../emulator/iam/roles.ts';
+import { permissionsEnabledByEnvironment } from './permissions/enforcement.ts';
 import type { SynthesizedWorkflows } from './synthesize.ts';
 
 /**
  * Creates in the emulator what `cdk deploy` would have created and the tasks expect to exist: the stack's
- * buckets (the artifact bucket PackageModel writes to by default). Safe to repeat.
+ * buckets (the artifact bucket PackageModel writes to by default), and its IAM roles with their policies, registered
+ * so that what SageMaker does with the execution role is checked (none when `permissions` is false: an experiment
+ * without checks). Safe to repeat.
  */
-export async function provisionLocalStack(workflows: SynthesizedWorkflows): Promise<void> {
+export async function provisionLocalStack(
+  workflows: SynthesizedWorkflows,
+  options: { readonly permissions?: boolean } = {},
+): Promise<void> {
   const s3 = new S3Client({ forcePathStyle: true });
   for (const bucket of workflows.bucketNames) {
     try {
@@ -14,4 +21,29 @@ export async function provisionLocalStack(workflows: SynthesizedWorkflows): Prom
       if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
     }
   }
+  const roles = (options.permissions ?? permissionsEnabledByEnvironment()) ? Object.values(workflows.roles) : [];
+  await registerRoles(roles.map(({ arn, statements }) => ({ arn, statements })));
+}
+
+/** Registers `roles` with the emulator at AWS_ENDPOINT_URL (its own route, local/emulator/server.ts ROLES_PATH). */
+async function registerRoles(roles: readonly { arn: string; statements: readonly unknown[] }[]): Promise<void> {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (endpoint === undefined) throw new Error('AWS_ENDPOINT_URL names no local emulator to register the roles with');
+  const response = await fetch(new URL(ROLES_PATH, endpoint), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ roles }),
+  });
+  if (!response.ok) {
+    throw new Error(`The emulator refused the stack's roles (${response.status}): ${await response.text()}`);
+  }
+}
+
+/** The stack's artifact bucket in local runs: where packages go by default and the steps' roles reach. */
+export function artifactBucketName(workflows: SynthesizedWorkflows): string {
+  for (const fn of workflows.functions.values()) {
+    const name = fn.environment.ARTIFACT_BUCKET_NAME;
+    if (name !== undefined) return name;
+  }
+  throw new Error('The synthesized stack names no artifact bucket (no function reads ARTIFACT_BUCKET_NAME)');
 }

@@ -10,6 +10,7 @@ import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
+import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
 import {
   type LocalAwsIdentity,
   loadSynthesizedWorkflows,
@@ -70,6 +71,11 @@ export interface LocalRunnerOptions {
   readonly handlers?: Partial<Record<string, TaskHandler>>;
   /** Definitions and functions to run instead of the (cached) synthesis of the app. */
   readonly workflows?: SynthesizedWorkflows;
+  /**
+   * Check every AWS call a step makes against its function's role policy, as AWS would (local/runner/permissions).
+   * @default true, unless the environment sets SMWF_PERMISSIONS=off
+   */
+  readonly permissions?: boolean;
 }
 
 /** Runs the project's state machines locally. */
@@ -169,6 +175,19 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return loaded;
   };
 
+  const checkPermissions = options.permissions ?? permissionsEnabledByEnvironment();
+  const callerCache = new Map<string, Caller>();
+  // A handler runs as its function's role: each AWS call it makes is checked against the role's policy.
+  const invoke = (fn: SynthesizedFunction, handler: TaskHandler, payload: unknown) => {
+    if (!checkPermissions) return invokeLikeLambda(fn, handler, payload);
+    let caller = callerCache.get(fn.arn);
+    if (caller === undefined) {
+      caller = callerOf(fn, workflows, identity.account);
+      callerCache.set(fn.arn, caller);
+    }
+    return runAs(caller, () => invokeLikeLambda(fn, handler, payload));
+  };
+
   const executions = new Map<string, { input: string; execution: LocalExecution }>();
 
   const definitionOf = (workflow: string): Record<string, unknown> => {
@@ -196,8 +215,8 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
         const handler = await handlerFor(fn);
-        if (isInvoke) return invokeLikeLambda(fn, handler, (input as { Payload?: unknown }).Payload);
-        return (await invokeLikeLambda(fn, handler, input)).Payload;
+        if (isInvoke) return invoke(fn, handler, (input as { Payload?: unknown }).Payload);
+        return (await invoke(fn, handler, input)).Payload;
       }) as never;
     }
     return handlers;
@@ -305,7 +324,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
   const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
     const fn = workflows.functions.get(functionArn);
     if (fn === undefined) throw new Error(`No project function ${functionArn} (it carries no code tag)`);
-    return (await invokeLikeLambda(fn, await handlerFor(fn), payload)).Payload;
+    return (await invoke(fn, await handlerFor(fn), payload)).Payload;
   };
 
   return { workflows, definition, start, invokeFunction };

@@ -20,6 +20,7 @@ import { join, relative } from 'node:path';
 import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { deploymentConfigPath } from '../../infra/deployment-config/load.ts';
 import { projectRoot } from '../../infra/project-root.ts';
+import type { PolicyStatement } from '../emulator/iam/policy.ts';
 
 /** The account and region the local ARNs use. */
 export interface LocalAwsIdentity {
@@ -37,6 +38,24 @@ export interface SynthesizedFunction {
   readonly code: string;
   readonly timeoutSeconds: number;
   readonly environment: Readonly<Record<string, string>>;
+  /** The ARN of the function's execution role (its IAM identity): a key of `SynthesizedWorkflows.roles`. */
+  readonly roleArn?: string;
+}
+
+export type { PolicyStatement };
+
+/** An IAM role of the stack and every statement of the policies attached to it, intrinsics resolved. */
+export interface SynthesizedRole {
+  readonly arn: string;
+  /** The role's name in local runs (its logical id, as the role's ARN ends). */
+  readonly name: string;
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** A bucket of the stack whose objects S3 encrypts by default with a KMS key (SSE-KMS). */
+export interface SynthesizedBucketEncryption {
+  readonly bucket: string;
+  readonly kmsKeyArn: string;
 }
 
 /** What the runner runs. */
@@ -52,6 +71,10 @@ export interface SynthesizedWorkflows {
   readonly rules: readonly SynthesizedRule[];
   /** The stack's EventBridge Scheduler schedules (AWS::Scheduler::Schedule), intrinsics resolved. */
   readonly schedules: readonly SynthesizedSchedule[];
+  /** The stack's IAM roles with their policies, by ARN: what the local permission checks evaluate. */
+  readonly roles: Readonly<Record<string, SynthesizedRole>>;
+  /** The stack's buckets encrypted by default with a KMS key. */
+  readonly encryptedBuckets: readonly SynthesizedBucketEncryption[];
 }
 
 /** One target of a rule, as CloudFormation's AWS::Events::Rule Target (intrinsics resolved). */
@@ -151,6 +174,10 @@ export function resolveIntrinsics(
         return `arn:aws:scheduler:${region}:${account}:schedule/${resource.Properties?.GroupName ?? 'default'}/${resource.Properties?.Name ?? id}`;
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${localBucketName(id, resource)}`;
+      case 'AWS::KMS::Key':
+        return `arn:aws:kms:${region}:${account}:key/${id}`;
+      case 'AWS::Logs::LogGroup':
+        return `arn:aws:logs:${region}:${account}:log-group:${resource.Properties?.LogGroupName ?? id}:*`;
       default:
         throw new Error(`Fn::GetAtt Arn of unsupported resource ${id} (${resource?.Type ?? 'missing'})`);
     }
@@ -221,6 +248,8 @@ export async function synthesizeStack(
   options: {
     readonly nag?: boolean;
     readonly build?: (outdir: string) => { app: import('aws-cdk-lib').App; stack: import('aws-cdk-lib').Stack };
+    /** The deployment config file the default app reads. @default - deploymentConfigPath() */
+    readonly deploymentConfig?: string;
   } = {},
 ): Promise<SynthesizedStack> {
   const outdir = mkdtempSync(join(tmpdir(), 'smwf-synth-'));
@@ -228,7 +257,12 @@ export async function synthesizeStack(
     const { buildApp } = await import('../../infra/build-app.ts');
     const { app, stack } = options.build
       ? options.build(outdir)
-      : buildApp({ skipBundling: true, outdir, nag: options.nag ?? false });
+      : buildApp({
+          skipBundling: true,
+          outdir,
+          nag: options.nag ?? false,
+          ...(options.deploymentConfig !== undefined ? { deploymentConfig: options.deploymentConfig } : {}),
+        });
     const assembly = app.synth();
     const template = assembly.getStackArtifact(stack.artifactId).template as SynthesizedStack['template'];
     let nagReport: unknown;
@@ -264,6 +298,7 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
       const task = tagOf(resource, TASK_TAG_KEY) ?? logicalId;
       const arn = resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, resources, identity) as string;
       const variables = (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ?? {};
+      const role = resource.Properties?.Role;
       functions.set(arn, {
         logicalId,
         arn,
@@ -271,6 +306,7 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
         code,
         timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
         environment: resolveIntrinsics(variables, resources, identity) as Record<string, string>,
+        ...(role !== undefined ? { roleArn: String(resolveIntrinsics(role, resources, identity)) } : {}),
       });
     } else if (resource.Type === 'AWS::StepFunctions::StateMachine') {
       const name = tagOf(resource, WORKFLOW_TAG_KEY);
@@ -290,7 +326,71 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
     bucketNames,
     rules: rulesOf(resources, identity),
     schedules: schedulesOf(resources, identity),
+    roles: rolesOf(resources, identity),
+    encryptedBuckets: encryptedBucketsOf(resources, identity),
   };
+}
+
+/**
+ * Every IAM role of the stack with the statements of its inline policies (`Policies`) and of the AWS::IAM::Policy
+ * resources attached to it. Managed policies are refused: their statements are not in the template.
+ */
+function rolesOf(resources: Record<string, CfnResource>, identity: LocalAwsIdentity): Record<string, SynthesizedRole> {
+  const statements = new Map<string, PolicyStatement[]>();
+  const statementsOf = (document: unknown): PolicyStatement[] => {
+    const resolved = resolveIntrinsics(document, resources, identity) as { Statement?: unknown } | undefined;
+    const list = resolved?.Statement;
+    return (Array.isArray(list) ? list : list === undefined ? [] : [list]) as PolicyStatement[];
+  };
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    if (resource.Properties?.ManagedPolicyArns !== undefined) {
+      throw new Error(`Role ${logicalId} has managed policies, which the local permission checks cannot read`);
+    }
+    const inline = (resource.Properties?.Policies ?? []) as { PolicyDocument?: unknown }[];
+    statements.set(
+      logicalId,
+      inline.flatMap((policy) => statementsOf(policy.PolicyDocument)),
+    );
+  }
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    for (const role of (resource.Properties?.Roles ?? []) as unknown[]) {
+      const roleId = typeof role === 'object' && role !== null && 'Ref' in role ? String(role.Ref) : undefined;
+      const attached = roleId === undefined ? undefined : statements.get(roleId);
+      if (attached === undefined) throw new Error(`Policy ${logicalId} is attached to a role not in the stack`);
+      attached.push(...statementsOf(resource.Properties?.PolicyDocument));
+    }
+  }
+  const roles: Record<string, SynthesizedRole> = {};
+  for (const [logicalId, roleStatements] of statements) {
+    const arn = resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, resources, identity) as string;
+    roles[arn] = { arn, name: logicalId, statements: roleStatements };
+  }
+  return roles;
+}
+
+/** The stack's buckets whose default encryption is SSE-KMS, with their keys. */
+function encryptedBucketsOf(
+  resources: Record<string, CfnResource>,
+  identity: LocalAwsIdentity,
+): SynthesizedBucketEncryption[] {
+  const found: SynthesizedBucketEncryption[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::S3::Bucket') continue;
+    const encryption = resolveIntrinsics(resource.Properties?.BucketEncryption ?? {}, resources, identity) as {
+      ServerSideEncryptionConfiguration?: {
+        ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: string };
+      }[];
+    };
+    for (const rule of encryption.ServerSideEncryptionConfiguration ?? []) {
+      const byDefault = rule.ServerSideEncryptionByDefault;
+      if (byDefault?.SSEAlgorithm === 'aws:kms' && byDefault.KMSMasterKeyID !== undefined) {
+        found.push({ bucket: localBucketName(logicalId, resource), kmsKeyArn: byDefault.KMSMasterKeyID });
+      }
+    }
+  }
+  return found;
 }
 
 function rulesOf(resources: Record<string, CfnResource>, identity: LocalAwsIdentity): SynthesizedRule[] {
@@ -336,7 +436,7 @@ function schedulesOf(resources: Record<string, CfnResource>, identity: LocalAwsI
 }
 
 /** Bumped when the cached form changes. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 /** Where synthesized workflows are cached (wiped by `npm ci`, like every cache under node_modules/.cache). */
 export const synthesisCacheDir = join(projectRoot, 'node_modules', '.cache', 'sagemaker-workflows');
@@ -374,12 +474,11 @@ function realPathOf(path: string): string {
  * The cache key: a hash of every synthesis source, the deployment config file buildApp reads (its path and
  * content: schedules and rules come from it), the identity and the cache format.
  */
-export function synthesisKey(identity: LocalAwsIdentity): string {
+export function synthesisKey(identity: LocalAwsIdentity, config = deploymentConfigPath()): string {
   const hash = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, identity }));
   for (const file of synthesisSources()) {
     hash.update(relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');
   }
-  const config = deploymentConfigPath();
   if (config !== undefined) {
     let content: Buffer | string;
     try {
@@ -400,10 +499,13 @@ interface CachedForm {
   bucketNames: string[];
   rules: SynthesizedRule[];
   schedules: SynthesizedSchedule[];
+  roles: Record<string, SynthesizedRole>;
+  encryptedBuckets: SynthesizedBucketEncryption[];
 }
 
-function cacheFile(identity: LocalAwsIdentity): string {
-  return join(synthesisCacheDir, `synth-${synthesisKey(identity)}.json`);
+/** The cache file of the stack synthesized with `config` (by default, the deployment config file now in force). */
+export function synthesisCacheFile(identity: LocalAwsIdentity, config?: string): string {
+  return join(synthesisCacheDir, `synth-${synthesisKey(identity, config ?? deploymentConfigPath())}.json`);
 }
 
 /**
@@ -413,7 +515,7 @@ function cacheFile(identity: LocalAwsIdentity): string {
 export function cacheSynthesizedWorkflows(
   identity: LocalAwsIdentity,
   stack: SynthesizedStack,
-  file = cacheFile(identity),
+  file = synthesisCacheFile(identity),
 ): SynthesizedWorkflows {
   const synthesized = fromTemplate(stack.template.Resources, identity);
   const form: CachedForm = {
@@ -423,6 +525,8 @@ export function cacheSynthesizedWorkflows(
     bucketNames: [...synthesized.bucketNames],
     rules: [...synthesized.rules],
     schedules: [...synthesized.schedules],
+    roles: { ...synthesized.roles },
+    encryptedBuckets: [...synthesized.encryptedBuckets],
   };
   mkdirSync(synthesisCacheDir, { recursive: true });
   // Written whole, then renamed: a concurrent reader sees the old file or the new one, never half of one.
@@ -436,14 +540,17 @@ export function cacheSynthesizedWorkflows(
  * The synthesized default stack, from the cache when its sources have not changed since it was written, else
  * synthesized now and cached. A miss costs a synthesis (seconds); a hit costs hashing the sources (milliseconds).
  */
-export async function loadSynthesizedWorkflows(identity: LocalAwsIdentity): Promise<SynthesizedWorkflows> {
+export async function loadSynthesizedWorkflows(
+  identity: LocalAwsIdentity,
+  options: { readonly deploymentConfig?: string } = {},
+): Promise<SynthesizedWorkflows> {
   // Hashed once, before synthesizing: a miss writes the cache under the key of the sources it synthesized.
-  const file = cacheFile(identity);
+  const file = synthesisCacheFile(identity, options.deploymentConfig);
   try {
     const cached = JSON.parse(readFileSync(file, 'utf8')) as CachedForm;
     return { ...cached, functions: new Map(cached.functions.map((fn) => [fn.arn, fn])) };
   } catch {
     // Not cached yet (or unreadable): synthesize below.
   }
-  return cacheSynthesizedWorkflows(identity, await synthesizeStack(), file);
+  return cacheSynthesizedWorkflows(identity, await synthesizeStack(options), file);
 }

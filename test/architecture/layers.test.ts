@@ -18,7 +18,8 @@ const LAYER_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   infra: ['contracts', 'workflows', 'tasks', 'triggers'],
   examples: ['contracts'],
   'local/emulator': [],
-  'local/runner': ['contracts', 'infra', 'tasks', 'workflows'],
+  // The runner checks steps' calls with the emulator's IAM policy evaluation (local/emulator/iam), one evaluator.
+  'local/runner': ['contracts', 'infra', 'tasks', 'workflows', 'local/emulator'],
   'local/triggers': ['contracts', 'local/emulator', 'local/runner'],
   cli: ['contracts', 'workflows', 'tasks', 'infra', 'examples', 'local/emulator', 'local/runner', 'local/triggers'],
   bench: [
@@ -55,11 +56,11 @@ const LAYER_IMPORTS: Readonly<Record<string, readonly string[]>> = {
  */
 const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'logger.ts', 'fs-util.ts', 'operations.ts', 'clock.ts'],
-  ['events.ts', 'http-util.ts', 'shapes.ts', 'faults.ts'],
+  ['events.ts', 'http-util.ts', 'shapes.ts', 'faults.ts', 'iam'],
   ['s3'],
   ['hosting', 'capture'],
   ['store'],
-  ['serverless'],
+  ['serverless', 'cloudwatch'],
   ['async', 'batch', 'autoscaling'],
   ['sagemaker'],
   ['runtime.ts'],

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
+import { CONFIG_ENV } from '../../infra/deployment-config/load.ts';
+import { E2E_DEPLOYMENT_CONFIG } from '../e2e/e2e-stack.ts';
 import { deployInput, describeEndpoint, type Harness, startHarness } from '../e2e/harness.ts';
 
 let h: Harness;
@@ -13,9 +15,12 @@ let dir: string;
 beforeAll(async () => {
   h = await startHarness();
   dir = mkdtempSync(join(tmpdir(), 'smwf-cli-run-'));
+  // smwf run deploys the stack a user's config describes: here the one naming the buckets the harness uses.
+  vi.stubEnv(CONFIG_ENV, E2E_DEPLOYMENT_CONFIG);
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await h?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -25,9 +25,10 @@ import { type Emulator, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
-import type { SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import type { Clock } from '../../local/triggers/clock.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
+import { E2E_DEPLOYMENT_CONFIG, E2E_IDENTITY } from './e2e-stack.ts';
 
 export const IMAGE = exampleImage('linear');
 export const FEATURIZER_IMAGE = exampleImage('featurizer');
@@ -50,7 +51,7 @@ export interface Harness {
 
 /** What else a harness runs. */
 export interface HarnessOptions {
-  /** The stack to run instead of the default one (e.g. one synthesized with schedules). */
+  /** The stack to run instead of the end-to-end one (test/e2e/e2e-stack.ts; e.g. one synthesized with schedules). */
   readonly workflows?: SynthesizedWorkflows;
   /** Runs the trigger engine on this clock (a DrivenClock in tests), subscribed to the emulator's events. */
   readonly triggerClock?: Clock;
@@ -72,7 +73,8 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
   const runner = await createLocalRunner({
     waitTimeMs: 50,
     retryIntervalMs: 20,
-    ...(options.workflows ? { workflows: options.workflows } : {}),
+    workflows:
+      options.workflows ?? (await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG })),
   });
   await provisionLocalStack(runner.workflows);
   const triggers = options.triggerClock

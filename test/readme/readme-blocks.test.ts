@@ -106,10 +106,13 @@ describe("README.md's shell blocks", () => {
     const inputs = readdirSync(join(projectRoot, 'examples/inputs')).sort();
 
     expect(inputs).toEqual(WORKFLOWS.map((w) => examplePath(w).split('/').at(-1)).sort());
+    // On the stack of the examples' deployment config, which names the example buckets (local permission checks).
+    const smwfRun = (workflow: string) => `SMWF_CONFIG=examples/smwf.examples.config.json npx smwf run ${workflow} `;
     for (const workflow of WORKFLOWS) {
-      expect(run.some((c) => c.startsWith(`npx smwf run ${workflow.name} `) && c.includes(examplePath(workflow)))).toBe(
-        true,
-      );
+      expect(
+        run.some((c) => c.startsWith(smwfRun(workflow.name)) && c.includes(examplePath(workflow))),
+        workflow.name,
+      ).toBe(true);
     }
   });
 

@@ -10,9 +10,18 @@
 //   fail-invocations  /ping is fine, every /invocations answers 500
 //   wrong-answers     /ping is fine, predictions are off by 1000 (a health check comparing outputs fails)
 //   crash-after-invocation  answers one invocation, then exits with code 3 (the emulator restarts it)
-// SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model); SMWF_EXAMPLE_INVOCATION_DELAY_MS delays
-// every prediction (a slow model, so that requests queue up behind it); SMWF_EXAMPLE_SHUTDOWN_DELAY_MS delays the
+// SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model); SMWF_EXAMPLE_SHUTDOWN_DELAY_MS delays the
 // shutdown on SIGTERM (a model that takes a while to stop).
+//
+// Service time and workers (for load tests whose results can be checked against queueing arithmetic):
+//   SMWF_EXAMPLE_SERVICE_MS          every prediction takes this long (a timer, not a busy CPU: on a small machine a
+//                                    spinning model would steal the CPU the other workers and the caller need, and
+//                                    the service time would no longer be the fixed S the arithmetic assumes). A
+//                                    worker keeps exact time: a late timer delays one answer, never the next one.
+//   SAGEMAKER_MODEL_SERVER_WORKERS   how many predictions are served at once (SageMaker's own variable for a model
+//                                    server's worker count); each worker serves one request at a time, and requests
+//                                    beyond the workers wait in a first-in first-out queue. Unset: no limit.
+// With S ms and W workers one instance sustains at most W * 1000 / S requests per second.
 //
 // Multi-model mode (SAGEMAKER_MULTI_MODEL=true, set by SageMaker for `Mode: MultiModel` containers): nothing is
 // loaded at start; the management API behaves like the Multi Model Server (MMS) SageMaker's MME containers run:
@@ -109,14 +118,72 @@ function readBody(req) {
   });
 }
 
-const invocationDelayMs = Number(process.env.SMWF_EXAMPLE_INVOCATION_DELAY_MS ?? 0);
-
-function answerPrediction(req, res, text, modelWeights) {
-  if (invocationDelayMs > 0) {
-    setTimeout(() => answerNow(req, res, text, modelWeights), invocationDelayMs);
-    return;
+function nonNegativeNumber(name) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return 0;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    console.error(`linear: ${name} must be a number of milliseconds >= 0, got ${JSON.stringify(raw)}`);
+    process.exit(1);
   }
-  answerNow(req, res, text, modelWeights);
+  return value;
+}
+
+function workerCount() {
+  const raw = process.env.SAGEMAKER_MODEL_SERVER_WORKERS;
+  if (raw === undefined || raw === '') return Number.POSITIVE_INFINITY;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`linear: SAGEMAKER_MODEL_SERVER_WORKERS must be a whole number >= 1, got ${JSON.stringify(raw)}`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const serviceMs = nonNegativeNumber('SMWF_EXAMPLE_SERVICE_MS');
+const workers = workerCount();
+/**
+ * Free workers, each with the moment its last prediction ended on its own schedule, and the predictions waiting for
+ * one (first in, first out). A worker's schedule runs on exact times: a prediction starts when it arrives or when the
+ * worker's previous one ended, whichever is later, and ends exactly the service time after that; its answer is sent
+ * when the timer fires, at that end or (on a busy machine) a little later. So a late timer delays that answer, but
+ * not the worker's next prediction: the service time stays S, and W workers serve W / S predictions per second.
+ */
+const freeWorkers = [];
+let busyWorkers = 0;
+const waiting = [];
+let nextWaiting = 0;
+
+function dispatch() {
+  while (busyWorkers < workers && nextWaiting < waiting.length) {
+    const job = waiting[nextWaiting];
+    waiting[nextWaiting] = undefined;
+    nextWaiting += 1;
+    if (nextWaiting === waiting.length) {
+      waiting.length = 0;
+      nextWaiting = 0;
+    }
+    busyWorkers += 1;
+    job(freeWorkers.pop() ?? { endedAt: 0 });
+  }
+}
+
+/** Queues a prediction for the next free worker, which holds it for the service time and then answers. */
+function answerPrediction(req, res, text, modelWeights) {
+  const arrivedAt = performance.now();
+  waiting.push((worker) => {
+    const endsAt = Math.max(arrivedAt, worker.endedAt) + serviceMs;
+    const finish = () => {
+      answerNow(req, res, text, modelWeights);
+      worker.endedAt = endsAt;
+      freeWorkers.push(worker);
+      busyWorkers -= 1;
+      dispatch();
+    };
+    if (serviceMs > 0) setTimeout(finish, Math.max(0, endsAt - performance.now()));
+    else finish();
+  });
+  dispatch();
 }
 
 function answerNow(req, res, text, modelWeights) {
@@ -271,6 +338,10 @@ setTimeout(() => {
   server.listen(port, '127.0.0.1', () => {
     const what = multiModel ? 'multi-model server' : `${weights.coefficients.length}-feature model`;
     console.log(`linear: serving ${what} on 127.0.0.1:${port}`);
+    if (serviceMs > 0 || workers !== Number.POSITIVE_INFINITY) {
+      const workersText = workers === Number.POSITIVE_INFINITY ? 'unlimited' : String(workers);
+      console.log(`linear: service time ${serviceMs} ms, workers ${workersText}`);
+    }
   });
 }, delay);
 

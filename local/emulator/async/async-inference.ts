@@ -16,6 +16,7 @@ import type { EndpointFleet } from '../hosting/fleet.ts';
 import { ContainerCallError } from '../hosting/pipeline.ts';
 import type { FleetRouting } from '../hosting/routing.ts';
 import { readPayload, send } from '../http-util.ts';
+import { s3ObjectArn } from '../iam/roles.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 import { loadModel, ShapeValidator } from '../shapes.ts';
@@ -325,10 +326,32 @@ export class AsyncInference {
     try {
       const variant = fleet.pickVariant(undefined, this.deps.random);
       if (!variant) return 'not-ready';
+      // SageMaker reads the input and writes the outcome as the model's execution role.
+      const role = variant.spec.containers[0]?.executionRoleArn;
+      const outcome = await this.runOnInstance(request, fleet, variant);
+      return role === undefined || outcome.kind === 'interrupted' ? outcome : { ...outcome, writeAs: role };
+    } finally {
+      release();
+    }
+  }
+
+  /** Reads the input, invokes the model and captures the exchange: the outcome of one request on an instance. */
+  private async runOnInstance(
+    request: AcceptedRequest,
+    fleet: EndpointFleet,
+    variant: NonNullable<ReturnType<EndpointFleet['pickVariant']>>,
+  ): Promise<Outcome> {
+    const role = variant.spec.containers[0]?.executionRoleArn;
+    {
       // Read once an instance takes the request, not on every look while the endpoint is still coming up.
       const source = parseS3Uri(request.inputLocation) as { bucket: string; key: string };
       let body: Buffer;
       try {
+        const denied = this.deps.s3.roles.denial(role, {
+          action: 's3:GetObject',
+          resource: s3ObjectArn(source.bucket, source.key),
+        });
+        if (denied !== undefined) throw new ServiceError('AccessDenied', denied, 403);
         body = await this.deps.s3.readObject(source.bucket, source.key);
       } catch (err) {
         const detail = err instanceof ServiceError ? err.message : String(err);
@@ -369,6 +392,7 @@ export class AsyncInference {
           config: fleet.spec.dataCapture,
           variant,
           inferenceId: request.inferenceId,
+          ...(role !== undefined ? { writeAs: role } : {}),
           request: { body, contentType: headers['content-type'] as string },
           response: { body: response.body, contentType },
         });
@@ -381,8 +405,6 @@ export class AsyncInference {
         body: response.body,
         contentType,
       };
-    } finally {
-      release();
     }
   }
 
@@ -394,6 +416,11 @@ export class AsyncInference {
     const body = succeeded ? outcome.body : Buffer.from(outcome.reason);
     const contentType = succeeded ? outcome.contentType : 'text/plain';
     try {
+      const denied = this.deps.s3.roles.denial(outcome.writeAs, {
+        action: 's3:PutObject',
+        resource: s3ObjectArn(target.bucket, target.key),
+      });
+      if (denied !== undefined) throw new ServiceError('AccessDenied', denied, 403);
       await this.deps.s3.putObject(
         target.bucket,
         target.key,
@@ -402,7 +429,8 @@ export class AsyncInference {
         { announced: new Set(), values: () => ({}) },
       );
     } catch (err) {
-      // No bucket to write to: SageMaker could not deliver either. The notification still says what happened.
+      // No bucket to write to, or the execution role may not: SageMaker could not deliver either. The
+      // notification still says what happened.
       this.deps.logger.error('async inference output not written', { location, error: String(err) });
     }
     const topic = succeeded ? request.notifications.successTopic : request.notifications.errorTopic;

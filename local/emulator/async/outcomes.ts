@@ -6,8 +6,8 @@ type Input = Record<string, unknown>;
 
 /** The model's answer, a failure (with the model's answer, if it gave one), or a stop of the emulator midway. */
 export type Outcome =
-  | { kind: 'output'; body: Buffer; contentType: string }
-  | { kind: 'failure'; reason: string; body?: Buffer; contentType?: string }
+  | { kind: 'output'; body: Buffer; contentType: string; writeAs?: string }
+  | { kind: 'failure'; reason: string; body?: Buffer; contentType?: string; writeAs?: string }
   | { kind: 'interrupted' };
 
 /** An outcome that is written and notified (an interrupted request runs again on the next start). */

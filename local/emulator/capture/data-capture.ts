@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { notEmulated, ServiceError } from '../errors.ts';
+import { s3ObjectArn } from '../iam/roles.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 
@@ -24,6 +25,8 @@ export interface CapturedInvocation {
   config: Input | undefined;
   /** The variant's hosting object: sampling counts per deployment of a variant. */
   variant: object;
+  /** The model's execution role, as which SageMaker writes the capture file. */
+  writeAs?: string;
   inferenceId?: string;
   request: { body: Buffer; contentType: string };
   response: { body: Buffer; contentType: string };
@@ -152,6 +155,15 @@ export class DataCaptureWriter {
       this.logger.warn(
         `data capture of endpoint ${invocation.endpointName}: bucket ${bucket} does not exist; the record is dropped`,
       );
+      return undefined;
+    }
+    const denied = this.s3.roles.denial(invocation.writeAs, {
+      action: 's3:PutObject',
+      resource: s3ObjectArn(bucket, key),
+    });
+    if (denied !== undefined) {
+      // As for a missing bucket: the invocation is answered, the record dropped and the reason logged.
+      this.logger.warn(`data capture of endpoint ${invocation.endpointName}: the record is dropped: ${denied}`);
       return undefined;
     }
     await this.s3.putObject(

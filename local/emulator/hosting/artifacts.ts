@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { x as extractTar } from 'tar';
+import { s3BucketArn, s3ObjectArn } from '../iam/roles.ts';
 import type { S3Store } from '../s3/store.ts';
 
 /** Where a container's model data comes from (ModelDataUrl or ModelDataSource.S3DataSource). */
@@ -10,6 +11,8 @@ export interface ModelDataSpec {
   dataType: 'S3Object' | 'S3Prefix';
   /** `Gzip` = a .tar.gz to extract; `None` = copy as is. */
   compression: 'Gzip' | 'None';
+  /** The model's execution role: SageMaker downloads the data as this role, which IAM must allow. */
+  readAs?: string;
 }
 
 /** A model data problem, phrased like SageMaker's FailureReason. */
@@ -46,9 +49,16 @@ export async function prepareModelDir(
     );
   const location = parseS3Uri(data.s3Uri);
   if (!location || !store.hasBucket(location.bucket)) throw notFound();
+  // A role IAM refuses gets the message of a missing object: SageMaker's FailureReason names both causes.
+  const readable = (key: string) =>
+    store.roles.denial(data.readAs, { action: 's3:GetObject', resource: s3ObjectArn(location.bucket, key) }) ===
+    undefined;
   if (data.dataType === 'S3Prefix') {
+    if (store.roles.denial(data.readAs, { action: 's3:ListBucket', resource: s3BucketArn(location.bucket) })) {
+      throw notFound();
+    }
     const keys = store.keys(location.bucket).filter((k) => k.startsWith(location.key) && !k.endsWith('/'));
-    if (keys.length === 0) throw notFound();
+    if (keys.length === 0 || !keys.every(readable)) throw notFound();
     for (const key of keys) {
       const target = join(dir, key.slice(location.key.length).replace(/^\/+/, ''));
       if (!target.startsWith(dir)) continue;
@@ -62,6 +72,7 @@ export async function prepareModelDir(
   } catch {
     throw notFound();
   }
+  if (!readable(location.key)) throw notFound();
   const file = store.dataPath(location.bucket, location.key);
   if (data.compression === 'None') {
     const name = location.key.split('/').at(-1) || 'model';

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { remove } from '../fs-util.ts';
+import { ContainerConnectionFailure, ContainerConnections } from './container-http.ts';
 import type { ImageMapping } from './images.ts';
 import {
   hostFacts,
@@ -119,6 +120,8 @@ export class ContainerProcess {
   private scratchDir: string | undefined;
   /** Isolation mode: the relay socket the emulator connects to instead of a TCP port. */
   private socketPath: string | undefined;
+  /** Kept-alive connections for invocations and the multi-model API. */
+  private readonly connections = new ContainerConnections(() => this.address());
   /** The port the container is asked to listen on (SAGEMAKER_BIND_TO_PORT; 8080 when isolated). */
   port = 0;
 
@@ -127,6 +130,11 @@ export class ContainerProcess {
   /** True when the image runs in the emulator's isolation mode. */
   get isolated(): boolean {
     return this.spec.mapping.isolation === 'namespaces';
+  }
+
+  /** The main process's id while it runs (also its process group's id). */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child?.pid;
   }
 
   /** True once the main process has exited (or never started). */
@@ -260,6 +268,7 @@ export class ContainerProcess {
    * or when a stop's grace period ends); resolves once none of it runs, and removes the container's scratch files.
    */
   private async reap(pgid: number | undefined): Promise<void> {
+    this.connections.close();
     if (pgid !== undefined) {
       if (!this.stopping) this.signalAll('SIGKILL');
       // Bounded (past a stop's SIGKILL): a process stuck in the kernel (state D) must not hang the emulator.
@@ -400,40 +409,18 @@ export class ContainerProcess {
     return this.send('POST', `/models/${encodeURIComponent(name)}/invoke`, req, timeoutMs);
   }
 
-  private send(method: string, path: string, req: ContainerRequest, timeoutMs: number): Promise<ContainerResponse> {
-    return new Promise((resolve, reject) => {
-      const outgoing = request(
-        {
-          ...this.address(),
-          path,
-          method,
-          headers: { ...req.headers, 'content-length': req.body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            clearTimeout(timer);
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
-            resolve({ status: res.statusCode ?? 500, headers, body: Buffer.concat(chunks) });
-          });
-          res.on('error', (err) => {
-            clearTimeout(timer);
-            reject(new ContainerUnavailableError(err.message, false));
-          });
-        },
-      );
-      const timer = setTimeout(() => {
-        outgoing.destroy();
-        reject(new ContainerUnavailableError('timed out', true));
-      }, timeoutMs);
-      outgoing.on('error', (err) => {
-        clearTimeout(timer);
-        reject(new ContainerUnavailableError(err.message, false));
-      });
-      outgoing.end(req.body);
-    });
+  private async send(
+    method: string,
+    path: string,
+    req: ContainerRequest,
+    timeoutMs: number,
+  ): Promise<ContainerResponse> {
+    try {
+      return await this.connections.request(method, path, req.headers, req.body, timeoutMs);
+    } catch (err) {
+      if (err instanceof ContainerConnectionFailure) throw new ContainerUnavailableError(err.message, err.timedOut);
+      throw err;
+    }
   }
 
   /**

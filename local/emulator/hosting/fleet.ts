@@ -4,7 +4,7 @@ import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
 import { ModelDataError, prepareModelDir } from './artifacts.ts';
 import { ContainerProcess, type ContainerRequest } from './container.ts';
-import { type ImagesFile, resolveImage } from './images.ts';
+import { type ImageMapping, type ImagesFile, resolveImage } from './images.ts';
 import type { ContainerDeploySpec, InvocationMode } from './model-containers.ts';
 import { ModelCache, type MultiModelOptions } from './multi-model.ts';
 import { type ChainStage, callStage, invokeChain, MAX_HOP_BYTES, type StageAnswer } from './pipeline.ts';
@@ -20,6 +20,8 @@ export interface VariantDeploySpec {
   instanceType?: string;
   serverless?: Record<string, unknown>;
   startupTimeoutSeconds: number;
+  /** RoutingConfig.RoutingStrategy: how invocations are spread over the instances. @default DEFAULT_ROUTING_STRATEGY */
+  routingStrategy?: RoutingStrategy;
   /** `Serial` chains containers, `Direct` routes by TargetContainerHostname, `Single` has one container. */
   invocationMode: InvocationMode;
   containers: ContainerDeploySpec[];
@@ -53,29 +55,75 @@ export interface FleetPaths {
   logDir: string;
 }
 
-/** The containers serving one variant. */
-export class VariantFleet {
+/** How a variant spreads invocations over its instances (ProductionVariantRoutingConfig.RoutingStrategy). */
+export type RoutingStrategy = 'LEAST_OUTSTANDING_REQUESTS' | 'RANDOM';
+
+/**
+ * The strategy when the config sets no RoutingConfig: random, as SageMaker endpoints route by default (AWS Machine
+ * Learning Blog, "Minimize real-time inference latency by using Amazon SageMaker routing strategies", 2023; the API
+ * reference names no default).
+ */
+export const DEFAULT_ROUTING_STRATEGY: RoutingStrategy = 'RANDOM';
+
+/** One instance of a variant: a process per container of the model, and its invocations in flight. */
+export class VariantInstance {
+  /** Invocations routed to this instance and not answered yet. */
+  outstanding = 0;
   /** Multi-model containers: each process's loaded models; a replacement process starts with none. */
-  private readonly caches = new Map<ContainerProcess, ModelCache>();
+  readonly caches = new Map<ContainerProcess, ModelCache>();
+
+  constructor(
+    /** 1-based, as instances are numbered in log stream names. */
+    readonly number: number,
+    readonly containers: ContainerProcess[],
+  ) {}
+
+  /** The main process ids of the instance's containers (CloudWatch's CPU and memory figures read their trees). */
+  rootPids(): number[] {
+    const pids: number[] = [];
+    for (const container of this.containers) {
+      const pid = container.pid;
+      if (pid !== undefined) pids.push(pid);
+    }
+    return pids;
+  }
+}
+
+/** The instances serving one variant. */
+export class VariantFleet {
   private cacheGeneration = 0;
+  private readonly routing: RoutingStrategy;
 
   constructor(
     readonly spec: VariantDeploySpec,
-    readonly containers: ContainerProcess[],
+    readonly instances: VariantInstance[],
     private readonly store: S3Store,
     private readonly workDir: string,
     private readonly multiModelOptions: MultiModelOptions,
-  ) {}
+    private readonly random: () => number,
+  ) {
+    this.routing = spec.routingStrategy ?? DEFAULT_ROUTING_STRATEGY;
+  }
 
   /** True when the variant hosts a multi-model container (invocations need a TargetModel). */
   get multiModel(): boolean {
     return this.spec.containers[0]?.mode === 'MultiModel';
   }
 
-  /** The model cache of the multi-model container process now serving (created on first use). */
-  private modelCache(): ModelCache {
-    const container = this.containers[0] as ContainerProcess;
-    let cache = this.caches.get(container);
+  /** The container hostnames of the variant's model, in order. */
+  get hostnames(): string[] {
+    return this.spec.containers.map((c) => c.hostname);
+  }
+
+  /** How many instances serve the variant now. */
+  get instanceCount(): number {
+    return this.instances.length;
+  }
+
+  /** The model cache of the multi-model container process now serving on `instance` (created on first use). */
+  private modelCache(instance: VariantInstance): ModelCache {
+    const container = instance.containers[0] as ContainerProcess;
+    let cache = instance.caches.get(container);
     if (!cache) {
       const spec = this.spec.containers[0] as ContainerDeploySpec;
       cache = new ModelCache(
@@ -84,36 +132,55 @@ export class VariantFleet {
           prefix: spec.modelData?.s3Uri ?? '',
           hostname: spec.hostname,
           cacheSetting: spec.modelCacheSetting ?? 'Enabled',
+          ...(spec.executionRoleArn ? { readAs: spec.executionRoleArn } : {}),
         },
-        join(this.workDir, spec.hostname, `models-${this.cacheGeneration++}`),
+        join(this.workDir, `instance-${instance.number}`, spec.hostname, `models-${this.cacheGeneration++}`),
         this.store,
         this.multiModelOptions,
       );
-      this.caches.set(container, cache);
+      instance.caches.set(container, cache);
     }
     return cache;
   }
 
   /** Puts a replacement process in place of a failed one; the failed one's loaded models and local copies are gone. */
-  replaceContainer(index: number, replacement: ContainerProcess): void {
-    const previous = this.containers[index];
-    this.containers[index] = replacement;
+  replaceContainer(instance: VariantInstance, index: number, replacement: ContainerProcess): void {
+    const previous = instance.containers[index];
+    instance.containers[index] = replacement;
     if (!previous) return;
-    const cache = this.caches.get(previous);
-    this.caches.delete(previous);
+    const cache = instance.caches.get(previous);
+    instance.caches.delete(previous);
     void cache?.close();
   }
 
   /** Ends every model cache (the fleet is stopping): waiting loads give up, local copies go. */
   async closeModelCaches(): Promise<void> {
-    const caches = [...this.caches.values()];
-    this.caches.clear();
+    const caches = this.instances.flatMap((instance) => {
+      const all = [...instance.caches.values()];
+      instance.caches.clear();
+      return all;
+    });
     await Promise.all(caches.map((c) => c.close()));
   }
 
-  /** The containers now serving, as stages of a chain (each with its CreateModel Environment). */
-  private stages(): ChainStage[] {
-    return this.containers.map((container, index) => ({
+  /**
+   * The instance that takes the next invocation: the one with the fewest outstanding requests (ties: the first), or
+   * one at random.
+   */
+  pickInstance(): VariantInstance {
+    const instances = this.instances;
+    if (instances.length === 1) return instances[0] as VariantInstance;
+    if (this.routing === 'RANDOM') {
+      return instances[Math.min(instances.length - 1, Math.floor(this.random() * instances.length))] as VariantInstance;
+    }
+    let best = instances[0] as VariantInstance;
+    for (const instance of instances) if (instance.outstanding < best.outstanding) best = instance;
+    return best;
+  }
+
+  /** The containers of an instance, as stages of a chain (each with its CreateModel Environment). */
+  private stages(instance: VariantInstance): ChainStage[] {
+    return instance.containers.map((container, index) => ({
       hostname: container.spec.hostname,
       environment: this.spec.containers[index]?.environment ?? {},
       invoke: (request, timeoutMs) => container.invoke(request, timeoutMs),
@@ -121,9 +188,10 @@ export class VariantFleet {
   }
 
   /**
-   * Runs an invocation through the variant: the multi-model container, the targeted container (Direct), the serial
-   * chain (with AWS's 5 MB cap between containers), or the single container. Throws ContainerCallError naming the
-   * container that could not be reached, HopPayloadTooLargeError for an oversized hop.
+   * Runs an invocation on one instance of the variant (chosen by its routing strategy): the multi-model container,
+   * the targeted container (Direct), the serial chain (with AWS's 5 MB cap between containers), or the single
+   * container. Throws ContainerCallError naming the container that could not be reached, HopPayloadTooLargeError
+   * for an oversized hop.
    */
   async invoke(
     request: ContainerRequest,
@@ -131,22 +199,44 @@ export class VariantFleet {
     targetHostname: string | undefined,
     targetModel?: string,
   ): Promise<StageAnswer> {
-    if (this.multiModel && targetModel !== undefined) {
-      const hostname = (this.spec.containers[0] as ContainerDeploySpec).hostname;
-      const cache = this.modelCache();
-      return callStage(
-        { hostname, environment: {}, invoke: (req, ms) => cache.invoke(targetModel, req, ms) },
-        request,
-        timeoutMs,
-      );
+    const instance = this.pickInstance();
+    instance.outstanding += 1;
+    try {
+      if (this.multiModel && targetModel !== undefined) {
+        const hostname = (this.spec.containers[0] as ContainerDeploySpec).hostname;
+        const cache = this.modelCache(instance);
+        return await callStage(
+          { hostname, environment: {}, invoke: (req, ms) => cache.invoke(targetModel, req, ms) },
+          request,
+          timeoutMs,
+        );
+      }
+      if (this.spec.invocationMode === 'Direct') {
+        const index = instance.containers.findIndex((c) => c.spec.hostname === targetHostname);
+        const container = instance.containers[index];
+        if (!container) throw new Error(`unknown container ${targetHostname}`);
+        return await callStage(
+          {
+            hostname: container.spec.hostname,
+            environment: this.spec.containers[index]?.environment ?? {},
+            invoke: (req, ms) => container.invoke(req, ms),
+          },
+          request,
+          timeoutMs,
+        );
+      }
+      if (instance.containers.length === 1) {
+        const container = instance.containers[0] as ContainerProcess;
+        return await callStage(
+          { hostname: container.spec.hostname, environment: {}, invoke: (req, ms) => container.invoke(req, ms) },
+          request,
+          timeoutMs,
+        );
+      }
+      return await invokeChain(this.stages(instance), request, timeoutMs, MAX_HOP_BYTES);
+    } finally {
+      instance.outstanding -= 1;
     }
-    const stages = this.stages();
-    if (this.spec.invocationMode === 'Direct') {
-      const target = stages.find((s) => s.hostname === targetHostname);
-      if (!target) throw new Error(`unknown container ${targetHostname}`);
-      return callStage(target, request, timeoutMs);
-    }
-    return invokeChain(stages, request, timeoutMs, MAX_HOP_BYTES);
   }
 }
 
@@ -205,6 +295,8 @@ export class EndpointFleet {
     readonly spec: DeploymentSpec,
     private readonly paths: FleetPaths,
     private readonly multiModelOptions: MultiModelOptions,
+    /** The emulator's seeded random source (RANDOM routing over instances). */
+    private readonly random: () => number = Math.random,
   ) {
     this.workDir = join(paths.workRoot, this.id);
   }
@@ -233,15 +325,19 @@ export class EndpointFleet {
     images: ImagesFile,
     signal: AbortSignal,
   ): Promise<void> {
-    const processes: ContainerProcess[] = [];
+    const instances: VariantInstance[] = [];
     const fleet = new VariantFleet(
       variant,
-      processes,
+      instances,
       store,
       join(this.workDir, variant.variantName),
       this.multiModelOptions,
+      this.random,
     );
     this.variants.push(fleet);
+    // A serverless variant has no instances to count: it runs as one.
+    const instanceCount = variant.serverless ? 1 : Math.max(1, variant.instanceCount);
+    const prepared: { container: ContainerDeploySpec; mapping: ImageMapping; modelDir: string }[] = [];
     for (const container of variant.containers) {
       const mapping = resolveImage(container.image, images);
       if (!mapping) {
@@ -254,6 +350,8 @@ export class EndpointFleet {
           `${containerLabel(container.hostname)} for production variant ${variant.variantName} could not be started: the emulator's isolation mode does not support multi-model containers (Mode MultiModel) yet. Remove "isolation" from the image's entry in the images file.`,
         );
       }
+      // One extracted model per container, shared by the variant's instances (the emulator's choice: SageMaker
+      // downloads it on every instance; the containers only read it).
       const modelDir = join(this.workDir, variant.variantName, container.hostname, 'model');
       try {
         // Multi-model containers load their models on demand, per TargetModel.
@@ -263,29 +361,45 @@ export class EndpointFleet {
         if (err instanceof ModelDataError) throw new FleetStartError(err.message);
         throw err;
       }
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      processes.push(
-        new ContainerProcess({
-          hostname: container.hostname,
-          image: container.image,
-          mapping,
-          modelDir,
-          environment:
-            container.mode === 'MultiModel'
-              ? { SAGEMAKER_MULTI_MODEL: 'true', ...container.environment }
-              : container.environment,
-          logFile: join(this.paths.logDir, `${variant.variantName}-${container.hostname}-${this.id}-${stamp}.log`),
-        }),
+      prepared.push({ container, mapping, modelDir });
+    }
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    for (let number = 1; number <= instanceCount; number++) {
+      instances.push(
+        new VariantInstance(
+          number,
+          prepared.map(
+            ({ container, mapping, modelDir }) =>
+              new ContainerProcess({
+                hostname: container.hostname,
+                image: container.image,
+                mapping,
+                modelDir,
+                environment:
+                  container.mode === 'MultiModel'
+                    ? { SAGEMAKER_MULTI_MODEL: 'true', ...container.environment }
+                    : container.environment,
+                logFile: join(
+                  this.paths.logDir,
+                  `${variant.variantName}-${container.hostname}-${this.id}-${number}-${stamp}.log`,
+                ),
+              }),
+          ),
+        ),
       );
     }
+    const processes = instances.flatMap((instance) => instance.containers);
     for (const container of processes) await container.start();
     const timeoutMs = variant.startupTimeoutSeconds * 1000;
     const results = await Promise.all(processes.map((p) => p.waitHealthy(timeoutMs, signal)));
     // Like SageMaker for inference pipelines (DG inference-pipeline-troubleshoot), every container that failed its
-    // ping check is named, not only the first.
-    const failed = processes.flatMap((container, i) => {
+    // ping check is named, not only the first; a container that failed on several instances is named once.
+    const failed: { container: ContainerProcess; reason: string }[] = [];
+    processes.forEach((container, i) => {
       const reason = results[i];
-      return reason === undefined ? [] : [{ container, reason }];
+      if (reason === undefined) return;
+      if (failed.some((f) => f.container.spec.hostname === container.spec.hostname)) return;
+      failed.push({ container, reason });
     });
     if (failed.length > 0) {
       const base = startFailureReason(
@@ -304,16 +418,23 @@ export class EndpointFleet {
       );
       throw new FleetStartError(`${base}${tails.join('')}`);
     }
-    processes.forEach((container, index) => {
-      this.superviseContainer(fleet, index, container);
-    });
+    for (const instance of instances) {
+      instance.containers.forEach((container, index) => {
+        this.superviseContainer(fleet, instance, index, container);
+      });
+    }
   }
 
   /**
    * Like SageMaker replacing an unhealthy instance: a container that exits while the fleet serves is started
    * again (same model directory, new log stream) and takes its place once it passes /ping.
    */
-  private superviseContainer(fleet: VariantFleet, index: number, container: ContainerProcess): void {
+  private superviseContainer(
+    fleet: VariantFleet,
+    instance: VariantInstance,
+    index: number,
+    container: ContainerProcess,
+  ): void {
     void container.whenExited().then(async () => {
       if (this.stopped) return;
       await sleep(500);
@@ -330,8 +451,8 @@ export class EndpointFleet {
       if (this.stopped || problem !== undefined) {
         // An unhealthy replacement is stopped; its exit triggers the next attempt (unless the fleet stopped).
         await replacement.stop(1000);
-      } else fleet.replaceContainer(index, replacement);
-      if (!this.stopped) this.superviseContainer(fleet, index, replacement);
+      } else fleet.replaceContainer(instance, index, replacement);
+      if (!this.stopped) this.superviseContainer(fleet, instance, index, replacement);
     });
   }
 
@@ -364,7 +485,7 @@ export class EndpointFleet {
     this.stopped = true;
     this.supervision.abort();
     await Promise.all([
-      ...this.variants.flatMap((v) => v.containers.map((c) => c.stop(graceMs))),
+      ...this.variants.flatMap((v) => v.instances.flatMap((i) => i.containers.map((c) => c.stop(graceMs)))),
       ...[...this.replacements].map((c) => c.stop(graceMs)),
     ]);
     await Promise.all(this.variants.map((v) => v.closeModelCaches()));

@@ -15,6 +15,8 @@ export interface ContainerDeploySpec {
   modelData?: ModelDataSpec;
   /** `MultiModel` containers load models on demand through the container's `/models` API. */
   mode: 'SingleModel' | 'MultiModel';
+  /** The model's ExecutionRoleArn: what SageMaker reads and writes for the container, it does as this role. */
+  executionRoleArn?: string;
   /** `MultiModelConfig.ModelCacheSetting` of a `MultiModel` container. @default 'Enabled' */
   modelCacheSetting?: ModelCacheSetting;
 }
@@ -42,16 +44,23 @@ export function modelContainerDefinitions(model: Input): Input[] {
  */
 export function containerDeploySpecs(model: Input): ContainerDeploySpec[] {
   const list = modelContainerDefinitions(model);
+  const role = typeof model.ExecutionRoleArn === 'string' ? model.ExecutionRoleArn : undefined;
   return list.map((c, index) => {
     const source = (c.ModelDataSource as { S3DataSource?: Record<string, string> } | undefined)?.S3DataSource;
     let modelData: ModelDataSpec | undefined;
     if (typeof c.ModelDataUrl === 'string') {
-      modelData = { s3Uri: c.ModelDataUrl, dataType: 'S3Object', compression: 'Gzip' };
+      modelData = {
+        s3Uri: c.ModelDataUrl,
+        dataType: 'S3Object',
+        compression: 'Gzip',
+        ...(role ? { readAs: role } : {}),
+      };
     } else if (source?.S3Uri) {
       modelData = {
         s3Uri: source.S3Uri,
         dataType: source.S3DataType === 'S3Prefix' ? 'S3Prefix' : 'S3Object',
         compression: source.CompressionType === 'Gzip' ? 'Gzip' : 'None',
+        ...(role ? { readAs: role } : {}),
       };
     }
     return {
@@ -63,6 +72,7 @@ export function containerDeploySpecs(model: Input): ContainerDeploySpec[] {
             : `container-${index + 1}`,
       image: String(c.Image ?? ''),
       environment: (c.Environment as Record<string, string> | undefined) ?? {},
+      ...(role ? { executionRoleArn: role } : {}),
       ...(modelData ? { modelData } : {}),
       mode: c.Mode === 'MultiModel' ? 'MultiModel' : 'SingleModel',
       ...(c.Mode === 'MultiModel'

@@ -59,6 +59,8 @@ export interface ModelSource {
   readonly prefix: string;
   readonly hostname: string;
   readonly cacheSetting: ModelCacheSetting;
+  /** The model's execution role, which downloads each TargetModel. */
+  readonly readAs?: string;
 }
 
 interface Entry {
@@ -205,7 +207,12 @@ export class ModelCache {
     try {
       await prepareModelDir(
         this.store,
-        { s3Uri: uri, dataType: 'S3Object', compression: 'Gzip' },
+        {
+          s3Uri: uri,
+          dataType: 'S3Object',
+          compression: 'Gzip',
+          ...(this.source.readAs ? { readAs: this.source.readAs } : {}),
+        },
         entry.dir,
         this.source.hostname,
       );

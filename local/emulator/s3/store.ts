@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import { ServiceError } from '../errors.ts';
 import { readJson, remove, writeJsonAtomic } from '../fs-util.ts';
+import { ExecutionRoles } from '../iam/roles.ts';
 
 /** What S3 keeps about one object besides its bytes. */
 export interface ObjectMeta {
@@ -78,7 +79,11 @@ const CHECKSUM_HEADERS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
 export class S3Store {
   private readonly buckets = new Map<string, BucketState>();
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    /** The IAM roles SageMaker reads and writes objects as (model data, async inference, data capture). */
+    readonly roles: ExecutionRoles = new ExecutionRoles(),
+  ) {}
 
   /** Loads every bucket and object index from disk. */
   async load(): Promise<void> {

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { type Clock, eventTime } from '../clock.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
-import { type DeploymentSpec, EndpointFleet, FleetStartError, type VariantDeploySpec } from '../hosting/fleet.ts';
+import {
+  type DeploymentSpec,
+  EndpointFleet,
+  FleetStartError,
+  type RoutingStrategy,
+  type VariantDeploySpec,
+} from '../hosting/fleet.ts';
 import { type ImagesFile, imageDigest, imageRepository } from '../hosting/images.ts';
 import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
 import type { MultiModelOptions } from '../hosting/multi-model.ts';
@@ -50,6 +56,8 @@ export interface ProcessFleetOptions {
   images: ImagesFile;
   /** Model capacity per container and load windows of multi-model endpoints. */
   multiModel: MultiModelOptions;
+  /** The seeded random source of routing between an endpoint's instances (RANDOM routing). */
+  random: () => number;
 }
 
 /** The emulator's fleets: model processes that follow the container contract, started from the emulator's S3. */
@@ -57,7 +65,7 @@ export class ProcessFleets implements FleetLauncher<EndpointFleet> {
   constructor(private readonly options: ProcessFleetOptions) {}
 
   async start(spec: DeploymentSpec, signal: AbortSignal): Promise<EndpointFleet> {
-    const { stateDir, s3, images, multiModel } = this.options;
+    const { stateDir, s3, images, multiModel, random } = this.options;
     const fleet = new EndpointFleet(
       spec,
       {
@@ -65,6 +73,7 @@ export class ProcessFleets implements FleetLauncher<EndpointFleet> {
         logDir: join(stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
       },
       multiModel,
+      random,
     );
     await fleet.start(s3, images, signal);
     return fleet;
@@ -144,6 +153,11 @@ function capacityFraction(size: unknown, spec: DeploymentSpec): number {
   return Math.min(1, Math.max(0, Value / total));
 }
 
+function routingOf(variant: Record<string, unknown>): { routingStrategy?: RoutingStrategy } {
+  const strategy = (variant.RoutingConfig as { RoutingStrategy?: unknown } | undefined)?.RoutingStrategy;
+  return strategy === 'LEAST_OUTSTANDING_REQUESTS' || strategy === 'RANDOM' ? { routingStrategy: strategy } : {};
+}
+
 /**
  * Runs endpoints through their transitions: creation, blue/green updates with silent rollback, deletion, routing,
  * restart. The fleets come from `deps.fleets`: real processes in the emulator, scripted ones in the doubles.
@@ -192,6 +206,7 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
         instanceCount: typeof variant.InitialInstanceCount === 'number' ? variant.InitialInstanceCount : 1,
         ...(typeof variant.InstanceType === 'string' ? { instanceType: variant.InstanceType } : {}),
         ...(serverless ? { serverless } : {}),
+        ...routingOf(variant),
         startupTimeoutSeconds:
           typeof variant.ContainerStartupHealthCheckTimeoutInSeconds === 'number'
             ? variant.ContainerStartupHealthCheckTimeoutInSeconds
@@ -413,6 +428,16 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
     if (hosted.warming) await hosted.warming;
     const fleet = hosted.canary && this.deps.random() < hosted.canary.fraction ? hosted.canary.fleet : hosted.active;
     return fleet ? { fleet, release: fleet.acquire() } : undefined;
+  }
+
+  /** Every fleet now hosted (serving, or taking a canary share), for the CPU and memory metrics. */
+  hostedFleets(): F[] {
+    const fleets: F[] = [];
+    for (const hosted of this.hosted.values()) {
+      if (hosted.active) fleets.push(hosted.active);
+      if (hosted.canary) fleets.push(hosted.canary.fleet);
+    }
+    return fleets;
   }
 
   /** After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. */

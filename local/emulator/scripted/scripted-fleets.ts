@@ -45,14 +45,19 @@ export interface ScriptedInvocation {
 
 /** A variant of a scripted fleet: its model answers with the script's answer. */
 class ScriptedVariant implements ServingVariant {
-  readonly containers: readonly { readonly spec: { readonly hostname: string } }[];
+  readonly hostnames: readonly string[];
 
   constructor(
     readonly spec: VariantDeploySpec,
     private readonly endpointName: string,
     private readonly fleets: ScriptedFleets,
   ) {
-    this.containers = spec.containers.map((c) => ({ spec: { hostname: c.hostname } }));
+    this.hostnames = spec.containers.map((c) => c.hostname);
+  }
+
+  /** A scripted variant serves on as many instances as its spec asks for (a serverless one as one). */
+  get instanceCount(): number {
+    return this.spec.serverless ? 1 : this.spec.instanceCount;
   }
 
   get multiModel(): boolean {
@@ -66,7 +71,7 @@ class ScriptedVariant implements ServingVariant {
   ): Promise<StageAnswer> {
     const answer = this.fleets.answer(this.endpointName, this.spec.modelName, request.body.toString('utf8'));
     return {
-      container: targetHostname ?? this.containers[0]?.spec.hostname ?? 'primary',
+      container: targetHostname ?? this.hostnames[0] ?? 'primary',
       response: {
         status: answer.status,
         headers: { 'content-type': answer.contentType ?? 'application/json' },

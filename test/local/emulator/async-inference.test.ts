@@ -263,7 +263,7 @@ describe('emulator asynchronous inference', () => {
         OutputConfig: { S3OutputPath: 's3://models/deleted-out' },
         ClientConfig: { MaxConcurrentInvocationsPerInstance: 1 },
       },
-      { SMWF_EXAMPLE_INVOCATION_DELAY_MS: '500' },
+      { SMWF_EXAMPLE_SERVICE_MS: '500' },
     );
     const invoke = () =>
       c.runtime.send(
@@ -302,7 +302,7 @@ describe('emulator asynchronous inference across a restart', () => {
       'durable-async',
       modelUri,
       { OutputConfig: { S3OutputPath: 's3://models/out' }, ClientConfig: { MaxConcurrentInvocationsPerInstance: 1 } },
-      { SMWF_EXAMPLE_INVOCATION_DELAY_MS: '400' },
+      { SMWF_EXAMPLE_SERVICE_MS: '400' },
     );
     const accepted = [];
     for (let i = 0; i < 3; i++) {

@@ -15,6 +15,7 @@ import {
   type DescribeEndpointCommandOutput,
   DescribeTransformJobCommand,
   type DescribeTransformJobCommandOutput,
+  type ProductionVariant,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -112,20 +113,27 @@ export function waitForEndpoint(
 }
 
 /**
- * Creates model `name` from `model`, a one-variant config (AllTraffic, one ml.m5.large) and an endpoint of the same
- * name, and waits until the endpoint settles.
+ * Creates model `name` from `model`, a one-variant config (AllTraffic, one ml.m5.large, with `variant`'s members over
+ * those) and an endpoint of the same name, and waits until the endpoint settles.
  */
 export async function deployModel(
   sagemaker: SageMakerClient,
   name: string,
   model: Omit<CreateModelCommandInput, 'ModelName'>,
+  variant: Partial<ProductionVariant> = {},
 ): Promise<DescribeEndpointCommandOutput> {
   await sagemaker.send(new CreateModelCommand({ ModelName: name, ...model }));
   await sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: name,
       ProductionVariants: [
-        { VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+        {
+          VariantName: 'AllTraffic',
+          ModelName: name,
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 1,
+          ...variant,
+        },
       ],
     }),
   );

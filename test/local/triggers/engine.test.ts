@@ -26,6 +26,7 @@ import { InvalidEventPatternError } from '../../../local/triggers/event-pattern.
 const ACCOUNT = '123456789012';
 const machineArn = (name: string) => `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:${name}`;
 const DISPATCHER = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:Dispatcher`;
+const DISPATCHER_ROLE = `arn:aws:iam::${ACCOUNT}:role/DispatcherRole`;
 const DLQ = `arn:aws:sqs:us-east-1:${ACCOUNT}:dead-letters`;
 const pass = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
 /** Waits (200 ms in the runner) so a test can see it running. */
@@ -100,12 +101,22 @@ function workflowsWith(rules: SynthesizedRule[], schedules: SynthesizedSchedule[
           code: 'none.ts',
           timeoutSeconds: 10,
           environment: {},
+          roleArn: DISPATCHER_ROLE,
         },
       ],
     ]),
     bucketNames: [],
     rules,
     schedules,
+    // The dispatcher's role, as the stack grants it: starting the state machines it dispatches to.
+    roles: {
+      [DISPATCHER_ROLE]: {
+        arn: DISPATCHER_ROLE,
+        name: 'DispatcherRole',
+        statements: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: machineArn('*') }],
+      },
+    },
+    encryptedBuckets: [],
   };
 }
 

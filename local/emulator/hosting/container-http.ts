@@ -1,0 +1,411 @@
+/**
+ * The emulator's HTTP/1.1 client for the calls it makes to model containers (`/invocations`, the multi-model
+ * `/models` API): kept-alive connections per container, one request at a time on each (no pipelining), the request
+ * written in one system call, and the answer parsed by a small parser of its own. Node's `http.request` costs more
+ * CPU per call than the model server it calls does to answer (measured with `npm run bench -- emulator-invoke`), and
+ * that overhead is what a load test through the emulator would have measured instead of the model.
+ *
+ * What it reads of an answer: the status line, the headers (names lower-cased; repeated headers joined with `, `),
+ * and a body delimited by `Content-Length`, `Transfer-Encoding: chunked` (extensions and trailers skipped) or the end
+ * of the connection; no body for 1xx, 204 and 304. Interim 1xx answers (`100 Continue`) are skipped. A connection is
+ * reused unless the answer says `Connection: close` or is HTTP/1.0 without keep-alive.
+ */
+import { connect, type Socket } from 'node:net';
+import type { ContainerResponse } from './container.ts';
+
+/** Where a container is reached: a TCP port on 127.0.0.1, or (isolation mode) a relay's unix socket. */
+export type ContainerAddress = { host: string; port: number } | { socketPath: string };
+
+/** Why a call got no answer: the connection failed or closed, or the time ran out. */
+export class ContainerConnectionFailure extends Error {
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+    this.name = 'ContainerConnectionFailure';
+  }
+}
+
+/** How long an idle connection is kept: less than common model servers' own keep-alive windows (gunicorn: 2 s). */
+const IDLE_MS = 1000;
+/** Idle connections kept per container at most. */
+const MAX_IDLE = 64;
+/** A head (status line and headers) larger than this is refused, like Node's default header limit. */
+const MAX_HEAD_BYTES = 16 * 1024;
+
+const CRLF = Buffer.from('\r\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
+const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+/** Headers the client writes itself, whatever the caller passes. */
+const MANAGED_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding']);
+
+type BodyMode = 'none' | 'length' | 'chunked' | 'close';
+
+interface Call {
+  resolve(response: ContainerResponse): void;
+  reject(error: ContainerConnectionFailure): void;
+  timer: NodeJS.Timeout;
+  /** The connection was reused from the pool (a failure before any answer byte may be a stale connection). */
+  reused: boolean;
+  received: boolean;
+  retry?: () => void;
+}
+
+/** One kept-alive connection and the parser of the answer in progress on it. */
+class Connection {
+  call: Call | undefined;
+  idleSince = 0;
+  private pending: Buffer | undefined;
+  private state: 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailer' = 'head';
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private mode: BodyMode = 'none';
+  private remaining = 0;
+  private chunks: Buffer[] = [];
+  private keepAlive = true;
+  closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly pool: ContainerConnections,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (data: Buffer) => this.onData(data));
+    socket.on('error', (err) => this.onClose(err.message));
+    socket.on('close', () => this.onClose('the connection was closed before the container answered'));
+    socket.on('end', () => socket.end());
+  }
+
+  /** Sends one request; the answer settles the call. */
+  send(call: Call, head: Buffer, body: Buffer): void {
+    this.call = call;
+    this.state = 'head';
+    this.status = 0;
+    this.headers = {};
+    this.chunks = [];
+    this.keepAlive = true;
+    this.socket.cork();
+    this.socket.write(head);
+    if (body.length > 0) this.socket.write(body);
+    this.socket.uncork();
+  }
+
+  private onClose(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.forget(this);
+    const call = this.call;
+    this.call = undefined;
+    if (!call) return;
+    if (this.state === 'body' && this.mode === 'close') {
+      if (this.pending) this.chunks.push(this.pending);
+      this.finish(call);
+      return;
+    }
+    clearTimeout(call.timer);
+    // A reused connection that the container had closed just before this request: nothing of it was answered.
+    if (call.reused && !call.received && call.retry) {
+      call.retry();
+      return;
+    }
+    call.reject(new ContainerConnectionFailure(reason, false));
+  }
+
+  /** Closes the connection for good; the call in progress, if any, fails with `reason` (never retried). */
+  shutdown(reason: string): void {
+    const call = this.call;
+    this.call = undefined;
+    this.closed = true;
+    this.socket.destroy();
+    if (call) {
+      clearTimeout(call.timer);
+      call.reject(new ContainerConnectionFailure(reason, false));
+    }
+  }
+
+  private fail(message: string): void {
+    const call = this.call;
+    this.call = undefined;
+    this.closed = true;
+    this.pool.forget(this);
+    this.socket.destroy();
+    if (call) {
+      clearTimeout(call.timer);
+      call.reject(new ContainerConnectionFailure(message, false));
+    }
+  }
+
+  private onData(data: Buffer): void {
+    const call = this.call;
+    if (!call) {
+      // Bytes nobody asked for: the connection cannot be trusted any more.
+      this.fail('the container sent data without a request');
+      return;
+    }
+    call.received = true;
+    this.pending = this.pending === undefined || this.pending.length === 0 ? data : Buffer.concat([this.pending, data]);
+    try {
+      this.parse();
+    } catch (err) {
+      this.fail((err as Error).message);
+    }
+  }
+
+  private parse(): void {
+    for (;;) {
+      const buffer = this.pending;
+      if (buffer === undefined || this.call === undefined) return;
+      switch (this.state) {
+        case 'head': {
+          const end = buffer.indexOf(HEAD_END);
+          if (end < 0) {
+            if (buffer.length > MAX_HEAD_BYTES) throw new Error('the container answered an oversized header');
+            return;
+          }
+          this.pending = buffer.subarray(end + 4);
+          if (!this.readHead(buffer.toString('latin1', 0, end))) continue; // an interim 1xx answer
+          if (this.mode === 'none' || (this.mode === 'length' && this.remaining === 0)) {
+            this.complete();
+            return;
+          }
+          this.state = this.mode === 'chunked' ? 'chunk-size' : 'body';
+          break;
+        }
+        case 'body': {
+          if (buffer.length === 0) return;
+          if (this.mode === 'close') {
+            this.chunks.push(buffer);
+            this.pending = undefined;
+            return;
+          }
+          const take = Math.min(this.remaining, buffer.length);
+          this.chunks.push(take === buffer.length ? buffer : buffer.subarray(0, take));
+          this.pending = buffer.subarray(take);
+          this.remaining -= take;
+          if (this.remaining === 0) {
+            this.complete();
+            return;
+          }
+          break;
+        }
+        case 'chunk-size': {
+          const end = buffer.indexOf(CRLF);
+          if (end < 0) {
+            if (buffer.length > 1024) throw new Error('the container answered a malformed chunked body');
+            return;
+          }
+          const line = buffer.toString('latin1', 0, end);
+          const semicolon = line.indexOf(';');
+          const size = Number.parseInt(semicolon < 0 ? line : line.slice(0, semicolon), 16);
+          if (!Number.isFinite(size) || size < 0) throw new Error('the container answered a malformed chunked body');
+          this.pending = buffer.subarray(end + 2);
+          this.remaining = size;
+          this.state = size === 0 ? 'trailer' : 'chunk-data';
+          break;
+        }
+        case 'chunk-data': {
+          if (buffer.length === 0) return;
+          const take = Math.min(this.remaining, buffer.length);
+          this.chunks.push(take === buffer.length ? buffer : buffer.subarray(0, take));
+          this.pending = buffer.subarray(take);
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = 'chunk-crlf';
+          break;
+        }
+        case 'chunk-crlf': {
+          if (buffer.length < 2) return;
+          if (buffer[0] !== 13 || buffer[1] !== 10) throw new Error('the container answered a malformed chunked body');
+          this.pending = buffer.subarray(2);
+          this.state = 'chunk-size';
+          break;
+        }
+        case 'trailer': {
+          const end = buffer.indexOf(CRLF);
+          if (end < 0) return;
+          this.pending = buffer.subarray(end + 2);
+          if (end === 0) {
+            this.complete();
+            return;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** Reads a status line and headers; false for an interim (1xx) answer, which is skipped. */
+  private readHead(head: string): boolean {
+    const lines = head.split('\r\n');
+    const statusLine = lines[0] ?? '';
+    const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
+    if (!match) throw new Error(`the container answered something that is not HTTP/1.x: ${statusLine.slice(0, 80)}`);
+    const status = Number(match[2]);
+    if (status >= 100 && status < 200 && status !== 101) return false;
+    const headers: Record<string, string> = {};
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as string;
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      const previous = headers[name];
+      headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+    }
+    this.status = status;
+    this.headers = headers;
+    const connection = (headers.connection ?? '').toLowerCase();
+    this.keepAlive = match[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const transferEncoding = (headers['transfer-encoding'] ?? '').toLowerCase();
+    if (status === 204 || status === 304) this.mode = 'none';
+    else if (transferEncoding.includes('chunked')) this.mode = 'chunked';
+    else if (headers['content-length'] !== undefined) {
+      const length = Number(headers['content-length']);
+      if (!Number.isSafeInteger(length) || length < 0) throw new Error('the container answered a bad Content-Length');
+      this.mode = 'length';
+      this.remaining = length;
+    } else {
+      this.mode = 'close';
+      this.keepAlive = false;
+    }
+    return true;
+  }
+
+  private complete(): void {
+    const call = this.call as Call;
+    this.call = undefined;
+    const leftover = this.pending !== undefined && this.pending.length > 0;
+    this.pending = undefined;
+    if (this.keepAlive && !leftover) this.pool.release(this);
+    else {
+      this.closed = true;
+      this.pool.forget(this);
+      this.socket.destroy();
+    }
+    this.finish(call);
+  }
+
+  private finish(call: Call): void {
+    clearTimeout(call.timer);
+    const chunks = this.chunks;
+    this.chunks = [];
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    call.resolve({ status: this.status, headers: this.headers, body });
+  }
+}
+
+/** The kept-alive connections to one container. */
+export class ContainerConnections {
+  private readonly idle: Connection[] = [];
+  private readonly all = new Set<Connection>();
+
+  constructor(private readonly address: () => ContainerAddress) {}
+
+  /** Sends one request and resolves with the container's answer; rejects with ContainerConnectionFailure. */
+  request(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    timeoutMs: number,
+  ): Promise<ContainerResponse> {
+    return new Promise((resolve, reject) => {
+      // Inside the executor: a header that cannot be sent rejects the call.
+      const head = this.head(method, path, headers, body.length);
+      let connection: Connection | undefined;
+      const call: Call = {
+        resolve,
+        reject,
+        reused: false,
+        received: false,
+        timer: setTimeout(() => {
+          if (connection) this.abandon(connection, call);
+          reject(new ContainerConnectionFailure('timed out', true));
+        }, timeoutMs),
+      };
+      const start = (reuse: boolean) => {
+        connection = reuse ? this.takeIdle() : undefined;
+        call.reused = connection !== undefined;
+        call.received = false;
+        if (call.reused) {
+          call.retry = () => start(false);
+        } else {
+          delete call.retry;
+          connection = this.open();
+        }
+        (connection as Connection).send(call, head, body);
+      };
+      start(true);
+    });
+  }
+
+  /** Closes every connection (the container has stopped); a call still waiting for its answer fails. */
+  close(): void {
+    for (const connection of this.all) connection.shutdown('the container stopped before it answered');
+    this.all.clear();
+    this.idle.length = 0;
+  }
+
+  /** Gives up the call in progress on `connection` (its time ran out): the connection cannot be reused. */
+  private abandon(connection: Connection, call: Call): void {
+    if (connection.call === call) connection.call = undefined;
+    connection.closed = true;
+    this.forget(connection);
+    connection.socket.destroy();
+  }
+
+  /** Puts a connection whose answer is complete back into the pool. */
+  release(connection: Connection): void {
+    if (this.idle.length >= MAX_IDLE) {
+      connection.closed = true;
+      this.all.delete(connection);
+      connection.socket.destroy();
+      return;
+    }
+    connection.idleSince = performance.now();
+    this.idle.push(connection);
+  }
+
+  /** Drops a connection that closed or failed. */
+  forget(connection: Connection): void {
+    this.all.delete(connection);
+    const index = this.idle.indexOf(connection);
+    if (index >= 0) this.idle.splice(index, 1);
+  }
+
+  private takeIdle(): Connection | undefined {
+    const now = performance.now();
+    for (;;) {
+      const connection = this.idle.pop();
+      if (!connection) return undefined;
+      if (!connection.closed && now - connection.idleSince < IDLE_MS) return connection;
+      connection.closed = true;
+      this.all.delete(connection);
+      connection.socket.destroy();
+    }
+  }
+
+  private open(): Connection {
+    const address = this.address();
+    const socket = 'socketPath' in address ? connect(address.socketPath) : connect(address.port, address.host);
+    const connection = new Connection(socket, this);
+    this.all.add(connection);
+    return connection;
+  }
+
+  private head(method: string, path: string, headers: Record<string, string>, length: number): Buffer {
+    const address = this.address();
+    const host = 'socketPath' in address ? 'localhost' : `${address.host}:${address.port}`;
+    let text = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
+    for (const name in headers) {
+      if (MANAGED_HEADERS.has(name.toLowerCase())) continue;
+      const value = headers[name] as string;
+      if (HEADER_VALUE_FORBIDDEN.test(value) || HEADER_VALUE_FORBIDDEN.test(name)) {
+        throw new ContainerConnectionFailure(`the header ${JSON.stringify(name)} holds a line break`, false);
+      }
+      text += `${name}: ${value}\r\n`;
+    }
+    text += `Content-Length: ${length}\r\n\r\n`;
+    return Buffer.from(text, 'latin1');
+  }
+}
