@@ -12,6 +12,8 @@ import { UtilizationSampler } from './cloudwatch/utilization.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
+import type { InstanceTypeTable } from './hosting/capacity.ts';
+import { ProcessCopies } from './hosting/component-copies.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
 import { ExecutionRoles } from './iam/roles.ts';
@@ -19,6 +21,7 @@ import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
+import { ComponentHosting } from './sagemaker/component-hosting.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
@@ -28,6 +31,7 @@ import { SageMakerStore } from './store/store.ts';
 export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
 export type { FailNthFault, FaultConfig } from './faults.ts';
+export type { InstanceResources, InstanceTypeTable } from './hosting/capacity.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
 export type { SageMakerLimits } from './sagemaker/control-plane.ts';
 
@@ -59,6 +63,12 @@ export interface EmulatorOptions {
    * `ModelNotReadyException` (the load goes on). Fractions allowed, for tests. @default 60 (AWS's value)
    */
   multiModelLoadWaitSeconds?: number;
+  /**
+   * The vCPUs, memory and accelerators of instance types, by SageMaker instance type: the capacity inference component
+   * copies are placed in. The emulator knows SageMaker's API, not its hardware; smwf passes the project's table
+   * (contracts/parts/instance-type-values.ts). @default none: inference components are refused on every instance type
+   */
+  instanceTypes?: InstanceTypeTable;
 }
 
 /** A running emulator. */
@@ -124,6 +134,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs: options.stopGraceMs ?? 5000,
   });
+  const components = new ComponentHosting({
+    store,
+    copies: new ProcessCopies({
+      s3: s3Store,
+      images,
+      hostingRoot: join(stateDir, 'hosting'),
+      logRoot: join(stateDir, 'logs'),
+    }),
+    instanceTypes: options.instanceTypes ?? {},
+    random,
+    logger,
+    stopGraceMs: options.stopGraceMs ?? 5000,
+  });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));
   const transforms = new TransformJobs({
@@ -170,6 +193,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       transforms,
       autoScaling,
       asyncInference,
+      { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
     ),
     autoScaling,
     runtime: new SageMakerRuntime(
@@ -179,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       (options.invocationTimeoutSeconds ?? 60) * 1000,
       capture,
       metrics,
+      components,
     ),
     cloudWatch: new CloudWatchApi(metrics),
     asyncInference,
@@ -199,6 +224,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   lifecycle.resume();
+  components.resume();
   await utilization.start();
   transforms.resume();
   await asyncInference.resume();
@@ -212,7 +238,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         server.closeIdleConnections();
         // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
         const queueStopped = asyncInference.stop();
-        await Promise.all([lifecycle.stopAll(), transforms.stopAll(), queueStopped]);
+        await Promise.all([lifecycle.stopAll(), components.stopAll(), transforms.stopAll(), queueStopped]);
         server.closeAllConnections();
         await closed;
       })();
