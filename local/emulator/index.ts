@@ -14,9 +14,11 @@ import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
 import type { InstanceTypeTable } from './hosting/capacity.ts';
 import { ProcessCopies } from './hosting/component-copies.ts';
+import { ContainerRecords } from './hosting/container-records.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
 import { ExecutionRoles } from './iam/roles.ts';
+import { stopWhenInterrupted } from './interrupts.ts';
 import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
@@ -33,6 +35,8 @@ export type { EmulatorEvent } from './events.ts';
 export type { FailNthFault, FaultConfig } from './faults.ts';
 export type { InstanceResources, InstanceTypeTable } from './hosting/capacity.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
+export type { InterruptOptions, InterruptOutcome, Stoppable } from './interrupts.ts';
+export { exitOnInterrupt, interruptLine, stopWhenInterrupted } from './interrupts.ts';
 export type { SageMakerLimits } from './sagemaker/control-plane.ts';
 
 /** Options of startEmulator. */
@@ -111,6 +115,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stateDir = resolve(options.stateDir);
   await mkdir(stateDir, { recursive: true });
   const logger = fileLogger(join(stateDir, 'emulator.log'));
+  const stopGraceMs = options.stopGraceMs ?? 5000;
+  // Before anything is hosted again: what an emulator killed on this state directory left running is stopped.
+  const containers = new ContainerRecords(join(stateDir, 'containers'), stopGraceMs);
+  const reclaimed = await containers.reclaimLeftovers();
+  if (reclaimed.containers > 0) {
+    logger.warn('stopped the containers an emulator that ended without stopping them left running', {
+      records: reclaimed.containers,
+      processes: reclaimed.processes,
+    });
+  }
   const images = await loadImages(options.images);
   const faults = new FaultInjector(options.faults);
   const random = () => faults.next();
@@ -128,11 +142,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const lifecycle = new EndpointLifecycle({
     store,
     events,
-    fleets: new ProcessFleets({ stateDir, s3: s3Store, images, multiModel: multiModelOptions(options), random }),
+    fleets: new ProcessFleets({
+      stateDir,
+      s3: s3Store,
+      images,
+      multiModel: multiModelOptions(options),
+      random,
+      records: containers,
+    }),
     random,
     logger,
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
-    stopGraceMs: options.stopGraceMs ?? 5000,
+    stopGraceMs,
   });
   const components = new ComponentHosting({
     store,
@@ -141,11 +162,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       images,
       hostingRoot: join(stateDir, 'hosting'),
       logRoot: join(stateDir, 'logs'),
+      records: containers,
     }),
     instanceTypes: options.instanceTypes ?? {},
     random,
     logger,
-    stopGraceMs: options.stopGraceMs ?? 5000,
+    stopGraceMs,
   });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));
@@ -157,7 +179,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     events,
     logger,
     startupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
-    stopGraceMs: options.stopGraceMs ?? 5000,
+    stopGraceMs,
+    containers,
   });
   const notifications = new NotificationLog(join(stateDir, 'sns.jsonl'));
   // One writer for both kinds of invocation: it counts each variant's invocations for sampling.
@@ -223,27 +246,32 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      utilization.stop();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
+      const queueStopped = asyncInference.stop();
+      await Promise.all([lifecycle.stopAll(), components.stopAll(), transforms.stopAll(), queueStopped]);
+      server.closeAllConnections();
+      await closed;
+      containers.retire();
+      forgetOnInterrupt();
+    })();
+    return stopping;
+  };
+  // Before any container starts: a command interrupted from now on stops this emulator's containers too.
+  const forgetOnInterrupt = stopWhenInterrupted({ stop });
   lifecycle.resume();
   components.resume();
   await utilization.start();
   transforms.resume();
   await asyncInference.resume();
-  let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
-    stop() {
-      stopping ??= (async () => {
-        utilization.stop();
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
-        // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
-        const queueStopped = asyncInference.stop();
-        await Promise.all([lifecycle.stopAll(), components.stopAll(), transforms.stopAll(), queueStopped]);
-        server.closeAllConnections();
-        await closed;
-      })();
-      return stopping;
-    },
+    stop,
     setFaults(config) {
       faults.set(config);
     },

@@ -44,7 +44,7 @@ export interface ServingVariant {
   readonly multiModel: boolean;
   /** The container hostnames of the variant's model, in order. */
   readonly hostnames: readonly string[];
-  /** How many instances serve the variant now. */
+  /** How many instances serve the variant (InvocationsPerInstance divides by it). */
   readonly instanceCount: number;
   invoke(
     request: ContainerRequest,
@@ -67,6 +67,8 @@ export interface InvokeRequest {
   body: Buffer | BlobSize;
   /** Lower-cased header names. */
   headers: Record<string, string | string[] | undefined>;
+  /** performance.now() when the request arrived: the start of OverheadLatency. @default - when invoked */
+  receivedAt?: number;
 }
 
 /** The runtime's answer to an invocation: the response headers and body. */
@@ -113,25 +115,17 @@ export class SageMakerRuntime {
   ): Promise<void> {
     const { body, tooLarge, size } = await readPayload(req, MAX_BODY);
     const answer = await this.invokeEndpoint(
-      { endpointName, body: tooLarge ? new BlobSize(size) : body, headers: req.headers },
+      { endpointName, body: tooLarge ? new BlobSize(size) : body, headers: req.headers, receivedAt },
       region,
       requestId,
-      receivedAt,
     );
     send(res, 200, answer.headers, answer.body);
   }
 
-  /**
-   * InvokeEndpoint: validates, routes to a variant of the endpoint's fleet and answers what the model answered.
-   * `receivedAt` (performance.now() when the request arrived) starts the clock of OverheadLatency.
-   */
-  async invokeEndpoint(
-    request: InvokeRequest,
-    region: string,
-    requestId: string,
-    receivedAt = performance.now(),
-  ): Promise<InvokeAnswer> {
+  /** InvokeEndpoint: validates, routes to a variant of the endpoint's fleet and answers what the model answered. */
+  async invokeEndpoint(request: InvokeRequest, region: string, requestId: string): Promise<InvokeAnswer> {
     const { endpointName, headers: requestHeaders } = request;
+    const receivedAt = request.receivedAt ?? performance.now();
     const input: Record<string, unknown> = { EndpointName: endpointName, Body: request.body };
     for (const [name, header] of this.headerMembers) {
       const value = requestHeaders[header];

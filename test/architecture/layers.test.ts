@@ -65,7 +65,7 @@ const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['sagemaker'],
   ['runtime.ts'],
   ['scripted'],
-  ['server.ts'],
+  ['server.ts', 'interrupts.ts'],
   ['index.ts'],
 ];
 

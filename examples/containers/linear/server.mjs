@@ -346,8 +346,15 @@ setTimeout(() => {
 }, delay);
 
 const shutdownDelay = Number(process.env.SMWF_EXAMPLE_SHUTDOWN_DELAY_MS ?? 0);
+// SMWF_EXAMPLE_IGNORE_SIGTERM=true: keeps serving on SIGTERM (a program that traps it and goes on), so only the
+// SIGKILL at the end of a stop's grace period ends it.
+const ignoreSigterm = process.env.SMWF_EXAMPLE_IGNORE_SIGTERM === 'true';
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
+    if (signal === 'SIGTERM' && ignoreSigterm) {
+      console.log('linear: SIGTERM ignored (SMWF_EXAMPLE_IGNORE_SIGTERM=true)');
+      return;
+    }
     console.log(`linear: ${signal}, shutting down${shutdownDelay > 0 ? ` in ${shutdownDelay} ms` : ''}`);
     setTimeout(() => {
       server.close(() => process.exit(0));
@@ -356,3 +363,4 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
     }, shutdownDelay);
   });
 }
+if (ignoreSigterm) console.log('linear: SIGTERM will be ignored (SMWF_EXAMPLE_IGNORE_SIGTERM=true)');

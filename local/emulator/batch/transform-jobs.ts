@@ -11,6 +11,7 @@ import { ACCOUNT_ID, type EventLog } from '../events.ts';
 import { remove } from '../fs-util.ts';
 import { parseS3Uri } from '../hosting/artifacts.ts';
 import type { ContainerProcess } from '../hosting/container.ts';
+import type { ContainerRecords } from '../hosting/container-records.ts';
 import type { ImagesFile } from '../hosting/images.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
@@ -32,6 +33,8 @@ export interface TransformDeps {
   /** /ping window of the model server. */
   startupTimeoutSeconds: number;
   stopGraceMs: number;
+  /** The records of the containers the emulator runs (state directory). */
+  containers: ContainerRecords;
 }
 
 const STATUS_EVENT: Record<string, string> = {

@@ -10,6 +10,7 @@ import type { S3Store } from '../s3/store.ts';
 import { ModelDataError, type ModelDataSpec, prepareModelDir } from './artifacts.ts';
 import type { CopyRequirements } from './capacity.ts';
 import { ContainerProcess, type ContainerRequest, type ContainerResponse } from './container.ts';
+import type { ContainerRecords } from './container-records.ts';
 import { type ImagesFile, resolveImage } from './images.ts';
 
 /** What every copy of one version of a component's specification runs, snapshotted when the version was deployed. */
@@ -63,6 +64,8 @@ export interface ProcessCopyOptions {
   hostingRoot: string;
   /** Log streams: `<logRoot>/<region>/aws/sagemaker/InferenceComponents/<component>/`. */
   logRoot: string;
+  /** The emulator's records of its containers (state directory): a copy is a container like an endpoint's. */
+  records: ContainerRecords;
 }
 
 /** A copy that is a model server process; one that exits while it serves is started again, as SageMaker replaces it. */
@@ -156,6 +159,7 @@ export class ProcessCopies implements CopyLauncher {
       mapping,
       modelDir,
       environment: spec.environment,
+      records: this.options.records,
       logFile: join(
         this.options.logRoot,
         spec.region,

@@ -4,6 +4,7 @@ import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
 import { ModelDataError, prepareModelDir } from './artifacts.ts';
 import { ContainerProcess, type ContainerRequest } from './container.ts';
+import type { ContainerRecords } from './container-records.ts';
 import { type ImageMapping, type ImagesFile, resolveImage } from './images.ts';
 import type { ContainerDeploySpec, InvocationMode } from './model-containers.ts';
 import { ModelCache, type MultiModelOptions } from './multi-model.ts';
@@ -59,6 +60,8 @@ export interface FleetPaths {
   workRoot: string;
   /** Folder of the endpoint's log streams (`/aws/sagemaker/Endpoints/<name>`). */
   logDir: string;
+  /** The emulator's records of its containers, with their private folders. */
+  records: ContainerRecords;
 }
 
 /** How a variant spreads invocations over its instances (ProductionVariantRoutingConfig.RoutingStrategy). */
@@ -121,7 +124,7 @@ export class VariantFleet {
     return this.spec.containers.map((c) => c.hostname);
   }
 
-  /** How many instances serve the variant now. */
+  /** How many instances serve the variant. */
   get instanceCount(): number {
     return this.instances.length;
   }
@@ -389,6 +392,7 @@ export class EndpointFleet {
                   this.paths.logDir,
                   `${variant.variantName}-${container.hostname}-${this.id}-${number}-${stamp}.log`,
                 ),
+                records: this.paths.records,
               }),
           ),
         ),

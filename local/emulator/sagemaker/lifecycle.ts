@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Clock, eventTime } from '../clock.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
+import type { ContainerRecords } from '../hosting/container-records.ts';
 import {
   type DeploymentSpec,
   EndpointFleet,
@@ -56,8 +57,10 @@ export interface ProcessFleetOptions {
   images: ImagesFile;
   /** Model capacity per container and load windows of multi-model endpoints. */
   multiModel: MultiModelOptions;
-  /** The seeded random source of routing between an endpoint's instances (RANDOM routing). */
+  /** Where RANDOM routing draws from (the emulator's seeded source). */
   random: () => number;
+  /** The records of the containers the emulator runs (state directory). */
+  records: ContainerRecords;
 }
 
 /** The emulator's fleets: model processes that follow the container contract, started from the emulator's S3. */
@@ -65,12 +68,13 @@ export class ProcessFleets implements FleetLauncher<EndpointFleet> {
   constructor(private readonly options: ProcessFleetOptions) {}
 
   async start(spec: DeploymentSpec, signal: AbortSignal): Promise<EndpointFleet> {
-    const { stateDir, s3, images, multiModel, random } = this.options;
+    const { stateDir, s3, images, multiModel, random, records } = this.options;
     const fleet = new EndpointFleet(
       spec,
       {
         workRoot: join(stateDir, 'hosting', spec.region, spec.endpointName.toLowerCase()),
         logDir: join(stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
+        records,
       },
       multiModel,
       random,

@@ -55,13 +55,13 @@ class ScriptedVariant implements ServingVariant {
     this.hostnames = spec.containers.map((c) => c.hostname);
   }
 
-  /** A scripted variant serves on as many instances as its spec asks for (a serverless one as one). */
-  get instanceCount(): number {
-    return this.spec.serverless ? 1 : this.spec.instanceCount;
-  }
-
   get multiModel(): boolean {
     return this.spec.containers[0]?.mode === 'MultiModel';
+  }
+
+  /** A scripted variant runs no processes; its instances are the config's count. */
+  get instanceCount(): number {
+    return Math.max(1, this.spec.instanceCount);
   }
 
   async invoke(

@@ -203,12 +203,12 @@ const CLI = fileURLToPath(new URL('../../../cli/bin.js', import.meta.url));
 
 /**
  * Runs `smwf local start <args>` in a child process, behind `prefix` (e.g. `setpriv ...`), and resolves once it has
- * printed its AWS_ENDPOINT_URL. The caller stops the child.
+ * printed its AWS_ENDPOINT_URL; `output()` is everything it printed so far. The caller stops the child.
  */
 export async function spawnLocalStart(
   args: string[],
   prefix: string[] = [],
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const [command, ...rest] = [...prefix, process.execPath, CLI, 'local', 'start', ...args] as [string, ...string[]];
   const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -229,5 +229,5 @@ export async function spawnLocalStart(
       reject(new Error(`smwf local start exited with ${code}: ${output}`));
     });
   });
-  return { url, child };
+  return { url, child, output: () => output };
 }
