@@ -382,6 +382,10 @@ async function updateComponent(deps: ComponentOperationsDeps, region: string, in
       : copySpecOf(deps, region, endpoint, record.InferenceComponentName, specification, version);
   const now = deps.store.nowSeconds();
   const deploymentConfig = input.DeploymentConfig as Input | undefined;
+  if (deploymentConfig?.AutoRollbackConfiguration !== undefined) {
+    // The emulator has no CloudWatch alarms to watch during a rollout.
+    throw notEmulated('DeploymentConfig.AutoRollbackConfiguration (rollback on CloudWatch alarms) is');
+  }
   if (deploymentConfig) record.LastDeploymentConfig = deploymentConfig;
   record.smwf.lastVersion = version;
   record.smwf.pending = {
