@@ -43,6 +43,11 @@ export const STEP_NAMES = [
   'GenerateLoad',
   'JudgeLoadStep',
   'ReportLoadTest',
+  'EnsureComponentEndpoint',
+  'StartComponentDeployment',
+  'GetComponentStatus',
+  'RollBackComponent',
+  'DeleteComponentEndpoint',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

@@ -12,10 +12,13 @@ import { registration as completeRollback } from './complete-rollback/registrati
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
+import { registration as deleteComponentEndpoint } from './delete-component-endpoint/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as deleteRunModel } from './delete-run-model/registration.ts';
+import { registration as ensureComponentEndpoint } from './ensure-component-endpoint/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as generateLoad } from './generate-load/registration.ts';
+import { registration as getComponentStatus } from './get-component-status/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
 import { registration as guardLiveTraffic } from './guard-live-traffic/registration.ts';
@@ -36,6 +39,8 @@ import { registration as resolveLoadSamples } from './resolve-load-samples/regis
 import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
+import { registration as rollBackComponent } from './roll-back-component/registration.ts';
+import { registration as startComponentDeployment } from './start-component-deployment/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
 import { registration as startTransformJob } from './start-transform-job/registration.ts';
@@ -88,6 +93,11 @@ export const TASKS = {
   GenerateLoad: generateLoad,
   JudgeLoadStep: judgeLoadStep,
   ReportLoadTest: reportLoadTest,
+  EnsureComponentEndpoint: ensureComponentEndpoint,
+  StartComponentDeployment: startComponentDeployment,
+  GetComponentStatus: getComponentStatus,
+  RollBackComponent: rollBackComponent,
+  DeleteComponentEndpoint: deleteComponentEndpoint,
 } as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
 export type { TaskName };

@@ -9,6 +9,7 @@ import { createEndpointConfig } from './create-endpoint-config/workflow.ts';
 import { createModel } from './create-model/workflow.ts';
 import { deployApprovedModelPackage } from './deploy-approved-model-package/workflow.ts';
 import { deployEndpoint } from './deploy-endpoint/workflow.ts';
+import { deployInferenceComponent } from './deploy-inference-component/workflow.ts';
 import { deployMultiContainerEndpoint } from './deploy-multi-container-endpoint/workflow.ts';
 import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow.ts';
 import { deploySerialPipeline } from './deploy-serial-pipeline/workflow.ts';
@@ -31,6 +32,7 @@ export const WORKFLOWS = [
   deploySerialPipeline,
   deployApprovedModelPackage,
   loadTestEndpoint,
+  deployInferenceComponent,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

@@ -127,6 +127,8 @@ export class TaskFunctions extends Construct {
         return [this.sagemakerArn('endpoint-config')];
       case 'endpoint':
         return [this.sagemakerArn('endpoint')];
+      case 'inference-component':
+        return [this.sagemakerArn('inference-component')];
       case 'transform-job':
         return [this.sagemakerArn('transform-job')];
       case 'batch-data-bucket':
@@ -246,7 +248,7 @@ export class TaskFunctions extends Construct {
         ? 'X-Ray trace writes, SageMaker List*/DescribeModelPackage and the Application Auto Scaling actions on SageMaker variants support no resource-level permissions'
         : 'X-Ray trace writes (PutTraceSegments, PutTelemetryRecords) support no resource-level permissions',
     );
-    for (const kind of ['model', 'endpoint-config', 'endpoint', 'transform-job'] as const) {
+    for (const kind of ['model', 'endpoint-config', 'endpoint', 'inference-component', 'transform-job'] as const) {
       if (!kinds.has(kind)) continue;
       acknowledgeWildcard(
         role,

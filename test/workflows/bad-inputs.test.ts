@@ -1557,6 +1557,130 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'Invalid option: expected one of "rollback"|"retain"',
     },
   ],
+  DeployInferenceComponent: [
+    ...anyWorkflow,
+    {
+      case: 'an endpoint name that is not valid',
+      set: { endpointName: 'shared_models' },
+      rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    {
+      case: 'an instance type whose capacity is not known',
+      set: { 'endpoint.instanceType': 'ml.m5.huge' },
+      rule: 'expected an instance type whose capacity is known for inference components',
+    },
+    {
+      case: 'requirements larger than one instance: memory',
+      set: { 'component.computeResourceRequirements.minMemoryMb': 32_768 },
+      rule: 'expected at most 16384 (the memory of one ml.m5.xlarge, in MiB)',
+    },
+    {
+      case: 'requirements larger than one instance: cores',
+      set: { 'component.computeResourceRequirements.cpus': 8 },
+      rule: 'expected at most 4 (the vCPUs of one ml.m5.xlarge)',
+    },
+    {
+      case: 'accelerators on an instance type without them',
+      set: { 'component.computeResourceRequirements.accelerators': 1 },
+      rule: 'expected none: ml.m5.xlarge has no accelerators',
+    },
+    {
+      case: 'more accelerators than a GPU instance has',
+      set: { 'endpoint.instanceType': 'ml.g5.xlarge', 'component.computeResourceRequirements.accelerators': 2 },
+      field: 'component.computeResourceRequirements.accelerators',
+      rule: 'expected at most 1 (the accelerators of one ml.g5.xlarge)',
+    },
+    {
+      case: 'a fraction of a core below a quarter',
+      set: { 'component.computeResourceRequirements.cpus': 0.1 },
+      rule: 'expected number to be >=0.25',
+    },
+    {
+      case: 'a maximum memory below the minimum',
+      set: { 'component.computeResourceRequirements.maxMemoryMb': 1024 },
+      rule: 'expected at least minMemoryMb',
+    },
+    {
+      case: 'a rolling batch over 50% of the copies',
+      set: { 'rollingUpdate.maximumBatchSize': { type: 'CAPACITY_PERCENT', value: 60 } },
+      field: 'rollingUpdate.maximumBatchSize.value',
+      rule: 'expected number to be <=50',
+    },
+    {
+      case: 'a rolling batch under 5% of the copies',
+      set: { 'rollingUpdate.maximumBatchSize': { type: 'CAPACITY_PERCENT', value: 2 } },
+      field: 'rollingUpdate.maximumBatchSize.value',
+      rule: 'expected number to be >=5',
+    },
+    {
+      case: 'a wait between batches over an hour',
+      set: { 'rollingUpdate.waitIntervalSeconds': 3601 },
+      rule: 'expected number to be <=3600',
+    },
+    {
+      case: 'an update timeout under 10 minutes',
+      set: { 'rollingUpdate.maximumExecutionTimeoutSeconds': 300 },
+      rule: 'expected number to be >=600',
+    },
+    {
+      case: 'a copy count below 1 (no scale to zero here)',
+      set: { 'component.copyCount': 0 },
+      rule: 'expected number to be >=1',
+    },
+    {
+      case: 'both a model name and a container',
+      set: { 'component.modelName': 'churn-model' },
+      rule: 'expected exactly one of modelName or container',
+    },
+    {
+      case: 'neither a model name nor a container',
+      set: { 'component.container': undefined },
+      field: 'component',
+      rule: 'expected exactly one of modelName or container',
+    },
+    {
+      case: 'a component name that is not valid',
+      set: { 'component.name': '-churn' },
+      rule: 'starting and ending with a letter or digit',
+    },
+    {
+      case: 'an artifact that is not a .tar.gz',
+      set: { 'component.container.artifact': 's3://my-model-artifacts/churn/model.tar' },
+      rule: 'expected the URI of a .tar.gz object',
+    },
+    {
+      case: 'an image that is not an image URI',
+      set: { 'component.container.image': 'not an image' },
+      rule: 'expected an image reference registry/repository[:tag|@digest]',
+    },
+    {
+      case: 'managed scaling whose minimum is over its maximum',
+      set: { 'endpoint.managedInstanceScaling': { minInstanceCount: 3, maxInstanceCount: 2 } },
+      field: 'endpoint.managedInstanceScaling.minInstanceCount',
+      rule: 'expected at most maxInstanceCount',
+    },
+    {
+      case: 'an initial instance count outside managed scaling',
+      set: { 'endpoint.managedInstanceScaling': { minInstanceCount: 3, maxInstanceCount: 4 } },
+      field: 'endpoint.initialInstanceCount',
+      rule: 'expected between managedInstanceScaling.minInstanceCount and maxInstanceCount',
+    },
+    {
+      case: 'a routing strategy SageMaker does not have',
+      set: { 'endpoint.routingStrategy': 'ROUND_ROBIN' },
+      rule: 'expected one of "LEAST_OUTSTANDING_REQUESTS"|"RANDOM"',
+    },
+    {
+      case: 'a health check sample that targets a variant',
+      set: { 'healthCheck.samples[0].targetVariant': 'AllTraffic' },
+      rule: 'expected none: an inference component is invoked by its name',
+    },
+    {
+      case: 'a health check sample that targets a container',
+      set: { 'healthCheck.samples[0].targetContainerHostname': 'primary' },
+      rule: 'only a multi-container endpoint invoked per container (Direct) takes a target container hostname',
+    },
+  ],
 };
 
 const EXECUTION = {

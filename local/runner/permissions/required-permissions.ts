@@ -117,7 +117,41 @@ const SAGEMAKER: Readonly<Record<string, Mapper>> = {
 };
 
 const SAGEMAKER_RUNTIME: Readonly<Record<string, Mapper>> = {
-  InvokeEndpoint: on('sagemaker:InvokeEndpoint', 'endpoint', 'EndpointName'),
+  // Inference components: each operation on the component's ARN; CreateInferenceComponent on the endpoint too, and
+  // InvokeEndpoint naming a component on the component as well (Service Authorization Reference for SageMaker:
+  // resource types of CreateInferenceComponent and InvokeEndpoint).
+  CreateInferenceComponent: (input, scope) =>
+    withTags(input, [
+      {
+        action: 'sagemaker:CreateInferenceComponent',
+        resource: sageMakerArn(scope, 'inference-component', input.InferenceComponentName),
+      },
+      { action: 'sagemaker:CreateInferenceComponent', resource: sageMakerArn(scope, 'endpoint', input.EndpointName) },
+    ]),
+  DescribeInferenceComponent: on(
+    'sagemaker:DescribeInferenceComponent',
+    'inference-component',
+    'InferenceComponentName',
+  ),
+  UpdateInferenceComponent: on('sagemaker:UpdateInferenceComponent', 'inference-component', 'InferenceComponentName'),
+  UpdateInferenceComponentRuntimeConfig: on(
+    'sagemaker:UpdateInferenceComponentRuntimeConfig',
+    'inference-component',
+    'InferenceComponentName',
+  ),
+  DeleteInferenceComponent: on('sagemaker:DeleteInferenceComponent', 'inference-component', 'InferenceComponentName'),
+  ListInferenceComponents: anyResource('sagemaker:ListInferenceComponents'),
+  InvokeEndpoint: (input, scope) => [
+    { action: 'sagemaker:InvokeEndpoint', resource: sageMakerArn(scope, 'endpoint', input.EndpointName) },
+    ...(input.InferenceComponentName !== undefined
+      ? [
+          {
+            action: 'sagemaker:InvokeEndpoint',
+            resource: sageMakerArn(scope, 'inference-component', input.InferenceComponentName),
+          },
+        ]
+      : []),
+  ],
   InvokeEndpointAsync: on('sagemaker:InvokeEndpointAsync', 'endpoint', 'EndpointName'),
 };
 
