@@ -1,5 +1,9 @@
 import type { WaitProgress } from '../../contracts/contract-parts.ts';
-import { InferenceComponentCapacityError, InferenceComponentFailedError } from '../../contracts/errors.ts';
+import {
+  InferenceComponentCapacityError,
+  InferenceComponentFailedError,
+  RollbackFailedError,
+} from '../../contracts/errors.ts';
 import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import {
   COMPONENT_DELETED_STATUS,
@@ -69,6 +73,11 @@ export async function getComponentStatus<S extends GetComponentStatusState>(stat
         ? new InferenceComponentCapacityError(what)
         : new InferenceComponentFailedError(what);
     }
+  }
+  if (settled && state.rollback?.action === 'restore' && (status !== 'InService' || described?.failureReason)) {
+    throw new RollbackFailedError(
+      `Restoring the previous specification of inference component ${name} failed: it is ${status}${described?.failureReason ? ` (${described.failureReason})` : ''}`,
+    );
   }
   if (settled || state.wait === undefined) return { ...state, componentStatus };
   const wait = nextWait(

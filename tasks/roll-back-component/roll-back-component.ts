@@ -1,8 +1,10 @@
 import type { WaitProgress } from '../../contracts/contract-parts.ts';
 import { EndpointBusyError } from '../../contracts/errors.ts';
 import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
+import type { ComponentRollingUpdate } from '../../contracts/parts/inference-component.ts';
 import {
   COMPONENT_TRANSITIONAL_STATUSES,
+  deploymentConfigOf,
   type InferenceComponentGateway,
   sameSpecification,
 } from '../_shared/inference-components.ts';
@@ -12,11 +14,11 @@ import type { ComponentChange } from '../start-component-deployment/start-compon
 
 /** The slice of the state document RollBackComponent reads. */
 export interface RollBackComponentState {
-  request: { component: { name: string }; wait: WaitPolicy };
+  request: { component: { name: string }; rollingUpdate: ComponentRollingUpdate; wait: WaitPolicy };
   component: ComponentChange;
 }
 export const RollBackComponentState = stateSlice<RollBackComponentState>({
-  request: { component: { name: 'string' }, wait: 'object' },
+  request: { component: { name: 'string' }, rollingUpdate: 'object', wait: 'object' },
   component: 'object',
 });
 
@@ -51,7 +53,21 @@ export async function rollBackComponent<S extends RollBackComponentState>(state:
     const restored =
       sameSpecification(described.specification, specification) && described.desiredCopyCount === copyCount;
     if (!restored) {
-      await deps.components.updateComponent(name, specification, copyCount, undefined);
+      // Back in batches of the rollback size (else the update's): the endpoint needs room for one batch only.
+      const { rollbackMaximumBatchSize, maximumBatchSize, maximumExecutionTimeoutSeconds } =
+        state.request.rollingUpdate;
+      const batch = rollbackMaximumBatchSize ?? maximumBatchSize;
+      await deps.components.updateComponent(
+        name,
+        specification,
+        copyCount,
+        deploymentConfigOf({
+          maximumBatchSize: batch,
+          waitIntervalSeconds: 0,
+          rollbackMaximumBatchSize: batch,
+          ...(maximumExecutionTimeoutSeconds !== undefined ? { maximumExecutionTimeoutSeconds } : {}),
+        }),
+      );
       action = 'restore';
     }
   }

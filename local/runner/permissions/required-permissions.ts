@@ -114,9 +114,6 @@ const SAGEMAKER: Readonly<Record<string, Mapper>> = {
   DescribeModelPackage: on('sagemaker:DescribeModelPackage', 'model-package', 'ModelPackageName'),
   ListModelPackages: anyResource('sagemaker:ListModelPackages'),
   DescribeModelPackageGroup: on('sagemaker:DescribeModelPackageGroup', 'model-package-group', 'ModelPackageGroupName'),
-};
-
-const SAGEMAKER_RUNTIME: Readonly<Record<string, Mapper>> = {
   // Inference components: each operation on the component's ARN; CreateInferenceComponent on the endpoint too, and
   // InvokeEndpoint naming a component on the component as well (Service Authorization Reference for SageMaker:
   // resource types of CreateInferenceComponent and InvokeEndpoint).
@@ -141,6 +138,10 @@ const SAGEMAKER_RUNTIME: Readonly<Record<string, Mapper>> = {
   ),
   DeleteInferenceComponent: on('sagemaker:DeleteInferenceComponent', 'inference-component', 'InferenceComponentName'),
   ListInferenceComponents: anyResource('sagemaker:ListInferenceComponents'),
+};
+
+const SAGEMAKER_RUNTIME: Readonly<Record<string, Mapper>> = {
+  // InvokeEndpoint naming an inference component is authorized on the component as well.
   InvokeEndpoint: (input, scope) => [
     { action: 'sagemaker:InvokeEndpoint', resource: sageMakerArn(scope, 'endpoint', input.EndpointName) },
     ...(input.InferenceComponentName !== undefined
