@@ -1572,17 +1572,17 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     {
       case: 'requirements larger than one instance: memory',
       set: { 'component.computeResourceRequirements.minMemoryMb': 32_768 },
-      rule: 'expected at most 16384 (the memory of one ml.m5.xlarge, in MiB)',
+      rule: 'expected at most 8192 (the memory of one ml.m5.large, in MiB)',
     },
     {
       case: 'requirements larger than one instance: cores',
       set: { 'component.computeResourceRequirements.cpus': 8 },
-      rule: 'expected at most 4 (the vCPUs of one ml.m5.xlarge)',
+      rule: 'expected at most 2 (the vCPUs of one ml.m5.large)',
     },
     {
       case: 'accelerators on an instance type without them',
       set: { 'component.computeResourceRequirements.accelerators': 1 },
-      rule: 'expected none: ml.m5.xlarge has no accelerators',
+      rule: 'expected none: ml.m5.large has no accelerators',
     },
     {
       case: 'more accelerators than a GPU instance has',

@@ -11,14 +11,14 @@ export const deployInferenceComponent = {
   input: DeployInferenceComponentInput,
   example: {
     endpointName: 'shared-models',
-    endpoint: { instanceType: 'ml.m5.xlarge', initialInstanceCount: 2 },
+    endpoint: { instanceType: 'ml.m5.large', initialInstanceCount: 2 },
     component: {
       name: 'churn-predictor',
       container: {
-        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.4.0',
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/smwf-examples/linear:1',
         artifact: 's3://my-model-artifacts/churn/2026-11-25.1/model.tar.gz',
       },
-      computeResourceRequirements: { cpus: 1, minMemoryMb: 2048 },
+      computeResourceRequirements: { cpus: 0.5, minMemoryMb: 1024 },
       copyCount: 2,
     },
     rollingUpdate: {
