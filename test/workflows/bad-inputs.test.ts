@@ -1597,7 +1597,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a maximum memory below the minimum',
-      set: { 'component.computeResourceRequirements.maxMemoryMb': 1024 },
+      set: { 'component.computeResourceRequirements.maxMemoryMb': 512 },
       rule: 'expected at least minMemoryMb',
     },
     {
