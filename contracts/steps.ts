@@ -48,6 +48,8 @@ export const STEP_NAMES = [
   'GetComponentStatus',
   'RollBackComponent',
   'DeleteComponentEndpoint',
+  'StartComponentRemoval',
+  'ProbeComponent',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

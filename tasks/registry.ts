@@ -28,6 +28,7 @@ import { registration as judgeLoadStep } from './judge-load-step/registration.ts
 import { registration as packageModel } from './package-model/registration.ts';
 import { registration as placeModel } from './place-model/registration.ts';
 import { registration as prepareLoadTest } from './prepare-load-test/registration.ts';
+import { registration as probeComponent } from './probe-component/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
@@ -41,6 +42,7 @@ import { registration as resolveMultiModelEndpoint } from './resolve-multi-model
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
 import { registration as rollBackComponent } from './roll-back-component/registration.ts';
 import { registration as startComponentDeployment } from './start-component-deployment/registration.ts';
+import { registration as startComponentRemoval } from './start-component-removal/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
 import { registration as startTransformJob } from './start-transform-job/registration.ts';
@@ -98,6 +100,8 @@ export const TASKS = {
   GetComponentStatus: getComponentStatus,
   RollBackComponent: rollBackComponent,
   DeleteComponentEndpoint: deleteComponentEndpoint,
+  StartComponentRemoval: startComponentRemoval,
+  ProbeComponent: probeComponent,
 } as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
 export type { TaskName };

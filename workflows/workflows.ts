@@ -15,6 +15,7 @@ import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow
 import { deploySerialPipeline } from './deploy-serial-pipeline/workflow.ts';
 import { loadTestEndpoint } from './load-test-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
+import { removeInferenceComponent } from './remove-inference-component/workflow.ts';
 import { removeModelFromMultiModelEndpoint } from './remove-model-from-multi-model-endpoint/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
@@ -33,6 +34,7 @@ export const WORKFLOWS = [
   deployApprovedModelPackage,
   loadTestEndpoint,
   deployInferenceComponent,
+  removeInferenceComponent,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

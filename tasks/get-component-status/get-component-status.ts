@@ -21,12 +21,15 @@ export interface GetComponentStatusState {
   component?: { action: string } | undefined;
   /** Present while a rollback settles: a failure is then reported, not raised. */
   rollback?: { action: string } | undefined;
+  /** Present while a removal settles (RemoveInferenceComponent): the status is only reported. */
+  removal?: { existed: boolean } | undefined;
   wait?: WaitProgress | undefined;
 }
 export const GetComponentStatusState = stateSlice<GetComponentStatusState>({
   request: { component: { name: 'string' }, wait: 'object' },
   component: optional({ action: 'string' }),
   rollback: optional({ action: 'string' }),
+  removal: optional({ existed: 'boolean' }),
   wait: optional(WAIT_PROGRESS),
 });
 
@@ -62,7 +65,7 @@ export async function getComponentStatus<S extends GetComponentStatusState>(stat
     desiredCopyCount: described?.desiredCopyCount ?? 0,
     ...(described?.failureReason !== undefined ? { failureReason: described.failureReason } : {}),
   };
-  if (settled && state.rollback === undefined) {
+  if (settled && state.rollback === undefined && state.removal === undefined) {
     const rolledBack =
       status === 'InService' && described?.failureReason !== undefined && state.component?.action === 'updated';
     if (status !== 'InService' || rolledBack) {

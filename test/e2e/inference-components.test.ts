@@ -190,3 +190,39 @@ describe('DeployInferenceComponent', () => {
     await expect(describeComponent('refused')).rejects.toThrow('Could not find inference component');
   });
 });
+
+describe('RemoveInferenceComponent', () => {
+  function remove(name: string, overrides: Record<string, unknown> = {}) {
+    return h.runner.start('RemoveInferenceComponent', {
+      endpointName: ENDPOINT,
+      component: { name },
+      probe: { contentType: 'text/csv', body: '1,2' },
+      wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+      ...overrides,
+    }).result;
+  }
+
+  it('removes one component, reports that the endpoint refuses its name, and the other still answers', async () => {
+    const before = await predictWith('small');
+
+    const removed = await remove('big');
+
+    expect(removed.status, removed.cause).toBe('SUCCEEDED');
+    expect(removed.output).toMatchObject({
+      removal: { existed: true },
+      componentStatus: { status: 'Deleted', settled: true },
+      probe: { answer: 'refused', errorName: 'ValidationError' },
+      endpointRemoval: { deleted: false },
+    });
+    await expect(describeComponent('big')).rejects.toThrow('Could not find inference component');
+    expect(await predictWith('small')).toBe(before);
+  });
+
+  it('removes the last component and, when asked, the endpoint with it', async () => {
+    const removed = await remove('small', { deleteEndpointWhenEmpty: true });
+
+    expect(removed.status, removed.cause).toBe('SUCCEEDED');
+    expect(removed.output).toMatchObject({ removal: { existed: true }, endpointRemoval: { deleted: true } });
+    expect(await describeEndpoint(h, ENDPOINT)).toBeUndefined();
+  });
+});

@@ -1681,6 +1681,71 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'only a multi-container endpoint invoked per container (Direct) takes a target container hostname',
     },
   ],
+  RemoveInferenceComponent: [
+    ...anyWorkflow,
+    {
+      case: 'an endpoint name with an underscore',
+      set: { endpointName: 'shared_models' },
+      rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    { case: 'an endpoint name of 64 characters', set: { endpointName: 'e'.repeat(64) }, rule: 'expected 1-63 letters' },
+    { case: 'no endpoint name', set: { endpointName: undefined }, rule: 'expected string, received undefined' },
+    { case: 'no component', set: { component: undefined }, rule: 'expected object, received undefined' },
+    {
+      case: 'a component name starting with a hyphen',
+      set: { 'component.name': '-x' },
+      rule: 'starting and ending with a letter or digit',
+    },
+    {
+      case: 'a component name of 64 characters',
+      set: { 'component.name': 'c'.repeat(64) },
+      rule: 'expected 1-63 letters',
+    },
+    {
+      case: 'an unknown member of the component',
+      set: { 'component.version': 2 },
+      field: 'component',
+      rule: 'Unrecognized key: "version"',
+    },
+    {
+      case: 'deleteEndpointWhenEmpty as a string',
+      set: { deleteEndpointWhenEmpty: 'yes' },
+      rule: 'expected boolean, received string',
+    },
+    {
+      case: 'a probe that targets a variant',
+      set: { 'probe.targetVariant': 'AllTraffic' },
+      field: 'probe',
+      rule: 'Unrecognized key: "targetVariant"',
+    },
+    {
+      case: 'a probe that targets a container',
+      set: { 'probe.targetContainerHostname': 'primary' },
+      field: 'probe',
+      rule: 'Unrecognized key: "targetContainerHostname"',
+    },
+    {
+      case: 'a probe with expectations (it is reported, not judged)',
+      set: { 'probe.expectedStatus': 200 },
+      field: 'probe',
+      rule: 'Unrecognized key: "expectedStatus"',
+    },
+    { case: 'a probe without a body', set: { 'probe.body': undefined }, rule: 'expected string, received undefined' },
+    {
+      case: 'a probe content type with a line break',
+      set: { 'probe.contentType': 'text/csv\n' },
+      rule: 'expected printable ASCII characters',
+    },
+    { case: 'a first wait of 0 seconds', set: { 'wait.initialIntervalSeconds': 0 }, rule: 'expected number to be >=1' },
+    {
+      case: 'a longest wait shorter than the first',
+      set: { wait: { initialIntervalSeconds: 60, maxIntervalSeconds: 30 } },
+      field: 'wait.maxIntervalSeconds',
+      rule: 'expected at least initialIntervalSeconds',
+    },
+    { case: 'a wait of more than a day', set: { 'wait.timeoutMinutes': 2000 }, rule: 'expected number to be <=1440' },
+    { case: 'an unknown member', set: { force: true }, field: '', rule: 'Unrecognized key: "force"' },
+  ],
 };
 
 const EXECUTION = {
