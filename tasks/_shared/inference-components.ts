@@ -40,6 +40,14 @@ export interface ComponentSpecification {
   };
 }
 
+/**
+ * What this run did to the component: `created` it, `updated` it (from `previous`, which a rollback restores),
+ * or `reused` it (it already ran this specification and copy count).
+ */
+export type ComponentChange =
+  | { action: 'created' | 'reused' }
+  | { action: 'updated'; previous: { specification: ComponentSpecification; copyCount: number } };
+
 /** What the steps read of DescribeInferenceComponent. */
 export interface ComponentDescription {
   name: string;
@@ -149,9 +157,10 @@ export interface InferenceComponentGateway {
     copyCount: number,
     tags: Tags,
   ): Promise<string>;
+  /** A specification of `undefined` changes the copy count only (no rollout of new copies). */
   updateComponent(
     name: string,
-    specification: ComponentSpecification,
+    specification: ComponentSpecification | undefined,
     copyCount: number,
     deploymentConfig: InferenceComponentDeploymentConfig | undefined,
   ): Promise<void>;
@@ -204,7 +213,7 @@ export function inferenceComponentGateway(client: SageMakerClient): InferenceCom
         client.send(
           new UpdateInferenceComponentCommand({
             InferenceComponentName: name,
-            Specification: specification as InferenceComponentSpecification,
+            ...(specification ? { Specification: specification as InferenceComponentSpecification } : {}),
             RuntimeConfig: { CopyCount: copyCount },
             ...(deploymentConfig ? { DeploymentConfig: deploymentConfig } : {}),
           }),

@@ -112,6 +112,13 @@ export async function ensureComponentEndpoint<S extends EnsureComponentEndpointS
         `Endpoint ${endpointName} serves models (endpoint config ${configName}), not inference components; choose another endpoint name`,
       );
     }
+    const instanceType = config?.ProductionVariants?.[0]?.InstanceType;
+    if (instanceType !== undefined && instanceType !== spec.instanceType) {
+      // The first state checked the component's requirements against endpoint.instanceType: it must be the real one.
+      throw new ResourceConflictError(
+        `Endpoint ${endpointName} runs ${instanceType}, not ${spec.instanceType} as endpoint.instanceType says; the component's requirements were checked against ${spec.instanceType}`,
+      );
+    }
     const componentEndpoint: ComponentEndpointRecord = { created: false, configName };
     return { ...state, componentEndpoint };
   }

@@ -4,13 +4,13 @@ import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import type { ComponentRollingUpdate } from '../../contracts/parts/inference-component.ts';
 import {
   COMPONENT_TRANSITIONAL_STATUSES,
+  type ComponentChange,
   deploymentConfigOf,
   type InferenceComponentGateway,
   sameSpecification,
 } from '../_shared/inference-components.ts';
 import { stateSlice } from '../_shared/state-slice.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
-import type { ComponentChange } from '../start-component-deployment/start-component-deployment.ts';
 
 /** The slice of the state document RollBackComponent reads. */
 export interface RollBackComponentState {
@@ -50,9 +50,11 @@ export async function rollBackComponent<S extends RollBackComponentState>(state:
     action = 'delete';
   } else if (change.action === 'updated' && described !== undefined) {
     const { specification, copyCount } = change.previous;
-    const restored =
-      sameSpecification(described.specification, specification) && described.desiredCopyCount === copyCount;
-    if (!restored) {
+    const sameSpec = sameSpecification(described.specification, specification);
+    if (sameSpec && described.desiredCopyCount !== copyCount) {
+      await deps.components.updateComponent(name, undefined, copyCount, undefined);
+      action = 'restore';
+    } else if (!sameSpec) {
       // Back in batches of the rollback size (else the update's): the endpoint needs room for one batch only.
       const { rollbackMaximumBatchSize, maximumBatchSize, maximumExecutionTimeoutSeconds } =
         state.request.rollingUpdate;

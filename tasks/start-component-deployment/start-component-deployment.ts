@@ -4,7 +4,7 @@ import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import type { ComponentRollingUpdate, ComponentSpec } from '../../contracts/parts/inference-component.ts';
 import {
   COMPONENT_TRANSITIONAL_STATUSES,
-  type ComponentSpecification,
+  type ComponentChange,
   deploymentConfigOf,
   type InferenceComponentGateway,
   sameSpecification,
@@ -36,14 +36,6 @@ export const StartComponentDeploymentState = stateSlice<StartComponentDeployment
   },
   execution: { id: 'string', name: 'string', startedAt: 'string' },
 });
-
-/**
- * What this run did to the component: `created` it, `updated` it (from `previous`, which a rollback restores),
- * or `reused` it (it already ran this specification and copy count).
- */
-export type ComponentChange =
-  | { action: 'created' | 'reused' }
-  | { action: 'updated'; previous: { specification: ComponentSpecification; copyCount: number } };
 
 /** What StartComponentDeployment needs from the outside. */
 export interface StartComponentDeploymentDeps {
@@ -94,13 +86,13 @@ export async function startComponentDeployment<S extends StartComponentDeploymen
     const change: ComponentChange = { action: 'reused' };
     return { ...state, component: change, wait };
   }
+  // The same specification with another copy count scales; a new specification rolls out in batches.
+  const newSpecification = !sameSpecification(existing.specification, specification);
   await deps.components.updateComponent(
     component.name,
-    specification,
+    newSpecification ? specification : undefined,
     component.copyCount,
-    sameSpecification(existing.specification, specification)
-      ? undefined
-      : deploymentConfigOf(state.request.rollingUpdate),
+    newSpecification ? deploymentConfigOf(state.request.rollingUpdate) : undefined,
   );
   const change: ComponentChange = {
     action: 'updated',

@@ -105,6 +105,22 @@ describe('DeployInferenceComponent', () => {
     expect(again.output).toMatchObject({ component: { action: 'reused' } });
   });
 
+  it('scales a component to another copy count and back, without rolling its copies', async () => {
+    const up = await deploy(componentInput('big', h.models['linear-v2'], { cpus: 1, minMemoryMb: 4096 }, 2));
+    const answeredAtTwo = await predictWith('big');
+    // Back to one copy: the rolling update below needs a free core for its batch.
+    const down = await deploy(componentInput('big', h.models['linear-v2'], { cpus: 1, minMemoryMb: 4096 }, 1));
+
+    expect(up.status, up.cause).toBe('SUCCEEDED');
+    expect(up.output).toMatchObject({
+      component: { action: 'updated' },
+      componentStatus: { status: 'InService', currentCopyCount: 2, desiredCopyCount: 2 },
+    });
+    expect(answeredAtTwo).toBe(bigAnswer);
+    expect(down.status, down.cause).toBe('SUCCEEDED');
+    expect(down.output).toMatchObject({ componentStatus: { currentCopyCount: 1, desiredCopyCount: 1 } });
+  });
+
   it('updates one component copy by copy while the other answers every call', async () => {
     const errors: unknown[] = [];
     const bigAnswers: string[] = [];
