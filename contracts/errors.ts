@@ -208,3 +208,12 @@ export class InferenceComponentFailedError extends WorkflowError {
     this.name = InferenceComponentFailedError.errorName;
   }
 }
+
+/** An Inference Recommender job RightSizeEndpoint started ended Failed or Stopped (SageMaker's FailureReason). */
+export class RecommenderJobFailedError extends WorkflowError {
+  static readonly errorName = 'RecommenderJobFailedError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = RecommenderJobFailedError.errorName;
+  }
+}

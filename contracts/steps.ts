@@ -50,6 +50,13 @@ export const STEP_NAMES = [
   'DeleteComponentEndpoint',
   'StartComponentRemoval',
   'ProbeComponent',
+  'PrepareCandidate',
+  'DeleteThrowaways',
+  'SummarizeCandidate',
+  'RecommendRightSize',
+  'StartInferenceRecommendations',
+  'GetInferenceRecommendations',
+  'WriteLoadTestReport',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

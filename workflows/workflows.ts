@@ -17,6 +17,7 @@ import { loadTestEndpoint } from './load-test-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
 import { removeInferenceComponent } from './remove-inference-component/workflow.ts';
 import { removeModelFromMultiModelEndpoint } from './remove-model-from-multi-model-endpoint/workflow.ts';
+import { rightSizeEndpoint } from './right-size-endpoint/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
 /** Every workflow, in the order the CLI and the README list them. */
@@ -35,6 +36,7 @@ export const WORKFLOWS = [
   loadTestEndpoint,
   deployInferenceComponent,
   removeInferenceComponent,
+  rightSizeEndpoint,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, packModelDirectory } from '../../../examples/example-models.ts';
+import { WATCHER_NAME } from '../../../local/emulator/hosting/container-records.ts';
 import { processAlive } from '../../../local/emulator/hosting/process-tree.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../../local/emulator/index.ts';
 
@@ -197,6 +198,20 @@ export function processesWithEnvironment(entry: string): number[] {
         return false;
       }
     });
+}
+
+/**
+ * The model processes among processesWithEnvironment(entry): without the launch's watcher shells, which carry the
+ * container's environment too (local/emulator/hosting/container-records.ts).
+ */
+export function modelProcessesWithEnvironment(entry: string): number[] {
+  return processesWithEnvironment(entry).filter((pid) => {
+    try {
+      return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(WATCHER_NAME);
+    } catch {
+      return false;
+    }
+  });
 }
 
 const CLI = fileURLToPath(new URL('../../../cli/bin.js', import.meta.url));
