@@ -203,6 +203,28 @@ export class TransformOutputMissingError extends WorkflowError {
   }
 }
 
+/**
+ * An inference component's copies found no room on the endpoint's instances (its FailureReason names insufficient
+ * capacity, as the SageMaker Python SDK's waiter tells a CapacityError). Retryable by the caller: the workflow
+ * cleans up first, so the same input may run again once capacity is freed or instances are added.
+ */
+export class InferenceComponentCapacityError extends WorkflowError {
+  static readonly errorName = 'InferenceComponentCapacityError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = InferenceComponentCapacityError.errorName;
+  }
+}
+
+/** An inference component ended Failed (or SageMaker rolled its update back) for a reason other than capacity. */
+export class InferenceComponentFailedError extends WorkflowError {
+  static readonly errorName = 'InferenceComponentFailedError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = InferenceComponentFailedError.errorName;
+  }
+}
+
 /** An Inference Recommender job RightSizeEndpoint started ended Failed or Stopped (SageMaker's FailureReason). */
 export class RecommenderJobFailedError extends WorkflowError {
   static readonly errorName = 'RecommenderJobFailedError';

@@ -13,12 +13,15 @@ import { registration as completeRollback } from './complete-rollback/registrati
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
+import { registration as deleteComponentEndpoint } from './delete-component-endpoint/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as deleteRunModel } from './delete-run-model/registration.ts';
 import { registration as deleteThrowaways } from './delete-throwaways/registration.ts';
 import { registration as describeLeaseHolder } from './describe-lease-holder/registration.ts';
+import { registration as ensureComponentEndpoint } from './ensure-component-endpoint/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as generateLoad } from './generate-load/registration.ts';
+import { registration as getComponentStatus } from './get-component-status/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getInferenceRecommendations } from './get-inference-recommendations/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
@@ -30,6 +33,7 @@ import { registration as packageModel } from './package-model/registration.ts';
 import { registration as placeModel } from './place-model/registration.ts';
 import { registration as prepareCandidate } from './prepare-candidate/registration.ts';
 import { registration as prepareLoadTest } from './prepare-load-test/registration.ts';
+import { registration as probeComponent } from './probe-component/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
@@ -43,6 +47,9 @@ import { registration as resolveLoadSamples } from './resolve-load-samples/regis
 import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
+import { registration as rollBackComponent } from './roll-back-component/registration.ts';
+import { registration as startComponentDeployment } from './start-component-deployment/registration.ts';
+import { registration as startComponentRemoval } from './start-component-removal/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
 import { registration as startInferenceRecommendations } from './start-inference-recommendations/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
@@ -101,6 +108,13 @@ export const TASKS = {
   GenerateLoad: generateLoad,
   JudgeLoadStep: judgeLoadStep,
   ReportLoadTest: reportLoadTest,
+  EnsureComponentEndpoint: ensureComponentEndpoint,
+  StartComponentDeployment: startComponentDeployment,
+  GetComponentStatus: getComponentStatus,
+  RollBackComponent: rollBackComponent,
+  DeleteComponentEndpoint: deleteComponentEndpoint,
+  StartComponentRemoval: startComponentRemoval,
+  ProbeComponent: probeComponent,
   PrepareCandidate: prepareCandidate,
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,

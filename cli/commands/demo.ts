@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
@@ -150,7 +151,12 @@ export async function demo(args: string[]): Promise<number> {
     if (!json) console.log(text);
   };
   const started = Date.now();
-  const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds: 20 });
+  const emulator = await startEmulator({
+    port: 0,
+    stateDir,
+    startupTimeoutSeconds: 20,
+    instanceTypes: HOSTING_INSTANCE_RESOURCES,
+  });
   const rows: StepRow[] = [];
   let stepFunctions: LocalStepFunctions | undefined;
   try {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
+import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import type { ReportFiles } from '../../contracts/parts/report-files.ts';
 import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
@@ -137,7 +138,9 @@ export async function runLocally(
 ): Promise<ExecutionResult> {
   // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
   const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: 'smwf run' });
-  const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
+  const emulator = options.endpointUrl
+    ? undefined
+    : await startEmulator({ port: 0, stateDir: options.stateDir, instanceTypes: HOSTING_INSTANCE_RESOURCES });
   let stepFunctions: Awaited<ReturnType<typeof serveLocalStepFunctions>> | undefined;
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));

@@ -194,6 +194,8 @@ export class TaskFunctions extends Construct {
         return [this.sagemakerArn('endpoint-config')];
       case 'endpoint':
         return [this.sagemakerArn('endpoint')];
+      case 'inference-component':
+        return [this.sagemakerArn('inference-component')];
       case 'transform-job':
         return [this.sagemakerArn('transform-job')];
       case 'inference-recommendations-job':
@@ -328,6 +330,7 @@ export class TaskFunctions extends Construct {
       'model',
       'endpoint-config',
       'endpoint',
+      'inference-component',
       'transform-job',
       'inference-recommendations-job',
     ] as const) {

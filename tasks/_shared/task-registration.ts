@@ -9,6 +9,8 @@ export type ResourceKind =
   | 'model'
   | 'endpoint-config'
   | 'endpoint'
+  /** Inference components (arn:aws:sagemaker:<region>:<account>:inference-component/<name>). */
+  | 'inference-component'
   | 'any'
   | 'event-bus'
   | 'execution-role'

@@ -19,6 +19,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import { parseS3Uri } from '../../contracts/s3-uri.ts';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import type { EmulatorEvent } from '../../local/emulator/events.ts';
@@ -66,7 +67,13 @@ export interface HarnessOptions {
 /** Starts the emulator and runner; a container gets `startupTimeoutSeconds` to answer /ping. */
 export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOptions = {}): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-e2e-'));
-  const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds, stopGraceMs: 1000 });
+  const emulator = await startEmulator({
+    port: 0,
+    stateDir,
+    startupTimeoutSeconds,
+    stopGraceMs: 1000,
+    instanceTypes: HOSTING_INSTANCE_RESOURCES,
+  });
   useLocalEmulator(emulator.url);
   const s3 = new S3Client({ forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));

@@ -115,15 +115,16 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('lets only the tasks that create models or jobs pass a role: the SageMaker execution role, to SageMaker', () => {
+  it('lets only the tasks that create models, jobs or component endpoint configs pass a role: the SageMaker execution role, to SageMaker', () => {
     const passRoles = Object.values(resourcesOf('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
         [s.Action].flat().includes('iam:PassRole'),
       ),
     );
-    // CreateModel (DeployEndpoint), StartTransformJob (BatchTransform, which may create its model) and
-    // StartInferenceRecommendations (RightSizeEndpoint's Inference Recommender job).
-    expect(passRoles).toHaveLength(3);
+    // CreateModel (DeployEndpoint), StartTransformJob (BatchTransform, which may create its model),
+    // StartInferenceRecommendations (RightSizeEndpoint's Inference Recommender job) and EnsureComponentEndpoint (an
+    // endpoint config for inference components names the role their copies run as).
+    expect(passRoles).toHaveLength(4);
     for (const passRole of passRoles) {
       expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     }
@@ -166,7 +167,7 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('scopes SageMaker actions to endpoint, endpoint-config, model, transform-job and recommendation-job ARNs, never to every resource', () => {
+  it('scopes SageMaker actions to endpoint, endpoint-config, model, inference-component, transform-job and recommendation-job ARNs, never to every resource', () => {
     for (const fn of Object.values(resourcesOf('AWS::Lambda::Function'))) {
       if (taskOf(fn) === undefined) continue;
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -175,7 +176,7 @@ describe('SageMakerWorkflowsStack', () => {
         const mutating = actions.filter((a) => /^sagemaker:(Create|Update|Delete|Invoke|AddTags)/.test(a));
         if (mutating.length > 0)
           expect(JSON.stringify(statement.Resource)).toMatch(
-            /:(endpoint|endpoint-config|model|transform-job|inference-recommendations-job)\//,
+            /:(endpoint|endpoint-config|model|inference-component|transform-job|inference-recommendations-job)\//,
           );
       }
     }

@@ -24,8 +24,10 @@ import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
 import { type FaultConfig, FaultInjector, faultError } from '../faults.ts';
+import type { InstanceTypeTable } from '../hosting/capacity.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
 import { SageMakerRuntime } from '../runtime.ts';
+import { ComponentHosting } from '../sagemaker/component-hosting.ts';
 import { SageMakerControlPlane } from '../sagemaker/control-plane.ts';
 import { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
 import { ModelRegistry } from '../sagemaker/model-registry.ts';
@@ -33,6 +35,7 @@ import { type ApiModel, loadModel, project } from '../shapes.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
+  type InferenceComponentRecord,
   type ModelRecord,
   parseArn,
   resourceArn,
@@ -40,6 +43,7 @@ import {
   type Tag,
 } from '../store/store.ts';
 import { ManualClock } from './manual-clock.ts';
+import { ScriptedCopies } from './scripted-copies.ts';
 import { type FleetScript, type ScriptedFleet, ScriptedFleets, type ScriptedInvocation } from './scripted-fleets.ts';
 import { ScriptedObjects } from './scripted-objects.ts';
 import {
@@ -67,6 +71,11 @@ export interface ScriptedSageMakerOptions {
   callMs?: number;
   /** The script's starting values. */
   script?: Partial<FleetScript>;
+  /**
+   * Instance types' vCPUs, memory and accelerators, for inference components (as EmulatorOptions.instanceTypes).
+   * @default none: inference components are refused on every instance type
+   */
+  instanceTypes?: InstanceTypeTable;
 }
 
 /** One SageMaker control-plane call the double received, with the SDK input as given. */
@@ -166,6 +175,14 @@ export class ScriptedSageMaker {
       stopGraceMs: 0,
     });
     this.autoScaling = new AutoScalingApi(undefined, this.store);
+    const components = new ComponentHosting({
+      store: this.store,
+      copies: new ScriptedCopies(this.clock, this.script, this.fleets.invocations),
+      instanceTypes: options.instanceTypes ?? {},
+      random,
+      logger,
+      stopGraceMs: 0,
+    });
     this.controlPlane = new SageMakerControlPlane(
       this.store,
       this.lifecycle,
@@ -173,8 +190,10 @@ export class ScriptedSageMaker {
       {},
       undefined,
       this.autoScaling,
+      undefined,
+      { hosting: components, defaultStartupTimeoutSeconds: 60 },
     );
-    this.runtime = new SageMakerRuntime(this.store, this.lifecycle, random, 60_000);
+    this.runtime = new SageMakerRuntime(this.store, this.lifecycle, random, 60_000, undefined, undefined, components);
   }
 
   /** Invocations the scripted models answered, in order. */
@@ -369,6 +388,11 @@ export class ScriptedSageMaker {
   /** The endpoint config as stored, or undefined. */
   endpointConfig(name: string, region = 'us-east-1'): EndpointConfigRecord | undefined {
     return this.store.endpointConfigs.get(region, name);
+  }
+
+  /** The inference component as stored, or undefined. */
+  inferenceComponent(name: string, region = 'us-east-1'): InferenceComponentRecord | undefined {
+    return this.store.inferenceComponents.get(region, name);
   }
 
   /** The model as stored, or undefined. */
