@@ -198,6 +198,17 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return found;
   };
   const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
+  // aws-local-stepfunctions validates a definition (asl-validator) each time a StateMachine is built: hundreds of
+  // milliseconds of CPU for these definitions. A definition does not change while the runner lives, so it is
+  // validated once, by its first execution, and every later one is built without validating it again.
+  const validated = new Set<string>();
+  const machineFor = (workflow: string): StateMachine => {
+    const machine = new StateMachine(definition(workflow), {
+      validationOptions: validated.has(workflow) ? { noValidate: true } : { checkArn: false },
+    });
+    validated.add(workflow);
+    return machine;
+  };
 
   const localHandlers = (workflow: string) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
@@ -235,7 +246,6 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       throw new ExecutionAlreadyExistsError(`Execution ${arn} already exists with a different input`);
     }
 
-    const def = definition(workflow);
     const waitStates = allStates(definitionOf(workflow)).filter(([, s]) => s.Type === 'Wait');
     const retryStates = allStates(definitionOf(workflow)).filter(([, s]) => Array.isArray(s.Retry));
     const runOptions: RunOptions = {
@@ -250,7 +260,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         StateMachine: { Id: stateMachineArn, Name: workflow },
       },
     };
-    const machine = new StateMachine(def, { validationOptions: { checkArn: false } });
+    const machine = machineFor(workflow);
     const started = Date.now();
     const run = machine.run(JSON.parse(inputJson) as never, runOptions);
 
