@@ -1,7 +1,9 @@
 /**
  * The local runner: runs the synthesized state machines in aws-local-stepfunctions with every Lambda task
  * mapped to its registered handler, in-process. Wait states are shortened, retries wait less, and every
- * state event is streamed so callers can show progress.
+ * state event is streamed so callers can show progress. Every execution keeps its history, in a journal in the
+ * state directory when one is given, so that a failed, aborted or timed-out execution can be redriven (redrive.ts),
+ * by this process or another.
  */
 import { executionInputProblem } from '../../contracts/execution-input.ts';
 import './polyfills.ts';
@@ -9,8 +11,16 @@ import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
+import { ExecutionJournals, type JournalStart, processExists } from './execution-journal.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
+import {
+  ExecutionNotRedrivableError,
+  isRedriveStateEvent,
+  notRedrivableReason,
+  type RedrivableExecution,
+  redriveRun,
+} from './redrive.ts';
 import {
   type LocalAwsIdentity,
   loadSynthesizedWorkflows,
@@ -20,12 +30,23 @@ import {
 
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
 
+/** The event that opens each redrive of an execution in its history (Step Functions' ExecutionRedriven). */
+export interface ExecutionRedrivenEvent {
+  readonly type: 'ExecutionRedriven';
+  readonly timestamp: number;
+  /** How many times the execution has been redriven, this one included. */
+  readonly redriveCount: number;
+}
+
 /** One event of an execution, as aws-local-stepfunctions reports it, plus how long a state took. */
-export type ExecutionEvent = NonNullable<EventLog> & { durationMs?: number };
+export type ExecutionEvent = (NonNullable<EventLog> | ExecutionRedrivenEvent) & { durationMs?: number };
+
+/** The status of an execution, as DescribeExecution reports it. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 /** How an execution ended. */
 export interface ExecutionResult {
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly status: Exclude<ExecutionStatus, 'RUNNING'>;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -35,6 +56,39 @@ export interface ExecutionResult {
   /** Seconds the Wait states asked for (what the execution would have waited on AWS). */
   readonly waitedSeconds: number;
   readonly durationMs: number;
+  /** How many times the execution had been redriven when this attempt ended (0: never). */
+  readonly redriveCount: number;
+}
+
+/** An execution as DescribeExecution reports it (times in ms since the epoch). */
+export interface ExecutionDescription {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly workflow: string;
+  readonly name: string;
+  /** The execution input (JSON). */
+  readonly input: string;
+  readonly status: ExecutionStatus;
+  readonly startDate: number;
+  readonly stopDate?: number;
+  /** The output (JSON), when it succeeded. */
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly redriveCount: number;
+  /** When it was last redriven. */
+  readonly redriveDate?: number;
+  readonly redriveStatus: 'REDRIVABLE' | 'NOT_REDRIVABLE';
+  readonly redriveStatusReason?: string;
+}
+
+/** One invocation of a Task state's function, as `interceptTask` sees it. */
+export interface TaskInvocation {
+  readonly stateName: string;
+  /** How many times this state's function has been invoked in this attempt of the execution, this one included. */
+  readonly attempt: number;
+  /** The payload the function gets. */
+  readonly payload: unknown;
 }
 
 /** A started execution. */
@@ -57,6 +111,12 @@ export interface StartOptions {
    * waits only `waitTimeMs` / `retryIntervalMs`. Every task runs after the callbacks of earlier events.
    */
   readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry') => void;
+  /**
+   * Wraps each invocation of a Task state's function, retries included: `invoke` runs the handler as Lambda would
+   * and resolves with the `lambda:invoke` result. Lets a test put a fault around a step: a result lost after the
+   * handler ran, a failure, a crash of the emulator while it runs. @default - the invocation as it is
+   */
+  readonly interceptTask?: (task: TaskInvocation, invoke: () => Promise<unknown>) => Promise<unknown>;
 }
 
 /** Options of the runner. */
@@ -76,6 +136,13 @@ export interface LocalRunnerOptions {
    * @default true, unless the environment sets SMWF_PERMISSIONS=off
    */
   readonly permissions?: boolean;
+  /**
+   * Where each execution's journal goes (the local state directory's `executions/`: execution-journal.ts), so that
+   * another process can describe it and redrive it. @default - executions are known to this runner only
+   */
+  readonly executionRecordsDir?: string;
+  /** The clock redrive eligibility is judged on (the 14-day redrivable period), in ms. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Runs the project's state machines locally. */
@@ -89,7 +156,30 @@ export interface LocalRunner {
    * resolves with what its handler returned; rejects with LambdaFunctionError when the handler throws.
    */
   invokeFunction(functionArn: string, payload: unknown): Promise<unknown>;
+  /**
+   * An execution as DescribeExecution reports it: one this runner started, or one journaled in its records
+   * directory by another process; undefined when none is known.
+   */
+  describeExecution(executionArn: string): ExecutionDescription | undefined;
+  /** Every execution this runner knows (its own, and those journaled in its records directory). */
+  listExecutions(): ExecutionDescription[];
+  /**
+   * RedriveExecution: continues a FAILED, ABORTED or TIMED_OUT execution from the state it did not finish, with the
+   * input that state had, as Step Functions does (redrive.ts). Throws ExecutionNotRedrivableError (with Step
+   * Functions' reason) or ExecutionDoesNotExistError.
+   */
+  redrive(executionArn: string, options?: StartOptions): LocalExecution;
 }
+
+/** Raised when no execution has the ARN asked for. */
+export class ExecutionDoesNotExistError extends Error {
+  constructor(executionArn: string) {
+    super(`Execution Does Not Exist: '${executionArn}'`);
+    this.name = 'ExecutionDoesNotExist';
+  }
+}
+
+export { ExecutionNotRedrivableError } from './redrive.ts';
 
 /** Raised when an input is too large or too deep for an execution, as StartExecution refuses it. */
 export class ExecutionInputRefusedError extends Error {
@@ -188,7 +278,9 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return runAs(caller, () => invokeLikeLambda(fn, handler, payload));
   };
 
-  const executions = new Map<string, { input: string; execution: LocalExecution }>();
+  const now = options.now ?? Date.now;
+  const journals = options.executionRecordsDir ? new ExecutionJournals(options.executionRecordsDir) : undefined;
+  const executions = new Map<string, Tracked>();
 
   const definitionOf = (workflow: string): Record<string, unknown> => {
     const found = workflows.definitions[workflow];
@@ -200,19 +292,22 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
   const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
   // aws-local-stepfunctions validates a definition (asl-validator) each time a StateMachine is built: hundreds of
   // milliseconds of CPU for these definitions. A definition does not change while the runner lives, so it is
-  // validated once, by its first execution, and every later one is built without validating it again.
-  const validated = new Set<string>();
-  const machineFor = (workflow: string): StateMachine => {
-    const machine = new StateMachine(definition(workflow), {
-      validationOptions: validated.has(workflow) ? { noValidate: true } : { checkArn: false },
+  // validated once, by its first execution, and every later one is built without validating it again. A redrive's
+  // definition is derived from one that was validated (and its states before the one it resumes at are unreachable,
+  // which the validator would refuse), so it is not validated.
+  const validated = new WeakSet<object>();
+  const machineFor = (def: Record<string, unknown>): StateMachine => {
+    const machine = new StateMachine(def as unknown as StateMachineDefinition, {
+      validationOptions: validated.has(def) ? { noValidate: true } : { checkArn: false },
     });
-    validated.add(workflow);
+    validated.add(def);
     return machine;
   };
 
-  const localHandlers = (workflow: string) => {
+  const localHandlers = (def: Record<string, unknown>, startOptions: StartOptions) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
-    for (const [stateName, state] of allStates(definitionOf(workflow))) {
+    const invocations = new Map<string, number>();
+    for (const [stateName, state] of allStates(def)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
       const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
@@ -226,52 +321,75 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
         const handler = await handlerFor(fn);
-        if (isInvoke) return invoke(fn, handler, (input as { Payload?: unknown }).Payload);
-        return (await invoke(fn, handler, input)).Payload;
+        const payload = isInvoke ? (input as { Payload?: unknown }).Payload : input;
+        const call = () => invoke(fn, handler, payload);
+        const attempt = (invocations.get(stateName) ?? 0) + 1;
+        invocations.set(stateName, attempt);
+        const result = startOptions.interceptTask
+          ? ((await startOptions.interceptTask({ stateName, attempt, payload }, call)) as Awaited<
+              ReturnType<typeof call>
+            >)
+          : await call();
+        return isInvoke ? result : result.Payload;
       }) as never;
     }
     return handlers;
   };
 
-  const start = (workflow: string, input: unknown, startOptions: StartOptions = {}): LocalExecution => {
-    const name = startOptions.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    const stateMachineArn = workflows.stateMachineArns[workflow] ?? '';
-    const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-    const problem = executionInputProblem(input);
-    if (problem !== undefined) throw new ExecutionInputRefusedError(`StartExecution refused ${workflow}: ${problem}`);
-    const inputJson = JSON.stringify(input ?? {});
-    const existing = executions.get(arn);
-    if (existing) {
-      if (existing.input === inputJson) return existing.execution;
-      throw new ExecutionAlreadyExistsError(`Execution ${arn} already exists with a different input`);
-    }
-
-    const waitStates = allStates(definitionOf(workflow)).filter(([, s]) => s.Type === 'Wait');
-    const retryStates = allStates(definitionOf(workflow)).filter(([, s]) => Array.isArray(s.Retry));
+  /** Runs one attempt of an execution (its start, or a redrive) and records what happens. */
+  const launch = (
+    tracked: Tracked,
+    run: { definition: Record<string, unknown>; input: unknown },
+    startOptions: StartOptions,
+  ): LocalExecution => {
+    const { executionArn: arn, name } = tracked;
+    const redriveCount = tracked.redriveCount;
+    const waitStates = allStates(run.definition).filter(([, s]) => s.Type === 'Wait');
+    const retryStates = allStates(run.definition).filter(([, s]) => Array.isArray(s.Retry));
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: localHandlers(workflow) as never,
+        taskResourceLocalHandlers: localHandlers(run.definition, startOptions) as never,
         waitTimeOverrides: Object.fromEntries(waitStates.map(([n]) => [n, options.waitTimeMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(retryStates.map(([n]) => [n, options.retryIntervalMs ?? 50])),
       },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: arn, Name: name, RoleArn: `arn:aws:iam::${identity.account}:role/local` },
-        StateMachine: { Id: stateMachineArn, Name: workflow },
+        Execution: {
+          Id: arn,
+          Name: name,
+          RoleArn: `arn:aws:iam::${identity.account}:role/local`,
+          RedriveCount: redriveCount,
+          ...(tracked.redriveDate !== undefined ? { RedriveTime: new Date(tracked.redriveDate).toISOString() } : {}),
+        },
+        StateMachine: { Id: tracked.stateMachineArn, Name: tracked.workflow },
       },
     };
-    const machine = machineFor(workflow);
     const started = Date.now();
-    const run = machine.run(JSON.parse(inputJson) as never, runOptions);
+    const execution = machineFor(run.definition).run(run.input as never, runOptions);
 
     const events: ExecutionEvent[] = [];
     let transitions = 0;
     let waitedSeconds = 0;
     const enteredAt = new Map<string, number>();
     const waitDefinitions = new Map(waitStates);
+    const record = (event: ExecutionEvent, pid?: number) => {
+      tracked.history.push(event);
+      journals?.append(arn, event, pid);
+    };
     const collect = (async () => {
-      for await (const raw of run.eventLogs) {
+      for await (const raw of execution.eventLogs) {
+        // A redrive's run starts where the execution left off: in its history, that is where it was redriven.
+        if (raw.type === 'ExecutionStarted' && redriveCount > 0) {
+          const redriven: ExecutionEvent = { type: 'ExecutionRedriven', timestamp: raw.timestamp, redriveCount };
+          record(redriven, process.pid);
+          events.push(redriven);
+          startOptions.onEvent?.(redriven);
+          continue;
+        }
         const event: ExecutionEvent = { ...raw };
+        record(event);
+        // The states a redrive adds to lead each Map iteration back to where it was are its own business.
+        if (isRedriveStateEvent(event)) continue;
         if ('state' in raw && raw.state) {
           if (raw.type === 'StateEntered') {
             transitions += 1;
@@ -301,7 +419,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       let error: string | undefined;
       let cause: string | undefined;
       try {
-        output = await run.result;
+        output = await execution.result;
       } catch (thrown) {
         status = (thrown as Error).name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
       }
@@ -323,12 +441,141 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         transitions,
         waitedSeconds,
         durationMs: Date.now() - started,
+        redriveCount,
       };
     })();
+    const local: LocalExecution = { name, arn, result, abort: () => execution.abort() };
+    tracked.execution = local;
+    return local;
+  };
 
-    const execution: LocalExecution = { name, arn, result, abort: () => run.abort() };
-    executions.set(arn, { input: inputJson, execution });
-    return execution;
+  const start = (workflow: string, input: unknown, startOptions: StartOptions = {}): LocalExecution => {
+    const name = startOptions.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const stateMachineArn = workflows.stateMachineArns[workflow] ?? '';
+    const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const problem = executionInputProblem(input);
+    if (problem !== undefined) throw new ExecutionInputRefusedError(`StartExecution refused ${workflow}: ${problem}`);
+    const inputJson = JSON.stringify(input ?? {});
+    const existing = executions.get(arn);
+    if (existing?.execution) {
+      if (existing.start.input === inputJson) return existing.execution;
+      throw new ExecutionAlreadyExistsError(`Execution ${arn} already exists with a different input`);
+    }
+    const def = definitionOf(workflow);
+    const journalStart: JournalStart = {
+      executionArn: arn,
+      stateMachineArn,
+      workflow,
+      name,
+      input: inputJson,
+      definition: def,
+      startDate: Date.now(),
+      pid: process.pid,
+    };
+    const tracked: Tracked = {
+      executionArn: arn,
+      stateMachineArn,
+      workflow,
+      name,
+      start: journalStart,
+      history: [],
+      redriveCount: 0,
+    };
+    executions.set(arn, tracked);
+    journals?.begin(journalStart);
+    return launch(tracked, { definition: def, input: JSON.parse(inputJson) as unknown }, startOptions);
+  };
+
+  /** What this runner knows of an execution: its own, or one it reads from the journals (another process's). */
+  const trackedOf = (executionArn: string): Tracked | undefined => {
+    const own = executions.get(executionArn);
+    if (own) return own;
+    const journaled = journals?.read(executionArn);
+    if (journaled === undefined) return undefined;
+    const { start: begun, history, pid } = journaled;
+    const redriven = history.filter((e) => e.type === 'ExecutionRedriven');
+    const last = redriven.at(-1);
+    return {
+      executionArn,
+      stateMachineArn: begun.stateMachineArn,
+      workflow: begun.workflow,
+      name: begun.name,
+      start: begun,
+      history,
+      redriveCount: redriven.length,
+      ...(last !== undefined ? { redriveDate: last.timestamp } : {}),
+      ownerPid: pid,
+    };
+  };
+
+  const describe = (tracked: Tracked): ExecutionDescription => {
+    const ended = endOf(tracked.history);
+    let status: ExecutionStatus = ended?.status ?? 'RUNNING';
+    let stopDate = ended?.stopDate;
+    // An execution whose process is gone can never move again.
+    if (ended === undefined && tracked.ownerPid !== undefined && tracked.ownerPid !== process.pid) {
+      if (!processExists(tracked.ownerPid)) {
+        status = 'ABORTED';
+        stopDate = tracked.history.at(-1)?.timestamp ?? tracked.start.startDate;
+      }
+    }
+    const redrivable: RedrivableExecution = {
+      executionArn: tracked.executionArn,
+      status,
+      startDate: tracked.start.startDate,
+      ...(stopDate !== undefined ? { stopDate } : {}),
+      history: tracked.history,
+    };
+    const reason = notRedrivableReason(redrivable, now());
+    return {
+      executionArn: tracked.executionArn,
+      stateMachineArn: tracked.stateMachineArn,
+      workflow: tracked.workflow,
+      name: tracked.name,
+      input: tracked.start.input,
+      status,
+      startDate: tracked.start.startDate,
+      ...(stopDate !== undefined ? { stopDate } : {}),
+      ...(ended?.output !== undefined ? { output: ended.output } : {}),
+      ...(ended?.error !== undefined ? { error: ended.error } : {}),
+      ...(ended?.cause !== undefined ? { cause: ended.cause } : {}),
+      redriveCount: tracked.redriveCount,
+      ...(tracked.redriveDate !== undefined ? { redriveDate: tracked.redriveDate } : {}),
+      redriveStatus: reason === undefined ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+      ...(reason !== undefined ? { redriveStatusReason: reason } : {}),
+    };
+  };
+
+  const describeExecution = (executionArn: string): ExecutionDescription | undefined => {
+    const tracked = trackedOf(executionArn);
+    return tracked === undefined ? undefined : describe(tracked);
+  };
+
+  const listExecutions = (): ExecutionDescription[] => {
+    const arns = new Set([...executions.keys(), ...(journals?.list() ?? []).map((s) => s.executionArn)]);
+    return [...arns].flatMap((arn) => {
+      const found = describeExecution(arn);
+      return found ? [found] : [];
+    });
+  };
+
+  const redrive = (executionArn: string, startOptions: StartOptions = {}): LocalExecution => {
+    const tracked = trackedOf(executionArn);
+    if (tracked === undefined) throw new ExecutionDoesNotExistError(executionArn);
+    const described = describe(tracked);
+    if (described.redriveStatusReason !== undefined) {
+      throw new ExecutionNotRedrivableError(described.redriveStatusReason);
+    }
+    const run = redriveRun(tracked.start.definition as never, tracked.history, {
+      input: JSON.parse(tracked.start.input) as unknown,
+      startTime: new Date(tracked.start.startDate).toISOString(),
+    });
+    tracked.redriveCount += 1;
+    tracked.redriveDate = now();
+    tracked.ownerPid = process.pid;
+    executions.set(executionArn, tracked);
+    validated.add(run.definition);
+    return launch(tracked, { definition: run.definition, input: run.input }, startOptions);
   };
 
   const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
@@ -337,5 +584,49 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return (await invoke(fn, await handlerFor(fn), payload)).Payload;
   };
 
-  return { workflows, definition, start, invokeFunction };
+  return { workflows, definition, start, invokeFunction, describeExecution, listExecutions, redrive };
+}
+
+/** An execution the runner knows: how it was started, its whole history, its current attempt. */
+interface Tracked {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly workflow: string;
+  readonly name: string;
+  readonly start: JournalStart;
+  /** Every event of every attempt, the states a redrive adds included. */
+  readonly history: ExecutionEvent[];
+  redriveCount: number;
+  redriveDate?: number;
+  /** The attempt running (or last run) in this process. */
+  execution?: LocalExecution;
+  /** The process that runs its latest attempt, when another process may (a journaled execution). */
+  ownerPid?: number;
+}
+
+/** How the latest attempt in a history ended, or undefined while it runs. */
+function endOf(
+  history: readonly ExecutionEvent[],
+):
+  | { status: Exclude<ExecutionStatus, 'RUNNING'>; stopDate: number; output?: string; error?: string; cause?: string }
+  | undefined {
+  const last = history.at(-1);
+  if (last === undefined) return undefined;
+  switch (last.type) {
+    case 'ExecutionSucceeded':
+      return { status: 'SUCCEEDED', stopDate: last.timestamp, output: JSON.stringify(last.output ?? null) };
+    case 'ExecutionFailed':
+      return {
+        status: 'FAILED',
+        stopDate: last.timestamp,
+        error: last.Error,
+        cause: typeof last.Cause === 'string' ? last.Cause : JSON.stringify(last.Cause),
+      };
+    case 'ExecutionAborted':
+      return { status: 'ABORTED', stopDate: last.timestamp };
+    case 'ExecutionTimeout':
+      return { status: 'TIMED_OUT', stopDate: last.timestamp };
+    default:
+      return undefined;
+  }
 }
