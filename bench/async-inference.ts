@@ -18,6 +18,7 @@ import {
   LINEAR_IMAGE,
   linearModelArchive,
   startEmulatorProcess,
+  stopEmulatorsOnInterrupt,
 } from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
@@ -28,6 +29,7 @@ const PER_INSTANCE = 8;
 const POLL_MS = 5;
 
 async function main(): Promise<void> {
+  stopEmulatorsOnInterrupt('async-inference');
   const quick = isQuick();
   const sequential = quick ? 50 : 200;
   const burst = quick ? 200 : 1000;

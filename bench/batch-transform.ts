@@ -25,7 +25,13 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { lineBatches, MIB } from '../local/emulator/batch/records.ts';
 import { freePort } from '../local/emulator/hosting/ports.ts';
-import { LINEAR_IMAGE, linearModelArchive, startEmulatorProcess } from './emulator-process.ts';
+import { stopWhenInterrupted } from '../local/emulator/index.ts';
+import {
+  LINEAR_IMAGE,
+  linearModelArchive,
+  startEmulatorProcess,
+  stopEmulatorsOnInterrupt,
+} from './emulator-process.ts';
 import { isQuick, reportRows, type SummaryRow } from './summary.ts';
 
 const BUCKET = 'bench';
@@ -117,6 +123,18 @@ async function transformDirectly(file: string, concurrency: number) {
     env: { ...process.env, SAGEMAKER_BIND_TO_PORT: String(port), SM_MODEL_DIR: MODEL_DIR },
     stdio: 'ignore',
   });
+  // A model process of this benchmark's own: an interrupt stops it with the emulator's.
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  const forget = stopWhenInterrupted({
+    async stop() {
+      server.kill('SIGTERM');
+      await closed;
+      return 1;
+    },
+    kill() {
+      server.kill('SIGKILL');
+    },
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     for (let attempt = 0; attempt < 100; attempt++) {
@@ -148,10 +166,12 @@ async function transformDirectly(file: string, concurrency: number) {
   } finally {
     agent.destroy();
     server.kill('SIGTERM');
+    forget();
   }
 }
 
 async function main(): Promise<void> {
+  stopEmulatorsOnInterrupt('batch-transform');
   const args = process.argv.slice(2);
   const mbIndex = args.indexOf('--mb');
   const sizeMb = mbIndex >= 0 ? Number(args[mbIndex + 1]) : isQuick(args) ? 20 : 200;

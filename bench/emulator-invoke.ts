@@ -24,6 +24,7 @@ import {
   LINEAR_IMAGE,
   linearModelArchive,
   startEmulatorProcess,
+  stopEmulatorsOnInterrupt,
 } from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince, verdict } from './summary.ts';
 
@@ -185,6 +186,7 @@ async function throughputs(
 const RATIO_GOAL = 0.7;
 
 async function main(): Promise<void> {
+  stopEmulatorsOnInterrupt('emulator-invoke');
   const args = process.argv.slice(2);
   const quick = isQuick(args);
   const concurrencyIndex = args.indexOf('--concurrency');

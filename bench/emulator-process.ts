@@ -1,7 +1,9 @@
 /**
  * The local emulator in a process of its own, so the CPU it uses and its peak RSS are not the benchmark's:
  * `startEmulatorProcess` spawns this file, which starts the emulator, prints its URL, and once its stdin
- * closes stops it and prints its peak RSS. Also the example linear model the benchmarks deploy.
+ * closes stops it and prints its peak RSS. Interrupted (Ctrl-C reaches it with the benchmark; the benchmark passes
+ * SIGTERM on when only it was signalled), it stops its model processes and reports how many as a JSON line. Also the
+ * example linear model the benchmarks deploy.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,7 +20,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, exampleModelArchive } from '../examples/example-models.ts';
-import { startEmulator } from '../local/emulator/index.ts';
+import { exitOnInterrupt, startEmulator, stopWhenInterrupted } from '../local/emulator/index.ts';
+import { RUNNER_VARIABLE } from './summary.ts';
 
 /**
  * Creates a model of `container`, its config (one ml.m5.large, plus `config`'s members, e.g. AsyncInferenceConfig)
@@ -78,15 +81,39 @@ export interface EmulatorProcess {
 export async function startEmulatorProcess(stateDir: string): Promise<EmulatorProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), stateDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    // A process group of its own: only the benchmark signals it (a terminal's Ctrl-C and the benchmark's SIGTERM,
+    // in either order, would look like two), and its stdin ends when the benchmark is gone, however it ends.
+    detached: true,
   });
   const lines: string[] = [];
+  /** How many model processes the child stopped when it was interrupted. */
+  let interruptedStopped = 0;
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
     const parts = buffered.split('\n');
     buffered = parts.pop() ?? '';
-    lines.push(...parts);
+    for (const line of parts) {
+      const report = /^\{"interrupted":/.test(line)
+        ? (JSON.parse(line) as { interrupted: { stopped: number } })
+        : undefined;
+      if (report) interruptedStopped = report.interrupted.stopped;
+      else lines.push(line);
+    }
   });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  // The benchmark interrupted: the child stops its model processes (SIGTERM never escalates; a second Ctrl-C does).
+  const forget = stopWhenInterrupted({
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await closed;
+      return interruptedStopped;
+    },
+    kill() {
+      child.kill('SIGINT');
+    },
+  });
+  void closed.then(forget);
   const nextLine = async () => {
     for (let i = 0; i < 600 && lines.length === 0 && child.exitCode === null; i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -118,6 +145,11 @@ export async function startEmulatorProcess(stateDir: string): Promise<EmulatorPr
 
 /** The child: runs the emulator, prints its URL, and its peak RSS once stdin closes. */
 async function runEmulator(stateDir: string): Promise<void> {
+  exitOnInterrupt({
+    label: 'bench emulator',
+    // The benchmark says it, in its one line: this process tells it how many model processes it stopped.
+    report: (outcome, stdout) => stdout(`${JSON.stringify({ interrupted: outcome })}\n`),
+  });
   const emulator = await startEmulator({ stateDir, port: 0, stopGraceMs: 1000 });
   process.stdout.write(`${JSON.stringify({ url: emulator.url })}\n`);
   process.stdin.resume();
@@ -127,6 +159,21 @@ async function runEmulator(stateDir: string): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runEmulator(String(process.argv[2]));
+
+/**
+ * Takes Ctrl-C, SIGTERM and SIGHUP for benchmark `name` (call it first): its emulators, in this process or in an
+ * emulator process, stop their model processes, and one line says how many. Under `npm run bench`, the end of stdin
+ * (the runner is gone, however it ended) stops it as SIGTERM does.
+ */
+export function stopEmulatorsOnInterrupt(name: string): void {
+  exitOnInterrupt({ label: `bench ${name}` });
+  if (process.env[RUNNER_VARIABLE] === '1') {
+    process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+    process.stdin.resume();
+    // Watching must not keep the benchmark alive once it is done.
+    (process.stdin as NodeJS.ReadStream & { unref?: () => void }).unref?.();
+  }
+}
 
 /** The region the benchmarks' clients and the emulator's logs use. */
 export const BENCH_REGION = 'us-east-1';

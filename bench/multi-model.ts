@@ -19,7 +19,13 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { packModelDirectory } from '../examples/example-models.ts';
-import { deployBenchEndpoint, emulatorClients, LINEAR_IMAGE, startEmulatorProcess } from './emulator-process.ts';
+import {
+  deployBenchEndpoint,
+  emulatorClients,
+  LINEAR_IMAGE,
+  startEmulatorProcess,
+  stopEmulatorsOnInterrupt,
+} from './emulator-process.ts';
 import { isQuick, markdownTable, percentile, reportRows, secondsSince } from './summary.ts';
 
 const MODELS = 50;
@@ -52,6 +58,7 @@ async function invoke(runtime: SageMakerRuntimeClient, endpoint: string, i: numb
 }
 
 async function main(): Promise<void> {
+  stopEmulatorsOnInterrupt('multi-model');
   const quick = isQuick(process.argv.slice(2));
   const warmRounds = quick ? 5 : 20;
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PackageModelInput } from '../contracts/parts/packaging.ts';
-import { startEmulator } from '../local/emulator/index.ts';
+import { exitOnInterrupt, startEmulator } from '../local/emulator/index.ts';
 import { useLocalEmulator } from '../local/runner/local-aws-env.ts';
 import { s3ArtifactStore } from '../tasks/_shared/artifact-store.ts';
 import { s3ArchiveUpload } from '../tasks/package-model/archive-upload.ts';
@@ -150,6 +150,8 @@ async function main(): Promise<void> {
     await runChild(String(args[1]), Number(args[2]));
     return;
   }
+  // Ctrl-C stops the emulator this benchmark runs, with one line (see local/emulator/interrupts.ts).
+  exitOnInterrupt({ label: 'bench package-model' });
   const levelIndex = args.indexOf('--level');
   const level = levelIndex >= 0 ? Number(args[levelIndex + 1]) : 6;
   const sizesIndex = args.indexOf('--sizes');

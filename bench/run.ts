@@ -6,11 +6,25 @@
  *   npm run bench                                  # everything (about 7 minutes on a 2-core VM)
  *   npm run bench -- --quick                       # smaller model and data, fewer loads (about 3 minutes)
  *   npm run bench -- <name> [flags]                # one benchmark, e.g. `npm run bench -- package-model --4gib`
+ *
+ * Ctrl-C (or SIGTERM, SIGHUP) stops the benchmark under way and runs no other: a benchmark that runs an emulator stops
+ * its model processes and says so in one line; the runner exits 128 + the signal's number.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { load1, loadLine, machineLine, markdownTable, parseRows, type SummaryRow, secondsSince } from './summary.ts';
+import { SAME_CTRL_C_WITHIN_MS } from '../local/emulator/interrupts.ts';
+import {
+  load1,
+  loadLine,
+  machineLine,
+  markdownTable,
+  parseRows,
+  RUNNER_VARIABLE,
+  type SummaryRow,
+  secondsSince,
+} from './summary.ts';
 
 /** In the order of the combined table. */
 const BENCHMARKS = [
@@ -20,6 +34,7 @@ const BENCHMARKS = [
   'batch-transform',
   'emulator-invoke',
   'permissions',
+  'load-generator',
   'async-inference',
   'multi-model',
   'cli',
@@ -31,18 +46,47 @@ interface Outcome {
   readonly ok: boolean;
 }
 
+/** The benchmark process under way, and the signal that interrupted the run, if one did. */
+let running: ChildProcess | undefined;
+let interrupted: NodeJS.Signals | undefined;
+
+/**
+ * Each benchmark runs in a process group of its own, so a terminal's Ctrl-C reaches the runner alone, and the runner
+ * passes each signal on once: a benchmark sees one interrupt, and a second only when the user gives a second Ctrl-C
+ * (which kills its model processes at once). Were they in one group, the benchmark would get the terminal's signal and
+ * the runner's, in either order, and take them for two.
+ */
+let interruptedAt = 0;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (interrupted === undefined) {
+      interrupted = signal;
+      interruptedAt = Date.now();
+      running?.kill(signal);
+    } else if (signal === 'SIGINT' && Date.now() - interruptedAt >= SAME_CTRL_C_WITHIN_MS) running?.kill('SIGINT');
+  });
+}
+
 /** Runs one benchmark, passing its output through, and collects its summary rows. */
 async function runBenchmark(name: string, flags: readonly string[]): Promise<Outcome> {
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...flags], {
-    stdio: ['inherit', 'pipe', 'inherit'],
+    // stdin: a pipe only this process writes to; when it ends, the runner is gone (see stopEmulatorsOnInterrupt).
+    stdio: ['pipe', 'pipe', 'inherit'],
     // The SDK's Node 20 notice says nothing about a benchmark.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env, [RUNNER_VARIABLE]: '1' },
+    detached: true,
   });
+  running = child;
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
+    child.on('exit', (code, signal) => {
+      running = undefined;
+      // A benchmark that handles interrupts has printed its line; one that died of the signal has not.
+      if (interrupted !== undefined && signal !== null) console.error(`bench ${name}: interrupted (${interrupted})`);
+      resolve(code);
+    });
   });
   let rows: SummaryRow[] | undefined;
   for await (const line of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -78,6 +122,7 @@ async function main(): Promise<void> {
   const took: string[] = [];
   let failed = false;
   for (const name of names) {
+    if (interrupted !== undefined) break;
     console.log(`\n# ${name}`);
     const loadBefore = load1();
     const outcome = await runBenchmark(name, flags);
@@ -86,6 +131,7 @@ async function main(): Promise<void> {
     failed ||= !outcome.ok;
   }
 
+  if (interrupted !== undefined) process.exit(128 + (constants.signals[interrupted] ?? 0));
   console.log(`\n# Summary${flags.includes('--quick') ? ' (--quick)' : ''}\n`);
   console.log(`Machine: ${machineLine()}`);
   console.log(`Load average (1/5/15 min): ${loadAtStart} at the start, ${loadLine()} at the end`);

@@ -108,3 +108,6 @@ export function loadLine(): string {
     .map((n) => n.toFixed(2))
     .join(' / ');
 }
+
+/** Set by `npm run bench` (bench/run.ts) for the benchmarks it runs, whose stdin is then its pipe. */
+export const RUNNER_VARIABLE = 'SMWF_BENCH_RUNNER';

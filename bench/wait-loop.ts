@@ -3,7 +3,7 @@
  * polls, and how late the loop sees an endpoint that has settled.
  *
  * Transitions: the synthesized DeployEndpoint state machine runs in the local runner with the real handlers
- * against the scripted in-memory SageMaker of the workflow tests (bench/scripted-aws.ts), its
+ * against the emulator's SageMaker in process (local/emulator/scripted, the core the workflow tests use too), its
  * provisioning taking 10 minutes of a fake clock that each Wait state moves forward (as
  * test/workflows/deploy-endpoint.test.ts does with vitest's fake timers).
  *
@@ -15,11 +15,11 @@
  */
 
 import { WaitPolicy } from '../contracts/parts/endpoint.ts';
+import { ScriptedSageMaker } from '../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../local/runner/runner.ts';
 import { nextWait, startWaiting } from '../tasks/_shared/wait-progress.ts';
 import { DeployEndpointStates as S } from '../workflows/deploy-endpoint/definition.ts';
 import { installFakeClock } from './fake-clock.ts';
-import { ScriptedAws } from './scripted-aws.ts';
 import { markdownTable, reportRows, type SummaryRow, verdict } from './summary.ts';
 
 const PROVISIONING_SECONDS = 600;
@@ -102,11 +102,11 @@ async function main(): Promise<void> {
   const runner = await createLocalRunner({ waitTimeMs: 1, retryIntervalMs: 0 });
 
   // Figure 1: a 10-minute create, then a 10-minute update of the same endpoint.
-  const aws = new ScriptedAws();
+  const aws = new ScriptedSageMaker({ script: { provisioningSeconds: PROVISIONING_SECONDS } });
+  aws.install();
   let create: Run;
   let update: Run;
   try {
-    aws.script.provisioningSeconds = PROVISIONING_SECONDS;
     create = await deploy(runner, deployInput('v1'));
     update = await deploy(runner, deployInput('v2'));
     const action = (update.result.output as { endpoint?: { action?: string } }).endpoint?.action;
@@ -128,10 +128,10 @@ async function main(): Promise<void> {
   const fixedPollsFor10Min = Math.ceil(PROVISIONING_SECONDS / FIXED_POLL_SECONDS);
 
   // The state machine itself at the worst provisioning time: its waits should agree with the computation.
-  const check = new ScriptedAws();
+  const check = new ScriptedSageMaker({ script: { provisioningSeconds: lag.settledAt } });
+  check.install();
   let checked: Run;
   try {
-    check.script.provisioningSeconds = lag.settledAt;
     checked = await deploy(runner, deployInput('v1'));
   } finally {
     check.restore();

@@ -42,3 +42,38 @@ export const GUARDRAIL_PERCENT = {
 
 /** How many characters of a user's value a message quotes before cutting it with `…`. */
 export const QUOTED_VALUE_CHARS = 60;
+
+/**
+ * InvokeEndpoint's request body limits: 6 MB for a real-time endpoint, 4 MB for a serverless one (SageMaker
+ * Runtime API reference, InvokeEndpoint Body; DG serverless-endpoints "payload size"). AWS writes MB; these are
+ * MiB, as the API model's BodyBlob max (6291456) counts them.
+ */
+export const INVOKE_ENDPOINT_BODY_BYTES = { realTime: 6 * 1024 * 1024, serverless: 4 * 1024 * 1024 } as const;
+
+/**
+ * LoadTestEndpoint's hard caps, so that a mistyped input cannot run up a bill, and the figures it works with.
+ * An input may lower `maxPatternSeconds` and `maxTotalInvocations` (its `caps`), never raise them.
+ * - `maxPatternSeconds`: the whole traffic pattern, every step together (one hour).
+ * - `maxTotalInvocations`: every invocation of the test; workers stop when their share of it is used up.
+ * - `maxUsersPerStep`, `maxSteps`, `maxWorkersPerStep`: users are concurrent closed-loop clients; a step with U
+ *   users runs ceil(U / usersPerWorker) load-generator functions (the account's default Lambda concurrency is 1,000).
+ * - `maxInlineWorkers`: more workers than this run in a Distributed Map (an inline Map runs at most 40 iterations
+ *   at a time: Step Functions developer guide, "Map state in Inline mode").
+ * - `maxSliceSeconds`: one worker generates load for at most 14 minutes, within Lambda's 15-minute limit; a longer
+ *   step runs as consecutive slices.
+ * - `maxSamples`, `maxSampleBytesTotal`: payload samples a worker holds in memory.
+ */
+export const LOAD_TEST = {
+  maxPatternSeconds: 3600,
+  maxTotalInvocations: 10_000_000,
+  defaultTotalInvocations: 1_000_000,
+  maxUsersPerStep: 5000,
+  maxSteps: 30,
+  maxWorkersPerStep: 500,
+  maxInlineWorkers: 40,
+  maxSliceSeconds: 840,
+  defaultUsersPerWorker: 32,
+  maxUsersPerWorker: 64,
+  maxSamples: 100,
+  maxSampleBytesTotal: 64 * 1024 * 1024,
+} as const;

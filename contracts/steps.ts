@@ -37,6 +37,12 @@ export const STEP_NAMES = [
   'SuspendAutoScaling',
   'ApplyAutoScaling',
   'RestoreAutoScaling',
+  'PrepareLoadTest',
+  'ResolveLoadSamples',
+  'GuardLiveTraffic',
+  'GenerateLoad',
+  'JudgeLoadStep',
+  'ReportLoadTest',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

@@ -15,18 +15,24 @@ import { registration as createModel } from './create-model/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as deleteRunModel } from './delete-run-model/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
+import { registration as generateLoad } from './generate-load/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
+import { registration as guardLiveTraffic } from './guard-live-traffic/registration.ts';
 import { registration as healthCheck } from './health-check/registration.ts';
 import { registration as judgeAsyncResults } from './judge-async-results/registration.ts';
+import { registration as judgeLoadStep } from './judge-load-step/registration.ts';
 import { registration as packageModel } from './package-model/registration.ts';
 import { registration as placeModel } from './place-model/registration.ts';
+import { registration as prepareLoadTest } from './prepare-load-test/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
 import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
+import { registration as reportLoadTest } from './report-load-test/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
+import { registration as resolveLoadSamples } from './resolve-load-samples/registration.ts';
 import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
@@ -76,6 +82,12 @@ export const TASKS = {
   SuspendAutoScaling: suspendAutoScaling,
   ApplyAutoScaling: applyAutoScaling,
   RestoreAutoScaling: restoreAutoScaling,
+  PrepareLoadTest: prepareLoadTest,
+  ResolveLoadSamples: resolveLoadSamples,
+  GuardLiveTraffic: guardLiveTraffic,
+  GenerateLoad: generateLoad,
+  JudgeLoadStep: judgeLoadStep,
+  ReportLoadTest: reportLoadTest,
 } as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
 export type { TaskName };

@@ -12,6 +12,7 @@ import { deployEndpoint } from './deploy-endpoint/workflow.ts';
 import { deployMultiContainerEndpoint } from './deploy-multi-container-endpoint/workflow.ts';
 import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow.ts';
 import { deploySerialPipeline } from './deploy-serial-pipeline/workflow.ts';
+import { loadTestEndpoint } from './load-test-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
 import { removeModelFromMultiModelEndpoint } from './remove-model-from-multi-model-endpoint/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
@@ -29,6 +30,7 @@ export const WORKFLOWS = [
   deployMultiContainerEndpoint,
   deploySerialPipeline,
   deployApprovedModelPackage,
+  loadTestEndpoint,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

@@ -4,9 +4,7 @@
  * packages are registered, approved and rejected in the emulator's registry, and each decision's event goes
  * through the group's rule, the dispatcher Lambda and the local Step Functions API to DeployApprovedModelPackage.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -40,14 +38,14 @@ const STEP_COUNT = 8;
 /** How long one decision may take to be deployed before the demo calls it failed. */
 const DECISION_TIMEOUT_MS = 120_000;
 
-/** `smwf demo --registry`. */
-export async function registryDemo(options: { json: boolean; keep: boolean }): Promise<number> {
+/** `smwf demo --registry`, on the fresh state directory `stateDir` (removed at the end unless `keep`). */
+export async function registryDemo(options: { json: boolean; keep: boolean; stateDir: string }): Promise<number> {
   const { json } = options;
   const say = (text: string) => {
     if (!json) console.log(text);
   };
   const started = Date.now();
-  const stateDir = mkdtempSync(join(tmpdir(), 'smwf-demo-registry-'));
+  const { stateDir } = options;
   const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds: 20 });
   const rows: StepRow[] = [];
   let engine: TriggerEngine | undefined;

@@ -5,7 +5,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
-import { startEmulator } from '../../local/emulator/index.ts';
+import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { artifactBucketName, provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
@@ -36,6 +36,9 @@ it registers a group and package v1 (PendingManualApproval: nothing starts), app
 rule, the dispatcher Lambda, DeployApprovedModelPackage: the endpoint serves v1), delivers the approval
 event again (no second execution), approves v2 (served), rejects v2 (v1 is deployed again) and prints the
 summary table.
+
+Ctrl-C (or SIGTERM, SIGHUP) stops the emulator and every model process, removes the state directory (unless
+--keep), prints one line and exits 128 + the signal's number (130 for Ctrl-C); a second Ctrl-C kills them at once.
 
 Options:
   --registry the Model Registry trigger demo (above) instead of the main one
@@ -125,10 +128,19 @@ export async function demo(args: string[]): Promise<number> {
     console.log(demoHelp);
     return 0;
   }
+  const stateDir = mkdtempSync(join(tmpdir(), values.registry ? 'smwf-demo-registry-' : 'smwf-demo-'));
+  // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
+  exitOnInterrupt({
+    label: 'smwf demo',
+    afterStop: () => {
+      if (!values.keep) rmSync(stateDir, { recursive: true, force: true });
+    },
+  });
   if (values.registry) {
     return (await import('./demo-registry.ts')).registryDemo({
       json: values.json === true,
       keep: values.keep === true,
+      stateDir,
     });
   }
   const json = values.json === true;
@@ -137,7 +149,6 @@ export async function demo(args: string[]): Promise<number> {
     if (!json) console.log(text);
   };
   const started = Date.now();
-  const stateDir = mkdtempSync(join(tmpdir(), 'smwf-demo-'));
   const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds: 20 });
   const rows: StepRow[] = [];
   try {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Emulator } from '../../local/emulator/index.ts';
-import { startEmulator } from '../../local/emulator/index.ts';
+import { exitOnInterrupt, startEmulator, stopWhenInterrupted } from '../../local/emulator/index.ts';
 import type { Delivery, TriggerEngine } from '../../local/triggers/engine.ts';
 import { intOption, parseOptions, UsageError } from './args.ts';
 
@@ -10,7 +10,10 @@ export const localStartHelp = `Usage: smwf local start [--port 4566] [--state-di
 
 Runs the local SageMaker emulator (SageMaker, SageMaker Runtime, S3, EventBridge PutEvents) on
 127.0.0.1 and hosts endpoints as local processes. Point any AWS SDK or the AWS CLI at the printed
-AWS_ENDPOINT_URL. Stops every model process on Ctrl-C (SIGINT) or SIGTERM.
+AWS_ENDPOINT_URL. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops it and every model process (SIGTERM, then
+SIGKILL after 5 s, as DeleteEndpoint), prints one line and exits 128 + the signal's number (130 for
+Ctrl-C, 143 for SIGTERM); a second Ctrl-C kills the model processes at once. Model processes left by an
+emulator that was killed (SIGKILL) on the same state directory are stopped when it starts.
 
 It also runs the stack's triggers: the EventBridge rules of the synthesized stack match the
 emulator's events and start their targets, and its EventBridge Scheduler schedules fire on this
@@ -31,7 +34,7 @@ Options:
   -h, --help            show this help
 `;
 
-/** `smwf local start`: serves until SIGINT/SIGTERM, then stops every model process. */
+/** `smwf local start`: serves until SIGINT, SIGTERM or SIGHUP, then stops every model process and exits 128 + n. */
 export async function localStart(args: string[]): Promise<number> {
   const values = parseOptions(args, {
     port: { type: 'string' },
@@ -53,6 +56,9 @@ export async function localStart(args: string[]): Promise<number> {
   if (images !== undefined && !existsSync(images)) throw new UsageError(`--images file not found: ${values.images}`);
   const stateDir = resolve(values['state-dir'] ?? '.smwf/local');
 
+  // Taken before the emulator starts (it may host endpoints again at once): whoever stops us from now on (Ctrl-C
+  // while the triggers load, a test's SIGTERM) stops everything cleanly.
+  const uninstall = exitOnInterrupt({ label: 'smwf local start' });
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator({
@@ -63,6 +69,7 @@ export async function localStart(args: string[]): Promise<number> {
       ...(images ? { images } : {}),
     });
   } catch (err) {
+    uninstall();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use (try --port 0)`);
     if (err instanceof SyntaxError || /images/.test((err as Error).message)) {
@@ -70,34 +77,20 @@ export async function localStart(args: string[]): Promise<number> {
     }
     throw err;
   }
-  // Listening for signals before saying where the emulator is: whoever reads that line and then stops us (Ctrl-C
-  // while the triggers load, a test's SIGTERM) still stops everything cleanly.
-  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
-    const onSignal = (s: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolveSignal(s);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
   console.log(`AWS_ENDPOINT_URL=${emulator.url}`);
   console.error(`smwf local: state in ${stateDir}; Ctrl-C stops the emulator and every model process`);
-  let triggers: TriggerEngine | undefined;
   if (!values['no-triggers']) {
     try {
-      triggers = await startTriggers(emulator, stateDir);
+      const triggers = await startTriggers(emulator, stateDir);
+      stopWhenInterrupted({ stop: () => triggers.stop() });
     } catch (err) {
       await emulator.stop();
+      uninstall();
       throw err;
     }
   }
-
-  const signal = await stopSignal;
-  console.error(`smwf local: ${signal}, stopping model processes`);
-  await triggers?.stop();
-  await emulator.stop();
-  return 0;
+  // Serves until interrupted: the interrupt stops everything and exits.
+  return new Promise<number>(() => undefined);
 }
 
 /** One line per delivery, as `smwf local start` prints it. */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
 import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/example-artifacts.ts';
-import { startEmulator } from '../../local/emulator/index.ts';
+import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
@@ -31,6 +31,8 @@ Locally (the default) the synthesized definition runs in aws-local-stepfunctions
 handlers against the local emulator; with --aws the deployed state machine runs on AWS Step Functions.
 The execution name derives from the input, so starting the same input twice is one execution.
 Exits 0 when the execution succeeds, 1 when it fails (its error and cause are printed), 2 on bad arguments.
+Ctrl-C (or SIGTERM, SIGHUP) during a local run stops the emulator started for it and every model process,
+prints one line and exits 128 + the signal's number (130 for Ctrl-C); a second Ctrl-C kills them at once.
 
 Options:
   --input FILE|-            execution input as JSON (- reads standard input)      required
@@ -112,6 +114,8 @@ export async function runLocally(
   input: unknown,
   options: { name: string; endpointUrl?: string; stateDir: string; json: boolean },
 ): Promise<ExecutionResult> {
+  // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
+  const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: 'smwf run' });
   const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
@@ -126,6 +130,7 @@ export async function runLocally(
     return await runner.start(workflow.name, input, { name: options.name, onEvent: printer }).result;
   } finally {
     await emulator?.stop();
+    uninstall?.();
   }
 }
 

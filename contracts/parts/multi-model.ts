@@ -21,6 +21,21 @@ export const MultiModelContainer = z.strictObject({
 });
 export type MultiModelContainer = z.output<typeof MultiModelContainer>;
 
+/**
+ * A model of a multi-model endpoint as it is invoked: InvokeEndpoint's TargetModel, its key relative to the
+ * endpoint's prefix (SageMaker Runtime API model: TargetModelHeader, 1-1024 printable characters).
+ */
+export const TargetModel = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(1024),
+    z.regex(
+      /^\S[\p{L}\p{N}\p{P}\p{S}\p{Zs}]*$/u,
+      "expected SageMaker's TargetModel: printable, not starting with a space",
+    ),
+  );
+
 /** The name of a model of an MME: the start of its key, so letters, digits, `.`, `_` and `-` only. */
 export const MultiModelName = z
   .string()

@@ -1,4 +1,4 @@
-import { CfnOutput, type Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, type Duration, Fn, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -53,6 +53,27 @@ export class WorkflowStateMachine extends Construct {
         `${nagForm(this, fn.functionArn)}:*`,
         'Step Functions invokes any version or alias of its own task functions',
       );
+    }
+    // A Distributed Map (the load-test steps' for many workers) runs its iterations as child executions of this
+    // state machine, whose names Step Functions chooses: CDK grants them on the execution ARNs below it.
+    const distributedMapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
+    if (distributedMapPolicy !== undefined) {
+      const executions = Arn.format(
+        {
+          service: 'states',
+          resource: 'execution',
+          resourceName: Fn.select(6, Fn.split(':', this.stateMachine.stateMachineArn)),
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        },
+        stack,
+      );
+      for (const children of [':*', '/*:*']) {
+        acknowledgeWildcard(
+          distributedMapPolicy,
+          `${nagForm(this, executions)}${children}`,
+          "A Distributed Map's child executions are named by Step Functions at run time; the grant covers this state machine's only",
+        );
+      }
     }
     new CfnOutput(stack, `${id}StateMachineArn`, { value: this.stateMachine.stateMachineArn });
   }

@@ -18,23 +18,31 @@ export interface EmulatorEvent {
   eventBusName: string;
 }
 
-/** Append-only event log (`events.jsonl` in the state directory), written in call order. */
+/**
+ * Append-only event log (`events.jsonl` in the state directory), written in call order; without a file, kept in
+ * memory (the in-process doubles).
+ */
 export class EventLog {
   private chain: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(events: readonly EmulatorEvent[]) => void>();
+  private readonly kept: EmulatorEvent[] = [];
 
   /** `reportSubscriberError` hears of a subscriber that threw; the log and the other subscribers go on. */
   constructor(
-    private readonly file: string,
+    private readonly file: string | undefined,
     private readonly reportSubscriberError: (error: unknown) => void = () => undefined,
   ) {}
 
   /** Appends events; resolves once they are on disk and every subscriber has been told. */
   append(events: EmulatorEvent[]): Promise<void> {
+    const file = this.file;
     const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
     const written = this.chain.then(async () => {
-      await mkdir(dirname(this.file), { recursive: true });
-      await appendFile(this.file, text);
+      if (file === undefined) this.kept.push(...structuredClone(events));
+      else {
+        await mkdir(dirname(file), { recursive: true });
+        await appendFile(file, text);
+      }
       if (events.length > 0) for (const listener of this.listeners) this.tell(listener, events);
     });
     // A failed write fails its own caller only: the next append still runs.
@@ -61,7 +69,7 @@ export class EventLog {
   /** Every event logged so far, oldest first. */
   async readAll(): Promise<EmulatorEvent[]> {
     await this.chain;
-    return readJsonLines<EmulatorEvent>(this.file);
+    return this.file === undefined ? structuredClone(this.kept) : readJsonLines<EmulatorEvent>(this.file);
   }
 }
 

@@ -1,9 +1,14 @@
+import { ServiceError } from './errors.ts';
+
 /** Fault injection for tests; everything is off unless configured. */
 export interface FaultConfig {
   /** Seed of the random source used for throttling decisions and weighted variant choice; same seed, same sequence. @default 1 */
   seed?: number;
-  /** Answer `ThrottlingException` (SageMaker/EventBridge/runtime) or `SlowDown` (S3) for a fraction of calls. */
-  throttle?: { rate: number; operations?: string[] };
+  /**
+   * Answer `ThrottlingException` (SageMaker/EventBridge/runtime) or `SlowDown` (S3) for a fraction (`rate`, drawn from
+   * the seeded source) of calls, or for every `every`-th call of each operation (counted since the faults were set).
+   */
+  throttle?: { rate?: number; every?: number; operations?: string[] };
   /** Delay every matching call by `ms` (plus up to `jitterMs`, from the seeded source) before it is handled. */
   latency?: { ms: number; jitterMs?: number; operations?: string[] };
   /** Fail the Nth call (1-based, counted since the faults were set) of an operation with the given error. */
@@ -81,8 +86,10 @@ export class FaultInjector {
         message: failure.message ?? 'We encountered an internal error. Please try again.',
       };
     }
-    if (throttle && applies(throttle.operations, operation) && this.random() < throttle.rate) {
-      return { kind: 'throttle', delayMs };
+    if (throttle && applies(throttle.operations, operation)) {
+      const throttled =
+        throttle.every !== undefined ? count % throttle.every === 0 : this.random() < (throttle.rate ?? 0);
+      if (throttled) return { kind: 'throttle', delayMs };
     }
     return { kind: 'none', delayMs };
   }
@@ -90,4 +97,18 @@ export class FaultInjector {
 
 function applies(operations: string[] | undefined, operation: string): boolean {
   return operations === undefined || operations.includes(operation);
+}
+
+/** The error a fault decision answers with, in the shape of the service called (`s3`: S3's codes). */
+export function faultError(
+  decision: { kind: 'throttle' } | { kind: 'fail'; code?: string; status: number; message: string },
+  s3: boolean,
+): ServiceError {
+  if (decision.kind === 'throttle') {
+    return s3
+      ? new ServiceError('SlowDown', 'Please reduce your request rate.', 503)
+      : new ServiceError('ThrottlingException', 'Rate exceeded', 400);
+  }
+  const code = decision.code ?? (s3 ? 'InternalError' : 'InternalFailure');
+  return new ServiceError(code, decision.message, decision.status);
 }

@@ -12,15 +12,17 @@ import { UtilizationSampler } from './cloudwatch/utilization.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
+import { ContainerRecords } from './hosting/container-records.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
 import { ExecutionRoles } from './iam/roles.ts';
+import { stopWhenInterrupted } from './interrupts.ts';
 import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
-import { EndpointLifecycle } from './sagemaker/lifecycle.ts';
+import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
 import { handleRequest } from './server.ts';
 import { SageMakerStore } from './store/store.ts';
@@ -29,6 +31,8 @@ export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
 export type { FailNthFault, FaultConfig } from './faults.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
+export type { InterruptOptions, InterruptOutcome, Stoppable } from './interrupts.ts';
+export { exitOnInterrupt, interruptLine, stopWhenInterrupted } from './interrupts.ts';
 export type { SageMakerLimits } from './sagemaker/control-plane.ts';
 
 /** Options of startEmulator. */
@@ -101,6 +105,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stateDir = resolve(options.stateDir);
   await mkdir(stateDir, { recursive: true });
   const logger = fileLogger(join(stateDir, 'emulator.log'));
+  const stopGraceMs = options.stopGraceMs ?? 5000;
+  // Before anything is hosted again: what an emulator killed on this state directory left running is stopped.
+  const containers = new ContainerRecords(join(stateDir, 'containers'), stopGraceMs);
+  const reclaimed = await containers.reclaimLeftovers();
+  if (reclaimed.containers > 0) {
+    logger.warn('stopped the containers an emulator that ended without stopping them left running', {
+      records: reclaimed.containers,
+      processes: reclaimed.processes,
+    });
+  }
   const images = await loadImages(options.images);
   const faults = new FaultInjector(options.faults);
   const random = () => faults.next();
@@ -116,16 +130,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Model directories of a previous run are stale: every fleet extracts its artifacts afresh.
   await remove(join(stateDir, 'hosting'));
   const lifecycle = new EndpointLifecycle({
-    stateDir,
     store,
-    s3: s3Store,
-    images,
     events,
+    fleets: new ProcessFleets({
+      stateDir,
+      s3: s3Store,
+      images,
+      multiModel: multiModelOptions(options),
+      random,
+      records: containers,
+    }),
     random,
     logger,
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
-    stopGraceMs: options.stopGraceMs ?? 5000,
-    multiModel: multiModelOptions(options),
+    stopGraceMs,
   });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));
@@ -137,7 +155,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     events,
     logger,
     startupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
-    stopGraceMs: options.stopGraceMs ?? 5000,
+    stopGraceMs,
+    containers,
   });
   const notifications = new NotificationLog(join(stateDir, 'sns.jsonl'));
   // One writer for both kinds of invocation: it counts each variant's invocations for sampling.
@@ -201,26 +220,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      utilization.stop();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
+      const queueStopped = asyncInference.stop();
+      await Promise.all([lifecycle.stopAll(), transforms.stopAll(), queueStopped]);
+      server.closeAllConnections();
+      await closed;
+      containers.retire();
+      forgetOnInterrupt();
+    })();
+    return stopping;
+  };
+  // Before any container starts: a command interrupted from now on stops this emulator's containers too.
+  const forgetOnInterrupt = stopWhenInterrupted({ stop });
   lifecycle.resume();
   await utilization.start();
   transforms.resume();
   await asyncInference.resume();
-  let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
-    stop() {
-      stopping ??= (async () => {
-        utilization.stop();
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
-        // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
-        const queueStopped = asyncInference.stop();
-        await Promise.all([lifecycle.stopAll(), transforms.stopAll(), queueStopped]);
-        server.closeAllConnections();
-        await closed;
-      })();
-      return stopping;
-    },
+    stop,
     setFaults(config) {
       faults.set(config);
     },

@@ -3,10 +3,12 @@ import type { DataCaptureWriter } from './capture/data-capture.ts';
 import type { MetricStore } from './cloudwatch/metric-store.ts';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
+import type { ContainerRequest } from './hosting/container.ts';
+import type { DeploymentSpec, VariantDeploySpec } from './hosting/fleet.ts';
 import { ModelNotReadyError, TargetModelError } from './hosting/multi-model.ts';
-import { ContainerCallError, HopPayloadTooLargeError } from './hosting/pipeline.ts';
+import { ContainerCallError, HopPayloadTooLargeError, type StageAnswer } from './hosting/pipeline.ts';
+import type { FleetRouting } from './hosting/routing.ts';
 import { readPayload, send } from './http-util.ts';
-import type { EndpointLifecycle } from './sagemaker/lifecycle.ts';
 import { ServerlessConcurrency } from './serverless/concurrency.ts';
 import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
 import { endpointNotFound, requireInvocableEndpoint } from './store/lookups.ts';
@@ -34,6 +36,46 @@ export function runtimeEndpointName(method: string | undefined, pathname: string
   }
 }
 
+/** A variant as the runtime invokes it: a VariantFleet of model processes, or an in-process double's. */
+export interface ServingVariant {
+  readonly spec: VariantDeploySpec;
+  /** True when the variant hosts a multi-model container (invocations need a TargetModel). */
+  readonly multiModel: boolean;
+  /** The container hostnames of the variant's model, in order. */
+  readonly hostnames: readonly string[];
+  /** How many instances serve the variant (InvocationsPerInstance divides by it). */
+  readonly instanceCount: number;
+  invoke(
+    request: ContainerRequest,
+    timeoutMs: number,
+    targetHostname: string | undefined,
+    targetModel?: string,
+  ): Promise<StageAnswer>;
+}
+
+/** A fleet as the runtime routes to it. */
+export interface ServingFleet {
+  readonly spec: DeploymentSpec;
+  /** The variant to serve an invocation (TargetVariant, else by weight). */
+  pickVariant(targetVariant: string | undefined, random: () => number): ServingVariant | undefined;
+}
+
+/** One InvokeEndpoint request: the endpoint, the body (or, past the limit, its size) and the HTTP headers. */
+export interface InvokeRequest {
+  endpointName: string;
+  body: Buffer | BlobSize;
+  /** Lower-cased header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** performance.now() when the request arrived: the start of OverheadLatency. @default - when invoked */
+  receivedAt?: number;
+}
+
+/** The runtime's answer to an invocation: the response headers and body. */
+export interface InvokeAnswer {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 /** SageMaker Runtime InvokeEndpoint (restJson1), proxying to the hosted containers. */
 export class SageMakerRuntime {
   private readonly model = loadModel('sagemaker-runtime.json');
@@ -49,7 +91,7 @@ export class SageMakerRuntime {
 
   constructor(
     private readonly store: SageMakerStore,
-    private readonly lifecycle: EndpointLifecycle,
+    private readonly routing: FleetRouting<ServingFleet>,
     private readonly random: () => number,
     private readonly invocationTimeoutMs: number,
     private readonly capture?: DataCaptureWriter,
@@ -57,8 +99,8 @@ export class SageMakerRuntime {
   ) {}
 
   /**
-   * Serves one InvokeEndpoint. `receivedAt` (performance.now() when the request arrived) starts the clock of
-   * OverheadLatency.
+   * InvokeEndpoint over HTTP: reads the body (up to the limit), invokes and sends the answer. `receivedAt`
+   * (performance.now() when the request arrived) starts the clock of OverheadLatency.
    */
   async invoke(
     req: IncomingMessage,
@@ -69,9 +111,21 @@ export class SageMakerRuntime {
     receivedAt = performance.now(),
   ): Promise<void> {
     const { body, tooLarge, size } = await readPayload(req, MAX_BODY);
-    const input: Record<string, unknown> = { EndpointName: endpointName, Body: tooLarge ? new BlobSize(size) : body };
+    const answer = await this.invokeEndpoint(
+      { endpointName, body: tooLarge ? new BlobSize(size) : body, headers: req.headers, receivedAt },
+      region,
+      requestId,
+    );
+    send(res, 200, answer.headers, answer.body);
+  }
+
+  /** InvokeEndpoint: validates, routes to a variant of the endpoint's fleet and answers what the model answered. */
+  async invokeEndpoint(request: InvokeRequest, region: string, requestId: string): Promise<InvokeAnswer> {
+    const { endpointName, headers: requestHeaders } = request;
+    const receivedAt = request.receivedAt ?? performance.now();
+    const input: Record<string, unknown> = { EndpointName: endpointName, Body: request.body };
     for (const [name, header] of this.headerMembers) {
-      const value = req.headers[header];
+      const value = requestHeaders[header];
       if (typeof value === 'string') input[name] = value;
     }
     this.validator.validate('InvokeEndpoint', input);
@@ -84,7 +138,8 @@ export class SageMakerRuntime {
         400,
       );
     }
-    const routed = await this.lifecycle.acquire(region, endpointName);
+    const body = request.body as Buffer;
+    const routed = await this.routing.acquire(region, endpointName);
     if (!routed) throw endpointNotFound(endpointName);
     const { fleet, release } = routed;
     try {
@@ -142,11 +197,11 @@ export class SageMakerRuntime {
         );
       }
       const headers: Record<string, string> = {
-        'content-type': String(req.headers['content-type'] ?? 'application/octet-stream'),
-        accept: String(req.headers.accept ?? '*/*'),
+        'content-type': String(requestHeaders['content-type'] ?? 'application/octet-stream'),
+        accept: String(requestHeaders.accept ?? '*/*'),
       };
       for (const name of FORWARDED_HEADERS) {
-        const value = req.headers[name];
+        const value = requestHeaders[name];
         if (typeof value === 'string') headers[name] = value;
       }
       const logGroup = `/aws/sagemaker/Endpoints/${record.EndpointName}`;
@@ -166,7 +221,7 @@ export class SageMakerRuntime {
         const totalUs = (performance.now() - receivedAt) * 1000;
         this.metrics?.recordInvocation(dimensions, {
           atMs: Date.now(),
-          instances: variant.instances.length,
+          instances: variant.instanceCount,
           modelStatus,
           modelLatencyUs,
           overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
@@ -238,8 +293,8 @@ export class SageMakerRuntime {
         });
       const custom = response.headers['x-amzn-sagemaker-custom-attributes'];
       if (custom) out['X-Amzn-SageMaker-Custom-Attributes'] = custom;
-      send(res, 200, out, response.body);
       recordMetrics(response.status, modelLatencyUs);
+      return { headers: out, body: response.body };
     } finally {
       release();
     }

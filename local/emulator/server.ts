@@ -6,7 +6,7 @@ import type { AutoScalingApi } from './autoscaling/api.ts';
 import { CLOUDWATCH_TARGET_PREFIX, type CloudWatchApi } from './cloudwatch/api.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
-import type { FaultInjector } from './faults.ts';
+import { type FaultInjector, faultError } from './faults.ts';
 import { parseSigV4Scope, readPayload, send } from './http-util.ts';
 import { type ExecutionRoles, ROLES_PATH } from './iam/roles.ts';
 import type { Logger } from './logger.ts';
@@ -78,19 +78,6 @@ function sendJsonError(
   );
 }
 
-function faultError(
-  protocol: Protocol,
-  decision: { kind: 'throttle' } | { kind: 'fail'; code?: string; status: number; message: string },
-): ServiceError {
-  if (decision.kind === 'throttle') {
-    return protocol === 's3'
-      ? new ServiceError('SlowDown', 'Please reduce your request rate.', 503)
-      : new ServiceError('ThrottlingException', 'Rate exceeded', 400);
-  }
-  const code = decision.code ?? (protocol === 's3' ? 'InternalError' : 'InternalFailure');
-  return new ServiceError(code, decision.message, decision.status);
-}
-
 /** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receivedAt = performance.now();
@@ -138,7 +125,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
   try {
     const decision = services.faults.decide(operation);
     if (decision.delayMs > 0) await sleep(decision.delayMs);
-    if (decision.kind !== 'none') throw faultError(protocol, decision);
+    if (decision.kind !== 'none') throw faultError(decision, protocol === 's3');
     if (protocol === 'awsJson') {
       await handleAwsJson(services, req, res, String(target), scope.region, requestId);
     } else if (asyncEndpoint !== undefined) {

@@ -15,8 +15,11 @@ import {
   DeleteModelCommand,
   type DeploymentConfig,
   DescribeEndpointCommand,
+  type DescribeEndpointCommandOutput,
   DescribeEndpointConfigCommand,
+  type DescribeEndpointConfigCommandOutput,
   DescribeModelCommand,
+  type DescribeModelCommandOutput,
   ListEndpointConfigsCommand,
   ListModelsCommand,
   ListTagsCommand,
@@ -197,6 +200,70 @@ async function listAll(operation: string, page: (token: string | undefined) => P
   return listed;
 }
 
+/** What the workflows read of a DescribeModel answer. */
+export function modelDescription(out: DescribeModelCommandOutput): ModelDescription | undefined {
+  if (!out.ModelName || !out.ModelArn) return undefined;
+  const described = (container: NonNullable<typeof out.PrimaryContainer>): ContainerSpec =>
+    definedOnly({
+      Image: container.Image,
+      ModelDataUrl: container.ModelDataUrl,
+      // Only the members we set: SageMaker may describe more (access configs) that we never compare.
+      ModelDataSource: container.ModelDataSource?.S3DataSource
+        ? {
+            S3DataSource: {
+              S3Uri: container.ModelDataSource.S3DataSource.S3Uri ?? '',
+              S3DataType: container.ModelDataSource.S3DataSource.S3DataType ?? 'S3Prefix',
+              CompressionType: container.ModelDataSource.S3DataSource.CompressionType ?? 'None',
+            },
+          }
+        : undefined,
+      Environment: container.Environment,
+      ModelPackageName: container.ModelPackageName,
+      Mode: container.Mode,
+      MultiModelConfig: container.MultiModelConfig
+        ? { ModelCacheSetting: container.MultiModelConfig.ModelCacheSetting ?? 'Enabled' }
+        : undefined,
+      ContainerHostname: container.ContainerHostname,
+    });
+  return {
+    ModelName: out.ModelName,
+    ModelArn: out.ModelArn,
+    ExecutionRoleArn: out.ExecutionRoleArn ?? '',
+    ...(out.PrimaryContainer ? { PrimaryContainer: described(out.PrimaryContainer) } : {}),
+    ...(out.Containers ? { Containers: out.Containers.map(described) } : {}),
+    ...(out.InferenceExecutionConfig?.Mode
+      ? { InferenceExecutionConfig: { Mode: out.InferenceExecutionConfig.Mode } }
+      : {}),
+  };
+}
+
+/** What the workflows read of a DescribeEndpointConfig answer. */
+export function endpointConfigDescription(
+  out: DescribeEndpointConfigCommandOutput,
+): EndpointConfigDescription | undefined {
+  if (!out.EndpointConfigName || !out.EndpointConfigArn) return undefined;
+  return {
+    EndpointConfigName: out.EndpointConfigName,
+    EndpointConfigArn: out.EndpointConfigArn,
+    ProductionVariants: out.ProductionVariants ?? [],
+    ...(out.AsyncInferenceConfig ? { AsyncInferenceConfig: out.AsyncInferenceConfig } : {}),
+    ...(out.DataCaptureConfig !== undefined ? { DataCaptureConfig: out.DataCaptureConfig } : {}),
+  };
+}
+
+/** What the workflows read of a DescribeEndpoint answer. */
+export function endpointDescription(out: DescribeEndpointCommandOutput): EndpointDescription | undefined {
+  if (!out.EndpointName || !out.EndpointArn) return undefined;
+  return definedOnly({
+    name: out.EndpointName,
+    arn: out.EndpointArn,
+    status: out.EndpointStatus ?? 'Unknown',
+    configName: out.EndpointConfigName,
+    pendingConfigName: out.PendingDeploymentSummary?.EndpointConfigName,
+    failureReason: out.FailureReason,
+  });
+}
+
 /** The SageMakerGateway backed by the AWS SDK client. */
 export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
   return {
@@ -204,39 +271,7 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
       const out = await orUndefinedIfMissing('DescribeModel', () =>
         client.send(new DescribeModelCommand({ ModelName: name })),
       );
-      if (!out?.ModelName || !out.ModelArn) return undefined;
-      const described = (container: NonNullable<typeof out.PrimaryContainer>): ContainerSpec =>
-        definedOnly({
-          Image: container.Image,
-          ModelDataUrl: container.ModelDataUrl,
-          // Only the members we set: SageMaker may describe more (access configs) that we never compare.
-          ModelDataSource: container.ModelDataSource?.S3DataSource
-            ? {
-                S3DataSource: {
-                  S3Uri: container.ModelDataSource.S3DataSource.S3Uri ?? '',
-                  S3DataType: container.ModelDataSource.S3DataSource.S3DataType ?? 'S3Prefix',
-                  CompressionType: container.ModelDataSource.S3DataSource.CompressionType ?? 'None',
-                },
-              }
-            : undefined,
-          Environment: container.Environment,
-          ModelPackageName: container.ModelPackageName,
-          Mode: container.Mode,
-          MultiModelConfig: container.MultiModelConfig
-            ? { ModelCacheSetting: container.MultiModelConfig.ModelCacheSetting ?? 'Enabled' }
-            : undefined,
-          ContainerHostname: container.ContainerHostname,
-        });
-      return {
-        ModelName: out.ModelName,
-        ModelArn: out.ModelArn,
-        ExecutionRoleArn: out.ExecutionRoleArn ?? '',
-        ...(out.PrimaryContainer ? { PrimaryContainer: described(out.PrimaryContainer) } : {}),
-        ...(out.Containers ? { Containers: out.Containers.map(described) } : {}),
-        ...(out.InferenceExecutionConfig?.Mode
-          ? { InferenceExecutionConfig: { Mode: out.InferenceExecutionConfig.Mode } }
-          : {}),
-      };
+      return out === undefined ? undefined : modelDescription(out);
     },
     async createModel(spec, tags) {
       const out = await callSageMaker('CreateModel', () =>
@@ -267,14 +302,7 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
       const out = await orUndefinedIfMissing('DescribeEndpointConfig', () =>
         client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })),
       );
-      if (!out?.EndpointConfigName || !out.EndpointConfigArn) return undefined;
-      return {
-        EndpointConfigName: out.EndpointConfigName,
-        EndpointConfigArn: out.EndpointConfigArn,
-        ProductionVariants: out.ProductionVariants ?? [],
-        ...(out.AsyncInferenceConfig ? { AsyncInferenceConfig: out.AsyncInferenceConfig } : {}),
-        ...(out.DataCaptureConfig !== undefined ? { DataCaptureConfig: out.DataCaptureConfig } : {}),
-      };
+      return out === undefined ? undefined : endpointConfigDescription(out);
     },
     async createEndpointConfig(spec, tags) {
       const out = await callSageMaker('CreateEndpointConfig', () =>
@@ -305,15 +333,7 @@ export function sageMakerGateway(client: SageMakerClient): SageMakerGateway {
       const out = await orUndefinedIfMissing('DescribeEndpoint', () =>
         client.send(new DescribeEndpointCommand({ EndpointName: name })),
       );
-      if (!out?.EndpointName || !out.EndpointArn) return undefined;
-      return definedOnly({
-        name: out.EndpointName,
-        arn: out.EndpointArn,
-        status: out.EndpointStatus ?? 'Unknown',
-        configName: out.EndpointConfigName,
-        pendingConfigName: out.PendingDeploymentSummary?.EndpointConfigName,
-        failureReason: out.FailureReason,
-      });
+      return out === undefined ? undefined : endpointDescription(out);
     },
     async createEndpoint(name, configName, deploymentConfig, tags) {
       const out = await callSageMaker('CreateEndpoint', () =>

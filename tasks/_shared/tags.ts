@@ -7,6 +7,8 @@ export const TagKeys = {
   execution: `${PROJECT_TAG_PREFIX}execution`,
   modelVersion: `${PROJECT_TAG_PREFIX}model-version`,
   endpointConfig: `${PROJECT_TAG_PREFIX}endpoint-config`,
+  /** On a resource a workflow made only to measure it and delete it (RightSizeEndpoint's candidates). */
+  throwaway: `${PROJECT_TAG_PREFIX}throwaway`,
 } as const;
 
 /** Tag keys of what a BatchTransform run creates; `execution` tells which run created a model. */

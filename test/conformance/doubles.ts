@@ -2,14 +2,19 @@
  * The three SageMaker behaviours the tests use, behind one driver each, so one conformance suite can run
  * against all of them at the level of the SageMakerGateway the task cores use:
  * - the emulator (real model processes), through the AWS SDK client;
- * - ScriptedAws (aws-sdk-client-mock, fake clock), through the AWS SDK client;
- * - FakeSageMaker, directly.
- * Each driver says how time passes for it (`settle`) and how a deployment is made to fail its health check.
+ * - ScriptedSageMaker (the emulator's core in process, manual clock, scripted fleets), through the AWS SDK client;
+ * - FakeSageMaker (the same core behind the SageMakerGateway, for the task cores), directly.
+ * Each driver says how time passes for it (`settle`) and how a deployment is made to fail its health check. The
+ * last two are the emulator's core in process: the suite checks what the scripting and the SDK binding add.
  */
 import { rmSync } from 'node:fs';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ScriptedAws } from '../../bench/scripted-aws.ts';
-import { SageMakerThrottledError } from '../../contracts/errors.ts';
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandOutput,
+  SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
+import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { type EndpointDescription, type SageMakerGateway, sageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
 import { clients, startTestEmulator, uploadLinearModel } from '../local/emulator/helpers.ts';
 import { FakeSageMaker } from '../tasks/fakes.ts';
@@ -22,6 +27,10 @@ const TRANSITIONAL = new Set(['Creating', 'Updating', 'SystemUpdating', 'Rolling
 export interface SageMakerDouble {
   /** What the task cores call. */
   readonly gateway: SageMakerGateway;
+  /** An AWS SDK client on the same SageMaker, for what the gateway does not ask (e.g. List* time filters). */
+  readonly client: SageMakerClient;
+  /** InvokeEndpoint with a CSV row of the example linear model's two features. */
+  invoke(endpointName: string): Promise<InvokeEndpointCommandOutput>;
   /** An s3:// model artifact the double can host (the example linear model). */
   readonly modelDataUrl: string;
   /**
@@ -37,15 +46,15 @@ export interface SageMakerDouble {
   stop(): Promise<void>;
 }
 
+/** The suite's invocation: one CSV row of the example linear model's two features. */
+function invocation(endpointName: string): InvokeEndpointCommand {
+  return new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: '1,2' });
+}
+
 /** How a double is started. */
 export interface DoubleFactory {
   readonly name: string;
   start(): Promise<SageMakerDouble>;
-}
-
-/** SageMaker's FailureReason for a fleet whose primary container never passed /ping. */
-export function pingFailure(variantName: string): string {
-  return `The primary container for production variant ${variantName} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
 }
 
 /** The emulator on a temp state dir; time passes for real, so `settle` polls with a deadline. */
@@ -57,9 +66,12 @@ const emulator: DoubleFactory = {
     const modelDataUrl = await uploadLinearModel(s3, 'conformance', 'linear/model.tar.gz', [2, 3], 1);
     // One attempt: a throttled call surfaces at once instead of after the SDK's backoff.
     const client = new SageMakerClient({ endpoint: server.url, region: REGION, credentials, maxAttempts: 1 });
+    const runtime = new SageMakerRuntimeClient({ endpoint: server.url, region: REGION, credentials, maxAttempts: 1 });
     const gateway = sageMakerGateway(client);
     return {
       gateway,
+      client,
+      invoke: (endpointName) => runtime.send(invocation(endpointName)),
       modelDataUrl,
       failsOn() {},
       async settle(endpointName) {
@@ -81,6 +93,7 @@ const emulator: DoubleFactory = {
       },
       async stop() {
         client.destroy();
+        runtime.destroy();
         await server.stop();
         rmSync(server.stateDir, { recursive: true, force: true });
       },
@@ -88,67 +101,67 @@ const emulator: DoubleFactory = {
   },
 };
 
-/** ScriptedAws with 10-minute provisioning; `settle` moves its fake clock past it. */
+/** The emulator's core in process (ScriptedSageMaker), provisioning 10 and deleting 1 minute of its clock. */
 const scripted: DoubleFactory = {
-  name: 'ScriptedAws',
+  name: 'ScriptedSageMaker',
   async start() {
-    const aws = new ScriptedAws();
-    aws.script.provisioningSeconds = 600;
-    const gateway = sageMakerGateway(new SageMakerClient({ region: REGION, credentials }));
+    const aws = new ScriptedSageMaker({ script: { provisioningSeconds: 600, deletingSeconds: 60 } });
+    const client = aws.sageMakerClient(REGION);
+    const runtime = aws.runtimeClient(REGION);
+    const gateway = sageMakerGateway(client);
     return {
       gateway,
+      client,
+      invoke: (endpointName) => runtime.send(invocation(endpointName)),
       modelDataUrl: 's3://conformance/linear/model.tar.gz',
       failsOn(configName) {
         aws.script.failingConfigs.add(configName);
       },
       async settle(endpointName) {
-        aws.advance(aws.script.provisioningSeconds + 1);
+        await aws.advance(aws.script.provisioningSeconds + aws.script.deletingSeconds);
         return gateway.describeEndpoint(endpointName);
       },
       async throttlingDescribeEndpoint(_endpointName, call) {
-        aws.script.throttleEvery = 1;
+        aws.setFaults({ throttle: { rate: 1, operations: ['DescribeEndpoint'] } });
         try {
           return await call();
         } finally {
-          aws.script.throttleEvery = 0;
+          aws.setFaults({});
         }
       },
-      async stop() {
-        aws.restore();
-      },
+      async stop() {},
     };
   },
 };
 
-/** FakeSageMaker; `settle` finishes the transition the way the suite arranged it. */
+/** FakeSageMaker (the core at the SageMakerGateway, no SDK client) with the scripted double's times. */
 const fake: DoubleFactory = {
   name: 'FakeSageMaker',
   async start() {
     const sagemaker = new FakeSageMaker();
-    const failing = new Set<string>();
+    const { script } = sagemaker.scripted;
+    script.provisioningSeconds = 600;
+    script.deletingSeconds = 60;
+    const runtime = sagemaker.scripted.runtimeClient(REGION);
     return {
       gateway: sagemaker,
+      client: sagemaker.scripted.sageMakerClient(REGION),
+      invoke: (endpointName) => runtime.send(invocation(endpointName)),
       modelDataUrl: 's3://conformance/linear/model.tar.gz',
       failsOn(configName) {
-        failing.add(configName);
+        script.failingConfigs.add(configName);
       },
       async settle(endpointName) {
-        const endpoint = sagemaker.endpoints.get(endpointName);
-        if (endpoint !== undefined && TRANSITIONAL.has(endpoint.status)) {
-          const target = (endpoint.status === 'Updating' ? endpoint.pendingConfigName : endpoint.configName) ?? '';
-          const variant = sagemaker.configs.get(target)?.description.ProductionVariants[0]?.VariantName ?? '';
-          sagemaker.settle(endpointName, failing.has(target) ? pingFailure(variant) : undefined);
-        }
+        await sagemaker.scripted.advance(script.provisioningSeconds + script.deletingSeconds);
         return sagemaker.describeEndpoint(endpointName);
       },
-      async throttlingDescribeEndpoint(endpointName, call) {
-        // The fake sits behind the gateway, so it throws what the gateway makes of SageMaker's ThrottlingException.
-        sagemaker.failNext(
-          'describeEndpoint',
-          endpointName,
-          new SageMakerThrottledError('SageMaker throttled DescribeEndpoint: Rate exceeded'),
-        );
-        return call();
+      async throttlingDescribeEndpoint(_endpointName, call) {
+        sagemaker.scripted.setFaults({ throttle: { rate: 1, operations: ['DescribeEndpoint'] } });
+        try {
+          return await call();
+        } finally {
+          sagemaker.scripted.setFaults({});
+        }
       },
       async stop() {},
     };

@@ -1,8 +1,10 @@
 /**
- * One SageMaker behaviour: the emulator, ScriptedAws and FakeSageMaker answer the SageMakerGateway the same way
- * (return values, error names and messages, statuses over time). Where they disagreed, AWS's behaviour decided
- * (see local/emulator/README.md, "Emulated").
+ * One SageMaker behaviour: the emulator, ScriptedSageMaker and FakeSageMaker answer the SageMakerGateway the same way
+ * (return values, error names and messages, statuses over time). The last two are the emulator's own core in process,
+ * so what this suite holds them to is the scripting and the SDK binding around it. Where AWS documents the behaviour,
+ * AWS decided (see local/emulator/README.md, "The test doubles are the emulator's core").
  */
+import { ListEndpointConfigsCommand, ListEndpointsCommand, ListModelsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerSpec, EndpointConfigSpec, ModelSpec, SageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
 import { LINEAR_IMAGE } from '../local/emulator/helpers.ts';
@@ -35,14 +37,18 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
     await double?.stop();
   });
 
-  /** The example linear model's container; `exits` makes it exit before /ping, `slowStart` delays it. */
-  function container(options: { exits?: boolean; slowStart?: boolean } = {}): ContainerSpec {
+  /** How the suite's container behaves: exits before /ping, is slow to start, or slow to stop. */
+  type ContainerOptions = { exits?: boolean; slowStart?: boolean; slowStop?: boolean };
+
+  /** The example linear model's container. */
+  function container(options: ContainerOptions = {}): ContainerSpec {
     return {
       Image: LINEAR_IMAGE,
       ModelDataUrl: double.modelDataUrl,
       Environment: {
         ...(options.exits ? { SMWF_EXAMPLE_FAULT: 'exit-on-start' } : {}),
         ...(options.slowStart ? { SMWF_EXAMPLE_STARTUP_DELAY_MS: '800' } : {}),
+        ...(options.slowStop ? { SMWF_EXAMPLE_SHUTDOWN_DELAY_MS: '1500' } : {}),
       },
     };
   }
@@ -67,7 +73,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
   }
 
   /** A model and a config serving it, both named `name`; `exits` deploys a container that fails its health check. */
-  async function deployable(name: string, options: { exits?: boolean; slowStart?: boolean } = {}): Promise<string> {
+  async function deployable(name: string, options: ContainerOptions = {}): Promise<string> {
     await sagemaker.createModel(modelSpec(name, container(options)), {});
     await sagemaker.createEndpointConfig(configSpec(name, name), {});
     if (options.exits) double.failsOn(name);
@@ -368,7 +374,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
     });
 
     it('deletes a config an endpoint still uses, then the endpoint, which is gone once settled', async () => {
-      const config = await deployable('endpoint-delete');
+      const config = await deployable('endpoint-delete', { slowStop: true });
       const arn = await sagemaker.createEndpoint('endpoint-delete', config, undefined, {});
       await double.settle('endpoint-delete');
 
@@ -382,7 +388,8 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       });
       expect(await sagemaker.deleteEndpoint('endpoint-delete')).toBe(true);
 
-      expect([undefined, 'Deleting']).toContain((await sagemaker.describeEndpoint('endpoint-delete'))?.status);
+      // Deleting while the instances stop (DescribeEndpoint reference: "Deleting: Endpoint is being deleted").
+      expect((await sagemaker.describeEndpoint('endpoint-delete'))?.status).toBe('Deleting');
       expect(await double.settle('endpoint-delete')).toBeUndefined();
       expect(await sagemaker.deleteEndpoint('endpoint-delete')).toBe(false);
       expect(await sagemaker.describeModel('endpoint-delete')).toBeDefined();
@@ -397,6 +404,108 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
         name: 'SageMakerThrottledError',
         message: 'SageMaker throttled DescribeEndpoint: Rate exceeded',
       });
+    });
+  });
+  describe('names', () => {
+    it('keeps names unique regardless of case, finds a resource in any case and answers the name as created', async () => {
+      await sagemaker.createModel(modelSpec('Case-Model'), {});
+      await sagemaker.createEndpointConfig(configSpec('Case-Config', 'CASE-MODEL'), {});
+
+      const twice = await errorOf(sagemaker.createModel(modelSpec('case-model'), {}));
+
+      expect(twice).toEqual({
+        name: 'ValidationException',
+        message: `Cannot create already existing model "${ARN}:model/case-model".`,
+      });
+      expect((await sagemaker.describeModel('CASE-MODEL'))?.ModelName).toBe('Case-Model');
+      expect((await sagemaker.describeEndpointConfig('case-config'))?.EndpointConfigName).toBe('Case-Config');
+    });
+
+    it('invokes an endpoint only by the case it was created with', async () => {
+      const config = await deployable('invoke-case');
+      await sagemaker.createEndpoint('Invoke-Case', config, undefined, {});
+      await double.settle('Invoke-Case');
+
+      const served = await double.invoke('Invoke-Case');
+      const otherCase = await errorOf(double.invoke('invoke-case'));
+
+      expect(served.InvokedProductionVariant).toBe('AllTraffic');
+      expect(otherCase).toEqual({
+        name: 'ValidationError',
+        message: 'Endpoint invoke-case of account 123456789012 not found.',
+      });
+      expect(await sagemaker.describeEndpoint('invoke-case')).toMatchObject({
+        name: 'Invoke-Case',
+        status: 'InService',
+      });
+    });
+  });
+
+  describe('a model deleted behind its config', () => {
+    it('keeps the config, refuses to deploy it with the missing model, and leaves an endpoint on it serving', async () => {
+      const config = await deployable('orphaned');
+      await sagemaker.createEndpoint('orphaned-serving', config, undefined, {});
+      await double.settle('orphaned-serving');
+
+      expect(await sagemaker.deleteModel('orphaned')).toBe(true);
+
+      const missing = { name: 'ValidationException', message: `Could not find model "${ARN}:model/orphaned".` };
+      expect(await sagemaker.describeEndpointConfig(config)).toMatchObject({ EndpointConfigName: config });
+      expect(await errorOf(sagemaker.createEndpoint('orphaned-new', config, undefined, {}))).toEqual(missing);
+      expect(await errorOf(sagemaker.updateEndpoint('orphaned-serving', config, undefined))).toEqual(missing);
+      expect(await sagemaker.describeEndpoint('orphaned-new')).toBeUndefined();
+      expect(await sagemaker.describeEndpoint('orphaned-serving')).toMatchObject({
+        status: 'InService',
+        configName: config,
+      });
+      expect((await double.invoke('orphaned-serving')).InvokedProductionVariant).toBe('AllTraffic');
+    });
+  });
+
+  describe('creation time filters', () => {
+    /** What a List operation answers for names containing "timefilter" with `filter`: names and creation times. */
+    async function listed(kind: 'models' | 'configs' | 'endpoints', filter: Record<string, Date>) {
+      const NameContains = 'timefilter';
+      const items =
+        kind === 'models'
+          ? ((await double.client.send(new ListModelsCommand({ NameContains, ...filter }))).Models ?? []).map((m) => ({
+              name: m.ModelName,
+              created: m.CreationTime,
+            }))
+          : kind === 'configs'
+            ? (
+                (await double.client.send(new ListEndpointConfigsCommand({ NameContains, ...filter })))
+                  .EndpointConfigs ?? []
+              ).map((c) => ({ name: c.EndpointConfigName, created: c.CreationTime }))
+            : ((await double.client.send(new ListEndpointsCommand({ NameContains, ...filter }))).Endpoints ?? []).map(
+                (e) => ({
+                  name: e.EndpointName,
+                  created: e.CreationTime,
+                }),
+              );
+      return items;
+    }
+
+    it('keeps what was created at CreationTimeAfter and drops what was created at CreationTimeBefore', async () => {
+      await deployable('timefilter-a');
+      await deployable('timefilter-b');
+      await sagemaker.createEndpoint('timefilter-endpoint', 'timefilter-b', undefined, {});
+
+      for (const [kind, name] of [
+        ['models', 'timefilter-b'],
+        ['configs', 'timefilter-b'],
+        ['endpoints', 'timefilter-endpoint'],
+      ] as const) {
+        const time = (await listed(kind, {})).find((item) => item.name === name)?.created as Date;
+        const after = await listed(kind, { CreationTimeAfter: time });
+        const before = await listed(kind, { CreationTimeBefore: time });
+
+        // ListModels, ListEndpointConfigs, ListEndpoints: "a creation time greater than or equal to"; "created before".
+        expect(after.map((item) => item.name)).toContain(name);
+        expect(after.every((item) => (item.created?.getTime() ?? 0) >= time.getTime())).toBe(true);
+        expect(before.map((item) => item.name)).not.toContain(name);
+        expect(before.every((item) => (item.created?.getTime() ?? 0) < time.getTime())).toBe(true);
+      }
     });
   });
 });

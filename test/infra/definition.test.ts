@@ -93,6 +93,26 @@ describe.each(WORKFLOWS.map((w) => w.name))('the synthesized %s definition', (wo
       expect(text, construct).not.toContain(construct);
     }
   });
+  it('runs a Distributed Map only over inline items, using nothing the local runner does not run (DESIGN, Local mode)', () => {
+    const distributed = allStates(definitions[workflow] as never).filter(
+      ([, state]) =>
+        (state.ItemProcessor as { ProcessorConfig?: { Mode?: string } })?.ProcessorConfig?.Mode === 'DISTRIBUTED',
+    );
+    for (const [name, state] of distributed) {
+      expect(state.ItemsPath, name).toEqual(expect.any(String));
+      for (const field of [
+        'ItemReader',
+        'ItemBatcher',
+        'ResultWriter',
+        'ToleratedFailurePercentage',
+        'ToleratedFailurePercentagePath',
+        'ToleratedFailureCount',
+        'ToleratedFailureCountPath',
+      ]) {
+        expect(state[field], `${name} ${field}`).toBeUndefined();
+      }
+    }
+  });
 });
 
 describe('the synthesized DeployEndpoint definition', () => {

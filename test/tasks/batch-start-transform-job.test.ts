@@ -224,8 +224,12 @@ describe('startTransformJob', () => {
   it('refuses to reuse a model of the same name but another specification with ResourceConflictError', async () => {
     const { sagemaker, jobs, deps } = setup();
     const { model } = await startTransformJob(resolvedState(imageModel), { ...deps, jobs: new FakeTransformJobs() });
+    // Someone else's model under the same name: the same but for the image.
     const stored = sagemaker.models.get(model?.name ?? '');
-    if (stored?.description.PrimaryContainer) stored.description.PrimaryContainer.Image = 'someone-else:latest';
+    sagemaker.models.delete(model?.name ?? '');
+    sagemaker.seedModel(model?.name ?? '', {
+      container: { ...stored?.description.PrimaryContainer, Image: 'someone-else:latest' },
+    });
 
     const result = startTransformJob(resolvedState(imageModel), deps);
 

@@ -133,7 +133,7 @@ describe('createModel', () => {
   });
 
   it('creates a model from a model package with only the package name in the container', async () => {
-    const packageArn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
+    const packageArn = await sagemaker.registerApprovedPackage('churn');
     const state = deploymentState(validInput({ model: { modelPackageArn: packageArn } }));
 
     const out = await createModel(state, deps());
@@ -144,7 +144,7 @@ describe('createModel', () => {
   });
 
   it('reuses a model-package model even when DescribeModel reports the resolved image and environment', async () => {
-    const packageArn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
+    const packageArn = await sagemaker.registerApprovedPackage('churn');
     const state = deploymentState(validInput({ model: { modelPackageArn: packageArn } }));
     const name = (await createModel(state, deps())).model?.name ?? '';
     sagemaker.models.clear();

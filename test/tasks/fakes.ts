@@ -1,17 +1,29 @@
 /**
- * Shared test doubles for the task cores: a small in-memory SageMaker behind the SageMakerGateway interface,
- * and builders for valid execution inputs and state documents.
+ * Shared test doubles for the task cores: SageMaker behind the SageMakerGateway interface (the emulator's core in
+ * process, with a few ways to force a state), and builders for valid execution inputs and state documents.
  */
-import type { DeploymentConfig } from '@aws-sdk/client-sagemaker';
-import type {
-  EndpointConfigDescription,
-  EndpointConfigSpec,
-  EndpointDescription,
-  ListedResource,
-  ModelDescription,
-  ModelSpec,
-  SageMakerGateway,
-  Tags,
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  type DeploymentConfig,
+  type DescribeEndpointCommandOutput,
+  type DescribeEndpointConfigCommandOutput,
+  type DescribeModelCommandOutput,
+} from '@aws-sdk/client-sagemaker';
+import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
+import type { Tag } from '../../local/emulator/store/store.ts';
+import {
+  type EndpointConfigDescription,
+  type EndpointConfigSpec,
+  type EndpointDescription,
+  endpointConfigDescription,
+  endpointDescription,
+  type ModelDescription,
+  type ModelSpec,
+  modelDescription,
+  type SageMakerGateway,
+  sageMakerGateway,
+  type Tags,
 } from '../../tasks/_shared/sagemaker.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import {
@@ -32,26 +44,126 @@ interface Stored<T> {
   createdAt: Date;
 }
 
-/** An endpoint as the fake stores it. */
+/** An endpoint as the fake shows it: its description plus the deployment config it was last given. */
 export interface FakeEndpoint extends EndpointDescription {
   deploymentConfig?: DeploymentConfig | undefined;
 }
 
 type Method = keyof SageMakerGateway;
 
+/** A live, read-mostly view of one kind of stored resource by name, as the tests read it. */
+class ResourceView<R, V> {
+  constructor(
+    private readonly records: () => R[],
+    private readonly nameOf: (record: R) => string,
+    private readonly find: (name: string) => R | undefined,
+    private readonly view: (record: R) => V,
+    private readonly remove: (name: string) => void,
+  ) {}
+
+  get(name: string): V | undefined {
+    const record = this.find(name);
+    return record === undefined ? undefined : this.view(record);
+  }
+
+  has(name: string): boolean {
+    return this.find(name) !== undefined;
+  }
+
+  keys(): string[] {
+    return this.records().map(this.nameOf);
+  }
+
+  get size(): number {
+    return this.records().length;
+  }
+
+  /** Removes the resource behind SageMaker's back (a state a test forces). */
+  delete(name: string): boolean {
+    const found = this.has(name);
+    if (found) this.remove(name);
+    return found;
+  }
+
+  /** Removes every resource of this kind behind SageMaker's back. */
+  clear(): void {
+    for (const name of this.keys()) this.remove(name);
+  }
+}
+
+const toTagList = (tags: Tags): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
 /**
- * An in-memory SageMaker control plane: models, endpoint configs, endpoints and tags by ARN. It records every
- * call (`calls`), and `failNext` makes one call on one resource throw, as SageMaker would.
+ * SageMaker for the task cores: the emulator's core in process (ScriptedSageMaker) behind the SageMakerGateway, on a
+ * clock of its own that starts on 2025-01-01 and moves a minute per created resource. A create or update of an
+ * endpoint stays Creating or Updating until the test settles it (`settle`); a deletion is over at once. It records
+ * every call (`calls`), `failNext` makes one call on one resource throw, and `seed*` and `putEndpoint` force states
+ * straight into the store.
  */
 export class FakeSageMaker implements SageMakerGateway {
-  readonly models = new Map<string, Stored<ModelDescription>>();
-  readonly configs = new Map<string, Stored<EndpointConfigDescription>>();
-  readonly endpoints = new Map<string, FakeEndpoint>();
-  readonly tags = new Map<string, Tags>();
+  /** The core underneath: its script, clock and store. */
+  readonly scripted = new ScriptedSageMaker({
+    startTime: Date.UTC(2025, 0, 1),
+    callMs: 0,
+    script: { provisioningSeconds: Number.POSITIVE_INFINITY, deletingSeconds: 0 },
+  });
   /** Every call, as `method name`, in order. */
   readonly calls: string[] = [];
+  private readonly gateway = sageMakerGateway(this.scripted.sageMakerClient());
   private readonly failures = new Map<string, Error>();
-  private tick = 0;
+  private readonly store = this.scripted.store;
+
+  readonly models = new ResourceView(
+    () => this.store.models.list('us-east-1'),
+    (m) => m.ModelName,
+    (name) => this.scripted.model(name),
+    (m): Stored<ModelDescription> => ({
+      description: modelDescription(
+        this.scripted.described('DescribeModel', m) as DescribeModelCommandOutput,
+      ) as ModelDescription,
+      createdAt: new Date(m.CreationTime * 1000),
+    }),
+    (name) => void this.store.models.delete('us-east-1', name),
+  );
+
+  readonly configs = new ResourceView(
+    () => this.store.endpointConfigs.list('us-east-1'),
+    (c) => c.EndpointConfigName,
+    (name) => this.scripted.endpointConfig(name),
+    (c): Stored<EndpointConfigDescription> => ({
+      description: endpointConfigDescription(
+        this.scripted.described('DescribeEndpointConfig', c) as DescribeEndpointConfigCommandOutput,
+      ) as EndpointConfigDescription,
+      createdAt: new Date(c.CreationTime * 1000),
+    }),
+    (name) => void this.store.endpointConfigs.delete('us-east-1', name),
+  );
+
+  readonly endpoints = new ResourceView(
+    () => this.store.endpoints.list('us-east-1'),
+    (e) => e.EndpointName,
+    (name) => this.scripted.endpoint(name),
+    (e): FakeEndpoint => ({
+      ...(endpointDescription(
+        this.scripted.described('DescribeEndpoint', e) as DescribeEndpointCommandOutput,
+      ) as EndpointDescription),
+      ...(e.LastDeploymentConfig ? { deploymentConfig: e.LastDeploymentConfig as DeploymentConfig } : {}),
+    }),
+    (name) => void this.store.endpoints.delete('us-east-1', name),
+  );
+
+  /** Tags by resource ARN; `set` replaces a resource's tags behind SageMaker's back. */
+  readonly tags = {
+    get: (arn: string): Tags | undefined => {
+      const resource = this.scripted.resourceByArn(arn);
+      return resource === undefined ? undefined : this.scripted.tagsOf(resource);
+    },
+    set: (arn: string, tags: Tags): void => {
+      const resource = this.scripted.resourceByArn(arn);
+      if (resource === undefined) throw new Error(`no resource ${arn} to tag`);
+      resource.Tags = toTagList(tags);
+    },
+  };
 
   /** Makes the next `method` call on `name` (a resource name or ARN) throw `error`. */
   failNext(method: Method, name: string, error: Error): void {
@@ -73,225 +185,159 @@ export class FakeSageMaker implements SageMakerGateway {
     }
   }
 
-  private nextCreatedAt(): Date {
-    this.tick += 1;
-    return new Date(Date.UTC(2025, 0, 1, 0, this.tick));
+  /** A minute passes before each resource is created, so creation times differ and sort. */
+  private nextCreationTime(createdAt?: Date): number {
+    this.scripted.clock.advance(60_000);
+    return (createdAt?.getTime() ?? this.scripted.clock.now()) / 1000;
   }
 
   /** Adds a model as if an earlier deployment (or someone else) had created it. */
   seedModel(name: string, options: { tags?: Tags; createdAt?: Date; container?: ModelSpec['PrimaryContainer'] } = {}) {
-    const arn = modelArn(name);
-    this.models.set(name, {
-      description: {
-        ModelName: name,
-        ModelArn: arn,
-        ExecutionRoleArn: EXECUTION_ROLE_ARN,
-        PrimaryContainer: options.container ?? { Image: 'image:old', Environment: {} },
-      },
-      createdAt: options.createdAt ?? this.nextCreatedAt(),
+    this.scripted.putModel({
+      ModelName: name,
+      ExecutionRoleArn: EXECUTION_ROLE_ARN,
+      PrimaryContainer: options.container ?? { Image: 'image:old', Environment: {} },
+      Tags: toTagList(options.tags ?? {}),
+      CreationTime: this.nextCreationTime(options.createdAt),
     });
-    this.tags.set(arn, options.tags ?? {});
   }
 
-  /** Adds an endpoint config using `modelNames` (one variant each). */
+  /** Adds an endpoint config using `modelNames` (one variant each); the models need not exist. */
   seedConfig(name: string, modelNames: string[], options: { tags?: Tags; createdAt?: Date } = {}) {
-    const arn = endpointConfigArn(name);
-    this.configs.set(name, {
-      description: {
-        EndpointConfigName: name,
-        EndpointConfigArn: arn,
-        ProductionVariants: modelNames.map((ModelName, i) => ({
-          VariantName: `Variant${i}`,
-          ModelName,
-          InstanceType: 'ml.m5.large',
-          InitialInstanceCount: 1,
-          InitialVariantWeight: 1,
-        })),
-      },
-      createdAt: options.createdAt ?? this.nextCreatedAt(),
+    this.scripted.putEndpointConfig({
+      EndpointConfigName: name,
+      ProductionVariants: modelNames.map((ModelName, i) => ({
+        VariantName: `Variant${i}`,
+        ModelName,
+        InstanceType: 'ml.m5.large',
+        InitialInstanceCount: 1,
+        InitialVariantWeight: 1,
+      })),
+      Tags: toTagList(options.tags ?? {}),
+      CreationTime: this.nextCreationTime(options.createdAt),
     });
-    this.tags.set(arn, options.tags ?? {});
   }
 
-  /** Sets an endpoint's described state directly. */
+  /** Registers an Approved model package (the next version of `group`) through the Model Registry's API; its ARN. */
+  async registerApprovedPackage(group: string): Promise<string> {
+    const client = this.scripted.sageMakerClient();
+    if (this.store.modelPackageGroups.get('us-east-1', group) === undefined) {
+      await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    }
+    const { ModelPackageArn } = await client.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: group,
+        ModelApprovalStatus: 'Approved',
+        InferenceSpecification: {
+          Containers: [
+            {
+              Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.4.0',
+              ModelDataUrl: 's3://models-bucket/churn/1.4.0/model.tar.gz',
+            },
+          ],
+          SupportedContentTypes: ['text/csv'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
+      }),
+    );
+    return ModelPackageArn ?? '';
+  }
+
+  /** Forces an endpoint into a described state; it stays in it until a call changes it or the test settles it. */
   putEndpoint(endpoint: Omit<FakeEndpoint, 'arn'> & { arn?: string }): void {
-    this.endpoints.set(endpoint.name, { ...endpoint, arn: endpoint.arn ?? endpointArn(endpoint.name) });
-    if (!this.tags.has(endpointArn(endpoint.name))) this.tags.set(endpointArn(endpoint.name), {});
+    this.scripted.putEndpoint({
+      EndpointName: endpoint.name,
+      EndpointConfigName: endpoint.configName ?? '',
+      EndpointStatus: endpoint.status,
+      ...(endpoint.pendingConfigName !== undefined ? { PendingConfigName: endpoint.pendingConfigName } : {}),
+      ...(endpoint.failureReason !== undefined ? { FailureReason: endpoint.failureReason } : {}),
+      ...(endpoint.deploymentConfig !== undefined
+        ? { LastDeploymentConfig: endpoint.deploymentConfig as Record<string, unknown> }
+        : {}),
+      settlesInSeconds: Number.POSITIVE_INFINITY,
+    });
   }
 
   /**
    * Finishes a create or update as SageMaker does: InService on the pending (or current) config; or, given a
    * `failureReason`, a create ends Failed and an update rolls back silently (InService on the old config).
    */
-  settle(name: string, failureReason?: string): void {
-    const endpoint = this.endpoints.get(name);
-    if (endpoint === undefined) throw new Error(`no endpoint ${name}`);
-    const { pendingConfigName, failureReason: _, ...rest } = endpoint;
-    if (failureReason !== undefined) {
-      const status = endpoint.status === 'Creating' ? 'Failed' : 'InService';
-      this.endpoints.set(name, { ...rest, status, failureReason });
-      return;
-    }
-    const configName = pendingConfigName ?? endpoint.configName;
-    this.endpoints.set(name, { ...rest, status: 'InService', ...(configName !== undefined ? { configName } : {}) });
+  settle(name: string, failureReason?: string): Promise<void> {
+    return this.scripted.settle(name, failureReason);
   }
 
   async describeModel(name: string) {
     this.record('describeModel', name);
-    return structuredClone(this.models.get(name)?.description);
+    return this.gateway.describeModel(name);
   }
 
   async createModel(spec: ModelSpec, tags: Tags) {
     this.record('createModel', spec.ModelName);
-    if (this.models.has(spec.ModelName))
-      throw validationError(`Cannot create already existing model "${modelArn(spec.ModelName)}".`);
-    const arn = modelArn(spec.ModelName);
-    this.models.set(spec.ModelName, {
-      description: { ...structuredClone(spec), ModelArn: arn },
-      createdAt: this.nextCreatedAt(),
-    });
-    this.tags.set(arn, { ...tags });
-    return arn;
+    this.scripted.clock.advance(60_000);
+    return this.gateway.createModel(spec, tags);
   }
 
   async deleteModel(name: string) {
     this.record('deleteModel', name);
-    const found = this.models.get(name);
-    if (found === undefined) return false;
-    this.models.delete(name);
-    this.tags.delete(found.description.ModelArn);
-    return true;
+    return this.gateway.deleteModel(name);
   }
 
   async listModels(nameContains: string) {
     this.record('listModels', nameContains);
-    return listed(this.models, nameContains, (m) => ({ name: m.ModelName, arn: m.ModelArn }));
+    return this.gateway.listModels(nameContains);
   }
 
   async describeEndpointConfig(name: string) {
     this.record('describeEndpointConfig', name);
-    return structuredClone(this.configs.get(name)?.description);
+    return this.gateway.describeEndpointConfig(name);
   }
 
   async createEndpointConfig(spec: EndpointConfigSpec, tags: Tags) {
     this.record('createEndpointConfig', spec.EndpointConfigName);
-    if (this.configs.has(spec.EndpointConfigName)) {
-      throw validationError(
-        `Cannot create already existing endpoint configuration "${endpointConfigArn(spec.EndpointConfigName)}".`,
-      );
-    }
-    for (const variant of spec.ProductionVariants) {
-      const modelName = variant.ModelName ?? '';
-      if (!this.models.has(modelName)) throw validationError(`Could not find model "${modelArn(modelName)}".`);
-    }
-    const arn = endpointConfigArn(spec.EndpointConfigName);
-    this.configs.set(spec.EndpointConfigName, {
-      description: { ...structuredClone(spec), EndpointConfigArn: arn },
-      createdAt: this.nextCreatedAt(),
-    });
-    this.tags.set(arn, { ...tags });
-    return arn;
+    this.scripted.clock.advance(60_000);
+    return this.gateway.createEndpointConfig(spec, tags);
   }
 
   async deleteEndpointConfig(name: string) {
     this.record('deleteEndpointConfig', name);
-    const found = this.configs.get(name);
-    if (found === undefined) return false;
-    this.configs.delete(name);
-    this.tags.delete(found.description.EndpointConfigArn);
-    return true;
+    return this.gateway.deleteEndpointConfig(name);
   }
 
   async listEndpointConfigs(nameContains: string) {
     this.record('listEndpointConfigs', nameContains);
-    return listed(this.configs, nameContains, (c) => ({ name: c.EndpointConfigName, arn: c.EndpointConfigArn }));
+    return this.gateway.listEndpointConfigs(nameContains);
   }
 
   async describeEndpoint(name: string) {
     this.record('describeEndpoint', name);
-    const endpoint = this.endpoints.get(name);
-    if (endpoint === undefined) return undefined;
-    const { deploymentConfig: _, ...description } = endpoint;
-    return structuredClone(description);
+    return this.gateway.describeEndpoint(name);
   }
 
   async createEndpoint(name: string, configName: string, deploymentConfig: DeploymentConfig | undefined, tags: Tags) {
     this.record('createEndpoint', name);
-    if (this.endpoints.has(name))
-      throw validationError(`Cannot create already existing endpoint "${endpointArn(name)}".`);
-    if (!this.configs.has(configName)) {
-      throw validationError(`Could not find endpoint configuration "${endpointConfigArn(configName)}".`);
-    }
-    const arn = endpointArn(name);
-    this.endpoints.set(name, { name, arn, status: 'Creating', configName, deploymentConfig });
-    this.tags.set(arn, { ...tags });
-    return arn;
+    this.scripted.clock.advance(60_000);
+    return this.gateway.createEndpoint(name, configName, deploymentConfig, tags);
   }
 
   async updateEndpoint(name: string, configName: string, deploymentConfig: DeploymentConfig | undefined) {
     this.record('updateEndpoint', name);
-    const endpoint = this.endpoints.get(name);
-    if (endpoint === undefined) throw validationError(`Could not find endpoint "${endpointArn(name)}".`);
-    if (IN_PROGRESS.has(endpoint.status))
-      throw validationError(`Cannot update in-progress endpoint "${endpoint.arn}".`);
-    if (endpoint.status === 'Failed') throw validationError(`Cannot update failed endpoint "${endpoint.arn}".`);
-    if (!this.configs.has(configName)) {
-      throw validationError(`Could not find endpoint configuration "${endpointConfigArn(configName)}".`);
-    }
-    const { failureReason: _, ...rest } = endpoint;
-    this.endpoints.set(name, { ...rest, status: 'Updating', pendingConfigName: configName, deploymentConfig });
-    return endpoint.arn;
+    return this.gateway.updateEndpoint(name, configName, deploymentConfig);
   }
 
   async deleteEndpoint(name: string) {
     this.record('deleteEndpoint', name);
-    const endpoint = this.endpoints.get(name);
-    if (endpoint === undefined) return false;
-    // SageMaker answers an in-progress delete with the same message as an in-progress update.
-    if (IN_PROGRESS.has(endpoint.status))
-      throw validationError(`Cannot update in-progress endpoint "${endpoint.arn}".`);
-    this.endpoints.delete(name);
-    this.tags.delete(endpoint.arn);
-    return true;
+    return this.gateway.deleteEndpoint(name);
   }
 
   async addTags(arn: string, tags: Tags) {
     this.record('addTags', arn);
-    this.tags.set(arn, { ...this.tagsOf(arn), ...tags });
+    return this.gateway.addTags(arn, tags);
   }
 
   async listTags(arn: string) {
     this.record('listTags', arn);
-    return { ...this.tagsOf(arn) };
+    return this.gateway.listTags(arn);
   }
-
-  /** The tags of an existing resource; SageMaker answers an unknown ARN like a missing resource. */
-  private tagsOf(arn: string): Tags {
-    const tags = this.tags.get(arn);
-    if (tags === undefined) {
-      const kind = /:(model|endpoint-config|endpoint)\//.exec(arn)?.[1];
-      const label = kind === 'endpoint-config' ? 'endpoint configuration' : (kind ?? 'resource');
-      throw validationError(`Could not find ${label} "${arn}".`);
-    }
-    return tags;
-  }
-}
-
-/** Statuses in which SageMaker refuses UpdateEndpoint and DeleteEndpoint. */
-const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
-
-function listed<T>(
-  store: Map<string, Stored<T>>,
-  nameContains: string,
-  identify: (description: T) => { name: string; arn: string },
-): ListedResource[] {
-  return (
-    [...store.values()]
-      .map((stored) => ({ ...identify(stored.description), createdAt: stored.createdAt }))
-      // NameContains matches regardless of case, as the emulator does.
-      .filter((resource) => resource.name.toLowerCase().includes(nameContains.toLowerCase()))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-  );
 }
 
 /** An error shaped like the SDK's ValidationException. */

@@ -23,6 +23,9 @@ describe('startDeployment', () => {
 
   beforeEach(() => {
     sagemaker = new FakeSageMaker();
+    // SageMaker refuses to create or update an endpoint whose config names a model that does not exist.
+    sagemaker.seedModel('churn-model-old');
+    sagemaker.seedModel('churn-aaaaaaaaaa');
     sagemaker.seedConfig(OLD_CONFIG, ['churn-model-old']);
     sagemaker.seedConfig(NEW_CONFIG, ['churn-aaaaaaaaaa']);
   });

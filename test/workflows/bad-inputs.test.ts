@@ -137,6 +137,117 @@ function badInputOf(example: unknown, bad: BadInput): unknown {
 }
 
 const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
+  LoadTestEndpoint: [
+    ...anyWorkflow,
+    {
+      case: 'no typed confirmation of the endpoint',
+      set: { confirmEndpointName: undefined },
+      rule: 'expected string, received undefined',
+    },
+    {
+      case: 'a confirmation that names another endpoint',
+      set: { confirmEndpointName: 'churn-prod' },
+      rule: 'expected the same name as endpointName: a load test sends real traffic',
+    },
+    { case: 'no samples', set: { samples: [] }, rule: 'Too small: expected array to have >=1 items' },
+    {
+      case: 'a sample with both a body and an S3 prefix',
+      set: { 'samples[0].s3Prefix': 's3://my-bucket/samples/' },
+      field: 'samples[0]',
+      rule: 'expected exactly one of body or s3Prefix',
+    },
+    {
+      case: 'a sample whose S3 prefix is not an S3 URI',
+      set: { 'samples[0].body': undefined, 'samples[0].s3Prefix': 'https://my-bucket/samples/' },
+      field: 'samples[0].s3Prefix',
+      rule: 'expected an S3 prefix such as s3://my-bucket/load-samples/',
+    },
+    { case: 'a sample without a content type', set: { 'samples[0].contentType': undefined }, rule: 'expected string' },
+    { case: 'a sample of weight 0', set: { 'samples[0].weight': 0 }, rule: 'Too small: expected number to be >0' },
+    {
+      case: 'a latency threshold at P75',
+      set: { 'stoppingConditions.latencyThreshold.percentile': 'P75' },
+      rule: 'expected P50, P90, P95 or P99',
+    },
+    {
+      case: 'a latency threshold of 0 ms',
+      set: { 'stoppingConditions.latencyThreshold.valueMs': 0 },
+      rule: 'Too small: expected number to be >0',
+    },
+    {
+      case: 'an error rate above 1',
+      set: { 'stoppingConditions.maxErrorRate': 5 },
+      rule: 'Too big: expected number to be <=1',
+    },
+    {
+      case: 'both phases and stairs',
+      set: { 'pattern.phases': [{ initialUsers: 1, durationSeconds: 60 }] },
+      field: 'pattern',
+      rule: 'expected exactly one of phases or stairs',
+    },
+    {
+      case: 'a pattern longer than the one-hour cap',
+      set: { pattern: { stairs: { usersPerStep: 1, steps: 5, stepSeconds: 900 } } },
+      field: 'pattern',
+      rule: 'expected at most 3600 s in all (caps.maxPatternSeconds); this pattern runs 4500 s',
+    },
+    {
+      case: 'a pattern longer than its own lower cap',
+      set: { 'caps.maxPatternSeconds': 30 },
+      field: 'pattern',
+      rule: 'expected at most 30 s in all (caps.maxPatternSeconds); this pattern runs 60 s',
+    },
+    {
+      case: 'a duration cap above the hard one',
+      set: { 'caps.maxPatternSeconds': 7200 },
+      rule: 'Too big: expected number to be <=3600',
+    },
+    {
+      case: 'an invocation cap above the hard one',
+      set: { 'caps.maxTotalInvocations': 20_000_000 },
+      rule: 'Too big: expected number to be <=10000000',
+    },
+    {
+      case: 'a step of more users than the cap',
+      set: { pattern: { stairs: { usersPerStep: 2000, steps: 3, stepSeconds: 60 } } },
+      field: 'pattern.stairs',
+      rule: 'expected at most 5000 users in a step; step 3 reaches 6000',
+    },
+    {
+      case: 'a phase that spawns past the users cap',
+      set: { pattern: { phases: [{ initialUsers: 10, spawnRate: 5000, durationSeconds: 120 }] } },
+      field: 'pattern.phases[0]',
+      rule: 'expected at most 5000 users in a step; step 1 reaches 10010',
+    },
+    {
+      case: 'more load generators in a step than the cap',
+      set: { pattern: { stairs: { usersPerStep: 600, steps: 1, stepSeconds: 60 } }, 'options.usersPerWorker': 1 },
+      field: 'pattern.stairs',
+      rule: 'expected at most 500 load generators in a step; step 1 needs 600',
+    },
+    {
+      case: 'a metrics period CloudWatch does not offer',
+      set: { 'options.metricsPeriodSeconds': 15 },
+      rule: 'Invalid input',
+    },
+    {
+      case: 'a target model starting with a space',
+      set: { targetModels: [{ targetModel: ' v1.tar.gz' }] },
+      field: 'targetModels[0].targetModel',
+      rule: "expected SageMaker's TargetModel",
+    },
+    {
+      case: 'a container hostname with underscores',
+      set: { targetContainerHostname: 'pre_process' },
+      rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    {
+      case: 'a body over 6 MB',
+      set: { 'samples[0].body': 'x'.repeat(6 * 1024 * 1024 + 1) },
+      field: '',
+      rule: 'bytes of JSON; Step Functions accepts at most 262144 (256 KiB)',
+    },
+  ],
   DeployApprovedModelPackage: [
     ...anyWorkflow,
     { case: 'an event from another source', set: { 'event.source': 'aws.s3' }, rule: 'expected "aws.sagemaker"' },

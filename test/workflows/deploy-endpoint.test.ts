@@ -1,15 +1,16 @@
 /**
  * DeployEndpoint through the synthesized definition: the local runner runs every state with the real
- * handlers; SageMaker, the runtime and EventBridge are a scripted in-memory cloud (aws-sdk-client-mock).
- * Wait states advance a fake clock (time-skipping), so a 10-minute provisioning takes milliseconds.
+ * handlers; SageMaker, the runtime and EventBridge are the emulator's core in process (ScriptedSageMaker),
+ * with scripted fleets. Wait states advance a fake clock (time-skipping), so a 10-minute provisioning takes
+ * milliseconds.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ScriptedAws } from '../../bench/scripted-aws.ts';
+import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 import { DeployEndpointStates as S } from '../../workflows/deploy-endpoint/definition.ts';
 
 let runner: LocalRunner;
-let aws: ScriptedAws;
+let aws: ScriptedSageMaker;
 
 beforeAll(async () => {
   runner = await createLocalRunner({ waitTimeMs: 1, retryIntervalMs: 0 });
@@ -18,7 +19,8 @@ beforeAll(async () => {
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-11-25T09:00:00Z'));
-  aws = new ScriptedAws();
+  aws = new ScriptedSageMaker();
+  aws.install();
 });
 
 afterEach(() => {
@@ -58,8 +60,12 @@ function statesEntered(result: ExecutionResult): string[] {
 }
 
 function servingModel(endpoint = 'churn'): string | undefined {
-  const configName = aws.endpoints.get(endpoint)?.configName;
-  return configName ? aws.configs.get(configName)?.variants[0]?.ModelName : undefined;
+  return servingModelOf(aws.endpoint(endpoint)?.EndpointConfigName);
+}
+
+/** The names of the events the workflow published, in order. */
+function published(): string[] {
+  return aws.publishedEvents().map((e) => e['detail-type']);
 }
 
 describe('DeployEndpoint', () => {
@@ -69,10 +75,10 @@ describe('DeployEndpoint', () => {
     const result = await deploy(deployInput('v1'));
 
     expect(result.status).toBe('SUCCEEDED');
-    const endpoint = aws.endpoints.get('churn');
-    expect(endpoint?.status).toBe('InService');
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Succeeded']);
-    expect(endpoint?.tags['sagemaker-workflows:model-version']).toBe('v1');
+    const endpoint = aws.endpoint('churn');
+    expect(endpoint?.EndpointStatus).toBe('InService');
+    expect(published()).toEqual(['Deployment Succeeded']);
+    expect(aws.tagsOf(endpoint)['sagemaker-workflows:model-version']).toBe('v1');
     expect(aws.invocations).toHaveLength(3);
     // Backoff 15, 30, 60, 120, 120, ... seconds: a handful of polls instead of one every 15 s.
     expect(result.waitedSeconds).toBeGreaterThanOrEqual(600);
@@ -82,7 +88,7 @@ describe('DeployEndpoint', () => {
 
   it('updates an existing endpoint to the new config and records the previous one', async () => {
     await deploy(deployInput('v1'));
-    const v1Config = aws.endpoints.get('churn')?.configName;
+    const v1Config = aws.endpoint('churn')?.EndpointConfigName;
 
     const result = await deploy(deployInput('v2'));
 
@@ -90,30 +96,30 @@ describe('DeployEndpoint', () => {
     const output = result.output as { endpoint: { action: string; previousConfigName: string } };
     expect(output.endpoint.action).toBe('update');
     expect(output.endpoint.previousConfigName).toBe(v1Config);
-    expect(aws.endpoints.get('churn')?.configName).not.toBe(v1Config);
+    expect(aws.endpoint('churn')?.EndpointConfigName).not.toBe(v1Config);
     expect(servingModel()).toMatch(/^churn-[0-9a-f]{10}$/);
   });
 
   it('keeps the newest retainVersions configs and deletes older ones with their models', async () => {
     await deploy(deployInput('v1'));
-    const v1Config = aws.endpoints.get('churn')?.configName as string;
+    const v1Config = aws.endpoint('churn')?.EndpointConfigName as string;
     const v1Model = servingModel() as string;
     await deploy(deployInput('v2'));
-    const v2Config = aws.endpoints.get('churn')?.configName as string;
+    const v2Config = aws.endpoint('churn')?.EndpointConfigName as string;
 
     const result = await deploy(deployInput('v3'));
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(aws.configs.has(v1Config)).toBe(false);
-    expect(aws.models.has(v1Model)).toBe(false);
-    expect(aws.configs.has(v2Config)).toBe(true);
-    expect(aws.configs.size).toBe(2);
-    expect(aws.models.size).toBe(2);
+    expect(aws.endpointConfigNames().includes(v1Config)).toBe(false);
+    expect(aws.modelNames().includes(v1Model)).toBe(false);
+    expect(aws.endpointConfigNames().includes(v2Config)).toBe(true);
+    expect(aws.endpointConfigNames().length).toBe(2);
+    expect(aws.modelNames().length).toBe(2);
   });
 
   it('rolls back to the previous config when the health check fails after an update', async () => {
     await deploy(deployInput('v1'));
-    const v1Config = aws.endpoints.get('churn')?.configName;
+    const v1Config = aws.endpoint('churn')?.EndpointConfigName;
     aws.script.answers = (model, body) =>
       model === servingModelOf(v1Config) ? { status: 200, body } : { status: 500, body: 'model crashed' };
 
@@ -122,22 +128,24 @@ describe('DeployEndpoint', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('HealthCheckFailedError');
     expect(result.cause).toContain('expected status 200, got 500');
-    expect(aws.endpoints.get('churn')?.configName).toBe(v1Config);
-    expect(aws.endpoints.get('churn')?.status).toBe('InService');
+    expect(aws.endpoint('churn')?.EndpointConfigName).toBe(v1Config);
+    expect(aws.endpoint('churn')?.EndpointStatus).toBe('InService');
     expect(
       aws
         .callsOf('UpdateEndpoint')
         .map((c) => c.input.EndpointConfigName)
         .at(-1),
     ).toBe(v1Config);
-    expect(aws.configs.size).toBe(1);
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Succeeded', 'Deployment Rolled Back']);
-    expect(aws.events[1]?.Detail.error).toMatchObject({ name: 'HealthCheckFailedError' });
+    expect(aws.endpointConfigNames().length).toBe(1);
+    expect(published()).toEqual(['Deployment Succeeded', 'Deployment Rolled Back']);
+    expect((aws.publishedEvents()[1]?.detail as { error?: unknown } | undefined)?.error).toMatchObject({
+      name: 'HealthCheckFailedError',
+    });
   });
 
   it('fails with DeploymentRolledBackError when SageMaker silently rolls the update back', async () => {
     await deploy(deployInput('v1'));
-    const v1Config = aws.endpoints.get('churn')?.configName;
+    const v1Config = aws.endpoint('churn')?.EndpointConfigName;
     const v2Config = (await configNameFor('v2')) as string;
     aws.script.failingConfigs.add(v2Config);
 
@@ -146,9 +154,9 @@ describe('DeployEndpoint', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('DeploymentRolledBackError');
     expect(result.cause).toContain('did not pass the ping health check');
-    expect(aws.endpoints.get('churn')?.configName).toBe(v1Config);
+    expect(aws.endpoint('churn')?.EndpointConfigName).toBe(v1Config);
     expect(aws.callsOf('UpdateEndpoint')).toHaveLength(1);
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Succeeded', 'Deployment Rolled Back']);
+    expect(published()).toEqual(['Deployment Succeeded', 'Deployment Rolled Back']);
   });
 
   it('deletes a first-time endpoint that ends Failed and fails with its reason', async () => {
@@ -160,10 +168,10 @@ describe('DeployEndpoint', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('EndpointFailedError');
     expect(result.cause).toContain('did not pass the ping health check');
-    expect(aws.endpoints.has('churn')).toBe(false);
-    expect(aws.models.size).toBe(0);
-    expect(aws.configs.size).toBe(0);
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Rolled Back']);
+    expect(aws.endpoint('churn') !== undefined).toBe(false);
+    expect(aws.modelNames().length).toBe(0);
+    expect(aws.endpointConfigNames().length).toBe(0);
+    expect(published()).toEqual(['Deployment Rolled Back']);
   });
 
   it('keeps a failed first-time endpoint for inspection when onFailure is retain', async () => {
@@ -172,18 +180,14 @@ describe('DeployEndpoint', () => {
     const result = await deploy(deployInput('v1', { onFailure: 'retain' }));
 
     expect(result.error).toBe('EndpointFailedError');
-    expect(aws.endpoints.get('churn')?.status).toBe('Failed');
-    expect(aws.configs.size).toBe(1);
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Failed']);
+    expect(aws.endpoint('churn')?.EndpointStatus).toBe('Failed');
+    expect(aws.endpointConfigNames().length).toBe(1);
+    expect(published()).toEqual(['Deployment Failed']);
   });
 
   it('waits for a busy endpoint, then deploys once it is InService', async () => {
-    aws.seedEndpoint('churn', 'churn-seeded', 'churn-seeded-model', 'Updating');
-    const endpoint = aws.endpoints.get('churn');
-    if (endpoint) {
-      endpoint.pendingConfigName = 'churn-seeded';
-      endpoint.settlesAt = aws.now() + 60_000; // someone else's update finishes in a minute
-    }
+    // Someone else's update of the endpoint finishes in a minute.
+    aws.seedEndpoint('churn', 'churn-seeded', 'churn-seeded-model', { status: 'Updating', settlesInSeconds: 60 });
 
     const result = await deploy(deployInput('v2'));
 
@@ -198,9 +202,10 @@ describe('DeployEndpoint', () => {
   });
 
   it('gives up on an endpoint that stays busy with EndpointBusyError and leaves nothing behind', async () => {
-    aws.seedEndpoint('churn', 'churn-seeded', 'churn-seeded-model', 'Updating');
-    const endpoint = aws.endpoints.get('churn');
-    if (endpoint) endpoint.settlesAt = Number.MAX_SAFE_INTEGER;
+    aws.seedEndpoint('churn', 'churn-seeded', 'churn-seeded-model', {
+      status: 'Updating',
+      settlesInSeconds: Number.POSITIVE_INFINITY,
+    });
 
     const result = await deploy(deployInput('v2'));
 
@@ -208,9 +213,9 @@ describe('DeployEndpoint', () => {
     expect(result.error).toBe('EndpointBusyError');
     expect(aws.callsOf('CreateEndpoint')).toHaveLength(0);
     expect(aws.callsOf('UpdateEndpoint')).toHaveLength(0);
-    expect([...aws.configs.keys()]).toEqual(['churn-seeded']);
-    expect([...aws.models.keys()]).toEqual(['churn-seeded-model']);
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Failed']);
+    expect(aws.endpointConfigNames()).toEqual(['churn-seeded']);
+    expect(aws.modelNames()).toEqual(['churn-seeded-model']);
+    expect(published()).toEqual(['Deployment Failed']);
   });
 
   it('fails with DeploymentTimeoutError past the deadline and deletes the endpoint once it can', async () => {
@@ -224,8 +229,8 @@ describe('DeployEndpoint', () => {
     expect(
       result.events.some((e) => e.type === 'StateRetried' && 'state' in e && e.state.name === S.StartRollback),
     ).toBe(true);
-    expect(aws.endpoints.has('churn')).toBe(false);
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Rolled Back']);
+    expect(aws.endpoint('churn') !== undefined).toBe(false);
+    expect(published()).toEqual(['Deployment Rolled Back']);
   });
 
   it('ends in RollbackFailed, keeping the original error, when the endpoint never settles', async () => {
@@ -237,19 +242,19 @@ describe('DeployEndpoint', () => {
     expect(result.cause).toContain(
       'The deployment failed with DeploymentTimeoutError and rolling back failed with EndpointBusyError',
     );
-    expect(aws.events.map((e) => e.DetailType)).toEqual(['Deployment Rollback Failed']);
+    expect(published()).toEqual(['Deployment Rollback Failed']);
   });
 
   it('succeeds when every second SageMaker call is throttled', async () => {
-    aws.script.throttleEvery = 2;
+    aws.throttleSageMaker(2);
 
     const result = await deploy(deployInput('v1'));
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(aws.endpoints.get('churn')?.status).toBe('InService');
+    expect(aws.endpoint('churn')?.EndpointStatus).toBe('InService');
     const throttled = result.events.filter((e) => e.type === 'StateRetried');
     expect(throttled.length).toBeGreaterThan(3);
-    expect(aws.models.size).toBe(1);
+    expect(aws.modelNames().length).toBe(1);
   });
 
   it('rejects bad input at the first state with InvalidInputError naming the field, calling nothing', async () => {
@@ -261,7 +266,7 @@ describe('DeployEndpoint', () => {
     expect(result.cause).toContain('expected a hosting instance type (ml.m5.large');
     expect(statesEntered(result)).toEqual([S.ValidateInput, S.InputRejected]);
     expect(aws.calls).toHaveLength(0);
-    expect(aws.events).toHaveLength(0);
+    expect(aws.publishedEvents()).toHaveLength(0);
   });
 
   it('reuses what a previous attempt created when the same deployment runs again', async () => {
@@ -291,7 +296,9 @@ describe('DeployEndpoint', () => {
 
 /** The model name a config serves. */
 function servingModelOf(configName: string | undefined): string | undefined {
-  return configName ? aws.configs.get(configName)?.variants[0]?.ModelName : undefined;
+  return configName
+    ? (aws.endpointConfig(configName)?.ProductionVariants[0]?.ModelName as string | undefined)
+    : undefined;
 }
 
 /** The config name DeployEndpoint will derive for a version, found by a dry run on a scratch cloud. */

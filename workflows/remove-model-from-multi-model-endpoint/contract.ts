@@ -1,6 +1,7 @@
 /** The RemoveModelFromMultiModelEndpoint contract: the endpoint, the model's TargetModel, and a probe request. */
 import * as z from 'zod/mini';
 import { headerValue, sageMakerName } from '../../contracts/contract-parts.ts';
+import { TargetModel } from '../../contracts/parts/multi-model.ts';
 
 /** A request to send to the removed model, to see how the endpoint answers it. */
 export const Probe = z.strictObject({
@@ -17,16 +18,7 @@ export const RemoveModelFromMultiModelEndpointInput = z.strictObject({
   /** A multi-model endpoint, InService. */
   endpointName: sageMakerName,
   /** The model's key under the endpoint's prefix, as it is invoked (AddModelToMultiModelEndpoint's output). */
-  targetModel: z
-    .string()
-    .check(
-      z.minLength(1),
-      z.maxLength(1024),
-      z.regex(
-        /^\S[\p{L}\p{N}\p{P}\p{S}\p{Zs}]*$/u,
-        "expected SageMaker's TargetModel: printable, not starting with a space",
-      ),
-    ),
+  targetModel: TargetModel,
   probe: z._default(Probe, { body: '{}', contentType: 'application/json' }),
 });
 

@@ -3,9 +3,11 @@
 // socket file, then forks workers that share the unix socket BYOC_SOCKET; each worker loads BYOC_MODEL_DIR/weights.json
 // ({"coefficients": [..], "intercept": n}, as the linear example) and answers GET /ping and POST /invocations
 // (text/csv rows in; JSON out: {"predictions": [...], "modelDir": {"path", "writable"}}).
-// On SIGTERM the master stops its workers, removes the socket file and exits, as gunicorn does.
+// The socket is made connectable by anyone (mode 0777), as gunicorn binds it with its default umask of 0, so that
+// nginx's unprivileged workers can connect; once it listens, the master tells `serve` (its IPC channel), which then
+// starts the front. On SIGTERM the master stops its workers, removes the socket file and exits, as gunicorn does.
 import cluster from 'node:cluster';
-import { accessSync, constants, readFileSync, unlinkSync } from 'node:fs';
+import { accessSync, chmodSync, constants, readFileSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 
@@ -21,6 +23,10 @@ if (cluster.isPrimary) {
   }
   console.log(`classic-byoc: app master ${process.pid}: ${workers} workers on ${socketPath}`);
   for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.once('listening', () => {
+    chmodSync(socketPath, 0o777);
+    process.send?.('listening');
+  });
   process.on('SIGTERM', () => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     try {

@@ -10,7 +10,8 @@
 //   fail-invocations  /ping is fine, every /invocations answers 500
 //   wrong-answers     /ping is fine, predictions are off by 1000 (a health check comparing outputs fails)
 //   crash-after-invocation  answers one invocation, then exits with code 3 (the emulator restarts it)
-// SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model).
+// SMWF_EXAMPLE_STARTUP_DELAY_MS delays listening (a slow-starting model); SMWF_EXAMPLE_SHUTDOWN_DELAY_MS delays the
+// shutdown on SIGTERM (a model that takes a while to stop).
 //
 // Service time and workers (for load tests whose results can be checked against queueing arithmetic):
 //   SMWF_EXAMPLE_SERVICE_MS          every prediction takes this long (a timer, not a busy CPU: on a small machine a
@@ -344,11 +345,22 @@ setTimeout(() => {
   });
 }, delay);
 
+const shutdownDelay = Number(process.env.SMWF_EXAMPLE_SHUTDOWN_DELAY_MS ?? 0);
+// SMWF_EXAMPLE_IGNORE_SIGTERM=true: keeps serving on SIGTERM (a program that traps it and goes on), so only the
+// SIGKILL at the end of a stop's grace period ends it.
+const ignoreSigterm = process.env.SMWF_EXAMPLE_IGNORE_SIGTERM === 'true';
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
-    console.log(`linear: ${signal}, shutting down`);
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 1000).unref();
+    if (signal === 'SIGTERM' && ignoreSigterm) {
+      console.log('linear: SIGTERM ignored (SMWF_EXAMPLE_IGNORE_SIGTERM=true)');
+      return;
+    }
+    console.log(`linear: ${signal}, shutting down${shutdownDelay > 0 ? ` in ${shutdownDelay} ms` : ''}`);
+    setTimeout(() => {
+      server.close(() => process.exit(0));
+      server.closeAllConnections();
+      setTimeout(() => process.exit(0), 1000).unref();
+    }, shutdownDelay);
   });
 }
+if (ignoreSigterm) console.log('linear: SIGTERM will be ignored (SMWF_EXAMPLE_IGNORE_SIGTERM=true)');

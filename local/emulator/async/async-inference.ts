@@ -14,6 +14,7 @@ import { ACCOUNT_ID } from '../events.ts';
 import { parseS3Uri } from '../hosting/artifacts.ts';
 import type { EndpointFleet } from '../hosting/fleet.ts';
 import { ContainerCallError } from '../hosting/pipeline.ts';
+import type { FleetRouting } from '../hosting/routing.ts';
 import { readPayload, send } from '../http-util.ts';
 import { s3ObjectArn } from '../iam/roles.ts';
 import type { Logger } from '../logger.ts';
@@ -42,18 +43,12 @@ function joinKey(...parts: (string | undefined)[]): string {
     .join('/');
 }
 
-/** How a request reaches an endpoint's fleet (the endpoint lifecycle routes). */
-export interface EndpointRouting {
-  /** The fleet that serves the endpoint's next invocation, in flight until `release`; undefined while none serves. */
-  acquire(region: string, endpointName: string): Promise<{ fleet: EndpointFleet; release: () => void } | undefined>;
-}
-
 /** What the asynchronous inference queue needs from the rest of the emulator. */
 export interface AsyncInferenceDeps {
   stateDir: string;
   store: SageMakerStore;
   s3: S3Store;
-  routing: EndpointRouting;
+  routing: FleetRouting<EndpointFleet>;
   notifications: NotificationLog;
   random: () => number;
   logger: Logger;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { notEmulated, ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { readJson, writeJsonAtomic } from '../fs-util.ts';
+import type { Operations } from '../operations.ts';
 import { ShapeValidator } from '../shapes.ts';
 import { nextToken, pageOf } from '../store/listing.ts';
 import {
@@ -96,10 +97,11 @@ export class AutoScalingApi implements EndpointScalingGuard {
   private readonly validator = new ShapeValidator(AUTO_SCALING_MODEL, 'ValidationException');
   private readonly regions = new Map<string, RegionState>();
   private writes: Promise<void> = Promise.resolve();
-  private readonly handlers: Record<string, (region: string, input: Input) => Promise<unknown>>;
+  private readonly handlers: Operations;
 
+  /** Registrations are kept under `root` (in memory only without one). */
   constructor(
-    private readonly root: string,
+    private readonly root: string | undefined,
     private readonly sagemaker: SageMakerStore,
   ) {
     this.handlers = {
@@ -114,10 +116,12 @@ export class AutoScalingApi implements EndpointScalingGuard {
 
   /** Loads every region's registrations from the state directory. */
   async load(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    for (const file of await readdir(this.root)) {
+    const root = this.root;
+    if (root === undefined) return;
+    await mkdir(root, { recursive: true });
+    for (const file of await readdir(root)) {
       if (!file.endsWith('.json')) continue;
-      const state = await readJson<RegionState>(join(this.root, file));
+      const state = await readJson<RegionState>(join(root, file));
       if (state) this.regions.set(file.slice(0, -5), state);
     }
   }
@@ -429,7 +433,9 @@ export class AutoScalingApi implements EndpointScalingGuard {
 
   /** Writes one region's registrations; writes run one after another so the file ends with the latest state. */
   private save(region: string): Promise<void> {
-    const write = () => writeJsonAtomic(join(this.root, `${region}.json`), this.state(region));
+    const root = this.root;
+    if (root === undefined) return Promise.resolve();
+    const write = () => writeJsonAtomic(join(root, `${region}.json`), this.state(region));
     this.writes = this.writes.then(write, write);
     return this.writes;
   }

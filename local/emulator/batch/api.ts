@@ -3,7 +3,7 @@ import { notEmulated, ServiceError } from '../errors.ts';
 import type { Operations } from '../operations.ts';
 import { listResources, toSeconds } from '../store/listing.ts';
 import { requireModel } from '../store/lookups.ts';
-import { nowSeconds, resourceArn, type SageMakerStore, type TransformJobRecord } from '../store/store.ts';
+import { resourceArn, type SageMakerStore, type TransformJobRecord } from '../store/store.ts';
 import { checkTransformLimits, checkTransformModel } from './job-settings.ts';
 import type { TransformJobs } from './transform-jobs.ts';
 
@@ -50,7 +50,7 @@ async function createTransformJob(
   if (!source || source.S3DataType === 'ManifestFile' || (input.TransformInput as Input).SplitType === 'TFRecord') {
     throw notEmulated('Transform inputs other than S3Prefix/S3Object with SplitType None, Line or RecordIO are');
   }
-  const now = nowSeconds();
+  const now = store.nowSeconds();
   const record: TransformJobRecord = {
     ...input,
     TransformJobName: name,
@@ -74,5 +74,6 @@ function listTransformJobs(store: SageMakerStore, region: string, input: Input):
   if (after !== undefined) jobs = jobs.filter((j) => j.LastModifiedTime > after);
   if (before !== undefined) jobs = jobs.filter((j) => j.LastModifiedTime < before);
   const listed = jobs.map((j) => ({ ...j, EndpointStatus: j.TransformJobStatus }));
-  return listResources(listed, 'TransformJobName', input, 'TransformJobSummaries');
+  // ListTransformJobs: CreationTimeAfter "returns only transform jobs created after the specified time".
+  return listResources(listed, 'TransformJobName', input, 'TransformJobSummaries', false);
 }

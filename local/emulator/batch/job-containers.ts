@@ -97,6 +97,7 @@ export async function startModelServers(
             ? `${record.TransformJobName}-${spec.hostname}-${stamp}.log`
             : `${record.TransformJobName}-${stamp}.log`,
         ),
+        records: deps.containers,
       }),
     );
   }

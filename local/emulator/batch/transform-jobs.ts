@@ -6,14 +6,16 @@
  */
 
 import { join } from 'node:path';
+import { eventTime } from '../clock.ts';
 import { ACCOUNT_ID, type EventLog } from '../events.ts';
 import { remove } from '../fs-util.ts';
 import { parseS3Uri } from '../hosting/artifacts.ts';
 import type { ContainerProcess } from '../hosting/container.ts';
+import type { ContainerRecords } from '../hosting/container-records.ts';
 import type { ImagesFile } from '../hosting/images.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
-import { nowSeconds, type SageMakerStore, type TransformJobRecord } from '../store/store.ts';
+import type { SageMakerStore, TransformJobRecord } from '../store/store.ts';
 import { executionParameters, type JobContainers, ObjectFailedError, startModelServers } from './job-containers.ts';
 import { effectiveSettings } from './job-settings.ts';
 import { transformObject } from './transform-object.ts';
@@ -31,6 +33,8 @@ export interface TransformDeps {
   /** /ping window of the model server. */
   startupTimeoutSeconds: number;
   stopGraceMs: number;
+  /** The records of the containers the emulator runs (state directory). */
+  containers: ContainerRecords;
 }
 
 const STATUS_EVENT: Record<string, string> = {
@@ -104,7 +108,7 @@ export class TransformJobs {
 
   private async save(record: TransformJobRecord, emit: boolean): Promise<void> {
     if (this.shuttingDown) return;
-    record.LastModifiedTime = nowSeconds();
+    record.LastModifiedTime = this.deps.store.nowSeconds();
     await this.deps.store.transformJobs.put(record.TransformJobName, record);
     if (emit) await this.emitStateChange(record);
   }
@@ -114,7 +118,7 @@ export class TransformJobs {
     const finished: TransformJobRecord = {
       ...record,
       TransformJobStatus: status,
-      TransformEndTime: nowSeconds(),
+      TransformEndTime: this.deps.store.nowSeconds(),
       ...(failureReason !== undefined ? { FailureReason: failureReason.slice(0, 1024) } : {}),
     };
     // The state change event is logged before DescribeTransformJob can report the new status, so whoever
@@ -133,7 +137,7 @@ export class TransformJobs {
         'detail-type': 'SageMaker Transform Job State Change',
         source: 'aws.sagemaker',
         account: ACCOUNT_ID,
-        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        time: eventTime(this.deps.store.clock.now()),
         region: record.smwf.region,
         resources: [record.TransformJobArn],
         detail: {

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, open } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { remove } from '../fs-util.ts';
+import { describeConflict, findAddressConflict } from './address-conflicts.ts';
 import { ContainerConnectionFailure, ContainerConnections } from './container-http.ts';
+import { CONTAINER_ID_VARIABLE, type ContainerEntry, type ContainerRecords } from './container-records.ts';
 import type { ImageMapping } from './images.ts';
 import {
   hostFacts,
@@ -18,6 +18,7 @@ import {
   isolatedArgv,
   isolationTools,
 } from './isolation.ts';
+import { trackContainer } from './live-containers.ts';
 import { freePort } from './ports.ts';
 import { groupAlive, listeningPorts, processAlive, processTree } from './process-tree.ts';
 
@@ -30,6 +31,8 @@ export interface ContainerSpec {
   modelDir: string;
   environment: Record<string, string>;
   logFile: string;
+  /** The emulator's records of its containers (state directory), which also make each one's private folder. */
+  records: ContainerRecords;
 }
 
 /** A request forwarded to a container's `/invocations`. */
@@ -56,24 +59,6 @@ export class ContainerUnavailableError extends Error {
   }
 }
 
-/**
- * Every container's main process by its process group id, until none of the group runs, so that they die even if the
- * emulator exits without stop().
- */
-const liveGroups = new Map<number, ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [pgid, child] of liveGroups) {
-      if (process.platform === 'win32') child.kill('SIGKILL');
-      else signalGroup(pgid, 'SIGKILL');
-    }
-  });
-}
-
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -84,6 +69,8 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 /** Unix socket paths are limited to 107 bytes (sun_path). */
 const MAX_SOCKET_PATH = 107;
+/** Where SageMaker puts the model; a plain process finds it only where the machine has it. */
+const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -116,8 +103,10 @@ export class ContainerProcess {
   private namespaceFailure: string | undefined;
   /** Processes of the container's tree outside its group when a stop began: signalled one by one with the group. */
   private stopSnapshot: number[] = [];
-  /** Files of this process only: TMPDIR, or (isolated) the relay socket and the namespace's scratch mount point. */
-  private scratchDir: string | undefined;
+  /** Its record and private folder: TMPDIR, or (isolated) the relay socket and the namespace's scratch mount point. */
+  private entry: ContainerEntry | undefined;
+  /** Counts the container among this process's running ones until none of its processes runs. */
+  private untrack: (() => void) | undefined;
   /** Isolation mode: the relay socket the emulator connects to instead of a TCP port. */
   private socketPath: string | undefined;
   /** Kept-alive connections for invocations and the multi-model API. */
@@ -158,7 +147,6 @@ export class ContainerProcess {
    * TMPDIR and the model's Environment; isolated, inside fresh namespaces with port 8080 and /opt/ml/model.
    */
   async start(): Promise<void> {
-    installExitHook();
     let tools: IsolationTools | undefined;
     if (this.isolated) {
       const found = isolationTools(hostFacts());
@@ -170,26 +158,30 @@ export class ContainerProcess {
       }
       tools = found;
     }
-    this.scratchDir = await mkdtemp(join(tmpdir(), 'smwf-container-'));
-    const tmp = join(this.scratchDir, 'tmp');
-    await mkdir(tmp);
+    const { records } = this.spec;
+    const entry = await records.open({
+      image: this.spec.image,
+      hostname: this.spec.hostname,
+      logFile: this.spec.logFile,
+    });
+    this.entry = entry;
     let argv = [...this.spec.mapping.command, 'serve'];
     if (tools) {
       this.port = ISOLATED_PORT;
-      this.socketPath = join(this.scratchDir, 'relay.sock');
+      this.socketPath = join(entry.scratchDir, 'relay.sock');
       if (Buffer.byteLength(this.socketPath) > MAX_SOCKET_PATH) {
-        await remove(this.scratchDir);
+        await records.close(entry);
         this.refuse(
           `could not be started in the emulator's isolation mode: its relay socket path ${this.socketPath} is longer than a unix socket path may be (${MAX_SOCKET_PATH} bytes); set TMPDIR to a shorter folder`,
         );
         return;
       }
-      await mkdir(join(this.scratchDir, 'ns'));
+      await mkdir(join(entry.scratchDir, 'ns'));
       argv = isolatedArgv(tools, {
         ip: tools.ip,
         mount: tools.mount,
         modelDir: this.spec.modelDir,
-        scratchDir: this.scratchDir,
+        scratchDir: entry.scratchDir,
         relaySocket: this.socketPath,
         port: ISOLATED_PORT,
         command: argv,
@@ -198,25 +190,32 @@ export class ContainerProcess {
     } else this.port = await freePort();
     await mkdir(dirname(this.spec.logFile), { recursive: true });
     const fd = openSync(this.spec.logFile, 'a');
-    const [command, ...args] = argv as [string, ...string[]];
+    const program = argv[0] as string;
+    const [command, ...args] = records.launchArgv(entry, argv) as [string, ...string[]];
     try {
       const child = spawn(command, args, {
         cwd: this.spec.mapping.cwd ?? process.cwd(),
         env: {
           ...process.env,
-          TMPDIR: tools ? '/tmp' : tmp,
+          TMPDIR: tools ? '/tmp' : entry.tmpDir,
           ...this.spec.mapping.env,
           ...this.spec.environment,
           SAGEMAKER_BIND_TO_PORT: String(this.port),
           SM_MODEL_DIR: tools ? ISOLATED_MODEL_DIR : this.spec.modelDir,
+          // Every process of the container starts with it: the next start finds one that left the group by it.
+          [CONTAINER_ID_VARIABLE]: entry.id,
         },
-        stdio: tools ? ['ignore', fd, fd, 'pipe'] : ['ignore', fd, fd],
+        // stdin: the emulator's end of the socket pair the launch's watcher waits on (see container-records.ts).
+        stdio: tools ? ['pipe', fd, fd, 'pipe'] : ['pipe', fd, fd],
         // A process group of its own: stop() signals every process the container started.
         detached: true,
       });
       this.child = child;
       const pgid = child.pid;
-      if (pgid !== undefined) liveGroups.set(pgid, child);
+      if (pgid !== undefined) {
+        records.launched(entry, pgid);
+        this.untrack = trackContainer({ kill: () => this.signalAll('SIGKILL'), scratchDir: entry.scratchDir });
+      }
       if (tools) this.readNamespaceStatus(child.stdio[3] as Readable);
       this.exitPromise = new Promise((resolve) => {
         let ended = false;
@@ -230,12 +229,16 @@ export class ContainerProcess {
         child.once('close', done);
         child.once('error', (err) => {
           void open(this.spec.logFile, 'a').then(async (h) => {
-            await h.appendFile(`smwf: could not start ${command}: ${err.message}\n`);
+            await h.appendFile(`smwf: could not start ${program}: ${err.message}\n`);
             await h.close();
           });
           done(127, null);
         });
       });
+    } catch (err) {
+      // Refused before anything started (spawn throws on arguments it cannot pass): nothing of it is left.
+      await records.close(entry);
+      throw err;
     } finally {
       closeSync(fd);
     }
@@ -274,9 +277,12 @@ export class ContainerProcess {
       // Bounded (past a stop's SIGKILL): a process stuck in the kernel (state D) must not hang the emulator.
       const deadline = Date.now() + this.graceMs + 10_000;
       while (this.anyAlive(pgid) && Date.now() < deadline) await sleep(25);
-      liveGroups.delete(pgid);
+      this.untrack?.();
+      this.untrack = undefined;
     }
-    if (this.scratchDir) await remove(this.scratchDir).catch(() => undefined);
+    // Only now may the emulator's end of the watcher's socket pair close: nothing of the container is left to end.
+    this.child?.stdin?.destroy();
+    if (this.entry) await this.spec.records.close(this.entry);
   }
 
   private anyAlive(pgid: number): boolean {
@@ -286,7 +292,8 @@ export class ContainerProcess {
   /** Signals the container's process group, and any process of its tree that left the group. */
   private signalAll(signal: NodeJS.Signals): void {
     const pgid = this.child?.pid;
-    if (pgid === undefined || !liveGroups.has(pgid)) return;
+    // Once none of the group runs, its id may be handed out again: nothing more is signalled.
+    if (pgid === undefined || this.untrack === undefined) return;
     // Windows has no process groups to signal: the main process is all the emulator can stop there.
     if (process.platform === 'win32') {
       this.child?.kill(signal);
@@ -330,6 +337,12 @@ export class ContainerProcess {
    * Returns undefined when healthy, else the reason (the rest of a sentence that names the container).
    */
   async waitHealthy(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    const problem = await this.pollHealthy(timeoutMs, signal);
+    if (problem === undefined || problem === this.startProblem || signal?.aborted) return problem;
+    return `${problem}${await this.modelPathHint()}`;
+  }
+
+  private async pollHealthy(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
     let answered = false;
     for (;;) {
@@ -339,11 +352,36 @@ export class ContainerProcess {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return answered ? 'did not pass the ping health check' : this.nothingAnswered(timeoutMs);
       const outcome = await this.ping(Math.min(2000, Math.max(remaining, 50)));
-      if (outcome === 'healthy') return undefined;
+      if (outcome === 'healthy') return this.addressConflict();
       if (outcome === 'answered') answered = true;
       if (this.exited) continue;
       await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
     }
+  }
+
+  /**
+   * A plain process shares the machine's filesystem and network: when it listens on a unix socket path or a TCP port
+   * that another process listens on too, it would answer (or have answered for it) another model's requests.
+   * Isolated containers have their own /tmp and network, so they are not checked.
+   */
+  private addressConflict(): string | undefined {
+    const root = this.child?.pid;
+    if (this.isolated || root === undefined) return undefined;
+    const conflict = findAddressConflict(
+      processTree(root).map((p) => p.pid),
+      { variable: CONTAINER_ID_VARIABLE, own: `${CONTAINER_ID_VARIABLE}=${this.entry?.id}` },
+    );
+    return conflict ? describeConflict(conflict) : undefined;
+  }
+
+  /**
+   * A plain process that failed and whose log names SageMaker's model path, on a machine without it: says so (the
+   * program probably reads its model there instead of from SM_MODEL_DIR), as the port diagnosis does for port 8080.
+   */
+  private async modelPathHint(): Promise<string> {
+    if (this.isolated || existsSync(SAGEMAKER_MODEL_DIR)) return '';
+    if (!(await this.logEnd(65_536)).includes(SAGEMAKER_MODEL_DIR)) return '';
+    return `. Its log mentions ${SAGEMAKER_MODEL_DIR}, which does not exist on this machine: a program with a fixed model path runs unchanged in the emulator's isolation mode ("isolation": "namespaces" in the images file), which mounts the model there read-only; otherwise it must read the model from SM_MODEL_DIR`;
   }
 
   private exitReason(): string {
@@ -445,15 +483,20 @@ export class ContainerProcess {
 
   /** The last `lines` lines of the container's log (at most ~2 KiB), for FailureReason. */
   async tail(lines = 10): Promise<string> {
+    const text = (await this.logEnd(4096)).trimEnd().split('\n').slice(-lines).join('\n');
+    return text.length > 2000 ? text.slice(-2000) : text;
+  }
+
+  /** The last `bytes` bytes of the container's log, or '' when there is none. */
+  private async logEnd(bytes: number): Promise<string> {
     try {
       const handle = await open(this.spec.logFile, 'r');
       try {
         const { size } = await handle.stat();
-        const length = Math.min(size, 4096);
+        const length = Math.min(size, bytes);
         const buffer = Buffer.alloc(length);
         await handle.read(buffer, 0, length, size - length);
-        const text = buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
-        return text.length > 2000 ? text.slice(-2000) : text;
+        return buffer.toString('utf8');
       } finally {
         await handle.close();
       }

@@ -4,6 +4,7 @@ import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
 import { ModelDataError, prepareModelDir } from './artifacts.ts';
 import { ContainerProcess, type ContainerRequest } from './container.ts';
+import type { ContainerRecords } from './container-records.ts';
 import { type ImageMapping, type ImagesFile, resolveImage } from './images.ts';
 import type { ContainerDeploySpec, InvocationMode } from './model-containers.ts';
 import { ModelCache, type MultiModelOptions } from './multi-model.ts';
@@ -53,6 +54,8 @@ export interface FleetPaths {
   workRoot: string;
   /** Folder of the endpoint's log streams (`/aws/sagemaker/Endpoints/<name>`). */
   logDir: string;
+  /** The emulator's records of its containers, with their private folders. */
+  records: ContainerRecords;
 }
 
 /** How a variant spreads invocations over its instances (ProductionVariantRoutingConfig.RoutingStrategy). */
@@ -113,6 +116,11 @@ export class VariantFleet {
   /** The container hostnames of the variant's model, in order. */
   get hostnames(): string[] {
     return this.spec.containers.map((c) => c.hostname);
+  }
+
+  /** How many instances serve the variant. */
+  get instanceCount(): number {
+    return this.instances.length;
   }
 
   /** The model cache of the multi-model container process now serving on `instance` (created on first use). */
@@ -237,6 +245,42 @@ export class VariantFleet {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** How SageMaker's messages name a container: the primary container, or by its hostname. */
+function containerLabel(hostname: string): string {
+  return hostname === 'primary' ? 'The primary container' : `The container "${hostname}"`;
+}
+
+/**
+ * SageMaker's FailureReason for a variant whose containers did not come up: one sentence per container (e.g. `The
+ * primary container for production variant AllTraffic did not pass the ping health check.`), then where to look.
+ */
+export function startFailureReason(
+  variantName: string,
+  failed: readonly { hostname: string; reason: string }[],
+): string {
+  const sentences = failed.map(
+    ({ hostname, reason }) => `${containerLabel(hostname)} for production variant ${variantName} ${reason}.`,
+  );
+  return `${sentences.join(' ')} Please check CloudWatch logs for this endpoint.`;
+}
+
+/** The variant that serves an invocation: the one TargetVariant names, else one drawn by weight. */
+export function pickVariant<V extends { spec: { variantName: string; weight: number } }>(
+  variants: readonly V[],
+  targetVariant: string | undefined,
+  random: () => number,
+): V | undefined {
+  if (targetVariant !== undefined) return variants.find((v) => v.spec.variantName === targetVariant);
+  const total = variants.reduce((sum, v) => sum + v.spec.weight, 0);
+  if (total <= 0) return variants[0];
+  let roll = random() * total;
+  for (const variant of variants) {
+    roll -= variant.spec.weight;
+    if (roll < 0) return variant;
+  }
+  return variants.at(-1);
+}
+
 /** The processes hosting one endpoint config: one VariantFleet per production variant. */
 export class EndpointFleet {
   readonly id = randomUUID().slice(0, 8);
@@ -294,8 +338,6 @@ export class EndpointFleet {
       this.random,
     );
     this.variants.push(fleet);
-    const containerLabel = (hostname: string) =>
-      hostname === 'primary' ? 'The primary container' : `The container "${hostname}"`;
     // A serverless variant has no instances to count: it runs as one.
     const instanceCount = variant.serverless ? 1 : Math.max(1, variant.instanceCount);
     const prepared: { container: ContainerDeploySpec; mapping: ImageMapping; modelDir: string }[] = [];
@@ -344,6 +386,7 @@ export class EndpointFleet {
                   this.paths.logDir,
                   `${variant.variantName}-${container.hostname}-${this.id}-${number}-${stamp}.log`,
                 ),
+                records: this.paths.records,
               }),
           ),
         ),
@@ -363,11 +406,10 @@ export class EndpointFleet {
       failed.push({ container, reason });
     });
     if (failed.length > 0) {
-      const sentences = failed.map(
-        ({ container, reason }) =>
-          `${containerLabel(container.spec.hostname)} for production variant ${variant.variantName} ${reason}.`,
+      const base = startFailureReason(
+        variant.variantName,
+        failed.map(({ container, reason }) => ({ hostname: container.spec.hostname, reason })),
       );
-      const base = `${sentences.join(' ')} Please check CloudWatch logs for this endpoint.`;
       if (failed.length === 1) {
         const tail = await (failed[0] as { container: ContainerProcess }).container.tail();
         throw new FleetStartError(tail ? `${base} Last log lines: ${tail}` : base);
@@ -420,15 +462,7 @@ export class EndpointFleet {
 
   /** Picks the variant to serve an invocation (TargetVariant, else by weight). */
   pickVariant(targetVariant: string | undefined, random: () => number): VariantFleet | undefined {
-    if (targetVariant !== undefined) return this.variants.find((v) => v.spec.variantName === targetVariant);
-    const total = this.variants.reduce((sum, v) => sum + v.spec.weight, 0);
-    if (total <= 0) return this.variants[0];
-    let roll = random() * total;
-    for (const variant of this.variants) {
-      roll -= variant.spec.weight;
-      if (roll < 0) return variant;
-    }
-    return this.variants.at(-1);
+    return pickVariant(this.variants, targetVariant, random);
   }
 
   /** Marks an invocation in flight; call the returned function when it completes. */

@@ -13,6 +13,8 @@ export interface ProcStat {
   state: string;
   ppid: number;
   pgrp: number;
+  /** When the process started, in clock ticks since boot: with the pid, it names one process (pids are reused). */
+  startTime: number;
 }
 
 /** Parses `/proc/<pid>/stat`; the command name may hold spaces and parentheses, so fields count from its last `)`. */
@@ -20,17 +22,22 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   const pid = Number.parseInt(text, 10);
   if (close < 0 || !Number.isInteger(pid)) return undefined;
-  const [state, ppid, pgrp] = text
+  // Fields 3 (state) to 5 (pgrp), and 22 (starttime), counted as in proc(5).
+  const fields = text
     .slice(close + 2)
     .trim()
     .split(' ');
-  if (state === undefined || ppid === undefined || pgrp === undefined) return undefined;
-  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp) };
+  const [state, ppid, pgrp] = fields;
+  const startTime = fields[19];
+  if (state === undefined || ppid === undefined || pgrp === undefined || startTime === undefined) return undefined;
+  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp), startTime: Number(startTime) };
 }
 
-const hasProc = process.platform === 'linux';
+/** True where /proc tells processes apart (Linux). */
+export const hasProc = process.platform === 'linux';
 
-function readStat(pid: number): ProcStat | undefined {
+/** The `/proc/<pid>/stat` of one process, or undefined when it does not exist (or there is no /proc). */
+export function readStat(pid: number): ProcStat | undefined {
   try {
     return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
@@ -39,7 +46,7 @@ function readStat(pid: number): ProcStat | undefined {
 }
 
 /** Every process /proc shows, zombies included. */
-function allProcesses(): ProcStat[] {
+export function allProcesses(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -49,7 +56,8 @@ function allProcesses(): ProcStat[] {
   return out;
 }
 
-const living = (stat: ProcStat) => stat.state !== 'Z' && stat.state !== 'X';
+/** False for a zombie (exited, not yet reaped) or a dead process. */
+export const living = (stat: ProcStat) => stat.state !== 'Z' && stat.state !== 'X';
 
 /** True while the process exists and is not a zombie (a zombie has exited: only its parent has not reaped it). */
 export function processAlive(pid: number): boolean {
@@ -78,7 +86,7 @@ export function groupAlive(pgid: number): boolean {
 
 /** The living processes of a container: `root`, its descendants, and whatever else is still in `root`'s group. */
 export function processTree(root: number): ProcStat[] {
-  if (!hasProc) return [{ pid: root, state: 'R', ppid: process.pid, pgrp: root }];
+  if (!hasProc) return [{ pid: root, state: 'R', ppid: process.pid, pgrp: root, startTime: 0 }];
   const processes = new Map(
     allProcesses()
       .filter(living)
@@ -125,21 +133,8 @@ export function listeningPorts(pids: number[]): number[] | undefined {
   if (!hasProc) return undefined;
   const ports = new Set<number>();
   for (const pid of pids) {
-    let inodes: Set<string>;
-    try {
-      inodes = new Set(
-        readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-          try {
-            const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-            return match?.[1] ? [match[1]] : [];
-          } catch {
-            return [];
-          }
-        }),
-      );
-    } catch {
-      continue;
-    }
+    const inodes = socketInodes(pid);
+    if (inodes === undefined) continue;
     for (const table of ['tcp', 'tcp6']) {
       let text = '';
       try {
@@ -151,4 +146,40 @@ export function listeningPorts(pids: number[]): number[] | undefined {
     }
   }
   return [...ports].sort((a, b) => a - b);
+}
+
+/** The inodes of the sockets a process holds open (its `/proc/<pid>/fd` links `socket:[inode]`), or undefined. */
+export function socketInodes(pid: number): Set<string> | undefined {
+  try {
+    return new Set(
+      readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        try {
+          const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+          return match?.[1] ? [match[1]] : [];
+        } catch {
+          return [];
+        }
+      }),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** The environment a process started with (`NAME=value` entries); empty when unreadable. */
+export function environmentOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** This boot of the machine (`/proc/sys/kernel/random/boot_id`): start times count from it. Undefined off Linux. */
+export function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }

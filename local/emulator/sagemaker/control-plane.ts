@@ -8,7 +8,7 @@ import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts'
 import type { SageMakerStore } from '../store/store.ts';
 import { endpointConfigOperations } from './endpoint-configs.ts';
 import { endpointOperations, type SageMakerLimits } from './endpoints.ts';
-import type { EndpointLifecycle } from './lifecycle.ts';
+import type { EndpointLifecycle, HostedFleet } from './lifecycle.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import { modelOperations } from './models.ts';
 import { tagOperations } from './tags.ts';
@@ -29,7 +29,7 @@ export class SageMakerControlPlane {
 
   constructor(
     store: SageMakerStore,
-    lifecycle: EndpointLifecycle,
+    lifecycle: EndpointLifecycle<HostedFleet>,
     registry: ModelRegistry,
     limits: SageMakerLimits = {},
     transforms?: TransformJobs,

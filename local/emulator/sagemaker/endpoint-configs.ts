@@ -6,7 +6,7 @@ import type { Operations } from '../operations.ts';
 import { checkServerlessOrInstances, checkServerlessVariants } from '../serverless/serverless-rules.ts';
 import { listResources } from '../store/listing.ts';
 import { requireConfig, requireModel } from '../store/lookups.ts';
-import { type EndpointConfigRecord, nowSeconds, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
+import { type EndpointConfigRecord, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
 
 type Input = Record<string, unknown>;
 
@@ -70,7 +70,7 @@ async function createEndpointConfig(store: SageMakerStore, region: string, input
     EndpointConfigName: name,
     EndpointConfigArn: arn,
     ProductionVariants: variants,
-    CreationTime: nowSeconds(),
+    CreationTime: store.nowSeconds(),
     ...(Tags ? { Tags: Tags as Tag[] } : {}),
     smwf: { region },
   };

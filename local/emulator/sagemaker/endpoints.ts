@@ -14,12 +14,11 @@ import {
   type EndpointConfigRecord,
   type EndpointRecord,
   isAsyncEndpoint,
-  nowSeconds,
   resourceArn,
   type SageMakerStore,
   type Tag,
 } from '../store/store.ts';
-import type { EndpointLifecycle } from './lifecycle.ts';
+import type { EndpointLifecycle, HostedFleet } from './lifecycle.ts';
 
 type Input = Record<string, unknown>;
 
@@ -34,7 +33,7 @@ export interface SageMakerLimits {
 /** What the endpoint operations work with. */
 export interface EndpointOperationsDeps {
   store: SageMakerStore;
-  lifecycle: EndpointLifecycle;
+  lifecycle: EndpointLifecycle<HostedFleet>;
   limits: SageMakerLimits;
   /** Application Auto Scaling's registrations, which UpdateEndpoint and DeleteEndpoint respect. */
   autoScaling?: EndpointScalingGuard | undefined;
@@ -94,7 +93,7 @@ async function createEndpoint(deps: EndpointOperationsDeps, region: string, inpu
   const config = requireConfig(deps.store, region, String(input.EndpointConfigName));
   const spec = deps.lifecycle.buildSpec(region, name, config);
   checkInstanceQuota(deps, region, config);
-  const now = nowSeconds();
+  const now = deps.store.nowSeconds();
   const record: EndpointRecord = {
     EndpointName: name,
     EndpointArn: arn,

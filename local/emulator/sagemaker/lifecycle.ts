@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { validationException } from '../errors.ts';
+import { type Clock, eventTime } from '../clock.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
+import type { ContainerRecords } from '../hosting/container-records.ts';
 import {
   type DeploymentSpec,
   EndpointFleet,
@@ -11,48 +12,84 @@ import {
 import { type ImagesFile, imageDigest, imageRepository } from '../hosting/images.ts';
 import { containerDeploySpecs, invocationModeOf } from '../hosting/model-containers.ts';
 import type { MultiModelOptions } from '../hosting/multi-model.ts';
+import type { FleetRouting } from '../hosting/routing.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
-import {
-  type EndpointConfigRecord,
-  type EndpointRecord,
-  nowSeconds,
-  resourceArn,
-  type SageMakerStore,
-} from '../store/store.ts';
+import { requireModel } from '../store/lookups.ts';
+import type { EndpointConfigRecord, EndpointRecord, SageMakerStore } from '../store/store.ts';
+
+/** A deployment's running fleet, as the lifecycle drives it. */
+export interface HostedFleet {
+  /** Marks an invocation in flight; call the returned function when it completes. */
+  acquire(): () => void;
+  /** Resolves when no invocation is in flight (bounded by `timeoutMs`). */
+  drain(timeoutMs: number): Promise<void>;
+  /** Stops the fleet (its processes get `graceMs` between SIGTERM and SIGKILL). */
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * How a deployment's fleet comes up: real model processes for the emulator (ProcessFleets), a scripted one for the
+ * in-process doubles. `start` throws FleetStartError with the FailureReason when the fleet does not come up.
+ */
+export interface FleetLauncher<F extends HostedFleet> {
+  start(spec: DeploymentSpec, signal: AbortSignal): Promise<F>;
+}
 
 /** What the endpoint lifecycle needs from the rest of the emulator. */
-export interface LifecycleDeps {
-  stateDir: string;
+export interface LifecycleDeps<F extends HostedFleet> {
   store: SageMakerStore;
-  s3: S3Store;
-  images: ImagesFile;
   events: EventLog;
+  /** How fleets come up. */
+  fleets: FleetLauncher<F>;
   random: () => number;
   logger: Logger;
   /** Startup window when the variant sets no ContainerStartupHealthCheckTimeoutInSeconds. */
   defaultStartupTimeoutSeconds: number;
   /** Grace period between SIGTERM and SIGKILL when stopping containers. */
   stopGraceMs: number;
-  /** Model capacity per container and load windows of multi-model endpoints. */
-  multiModel: MultiModelOptions;
 }
 
-interface Hosted {
-  active?: EndpointFleet;
-  canary?: { fleet: EndpointFleet; fraction: number };
+/** Where and how the emulator runs real fleets: one process per container, under the state directory. */
+export interface ProcessFleetOptions {
+  stateDir: string;
+  s3: S3Store;
+  images: ImagesFile;
+  /** Model capacity per container and load windows of multi-model endpoints. */
+  multiModel: MultiModelOptions;
+  /** Where RANDOM routing draws from (the emulator's seeded source). */
+  random: () => number;
+  /** The records of the containers the emulator runs (state directory). */
+  records: ContainerRecords;
+}
+
+/** The emulator's fleets: model processes that follow the container contract, started from the emulator's S3. */
+export class ProcessFleets implements FleetLauncher<EndpointFleet> {
+  constructor(private readonly options: ProcessFleetOptions) {}
+
+  async start(spec: DeploymentSpec, signal: AbortSignal): Promise<EndpointFleet> {
+    const { stateDir, s3, images, multiModel, random, records } = this.options;
+    const fleet = new EndpointFleet(
+      spec,
+      {
+        workRoot: join(stateDir, 'hosting', spec.region, spec.endpointName.toLowerCase()),
+        logDir: join(stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
+        records,
+      },
+      multiModel,
+      random,
+    );
+    await fleet.start(s3, images, signal);
+    return fleet;
+  }
+}
+
+interface Hosted<F> {
+  active?: F;
+  canary?: { fleet: F; fraction: number };
   warming?: Promise<void>;
   abort?: AbortController;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 
 const EVENT_STATUS: Record<string, string> = {
   OutOfService: 'OUT_OF_SERVICE',
@@ -95,7 +132,7 @@ function variantSummary(variant: VariantDeploySpec, resolutionTime: number): Rec
   return summary;
 }
 
-function pendingSummary(spec: DeploymentSpec, status: string, startTime: number): Record<string, unknown> {
+function pendingSummary(spec: DeploymentSpec, status: string, startTime: number, now: number): Record<string, unknown> {
   return {
     EndpointConfigName: spec.endpointConfigName,
     StartTime: startTime,
@@ -107,7 +144,7 @@ function pendingSummary(spec: DeploymentSpec, status: string, startTime: number)
       ...(v.serverless
         ? { DesiredServerlessConfig: v.serverless }
         : { CurrentInstanceCount: 0, DesiredInstanceCount: v.instanceCount, InstanceType: v.instanceType }),
-      VariantStatus: [{ Status: status, StartTime: nowSeconds() }],
+      VariantStatus: [{ Status: status, StartTime: now }],
     })),
   };
 }
@@ -125,19 +162,31 @@ function routingOf(variant: Record<string, unknown>): { routingStrategy?: Routin
   return strategy === 'LEAST_OUTSTANDING_REQUESTS' || strategy === 'RANDOM' ? { routingStrategy: strategy } : {};
 }
 
-/** Runs endpoints for real: creation, blue/green updates with silent rollback, deletion, routing, restart. */
-export class EndpointLifecycle {
-  private readonly hosted = new Map<string, Hosted>();
+/**
+ * Runs endpoints through their transitions: creation, blue/green updates with silent rollback, deletion, routing,
+ * restart. The fleets come from `deps.fleets`: real processes in the emulator, scripted ones in the doubles.
+ */
+export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements FleetRouting<F> {
+  private readonly hosted = new Map<string, Hosted<F>>();
   private shuttingDown = false;
   private readonly tasks = new Set<Promise<void>>();
 
-  constructor(private readonly deps: LifecycleDeps) {}
+  constructor(private readonly deps: LifecycleDeps<F>) {}
+
+  /** The SageMaker resources' clock (the store's): timestamps, event times, bake and termination waits. */
+  private get clock(): Clock {
+    return this.deps.store.clock;
+  }
+
+  private nowSeconds(): number {
+    return this.deps.store.nowSeconds();
+  }
 
   private key(region: string, name: string): string {
     return `${region}/${name.toLowerCase()}`;
   }
 
-  private hostedFor(region: string, name: string): Hosted {
+  private hostedFor(region: string, name: string): Hosted<F> {
     const key = this.key(region, name);
     let hosted = this.hosted.get(key);
     if (!hosted) {
@@ -151,8 +200,7 @@ export class EndpointLifecycle {
   buildSpec(region: string, endpointName: string, config: EndpointConfigRecord): DeploymentSpec {
     const variants: VariantDeploySpec[] = config.ProductionVariants.map((variant) => {
       const modelName = String(variant.ModelName ?? '');
-      const model = this.deps.store.models.get(region, modelName);
-      if (!model) throw validationException(`Could not find model "${resourceArn(region, 'model', modelName)}".`);
+      const model = requireModel(this.deps.store, region, modelName);
       const containers = containerDeploySpecs(model);
       const serverless = variant.ServerlessConfig as Record<string, unknown> | undefined;
       return {
@@ -187,7 +235,7 @@ export class EndpointLifecycle {
     if (this.shuttingDown) return;
     // A task that finishes after DeleteEndpoint (or a re-creation) must not bring the old record back.
     if (!isNew && this.deps.store.endpoints.get(record.smwf.region, record.EndpointName) !== record) return;
-    record.LastModifiedTime = nowSeconds();
+    record.LastModifiedTime = this.nowSeconds();
     // Queue the state change event in the same tick the new status became visible to DescribeEndpoint, so
     // a reader that saw the status and then reads the event log finds its event.
     const emitted = emit ? this.emitStateChange(record) : undefined;
@@ -213,7 +261,7 @@ export class EndpointLifecycle {
       'detail-type': 'SageMaker Endpoint State Change',
       source: 'aws.sagemaker',
       account: ACCOUNT_ID,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      time: eventTime(this.clock.now()),
       region: record.smwf.region,
       resources: [record.EndpointArn],
       detail,
@@ -230,18 +278,8 @@ export class EndpointLifecycle {
     void guarded.finally(() => this.tasks.delete(guarded));
   }
 
-  private async startFleet(spec: DeploymentSpec, signal: AbortSignal): Promise<EndpointFleet> {
-    const fleet = new EndpointFleet(
-      spec,
-      {
-        workRoot: join(this.deps.stateDir, 'hosting', spec.region, spec.endpointName.toLowerCase()),
-        logDir: join(this.deps.stateDir, 'logs', spec.region, 'aws', 'sagemaker', 'Endpoints', spec.endpointName),
-      },
-      this.deps.multiModel,
-      this.deps.random,
-    );
-    await fleet.start(this.deps.s3, this.deps.images, signal);
-    return fleet;
+  private startFleet(spec: DeploymentSpec, signal: AbortSignal): Promise<F> {
+    return this.deps.fleets.start(spec, signal);
   }
 
   /** CreateEndpoint: the record is stored as Creating; hosting runs in the background. */
@@ -256,7 +294,7 @@ export class EndpointLifecycle {
     const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
     const abort = new AbortController();
     hosted.abort = abort;
-    let fleet: EndpointFleet;
+    let fleet: F;
     try {
       fleet = await this.startFleet(spec, abort.signal);
     } catch (err) {
@@ -274,7 +312,7 @@ export class EndpointLifecycle {
     hosted.active = fleet;
     delete hosted.abort;
     record.EndpointStatus = 'InService';
-    record.ProductionVariants = spec.variants.map((v) => variantSummary(v, nowSeconds()));
+    record.ProductionVariants = spec.variants.map((v) => variantSummary(v, this.nowSeconds()));
     record.smwf.active = spec;
     delete record.smwf.pending;
     delete record.FailureReason;
@@ -294,8 +332,8 @@ export class EndpointLifecycle {
     if (hosted.warming) await hosted.warming;
     const abort = new AbortController();
     hosted.abort = abort;
-    const startTime = (record.PendingDeploymentSummary?.StartTime as number | undefined) ?? nowSeconds();
-    let fleet: EndpointFleet;
+    const startTime = (record.PendingDeploymentSummary?.StartTime as number | undefined) ?? this.nowSeconds();
+    let fleet: F;
     try {
       fleet = await this.startFleet(spec, abort.signal);
     } catch (err) {
@@ -319,9 +357,9 @@ export class EndpointLifecycle {
       let fraction = step;
       while (fraction < 1 && !abort.signal.aborted) {
         hosted.canary = { fleet, fraction };
-        record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime);
+        record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime, this.nowSeconds());
         await this.save(record, false);
-        await sleep(waitMs, abort.signal);
+        await this.clock.sleep(waitMs, abort.signal);
         fraction = routing.Type === 'CANARY' ? 1 : fraction + step;
       }
     }
@@ -334,13 +372,13 @@ export class EndpointLifecycle {
     hosted.active = fleet;
     delete hosted.canary;
     if (old && routing.Type === 'ALL_AT_ONCE' && waitMs > 0) {
-      record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime);
+      record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime, this.nowSeconds());
       await this.save(record, false);
-      await sleep(waitMs, abort.signal);
+      await this.clock.sleep(waitMs, abort.signal);
     }
     const terminationWait = typeof policy.TerminationWaitInSeconds === 'number' ? policy.TerminationWaitInSeconds : 0;
     if (old) {
-      await sleep(terminationWait * 1000, abort.signal);
+      await this.clock.sleep(terminationWait * 1000, abort.signal);
       // Let requests already routed to the old fleet finish before stopping it: no invocation is dropped.
       await old.drain(65_000);
       await old.stop(this.deps.stopGraceMs);
@@ -349,7 +387,7 @@ export class EndpointLifecycle {
     record.EndpointStatus = 'InService';
     record.EndpointConfigName = spec.endpointConfigName;
     if (spec.asyncInference) record.AsyncInferenceConfig = spec.asyncInference;
-    record.ProductionVariants = spec.variants.map((v) => variantSummary(v, nowSeconds()));
+    record.ProductionVariants = spec.variants.map((v) => variantSummary(v, this.nowSeconds()));
     record.smwf.active = spec;
     delete record.smwf.pending;
     delete record.smwf.pendingDeploymentConfig;
@@ -360,7 +398,8 @@ export class EndpointLifecycle {
 
   /** Builds the PendingDeploymentSummary shown while an update is in progress. */
   pendingSummary(spec: DeploymentSpec): Record<string, unknown> {
-    return pendingSummary(spec, 'Creating', nowSeconds());
+    const now = this.nowSeconds();
+    return pendingSummary(spec, 'Creating', now, now);
   }
 
   /** DeleteEndpoint: status Deleting, stop every process, then the endpoint disappears. */
@@ -387,7 +426,7 @@ export class EndpointLifecycle {
    * Picks the fleet that serves the next invocation and marks the invocation in flight on it, in one step,
    * so a fleet being replaced is drained rather than stopped under the request. Call `release` when done.
    */
-  async acquire(region: string, name: string): Promise<{ fleet: EndpointFleet; release: () => void } | undefined> {
+  async acquire(region: string, name: string): Promise<{ fleet: F; release: () => void } | undefined> {
     const hosted = this.hosted.get(this.key(region, name));
     if (!hosted) return undefined;
     if (hosted.warming) await hosted.warming;
@@ -396,8 +435,8 @@ export class EndpointLifecycle {
   }
 
   /** Every fleet now hosted (serving, or taking a canary share), for the CPU and memory metrics. */
-  hostedFleets(): EndpointFleet[] {
-    const fleets: EndpointFleet[] = [];
+  hostedFleets(): F[] {
+    const fleets: F[] = [];
     for (const hosted of this.hosted.values()) {
       if (hosted.active) fleets.push(hosted.active);
       if (hosted.canary) fleets.push(hosted.canary.fleet);
@@ -407,18 +446,33 @@ export class EndpointLifecycle {
 
   /** After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. */
   resume(): void {
-    for (const record of this.deps.store.endpoints.all()) {
-      if (record.EndpointStatus === 'Deleting') {
-        this.track(this.runDelete(record));
-        continue;
-      }
-      if (record.EndpointStatus === 'Creating') {
-        this.track(this.runCreate(record));
-        continue;
-      }
-      if (!record.smwf.active || record.EndpointStatus === 'Failed') continue;
-      const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
-      const spec = record.smwf.active;
+    for (const record of this.deps.store.endpoints.all()) this.host(record, undefined);
+  }
+
+  /**
+   * Takes over a stored endpoint whose fleet `running` already serves it (a state an in-process double forces), and
+   * carries on with its creation, update or deletion as after a restart.
+   */
+  adopt(record: EndpointRecord, running: F | undefined): void {
+    this.host(record, running);
+  }
+
+  /** Hosts a stored endpoint: its serving fleet (`running`, else started afresh) and the transition it was in. */
+  private host(record: EndpointRecord, running: F | undefined): void {
+    if (record.EndpointStatus === 'Deleting') {
+      if (running) this.hostedFor(record.smwf.region, record.EndpointName).active = running;
+      this.track(this.runDelete(record));
+      return;
+    }
+    if (record.EndpointStatus === 'Creating') {
+      this.track(this.runCreate(record));
+      return;
+    }
+    if (!record.smwf.active || record.EndpointStatus === 'Failed') return;
+    const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
+    const spec = record.smwf.active;
+    if (running) hosted.active = running;
+    else {
       const abort = new AbortController();
       hosted.abort = abort;
       hosted.warming = (async () => {
@@ -435,14 +489,14 @@ export class EndpointLifecycle {
         }
       })();
       this.track(hosted.warming);
-      if (record.EndpointStatus === 'Updating' && record.smwf.pending) this.track(this.runUpdate(record));
     }
+    if (record.EndpointStatus === 'Updating' && record.smwf.pending) this.track(this.runUpdate(record));
   }
 
   /** Stops every model process without changing stored state (a restart resumes from it). */
   async stopAll(): Promise<void> {
     this.shuttingDown = true;
-    const fleets: EndpointFleet[] = [];
+    const fleets: F[] = [];
     for (const hosted of this.hosted.values()) {
       hosted.abort?.abort();
       if (hosted.active) fleets.push(hosted.active);

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { notEmulated, ServiceError, validationException } from '../errors.ts';
 import { ACCOUNT_ID, type EmulatorEvent, type EventLog } from '../events.ts';
 import { imageDigest } from '../hosting/images.ts';
+import type { Operations } from '../operations.ts';
 import { compareStrings, listPage } from '../store/listing.ts';
 import {
   type ModelPackageGroupRecord,
   type ModelPackageRecord,
   modelPackageKey,
-  nowSeconds,
   resourceArn,
   type SageMakerStore,
   type Tag,
@@ -55,7 +55,7 @@ export class ModelRegistry {
   ) {}
 
   /** The registry's operations, for the control plane's handler table. */
-  handlers(): Record<string, (region: string, input: Input) => Promise<unknown>> {
+  handlers(): Operations {
     return {
       CreateModelPackageGroup: (r, i) => this.createGroup(r, i),
       DescribeModelPackageGroup: async (r, i) => this.requireGroup(r, String(i.ModelPackageGroupName)),
@@ -99,7 +99,7 @@ export class ModelRegistry {
         : {}),
       ModelPackageGroupStatus: 'Completed',
       CreatedBy: {},
-      CreationTime: nowSeconds(),
+      CreationTime: this.store.nowSeconds(),
       ...(input.Tags ? { Tags: input.Tags as Tag[] } : {}),
       smwf: { region, lastVersion: 0 },
     };
@@ -116,6 +116,8 @@ export class ModelRegistry {
       listMember: 'ModelPackageGroupSummaryList',
       defaultSortOrder: 'Ascending',
       defaultMaxResults: 10,
+      // ListModelPackageGroups: "A filter that returns only model groups created after the specified time."
+      createdAtAfterIncluded: false,
     });
   }
 
@@ -182,7 +184,7 @@ export class ModelRegistry {
     const version = group.smwf.lastVersion + 1;
     group.smwf.lastVersion = version;
     await this.store.modelPackageGroups.put(groupName, group);
-    const now = nowSeconds();
+    const now = this.store.nowSeconds();
     const {
       ModelPackageGroupName: _group,
       ClientToken,
@@ -234,6 +236,8 @@ export class ModelRegistry {
       listMember: 'ModelPackageSummaryList',
       defaultSortOrder: 'Ascending',
       defaultMaxResults: 10,
+      // ListModelPackages: "A filter that returns only model packages created after the specified time."
+      createdAtAfterIncluded: false,
       tieBreak: (a, b) =>
         compareStrings(a.ModelPackageGroupName, b.ModelPackageGroupName) ||
         a.ModelPackageVersion - b.ModelPackageVersion,
@@ -287,7 +291,7 @@ export class ModelRegistry {
     for (const member of ['ModelLifeCycle', 'ModelCard', 'SourceUri'] as const) {
       if (input[member] !== undefined) record[member] = input[member];
     }
-    record.LastModifiedTime = nowSeconds();
+    record.LastModifiedTime = this.store.nowSeconds();
     await this.store.modelPackages.put(
       modelPackageKey(record.ModelPackageGroupName, record.ModelPackageVersion),
       record,

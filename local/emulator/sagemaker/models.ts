@@ -3,7 +3,7 @@ import { notEmulated, validationException } from '../errors.ts';
 import type { Operations } from '../operations.ts';
 import { listResources } from '../store/listing.ts';
 import { requireModel } from '../store/lookups.ts';
-import { type ModelRecord, nowSeconds, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
+import { type ModelRecord, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
 import type { ModelRegistry } from './model-registry.ts';
 
 type Input = Record<string, unknown>;
@@ -55,7 +55,7 @@ async function createModel(
     ...rest,
     ModelName: name,
     ModelArn: arn,
-    CreationTime: nowSeconds(),
+    CreationTime: store.nowSeconds(),
     ...(Tags ? { Tags: Tags as Tag[] } : {}),
     smwf: { region, ...(resolvedContainers ? { resolvedContainers } : {}) },
   };

@@ -17,6 +17,11 @@ export interface ListRules<T> {
   tieBreak?: (a: T, b: T) => number;
   /** Compares by a SortBy other than Name and CreationTime (e.g. Status). */
   sortByOther?: (sortBy: string, a: T, b: T) => number;
+  /**
+   * True when CreationTimeAfter keeps a record created at that very time: the API reference says "a creation time
+   * greater than or equal to" for models, endpoint configs and endpoints, "created after" for the others.
+   */
+  createdAtAfterIncluded: boolean;
 }
 
 /**
@@ -33,7 +38,9 @@ export function listPage<T extends BaseRecord>(records: T[], input: Input, rules
   }
   const after = toSeconds(input.CreationTimeAfter);
   const before = toSeconds(input.CreationTimeBefore);
-  if (after !== undefined) items = items.filter((r) => r.CreationTime > after);
+  if (after !== undefined) {
+    items = items.filter((r) => (rules.createdAtAfterIncluded ? r.CreationTime >= after : r.CreationTime > after));
+  }
   if (before !== undefined) items = items.filter((r) => r.CreationTime < before);
   const sortBy = String(input.SortBy ?? 'CreationTime');
   const direction = (input.SortOrder ?? rules.defaultSortOrder) === 'Ascending' ? 1 : -1;
@@ -53,19 +60,22 @@ export function listPage<T extends BaseRecord>(records: T[], input: Input, rules
 
 /**
  * The List operations of models, endpoint configs, endpoints and transform jobs: newest first and ten to a page unless
- * the request says otherwise, SortBy Status by the record's `EndpointStatus`.
+ * the request says otherwise, SortBy Status by the record's `EndpointStatus`. CreationTimeAfter keeps a record created
+ * at that time unless `createdAtAfterIncluded` is false (ListTransformJobs: "created after").
  */
 export function listResources<T extends BaseRecord>(
   records: T[],
   nameMember: string,
   input: Input,
   listMember: string,
+  createdAtAfterIncluded = true,
 ): Input {
   return listPage(records, input, {
     nameMember,
     listMember,
     defaultSortOrder: 'Descending',
     defaultMaxResults: 10,
+    createdAtAfterIncluded,
     sortByOther: (sortBy, a, b) =>
       sortBy === 'Status'
         ? compareStrings(String((a as unknown as Input).EndpointStatus), String((b as unknown as Input).EndpointStatus))

@@ -42,9 +42,15 @@ export function endpointNotFound(name: string): ServiceError {
   return new ServiceError('ValidationError', `Endpoint ${name} of account ${ACCOUNT_ID} not found.`, 400);
 }
 
-/** The endpoint an invocation (InvokeEndpoint, InvokeEndpointAsync) names; one that does not exist or is Deleting is not found. */
+/**
+ * The endpoint an invocation (InvokeEndpoint, InvokeEndpointAsync) names. Names are unique regardless of case, but an
+ * invocation must match the case the endpoint was created with (CreateEndpoint reference: "The name is
+ * case-insensitive in CreateEndpoint, but the case is preserved and must be matched in InvokeEndpoint"); an endpoint
+ * of another case, one that does not exist and one that is Deleting are not found.
+ */
 export function requireInvocableEndpoint(store: SageMakerStore, region: string, name: string): EndpointRecord {
   const endpoint = store.endpoints.get(region, name);
-  if (!endpoint || endpoint.EndpointStatus === 'Deleting') throw endpointNotFound(name);
+  if (!endpoint || endpoint.EndpointName !== name || endpoint.EndpointStatus === 'Deleting')
+    throw endpointNotFound(name);
   return endpoint;
 }

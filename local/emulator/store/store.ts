@@ -1,5 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Clock, systemClock } from '../clock.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { readJson, remove, writeJsonAtomic } from '../fs-util.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
@@ -138,14 +139,17 @@ export function parseArn(arn: string): { region: string; kind: string; name: str
   return { region: match[1] as string, kind: match[2] as string, name: (match[3] as string).toLowerCase() };
 }
 
-/** One kind of resource, kept in memory and mirrored as one JSON file per resource. */
+/**
+ * One kind of resource, kept in memory and mirrored as one JSON file per resource (in memory only, without a root: the
+ * in-process doubles).
+ */
 export class ResourceTable<T extends BaseRecord> {
   private readonly records = new Map<string, T>();
   /** Writes per file run one after another, so the file always ends with the latest state. */
   private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly root: string,
+    private readonly root: string | undefined,
     private readonly kind: ResourceKind,
   ) {}
 
@@ -153,14 +157,16 @@ export class ResourceTable<T extends BaseRecord> {
     return `${region}/${name.toLowerCase()}`;
   }
 
-  private file(region: string, name: string): string {
-    return join(this.root, region, `${this.kind}s`, `${name.toLowerCase()}.json`);
+  private file(root: string, region: string, name: string): string {
+    return join(root, region, `${this.kind}s`, `${name.toLowerCase()}.json`);
   }
 
   async load(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    for (const region of await readdir(this.root)) {
-      const dir = join(this.root, region, `${this.kind}s`);
+    const root = this.root;
+    if (root === undefined) return;
+    await mkdir(root, { recursive: true });
+    for (const region of await readdir(root)) {
+      const dir = join(root, region, `${this.kind}s`);
       let files: string[];
       try {
         files = await readdir(dir);
@@ -190,7 +196,8 @@ export class ResourceTable<T extends BaseRecord> {
   async put(name: string, record: T): Promise<void> {
     const key = this.key(record.smwf.region, name);
     this.records.set(key, record);
-    const file = this.file(record.smwf.region, name);
+    if (this.root === undefined) return;
+    const file = this.file(this.root, record.smwf.region, name);
     await this.serialize(key, () =>
       this.records.get(key) === record ? writeJsonAtomic(file, record) : Promise.resolve(),
     );
@@ -199,7 +206,8 @@ export class ResourceTable<T extends BaseRecord> {
   async delete(region: string, name: string): Promise<void> {
     const key = this.key(region, name);
     this.records.delete(key);
-    const file = this.file(region, name);
+    if (this.root === undefined) return;
+    const file = this.file(this.root, region, name);
     await this.serialize(key, () => (this.records.has(key) ? Promise.resolve() : remove(file)));
   }
 
@@ -210,7 +218,10 @@ export class ResourceTable<T extends BaseRecord> {
   }
 }
 
-/** All SageMaker resources of the emulator. */
+/**
+ * All SageMaker resources of the emulator, under `root` (in memory only without one), stamped with the times of
+ * `clock`.
+ */
 export class SageMakerStore {
   readonly models: ResourceTable<ModelRecord>;
   readonly endpointConfigs: ResourceTable<EndpointConfigRecord>;
@@ -220,13 +231,21 @@ export class SageMakerStore {
   /** Keyed by `<group>.<version>` (see modelPackageKey). */
   readonly modelPackages: ResourceTable<ModelPackageRecord>;
 
-  constructor(root: string) {
+  constructor(
+    root: string | undefined,
+    readonly clock: Clock = systemClock,
+  ) {
     this.models = new ResourceTable(root, 'model');
     this.endpointConfigs = new ResourceTable(root, 'endpoint-config');
     this.endpoints = new ResourceTable(root, 'endpoint');
     this.transformJobs = new ResourceTable(root, 'transform-job');
     this.modelPackageGroups = new ResourceTable(root, 'model-package-group');
     this.modelPackages = new ResourceTable(root, 'model-package');
+  }
+
+  /** Now on the store's clock, as SageMaker timestamps (epoch seconds with milliseconds). */
+  nowSeconds(): number {
+    return this.clock.now() / 1000;
   }
 
   async load(): Promise<void> {
@@ -242,9 +261,4 @@ export class SageMakerStore {
 /** The store key of a versioned model package (a dot cannot occur in a group name, so the key is unambiguous). */
 export function modelPackageKey(group: string, version: number): string {
   return `${group}.${version}`;
-}
-
-/** Now, as SageMaker timestamps (epoch seconds with milliseconds). */
-export function nowSeconds(): number {
-  return Date.now() / 1000;
 }

@@ -264,6 +264,14 @@ const APPLICATION_AUTO_SCALING: Readonly<Record<string, Mapper>> = Object.fromEn
   ].map((operation) => [operation, anyResource(`application-autoscaling:${operation}`)]),
 );
 
+/**
+ * CloudWatch: GetMetricData has no resource-level permissions (Service Authorization Reference, "Actions, resources,
+ * and condition keys for Amazon CloudWatch": its Resource types column is empty), so it is checked on `*`.
+ */
+const CLOUDWATCH: Readonly<Record<string, Mapper>> = {
+  GetMetricData: anyResource('cloudwatch:GetMetricData'),
+};
+
 const STEP_FUNCTIONS: Readonly<Record<string, Mapper>> = {
   StartExecution: (input) => [{ action: 'states:StartExecution', resource: text(input.stateMachineArn) }],
   DescribeExecution: (input) => [{ action: 'states:DescribeExecution', resource: text(input.executionArn) }],
@@ -277,6 +285,7 @@ const CLIENTS: Readonly<Record<string, Readonly<Record<string, Mapper>>>> = {
   EventBridgeClient: EVENTBRIDGE,
   ApplicationAutoScalingClient: APPLICATION_AUTO_SCALING,
   SFNClient: STEP_FUNCTIONS,
+  CloudWatchClient: CLOUDWATCH,
 };
 
 /** What IAM checks for `operation` of `client` with `input`; UnmappedOperationError when the table lacks it. */

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,22 @@ const RUN = `${process.pid}-${Date.now()}`;
  */
 const FAILING_PING_WINDOW_SECONDS = 5;
 const SERVING_PING_WINDOW_SECONDS = 60;
+/** What a FailureReason says when a plain process's log names /opt/ml/model on a machine without it (a pattern). */
+const MODEL_PATH_HINT =
+  'Its log mentions /opt/ml/model, which does not exist on this machine: a program with a fixed model path runs unchanged in the emulator\'s isolation mode \\("isolation": "namespaces" in the images file\\), which mounts the model there read-only; otherwise it must read the model from SM_MODEL_DIR\\.';
+
+/** The real user id a process runs as (`Uid:` in /proc/<pid>/status). */
+function userOf(pid: number): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Uid:'));
+    return line === undefined ? undefined : Number(line.split(/\s+/)[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The Environment entry that marks every process of an endpoint's containers (see processesWithEnvironment). */
 const marker = (endpoint: string) => `SMWF_TEST_CONTAINER=${endpoint}-${RUN}`;
 
@@ -136,14 +152,14 @@ describe('bring your own container', () => {
     expect(endpoint.EndpointStatus).toBe('Failed');
     expect(endpoint.FailureReason).toMatch(
       new RegExp(
-        `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port \\d+ \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port ${fixedPort}\\. A program with a fixed port runs unchanged in the emulator's isolation mode \\("isolation": "namespaces" in the images file\\); otherwise it must listen on SAGEMAKER_BIND_TO_PORT\\. Please check CloudWatch logs for this endpoint\\. Last log lines: `,
+        `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port \\d+ \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port ${fixedPort}\\. A program with a fixed port runs unchanged in the emulator's isolation mode \\("isolation": "namespaces" in the images file\\); otherwise it must listen on SAGEMAKER_BIND_TO_PORT\\. ${MODEL_PATH_HINT} Please check CloudWatch logs for this endpoint\\. Last log lines: `,
       ),
     );
     expect(endpoint.FailureReason).toContain('cannot load the model from /opt/ml/model');
     expect(processesWithEnvironment(marker('fixed-port'))).toEqual([]);
   });
 
-  it('serves two copies of a program that reads SAGEMAKER_BIND_TO_PORT, SM_MODEL_DIR and TMPDIR at once, and DeleteEndpoint leaves none of their processes', async () => {
+  it('serves two copies of an nginx-style program (front workers as nobody, the app server socket under TMPDIR) that reads SAGEMAKER_BIND_TO_PORT, SM_MODEL_DIR and TMPDIR, and DeleteEndpoint leaves none of their processes', async () => {
     const portable = { BYOC_PORTABLE: 'true' };
 
     const [first, second] = await Promise.all([
@@ -154,8 +170,10 @@ describe('bring your own container', () => {
       predict(runtime, 'portable-alpha', '4,5'),
       predict(runtime, 'portable-beta', '4,5'),
     ]);
-    // serve, the app master and its two workers
+    // serve, its front worker, the app master and its two workers, and the container's watcher
     const running = processesWithEnvironment(marker('portable-alpha'));
+    // nginx's workers run unprivileged and reach the app server's socket in TMPDIR: a private temp that is like /tmp
+    const unprivileged = running.filter((pid) => userOf(pid) === 65534);
     await deleteEndpoint(sagemaker, 'portable-alpha');
     const afterDelete = processesWithEnvironment(marker('portable-alpha'));
     const otherStillServes = await predict(runtime, 'portable-beta', '1,1');
@@ -163,10 +181,50 @@ describe('bring your own container', () => {
 
     expect([first.EndpointStatus, second.EndpointStatus]).toEqual(['InService', 'InService']);
     expect(answers.map((a) => a.predictions)).toEqual([[4], [100]]);
-    expect(running).toHaveLength(4);
+    expect(running).toHaveLength(6);
+    expect(unprivileged).toHaveLength(1);
     expect(afterDelete).toEqual([]);
     expect(otherStillServes.predictions).toEqual([100]);
     expect(processesWithEnvironment(marker('portable-beta'))).toEqual([]);
+  });
+
+  it('fails the later of two plain-process containers that listen on the same fixed socket path, naming the path and isolation mode', async () => {
+    // A fixed path of this run (not the machine's /tmp), in a folder anyone may traverse, as /tmp.
+    const folder = await tempStateDir();
+    await chmod(folder, 0o711);
+    const socket = join(folder, 'app.sock');
+    const fixedSocket = { BYOC_PORTABLE: 'true', BYOC_SOCKET: socket };
+
+    const first = await deploy(sagemaker, 'fixed-socket-first', PLAIN_IMAGE, alpha, fixedSocket);
+    const second = await deploy(sagemaker, 'fixed-socket-second', PLAIN_IMAGE, beta, fixedSocket);
+    const secondLeft = processesWithEnvironment(marker('fixed-socket-second'));
+    await deleteEndpoint(sagemaker, 'fixed-socket-first');
+
+    expect(first.EndpointStatus).toBe('InService');
+    expect(second.EndpointStatus).toBe('Failed');
+    expect(second.FailureReason).toMatch(
+      new RegExp(
+        `^The primary container for production variant AllTraffic listens on the unix socket ${socket}, which another running container \\(process \\d+\\) listens on too: two plain-process containers with a fixed socket path answer each other's requests\\. A program with fixed socket paths runs unchanged in the emulator's isolation mode \\("isolation": "namespaces" in the images file\\), where each container has its own /tmp; otherwise it must keep its sockets under TMPDIR\\. Please check CloudWatch logs for this endpoint\\.`,
+      ),
+    );
+    expect(secondLeft).toEqual([]);
+    expect(processesWithEnvironment(marker('fixed-socket-first'))).toEqual([]);
+  });
+
+  it('fails a plain-process program that reads its model from /opt/ml/model on a machine without it, saying that isolation mode provides it', async () => {
+    const endpoint = await deploy(failingSagemaker, 'fixed-model-dir', PLAIN_IMAGE, failingAlpha, {
+      BYOC_PORTABLE: 'true',
+      BYOC_MODEL_DIR: '/opt/ml/model',
+    });
+
+    expect(existsSync('/opt/ml/model')).toBe(false);
+    expect(endpoint.EndpointStatus).toBe('Failed');
+    expect(endpoint.FailureReason).toMatch(
+      new RegExp(
+        `^The primary container for production variant AllTraffic did not pass the ping health check\\. ${MODEL_PATH_HINT} Please check CloudWatch logs for this endpoint\\. Last log lines: [^]*cannot load the model from /opt/ml/model`,
+      ),
+    );
+    expect(processesWithEnvironment(marker('fixed-model-dir'))).toEqual([]);
   });
 
   describe('isolation mode', () => {
@@ -184,7 +242,8 @@ describe('bring your own container', () => {
         predict(runtime, 'isolated-alpha', '4,5'),
         predict(runtime, 'isolated-beta', '4,5'),
       ]);
-      // unshare, the namespace's process 1 (mounts and relay), serve, the app master and its two workers
+      // unshare, the namespace's process 1 (mounts and relay), serve, its front worker, the app master and its two
+      // workers, and the container's watcher
       const running = [
         processesWithEnvironment(marker('isolated-alpha')),
         processesWithEnvironment(marker('isolated-beta')),
@@ -198,7 +257,7 @@ describe('bring your own container', () => {
         { predictions: [4], modelDir: { path: '/opt/ml/model', writable: false } },
         { predictions: [100], modelDir: { path: '/opt/ml/model', writable: false } },
       ]);
-      expect(running.map((pids) => pids.length)).toEqual([6, 6]);
+      expect(running.map((pids) => pids.length)).toEqual([8, 8]);
       expect(socketOnHost).toBe(false);
       expect(processesWithEnvironment(marker('isolated-alpha'))).toEqual([]);
       expect(processesWithEnvironment(marker('isolated-beta'))).toEqual([]);
@@ -273,7 +332,7 @@ describe('bring your own container', () => {
       await own.stop();
 
       expect(endpoints.map((e) => e.EndpointStatus)).toEqual(['InService', 'InService']);
-      expect(running.map((pids) => pids.length)).toEqual([6, 4]);
+      expect(running.map((pids) => pids.length)).toEqual([8, 6]);
       expect(processesWithEnvironment(marker('stop-isolated'))).toEqual([]);
       expect(processesWithEnvironment(marker('stop-plain'))).toEqual([]);
     });

@@ -13,9 +13,9 @@ describe('smwf local start', () => {
     expect(await main(['no-such-command'])).toBe(2);
   });
 
-  it('prints AWS_ENDPOINT_URL, serves the AWS APIs and exits cleanly on SIGTERM', async () => {
+  it('prints AWS_ENDPOINT_URL, serves the AWS APIs, and on SIGTERM stops, says so in one line and exits 143', async () => {
     const stateDir = await tempStateDir();
-    const { url, child } = await spawnLocalStart([
+    const { url, child, output } = await spawnLocalStart([
       '--port',
       '0',
       '--state-dir',
@@ -27,11 +27,15 @@ describe('smwf local start', () => {
       const { sagemaker } = clients(url);
 
       const listed = await sagemaker.send(new ListEndpointsCommand({}));
+      const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
+      const [code] = await exited;
 
       expect(listed.Endpoints).toEqual([]);
-      expect(code).toBe(0);
+      expect(output().trimEnd().split('\n').at(-1)).toBe(
+        'smwf local start: interrupted (SIGTERM): stopped 0 model processes',
+      );
+      expect(code).toBe(143);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

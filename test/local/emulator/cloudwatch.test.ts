@@ -14,6 +14,7 @@ import {
   deployModel,
   errorOf,
   LINEAR_IMAGE,
+  modelProcessesWithEnvironment,
   processesWithEnvironment,
   startTestEmulator,
   uploadLinearModel,
@@ -238,6 +239,6 @@ describe('CloudWatch GetMetricData for endpoint metrics', () => {
 
     expect(logs).toHaveLength(2);
     expect(ports.size).toBe(2);
-    expect(processesWithEnvironment(`SMWF_TEST_MARKER=${marker}`)).toHaveLength(2);
+    expect(modelProcessesWithEnvironment(`SMWF_TEST_MARKER=${marker}`)).toHaveLength(2);
   });
 });

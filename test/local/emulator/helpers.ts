@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { exampleImage, packModelDirectory } from '../../../examples/example-models.ts';
+import { WATCHER_NAME } from '../../../local/emulator/hosting/container-records.ts';
 import { processAlive } from '../../../local/emulator/hosting/process-tree.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../../local/emulator/index.ts';
 
@@ -199,16 +200,30 @@ export function processesWithEnvironment(entry: string): number[] {
     });
 }
 
+/**
+ * The model processes among processesWithEnvironment(entry): without the launch's watcher shells, which carry the
+ * container's environment too (local/emulator/hosting/container-records.ts).
+ */
+export function modelProcessesWithEnvironment(entry: string): number[] {
+  return processesWithEnvironment(entry).filter((pid) => {
+    try {
+      return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(WATCHER_NAME);
+    } catch {
+      return false;
+    }
+  });
+}
+
 const CLI = fileURLToPath(new URL('../../../cli/bin.js', import.meta.url));
 
 /**
  * Runs `smwf local start <args>` in a child process, behind `prefix` (e.g. `setpriv ...`), and resolves once it has
- * printed its AWS_ENDPOINT_URL. The caller stops the child.
+ * printed its AWS_ENDPOINT_URL; `output()` is everything it printed so far. The caller stops the child.
  */
 export async function spawnLocalStart(
   args: string[],
   prefix: string[] = [],
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const [command, ...rest] = [...prefix, process.execPath, CLI, 'local', 'start', ...args] as [string, ...string[]];
   const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -229,5 +244,5 @@ export async function spawnLocalStart(
       reject(new Error(`smwf local start exited with ${code}: ${output}`));
     });
   });
-  return { url, child };
+  return { url, child, output: () => output };
 }

@@ -3,7 +3,13 @@ import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type InvokeEndpointCommandInput } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleImage, exampleModelArchive } from '../../../examples/example-models.ts';
-import { clients, deployModel, linearModelTarball, processesWithEnvironment, startTestEmulator } from './helpers.ts';
+import {
+  clients,
+  deployModel,
+  linearModelTarball,
+  modelProcessesWithEnvironment,
+  startTestEmulator,
+} from './helpers.ts';
 
 const LINEAR = exampleImage('linear');
 const FEATURIZER = exampleImage('featurizer');
@@ -111,7 +117,7 @@ describe('instances of a variant are processes, and invocations are spread over 
 
     expect(new Set(answers)).toEqual(new Set(['{"predictions":[97]}']));
     // Two instances x two containers, each process with the model's Environment.
-    expect(processesWithEnvironment(marker('pipeline-x2'))).toHaveLength(4);
+    expect(modelProcessesWithEnvironment(marker('pipeline-x2'))).toHaveLength(4);
     expect(described.ProductionVariants?.[0]?.CurrentInstanceCount).toBe(2);
   });
 

@@ -30,13 +30,12 @@ describe('process-tree', () => {
     }
   });
 
-  it('reads /proc/<pid>/stat fields after a command name holding spaces and parentheses', () => {
-    expect(parseProcStat('4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 ...')).toEqual({
-      pid: 4242,
-      state: 'S',
-      ppid: 1,
-      pgrp: 4242,
-    });
+  it('reads /proc/<pid>/stat fields (the start time is the 22nd) after a command name holding spaces and parentheses', () => {
+    expect(
+      parseProcStat(
+        '4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 117 0 0 0 3 1 0 0 20 0 1 0 987654 11272192 278 18446744073709551615',
+      ),
+    ).toEqual({ pid: 4242, state: 'S', ppid: 1, pgrp: 4242, startTime: 987654 });
   });
 
   it('keeps only the LISTEN sockets of a /proc/net/tcp table, with their inode and port', () => {

@@ -1,0 +1,496 @@
+/**
+ * SageMaker in process, for fast tests and benchmarks: the emulator's own core (store, control plane, lifecycle,
+ * Model Registry, runtime, Application Auto Scaling, EventBridge PutEvents) on a manual clock and scripted fleets
+ * instead of model processes, answering the unchanged AWS SDK v3 clients without HTTP. What it adds is only the
+ * scripting a test needs to force a state: provisioning and deletion time on the clock, failing configs (a create
+ * that ends Failed, an update SageMaker rolls back silently), the models' answers, throttling (the emulator's fault
+ * injection), and states put straight into the store.
+ */
+
+import { randomUUID } from 'node:crypto';
+import * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import * as EventBridgeSdk from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import * as SageMakerSdk from '@aws-sdk/client-sagemaker';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import * as RuntimeSdk from '@aws-sdk/client-sagemaker-runtime';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { AutoScalingApi } from '../autoscaling/api.ts';
+import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
+import { ServiceError } from '../errors.ts';
+import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
+import { type FaultConfig, FaultInjector, faultError } from '../faults.ts';
+import type { DeploymentSpec } from '../hosting/fleet.ts';
+import { SageMakerRuntime } from '../runtime.ts';
+import { SageMakerControlPlane } from '../sagemaker/control-plane.ts';
+import { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
+import { ModelRegistry } from '../sagemaker/model-registry.ts';
+import { type ApiModel, loadModel, project } from '../shapes.ts';
+import {
+  type EndpointConfigRecord,
+  type EndpointRecord,
+  type ModelRecord,
+  parseArn,
+  resourceArn,
+  SageMakerStore,
+  type Tag,
+} from '../store/store.ts';
+import { ManualClock } from './manual-clock.ts';
+import { type FleetScript, type ScriptedFleet, ScriptedFleets, type ScriptedInvocation } from './scripted-fleets.ts';
+import {
+  bindClient,
+  bindClientClass,
+  fromWire,
+  metadata,
+  operationOf,
+  regionOf,
+  type SdkClient,
+  type SdkClientClass,
+  type SdkCommand,
+  type ServiceExceptionClass,
+  sdkException,
+  toWire,
+} from './sdk-binding.ts';
+
+type Input = Record<string, unknown>;
+
+/** How the scripted SageMaker starts. */
+export interface ScriptedSageMakerOptions {
+  /** Where its clock starts, in ms since the epoch. @default - the clock reads Date.now() (a faked Date moves it) */
+  startTime?: number;
+  /** How long every SageMaker call takes on the clock, in ms, so that creation times differ. @default 1 */
+  callMs?: number;
+  /** The script's starting values. */
+  script?: Partial<FleetScript>;
+}
+
+/** One SageMaker control-plane call the double received, with the SDK input as given. */
+export interface RecordedCall {
+  command: string;
+  input: Input;
+}
+
+/** A state forced on an endpoint, put straight into the store. */
+export interface ForcedEndpoint {
+  EndpointName: string;
+  EndpointConfigName: string;
+  EndpointStatus: string;
+  /** The config an Updating endpoint moves to. @default EndpointConfigName */
+  PendingConfigName?: string;
+  FailureReason?: string;
+  LastDeploymentConfig?: Input;
+  Tags?: Tag[];
+  /**
+   * How long the transition it is in (Creating, Updating, Deleting) still takes, in seconds of the clock.
+   * @default the script's provisioning (Creating, Updating) or deletion time
+   */
+  settlesInSeconds?: number;
+}
+
+const SERVICES = {
+  sagemaker: { Class: SageMakerClient, sdk: SageMakerSdk, Base: SageMakerSdk.SageMakerServiceException },
+  runtime: {
+    Class: SageMakerRuntimeClient,
+    sdk: RuntimeSdk,
+    Base: RuntimeSdk.SageMakerRuntimeServiceException,
+  },
+  events: { Class: EventBridgeClient, sdk: EventBridgeSdk, Base: EventBridgeSdk.EventBridgeServiceException },
+  autoScaling: {
+    Class: ApplicationAutoScalingClient,
+    sdk: AutoScalingSdk,
+    Base: AutoScalingSdk.ApplicationAutoScalingServiceException,
+  },
+} as const;
+
+type Service = keyof typeof SERVICES;
+
+/** Credentials for clients bound in process: nothing signs or checks them. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'scripted', secretAccessKey: 'scripted' };
+
+const defaultAnswer = (modelName: string) => ({ status: 200, body: JSON.stringify({ model: modelName }) });
+
+/** The emulator's SageMaker in process, scripted. */
+export class ScriptedSageMaker {
+  /** The SageMaker resources' time: what `advance` moves and the scripted transitions wait on. */
+  readonly clock: ManualClock;
+  /** Every resource, as the emulator stores it. */
+  readonly store: SageMakerStore;
+  /** How fleets behave; change it at any time. */
+  readonly script: FleetScript;
+  /** Every SageMaker control-plane call, in order (throttled ones too). */
+  readonly calls: RecordedCall[] = [];
+  /** Every event logged: PutEvents entries and SageMaker's own state change events, in order. */
+  readonly events: EmulatorEvent[] = [];
+  private readonly callMs: number;
+  private readonly faults = new FaultInjector();
+  private readonly fleets: ScriptedFleets;
+  private readonly eventLog = new EventLog(undefined);
+  private readonly lifecycle: EndpointLifecycle<ScriptedFleet>;
+  private readonly controlPlane: SageMakerControlPlane;
+  private readonly runtime: SageMakerRuntime;
+  private readonly runtimeModel: ApiModel = loadModel('sagemaker-runtime.json');
+  private readonly autoScaling: AutoScalingApi;
+  private unbind: (() => void) | undefined;
+
+  constructor(options: ScriptedSageMakerOptions = {}) {
+    this.clock = new ManualClock(options.startTime);
+    this.callMs = options.callMs ?? 1;
+    this.script = {
+      provisioningSeconds: 0,
+      deletingSeconds: 0,
+      failingConfigs: new Set(),
+      answers: defaultAnswer,
+      ...options.script,
+    };
+    this.store = new SageMakerStore(undefined, this.clock);
+    this.fleets = new ScriptedFleets(this.clock, this.script);
+    this.eventLog.subscribe((events) => this.events.push(...events));
+    const random = () => this.faults.next();
+    const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    this.lifecycle = new EndpointLifecycle({
+      store: this.store,
+      events: this.eventLog,
+      fleets: this.fleets,
+      random,
+      logger,
+      defaultStartupTimeoutSeconds: 60,
+      stopGraceMs: 0,
+    });
+    this.autoScaling = new AutoScalingApi(undefined, this.store);
+    this.controlPlane = new SageMakerControlPlane(
+      this.store,
+      this.lifecycle,
+      new ModelRegistry(this.store, this.eventLog),
+      {},
+      undefined,
+      this.autoScaling,
+    );
+    this.runtime = new SageMakerRuntime(this.store, this.lifecycle, random, 60_000);
+  }
+
+  /** Invocations the scripted models answered, in order. */
+  get invocations(): readonly ScriptedInvocation[] {
+    return this.fleets.invocations;
+  }
+
+  // --- clients ---
+
+  /** Answers every SageMaker, Runtime, EventBridge and Application Auto Scaling client in the process, until restore(). */
+  install(): void {
+    if (this.unbind) throw new Error('this scripted SageMaker is installed already');
+    const unbinds = (Object.keys(SERVICES) as Service[]).map((service) =>
+      bindClientClass(SERVICES[service].Class as unknown as SdkClientClass, (client, command) =>
+        this.send(service, client, command),
+      ),
+    );
+    this.unbind = () => {
+      for (const unbind of unbinds) unbind();
+    };
+  }
+
+  /** Gives the clients their own `send` back. */
+  restore(): void {
+    this.unbind?.();
+    this.unbind = undefined;
+  }
+
+  /** A SageMaker client of its own, answered by this double (the rest of the process is left alone). */
+  sageMakerClient(region = 'us-east-1'): SageMakerClient {
+    return this.bound('sagemaker', new SageMakerClient({ region, credentials: LOCAL_CREDENTIALS }));
+  }
+
+  /** A SageMaker Runtime client of its own, answered by this double. */
+  runtimeClient(region = 'us-east-1'): SageMakerRuntimeClient {
+    return this.bound('runtime', new SageMakerRuntimeClient({ region, credentials: LOCAL_CREDENTIALS }));
+  }
+
+  private bound<C>(service: Service, client: C): C {
+    bindClient(client as unknown as SdkClient, (c, command) => this.send(service, c, command));
+    return client;
+  }
+
+  /** The emulator's fault injection, on the double's calls (throttling, failures of the n-th call, latency). */
+  setFaults(faults: FaultConfig): void {
+    this.faults.set(faults);
+  }
+
+  /** Throttles every `every`-th call of each SageMaker control-plane operation (0: none). */
+  throttleSageMaker(every: number): void {
+    this.faults.set(
+      every > 0 ? { throttle: { every, operations: Object.keys(this.controlPlane.model.operations) } } : {},
+    );
+  }
+
+  // --- time ---
+
+  /** Moves the clock on by `seconds` and lets what is due happen (transitions end, waits pass). */
+  async advance(seconds: number): Promise<void> {
+    this.clock.advance(seconds * 1000);
+    await this.clock.runDue();
+  }
+
+  /** Ends the endpoint's provisioning now: its fleet comes up, or fails with `failureReason` (an update rolls back). */
+  async settle(endpointName: string, failureReason?: string, region = 'us-east-1'): Promise<void> {
+    this.fleets.settle(region, endpointName, failureReason);
+    await this.clock.runDue();
+  }
+
+  /** Lets what is due happen (e.g. a deletion of no time) without moving the clock. */
+  runDue(): Promise<void> {
+    return this.clock.runDue();
+  }
+
+  // --- forced states ---
+
+  /** Puts a model straight into the store (no checks), created now unless `CreationTime` says otherwise. */
+  putModel(
+    model: { ModelName: string; CreationTime?: number; [member: string]: unknown },
+    region = 'us-east-1',
+  ): ModelRecord {
+    const record: ModelRecord = {
+      CreationTime: this.store.nowSeconds(),
+      ...model,
+      ModelArn: resourceArn(region, 'model', model.ModelName),
+      smwf: { region },
+    };
+    void this.store.models.put(record.ModelName, record);
+    return record;
+  }
+
+  /** Puts an endpoint config straight into the store (no checks: its models need not exist). */
+  putEndpointConfig(
+    config: {
+      EndpointConfigName: string;
+      ProductionVariants: Input[];
+      CreationTime?: number;
+      [member: string]: unknown;
+    },
+    region = 'us-east-1',
+  ): EndpointConfigRecord {
+    const record: EndpointConfigRecord = {
+      CreationTime: this.store.nowSeconds(),
+      ...config,
+      EndpointConfigArn: resourceArn(region, 'endpoint-config', config.EndpointConfigName),
+      smwf: { region },
+    };
+    void this.store.endpointConfigs.put(record.EndpointConfigName, record);
+    return record;
+  }
+
+  /**
+   * Puts an endpoint straight into the store in any status, serving its config (a fleet already running), and lets
+   * the lifecycle carry on with the transition it is in, as after a restart of the emulator.
+   */
+  putEndpoint(forced: ForcedEndpoint, region = 'us-east-1'): EndpointRecord {
+    const { PendingConfigName, settlesInSeconds, ...described } = forced;
+    const status = forced.EndpointStatus;
+    const now = this.store.nowSeconds();
+    const active =
+      status === 'Creating' || status === 'Failed' ? undefined : this.specOf(region, forced, forced.EndpointConfigName);
+    const pending =
+      status === 'Creating'
+        ? this.specOf(region, forced, forced.EndpointConfigName)
+        : status === 'Updating'
+          ? this.specOf(region, forced, PendingConfigName ?? forced.EndpointConfigName)
+          : undefined;
+    const record: EndpointRecord = {
+      ...described,
+      EndpointArn: resourceArn(region, 'endpoint', forced.EndpointName),
+      CreationTime: now,
+      LastModifiedTime: now,
+      ...(status === 'Updating' && pending ? { PendingDeploymentSummary: this.lifecycle.pendingSummary(pending) } : {}),
+      smwf: { region, ...(active ? { active } : {}), ...(pending ? { pending } : {}) },
+    };
+    void this.store.endpoints.put(record.EndpointName, record);
+    if (settlesInSeconds !== undefined && pending) {
+      this.fleets.nextTransitionTakes(region, record.EndpointName, settlesInSeconds);
+    }
+    const stopSeconds = status === 'Deleting' ? settlesInSeconds : undefined;
+    this.lifecycle.adopt(record, active ? this.fleets.running(active, stopSeconds) : undefined);
+    return record;
+  }
+
+  /** A model, a config serving it on one instance, and an endpoint on that config, forced into `status`. */
+  seedEndpoint(
+    name: string,
+    configName: string,
+    modelName: string,
+    options: { status?: string; settlesInSeconds?: number } = {},
+  ): EndpointRecord {
+    this.putModel({
+      ModelName: modelName,
+      PrimaryContainer: { Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${modelName}:seed` },
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/seed',
+    });
+    this.putEndpointConfig({
+      EndpointConfigName: configName,
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', ModelName: modelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+      ],
+    });
+    return this.putEndpoint({
+      EndpointName: name,
+      EndpointConfigName: configName,
+      EndpointStatus: options.status ?? 'InService',
+      ...(options.settlesInSeconds !== undefined ? { settlesInSeconds: options.settlesInSeconds } : {}),
+    });
+  }
+
+  /** What a forced endpoint serves: its config's deployment when the config and its models exist, else nothing. */
+  private specOf(region: string, endpoint: ForcedEndpoint, configName: string): DeploymentSpec {
+    const config = this.store.endpointConfigs.get(region, configName);
+    try {
+      if (config) return this.lifecycle.buildSpec(region, endpoint.EndpointName, config);
+    } catch {
+      // a model of the config is missing: the forced endpoint serves nothing
+    }
+    return { endpointName: endpoint.EndpointName, endpointConfigName: configName, region, variants: [] };
+  }
+
+  // --- reading ---
+
+  /** The endpoint as stored (API member names), or undefined. */
+  endpoint(name: string, region = 'us-east-1'): EndpointRecord | undefined {
+    return this.store.endpoints.get(region, name);
+  }
+
+  /** The endpoint config as stored, or undefined. */
+  endpointConfig(name: string, region = 'us-east-1'): EndpointConfigRecord | undefined {
+    return this.store.endpointConfigs.get(region, name);
+  }
+
+  /** The model as stored, or undefined. */
+  model(name: string, region = 'us-east-1'): ModelRecord | undefined {
+    return this.store.models.get(region, name);
+  }
+
+  /** The names of every endpoint config, oldest first. */
+  endpointConfigNames(region = 'us-east-1'): string[] {
+    return byCreation(this.store.endpointConfigs.list(region)).map((c) => c.EndpointConfigName);
+  }
+
+  /** The names of every model, oldest first. */
+  modelNames(region = 'us-east-1'): string[] {
+    return byCreation(this.store.models.list(region)).map((m) => m.ModelName);
+  }
+
+  /** The stored model, endpoint config or endpoint an ARN names, or undefined. */
+  resourceByArn(arn: string): ModelRecord | EndpointConfigRecord | EndpointRecord | undefined {
+    const parsed = parseArn(arn);
+    if (parsed === undefined) return undefined;
+    if (parsed.kind === 'model') return this.store.models.get(parsed.region, parsed.name);
+    if (parsed.kind === 'endpoint-config') return this.store.endpointConfigs.get(parsed.region, parsed.name);
+    if (parsed.kind === 'endpoint') return this.store.endpoints.get(parsed.region, parsed.name);
+    return undefined;
+  }
+
+  /** What a Describe operation answers for a stored record, as the SDK hands it out. */
+  described(operation: 'DescribeModel' | 'DescribeEndpointConfig' | 'DescribeEndpoint', record: object): unknown {
+    const model = this.controlPlane.model;
+    const shape = model.operations[operation]?.output?.shape ?? '';
+    return fromWire(model, shape, project(model, shape, record));
+  }
+
+  /** A resource's tags as a map. */
+  tagsOf(record: { Tags?: Tag[] } | undefined): Record<string, string> {
+    return Object.fromEntries((record?.Tags ?? []).map((t) => [t.Key, t.Value]));
+  }
+
+  /** The events put with PutEvents (not SageMaker's own state change events), in order. */
+  publishedEvents(): EmulatorEvent[] {
+    return this.events.filter((e) => !e.source.startsWith('aws.'));
+  }
+
+  /** The calls of one SageMaker operation. */
+  callsOf(operation: string): RecordedCall[] {
+    return this.calls.filter((call) => call.command === operation);
+  }
+
+  // --- answering ---
+
+  /** Answers one command of a bound client, as the service would over HTTP. */
+  private async send(service: Service, client: SdkClient, command: SdkCommand): Promise<unknown> {
+    const operation = operationOf(command);
+    const input = command.input as Input;
+    const requestId = randomUUID();
+    if (service === 'sagemaker') {
+      this.calls.push({ command: operation, input });
+      this.clock.advance(this.callMs);
+    }
+    const region = await regionOf(client);
+    await this.clock.runDue();
+    try {
+      const decision = this.faults.decide(operation);
+      if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      if (decision.kind !== 'none') throw faultError(decision, false);
+      const output = await this.answer(service, operation, region, input, requestId);
+      return { ...(output as Input), $metadata: metadata(200, requestId) };
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      const { sdk, Base } = SERVICES[service];
+      throw sdkException(err, sdk as Record<string, unknown>, Base as unknown as ServiceExceptionClass, requestId);
+    } finally {
+      await this.clock.runDue();
+    }
+  }
+
+  private async answer(
+    service: Service,
+    operation: string,
+    region: string,
+    input: Input,
+    requestId: string,
+  ): Promise<unknown> {
+    switch (service) {
+      case 'sagemaker': {
+        const output = await this.controlPlane.call(operation, region, toWire(input) as Input);
+        return fromWire(this.controlPlane.model, this.controlPlane.model.operations[operation]?.output?.shape, output);
+      }
+      case 'autoScaling': {
+        const output = await this.autoScaling.call(operation, region, toWire(input) as Input);
+        return fromWire(AUTO_SCALING_MODEL, AUTO_SCALING_MODEL.operations[operation]?.output?.shape, output);
+      }
+      case 'events':
+        if (operation !== 'PutEvents') break;
+        return putEvents(this.eventLog, region, toWire(input));
+      case 'runtime':
+        if (operation !== 'InvokeEndpoint') break;
+        return this.invokeEndpoint(region, input, requestId);
+    }
+    throw new ServiceError('UnknownOperationException', `The scripted SageMaker does not answer ${operation}.`, 400);
+  }
+
+  /** InvokeEndpoint through the emulator's runtime: the request's header members as headers, the answer's back. */
+  private async invokeEndpoint(region: string, input: Input, requestId: string): Promise<Input> {
+    const shapes = this.runtimeModel.shapes;
+    const headers: Record<string, string> = {};
+    for (const [member, ref] of Object.entries(shapes.InvokeEndpointInput?.members ?? {})) {
+      if (ref.location === 'header' && ref.locationName && input[member] !== undefined) {
+        headers[ref.locationName.toLowerCase()] = String(input[member]);
+      }
+    }
+    const body = input.Body;
+    const answer = await this.runtime.invokeEndpoint(
+      {
+        endpointName: String(input.EndpointName),
+        body: Buffer.from(typeof body === 'string' ? body : ((body as Uint8Array | undefined) ?? new Uint8Array())),
+        headers,
+      },
+      region,
+      requestId,
+    );
+    const answerHeaders = new Map(Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const output: Input = { Body: new Uint8Array(answer.body) };
+    for (const [member, ref] of Object.entries(shapes.InvokeEndpointOutput?.members ?? {})) {
+      const value =
+        ref.location === 'header' && ref.locationName ? answerHeaders.get(ref.locationName.toLowerCase()) : undefined;
+      if (value !== undefined) output[member] = value;
+    }
+    return output;
+  }
+}
+
+function byCreation<T extends { CreationTime: number }>(records: T[]): T[] {
+  return [...records].sort((a, b) => a.CreationTime - b.CreationTime);
+}

@@ -1,0 +1,13 @@
+import { describeEndpoint, type TaskRegistration } from '../_shared/task-registration.ts';
+
+/** How the PrepareLoadTest step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
+export const registration: TaskRegistration = {
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  permissions: [
+    describeEndpoint,
+    { actions: ['sagemaker:DescribeEndpointConfig'], resources: ['endpoint-config'] },
+    { actions: ['sagemaker:DescribeModel'], resources: ['model'] },
+  ],
+  environment: [],
+};
