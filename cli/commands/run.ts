@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
 import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
-import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
+import {
+  createLocalRunner,
+  type ExecutionEvent,
+  type ExecutionResult,
+  type LocalExecution,
+  type LocalRunner,
+} from '../../local/runner/runner.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import {
   type AwsClients,
@@ -70,7 +76,7 @@ function readInput(source: string): unknown {
 }
 
 /** Prints how the execution ended; returns the exit code. */
-function report(result: ExecutionResult, json: boolean): number {
+export function report(result: ExecutionResult, json: boolean): number {
   if (json) {
     const { events: _events, cause, ...rest } = result;
     const clean = cause !== undefined ? { cause: cleanCause(result.error, cause) } : {};
@@ -105,33 +111,60 @@ async function putExampleArtifactsNamedBy(input: unknown): Promise<void> {
   }
 }
 
+/** Where the local runner journals executions in a state directory (what `smwf redrive` reads). */
+export function executionRecordsDirOf(stateDir: string): string {
+  return join(stateDir, 'executions');
+}
+
+/** Options of a local execution's attempt (a run, or a redrive). */
+export interface LocalAttemptOptions {
+  readonly endpointUrl?: string;
+  readonly stateDir: string;
+  readonly json: boolean;
+  /** The input whose example artifacts the emulator started for the attempt gets. */
+  readonly input?: unknown;
+  /** The command, as interrupts name it. @default 'smwf run' */
+  readonly label?: string;
+}
+
 /**
- * Runs one execution locally, on a running emulator or on one started (and stopped) for the run. The emulator
- * started for the run also gets the example artifacts the input names (see putExampleArtifactsNamedBy).
+ * Runs one attempt of a local execution (`attempt` starts it or redrives it), on a running emulator or on one started
+ * (and stopped) for it, with a runner that journals executions in the state directory. The emulator started for the
+ * attempt also gets the example artifacts the input names (see putExampleArtifactsNamedBy).
  */
-export async function runLocally(
-  workflow: WorkflowDefinition,
-  input: unknown,
-  options: { name: string; endpointUrl?: string; stateDir: string; json: boolean },
+export async function attemptLocally(
+  options: LocalAttemptOptions,
+  attempt: (runner: LocalRunner, onEvent: (event: ExecutionEvent) => void) => LocalExecution,
 ): Promise<ExecutionResult> {
   // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
-  const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: 'smwf run' });
+  const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: options.label ?? 'smwf run' });
   const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
-    if (emulator !== undefined) await putExampleArtifactsNamedBy(input);
-    const runner = await createLocalRunner();
+    if (emulator !== undefined && options.input !== undefined) await putExampleArtifactsNamedBy(options.input);
+    const runner = await createLocalRunner({ executionRecordsDir: executionRecordsDirOf(options.stateDir) });
     await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
       json: options.json,
       color: !options.json && process.stderr.isTTY === true,
       write: (line) => (options.json ? console.log(line) : console.error(line)),
     });
-    return await runner.start(workflow.name, input, { name: options.name, onEvent: printer }).result;
+    return await attempt(runner, printer).result;
   } finally {
     await emulator?.stop();
     uninstall?.();
   }
+}
+
+/** Runs one execution locally (attemptLocally), journaled in the state directory so `smwf redrive` can redrive it. */
+export function runLocally(
+  workflow: WorkflowDefinition,
+  input: unknown,
+  options: { name: string; endpointUrl?: string; stateDir: string; json: boolean },
+): Promise<ExecutionResult> {
+  return attemptLocally({ ...options, input }, (runner, onEvent) =>
+    runner.start(workflow.name, input, { name: options.name, onEvent }),
+  );
 }
 
 /** `smwf run <StateMachine> --input <file|->`. */
