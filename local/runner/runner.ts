@@ -5,7 +5,12 @@
  * state directory when one is given, so that a failed, aborted or timed-out execution can be redriven (redrive.ts),
  * by this process or another.
  */
+import { randomUUID } from 'node:crypto';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
+import {
+  EXECUTION_STATUS_CHANGE,
+  type ExecutionStatusChangeDetail,
+} from '../../contracts/parts/execution-status-change.ts';
 import './polyfills.ts';
 import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -169,6 +174,30 @@ export interface LocalRunner {
    * Functions' reason) or ExecutionDoesNotExistError.
    */
   redrive(executionArn: string, options?: StartOptions): LocalExecution;
+  /**
+   * Calls `listener` with each status change of an execution this runner runs (started or redriven: RUNNING; then how
+   * it ended), as the event Step Functions sends to the default event bus. Returns the unsubscribe.
+   */
+  onExecutionStatusChange(listener: (event: ExecutionStatusChangeEvent) => void): () => void;
+}
+
+/** An execution's status change as Step Functions sends it to EventBridge (contracts/parts/execution-status-change). */
+export interface ExecutionStatusChangeEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': typeof EXECUTION_STATUS_CHANGE.detailType;
+  readonly source: typeof EXECUTION_STATUS_CHANGE.source;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: ExecutionStatusChangeDetail & {
+    readonly input: string;
+    readonly output: string | null;
+    readonly error: string | null;
+    readonly cause: string | null;
+    readonly redriveCount: number;
+  };
 }
 
 /** Raised when no execution has the ARN asked for. */
@@ -304,7 +333,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return machine;
   };
 
-  const localHandlers = (def: Record<string, unknown>, startOptions: StartOptions) => {
+  const localHandlers = (def: Record<string, unknown>, startOptions: StartOptions, inFlight: Set<Promise<unknown>>) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
     const invocations = new Map<string, number>();
     for (const [stateName, state] of allStates(def)) {
@@ -325,15 +354,53 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         const call = () => invoke(fn, handler, payload);
         const attempt = (invocations.get(stateName) ?? 0) + 1;
         invocations.set(stateName, attempt);
-        const result = startOptions.interceptTask
-          ? ((await startOptions.interceptTask({ stateName, attempt, payload }, call)) as Awaited<
-              ReturnType<typeof call>
-            >)
-          : await call();
-        return isInvoke ? result : result.Payload;
+        const running = startOptions.interceptTask
+          ? (startOptions.interceptTask({ stateName, attempt, payload }, call) as ReturnType<typeof call>)
+          : call();
+        inFlight.add(running);
+        try {
+          const result = await running;
+          return isInvoke ? result : result.Payload;
+        } finally {
+          inFlight.delete(running);
+        }
       }) as never;
     }
     return handlers;
+  };
+
+  const statusListeners = new Set<(event: ExecutionStatusChangeEvent) => void>();
+  const emitStatus = (
+    tracked: Tracked,
+    status: ExecutionStatus,
+    ended?: { output?: unknown; error?: string; cause?: string },
+  ): void => {
+    if (statusListeners.size === 0) return;
+    const time = Date.now();
+    const event: ExecutionStatusChangeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': EXECUTION_STATUS_CHANGE.detailType,
+      source: EXECUTION_STATUS_CHANGE.source,
+      account: identity.account,
+      time: new Date(time).toISOString(),
+      region: identity.region,
+      resources: [tracked.executionArn],
+      detail: {
+        executionArn: tracked.executionArn,
+        stateMachineArn: tracked.stateMachineArn,
+        name: tracked.name,
+        status,
+        startDate: tracked.start.startDate,
+        stopDate: status === 'RUNNING' ? null : time,
+        input: tracked.start.input,
+        output: ended?.output !== undefined ? JSON.stringify(ended.output) : null,
+        error: ended?.error ?? null,
+        cause: ended?.cause ?? null,
+        redriveCount: tracked.redriveCount,
+      },
+    };
+    for (const listener of statusListeners) listener(event);
   };
 
   /** Runs one attempt of an execution (its start, or a redrive) and records what happens. */
@@ -345,10 +412,13 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     const { executionArn: arn, name } = tracked;
     const redriveCount = tracked.redriveCount;
     const waitStates = allStates(run.definition).filter(([, s]) => s.Type === 'Wait');
+    // The task invocations under way: an execution that stops runs no more states, but a function already invoked
+    // runs to its end (as a Lambda invocation does), and may still create what it was asked to.
+    const inFlight = new Set<Promise<unknown>>();
     const retryStates = allStates(run.definition).filter(([, s]) => Array.isArray(s.Retry));
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: localHandlers(run.definition, startOptions) as never,
+        taskResourceLocalHandlers: localHandlers(run.definition, startOptions, inFlight) as never,
         waitTimeOverrides: Object.fromEntries(waitStates.map(([n]) => [n, options.waitTimeMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(retryStates.map(([n]) => [n, options.retryIntervalMs ?? 50])),
       },
@@ -432,6 +502,15 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       } else if (last?.type === 'ExecutionAborted') {
         status = 'ABORTED';
       }
+      const ended = {
+        ...(status === 'SUCCEEDED' ? { output } : {}),
+        ...(error !== undefined ? { error } : {}),
+        ...(cause !== undefined ? { cause } : {}),
+      };
+      // The status change of an execution stopped mid-task goes out once the invocations under way have ended, so
+      // what reacts to it (the execution cleanup) sees what they created. Until then nothing else waits for it.
+      if (inFlight.size === 0) emitStatus(tracked, status, ended);
+      else void Promise.allSettled([...inFlight]).then(() => emitStatus(tracked, status, ended));
       return {
         status,
         ...(status === 'SUCCEEDED' ? { output } : {}),
@@ -446,6 +525,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     })();
     const local: LocalExecution = { name, arn, result, abort: () => execution.abort() };
     tracked.execution = local;
+    emitStatus(tracked, 'RUNNING');
     return local;
   };
 
@@ -584,7 +664,23 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return (await invoke(fn, await handlerFor(fn), payload)).Payload;
   };
 
-  return { workflows, definition, start, invokeFunction, describeExecution, listExecutions, redrive };
+  const onExecutionStatusChange = (listener: (event: ExecutionStatusChangeEvent) => void) => {
+    statusListeners.add(listener);
+    return () => {
+      statusListeners.delete(listener);
+    };
+  };
+
+  return {
+    workflows,
+    definition,
+    start,
+    invokeFunction,
+    describeExecution,
+    listExecutions,
+    redrive,
+    onExecutionStatusChange,
+  };
 }
 
 /** An execution the runner knows: how it was started, its whole history, its current attempt. */
