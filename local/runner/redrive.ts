@@ -1,9 +1,15 @@
 /**
- * Redrive, as Step Functions documents it (Developer Guide, "Redriving executions", and the RedriveExecution API
- * reference), for the local runner. aws-local-stepfunctions 3 has no redrive of its own, so a redrive runs a
- * definition derived from the execution's own: it starts at the state the execution did not finish (the one entered
- * and never exited, "the unsuccessful step") with the input that state was entered with, so the states that
- * succeeded are not run again. A state entered afresh gets its retry counts and its timeout from zero, as on AWS.
+ * Redrive, as Step Functions documents it (Developer Guide, "Redriving executions":
+ * https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html, and the RedriveExecution API
+ * reference: https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html), for the local
+ * runner. Redrivable: a Standard execution FAILED, ABORTED or TIMED_OUT less than 14 days ago, within a year of its
+ * start, whose history can take more events; it continues "from the unsuccessful step" with the input it had, keeps
+ * the results of the successful steps without rerunning them, and runs the same definition under the same ARN.
+ *
+ * aws-local-stepfunctions 3 has no redrive of its own, so a redrive runs a definition derived from the execution's
+ * own: it starts at the state the execution did not finish (the one entered and never exited, "the unsuccessful
+ * step") with the input that state was entered with, so the states that succeeded are not run again. A state
+ * entered afresh gets its retry counts and its timeout from zero, as on AWS.
  *
  * An Inline Map left unfinished redrives only its unsuccessful iterations ("RedriveExecution ... reschedules and
  * redrives only the iterations and branches that failed or aborted"): an iteration that succeeded gives its recorded
