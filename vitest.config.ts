@@ -1,13 +1,93 @@
-import { defineConfig } from 'vitest/config';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** The calls that start an emulator in the test's own process (directly or through the e2e harness). */
+const STARTS_AN_EMULATOR = /\b(startEmulator|startTestEmulator|startHarness|useLocalEmulator)\(/;
+
+/**
+ * Test files that run in a fresh process each: the end-to-end, local (emulator, runner, triggers) and conformance
+ * tests, and any other file that starts an emulator. They point process-wide state at what they start
+ * (AWS_ENDPOINT_URL, the handlers' module-level SDK clients) and use real SDK clients, which must neither reach the
+ * next file nor meet a client another file stubbed with aws-sdk-client-mock.
+ */
+const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
+  .filter((path) => path.endsWith('.test.ts'))
+  .map((path) => `test/${path}`)
+  .filter(
+    (file) =>
+      /^test\/(e2e|local|conformance)\//.test(file) || STARTS_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')),
+  );
+
+/**
+ * The files that keep a worker busiest, longest first: the doc test (every command of the README, a few minutes of
+ * one worker) and the end-to-end files that run for half a minute or more. Started first, none is left running
+ * alone at the end of the run while the other worker idles.
+ */
+const LONGEST = [
+  'test/readme/readme-commands.test.ts',
+  'test/e2e/demo.test.ts',
+  'test/e2e/deploy-endpoint.test.ts',
+  'test/e2e/triggers.test.ts',
+  'test/e2e/load-test-endpoint.test.ts',
+  'test/cli/interrupts.test.ts',
+  'test/local/emulator/byoc.test.ts',
+];
+for (const file of LONGEST) {
+  if (!existsSync(join(root, file))) throw new Error(`vitest.config.ts: LONGEST names ${file}, which does not exist`);
+}
+
+/**
+ * Vitest's order (by project; within one, longest first by the last recorded durations, or largest first on a fresh
+ * clone, which has none), with the LONGEST files moved to the front.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const index = LONGEST.indexOf(relative(root, spec.moduleId));
+      return index === -1 ? LONGEST.length : index;
+    };
+    return (await super.sort(files))
+      .map((spec, order) => ({ spec, order }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.order - b.order)
+      .map(({ spec }) => spec);
+  }
+}
+
+/** What every test file gets, in either kind of process. */
+const common = {
+  setupFiles: ['test/setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  pool: 'forks',
+} as const satisfies TestProjectInlineConfiguration['test'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['test/setup.ts'],
+    // Run once for both projects (which do not inherit it): synthesizes the app for the whole run.
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
+    // Both cores: many files spend much of their time waiting on model processes and child processes, not on
+    // the CPU (vitest's default on this 2-core machine is a single worker).
+    maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     reporters: ['default', './test/permission-coverage-reporter.ts'],
+    projects: [
+      { test: { ...common, name: 'own-process', include: OWN_PROCESS } },
+      {
+        // The rest (unit tests with mocked clients, CDK synthesis, the CLI in-process, the doc test's shells)
+        // share worker processes: aws-cdk-lib and the AWS SDK are loaded once per worker instead of once per file.
+        test: {
+          ...common,
+          name: 'shared-process',
+          include: ['test/**/*.test.ts'],
+          exclude: OWN_PROCESS,
+          isolate: false,
+        },
+      },
+    ],
   },
 });

@@ -4,6 +4,7 @@
  * local runs. What stops a run before it starts (no region, no credentials, no stack) is one line saying what to do.
  */
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -18,12 +19,14 @@ import type { ExecutionEvent, ExecutionResult } from '../local/runner/runner.ts'
 export interface AwsClients {
   sfn: SFNClient;
   cloudFormation: CloudFormationClient;
+  /** Downloads the report files an execution's output names. */
+  s3: S3Client;
 }
 
 /** Clients for the default credential chain, in `region` or the SDK's configured one. */
 export function defaultAwsClients(region?: string): AwsClients {
   const config = region ? { region } : {};
-  return { sfn: new SFNClient(config), cloudFormation: new CloudFormationClient(config) };
+  return { sfn: new SFNClient(config), cloudFormation: new CloudFormationClient(config), s3: new S3Client(config) };
 }
 
 /** Why `smwf run --aws` cannot go on, and what to do about it: printed as one line. */

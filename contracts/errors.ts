@@ -186,3 +186,12 @@ export class TransformOutputMissingError extends WorkflowError {
     this.name = TransformOutputMissingError.errorName;
   }
 }
+
+/** An Inference Recommender job RightSizeEndpoint started ended Failed or Stopped (SageMaker's FailureReason). */
+export class RecommenderJobFailedError extends WorkflowError {
+  static readonly errorName = 'RecommenderJobFailedError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = RecommenderJobFailedError.errorName;
+  }
+}

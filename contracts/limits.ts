@@ -77,3 +77,24 @@ export const LOAD_TEST = {
   maxSamples: 100,
   maxSampleBytesTotal: 64 * 1024 * 1024,
 } as const;
+
+/**
+ * RightSizeEndpoint's caps (this project's, so a mistyped input cannot deploy a fleet):
+ * - `maxCandidates`: throwaway endpoints one run deploys (Inference Recommender's Advanced job takes at most 10
+ *   EndpointConfigurations, each expanded over its environment ranges; 20 covers the same ground).
+ * - `maxEnvironmentCombinations`: the product of the categorical environment ranges' sizes.
+ * - `maxInstanceCount`: instances of one candidate (the recommendation may need more: it scales the measured
+ *   per-instance rate, up to SageMaker's 1,000 per variant).
+ * - `maxConcurrentCandidates`: candidates deployed and tested at once (the input's `maxConcurrency` lowers it; the
+ *   account's endpoint-instance quotas may need lower still).
+ * - `maxNamePrefixLength`: `<prefix>-rs-<8 hex>-<index>` stays within SageMaker's 63 characters.
+ */
+export const RIGHT_SIZE = {
+  maxCandidates: 20,
+  maxEnvironmentCombinations: 16,
+  maxInstanceCount: 10,
+  maxConcurrentCandidates: 10,
+  defaultConcurrentCandidates: 2,
+  maxNamePrefixLength: 46,
+  maxSafetyFactor: 1,
+} as const;

@@ -43,6 +43,13 @@ export const STEP_NAMES = [
   'GenerateLoad',
   'JudgeLoadStep',
   'ReportLoadTest',
+  'PrepareCandidate',
+  'DeleteThrowaways',
+  'SummarizeCandidate',
+  'RecommendRightSize',
+  'StartInferenceRecommendations',
+  'GetInferenceRecommendations',
+  'WriteLoadTestReport',
 ] as const;
 
 /** The name of one step (also its state name where a workflow uses it once). */

@@ -16,6 +16,11 @@ export interface BuildAppOptions {
   /** Run the cdk-nag AwsSolutions checks during synthesis. @default true */
   readonly nag?: boolean;
   /**
+   * Run CDK's built-in CloudFormation template validation during synthesis (its findings are warnings in
+   * validation-report.json). Its rule engine takes about 10 CPU-seconds to start, once per process. @default true
+   */
+  readonly cloudFormationValidation?: boolean;
+  /**
    * The deployment config file to read (schedules, model package groups, prefix, buckets), or false to read none.
    * Props in `stackProps` override the file's. @default - CDK context smwfConfig, else SMWF_CONFIG, else
    * smwf.config.json at the project root when it exists (infra/deployment-config/load.ts)
@@ -28,6 +33,7 @@ export interface BuildAppOptions {
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: SageMakerWorkflowsStack } {
   const app = new App({
     ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
+    ...(options.cloudFormationValidation === false ? { builtinCloudFormationValidation: false } : {}),
     context: options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : {},
   });
   const configPath =

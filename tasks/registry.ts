@@ -14,9 +14,11 @@ import { registration as createEndpointConfig } from './create-endpoint-config/r
 import { registration as createModel } from './create-model/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as deleteRunModel } from './delete-run-model/registration.ts';
+import { registration as deleteThrowaways } from './delete-throwaways/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as generateLoad } from './generate-load/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
+import { registration as getInferenceRecommendations } from './get-inference-recommendations/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
 import { registration as guardLiveTraffic } from './guard-live-traffic/registration.ts';
 import { registration as healthCheck } from './health-check/registration.ts';
@@ -24,11 +26,13 @@ import { registration as judgeAsyncResults } from './judge-async-results/registr
 import { registration as judgeLoadStep } from './judge-load-step/registration.ts';
 import { registration as packageModel } from './package-model/registration.ts';
 import { registration as placeModel } from './place-model/registration.ts';
+import { registration as prepareCandidate } from './prepare-candidate/registration.ts';
 import { registration as prepareLoadTest } from './prepare-load-test/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
+import { registration as recommendRightSize } from './recommend-right-size/registration.ts';
 import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
 import { registration as reportLoadTest } from './report-load-test/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
@@ -37,15 +41,18 @@ import { registration as resolveModelPackage } from './resolve-model-package/reg
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
+import { registration as startInferenceRecommendations } from './start-inference-recommendations/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
 import { registration as startTransformJob } from './start-transform-job/registration.ts';
 import { registration as stopTransformJob } from './stop-transform-job/registration.ts';
+import { registration as summarizeCandidate } from './summarize-candidate/registration.ts';
 import { registration as suspendAutoScaling } from './suspend-auto-scaling/registration.ts';
 import { registration as uploadAsyncSamples } from './upload-async-samples/registration.ts';
 import { registration as verifyDeployment } from './verify-deployment/registration.ts';
 import { registration as verifyModelRemoved } from './verify-model-removed/registration.ts';
 import { registration as verifyTransformOutputs } from './verify-transform-outputs/registration.ts';
 import { registration as warmUpModel } from './warm-up-model/registration.ts';
+import { registration as writeLoadTestReport } from './write-load-test-report/registration.ts';
 
 /** Every step, by name. */
 export const TASKS = {
@@ -88,6 +95,13 @@ export const TASKS = {
   GenerateLoad: generateLoad,
   JudgeLoadStep: judgeLoadStep,
   ReportLoadTest: reportLoadTest,
+  PrepareCandidate: prepareCandidate,
+  DeleteThrowaways: deleteThrowaways,
+  SummarizeCandidate: summarizeCandidate,
+  RecommendRightSize: recommendRightSize,
+  StartInferenceRecommendations: startInferenceRecommendations,
+  GetInferenceRecommendations: getInferenceRecommendations,
+  WriteLoadTestReport: writeLoadTestReport,
 } as const satisfies { readonly [Name in TaskName]: TaskRegistration };
 
 export type { TaskName };

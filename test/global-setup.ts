@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { projectRoot } from '../infra/project-root.ts';
 import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/enforcement.ts';
 import {
   cacheSynthesizedWorkflows,
@@ -28,10 +29,25 @@ declare module 'vitest' {
   }
 }
 
+const LOCAL_IDENTITY = { account: '123456789012', region: 'us-east-1' };
+
+/**
+ * The deployment configs that child processes run their stack with: `smwf demo --registry` (test/e2e/demo.test.ts)
+ * and the README's Local triggers block the registry demo's, the README's example runs (the doc test) the
+ * examples'.
+ */
+const CHILD_PROCESS_CONFIGS = ['smwf.registry-demo.config.json', 'smwf.examples.config.json'].map((file) =>
+  join(projectRoot, 'examples', file),
+);
+
 export default async function setup(project: TestProject): Promise<void> {
-  const stack = await synthesizeStack({ nag: true });
-  cacheSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' }, stack);
+  const stack = await synthesizeStack({ checks: true });
+  cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
   project.provide('defaultStack', stack);
+  // Synthesized here too, where aws-cdk-lib is already loaded, and cached for those processes: a process that
+  // finds it cached skips loading aws-cdk-lib and synthesizing (about 15 CPU-seconds each, on this machine).
+  for (const deploymentConfig of CHILD_PROCESS_CONFIGS)
+    await loadSynthesizedWorkflows(LOCAL_IDENTITY, { deploymentConfig });
   await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG });
   // The reporter reads this process's variable; each worker sets its own from the provided value (test/setup.ts).
   const usageDir = mkdtempSync(join(tmpdir(), 'smwf-permission-usage-'));

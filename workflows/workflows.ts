@@ -15,6 +15,7 @@ import { deploySerialPipeline } from './deploy-serial-pipeline/workflow.ts';
 import { loadTestEndpoint } from './load-test-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
 import { removeModelFromMultiModelEndpoint } from './remove-model-from-multi-model-endpoint/workflow.ts';
+import { rightSizeEndpoint } from './right-size-endpoint/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
 /** Every workflow, in the order the CLI and the README list them. */
@@ -31,6 +32,7 @@ export const WORKFLOWS = [
   deploySerialPipeline,
   deployApprovedModelPackage,
   loadTestEndpoint,
+  rightSizeEndpoint,
 ] as const satisfies readonly WorkflowDefinition[];
 
 /** The name of one of the project's workflows. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
+import type { ReportFiles } from '../../contracts/parts/report-files.ts';
 import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
@@ -26,6 +27,7 @@ import {
 } from '../aws-execution.ts';
 import { executionName } from '../execution-name.ts';
 import { cleanCause, progressPrinter, shortCause } from '../render/progress.ts';
+import { saveReportFiles } from '../report-files.ts';
 import { parseCommand, UsageError } from './args.ts';
 import { workflowArgument, workflowNames } from './schema.ts';
 
@@ -36,6 +38,8 @@ Runs a state machine with the given execution input and follows it state by stat
 Locally (the default) the synthesized definition runs in aws-local-stepfunctions with the real task
 handlers against the local emulator; with --aws the deployed state machine runs on AWS Step Functions.
 The execution name derives from the input, so starting the same input twice is one execution.
+When the execution's output names report files (an HTML page and a Markdown summary in S3), they are
+downloaded, from the emulator or from AWS, and their paths printed.
 Exits 0 when the execution succeeds, 1 when it fails (its error and cause are printed), 2 on bad arguments.
 Ctrl-C (or SIGTERM, SIGHUP) during a local run stops the emulator started for it and every model process,
 prints one line and exits 128 + the signal's number (130 for Ctrl-C); a second Ctrl-C kills them at once.
@@ -48,6 +52,9 @@ Options:
                             (kept between runs; it also gets the example artifacts
                             the input names: README, "Running the examples")
   --json                    one JSON object per event, then the result
+  --report-dir DIR          where a report the execution wrote is saved           default: .
+                            (LoadTestEndpoint's, RightSizeEndpoint's: report.html and
+                            summary.md, at DIR/reports/<StateMachine>/<execution name>/)
   --aws                     start the deployed state machine on AWS
   --state-machine-arn ARN   with --aws: the state machine                         default: stack output
   --stack NAME              with --aws: stack whose outputs name it               default SageMakerWorkflows
@@ -75,8 +82,12 @@ function readInput(source: string): unknown {
   return input;
 }
 
-/** Prints how the execution ended; returns the exit code. */
-export function report(result: ExecutionResult, json: boolean): number {
+/** Prints how the execution ended, and where its report was saved; returns the exit code. */
+export function report(result: ExecutionResult, json: boolean, saved?: ReportFiles): number {
+  if (saved !== undefined) {
+    if (json) console.log(JSON.stringify({ type: 'ReportFiles', ...saved }));
+    else console.error(`report: ${saved.html}\nsummary: ${saved.markdown}`);
+  }
   if (json) {
     const { events: _events, cause, ...rest } = result;
     const clean = cause !== undefined ? { cause: cleanCause(result.error, cause) } : {};
@@ -125,6 +136,8 @@ export interface LocalAttemptOptions {
   readonly input?: unknown;
   /** The command, as interrupts name it. @default 'smwf run' */
   readonly label?: string;
+  /** Runs once the execution has ended, while the emulator is still up (its S3 is read there). */
+  readonly afterRun?: (result: ExecutionResult) => Promise<void>;
 }
 
 /**
@@ -149,7 +162,9 @@ export async function attemptLocally(
       color: !options.json && process.stderr.isTTY === true,
       write: (line) => (options.json ? console.log(line) : console.error(line)),
     });
-    return await attempt(runner, printer).result;
+    const result = await attempt(runner, printer).result;
+    await options.afterRun?.(result);
+    return result;
   } finally {
     await emulator?.stop();
     uninstall?.();
@@ -160,7 +175,13 @@ export async function attemptLocally(
 export function runLocally(
   workflow: WorkflowDefinition,
   input: unknown,
-  options: { name: string; endpointUrl?: string; stateDir: string; json: boolean },
+  options: {
+    name: string;
+    endpointUrl?: string;
+    stateDir: string;
+    json: boolean;
+    afterRun?: (result: ExecutionResult) => Promise<void>;
+  },
 ): Promise<ExecutionResult> {
   return attemptLocally({ ...options, input }, (runner, onEvent) =>
     runner.start(workflow.name, input, { name: options.name, onEvent }),
@@ -175,6 +196,7 @@ export async function run(args: string[], aws: (region?: string) => AwsClients =
     'endpoint-url': { type: 'string' },
     'state-dir': { type: 'string' },
     json: { type: 'boolean' },
+    'report-dir': { type: 'string' },
     aws: { type: 'boolean' },
     'state-machine-arn': { type: 'string' },
     stack: { type: 'string' },
@@ -199,6 +221,10 @@ export async function run(args: string[], aws: (region?: string) => AwsClients =
   const input = readInput(values.input);
   const name = values.name ?? executionName(workflow.name, input);
   const json = values.json === true;
+  const reportDir = resolve(values['report-dir'] ?? '.');
+  /** The report files of a successful execution, saved into reportDir. */
+  const saveReport = async (s3: S3Client, result: ExecutionResult) =>
+    result.status === 'SUCCEEDED' ? saveReportFiles(s3, result.output, reportDir) : undefined;
 
   if (values.aws) {
     const stateMachineArnOption = values['state-machine-arn'];
@@ -219,16 +245,21 @@ export async function run(args: string[], aws: (region?: string) => AwsClients =
         stateMachineArnOption ??
         (await stateMachineArnFromStack(clients, values.stack ?? 'SageMakerWorkflows', workflow.name, region));
       console.error(`${workflow.name} ${name} on ${stateMachineArn}`);
-      return report(await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer }), json);
+      const result = await runOnAws(clients, { stateMachineArn, name, input, onEvent: printer });
+      return report(result, json, await saveReport(clients.s3, result));
     } catch (error) {
       throw describeAwsFailure(error, region);
     }
   }
+  let saved: ReportFiles | undefined;
   const result = await runLocally(workflow, input, {
     name,
     stateDir: resolve(values['state-dir'] ?? '.smwf/local'),
     json,
     ...(values['endpoint-url'] ? { endpointUrl: values['endpoint-url'] } : {}),
+    afterRun: async (ended) => {
+      saved = await saveReport(new S3Client({ forcePathStyle: true }), ended);
+    },
   });
-  return report(result, json);
+  return report(result, json, saved);
 }

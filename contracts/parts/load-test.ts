@@ -12,6 +12,7 @@ import { INVOKE_ENDPOINT_BODY_BYTES, LOAD_TEST } from '../limits.ts';
 import { patternSteps } from '../load-pattern.ts';
 import { ContainerHostname } from './containers.ts';
 import { TargetModel } from './multi-model.ts';
+import { ReportFiles } from './report-files.ts';
 import { s3Uri } from './s3.ts';
 
 /** A relative weight: how often one choice is taken against the others. */
@@ -172,8 +173,11 @@ const loadTestRequestFields = {
 
 type LoadTestRequestFields = z.output<z.ZodMiniObject<typeof loadTestRequestFields>>;
 
-/** The pattern fits the caps: its length, the users of each step and the load generators they need. */
-function checkPattern(request: LoadTestRequestFields, ctx: z.core.$RefinementCtx<LoadTestRequestFields>) {
+/**
+ * The pattern fits the caps: its length, the users of each step and the load generators they need. RightSizeEndpoint
+ * runs it on its own input, whose `pattern`, `caps` and `options` are the same fields.
+ */
+export function checkPattern(request: LoadTestRequestFields, ctx: z.core.$RefinementCtx<LoadTestRequestFields>) {
   const steps = patternSteps(request.pattern);
   const seconds = steps.reduce((sum, step) => sum + step.durationSeconds, 0);
   if (seconds > request.caps.maxPatternSeconds) {
@@ -393,5 +397,7 @@ export const LoadTestReport = z.object({
   /** Why SageMaker's figures are missing or may be incomplete, when they are. */
   metricsNote: z.optional(z.string()),
   resultsUri: z.string(),
+  /** LoadTestEndpoint's output: where its HTML report and Markdown summary are (WriteLoadTestReport wrote them). */
+  reportFiles: z.optional(ReportFiles),
 });
 export type LoadTestReport = z.output<typeof LoadTestReport>;

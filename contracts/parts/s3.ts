@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 // English messages: contract-parts configures zod/mini's locale when it loads.
 import '../contract-parts.ts';
 import { quote } from '../messages.ts';
+import { parseS3Uri } from '../s3-uri.ts';
 
 /** Prefixes S3 reserves: no general purpose bucket's name starts with one (S3 UG, bucket naming rules). */
 const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
@@ -28,18 +29,6 @@ export function bucketNameProblem(bucket: string): string | undefined {
   if (prefix !== undefined) return `S3 reserves the bucket name prefix "${prefix}"`;
   const suffix = RESERVED_BUCKET_SUFFIXES.find((s) => bucket.endsWith(s));
   return suffix === undefined ? undefined : `S3 reserves the bucket name suffix "${suffix}"`;
-}
-
-/** An `s3://bucket/key` URI's parts. */
-export interface S3Location {
-  readonly bucket: string;
-  readonly key: string;
-}
-
-/** Splits `s3://bucket[/key]`, or undefined when `uri` is not one. */
-export function parseS3Uri(uri: string): S3Location | undefined {
-  const match = /^s3:\/\/([^/]*)(?:\/([\s\S]*))?$/.exec(uri);
-  return match ? { bucket: match[1] as string, key: match[2] ?? '' } : undefined;
 }
 
 /** What an S3 field holds: one object, any key prefix, or a folder (a prefix written with its final `/`). */

@@ -129,6 +129,8 @@ export class TaskFunctions extends Construct {
         return [this.sagemakerArn('endpoint')];
       case 'transform-job':
         return [this.sagemakerArn('transform-job')];
+      case 'inference-recommendations-job':
+        return [this.sagemakerArn('inference-recommendations-job')];
       case 'batch-data-bucket':
         return [...(props.batchDataBucketArns ?? props.artifactBucketArns)];
       case 'event-bus':
@@ -246,7 +248,13 @@ export class TaskFunctions extends Construct {
         ? 'X-Ray trace writes, SageMaker List*/DescribeModelPackage and the Application Auto Scaling actions on SageMaker variants support no resource-level permissions'
         : 'X-Ray trace writes (PutTraceSegments, PutTelemetryRecords) support no resource-level permissions',
     );
-    for (const kind of ['model', 'endpoint-config', 'endpoint', 'transform-job'] as const) {
+    for (const kind of [
+      'model',
+      'endpoint-config',
+      'endpoint',
+      'transform-job',
+      'inference-recommendations-job',
+    ] as const) {
       if (!kinds.has(kind)) continue;
       acknowledgeWildcard(
         role,

@@ -241,12 +241,14 @@ export interface SynthesizedStack {
 
 /**
  * Synthesizes the app without bundling (aws-cdk-lib is loaded only here). `build` replaces the default app
- * (tests of a stack with other workflows or props); with `nag`, the cdk-nag checks run too: a finding nobody
- * acknowledged fails the synthesis ("Validation failed"), and the report of the checks is returned.
+ * (tests of a stack with other workflows or props). With `checks`, the default app runs the synthesis checks: the
+ * cdk-nag AwsSolutions rules (a finding nobody acknowledged fails the synthesis, "Validation failed") and CDK's
+ * built-in CloudFormation validation, and their report is returned. Without, it runs neither: the local runner
+ * reads the definitions only, and CDK's validation alone costs about 10 CPU-seconds per process.
  */
 export async function synthesizeStack(
   options: {
-    readonly nag?: boolean;
+    readonly checks?: boolean;
     readonly build?: (outdir: string) => { app: import('aws-cdk-lib').App; stack: import('aws-cdk-lib').Stack };
     /** The deployment config file the default app reads. @default - deploymentConfigPath() */
     readonly deploymentConfig?: string;
@@ -260,7 +262,8 @@ export async function synthesizeStack(
       : buildApp({
           skipBundling: true,
           outdir,
-          nag: options.nag ?? false,
+          nag: options.checks ?? false,
+          cloudFormationValidation: options.checks ?? false,
           ...(options.deploymentConfig !== undefined ? { deploymentConfig: options.deploymentConfig } : {}),
         });
     const assembly = app.synth();
@@ -472,7 +475,8 @@ function realPathOf(path: string): string {
 
 /**
  * The cache key: a hash of every synthesis source, the deployment config file buildApp reads (its path and
- * content: schedules and rules come from it), the identity and the cache format.
+ * content: schedules and rules come from it), the identity and the cache format. `config` is that file, by
+ * default the one buildApp finds (SMWF_CONFIG, else the project root's smwf.config.json, else none).
  */
 export function synthesisKey(identity: LocalAwsIdentity, config = deploymentConfigPath()): string {
   const hash = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, identity }));
@@ -539,6 +543,7 @@ export function cacheSynthesizedWorkflows(
 /**
  * The synthesized default stack, from the cache when its sources have not changed since it was written, else
  * synthesized now and cached. A miss costs a synthesis (seconds); a hit costs hashing the sources (milliseconds).
+ * `deploymentConfig` names the deployment config file to build it with, instead of the one buildApp finds.
  */
 export async function loadSynthesizedWorkflows(
   identity: LocalAwsIdentity,

@@ -2,6 +2,7 @@
  * What a BatchTransform run is, derived from its input alone: the deterministic job name for the scheduled
  * time, the S3 locations with their date placeholders filled in, and where each input's `.out` lands.
  */
+import { parseS3Uri, type S3Location } from '../../contracts/s3-uri.ts';
 import { specHash } from './names.ts';
 
 const MAX_NAME_LENGTH = 63;
@@ -29,10 +30,10 @@ export function batchJobOwner(scheduleName: string): string {
 }
 
 /** Splits `s3://bucket/key`. */
-export function splitS3Uri(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new Error(`Not an S3 URI: ${uri}`);
-  return { bucket: match[1] as string, key: match[2] as string };
+export function splitS3Uri(uri: string): S3Location {
+  const location = parseS3Uri(uri);
+  if (location === undefined || location.bucket === '') throw new Error(`Not an S3 URI: ${uri}`);
+  return location;
 }
 
 /**

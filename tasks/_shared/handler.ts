@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import type { TaskName } from '../../contracts/steps.ts';
 import { logger } from './logger.ts';
 import type { StateSlice } from './state-slice.ts';
 
@@ -27,7 +28,7 @@ function correlationKeys(state: unknown): Record<string, string> {
  */
 export function stepHandler<State, Result>(
   slice: StateSlice<State>,
-  stepName: string,
+  stepName: TaskName,
   run: (state: State) => Promise<Result>,
 ): (event: unknown, context?: Context) => Promise<Result> {
   return async (event, context) => {

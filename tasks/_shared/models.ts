@@ -58,7 +58,6 @@ function comparableContainer(container: ContainerSpec) {
     ModelDataUrl: container.ModelDataUrl,
     ModelDataSource: container.ModelDataSource,
     Environment: container.Environment ?? {},
-    ModelPackageName: container.ModelPackageName,
     // SingleModel is SageMaker's default; a described model may or may not state it.
     Mode: container.Mode === 'MultiModel' ? 'MultiModel' : undefined,
     MultiModelConfig:

@@ -5,7 +5,8 @@
  */
 import { ModelLayoutError } from '../../contracts/errors.ts';
 import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
-import { DEFAULT_COMPRESSION_LEVEL, S3_PREFIX_PATTERN } from '../../contracts/parts/packaging-values.ts';
+import { DEFAULT_COMPRESSION_LEVEL } from '../../contracts/parts/packaging-values.ts';
+import { parseS3Uri } from '../../contracts/s3-uri.ts';
 import type { ArtifactStore, ObjectLocation } from './artifact-store.ts';
 import { checkLayout, describeLayoutReport } from './model-layout.ts';
 import { specHash } from './names.ts';
@@ -50,10 +51,10 @@ export const DEFAULT_OUTPUT_FOLDER = 'packages/';
 
 /** Splits `s3://bucket/prefix` into bucket and a prefix that is empty or ends with `/`. */
 export function parseS3Prefix(uri: string): { bucket: string; prefix: string } {
-  const match = S3_PREFIX_PATTERN.exec(uri);
-  if (!match) throw new Error(`Not an S3 prefix: ${uri}`);
-  const path = match[2] ?? '';
-  return { bucket: match[1] as string, prefix: path === '' || path.endsWith('/') ? path : `${path}/` };
+  const location = parseS3Uri(uri);
+  if (location === undefined || location.bucket === '') throw new Error(`Not an S3 prefix: ${uri}`);
+  const path = location.key;
+  return { bucket: location.bucket, prefix: path === '' || path.endsWith('/') ? path : `${path}/` };
 }
 
 /** `s3://bucket/key`. */

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
 import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
+import type { TaskName } from '../../contracts/steps.ts';
 import { type ArtifactStore, s3ArtifactStore } from './artifact-store.ts';
 import { requiredEnv, stepHandler } from './handler.ts';
 import { logger } from './logger.ts';
@@ -40,7 +41,7 @@ export function defaultOutput(): string {
 
 /** The handler of a packaging step; the core's result goes to `packaged`. */
 export function packagingStepHandler(
-  stepName: string,
+  stepName: TaskName,
   run: (request: PackageModelRequest, deps: PlanDeps) => Promise<PackagedModel>,
 ) {
   return stepHandler(PackagingState, stepName, async (state) => {

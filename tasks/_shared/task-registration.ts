@@ -19,6 +19,8 @@ export type ResourceKind =
   /** The KMS key of the stack's artifact bucket. */
   | 'artifact-key'
   | 'transform-job'
+  /** Inference Recommender jobs (RightSizeEndpoint's engine "inference-recommender"). */
+  | 'inference-recommendations-job'
   /** The buckets batch transform inputs and outputs live in, for listing. */
   | 'batch-data-bucket'
   /** The CloudWatch alarms target tracking creates for a variant (TargetTracking-endpoint/<name>/...). */

@@ -83,26 +83,25 @@ function singleContainer(model: RequestedModel, packaged: PackagedModel | undefi
       Environment: model.environment ?? {},
     };
   }
+  if (model.modelPackageArn !== undefined) return { ModelPackageName: model.modelPackageArn };
   const modelDataUrl = packaged?.modelDataUrl ?? model.modelDataUrl;
   const dataSource = packaged?.modelDataSource ?? model.modelDataSource;
-  return model.modelPackageArn !== undefined
-    ? { ModelPackageName: model.modelPackageArn }
-    : {
-        ...(model.image !== undefined ? { Image: model.image } : {}),
-        ...(modelDataUrl !== undefined ? { ModelDataUrl: modelDataUrl } : {}),
-        ...(dataSource !== undefined
-          ? {
-              ModelDataSource: {
-                S3DataSource: {
-                  S3Uri: dataSource.s3Uri,
-                  S3DataType: dataSource.s3DataType,
-                  CompressionType: dataSource.compressionType,
-                },
-              },
-            }
-          : {}),
-        Environment: model.environment ?? {},
-      };
+  return {
+    ...(model.image !== undefined ? { Image: model.image } : {}),
+    ...(modelDataUrl !== undefined ? { ModelDataUrl: modelDataUrl } : {}),
+    ...(dataSource !== undefined
+      ? {
+          ModelDataSource: {
+            S3DataSource: {
+              S3Uri: dataSource.s3Uri,
+              S3DataType: dataSource.s3DataType,
+              CompressionType: dataSource.compressionType,
+            },
+          },
+        }
+      : {}),
+    Environment: model.environment ?? {},
+  };
 }
 
 /** What the request's model runs: its containers (a pipeline or Direct), or its one container. */

@@ -4,7 +4,7 @@ import { isResourceNameOf, resourceNamePrefix } from '../_shared/names.ts';
 import type { ListedResource, SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
-import { TagKeys } from '../_shared/tags.ts';
+import { ownershipTags, TagKeys } from '../_shared/tags.ts';
 
 /** The slice of the state document FinalizeDeployment reads: the verified change, and how many versions to keep. */
 export interface FinalizeDeploymentState {
@@ -41,12 +41,10 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** The tags the serving endpoint carries after a successful deployment. */
+/** The tags the serving endpoint carries after a successful deployment: ownership (a throwaway's too), version, config. */
 export function endpointTags(state: FinalizeDeploymentState): Tags {
   return {
-    ...state.request.tags,
-    [TagKeys.endpoint]: state.request.endpointName,
-    [TagKeys.execution]: state.execution.name,
+    ...ownershipTags(state),
     [TagKeys.modelVersion]: state.request.modelVersion ?? state.model.name,
     [TagKeys.endpointConfig]: state.endpointConfig.name,
   };

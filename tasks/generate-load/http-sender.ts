@@ -26,6 +26,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 const MAX_HEAD = 64 * 1024;
 
 const OK: Answer = { status: 200, error: undefined, throttled: false };
+/** What a request gets from a closed sender: it is not sent. */
+const CLOSED: Answer = { status: undefined, error: 'SenderClosed', throttled: false };
 
 /** SageMaker's error code, as the SDK reads it (`Code:namespace` and `ns#Code` cut to `Code`). */
 function errorCode(errorType: string | undefined, body: string): string | undefined {
@@ -226,7 +228,9 @@ class Connection {
   }
 
   close(): void {
+    // Forgotten too: refresh() would start a cleared timer again.
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     this.socket?.destroy();
     this.socket = undefined;
   }
@@ -234,6 +238,7 @@ class Connection {
 
 /** Sends requests over kept-alive connections: as many as there are requests in flight, reused as they free up. */
 export class HttpSender {
+  private closed = false;
   private readonly idle = new Map<string, Connection[]>();
   private readonly all = new Set<Connection>();
 
@@ -247,17 +252,19 @@ export class HttpSender {
    * idle fails at once with no answer; the request is then sent once more on a new connection.
    */
   async send(prepared: PreparedRequest): Promise<Answer> {
+    if (this.closed) return CLOSED;
     const key = `${prepared.protocol}//${prepared.hostname}:${prepared.port}`;
     const reused = this.idle.get(key)?.pop();
     const answer = await this.sendOn(reused ?? new Connection(prepared), key, prepared);
-    const stale = reused !== undefined && answer.status === undefined && answer.error !== 'Timeout';
+    // A connection close() ended is not stale: the request is not sent again once the sender is closed.
+    const stale = !this.closed && reused !== undefined && answer.status === undefined && answer.error !== 'Timeout';
     return stale ? this.sendOn(new Connection(prepared), key, prepared) : answer;
   }
 
   private async sendOn(connection: Connection, key: string, prepared: PreparedRequest): Promise<Answer> {
     this.all.add(connection);
     const { answer, reusable } = await connection.send(prepared, this.timeoutMs);
-    if (reusable) {
+    if (reusable && !this.closed) {
       const free = this.idle.get(key) ?? [];
       free.push(connection);
       this.idle.set(key, free);
@@ -268,8 +275,13 @@ export class HttpSender {
     return answer;
   }
 
-  /** Closes every connection. */
+  /**
+   * Closes every connection; a request in flight ends as the connection does, and a request sent afterwards ends at
+   * once, unsent (CLOSED): nothing the sender started outlives it (a retried request's connection and its timer
+   * kept `smwf run LoadTestEndpoint` alive for a minute after its output).
+   */
   close(): void {
+    this.closed = true;
     for (const connection of this.all) connection.close();
     this.all.clear();
     this.idle.clear();

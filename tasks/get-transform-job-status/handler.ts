@@ -5,7 +5,7 @@ import { GetTransformJobStatusState, getTransformJobStatus } from './get-transfo
 
 const jobs = transformJobGateway(new SageMakerClient({}));
 
-/** Lambda entry of BatchTransform's GetJobStatus step. */
-export const handler = stepHandler(GetTransformJobStatusState, 'GetJobStatus', (state) =>
+/** Lambda entry of the GetTransformJobStatus step (BatchTransform's GetJobStatus state). */
+export const handler = stepHandler(GetTransformJobStatusState, 'GetTransformJobStatus', (state) =>
   getTransformJobStatus(state, { jobs, now: () => new Date() }),
 );

@@ -9,6 +9,6 @@ const jobs = transformJobGateway(new SageMakerClient({}));
 const objects = s3ObjectListing(new S3Client({}));
 
 /** Lambda entry of BatchTransform's ResolveRun step. */
-export const handler = stepHandler(ResolveBatchRunState, 'ResolveRun', (state) =>
+export const handler = stepHandler(ResolveBatchRunState, 'ResolveBatchRun', (state) =>
   resolveBatchRun(state, { jobs, objects, now: () => new Date() }),
 );

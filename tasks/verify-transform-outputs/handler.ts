@@ -5,7 +5,7 @@ import { VerifyTransformOutputsState, verifyTransformOutputs } from './verify-tr
 
 const objects = s3ObjectListing(new S3Client({}));
 
-/** Lambda entry of BatchTransform's VerifyOutputs step. */
-export const handler = stepHandler(VerifyTransformOutputsState, 'VerifyOutputs', (state) =>
+/** Lambda entry of the VerifyTransformOutputs step (BatchTransform's VerifyOutputs state). */
+export const handler = stepHandler(VerifyTransformOutputsState, 'VerifyTransformOutputs', (state) =>
   verifyTransformOutputs(state, { objects }),
 );

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import {
   CloudFormationServiceException,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -20,6 +21,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runOnAws, stateMachineArnFromStack } from '../../cli/aws-execution.ts';
 import { executionName } from '../../cli/execution-name.ts';
 import { main } from '../../cli/main.ts';
+import { saveReportFiles } from '../../cli/report-files.ts';
 import type { ExecutionEvent } from '../../local/runner/runner.ts';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:DeployEndpoint-abc';
@@ -28,6 +30,7 @@ const cfnMock = mockClient(CloudFormationClient);
 const clients = () => ({
   sfn: new SFNClient({ region: 'us-east-1' }),
   cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
+  s3: new S3Client({ region: 'us-east-1' }),
 });
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 9, 0, second));
@@ -193,6 +196,98 @@ function withKeys() {
 
 const EXAMPLE_INPUT = fileURLToPath(new URL('../../examples/inputs/deploy-endpoint.json', import.meta.url));
 const SAVED_ENV = { ...process.env };
+
+/** An object's body as the SDK hands it over (only the method the CLI reads). */
+const body = (text: string) =>
+  ({ transformToByteArray: async () => new TextEncoder().encode(text) }) as unknown as NonNullable<
+    GetObjectCommandOutput['Body']
+  >;
+
+describe('smwf run --aws: the report', () => {
+  const s3Mock = mockClient(S3Client);
+  let reportDir: string;
+  beforeEach(() => {
+    reportDir = mkdtempSync(join(tmpdir(), 'smwf-aws-report-'));
+    process.env.AWS_REGION = 'us-east-1';
+    withKeys();
+  });
+  afterEach(() => {
+    s3Mock.reset();
+    for (const key of Object.keys(process.env)) if (!(key in SAVED_ENV)) delete process.env[key];
+    Object.assign(process.env, SAVED_ENV);
+    rmSync(reportDir, { recursive: true, force: true });
+  });
+
+  it('downloads the report files the output names into --report-dir, at their keys, and prints their paths', async () => {
+    const folder = 'reports/LoadTestEndpoint/lt-1';
+    const output = {
+      endpointName: 'churn',
+      reportFiles: {
+        html: `s3://artifacts-123/${folder}/report.html`,
+        markdown: `s3://artifacts-123/${folder}/summary.md`,
+      },
+    };
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: at(0) });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+        {
+          id: 2,
+          type: 'ExecutionSucceeded',
+          timestamp: at(9),
+          executionSucceededEventDetails: { output: JSON.stringify(output) },
+        },
+      ],
+    });
+    s3Mock.on(GetObjectCommand, { Bucket: 'artifacts-123', Key: `${folder}/report.html` }).resolves({
+      Body: body('<!DOCTYPE html><title>r</title>'),
+    });
+    s3Mock.on(GetObjectCommand, { Bucket: 'artifacts-123', Key: `${folder}/summary.md` }).resolves({
+      Body: body('# Load test of churn\n'),
+    });
+
+    const { code, lines } = await runOnAwsCli(['--state-machine-arn', STATE_MACHINE, '--report-dir', reportDir]);
+
+    expect(code).toBe(0);
+    const html = join(reportDir, folder, 'report.html');
+    const markdown = join(reportDir, folder, 'summary.md');
+    expect(readFileSync(html, 'utf8')).toBe('<!DOCTYPE html><title>r</title>');
+    expect(readFileSync(markdown, 'utf8')).toBe('# Load test of churn\n');
+    expect(lines).toContain(`report: ${html}\nsummary: ${markdown}`);
+  });
+
+  it('saves nothing when the output names no report', async () => {
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: at(0) });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+        {
+          id: 2,
+          type: 'ExecutionSucceeded',
+          timestamp: at(9),
+          executionSucceededEventDetails: { output: '{"endpointName":"churn"}' },
+        },
+      ],
+    });
+
+    const { code } = await runOnAwsCli(['--state-machine-arn', STATE_MACHINE, '--report-dir', reportDir]);
+
+    expect(code).toBe(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(readdirSync(reportDir)).toEqual([]);
+  });
+
+  it('refuses a report key that would land outside --report-dir', async () => {
+    await expect(
+      saveReportFiles(
+        new S3Client({ region: 'us-east-1' }),
+        { reportFiles: { html: 's3://b/../../etc/x.html', markdown: 's3://b/ok.md' } },
+        reportDir,
+      ),
+    ).rejects.toThrow(/leads outside/);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+});
 
 describe('smwf run --aws: one line that says what to do when it cannot start', () => {
   let emptyDir: string;

@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
@@ -15,7 +16,9 @@ import { clients, startTestEmulator } from '../local/emulator/helpers.ts';
 import { SpawnedCommand } from './spawned-command.ts';
 
 const IMAGE = exampleImage('linear');
-const BUCKET = 'interrupted';
+/** A bucket the stack's roles may read and write: the e2e deployment config names it, and smwf run is given it. */
+const BUCKET = 'e2e-models';
+const DEPLOYMENT_CONFIG = fileURLToPath(new URL('../fixtures/e2e.smwf.config.json', import.meta.url));
 const MODEL = `s3://${BUCKET}/linear-v1/model.tar.gz`;
 /** The example model server's command line. */
 const MODEL_SERVER = 'containers/linear/server.mjs';
@@ -76,7 +79,11 @@ function spawn(args: string[]): SpawnedCommand {
 function smwfRun(workflow: string, stateDir: string, input: unknown): SpawnedCommand {
   const file = join(stateDir, `${workflow}.input.json`);
   writeFileSync(file, JSON.stringify(input));
-  return spawn(['run', workflow, '--input', file, '--state-dir', stateDir, '--json']);
+  const command = SpawnedCommand.start(['run', workflow, '--input', file, '--state-dir', stateDir, '--json'], {
+    SMWF_CONFIG: DEPLOYMENT_CONFIG,
+  });
+  commands.push(command);
+  return command;
 }
 
 /** Interrupts `command` with `signal`, and says which private folders (TMPDIR) its model processes had then. */

@@ -1,5 +1,5 @@
 /** `smwf run` locally: the CLI against a running emulator (--endpoint-url), real handlers and model processes. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { main } from '../../cli/main.ts';
 import { CONFIG_ENV } from '../../infra/deployment-config/load.ts';
 import { E2E_DEPLOYMENT_CONFIG } from '../e2e/e2e-stack.ts';
-import { deployInput, describeEndpoint, type Harness, startHarness } from '../e2e/harness.ts';
+import { deploy, deployInput, describeEndpoint, type Harness, startHarness } from '../e2e/harness.ts';
 
 let h: Harness;
 let dir: string;
@@ -83,6 +83,47 @@ describe('smwf run (local)', () => {
     expect(events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toContain('HealthCheck');
     expect(events.at(-1)).toMatchObject({ type: 'ExecutionResult', status: 'SUCCEEDED' });
     expect((await describeEndpoint(h, 'cli-run'))?.EndpointStatus).toBe('InService');
+  });
+
+  it('saves a load test’s report into --report-dir and prints where', async () => {
+    const deployed = await deploy(h, deployInput('cli-lt', h.models['linear-v1']));
+    expect(deployed.status, deployed.cause).toBe('SUCCEEDED');
+    const input = inputFile('load-test', {
+      endpointName: 'cli-lt',
+      confirmEndpointName: 'cli-lt',
+      samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
+      pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 2 } },
+      stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 2000 } },
+      liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 100 },
+      options: {
+        usersPerWorker: 2,
+        startLeadSeconds: 1,
+        windowSeconds: 1,
+        metricsPeriodSeconds: 1,
+        metricsDelaySeconds: 0,
+      },
+    });
+    const reportDir = join(dir, 'reports-here');
+
+    const { code, lines } = await runCli([
+      'run',
+      'LoadTestEndpoint',
+      '--input',
+      input,
+      '--endpoint-url',
+      h.emulator.url,
+      '--name',
+      'cli-lt-1',
+      '--report-dir',
+      reportDir,
+    ]);
+
+    expect(code).toBe(0);
+    const html = join(reportDir, 'reports', 'LoadTestEndpoint', 'cli-lt-1', 'report.html');
+    const markdown = join(reportDir, 'reports', 'LoadTestEndpoint', 'cli-lt-1', 'summary.md');
+    expect(lines).toContain(`report: ${html}\nsummary: ${markdown}`);
+    expect(readFileSync(html, 'utf8')).toContain('<h1>Load test of cli-lt</h1>');
+    expect(readFileSync(markdown, 'utf8')).toMatch(/^# Load test of cli-lt\n/);
   });
 
   it('exits 2 with a clear message, not a stack overflow, for an input nested 20,000 levels deep', async () => {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -19,6 +19,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { parseS3Uri } from '../../contracts/s3-uri.ts';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import type { EmulatorEvent } from '../../local/emulator/events.ts';
 import { type Emulator, startEmulator } from '../../local/emulator/index.ts';
@@ -121,6 +122,14 @@ export function deploy(h: Harness, input: unknown, name?: string): Promise<Execu
 }
 
 /** The endpoint as SageMaker describes it, or undefined when it does not exist. */
+/** The text of the object at `uri` (`s3://bucket/key`) in the emulator's S3. */
+export async function readS3Text(h: Harness, uri: string): Promise<string> {
+  const location = parseS3Uri(uri);
+  if (location === undefined) throw new Error(`not an s3:// URI: ${uri}`);
+  const out = await h.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+  return (await out.Body?.transformToString()) ?? '';
+}
+
 export async function describeEndpoint(h: Harness, name: string) {
   try {
     return await h.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));

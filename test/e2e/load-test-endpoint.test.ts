@@ -6,7 +6,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestReport } from '../../contracts/parts/load-test.ts';
-import { deploy, deployInput, type Harness, IMAGE, startHarness } from './harness.ts';
+import { deploy, deployInput, type Harness, IMAGE, readS3Text, startHarness } from './harness.ts';
 
 let h: Harness;
 const BUCKET = 'e2e-models';
@@ -47,6 +47,7 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** The text of an object in the emulator's S3, by its s3:// URI. */
 function loadTest(endpointName: string, overrides: Record<string, unknown> = {}) {
   return {
     endpointName,
@@ -123,6 +124,18 @@ describe('LoadTestEndpoint', () => {
       stoppedBy: { step: null, condition: 'patternComplete' },
     });
     expect(report.resultsUri).toMatch(/^s3:\/\/.+\/load-tests\/.+\/lt-mme\/$/);
+
+    // The report, as a page and a summary under the artifact bucket, named by the execution.
+    const files = report.reportFiles;
+    expect(files?.html).toMatch(/^s3:\/\/[^/]+\/reports\/LoadTestEndpoint\/[^/]+\/report\.html$/);
+    expect(files?.markdown).toBe(files?.html.replace(/report\.html$/, 'summary.md'));
+    const html = await readS3Text(h, files?.html as string);
+    expect(html).toContain('<h1>Load test of lt-mme</h1>');
+    expect(html).toMatch(/<path class="series-line" d="M[\d.]+ [\d.]+ L[\d.]+ [\d.]+"/);
+    expect(html).toContain('P99 threshold 5,000.0 ms');
+    expect(html).toContain('Measured on this machine');
+    const markdown = await readS3Text(h, files?.markdown as string);
+    expect(markdown).toContain('| **2** | **4** |');
   });
 
   it('stops at the first step over the latency threshold: the verdict is the step below it, and why', async () => {

@@ -128,14 +128,15 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('lets only the model-creating tasks pass a role: the SageMaker execution role, to SageMaker', () => {
+  it('lets only the tasks that create models or jobs pass a role: the SageMaker execution role, to SageMaker', () => {
     const passRoles = Object.values(resourcesOf('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
         [s.Action].flat().includes('iam:PassRole'),
       ),
     );
-    // CreateModel (DeployEndpoint) and StartTransformJob (BatchTransform, which may create its model).
-    expect(passRoles).toHaveLength(2);
+    // CreateModel (DeployEndpoint), StartTransformJob (BatchTransform, which may create its model) and
+    // StartInferenceRecommendations (RightSizeEndpoint's Inference Recommender job).
+    expect(passRoles).toHaveLength(3);
     for (const passRole of passRoles) {
       expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     }
@@ -178,7 +179,7 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('scopes SageMaker actions to endpoint, endpoint-config, model and transform-job ARNs, never to every resource', () => {
+  it('scopes SageMaker actions to endpoint, endpoint-config, model, transform-job and recommendation-job ARNs, never to every resource', () => {
     for (const fn of Object.values(resourcesOf('AWS::Lambda::Function'))) {
       if (taskOf(fn) === undefined) continue;
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -186,7 +187,9 @@ describe('SageMakerWorkflowsStack', () => {
         const actions = [statement.Action].flat();
         const mutating = actions.filter((a) => /^sagemaker:(Create|Update|Delete|Invoke|AddTags)/.test(a));
         if (mutating.length > 0)
-          expect(JSON.stringify(statement.Resource)).toMatch(/:(endpoint|endpoint-config|model|transform-job)\//);
+          expect(JSON.stringify(statement.Resource)).toMatch(
+            /:(endpoint|endpoint-config|model|transform-job|inference-recommendations-job)\//,
+          );
       }
     }
   });

@@ -207,7 +207,7 @@ describe('ResolveBatchRun handler', () => {
 
     await expect(result).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: 'Invalid ResolveRun input: request.input.s3Prefix: expected a string, received number',
+      message: 'Invalid ResolveBatchRun input: request.input.s3Prefix: expected a string, received number',
     });
     expect(sagemaker.calls()).toHaveLength(0);
   });
@@ -432,7 +432,7 @@ describe('GetTransformJobStatus handler', () => {
 
     await expect(getTransformJobStatus(state)).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid GetJobStatus input: wait\.seconds: /),
+      message: expect.stringMatching(/^Invalid GetTransformJobStatus input: wait\.seconds: /),
     });
   });
 });
@@ -475,7 +475,7 @@ describe('VerifyTransformOutputs handler', () => {
 
     await expect(verifyTransformOutputs(state)).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid VerifyOutputs input: jobStatus\.settled: /),
+      message: expect.stringMatching(/^Invalid VerifyTransformOutputs input: jobStatus\.settled: /),
     });
     expect(s3.calls()).toHaveLength(0);
   });

@@ -152,12 +152,12 @@ describe('verifyTransformOutputs', () => {
     expect(objects.listed).toHaveLength(0);
   });
 
-  it('refuses a state document without the job status GetJobStatus records, naming it', async () => {
+  it('refuses a state document without the job status GetTransformJobStatus records, naming it', async () => {
     const { jobStatus: _, ...state } = completed();
 
     await expect(verifyOutputsHandler(state)).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid VerifyOutputs input: jobStatus: .*received undefined/),
+      message: expect.stringMatching(/^Invalid VerifyTransformOutputs input: jobStatus: .*received undefined/),
     });
   });
 });

@@ -169,6 +169,9 @@ describe('HttpSender', () => {
   let server: Server;
   let port: number;
   const connections = new Set<unknown>();
+  /** The /hang requests received, and who waits for the next. */
+  let hung = 0;
+  let onHang: (() => void) | undefined;
   const answers: Record<string, (res: import('node:http').ServerResponse) => void> = {
     '/ok': (res) => res.writeHead(200).end('{"predictions":[1]}'),
     '/model-error': (res) =>
@@ -178,7 +181,10 @@ describe('HttpSender', () => {
     '/throttled': (res) => res.writeHead(400).end('{"__type":"ThrottlingException","Message":"Rate exceeded"}'),
     '/too-many': (res) => res.writeHead(429).end('{}'),
     '/validation': (res) => res.writeHead(400, { 'x-amzn-errortype': 'ValidationError' }).end('{}'),
-    '/hang': () => undefined,
+    '/hang': () => {
+      hung += 1;
+      onHang?.();
+    },
     '/chunked': (res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"predictions":');
@@ -257,6 +263,25 @@ describe('HttpSender', () => {
     } finally {
       sender.close();
     }
+  });
+
+  it('sends nothing once closed: a request in flight ends with its connection and is not sent again', async () => {
+    connections.clear();
+    hung = 0;
+    const sender = new HttpSender(1, 60_000);
+    expect(await sender.send(request('/ok'))).toMatchObject({ status: 200 });
+    const received = new Promise<void>((resolve) => {
+      onHang = resolve;
+    });
+    const inFlight = sender.send(request('/hang'));
+    await received;
+
+    sender.close();
+
+    expect(await inFlight).toEqual({ status: undefined, error: 'ECONNRESET', throttled: false });
+    expect(await sender.send(request('/ok'))).toEqual({ status: undefined, error: 'SenderClosed', throttled: false });
+    expect(hung).toBe(1);
+    expect(connections.size).toBe(1);
   });
 });
 

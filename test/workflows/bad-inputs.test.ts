@@ -193,9 +193,9 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a pattern longer than its own lower cap',
-      set: { 'caps.maxPatternSeconds': 30 },
+      set: { 'caps.maxPatternSeconds': 20 },
       field: 'pattern',
-      rule: 'expected at most 30 s in all (caps.maxPatternSeconds); this pattern runs 60 s',
+      rule: 'expected at most 20 s in all (caps.maxPatternSeconds); this pattern runs 30 s',
     },
     {
       case: 'a duration cap above the hard one',
@@ -240,6 +240,116 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       case: 'a container hostname with underscores',
       set: { targetContainerHostname: 'pre_process' },
       rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    {
+      case: 'a body over 6 MB',
+      set: { 'samples[0].body': 'x'.repeat(6 * 1024 * 1024 + 1) },
+      field: '',
+      rule: 'bytes of JSON; Step Functions accepts at most 262144 (256 KiB)',
+    },
+  ],
+  RightSizeEndpoint: [
+    ...anyWorkflow,
+    {
+      case: 'no candidates',
+      set: { candidates: { instanceTypes: [] } },
+      field: 'candidates',
+      rule: 'expected at least one candidate: give instanceTypes or serverlessMemorySizesInMB',
+    },
+    {
+      case: 'more candidates than the cap',
+      set: { 'candidates.instanceCounts': [1, 2, 3, 4, 5, 6] },
+      field: 'candidates',
+      rule: 'expected at most 20 candidates; these ranges expand to 24',
+    },
+    {
+      case: 'an instance type SageMaker does not host',
+      set: { 'candidates.instanceTypes': ['ml.c5.large', 'ml.c5.huge'] },
+      field: 'candidates.instanceTypes[1]',
+      rule: 'expected a hosting instance type',
+    },
+    {
+      case: 'an instance count over the candidate cap',
+      set: { 'candidates.instanceCounts': [11] },
+      field: 'candidates.instanceCounts[0]',
+      rule: 'Too big: expected number to be <=10',
+    },
+    {
+      case: 'environment ranges whose product is over the cap',
+      set: {
+        'candidates.environmentRanges': {
+          SAGEMAKER_MODEL_SERVER_WORKERS: ['1', '2', '3', '4', '5'],
+          OMP_NUM_THREADS: ['1', '2', '3', '4'],
+        },
+      },
+      field: 'candidates.environmentRanges',
+      rule: 'expected at most 16 combinations of environment values; these ranges make 20',
+    },
+    {
+      case: 'a serverless memory size SageMaker does not offer',
+      set: { 'candidates.serverlessMemorySizesInMB': [1536] },
+      field: 'candidates.serverlessMemorySizesInMB[0]',
+      rule: 'expected one of 1024, 2048, 3072, 4096, 5120, 6144',
+    },
+    {
+      case: 'a latency threshold at P75',
+      set: { 'stoppingConditions.latencyThreshold.percentile': 'P75' },
+      rule: 'expected P50, P90, P95 or P99',
+    },
+    {
+      case: 'no latency threshold',
+      set: { 'stoppingConditions.latencyThreshold': undefined },
+      rule: 'expected a latency threshold: the recommendation is the cheapest candidate that meets it',
+    },
+    {
+      case: 'a pattern longer than the one-hour cap',
+      set: { pattern: { stairs: { usersPerStep: 1, steps: 5, stepSeconds: 900 } } },
+      field: 'pattern',
+      rule: 'expected at most 3600 s in all (caps.maxPatternSeconds); this pattern runs 4500 s',
+    },
+    { case: 'a target rate of 0', set: { targetRequestsPerSecond: 0 }, rule: 'expected a rate above 0' },
+    { case: 'a negative target rate', set: { targetRequestsPerSecond: -5 }, rule: 'expected a rate above 0' },
+    {
+      case: 'a safety factor above 1',
+      set: { safetyFactor: 1.5 },
+      rule: 'Too big: expected number to be <=1',
+    },
+    {
+      case: 'a region the price table lacks, without prices',
+      set: { region: 'ap-south-2' },
+      rule: 'expected one of us-east-1, us-west-2 (the regions the price table covers), or prices for every candidate',
+    },
+    {
+      case: 'a name prefix that leaves no room for the candidate names',
+      set: { endpointNamePrefix: 'p'.repeat(47) },
+      rule: 'Too big: expected string to have <=46 characters',
+    },
+    {
+      case: 'only S3 samples, so nothing to warm the candidates up with',
+      set: { samples: [{ contentType: 'text/csv', s3Prefix: 's3://my-bucket/samples/' }] },
+      field: 'samples',
+      rule: 'expected at least one inline sample (body)',
+    },
+    {
+      case: 'engine inference-recommender with an image model',
+      set: { engine: 'inference-recommender' },
+      field: 'model.modelPackageArn',
+      rule: 'expected a model package with engine inference-recommender',
+    },
+    {
+      case: 'engine inference-recommender with a P90 threshold',
+      set: {
+        engine: 'inference-recommender',
+        model: { modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/1' },
+        'stoppingConditions.latencyThreshold.percentile': 'P90',
+      },
+      field: 'stoppingConditions.latencyThreshold.percentile',
+      rule: 'expected P95 or P99 with engine inference-recommender',
+    },
+    {
+      case: 'more candidates at once than the cap',
+      set: { maxConcurrency: 11 },
+      rule: 'Too big: expected number to be <=10',
     },
     {
       case: 'a body over 6 MB',

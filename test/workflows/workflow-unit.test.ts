@@ -23,6 +23,7 @@ beforeAll(async () => {
     buildApp({
       skipBundling: true,
       nag: false,
+      cloudFormationValidation: false,
       outdir: mkdtempSync(join(tmpdir(), 'smwf-fixture-')),
       stackProps: { workflows },
     }),

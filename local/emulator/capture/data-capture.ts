@@ -14,6 +14,7 @@ import { notEmulated, ServiceError } from '../errors.ts';
 import { s3ObjectArn } from '../iam/roles.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
+import { parseS3Uri } from '../s3/uri.ts';
 
 type Input = Record<string, unknown>;
 
@@ -139,9 +140,9 @@ export class DataCaptureWriter {
       },
       eventVersion: '0',
     };
-    const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(String(config.DestinationS3Uri));
-    const bucket = match?.[1] ?? '';
-    const prefix = (match?.[2] ?? '').replace(/\/+$/, '');
+    const destination = parseS3Uri(String(config.DestinationS3Uri));
+    const bucket = destination?.bucket ?? '';
+    const prefix = (destination?.key ?? '').replace(/\/+$/, '');
     const folder = [
       now.getUTCFullYear(),
       pad(now.getUTCMonth() + 1),

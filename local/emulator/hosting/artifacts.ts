@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { x as extractTar } from 'tar';
 import { s3BucketArn, s3ObjectArn } from '../iam/roles.ts';
 import type { S3Store } from '../s3/store.ts';
+import { parseS3Uri } from '../s3/uri.ts';
 
 /** Where a container's model data comes from (ModelDataUrl or ModelDataSource.S3DataSource). */
 export interface ModelDataSpec {
@@ -21,17 +22,6 @@ export class ModelDataError extends Error {
     super(message);
     this.name = 'ModelDataError';
   }
-}
-
-/** Splits `s3://bucket/key` (or an https S3 URL) into bucket and key. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-  let match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (match) return { bucket: match[1] as string, key: match[2] as string };
-  match = /^https:\/\/([^/.]+)\.s3[.-][^/]*amazonaws\.com\/(.*)$/.exec(uri);
-  if (match) return { bucket: match[1] as string, key: decodeURIComponent(match[2] as string) };
-  match = /^https:\/\/s3[.-][^/]*amazonaws\.com\/([^/]+)\/(.*)$/.exec(uri);
-  if (match) return { bucket: match[1] as string, key: decodeURIComponent(match[2] as string) };
-  return undefined;
 }
 
 /** Downloads the model data from the emulator's S3 into `dir` (extracting a .tar.gz), like SageMaker's /opt/ml/model. */

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { remove } from '../fs-util.ts';
 import type { S3Store } from '../s3/store.ts';
-import { ModelDataError, parseS3Uri, prepareModelDir } from './artifacts.ts';
+import { parseS3Uri } from '../s3/uri.ts';
+import { ModelDataError, prepareModelDir } from './artifacts.ts';
 import type { ContainerProcess, ContainerRequest, ContainerResponse } from './container.ts';
 
 /** How multi-model containers are run; emulator options. */

@@ -17,6 +17,12 @@ export type { SageMakerLimits } from './endpoints.ts';
 
 type Input = Record<string, unknown>;
 
+/** Why an operation a workflow may call is not emulated, where a user needs more than its name. */
+const NOT_EMULATED_BECAUSE: Readonly<Record<string, string>> = {
+  CreateInferenceRecommendationsJob:
+    "Inference Recommender benchmarks on SageMaker's own fleet and reports what it measured there, which no local process can stand in for; RightSizeEndpoint's engine load-test measures the candidates locally",
+};
+
 /**
  * The SageMaker control plane (awsJson1.1): validates each request against the API model, runs the operation of
  * its resource (models.ts, endpoint-configs.ts, endpoints.ts, tags.ts, the Model Registry, batch/api.ts) and
@@ -47,18 +53,19 @@ export class SageMakerControlPlane {
     };
   }
 
-  /** True for operations of the SageMaker API model (implemented or not). */
+  /** True for operations of the SageMaker API model (implemented or not) and those refused with a reason. */
   knows(operation: string): boolean {
-    return operation in this.model.operations;
+    return operation in this.model.operations || operation in NOT_EMULATED_BECAUSE;
   }
 
   /** Validates the input against the model, runs the operation and projects the result onto the output shape. */
   async call(operation: string, region: string, input: Input): Promise<unknown> {
     const handler = this.handlers[operation];
     if (!handler) {
+      const why = NOT_EMULATED_BECAUSE[operation];
       throw new ServiceError(
         'UnknownOperationException',
-        `The operation ${operation} is not supported by the smwf local emulator.`,
+        `The operation ${operation} is not supported by the smwf local emulator${why !== undefined ? `: ${why}` : ''}.`,
         400,
       );
     }

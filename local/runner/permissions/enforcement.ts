@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { __Client } from '@aws-sdk/client-sagemaker';
+import { LOCAL_AUTHORIZATION_KEY, type LocalAuthorization } from '../../../tasks/_shared/local-authorization.ts';
 import { type AuthorizationRequest, accessDeniedMessage, type Decision, evaluate } from '../../emulator/iam/policy.ts';
 import type { SynthesizedFunction, SynthesizedRole, SynthesizedWorkflows } from '../synthesize.ts';
 import { type CallScope, requiredPermissions } from './required-permissions.ts';
@@ -209,6 +210,31 @@ function hideMissingObject(
   return { response: accessDeniedResponse('S3Client', args.request?.method ?? 'GET', 'Access Denied') };
 }
 
+/**
+ * The check of a call a step sends without an SDK client (tasks/_shared/local-authorization.ts): the same decision
+ * as the middleware's, and for a denial the error the SDK raises for AWS's answer (a service exception named
+ * `AccessDeniedException`, HTTP 400, IAM's message).
+ */
+const authorizeUnsignedCall: LocalAuthorization = async (client, operation, input) => {
+  const caller = callers.getStore();
+  if (caller === undefined) return;
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const scope: CallScope = { region, account: caller.account, bucketKeys: caller.bucketKeys };
+  const requests = requiredPermissions(client, operation, input, scope);
+  const denied = firstDenied(caller, requests);
+  if (denied !== undefined) {
+    const message = accessDeniedMessage(caller.principal, denied.request, denied.decision, {
+      quoteResource: client === 'S3Client',
+    });
+    throw Object.assign(new Error(message), {
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 },
+    });
+  }
+  for (const request of requests) recordUsage(caller.fn.task, request.action);
+};
+
 const MIDDLEWARE_NAME = 'smwfLocalPermissionCheck';
 const checkedClients = new WeakSet<object>();
 let installed = false;
@@ -227,6 +253,7 @@ interface PatchableClient {
 export function installPermissionChecks(): void {
   if (installed) return;
   installed = true;
+  (globalThis as Record<symbol, LocalAuthorization>)[LOCAL_AUTHORIZATION_KEY] = authorizeUnsignedCall;
   const base = __Client.prototype as unknown as PatchableClient;
   const send = base.send;
   base.send = function (this: PatchableClient, ...args: unknown[]) {

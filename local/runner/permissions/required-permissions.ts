@@ -110,6 +110,25 @@ const SAGEMAKER: Readonly<Record<string, Mapper>> = {
   DescribeTransformJob: on('sagemaker:DescribeTransformJob', 'transform-job', 'TransformJobName'),
   StopTransformJob: on('sagemaker:StopTransformJob', 'transform-job', 'TransformJobName'),
   ListTransformJobs: anyResource('sagemaker:ListTransformJobs'),
+  // Passing the role the job's endpoints run with is iam:PassRole on it, as CreateModel's.
+  CreateInferenceRecommendationsJob: (input, scope) => [
+    ...withTags(input, [
+      {
+        action: 'sagemaker:CreateInferenceRecommendationsJob',
+        resource: sageMakerArn(scope, 'inference-recommendations-job', input.JobName),
+      },
+    ]),
+    {
+      action: 'iam:PassRole',
+      resource: text(input.RoleArn),
+      context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+    },
+  ],
+  DescribeInferenceRecommendationsJob: on(
+    'sagemaker:DescribeInferenceRecommendationsJob',
+    'inference-recommendations-job',
+    'JobName',
+  ),
   // A versioned package's name is its ARN; an unversioned one is named (model-package/<name>).
   DescribeModelPackage: on('sagemaker:DescribeModelPackage', 'model-package', 'ModelPackageName'),
   ListModelPackages: anyResource('sagemaker:ListModelPackages'),

@@ -15,7 +15,6 @@ import {
   errorOf,
   LINEAR_IMAGE,
   modelProcessesWithEnvironment,
-  processesWithEnvironment,
   startTestEmulator,
   uploadLinearModel,
 } from './helpers.ts';

@@ -35,6 +35,7 @@ import {
   type PolicyStatement,
   type SynthesizedWorkflows,
 } from '../../../local/runner/synthesize.ts';
+import { RequestSigner } from '../../../tasks/generate-load/signed-requests.ts';
 
 const ACCOUNT = '123456789012';
 const ENDPOINT_ARNS = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/*`;
@@ -229,6 +230,29 @@ describe('a call denied by the caller role', () => {
         `events:PutEvents on resource: arn:aws:events:us-east-1:${ACCOUNT}:event-bus/bus`,
       ),
     });
+  });
+
+  it('checks a request a step signs and sends itself (the load generator) as the SDK client would', async () => {
+    const signer = new RequestSigner();
+    const request = { EndpointName: 'e', Body: new TextEncoder().encode('1'), ContentType: 'text/csv' };
+
+    const denied = await runAs(caller, () => signer.sign(request)).catch((e: unknown) => e);
+    const allowed = await runAs(
+      callerWith([{ Effect: 'Allow', Action: 'sagemaker:InvokeEndpoint', Resource: ENDPOINT_ARNS }], 'Loader'),
+      () => signer.sign(request),
+    );
+
+    expect(denied).toMatchObject({
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: expect.stringContaining(
+        `sagemaker:InvokeEndpoint on resource: arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/e because`,
+      ),
+    });
+    expect(allowed.path).toBe('/endpoints/e/invocations');
+    const usage = readFileSync(join(usageDir, `${process.pid}.jsonl`), 'utf8');
+    expect(usage).toContain('{"task":"Loader","action":"sagemaker:InvokeEndpoint"}');
   });
 
   it('lets an allowed call through to the service and records the action it used', async () => {

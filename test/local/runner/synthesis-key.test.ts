@@ -36,4 +36,18 @@ describe('synthesisKey', () => {
     expect(linked).toBe(direct);
     expect(changed).not.toBe(direct);
   });
+
+  it('keys a config file named by the caller as it keys the same file named by SMWF_CONFIG', () => {
+    const file = join(dir, 'smwf.config.json');
+    writeFileSync(file, '{"resourceNamePrefix": "a-"}');
+    delete process.env[CONFIG_ENV];
+    const withoutConfig = synthesisKey(IDENTITY);
+
+    const named = synthesisKey(IDENTITY, file);
+    process.env[CONFIG_ENV] = file;
+    const fromEnvironment = synthesisKey(IDENTITY);
+
+    expect(named).toBe(fromEnvironment);
+    expect(named).not.toBe(withoutConfig);
+  });
 });

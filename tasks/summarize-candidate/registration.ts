@@ -1,8 +1,8 @@
 import type { TaskRegistration } from '../_shared/task-registration.ts';
 
-/** How the ValidateDeployInput step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
+/** How the SummarizeCandidate step is deployed: it only reads the state document, calling nothing. */
 export const registration: TaskRegistration = {
-  timeoutSeconds: 10,
+  timeoutSeconds: 30,
   memoryMb: 256,
   permissions: [],
   environment: [],

@@ -1,0 +1,290 @@
+/**
+ * The report of a right-sizing (a RightSizeReport, RightSizeEndpoint's output): the recommendation first, then
+ * every candidate's latency against its throughput step by step (one line each, the threshold drawn), cost per
+ * million inferences against latency, the ranked table, the failures with SageMaker's reasons, where the prices came
+ * from, and the ready DeployEndpoint input. `writeRightSizeReport` renders and writes it in one call, for the
+ * workflow's last step.
+ */
+import type { ReportFiles } from '../../../contracts/parts/report-files.ts';
+import type { PriceSource, RankedCandidate, RightSizeReport } from '../../../contracts/parts/right-size.ts';
+import { type ChartSeries, renderChart } from './chart.ts';
+import {
+  type Block,
+  type RenderedReport,
+  type ReportContext,
+  type ReportDocument,
+  renderHtml,
+  renderMarkdown,
+} from './document.ts';
+import { formatNumber, formatUsd, MISSING } from './format.ts';
+import { chartedPercentile, percentileKey, thresholdGuide } from './load-test-report.ts';
+import { describeSite, type MeasurementSite } from './measurement-site.ts';
+import { type ReportObjects, writeReportFiles } from './report-files.ts';
+
+/** The workflow whose reports these are: the first folder of their keys. */
+export const RIGHT_SIZE_REPORT_WORKFLOW = 'RightSizeEndpoint';
+
+/** Where the prices came from, in one sentence. */
+export function describePrices(prices: PriceSource): string {
+  const table =
+    prices.tableUrl !== undefined
+      ? `AWS's on-demand real-time hosting prices for ${prices.region} as transcribed from ${prices.tableUrl}${prices.tableDate !== undefined ? ` on ${prices.tableDate}` : ''} (contracts/parts/hosting-prices.ts)`
+      : `the prices table for ${prices.region}`;
+  const source =
+    prices.kind === 'input'
+      ? `the execution input's prices (${prices.region})`
+      : prices.kind === 'mixed'
+        ? `${table}, with the input's prices for ${prices.overridden.join(', ')}`
+        : table;
+  const unpriced =
+    prices.unpriced.length > 0
+      ? ` No price was known for ${prices.unpriced.join(', ')}: their cost is left empty.`
+      : '';
+  return `Prices in ${prices.currency}: ${source}.${unpriced}`;
+}
+
+/** A candidate's place in the ranking and whether it meets the target, as one cell. */
+function meetsCell(c: RankedCandidate): string {
+  if (c.meetsTarget) return 'yes';
+  return c.notMeetingBecause !== undefined ? `no: ${c.notMeetingBecause}` : 'no';
+}
+
+/** The report as blocks. */
+export function rightSizeReportDocument(report: RightSizeReport, context: ReportContext): ReportDocument {
+  const threshold = report.target.latencyThreshold;
+  const percentile = chartedPercentile(threshold);
+  const key = percentileKey(percentile);
+  const recommended = report.recommendation?.candidateIndex;
+  const isRecommended = (c: RankedCandidate) => c.index === recommended;
+
+  // One series per candidate with figures, in ranked order, so that each keeps its colour in both charts.
+  const charted = report.candidates.filter((c) => c.steps.length > 0 || c.latencyMs !== null);
+  const seriesName = (c: RankedCandidate) => `${c.label}${isRecommended(c) ? ' (recommended)' : ''}`;
+  const latencySeries: ChartSeries[] = charted.map((c) => ({
+    name: seriesName(c),
+    highlight: isRecommended(c),
+    points: c.steps
+      .filter((s) => s.latencyMs[key] !== null)
+      .map((s) => ({ x: s.requestsPerSecond, y: s.latencyMs[key] as number })),
+  }));
+  const costSeries: ChartSeries[] = charted.map((c) => {
+    const latency = c.latencyMs?.[key] ?? null;
+    return {
+      name: seriesName(c),
+      highlight: isRecommended(c),
+      points:
+        latency !== null && c.costPerMillionInferences !== null
+          ? [{ x: latency, y: c.costPerMillionInferences, label: c.label }]
+          : [],
+    };
+  });
+  const latencyChart = renderChart({
+    id: 'latency-vs-throughput',
+    title: `${percentile} latency against throughput, one line per candidate`,
+    xLabel: 'Successful requests per second',
+    yLabel: `${percentile} latency (ms)`,
+    style: 'line',
+    series: latencySeries,
+    guides: thresholdGuide(threshold, 'y'),
+  });
+  const costChart = renderChart({
+    id: 'cost-vs-latency',
+    title: `Cost per million inferences against ${percentile} latency`,
+    xLabel: `${percentile} latency at the highest passing step (ms)`,
+    yLabel: `Cost per million inferences (${report.prices.currency})`,
+    style: 'points',
+    series: costSeries,
+    guides: thresholdGuide(threshold, 'x'),
+  });
+
+  const ranked = report.candidates;
+  const rankTable = {
+    headers: [
+      'Rank',
+      'Candidate',
+      'Meets target',
+      'MaxInvocations /min',
+      'Req/s',
+      'Req/s per instance',
+      `${percentile} ms`,
+      '$ / hour',
+      '$ / million inferences',
+      'For the target',
+      '$ / hour at target',
+    ],
+    numeric: [true, false, false, true, true, true, true, true, true, true, true],
+    rows: ranked.map((c) => [
+      c.rank === null ? MISSING : String(c.rank),
+      c.label,
+      meetsCell(c),
+      formatNumber(c.maxInvocations, 0),
+      formatNumber(c.requestsPerSecond, 1),
+      formatNumber(c.requestsPerSecondPerInstance, 1),
+      formatNumber(c.latencyMs?.[key], 1),
+      formatUsd(c.costPerHour),
+      formatUsd(c.costPerMillionInferences),
+      c.instanceCountForTarget !== null
+        ? `${c.instanceCountForTarget} instance${c.instanceCountForTarget === 1 ? '' : 's'}`
+        : c.serverlessConcurrencyForTarget !== null
+          ? `MaxConcurrency ${c.serverlessConcurrencyForTarget}`
+          : MISSING,
+      formatUsd(c.costPerHourAtTarget),
+    ]),
+    emphasised: ranked.flatMap((c, i) => (isRecommended(c) ? [i] : [])),
+  };
+  const measuredRows = ranked
+    .filter((c) => c.latencyMs !== null)
+    .map((c) => [
+      c.label,
+      formatNumber(c.latencyMs?.p50, 1),
+      formatNumber(c.latencyMs?.p90, 1),
+      formatNumber(c.latencyMs?.p95, 1),
+      formatNumber(c.latencyMs?.p99, 1),
+      formatNumber(c.modelLatencyMs, 2),
+      formatNumber(c.cpuUtilization, 0),
+      formatNumber(c.memoryUtilization, 1),
+      c.resultsUri ?? MISSING,
+    ]);
+  const failures = ranked.filter((c) => c.failure !== undefined);
+
+  const rec = report.recommendation;
+  const verdict: Block =
+    rec !== null
+      ? {
+          kind: 'paragraph',
+          tone: 'verdict',
+          text:
+            `Deploy ${rec.label}${rec.instanceCount !== undefined ? ` on ${rec.instanceCount} instance${rec.instanceCount === 1 ? '' : 's'}` : ''}: ` +
+            `${formatUsd(rec.costPerHour)} an hour, ${formatUsd(rec.costPerMillionInferences)} per million inferences. ${rec.reason}.`,
+        }
+      : {
+          kind: 'paragraph',
+          tone: 'warning',
+          text: `No candidate meets the target. ${report.noRecommendationBecause ?? ''}`.trim(),
+        };
+
+  const blocks: Block[] = [
+    verdict,
+    {
+      kind: 'facts',
+      items: [
+        ['Target', `${formatNumber(report.target.requestsPerSecond, 1)} requests per second`],
+        ['Safety factor', formatNumber(report.target.safetyFactor, 2)],
+        [
+          'Latency threshold',
+          threshold === null ? 'none' : `${threshold.percentile} ≤ ${formatNumber(threshold.valueMs, 1)} ms`,
+        ],
+        ['Candidates', `${ranked.length} (${ranked.filter((c) => c.meetsTarget).length} meet the target)`],
+        ['Measured by', report.engine === 'load-test' ? 'load tests on throwaway endpoints' : 'Inference Recommender'],
+        ...(report.inferenceRecommenderJob !== undefined
+          ? [['Inference Recommender job', report.inferenceRecommenderJob.jobArn] as const]
+          : []),
+        ['Prices', `${report.prices.kind}, ${report.prices.region}`],
+        ['Execution', `${context.workflow} ${context.executionName}`],
+        ['Report made', context.generatedAt],
+      ],
+    },
+    { kind: 'paragraph', tone: 'note', text: describeSite(context.site) },
+    { kind: 'paragraph', tone: 'note', text: describePrices(report.prices) },
+    ...report.notes.map((text): Block => ({ kind: 'paragraph', tone: 'note', text })),
+    { kind: 'heading', text: 'Latency against throughput' },
+    { kind: 'chart', svg: latencyChart, title: `${percentile} latency against throughput, one line per candidate` },
+    {
+      kind: 'paragraph',
+      text: `Each point is one step of a candidate's load test, as deployed (its instance count): successful requests per second and the ${percentile} latency clients saw. A line that bends upward has reached what the candidate sustains.${threshold === null ? '' : ` The dashed line is the ${threshold.percentile} threshold.`}`,
+    },
+    { kind: 'heading', text: 'Cost against latency' },
+    { kind: 'chart', svg: costChart, title: `Cost per million inferences against ${percentile} latency` },
+    {
+      kind: 'paragraph',
+      text: 'Each point is a candidate at its highest step that met the stopping conditions: cost per million inferences at the rate it sustained there, against its latency. Lower and further left is better.',
+    },
+    { kind: 'heading', text: 'Ranked candidates' },
+    { kind: 'table', table: rankTable },
+    {
+      kind: 'paragraph',
+      text: 'Candidates that meet the target come first, cheapest first. "For the target" is what the target needs at the safety factor: instances (per-instance sustained rate × safety factor), or a serverless MaxConcurrency.',
+    },
+  ];
+  if (measuredRows.length > 0) {
+    blocks.push(
+      { kind: 'heading', text: 'Measurements at the highest passing step' },
+      {
+        kind: 'table',
+        table: {
+          headers: [
+            'Candidate',
+            'p50 ms',
+            'p90 ms',
+            'p95 ms',
+            'p99 ms',
+            'ModelLatency ms',
+            'CPU %',
+            'Memory %',
+            'Load test results',
+          ],
+          numeric: [false, true, true, true, true, true, true, true, false],
+          rows: measuredRows,
+        },
+      },
+    );
+  }
+  if (failures.length > 0) {
+    blocks.push(
+      { kind: 'heading', text: 'Candidates that failed' },
+      {
+        kind: 'table',
+        table: {
+          headers: ['Candidate', 'Outcome', 'Error', 'Reason'],
+          rows: failures.map((c) => [c.label, c.outcome, c.failure?.error ?? '', c.failure?.cause ?? '']),
+        },
+      },
+    );
+  }
+  if (rec !== null) {
+    blocks.push(
+      { kind: 'heading', text: 'Recommended DeployEndpoint input' },
+      {
+        kind: 'paragraph',
+        text: `Save it as deploy-endpoint.json and run: npx smwf run DeployEndpoint --input deploy-endpoint.json.${rec.invocationsPerInstanceTarget !== null ? ` Its autoscaling target is ${formatNumber(rec.invocationsPerInstanceTarget, 0)} invocations per instance per minute (sustained requests per second per instance × safety factor × 60).` : ''}`,
+      },
+      { kind: 'code', language: 'json', text: JSON.stringify(rec.deployEndpointInput, null, 2) },
+    );
+  }
+  const subject = rec?.deployEndpointInput.endpointName;
+  return { title: subject !== undefined ? `Right-sizing ${subject}` : 'Right-sizing', blocks };
+}
+
+/** The right-sizing's HTML page and Markdown summary. */
+export function renderRightSizeReport(report: RightSizeReport, context: ReportContext): RenderedReport {
+  const doc = rightSizeReportDocument(report, context);
+  return { html: renderHtml(doc), markdown: renderMarkdown(doc) };
+}
+
+/** What writeRightSizeReport needs: where to write, where the figures were measured, the time. */
+export interface WriteRightSizeReportDeps {
+  objects: ReportObjects;
+  site: MeasurementSite;
+  now(): Date;
+}
+
+/**
+ * For RightSizeEndpoint's last step: renders `report` and writes it as
+ * `reports/RightSizeEndpoint/<execution name>/report.html` and `summary.md` under the artifact bucket; returns the
+ * report with their URIs as `reportFiles` (the output `smwf run` downloads them from). The step needs s3:PutObject
+ * on the artifact objects and kms:GenerateDataKey on the artifact key (as tasks/write-load-test-report grants).
+ */
+export async function writeRightSizeReport(
+  report: RightSizeReport,
+  executionName: string,
+  deps: WriteRightSizeReportDeps,
+): Promise<RightSizeReport & { reportFiles: ReportFiles }> {
+  const rendered = renderRightSizeReport(report, {
+    workflow: RIGHT_SIZE_REPORT_WORKFLOW,
+    executionName,
+    generatedAt: deps.now().toISOString(),
+    site: deps.site,
+  });
+  const reportFiles = await writeReportFiles(deps.objects, RIGHT_SIZE_REPORT_WORKFLOW, executionName, rendered);
+  return { ...report, reportFiles };
+}
