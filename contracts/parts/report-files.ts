@@ -5,14 +5,6 @@
  */
 import * as z from 'zod/mini';
 
-/** The folder of a report under the artifact bucket: one per workflow and execution. */
-export function reportFolder(workflow: string, executionName: string): string {
-  return `reports/${workflow}/${executionName}/`;
-}
-
-/** The report's files, by the name each has in its folder. */
-export const REPORT_FILE_NAMES = { html: 'report.html', markdown: 'summary.md' } as const;
-
 /** The s3:// URIs of a report's two files. */
 export const ReportFiles = z.object({
   html: z.string(),

@@ -4,7 +4,8 @@
  * object (a presigned URL, the console's Open) shows the page rather than downloading it.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { REPORT_FILE_NAMES, type ReportFiles, reportFolder } from '../../../contracts/parts/report-files.ts';
+import type { ReportFiles } from '../../../contracts/parts/report-files.ts';
+import { REPORT_FILE_NAMES, reportFolder } from '../../../contracts/report-location.ts';
 import type { RenderedReport } from './document.ts';
 
 /** The objects a report is written to. */
