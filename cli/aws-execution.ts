@@ -185,6 +185,15 @@ const TERMINAL: Record<string, ExecutionResult['status']> = {
   ExecutionAborted: 'ABORTED',
 };
 
+/** A state's output as the history gives it (JSON text), or null when it is not JSON. */
+function parseOutput(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** Turns one history event into the runner's event shape, so the same printer shows both. */
 export function toExecutionEvent(event: HistoryEvent, enteredAt: Map<string, number>): ExecutionEvent | undefined {
   const timestamp = event.timestamp?.getTime() ?? Date.now();
@@ -205,10 +214,11 @@ export function toExecutionEvent(event: HistoryEvent, enteredAt: Map<string, num
   if (type.endsWith('StateExited') && event.stateExitedEventDetails?.name) {
     const name = event.stateExitedEventDetails.name;
     const entered = enteredAt.get(name);
+    const output = event.stateExitedEventDetails.output;
     return {
       type: 'StateExited',
       timestamp,
-      state: { name, type: stateType(type), input: null },
+      state: { name, type: stateType(type), input: null, ...(output ? { output: parseOutput(output) as never } : {}) },
       ...(entered !== undefined ? { durationMs: timestamp - entered } : {}),
     };
   }

@@ -39,7 +39,10 @@ export class ResourceConflictError extends WorkflowError {
   }
 }
 
-/** The endpoint is Creating, Updating or otherwise busy; the state machine retries it for a bounded time. */
+/**
+ * The endpoint is Creating, Updating or otherwise busy (the state machine retries it for a bounded time), or
+ * another execution holds its lease past the run's wait (the message names that execution; nothing was changed).
+ */
 export class EndpointBusyError extends WorkflowError {
   static readonly errorName = 'EndpointBusyError';
   /** Wait for a busy endpoint, bounded to about 40 minutes, then fail. */
@@ -65,6 +68,19 @@ export class DeploymentRolledBackError extends WorkflowError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = DeploymentRolledBackError.errorName;
+  }
+}
+
+/**
+ * The endpoint was changed by something other than this run while it deployed: it serves a config that is neither
+ * this run's nor the one recorded before its update (or it was deleted). The run does not roll back what it does
+ * not own; the endpoint is left as the other change made it.
+ */
+export class ForeignEndpointChangeError extends WorkflowError {
+  static readonly errorName = 'ForeignEndpointChangeError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ForeignEndpointChangeError.errorName;
   }
 }
 
@@ -184,6 +200,28 @@ export class TransformOutputMissingError extends WorkflowError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = TransformOutputMissingError.errorName;
+  }
+}
+
+/**
+ * An inference component's copies found no room on the endpoint's instances (its FailureReason names insufficient
+ * capacity, as the SageMaker Python SDK's waiter tells a CapacityError). Retryable by the caller: the workflow
+ * cleans up first, so the same input may run again once capacity is freed or instances are added.
+ */
+export class InferenceComponentCapacityError extends WorkflowError {
+  static readonly errorName = 'InferenceComponentCapacityError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = InferenceComponentCapacityError.errorName;
+  }
+}
+
+/** An inference component ended Failed (or SageMaker rolled its update back) for a reason other than capacity. */
+export class InferenceComponentFailedError extends WorkflowError {
+  static readonly errorName = 'InferenceComponentFailedError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = InferenceComponentFailedError.errorName;
   }
 }
 

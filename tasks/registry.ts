@@ -7,16 +7,21 @@
 import { kebabCase } from '../contracts/kebab-case.ts';
 import { STEP_NAMES, type TaskName } from '../contracts/steps.ts';
 import type { TaskRegistration } from './_shared/task-registration.ts';
+import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
+import { registration as deleteComponentEndpoint } from './delete-component-endpoint/registration.ts';
 import { registration as deleteModelArtifact } from './delete-model-artifact/registration.ts';
 import { registration as deleteRunModel } from './delete-run-model/registration.ts';
 import { registration as deleteThrowaways } from './delete-throwaways/registration.ts';
+import { registration as describeLeaseHolder } from './describe-lease-holder/registration.ts';
+import { registration as ensureComponentEndpoint } from './ensure-component-endpoint/registration.ts';
 import { registration as finalizeDeployment } from './finalize-deployment/registration.ts';
 import { registration as generateLoad } from './generate-load/registration.ts';
+import { registration as getComponentStatus } from './get-component-status/registration.ts';
 import { registration as getEndpointStatus } from './get-endpoint-status/registration.ts';
 import { registration as getInferenceRecommendations } from './get-inference-recommendations/registration.ts';
 import { registration as getTransformJobStatus } from './get-transform-job-status/registration.ts';
@@ -28,18 +33,23 @@ import { registration as packageModel } from './package-model/registration.ts';
 import { registration as placeModel } from './place-model/registration.ts';
 import { registration as prepareCandidate } from './prepare-candidate/registration.ts';
 import { registration as prepareLoadTest } from './prepare-load-test/registration.ts';
+import { registration as probeComponent } from './probe-component/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
 import { registration as recommendRightSize } from './recommend-right-size/registration.ts';
 import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
+import { registration as releaseEndpointLease } from './release-endpoint-lease/registration.ts';
 import { registration as reportLoadTest } from './report-load-test/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
 import { registration as resolveLoadSamples } from './resolve-load-samples/registration.ts';
 import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
+import { registration as rollBackComponent } from './roll-back-component/registration.ts';
+import { registration as startComponentDeployment } from './start-component-deployment/registration.ts';
+import { registration as startComponentRemoval } from './start-component-removal/registration.ts';
 import { registration as startDeployment } from './start-deployment/registration.ts';
 import { registration as startInferenceRecommendations } from './start-inference-recommendations/registration.ts';
 import { registration as startRollback } from './start-rollback/registration.ts';
@@ -89,12 +99,22 @@ export const TASKS = {
   SuspendAutoScaling: suspendAutoScaling,
   ApplyAutoScaling: applyAutoScaling,
   RestoreAutoScaling: restoreAutoScaling,
+  AcquireEndpointLease: acquireEndpointLease,
+  DescribeLeaseHolder: describeLeaseHolder,
+  ReleaseEndpointLease: releaseEndpointLease,
   PrepareLoadTest: prepareLoadTest,
   ResolveLoadSamples: resolveLoadSamples,
   GuardLiveTraffic: guardLiveTraffic,
   GenerateLoad: generateLoad,
   JudgeLoadStep: judgeLoadStep,
   ReportLoadTest: reportLoadTest,
+  EnsureComponentEndpoint: ensureComponentEndpoint,
+  StartComponentDeployment: startComponentDeployment,
+  GetComponentStatus: getComponentStatus,
+  RollBackComponent: rollBackComponent,
+  DeleteComponentEndpoint: deleteComponentEndpoint,
+  StartComponentRemoval: startComponentRemoval,
+  ProbeComponent: probeComponent,
   PrepareCandidate: prepareCandidate,
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,

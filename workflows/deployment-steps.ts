@@ -1,10 +1,12 @@
 /**
  * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment, the
- * endpoint wait loop, VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment and
- * publish-then-end. Every failure goes to `startRollback` with the error at `$.error`.
+ * endpoint wait loop, VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment, the release of
+ * the endpoint's lease (taken before the model: endpoint-lease.ts) and publish-then-end. Every failure goes to
+ * `startRollback` with the error at `$.error`.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { releaseEndpointLease } from './endpoint-lease.ts';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { busyEndpointRetry } from './retry-policies.ts';
 
@@ -18,6 +20,7 @@ export const DeploymentStepsStates = {
   VerifyDeployment: 'VerifyDeployment',
   HealthCheck: 'HealthCheck',
   FinalizeDeployment: 'FinalizeDeployment',
+  ReleaseEndpointLease: 'ReleaseEndpointLease',
   PublishSucceeded: 'PublishSucceeded',
   DeploymentSucceeded: 'DeploymentSucceeded',
   SucceededEventNotPublished: 'SucceededEventNotPublished',
@@ -67,6 +70,7 @@ export function deploymentSteps(
     | 'PublishDeploymentEvent'
     | 'UploadAsyncSamples'
     | 'JudgeAsyncResults'
+    | 'ReleaseEndpointLease'
   >,
   startRollback: sfn.IChainable,
   options: DeploymentStepsOptions = {},
@@ -89,7 +93,7 @@ export function deploymentSteps(
     options.beforeFinalize.next(finalize);
     afterCheck = options.beforeFinalize;
   }
-  finalize.next(publishSucceeded);
+  finalize.next(releaseEndpointLease(scope, S.ReleaseEndpointLease, tasks, publishSucceeded));
   let checkStart: sfn.IChainable = healthCheck;
   if (options.asyncHealthCheck) {
     const judge = catchToRollback(invoke(scope, A.JudgeAsyncResults, tasks.JudgeAsyncResults));

@@ -1,11 +1,13 @@
 /**
  * A deploy workflow whose model needs no preparation (DeployMultiContainerEndpoint, DeploySerialPipeline):
- * validate the input, create the model, then deploy it as every endpoint is deployed (config, create or update,
- * wait, verify, health check, finalize, announce), rolling back on any failure.
+ * validate the input, take the endpoint's lease, create the model, then deploy it as every endpoint is deployed
+ * (config, create or update, wait, verify, health check, finalize, release the lease, announce), rolling back on
+ * any failure.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DeploymentStepsStates, deploymentSteps } from './deployment-steps.ts';
+import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE } from './endpoint-lease.ts';
 import { invoke, validateInput } from './fragments.ts';
 import { RollbackStates, rollbackPath } from './rollback.ts';
 import type { WorkflowTasks } from './workflow.ts';
@@ -21,28 +23,33 @@ export const CreateModelAndDeployStates = {
 export const ModelDeploymentStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  ...EndpointLeaseStates,
   ...CreateModelAndDeployStates,
 } as const;
 
 const S = ModelDeploymentStates;
 
 /**
- * CreateModel, then the deployment steps, rolling back on any failure; the returned CreateModel state is where
- * they begin (DeployApprovedModelPackage reaches it after deciding which package to deploy).
+ * CreateModel, then the deployment steps, rolling back on any failure: CreateModel is where they begin (reached
+ * once the run holds the endpoint's lease), StartRollback where a failure before it goes.
  */
-export function createModelAndDeploy(scope: Construct, fns: WorkflowTasks): sfn.TaskStateBase {
+export function createModelAndDeploy(
+  scope: Construct,
+  fns: WorkflowTasks,
+): { createModel: sfn.TaskStateBase; startRollback: sfn.TaskStateBase } {
   const startRollback = rollbackPath(scope, fns);
   const createModel = invoke(scope, S.CreateModel, fns.CreateModel).addCatch(startRollback, {
     errors: [sfn.Errors.ALL],
     resultPath: '$.error',
   });
   createModel.next(deploymentSteps(scope, fns, startRollback));
-  return createModel;
+  return { createModel, startRollback };
 }
 
 /** Builds a model deployment's definition from the task functions. */
 export function modelDeploymentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
+  const { createModel, startRollback } = createModelAndDeploy(scope, fns);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
-    createModelAndDeploy(scope, fns),
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, createModel, { next: startRollback, resultPath: '$.error' }),
   );
 }

@@ -19,16 +19,27 @@ export const ModelStepsStates = {
 
 const S = ModelStepsStates;
 
+/** Options of the model steps. */
+export interface ModelStepsOptions {
+  /**
+   * States run after packaging and before CreateModel, given CreateModel to end in (DeployEndpoint takes the
+   * endpoint's lease there). @default - none
+   */
+  readonly beforeCreateModel?: (createModel: sfn.TaskStateBase) => sfn.IChainable;
+}
+
 /** The model steps: `start` is where they begin, `createModel` the last of them (chain what follows to it). */
 export function modelSteps(
   scope: Construct,
   tasks: Pick<TaskRefs, 'CreateModel' | 'PackageModel' | 'CopyUncompressedModel'>,
   onError: { next: sfn.IChainable; resultPath: string },
+  options: ModelStepsOptions = {},
 ): { start: sfn.Choice; createModel: sfn.TaskStateBase } {
   const createModel = invoke(scope, S.CreateModel, tasks.CreateModel).addCatch(onError.next, {
     errors: [sfn.Errors.ALL],
     resultPath: onError.resultPath,
   });
+  const model = options.beforeCreateModel ? options.beforeCreateModel(createModel) : createModel;
   const packaging = packagingSteps(
     scope,
     { choose: S.ChoosePackageFormat, build: S.PackageModel, copy: S.CopyUncompressedModel },
@@ -44,10 +55,10 @@ export function modelSteps(
       onError: onError.next,
       errorPath: onError.resultPath,
     },
-    createModel,
+    model,
   );
   const start = new sfn.Choice(scope, S.IsPackagingRequested)
     .when(sfn.Condition.isPresent('$.request.model.package'), packaging)
-    .otherwise(createModel);
+    .otherwise(model);
   return { start, createModel };
 }

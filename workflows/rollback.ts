@@ -1,12 +1,14 @@
 /**
  * The rollback path every endpoint deployment shares: undo what the run changed on the endpoint (restore the
- * recorded config, or delete a new endpoint), wait for it in the endpoint wait loop, check it and delete what
- * the run created, announce the outcome and end in Fail with the original error (at `$.error`). A rollback
- * that fails itself ends in RollbackFailed, its cause naming both errors.
+ * recorded config, or delete a new endpoint, and only while the endpoint still serves this run's config), wait for
+ * it in the endpoint wait loop, check it and delete what the run created, release the endpoint's lease, announce
+ * the outcome and end in Fail with the original error (at `$.error`). A rollback that fails itself releases the
+ * lease too and ends in RollbackFailed, its cause naming both errors.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../contracts/errors.ts';
+import { releaseEndpointLease } from './endpoint-lease.ts';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
 
@@ -18,9 +20,11 @@ export const RollbackStates = {
   GetRollbackStatus: 'GetRollbackStatus',
   IsRollbackSettled: 'IsRollbackSettled',
   CompleteRollback: 'CompleteRollback',
+  ReleaseLeaseAfterRollback: 'ReleaseLeaseAfterRollback',
   PublishFailed: 'PublishFailed',
   DeploymentFailed: 'DeploymentFailed',
   DescribeRollbackFailure: 'DescribeRollbackFailure',
+  ReleaseLeaseAfterRollbackFailure: 'ReleaseLeaseAfterRollbackFailure',
   PublishRollbackFailed: 'PublishRollbackFailed',
   RollbackFailed: 'RollbackFailed',
 } as const;
@@ -31,7 +35,7 @@ const ALL = [sfn.Errors.ALL];
 /** The steps the rollback path runs. */
 export type RollbackTasks = Pick<
   TaskRefs,
-  'StartRollback' | 'GetEndpointStatus' | 'CompleteRollback' | 'PublishDeploymentEvent'
+  'StartRollback' | 'GetEndpointStatus' | 'CompleteRollback' | 'PublishDeploymentEvent' | 'ReleaseEndpointLease'
 >;
 
 /** Options of the rollback path. */
@@ -70,7 +74,7 @@ export function rollbackPath(
       ),
     },
     resultPath: '$.rollbackFailure',
-  }).next(publishRollbackFailed);
+  }).next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollbackFailure, tasks, publishRollbackFailed));
   const toRollbackFailed = { next: describeRollbackFailure, resultPath: '$.rollbackError' };
 
   const publishFailed = publishThenEnd(
@@ -81,7 +85,7 @@ export function rollbackPath(
   );
   const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback)
     .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
-    .next(publishFailed);
+    .next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollback, tasks, publishFailed));
   const rollbackSettled = options.beforeCompleteRollback
     ? options.beforeCompleteRollback
         .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })

@@ -9,11 +9,13 @@ import { createEndpointConfig } from './create-endpoint-config/workflow.ts';
 import { createModel } from './create-model/workflow.ts';
 import { deployApprovedModelPackage } from './deploy-approved-model-package/workflow.ts';
 import { deployEndpoint } from './deploy-endpoint/workflow.ts';
+import { deployInferenceComponent } from './deploy-inference-component/workflow.ts';
 import { deployMultiContainerEndpoint } from './deploy-multi-container-endpoint/workflow.ts';
 import { deployMultiModelEndpoint } from './deploy-multi-model-endpoint/workflow.ts';
 import { deploySerialPipeline } from './deploy-serial-pipeline/workflow.ts';
 import { loadTestEndpoint } from './load-test-endpoint/workflow.ts';
 import { packageModel } from './package-model/workflow.ts';
+import { removeInferenceComponent } from './remove-inference-component/workflow.ts';
 import { removeModelFromMultiModelEndpoint } from './remove-model-from-multi-model-endpoint/workflow.ts';
 import { rightSizeEndpoint } from './right-size-endpoint/workflow.ts';
 import type { WorkflowDefinition } from './workflow.ts';
@@ -32,6 +34,8 @@ export const WORKFLOWS = [
   deploySerialPipeline,
   deployApprovedModelPackage,
   loadTestEndpoint,
+  deployInferenceComponent,
+  removeInferenceComponent,
   rightSizeEndpoint,
 ] as const satisfies readonly WorkflowDefinition[];
 

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { artifactBucketName, provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
+import { type LocalStepFunctions, serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { executionName } from '../execution-name.ts';
 import { progressPrinter, shortCause } from '../render/progress.ts';
 import { parseOptions } from './args.ts';
@@ -149,17 +151,28 @@ export async function demo(args: string[]): Promise<number> {
     if (!json) console.log(text);
   };
   const started = Date.now();
-  const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds: 20 });
+  const emulator = await startEmulator({
+    port: 0,
+    stateDir,
+    startupTimeoutSeconds: 20,
+    instanceTypes: HOSTING_INSTANCE_RESOURCES,
+  });
   const rows: StepRow[] = [];
+  let stepFunctions: LocalStepFunctions | undefined;
   try {
     useLocalEmulator(emulator.url);
     say(`Local emulator at ${emulator.url} (state in ${stateDir})`);
     const s3 = new S3Client({ forcePathStyle: true });
     const sagemaker = new SageMakerClient({});
     const runtime = new SageMakerRuntimeClient({});
-    const runner: LocalRunner = await createLocalRunner({ waitTimeMs: 100 });
-    // The models go to the stack's artifact bucket, which the steps' roles and the execution role reach.
+    const runner: LocalRunner = await createLocalRunner({
+      waitTimeMs: 100,
+      executionRecordsDir: join(stateDir, 'executions'),
+    });
+    // The models go to the stack's artifact bucket, which the steps' roles and the execution role reach; the
+    // endpoint leases live there too, and the lease asks Step Functions (DescribeExecution) about their holders.
     await provisionLocalStack(runner.workflows);
+    stepFunctions = await serveLocalStepFunctions(runner);
     const bucket = artifactBucketName(runner.workflows);
     const [v1, v2, v3, featurizer, standardizedModel] = await Promise.all(
       ['linear-v1', 'linear-v2', 'linear-v3-broken', 'featurizer-v1', 'linear-standardized-v1'].map((folder) =>
@@ -381,6 +394,7 @@ export async function demo(args: string[]): Promise<number> {
       transitions: pipeline.transitions,
     });
   } finally {
+    await stepFunctions?.stop();
     await emulator.stop();
     if (values.keep) say(`State kept in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });

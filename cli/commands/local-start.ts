@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import type { Emulator } from '../../local/emulator/index.ts';
 import { exitOnInterrupt, startEmulator, stopWhenInterrupted } from '../../local/emulator/index.ts';
 import type { Delivery, TriggerEngine } from '../../local/triggers/engine.ts';
@@ -66,6 +67,7 @@ export async function localStart(args: string[]): Promise<number> {
       stateDir,
       startupTimeoutSeconds,
       multiModelCapacity,
+      instanceTypes: HOSTING_INSTANCE_RESOURCES,
       ...(images ? { images } : {}),
     });
   } catch (err) {
@@ -114,7 +116,8 @@ async function startTriggers(emulator: Emulator, stateDir: string): Promise<Trig
     import('../../local/triggers/engine.ts'),
   ]);
   useLocalEmulator(emulator.url);
-  const runner = await createLocalRunner();
+  // The executions the triggers start are recorded where `smwf run --endpoint-url` runs look for them.
+  const runner = await createLocalRunner({ executionRecordsDir: join(stateDir, 'executions') });
   await provisionLocalStack(runner.workflows);
   const engine = await TriggerEngine.start({
     runner,

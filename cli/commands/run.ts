@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
+import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import type { ReportFiles } from '../../contracts/parts/report-files.ts';
 import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
@@ -14,6 +15,7 @@ import {
   type LocalExecution,
   type LocalRunner,
 } from '../../local/runner/runner.ts';
+import { serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import {
   type AwsClients,
@@ -48,9 +50,11 @@ Options:
   --input FILE|-            execution input as JSON (- reads standard input)      required
   --name NAME               execution name                                       default: from the input
   --endpoint-url URL        use a running emulator (smwf local start) instead of starting one
-  --state-dir DIR           state of the emulator started for this run            default .smwf/local
-                            (kept between runs; it also gets the example artifacts
-                            the input names: README, "Running the examples")
+  --state-dir DIR           local state directory: the emulator's (the one        default .smwf/local
+                            started for the run, kept between runs, which also
+                            gets the example artifacts the input names: README,
+                            "Running the examples"; or the running one's with
+                            --endpoint-url); executions are recorded under it
   --json                    one JSON object per event, then the result
   --report-dir DIR          where a report the execution wrote is saved           default: .
                             (LoadTestEndpoint's, RightSizeEndpoint's: report.html and
@@ -151,11 +155,17 @@ export async function attemptLocally(
 ): Promise<ExecutionResult> {
   // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
   const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: options.label ?? 'smwf run' });
-  const emulator = options.endpointUrl ? undefined : await startEmulator({ port: 0, stateDir: options.stateDir });
+  const emulator = options.endpointUrl
+    ? undefined
+    : await startEmulator({ port: 0, stateDir: options.stateDir, instanceTypes: HOSTING_INSTANCE_RESOURCES });
+  let stepFunctions: Awaited<ReturnType<typeof serveLocalStepFunctions>> | undefined;
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
     if (emulator !== undefined && options.input !== undefined) await putExampleArtifactsNamedBy(options.input);
+    // Every local attempt journals its execution in the state directory, so `smwf redrive` can redrive it and the
+    // runs of other processes on the same emulator (and the endpoint lease's DescribeExecution) see it, and see it end.
     const runner = await createLocalRunner({ executionRecordsDir: executionRecordsDirOf(options.stateDir) });
+    stepFunctions = await serveLocalStepFunctions(runner);
     await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
       json: options.json,
@@ -166,6 +176,7 @@ export async function attemptLocally(
     await options.afterRun?.(result);
     return result;
   } finally {
+    await stepFunctions?.stop();
     await emulator?.stop();
     uninstall?.();
   }

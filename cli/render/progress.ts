@@ -2,6 +2,7 @@
  * Live progress of an execution: one line per state entered and exited (with its duration), retries and
  * catches visible, colours only on a terminal, or one JSON object per line for machines.
  */
+import { type EndpointLease, humanDuration } from '../../contracts/endpoint-lease.ts';
 import type { ExecutionEvent } from '../../local/runner/runner.ts';
 
 /** How progress is written. */
@@ -51,6 +52,42 @@ export function cleanCause(error: string | undefined, cause: unknown): { errorTy
   return { errorType: error ?? '', errorMessage: shortCause(cause) };
 }
 
+/** The states whose output says how taking the endpoint's lease goes. */
+const LEASE_STATES = new Set(['AcquireEndpointLease', 'DescribeLeaseHolder']);
+
+/** The endpoint lease a state's output records, when the state is one that takes it. */
+function leaseOf(event: ExecutionEvent): EndpointLease | undefined {
+  if (event.type !== 'StateExited' || !LEASE_STATES.has(event.state.name)) return undefined;
+  const output = event.state.output as { lease?: EndpointLease } | null | undefined;
+  return output?.lease;
+}
+
+/** The last part of an execution ARN: its name. */
+const executionName = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+
+/**
+ * What a run waiting for an endpoint's lease shows: who holds it and for how long, and how long the run waits on;
+ * or, once taken over, from which ended execution.
+ */
+export function describeLease(lease: EndpointLease): string | undefined {
+  const { holder, wait } = lease;
+  // Once described (DescribeLeaseHolder), the holder has a status: running, or ended without releasing.
+  if (lease.acquired !== true && holder?.status !== undefined) {
+    const who = `${holder.workflow} execution ${executionName(holder.executionArn)}`;
+    if (holder.status !== 'RUNNING') {
+      return `endpoint ${lease.endpointName}'s lease is held by ${who}, which is not running (${holder.status}): taking it over`;
+    }
+    const until = wait ? `; looking again in ${wait.seconds} s, waiting until ${wait.deadline}` : '';
+    return `endpoint ${lease.endpointName} is being changed by ${who} (lease held ${humanDuration(holder.heldSeconds)})${until}`;
+  }
+  if (lease.acquired === true && lease.takenOver !== undefined) {
+    const { from, reason, status } = lease.takenOver;
+    const why = reason === 'expired' ? 'its lease expired' : `it is not running${status ? ` (${status})` : ''}`;
+    return `took over the lease of endpoint ${lease.endpointName} from ${from.workflow} execution ${executionName(from.executionArn)}: ${why}`;
+  }
+  return undefined;
+}
+
 /** A compact, JSON-safe view of one event (inputs and outputs left out: they can be large). */
 export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
   const summary: Record<string, unknown> = { type: event.type, timestamp: new Date(event.timestamp).toISOString() };
@@ -66,6 +103,15 @@ export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
   if (event.type === 'StateRetried') summary.attempt = event.retry.attempt;
   if (event.type === 'StateCaught') summary.next = event.catch.catcher.Next;
   if (event.type === 'ExecutionRedriven') summary.redriveCount = event.redriveCount;
+  const lease = leaseOf(event);
+  if (lease !== undefined) {
+    summary.lease = {
+      endpointName: lease.endpointName,
+      acquired: lease.acquired === true,
+      ...(lease.holder && lease.acquired !== true ? { holder: lease.holder, wait: lease.wait } : {}),
+      ...(lease.takenOver ? { takenOver: lease.takenOver } : {}),
+    };
+  }
   return summary;
 }
 
@@ -90,10 +136,14 @@ export function progressPrinter(options: ProgressOptions): (event: ExecutionEven
       case 'StateEntered':
         write(`  ${dim(color, '→')} ${event.state.name}`);
         break;
-      case 'StateExited':
+      case 'StateExited': {
         if (caught.delete(event.state.name)) break;
         write(`  ${green(color, '✓')} ${event.state.name}${duration}`);
+        const lease = leaseOf(event);
+        const line = lease && describeLease(lease);
+        if (line) write(`    ${yellow(color, line)}`);
         break;
+      }
       case 'StateFailed':
         // A Fail state ends the execution with an error already shown where it happened; the summary repeats it.
         if (event.state.type === 'Fail') {

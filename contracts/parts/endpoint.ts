@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { headerValue, instanceTypeOf, integer, sageMakerName, TagMap, taggedValue } from '../contract-parts.ts';
+import { LEASE_WAIT } from '../endpoint-lease.ts';
 import { GUARDRAIL_PERCENT, MAX_TAGS_PER_RESOURCE, MAX_USER_TAGS } from '../limits.ts';
 import { HOSTING_INSTANCE_TYPES } from './instance-type-values.ts';
 
@@ -293,6 +294,19 @@ const DEFAULT_WAIT: WaitPolicy = { initialIntervalSeconds: 15, maxIntervalSecond
 /** The wait policy of a deployment, with its defaults. */
 export const DeploymentWait = z._default(WaitPolicy, DEFAULT_WAIT);
 
+/**
+ * How a run behaves when another execution is deploying to the same endpoint (holds its lease): it waits, looking
+ * again every few seconds (5 s doubling to 60 s), at most `waitMinutes` (0: not at all), then ends with
+ * EndpointBusyError naming that execution, having changed nothing.
+ */
+export const LeaseSettings = z._default(
+  z.strictObject({
+    waitMinutes: z._default(integer(0, LEASE_WAIT.maxMinutes), LEASE_WAIT.defaultMinutes),
+  }),
+  { waitMinutes: LEASE_WAIT.defaultMinutes },
+);
+export type LeaseSettings = z.output<typeof LeaseSettings>;
+
 /** The endpoint as last described by the wait loop. */
 export const EndpointStatusSummary = z.object({
   status: z.string(),
@@ -350,6 +364,8 @@ export type EndpointChange = z.output<typeof EndpointChange>;
 export const RollbackRecord = z.object({
   action: RollbackAction,
   configName: z.optional(z.string()),
+  /** Why nothing was done to the endpoint (it serves a config that is not this run's: left as it is). */
+  reason: z.optional(z.string()),
   completed: z.optional(z.boolean()),
   deleted: z.optional(z.array(z.string())),
 });
@@ -376,6 +392,7 @@ export const endpointDeploymentFields = {
   retainVersions: RetainVersions,
   tags: DeploymentTags,
   wait: DeploymentWait,
+  lease: LeaseSettings,
 };
 
 /** Refuses every serverless variant of a deployment whose model cannot run serverless, saying why (`reason`). */

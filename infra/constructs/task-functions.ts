@@ -5,9 +5,12 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { LEASE_KEY_PREFIX } from '../../contracts/endpoint-lease.ts';
 import { CODE_TAG_KEY, TASK_TAG_KEY } from '../../contracts/resource-tags.ts';
 import type { ResourceKind, TaskRegistration } from '../../tasks/_shared/task-registration.ts';
+import { PACKAGE_MODEL_MEMORY_MB } from '../../tasks/package-model/registration.ts';
 import { TASK_NAMES, TASKS, type TaskName, taskFolder } from '../../tasks/registry.ts';
 import type { TaskRef, TaskRefs } from '../../workflows/fragments.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
@@ -30,7 +33,10 @@ export interface TaskFunctionsProps {
   readonly resourceNamePrefix?: string;
   /** The stack's artifact bucket: where packages go unless the input names another output. */
   readonly artifactBucketName: string;
-  /** ARNs of the buckets packaging may read sources from and write packages to (the artifact bucket first). */
+  /**
+   * ARNs of the buckets packaging may read sources from and write packages to (the artifact bucket first: the
+   * endpoint leases live under its `leases/` prefix).
+   */
   readonly artifactBucketArns: readonly string[];
   /** The KMS key that encrypts the artifact bucket. */
   readonly artifactKeyArn: string;
@@ -41,6 +47,11 @@ export interface TaskFunctionsProps {
   readonly batchDataBucketArns?: readonly string[];
   /** How long the functions' logs are kept. @default - one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Memory of the PackageModel function in MB (512-10,240), which sets its vCPUs, which gzip runs on.
+   * @default - the registry's, 10,240 MB (6 vCPUs)
+   */
+  readonly packageModelMemoryMb?: number;
 }
 
 /** The function of a workflow's first state: parsing only, no AWS calls. */
@@ -61,6 +72,9 @@ export class TaskFunctions extends Construct {
   readonly functions: Readonly<Record<string, NodejsFunction>>;
   private readonly created: Record<string, NodejsFunction> = {};
   private readonly props: TaskFunctionsProps;
+  /** Functions that describe this stack's executions, granted once the state machines exist (grantExecutionReads). */
+  private readonly executionReaders: { id: string; role: iam.Role; actions: readonly string[] }[] = [];
+  private executionReadsGranted = false;
   private readonly sagemakerArn: (resource: string) => string;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
@@ -69,6 +83,15 @@ export class TaskFunctions extends Construct {
     if (!/^[a-zA-Z0-9-]*$/.test(prefix)) {
       throw new Error(`resourceNamePrefix must contain only letters, digits and hyphens, got "${prefix}"`);
     }
+    const memory = props.packageModelMemoryMb;
+    if (
+      memory !== undefined &&
+      !(Number.isInteger(memory) && memory >= PACKAGE_MODEL_MEMORY_MB.min && memory <= PACKAGE_MODEL_MEMORY_MB.max)
+    ) {
+      throw new Error(
+        `packageModelMemoryMb must be a whole number of MB from ${PACKAGE_MODEL_MEMORY_MB.min} to ${PACKAGE_MODEL_MEMORY_MB.max}, got ${memory}`,
+      );
+    }
     this.props = props;
     const stack = Stack.of(this);
     this.sagemakerArn = (resource: string) =>
@@ -76,10 +99,54 @@ export class TaskFunctions extends Construct {
     const refs = {} as Record<TaskName, TaskRef>;
     for (const name of TASK_NAMES) {
       const folder = taskFolder(name);
-      refs[name] = this.addFunction(name, name, `${folder}/handler.ts`, TASKS[name], `the ${name} step`);
+      const registration =
+        name === 'PackageModel' && memory !== undefined ? { ...TASKS[name], memoryMb: memory } : TASKS[name];
+      refs[name] = this.addFunction(name, name, `${folder}/handler.ts`, registration, `the ${name} step`);
     }
     this.refs = refs;
     this.functions = this.created;
+    this.node.addValidation({
+      validate: () =>
+        this.executionReaders.length > 0 && !this.executionReadsGranted
+          ? [
+              `${this.executionReaders.map((r) => r.id).join(', ')} describe workflow executions: call grantExecutionReads with the stack's state machines`,
+            ]
+          : [],
+    });
+  }
+
+  /**
+   * Grants the steps that ask whether an execution still runs (the endpoint lease's holder check) their actions on
+   * the executions of `stateMachines` (the stack's own that take an endpoint lease, whose executions alone can hold
+   * one), and no other. In a policy of its own per function: a function's role cannot name the state machines that
+   * invoke the function in its default policy, on which the function depends, without a dependency cycle. With no
+   * state machines, nothing is granted.
+   */
+  grantExecutionReads(stateMachines: readonly sfn.StateMachine[]): void {
+    this.executionReadsGranted = true;
+    if (stateMachines.length === 0) return;
+    const stack = Stack.of(this);
+    const arns = stateMachines.map((machine) =>
+      stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${machine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    for (const reader of this.executionReaders) {
+      const policy = new iam.Policy(this, `${reader.id}ExecutionReads`, {
+        roles: [reader.role],
+        statements: [new iam.PolicyStatement({ actions: [...reader.actions], resources: arns })],
+      });
+      for (const arn of arns) {
+        acknowledgeWildcard(
+          policy,
+          nagForm(this, arn),
+          "Executions are named at run time; access is scoped to this stack's state machines' executions",
+        );
+      }
+    }
   }
 
   /** The function of `workflow`'s first state, built from its folder's validate-input.ts. */
@@ -127,6 +194,8 @@ export class TaskFunctions extends Construct {
         return [this.sagemakerArn('endpoint-config')];
       case 'endpoint':
         return [this.sagemakerArn('endpoint')];
+      case 'inference-component':
+        return [this.sagemakerArn('inference-component')];
       case 'transform-job':
         return [this.sagemakerArn('transform-job')];
       case 'inference-recommendations-job':
@@ -167,6 +236,11 @@ export class TaskFunctions extends Construct {
             Stack.of(this),
           ),
         ];
+      case 'lease-object':
+        return [`${props.artifactBucketArns[0]}/${LEASE_KEY_PREFIX}*`];
+      case 'workflow-execution':
+        // Granted by grantExecutionReads, once the state machines exist.
+        return [];
       case 'any':
         return ['*'];
     }
@@ -230,6 +304,10 @@ export class TaskFunctions extends Construct {
     Tags.of(fn).add(CODE_TAG_KEY, code);
     const kinds = new Set(registration.permissions.flatMap((p) => p.resources));
     for (const permission of registration.permissions) {
+      if (permission.resources.includes('workflow-execution')) {
+        this.executionReaders.push({ id, role, actions: permission.actions });
+        if (permission.resources.length === 1) continue;
+      }
       const isPassRole = permission.actions.includes('iam:PassRole');
       const isServiceLinkedRole = permission.actions.includes('iam:CreateServiceLinkedRole');
       role.addToPolicy(
@@ -252,6 +330,7 @@ export class TaskFunctions extends Construct {
       'model',
       'endpoint-config',
       'endpoint',
+      'inference-component',
       'transform-job',
       'inference-recommendations-job',
     ] as const) {
@@ -267,6 +346,13 @@ export class TaskFunctions extends Construct {
         role,
         nagForm(this, this.arnsOf('scaling-alarm')[0] as string),
         'Target tracking names its alarms after the endpoint variant, chosen per deployment; scoped to the resourceNamePrefix',
+      );
+    }
+    if (kinds.has('lease-object')) {
+      acknowledgeWildcard(
+        role,
+        nagForm(this, this.arnsOf('lease-object')[0] as string),
+        'One lease object per endpoint, named after the endpoint at run time; access is scoped to the leases/ prefix',
       );
     }
     if (kinds.has('artifact-object')) {

@@ -25,6 +25,8 @@ export interface WorkflowStateMachineProps {
  */
 export class WorkflowStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** The names of the definition's top-level states (those reachable from its start, error handlers included). */
+  readonly stateNames: ReadonlySet<string>;
 
   constructor(scope: Construct, id: string, props: WorkflowStateMachineProps) {
     super(scope, id);
@@ -34,8 +36,12 @@ export class WorkflowStateMachine extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const definition = props.definition(new Construct(this, 'States'));
+    this.stateNames = new Set(
+      sfn.State.findReachableStates(definition.startState, { includeErrorHandlers: true }).map((s) => s.stateId),
+    );
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(props.definition(new Construct(this, 'States'))),
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: props.timeout,
       tracingEnabled: true,

@@ -9,6 +9,7 @@ import { integer } from '../../contracts/contract-parts.ts';
 import { BatchTransformInput, scheduleName } from '../../contracts/parts/batch-transform.ts';
 import { ModelPackageDeployment, ModelPackageGroupName } from '../../contracts/parts/model-package-deployment.ts';
 import { bucketName } from '../../contracts/parts/s3.ts';
+import { PACKAGE_MODEL_MEMORY_MB } from '../../tasks/package-model/registration.ts';
 
 /** Whether `zone` is an IANA time zone this runtime (and so EventBridge Scheduler) knows. */
 function isTimeZone(zone: string): boolean {
@@ -86,6 +87,21 @@ export const DeploymentConfigFile = z
     modelArtifactBucketNames: z.optional(z.array(bucketName)),
     /** Buckets batch transforms read inputs from and write outputs to. Default: only the stack's artifact bucket. */
     batchDataBucketNames: z.optional(z.array(bucketName)),
+    /**
+     * Memory of the PackageModel function in MB, and so its vCPUs, which gzip runs on (512-10240). Default 10240
+     * (6 vCPUs).
+     */
+    packageModelMemoryMb: z.optional(
+      z
+        .int()
+        .check(
+          z.gte(
+            PACKAGE_MODEL_MEMORY_MB.min,
+            `expected at least ${PACKAGE_MODEL_MEMORY_MB.min} MB (room for PackageModel's own peak of 256 MB)`,
+          ),
+          z.lte(PACKAGE_MODEL_MEMORY_MB.max, `expected at most ${PACKAGE_MODEL_MEMORY_MB.max} MB (Lambda's maximum)`),
+        ),
+    ),
     /** Schedules that start BatchTransform. */
     batchTransformSchedules: z._default(z.array(BatchTransformScheduleConfig), []),
     /**

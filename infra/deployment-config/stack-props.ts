@@ -11,6 +11,7 @@ export function stackPropsOf(config: DeploymentConfig): SageMakerWorkflowsStackP
       ? { modelArtifactBucketNames: config.modelArtifactBucketNames }
       : {}),
     ...(config.batchDataBucketNames !== undefined ? { batchDataBucketNames: config.batchDataBucketNames } : {}),
+    ...(config.packageModelMemoryMb !== undefined ? { packageModelMemoryMb: config.packageModelMemoryMb } : {}),
     batchTransformSchedules: config.batchTransformSchedules.map(
       // zod leaves absent members out (never `undefined`), as the props' exact optional members want.
       ({ maxEventAgeSeconds, input: { scheduleName: _filledInBySchedule, ...input }, ...schedule }) =>

@@ -26,6 +26,7 @@ import {
   MODEL_PACKAGE_STATE_CHANGE,
   TRIGGERING_APPROVAL_STATUSES,
 } from '../../contracts/parts/model-package-events.ts';
+import { EndpointLeaseStates } from '../../workflows/endpoint-lease.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
 import { TaskFunctions } from '../constructs/task-functions.ts';
@@ -76,6 +77,12 @@ export interface SageMakerWorkflowsStackProps extends StackProps {
    * @default - only the stack's own artifact bucket
    */
   readonly batchDataBucketNames?: readonly string[];
+  /**
+   * Memory of the PackageModel function in MB (512-10,240). Lambda allocates CPU in proportion to memory (6 vCPUs at
+   * 10,240 MB) and PackageModel gzips on every vCPU. New AWS accounts may have a lower memory quota (Lambda quotas).
+   * @default 10240
+   */
+  readonly packageModelMemoryMb?: number;
   /** Schedules that start BatchTransform. @default - none (start it by hand) */
   readonly batchTransformSchedules?: readonly BatchTransformScheduleProps[];
   /**
@@ -264,19 +271,25 @@ export class SageMakerWorkflowsStack extends Stack {
       artifactKeyArn: key.keyArn,
       batchDataBucketArns: batchBuckets,
       ...(props.resourceNamePrefix !== undefined ? { resourceNamePrefix: props.resourceNamePrefix } : {}),
+      ...(props.packageModelMemoryMb !== undefined ? { packageModelMemoryMb: props.packageModelMemoryMb } : {}),
     });
 
     const stateMachines: Record<string, sfn.StateMachine> = {};
+    /** The state machines that take an endpoint lease: only their executions can hold one. */
+    const leaseTakers: sfn.StateMachine[] = [];
     for (const workflow of props.workflows ?? WORKFLOWS) {
       if (workflow.name in stateMachines) throw new Error(`workflows: ${workflow.name} is listed twice`);
       const tasks = { ...this.taskFunctions.refs, ValidateInput: this.taskFunctions.firstState(workflow) };
-      stateMachines[workflow.name] = new WorkflowStateMachine(this, workflow.name, {
+      const built = new WorkflowStateMachine(this, workflow.name, {
         definition: (scope) => workflow.build(scope, tasks),
         timeout: workflow.timeout,
         taskFunctions: Object.values(this.taskFunctions.functions),
-      }).stateMachine;
+      });
+      stateMachines[workflow.name] = built.stateMachine;
+      if (built.stateNames.has(EndpointLeaseStates.AcquireEndpointLease)) leaseTakers.push(built.stateMachine);
     }
     this.stateMachines = stateMachines;
+    this.taskFunctions.grantExecutionReads(leaseTakers);
     this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
 
     // An execution that is aborted or times out runs no more states, so no rollback: the cleanup removes what it

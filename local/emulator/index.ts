@@ -12,6 +12,8 @@ import { UtilizationSampler } from './cloudwatch/utilization.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
+import type { InstanceTypeTable } from './hosting/capacity.ts';
+import { ProcessCopies } from './hosting/component-copies.ts';
 import { ContainerRecords } from './hosting/container-records.ts';
 import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
@@ -21,6 +23,7 @@ import { fileLogger } from './logger.ts';
 import { SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
+import { ComponentHosting } from './sagemaker/component-hosting.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
@@ -30,6 +33,7 @@ import { SageMakerStore } from './store/store.ts';
 export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
 export type { FailNthFault, FaultConfig } from './faults.ts';
+export type { InstanceResources, InstanceTypeTable } from './hosting/capacity.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
 export type { InterruptOptions, InterruptOutcome, Stoppable } from './interrupts.ts';
 export { exitOnInterrupt, interruptLine, stopWhenInterrupted } from './interrupts.ts';
@@ -63,6 +67,12 @@ export interface EmulatorOptions {
    * `ModelNotReadyException` (the load goes on). Fractions allowed, for tests. @default 60 (AWS's value)
    */
   multiModelLoadWaitSeconds?: number;
+  /**
+   * The vCPUs, memory and accelerators of instance types, by SageMaker instance type: the capacity inference component
+   * copies are placed in. The emulator knows SageMaker's API, not its hardware; smwf passes the project's table
+   * (contracts/parts/instance-type-values.ts). @default none: inference components are refused on every instance type
+   */
+  instanceTypes?: InstanceTypeTable;
 }
 
 /** A running emulator. */
@@ -145,6 +155,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs,
   });
+  const components = new ComponentHosting({
+    store,
+    copies: new ProcessCopies({
+      s3: s3Store,
+      images,
+      hostingRoot: join(stateDir, 'hosting'),
+      logRoot: join(stateDir, 'logs'),
+      records: containers,
+    }),
+    instanceTypes: options.instanceTypes ?? {},
+    random,
+    logger,
+    stopGraceMs,
+  });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));
   const transforms = new TransformJobs({
@@ -192,6 +216,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       transforms,
       autoScaling,
       asyncInference,
+      { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
     ),
     autoScaling,
     runtime: new SageMakerRuntime(
@@ -201,6 +226,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       (options.invocationTimeoutSeconds ?? 60) * 1000,
       capture,
       metrics,
+      components,
     ),
     cloudWatch: new CloudWatchApi(metrics),
     asyncInference,
@@ -228,7 +254,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       server.closeIdleConnections();
       // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
       const queueStopped = asyncInference.stop();
-      await Promise.all([lifecycle.stopAll(), transforms.stopAll(), queueStopped]);
+      await Promise.all([lifecycle.stopAll(), components.stopAll(), transforms.stopAll(), queueStopped]);
       server.closeAllConnections();
       await closed;
       containers.retire();
@@ -239,6 +265,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Before any container starts: a command interrupted from now on stops this emulator's containers too.
   const forgetOnInterrupt = stopWhenInterrupted({ stop });
   lifecycle.resume();
+  components.resume();
   await utilization.start();
   transforms.resume();
   await asyncInference.resume();

@@ -6,9 +6,10 @@ import { ACCOUNT_ID } from './events.ts';
 import type { ContainerRequest } from './hosting/container.ts';
 import type { DeploymentSpec, VariantDeploySpec } from './hosting/fleet.ts';
 import { ModelNotReadyError, TargetModelError } from './hosting/multi-model.ts';
-import { ContainerCallError, HopPayloadTooLargeError, type StageAnswer } from './hosting/pipeline.ts';
+import { ContainerCallError, callStage, HopPayloadTooLargeError, type StageAnswer } from './hosting/pipeline.ts';
 import type { FleetRouting } from './hosting/routing.ts';
 import { readPayload, send } from './http-util.ts';
+import { type ComponentHosting, componentNotFound, hostsComponents } from './sagemaker/component-hosting.ts';
 import { ServerlessConcurrency } from './serverless/concurrency.ts';
 import { BlobSize, loadModel, ShapeValidator } from './shapes.ts';
 import { endpointNotFound, requireInvocableEndpoint } from './store/lookups.ts';
@@ -96,6 +97,8 @@ export class SageMakerRuntime {
     private readonly invocationTimeoutMs: number,
     private readonly capture?: DataCaptureWriter,
     private readonly metrics?: MetricStore,
+    /** The inference components' copies, which invocations naming a component go to. */
+    private readonly components?: ComponentHosting,
   ) {}
 
   /**
@@ -209,6 +212,9 @@ export class SageMakerRuntime {
       const seeLogs = () =>
         `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
       let result: Awaited<ReturnType<typeof variant.invoke>>;
+      // Acquired last: every refusal above leaves no invocation in flight on a copy.
+      const componentName = input.InferenceComponentName as string | undefined;
+      const component = this.componentCopy(endpointName, region, variant.spec, componentName);
       const releaseSlot = this.serverless.acquire(variant, {
         endpointName,
         variantName: variant.spec.variantName,
@@ -229,7 +235,13 @@ export class SageMakerRuntime {
       };
       const sentAt = performance.now();
       try {
-        result = await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
+        result = component
+          ? await callStage(
+              { hostname: 'primary', environment: {}, invoke: (req, ms) => component.copy.invoke(req, ms) },
+              { body, headers },
+              this.invocationTimeoutMs,
+            )
+          : await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
       } catch (err) {
         if (err instanceof ContainerCallError) recordMetrics(0, undefined);
         if (err instanceof TargetModelError) throw new ServiceError('ValidationError', err.message, 400);
@@ -259,6 +271,7 @@ export class SageMakerRuntime {
         throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn });
       } finally {
         releaseSlot();
+        component?.release();
       }
       const { container, response } = result;
       const modelLatencyUs = Math.round((performance.now() - sentAt) * 1000);
@@ -298,5 +311,50 @@ export class SageMakerRuntime {
     } finally {
       release();
     }
+  }
+
+  /**
+   * The copy of the inference component an invocation names (X-Amzn-SageMaker-Inference-Component), in flight until
+   * `release`; undefined for an endpoint of models. Refuses a missing name on an endpoint of components, a name on an
+   * endpoint of models, and a component that does not serve on the endpoint.
+   */
+  private componentCopy(
+    endpointName: string,
+    region: string,
+    variant: VariantDeploySpec,
+    componentName: string | undefined,
+  ): ReturnType<ComponentHosting['acquire']> {
+    if (!hostsComponents(variant)) {
+      if (componentName === undefined) return undefined;
+      // Our wording: AWS does not document this refusal.
+      throw new ServiceError(
+        'ValidationError',
+        `Endpoint ${endpointName} of account ${ACCOUNT_ID} hosts no inference components and does not support the inference component name header (InferenceComponentName).`,
+        400,
+      );
+    }
+    if (componentName === undefined) {
+      // AWS's text and error code (aws-samples/amazon-kendra-langchain-extensions#64, BerriAI/litellm#37766).
+      throw new ServiceError(
+        'ValidationError',
+        'Inference Component Name header is required for endpoints to which you plan to deploy inference components. Please include Inference Component Name header or consider using SageMaker models.',
+        400,
+        { ErrorCode: 'INFERENCE_COMPONENT_NAME_MISSING' },
+      );
+    }
+    const record = this.store.inferenceComponents.get(region, componentName);
+    if (!record || record.EndpointName !== endpointName || record.InferenceComponentName !== componentName) {
+      throw componentNotFound(endpointName, componentName);
+    }
+    const acquired = this.components?.acquire(region, componentName);
+    if (!acquired) {
+      // Our wording: no copy serves (Creating, Failed, or a copy count of 0).
+      throw new ServiceError(
+        'ValidationError',
+        `Inference component ${componentName} on endpoint ${endpointName} has no copy to serve this request (it is ${record.InferenceComponentStatus} with ${record.RuntimeConfig.CurrentCopyCount} copies).`,
+        400,
+      );
+    }
+    return acquired;
   }
 }

@@ -118,8 +118,9 @@ export interface StartOptions {
   readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry') => void;
   /**
    * Wraps each invocation of a Task state's function, retries included: `invoke` runs the handler as Lambda would
-   * and resolves with the `lambda:invoke` result. Lets a test put a fault around a step: a result lost after the
-   * handler ran, a failure, a crash of the emulator while it runs. @default - the invocation as it is
+   * and resolves with the `lambda:invoke` result. Lets a test put a fault around a step (a result lost after the
+   * handler ran, a failure, a crash of the emulator while it runs), or act between two states before calling
+   * `invoke` (a change made by hand while the run is under way). @default - the invocation as it is
    */
   readonly interceptTask?: (task: TaskInvocation, invoke: () => Promise<unknown>) => Promise<unknown>;
 }

@@ -182,6 +182,12 @@ export function resolveIntrinsics(
         throw new Error(`Fn::GetAtt Arn of unsupported resource ${id} (${resource?.Type ?? 'missing'})`);
     }
   };
+  // A state machine's Name is the one the local runner gives it (its workflow, as in its ARN); other resources' is their Ref.
+  const nameOf = (id: string): string => {
+    const resource = resources[id];
+    if (resource?.Type === 'AWS::StepFunctions::StateMachine') return tagOf(resource, WORKFLOW_TAG_KEY) ?? id;
+    return refOf(id);
+  };
   const resolve = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(resolve);
     if (node === null || typeof node !== 'object') return node;
@@ -191,7 +197,7 @@ export function resolveIntrinsics(
     if (keys.length === 1 && Array.isArray(obj['Fn::GetAtt'])) {
       const [id, attribute] = obj['Fn::GetAtt'] as [string, string];
       if (attribute === 'Arn') return arnOf(id);
-      if (attribute === 'Name') return refOf(id);
+      if (attribute === 'Name') return nameOf(id);
       throw new Error(`Unsupported Fn::GetAtt ${id}.${attribute}`);
     }
     if (keys.length === 1 && Array.isArray(obj['Fn::Join'])) {
@@ -438,8 +444,8 @@ function schedulesOf(resources: Record<string, CfnResource>, identity: LocalAwsI
   return schedules;
 }
 
-/** Bumped when the cached form changes. */
-const CACHE_FORMAT = 3;
+/** Bumped when the cached form changes, or how a template resolves into it (4: a state machine's Name). */
+const CACHE_FORMAT = 4;
 
 /** Where synthesized workflows are cached (wiped by `npm ci`, like every cache under node_modules/.cache). */
 export const synthesisCacheDir = join(projectRoot, 'node_modules', '.cache', 'sagemaker-workflows');

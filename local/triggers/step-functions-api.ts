@@ -41,6 +41,12 @@ export interface TrackedExecution {
   readonly result: Promise<ExecutionResult>;
 }
 
+/** What DescribeExecution reports of an execution. */
+export type DescribedExecution = Pick<
+  TrackedExecution,
+  'executionArn' | 'stateMachineArn' | 'name' | 'input' | 'status' | 'stopDate' | 'output' | 'error' | 'cause'
+> & { readonly startDate: Date };
+
 /** Step Functions' execution name rule: 1-80 characters, none of whitespace, brackets, wildcards, control codes. */
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
 
@@ -121,10 +127,30 @@ export class LocalExecutions {
     return tracked;
   }
 
-  describe(executionArn: string): TrackedExecution {
+  /**
+   * An execution started here, else one the runner started directly (`smwf run`, a test) or another local process
+   * journaled in the runner's records directory (execution-journal.ts: one whose journal has no end and whose process
+   * is gone is ABORTED).
+   */
+  describe(executionArn: string): DescribedExecution {
     const found = this.byArn.get(executionArn);
-    if (!found) throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
-    return found;
+    if (found) return found;
+    const recorded = this.runner.describeExecution(executionArn);
+    if (!recorded) {
+      throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    }
+    return {
+      executionArn: recorded.executionArn,
+      stateMachineArn: recorded.stateMachineArn,
+      name: recorded.name,
+      input: recorded.input,
+      status: recorded.status,
+      startDate: new Date(recorded.startDate),
+      ...(recorded.stopDate !== undefined ? { stopDate: new Date(recorded.stopDate) } : {}),
+      ...(recorded.output !== undefined ? { output: recorded.output } : {}),
+      ...(recorded.error !== undefined ? { error: recorded.error } : {}),
+      ...(recorded.cause !== undefined ? { cause: recorded.cause } : {}),
+    };
   }
 
   /** Executions of a state machine, newest first. */
@@ -142,7 +168,7 @@ export class LocalExecutions {
 
 const seconds = (date: Date | undefined) => (date === undefined ? undefined : date.getTime() / 1000);
 
-function summary(execution: TrackedExecution) {
+function summary(execution: DescribedExecution) {
   return {
     executionArn: execution.executionArn,
     stateMachineArn: execution.stateMachineArn,
@@ -278,5 +304,35 @@ export async function startStepFunctionsApi(executions: LocalExecutions, port = 
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** A local Step Functions API this process's SFN clients use. */
+export interface LocalStepFunctions {
+  readonly executions: LocalExecutions;
+  readonly api: StepFunctionsApi;
+  /** Stops the API and points SFN clients back where they pointed before. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the local Step Functions API over `runner` (its executions, and those other local processes journaled in
+ * its records directory) and points this process's SFN clients at it (`AWS_ENDPOINT_URL_SFN`), as the handlers
+ * that call DescribeExecution (the endpoint lease) need.
+ */
+export async function serveLocalStepFunctions(runner: LocalRunner): Promise<LocalStepFunctions> {
+  const executions = new LocalExecutions(runner);
+  const api = await startStepFunctionsApi(executions);
+  const previous = process.env.AWS_ENDPOINT_URL_SFN;
+  process.env.AWS_ENDPOINT_URL_SFN = api.url;
+  return {
+    executions,
+    api,
+    async stop() {
+      await api.stop();
+      if (process.env.AWS_ENDPOINT_URL_SFN !== api.url) return;
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_SFN;
+      else process.env.AWS_ENDPOINT_URL_SFN = previous;
+    },
   };
 }

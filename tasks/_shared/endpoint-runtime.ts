@@ -17,6 +17,8 @@ export interface InvocationRequest {
   targetContainerHostname?: string;
   /** Identifies the invocation in data capture records (InvokeEndpoint's InferenceId). */
   inferenceId?: string;
+  /** An endpoint of inference components: the component to invoke (X-Amzn-SageMaker-Inference-Component). */
+  inferenceComponentName?: string;
 }
 
 /** What came back: the container's status and body, or SageMaker's error (its name and message). */
@@ -48,6 +50,9 @@ export function endpointInvoker(runtime: SageMakerRuntimeClient): Invoke {
             ? { TargetContainerHostname: request.targetContainerHostname }
             : {}),
           ...(request.inferenceId !== undefined ? { InferenceId: request.inferenceId } : {}),
+          ...(request.inferenceComponentName !== undefined
+            ? { InferenceComponentName: request.inferenceComponentName }
+            : {}),
         }),
       );
       return { status: 200, body: new TextDecoder().decode(out.Body) };

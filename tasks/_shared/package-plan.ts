@@ -44,7 +44,7 @@ export interface PackageManifest {
 }
 
 /** Bumped whenever the bytes a package holds would change for the same sources and options. */
-const PACKAGE_LAYOUT_VERSION = 1;
+const PACKAGE_LAYOUT_VERSION = 2; // 2: gzip in parallel blocks (tasks/package-model/parallel-gzip.ts)
 export const MANIFEST_NAME = 'smwf-package.json';
 /** Where packages go when the input names no output, under the stack's artifact bucket. */
 export const DEFAULT_OUTPUT_FOLDER = 'packages/';

@@ -171,7 +171,7 @@ type DefinedOnly<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[
 };
 
 /** Drops undefined members, so optional fields are absent rather than undefined. */
-function definedOnly<T extends object>(value: T): DefinedOnly<T> {
+export function definedOnly<T extends object>(value: T): DefinedOnly<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as DefinedOnly<T>;
 }
 

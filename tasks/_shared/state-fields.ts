@@ -2,7 +2,8 @@
  * How the steps check the parts of a state document that several of them read (see state-slice.ts): one
  * definition each, whichever step reads them.
  */
-import { optional } from './state-slice.ts';
+import type { EndpointLease } from '../../contracts/endpoint-lease.ts';
+import { type FieldSpecs, optional } from './state-slice.ts';
 
 /** A resource a step created or reused: `{ name, arn, created }` (model, endpoint config, transform job). */
 export const CREATED_RESOURCE = { name: 'string', arn: 'string', created: 'boolean' } as const;
@@ -30,3 +31,25 @@ export const RESOLVED_RUN = {
   action: 'string',
   inputObjects: 'number',
 } as const;
+
+/** How the lease steps check `$.lease` (ChooseEndpointLease and the steps before wrote it). */
+export const LEASE_SLICE: FieldSpecs<EndpointLease> = {
+  endpointName: 'string',
+  workflow: 'string',
+  waitMinutes: 'number',
+  acquired: optional('boolean'),
+  takenAt: optional('string'),
+  expiresAt: optional('string'),
+  takenOver: optional('object'),
+  holder: optional({
+    executionArn: 'string',
+    workflow: 'string',
+    takenAt: 'string',
+    heldSeconds: 'number',
+    etag: 'string',
+    status: optional('string'),
+  }),
+  wait: optional(WAIT_PROGRESS),
+  released: optional('boolean'),
+  releaseNote: optional('string'),
+};

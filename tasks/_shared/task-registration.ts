@@ -9,6 +9,8 @@ export type ResourceKind =
   | 'model'
   | 'endpoint-config'
   | 'endpoint'
+  /** Inference components (arn:aws:sagemaker:<region>:<account>:inference-component/<name>). */
+  | 'inference-component'
   | 'any'
   | 'event-bus'
   | 'execution-role'
@@ -26,7 +28,11 @@ export type ResourceKind =
   /** The CloudWatch alarms target tracking creates for a variant (TargetTracking-endpoint/<name>/...). */
   | 'scaling-alarm'
   /** Application Auto Scaling's service-linked role for SageMaker endpoints, created on first registration. */
-  | 'scaling-service-linked-role';
+  | 'scaling-service-linked-role'
+  /** The endpoint lease objects: the `leases/` prefix of the stack's own artifact bucket. */
+  | 'lease-object'
+  /** Executions of this stack's state machines (a lease holder's, described to see whether it still runs). */
+  | 'workflow-execution';
 
 /** IAM actions on kinds of resource. */
 export interface Permission {
@@ -52,6 +58,15 @@ export const describeEndpoint: Permission = { actions: ['sagemaker:DescribeEndpo
 export const packagingPermissions: readonly Permission[] = [
   { actions: ['s3:ListBucket'], resources: ['artifact-bucket'] },
   { actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resources: ['artifact-object'] },
+  { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['artifact-key'] },
+];
+
+/**
+ * Reading and writing the endpoint lease objects (GetObject, and PutObject with its conditions), under the
+ * artifact bucket's key: the lease steps reach no other object.
+ */
+export const leaseObjectPermissions: readonly Permission[] = [
+  { actions: ['s3:GetObject', 's3:PutObject'], resources: ['lease-object'] },
   { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['artifact-key'] },
 ];
 

@@ -17,6 +17,7 @@ export const CompleteRollbackState = stateSlice<CompleteRollbackState>({
   rollback: {
     action: 'string',
     configName: optional('string'),
+    reason: optional('string'),
     completed: optional('boolean'),
     deleted: optional('array'),
   },
@@ -26,12 +27,17 @@ export const CompleteRollbackState = stateSlice<CompleteRollbackState>({
 
 /** What CompleteRollback needs from the outside. */
 export interface CompleteRollbackDeps {
-  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'deleteEndpointConfig' | 'deleteModel'>;
+  sagemaker: Pick<
+    SageMakerGateway,
+    'describeEndpoint' | 'describeEndpointConfig' | 'deleteEndpointConfig' | 'deleteModel'
+  >;
 }
 
 /**
  * Checks that the endpoint is back where it was (InService on the recorded config, or gone when it was new),
- * then deletes the model and endpoint config this run created, unless the endpoint still uses them.
+ * then deletes the model and endpoint config this run created, unless the endpoint still uses them: the config it
+ * serves or is moving to, and the models of those configs (an endpoint changed by something else may use this
+ * run's model).
  */
 export async function completeRollback<S extends CompleteRollbackState>(state: S, deps: CompleteRollbackDeps) {
   const rollback = state.rollback;
@@ -60,10 +66,24 @@ export async function completeRollback<S extends CompleteRollbackState>(state: S
       await deps.sagemaker.deleteEndpointConfig(config.name);
       deleted.push(`endpoint-config/${config.name}`);
     }
-    if (model?.created && !configKept) {
+    if (model?.created && !configKept && !(await modelServed(model.name, inUse, deps.sagemaker))) {
       await deps.sagemaker.deleteModel(model.name);
       deleted.push(`model/${model.name}`);
     }
   }
   return { ...state, rollback: { ...rollback, completed: true, deleted } };
+}
+
+/** Whether one of the endpoint's configs (`configs`) runs the model `modelName`. */
+async function modelServed(
+  modelName: string,
+  configs: ReadonlySet<string | undefined>,
+  sagemaker: Pick<SageMakerGateway, 'describeEndpointConfig'>,
+): Promise<boolean> {
+  for (const configName of configs) {
+    if (configName === undefined) continue;
+    const config = await sagemaker.describeEndpointConfig(configName);
+    if (config?.ProductionVariants.some((variant) => variant.ModelName === modelName)) return true;
+  }
+  return false;
 }

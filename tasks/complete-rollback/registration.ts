@@ -6,7 +6,7 @@ export const registration: TaskRegistration = {
   memoryMb: 256,
   permissions: [
     describeEndpoint,
-    { actions: ['sagemaker:DeleteEndpointConfig'], resources: ['endpoint-config'] },
+    { actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig'], resources: ['endpoint-config'] },
     { actions: ['sagemaker:DeleteModel'], resources: ['model'] },
   ],
   environment: [],

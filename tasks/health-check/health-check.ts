@@ -21,7 +21,13 @@ export interface WarmedUpModel {
 
 /** The slice of the state document HealthCheck reads: the endpoint and the checks to run. */
 export interface HealthCheckState {
-  request: { endpointName: string; healthCheck: HealthCheckSpec; async?: AsyncInference | undefined };
+  request: {
+    endpointName: string;
+    healthCheck: HealthCheckSpec;
+    async?: AsyncInference | undefined;
+    /** An inference component: every invocation names it (InferenceComponentName). */
+    component?: { name: string } | undefined;
+  };
   /** An asynchronous endpoint's samples, as UploadAsyncSamples put them in S3. */
   asyncSamples?: AsyncSamples | undefined;
   /** A multi-model endpoint's models (WarmUpModel's results): every sample runs against each of them. */
@@ -33,6 +39,7 @@ export const HealthCheckState = stateSlice<HealthCheckState>({
   request: {
     endpointName: 'string',
     async: optional('object'),
+    component: optional({ name: 'string' }),
     healthCheck: HEALTH_CHECK_SPEC_SLICE,
   },
 });
@@ -112,6 +119,7 @@ export async function runHealthCheck(
   spec: HealthCheckSpec,
   deps: HealthCheckDeps,
   models: readonly WarmedUpModel[] = [],
+  inferenceComponentName?: string,
 ) {
   const perTarget = spec.invocations ?? spec.samples.length;
   const targets = models.length > 0 ? models.map((m) => m.targetModel) : [undefined];
@@ -135,6 +143,7 @@ export async function runHealthCheck(
             ? { targetContainerHostname: sample.targetContainerHostname }
             : {}),
           ...(targetModel !== undefined ? { targetModel } : {}),
+          ...(inferenceComponentName !== undefined ? { inferenceComponentName } : {}),
           ...(deps.inferenceIdPrefix !== undefined ? { inferenceId: `${deps.inferenceIdPrefix}${index}` } : {}),
         },
         deps,
@@ -240,7 +249,7 @@ export async function startAsyncHealthCheck<S extends HealthCheckState>(state: S
 export async function healthCheck<S extends HealthCheckState>(state: S, deps: HealthCheckDeps) {
   const spec = state.request.healthCheck;
   const name = state.request.endpointName;
-  const report = await runHealthCheck(name, spec, deps, state.warmedUp);
+  const report = await runHealthCheck(name, spec, deps, state.warmedUp, state.request.component?.name);
   failBelowMinimum(name, report, spec.minSuccessRate);
   return { ...state, healthCheck: report };
 }

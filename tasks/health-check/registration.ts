@@ -4,6 +4,10 @@ import type { TaskRegistration } from '../_shared/task-registration.ts';
 export const registration: TaskRegistration = {
   timeoutSeconds: 600,
   memoryMb: 512,
-  permissions: [{ actions: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'], resources: ['endpoint'] }],
+  permissions: [
+    { actions: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'], resources: ['endpoint'] },
+    // An inference component's check names it: InvokeEndpoint is authorized on the component too.
+    { actions: ['sagemaker:InvokeEndpoint'], resources: ['inference-component'] },
+  ],
   environment: [],
 };

@@ -1,12 +1,9 @@
 /**
- * Builds `model.tar.gz` from the source objects as a stream: GetObject -> tar -> gzip -> multipart upload,
- * computing sha256 and size on the way. Memory stays flat whatever the model size: at most a few upload
- * parts and one read chunk are held at a time.
+ * Builds `model.tar.gz` from the source objects as a stream: GetObject -> tar -> gzip on every vCPU ->
+ * multipart upload, computing sha256 and size on the way. Memory stays flat whatever the model size: at most a
+ * few upload parts, a few gzip blocks per worker and one read chunk are held at a time.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { ModelSourceChangedError } from '../../contracts/errors.ts';
 import type { PackagedModel, PackageModelRequest } from '../../contracts/parts/packaging.ts';
 import { DEFAULT_COMPRESSION_LEVEL } from '../../contracts/parts/packaging-values.ts';
@@ -20,36 +17,17 @@ import {
   s3Url,
 } from '../_shared/package-plan.ts';
 import type { ArchiveUpload } from './archive-upload.ts';
+import { gzipInParallel } from './parallel-gzip.ts';
 import { TAR_END, tarHeader, tarPadding } from './tar-entries.ts';
 
-/** What PackageModel needs from the outside: the planning deps, and the archive's upload. */
+/** What PackageModel needs from the outside: the planning deps, the archive's upload, and its threads. */
 export interface PackageModelDeps extends PlanDeps {
   upload: ArchiveUpload;
+  /** Threads gzip runs on: the function's vCPUs (`os.availableParallelism()`). */
+  compressionWorkers: number;
 }
 
 export const ARCHIVE_NAME = 'model.tar.gz';
-
-/**
- * Network reads arrive in chunks of a few KiB; gzip costs one thread-pool round trip per chunk, so chunks are
- * gathered up to this size first (about twice the throughput on small chunks).
- */
-const GZIP_INPUT_BYTES = 1024 * 1024;
-
-/** Gathers small chunks into chunks of at least `size` bytes (the last one may be smaller). */
-async function* gathered(chunks: AsyncIterable<Buffer | Uint8Array>, size: number): AsyncGenerator<Buffer> {
-  let pending: (Buffer | Uint8Array)[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of chunks) {
-    pending.push(chunk);
-    pendingBytes += chunk.byteLength;
-    if (pendingBytes >= size) {
-      yield Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-    }
-  }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
-}
 
 /** The tar stream of the files, read one object at a time; fails if an object changed since it was listed. */
 async function* tarStream(files: readonly PackageFile[], store: ArtifactStore): AsyncGenerator<Buffer | Uint8Array> {
@@ -88,29 +66,19 @@ export async function packageModel(request: PackageModelRequest, deps: PackageMo
   const archive = { bucket: plan.folder.bucket, key: `${plan.folder.key}${ARCHIVE_NAME}` };
   const digest = createHash('sha256');
   let sizeBytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  const gzipped = gzipInParallel(tarStream(plan.files, deps.store), {
+    level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+    workers: deps.compressionWorkers,
+  });
+  async function* measured(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of gzipped) {
       digest.update(chunk);
-      sizeBytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const body = new PassThrough();
-  const building = pipeline(
-    Readable.from(gathered(tarStream(plan.files, deps.store), GZIP_INPUT_BYTES)),
-    createGzip({ level: request.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL, chunkSize: 256 * 1024 }),
-    meter,
-    body,
-  );
-  const uploading = deps.upload(archive, body, 'application/gzip').catch((error: unknown) => {
-    // Stop the pipeline rather than leave it waiting on an upload that no longer reads.
-    body.destroy(error as Error);
-    throw error;
-  });
-  const [built, uploaded] = await Promise.allSettled([building, uploading]);
-  // The source side's error is the original one; the upload then fails only because its body did.
-  if (built.status === 'rejected') throw built.reason;
-  if (uploaded.status === 'rejected') throw uploaded.reason;
+      sizeBytes += chunk.byteLength;
+      yield chunk;
+    }
+  }
+  // A source that fails (a changed object) fails the upload with its own error, and the upload leaves nothing.
+  await deps.upload(archive, measured(), 'application/gzip');
 
   return completePackage(
     plan,

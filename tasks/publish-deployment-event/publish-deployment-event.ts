@@ -1,4 +1,5 @@
 import type { CaughtError, CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import { type EndpointLease, leaseEventDetail } from '../../contracts/endpoint-lease.ts';
 import type { AutoScalingRecord } from '../../contracts/parts/auto-scaling.ts';
 import type { EndpointChange, HealthCheckReport, RollbackRecord } from '../../contracts/parts/endpoint.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
@@ -27,6 +28,8 @@ export interface PublishDeploymentEventState {
   rollbackError?: CaughtError | undefined;
   /** DeployEndpoint's autoscaling record (registration before, suspended, applied, restored). */
   autoScaling?: AutoScalingRecord | undefined;
+  /** The endpoint's lease: who held it when the run gave up, or whom it was taken over from. */
+  lease?: EndpointLease | undefined;
 }
 export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventState>({
   request: { endpointName: 'string', modelVersion: optional('string') },
@@ -39,6 +42,7 @@ export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventStat
   rollback: optional('object'),
   rollbackError: optional(CAUGHT_ERROR),
   autoScaling: optional('object'),
+  lease: optional('object'),
 });
 
 /** What PublishDeploymentEvent needs from the outside. */
@@ -72,6 +76,8 @@ export function deploymentEvent(state: PublishDeploymentEventState): LifecycleEv
   if (state.rollback !== undefined) detail.rollback = state.rollback;
   if (state.rollbackError !== undefined) detail.rollbackError = describeCaughtError(state.rollbackError);
   if (state.autoScaling !== undefined) detail.autoScaling = state.autoScaling;
+  const lease = leaseEventDetail(state.lease);
+  if (lease !== undefined) detail.lease = lease;
   const resources = state.endpoint?.arn ? [state.endpoint.arn] : [];
   return { detailType, detail: JSON.parse(JSON.stringify(detail)) as Record<string, unknown>, resources };
 }

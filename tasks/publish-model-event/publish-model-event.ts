@@ -1,4 +1,5 @@
 import type { CaughtError, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import { type EndpointLease, leaseEventDetail } from '../../contracts/endpoint-lease.ts';
 import type { HealthCheckReport } from '../../contracts/parts/endpoint.ts';
 import type { PlacedModel, RemovalCheck } from '../../contracts/parts/multi-model.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
@@ -23,6 +24,8 @@ export interface PublishModelEventState {
   removal?: RemovalCheck | undefined;
   healthCheck?: HealthCheckReport | undefined;
   error?: CaughtError | undefined;
+  /** The endpoint's lease: who held it when the run gave up, or whom it was taken over from. */
+  lease?: EndpointLease | undefined;
 }
 export const PublishModelEventState = stateSlice<PublishModelEventState>({
   request: { endpointName: 'string', targetModel: optional('string'), model: optional({ name: 'string' }) },
@@ -32,6 +35,7 @@ export const PublishModelEventState = stateSlice<PublishModelEventState>({
   removal: optional('object'),
   healthCheck: optional('object'),
   error: optional(CAUGHT_ERROR),
+  lease: optional('object'),
 });
 
 /** What PublishModelEvent needs from the outside. */
@@ -61,6 +65,8 @@ export function modelEvent(state: PublishModelEventState): LifecycleEvent {
     removal: state.removal,
   };
   if (state.error !== undefined) detail.error = describeCaughtError(state.error);
+  const lease = leaseEventDetail(state.lease);
+  if (lease !== undefined) detail.lease = lease;
   return { detailType, detail: JSON.parse(JSON.stringify(detail)) as Record<string, unknown>, resources: [] };
 }
 

@@ -1,12 +1,18 @@
-import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
+import type { CaughtError, ExecutionFacts } from '../../contracts/contract-parts.ts';
+import { type EndpointLease, leaseEventDetail } from '../../contracts/endpoint-lease.ts';
+import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
+import { CAUGHT_ERROR } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The events of an approval decision that changed nothing on the endpoint. */
 export const ModelPackageEventTypes = {
   /** The served package was rejected and the group has no Approved package left: the endpoint keeps serving it. */
   noApprovedPackage: 'Model Package Group Has No Approved Package',
-  /** An approval that was not deployed: older than what the endpoint serves, or no longer Approved. */
+  /**
+   * An approval that was not deployed: older than what the endpoint serves, no longer Approved, or the endpoint's
+   * lease was not obtained (`error`, `lease.heldBy`).
+   */
   notDeployed: 'Model Package Not Deployed',
 } as const;
 
@@ -18,6 +24,9 @@ export interface PublishModelPackageEventState {
   };
   execution: ExecutionFacts;
   resolution: { outcome: string; approvalStatus: string; servedPackageArn?: string | undefined };
+  /** Why the run ended before deploying (it gave up waiting for the endpoint's lease). */
+  error?: CaughtError | undefined;
+  lease?: EndpointLease | undefined;
 }
 export const PublishModelPackageEventState = stateSlice<PublishModelPackageEventState>({
   request: {
@@ -26,6 +35,8 @@ export const PublishModelPackageEventState = stateSlice<PublishModelPackageEvent
   },
   execution: 'object',
   resolution: { outcome: 'string', approvalStatus: 'string', servedPackageArn: optional('string') },
+  error: optional(CAUGHT_ERROR),
+  lease: optional('object'),
 });
 
 /** What PublishModelPackageEvent needs from the outside. */
@@ -54,6 +65,8 @@ export function modelPackageEvent(state: PublishModelPackageEventState): Lifecyc
         currentApprovalStatus: resolution.approvalStatus,
         outcome: resolution.outcome,
         servedModelPackageArn: resolution.servedPackageArn,
+        error: state.error !== undefined ? describeCaughtError(state.error) : undefined,
+        lease: leaseEventDetail(state.lease),
       }),
     ) as Record<string, unknown>,
     resources: [detail.ModelPackageArn],

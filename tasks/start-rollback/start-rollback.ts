@@ -1,7 +1,8 @@
+import type { CreatedResource } from '../../contracts/contract-parts.ts';
 import { EndpointBusyError } from '../../contracts/errors.ts';
 import type { EndpointChange, WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
-import { ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
+import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
@@ -10,10 +11,13 @@ export interface StartRollbackState {
   request: { onFailure: 'rollback' | 'retain'; wait: WaitPolicy };
   /** Absent when the run failed before StartDeployment changed anything. */
   endpoint?: EndpointChange | undefined;
+  /** This run's endpoint config: the endpoint is this run's to undo only while it serves it. */
+  endpointConfig?: CreatedResource | undefined;
 }
 export const StartRollbackState = stateSlice<StartRollbackState>({
   request: { onFailure: 'string', wait: 'object' },
   endpoint: optional(ENDPOINT_CHANGE),
+  endpointConfig: optional(CREATED_RESOURCE),
 });
 
 /** What StartRollback needs from the outside. */
@@ -23,10 +27,12 @@ export interface StartRollbackDeps {
 }
 
 /**
- * Begins undoing what the deployment changed on the endpoint: an update always goes back to the recorded
- * config (unless SageMaker already rolled it back), so a serving endpoint never stays on a failed release;
- * a first-time endpoint is deleted unless `onFailure` is `retain` (kept for inspection). A busy endpoint
- * raises EndpointBusyError, which the state machine retries.
+ * Begins undoing what the deployment changed on the endpoint, and only that: an update goes back to the recorded
+ * config (unless SageMaker already rolled it back), so a serving endpoint never stays on a failed release; a
+ * first-time endpoint is deleted unless `onFailure` is `retain` (kept for inspection). Either happens only while the
+ * endpoint still serves this run's config (or is Failed on it): an endpoint that serves another config was changed
+ * by something else since, and is left as it is (`action: none`, with the reason). A busy endpoint raises
+ * EndpointBusyError, which the state machine retries until it settles.
  */
 export async function startRollback<S extends StartRollbackState>(state: S, deps: StartRollbackDeps) {
   const wait = startWaiting(state.request.wait, deps.now());
@@ -39,19 +45,29 @@ export async function startRollback<S extends StartRollbackState>(state: S, deps
   }
   const current = await deps.sagemaker.describeEndpoint(change.name);
   if (current === undefined) {
-    return { ...state, rollback: { action: 'delete' }, wait };
+    if (change.action === 'create') return { ...state, rollback: { action: 'delete' }, wait };
+    const reason = `Endpoint ${change.name} no longer exists; there is nothing to restore`;
+    return { ...state, rollback: { action: 'none', reason }, wait };
   }
   if (TRANSITIONAL_STATUSES.has(current.status)) {
     throw new EndpointBusyError(`Endpoint ${change.name} is ${current.status}; rollback waits until it settles`);
+  }
+  const ours = state.endpointConfig?.name;
+  const previous = change.previousConfigName;
+  const servesOurs = ours !== undefined && current.configName === ours;
+  if (change.action === 'update' && previous !== undefined && current.configName === previous) {
+    // SageMaker already rolled the update back: the endpoint is where it was.
+    return { ...state, rollback: { action: 'restore', configName: previous }, wait };
+  }
+  if (!servesOurs) {
+    const reason = `Endpoint ${change.name} is ${current.status} on ${current.configName ?? 'no config'}, not on this run's ${ours ?? 'config'}: something else changed it since, so it is left as it is`;
+    return { ...state, rollback: { action: 'none', reason }, wait };
   }
   if (change.action === 'create') {
     await deps.sagemaker.deleteEndpoint(change.name);
     return { ...state, rollback: { action: 'delete' }, wait };
   }
-  const previous = change.previousConfigName;
   if (previous === undefined) throw new Error(`No previous endpoint config was recorded for ${change.name}`);
-  if (current.configName !== previous) {
-    await deps.sagemaker.updateEndpoint(change.name, previous, undefined);
-  }
+  await deps.sagemaker.updateEndpoint(change.name, previous, undefined);
   return { ...state, rollback: { action: 'restore', configName: previous }, wait };
 }

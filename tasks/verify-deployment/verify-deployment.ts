@@ -1,17 +1,21 @@
 import type { CreatedResource } from '../../contracts/contract-parts.ts';
-import { DeploymentRolledBackError, EndpointFailedError } from '../../contracts/errors.ts';
+import { DeploymentRolledBackError, EndpointFailedError, ForeignEndpointChangeError } from '../../contracts/errors.ts';
+import type { EndpointChange } from '../../contracts/parts/endpoint.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
-import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
-import { stateSlice } from '../_shared/state-slice.ts';
+import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
+import { optional, stateSlice } from '../_shared/state-slice.ts';
 
-/** The slice of the state document VerifyDeployment reads: the endpoint, and the config it should serve. */
+/** The slice of the state document VerifyDeployment reads: the endpoint, the config it should serve, and the one before. */
 export interface VerifyDeploymentState {
   request: { endpointName: string };
   endpointConfig: CreatedResource;
+  /** What StartDeployment did: for an update, the config the endpoint served before it. */
+  endpoint?: EndpointChange | undefined;
 }
 export const VerifyDeploymentState = stateSlice<VerifyDeploymentState>({
   request: { endpointName: 'string' },
   endpointConfig: CREATED_RESOURCE,
+  endpoint: optional(ENDPOINT_CHANGE),
 });
 
 /** What VerifyDeployment needs from the outside. */
@@ -20,26 +24,40 @@ export interface VerifyDeploymentDeps {
 }
 
 /**
- * Checks that the settled endpoint really serves the new config. SageMaker rolls a failed update back on its
- * own (InService on the old config, FailureReason set): that is DeploymentRolledBackError, never a success.
+ * Checks that the settled endpoint really serves the new config, and when it does not, says whose doing that is:
+ * - InService on the config recorded before this run's update, with a FailureReason: SageMaker rolled the update
+ *   back on its own (DeploymentRolledBackError), never a success;
+ * - InService on any other config, or deleted: something other than this run changed the endpoint meanwhile
+ *   (ForeignEndpointChangeError); the run rolls nothing back (StartRollback leaves an endpoint it does not own);
+ * - otherwise (Failed on this run's config): EndpointFailedError with SageMaker's reason.
  */
 export async function verifyDeployment<S extends VerifyDeploymentState>(state: S, deps: VerifyDeploymentDeps) {
   const name = state.request.endpointName;
   const expected = state.endpointConfig.name;
+  const previous = state.endpoint?.action === 'update' ? state.endpoint.previousConfigName : undefined;
   const endpoint = await deps.sagemaker.describeEndpoint(name);
   if (endpoint === undefined) {
-    throw new EndpointFailedError(`Endpoint ${name} no longer exists; it was deleted while the deployment ran`);
+    throw new ForeignEndpointChangeError(
+      `Endpoint ${name} no longer exists: it was deleted by something other than this deployment while it ran`,
+    );
   }
   const reason = endpoint.failureReason ? `: ${endpoint.failureReason}` : '';
+  const serving = endpoint.configName ?? 'no config';
   if (endpoint.status === 'InService' && endpoint.configName === expected) {
     return {
       ...state,
       endpointStatus: { status: endpoint.status, settled: true, configName: expected },
     };
   }
-  if (endpoint.status === 'InService') {
+  if (endpoint.status === 'InService' && previous !== undefined && serving === previous && endpoint.failureReason) {
     throw new DeploymentRolledBackError(
-      `Endpoint ${name} is InService on ${endpoint.configName ?? 'an unknown config'}, not on ${expected}; SageMaker rolled the update back${reason}`,
+      `Endpoint ${name} is InService on ${serving}, not on ${expected}; SageMaker rolled the update back${reason}`,
+    );
+  }
+  if (endpoint.status === 'InService' || serving !== expected) {
+    const before = previous !== undefined ? ` nor the one it served before (${previous})` : '';
+    throw new ForeignEndpointChangeError(
+      `Endpoint ${name} is ${endpoint.status} on ${serving}, which is neither this deployment's config (${expected})${before}: another deployment or a change by hand replaced it while this one ran; it is left as it is`,
     );
   }
   throw new EndpointFailedError(`Endpoint ${name} is ${endpoint.status}, expected InService on ${expected}${reason}`);

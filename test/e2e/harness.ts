@@ -19,6 +19,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import { parseS3Uri } from '../../contracts/s3-uri.ts';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import type { EmulatorEvent } from '../../local/emulator/events.ts';
@@ -29,6 +30,7 @@ import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../..
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import type { Clock } from '../../local/triggers/clock.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
+import { type LocalStepFunctions, serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { E2E_DEPLOYMENT_CONFIG, E2E_IDENTITY } from './e2e-stack.ts';
 
 export const IMAGE = exampleImage('linear');
@@ -47,6 +49,10 @@ export interface Harness {
   models: Record<(typeof MODELS)[number], string>;
   /** The trigger engine over the emulator's events, when asked for. */
   triggers?: TriggerEngine;
+  /** The emulator's state directory (executions are recorded under its executions/). */
+  stateDir: string;
+  /** The local Step Functions API the handlers' SFN clients reach (DescribeExecution of the endpoint lease). */
+  stepFunctions: LocalStepFunctions;
   close(): Promise<void>;
 }
 
@@ -61,7 +67,13 @@ export interface HarnessOptions {
 /** Starts the emulator and runner; a container gets `startupTimeoutSeconds` to answer /ping. */
 export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOptions = {}): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-e2e-'));
-  const emulator = await startEmulator({ port: 0, stateDir, startupTimeoutSeconds, stopGraceMs: 1000 });
+  const emulator = await startEmulator({
+    port: 0,
+    stateDir,
+    startupTimeoutSeconds,
+    stopGraceMs: 1000,
+    instanceTypes: HOSTING_INSTANCE_RESOURCES,
+  });
   useLocalEmulator(emulator.url);
   const s3 = new S3Client({ forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -74,9 +86,11 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
   const runner = await createLocalRunner({
     waitTimeMs: 50,
     retryIntervalMs: 20,
+    executionRecordsDir: join(stateDir, 'executions'),
     workflows:
       options.workflows ?? (await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG })),
   });
+  const stepFunctions = await serveLocalStepFunctions(runner);
   await provisionLocalStack(runner.workflows);
   const triggers = options.triggerClock
     ? await TriggerEngine.start({ runner, stateDir, clock: options.triggerClock, subscribe: emulator.onEvents })
@@ -88,10 +102,13 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
     runtime: new SageMakerRuntimeClient({}),
     s3,
     models,
+    stateDir,
+    stepFunctions,
     ...(triggers ? { triggers } : {}),
     async close() {
       await triggers?.stop();
       await triggers?.executions.settled();
+      await stepFunctions.stop();
       await emulator.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },

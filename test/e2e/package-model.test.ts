@@ -1,12 +1,14 @@
 /**
  * PackageModel end to end: the synthesized definition, the local runner and the real handlers against the
- * emulator's S3; the archive checked with GNU tar and served by a real model process after DeployEndpoint.
+ * emulator's S3; the archive checked with GNU tar, Python's tarfile and the emulator's own extraction, and
+ * served by a real model process after DeployEndpoint.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -17,6 +19,10 @@ import {
 import { DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackagedModel } from '../../contracts/parts/packaging.ts';
+import { prepareModelDir } from '../../local/emulator/hosting/artifacts.ts';
+import { S3Store } from '../../local/emulator/s3/store.ts';
+import { PART_SIZE_BYTES } from '../../tasks/package-model/archive-upload.ts';
+import { DEFAULT_BLOCK_BYTES } from '../../tasks/package-model/parallel-gzip.ts';
 import { deploy, deployInput, type Harness, IMAGE, predict, resourcesOf, startHarness } from './harness.ts';
 
 const BUCKET = 'e2e-models';
@@ -43,6 +49,29 @@ async function gnuTarList(url: string): Promise<string[]> {
   const file = join(scratch, `${createHash('sha256').update(url).digest('hex')}.tar.gz`);
   writeFileSync(file, await download(url));
   return execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).trim().split('\n').sort();
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Every file under `dir`, by its path relative to `dir`, with the SHA-256 of its bytes (a deep comparison of
+ * megabytes of Buffers, element by element, would take minutes).
+ */
+function filesUnder(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(dir, path), sha256(readFileSync(path)));
+  }
+  return files;
+}
+
+/** A new empty folder under the scratch folder. */
+function folder(name: string): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 function packageModel(input: unknown) {
@@ -81,6 +110,77 @@ describe('PackageModel on the local emulator', () => {
     const deployed = await deploy(h, deployInput('e2e-packaged', packaged.modelDataUrl ?? ''));
     expect(deployed.status).toBe('SUCCEEDED');
     expect(await predict(h, 'e2e-packaged')).toBe('{"predictions":[9]}');
+  });
+
+  it('packages files of many sizes, empty ones and ones larger than a gzip block and an upload part, so that GNU tar, Python tarfile and the emulator extract them byte for byte', async () => {
+    const text = (bytes: number) =>
+      Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(bytes / 44 + 1)).subarray(0, bytes);
+    const files: Record<string, Buffer> = {
+      'config.json': Buffer.from('{"architectures": ["Linear"]}'),
+      'empty.txt': Buffer.alloc(0),
+      'tokenizer/empty-too.json': Buffer.alloc(0),
+      'tokenizer/vocab-511.txt': text(511),
+      'tokenizer/vocab-512.txt': text(512),
+      'tokenizer/vocab-513.txt': text(513),
+      'tokenizer/merges.txt': text(100_000),
+      // Larger than a gzip block: its bytes are deflated by several workers.
+      'weights/model-00001-of-00002.bin': randomBytes(3 * DEFAULT_BLOCK_BYTES + 17),
+      // Makes the archive larger than an upload part: a multipart upload.
+      'weights/model-00002-of-00002.bin': randomBytes(PART_SIZE_BYTES + 4321),
+    };
+    await putObjects('sources/many-sizes/', files);
+
+    const result = await packageModel({
+      source: `s3://${BUCKET}/sources/many-sizes/`,
+      framework: 'custom',
+      output: `s3://${BUCKET}/packages/`,
+    });
+
+    expect(result.status).toBe('SUCCEEDED');
+    const packaged = result.output as PackagedModel;
+    expect(packaged.fileCount).toBe(Object.keys(files).length);
+    const archive = await download(packaged.modelDataUrl ?? '');
+    expect(packaged.sha256).toBe(createHash('sha256').update(archive).digest('hex'));
+    expect(archive.length).toBeGreaterThan(PART_SIZE_BYTES);
+    const archiveFile = join(scratch, 'many-sizes.tar.gz');
+    writeFileSync(archiveFile, archive);
+    const expected = new Map(Object.entries(files).map(([path, bytes]) => [path, sha256(bytes)]));
+
+    const byGnuTar = folder('many-sizes-gnu-tar');
+    execFileSync('tar', ['-xzf', archiveFile, '-C', byGnuTar]);
+    expect(filesUnder(byGnuTar)).toEqual(expected);
+
+    const byPython = folder('many-sizes-python');
+    execFileSync('python3', [
+      '-c',
+      "import sys, tarfile; tarfile.open(sys.argv[1], 'r:gz').extractall(sys.argv[2], filter='data')",
+      archiveFile,
+      byPython,
+    ]);
+    expect(filesUnder(byPython)).toEqual(expected);
+
+    // The emulator's extraction, as it prepares /opt/ml/model for a container.
+    const store = new S3Store(folder('many-sizes-s3'));
+    await store.load();
+    await store.createBucket('extract', 'us-east-1');
+    await store.putObject(
+      'extract',
+      'model.tar.gz',
+      Readable.from([archive]),
+      { metadata: {} },
+      {
+        announced: new Set(),
+        values: () => ({}),
+      },
+    );
+    const byEmulator = folder('many-sizes-emulator');
+    await prepareModelDir(
+      store,
+      { s3Uri: 's3://extract/model.tar.gz', dataType: 'S3Object', compression: 'Gzip' },
+      byEmulator,
+      'container-1',
+    );
+    expect(filesUnder(byEmulator)).toEqual(expected);
   });
 
   it('returns the existing archive on a second run with the same sources, without uploading again', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TASK_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { buildApp } from '../../infra/build-app.ts';
 import {
   CONFIG_ENV,
@@ -17,6 +18,7 @@ import {
 } from '../../infra/deployment-config/load.ts';
 import { projectRoot } from '../../infra/project-root.ts';
 import { localStateMachineArn, resolveIntrinsics } from '../../local/runner/synthesize.ts';
+import { TASKS } from '../../tasks/registry.ts';
 
 /** A config document as JSON, edited in place by the cases. */
 // biome-ignore lint/suspicious/noExplicitAny: the cases reach into the example's JSON at paths they name.
@@ -206,6 +208,20 @@ describe('loadDeploymentConfig', () => {
       'batchTransformSchedules[0].input.scheduledTime: expected none: the schedule passes the time of each run',
     ],
     [
+      'a PackageModel memory above Lambda’s maximum',
+      (c: Doc) => {
+        c.packageModelMemoryMb = 10_241;
+      },
+      "packageModelMemoryMb: expected at most 10240 MB (Lambda's maximum)",
+    ],
+    [
+      'a PackageModel memory below what it needs',
+      (c: Doc) => {
+        c.packageModelMemoryMb = 256;
+      },
+      "packageModelMemoryMb: expected at least 512 MB (room for PackageModel's own peak of 256 MB)",
+    ],
+    [
       'an unknown key',
       (c: Doc) => {
         c.schedules = [];
@@ -250,6 +266,41 @@ describe('loadDeploymentConfig', () => {
     expect(() => buildApp({ skipBundling: true, nag: false, deploymentConfig: path })).toThrow(
       /modelPackageGroups\.churn: its settings take \d+ characters of JSON; at most 7000 fit in an EventBridge input template/,
     );
+  });
+
+  it('deploys PackageModel with the configured memory, which sets its vCPUs, and the other functions as registered', () => {
+    const path = configFile('package-model-memory', (c) => {
+      c.packageModelMemoryMb = 3538;
+    });
+    const { app, stack } = buildApp({
+      skipBundling: true,
+      nag: false,
+      outdir: mkdtempSync(join(tmpdir(), 'smwf-config-synth-')),
+      deploymentConfig: path,
+    });
+    const synthesized = Template.fromJSON(
+      app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>,
+    );
+
+    const memoryOf = (task: string) =>
+      (Object.values(synthesized.findResources('AWS::Lambda::Function')) as Doc[]).find((fn) =>
+        (fn.Properties.Tags ?? []).some((tag: Doc) => tag.Key === TASK_TAG_KEY && tag.Value === task),
+      )?.Properties.MemorySize;
+    expect(memoryOf('PackageModel')).toBe(3538);
+    expect(memoryOf('CopyUncompressedModel')).toBe(TASKS.CopyUncompressedModel.memoryMb);
+    // Without the setting, the registry's: Lambda's maximum, 6 vCPUs.
+    expect(TASKS.PackageModel.memoryMb).toBe(10_240);
+  });
+
+  it('refuses a PackageModel memory Lambda would refuse when the stack is built without the file', () => {
+    expect(() =>
+      buildApp({
+        skipBundling: true,
+        nag: false,
+        deploymentConfig: false,
+        stackProps: { packageModelMemoryMb: 20_480 },
+      }),
+    ).toThrow('packageModelMemoryMb must be a whole number of MB from 512 to 10240, got 20480');
   });
 
   it('fails synthesis when the named file does not exist', () => {

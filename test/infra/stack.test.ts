@@ -128,15 +128,16 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('lets only the tasks that create models or jobs pass a role: the SageMaker execution role, to SageMaker', () => {
+  it('lets only the tasks that create models, jobs or component endpoint configs pass a role: the SageMaker execution role, to SageMaker', () => {
     const passRoles = Object.values(resourcesOf('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
         [s.Action].flat().includes('iam:PassRole'),
       ),
     );
-    // CreateModel (DeployEndpoint), StartTransformJob (BatchTransform, which may create its model) and
-    // StartInferenceRecommendations (RightSizeEndpoint's Inference Recommender job).
-    expect(passRoles).toHaveLength(3);
+    // CreateModel (DeployEndpoint), StartTransformJob (BatchTransform, which may create its model),
+    // StartInferenceRecommendations (RightSizeEndpoint's Inference Recommender job) and EnsureComponentEndpoint (an
+    // endpoint config for inference components names the role their copies run as).
+    expect(passRoles).toHaveLength(4);
     for (const passRole of passRoles) {
       expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     }
@@ -179,7 +180,7 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('scopes SageMaker actions to endpoint, endpoint-config, model, transform-job and recommendation-job ARNs, never to every resource', () => {
+  it('scopes SageMaker actions to endpoint, endpoint-config, model, inference-component, transform-job and recommendation-job ARNs, never to every resource', () => {
     for (const fn of Object.values(resourcesOf('AWS::Lambda::Function'))) {
       if (taskOf(fn) === undefined) continue;
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -188,7 +189,7 @@ describe('SageMakerWorkflowsStack', () => {
         const mutating = actions.filter((a) => /^sagemaker:(Create|Update|Delete|Invoke|AddTags)/.test(a));
         if (mutating.length > 0)
           expect(JSON.stringify(statement.Resource)).toMatch(
-            /:(endpoint|endpoint-config|model|transform-job|inference-recommendations-job)\//,
+            /:(endpoint|endpoint-config|model|inference-component|transform-job|inference-recommendations-job)\//,
           );
       }
     }
@@ -277,6 +278,45 @@ describe('SageMakerWorkflowsStack', () => {
     expect(target?.Arn).toEqual({ 'Fn::GetAtt': [cleanup?.[0], 'Arn'] });
     expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
     expect(target?.DeadLetterConfig).toBeDefined();
+  });
+
+  it("lets the lease steps write only the artifact bucket's leases/ prefix, and describe only the executions of this stack's state machines that take a lease", () => {
+    const [bucketId] = Object.keys(
+      template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: {} } }),
+    );
+    const machines = Object.entries(resourcesOf('AWS::StepFunctions::StateMachine'))
+      .filter(([, machine]) =>
+        JSON.stringify(machine.Properties.DefinitionString).includes(String.raw`\"AcquireEndpointLease\"`),
+      )
+      .map(([id]) => id)
+      .sort();
+    // DeployEndpoint, the multi-model, multi-container, serial pipeline and approved-package deployments, and the
+    // multi-model add and remove.
+    expect(machines).toHaveLength(7);
+    const roleOf = (task: string) => {
+      const fn = Object.values(resourcesOf('AWS::Lambda::Function')).find((f) => taskOf(f) === task);
+      return (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0] ?? '';
+    };
+    for (const task of ['AcquireEndpointLease', 'ReleaseEndpointLease']) {
+      const s3Statements = statementsOfRole(roleOf(task)).filter((st) =>
+        [st.Action].flat().some((a) => a.startsWith('s3:')),
+      );
+      expect(s3Statements.map((st) => st.Resource)).toEqual([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/leases/*']] },
+      ]);
+    }
+    const describe = statementsOfRole(roleOf('DescribeLeaseHolder')).filter((st) =>
+      [st.Action].flat().includes('states:DescribeExecution'),
+    );
+    expect(describe).toHaveLength(1);
+    const described = ((describe[0]?.Resource ?? []) as { 'Fn::Join': [string, unknown[]] }[]).map((arn) => {
+      const parts = arn['Fn::Join'][1];
+      expect(parts).toContain(':execution:');
+      return (
+        parts.find((p) => typeof p === 'object' && p !== null && 'Fn::GetAtt' in p) as { 'Fn::GetAtt': [string] }
+      )['Fn::GetAtt'][0];
+    });
+    expect(described.sort()).toEqual(machines);
   });
 
   it.each(WORKFLOWS.map((w) => w.name))('exports the %s state machine ARN for `smwf run --aws`', (name) => {

@@ -149,10 +149,18 @@ describe('autoscaling steps', () => {
     expect(out.autoScaling).toMatchObject({ restored: true });
   });
 
-  it('restores nothing when nothing was recorded or the endpoint was deleted', async () => {
+  it('restores nothing when nothing was recorded, the endpoint was deleted, or something else changed it since', async () => {
     await restoreAutoScaling({ request: { endpointName: 'churn' }, rollback: { action: 'none' } }, { autoScaling });
     await restoreAutoScaling(
       { request: { endpointName: 'churn' }, autoScaling: { previous: [] }, rollback: { action: 'delete' } },
+      { autoScaling },
+    );
+    await restoreAutoScaling(
+      {
+        request: { endpointName: 'churn' },
+        autoScaling: { previous: [] },
+        rollback: { action: 'none', reason: 'Endpoint churn is InService on churn-by-hand, not on this run config' },
+      },
       { autoScaling },
     );
 

@@ -135,6 +135,18 @@ describe('completeRollback', () => {
     expect(sagemaker.models.has(NEW_MODEL)).toBe(true);
   });
 
+  it("keeps this run's model when the config a foreign change made the endpoint serve uses it", async () => {
+    sagemaker.seedConfig('churn-by-hand', [NEW_MODEL]);
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: 'churn-by-hand' });
+    const foreign = { action: 'none' as const, reason: 'changed by hand' };
+
+    const out = await completeRollback(rollingBack({ rollback: foreign }), { sagemaker });
+
+    expect(out.rollback?.deleted).toEqual([`endpoint-config/${NEW_CONFIG}`]);
+    expect(sagemaker.models.has(NEW_MODEL)).toBe(true);
+    expect(sagemaker.configs.has('churn-by-hand')).toBe(true);
+  });
+
   it('deletes the model when the deployment failed before creating a config', async () => {
     sagemaker.configs.delete(NEW_CONFIG);
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });

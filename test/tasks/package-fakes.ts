@@ -1,6 +1,5 @@
 /** An in-memory S3 behind the ArtifactStore interface, recording what the packaging cores write. */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { ModelSourceChangedError } from '../../contracts/errors.ts';
 import type { ArtifactStore, ObjectLocation } from '../../tasks/_shared/artifact-store.ts';
 import type { StoredObject } from '../../tasks/_shared/object-listing.ts';
@@ -84,9 +83,9 @@ export function fakeArtifactStore(files: Record<string, string | Buffer> = {}): 
       store.uploads.push(id(location));
       put(id(location), Buffer.from(JSON.stringify(value)));
     },
-    async upload(location, body: Readable) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk as Buffer);
+    async upload(location, body) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
       store.uploads.push(id(location));
       put(id(location), Buffer.concat(chunks));
     },

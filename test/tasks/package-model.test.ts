@@ -15,6 +15,7 @@ const deps = (store: ReturnType<typeof fakeArtifactStore>) => ({
   store,
   upload: store.upload,
   defaultOutput: 's3://artifacts/packages/',
+  compressionWorkers: 2,
 });
 
 /** The entries of a .tar.gz, read with the `tar` package's parser. */

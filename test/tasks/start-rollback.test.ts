@@ -155,4 +155,38 @@ describe('startRollback', () => {
 
     await expect(result).rejects.toThrow('No previous endpoint config was recorded for churn');
   });
+
+  it('leaves an updated endpoint that serves a third config as it is: a foreign change is not its to revert', async () => {
+    sagemaker.seedConfig('churn-by-hand', []);
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: 'churn-by-hand' });
+
+    const out = await startRollback(failedState(updated), deps());
+
+    expect(out.rollback).toEqual({
+      action: 'none',
+      reason: `Endpoint churn is InService on churn-by-hand, not on this run's ${NEW_CONFIG}: something else changed it since, so it is left as it is`,
+    });
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
+    expect(sagemaker.endpoints.get('churn')?.configName).toBe('churn-by-hand');
+  });
+
+  it("never deletes a new endpoint that serves another run's config", async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+
+    const out = await startRollback(failedState(created), deps());
+
+    expect(out.rollback?.action).toBe('none');
+    expect(sagemaker.callsOf('deleteEndpoint')).toEqual([]);
+    expect(sagemaker.endpoints.get('churn')?.status).toBe('InService');
+  });
+
+  it('restores nothing when the updated endpoint no longer exists', async () => {
+    const out = await startRollback(failedState(updated), deps());
+
+    expect(out.rollback).toEqual({
+      action: 'none',
+      reason: 'Endpoint churn no longer exists; there is nothing to restore',
+    });
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DeploymentRolledBackError, EndpointFailedError } from '../../contracts/errors.ts';
+import { DeploymentRolledBackError, EndpointFailedError, ForeignEndpointChangeError } from '../../contracts/errors.ts';
 import { verifyDeployment } from '../../tasks/verify-deployment/verify-deployment.ts';
 import { deploymentState, endpointConfigArn, FakeSageMaker, validInput } from './fakes.ts';
 
@@ -56,12 +56,43 @@ describe('verifyDeployment', () => {
     );
   });
 
-  it('raises EndpointFailedError when the endpoint was deleted meanwhile', async () => {
+  it('tells a foreign change from a silent rollback: InService on a third config is ForeignEndpointChangeError', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: 'churn-by-hand' });
+
+    const result = verifyDeployment(stateAfterWait(), { sagemaker });
+
+    await expect(result).rejects.toThrow(ForeignEndpointChangeError);
+    await expect(result).rejects.toThrow(
+      `Endpoint churn is InService on churn-by-hand, which is neither this deployment's config (${NEW_CONFIG}) nor the one it served before (${OLD_CONFIG})`,
+    );
+  });
+
+  it('reads the previous config without a FailureReason as a foreign change, not as SageMaker rolling back', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+
+    await expect(verifyDeployment(stateAfterWait(), { sagemaker })).rejects.toMatchObject({
+      name: 'ForeignEndpointChangeError',
+    });
+  });
+
+  it("reads a new endpoint InService on another run's config as a foreign change", async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+    const created = deploymentState(validInput(), {
+      endpointConfig: { name: NEW_CONFIG, arn: endpointConfigArn(NEW_CONFIG), created: true },
+      endpoint: { name: 'churn', arn: 'arn:endpoint', action: 'create' },
+    });
+
+    await expect(verifyDeployment(created, { sagemaker })).rejects.toMatchObject({
+      name: 'ForeignEndpointChangeError',
+    });
+  });
+
+  it('raises ForeignEndpointChangeError when the endpoint was deleted meanwhile', async () => {
     const result = verifyDeployment(stateAfterWait(), { sagemaker });
 
     await expect(result).rejects.toMatchObject({
-      name: 'EndpointFailedError',
-      message: 'Endpoint churn no longer exists; it was deleted while the deployment ran',
+      name: 'ForeignEndpointChangeError',
+      message: 'Endpoint churn no longer exists: it was deleted by something other than this deployment while it ran',
     });
   });
 });

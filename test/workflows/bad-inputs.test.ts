@@ -126,7 +126,35 @@ const anyDeployment: BadInput[] = [
     rule: 'expected letters, digits, spaces and _.:/=+-@ (it becomes a tag value)',
   },
   { case: 'more than 40 tags', set: { tags: tags(41) }, rule: 'expected at most 40 tags' },
+  ...leaseCases(''),
 ];
+
+/** How long to wait for another deployment's lease, broken: at `prefix` (`deployment.` in a group's settings). */
+function leaseCases(prefix: string): BadInput[] {
+  return [
+    {
+      case: 'a lease wait over 12 hours',
+      set: { [`${prefix}lease.waitMinutes`]: 721 },
+      rule: 'Too big: expected number to be <=720',
+    },
+    {
+      case: 'a negative lease wait',
+      set: { [`${prefix}lease.waitMinutes`]: -1 },
+      rule: 'Too small: expected number to be >=0',
+    },
+    {
+      case: 'a lease wait in fractions of a minute',
+      set: { [`${prefix}lease.waitMinutes`]: 2.5 },
+      rule: 'expected int',
+    },
+    {
+      case: 'an unknown lease setting',
+      set: { [`${prefix}lease.holder`]: 'me' },
+      field: `${prefix}lease`,
+      rule: 'Unrecognized key: "holder"',
+    },
+  ];
+}
 
 /** A copy of the example with `set` applied. */
 function badInputOf(example: unknown, bad: BadInput): unknown {
@@ -360,6 +388,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
   ],
   DeployApprovedModelPackage: [
     ...anyWorkflow,
+    ...leaseCases('deployment.'),
     { case: 'an event from another source', set: { 'event.source': 'aws.s3' }, rule: 'expected "aws.sagemaker"' },
     {
       case: 'an event of another detail-type',
@@ -1282,6 +1311,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
 
   AddModelToMultiModelEndpoint: [
     ...anyWorkflow,
+    ...leaseCases(''),
     {
       case: 'an artifact given as an https:// URL',
       set: { 'model.artifact': 'https://my-model-artifacts.s3.amazonaws.com/apac/model.tar.gz' },
@@ -1392,6 +1422,7 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
 
   RemoveModelFromMultiModelEndpoint: [
     ...anyWorkflow,
+    ...leaseCases(''),
     {
       case: 'an empty target model',
       set: { targetModel: '' },
@@ -1666,6 +1697,195 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       set: { onFailure: 'ignore' },
       rule: 'Invalid option: expected one of "rollback"|"retain"',
     },
+  ],
+  DeployInferenceComponent: [
+    ...anyWorkflow,
+    {
+      case: 'an endpoint name that is not valid',
+      set: { endpointName: 'shared_models' },
+      rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    {
+      case: 'an instance type whose capacity is not known',
+      set: { 'endpoint.instanceType': 'ml.m5.huge' },
+      rule: 'expected an instance type whose capacity is known for inference components',
+    },
+    {
+      case: 'requirements larger than one instance: memory',
+      set: { 'component.computeResourceRequirements.minMemoryMb': 32_768 },
+      rule: 'expected at most 8192 (the memory of one ml.m5.large, in MiB)',
+    },
+    {
+      case: 'requirements larger than one instance: cores',
+      set: { 'component.computeResourceRequirements.cpus': 8 },
+      rule: 'expected at most 2 (the vCPUs of one ml.m5.large)',
+    },
+    {
+      case: 'accelerators on an instance type without them',
+      set: { 'component.computeResourceRequirements.accelerators': 1 },
+      rule: 'expected none: ml.m5.large has no accelerators',
+    },
+    {
+      case: 'more accelerators than a GPU instance has',
+      set: { 'endpoint.instanceType': 'ml.g5.xlarge', 'component.computeResourceRequirements.accelerators': 2 },
+      field: 'component.computeResourceRequirements.accelerators',
+      rule: 'expected at most 1 (the accelerators of one ml.g5.xlarge)',
+    },
+    {
+      case: 'a fraction of a core below a quarter',
+      set: { 'component.computeResourceRequirements.cpus': 0.1 },
+      rule: 'expected number to be >=0.25',
+    },
+    {
+      case: 'a maximum memory below the minimum',
+      set: { 'component.computeResourceRequirements.maxMemoryMb': 512 },
+      rule: 'expected at least minMemoryMb',
+    },
+    {
+      case: 'a rolling batch over 50% of the copies',
+      set: { 'rollingUpdate.maximumBatchSize': { type: 'CAPACITY_PERCENT', value: 60 } },
+      field: 'rollingUpdate.maximumBatchSize.value',
+      rule: 'expected number to be <=50',
+    },
+    {
+      case: 'a rolling batch under 5% of the copies',
+      set: { 'rollingUpdate.maximumBatchSize': { type: 'CAPACITY_PERCENT', value: 2 } },
+      field: 'rollingUpdate.maximumBatchSize.value',
+      rule: 'expected number to be >=5',
+    },
+    {
+      case: 'a wait between batches over an hour',
+      set: { 'rollingUpdate.waitIntervalSeconds': 3601 },
+      rule: 'expected number to be <=3600',
+    },
+    {
+      case: 'an update timeout under 10 minutes',
+      set: { 'rollingUpdate.maximumExecutionTimeoutSeconds': 300 },
+      rule: 'expected number to be >=600',
+    },
+    {
+      case: 'a copy count below 1 (no scale to zero here)',
+      set: { 'component.copyCount': 0 },
+      rule: 'expected number to be >=1',
+    },
+    {
+      case: 'both a model name and a container',
+      set: { 'component.modelName': 'churn-model' },
+      rule: 'expected exactly one of modelName or container',
+    },
+    {
+      case: 'neither a model name nor a container',
+      set: { 'component.container': undefined },
+      field: 'component',
+      rule: 'expected exactly one of modelName or container',
+    },
+    {
+      case: 'a component name that is not valid',
+      set: { 'component.name': '-churn' },
+      rule: 'starting and ending with a letter or digit',
+    },
+    {
+      case: 'an artifact that is not a .tar.gz',
+      set: { 'component.container.artifact': 's3://my-model-artifacts/churn/model.tar' },
+      rule: 'expected the URI of a .tar.gz object',
+    },
+    {
+      case: 'an image that is not an image URI',
+      set: { 'component.container.image': 'not an image' },
+      rule: 'expected an image reference registry/repository[:tag|@digest]',
+    },
+    {
+      case: 'managed scaling whose minimum is over its maximum',
+      set: { 'endpoint.managedInstanceScaling': { minInstanceCount: 3, maxInstanceCount: 2 } },
+      field: 'endpoint.managedInstanceScaling.minInstanceCount',
+      rule: 'expected at most maxInstanceCount',
+    },
+    {
+      case: 'an initial instance count outside managed scaling',
+      set: { 'endpoint.managedInstanceScaling': { minInstanceCount: 3, maxInstanceCount: 4 } },
+      field: 'endpoint.initialInstanceCount',
+      rule: 'expected between managedInstanceScaling.minInstanceCount and maxInstanceCount',
+    },
+    {
+      case: 'a routing strategy SageMaker does not have',
+      set: { 'endpoint.routingStrategy': 'ROUND_ROBIN' },
+      rule: 'expected one of "LEAST_OUTSTANDING_REQUESTS"|"RANDOM"',
+    },
+    {
+      case: 'a health check sample that targets a variant',
+      set: { 'healthCheck.samples[0].targetVariant': 'AllTraffic' },
+      rule: 'expected none: an inference component is invoked by its name',
+    },
+    {
+      case: 'a health check sample that targets a container',
+      set: { 'healthCheck.samples[0].targetContainerHostname': 'primary' },
+      rule: 'only a multi-container endpoint invoked per container (Direct) takes a target container hostname',
+    },
+  ],
+  RemoveInferenceComponent: [
+    ...anyWorkflow,
+    {
+      case: 'an endpoint name with an underscore',
+      set: { endpointName: 'shared_models' },
+      rule: 'expected 1-63 letters, digits or hyphens',
+    },
+    { case: 'an endpoint name of 64 characters', set: { endpointName: 'e'.repeat(64) }, rule: 'expected 1-63 letters' },
+    { case: 'no endpoint name', set: { endpointName: undefined }, rule: 'expected string, received undefined' },
+    { case: 'no component', set: { component: undefined }, rule: 'expected object, received undefined' },
+    {
+      case: 'a component name starting with a hyphen',
+      set: { 'component.name': '-x' },
+      rule: 'starting and ending with a letter or digit',
+    },
+    {
+      case: 'a component name of 64 characters',
+      set: { 'component.name': 'c'.repeat(64) },
+      rule: 'expected 1-63 letters',
+    },
+    {
+      case: 'an unknown member of the component',
+      set: { 'component.version': 2 },
+      field: 'component',
+      rule: 'Unrecognized key: "version"',
+    },
+    {
+      case: 'deleteEndpointWhenEmpty as a string',
+      set: { deleteEndpointWhenEmpty: 'yes' },
+      rule: 'expected boolean, received string',
+    },
+    {
+      case: 'a probe that targets a variant',
+      set: { 'probe.targetVariant': 'AllTraffic' },
+      field: 'probe',
+      rule: 'Unrecognized key: "targetVariant"',
+    },
+    {
+      case: 'a probe that targets a container',
+      set: { 'probe.targetContainerHostname': 'primary' },
+      field: 'probe',
+      rule: 'Unrecognized key: "targetContainerHostname"',
+    },
+    {
+      case: 'a probe with expectations (it is reported, not judged)',
+      set: { 'probe.expectedStatus': 200 },
+      field: 'probe',
+      rule: 'Unrecognized key: "expectedStatus"',
+    },
+    { case: 'a probe without a body', set: { 'probe.body': undefined }, rule: 'expected string, received undefined' },
+    {
+      case: 'a probe content type with a line break',
+      set: { 'probe.contentType': 'text/csv\n' },
+      rule: 'expected printable ASCII characters',
+    },
+    { case: 'a first wait of 0 seconds', set: { 'wait.initialIntervalSeconds': 0 }, rule: 'expected number to be >=1' },
+    {
+      case: 'a longest wait shorter than the first',
+      set: { wait: { initialIntervalSeconds: 60, maxIntervalSeconds: 30 } },
+      field: 'wait.maxIntervalSeconds',
+      rule: 'expected at least initialIntervalSeconds',
+    },
+    { case: 'a wait of more than a day', set: { 'wait.timeoutMinutes': 2000 }, rule: 'expected number to be <=1440' },
+    { case: 'an unknown member', set: { force: true }, field: '', rule: 'Unrecognized key: "force"' },
   ],
 };
 

@@ -50,6 +50,7 @@ describe("DeployEndpoint's first state", () => {
       retainVersions: 2,
       tags: {},
       wait: { initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 },
+      lease: { waitMinutes: 60 },
     });
   });
 

@@ -1,7 +1,7 @@
 /** The AddModelToMultiModelEndpoint contract: the endpoint, the model to add, and how to check it. */
 import * as z from 'zod/mini';
 import { sageMakerName } from '../../contracts/contract-parts.ts';
-import { HealthCheckSpec, samplesTargetTheirContainers } from '../../contracts/parts/endpoint.ts';
+import { HealthCheckSpec, LeaseSettings, samplesTargetTheirContainers } from '../../contracts/parts/endpoint.ts';
 import { MultiModelEntry } from '../../contracts/parts/multi-model.ts';
 
 /** The execution input of AddModelToMultiModelEndpoint. */
@@ -13,6 +13,8 @@ export const AddModelToMultiModelEndpointInput = z
     model: MultiModelEntry,
     /** Run against the new model once it is loaded; its first sample also warms it up. */
     healthCheck: HealthCheckSpec,
+    /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
+    lease: LeaseSettings,
   })
   .check(
     // A multi-model endpoint is not invoked per container: SageMaker refuses a target container hostname.

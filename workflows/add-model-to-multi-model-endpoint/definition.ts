@@ -1,11 +1,13 @@
 /**
- * The AddModelToMultiModelEndpoint state machine: find the endpoint's prefix, place the model there (packaged
- * first when given as files) at a key never used for other content, invoke it until the endpoint has loaded it,
- * health-check it, and announce `Model Added`. A failure after placing deletes the key this run created, so a
- * model that does not work is not left for callers to find; every failure ends in `Model Add Failed`.
+ * The AddModelToMultiModelEndpoint state machine: take the endpoint's lease (one change at a time per endpoint),
+ * find the endpoint's prefix, place the model there (packaged first when given as files) at a key never used for
+ * other content, invoke it until the endpoint has loaded it, health-check it, release the lease and announce
+ * `Model Added`. A failure after placing deletes the key this run created, so a model that does not work is not
+ * left for callers to find; every failure releases the lease and ends in `Model Add Failed`.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
 import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
@@ -15,18 +17,21 @@ import type { WorkflowTasks } from '../workflow.ts';
 export const AddModelToMultiModelEndpointStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  ...EndpointLeaseStates,
   ResolveMultiModelEndpoint: 'ResolveMultiModelEndpoint',
   IsPackagingRequested: 'IsPackagingRequested',
   PackageModel: 'PackageModel',
   PlaceModel: 'PlaceModel',
   WarmUpModel: 'WarmUpModel',
   HealthCheck: 'HealthCheck',
+  ReleaseEndpointLease: 'ReleaseEndpointLease',
   PublishModelAdded: 'PublishModelAdded',
   ModelAdded: 'ModelAdded',
   AddedEventNotPublished: 'AddedEventNotPublished',
   WasModelPlacedByThisRun: 'WasModelPlacedByThisRun',
   ChooseModelToDelete: 'ChooseModelToDelete',
   DeletePlacedModel: 'DeletePlacedModel',
+  ReleaseLeaseAfterFailure: 'ReleaseLeaseAfterFailure',
   PublishAddFailed: 'PublishAddFailed',
   AddFailed: 'AddFailed',
 } as const;
@@ -36,11 +41,11 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the AddModelToMultiModelEndpoint definition from the task functions. */
 export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const publishAddFailed = publishThenEnd(
+  const publishAddFailed = releaseEndpointLease(
     scope,
-    S.PublishAddFailed,
-    fns.PublishModelEvent,
-    failWithCaught(scope, S.AddFailed, '$.error'),
+    S.ReleaseLeaseAfterFailure,
+    fns,
+    publishThenEnd(scope, S.PublishAddFailed, fns.PublishModelEvent, failWithCaught(scope, S.AddFailed, '$.error')),
   );
   const beforePlacing = { next: publishAddFailed, resultPath: '$.error' };
 
@@ -82,12 +87,13 @@ export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: Wo
         resultPath: afterPlacing.resultPath,
       }),
     )
-    .next(publishAdded);
+    .next(releaseEndpointLease(scope, S.ReleaseEndpointLease, fns, publishAdded));
 
   const resolve = invoke(scope, S.ResolveMultiModelEndpoint, fns.ResolveMultiModelEndpoint, {
     extraRetries: [busyEndpointRetry],
   }).addCatch(beforePlacing.next, { errors: ALL, resultPath: beforePlacing.resultPath });
-  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
-    .next(resolve)
-    .next(place.start);
+  resolve.next(place.start);
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, resolve, beforePlacing),
+  );
 }

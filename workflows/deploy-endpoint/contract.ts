@@ -86,6 +86,18 @@ export const DeploymentState = z.looseObject({
   rollbackFailure: z.optional(z.object({ cause: z.string() })),
   publishError: z.optional(CaughtError),
   event: z.optional(PublishedEvent),
+  /** The endpoint's lease (contracts/endpoint-lease.ts, EndpointLease), from ChooseEndpointLease on. */
+  lease: z.optional(
+    z.looseObject({
+      endpointName: z.string(),
+      workflow: z.string(),
+      waitMinutes: z.number(),
+      acquired: z.optional(z.boolean()),
+      released: z.optional(z.boolean()),
+    }),
+  ),
+  /** Why the lease could not be released (the run ended as it would have; the lease is then taken over). */
+  leaseReleaseError: z.optional(CaughtError),
 });
 
 export type DeploymentState = z.output<typeof DeploymentState>;

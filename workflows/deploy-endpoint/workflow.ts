@@ -67,6 +67,7 @@ export const deployEndpoint = {
     retainVersions: 2,
     tags: { team: 'growth' },
     wait: { initialIntervalSeconds: 15, maxIntervalSeconds: 120, timeoutMinutes: 60 },
+    lease: { waitMinutes: 60 },
   },
   // Busy retries, the wait deadline (at most a day), and a rollback that waits too.
   timeout: Duration.hours(48),

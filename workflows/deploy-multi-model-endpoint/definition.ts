@@ -1,12 +1,14 @@
 /**
- * The DeployMultiModelEndpoint state machine: validate, place every model under the prefix (each at an immutable
- * key, copied or packaged), create the multi-model model and its config, create or update the endpoint, wait,
- * verify, warm each model up (its cold latency), health-check each model, finalize and announce; any failure
- * after validation rolls back through the same path as DeployEndpoint.
+ * The DeployMultiModelEndpoint state machine: validate, take the endpoint's lease (the prefix it serves is the
+ * endpoint's too), place every model under the prefix (each at an immutable key, copied or packaged), create the
+ * multi-model model and its config, create or update the endpoint, wait, verify, warm each model up (its cold
+ * latency), health-check each model, finalize, release the lease and announce; any failure after validation rolls
+ * back through the same path as DeployEndpoint.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
+import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, validateInput } from '../fragments.ts';
 import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
 import { RollbackStates, rollbackPath } from '../rollback.ts';
@@ -16,6 +18,7 @@ import type { WorkflowTasks } from '../workflow.ts';
 export const DeployMultiModelEndpointStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  ...EndpointLeaseStates,
   PlaceModels: 'PlaceModels',
   IsPackagingRequested: 'IsPackagingRequested',
   PackageModel: 'PackageModel',
@@ -88,7 +91,8 @@ export function deployMultiModelEndpointDefinition(scope: Construct, fns: Workfl
   // Each placed model is warmed up (its cold latency) before HealthCheck checks them all ($.warmedUp).
   createModel.next(deploymentSteps(scope, fns, startRollback, { beforeHealthCheck: warmUpModels }));
 
-  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
-    .next(placeModels)
-    .next(createModel);
+  placeModels.next(createModel);
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, placeModels, toRollback),
+  );
 }

@@ -1,6 +1,7 @@
 /** The RemoveModelFromMultiModelEndpoint contract: the endpoint, the model's TargetModel, and a probe request. */
 import * as z from 'zod/mini';
 import { headerValue, sageMakerName } from '../../contracts/contract-parts.ts';
+import { LeaseSettings } from '../../contracts/parts/endpoint.ts';
 import { TargetModel } from '../../contracts/parts/multi-model.ts';
 
 /** A request to send to the removed model, to see how the endpoint answers it. */
@@ -20,6 +21,8 @@ export const RemoveModelFromMultiModelEndpointInput = z.strictObject({
   /** The model's key under the endpoint's prefix, as it is invoked (AddModelToMultiModelEndpoint's output). */
   targetModel: TargetModel,
   probe: z._default(Probe, { body: '{}', contentType: 'application/json' }),
+  /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
+  lease: LeaseSettings,
 });
 
 /** What a user writes. */

@@ -1,11 +1,12 @@
 /**
- * The RemoveModelFromMultiModelEndpoint state machine: find the endpoint's prefix, delete the model's object under
- * it (a key outside the prefix is refused), see how the endpoint answers a new invocation of it, and announce
- * `Model Removed`. A copy already loaded on an instance may keep answering until the endpoint unloads it: the
- * output says which it was.
+ * The RemoveModelFromMultiModelEndpoint state machine: take the endpoint's lease (one change at a time per
+ * endpoint), find the endpoint's prefix, delete the model's object under it (a key outside the prefix is refused),
+ * see how the endpoint answers a new invocation of it, release the lease and announce `Model Removed`. A copy
+ * already loaded on an instance may keep answering until the endpoint unloads it: the output says which it was.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -14,14 +15,17 @@ import type { WorkflowTasks } from '../workflow.ts';
 export const RemoveModelFromMultiModelEndpointStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  ...EndpointLeaseStates,
   ResolveMultiModelEndpoint: 'ResolveMultiModelEndpoint',
   ChooseModelToDelete: 'ChooseModelToDelete',
   DeleteModelArtifact: 'DeleteModelArtifact',
   VerifyModelRemoved: 'VerifyModelRemoved',
   SummarizeRemoval: 'SummarizeRemoval',
+  ReleaseEndpointLease: 'ReleaseEndpointLease',
   PublishModelRemoved: 'PublishModelRemoved',
   ModelRemoved: 'ModelRemoved',
   RemovedEventNotPublished: 'RemovedEventNotPublished',
+  ReleaseLeaseAfterFailure: 'ReleaseLeaseAfterFailure',
   PublishRemoveFailed: 'PublishRemoveFailed',
   RemoveFailed: 'RemoveFailed',
 } as const;
@@ -31,11 +35,16 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the RemoveModelFromMultiModelEndpoint definition from the task functions. */
 export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const publishFailed = publishThenEnd(
+  const publishFailed = releaseEndpointLease(
     scope,
-    S.PublishRemoveFailed,
-    fns.PublishModelEvent,
-    failWithCaught(scope, S.RemoveFailed, '$.error'),
+    S.ReleaseLeaseAfterFailure,
+    fns,
+    publishThenEnd(
+      scope,
+      S.PublishRemoveFailed,
+      fns.PublishModelEvent,
+      failWithCaught(scope, S.RemoveFailed, '$.error'),
+    ),
   );
   const onError = { errors: ALL, resultPath: '$.error' };
 
@@ -58,12 +67,10 @@ export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fn
     resultPath: '$.removed',
   });
 
-  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
-    .next(
-      invoke(scope, S.ResolveMultiModelEndpoint, fns.ResolveMultiModelEndpoint, {
-        extraRetries: [busyEndpointRetry],
-      }).addCatch(publishFailed, onError),
-    )
+  const resolve = invoke(scope, S.ResolveMultiModelEndpoint, fns.ResolveMultiModelEndpoint, {
+    extraRetries: [busyEndpointRetry],
+  }).addCatch(publishFailed, onError);
+  resolve
     .next(
       new sfn.Pass(scope, S.ChooseModelToDelete, {
         parameters: { 'targetModel.$': '$.request.targetModel' },
@@ -73,5 +80,8 @@ export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fn
     .next(invoke(scope, S.DeleteModelArtifact, fns.DeleteModelArtifact).addCatch(publishFailed, onError))
     .next(invoke(scope, S.VerifyModelRemoved, fns.VerifyModelRemoved).addCatch(publishFailed, onError))
     .next(summarize)
-    .next(publishRemoved);
+    .next(releaseEndpointLease(scope, S.ReleaseEndpointLease, fns, publishRemoved));
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, resolve, { next: publishFailed, resultPath: '$.error' }),
+  );
 }

@@ -15,14 +15,20 @@ export type { ContainerDeploySpec } from './model-containers.ts';
 /** One production variant, resolved from the endpoint config and its model. */
 export interface VariantDeploySpec {
   variantName: string;
+  /** The model the variant serves; empty for a variant of inference components (its config names no model). */
   modelName: string;
   weight: number;
   instanceCount: number;
   instanceType?: string;
   serverless?: Record<string, unknown>;
   startupTimeoutSeconds: number;
-  /** RoutingConfig.RoutingStrategy: how invocations are spread over the instances. @default DEFAULT_ROUTING_STRATEGY */
+  /**
+   * RoutingConfig.RoutingStrategy: how invocations are spread over the instances (over a component's copies on an
+   * endpoint of inference components). @default DEFAULT_ROUTING_STRATEGY
+   */
   routingStrategy?: RoutingStrategy;
+  /** ManagedInstanceScaling when ENABLED (inference component endpoints): the instance count's bounds. */
+  managedInstanceScaling?: { min: number; max: number };
   /** `Serial` chains containers, `Direct` routes by TargetContainerHostname, `Single` has one container. */
   invocationMode: InvocationMode;
   containers: ContainerDeploySpec[];

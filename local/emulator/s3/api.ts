@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ServiceError } from '../errors.ts';
 import { payloadStream, readPayload, type SigV4Scope, send } from '../http-util.ts';
+import { headerNotImplemented, preconditionOf, writeConditionOf } from './conditional-writes.ts';
 import { listObjects } from './list-objects.ts';
 import { type S3Target, safeDecode } from './routing.ts';
 import type { ObjectMeta, S3Store, SentChecksums } from './store.ts';
@@ -120,6 +121,10 @@ export class S3Api {
     const { bucket, key } = target;
     const id = requestId();
     const base = { 'x-amz-request-id': id, 'x-amz-id-2': id };
+    // Checked as the request arrives: a conditional write compares with the key's object now and at its commit.
+    const condition = writeConditionOf(req.headers, target.operation);
+    const precondition = () =>
+      condition && preconditionOf(condition, this.store.current(bucket as string, key as string), key as string);
     switch (target.operation) {
       case 'ListBuckets': {
         const buckets = this.store.listBuckets();
@@ -179,7 +184,11 @@ export class S3Api {
         this.store.bucket(bucket as string);
         const { body } = await readPayload(req, 2 * 1024 * 1024);
         const xml = body.toString('utf8');
-        const keys = xmlElements(xml, 'Object').map((o) => xmlText(o, 'Key') ?? '');
+        const objects = xmlElements(xml, 'Object');
+        if (objects.some((o) => xmlText(o, 'ETag') !== undefined)) {
+          throw headerNotImplemented('ETag', 'conditional deletes are not emulated by the smwf local emulator');
+        }
+        const keys = objects.map((o) => xmlText(o, 'Key') ?? '');
         if (keys.length > 1000) {
           throw new ServiceError(
             'MalformedXML',
@@ -194,6 +203,7 @@ export class S3Api {
         return;
       }
       case 'PutObject': {
+        const checked = precondition();
         const { stream, trailers } = payloadStream(req);
         const meta = await this.store.putObject(
           bucket as string,
@@ -203,6 +213,7 @@ export class S3Api {
           sentChecksums(req, trailers),
           headerValue(req, 'content-md5'),
           decodedLength(req),
+          checked,
         );
         send(res, 200, { ...base, etag: meta.etag, ...checksumHeaders(meta.checksums) });
         return;
@@ -284,6 +295,7 @@ export class S3Api {
         return;
       }
       case 'CompleteMultipartUpload': {
+        const checked = precondition();
         const { body } = await readPayload(req, 10 * 1024 * 1024);
         const parts = xmlElements(body.toString('utf8'), 'Part').map((p) => ({
           partNumber: Number(xmlText(p, 'PartNumber')),
@@ -294,6 +306,7 @@ export class S3Api {
           key as string,
           String(url.searchParams.get('uploadId')),
           parts,
+          checked,
         );
         const host = req.headers.host ?? '127.0.0.1';
         const result = xmlDocument('CompleteMultipartUploadResult', {

@@ -8,6 +8,7 @@ import { crc32 } from 'node:zlib';
 import { ServiceError } from '../errors.ts';
 import { readJson, remove, writeJsonAtomic } from '../fs-util.ts';
 import { ExecutionRoles } from '../iam/roles.ts';
+import { KeyedLock, type Precondition } from './conditional-writes.ts';
 
 /** What S3 keeps about one object besides its bytes. */
 export interface ObjectMeta {
@@ -78,6 +79,8 @@ const CHECKSUM_HEADERS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
 /** Buckets and objects as files under `<stateDir>/s3`; objects are named by the SHA-256 of their key. */
 export class S3Store {
   private readonly buckets = new Map<string, BucketState>();
+  /** Commits and deletes of one key run one at a time, so a write's precondition holds at its commit. */
+  private readonly keyLock = new KeyedLock();
 
   constructor(
     private readonly root: string,
@@ -155,6 +158,11 @@ export class S3Store {
     const meta = this.bucket(bucketName).objects.get(key);
     if (!meta) throw new ServiceError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
     return meta;
+  }
+
+  /** The key's object now, or undefined (no error): what a conditional write is checked against. */
+  current(bucketName: string, key: string): ObjectMeta | undefined {
+    return this.bucket(bucketName).objects.get(key);
   }
 
   /** Path of the file holding an object's bytes. */
@@ -260,6 +268,7 @@ export class S3Store {
     sent: SentChecksums,
     contentMd5?: string,
     expectedSize?: number,
+    precondition?: Precondition,
   ): Promise<ObjectMeta> {
     this.bucket(bucketName);
     const written = await this.writeBody(bucketName, body, sent.announced);
@@ -278,23 +287,34 @@ export class S3Store {
       lastModified: Date.now(),
       ...(Object.keys(checksums).length > 0 ? { checksums } : {}),
     };
-    return this.commit(bucketName, written.tmp, full);
+    return this.commit(bucketName, written.tmp, full, precondition);
   }
 
-  private async commit(bucketName: string, tmp: string, meta: ObjectMeta): Promise<ObjectMeta> {
-    const bucket = this.bucket(bucketName);
-    await rename(tmp, this.dataPath(bucketName, meta.key));
-    await writeJsonAtomic(join(this.root, bucketName, 'objects', `${keyFile(meta.key)}.json`), meta);
-    bucket.objects.set(meta.key, meta);
-    return meta;
+  /** Makes `tmp` the key's object, once `precondition` (if any) holds for the key's object at that moment. */
+  private commit(bucketName: string, tmp: string, meta: ObjectMeta, precondition?: Precondition): Promise<ObjectMeta> {
+    return this.keyLock.run(`${bucketName}/${meta.key}`, async () => {
+      const bucket = this.bucket(bucketName);
+      try {
+        precondition?.(bucket.objects.get(meta.key));
+      } catch (err) {
+        await unlink(tmp).catch(() => undefined);
+        throw err;
+      }
+      await rename(tmp, this.dataPath(bucketName, meta.key));
+      await writeJsonAtomic(join(this.root, bucketName, 'objects', `${keyFile(meta.key)}.json`), meta);
+      bucket.objects.set(meta.key, meta);
+      return meta;
+    });
   }
 
-  async deleteObject(bucketName: string, key: string): Promise<void> {
-    const bucket = this.bucket(bucketName);
-    if (!bucket.objects.delete(key)) return;
-    const base = join(this.root, bucketName, 'objects', keyFile(key));
-    await remove(`${base}.json`);
-    await remove(`${base}.bin`);
+  deleteObject(bucketName: string, key: string): Promise<void> {
+    return this.keyLock.run(`${bucketName}/${key}`, async () => {
+      const bucket = this.bucket(bucketName);
+      if (!bucket.objects.delete(key)) return;
+      const base = join(this.root, bucketName, 'objects', keyFile(key));
+      await remove(`${base}.json`);
+      await remove(`${base}.bin`);
+    });
   }
 
   /** Copies an object (server side), optionally replacing its metadata. */
@@ -405,6 +425,7 @@ export class S3Store {
     key: string,
     uploadId: string,
     requested: { partNumber: number; etag: string }[],
+    precondition?: Precondition,
   ): Promise<ObjectMeta> {
     const upload = await this.upload(bucketName, key, uploadId);
     const stored = new Map((await this.listParts(bucketName, key, uploadId)).map((p) => [p.partNumber, p]));
@@ -473,7 +494,7 @@ export class S3Store {
       lastModified: Date.now(),
       parts: chosen.length,
     };
-    const committed = await this.commit(bucketName, tmp, meta);
+    const committed = await this.commit(bucketName, tmp, meta, precondition);
     await remove(dir);
     return committed;
   }

@@ -6,8 +6,10 @@ import { ServiceError } from '../errors.ts';
 import type { Operations } from '../operations.ts';
 import { type ApiModel, loadModel, project, ShapeValidator } from '../shapes.ts';
 import type { SageMakerStore } from '../store/store.ts';
+import type { ComponentHosting } from './component-hosting.ts';
 import { endpointConfigOperations } from './endpoint-configs.ts';
 import { endpointOperations, type SageMakerLimits } from './endpoints.ts';
+import { inferenceComponentOperations } from './inference-components.ts';
 import type { EndpointLifecycle, HostedFleet } from './lifecycle.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import { modelOperations } from './models.ts';
@@ -42,11 +44,14 @@ export class SageMakerControlPlane {
     /** Application Auto Scaling's registrations, which UpdateEndpoint and DeleteEndpoint respect. */
     autoScaling?: EndpointScalingGuard,
     asyncInference?: AsyncInference,
+    /** Inference components and their copies; without it, the component operations are not answered. */
+    components?: { hosting: ComponentHosting; defaultStartupTimeoutSeconds: number },
   ) {
     this.handlers = {
       ...modelOperations(store, registry),
       ...endpointConfigOperations(store),
-      ...endpointOperations({ store, lifecycle, limits, autoScaling, asyncInference }),
+      ...endpointOperations({ store, lifecycle, limits, autoScaling, asyncInference, components: components?.hosting }),
+      ...(components ? inferenceComponentOperations({ store, ...components }) : {}),
       ...tagOperations(store, registry),
       ...transformJobOperations(store, transforms),
       ...registry.handlers(),

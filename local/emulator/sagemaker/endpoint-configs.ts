@@ -7,6 +7,7 @@ import { checkServerlessOrInstances, checkServerlessVariants } from '../serverle
 import { listResources } from '../store/listing.ts';
 import { requireConfig, requireModel } from '../store/lookups.ts';
 import { type EndpointConfigRecord, resourceArn, type SageMakerStore, type Tag } from '../store/store.ts';
+import { checkComponentEndpointConfig } from './inference-components.ts';
 
 type Input = Record<string, unknown>;
 
@@ -38,6 +39,7 @@ async function createEndpointConfig(store: SageMakerStore, region: string, input
     throw validationException(`Cannot create already existing endpoint configuration "${arn}".`);
   }
   const variants = input.ProductionVariants as Input[];
+  checkComponentEndpointConfig(input);
   const names = new Set<string>();
   for (const variant of variants) {
     const variantName = String(variant.VariantName);
@@ -46,9 +48,8 @@ async function createEndpointConfig(store: SageMakerStore, region: string, input
     }
     names.add(variantName.toLowerCase());
     checkServerlessOrInstances(variant);
-    if (variant.ModelName === undefined) {
-      throw validationException(`ModelName must be specified for production variant ${variantName}.`);
-    }
+    // A variant without a model hosts inference components (checkComponentEndpointConfig has its rules).
+    if (variant.ModelName === undefined) continue;
     const model = requireModel(store, region, String(variant.ModelName));
     const multiModel = [model.PrimaryContainer, ...((model.Containers as Input[] | undefined) ?? [])].some(
       (c) => (c as Input | undefined)?.Mode === 'MultiModel',
@@ -62,7 +63,9 @@ async function createEndpointConfig(store: SageMakerStore, region: string, input
   if (input.AsyncInferenceConfig !== undefined) {
     checkAsyncInferenceConfig(input.AsyncInferenceConfig as Input);
   }
-  checkServerlessVariants(input, (variant) => requireModel(store, region, String(variant.ModelName)));
+  if (variants.every((v) => v.ModelName !== undefined)) {
+    checkServerlessVariants(input, (variant) => requireModel(store, region, String(variant.ModelName)));
+  }
   checkDataCaptureConfig(input.DataCaptureConfig as Input | undefined);
   const { Tags, ...rest } = input;
   const record: EndpointConfigRecord = {

@@ -5,7 +5,7 @@
 import type { AsyncInference } from '../async/async-inference.ts';
 import type { EndpointScalingGuard } from '../autoscaling/api.ts';
 import { dataCaptureSummary } from '../capture/data-capture.ts';
-import { ServiceError, validationException } from '../errors.ts';
+import { notEmulated, ServiceError, validationException } from '../errors.ts';
 import type { Operations } from '../operations.ts';
 import { checkServerlessUpdate } from '../serverless/serverless-rules.ts';
 import { listResources } from '../store/listing.ts';
@@ -18,6 +18,7 @@ import {
   type SageMakerStore,
   type Tag,
 } from '../store/store.ts';
+import { type ComponentHosting, hostsComponents } from './component-hosting.ts';
 import type { EndpointLifecycle, HostedFleet } from './lifecycle.ts';
 
 type Input = Record<string, unknown>;
@@ -38,6 +39,8 @@ export interface EndpointOperationsDeps {
   /** Application Auto Scaling's registrations, which UpdateEndpoint and DeleteEndpoint respect. */
   autoScaling?: EndpointScalingGuard | undefined;
   asyncInference?: AsyncInference | undefined;
+  /** The inference components hosted on endpoints, which DeleteEndpoint respects. */
+  components?: ComponentHosting | undefined;
 }
 
 /** The endpoint operations of the control plane. */
@@ -139,6 +142,12 @@ async function updateEndpoint(deps: EndpointOperationsDeps, region: string, inpu
         : `The AsyncInferenceConfig parameter cannot be removed from this endpoint ${name}. To serve real-time inference, create a new endpoint.`,
     );
   }
+  if (
+    endpoint.smwf.active.variants.some(hostsComponents) ||
+    config.ProductionVariants.some((v) => v.ModelName === undefined)
+  ) {
+    throw notEmulated(`UpdateEndpoint of an endpoint for inference components (${name}) is`);
+  }
   checkServerlessUpdate(endpoint.EndpointName, endpoint.smwf.active.variants, config.ProductionVariants);
   const spec = deps.lifecycle.buildSpec(region, endpoint.EndpointName, config);
   checkInstanceQuota(deps, region, config, endpoint);
@@ -173,7 +182,18 @@ async function deleteEndpoint(deps: EndpointOperationsDeps, region: string, inpu
   if (IN_PROGRESS.has(endpoint.EndpointStatus)) {
     throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
   }
+  const components = deps.store.inferenceComponents
+    .list(region)
+    .filter((c) => c.EndpointName.toLowerCase() === endpoint.EndpointName.toLowerCase());
+  if (components.length > 0) {
+    // DG realtime-endpoints-delete-resources: inference components are deleted first (the console does it for you);
+    // the API's refusal and its wording are ours.
+    throw validationException(
+      `Cannot delete endpoint "${endpoint.EndpointArn}" while it hosts inference components (${components.map((c) => c.InferenceComponentName).join(', ')}): delete them first (DeleteInferenceComponent).`,
+    );
+  }
   await deps.lifecycle.delete(endpoint);
+  deps.components?.endpointDeleted(region, endpoint.EndpointName);
   await deps.autoScaling?.endpointDeleted(region, endpoint.EndpointName);
   return {};
 }

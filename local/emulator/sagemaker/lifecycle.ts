@@ -122,6 +122,14 @@ function variantSummary(variant: VariantDeploySpec, resolutionTime: number): Rec
     CurrentWeight: variant.weight,
     DesiredWeight: variant.weight,
   };
+  if (variant.routingStrategy) summary.RoutingConfig = { RoutingStrategy: variant.routingStrategy };
+  if (variant.managedInstanceScaling) {
+    summary.ManagedInstanceScaling = {
+      Status: 'ENABLED',
+      MinInstanceCount: variant.managedInstanceScaling.min,
+      MaxInstanceCount: variant.managedInstanceScaling.max,
+    };
+  }
   if (variant.serverless) {
     summary.CurrentServerlessConfig = variant.serverless;
     summary.DesiredServerlessConfig = variant.serverless;
@@ -162,6 +170,18 @@ function routingOf(variant: Record<string, unknown>): { routingStrategy?: Routin
   return strategy === 'LEAST_OUTSTANDING_REQUESTS' || strategy === 'RANDOM' ? { routingStrategy: strategy } : {};
 }
 
+/** A variant's ManagedInstanceScaling, when ENABLED: the bounds of its instance count. */
+function managedScalingOf(variant: Record<string, unknown>): { managedInstanceScaling?: { min: number; max: number } } {
+  const scaling = variant.ManagedInstanceScaling as
+    | { Status?: string; MinInstanceCount?: number; MaxInstanceCount?: number }
+    | undefined;
+  if (scaling?.Status !== 'ENABLED') return {};
+  const count = typeof variant.InitialInstanceCount === 'number' ? variant.InitialInstanceCount : 1;
+  return {
+    managedInstanceScaling: { min: scaling.MinInstanceCount ?? count, max: scaling.MaxInstanceCount ?? count },
+  };
+}
+
 /**
  * Runs endpoints through their transitions: creation, blue/green updates with silent rollback, deletion, routing,
  * restart. The fleets come from `deps.fleets`: real processes in the emulator, scripted ones in the doubles.
@@ -199,9 +219,9 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
   /** Snapshots config + models into a DeploymentSpec; throws SageMaker's error when a model is missing. */
   buildSpec(region: string, endpointName: string, config: EndpointConfigRecord): DeploymentSpec {
     const variants: VariantDeploySpec[] = config.ProductionVariants.map((variant) => {
+      // A variant that names no model hosts inference components: instances without containers of their own.
       const modelName = String(variant.ModelName ?? '');
-      const model = requireModel(this.deps.store, region, modelName);
-      const containers = containerDeploySpecs(model);
+      const model = modelName === '' ? undefined : requireModel(this.deps.store, region, modelName);
       const serverless = variant.ServerlessConfig as Record<string, unknown> | undefined;
       return {
         variantName: String(variant.VariantName),
@@ -211,12 +231,13 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
         ...(typeof variant.InstanceType === 'string' ? { instanceType: variant.InstanceType } : {}),
         ...(serverless ? { serverless } : {}),
         ...routingOf(variant),
+        ...managedScalingOf(variant),
         startupTimeoutSeconds:
           typeof variant.ContainerStartupHealthCheckTimeoutInSeconds === 'number'
             ? variant.ContainerStartupHealthCheckTimeoutInSeconds
             : this.deps.defaultStartupTimeoutSeconds,
-        invocationMode: invocationModeOf(model),
-        containers,
+        invocationMode: model ? invocationModeOf(model) : 'Single',
+        containers: model ? containerDeploySpecs(model) : [],
       };
     });
     const asyncInference = config.AsyncInferenceConfig as Record<string, unknown> | undefined;

@@ -4,6 +4,7 @@
  * script marks failing; invocations get the script's answer. What happens around them (statuses, silent rollback,
  * events, routing, the runtime's errors) is the emulator's own lifecycle and runtime.
  */
+import type { CopySpec } from '../hosting/component-copies.ts';
 import type { ContainerRequest } from '../hosting/container.ts';
 import {
   type DeploymentSpec,
@@ -35,12 +36,19 @@ export interface FleetScript {
   failingConfigs: Set<string>;
   /** What a model answers an invocation. @default 200 with the model's name */
   answers: (modelName: string, body: string) => ScriptedAnswer;
+  /**
+   * Inference component copies of which specifications fail their ping health check (a create ends Failed, a
+   * rolling update rolls back). @default the example containers' exit-at-start fault in the copy's environment
+   */
+  failingCopies?: (spec: CopySpec) => boolean;
 }
 
 /** One invocation a scripted model answered. */
 export interface ScriptedInvocation {
   endpoint: string;
   model: string;
+  /** The inference component whose copy answered, for an invocation of one. */
+  component?: string;
 }
 
 /** A variant of a scripted fleet: its model answers with the script's answer. */

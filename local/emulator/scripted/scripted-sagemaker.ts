@@ -1,7 +1,8 @@
 /**
  * SageMaker in process, for fast tests and benchmarks: the emulator's own core (store, control plane, lifecycle,
  * Model Registry, runtime, Application Auto Scaling, EventBridge PutEvents) on a manual clock and scripted fleets
- * instead of model processes, answering the unchanged AWS SDK v3 clients without HTTP. What it adds is only the
+ * instead of model processes, answering the unchanged AWS SDK v3 clients without HTTP, and the S3 objects the
+ * workflows' endpoint leases are written to (scripted-objects.ts). What it adds is only the
  * scripting a test needs to force a state: provisioning and deletion time on the clock, failing configs (a create
  * that ends Failed, an update SageMaker rolls back silently), the models' answers, throttling (the emulator's fault
  * injection), and states put straight into the store.
@@ -12,6 +13,8 @@ import * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import * as EventBridgeSdk from '@aws-sdk/client-eventbridge';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import * as S3Sdk from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import * as SageMakerSdk from '@aws-sdk/client-sagemaker';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as RuntimeSdk from '@aws-sdk/client-sagemaker-runtime';
@@ -21,8 +24,10 @@ import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
 import { type FaultConfig, FaultInjector, faultError } from '../faults.ts';
+import type { InstanceTypeTable } from '../hosting/capacity.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
 import { SageMakerRuntime } from '../runtime.ts';
+import { ComponentHosting } from '../sagemaker/component-hosting.ts';
 import { SageMakerControlPlane } from '../sagemaker/control-plane.ts';
 import { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
 import { ModelRegistry } from '../sagemaker/model-registry.ts';
@@ -30,6 +35,7 @@ import { type ApiModel, loadModel, project } from '../shapes.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
+  type InferenceComponentRecord,
   type ModelRecord,
   parseArn,
   resourceArn,
@@ -37,7 +43,9 @@ import {
   type Tag,
 } from '../store/store.ts';
 import { ManualClock } from './manual-clock.ts';
+import { ScriptedCopies } from './scripted-copies.ts';
 import { type FleetScript, type ScriptedFleet, ScriptedFleets, type ScriptedInvocation } from './scripted-fleets.ts';
+import { ScriptedObjects } from './scripted-objects.ts';
 import {
   bindClient,
   bindClientClass,
@@ -63,6 +71,11 @@ export interface ScriptedSageMakerOptions {
   callMs?: number;
   /** The script's starting values. */
   script?: Partial<FleetScript>;
+  /**
+   * Instance types' vCPUs, memory and accelerators, for inference components (as EmulatorOptions.instanceTypes).
+   * @default none: inference components are refused on every instance type
+   */
+  instanceTypes?: InstanceTypeTable;
 }
 
 /** One SageMaker control-plane call the double received, with the SDK input as given. */
@@ -101,6 +114,7 @@ const SERVICES = {
     sdk: AutoScalingSdk,
     Base: AutoScalingSdk.ApplicationAutoScalingServiceException,
   },
+  s3: { Class: S3Client, sdk: S3Sdk, Base: S3Sdk.S3ServiceException },
 } as const;
 
 type Service = keyof typeof SERVICES;
@@ -122,6 +136,8 @@ export class ScriptedSageMaker {
   readonly calls: RecordedCall[] = [];
   /** Every event logged: PutEvents entries and SageMaker's own state change events, in order. */
   readonly events: EmulatorEvent[] = [];
+  /** The S3 objects written (the endpoint leases). */
+  readonly objects: ScriptedObjects;
   private readonly callMs: number;
   private readonly faults = new FaultInjector();
   private readonly fleets: ScriptedFleets;
@@ -144,6 +160,7 @@ export class ScriptedSageMaker {
       ...options.script,
     };
     this.store = new SageMakerStore(undefined, this.clock);
+    this.objects = new ScriptedObjects(() => this.clock.now());
     this.fleets = new ScriptedFleets(this.clock, this.script);
     this.eventLog.subscribe((events) => this.events.push(...events));
     const random = () => this.faults.next();
@@ -158,6 +175,14 @@ export class ScriptedSageMaker {
       stopGraceMs: 0,
     });
     this.autoScaling = new AutoScalingApi(undefined, this.store);
+    const components = new ComponentHosting({
+      store: this.store,
+      copies: new ScriptedCopies(this.clock, this.script, this.fleets.invocations),
+      instanceTypes: options.instanceTypes ?? {},
+      random,
+      logger,
+      stopGraceMs: 0,
+    });
     this.controlPlane = new SageMakerControlPlane(
       this.store,
       this.lifecycle,
@@ -165,8 +190,10 @@ export class ScriptedSageMaker {
       {},
       undefined,
       this.autoScaling,
+      undefined,
+      { hosting: components, defaultStartupTimeoutSeconds: 60 },
     );
-    this.runtime = new SageMakerRuntime(this.store, this.lifecycle, random, 60_000);
+    this.runtime = new SageMakerRuntime(this.store, this.lifecycle, random, 60_000, undefined, undefined, components);
   }
 
   /** Invocations the scripted models answered, in order. */
@@ -176,7 +203,10 @@ export class ScriptedSageMaker {
 
   // --- clients ---
 
-  /** Answers every SageMaker, Runtime, EventBridge and Application Auto Scaling client in the process, until restore(). */
+  /**
+   * Answers every SageMaker, Runtime, EventBridge, Application Auto Scaling and S3 client in the process, until
+   * restore().
+   */
   install(): void {
     if (this.unbind) throw new Error('this scripted SageMaker is installed already');
     const unbinds = (Object.keys(SERVICES) as Service[]).map((service) =>
@@ -360,6 +390,11 @@ export class ScriptedSageMaker {
     return this.store.endpointConfigs.get(region, name);
   }
 
+  /** The inference component as stored, or undefined. */
+  inferenceComponent(name: string, region = 'us-east-1'): InferenceComponentRecord | undefined {
+    return this.store.inferenceComponents.get(region, name);
+  }
+
   /** The model as stored, or undefined. */
   model(name: string, region = 'us-east-1'): ModelRecord | undefined {
     return this.store.models.get(region, name);
@@ -457,6 +492,8 @@ export class ScriptedSageMaker {
       case 'runtime':
         if (operation !== 'InvokeEndpoint') break;
         return this.invokeEndpoint(region, input, requestId);
+      case 's3':
+        return this.objects.answer(operation, input);
     }
     throw new ServiceError('UnknownOperationException', `The scripted SageMaker does not answer ${operation}.`, 400);
   }

@@ -7,6 +7,7 @@ import { ACCOUNT_ID } from '../events.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
+  type InferenceComponentRecord,
   type ModelRecord,
   resourceArn,
   type SageMakerStore,
@@ -35,6 +36,24 @@ export function requireEndpoint(store: SageMakerStore, region: string, name: str
   const endpoint = store.endpoints.get(region, name);
   if (!endpoint) throw validationException(`Could not find endpoint "${resourceArn(region, 'endpoint', name)}".`);
   return endpoint;
+}
+
+/**
+ * The inference component, or `Could not find inference component "<arn>".` (SageMaker's not-found wording for its
+ * other resources; AWS does not document this one's).
+ */
+export function requireInferenceComponent(
+  store: SageMakerStore,
+  region: string,
+  name: string,
+): InferenceComponentRecord {
+  const component = store.inferenceComponents.get(region, name);
+  if (!component) {
+    throw validationException(
+      `Could not find inference component "${resourceArn(region, 'inference-component', name)}".`,
+    );
+  }
+  return component;
 }
 
 /** The runtime's answer for an endpoint it cannot invoke: `ValidationError` `Endpoint <name> of account <id> not found.` */

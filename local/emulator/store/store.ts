@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Clock, systemClock } from '../clock.ts';
 import { ACCOUNT_ID } from '../events.ts';
 import { readJson, remove, writeJsonAtomic } from '../fs-util.ts';
+import type { CopySpec } from '../hosting/component-copies.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
 
 /** SageMaker tag. */
@@ -69,6 +70,40 @@ export function isAsyncEndpoint(endpoint: EndpointRecord): boolean {
   return endpoint.AsyncInferenceConfig !== undefined;
 }
 
+/**
+ * An inference component: its API members as DescribeInferenceComponent answers them, and the specification its
+ * copies run (`smwf.active`) or are rolling out to (`smwf.pending`).
+ */
+export interface InferenceComponentRecord extends BaseRecord {
+  InferenceComponentName: string;
+  InferenceComponentArn: string;
+  EndpointName: string;
+  EndpointArn: string;
+  VariantName: string;
+  InferenceComponentStatus: string;
+  LastModifiedTime: number;
+  FailureReason?: string;
+  Specification: Record<string, unknown>;
+  RuntimeConfig: { DesiredCopyCount: number; CurrentCopyCount: number };
+  LastDeploymentConfig?: Record<string, unknown>;
+  [member: string]: unknown;
+  smwf: {
+    region: string;
+    /** What the copies serving now run (absent until the first copies came up). */
+    active?: CopySpec;
+    /** The specification being created or rolled out, and the copy count it is for. */
+    pending?: {
+      spec: CopySpec;
+      specification: Record<string, unknown>;
+      copyCount: number;
+      /** The update's DeploymentConfig (RollingUpdatePolicy), when it gave one. */
+      deploymentConfig?: Record<string, unknown>;
+    };
+    /** The last version number given to a specification of this component. */
+    lastVersion: number;
+  };
+}
+
 /** A batch transform job: the request as given, its status, and what the run resolved. */
 export interface TransformJobRecord extends BaseRecord {
   TransformJobName: string;
@@ -125,7 +160,8 @@ export type ResourceKind =
   | 'endpoint'
   | 'transform-job'
   | 'model-package-group'
-  | 'model-package';
+  | 'model-package'
+  | 'inference-component';
 
 /** Builds an ARN like SageMaker's (resource name lower-cased). */
 export function resourceArn(region: string, kind: ResourceKind, name: string): string {
@@ -230,6 +266,7 @@ export class SageMakerStore {
   readonly modelPackageGroups: ResourceTable<ModelPackageGroupRecord>;
   /** Keyed by `<group>.<version>` (see modelPackageKey). */
   readonly modelPackages: ResourceTable<ModelPackageRecord>;
+  readonly inferenceComponents: ResourceTable<InferenceComponentRecord>;
 
   constructor(
     root: string | undefined,
@@ -241,6 +278,7 @@ export class SageMakerStore {
     this.transformJobs = new ResourceTable(root, 'transform-job');
     this.modelPackageGroups = new ResourceTable(root, 'model-package-group');
     this.modelPackages = new ResourceTable(root, 'model-package');
+    this.inferenceComponents = new ResourceTable(root, 'inference-component');
   }
 
   /** Now on the store's clock, as SageMaker timestamps (epoch seconds with milliseconds). */
@@ -255,6 +293,7 @@ export class SageMakerStore {
     await this.transformJobs.load();
     await this.modelPackageGroups.load();
     await this.modelPackages.load();
+    await this.inferenceComponents.load();
   }
 }
 

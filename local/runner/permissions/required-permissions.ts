@@ -55,30 +55,41 @@ function withTags(input: Input, requests: AuthorizationRequest[]): Authorization
   return [...requests, { action: 'sagemaker:AddTags', resource: created.resource }];
 }
 
+/**
+ * Passing an execution role (ExecutionRoleArn) is iam:PassRole on it, to SageMaker (IAM User Guide, "Grant a user
+ * permissions to pass a role to an AWS service"; the condition key iam:PassedToService).
+ */
+function withPassedRole(input: Input, requests: AuthorizationRequest[]): AuthorizationRequest[] {
+  const role = text(input.ExecutionRoleArn);
+  if (role === '') return requests;
+  return [
+    ...requests,
+    { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+  ];
+}
+
 const SAGEMAKER: Readonly<Record<string, Mapper>> = {
-  CreateModel: (input, scope) => {
-    const requests = withTags(input, [
-      { action: 'sagemaker:CreateModel', resource: sageMakerArn(scope, 'model', input.ModelName) },
-    ]);
-    // Passing the execution role is iam:PassRole on it, to SageMaker (IAM User Guide, "Grant a user permissions to
-    // pass a role to an AWS service"; the condition key iam:PassedToService).
-    const role = text(input.ExecutionRoleArn);
-    if (role === '') return requests;
-    return [
-      ...requests,
-      { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-    ];
-  },
+  CreateModel: (input, scope) =>
+    withPassedRole(
+      input,
+      withTags(input, [{ action: 'sagemaker:CreateModel', resource: sageMakerArn(scope, 'model', input.ModelName) }]),
+    ),
   DescribeModel: on('sagemaker:DescribeModel', 'model', 'ModelName'),
   DeleteModel: on('sagemaker:DeleteModel', 'model', 'ModelName'),
   ListModels: anyResource('sagemaker:ListModels'),
+  // An endpoint config's ExecutionRoleArn (an endpoint for inference components) is passed like a model's
+  // (CreateEndpointConfig API reference, ExecutionRoleArn: "the caller of this action must have the iam:PassRole
+  // permission").
   CreateEndpointConfig: (input, scope) =>
-    withTags(input, [
-      {
-        action: 'sagemaker:CreateEndpointConfig',
-        resource: sageMakerArn(scope, 'endpoint-config', input.EndpointConfigName),
-      },
-    ]),
+    withPassedRole(
+      input,
+      withTags(input, [
+        {
+          action: 'sagemaker:CreateEndpointConfig',
+          resource: sageMakerArn(scope, 'endpoint-config', input.EndpointConfigName),
+        },
+      ]),
+    ),
   DescribeEndpointConfig: on('sagemaker:DescribeEndpointConfig', 'endpoint-config', 'EndpointConfigName'),
   DeleteEndpointConfig: on('sagemaker:DeleteEndpointConfig', 'endpoint-config', 'EndpointConfigName'),
   ListEndpointConfigs: anyResource('sagemaker:ListEndpointConfigs'),
@@ -133,10 +144,45 @@ const SAGEMAKER: Readonly<Record<string, Mapper>> = {
   DescribeModelPackage: on('sagemaker:DescribeModelPackage', 'model-package', 'ModelPackageName'),
   ListModelPackages: anyResource('sagemaker:ListModelPackages'),
   DescribeModelPackageGroup: on('sagemaker:DescribeModelPackageGroup', 'model-package-group', 'ModelPackageGroupName'),
+  // Inference components: each operation on the component's ARN; CreateInferenceComponent on the endpoint too, and
+  // InvokeEndpoint naming a component on the component as well (Service Authorization Reference for SageMaker:
+  // resource types of CreateInferenceComponent and InvokeEndpoint).
+  CreateInferenceComponent: (input, scope) =>
+    withTags(input, [
+      {
+        action: 'sagemaker:CreateInferenceComponent',
+        resource: sageMakerArn(scope, 'inference-component', input.InferenceComponentName),
+      },
+      { action: 'sagemaker:CreateInferenceComponent', resource: sageMakerArn(scope, 'endpoint', input.EndpointName) },
+    ]),
+  DescribeInferenceComponent: on(
+    'sagemaker:DescribeInferenceComponent',
+    'inference-component',
+    'InferenceComponentName',
+  ),
+  UpdateInferenceComponent: on('sagemaker:UpdateInferenceComponent', 'inference-component', 'InferenceComponentName'),
+  UpdateInferenceComponentRuntimeConfig: on(
+    'sagemaker:UpdateInferenceComponentRuntimeConfig',
+    'inference-component',
+    'InferenceComponentName',
+  ),
+  DeleteInferenceComponent: on('sagemaker:DeleteInferenceComponent', 'inference-component', 'InferenceComponentName'),
+  ListInferenceComponents: anyResource('sagemaker:ListInferenceComponents'),
 };
 
 const SAGEMAKER_RUNTIME: Readonly<Record<string, Mapper>> = {
-  InvokeEndpoint: on('sagemaker:InvokeEndpoint', 'endpoint', 'EndpointName'),
+  // InvokeEndpoint naming an inference component is authorized on the component as well.
+  InvokeEndpoint: (input, scope) => [
+    { action: 'sagemaker:InvokeEndpoint', resource: sageMakerArn(scope, 'endpoint', input.EndpointName) },
+    ...(input.InferenceComponentName !== undefined
+      ? [
+          {
+            action: 'sagemaker:InvokeEndpoint',
+            resource: sageMakerArn(scope, 'inference-component', input.InferenceComponentName),
+          },
+        ]
+      : []),
+  ],
   InvokeEndpointAsync: on('sagemaker:InvokeEndpointAsync', 'endpoint', 'EndpointName'),
 };
 

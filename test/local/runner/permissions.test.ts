@@ -408,3 +408,22 @@ describe('steps running at once in a Map', () => {
     );
   });
 });
+
+describe('the endpoint lease holder check', () => {
+  it("may describe the executions the runner starts of a state machine that takes a lease, and no other's", async () => {
+    const synthesized = await loadSynthesizedWorkflows({ account: ACCOUNT, region: 'us-east-1' });
+    const fn = [...synthesized.functions.values()].find((f) => f.task === 'DescribeLeaseHolder');
+    const statements = synthesized.roles[fn?.roleArn ?? '']?.statements ?? [];
+    const describe = (workflow: string) =>
+      evaluate(statements, {
+        action: 'states:DescribeExecution',
+        resource: `${synthesized.stateMachineArns[workflow]?.replace(':stateMachine:', ':execution:')}:run-1`,
+      });
+
+    expect(describe('DeployEndpoint')).toBe('allowed');
+    expect(describe('DeployApprovedModelPackage')).toBe('allowed');
+    expect(describe('RemoveModelFromMultiModelEndpoint')).toBe('allowed');
+    expect(describe('PackageModel')).toBe('implicit-deny');
+    expect(describe('LoadTestEndpoint')).toBe('implicit-deny');
+  });
+});

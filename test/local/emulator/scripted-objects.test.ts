@@ -1,0 +1,82 @@
+/**
+ * The scripted SageMaker's S3 objects (what the workflow tests' endpoint leases are written to), through the AWS
+ * SDK's S3 client answered in process: S3's conditional writes as the emulator's S3 answers them, and the refusal of
+ * what it does not answer.
+ */
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ScriptedSageMaker } from '../../../local/emulator/scripted/scripted-sagemaker.ts';
+import { errorOf } from './helpers.ts';
+
+const BUCKET = 'artifacts';
+
+describe('the scripted S3 objects', () => {
+  let aws: ScriptedSageMaker;
+  let s3: S3Client;
+
+  const text = async (key: string) =>
+    (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString();
+
+  beforeEach(() => {
+    aws = new ScriptedSageMaker();
+    aws.install();
+    s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  });
+
+  afterEach(() => {
+    aws.restore();
+  });
+
+  it('creates with If-None-Match: * only while the key is free, and answers 412 PreconditionFailed after', async () => {
+    const created = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'first', IfNoneMatch: '*' }));
+    const refused = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'second', IfNoneMatch: '*' })),
+    );
+
+    expect(created.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(refused.name).toBe('PreconditionFailed');
+    expect(refused.$metadata?.httpStatusCode).toBe(412);
+    expect(await text('k')).toBe('first');
+  });
+
+  it('replaces with If-Match only the version of that ETag: a stale ETag is 412, a missing key 404 NoSuchKey', async () => {
+    const first = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas', Body: 'v1' }));
+    const second = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas', Body: 'v2', IfMatch: first.ETag }));
+    const stale = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas', Body: 'v3', IfMatch: first.ETag })),
+    );
+    const missing = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'none', Body: 'v1', IfMatch: first.ETag })),
+    );
+
+    expect(second.ETag).not.toBe(first.ETag);
+    expect(stale.name).toBe('PreconditionFailed');
+    expect(missing.name).toBe('NoSuchKey');
+    expect(missing.$metadata?.httpStatusCode).toBe(404);
+    expect(await text('cas')).toBe('v2');
+    expect(aws.objects.get(BUCKET, 'cas')?.etag).toBe(second.ETag);
+  });
+
+  it('answers GetObject of no object with NoSuchKey', async () => {
+    const error = await errorOf(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'absent' })));
+
+    expect(error.name).toBe('NoSuchKey');
+  });
+
+  it('refuses an operation or a member it does not answer with 501 NotImplemented, writing nothing', async () => {
+    const operation = await errorOf(s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'k' })));
+    const member = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x', CacheControl: 'no-cache' })),
+    );
+    const condition = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x', IfNoneMatch: '"abc"' })),
+    );
+
+    for (const error of [operation, member, condition]) {
+      expect(error.name).toBe('NotImplemented');
+      expect(error.$metadata?.httpStatusCode).toBe(501);
+    }
+    expect(member.message).toContain('CacheControl');
+    expect(aws.objects.get(BUCKET, 'k')).toBeUndefined();
+  });
+});
