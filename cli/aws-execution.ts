@@ -9,6 +9,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -198,6 +199,13 @@ export function toExecutionEvent(event: HistoryEvent, enteredAt: Map<string, num
   const timestamp = event.timestamp?.getTime() ?? Date.now();
   const type = event.type ?? '';
   if (type === 'ExecutionStarted') return { type: 'ExecutionStarted', timestamp, input: null };
+  if (type === 'ExecutionRedriven') {
+    return {
+      type: 'ExecutionRedriven',
+      timestamp,
+      redriveCount: event.executionRedrivenEventDetails?.redriveCount ?? 0,
+    };
+  }
   if (type.endsWith('StateEntered') && event.stateEnteredEventDetails?.name) {
     const name = event.stateEnteredEventDetails.name;
     enteredAt.set(name, timestamp);
@@ -268,11 +276,32 @@ export async function runOnAws(clients: AwsClients, options: AwsRunOptions): Pro
       throw new Error(`Execution ${options.name} already exists with a different input; pass another --name`);
     }
   }
+  return followExecution(clients, executionArn, options);
+}
 
+/** Options of following an execution's history. */
+export interface FollowOptions {
+  onEvent: (event: ExecutionEvent) => void;
+  /** Milliseconds between history polls. @default 2000 */
+  pollMs?: number;
+  /** Show and judge only the events after this one (a redrive appends to the history). @default 0 */
+  afterEventId?: number;
+}
+
+/**
+ * Follows an execution's history until it ends (its first terminal event after `afterEventId`), showing each
+ * event with the same progress output as local runs.
+ */
+export async function followExecution(
+  clients: AwsClients,
+  executionArn: string,
+  options: FollowOptions,
+): Promise<ExecutionResult> {
   const started = Date.now();
   const events: ExecutionEvent[] = [];
   const enteredAt = new Map<string, number>();
-  let lastSeenId = 0;
+  let lastSeenId = options.afterEventId ?? 0;
+  let redriveCount = 0;
   for (;;) {
     // Each poll reads the history from the start (it has no cursor past its last page) and skips seen ids.
     let nextToken: string | undefined;
@@ -281,6 +310,7 @@ export async function runOnAws(clients: AwsClients, options: AwsRunOptions): Pro
         new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
       );
       for (const historyEvent of page.events ?? []) {
+        redriveCount = historyEvent.executionRedrivenEventDetails?.redriveCount ?? redriveCount;
         if ((historyEvent.id ?? 0) <= lastSeenId) continue;
         lastSeenId = historyEvent.id ?? lastSeenId;
         const event = toExecutionEvent(historyEvent, enteredAt);
@@ -301,6 +331,7 @@ export async function runOnAws(clients: AwsClients, options: AwsRunOptions): Pro
             transitions: events.filter((e) => e.type === 'StateEntered').length,
             waitedSeconds: 0,
             durationMs: Date.now() - started,
+            redriveCount,
           };
         }
       }
@@ -308,4 +339,26 @@ export async function runOnAws(clients: AwsClients, options: AwsRunOptions): Pro
     } while (nextToken);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
   }
+}
+
+/** The id of the newest event of an execution's history (0 when it has none). */
+async function lastEventId(clients: AwsClients, executionArn: string): Promise<number> {
+  const page = await clients.sfn.send(
+    new GetExecutionHistoryCommand({ executionArn, maxResults: 1, reverseOrder: true }),
+  );
+  return page.events?.[0]?.id ?? 0;
+}
+
+/**
+ * RedriveExecution, then follows the execution from where the redrive starts its history: the events after the
+ * ones it had (Step Functions appends a redrive's events to the execution's history).
+ */
+export async function redriveOnAws(
+  clients: AwsClients,
+  executionArn: string,
+  options: Omit<FollowOptions, 'afterEventId'>,
+): Promise<ExecutionResult> {
+  const afterEventId = await lastEventId(clients, executionArn);
+  await clients.sfn.send(new RedriveExecutionCommand({ executionArn }));
+  return followExecution(clients, executionArn, { ...options, afterEventId });
 }

@@ -19,6 +19,11 @@ const commands: Command[] = [
     run: async (args) => (await import('./commands/run.ts')).run(args),
   },
   {
+    words: ['redrive'],
+    summary: 'redrive a failed, aborted or timed-out execution from the state it did not finish',
+    run: async (args) => (await import('./commands/redrive.ts')).redrive(args),
+  },
+  {
     words: ['schema'],
     summary: "print the JSON Schema of a state machine's input",
     run: async (args) => (await import('./commands/schema.ts')).schema(args),

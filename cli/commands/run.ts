@@ -8,7 +8,13 @@ import { exampleBucketsNamedBy, putExampleArtifacts } from '../../examples/examp
 import { exitOnInterrupt, startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { provisionLocalStack } from '../../local/runner/local-stack.ts';
-import { createLocalRunner, type ExecutionResult } from '../../local/runner/runner.ts';
+import {
+  createLocalRunner,
+  type ExecutionEvent,
+  type ExecutionResult,
+  type LocalExecution,
+  type LocalRunner,
+} from '../../local/runner/runner.ts';
 import { serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import {
@@ -81,7 +87,7 @@ function readInput(source: string): unknown {
 }
 
 /** Prints how the execution ended, and where its report was saved; returns the exit code. */
-function report(result: ExecutionResult, json: boolean, saved?: ReportFiles): number {
+export function report(result: ExecutionResult, json: boolean, saved?: ReportFiles): number {
   if (saved !== undefined) {
     if (json) console.log(JSON.stringify({ type: 'ReportFiles', ...saved }));
     else console.error(`report: ${saved.html}\nsummary: ${saved.markdown}`);
@@ -120,34 +126,45 @@ async function putExampleArtifactsNamedBy(input: unknown): Promise<void> {
   }
 }
 
+/** Where the local runner journals executions in a state directory (what `smwf redrive` reads). */
+export function executionRecordsDirOf(stateDir: string): string {
+  return join(stateDir, 'executions');
+}
+
+/** Options of a local execution's attempt (a run, or a redrive). */
+export interface LocalAttemptOptions {
+  readonly endpointUrl?: string;
+  readonly stateDir: string;
+  readonly json: boolean;
+  /** The input whose example artifacts the emulator started for the attempt gets. */
+  readonly input?: unknown;
+  /** The command, as interrupts name it. @default 'smwf run' */
+  readonly label?: string;
+  /** Runs once the execution has ended, while the emulator is still up (its S3 is read there). */
+  readonly afterRun?: (result: ExecutionResult) => Promise<void>;
+}
+
 /**
- * Runs one execution locally, on a running emulator or on one started (and stopped) for the run. The emulator
- * started for the run also gets the example artifacts the input names (see putExampleArtifactsNamedBy).
+ * Runs one attempt of a local execution (`attempt` starts it or redrives it), on a running emulator or on one started
+ * (and stopped) for it, with a runner that journals executions in the state directory. The emulator started for the
+ * attempt also gets the example artifacts the input names (see putExampleArtifactsNamedBy).
  */
-export async function runLocally(
-  workflow: WorkflowDefinition,
-  input: unknown,
-  options: {
-    name: string;
-    endpointUrl?: string;
-    stateDir: string;
-    json: boolean;
-    /** Runs once the execution has ended, while the emulator is still up (its S3 is read there). */
-    afterRun?: (result: ExecutionResult) => Promise<void>;
-  },
+export async function attemptLocally(
+  options: LocalAttemptOptions,
+  attempt: (runner: LocalRunner, onEvent: (event: ExecutionEvent) => void) => LocalExecution,
 ): Promise<ExecutionResult> {
   // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
-  const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: 'smwf run' });
+  const uninstall = options.endpointUrl ? undefined : exitOnInterrupt({ label: options.label ?? 'smwf run' });
   const emulator = options.endpointUrl
     ? undefined
     : await startEmulator({ port: 0, stateDir: options.stateDir, instanceTypes: HOSTING_INSTANCE_RESOURCES });
   let stepFunctions: Awaited<ReturnType<typeof serveLocalStepFunctions>> | undefined;
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
-    if (emulator !== undefined) await putExampleArtifactsNamedBy(input);
-    // Every local run records its execution in the state directory, so the runs of other processes on the same
-    // emulator (and the endpoint lease's DescribeExecution) see it, and see it end.
-    const runner = await createLocalRunner({ executionRecordsDir: join(options.stateDir, 'executions') });
+    if (emulator !== undefined && options.input !== undefined) await putExampleArtifactsNamedBy(options.input);
+    // Every local attempt journals its execution in the state directory, so `smwf redrive` can redrive it and the
+    // runs of other processes on the same emulator (and the endpoint lease's DescribeExecution) see it, and see it end.
+    const runner = await createLocalRunner({ executionRecordsDir: executionRecordsDirOf(options.stateDir) });
     stepFunctions = await serveLocalStepFunctions(runner);
     await provisionLocalStack(runner.workflows);
     const printer = progressPrinter({
@@ -155,7 +172,7 @@ export async function runLocally(
       color: !options.json && process.stderr.isTTY === true,
       write: (line) => (options.json ? console.log(line) : console.error(line)),
     });
-    const result = await runner.start(workflow.name, input, { name: options.name, onEvent: printer }).result;
+    const result = await attempt(runner, printer).result;
     await options.afterRun?.(result);
     return result;
   } finally {
@@ -163,6 +180,23 @@ export async function runLocally(
     await emulator?.stop();
     uninstall?.();
   }
+}
+
+/** Runs one execution locally (attemptLocally), journaled in the state directory so `smwf redrive` can redrive it. */
+export function runLocally(
+  workflow: WorkflowDefinition,
+  input: unknown,
+  options: {
+    name: string;
+    endpointUrl?: string;
+    stateDir: string;
+    json: boolean;
+    afterRun?: (result: ExecutionResult) => Promise<void>;
+  },
+): Promise<ExecutionResult> {
+  return attemptLocally({ ...options, input }, (runner, onEvent) =>
+    runner.start(workflow.name, input, { name: options.name, onEvent }),
+  );
 }
 
 /** `smwf run <StateMachine> --input <file|->`. */

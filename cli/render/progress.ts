@@ -102,6 +102,7 @@ export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
   }
   if (event.type === 'StateRetried') summary.attempt = event.retry.attempt;
   if (event.type === 'StateCaught') summary.next = event.catch.catcher.Next;
+  if (event.type === 'ExecutionRedriven') summary.redriveCount = event.redriveCount;
   const lease = leaseOf(event);
   if (lease !== undefined) {
     summary.lease = {
@@ -128,6 +129,9 @@ export function progressPrinter(options: ProgressOptions): (event: ExecutionEven
     switch (event.type) {
       case 'ExecutionStarted':
         write(dim(color, 'execution started'));
+        break;
+      case 'ExecutionRedriven':
+        write(dim(color, `execution redriven (redrive ${event.redriveCount})`));
         break;
       case 'StateEntered':
         write(`  ${dim(color, '→')} ${event.state.name}`);

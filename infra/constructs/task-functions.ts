@@ -164,7 +164,7 @@ export class TaskFunctions extends Construct {
   /**
    * A function that is no step of a workflow but the target of a trigger (an EventBridge rule), built like the
    * steps' functions (bundling, logs, tracing, the task and code tags the local runner reads), with the
-   * environment and dead-letter queue the trigger needs. The caller grants what it calls.
+   * environment and dead-letter queue the trigger needs. It gets the permissions its entry lists; the caller grants the rest it calls.
    */
   triggerFunction(
     name: string,
@@ -178,7 +178,7 @@ export class TaskFunctions extends Construct {
     const registration = {
       timeoutSeconds: trigger.timeoutSeconds,
       memoryMb: trigger.memoryMb,
-      permissions: [],
+      permissions: trigger.permissions ?? [],
       environment: [],
     };
     this.addFunction(name, name, trigger.code, registration, `the ${name} trigger`, options);

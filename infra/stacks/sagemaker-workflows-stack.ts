@@ -20,6 +20,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { SAGEMAKER_NAME_PATTERN } from '../../contracts/contract-parts.ts';
 import type { BatchTransformInputDocument } from '../../contracts/parts/batch-transform.ts';
+import { EXECUTION_STATUS_CHANGE, STOPPED_WITHOUT_ROLLBACK } from '../../contracts/parts/execution-status-change.ts';
 import type { ModelPackageDeploymentDocument } from '../../contracts/parts/model-package-deployment.ts';
 import {
   MODEL_PACKAGE_STATE_CHANGE,
@@ -105,6 +106,10 @@ export class SageMakerWorkflowsStack extends Stack {
   readonly modelPackageEventDeadLetterQueue?: sqs.Queue;
   /** The rules on Model Registry decisions, by model package group. */
   readonly modelPackageRules: Readonly<Record<string, events.Rule>>;
+  /** The rule that starts the execution cleanup when an execution of the stack's state machines is aborted or times out. */
+  readonly executionCleanupRule: events.Rule;
+  /** Status changes the execution cleanup failed on after Lambda's retries. */
+  readonly executionCleanupDeadLetterQueue: sqs.Queue;
   /** The BatchTransform schedules, by name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** Every state machine, by workflow name. */
@@ -286,6 +291,42 @@ export class SageMakerWorkflowsStack extends Stack {
     this.stateMachines = stateMachines;
     this.taskFunctions.grantExecutionReads(leaseTakers);
     this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
+
+    // An execution that is aborted or times out runs no more states, so no rollback: the cleanup removes what it
+    // created and nothing serves (triggers/execution-cleanup). Step Functions sends status changes to the default bus.
+    const cleanupDeadLetters = new sqs.Queue(this, 'ExecutionCleanupDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(cleanupDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the execution cleanup and its rule',
+    });
+    this.executionCleanupDeadLetterQueue = cleanupDeadLetters;
+    this.alarms.watchDeadLetters('ExecutionCleanup', cleanupDeadLetters);
+    const cleanup = this.taskFunctions.triggerFunction('ExecutionCleanup', TRIGGER_FUNCTIONS.ExecutionCleanup, {
+      environment: {},
+      deadLetterQueue: cleanupDeadLetters,
+    });
+    this.executionCleanupRule = new events.Rule(this, 'ExecutionCleanupRule', {
+      description: "Cleans up after an aborted or timed-out execution of the stack's state machines",
+      eventPattern: {
+        source: [EXECUTION_STATUS_CHANGE.source],
+        detailType: [EXECUTION_STATUS_CHANGE.detailType],
+        detail: {
+          status: [...STOPPED_WITHOUT_ROLLBACK],
+          stateMachineArn: Object.values(stateMachines).map((machine) => machine.stateMachineArn),
+        },
+      },
+      targets: [
+        new eventTargets.LambdaFunction(cleanup, {
+          deadLetterQueue: cleanupDeadLetters,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

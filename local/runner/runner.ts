@@ -1,17 +1,31 @@
 /**
  * The local runner: runs the synthesized state machines in aws-local-stepfunctions with every Lambda task
  * mapped to its registered handler, in-process. Wait states are shortened, retries wait less, and every
- * state event is streamed so callers can show progress.
+ * state event is streamed so callers can show progress. Every execution keeps its history, in a journal in the
+ * state directory when one is given, so that a failed, aborted or timed-out execution can be redriven (redrive.ts),
+ * by this process or another.
  */
+import { randomUUID } from 'node:crypto';
 import { executionInputProblem } from '../../contracts/execution-input.ts';
+import {
+  EXECUTION_STATUS_CHANGE,
+  type ExecutionStatusChangeDetail,
+} from '../../contracts/parts/execution-status-change.ts';
 import './polyfills.ts';
 import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
-import { type ExecutionRecord, ExecutionRecords } from './execution-records.ts';
+import { ExecutionJournals, type JournalStart, processExists } from './execution-journal.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
+import {
+  ExecutionNotRedrivableError,
+  isRedriveStateEvent,
+  notRedrivableReason,
+  type RedrivableExecution,
+  redriveRun,
+} from './redrive.ts';
 import {
   type LocalAwsIdentity,
   loadSynthesizedWorkflows,
@@ -21,12 +35,23 @@ import {
 
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
 
+/** The event that opens each redrive of an execution in its history (Step Functions' ExecutionRedriven). */
+export interface ExecutionRedrivenEvent {
+  readonly type: 'ExecutionRedriven';
+  readonly timestamp: number;
+  /** How many times the execution has been redriven, this one included. */
+  readonly redriveCount: number;
+}
+
 /** One event of an execution, as aws-local-stepfunctions reports it, plus how long a state took. */
-export type ExecutionEvent = NonNullable<EventLog> & { durationMs?: number };
+export type ExecutionEvent = (NonNullable<EventLog> | ExecutionRedrivenEvent) & { durationMs?: number };
+
+/** The status of an execution, as DescribeExecution reports it. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 /** How an execution ended. */
 export interface ExecutionResult {
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly status: Exclude<ExecutionStatus, 'RUNNING'>;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -36,6 +61,39 @@ export interface ExecutionResult {
   /** Seconds the Wait states asked for (what the execution would have waited on AWS). */
   readonly waitedSeconds: number;
   readonly durationMs: number;
+  /** How many times the execution had been redriven when this attempt ended (0: never). */
+  readonly redriveCount: number;
+}
+
+/** An execution as DescribeExecution reports it (times in ms since the epoch). */
+export interface ExecutionDescription {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly workflow: string;
+  readonly name: string;
+  /** The execution input (JSON). */
+  readonly input: string;
+  readonly status: ExecutionStatus;
+  readonly startDate: number;
+  readonly stopDate?: number;
+  /** The output (JSON), when it succeeded. */
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly redriveCount: number;
+  /** When it was last redriven. */
+  readonly redriveDate?: number;
+  readonly redriveStatus: 'REDRIVABLE' | 'NOT_REDRIVABLE';
+  readonly redriveStatusReason?: string;
+}
+
+/** One invocation of a Task state's function, as `interceptTask` sees it. */
+export interface TaskInvocation {
+  readonly stateName: string;
+  /** How many times this state's function has been invoked in this attempt of the execution, this one included. */
+  readonly attempt: number;
+  /** The payload the function gets. */
+  readonly payload: unknown;
 }
 
 /** A started execution. */
@@ -59,10 +117,12 @@ export interface StartOptions {
    */
   readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry') => void;
   /**
-   * Awaited before the task of a Task state runs, with the state's name: lets a test act between two states (a
-   * change made by hand while the run is under way), as a slow invocation would leave room for. @default - none
+   * Wraps each invocation of a Task state's function, retries included: `invoke` runs the handler as Lambda would
+   * and resolves with the `lambda:invoke` result. Lets a test put a fault around a step (a result lost after the
+   * handler ran, a failure, a crash of the emulator while it runs), or act between two states before calling
+   * `invoke` (a change made by hand while the run is under way). @default - the invocation as it is
    */
-  readonly beforeTask?: (stateName: string) => Promise<void> | void;
+  readonly interceptTask?: (task: TaskInvocation, invoke: () => Promise<unknown>) => Promise<unknown>;
 }
 
 /** Options of the runner. */
@@ -83,11 +143,12 @@ export interface LocalRunnerOptions {
    */
   readonly permissions?: boolean;
   /**
-   * Where this runner records each execution it starts and how it ended, and where describeExecution looks for
-   * executions other local processes started (the local state directory's `executions/`: execution-records.ts).
-   * @default - executions are known to this runner only
+   * Where each execution's journal goes (the local state directory's `executions/`: execution-journal.ts), so that
+   * another process can describe it and redrive it. @default - executions are known to this runner only
    */
   readonly executionRecordsDir?: string;
+  /** The clock redrive eligibility is judged on (the 14-day redrivable period), in ms. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Runs the project's state machines locally. */
@@ -102,11 +163,53 @@ export interface LocalRunner {
    */
   invokeFunction(functionArn: string, payload: unknown): Promise<unknown>;
   /**
-   * An execution as DescribeExecution reports it: one this runner started, or one another local process recorded
-   * in the records directory (a RUNNING one whose process is gone is ABORTED); undefined when none is known.
+   * An execution as DescribeExecution reports it: one this runner started, or one journaled in its records
+   * directory by another process; undefined when none is known.
    */
-  describeExecution(executionArn: string): ExecutionRecord | undefined;
+  describeExecution(executionArn: string): ExecutionDescription | undefined;
+  /** Every execution this runner knows (its own, and those journaled in its records directory). */
+  listExecutions(): ExecutionDescription[];
+  /**
+   * RedriveExecution: continues a FAILED, ABORTED or TIMED_OUT execution from the state it did not finish, with the
+   * input that state had, as Step Functions does (redrive.ts). Throws ExecutionNotRedrivableError (with Step
+   * Functions' reason) or ExecutionDoesNotExistError.
+   */
+  redrive(executionArn: string, options?: StartOptions): LocalExecution;
+  /**
+   * Calls `listener` with each status change of an execution this runner runs (started or redriven: RUNNING; then how
+   * it ended), as the event Step Functions sends to the default event bus. Returns the unsubscribe.
+   */
+  onExecutionStatusChange(listener: (event: ExecutionStatusChangeEvent) => void): () => void;
 }
+
+/** An execution's status change as Step Functions sends it to EventBridge (contracts/parts/execution-status-change). */
+export interface ExecutionStatusChangeEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': typeof EXECUTION_STATUS_CHANGE.detailType;
+  readonly source: typeof EXECUTION_STATUS_CHANGE.source;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: ExecutionStatusChangeDetail & {
+    readonly input: string;
+    readonly output: string | null;
+    readonly error: string | null;
+    readonly cause: string | null;
+    readonly redriveCount: number;
+  };
+}
+
+/** Raised when no execution has the ARN asked for. */
+export class ExecutionDoesNotExistError extends Error {
+  constructor(executionArn: string) {
+    super(`Execution Does Not Exist: '${executionArn}'`);
+    this.name = 'ExecutionDoesNotExist';
+  }
+}
+
+export { ExecutionNotRedrivableError } from './redrive.ts';
 
 /** Raised when an input is too large or too deep for an execution, as StartExecution refuses it. */
 export class ExecutionInputRefusedError extends Error {
@@ -205,8 +308,9 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return runAs(caller, () => invokeLikeLambda(fn, handler, payload));
   };
 
-  const executions = new Map<string, { input: string; execution: LocalExecution; record: ExecutionRecord }>();
-  const records = options.executionRecordsDir ? new ExecutionRecords(options.executionRecordsDir) : undefined;
+  const now = options.now ?? Date.now;
+  const journals = options.executionRecordsDir ? new ExecutionJournals(options.executionRecordsDir) : undefined;
+  const executions = new Map<string, Tracked>();
 
   const definitionOf = (workflow: string): Record<string, unknown> => {
     const found = workflows.definitions[workflow];
@@ -216,10 +320,24 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return found;
   };
   const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
+  // aws-local-stepfunctions validates a definition (asl-validator) each time a StateMachine is built: hundreds of
+  // milliseconds of CPU for these definitions. A definition does not change while the runner lives, so it is
+  // validated once, by its first execution, and every later one is built without validating it again. A redrive's
+  // definition is derived from one that was validated (and its states before the one it resumes at are unreachable,
+  // which the validator would refuse), so it is not validated.
+  const validated = new WeakSet<object>();
+  const machineFor = (def: Record<string, unknown>): StateMachine => {
+    const machine = new StateMachine(def as unknown as StateMachineDefinition, {
+      validationOptions: validated.has(def) ? { noValidate: true } : { checkArn: false },
+    });
+    validated.add(def);
+    return machine;
+  };
 
-  const localHandlers = (workflow: string, startOptions: StartOptions) => {
+  const localHandlers = (def: Record<string, unknown>, startOptions: StartOptions, inFlight: Set<Promise<unknown>>) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
-    for (const [stateName, state] of allStates(definitionOf(workflow))) {
+    const invocations = new Map<string, number>();
+    for (const [stateName, state] of allStates(def)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
       const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
@@ -232,55 +350,117 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       handlers[stateName] = (async (input: unknown) => {
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
-        await startOptions.beforeTask?.(stateName);
         const handler = await handlerFor(fn);
-        if (isInvoke) return invoke(fn, handler, (input as { Payload?: unknown }).Payload);
-        return (await invoke(fn, handler, input)).Payload;
+        const payload = isInvoke ? (input as { Payload?: unknown }).Payload : input;
+        const call = () => invoke(fn, handler, payload);
+        const attempt = (invocations.get(stateName) ?? 0) + 1;
+        invocations.set(stateName, attempt);
+        const running = startOptions.interceptTask
+          ? (startOptions.interceptTask({ stateName, attempt, payload }, call) as ReturnType<typeof call>)
+          : call();
+        inFlight.add(running);
+        try {
+          const result = await running;
+          return isInvoke ? result : result.Payload;
+        } finally {
+          inFlight.delete(running);
+        }
       }) as never;
     }
     return handlers;
   };
 
-  const start = (workflow: string, input: unknown, startOptions: StartOptions = {}): LocalExecution => {
-    const name = startOptions.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    const stateMachineArn = workflows.stateMachineArns[workflow] ?? '';
-    const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-    const problem = executionInputProblem(input);
-    if (problem !== undefined) throw new ExecutionInputRefusedError(`StartExecution refused ${workflow}: ${problem}`);
-    const inputJson = JSON.stringify(input ?? {});
-    const existing = executions.get(arn);
-    if (existing) {
-      if (existing.input === inputJson) return existing.execution;
-      throw new ExecutionAlreadyExistsError(`Execution ${arn} already exists with a different input`);
-    }
+  const statusListeners = new Set<(event: ExecutionStatusChangeEvent) => void>();
+  const emitStatus = (
+    tracked: Tracked,
+    status: ExecutionStatus,
+    ended?: { output?: unknown; error?: string; cause?: string },
+  ): void => {
+    if (statusListeners.size === 0) return;
+    const time = Date.now();
+    const event: ExecutionStatusChangeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': EXECUTION_STATUS_CHANGE.detailType,
+      source: EXECUTION_STATUS_CHANGE.source,
+      account: identity.account,
+      time: new Date(time).toISOString(),
+      region: identity.region,
+      resources: [tracked.executionArn],
+      detail: {
+        executionArn: tracked.executionArn,
+        stateMachineArn: tracked.stateMachineArn,
+        name: tracked.name,
+        status,
+        startDate: tracked.start.startDate,
+        stopDate: status === 'RUNNING' ? null : time,
+        input: tracked.start.input,
+        output: ended?.output !== undefined ? JSON.stringify(ended.output) : null,
+        error: ended?.error ?? null,
+        cause: ended?.cause ?? null,
+        redriveCount: tracked.redriveCount,
+      },
+    };
+    for (const listener of statusListeners) listener(event);
+  };
 
-    const def = definition(workflow);
-    const waitStates = allStates(definitionOf(workflow)).filter(([, s]) => s.Type === 'Wait');
-    const retryStates = allStates(definitionOf(workflow)).filter(([, s]) => Array.isArray(s.Retry));
+  /** Runs one attempt of an execution (its start, or a redrive) and records what happens. */
+  const launch = (
+    tracked: Tracked,
+    run: { definition: Record<string, unknown>; input: unknown },
+    startOptions: StartOptions,
+  ): LocalExecution => {
+    const { executionArn: arn, name } = tracked;
+    const redriveCount = tracked.redriveCount;
+    const waitStates = allStates(run.definition).filter(([, s]) => s.Type === 'Wait');
+    // The task invocations under way: an execution that stops runs no more states, but a function already invoked
+    // runs to its end (as a Lambda invocation does), and may still create what it was asked to.
+    const inFlight = new Set<Promise<unknown>>();
+    const retryStates = allStates(run.definition).filter(([, s]) => Array.isArray(s.Retry));
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: localHandlers(workflow, startOptions) as never,
+        taskResourceLocalHandlers: localHandlers(run.definition, startOptions, inFlight) as never,
         waitTimeOverrides: Object.fromEntries(waitStates.map(([n]) => [n, options.waitTimeMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(retryStates.map(([n]) => [n, options.retryIntervalMs ?? 50])),
       },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: arn, Name: name, RoleArn: `arn:aws:iam::${identity.account}:role/local` },
-        StateMachine: { Id: stateMachineArn, Name: workflow },
+        Execution: {
+          Id: arn,
+          Name: name,
+          RoleArn: `arn:aws:iam::${identity.account}:role/local`,
+          RedriveCount: redriveCount,
+          ...(tracked.redriveDate !== undefined ? { RedriveTime: new Date(tracked.redriveDate).toISOString() } : {}),
+        },
+        StateMachine: { Id: tracked.stateMachineArn, Name: tracked.workflow },
       },
     };
-    const machine = new StateMachine(def, { validationOptions: { checkArn: false } });
     const started = Date.now();
-    const run = machine.run(JSON.parse(inputJson) as never, runOptions);
+    const execution = machineFor(run.definition).run(run.input as never, runOptions);
 
     const events: ExecutionEvent[] = [];
     let transitions = 0;
     let waitedSeconds = 0;
     const enteredAt = new Map<string, number>();
     const waitDefinitions = new Map(waitStates);
+    const record = (event: ExecutionEvent, pid?: number) => {
+      tracked.history.push(event);
+      journals?.append(arn, event, pid);
+    };
     const collect = (async () => {
-      for await (const raw of run.eventLogs) {
+      for await (const raw of execution.eventLogs) {
+        // A redrive's run starts where the execution left off: in its history, that is where it was redriven.
+        if (raw.type === 'ExecutionStarted' && redriveCount > 0) {
+          const redriven: ExecutionEvent = { type: 'ExecutionRedriven', timestamp: raw.timestamp, redriveCount };
+          record(redriven, process.pid);
+          events.push(redriven);
+          startOptions.onEvent?.(redriven);
+          continue;
+        }
         const event: ExecutionEvent = { ...raw };
+        record(event);
+        // The states a redrive adds to lead each Map iteration back to where it was are its own business.
+        if (isRedriveStateEvent(event)) continue;
         if ('state' in raw && raw.state) {
           if (raw.type === 'StateEntered') {
             transitions += 1;
@@ -310,7 +490,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       let error: string | undefined;
       let cause: string | undefined;
       try {
-        output = await run.result;
+        output = await execution.result;
       } catch (thrown) {
         status = (thrown as Error).name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
       }
@@ -323,6 +503,15 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       } else if (last?.type === 'ExecutionAborted') {
         status = 'ABORTED';
       }
+      const ended = {
+        ...(status === 'SUCCEEDED' ? { output } : {}),
+        ...(error !== undefined ? { error } : {}),
+        ...(cause !== undefined ? { cause } : {}),
+      };
+      // The status change of an execution stopped mid-task goes out once the invocations under way have ended, so
+      // what reacts to it (the execution cleanup) sees what they created. Until then nothing else waits for it.
+      if (inFlight.size === 0) emitStatus(tracked, status, ended);
+      else void Promise.allSettled([...inFlight]).then(() => emitStatus(tracked, status, ended));
       return {
         status,
         ...(status === 'SUCCEEDED' ? { output } : {}),
@@ -332,45 +521,143 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         transitions,
         waitedSeconds,
         durationMs: Date.now() - started,
+        redriveCount,
       };
     })();
-
-    const execution: LocalExecution = { name, arn, result, abort: () => run.abort() };
-    const entry = {
-      input: inputJson,
-      execution,
-      record: {
-        executionArn: arn,
-        stateMachineArn,
-        workflow,
-        name,
-        status: 'RUNNING',
-        startDate: started,
-        input: inputJson,
-        pid: process.pid,
-      } as ExecutionRecord,
-    };
-    executions.set(arn, entry);
-    records?.write(entry.record);
-    void result
-      .then((ended) => {
-        entry.record = {
-          ...entry.record,
-          status: ended.status,
-          stopDate: Date.now(),
-          ...(ended.error !== undefined ? { error: ended.error } : {}),
-          ...(ended.cause !== undefined ? { cause: ended.cause } : {}),
-        };
-        records?.write(entry.record);
-      })
-      .catch(() => {
-        // An unwritten end leaves the record RUNNING under this process: read as ABORTED once it exits.
-      });
-    return execution;
+    const local: LocalExecution = { name, arn, result, abort: () => execution.abort() };
+    tracked.execution = local;
+    emitStatus(tracked, 'RUNNING');
+    return local;
   };
 
-  const describeExecution = (executionArn: string): ExecutionRecord | undefined =>
-    executions.get(executionArn)?.record ?? records?.read(executionArn);
+  const start = (workflow: string, input: unknown, startOptions: StartOptions = {}): LocalExecution => {
+    const name = startOptions.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const stateMachineArn = workflows.stateMachineArns[workflow] ?? '';
+    const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const problem = executionInputProblem(input);
+    if (problem !== undefined) throw new ExecutionInputRefusedError(`StartExecution refused ${workflow}: ${problem}`);
+    const inputJson = JSON.stringify(input ?? {});
+    const existing = executions.get(arn);
+    if (existing?.execution) {
+      if (existing.start.input === inputJson) return existing.execution;
+      throw new ExecutionAlreadyExistsError(`Execution ${arn} already exists with a different input`);
+    }
+    const def = definitionOf(workflow);
+    const journalStart: JournalStart = {
+      executionArn: arn,
+      stateMachineArn,
+      workflow,
+      name,
+      input: inputJson,
+      definition: def,
+      startDate: Date.now(),
+      pid: process.pid,
+    };
+    const tracked: Tracked = {
+      executionArn: arn,
+      stateMachineArn,
+      workflow,
+      name,
+      start: journalStart,
+      history: [],
+      redriveCount: 0,
+    };
+    executions.set(arn, tracked);
+    journals?.begin(journalStart);
+    return launch(tracked, { definition: def, input: JSON.parse(inputJson) as unknown }, startOptions);
+  };
+
+  /** What this runner knows of an execution: its own, or one it reads from the journals (another process's). */
+  const trackedOf = (executionArn: string): Tracked | undefined => {
+    const own = executions.get(executionArn);
+    if (own) return own;
+    const journaled = journals?.read(executionArn);
+    if (journaled === undefined) return undefined;
+    const { start: begun, history, pid } = journaled;
+    const redriven = history.filter((e) => e.type === 'ExecutionRedriven');
+    const last = redriven.at(-1);
+    return {
+      executionArn,
+      stateMachineArn: begun.stateMachineArn,
+      workflow: begun.workflow,
+      name: begun.name,
+      start: begun,
+      history,
+      redriveCount: redriven.length,
+      ...(last !== undefined ? { redriveDate: last.timestamp } : {}),
+      ownerPid: pid,
+    };
+  };
+
+  const describe = (tracked: Tracked): ExecutionDescription => {
+    const ended = endOf(tracked.history);
+    let status: ExecutionStatus = ended?.status ?? 'RUNNING';
+    let stopDate = ended?.stopDate;
+    // An execution whose process is gone can never move again.
+    if (ended === undefined && tracked.ownerPid !== undefined && tracked.ownerPid !== process.pid) {
+      if (!processExists(tracked.ownerPid)) {
+        status = 'ABORTED';
+        stopDate = tracked.history.at(-1)?.timestamp ?? tracked.start.startDate;
+      }
+    }
+    const redrivable: RedrivableExecution = {
+      executionArn: tracked.executionArn,
+      status,
+      startDate: tracked.start.startDate,
+      ...(stopDate !== undefined ? { stopDate } : {}),
+      history: tracked.history,
+    };
+    const reason = notRedrivableReason(redrivable, now());
+    return {
+      executionArn: tracked.executionArn,
+      stateMachineArn: tracked.stateMachineArn,
+      workflow: tracked.workflow,
+      name: tracked.name,
+      input: tracked.start.input,
+      status,
+      startDate: tracked.start.startDate,
+      ...(stopDate !== undefined ? { stopDate } : {}),
+      ...(ended?.output !== undefined ? { output: ended.output } : {}),
+      ...(ended?.error !== undefined ? { error: ended.error } : {}),
+      ...(ended?.cause !== undefined ? { cause: ended.cause } : {}),
+      redriveCount: tracked.redriveCount,
+      ...(tracked.redriveDate !== undefined ? { redriveDate: tracked.redriveDate } : {}),
+      redriveStatus: reason === undefined ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+      ...(reason !== undefined ? { redriveStatusReason: reason } : {}),
+    };
+  };
+
+  const describeExecution = (executionArn: string): ExecutionDescription | undefined => {
+    const tracked = trackedOf(executionArn);
+    return tracked === undefined ? undefined : describe(tracked);
+  };
+
+  const listExecutions = (): ExecutionDescription[] => {
+    const arns = new Set([...executions.keys(), ...(journals?.list() ?? []).map((s) => s.executionArn)]);
+    return [...arns].flatMap((arn) => {
+      const found = describeExecution(arn);
+      return found ? [found] : [];
+    });
+  };
+
+  const redrive = (executionArn: string, startOptions: StartOptions = {}): LocalExecution => {
+    const tracked = trackedOf(executionArn);
+    if (tracked === undefined) throw new ExecutionDoesNotExistError(executionArn);
+    const described = describe(tracked);
+    if (described.redriveStatusReason !== undefined) {
+      throw new ExecutionNotRedrivableError(described.redriveStatusReason);
+    }
+    const run = redriveRun(tracked.start.definition as never, tracked.history, {
+      input: JSON.parse(tracked.start.input) as unknown,
+      startTime: new Date(tracked.start.startDate).toISOString(),
+    });
+    tracked.redriveCount += 1;
+    tracked.redriveDate = now();
+    tracked.ownerPid = process.pid;
+    executions.set(executionArn, tracked);
+    validated.add(run.definition);
+    return launch(tracked, { definition: run.definition, input: run.input }, startOptions);
+  };
 
   const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
     const fn = workflows.functions.get(functionArn);
@@ -378,5 +665,65 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return (await invoke(fn, await handlerFor(fn), payload)).Payload;
   };
 
-  return { workflows, definition, start, invokeFunction, describeExecution };
+  const onExecutionStatusChange = (listener: (event: ExecutionStatusChangeEvent) => void) => {
+    statusListeners.add(listener);
+    return () => {
+      statusListeners.delete(listener);
+    };
+  };
+
+  return {
+    workflows,
+    definition,
+    start,
+    invokeFunction,
+    describeExecution,
+    listExecutions,
+    redrive,
+    onExecutionStatusChange,
+  };
+}
+
+/** An execution the runner knows: how it was started, its whole history, its current attempt. */
+interface Tracked {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly workflow: string;
+  readonly name: string;
+  readonly start: JournalStart;
+  /** Every event of every attempt, the states a redrive adds included. */
+  readonly history: ExecutionEvent[];
+  redriveCount: number;
+  redriveDate?: number;
+  /** The attempt running (or last run) in this process. */
+  execution?: LocalExecution;
+  /** The process that runs its latest attempt, when another process may (a journaled execution). */
+  ownerPid?: number;
+}
+
+/** How the latest attempt in a history ended, or undefined while it runs. */
+function endOf(
+  history: readonly ExecutionEvent[],
+):
+  | { status: Exclude<ExecutionStatus, 'RUNNING'>; stopDate: number; output?: string; error?: string; cause?: string }
+  | undefined {
+  const last = history.at(-1);
+  if (last === undefined) return undefined;
+  switch (last.type) {
+    case 'ExecutionSucceeded':
+      return { status: 'SUCCEEDED', stopDate: last.timestamp, output: JSON.stringify(last.output ?? null) };
+    case 'ExecutionFailed':
+      return {
+        status: 'FAILED',
+        stopDate: last.timestamp,
+        error: last.Error,
+        cause: typeof last.Cause === 'string' ? last.Cause : JSON.stringify(last.Cause),
+      };
+    case 'ExecutionAborted':
+      return { status: 'ABORTED', stopDate: last.timestamp };
+    case 'ExecutionTimeout':
+      return { status: 'TIMED_OUT', stopDate: last.timestamp };
+    default:
+      return undefined;
+  }
 }

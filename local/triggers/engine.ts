@@ -1,6 +1,7 @@
 /**
  * The local trigger engine: runs the synthesized stack's EventBridge rules and EventBridge Scheduler schedules
- * against the emulator. Events the emulator logs are matched against each enabled rule of their bus, transformed
+ * against the emulator. Events the emulator logs, and the local runner's execution status changes (on the default
+ * bus, as Step Functions sends them), are matched against each enabled rule of their bus, transformed
  * as the target's input settings say and delivered: a state machine target starts the workflow in the local
  * runner; a Lambda target runs the function's handler in-process. Schedules fire on a clock (real, or driven by
  * tests) and start their state machine with Scheduler's context attributes substituted. Deliveries that fail are
@@ -271,6 +272,12 @@ export class TriggerEngine {
     if (options.subscribe) {
       engine.cancels.push(options.subscribe((events) => engine.receive(events)));
     }
+    // Step Functions sends its executions' status changes to the account's default bus.
+    engine.cancels.push(
+      options.runner.onExecutionStatusChange((event) => {
+        void engine.receive([{ ...event, resources: [...event.resources], eventBusName: 'default' }]);
+      }),
+    );
     for (const schedule of engine.schedules) engine.arm(schedule, now);
     return engine;
   }

@@ -129,8 +129,8 @@ export class LocalExecutions {
 
   /**
    * An execution started here, else one the runner started directly (`smwf run`, a test) or another local process
-   * recorded in the runner's records directory (execution-records.ts: a RUNNING one whose process is gone is
-   * ABORTED).
+   * journaled in the runner's records directory (execution-journal.ts: one whose journal has no end and whose process
+   * is gone is ABORTED).
    */
   describe(executionArn: string): DescribedExecution {
     const found = this.byArn.get(executionArn);
@@ -147,6 +147,7 @@ export class LocalExecutions {
       status: recorded.status,
       startDate: new Date(recorded.startDate),
       ...(recorded.stopDate !== undefined ? { stopDate: new Date(recorded.stopDate) } : {}),
+      ...(recorded.output !== undefined ? { output: recorded.output } : {}),
       ...(recorded.error !== undefined ? { error: recorded.error } : {}),
       ...(recorded.cause !== undefined ? { cause: recorded.cause } : {}),
     };
@@ -315,7 +316,7 @@ export interface LocalStepFunctions {
 }
 
 /**
- * Serves the local Step Functions API over `runner` (its executions, and those other local processes recorded in
+ * Serves the local Step Functions API over `runner` (its executions, and those other local processes journaled in
  * its records directory) and points this process's SFN clients at it (`AWS_ENDPOINT_URL_SFN`), as the handlers
  * that call DescribeExecution (the endpoint lease) need.
  */

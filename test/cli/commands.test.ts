@@ -21,12 +21,12 @@ describe('smwf', () => {
   it('lists every command in --help', async () => {
     expect(await main(['--help'])).toBe(0);
 
-    for (const command of ['demo', 'run', 'schema', 'diagram', 'docs', 'local start']) {
+    for (const command of ['demo', 'run', 'redrive', 'schema', 'diagram', 'docs', 'local start']) {
       expect(printed(out)).toContain(`smwf ${command}`);
     }
   });
 
-  it.each([['demo'], ['run'], ['schema'], ['diagram'], ['docs'], ['local', 'start']])(
+  it.each([['demo'], ['run'], ['redrive'], ['schema'], ['diagram'], ['docs'], ['local', 'start']])(
     'shows the usage of `%s` with --help',
     async (...words) => {
       expect(await main([...words, '--help'])).toBe(0);
@@ -45,6 +45,13 @@ describe('smwf', () => {
     [
       ['run', 'DeployEndpoint', '--input', 'x.json', '--stack', 'S'],
       '--state-machine-arn, --stack and --region go with --aws',
+    ],
+    [['redrive'], 'give one execution: its name or its ARN'],
+    [['redrive', 'deploy-1', '--aws'], 'with --aws, give the execution ARN, or its name with --workflow'],
+    [['redrive', 'arn:aws:states:us-east-1:1:x', '--aws'], "'arn:aws:states:us-east-1:1:x' is not an execution ARN"],
+    [
+      ['redrive', 'deploy-1', '--region', 'us-east-1'],
+      '--workflow, --state-machine-arn, --stack and --region go with --aws',
     ],
     [['schema'], 'missing <StateMachine>'],
     [['local', 'start', '--port', 'abc'], "--port must be an integer from 0 to 65535, got 'abc'"],

@@ -274,10 +274,12 @@ describe('a run that gives up waiting for the lease', () => {
     // The holder stops before CreateModel, holding the lease, until the other run has given up.
     const holder = h.runner.start('DeployEndpoint', release(endpoint, 'holder'), {
       name: `${endpoint}-holder`,
-      beforeTask: async (state) => {
-        if (state !== 'CreateModel') return;
-        holding();
-        await held;
+      interceptTask: async (task, invoke) => {
+        if (task.stateName === 'CreateModel') {
+          holding();
+          await held;
+        }
+        return invoke();
       },
     });
     await holds;
@@ -338,12 +340,14 @@ describe('a change made by hand while a run is under way', () => {
     // Once the run's own update is InService, and before it verifies it, someone updates the endpoint by hand.
     const result = await h.runner.start('DeployEndpoint', release(endpoint, 'r1'), {
       name: `${endpoint}-r1`,
-      beforeTask: async (state) => {
-        if (state !== 'VerifyDeployment') return;
-        await h.sagemaker.send(
-          new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-by-hand` }),
-        );
-        await inServiceOn(endpoint, `${endpoint}-by-hand`);
+      interceptTask: async (task, invoke) => {
+        if (task.stateName === 'VerifyDeployment') {
+          await h.sagemaker.send(
+            new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-by-hand` }),
+          );
+          await inServiceOn(endpoint, `${endpoint}-by-hand`);
+        }
+        return invoke();
       },
     }).result;
 

@@ -85,7 +85,9 @@ describe('BatchTransform schedules', () => {
   });
 
   it('retries failed deliveries and sends what still fails to an encrypted dead-letter queue', () => {
-    const [queueId] = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const queueId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) =>
+      id.startsWith('ScheduleDeadLetters'),
+    );
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',

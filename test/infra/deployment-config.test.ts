@@ -71,7 +71,8 @@ describe('a stack built from the deployment config file', () => {
   });
 
   it('follows each configured group with a rule on its approval decisions (a raw pattern)', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    // The group's rule, and the execution cleanup's.
+    template.resourceCountIs('AWS::Events::Rule', 2);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.sagemaker'],
@@ -84,7 +85,7 @@ describe('a stack built from the deployment config file', () => {
   it('targets the dispatcher with the whole event and the group settings, retries, and a dead-letter queue', () => {
     const dispatcher = idOf('AWS::Lambda::Function', 'TasksModelPackageEvents');
     const queue = idOf('AWS::SQS::Queue', 'ModelPackageEventDeadLetters');
-    const [rule] = Object.values(template.findResources('AWS::Events::Rule'));
+    const rule = template.findResources('AWS::Events::Rule')[idOf('AWS::Events::Rule', 'ModelPackageRule')];
     const [target] = (rule as Doc).Properties.Targets as Doc[];
 
     expect(target?.Arn).toEqual({ 'Fn::GetAtt': [dispatcher, 'Arn'] });

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CODE_TAG_KEY, TASK_TAG_KEY, WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
+import { TRIGGER_FUNCTIONS } from '../../infra/trigger-functions.ts';
 import { TASK_NAMES, TASKS, taskFolder } from '../../tasks/registry.ts';
 import { deployEndpoint } from '../../workflows/deploy-endpoint/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
@@ -33,11 +34,18 @@ function tagOf(resource: Resource, key: string): string | undefined {
 
 const taskOf = (fn: Resource) => tagOf(fn, TASK_TAG_KEY);
 
-/** The registration of a function's task: a registered step's, or a first state's (parsing only). */
-function registrationOf(task: string) {
-  return task in TASKS
-    ? TASKS[task as keyof typeof TASKS]
-    : { timeoutSeconds: 10, memoryMb: 256, permissions: [] as { actions: string[] }[] };
+/** The registration of a function's task: a registered step's, a trigger's, or a first state's (parsing only). */
+function registrationOf(task: string): {
+  timeoutSeconds: number;
+  memoryMb: number;
+  permissions: readonly { actions: readonly string[] }[];
+} {
+  if (task in TASKS) return TASKS[task as keyof typeof TASKS];
+  if (task in TRIGGER_FUNCTIONS) {
+    const trigger = TRIGGER_FUNCTIONS[task as keyof typeof TRIGGER_FUNCTIONS];
+    return { ...trigger, permissions: 'permissions' in trigger ? trigger.permissions : [] };
+  }
+  return { timeoutSeconds: 10, memoryMb: 256, permissions: [] };
 }
 
 /** The statements of the policies attached to a role (by the role's logical id). */
@@ -78,16 +86,19 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it('builds one Lambda function per registered task and per first state: nodejs22.x, arm64, traced, tagged', () => {
+  it('builds one Lambda function per registered task, per first state and for the execution cleanup: nodejs22.x, arm64, traced, tagged', () => {
     const functions = Object.values(resourcesOf('AWS::Lambda::Function')).filter((fn) => taskOf(fn) !== undefined);
     const firstStates = WORKFLOWS.map((w) => `${w.name}.ValidateInput`);
-    expect(functions.map(taskOf).sort()).toEqual([...TASK_NAMES, ...firstStates].sort());
+    expect(functions.map(taskOf).sort()).toEqual([...TASK_NAMES, ...firstStates, 'ExecutionCleanup'].sort());
     for (const fn of functions) {
       const name = taskOf(fn) as string;
       const task = registrationOf(name);
       const workflow = WORKFLOWS.find((w) => `${w.name}.ValidateInput` === name);
+      const trigger = TRIGGER_FUNCTIONS[name as keyof typeof TRIGGER_FUNCTIONS];
       expect(tagOf(fn, CODE_TAG_KEY)).toBe(
-        workflow ? `${workflow.folder}/validate-input.ts` : `${taskFolder(name as keyof typeof TASKS)}/handler.ts`,
+        workflow
+          ? `${workflow.folder}/validate-input.ts`
+          : (trigger?.code ?? `${taskFolder(name as keyof typeof TASKS)}/handler.ts`),
       );
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -107,6 +118,8 @@ describe('SageMakerWorkflowsStack', () => {
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       const granted = actionsOf(statementsOfRole(roleId));
       const expected = new Set(registrationOf(task).permissions.flatMap((p) => p.actions));
+      // A function with a dead-letter queue of its own (a trigger's) sends its failed asynchronous invocations there.
+      if (fn.Properties.DeadLetterConfig !== undefined) expected.add('sqs:SendMessage');
       for (const action of expected) expect(granted, `${task} lacks ${action}`).toContain(action);
       const extra = [...granted].filter(
         (action) => !expected.has(action) && !action.startsWith('xray:') && !action.startsWith('logs:'),
@@ -240,6 +253,31 @@ describe('SageMakerWorkflowsStack', () => {
       expect(s3Statements.length).toBeGreaterThan(0);
       for (const statement of s3Statements) expect(JSON.stringify(statement.Resource)).toContain(`"${bucketId}"`);
     }
+  });
+
+  it("starts the execution cleanup on every state machine's ABORTED and TIMED_OUT executions, with retries and a dead-letter queue", () => {
+    const rules = Object.entries(resourcesOf('AWS::Events::Rule')).filter(([id]) =>
+      id.startsWith('ExecutionCleanupRule'),
+    );
+    const cleanup = Object.entries(resourcesOf('AWS::Lambda::Function')).find(
+      ([, fn]) => taskOf(fn) === 'ExecutionCleanup',
+    );
+    const machines = Object.keys(resourcesOf('AWS::StepFunctions::StateMachine'));
+
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    const pattern = rule.Properties.EventPattern as { detail: { status: string[]; stateMachineArn: unknown[] } };
+    expect(pattern).toMatchObject({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT'] },
+    });
+    expect(pattern.detail.stateMachineArn).toEqual(machines.map((id) => ({ Ref: id })));
+    expect(machines).toHaveLength(WORKFLOWS.length);
+    const [target] = rule.Properties.Targets as { Arn: unknown; RetryPolicy: unknown; DeadLetterConfig: unknown }[];
+    expect(target?.Arn).toEqual({ 'Fn::GetAtt': [cleanup?.[0], 'Arn'] });
+    expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
+    expect(target?.DeadLetterConfig).toBeDefined();
   });
 
   it("lets the lease steps write only the artifact bucket's leases/ prefix, and describe only the executions of this stack's state machines that take a lease", () => {

@@ -106,7 +106,9 @@ describe('workflow alarms', () => {
     expect(queueIds).toHaveLength(1);
     const queueId = queueIds[0];
     const deadLetterAlarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
-      (alarm) => alarm.Properties.Namespace === 'AWS/SQS',
+      (alarm) =>
+        alarm.Properties.Namespace === 'AWS/SQS' &&
+        alarm.Properties.AlarmName !== 'SageMakerWorkflows-DeadLetters-ExecutionCleanup',
     );
 
     expect(deadLetterAlarms).toHaveLength(1);

@@ -1,7 +1,7 @@
 /**
  * The local Step Functions API's DescribeExecution, through the real SFNClient: executions its runner started
- * directly (as `smwf run` does) while they run and once they end, and executions another local process recorded
- * in the state directory's executions/, where one whose process is gone is ABORTED.
+ * directly (as `smwf run` does) while they run and once they end, and executions another local process journaled
+ * in the state directory's executions/, where one whose journal has no end and whose process is gone is ABORTED.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExecutionRecords } from '../../../local/runner/execution-records.ts';
+import { ExecutionJournals } from '../../../local/runner/execution-journal.ts';
 import { createLocalRunner, type LocalRunner } from '../../../local/runner/runner.ts';
 import { type LocalStepFunctions, serveLocalStepFunctions } from '../../../local/triggers/step-functions-api.ts';
 
@@ -60,21 +60,27 @@ function endedProcessId(): number {
   return child.pid as number;
 }
 
-function recordOf(name: string, pid: number, status: 'RUNNING' | 'SUCCEEDED' = 'RUNNING') {
-  new ExecutionRecords(join(stateDir, 'executions')).write({
+/** Journals an execution as another process would have: started, and ended when `status` says so. */
+function journalOf(name: string, pid: number, status: 'RUNNING' | 'SUCCEEDED' = 'RUNNING') {
+  const journals = new ExecutionJournals(join(stateDir, 'executions'));
+  const startDate = Date.parse('2026-11-25T10:00:00.000Z');
+  journals.begin({
     executionArn: executionArn(name),
     stateMachineArn: MACHINE,
     workflow: 'Slow',
     name,
-    status,
-    startDate: Date.parse('2026-11-25T10:00:00.000Z'),
     input: '{}',
+    definition: slow,
+    startDate,
     pid,
   });
+  if (status === 'SUCCEEDED') {
+    journals.append(executionArn(name), { type: 'ExecutionSucceeded', timestamp: startDate + 60_000, output: {} });
+  }
 }
 
 describe('DescribeExecution on the local Step Functions API', () => {
-  it('sees an execution its runner started directly, running and then stopped, and records it for other processes', async () => {
+  it('sees an execution its runner started directly, running and then stopped, and journals it for other processes', async () => {
     const execution = runner.start('Slow', {}, { name: 'direct' });
 
     const running = await describeExecution(execution.arn);
@@ -84,20 +90,19 @@ describe('DescribeExecution on the local Step Functions API', () => {
 
     expect(running).toMatchObject({ status: 'RUNNING', name: 'direct', stateMachineArn: MACHINE });
     expect(ended.status).toBe('ABORTED');
-    expect(new ExecutionRecords(join(stateDir, 'executions')).read(execution.arn)).toMatchObject({
-      status: 'ABORTED',
-      pid: process.pid,
-    });
+    const journaled = new ExecutionJournals(join(stateDir, 'executions')).read(execution.arn);
+    expect(journaled?.pid).toBe(process.pid);
+    expect(journaled?.history.at(-1)?.type).toBe('ExecutionAborted');
   });
 
   it("reports another process's running execution as RUNNING while that process lives", async () => {
-    recordOf('elsewhere-alive', process.ppid);
+    journalOf('elsewhere-alive', process.ppid);
 
     expect((await describeExecution(executionArn('elsewhere-alive'))).status).toBe('RUNNING');
   });
 
   it("reports another process's execution ABORTED once that process is gone: nothing will ever run it on", async () => {
-    recordOf('elsewhere-crashed', endedProcessId());
+    journalOf('elsewhere-crashed', endedProcessId());
 
     const described = await describeExecution(executionArn('elsewhere-crashed'));
 
@@ -106,7 +111,7 @@ describe('DescribeExecution on the local Step Functions API', () => {
   });
 
   it("reports how another process's execution ended, and no execution at all as ExecutionDoesNotExist", async () => {
-    recordOf('elsewhere-done', endedProcessId(), 'SUCCEEDED');
+    journalOf('elsewhere-done', endedProcessId(), 'SUCCEEDED');
 
     expect((await describeExecution(executionArn('elsewhere-done'))).status).toBe('SUCCEEDED');
     await expect(describeExecution(executionArn('never-started'))).rejects.toBeInstanceOf(ExecutionDoesNotExist);
