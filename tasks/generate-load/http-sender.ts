@@ -26,6 +26,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 const MAX_HEAD = 64 * 1024;
 
 const OK: Answer = { status: 200, error: undefined, throttled: false };
+/** A request to a sender already closed: never sent. */
+const CLOSED: Answer = { status: undefined, error: 'Closed', throttled: false };
 
 /** SageMaker's error code, as the SDK reads it (`Code:namespace` and `ns#Code` cut to `Code`). */
 function errorCode(errorType: string | undefined, body: string): string | undefined {
@@ -236,6 +238,7 @@ class Connection {
 export class HttpSender {
   private readonly idle = new Map<string, Connection[]>();
   private readonly all = new Set<Connection>();
+  private closed = false;
 
   constructor(
     _connections: number,
@@ -247,10 +250,13 @@ export class HttpSender {
    * idle fails at once with no answer; the request is then sent once more on a new connection.
    */
   async send(prepared: PreparedRequest): Promise<Answer> {
+    if (this.closed) return CLOSED;
     const key = `${prepared.protocol}//${prepared.hostname}:${prepared.port}`;
     const reused = this.idle.get(key)?.pop();
     const answer = await this.sendOn(reused ?? new Connection(prepared), key, prepared);
-    const stale = reused !== undefined && answer.status === undefined && answer.error !== 'Timeout';
+    // A request close() cut short is not sent again: a connection opened after close() would outlive the sender
+    // (its socket, and its timer for up to the request timeout, keep the process alive).
+    const stale = reused !== undefined && answer.status === undefined && answer.error !== 'Timeout' && !this.closed;
     return stale ? this.sendOn(new Connection(prepared), key, prepared) : answer;
   }
 
@@ -268,8 +274,9 @@ export class HttpSender {
     return answer;
   }
 
-  /** Closes every connection. */
+  /** Closes every connection; a request in flight ends with no answer, and later requests are not sent (`Closed`). */
   close(): void {
+    this.closed = true;
     for (const connection of this.all) connection.close();
     this.all.clear();
     this.idle.clear();

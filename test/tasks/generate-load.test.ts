@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LatencyHistogram } from '../../tasks/_shared/latency-histogram.ts';
 import { generateLoad, type WorkerPlan, workerUsers } from '../../tasks/generate-load/generate-load.ts';
 import { HttpSender } from '../../tasks/generate-load/http-sender.ts';
@@ -169,6 +169,8 @@ describe('HttpSender', () => {
   let server: Server;
   let port: number;
   const connections = new Set<unknown>();
+  /** Requests to /hang received (never answered). */
+  let hung = 0;
   const answers: Record<string, (res: import('node:http').ServerResponse) => void> = {
     '/ok': (res) => res.writeHead(200).end('{"predictions":[1]}'),
     '/model-error': (res) =>
@@ -178,7 +180,9 @@ describe('HttpSender', () => {
     '/throttled': (res) => res.writeHead(400).end('{"__type":"ThrottlingException","Message":"Rate exceeded"}'),
     '/too-many': (res) => res.writeHead(429).end('{}'),
     '/validation': (res) => res.writeHead(400, { 'x-amzn-errortype': 'ValidationError' }).end('{}'),
-    '/hang': () => undefined,
+    '/hang': () => {
+      hung += 1;
+    },
     '/chunked': (res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"predictions":');
@@ -245,6 +249,22 @@ describe('HttpSender', () => {
     } finally {
       sender.close();
     }
+  });
+
+  it('closing ends a request in flight on a kept-alive connection without sending it again, and sends nothing after', async () => {
+    connections.clear();
+    const sender = new HttpSender(1, 60_000);
+    expect(await sender.send(request('/ok'))).toMatchObject({ status: 200 });
+    const before = hung;
+    const inFlight = sender.send(request('/hang'));
+    await vi.waitFor(() => expect(hung).toBe(before + 1));
+    sender.close();
+
+    // Sent again, it would hang until its 60 s timeout.
+    expect(await inFlight).toEqual({ status: undefined, error: 'ECONNRESET', throttled: false });
+    expect(await sender.send(request('/ok'))).toEqual({ status: undefined, error: 'Closed', throttled: false });
+    // No connection was opened after the close (a retry's would be the second).
+    expect(connections.size).toBe(1);
   });
 
   it('gives up on a request unanswered after its timeout, on a new or a kept-alive connection', async () => {
