@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -13,11 +13,11 @@ import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../..
 import { type LocalStepFunctions, serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { executionName } from '../execution-name.ts';
 import { progressPrinter, shortCause } from '../render/progress.ts';
-import { parseOptions } from './args.ts';
+import { parseOptions, UsageError } from './args.ts';
 import { reportDemo, type StepRow } from './demo-report.ts';
 
 /** Help of `smwf demo`. */
-export const demoHelp = `Usage: smwf demo [--registry] [--json] [--keep]
+export const demoHelp = `Usage: smwf demo [--registry | --right-size [--report-dir DIR]] [--json] [--keep]
 
 Shows the product end to end on this machine (what 'npm start' runs): starts the local emulator on a
 fresh state directory, then drives the synthesized DeployEndpoint state machine with the real task
@@ -39,14 +39,24 @@ rule, the dispatcher Lambda, DeployApprovedModelPackage: the endpoint serves v1)
 event again (no second execution), approves v2 (served), rejects v2 (v1 is deployed again) and prints the
 summary table.
 
+With --right-size it right-sizes the example model instead (RightSizeEndpoint, nothing deployed to stay): the
+model serves each prediction in 20 ms, one per worker at a time; the candidates are ml.c5.large × 1 and 2
+instances × SAGEMAKER_MODEL_SERVER_WORKERS 1 and 2, each a throwaway endpoint deployed, warmed up, loaded with
+2, 4 and 6 users for 3 s each (P95 threshold 100 ms) and deleted, two at a time. It prints the ranked table
+(sustained req/s, p95, instances and cost per hour for 60 req/s, cost per million inferences) and the
+recommendation, and saves the HTML report and the Markdown summary as 'smwf run' does (under --report-dir, at
+reports/RightSizeEndpoint/<execution name>/), printing their paths. About a minute.
+
 Ctrl-C (or SIGTERM, SIGHUP) stops the emulator and every model process, removes the state directory (unless
 --keep), prints one line and exits 128 + the signal's number (130 for Ctrl-C); a second Ctrl-C kills them at once.
 
 Options:
-  --registry the Model Registry trigger demo (above) instead of the main one
-  --json     one JSON object per state event (and per step result) instead of progress lines
-  --keep     keep the emulator's state directory (printed) instead of deleting it
-  -h, --help show this help
+  --registry        the Model Registry trigger demo (above) instead of the main one
+  --right-size      the right-sizing demo (above) instead of the main one
+  --report-dir DIR  with --right-size: where the report is saved                  default: .
+  --json            one JSON object per state event (and per step result) instead of progress lines
+  --keep            keep the emulator's state directory (printed) instead of deleting it
+  -h, --help        show this help
 `;
 
 const IMAGE = exampleImage('linear');
@@ -124,13 +134,21 @@ export async function demo(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     keep: { type: 'boolean' },
     registry: { type: 'boolean' },
+    'right-size': { type: 'boolean' },
+    'report-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(demoHelp);
     return 0;
   }
-  const stateDir = mkdtempSync(join(tmpdir(), values.registry ? 'smwf-demo-registry-' : 'smwf-demo-'));
+  if (values.registry && values['right-size'])
+    throw new UsageError('--registry and --right-size are two demos: pick one');
+  if (values['report-dir'] !== undefined && !values['right-size']) {
+    throw new UsageError('--report-dir goes with --right-size');
+  }
+  const mode = values.registry ? 'registry-' : values['right-size'] ? 'right-size-' : '';
+  const stateDir = mkdtempSync(join(tmpdir(), `smwf-demo-${mode}`));
   // Taken before the emulator starts, so an interrupt at any point stops whatever it has started.
   exitOnInterrupt({
     label: 'smwf demo',
@@ -143,6 +161,14 @@ export async function demo(args: string[]): Promise<number> {
       json: values.json === true,
       keep: values.keep === true,
       stateDir,
+    });
+  }
+  if (values['right-size']) {
+    return (await import('./demo-right-size.ts')).rightSizeDemo({
+      json: values.json === true,
+      keep: values.keep === true,
+      stateDir,
+      reportDir: resolve(values['report-dir'] ?? '.'),
     });
   }
   const json = values.json === true;

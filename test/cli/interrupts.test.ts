@@ -202,6 +202,23 @@ describe('an interrupted smwf demo', () => {
     expect([...new Set(stateDirs)]).toHaveLength(1);
     expect(stateDirs.filter(existsSync)).toEqual([]);
   });
+
+  it('--right-size: Ctrl-C while candidates are loaded stops their model processes, removes its state, exits 130', async () => {
+    const command = spawn(['demo', '--right-size', '--json']);
+    await command.entered('GenerateLoad');
+    await command.until(() => command.processesRunning(MODEL_SERVER).length > 0, 'a model server running');
+    const stateDirs = command.environmentValues('SM_MODEL_DIR').map((dir) => dir.slice(0, dir.indexOf('/hosting/')));
+
+    const { ended, folders } = await interrupt(command, 'SIGINT');
+
+    expect(ended).toEqual({ code: 130, signal: null });
+    expect(command.lines.at(-1)).toMatch(/^smwf demo: interrupted \(SIGINT\): stopped \d+ model process(es)?$/);
+    expect(command.processes()).toEqual([]);
+    expect(folders.length).toBeGreaterThan(0);
+    expect(folders.filter(existsSync)).toEqual([]);
+    expect(stateDirs.length).toBeGreaterThan(0);
+    expect(stateDirs.filter(existsSync)).toEqual([]);
+  });
 });
 
 describe('an interrupted npm run bench', () => {

@@ -1,6 +1,14 @@
-/** `npm start` is `smwf demo`; `smwf demo --registry` shows the Model Registry trigger. Run each as a user would, as a child process, and check its verdict. */
+/**
+ * `npm start` is `smwf demo`; `smwf demo --registry` shows the Model Registry trigger; `smwf demo --right-size`
+ * right-sizes the example model. Run each as a user would, as a child process, and check its verdict.
+ */
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RIGHT_SIZE_DEMO_SERVICE_MS } from '../../cli/commands/demo-right-size.ts';
+import { SpawnedCommand, whenNoneLeft } from '../cli/spawned-command.ts';
 
 function runDemo(...extra: string[]): Promise<{ code: number | null; lines: string[] }> {
   return new Promise((resolve, reject) => {
@@ -81,4 +89,61 @@ describe('smwf demo', () => {
     expect(result.ok).toBe(true);
     expect(code).toBe(0);
   }, 120_000);
+
+  it('--right-size: prints the four candidates ranked, recommends two workers, saves the report and leaves no process', async () => {
+    const reportDir = mkdtempSync(join(tmpdir(), 'smwf-demo-right-size-report-'));
+    const command = SpawnedCommand.start(['demo', '--right-size', '--report-dir', reportDir]);
+    try {
+      const ended = await command.ended;
+      const { lines } = command;
+
+      expect(ended, lines.join('\n')).toEqual({ code: 0, signal: null });
+      // The table: its header, a rule, then one row per candidate, columns two spaces or more apart.
+      const header = lines.findIndex((line) => line.startsWith('rank  candidate'));
+      expect(lines[header]?.split(/ {2,}/)).toEqual([
+        'rank',
+        'candidate',
+        'sustained req/s',
+        'p95 ms',
+        'instances at target',
+        '$/hour at target',
+        '$/million',
+      ]);
+      const rows = lines.slice(header + 2, header + 6).map((line) => line.split(/ {2,}/));
+      expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4']);
+      expect(rows.map((r) => r[1]).sort()).toEqual([
+        'ml.c5.large × 1, SAGEMAKER_MODEL_SERVER_WORKERS=1',
+        'ml.c5.large × 1, SAGEMAKER_MODEL_SERVER_WORKERS=2',
+        'ml.c5.large × 2, SAGEMAKER_MODEL_SERVER_WORKERS=1',
+        'ml.c5.large × 2, SAGEMAKER_MODEL_SERVER_WORKERS=2',
+      ]);
+      for (const row of rows) expect(row).toHaveLength(7);
+      // One worker serves one prediction at a time: never more than 1 / service time (50 a second), whatever the load.
+      const single = rows.find((r) => r[1] === 'ml.c5.large × 1, SAGEMAKER_MODEL_SERVER_WORKERS=1');
+      expect(Number(single?.[2])).toBeGreaterThan(0);
+      expect(Number(single?.[2])).toBeLessThanOrEqual((1000 / RIGHT_SIZE_DEMO_SERVICE_MS) * 1.2);
+      // Two workers an instance sustain more per instance than one, so they are the cheapest at the target.
+      expect(rows[0]?.[1]).toMatch(/SAGEMAKER_MODEL_SERVER_WORKERS=2$/);
+      expect(lines.find((line) => line.startsWith('Recommended: '))).toMatch(
+        /^Recommended: ml\.c5\.large × \d+ instances?, SAGEMAKER_MODEL_SERVER_WORKERS=2, \$[\d.]+\/hour\. .* is the cheapest candidate at 60 requests per second/,
+      );
+
+      // The report and the summary, where smwf run saves them, and their paths printed.
+      const html = lines.find((line) => line.startsWith('report: '))?.slice('report: '.length) ?? '';
+      const markdown = lines.find((line) => line.startsWith('summary: '))?.slice('summary: '.length) ?? '';
+      expect(html).toMatch(new RegExp(`^${reportDir}/reports/RightSizeEndpoint/[^/]+/report\\.html$`));
+      expect(markdown).toBe(html.replace(/report\.html$/, 'summary.md'));
+      expect(readFileSync(html, 'utf8')).toMatch(/^<!DOCTYPE html>/i);
+      expect(readFileSync(markdown, 'utf8')).toContain('ml.c5.large');
+
+      // No endpoint's model process (nor anything else of the run) outlives the demo, and its state is gone.
+      expect(await whenNoneLeft(command)).toEqual([]);
+      const state = lines.find((line) => line.startsWith('Local emulator at '))?.match(/\(state in (.+)\)$/)?.[1];
+      expect(state).toBeDefined();
+      expect(existsSync(state as string)).toBe(false);
+    } finally {
+      command.cleanUp();
+      rmSync(reportDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
