@@ -130,6 +130,22 @@ export const LoadTestOptions = z.strictObject({
   /** How long to wait after the last step before reading CloudWatch, which shows a minute's figures after a delay. */
   metricsDelaySeconds: z._default(integer(0, 900), 150),
 });
+/** The caps a load test runs under when the input sets none (LoadTestEndpoint and RightSizeEndpoint alike). */
+export const LoadTestCapsOrDefaults = z._default(LoadTestCaps, {
+  maxPatternSeconds: LOAD_TEST.maxPatternSeconds,
+  maxTotalInvocations: LOAD_TEST.defaultTotalInvocations,
+});
+
+/** The generator's options when the input sets none (LoadTestEndpoint and RightSizeEndpoint alike). */
+export const LoadTestOptionsOrDefaults = z._default(LoadTestOptions, {
+  usersPerWorker: LOAD_TEST.defaultUsersPerWorker,
+  startLeadSeconds: 5,
+  windowSeconds: 10,
+  requestTimeoutSeconds: 60,
+  metricsPeriodSeconds: 60,
+  metricsDelaySeconds: 150,
+});
+
 export type LoadTestOptions = z.output<typeof LoadTestOptions>;
 
 /**
@@ -156,18 +172,8 @@ const loadTestRequestFields = {
   targetVariant: z.optional(sageMakerName),
   pattern: TrafficPattern,
   stoppingConditions: z._default(StoppingConditions, { maxErrorRate: 0.01 }),
-  caps: z._default(LoadTestCaps, {
-    maxPatternSeconds: LOAD_TEST.maxPatternSeconds,
-    maxTotalInvocations: LOAD_TEST.defaultTotalInvocations,
-  }),
-  options: z._default(LoadTestOptions, {
-    usersPerWorker: LOAD_TEST.defaultUsersPerWorker,
-    startLeadSeconds: 5,
-    windowSeconds: 10,
-    requestTimeoutSeconds: 60,
-    metricsPeriodSeconds: 60,
-    metricsDelaySeconds: 150,
-  }),
+  caps: LoadTestCapsOrDefaults,
+  options: LoadTestOptionsOrDefaults,
   liveTrafficGuard: z._default(LiveTrafficGuard, { lookbackMinutes: 10, maxRecentInvocations: 0 }),
 };
 

@@ -12,8 +12,8 @@ import { HOSTING_PRICES, PRICED_REGIONS } from '../../contracts/parts/hosting-pr
 import { HOSTING_INSTANCE_TYPES } from '../../contracts/parts/instance-type-values.ts';
 import {
   checkPattern,
-  LoadTestCaps,
-  LoadTestOptions,
+  LoadTestCapsOrDefaults,
+  LoadTestOptionsOrDefaults,
   LoadTestSample,
   StoppingConditions,
   TrafficPattern,
@@ -143,18 +143,8 @@ export const RightSizeEndpointInput = z
     samples: z.array(LoadTestSample).check(z.minLength(1), z.maxLength(LOAD_TEST.maxSamples)),
     pattern: TrafficPattern,
     stoppingConditions: StoppingConditions,
-    caps: z._default(LoadTestCaps, {
-      maxPatternSeconds: LOAD_TEST.maxPatternSeconds,
-      maxTotalInvocations: LOAD_TEST.defaultTotalInvocations,
-    }),
-    options: z._default(LoadTestOptions, {
-      usersPerWorker: LOAD_TEST.defaultUsersPerWorker,
-      startLeadSeconds: 5,
-      windowSeconds: 10,
-      requestTimeoutSeconds: 60,
-      metricsPeriodSeconds: 60,
-      metricsDelaySeconds: 150,
-    }),
+    caps: LoadTestCapsOrDefaults,
+    options: LoadTestOptionsOrDefaults,
     /** The rate the recommendation must serve, in requests per second. */
     targetRequestsPerSecond: z.number().check(z.gt(0, 'expected a rate above 0'), z.lte(1_000_000)),
     /**
