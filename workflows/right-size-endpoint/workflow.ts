@@ -21,8 +21,9 @@ export const rightSizeEndpoint = {
       environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['1', '2'] },
     },
     samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
-    // Short, so that the example runs in minutes; a real right-sizing climbs longer steps (minutes each).
-    pattern: { stairs: { usersPerStep: 2, steps: 3, stepSeconds: 10 } },
+    // Short, so that the example runs locally in about a minute; a real right-sizing climbs longer steps (minutes
+    // each), as the README's RightSizeEndpoint section shows.
+    pattern: { stairs: { usersPerStep: 2, steps: 2, stepSeconds: 5 } },
     stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 250 }, maxErrorRate: 0.01 },
     targetRequestsPerSecond: 200,
     safetyFactor: 0.5,
