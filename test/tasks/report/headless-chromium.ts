@@ -40,7 +40,13 @@ interface Message {
 }
 
 /** Loads `file` and evaluates `expression` in it (returned by value: it must be JSON). */
-export async function readPage<T>(file: string, expression: string, timeoutMs = 20_000): Promise<PageReading<T>> {
+export async function readPage<T>(
+  file: string,
+  expression: string,
+  timeoutMs = 20_000,
+  /** Waits (within the timeout) until the page has logged an error: Chromium may report one after the load event. */
+  untilError = false,
+): Promise<PageReading<T>> {
   const profile = mkdtempSync(join(tmpdir(), 'smwf-chromium-'));
   const browser = spawn(
     chromiumPath(),
@@ -97,6 +103,10 @@ export async function readPage<T>(file: string, expression: string, timeoutMs = 
   });
 
   const errors: string[] = [];
+  let errorLogged: () => void = () => undefined;
+  const firstError = new Promise<void>((resolve) => {
+    errorLogged = resolve;
+  });
   const read = async (): Promise<PageReading<T>> => {
     const { result: target } = await send('Target.createTarget', { url: 'about:blank' });
     const { result: attached } = await send('Target.attachToTarget', { targetId: target?.targetId, flatten: true });
@@ -119,6 +129,7 @@ export async function readPage<T>(file: string, expression: string, timeoutMs = 
         const entry = p.entry as { level?: string; text?: string; url?: string };
         if (entry.level === 'error') errors.push(`log: ${entry.text ?? ''} ${entry.url ?? ''}`.trim());
       }
+      if (errors.length > 0) errorLogged();
     });
     await send('Page.enable', {}, session);
     await send('Runtime.enable', {}, session);
@@ -128,6 +139,7 @@ export async function readPage<T>(file: string, expression: string, timeoutMs = 
     const { result } = await send('Runtime.evaluate', { expression, returnByValue: true }, session);
     const evaluated = result as { result?: { value?: unknown }; exceptionDetails?: { text?: string } };
     if (evaluated.exceptionDetails) throw new Error(`the expression failed: ${evaluated.exceptionDetails.text}`);
+    if (untilError) await firstError;
     return { value: evaluated.result?.value as T, errors };
   };
 
@@ -139,6 +151,7 @@ export async function readPage<T>(file: string, expression: string, timeoutMs = 
     await new Promise((resolve) =>
       browser.exitCode !== null || browser.signalCode !== null ? resolve(undefined) : browser.once('exit', resolve),
     );
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing the profile for a moment after the browser is killed.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 }

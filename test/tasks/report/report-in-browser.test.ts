@@ -108,7 +108,7 @@ describe('reports in headless Chromium', () => {
     );
     const file = write('broken.html', page);
 
-    const { value: title, errors } = await readPage<string>(file, 'document.title');
+    const { value: title, errors } = await readPage<string>(file, 'document.title', 20_000, true);
 
     expect(title).toBe('Load test of churn-predictor');
     expect(errors.join('\n')).toMatch(/Content Security Policy/);
