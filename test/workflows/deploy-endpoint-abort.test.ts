@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import {
   createLocalRunner,
@@ -17,6 +17,7 @@ import {
   type LocalRunner,
 } from '../../local/runner/runner.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
+import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let runner: LocalRunner;
 let engine: TriggerEngine;
@@ -36,16 +37,8 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2026-11-25T09:00:00Z'));
-  aws = new ScriptedSageMaker();
-  aws.install();
-});
-
-afterEach(() => {
-  aws.restore();
-  vi.useRealTimers();
+scriptedSageMakerForEachTest((scripted) => {
+  aws = scripted;
 });
 
 function deployInput(version: string) {

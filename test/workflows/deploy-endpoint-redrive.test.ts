@@ -9,10 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type LocalExecution, type LocalRunner } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let workflows: SynthesizedWorkflows;
 let recordsDir: string;
@@ -27,16 +28,8 @@ afterAll(() => {
   rmSync(recordsDir, { recursive: true, force: true });
 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2026-11-25T09:00:00Z'));
-  aws = new ScriptedSageMaker();
-  aws.install();
-});
-
-afterEach(() => {
-  aws.restore();
-  vi.useRealTimers();
+scriptedSageMakerForEachTest((scripted) => {
+  aws = scripted;
 });
 
 /** A runner as `smwf run` and `smwf redrive` make one: journaling in the state directory. */

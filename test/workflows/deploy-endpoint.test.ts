@@ -4,10 +4,11 @@
  * with scripted fleets. Wait states advance a fake clock (time-skipping), so a 10-minute provisioning takes
  * milliseconds.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type ExecutionResult, type LocalRunner } from '../../local/runner/runner.ts';
 import { DeployEndpointStates as S } from '../../workflows/deploy-endpoint/definition.ts';
+import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let runner: LocalRunner;
 let aws: ScriptedSageMaker;
@@ -16,16 +17,8 @@ beforeAll(async () => {
   runner = await createLocalRunner({ waitTimeMs: 1, retryIntervalMs: 0 });
 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2026-11-25T09:00:00Z'));
-  aws = new ScriptedSageMaker();
-  aws.install();
-});
-
-afterEach(() => {
-  aws.restore();
-  vi.useRealTimers();
+scriptedSageMakerForEachTest((scripted) => {
+  aws = scripted;
 });
 
 afterAll(() => {
