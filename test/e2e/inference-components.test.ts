@@ -3,6 +3,11 @@
  * runner (with every AWS call checked against the step's synthesized policy) and the real handlers, against the
  * emulator, which hosts each copy as a model server process on the endpoint's instances.
  */
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { DescribeInferenceComponentCommand, ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +169,67 @@ describe('DeployInferenceComponent', () => {
     expect(after.Specification?.Container?.ArtifactUrl).toBe(h.models['linear-v2']);
     expect(after.RuntimeConfig?.CurrentCopyCount).toBe(2);
     expect(await predictWith('small')).toBe(bigAnswer);
+  });
+
+  it('copy-count autoscaling registered after success and unchanged after a rollback', async () => {
+    const scaling = new ApplicationAutoScalingClient({});
+    const registration = async () => {
+      const target = { ServiceNamespace: 'sagemaker', ResourceId: 'inference-component/big' } as const;
+      const targets = await scaling.send(
+        new DescribeScalableTargetsCommand({ ...target, ResourceIds: [target.ResourceId] }),
+      );
+      const policies = await scaling.send(new DescribeScalingPoliciesCommand(target));
+      return {
+        targets: targets.ScalableTargets?.map((t) => ({
+          dimension: t.ScalableDimension,
+          min: t.MinCapacity,
+          max: t.MaxCapacity,
+          suspended: t.SuspendedState,
+        })),
+        policies: policies.ScalingPolicies?.map((p) => p.TargetTrackingScalingPolicyConfiguration),
+      };
+    };
+    const scaled = (min: number, max: number, targetValue: number) => ({
+      autoScaling: { minCapacity: min, maxCapacity: max, targetTracking: { targetValue } },
+    });
+
+    const registered = await deploy(
+      componentInput('big', h.models['linear-v2'], { cpus: 1, minMemoryMb: 4096 }, 1, scaled(1, 2, 100)),
+    );
+    const afterSuccess = await registration();
+    const broken = await deploy(
+      componentInput('big', h.models['linear-v3-broken'], { cpus: 1, minMemoryMb: 4096 }, 1, scaled(1, 3, 20)),
+    );
+    const afterRollback = await registration();
+
+    expect(registered.status, registered.cause).toBe('SUCCEEDED');
+    expect(registered.output).toMatchObject({ component: { action: 'reused' } });
+    expect(afterSuccess).toEqual({
+      targets: [
+        {
+          dimension: 'sagemaker:inference-component:DesiredCopyCount',
+          min: 1,
+          max: 2,
+          suspended: {
+            DynamicScalingInSuspended: false,
+            DynamicScalingOutSuspended: false,
+            ScheduledScalingSuspended: false,
+          },
+        },
+      ],
+      policies: [
+        {
+          TargetValue: 100,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerInferenceComponentInvocationsPerCopy' },
+          DisableScaleIn: false,
+        },
+      ],
+    });
+    expect(broken.status).toBe('FAILED');
+    expect(broken.error).toBe('HealthCheckFailedError');
+    expect(afterRollback).toEqual(afterSuccess);
+    expect((await describeComponent('big')).Specification?.Container?.ArtifactUrl).toBe(h.models['linear-v2']);
+    expect(await predictWith('big')).toBe(bigAnswer);
   });
 
   it('fails a component too large for the free capacity with the capacity error, deleting it and keeping the rest', async () => {

@@ -168,8 +168,9 @@ describe('SageMakerWorkflowsStack', () => {
         [s.Action].flat().includes('iam:CreateServiceLinkedRole'),
       ),
     );
-    // ApplyAutoScaling and RestoreAutoScaling register variants (SuspendAutoScaling only deregisters).
-    expect(createRoles).toHaveLength(2);
+    // ApplyAutoScaling and RestoreAutoScaling register variants (SuspendAutoScaling only deregisters); the
+    // component's Apply, Restore and Suspend (which registers the suspended state) register a component.
+    expect(createRoles).toHaveLength(5);
     for (const statement of createRoles) {
       expect(statement.Condition).toEqual({
         StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' },
