@@ -57,6 +57,7 @@ export const STEP_NAMES = [
   'SuspendComponentAutoScaling',
   'ApplyComponentAutoScaling',
   'RestoreComponentAutoScaling',
+  'PublishComponentRemovalEvent',
   'PrepareCandidate',
   'DeleteThrowaways',
   'SummarizeCandidate',

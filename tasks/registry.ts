@@ -36,6 +36,7 @@ import { registration as prepareCandidate } from './prepare-candidate/registrati
 import { registration as prepareLoadTest } from './prepare-load-test/registration.ts';
 import { registration as probeComponent } from './probe-component/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
+import { registration as publishComponentRemovalEvent } from './publish-component-removal-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
@@ -123,6 +124,7 @@ export const TASKS = {
   SuspendComponentAutoScaling: suspendComponentAutoScaling,
   ApplyComponentAutoScaling: applyComponentAutoScaling,
   RestoreComponentAutoScaling: restoreComponentAutoScaling,
+  PublishComponentRemovalEvent: publishComponentRemovalEvent,
   PrepareCandidate: prepareCandidate,
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,

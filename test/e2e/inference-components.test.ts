@@ -72,6 +72,17 @@ async function predictWith(component: string): Promise<string> {
   return new TextDecoder().decode(out.Body).trim();
 }
 
+/** The project's lifecycle events about one component, oldest first: detail-type and detail. */
+async function componentEvents(name: string) {
+  return (await h.emulator.readEvents())
+    .filter(
+      (e) =>
+        e.source === 'sagemaker-workflows' &&
+        (e.detail as { inferenceComponentName?: string }).inferenceComponentName === name,
+    )
+    .map((e) => ({ type: e['detail-type'], detail: e.detail as Record<string, unknown> }));
+}
+
 function describeComponent(name: string) {
   return h.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
 }
@@ -230,6 +241,25 @@ describe('DeployInferenceComponent', () => {
     expect(afterRollback).toEqual(afterSuccess);
     expect((await describeComponent('big')).Specification?.Container?.ArtifactUrl).toBe(h.models['linear-v2']);
     expect(await predictWith('big')).toBe(bigAnswer);
+    // DeployEndpoint's lifecycle events, about the component, each run released the endpoint's lease.
+    const [succeeded, rolledBack] = (await componentEvents('big')).slice(-2);
+    expect(succeeded).toMatchObject({
+      type: 'Deployment Succeeded',
+      detail: {
+        endpointName: ENDPOINT,
+        componentAction: 'reused',
+        componentAutoScaling: { applied: { maxCapacity: 2 } },
+      },
+    });
+    expect(rolledBack).toMatchObject({
+      type: 'Deployment Rolled Back',
+      detail: {
+        componentAction: 'updated',
+        error: { name: 'HealthCheckFailedError' },
+        rollback: { action: 'restore' },
+        componentAutoScaling: { suspended: true, restored: true },
+      },
+    });
   });
 
   it('fails a component too large for the free capacity with the capacity error, deleting it and keeping the rest', async () => {
@@ -298,6 +328,10 @@ describe('RemoveInferenceComponent', () => {
     });
     await expect(describeComponent('big')).rejects.toThrow('Could not find inference component');
     expect(await predictWith('small')).toBe(before);
+    expect((await componentEvents('big')).at(-1)).toMatchObject({
+      type: 'Inference Component Removed',
+      detail: { endpointName: ENDPOINT, existed: true, probe: { answer: 'refused' } },
+    });
   });
 
   it('removes the last component and, when asked, the endpoint with it', async () => {

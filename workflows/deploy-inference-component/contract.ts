@@ -6,6 +6,7 @@ import {
   DeploymentTags,
   DeploymentWait,
   HealthCheckSpec,
+  LeaseSettings,
   samplesTargetTheirContainers,
 } from '../../contracts/parts/endpoint.ts';
 import {
@@ -37,6 +38,8 @@ export const DeployInferenceComponentInput = z
     healthCheck: HealthCheckSpec,
     wait: DeploymentWait,
     tags: DeploymentTags,
+    /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
+    lease: LeaseSettings,
   })
   .check(
     z.superRefine((input, ctx) => {
