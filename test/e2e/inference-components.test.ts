@@ -11,7 +11,14 @@ import {
 import { DescribeInferenceComponentCommand, ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEndpoint, type Harness, IMAGE, startHarness } from './harness.ts';
+import {
+  deploy as deployEndpoint,
+  deployInput,
+  describeEndpoint,
+  type Harness,
+  IMAGE,
+  startHarness,
+} from './harness.ts';
 
 let h: Harness;
 const ENDPOINT = 'shared-models';
@@ -270,6 +277,21 @@ describe('DeployInferenceComponent', () => {
     expect(huge.cause).toContain('insufficient capacity');
     await expect(describeComponent('huge')).rejects.toThrow('Could not find inference component');
     expect((await describeEndpoint(h, ENDPOINT))?.EndpointStatus).toBe('InService');
+    expect(await predictWith('big')).toBe(bigAnswer);
+    expect(await predictWith('small')).toBe(bigAnswer);
+  });
+
+  it('refuses a DeployEndpoint update of the endpoint that hosts the components, leaving them serving', async () => {
+    const configBefore = (await describeEndpoint(h, ENDPOINT))?.EndpointConfigName;
+
+    const refused = await deployEndpoint(h, deployInput(ENDPOINT, h.models['linear-v1']));
+
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toBe('ResourceConflictError');
+    expect(refused.cause).toContain(`Endpoint ${ENDPOINT} hosts inference components`);
+    const endpoint = await describeEndpoint(h, ENDPOINT);
+    expect(endpoint?.EndpointStatus).toBe('InService');
+    expect(endpoint?.EndpointConfigName).toBe(configBefore);
     expect(await predictWith('big')).toBe(bigAnswer);
     expect(await predictWith('small')).toBe(bigAnswer);
   });
