@@ -78,7 +78,7 @@ export async function startDeployment<S extends StartDeploymentState>(state: S, 
   // An endpoint for inference components (its config names no model) serves components, not a config of models:
   // an update to one would take their instances (the components are changed with DeployInferenceComponent).
   const serving = configName === undefined ? undefined : await deps.sagemaker.describeEndpointConfig(configName);
-  if (serving !== undefined && serving.ProductionVariants.some((v) => v.ModelName === undefined)) {
+  if (serving?.ProductionVariants.some((v) => v.ModelName === undefined)) {
     throw new ResourceConflictError(
       `Endpoint ${name} hosts inference components (its config ${configName} names no model); deploy to it with DeployInferenceComponent, or deploy this model to another endpoint`,
     );
