@@ -343,12 +343,17 @@ describe('RemoveInferenceComponent', () => {
 
     expect(removed.status, removed.cause).toBe('SUCCEEDED');
     expect(removed.output).toMatchObject({
-      removal: { existed: true },
+      // Its copy-count autoscaling (registered above) went first.
+      removal: { existed: true, autoScalingDeregistered: true },
       componentStatus: { status: 'Deleted', settled: true },
       probe: { answer: 'refused', errorName: 'ValidationError' },
       endpointRemoval: { deleted: false },
     });
     await expect(describeComponent('big')).rejects.toThrow('Could not find inference component');
+    const targets = await new ApplicationAutoScalingClient({}).send(
+      new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: ['inference-component/big'] }),
+    );
+    expect(targets.ScalableTargets).toEqual([]);
     expect(await predictWith('small')).toBe(before);
     expect((await componentEvents('big')).at(-1)).toMatchObject({
       type: 'Inference Component Removed',
