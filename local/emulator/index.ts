@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { AsyncInference } from './async/async-inference.ts';
 import { NotificationLog, type PublishedNotification } from './async/notifications.ts';
 import { AutoScalingApi } from './autoscaling/api.ts';
+import { CopyInvocations } from './autoscaling/copy-scaling.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
 import { CloudWatchApi } from './cloudwatch/api.ts';
@@ -155,8 +156,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs,
   });
+  // Inference components' invocations per copy, which their target-tracking policies act on.
+  const copyInvocations = new CopyInvocations();
   const components = new ComponentHosting({
     store,
+    onInvocation: (region, name, atMs, copies) => copyInvocations.record(region, name, atMs, copies),
     copies: new ProcessCopies({
       s3: s3Store,
       images,
@@ -236,6 +240,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     logger,
     roles: s3Store.roles,
   };
+  autoScaling.actOnCopyCounts({
+    invocations: copyInvocations,
+    setCopyCount: async (region, name, copies) => {
+      await services.sagemaker.call('UpdateInferenceComponentRuntimeConfig', region, {
+        InferenceComponentName: name,
+        DesiredRuntimeConfig: { CopyCount: copies },
+      });
+    },
+    logger,
+  });
+  const stopCopyScaling = autoScaling.startCopyScaling();
   const server = createServer((req, res) => {
     void handleRequest(services, req, res);
   });
@@ -250,6 +265,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stop = () => {
     stopping ??= (async () => {
       utilization.stop();
+      stopCopyScaling();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.

@@ -168,8 +168,9 @@ describe('SageMakerWorkflowsStack', () => {
         [s.Action].flat().includes('iam:CreateServiceLinkedRole'),
       ),
     );
-    // ApplyAutoScaling and RestoreAutoScaling register variants (SuspendAutoScaling only deregisters).
-    expect(createRoles).toHaveLength(2);
+    // ApplyAutoScaling and RestoreAutoScaling register variants (SuspendAutoScaling only deregisters); the
+    // component's Apply, Restore and Suspend (which registers the suspended state) register a component.
+    expect(createRoles).toHaveLength(5);
     for (const statement of createRoles) {
       expect(statement.Condition).toEqual({
         StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' },
@@ -290,9 +291,9 @@ describe('SageMakerWorkflowsStack', () => {
       )
       .map(([id]) => id)
       .sort();
-    // DeployEndpoint, the multi-model, multi-container, serial pipeline and approved-package deployments, and the
-    // multi-model add and remove.
-    expect(machines).toHaveLength(7);
+    // DeployEndpoint, the multi-model, multi-container, serial pipeline and approved-package deployments, the
+    // multi-model add and remove, and the inference component deployment and removal.
+    expect(machines).toHaveLength(9);
     const roleOf = (task: string) => {
       const fn = Object.values(resourcesOf('AWS::Lambda::Function')).find((f) => taskOf(f) === task);
       return (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0] ?? '';

@@ -87,8 +87,21 @@ function checkInstanceQuota(
   }
 }
 
+/**
+ * Refuses a deployment configuration the emulator would store without acting on: AutoRollbackConfiguration rolls a
+ * deployment back when a CloudWatch alarm fires, and the emulator has no alarms to watch (as for inference components).
+ */
+function refuseAlarmRollback(deploymentConfig: Input | undefined): void {
+  if (deploymentConfig?.AutoRollbackConfiguration !== undefined) {
+    throw notEmulated(
+      'DeploymentConfig.AutoRollbackConfiguration (rollback on CloudWatch alarms, which the emulator does not have) is',
+    );
+  }
+}
+
 async function createEndpoint(deps: EndpointOperationsDeps, region: string, input: Input): Promise<unknown> {
   const name = String(input.EndpointName);
+  refuseAlarmRollback(input.DeploymentConfig as Input | undefined);
   const arn = resourceArn(region, 'endpoint', name);
   if (deps.store.endpoints.get(region, name)) {
     throw validationException(`Cannot create already existing endpoint "${arn}".`);
@@ -160,6 +173,7 @@ async function updateEndpoint(deps: EndpointOperationsDeps, region: string, inpu
   const deploymentConfig = input.RetainDeploymentConfig
     ? endpoint.LastDeploymentConfig
     : (input.DeploymentConfig as Input | undefined);
+  refuseAlarmRollback(deploymentConfig);
   if (deploymentConfig) endpoint.LastDeploymentConfig = deploymentConfig;
   else delete endpoint.LastDeploymentConfig;
   endpoint.EndpointStatus = 'Updating';
