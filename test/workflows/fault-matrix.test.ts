@@ -12,22 +12,21 @@
  * HTTP) is listed as not run in process, naming what the double refused. Fault c (the emulator killed) needs a real
  * emulator process: test/e2e/fault-matrix-emulator-killed.test.ts.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
-import { projectRoot } from '../../infra/project-root.ts';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type ExecutionResult, type StartOptions } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/workflows.ts';
 import {
   differences,
+  documentedEndStates,
   duplicateEvents,
   FAULTS,
   type Fault,
   failEveryResult,
+  type Left,
   loseFirstResult,
   type MatrixRow,
   matrixTable,
@@ -115,34 +114,6 @@ async function registerExamplePackage(): Promise<void> {
 
 function observed(double: ScriptedSageMaker): Promise<Observation> {
   return observe({ objects: () => double.objects.keys(), events: () => double.events });
-}
-
-/** What a documented end state leaves: what there was before the run, or what an uninterrupted run leaves. */
-type Left = 'before' | 'done';
-
-/**
- * The end states the README's "What happens when" table documents, as `Workflow State` -> what they leave (its
- * "What is left" cell starts with "what there was before the run" or "what an uninterrupted run leaves").
- */
-function documentedEndStates(): Map<string, Left> {
-  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-  const section = readme.split('#### What happens when')[1]?.split('\n#')[0] ?? '';
-  const documented = new Map<string, Left>();
-  for (const line of section.split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
-    const named = cells[1] === 'every workflow' ? WORKFLOWS.map((w) => w.name) : (cells[1] ?? '').split(',');
-    const ends = [...(cells[3] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
-    const left = cells[4]?.startsWith('what there was before the run')
-      ? 'before'
-      : cells[4]?.startsWith('what an uninterrupted run leaves')
-        ? 'done'
-        : undefined;
-    if (left === undefined) continue;
-    for (const workflow of named.map((w) => w.trim().replace(/`/g, ''))) {
-      for (const end of ends) documented.set(`${workflow} ${end}`, left);
-    }
-  }
-  return documented;
 }
 
 /**

@@ -4,6 +4,9 @@
  * faulted run with an uninterrupted one), and the printed table. The scenarios themselves are in
  * fault-matrix.test.ts (in process) and test/e2e/fault-matrix-emulator-killed.test.ts (a real emulator process).
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
@@ -17,8 +20,10 @@ import {
   ListModelsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { projectRoot } from '../../infra/project-root.ts';
 import { LambdaFunctionError } from '../../local/runner/lambda-invoke.ts';
 import { allStates, type ExecutionResult, type StartOptions } from '../../local/runner/runner.ts';
+import { WORKFLOWS } from '../../workflows/workflows.ts';
 
 /** The three faults of the matrix (issue 22 §2). */
 export const FAULTS = {
@@ -197,6 +202,34 @@ export function differences(expected: Observation, actual: Observation, ignoreEv
     if (want !== got) lines.push(`${member}: expected ${want}, got ${got}`);
   }
   return lines;
+}
+
+/** What a documented end state leaves: what there was before the run, or what an uninterrupted run leaves. */
+export type Left = 'before' | 'done';
+
+/**
+ * The end states the README's "What happens when" table documents, as `Workflow State` -> what they leave (its
+ * "What is left" cell starts with "what there was before the run" or "what an uninterrupted run leaves").
+ */
+export function documentedEndStates(): Map<string, Left> {
+  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+  const section = readme.split('#### What happens when')[1]?.split('\n#')[0] ?? '';
+  const documented = new Map<string, Left>();
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const named = cells[1] === 'every workflow' ? WORKFLOWS.map((w) => w.name as string) : (cells[1] ?? '').split(',');
+    const ends = [...(cells[3] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
+    const left = cells[4]?.startsWith('what there was before the run')
+      ? 'before'
+      : cells[4]?.startsWith('what an uninterrupted run leaves')
+        ? 'done'
+        : undefined;
+    if (left === undefined) continue;
+    for (const workflow of named.map((w) => w.trim().replace(/`/g, ''))) {
+      for (const end of ends) documented.set(`${workflow} ${end}`, left);
+    }
+  }
+  return documented;
 }
 
 /** How one scenario ended. */
