@@ -204,8 +204,11 @@ export function differences(expected: Observation, actual: Observation, ignoreEv
   return lines;
 }
 
-/** What a documented end state leaves: what there was before the run, or what an uninterrupted run leaves. */
-export type Left = 'before' | 'done';
+/**
+ * What a documented end state leaves: what there was before the run, what an uninterrupted run leaves, or (a rollback
+ * that failed itself) what the rollback had not undone, for a human to see to.
+ */
+export type Left = 'before' | 'done' | 'partial';
 
 /**
  * The end states the README's "What happens when" table documents, as `Workflow State` -> what they leave (its
@@ -223,7 +226,9 @@ export function documentedEndStates(): Map<string, Left> {
       ? 'before'
       : cells[4]?.startsWith('what an uninterrupted run leaves')
         ? 'done'
-        : undefined;
+        : cells[4]?.startsWith('what the rollback had not undone')
+          ? 'partial'
+          : undefined;
     if (left === undefined) continue;
     for (const workflow of named.map((w) => w.trim().replace(/`/g, ''))) {
       for (const end of ends) documented.set(`${workflow} ${end}`, left);
