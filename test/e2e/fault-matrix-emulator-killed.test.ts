@@ -295,7 +295,7 @@ describe('DeployEndpoint with the emulator killed while a step runs', () => {
     } finally {
       await emulator.stop();
     }
-  });
+  }, 120_000);
 
   it('ends at one state of each kind as the uninterrupted run, or in its documented state', async () => {
     const documented = documentedEndStates();
@@ -347,7 +347,7 @@ describe('DeployEndpoint with the emulator killed while a step runs', () => {
       }
     }
     expect(problems).toEqual([]);
-  });
+  }, 300_000); // seven emulator lifetimes: about 45 s on an idle machine, minutes on a loaded one
 });
 
 /** The message of the error an execution failed with, shortened. */
