@@ -336,7 +336,7 @@ describe('DeployEndpoint with the emulator killed while a step runs', () => {
         } else {
           const ending = `${kind}: ${result.status} in ${endState} (${result.error}: ${causeOf(result)})`;
           outcome =
-            documented.get(`DeployEndpoint ${endState}`) === 'before' && asBefore.length === 0
+            documented.get(`DeployEndpoint ${endState}`)?.has('before') && asBefore.length === 0
               ? { kind: 'documented', how: `${ending}, as before the run`, duplicates }
               : { kind: 'diverged', how: `${ending}; ${asBefore.join('; ')}` };
         }

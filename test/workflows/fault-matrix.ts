@@ -212,12 +212,14 @@ export type Left = 'before' | 'done' | 'partial';
 
 /**
  * The end states the README's "What happens when" table documents, as `Workflow State` -> what they leave (its
- * "What is left" cell starts with "what there was before the run" or "what an uninterrupted run leaves").
+ * "What is left" cell starts with "what there was before the run" or "what an uninterrupted run leaves"). An end
+ * state may leave one or the other depending on the step that failed (RemoveInferenceComponent's `RemoveFailed`:
+ * before the removal started, or after): the table then has a row for each, naming the steps.
  */
-export function documentedEndStates(): Map<string, Left> {
+export function documentedEndStates(): Map<string, Set<Left>> {
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
   const section = readme.split('#### What happens when')[1]?.split('\n#')[0] ?? '';
-  const documented = new Map<string, Left>();
+  const documented = new Map<string, Set<Left>>();
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     const named = cells[1] === 'every workflow' ? WORKFLOWS.map((w) => w.name as string) : (cells[1] ?? '').split(',');
@@ -231,7 +233,10 @@ export function documentedEndStates(): Map<string, Left> {
           : undefined;
     if (left === undefined) continue;
     for (const workflow of named.map((w) => w.trim().replace(/`/g, ''))) {
-      for (const end of ends) documented.set(`${workflow} ${end}`, left);
+      for (const end of ends) {
+        const key = `${workflow} ${end}`;
+        documented.set(key, new Set([...(documented.get(key) ?? []), left]));
+      }
     }
   }
   return documented;
