@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
+import { leftoverSageMaker } from '../../tasks/_shared/execution-leftovers.ts';
 import { cleanUpExecution } from '../../triggers/execution-cleanup/cleanup.ts';
-import { cleanupSageMaker } from '../../triggers/execution-cleanup/handler.ts';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:execution:RightSizeEndpoint:rs-1';
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:RightSizeEndpoint';
@@ -66,7 +66,7 @@ function cleanup(status: string, startDate: number) {
   return cleanUpExecution(
     { executionArn: ARN, stateMachineArn: MACHINE, name: 'rs-1', status, startDate, stopDate: Date.now() },
     {
-      sagemaker: cleanupSageMaker(client),
+      sagemaker: leftoverSageMaker(client),
       now: Date.now,
       sleep: async (ms) => {
         aws.clock.advance(ms);
@@ -139,7 +139,7 @@ describe('the execution cleanup', () => {
     await expect(
       cleanUpExecution(
         { status: 'ABORTED' },
-        { sagemaker: cleanupSageMaker(client), now: Date.now, sleep: async () => undefined, deadline: 0 },
+        { sagemaker: leftoverSageMaker(client), now: Date.now, sleep: async () => undefined, deadline: 0 },
       ),
     ).rejects.toMatchObject({
       name: 'InvalidStatusChangeEvent',
