@@ -83,7 +83,10 @@ export function rollbackPath(
     tasks.PublishDeploymentEvent,
     failWithCaught(scope, S.DeploymentFailed, '$.error'),
   );
-  const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback)
+  // Busy while an endpoint moves to or from a config it would delete (it waits for it to settle, as StartRollback).
+  const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback, {
+    extraRetries: [rollbackBusyEndpointRetry],
+  })
     .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
     .next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollback, tasks, publishFailed));
   const rollbackSettled = options.beforeCompleteRollback

@@ -25,7 +25,14 @@ import {
   ListModelsCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { type ListedResource, type SageMakerGateway, sageMakerGateway, type Tags } from './sagemaker.ts';
+import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
+import {
+  type EndpointDescription,
+  type ListedResource,
+  type SageMakerGateway,
+  sageMakerGateway,
+  type Tags,
+} from './sagemaker.ts';
 import { TagKeys } from './tags.ts';
 
 /** The execution whose resources are looked for. */
@@ -62,6 +69,12 @@ export interface LeftoverDeps {
   readonly deadline: number;
   /** Between two looks at endpoints in progress. @default 10000 */
   readonly pollMs?: number;
+  /**
+   * Deletes no endpoint, and counts every endpoint standing as serving: a rollback leaves endpoints to StartRollback,
+   * which undoes a new endpoint only while it is still this run's (never one something else changed since).
+   * @default false
+   */
+  readonly keepEndpoints?: boolean;
 }
 
 /** What the removal did. */
@@ -95,6 +108,22 @@ export async function madeByExecution(
 ): Promise<boolean> {
   if (resource.createdAt.getTime() < execution.startDate) return false;
   return taggedWith(await sagemaker.listTags(resource.arn), execution);
+}
+
+/** The identity of the execution a state document belongs to (its context-object facts). */
+export function identityOf(execution: ExecutionFacts): ExecutionIdentity {
+  return { executionArn: execution.id, name: execution.name, startDate: Date.parse(execution.startedAt) };
+}
+
+/** Whether a described endpoint was made by the execution a state document belongs to. */
+export async function endpointMadeBy(
+  endpoint: EndpointDescription,
+  execution: ExecutionFacts,
+  sagemaker: Pick<SageMakerGateway, 'listTags'>,
+): Promise<boolean> {
+  if (endpoint.createdAt === undefined) return false;
+  const resource = { name: endpoint.name, arn: endpoint.arn, createdAt: endpoint.createdAt };
+  return madeByExecution(resource, identityOf(execution), sagemaker);
 }
 
 /** The listed resources made by `execution`. */
@@ -138,7 +167,7 @@ export async function removeExecutionLeftovers(
   if (myEndpoints.length === 0 && myConfigs.length === 0 && myModels.length === 0) return removal;
 
   // An endpoint this execution created goes, once SageMaker takes a deletion (not while it is in progress).
-  for (const endpoint of myEndpoints) {
+  for (const endpoint of deps.keepEndpoints ? [] : myEndpoints) {
     let described = await sagemaker.describeEndpoint(endpoint.name);
     while (described !== undefined && IN_PROGRESS.has(described.status)) {
       if (deps.now() + pollMs > deps.deadline) throw new EndpointStillInProgressError(endpoint.name, described.status);

@@ -88,6 +88,7 @@ export interface EndpointDescription {
   configName?: string;
   pendingConfigName?: string;
   failureReason?: string;
+  createdAt?: Date;
 }
 
 /** A resource listed by name, newest first. */
@@ -261,6 +262,7 @@ export function endpointDescription(out: DescribeEndpointCommandOutput): Endpoin
     configName: out.EndpointConfigName,
     pendingConfigName: out.PendingDeploymentSummary?.EndpointConfigName,
     failureReason: out.FailureReason,
+    createdAt: out.CreationTime,
   });
 }
 

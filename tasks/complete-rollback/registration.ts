@@ -8,6 +8,13 @@ export const registration: TaskRegistration = {
     describeEndpoint,
     { actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig'], resources: ['endpoint-config'] },
     { actions: ['sagemaker:DeleteModel'], resources: ['model'] },
+    // The execution cleanup's rule: every endpoint, config and model (List* take no resource-level permissions,
+    // Service Authorization Reference), and whether each carries this execution's tag.
+    {
+      actions: ['sagemaker:ListEndpoints', 'sagemaker:ListEndpointConfigs', 'sagemaker:ListModels'],
+      resources: ['any'],
+    },
+    { actions: ['sagemaker:ListTags'], resources: ['endpoint', 'endpoint-config', 'model'] },
   ],
   environment: [],
 };

@@ -7,6 +7,8 @@ export const registration: TaskRegistration = {
   permissions: [
     describeEndpoint,
     { actions: ['sagemaker:DeleteEndpoint'], resources: ['endpoint'] },
+    // Whether an endpoint the state does not record is this execution's (its execution tag).
+    { actions: ['sagemaker:ListTags'], resources: ['endpoint'] },
     { actions: ['sagemaker:DeleteEndpointConfig'], resources: ['endpoint-config'] },
     // ListInferenceComponents supports no resource-level permissions (Service Authorization Reference).
     { actions: ['sagemaker:ListInferenceComponents'], resources: ['any'] },

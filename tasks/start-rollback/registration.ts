@@ -7,6 +7,8 @@ export const registration: TaskRegistration = {
   permissions: [
     describeEndpoint,
     { actions: ['sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], resources: ['endpoint', 'endpoint-config'] },
+    // Whether an endpoint the state does not record is this execution's (its execution tag).
+    { actions: ['sagemaker:ListTags'], resources: ['endpoint'] },
   ],
   environment: [],
 };

@@ -1,6 +1,7 @@
-import type { CreatedResource } from '../../contracts/contract-parts.ts';
+import type { CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
 import { EndpointBusyError } from '../../contracts/errors.ts';
 import type { EndpointChange, WaitPolicy } from '../../contracts/parts/endpoint.ts';
+import { endpointMadeBy } from '../_shared/execution-leftovers.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
@@ -8,21 +9,23 @@ import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts
 
 /** The slice of the state document StartRollback reads: what the run changed on the endpoint, if anything. */
 export interface StartRollbackState {
-  request: { onFailure: 'rollback' | 'retain'; wait: WaitPolicy };
-  /** Absent when the run failed before StartDeployment changed anything. */
+  request: { endpointName: string; onFailure: 'rollback' | 'retain'; wait: WaitPolicy };
+  execution: ExecutionFacts;
+  /** Absent when the run failed before StartDeployment changed anything, or before its result arrived. */
   endpoint?: EndpointChange | undefined;
   /** This run's endpoint config: the endpoint is this run's to undo only while it serves it. */
   endpointConfig?: CreatedResource | undefined;
 }
 export const StartRollbackState = stateSlice<StartRollbackState>({
-  request: { onFailure: 'string', wait: 'object' },
+  request: { endpointName: 'string', onFailure: 'string', wait: 'object' },
+  execution: { id: 'string', name: 'string', startedAt: 'string' },
   endpoint: optional(ENDPOINT_CHANGE),
   endpointConfig: optional(CREATED_RESOURCE),
 });
 
 /** What StartRollback needs from the outside. */
 export interface StartRollbackDeps {
-  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'updateEndpoint' | 'deleteEndpoint'>;
+  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'updateEndpoint' | 'deleteEndpoint' | 'listTags'>;
   now(): Date;
 }
 
@@ -33,9 +36,16 @@ export interface StartRollbackDeps {
  * endpoint still serves this run's config (or is Failed on it): an endpoint that serves another config was changed
  * by something else since, and is left as it is (`action: none`, with the reason). A busy endpoint raises
  * EndpointBusyError, which the state machine retries until it settles.
+ *
+ * When the state records no change, StartDeployment may still have created the endpoint and then failed past its
+ * retries (its result lost): an endpoint of the request's name that this execution made, by the execution cleanup's
+ * rule (its tag, created after the execution started), is this run's new endpoint: recorded in `endpoint` and
+ * undone as one.
  */
 export async function startRollback<S extends StartRollbackState>(state: S, deps: StartRollbackDeps) {
   const wait = startWaiting(state.request.wait, deps.now());
+  const found = state.endpoint === undefined ? await unrecordedNewEndpoint(state, deps) : undefined;
+  if (found !== undefined) return startRollback({ ...state, endpoint: found }, deps);
   const change = state.endpoint;
   if (change === undefined || change.action === 'none') {
     return { ...state, rollback: { action: 'none' }, wait };
@@ -70,4 +80,14 @@ export async function startRollback<S extends StartRollbackState>(state: S, deps
   if (previous === undefined) throw new Error(`No previous endpoint config was recorded for ${change.name}`);
   await deps.sagemaker.updateEndpoint(change.name, previous, undefined);
   return { ...state, rollback: { action: 'restore', configName: previous }, wait };
+}
+
+/** The endpoint of the request, as a change `create`, when this execution made it but the state does not record it. */
+async function unrecordedNewEndpoint(
+  state: StartRollbackState,
+  deps: StartRollbackDeps,
+): Promise<EndpointChange | undefined> {
+  const endpoint = await deps.sagemaker.describeEndpoint(state.request.endpointName);
+  if (endpoint === undefined || !(await endpointMadeBy(endpoint, state.execution, deps.sagemaker))) return undefined;
+  return { name: endpoint.name, arn: endpoint.arn, action: 'create' };
 }

@@ -1,9 +1,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RollbackFailedError } from '../../contracts/errors.ts';
+import { leftoverSageMaker } from '../../tasks/_shared/execution-leftovers.ts';
+import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { completeRollback } from '../../tasks/complete-rollback/complete-rollback.ts';
 import { handler as completeRollbackHandler } from '../../tasks/complete-rollback/handler.ts';
 import type { DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { deploymentState, endpointArn, endpointConfigArn, FakeSageMaker, modelArn, validInput } from './fakes.ts';
+import {
+  deploymentState,
+  EXECUTION,
+  endpointArn,
+  endpointConfigArn,
+  FakeSageMaker,
+  modelArn,
+  validInput,
+} from './fakes.ts';
 
 const OLD_CONFIG = 'churn-0000000001';
 const OLD_MODEL = 'churn-000000000a';
@@ -37,6 +47,13 @@ const restore = { action: 'restore' as const, configName: OLD_CONFIG };
 describe('completeRollback', () => {
   let sagemaker: FakeSageMaker;
 
+  /** The step's dependencies, on the fake's SageMaker and clock. */
+  const deps = () => ({
+    sagemaker,
+    leftovers: leftoverSageMaker(sagemaker.scripted.sageMakerClient()),
+    now: () => new Date(sagemaker.scripted.clock.now()),
+  });
+
   beforeEach(() => {
     sagemaker = new FakeSageMaker();
     sagemaker.seedModel(OLD_MODEL);
@@ -48,7 +65,7 @@ describe('completeRollback', () => {
   it('confirms the restore and deletes the config and model this run created', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
 
-    const out = await completeRollback(rollingBack({ rollback: restore }), { sagemaker });
+    const out = await completeRollback(rollingBack({ rollback: restore }), deps());
 
     expect(out.rollback).toEqual({
       ...restore,
@@ -62,7 +79,7 @@ describe('completeRollback', () => {
   it('raises RollbackFailedError when the endpoint still serves the new config', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
 
-    const result = completeRollback(rollingBack({ rollback: restore }), { sagemaker });
+    const result = completeRollback(rollingBack({ rollback: restore }), deps());
 
     await expect(result).rejects.toThrow(RollbackFailedError);
     await expect(result).rejects.toThrow(
@@ -75,7 +92,7 @@ describe('completeRollback', () => {
   it('raises RollbackFailedError with the reason when the restore left the endpoint Failed', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'Failed', configName: OLD_CONFIG, failureReason: 'capacity error' });
 
-    const result = completeRollback(rollingBack({ rollback: restore }), { sagemaker });
+    const result = completeRollback(rollingBack({ rollback: restore }), deps());
 
     await expect(result).rejects.toThrow(
       `Endpoint churn should be InService on ${OLD_CONFIG} again, but it is Failed on ${OLD_CONFIG} (capacity error)`,
@@ -83,7 +100,7 @@ describe('completeRollback', () => {
   });
 
   it('raises RollbackFailedError when the endpoint to restore is gone', async () => {
-    const result = completeRollback(rollingBack({ rollback: restore }), { sagemaker });
+    const result = completeRollback(rollingBack({ rollback: restore }), deps());
 
     await expect(result).rejects.toMatchObject({
       name: 'RollbackFailedError',
@@ -92,9 +109,7 @@ describe('completeRollback', () => {
   });
 
   it('confirms the deletion of a new endpoint and deletes what this run created', async () => {
-    const out = await completeRollback(rollingBack({ rollback: { action: 'delete' }, action: 'create' }), {
-      sagemaker,
-    });
+    const out = await completeRollback(rollingBack({ rollback: { action: 'delete' }, action: 'create' }), deps());
 
     expect(out.rollback).toEqual({
       action: 'delete',
@@ -106,7 +121,7 @@ describe('completeRollback', () => {
   it('raises RollbackFailedError when the new endpoint still exists', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'Failed', configName: NEW_CONFIG });
 
-    const result = completeRollback(rollingBack({ rollback: { action: 'delete' }, action: 'create' }), { sagemaker });
+    const result = completeRollback(rollingBack({ rollback: { action: 'delete' }, action: 'create' }), deps());
 
     await expect(result).rejects.toThrow(RollbackFailedError);
     await expect(result).rejects.toThrow('Endpoint churn should have been deleted, but it is Failed');
@@ -116,9 +131,10 @@ describe('completeRollback', () => {
   it('keeps a config and model that existed before this run', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
 
-    const out = await completeRollback(rollingBack({ rollback: restore, created: { model: false, config: false } }), {
-      sagemaker,
-    });
+    const out = await completeRollback(
+      rollingBack({ rollback: restore, created: { model: false, config: false } }),
+      deps(),
+    );
 
     expect(out.rollback?.deleted).toEqual([]);
     expect(sagemaker.configs.has(NEW_CONFIG)).toBe(true);
@@ -128,7 +144,7 @@ describe('completeRollback', () => {
   it('keeps the config the endpoint still serves, and its model, even if this run created them', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
 
-    const out = await completeRollback(rollingBack({ rollback: { action: 'none' }, action: 'none' }), { sagemaker });
+    const out = await completeRollback(rollingBack({ rollback: { action: 'none' }, action: 'none' }), deps());
 
     expect(out.rollback).toEqual({ action: 'none', completed: true, deleted: [] });
     expect(sagemaker.configs.has(NEW_CONFIG)).toBe(true);
@@ -140,7 +156,7 @@ describe('completeRollback', () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: 'churn-by-hand' });
     const foreign = { action: 'none' as const, reason: 'changed by hand' };
 
-    const out = await completeRollback(rollingBack({ rollback: foreign }), { sagemaker });
+    const out = await completeRollback(rollingBack({ rollback: foreign }), deps());
 
     expect(out.rollback?.deleted).toEqual([`endpoint-config/${NEW_CONFIG}`]);
     expect(sagemaker.models.has(NEW_MODEL)).toBe(true);
@@ -153,19 +169,43 @@ describe('completeRollback', () => {
     const state = rollingBack({ rollback: { action: 'none' }, created: { model: true, config: undefined } });
     const { endpoint: _, ...failedEarly } = state;
 
-    const out = await completeRollback(failedEarly, { sagemaker });
+    const out = await completeRollback(failedEarly, deps());
 
     expect(out.rollback?.deleted).toEqual([`model/${NEW_MODEL}`]);
     expect(sagemaker.models.has(NEW_MODEL)).toBe(false);
     expect(sagemaker.models.has(OLD_MODEL)).toBe(true);
   });
 
+  it("deletes what this execution created that the state does not record and nothing uses, by the cleanup's rule", async () => {
+    // CreateEndpointConfig made its config, then failed past its retries: the state records the model only.
+    const mine = { [TagKeys.execution]: EXECUTION.name };
+    const started = new Date(EXECUTION.startedAt);
+    const later = new Date(started.getTime() + 60_000);
+    sagemaker.seedConfig('churn-unrecorded', [NEW_MODEL], { tags: mine, createdAt: later });
+    sagemaker.seedModel('churn-served', { tags: mine, createdAt: later });
+    sagemaker.seedConfig('churn-serving', ['churn-served'], { createdAt: started });
+    sagemaker.putEndpoint({ name: 'other', status: 'InService', configName: 'churn-serving' });
+    sagemaker.seedModel('churn-before', { tags: mine, createdAt: new Date(started.getTime() - 60_000) });
+    sagemaker.seedModel('churn-other-run', { tags: { [TagKeys.execution]: 'deploy-churn-2' }, createdAt: later });
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+    sagemaker.configs.delete(NEW_CONFIG);
+    const state = rollingBack({ rollback: { action: 'none' }, created: { model: true, config: undefined } });
+    const { endpoint: _, ...failedEarly } = state;
+
+    const out = await completeRollback(failedEarly, deps());
+
+    expect(out.rollback?.deleted).toEqual([`model/${NEW_MODEL}`, 'endpoint-config/churn-unrecorded']);
+    expect(sagemaker.configs.has('churn-unrecorded')).toBe(false);
+    // Served by an endpoint, made before the execution started, or tagged with another execution: kept.
+    expect(sagemaker.models.has('churn-served')).toBe(true);
+    expect(sagemaker.models.has('churn-before')).toBe(true);
+    expect(sagemaker.models.has('churn-other-run')).toBe(true);
+  });
+
   it('deletes nothing when onFailure retained the endpoint', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'Failed', configName: NEW_CONFIG });
 
-    const out = await completeRollback(rollingBack({ rollback: { action: 'retain' }, action: 'create' }), {
-      sagemaker,
-    });
+    const out = await completeRollback(rollingBack({ rollback: { action: 'retain' }, action: 'create' }), deps());
 
     expect(out.rollback).toEqual({ action: 'retain', completed: true, deleted: [] });
     expect(sagemaker.callsOf('deleteEndpointConfig')).toEqual([]);

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EndpointBusyError } from '../../contracts/errors.ts';
+import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { startRollback } from '../../tasks/start-rollback/start-rollback.ts';
 import type { DeployEndpointInputDocument, DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { deploymentState, endpointArn, FakeSageMaker, validInput } from './fakes.ts';
+import { deploymentState, EXECUTION, endpointArn, FakeSageMaker, validInput } from './fakes.ts';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const OLD_CONFIG = 'churn-0000000001';
@@ -125,7 +126,31 @@ describe('startRollback', () => {
     const out = await startRollback(failedState(undefined), deps());
 
     expect(out.rollback).toEqual({ action: 'none' });
-    expect(sagemaker.calls).toEqual([]);
+    expect(out.endpoint).toBeUndefined();
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
+    expect(sagemaker.callsOf('deleteEndpoint')).toEqual([]);
+  });
+
+  it('deletes a new endpoint this execution made that the state does not record (its result was lost)', async () => {
+    // StartDeployment created the endpoint, then failed past its retries: its result never reached the state.
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    sagemaker.tags.set(endpointArn('churn'), { [TagKeys.execution]: EXECUTION.name });
+
+    const out = await startRollback(failedState(undefined), deps());
+
+    expect(out.rollback).toEqual({ action: 'delete' });
+    expect(out.endpoint).toEqual(created);
+    expect(sagemaker.callsOf('deleteEndpoint')).toEqual(['churn']);
+  });
+
+  it('leaves an unrecorded endpoint another execution tagged', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    sagemaker.tags.set(endpointArn('churn'), { [TagKeys.execution]: 'deploy-churn-2' });
+
+    const out = await startRollback(failedState(undefined), deps());
+
+    expect(out.rollback).toEqual({ action: 'none' });
+    expect(sagemaker.callsOf('deleteEndpoint')).toEqual([]);
   });
 
   it('does nothing when the endpoint already served the new config before the deployment', async () => {

@@ -124,22 +124,7 @@ function observed(double: ScriptedSageMaker): Promise<Observation> {
  * which undoes what the state records, does not delete it. Listed here (and in the README) so the suite stays green
  * while they are open, and fails when one is fixed (remove it from the list) or a new one appears.
  */
-const KNOWN_GAPS = new Set([
-  'DeployEndpoint CreateModel b. failed, redriven',
-  'DeployEndpoint CreateEndpointConfig b. failed, redriven',
-  'DeployEndpoint StartDeployment b. failed, redriven',
-  'DeployMultiContainerEndpoint CreateModel b. failed, redriven',
-  'DeployMultiContainerEndpoint CreateEndpointConfig b. failed, redriven',
-  'DeployMultiContainerEndpoint StartDeployment b. failed, redriven',
-  'DeploySerialPipeline CreateModel b. failed, redriven',
-  'DeploySerialPipeline CreateEndpointConfig b. failed, redriven',
-  'DeploySerialPipeline StartDeployment b. failed, redriven',
-  'DeployApprovedModelPackage CreateModel b. failed, redriven',
-  'DeployApprovedModelPackage CreateEndpointConfig b. failed, redriven',
-  'DeployApprovedModelPackage StartDeployment b. failed, redriven',
-  'DeployInferenceComponent EnsureComponentEndpoint b. failed, redriven',
-  'DeployInferenceComponent StartComponentDeployment b. failed, redriven',
-]);
+const KNOWN_GAPS = new Set(['DeployInferenceComponent StartComponentDeployment b. failed, redriven']);
 
 /** The message of the error an execution failed with (its cause is Lambda's error document). */
 function errorMessageOf(result: ExecutionResult): string {

@@ -96,7 +96,10 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
   );
 
   // Last of every failure: the endpoint goes when this run created it and it hosts nothing (else it stays).
-  const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint)
+  // Waits out an endpoint still Creating: one EnsureComponentEndpoint created before its result was lost.
+  const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint, {
+    extraRetries: [rollbackBusyEndpointRetry],
+  })
     .addCatch(rollbackFailed, { errors: ALL, resultPath: '$.rollbackError' })
     .next(deployFailed);
 
@@ -170,7 +173,7 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
     .otherwise(autoScaling.beforeChange);
   const ensureEndpoint = invoke(scope, S.EnsureComponentEndpoint, fns.EnsureComponentEndpoint, {
     extraRetries: [busyEndpointRetry],
-  }).addCatch(deployFailed, { errors: ALL, resultPath: '$.error' });
+  }).addCatch(deleteEndpoint, { errors: ALL, resultPath: '$.error' });
 
   ensureEndpoint.next(wasCreated);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
