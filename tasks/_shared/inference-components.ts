@@ -59,6 +59,7 @@ export interface ComponentDescription {
   specification: ComponentSpecification;
   desiredCopyCount: number;
   currentCopyCount: number;
+  createdAt?: Date;
 }
 
 /** The request's component as SageMaker's Specification. */
@@ -187,6 +188,7 @@ export function inferenceComponentGateway(client: SageMakerClient): InferenceCom
           specification: specificationFromDescription(out.Specification),
           desiredCopyCount: out.RuntimeConfig?.DesiredCopyCount ?? 0,
           currentCopyCount: out.RuntimeConfig?.CurrentCopyCount ?? 0,
+          createdAt: out.CreationTime,
         });
       } catch (error) {
         if (isNotFound(error)) return undefined;

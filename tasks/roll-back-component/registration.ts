@@ -13,6 +13,8 @@ export const registration: TaskRegistration = {
       ],
       resources: ['inference-component'],
     },
+    // Whether a component the state does not record is this execution's (its execution tag).
+    { actions: ['sagemaker:ListTags'], resources: ['inference-component'] },
   ],
   environment: [],
 };

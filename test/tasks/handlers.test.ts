@@ -15,6 +15,7 @@ import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   ListEndpointConfigsCommand,
+  ListEndpointsCommand,
   ListModelsCommand,
   ListTagsCommand,
   ResourceNotFound,
@@ -639,6 +640,10 @@ describe('CompleteRollback handler', () => {
     });
     sagemaker.on(DeleteEndpointConfigCommand).resolves({});
     sagemaker.on(DeleteModelCommand).resolves({});
+    // Nothing else carries this execution's tag.
+    sagemaker.on(ListEndpointsCommand).resolves({ Endpoints: [] });
+    sagemaker.on(ListEndpointConfigsCommand).resolves({ EndpointConfigs: [] });
+    sagemaker.on(ListModelsCommand).resolves({ Models: [] });
 
     const out = await completeRollback(
       event(validInput(), { ...afterUpdate(), rollback: { action: 'restore', configName: OLD_CONFIG } }),

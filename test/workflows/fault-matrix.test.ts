@@ -124,7 +124,7 @@ function observed(double: ScriptedSageMaker): Promise<Observation> {
  * which undoes what the state records, does not delete it. Listed here (and in the README) so the suite stays green
  * while they are open, and fails when one is fixed (remove it from the list) or a new one appears.
  */
-const KNOWN_GAPS = new Set(['DeployInferenceComponent StartComponentDeployment b. failed, redriven']);
+const KNOWN_GAPS = new Set<string>([]);
 
 /** The message of the error an execution failed with (its cause is Lambda's error document). */
 function errorMessageOf(result: ExecutionResult): string {

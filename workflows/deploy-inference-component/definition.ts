@@ -146,8 +146,9 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
     healthCheck,
     afterComponent,
   );
+  // Through the component's rollback: the step may have created the component before it failed.
   startComponent
-    .addCatch(beforeComponent.next, { errors: ALL, resultPath: beforeComponent.resultPath })
+    .addCatch(afterComponent.next, { errors: ALL, resultPath: afterComponent.resultPath })
     .next(waitForComponent);
 
   const endpointNotInService = new sfn.Pass(scope, S.EndpointNotInService, {

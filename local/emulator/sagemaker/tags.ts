@@ -6,6 +6,7 @@ import {
   type BaseRecord,
   type EndpointConfigRecord,
   type EndpointRecord,
+  type InferenceComponentRecord,
   type ModelPackageGroupRecord,
   type ModelPackageRecord,
   type ModelRecord,
@@ -66,7 +67,9 @@ function findByArn(store: SageMakerStore, registry: ModelRegistry, arn: string):
         ? store.endpointConfigs.get(parsed.region, parsed.name)
         : parsed?.kind === 'endpoint'
           ? store.endpoints.get(parsed.region, parsed.name)
-          : undefined;
+          : parsed?.kind === 'inference-component'
+            ? store.inferenceComponents.get(parsed.region, parsed.name)
+            : undefined;
   if (!record) {
     const label = parsed?.kind === 'endpoint-config' ? 'endpoint configuration' : (parsed?.kind ?? 'resource');
     throw validationException(`Could not find ${label} "${arn}".`);
@@ -80,6 +83,8 @@ async function saveRecord(store: SageMakerStore, record: BaseRecord): Promise<vo
     await store.endpoints.put(String(input.EndpointName), record as EndpointRecord);
   else if (typeof input.EndpointConfigArn === 'string') {
     await store.endpointConfigs.put(String(input.EndpointConfigName), record as EndpointConfigRecord);
+  } else if (typeof input.InferenceComponentArn === 'string') {
+    await store.inferenceComponents.put(String(input.InferenceComponentName), record as InferenceComponentRecord);
   } else if (typeof input.ModelPackageArn === 'string') {
     const pkg = record as ModelPackageRecord;
     await store.modelPackages.put(modelPackageKey(pkg.ModelPackageGroupName, pkg.ModelPackageVersion), pkg);
