@@ -8,13 +8,20 @@
 import { ListEndpointConfigsCommand, ListEndpointsCommand, ListModelsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RightSizeReport } from '../../contracts/parts/right-size.ts';
+import { RealClock } from '../../local/triggers/clock.ts';
+import type { TriggerEngine } from '../../local/triggers/engine.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 import { type Harness, IMAGE, readS3Text, registerLinearPackages, startHarness } from './harness.ts';
 
 let h: Harness;
+let triggers: TriggerEngine;
+let cleanupArn: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // The stack's rules run too: the execution cleanup after an abort, or after a failure that left throwaways.
+  h = await startHarness(8, { triggerClock: new RealClock() });
+  triggers = h.triggers as TriggerEngine;
+  cleanupArn = [...h.runner.workflows.functions.values()].find((f) => f.task === 'ExecutionCleanup')?.arn ?? '';
 });
 
 afterAll(async () => {
@@ -82,6 +89,26 @@ async function leftBehind(stem: string) {
   }
   return left;
 }
+
+/** The lifecycle events (`Deployment Succeeded`, ...) the workflows published about endpoints named `stem`... */
+async function lifecycleEventsOf(stem: string) {
+  return (await h.emulator.readEvents())
+    .filter((e) => e.source === 'sagemaker-workflows' && e['detail-type'].startsWith('Deployment '))
+    .filter((e) => String((e.detail as { endpointName?: unknown }).endpointName).startsWith(stem))
+    .map((e) => e['detail-type']);
+}
+
+/** Waits until the execution cleanup has been delivered once more than `before` times, and has run. */
+async function cleanupRan(before: number) {
+  while (triggers.deliveries.filter((d) => d.targetArn === cleanupArn).length <= before) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await triggers.idle();
+  const delivery = triggers.deliveries.filter((d) => d.targetArn === cleanupArn).at(-1);
+  expect(delivery?.outcome, delivery?.error).toBe('delivered');
+}
+
+const cleanupsSoFar = () => triggers.deliveries.filter((d) => d.targetArn === cleanupArn).length;
 
 describe('RightSizeEndpoint', () => {
   it('measures four candidates and recommends the cheapest that meets the threshold at the target, sized for it', async () => {
@@ -158,6 +185,8 @@ describe('RightSizeEndpoint', () => {
     expect(await readS3Text(h, report.reportFiles?.html ?? '')).toMatch(/^<!DOCTYPE html>/i);
 
     expect(await leftBehind('rs-four-rs-')).toEqual([]);
+    // Four deployments were made only to be measured: nothing announced them as deployments.
+    expect(await lifecycleEventsOf('rs-four-rs-')).toEqual([]);
   });
 
   it('reports a candidate that fails to deploy with SageMaker’s reason, goes on, and leaves nothing behind', async () => {
@@ -187,6 +216,8 @@ describe('RightSizeEndpoint', () => {
     expect(report.noRecommendationBecause).toContain('no candidate meets the target');
 
     expect(await leftBehind('rs-fail-rs-')).toEqual([]);
+    // Neither the candidate that rolled back nor the one that deployed published a lifecycle event.
+    expect(await lifecycleEventsOf('rs-fail-rs-')).toEqual([]);
   });
 
   it('refuses engine inference-recommender locally with the emulator’s reason, having created nothing', async () => {
@@ -244,5 +275,65 @@ describe('RightSizeEndpoint', () => {
     } finally {
       h.emulator.setFaults({});
     }
+  });
+
+  it('leaves nothing when its own clean-up fails too: the execution cleanup deletes the throwaways of a FAILED run', async () => {
+    // DeleteCandidate's DeleteModel fails, so the Map does; DeleteAllCandidates' DeleteModel fails as well, so the
+    // execution ends FAILED with the candidate's model still there, until the rule on FAILED runs the cleanup.
+    const injected = { code: 'ValidationException', status: 400, message: 'Injected: not now' };
+    h.emulator.setFaults({
+      failNth: [
+        { operation: 'DeleteModel', n: 1, ...injected },
+        { operation: 'DeleteModel', n: 2, ...injected },
+      ],
+    });
+    const before = cleanupsSoFar();
+    try {
+      const result = await h.runner.start(
+        'RightSizeEndpoint',
+        rightSize('rs-failed', {
+          candidates: { instanceTypes: ['ml.c5.large'], environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] } },
+          pattern: { stairs: { usersPerStep: 1, steps: 1, stepSeconds: 2 } },
+        }),
+      ).result;
+
+      expect(result.status).toBe('FAILED');
+      const entered = result.events.flatMap((e) => (e.type === 'StateEntered' && 'state' in e ? [e.state?.name] : []));
+      expect(entered.slice(-3)).toEqual(['CandidateFailed', 'DeleteAllCandidates', 'RightSizeFailed']);
+      // The execution's own clean-up failed: what is gone afterwards, the execution cleanup deleted.
+      const caught = result.events.flatMap((e) => (e.type === 'StateCaught' ? [e.state.name] : []));
+      expect(caught).toContain('DeleteAllCandidates');
+      await cleanupRan(before);
+      expect(await leftBehind('rs-failed-rs-')).toEqual([]);
+    } finally {
+      h.emulator.setFaults({});
+    }
+  });
+
+  it('leaves nothing when aborted while a candidate is under load: the execution cleanup deletes it', async () => {
+    const before = cleanupsSoFar();
+    let execution: ReturnType<typeof h.runner.start> | undefined;
+    execution = h.runner.start(
+      'RightSizeEndpoint',
+      rightSize('rs-aborted', {
+        candidates: { instanceTypes: ['ml.c5.large'], environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] } },
+        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 2 } },
+      }),
+      {
+        // Once the candidate serves and its load test has begun: its endpoint, config and model all exist.
+        onEvent: (event) => {
+          if (event.type === 'StateEntered' && event.state.name === 'GenerateLoad') execution?.abort();
+        },
+      },
+    );
+    const result = await execution.result;
+
+    expect(result.status).toBe('ABORTED');
+    // The candidate was deployed and the execution never reached its own deletion of it.
+    const entered = result.events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
+    expect(entered).toEqual(expect.arrayContaining(['DeployCandidate', 'DeploymentSucceeded', 'GenerateLoad']));
+    expect(entered).not.toContain('DeleteCandidate');
+    await cleanupRan(before);
+    expect(await leftBehind('rs-aborted-rs-')).toEqual([]);
   });
 });
