@@ -53,6 +53,7 @@ export const STEP_NAMES = [
   'DeleteComponentEndpoint',
   'StartComponentRemoval',
   'ProbeComponent',
+  'CheckInstanceQuotas',
   'PrepareCandidate',
   'DeleteThrowaways',
   'SummarizeCandidate',

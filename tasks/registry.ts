@@ -9,6 +9,7 @@ import { STEP_NAMES, type TaskName } from '../contracts/steps.ts';
 import type { TaskRegistration } from './_shared/task-registration.ts';
 import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
+import { registration as checkInstanceQuotas } from './check-instance-quotas/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
@@ -115,6 +116,7 @@ export const TASKS = {
   DeleteComponentEndpoint: deleteComponentEndpoint,
   StartComponentRemoval: startComponentRemoval,
   ProbeComponent: probeComponent,
+  CheckInstanceQuotas: checkInstanceQuotas,
   PrepareCandidate: prepareCandidate,
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,

@@ -28,6 +28,7 @@ import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control
 import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
 import { handleRequest } from './server.ts';
+import { ServiceQuotasApi } from './service-quotas/api.ts';
 import { SageMakerStore } from './store/store.ts';
 
 export type { PublishedNotification } from './async/notifications.ts';
@@ -207,17 +208,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       })),
     ),
   );
+  const sagemaker = new SageMakerControlPlane(
+    store,
+    lifecycle,
+    new ModelRegistry(store, events),
+    options.limits,
+    transforms,
+    autoScaling,
+    asyncInference,
+    { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
+  );
   const services = {
-    sagemaker: new SageMakerControlPlane(
-      store,
-      lifecycle,
-      new ModelRegistry(store, events),
-      options.limits,
-      transforms,
-      autoScaling,
-      asyncInference,
-      { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
-    ),
+    sagemaker,
     autoScaling,
     runtime: new SageMakerRuntime(
       store,
@@ -229,6 +231,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       components,
     ),
     cloudWatch: new CloudWatchApi(metrics),
+    serviceQuotas: new ServiceQuotasApi(
+      sagemaker.model.shapes.ProductionVariantInstanceType?.enum ?? [],
+      options.limits,
+    ),
     asyncInference,
     s3: new S3Api(s3Store),
     events,

@@ -14,6 +14,7 @@ import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
 import { type S3Api, sendS3Error } from './s3/api.ts';
 import { classifyS3 } from './s3/routing.ts';
 import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
+import { SERVICE_QUOTAS_TARGET_PREFIX, type ServiceQuotasApi } from './service-quotas/api.ts';
 
 /** The services behind the one HTTP server. */
 export interface Services {
@@ -23,6 +24,7 @@ export interface Services {
   asyncInference: AsyncInference;
   s3: S3Api;
   cloudWatch: CloudWatchApi;
+  serviceQuotas: ServiceQuotasApi;
   events: EventLog;
   faults: FaultInjector;
   logger: Logger;
@@ -78,7 +80,7 @@ function sendJsonError(
   );
 }
 
-/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch), runtime invocations path, else S3. */
+/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch, Service Quotas), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receivedAt = performance.now();
   const requestId = randomUUID();
@@ -192,6 +194,8 @@ async function handleAwsJson(
     output = await putEvents(services.events, region, input);
   } else if (service === CLOUDWATCH_TARGET_PREFIX) {
     output = services.cloudWatch.call(operation, region, input as Record<string, unknown>);
+  } else if (service === SERVICE_QUOTAS_TARGET_PREFIX) {
+    output = services.serviceQuotas.call(operation, region, input as Record<string, unknown>);
   } else {
     throw new ServiceError('UnknownOperationException', `Operation ${target} is not recognized.`, 400);
   }

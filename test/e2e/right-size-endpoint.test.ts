@@ -184,6 +184,12 @@ describe('RightSizeEndpoint', () => {
     expect(summary).toContain('ml.c5.large');
     expect(await readS3Text(h, report.reportFiles?.html ?? '')).toMatch(/^<!DOCTYPE html>/i);
 
+    // The emulator's instance quotas, as Service Quotas lists them (20 of each type), left the input's 2 at once.
+    const quotas = result.events.find((e) => e.type === 'StateExited' && e.state.name === 'CheckInstanceQuotas');
+    expect((quotas as { state: { output: { plan: unknown } } } | undefined)?.state.output.plan).toMatchObject({
+      maxConcurrency: 2,
+      instanceQuotas: { 'ml.c5.large': 20, 'ml.m5.large': 20 },
+    });
     expect(await leftBehind('rs-four-rs-')).toEqual([]);
     // Four deployments were made only to be measured: nothing announced them as deployments.
     expect(await lifecycleEventsOf('rs-four-rs-')).toEqual([]);

@@ -1,7 +1,8 @@
 /**
  * The RightSizeEndpoint state machine:
  *
- *   ValidateInput (the plan) -> TestCandidates (Map, at most `maxConcurrency` at once), per candidate:
+ *   ValidateInput (the plan) -> CheckInstanceQuotas (the account's instance quotas: a candidate over one refused,
+ *   `maxConcurrency` bounded by them) -> TestCandidates (Map, at most `maxConcurrency` at once), per candidate:
  *       PrepareCandidate -> DeployCandidate (Parallel: DeployEndpoint's own model, deployment and rollback steps)
  *         -> the load-test steps (LoadTestEndpoint's) -> DeleteCandidate -> SummarizeCandidate
  *       a deployment that fails: CandidateNotDeployed -> DeleteCandidate -> SummarizeCandidate (the run goes on)
@@ -32,6 +33,7 @@ import type { WorkflowTasks } from '../workflow.ts';
 export const RightSizeEndpointStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  CheckInstanceQuotas: 'CheckInstanceQuotas',
   TestCandidates: 'TestCandidates',
   PrepareCandidate: 'PrepareCandidate',
   DeployCandidate: 'DeployCandidate',
@@ -153,9 +155,14 @@ export function rightSizeEndpointDefinition(scope: Construct, fns: WorkflowTasks
     .addCatch(failed, toFailed)
     .next(wait);
 
+  // Nothing exists yet: a candidate over a quota fails the run before anything is created.
+  const checkQuotas = invoke(scope, S.CheckInstanceQuotas, fns.CheckInstanceQuotas)
+    .addCatch(failed, toFailed)
+    .next(testCandidates);
+
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
     new sfn.Choice(scope, S.IsInferenceRecommender)
       .when(sfn.Condition.stringEquals('$.request.engine', 'inference-recommender'), recommender)
-      .otherwise(testCandidates),
+      .otherwise(checkQuotas),
   );
 }
