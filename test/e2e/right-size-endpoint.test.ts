@@ -226,6 +226,55 @@ describe('RightSizeEndpoint', () => {
     expect(await lifecycleEventsOf('rs-fail-rs-')).toEqual([]);
   });
 
+  it('measures a serverless candidate and recommends it with the MaxConcurrency the target needs', async () => {
+    // One serverless candidate (two workers: about 20 a second); 1 and 2 users never queue on it.
+    const result = await h.runner.start(
+      'RightSizeEndpoint',
+      rightSize('rs-serverless', {
+        candidates: {
+          serverlessMemorySizesInMB: [2048],
+          serverlessMaxConcurrency: 4,
+          environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] },
+        },
+        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 3 } },
+      }),
+    ).result;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const report = result.output as RightSizeReport;
+    const [serverless] = report.candidates;
+    expect(serverless?.label).toBe('serverless 2048 MB, SAGEMAKER_MODEL_SERVER_WORKERS=2');
+    expect(serverless?.outcome, serverless?.failure?.cause).toBe('tested');
+    expect(serverless?.endpointName).toMatch(/^rs-serverless-rs-[0-9a-f]{8}-0$/);
+    expect(serverless?.steps).toHaveLength(2);
+    expect(serverless?.steps.every((step) => step.passed)).toBe(true);
+    // Billed per second of compute by memory: ModelLatency (at least the 100 ms a prediction takes) × 2 GB × the
+    // table's us-east-1 price per GB-second, no per-request price.
+    const modelSeconds = (serverless?.modelLatencyMs as number) / 1000;
+    expect(modelSeconds).toBeGreaterThanOrEqual(SERVICE_MS / 1000);
+    expect(serverless?.costPerInference).toBeCloseTo(modelSeconds * 2 * 0.00002, 12);
+    expect(serverless?.costPerMillionInferences).toBeCloseTo(modelSeconds * 2 * 0.00002 * 1e6, 6);
+    expect(serverless?.instanceCountForTarget).toBeNull();
+    // Little's law with headroom: 11 a second × the latency ÷ 0.5.
+    const concurrency = Math.ceil((11 * modelSeconds) / 0.5);
+    expect(serverless?.serverlessConcurrencyForTarget).toBe(concurrency);
+    expect(report.prices.unpriced).toEqual([]);
+
+    expect(report.recommendation).toMatchObject({
+      candidateIndex: 0,
+      serverless: { memorySizeInMB: 2048, maxConcurrency: concurrency },
+      invocationsPerInstanceTarget: null,
+    });
+    const ready = report.recommendation?.deployEndpointInput;
+    expect(ready?.variants).toEqual([
+      { name: 'AllTraffic', serverless: { memorySizeInMB: 2048, maxConcurrency: concurrency } },
+    ]);
+    expect(ready?.autoScaling).toBeUndefined();
+    expect(DeployEndpointInput.safeParse(ready).success).toBe(true);
+    expect(await leftBehind('rs-serverless-rs-')).toEqual([]);
+    expect(await lifecycleEventsOf('rs-serverless-rs-')).toEqual([]);
+  });
+
   it('refuses engine inference-recommender locally with the emulator’s reason, having created nothing', async () => {
     const { v1 } = await registerLinearPackages(h, 'rs-recommender');
     const result = await h.runner.start(
