@@ -192,10 +192,12 @@ class LaneConnection {
     for (const name in answer.headers) head += `${name}: ${answer.headers[name]}\r\n`;
     head += `Date: ${httpDate()}\r\nConnection: ${closing ? 'close' : `keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.lane.keepAliveMs / 1000)}`}\r\n`;
     head += `Content-Length: ${answer.body.length}\r\n\r\n`;
-    this.socket.cork();
-    this.socket.write(head, 'latin1');
-    if (answer.body.length > 0) this.socket.write(answer.body);
-    this.socket.uncork();
+    // One buffer, one write: cheaper than a writev of the head and the body.
+    const headLength = Buffer.byteLength(head, 'latin1');
+    const wire = Buffer.allocUnsafe(headLength + answer.body.length);
+    wire.write(head, 0, 'latin1');
+    answer.body.copy(wire, headLength);
+    this.socket.write(wire);
     if (closing) {
       this.socket.end();
       return;
