@@ -154,6 +154,13 @@ export function readPayload(
   });
 }
 
+/** A complete HTTP answer: status, headers and body. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 /** Writes a complete response. */
 export function send(
   res: ServerResponse,

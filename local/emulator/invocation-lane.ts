@@ -19,9 +19,8 @@
  */
 import { type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { INVALID_HEADER_VALUE, sigV4Scope } from './http-util.ts';
+import { type HttpAnswer, INVALID_HEADER_VALUE, sigV4Scope } from './http-util.ts';
 import { runtimeEndpointName } from './runtime.ts';
-import type { HttpAnswer } from './server.ts';
 
 /** One invocation the lane has read whole. */
 export interface LaneInvocation {

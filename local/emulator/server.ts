@@ -7,7 +7,7 @@ import { CLOUDWATCH_TARGET_PREFIX, type CloudWatchApi } from './cloudwatch/api.t
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import { type FaultInjector, faultError } from './faults.ts';
-import { INVALID_HEADER_VALUE, parseSigV4Scope, readPayload, send } from './http-util.ts';
+import { type HttpAnswer, INVALID_HEADER_VALUE, parseSigV4Scope, readPayload, send } from './http-util.ts';
 import { type ExecutionRoles, ROLES_PATH } from './iam/roles.ts';
 import type { LaneInvocation } from './invocation-lane.ts';
 import type { Logger } from './logger.ts';
@@ -55,13 +55,6 @@ function jsonContentType(target: string | string[] | undefined): string {
   return typeof target === 'string' && target.startsWith(`${CLOUDWATCH_TARGET_PREFIX}.`)
     ? 'application/x-amz-json-1.0'
     : 'application/x-amz-json-1.1';
-}
-
-/** A complete HTTP answer: status, headers and body. */
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
 }
 
 /** A service error as restJson or awsJson answers it. */

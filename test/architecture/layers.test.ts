@@ -64,7 +64,7 @@ const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['async', 'batch', 'autoscaling'],
   ['sagemaker'],
   ['runtime.ts'],
-  ['scripted'],
+  ['scripted', 'invocation-lane.ts'],
   ['server.ts', 'interrupts.ts'],
   ['index.ts'],
 ];
