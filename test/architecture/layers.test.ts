@@ -65,7 +65,7 @@ const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['async', 'batch', 'autoscaling'],
   ['sagemaker'],
   ['runtime.ts', 'service-quotas'],
-  ['scripted'],
+  ['scripted', 'invocation-lane.ts'],
   ['server.ts', 'interrupts.ts'],
   ['index.ts'],
 ];
