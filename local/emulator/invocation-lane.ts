@@ -5,20 +5,21 @@
  * test through the emulator measured that instead of the model (`npm run bench -- emulator-invoke`).
  *
  * Every connection starts in the lane. A request is served by the lane only when it is plainly one the lane reads
- * exactly like Node's server would: an HTTP/1.1 `POST` of the invocations path with no query string, its whole head
- * within 16 KiB, a `Host` header (Node refuses an HTTP/1.1 request without one), at most 2000 headers (Node ignores
- * the ones after its maxHeadersCount), header names that are tokens, values without control characters, no header
- * given twice, a `Content-Length` body (none counts as empty) within InvokeEndpoint's 6 MB limit, no
- * `Transfer-Encoding`, `Expect`, `Upgrade` or aws-chunked content encoding, `Connection` absent or `keep-alive`, and not
- * signed for S3. At the first
- * request that is anything else, the lane hands the connection over, with every byte it has not served, to Node's HTTP
- * server, which serves it and the rest of the connection as it serves every other request. So the lane never
- * interprets a request differently; it only skips the generic machinery for the ones it recognises.
+ * exactly like Node's server would: an HTTP/1.1 `POST` of the invocations path in printable ASCII with no query
+ * string, its whole head within 16 KiB, a `Host` header (Node refuses an HTTP/1.1 request without one), at most 2000
+ * headers (Node ignores the ones after its maxHeadersCount), header names that are tokens, values without control
+ * characters, no header given twice, a `Content-Length` body (none counts as empty) within InvokeEndpoint's 6 MB
+ * limit, no `Transfer-Encoding`, `Expect`, `Upgrade` or aws-chunked content encoding, `Connection` absent or
+ * `keep-alive`, and not signed for S3. At the first request that is anything else, the lane hands the connection over,
+ * with every byte it has not served, to Node's HTTP server, which serves it and the rest of the connection as it
+ * serves every other request. So the lane never interprets a request differently; it only skips the generic
+ * machinery for the ones it recognises.
  *
- * The lane answers what handleRequest answers (`serveInvocation`: faults, metrics, data capture, errors), plus the
- * headers Node's server adds (`Date`, `Connection: keep-alive`, `Keep-Alive`); it closes an idle connection after
- * the server's keep-alive timeout and, as Node's server does, answers a request whose body has not all arrived within
- * the server's requestTimeout of its head with Node's own `408 Request Timeout` and closes the connection.
+ * The lane answers what handleRequest answers (`serveInvocation`: faults, metrics, data capture, errors), in the head
+ * Node's server writes for it (the same headers in the same order and spelling, `Date`, `Connection: keep-alive` and
+ * `Keep-Alive` included); it closes an idle connection after the server's keep-alive timeout and, as Node's server
+ * does, answers a request whose body has not all arrived within the server's requestTimeout of its head with Node's
+ * own `408 Request Timeout` and closes the connection.
  */
 import { type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -44,7 +45,11 @@ const MAX_HEADERS = 2000;
 /** What Node's server writes when a request has not arrived whole within its requestTimeout (lib/_http_server.js). */
 const REQUEST_TIMEOUT_RESPONSE = Buffer.from('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n', 'latin1');
 const HEAD_END = Buffer.from('\r\n\r\n');
-const REQUEST_LINE = /^POST (\/[^\s?#]*) HTTP\/1\.1$/;
+/**
+ * The request line the lane reads: a path of printable ASCII but `?` and `#` (a query or fragment, and any other byte
+ * in a target, Node's server judges itself).
+ */
+const REQUEST_LINE = /^POST (\/[!\x22$->@-~]*) HTTP\/1\.1$/;
 /** RFC 9110 token characters: what a header name may hold. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^\d{1,10}$/;
