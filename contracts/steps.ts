@@ -58,6 +58,7 @@ export const STEP_NAMES = [
   'ApplyComponentAutoScaling',
   'RestoreComponentAutoScaling',
   'PublishComponentRemovalEvent',
+  'CheckInstanceQuotas',
   'PrepareCandidate',
   'DeleteThrowaways',
   'SummarizeCandidate',

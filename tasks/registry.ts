@@ -10,6 +10,7 @@ import type { TaskRegistration } from './_shared/task-registration.ts';
 import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as applyComponentAutoScaling } from './apply-component-auto-scaling/registration.ts';
+import { registration as checkInstanceQuotas } from './check-instance-quotas/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
@@ -125,6 +126,7 @@ export const TASKS = {
   ApplyComponentAutoScaling: applyComponentAutoScaling,
   RestoreComponentAutoScaling: restoreComponentAutoScaling,
   PublishComponentRemovalEvent: publishComponentRemovalEvent,
+  CheckInstanceQuotas: checkInstanceQuotas,
   PrepareCandidate: prepareCandidate,
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,

@@ -12,8 +12,14 @@ import { releaseEndpointLease } from './endpoint-lease.ts';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
 
-/** The states of the rollback path, by name; a deploy workflow's state map includes them. */
-export const RollbackStates = {
+/** The states of the rollback path that announce its outcome (a throwaway deployment has none). */
+export const RollbackEventStates = {
+  PublishFailed: 'PublishFailed',
+  PublishRollbackFailed: 'PublishRollbackFailed',
+} as const;
+
+/** The states of the rollback path without those that publish events: a throwaway deployment's. */
+export const UnannouncedRollbackStates = {
   StartRollback: 'StartRollback',
   IsRollbackInProgress: 'IsRollbackInProgress',
   WaitForRollback: 'WaitForRollback',
@@ -21,13 +27,14 @@ export const RollbackStates = {
   IsRollbackSettled: 'IsRollbackSettled',
   CompleteRollback: 'CompleteRollback',
   ReleaseLeaseAfterRollback: 'ReleaseLeaseAfterRollback',
-  PublishFailed: 'PublishFailed',
   DeploymentFailed: 'DeploymentFailed',
   DescribeRollbackFailure: 'DescribeRollbackFailure',
   ReleaseLeaseAfterRollbackFailure: 'ReleaseLeaseAfterRollbackFailure',
-  PublishRollbackFailed: 'PublishRollbackFailed',
   RollbackFailed: 'RollbackFailed',
 } as const;
+
+/** The states of the rollback path, by name; a deploy workflow's state map includes them. */
+export const RollbackStates = { ...UnannouncedRollbackStates, ...RollbackEventStates } as const;
 
 const S = RollbackStates;
 const ALL = [sfn.Errors.ALL];
@@ -45,6 +52,11 @@ export interface RollbackPathOptions {
    * in RollbackFailed like the others' (DeployEndpoint restores autoscaling). @default - none
    */
   readonly beforeCompleteRollback?: sfn.TaskStateBase;
+  /**
+   * Whether the rollback announces its outcome on the project's bus (`Deployment Rolled Back`, ...); a throwaway
+   * deployment's does not (DeploymentStepsOptions.lifecycleEvents). @default true
+   */
+  readonly lifecycleEvents?: boolean;
 }
 
 /** Builds the rollback path; its entry is StartRollback, which every failure after validation catches into. */
@@ -57,12 +69,10 @@ export function rollbackPath(
     error: RollbackFailedError.errorName,
     causePath: '$.rollbackFailure.cause',
   });
-  const publishRollbackFailed = publishThenEnd(
-    scope,
-    S.PublishRollbackFailed,
-    tasks.PublishDeploymentEvent,
-    rollbackFailed,
-  );
+  const announce = options.lifecycleEvents !== false;
+  const publishRollbackFailed = announce
+    ? publishThenEnd(scope, S.PublishRollbackFailed, tasks.PublishDeploymentEvent, rollbackFailed)
+    : rollbackFailed;
   // Keeps the original error in the final cause, next to why the rollback failed.
   const describeRollbackFailure = new sfn.Pass(scope, S.DescribeRollbackFailure, {
     parameters: {
@@ -77,12 +87,10 @@ export function rollbackPath(
   }).next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollbackFailure, tasks, publishRollbackFailed));
   const toRollbackFailed = { next: describeRollbackFailure, resultPath: '$.rollbackError' };
 
-  const publishFailed = publishThenEnd(
-    scope,
-    S.PublishFailed,
-    tasks.PublishDeploymentEvent,
-    failWithCaught(scope, S.DeploymentFailed, '$.error'),
-  );
+  const deploymentFailed = failWithCaught(scope, S.DeploymentFailed, '$.error');
+  const publishFailed = announce
+    ? publishThenEnd(scope, S.PublishFailed, tasks.PublishDeploymentEvent, deploymentFailed)
+    : deploymentFailed;
   const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback)
     .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
     .next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollback, tasks, publishFailed));

@@ -20,15 +20,17 @@ import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
 import { ExecutionRoles } from './iam/roles.ts';
 import { stopWhenInterrupted } from './interrupts.ts';
+import { InvocationLane } from './invocation-lane.ts';
 import { fileLogger } from './logger.ts';
-import { SageMakerRuntime } from './runtime.ts';
+import { MAX_BODY, SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { ComponentHosting } from './sagemaker/component-hosting.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
-import { handleRequest } from './server.ts';
+import { handleRequest, serveInvocation } from './server.ts';
+import { ServiceQuotasApi } from './service-quotas/api.ts';
 import { SageMakerStore } from './store/store.ts';
 
 export type { PublishedNotification } from './async/notifications.ts';
@@ -211,17 +213,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       })),
     ),
   );
+  const sagemaker = new SageMakerControlPlane(
+    store,
+    lifecycle,
+    new ModelRegistry(store, events),
+    options.limits,
+    transforms,
+    autoScaling,
+    asyncInference,
+    { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
+  );
   const services = {
-    sagemaker: new SageMakerControlPlane(
-      store,
-      lifecycle,
-      new ModelRegistry(store, events),
-      options.limits,
-      transforms,
-      autoScaling,
-      asyncInference,
-      { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
-    ),
+    sagemaker,
     autoScaling,
     runtime: new SageMakerRuntime(
       store,
@@ -233,6 +236,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       components,
     ),
     cloudWatch: new CloudWatchApi(metrics),
+    serviceQuotas: new ServiceQuotasApi(
+      sagemaker.model.shapes.ProductionVariantInstanceType?.enum ?? [],
+      options.limits,
+    ),
     asyncInference,
     s3: new S3Api(s3Store),
     events,
@@ -255,6 +262,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     void handleRequest(services, req, res);
   });
   server.keepAliveTimeout = 5000;
+  const lane = new InvocationLane(server, (invocation) => serveInvocation(services, invocation), MAX_BODY);
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
@@ -268,10 +276,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       stopCopyScaling();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
+      lane.closeIdleConnections();
       // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
       const queueStopped = asyncInference.stop();
       await Promise.all([lifecycle.stopAll(), components.stopAll(), transforms.stopAll(), queueStopped]);
       server.closeAllConnections();
+      lane.closeAllConnections();
       await closed;
       containers.retire();
       forgetOnInterrupt();
