@@ -56,7 +56,7 @@ async function deploy(runner: LocalRunner, input: unknown): Promise<Run> {
     }).result;
     if (result.status !== 'SUCCEEDED') throw new Error(`DeployEndpoint ${result.status}: ${result.error}`);
     const polls = result.events.filter(
-      (e) => e.type === 'StateEntered' && 'state' in e && e.state.name === S.GetEndpointStatus,
+      (e) => e.type === 'StateEntered' && 'state' in e && e.state.name === S.WaitForEndpoint,
     ).length;
     return { result, polls };
   } finally {

@@ -10,6 +10,7 @@ import type { TaskRegistration } from './_shared/task-registration.ts';
 import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
+import { registration as completeWait } from './complete-wait/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
@@ -70,6 +71,7 @@ export const TASKS = {
   CreateEndpointConfig: createEndpointConfig,
   StartDeployment: startDeployment,
   GetEndpointStatus: getEndpointStatus,
+  CompleteWait: completeWait,
   VerifyDeployment: verifyDeployment,
   HealthCheck: healthCheck,
   UploadAsyncSamples: uploadAsyncSamples,

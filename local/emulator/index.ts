@@ -9,6 +9,7 @@ import { DataCaptureWriter } from './capture/data-capture.ts';
 import { CloudWatchApi } from './cloudwatch/api.ts';
 import { MetricStore } from './cloudwatch/metric-store.ts';
 import { UtilizationSampler } from './cloudwatch/utilization.ts';
+import { DynamoDbTables } from './dynamodb/tables.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
 import { type FaultConfig, FaultInjector } from './faults.ts';
 import { remove } from './fs-util.ts';
@@ -229,6 +230,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       components,
     ),
     cloudWatch: new CloudWatchApi(metrics),
+    dynamodb: new DynamoDbTables({ stateDir }),
     asyncInference,
     s3: new S3Api(s3Store),
     events,

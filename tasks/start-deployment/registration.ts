@@ -1,6 +1,9 @@
-import { describeEndpoint, type TaskRegistration } from '../_shared/task-registration.ts';
+import { describeEndpoint, type TaskRegistration, taskTokenPermissions } from '../_shared/task-registration.ts';
 
-/** How the StartDeployment step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
+/**
+ * How the StartDeployment step is deployed: timeout, memory, the IAM actions it calls (the endpoint's, and the wait
+ * record's and task result's of the token it runs under), the environment it reads.
+ */
 export const registration: TaskRegistration = {
   timeoutSeconds: 60,
   memoryMb: 256,
@@ -11,6 +14,7 @@ export const registration: TaskRegistration = {
       resources: ['endpoint', 'endpoint-config'],
     },
     { actions: ['sagemaker:ListTags'], resources: ['endpoint'] },
+    ...taskTokenPermissions,
   ],
-  environment: [],
+  environment: ['WAIT_TABLE_NAME'],
 };
