@@ -128,6 +128,8 @@ export interface StartOptions {
    * `invoke` (a change made by hand while the run is under way). @default - the invocation as it is
    */
   readonly interceptTask?: (task: TaskInvocation, invoke: () => Promise<unknown>) => Promise<unknown>;
+  /** The runner's `heartbeatTimeMs`, for this execution. @default - the runner's */
+  readonly heartbeatTimeMs?: number;
 }
 
 /** Options of the runner. */
@@ -405,7 +407,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
             {
               ...(typeof state.HeartbeatSeconds === 'number' ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
               ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
-              realMs: options.heartbeatTimeMs ?? options.waitTimeMs ?? 200,
+              realMs: startOptions.heartbeatTimeMs ?? options.heartbeatTimeMs ?? options.waitTimeMs ?? 200,
               onExpired: (seconds) => {
                 onHeartbeatExpired(seconds);
                 startOptions.onWait?.(seconds, stateName, 'heartbeat');
