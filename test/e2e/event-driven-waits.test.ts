@@ -67,6 +67,25 @@ describe('event-driven endpoint waits', () => {
     expect((await describeEndpoint(h, 'events-a'))?.EndpointStatus).toBe('InService');
   }, 120_000);
 
+  it('rolls an update that fails its health check back, the rollback wait completed by its event', async () => {
+    const first = await h.runner.start('DeployEndpoint', deployInput('events-rollback', h.models['linear-v2'])).result;
+    const before = (await describeEndpoint(h, 'events-rollback'))?.EndpointConfigName;
+
+    const result = await h.runner.start('DeployEndpoint', deployInput('events-rollback', h.models['linear-v3-broken']))
+      .result;
+
+    expect(first.status).toBe('SUCCEEDED');
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('HealthCheckFailedError');
+    const states = statesEntered(result);
+    expect(states).toContain('StartRollback');
+    expect(states).not.toContain('WaitForRollback');
+    expect(states).not.toContain('WaitForEndpoint');
+    const after = await describeEndpoint(h, 'events-rollback');
+    expect(after?.EndpointStatus).toBe('InService');
+    expect(after?.EndpointConfigName).toBe(before);
+  }, 120_000);
+
   it('completes from the fallback poll when every state change event is lost', async () => {
     h.emulator.setFaults({ events: { drop: 1, detailTypes: [ENDPOINT_EVENT] } });
 

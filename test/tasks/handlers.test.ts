@@ -634,7 +634,7 @@ describe('StartRollback handler', () => {
     });
     sagemaker.on(UpdateEndpointCommand).resolves({ EndpointArn: endpointArn('churn') });
 
-    const out = await startRollback(event(validInput(), afterUpdate()));
+    const out = await startRollback({ state: event(validInput(), afterUpdate()), taskToken: 'token-1' });
 
     expect(sagemaker.commandCalls(UpdateEndpointCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointName: 'churn', EndpointConfigName: OLD_CONFIG },
@@ -655,7 +655,7 @@ describe('StartRollback handler', () => {
       endpoint: { name: 'churn', arn: endpointArn('churn'), action: 'create' as const },
     };
 
-    const out = await startRollback(event(validInput(), created));
+    const out = await startRollback({ state: event(validInput(), created), taskToken: 'token-1' });
 
     expect(sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointName: 'churn' },
