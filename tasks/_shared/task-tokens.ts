@@ -200,6 +200,20 @@ export function endpointOperationSettled(
 /** Transform job statuses that end a job. */
 export const TRANSFORM_JOB_SETTLED: ReadonlySet<string> = new Set(['Completed', 'Failed', 'Stopped']);
 
+/** A transform job's status, as BatchTransform's wait reports it (`$.jobStatus`); a job that is gone is `Missing`. */
+export function transformJobStatusOf(job: { status: string; failureReason?: string | undefined } | undefined): {
+  status: string;
+  settled: boolean;
+  failureReason?: string;
+} {
+  if (job === undefined) return { status: 'Missing', settled: false };
+  return {
+    status: job.status,
+    settled: TRANSFORM_JOB_SETTLED.has(job.status),
+    ...(job.failureReason !== undefined ? { failureReason: job.failureReason } : {}),
+  };
+}
+
 /**
  * The state document a settled endpoint wait completes with: the record's, its `$.endpointStatus` set, and a
  * created endpoint's ARN (unknown before CreateEndpoint answered) taken from DescribeEndpoint.
@@ -318,5 +332,48 @@ export async function startEndpointWait<O extends object>(
   if (settled !== undefined) {
     await completeRecordedWait(deps, key, { record, etag }, endpointWaitOutput(record, settled, endpoint));
   }
+  return output;
+}
+
+/**
+ * Runs StartTransformJob under its waiting task's token: stored before CreateTransformJob (`beforeChange`), then as
+ * `started` with the step's result; a job that has already ended (a duplicate delivery's, followed) completes the
+ * token at once. Job names are unique per run, so any settled state of the job is this operation's end.
+ */
+export async function startTransformJobWait<O extends { job: { name: string } }>(
+  deps: WaitDeps & {
+    describeTransformJob(name: string): Promise<{ status: string; failureReason?: string | undefined } | undefined>;
+  },
+  request: { readonly token: string; readonly jobName: string; readonly executionId: string },
+  run: (beforeChange: BeforeChange) => Promise<O>,
+): Promise<O> {
+  const key = waitRecordKey('transform-job', request.jobName);
+  const base = {
+    resource: { kind: 'transform-job' as const, name: request.jobName },
+    token: request.token,
+    operation: { executionId: request.executionId, step: 'transform' as const, action: 'create' },
+  };
+  const output = await run(async (change) => {
+    await deps.records.write(key, {
+      ...base,
+      phase: 'requested',
+      output: change.output as Record<string, unknown>,
+      storedAt: deps.now().toISOString(),
+    });
+  });
+  const record: WaitRecord = {
+    ...base,
+    phase: 'started',
+    output: output as unknown as Record<string, unknown>,
+    storedAt: deps.now().toISOString(),
+  };
+  const etag = (await deps.records.write(key, record)) ?? '';
+  let status: ReturnType<typeof transformJobStatusOf>;
+  try {
+    status = transformJobStatusOf(await deps.describeTransformJob(output.job.name));
+  } catch {
+    return output;
+  }
+  if (status.settled) await completeRecordedWait(deps, key, { record, etag }, { ...record.output, jobStatus: status });
   return output;
 }

@@ -8,12 +8,12 @@ import {
   endpointWaitOutput,
   type StoredWaitRecord,
   type TaskResponse,
-  TRANSFORM_JOB_SETTLED,
+  transformJobStatusOf,
   type WaitDeps,
   type WaitRecord,
   type WaitStep,
 } from '../_shared/task-tokens.ts';
-import type { TransformJobDescription, TransformJobGateway } from '../_shared/transform-jobs.ts';
+import type { TransformJobGateway } from '../_shared/transform-jobs.ts';
 
 /** What CompleteWait needs from the outside. */
 export interface CompleteWaitDeps extends WaitDeps {
@@ -59,15 +59,7 @@ function resourceOf(event: StateChangeEvent): { kind: WaitResourceKind; name: st
   return undefined;
 }
 
-/** A transform job's status, as BatchTransform's wait reports it (`$.jobStatus`). */
-function transformJobStatus(job: TransformJobDescription | undefined): Record<string, unknown> {
-  if (job === undefined) return { status: 'Missing', settled: false };
-  return {
-    status: job.status,
-    settled: TRANSFORM_JOB_SETTLED.has(job.status),
-    ...(job.failureReason !== undefined ? { failureReason: job.failureReason } : {}),
-  };
-}
+const transformJobStatus = transformJobStatusOf;
 
 /**
  * Reads the resource of `record` and, when what it shows settles the record's operation, the state document its wait

@@ -4,11 +4,12 @@
  * rules to CompleteWait, which completes the waiting task. The heartbeat (the fallback) is long here, so a wait that
  * ends without WaitForEndpoint ended on its event; with events dropped, it is short, and the fallback ends it.
  */
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorEvent } from '../../local/emulator/events.ts';
 import type { ExecutionResult } from '../../local/runner/runner.ts';
 import { RealClock } from '../../local/triggers/clock.ts';
-import { deployInput, describeEndpoint, type Harness, startHarness } from './harness.ts';
+import { deployInput, describeEndpoint, type Harness, IMAGE, startHarness } from './harness.ts';
 
 let h: Harness;
 let completeWaitArn: string;
@@ -155,5 +156,31 @@ describe('event-driven endpoint waits', () => {
     const output = updated.output as { endpointConfig: { name: string }; endpointStatus: { configName: string } };
     expect(output.endpointStatus.configName).toBe(output.endpointConfig.name);
     expect((await describeEndpoint(h, 'events-older'))?.EndpointConfigName).toBe(output.endpointConfig.name);
+  }, 120_000);
+});
+
+describe('event-driven transform job wait', () => {
+  it('completes a BatchTransform run on its transform job state change event', async () => {
+    const s3 = new S3Client({ forcePathStyle: true });
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'e2e-models', Key: 'evented/in/2026/11/24/a.csv', Body: '1,2\n0,0\n' }),
+    );
+    const input = {
+      scheduleName: 'evented',
+      scheduledTime: '2026-11-24T03:00:00Z',
+      model: { image: IMAGE, modelDataUrl: h.models['linear-v1'] },
+      input: { s3Prefix: 's3://e2e-models/evented/in/{yyyy}/{MM}/{dd}/', contentType: 'text/csv', splitType: 'Line' },
+      output: { s3Prefix: 's3://e2e-models/evented/out/{yyyy}/{MM}/{dd}', assembleWith: 'Line', accept: 'text/csv' },
+      wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 10 },
+    };
+
+    const result = await h.runner.start('BatchTransform', input).result;
+
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    const states = statesEntered(result);
+    expect(states).toContain('StartTransformJob');
+    expect(states).not.toContain('WaitForJobEvent');
+    expect(states).toContain('VerifyOutputs');
+    expect((result.output as { jobStatus: unknown }).jobStatus).toEqual({ status: 'Completed', settled: true });
   }, 120_000);
 });
