@@ -130,6 +130,12 @@ export interface StartOptions {
   readonly interceptTask?: (task: TaskInvocation, invoke: () => Promise<unknown>) => Promise<unknown>;
   /** The runner's `heartbeatTimeMs`, for this execution. @default - the runner's */
   readonly heartbeatTimeMs?: number;
+  /**
+   * Arms each waiting task's heartbeat on the caller's clock instead of a timer of `heartbeatTimeMs`: `expire` is to be
+   * called once `seconds` (the state's HeartbeatSeconds) have passed there; the returned function cancels it. A
+   * benchmark on a fake clock, which moves time while tasks wait for their callbacks, passes it. @default - real timers
+   */
+  readonly scheduleHeartbeat?: (seconds: number, expire: () => void) => () => void;
 }
 
 /** Options of the runner. */
@@ -408,6 +414,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
               ...(typeof state.HeartbeatSeconds === 'number' ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
               ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
               realMs: startOptions.heartbeatTimeMs ?? options.heartbeatTimeMs ?? options.waitTimeMs ?? 200,
+              ...(startOptions.scheduleHeartbeat ? { schedule: startOptions.scheduleHeartbeat } : {}),
               onExpired: (seconds) => {
                 onHeartbeatExpired(seconds);
                 startOptions.onWait?.(seconds, stateName, 'heartbeat');

@@ -66,6 +66,11 @@ export interface TaskWaitTiming {
   readonly timeoutSeconds?: number;
   /** How long a heartbeat or timeout really lasts in the runner, in ms. */
   readonly realMs: number;
+  /**
+   * Arms the heartbeat or timeout instead of a timer of `realMs`: calls `expire` when `seconds` (AWS's) have passed on
+   * the caller's clock, unless the returned cancel is called first. A benchmark on a fake clock drives them.
+   */
+  readonly schedule?: (seconds: number, expire: () => void) => () => void;
   /** Called when the heartbeat or timeout runs out, with the seconds it lasts on AWS (time-skipping tests move a clock). */
   readonly onExpired?: (seconds: number, kind: 'heartbeat' | 'timeout') => void;
 }
@@ -88,14 +93,19 @@ export class TaskTokens {
    */
   wait(token: string, executionArn: string, timing: TaskWaitTiming, invoke: () => Promise<unknown>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      let heartbeatTimer: NodeJS.Timeout | undefined;
-      let timeoutTimer: NodeJS.Timeout | undefined;
+      let heartbeatTimer: (() => void) | undefined;
+      let timeoutTimer: (() => void) | undefined;
+      const arm = (seconds: number, expire: () => void): (() => void) => {
+        if (timing.schedule) return timing.schedule(seconds, expire);
+        const timer = setTimeout(expire, timing.realMs);
+        return () => clearTimeout(timer);
+      };
       const settle = (outcome: { output: unknown } | { error: Error }) => {
         if (!this.pending.has(token)) return;
         this.pending.delete(token);
         this.closed.add(token);
-        clearTimeout(heartbeatTimer);
-        clearTimeout(timeoutTimer);
+        heartbeatTimer?.();
+        timeoutTimer?.();
         if ('error' in outcome) reject(outcome.error);
         else resolve(outcome.output);
       };
@@ -109,8 +119,8 @@ export class TaskTokens {
       };
       const armHeartbeat = () => {
         if (timing.heartbeatSeconds === undefined || !this.pending.has(token)) return;
-        clearTimeout(heartbeatTimer);
-        heartbeatTimer = setTimeout(expire('heartbeat', timing.heartbeatSeconds), timing.realMs);
+        heartbeatTimer?.();
+        heartbeatTimer = arm(timing.heartbeatSeconds, expire('heartbeat', timing.heartbeatSeconds));
       };
       this.pending.set(token, { executionArn, settle, heartbeat: armHeartbeat });
       // On AWS the heartbeat counts from the task's start; shortened to milliseconds here, it would run out while the
@@ -121,7 +131,7 @@ export class TaskTokens {
           if (!this.pending.has(token)) return;
           armHeartbeat();
           if (timing.timeoutSeconds !== undefined && timing.heartbeatSeconds === undefined) {
-            timeoutTimer = setTimeout(expire('timeout', timing.timeoutSeconds), timing.realMs);
+            timeoutTimer = arm(timing.timeoutSeconds, expire('timeout', timing.timeoutSeconds));
           }
         },
         (error: unknown) => settle({ error: error instanceof Error ? error : new Error(String(error)) }),

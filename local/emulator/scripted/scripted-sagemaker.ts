@@ -26,7 +26,7 @@ import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
 import { DynamoDbTables } from '../dynamodb/tables.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
-import { type FaultConfig, FaultInjector, faultError } from '../faults.ts';
+import { type FaultConfig, FaultInjector, faultError, withDeliveryFaults } from '../faults.ts';
 import type { InstanceTypeTable } from '../hosting/capacity.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
 import { SageMakerRuntime } from '../runtime.ts';
@@ -244,6 +244,14 @@ export class ScriptedSageMaker {
   private bound<C>(service: Service, client: C): C {
     bindClient(client as unknown as SdkClient, (c, command) => this.send(service, c, command));
     return client;
+  }
+
+  /**
+   * Calls `listener` with each batch of events as it is logged (SageMaker's state changes, PutEvents entries), as the
+   * emulator's onEvents does, event delivery faults included. Returns the unsubscribe.
+   */
+  onEvents(listener: (events: readonly EmulatorEvent[]) => void): () => void {
+    return this.eventLog.subscribe(withDeliveryFaults(listener, this.faults));
   }
 
   /** The emulator's fault injection, on the double's calls (throttling, failures of the n-th call, latency). */
