@@ -60,10 +60,17 @@ export interface TaskRegistration {
 }
 
 /**
- * What a step that stores a waiting task's token and may complete it does: reads and writes the wait records table
- * and sends task results to this stack's state machines only.
+ * What a step that starts a change under its waiting task's token does: writes the token to the wait records table,
+ * and completes the task itself when nothing is left to wait for (task results go to this stack's state machines
+ * only).
  */
 export const taskTokenPermissions: readonly Permission[] = [
+  { actions: ['dynamodb:PutItem'], resources: ['wait-record-table'] },
+  { actions: ['states:SendTaskSuccess'], resources: ['workflow-state-machine'] },
+];
+
+/** What CompleteWait does with the wait records: reads them, and writes new tokens and completions. */
+export const waitRecordPermissions: readonly Permission[] = [
   { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: ['wait-record-table'] },
   { actions: ['states:SendTaskSuccess'], resources: ['workflow-state-machine'] },
 ];

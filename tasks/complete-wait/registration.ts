@@ -2,7 +2,7 @@ import {
   describeEndpoint,
   describeTransformJob,
   type TaskRegistration,
-  taskTokenPermissions,
+  waitRecordPermissions,
 } from '../_shared/task-registration.ts';
 
 /**
@@ -12,6 +12,6 @@ import {
 export const registration: TaskRegistration = {
   timeoutSeconds: 30,
   memoryMb: 256,
-  permissions: [describeEndpoint, describeTransformJob, ...taskTokenPermissions],
+  permissions: [describeEndpoint, describeTransformJob, ...waitRecordPermissions],
   environment: ['WAIT_TABLE_NAME'],
 };

@@ -68,6 +68,20 @@ describe('event-driven endpoint waits', () => {
     expect((await describeEndpoint(h, 'events-a'))?.EndpointStatus).toBe('InService');
   }, 120_000);
 
+  it('completes a redeploy of the serving release at once, with no change and no event to wait for', async () => {
+    const input = deployInput('events-a', h.models['linear-v2']);
+
+    const result = await h.runner.start('DeployEndpoint', input).result;
+
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    expect((result.output as { endpoint: { action: string } }).endpoint.action).toBe('none');
+    expect(statesEntered(result)).not.toContain('WaitForEndpoint');
+    expect((result.output as { endpointStatus: unknown }).endpointStatus).toMatchObject({
+      status: 'InService',
+      settled: true,
+    });
+  }, 120_000);
+
   it('rolls an update that fails its health check back, the rollback wait completed by its event', async () => {
     const first = await h.runner.start('DeployEndpoint', deployInput('events-rollback', h.models['linear-v2'])).result;
     const before = (await describeEndpoint(h, 'events-rollback'))?.EndpointConfigName;
