@@ -5,7 +5,7 @@
  * (the rules' callback and the fallback poll).
  */
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import {
   WAIT_RECORD_EXPIRY_DAYS,
   WAIT_RECORD_KEY_ATTRIBUTE,
@@ -142,11 +142,13 @@ export interface TaskResponder {
  * The TaskResponder backed by Step Functions' SendTaskSuccess. `TaskTimedOut` (the task has closed: it completed, or
  * its heartbeat ran out and the fallback took over) and `InvalidToken` mean someone else handled it: not an error.
  */
-export function stepFunctionsResponder(sfn: SFNClient): TaskResponder {
+export function stepFunctionsResponder(client: () => SFNClient = () => new SFNClient({})): TaskResponder {
   return {
     async succeed(token, output) {
       try {
-        await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+        // A client per result, not one per module: a wait sends one or two, and locally the Step Functions API a
+        // process answers them on can change between runs (smwf run serves one per run; the SDK keeps the first).
+        await client().send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
         return 'sent';
       } catch (error) {
         const name = (error as Error).name;

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../../contracts/errors.ts';
 import { requiredEnv } from '../_shared/handler.ts';
@@ -20,7 +19,7 @@ const sageMakerClient = new SageMakerClient({});
 const sagemaker = sageMakerGateway(sageMakerClient);
 const transformJobs = transformJobGateway(sageMakerClient);
 const dynamodb = new DynamoDBClient({});
-const responder = stepFunctionsResponder(new SFNClient({}));
+const responder = stepFunctionsResponder();
 
 function deps(): CompleteWaitDeps {
   return {

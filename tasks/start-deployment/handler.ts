@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { requiredEnv, waitingStepHandler } from '../_shared/handler.ts';
 import { sageMakerGateway } from '../_shared/sagemaker.ts';
 import { dynamoDbWaitRecords, startEndpointWait, stepFunctionsResponder } from '../_shared/task-tokens.ts';
@@ -8,7 +7,7 @@ import { StartDeploymentState, startDeployment } from './start-deployment.ts';
 
 const sagemaker = sageMakerGateway(new SageMakerClient({}));
 const dynamodb = new DynamoDBClient({});
-const responder = stepFunctionsResponder(new SFNClient({}));
+const responder = stepFunctionsResponder();
 
 /**
  * Lambda entry of the StartDeployment step, which runs under the endpoint wait's token: the token is stored before

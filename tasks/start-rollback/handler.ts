@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
 import { requiredEnv, waitingStepHandler } from '../_shared/handler.ts';
 import { sageMakerGateway } from '../_shared/sagemaker.ts';
@@ -10,7 +9,7 @@ import { StartRollbackState, startRollback } from './start-rollback.ts';
 
 const sagemaker = sageMakerGateway(new SageMakerClient({}));
 const dynamodb = new DynamoDBClient({});
-const responder = stepFunctionsResponder(new SFNClient({}));
+const responder = stepFunctionsResponder();
 
 /** The parts of the state document the wait reads besides StartRollback's own: the endpoint and the execution. */
 const WaitFields = stateSlice<{ request: { endpointName: string }; execution: ExecutionFacts }>({

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { requiredEnv, waitingStepHandler } from '../_shared/handler.ts';
 import { sageMakerGateway } from '../_shared/sagemaker.ts';
 import { dynamoDbWaitRecords, startTransformJobWait, stepFunctionsResponder } from '../_shared/task-tokens.ts';
@@ -11,7 +10,7 @@ const client = new SageMakerClient({});
 const sagemaker = sageMakerGateway(client);
 const jobs = transformJobGateway(client);
 const dynamodb = new DynamoDBClient({});
-const responder = stepFunctionsResponder(new SFNClient({}));
+const responder = stepFunctionsResponder();
 
 /**
  * Lambda entry of BatchTransform's StartTransformJob step, which runs under the job wait's token: the token is stored
