@@ -8,6 +8,7 @@ export const STEP_NAMES = [
   'CreateEndpointConfig',
   'StartDeployment',
   'GetEndpointStatus',
+  'CompleteWait',
   'VerifyDeployment',
   'HealthCheck',
   'UploadAsyncSamples',

@@ -1,13 +1,13 @@
 /**
- * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment, the
- * endpoint wait loop, VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment, the release of
+ * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment and the
+ * event-driven wait for the endpoint (fragments.ts: eventDrivenWait), VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment, the release of
  * the endpoint's lease (taken before the model: endpoint-lease.ts) and publish-then-end. Every failure goes to
  * `startRollback` with the error at `$.error`.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { releaseEndpointLease } from './endpoint-lease.ts';
-import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
+import { eventDrivenWait, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { busyEndpointRetry } from './retry-policies.ts';
 
 /** The states that announce a deployment's success (a throwaway deployment has none: `lifecycleEvents: false`). */
@@ -21,8 +21,6 @@ export const UnannouncedDeploymentStepsStates = {
   CreateEndpointConfig: 'CreateEndpointConfig',
   StartDeployment: 'StartDeployment',
   WaitForEndpoint: 'WaitForEndpoint',
-  GetEndpointStatus: 'GetEndpointStatus',
-  IsEndpointSettled: 'IsEndpointSettled',
   VerifyDeployment: 'VerifyDeployment',
   HealthCheck: 'HealthCheck',
   FinalizeDeployment: 'FinalizeDeployment',
@@ -80,7 +78,7 @@ export function deploymentSteps(
     TaskRefs,
     | 'CreateEndpointConfig'
     | 'StartDeployment'
-    | 'GetEndpointStatus'
+    | 'CompleteWait'
     | 'VerifyDeployment'
     | 'HealthCheck'
     | 'FinalizeDeployment'
@@ -92,7 +90,6 @@ export function deploymentSteps(
   startRollback: sfn.IChainable,
   options: DeploymentStepsOptions = {},
 ): sfn.TaskStateBase {
-  const toRollback = { next: startRollback, resultPath: '$.error' };
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: '$.error' }) as T;
 
@@ -133,19 +130,21 @@ export function deploymentSteps(
   const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));
   if (options.beforeHealthCheck) verify.next(options.beforeHealthCheck).next(checkStart);
   else verify.next(checkStart);
-  const waitForEndpoint = endpointWaitLoop(
-    scope,
-    { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },
-    tasks.GetEndpointStatus,
-    verify,
-    toRollback,
-  );
   const createEndpointConfig = catchToRollback(invoke(scope, S.CreateEndpointConfig, tasks.CreateEndpointConfig));
-  const startDeployment = catchToRollback(
-    invoke(scope, S.StartDeployment, tasks.StartDeployment, { extraRetries: [busyEndpointRetry] }),
+  const startDeployment = eventDrivenWait(
+    scope,
+    { start: S.StartDeployment, fallback: S.WaitForEndpoint },
+    tasks.StartDeployment,
+    tasks.CompleteWait,
+    {
+      resource: { kind: 'endpoint', namePath: '$.request.endpointName' },
+      step: 'deployment',
+      next: verify,
+      onError: { next: startRollback, resultPath: '$.error' },
+      extraRetries: [busyEndpointRetry],
+    },
   );
   if (options.beforeStartDeployment) createEndpointConfig.next(options.beforeStartDeployment).next(startDeployment);
   else createEndpointConfig.next(startDeployment);
-  startDeployment.next(waitForEndpoint);
   return createEndpointConfig;
 }
