@@ -18,6 +18,7 @@ import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resou
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type ExecutionResult, type StartOptions } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/workflows.ts';
 import {
   differences,
@@ -43,6 +44,8 @@ import {
 const START = new Date('2026-11-25T09:00:00Z');
 const workflows = await loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' });
 const runner = await createLocalRunner({ waitTimeMs: 0, retryIntervalMs: 0, workflows });
+// The steps that wait on a task token complete it through Step Functions' API: the runner's, in process.
+const unbindStepFunctions = bindLocalStepFunctions(runner);
 const exampleOf = new Map<string, unknown>(WORKFLOWS.map((w) => [w.name, w.example]));
 
 /** What the example models answer: the linear example's answer shape, which the example health checks expect. */
@@ -163,6 +166,7 @@ const notInProcess: string[] = [];
 const matrixStarted = performance.now();
 
 afterAll(() => {
+  unbindStepFunctions();
   aws?.restore();
   vi.useRealTimers();
   const seconds = ((performance.now() - matrixStarted) / 1000).toFixed(1);
