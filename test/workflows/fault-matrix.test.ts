@@ -161,6 +161,21 @@ function notFaithful(result: ExecutionResult, types: Map<string, string>): strin
   return undefined;
 }
 
+/**
+ * The workflows the in-process SageMaker cannot run faithfully, and the refusal each must end with (any other
+ * failure of an uninterrupted run, or another workflow dropping out, fails its test): the scripted S3 objects answer
+ * no listing (PackageModel's source prefix, a batch input prefix, a multi-model endpoint's artifacts), and the load
+ * generator sends its signed requests over its own HTTP connections, which reach no server in process (it fails
+ * before the first, on the SDK's missing region for signing).
+ */
+const NOT_IN_PROCESS: Record<string, RegExp> = {
+  PackageModel: /S3 ListObjectsV2 is not answered by the scripted S3 objects/,
+  BatchTransform: /S3 ListObjectsV2 is not answered by the scripted S3 objects/,
+  DeployMultiModelEndpoint: /S3 ListObjectsV2 is not answered by the scripted S3 objects/,
+  LoadTestEndpoint: /Region is missing/,
+  RightSizeEndpoint: /Region is missing/,
+};
+
 const rows: MatrixRow[] = [];
 const notInProcess: string[] = [];
 const matrixStarted = performance.now();
@@ -195,7 +210,7 @@ describe.each(WORKFLOWS.map((w) => [w.name] as const))('the fault matrix of %s',
     const reason = notFaithful(uninterrupted, types);
     if (reason !== undefined) {
       notInProcess.push(`${workflow}: ${reason}`);
-      expect(reason).toBeTruthy();
+      expect(reason, `${workflow} no longer runs in process`).toMatch(NOT_IN_PROCESS[workflow] ?? /^(?!)/);
       return;
     }
     const expected = await observed(aws as ScriptedSageMaker);
