@@ -233,6 +233,20 @@ export function toExecutionEvent(event: HistoryEvent, enteredAt: Map<string, num
       Cause: failure.cause ?? '',
     };
   }
+  const iteration =
+    event.mapIterationStartedEventDetails ??
+    event.mapIterationSucceededEventDetails ??
+    event.mapIterationFailedEventDetails;
+  if (iteration?.name !== undefined && iteration.index !== undefined) {
+    const parentState = { name: iteration.name, type: 'Map' as const, input: null };
+    const index = iteration.index;
+    if (type === 'MapIterationStarted') return { type, timestamp, parentState, index };
+    if (type === 'MapIterationSucceeded') return { type, timestamp, parentState, index };
+    // The history gives a failed iteration no error: the failed state inside it did.
+    if (type === 'MapIterationFailed') return { type, timestamp, parentState, index, Error: '', Cause: '' };
+  }
+  if (type === 'ExecutionAborted') return { type: 'ExecutionAborted', timestamp };
+  if (type === 'ExecutionTimedOut') return { type: 'ExecutionTimeout', timestamp };
   if (type === 'ExecutionSucceeded') return { type: 'ExecutionSucceeded', timestamp, output: null };
   if (type === 'ExecutionFailed') {
     const details = event.executionFailedEventDetails;

@@ -10,7 +10,9 @@ import type { TaskRegistration } from './_shared/task-registration.ts';
 import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
 import { registration as applyComponentAutoScaling } from './apply-component-auto-scaling/registration.ts';
+import { registration as checkInstanceQuotas } from './check-instance-quotas/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
+import { registration as completeWait } from './complete-wait/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
@@ -75,6 +77,7 @@ export const TASKS = {
   CreateEndpointConfig: createEndpointConfig,
   StartDeployment: startDeployment,
   GetEndpointStatus: getEndpointStatus,
+  CompleteWait: completeWait,
   VerifyDeployment: verifyDeployment,
   HealthCheck: healthCheck,
   UploadAsyncSamples: uploadAsyncSamples,
@@ -125,6 +128,7 @@ export const TASKS = {
   ApplyComponentAutoScaling: applyComponentAutoScaling,
   RestoreComponentAutoScaling: restoreComponentAutoScaling,
   PublishComponentRemovalEvent: publishComponentRemovalEvent,
+  CheckInstanceQuotas: checkInstanceQuotas,
   PrepareCandidate: prepareCandidate,
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,

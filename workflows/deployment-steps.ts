@@ -1,29 +1,37 @@
 /**
- * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment, the
- * endpoint wait loop, VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment, the release of
+ * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment and the
+ * event-driven wait for the endpoint (fragments.ts: eventDrivenWait), VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment, the release of
  * the endpoint's lease (taken before the model: endpoint-lease.ts) and publish-then-end. Every failure goes to
  * `startRollback` with the error at `$.error`.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { releaseEndpointLease } from './endpoint-lease.ts';
-import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
+import { eventDrivenWait, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { busyEndpointRetry } from './retry-policies.ts';
 
-/** The states of the deployment steps, by name; a deploy workflow's state map includes them. */
-export const DeploymentStepsStates = {
+/** The states that announce a deployment's success (a throwaway deployment has none: `lifecycleEvents: false`). */
+export const DeploymentSucceededEventStates = {
+  PublishSucceeded: 'PublishSucceeded',
+  SucceededEventNotPublished: 'SucceededEventNotPublished',
+} as const;
+
+/** The states of the deployment steps without those that publish events: a throwaway deployment's. */
+export const UnannouncedDeploymentStepsStates = {
   CreateEndpointConfig: 'CreateEndpointConfig',
   StartDeployment: 'StartDeployment',
   WaitForEndpoint: 'WaitForEndpoint',
-  GetEndpointStatus: 'GetEndpointStatus',
-  IsEndpointSettled: 'IsEndpointSettled',
   VerifyDeployment: 'VerifyDeployment',
   HealthCheck: 'HealthCheck',
   FinalizeDeployment: 'FinalizeDeployment',
   ReleaseEndpointLease: 'ReleaseEndpointLease',
-  PublishSucceeded: 'PublishSucceeded',
   DeploymentSucceeded: 'DeploymentSucceeded',
-  SucceededEventNotPublished: 'SucceededEventNotPublished',
+} as const;
+
+/** The states of the deployment steps, by name; a deploy workflow's state map includes them. */
+export const DeploymentStepsStates = {
+  ...UnannouncedDeploymentStepsStates,
+  ...DeploymentSucceededEventStates,
 } as const;
 
 /**
@@ -54,6 +62,13 @@ export interface DeploymentStepsOptions {
    * @default false
    */
   readonly asyncHealthCheck?: boolean;
+  /**
+   * Whether the deployment announces its outcome on the project's bus (`Deployment Succeeded`, ...). A throwaway
+   * deployment (RightSizeEndpoint's candidates) does not: a consumer of those events would otherwise see a
+   * deployment of an endpoint that exists only to be measured and deleted.
+   * @default true
+   */
+  readonly lifecycleEvents?: boolean;
 }
 
 /** The deployment steps; the returned CreateEndpointConfig state is where they begin. */
@@ -63,7 +78,7 @@ export function deploymentSteps(
     TaskRefs,
     | 'CreateEndpointConfig'
     | 'StartDeployment'
-    | 'GetEndpointStatus'
+    | 'CompleteWait'
     | 'VerifyDeployment'
     | 'HealthCheck'
     | 'FinalizeDeployment'
@@ -75,17 +90,20 @@ export function deploymentSteps(
   startRollback: sfn.IChainable,
   options: DeploymentStepsOptions = {},
 ): sfn.TaskStateBase {
-  const toRollback = { next: startRollback, resultPath: '$.error' };
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: '$.error' }) as T;
 
-  const publishSucceeded = publishThenEnd(
-    scope,
-    S.PublishSucceeded,
-    tasks.PublishDeploymentEvent,
-    new sfn.Succeed(scope, S.DeploymentSucceeded),
-    failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
-  );
+  const succeeded = new sfn.Succeed(scope, S.DeploymentSucceeded);
+  const publishSucceeded =
+    options.lifecycleEvents === false
+      ? succeeded
+      : publishThenEnd(
+          scope,
+          S.PublishSucceeded,
+          tasks.PublishDeploymentEvent,
+          succeeded,
+          failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
+        );
   const healthCheck = catchToRollback(invoke(scope, S.HealthCheck, tasks.HealthCheck));
   const finalize = catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment));
   let afterCheck: sfn.IChainable = finalize;
@@ -112,19 +130,21 @@ export function deploymentSteps(
   const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));
   if (options.beforeHealthCheck) verify.next(options.beforeHealthCheck).next(checkStart);
   else verify.next(checkStart);
-  const waitForEndpoint = endpointWaitLoop(
-    scope,
-    { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },
-    tasks.GetEndpointStatus,
-    verify,
-    toRollback,
-  );
   const createEndpointConfig = catchToRollback(invoke(scope, S.CreateEndpointConfig, tasks.CreateEndpointConfig));
-  const startDeployment = catchToRollback(
-    invoke(scope, S.StartDeployment, tasks.StartDeployment, { extraRetries: [busyEndpointRetry] }),
+  const startDeployment = eventDrivenWait(
+    scope,
+    { start: S.StartDeployment, fallback: S.WaitForEndpoint },
+    tasks.StartDeployment,
+    tasks.CompleteWait,
+    {
+      resource: { kind: 'endpoint', namePath: '$.request.endpointName' },
+      step: 'deployment',
+      next: verify,
+      onError: { next: startRollback, resultPath: '$.error' },
+      extraRetries: [busyEndpointRetry],
+    },
   );
   if (options.beforeStartDeployment) createEndpointConfig.next(options.beforeStartDeployment).next(startDeployment);
   else createEndpointConfig.next(startDeployment);
-  startDeployment.next(waitForEndpoint);
   return createEndpointConfig;
 }

@@ -1,7 +1,8 @@
 /**
  * The rollback path every endpoint deployment shares: undo what the run changed on the endpoint (restore the
  * recorded config, or delete a new endpoint, and only while the endpoint still serves this run's config), wait for
- * it in the endpoint wait loop, check it and delete what the run created, release the endpoint's lease, announce
+ * it (a restore: the event-driven wait, fragments.ts; a deletion, which SageMaker announces no end of: the polling
+ * wait loop), check it and delete what the run created, release the endpoint's lease, announce
  * the outcome and end in Fail with the original error (at `$.error`). A rollback that fails itself releases the
  * lease too and ends in RollbackFailed, its cause naming both errors.
  */
@@ -9,25 +10,40 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../contracts/errors.ts';
 import { releaseEndpointLease } from './endpoint-lease.ts';
-import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
+import {
+  endpointWaitLoop,
+  eventDrivenWait,
+  failWithCaught,
+  invoke,
+  publishThenEnd,
+  type TaskRefs,
+} from './fragments.ts';
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
 
-/** The states of the rollback path, by name; a deploy workflow's state map includes them. */
-export const RollbackStates = {
+/** The states of the rollback path that announce its outcome (a throwaway deployment has none). */
+export const RollbackEventStates = {
+  PublishFailed: 'PublishFailed',
+  PublishRollbackFailed: 'PublishRollbackFailed',
+} as const;
+
+/** The states of the rollback path without those that publish events: a throwaway deployment's. */
+export const UnannouncedRollbackStates = {
   StartRollback: 'StartRollback',
-  IsRollbackInProgress: 'IsRollbackInProgress',
   WaitForRollback: 'WaitForRollback',
-  GetRollbackStatus: 'GetRollbackStatus',
-  IsRollbackSettled: 'IsRollbackSettled',
+  IsEndpointDeleting: 'IsEndpointDeleting',
+  WaitForDeletion: 'WaitForDeletion',
+  GetDeletionStatus: 'GetDeletionStatus',
+  IsEndpointDeleted: 'IsEndpointDeleted',
   CompleteRollback: 'CompleteRollback',
   ReleaseLeaseAfterRollback: 'ReleaseLeaseAfterRollback',
-  PublishFailed: 'PublishFailed',
   DeploymentFailed: 'DeploymentFailed',
   DescribeRollbackFailure: 'DescribeRollbackFailure',
   ReleaseLeaseAfterRollbackFailure: 'ReleaseLeaseAfterRollbackFailure',
-  PublishRollbackFailed: 'PublishRollbackFailed',
   RollbackFailed: 'RollbackFailed',
 } as const;
+
+/** The states of the rollback path, by name; a deploy workflow's state map includes them. */
+export const RollbackStates = { ...UnannouncedRollbackStates, ...RollbackEventStates } as const;
 
 const S = RollbackStates;
 const ALL = [sfn.Errors.ALL];
@@ -35,7 +51,12 @@ const ALL = [sfn.Errors.ALL];
 /** The steps the rollback path runs. */
 export type RollbackTasks = Pick<
   TaskRefs,
-  'StartRollback' | 'GetEndpointStatus' | 'CompleteRollback' | 'PublishDeploymentEvent' | 'ReleaseEndpointLease'
+  | 'StartRollback'
+  | 'CompleteWait'
+  | 'GetEndpointStatus'
+  | 'CompleteRollback'
+  | 'PublishDeploymentEvent'
+  | 'ReleaseEndpointLease'
 >;
 
 /** Options of the rollback path. */
@@ -45,6 +66,11 @@ export interface RollbackPathOptions {
    * in RollbackFailed like the others' (DeployEndpoint restores autoscaling). @default - none
    */
   readonly beforeCompleteRollback?: sfn.TaskStateBase;
+  /**
+   * Whether the rollback announces its outcome on the project's bus (`Deployment Rolled Back`, ...); a throwaway
+   * deployment's does not (DeploymentStepsOptions.lifecycleEvents). @default true
+   */
+  readonly lifecycleEvents?: boolean;
 }
 
 /** Builds the rollback path; its entry is StartRollback, which every failure after validation catches into. */
@@ -57,12 +83,10 @@ export function rollbackPath(
     error: RollbackFailedError.errorName,
     causePath: '$.rollbackFailure.cause',
   });
-  const publishRollbackFailed = publishThenEnd(
-    scope,
-    S.PublishRollbackFailed,
-    tasks.PublishDeploymentEvent,
-    rollbackFailed,
-  );
+  const announce = options.lifecycleEvents !== false;
+  const publishRollbackFailed = announce
+    ? publishThenEnd(scope, S.PublishRollbackFailed, tasks.PublishDeploymentEvent, rollbackFailed)
+    : rollbackFailed;
   // Keeps the original error in the final cause, next to why the rollback failed.
   const describeRollbackFailure = new sfn.Pass(scope, S.DescribeRollbackFailure, {
     parameters: {
@@ -77,12 +101,10 @@ export function rollbackPath(
   }).next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollbackFailure, tasks, publishRollbackFailed));
   const toRollbackFailed = { next: describeRollbackFailure, resultPath: '$.rollbackError' };
 
-  const publishFailed = publishThenEnd(
-    scope,
-    S.PublishFailed,
-    tasks.PublishDeploymentEvent,
-    failWithCaught(scope, S.DeploymentFailed, '$.error'),
-  );
+  const deploymentFailed = failWithCaught(scope, S.DeploymentFailed, '$.error');
+  const publishFailed = announce
+    ? publishThenEnd(scope, S.PublishFailed, tasks.PublishDeploymentEvent, deploymentFailed)
+    : deploymentFailed;
   // Busy while an endpoint moves to or from a config it would delete (it waits for it to settle, as StartRollback).
   const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback, {
     extraRetries: [rollbackBusyEndpointRetry],
@@ -94,26 +116,35 @@ export function rollbackPath(
         .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
         .next(completeRollback)
     : completeRollback;
-  const waitForRollback = endpointWaitLoop(
+  // SageMaker sends no event when an endpoint is gone: a deletion is polled, as before.
+  const waitForDeletion = endpointWaitLoop(
     scope,
-    { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
+    { wait: S.WaitForDeletion, poll: S.GetDeletionStatus, settled: S.IsEndpointDeleted },
     tasks.GetEndpointStatus,
     rollbackSettled,
     toRollbackFailed,
   );
-  const startRollback = invoke(scope, S.StartRollback, tasks.StartRollback, {
-    extraRetries: [rollbackBusyEndpointRetry],
-  }).addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath });
-  startRollback.next(
-    new sfn.Choice(scope, S.IsRollbackInProgress)
-      .when(
-        sfn.Condition.or(
-          sfn.Condition.stringEquals('$.rollback.action', 'restore'),
-          sfn.Condition.stringEquals('$.rollback.action', 'delete'),
-        ),
-        waitForRollback,
-      )
-      .otherwise(options.beforeCompleteRollback ?? completeRollback),
+  const afterStart = new sfn.Choice(scope, S.IsEndpointDeleting)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.stringEquals('$.rollback.action', 'delete'),
+        sfn.Condition.booleanEquals('$.endpointStatus.settled', false),
+      ),
+      waitForDeletion,
+    )
+    .otherwise(options.beforeCompleteRollback ?? completeRollback);
+  const startRollback = eventDrivenWait(
+    scope,
+    { start: S.StartRollback, fallback: S.WaitForRollback },
+    tasks.StartRollback,
+    tasks.CompleteWait,
+    {
+      resource: { kind: 'endpoint', namePath: '$.request.endpointName' },
+      step: 'rollback',
+      next: afterStart,
+      onError: toRollbackFailed,
+      extraRetries: [rollbackBusyEndpointRetry],
+    },
   );
   return startRollback;
 }

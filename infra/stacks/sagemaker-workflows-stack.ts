@@ -8,6 +8,7 @@ import {
   TimeZone,
   Validations,
 } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,12 +21,17 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { SAGEMAKER_NAME_PATTERN } from '../../contracts/contract-parts.ts';
 import type { BatchTransformInputDocument } from '../../contracts/parts/batch-transform.ts';
-import { EXECUTION_STATUS_CHANGE, STOPPED_WITHOUT_ROLLBACK } from '../../contracts/parts/execution-status-change.ts';
+import {
+  EXECUTION_STATUS_CHANGE,
+  FAILED_THROWAWAYS_ONLY,
+  STOPPED_WITHOUT_ROLLBACK,
+} from '../../contracts/parts/execution-status-change.ts';
 import type { ModelPackageDeploymentDocument } from '../../contracts/parts/model-package-deployment.ts';
 import {
   MODEL_PACKAGE_STATE_CHANGE,
   TRIGGERING_APPROVAL_STATUSES,
 } from '../../contracts/parts/model-package-events.ts';
+import { WAIT_EVENTS, WAIT_RECORD_KEY_ATTRIBUTE, WAIT_RECORD_TTL_ATTRIBUTE } from '../../contracts/task-tokens.ts';
 import { EndpointLeaseStates } from '../../workflows/endpoint-lease.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
@@ -34,6 +40,17 @@ import { WorkflowAlarms } from '../constructs/workflow-alarms.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 import { TRIGGER_FUNCTIONS } from '../trigger-functions.ts';
+
+/**
+ * The `detail` of the execution cleanup's event pattern: an abort or a timeout of any of `machines`, or a failure of
+ * one of `throwawayMakers` (whose throwaways the cleanup deletes then; EventBridge's `$or`, EventBridge User Guide,
+ * "Content filtering in Amazon EventBridge event patterns").
+ */
+function cleanupStatusPattern(machines: readonly string[], throwawayMakers: readonly string[]) {
+  const stopped = { status: [...STOPPED_WITHOUT_ROLLBACK], stateMachineArn: [...machines] };
+  if (throwawayMakers.length === 0) return stopped;
+  return { $or: [stopped, { status: [FAILED_THROWAWAYS_ONLY], stateMachineArn: [...throwawayMakers] }] };
+}
 
 /** Room for a group's settings in its rule's input template (EventBridge allows 8192 characters in all). */
 const MAX_GROUP_SETTINGS_CHARS = 7000;
@@ -106,10 +123,19 @@ export class SageMakerWorkflowsStack extends Stack {
   readonly modelPackageEventDeadLetterQueue?: sqs.Queue;
   /** The rules on Model Registry decisions, by model package group. */
   readonly modelPackageRules: Readonly<Record<string, events.Rule>>;
-  /** The rule that starts the execution cleanup when an execution of the stack's state machines is aborted or times out. */
+  /**
+   * The rule that starts the execution cleanup when an execution of the stack's state machines is aborted or times
+   * out, or one of a workflow that makes throwaways fails.
+   */
   readonly executionCleanupRule: events.Rule;
   /** Status changes the execution cleanup failed on after Lambda's retries. */
   readonly executionCleanupDeadLetterQueue: sqs.Queue;
+  /** The event-driven waits' records (contracts/task-tokens.ts). */
+  readonly waitRecords: dynamodb.Table;
+  /** The rules that hand SageMaker's endpoint and transform job state changes to CompleteWait, by resource kind. */
+  readonly waitEventRules: Readonly<Record<'endpoint' | 'transformJob', events.Rule>>;
+  /** State changes CompleteWait could not take (after the rule's retries) or failed on (after Lambda's). */
+  readonly waitEventDeadLetterQueue: sqs.Queue;
   /** The BatchTransform schedules, by name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** Every state machine, by workflow name. */
@@ -262,7 +288,23 @@ export class SageMakerWorkflowsStack extends Stack {
 
     this.eventBus = new events.EventBus(this, 'Events', { eventBusName: props.eventBusName ?? 'sagemaker-workflows' });
 
+    // The event-driven waits' records: the token of each waiting task, by the endpoint or transform job it waits for
+    // (contracts/task-tokens.ts). A small item per wait, read and written once or twice a wait; expired by DynamoDB.
+    this.waitRecords = new dynamodb.Table(this, 'WaitRecords', {
+      partitionKey: { name: WAIT_RECORD_KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: WAIT_RECORD_TTL_ATTRIBUTE,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.waitRecords).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason: 'The wait records live for the length of a wait and expire in days: there is nothing to restore',
+    });
+
     this.taskFunctions = new TaskFunctions(this, 'Tasks', {
+      waitTableName: this.waitRecords.tableName,
+      waitTableArn: this.waitRecords.tableArn,
       executionRole: this.executionRole,
       eventBusName: this.eventBus.eventBusName,
       eventBusArn: this.eventBus.eventBusArn,
@@ -277,6 +319,8 @@ export class SageMakerWorkflowsStack extends Stack {
     const stateMachines: Record<string, sfn.StateMachine> = {};
     /** The state machines that take an endpoint lease: only their executions can hold one. */
     const leaseTakers: sfn.StateMachine[] = [];
+    /** The state machines whose executions make throwaway resources, which the cleanup deletes when one fails too. */
+    const throwawayMakers: sfn.StateMachine[] = [];
     for (const workflow of props.workflows ?? WORKFLOWS) {
       if (workflow.name in stateMachines) throw new Error(`workflows: ${workflow.name} is listed twice`);
       const tasks = { ...this.taskFunctions.refs, ValidateInput: this.taskFunctions.firstState(workflow) };
@@ -287,13 +331,17 @@ export class SageMakerWorkflowsStack extends Stack {
       });
       stateMachines[workflow.name] = built.stateMachine;
       if (built.stateNames.has(EndpointLeaseStates.AcquireEndpointLease)) leaseTakers.push(built.stateMachine);
+      if ('makesThrowaways' in workflow && workflow.makesThrowaways === true) throwawayMakers.push(built.stateMachine);
     }
     this.stateMachines = stateMachines;
     this.taskFunctions.grantExecutionReads(leaseTakers);
+    this.taskFunctions.grantTaskResponses(Object.values(stateMachines));
     this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
 
     // An execution that is aborted or times out runs no more states, so no rollback: the cleanup removes what it
-    // created and nothing serves (triggers/execution-cleanup). Step Functions sends status changes to the default bus.
+    // created and nothing serves (triggers/execution-cleanup). A failed one of a workflow that makes throwaways may
+    // have failed in its own clean-up: the cleanup deletes its throwaways. Step Functions sends status changes to the
+    // default bus.
     const cleanupDeadLetters = new sqs.Queue(this, 'ExecutionCleanupDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -310,14 +358,15 @@ export class SageMakerWorkflowsStack extends Stack {
       deadLetterQueue: cleanupDeadLetters,
     });
     this.executionCleanupRule = new events.Rule(this, 'ExecutionCleanupRule', {
-      description: "Cleans up after an aborted or timed-out execution of the stack's state machines",
+      description:
+        "Cleans up after an aborted or timed-out execution of the stack's state machines, and after a failed one that makes throwaways",
       eventPattern: {
         source: [EXECUTION_STATUS_CHANGE.source],
         detailType: [EXECUTION_STATUS_CHANGE.detailType],
-        detail: {
-          status: [...STOPPED_WITHOUT_ROLLBACK],
-          stateMachineArn: Object.values(stateMachines).map((machine) => machine.stateMachineArn),
-        },
+        detail: cleanupStatusPattern(
+          Object.values(stateMachines).map((machine) => machine.stateMachineArn),
+          throwawayMakers.map((machine) => machine.stateMachineArn),
+        ),
       },
       targets: [
         new eventTargets.LambdaFunction(cleanup, {
@@ -327,6 +376,59 @@ export class SageMakerWorkflowsStack extends Stack {
         }),
       ],
     });
+
+    // Event-driven waits: SageMaker's state changes of this stack's endpoints and transform jobs go to CompleteWait,
+    // which treats each as a hint (contracts/task-tokens.ts). Events that still say "moving" are left out.
+    const waitDeadLetters = new sqs.Queue(this, 'WaitEventDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(waitDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the wait events rules and their target',
+    });
+    this.waitEventDeadLetterQueue = waitDeadLetters;
+    this.alarms.watchDeadLetters('WaitEvents', waitDeadLetters);
+    const completeWait = this.taskFunctions.functions.CompleteWait;
+    if (completeWait === undefined) throw new Error('The CompleteWait step has no function');
+    // The stack's names start with resourceNamePrefix; with none, every name is the stack's.
+    const prefix = props.resourceNamePrefix ?? '';
+    const ourNames = prefix === '' ? [{ exists: true }] : [{ prefix }];
+    const waitTarget = () =>
+      new eventTargets.LambdaFunction(completeWait, {
+        deadLetterQueue: waitDeadLetters,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(1),
+      });
+    this.waitEventRules = {
+      endpoint: new events.Rule(this, 'EndpointWaitEventsRule', {
+        description: "Completes the waits of the stack's state machines on their endpoints' state changes",
+        eventPattern: {
+          source: [WAIT_EVENTS.source],
+          detailType: [WAIT_EVENTS.endpoint],
+          detail: {
+            EndpointName: ourNames,
+            EndpointStatus: [{ 'anything-but': [...WAIT_EVENTS.endpointMovingStatuses] }],
+          },
+        },
+        targets: [waitTarget()],
+      }),
+      transformJob: new events.Rule(this, 'TransformJobWaitEventsRule', {
+        description: "Completes the waits of the stack's state machines on their transform jobs' state changes",
+        eventPattern: {
+          source: [WAIT_EVENTS.source],
+          detailType: [WAIT_EVENTS.transformJob],
+          detail: {
+            TransformJobName: ourNames,
+            TransformJobStatus: [{ 'anything-but': [...WAIT_EVENTS.transformJobMovingStatuses] }],
+          },
+        },
+        targets: [waitTarget()],
+      }),
+    };
+    // A callback that fails after Lambda's own retries has no dead-letter queue of its own: the waiting task's
+    // heartbeat runs out and the fallback polls, so a lost callback makes a wait slower, as a lost event does.
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

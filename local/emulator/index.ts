@@ -10,8 +10,9 @@ import { DataCaptureWriter } from './capture/data-capture.ts';
 import { CloudWatchApi } from './cloudwatch/api.ts';
 import { MetricStore } from './cloudwatch/metric-store.ts';
 import { UtilizationSampler } from './cloudwatch/utilization.ts';
+import { DynamoDbTables } from './dynamodb/tables.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
-import { type FaultConfig, FaultInjector } from './faults.ts';
+import { type FaultConfig, FaultInjector, withDeliveryFaults } from './faults.ts';
 import { remove } from './fs-util.ts';
 import type { InstanceTypeTable } from './hosting/capacity.ts';
 import { ProcessCopies } from './hosting/component-copies.ts';
@@ -20,20 +21,22 @@ import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
 import { ExecutionRoles } from './iam/roles.ts';
 import { stopWhenInterrupted } from './interrupts.ts';
+import { InvocationLane } from './invocation-lane.ts';
 import { fileLogger } from './logger.ts';
-import { SageMakerRuntime } from './runtime.ts';
+import { MAX_BODY, SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { ComponentHosting } from './sagemaker/component-hosting.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
-import { handleRequest } from './server.ts';
+import { handleRequest, serveInvocation } from './server.ts';
+import { ServiceQuotasApi } from './service-quotas/api.ts';
 import { SageMakerStore } from './store/store.ts';
 
 export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
-export type { FailNthFault, FaultConfig } from './faults.ts';
+export type { EventDeliveryFault, FailNthFault, FaultConfig } from './faults.ts';
 export type { InstanceResources, InstanceTypeTable } from './hosting/capacity.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
 export type { InterruptOptions, InterruptOutcome, Stoppable } from './interrupts.ts';
@@ -88,7 +91,8 @@ export interface Emulator {
   readEvents(): Promise<EmulatorEvent[]>;
   /**
    * Calls `listener` with each batch of events as it is logged (after it is on disk), in order: how the local
-   * trigger engine sees what EventBridge would deliver. Returns the unsubscribe.
+   * trigger engine sees what EventBridge would deliver (dropped, repeated, late or out of order as the faults'
+   * `events` say). Returns the unsubscribe.
    */
   onEvents(listener: (events: readonly EmulatorEvent[]) => void): () => void;
   /** The SNS messages SageMaker published for asynchronous endpoints (TestNotification, InferenceResult), in order. */
@@ -211,17 +215,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       })),
     ),
   );
+  const sagemaker = new SageMakerControlPlane(
+    store,
+    lifecycle,
+    new ModelRegistry(store, events),
+    options.limits,
+    transforms,
+    autoScaling,
+    asyncInference,
+    { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
+  );
   const services = {
-    sagemaker: new SageMakerControlPlane(
-      store,
-      lifecycle,
-      new ModelRegistry(store, events),
-      options.limits,
-      transforms,
-      autoScaling,
-      asyncInference,
-      { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
-    ),
+    sagemaker,
     autoScaling,
     runtime: new SageMakerRuntime(
       store,
@@ -233,6 +238,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       components,
     ),
     cloudWatch: new CloudWatchApi(metrics),
+    serviceQuotas: new ServiceQuotasApi(
+      sagemaker.model.shapes.ProductionVariantInstanceType?.enum ?? [],
+      options.limits,
+    ),
+    dynamodb: new DynamoDbTables({ stateDir }),
     asyncInference,
     s3: new S3Api(s3Store),
     events,
@@ -255,6 +265,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     void handleRequest(services, req, res);
   });
   server.keepAliveTimeout = 5000;
+  const lane = new InvocationLane(server, (invocation) => serveInvocation(services, invocation), MAX_BODY);
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
@@ -268,10 +279,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       stopCopyScaling();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
+      lane.closeIdleConnections();
       // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
       const queueStopped = asyncInference.stop();
       await Promise.all([lifecycle.stopAll(), components.stopAll(), transforms.stopAll(), queueStopped]);
       server.closeAllConnections();
+      lane.closeAllConnections();
       await closed;
       containers.retire();
       forgetOnInterrupt();
@@ -295,7 +308,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return events.readAll();
     },
     onEvents(listener) {
-      return events.subscribe(listener);
+      return events.subscribe(withDeliveryFaults(listener, faults));
     },
     readNotifications() {
       return notifications.readAll();

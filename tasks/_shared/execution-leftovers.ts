@@ -75,6 +75,12 @@ export interface LeftoverDeps {
    * @default false
    */
   readonly keepEndpoints?: boolean;
+  /**
+   * Counts only the execution's throwaways: tagged `sagemaker-workflows:throwaway`, and with the execution's ARN, as
+   * throwaways are (a FAILED execution of a workflow that makes them: its own clean-up states may have failed).
+   * @default false
+   */
+  readonly throwawaysOnly?: boolean;
 }
 
 /** What the removal did. */
@@ -126,14 +132,24 @@ export async function endpointMadeBy(
   return madeByExecution(resource, identityOf(execution), sagemaker);
 }
 
-/** The listed resources made by `execution`. */
+/** A throwaway of this execution: the throwaway tag, and the execution tag holding its ARN. */
+function throwawayOf(tags: Tags, execution: ExecutionIdentity): boolean {
+  return tags[TagKeys.throwaway] !== undefined && tags[TagKeys.execution] === execution.executionArn;
+}
+
+/** The listed resources made by `execution` (only its throwaways: `throwaways`). */
 async function madeBy(
   listed: readonly ListedResource[],
   execution: ExecutionIdentity,
   sagemaker: Pick<SageMakerGateway, 'listTags'>,
+  throwaways: boolean,
 ): Promise<ListedResource[]> {
   const mine: ListedResource[] = [];
-  for (const resource of listed) if (await madeByExecution(resource, execution, sagemaker)) mine.push(resource);
+  for (const resource of listed) {
+    if (resource.createdAt.getTime() < execution.startDate) continue;
+    const tags = await sagemaker.listTags(resource.arn);
+    if (throwaways ? throwawayOf(tags, execution) : taggedWith(tags, execution)) mine.push(resource);
+  }
   return mine;
 }
 
@@ -160,9 +176,10 @@ export async function removeExecutionLeftovers(
   const pollMs = deps.pollMs ?? 10_000;
 
   const endpoints = await sagemaker.listEndpoints();
-  const myEndpoints = await madeBy(endpoints, execution, sagemaker);
-  const myConfigs = await madeBy(await sagemaker.listEndpointConfigs(), execution, sagemaker);
-  const myModels = await madeBy(await sagemaker.listModels(), execution, sagemaker);
+  const throwaways = deps.throwawaysOnly ?? false;
+  const myEndpoints = await madeBy(endpoints, execution, sagemaker, throwaways);
+  const myConfigs = await madeBy(await sagemaker.listEndpointConfigs(), execution, sagemaker, throwaways);
+  const myModels = await madeBy(await sagemaker.listModels(), execution, sagemaker, throwaways);
   const myConfigNames = new Set(myConfigs.map((c) => c.name));
   if (myEndpoints.length === 0 && myConfigs.length === 0 && myModels.length === 0) return removal;
 

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { InvalidInputError } from '../../contracts/errors.ts';
 import type { TaskName } from '../../contracts/steps.ts';
 import { logger } from './logger.ts';
 import type { StateSlice } from './state-slice.ts';
@@ -37,6 +38,28 @@ export function stepHandler<State, Result>(
     const state = slice.check(event, `${stepName} input`);
     logger.appendKeys({ ...correlationKeys(state), step: stepName });
     return run(state);
+  };
+}
+
+/**
+ * Builds the Lambda handler of a step that runs under a waiting task's token (`.waitForTaskToken`): its payload is
+ * `{ state, taskToken }` (the state document and `$$.Task.Token`); the state is checked as stepHandler checks it.
+ */
+export function waitingStepHandler<State, Result>(
+  slice: StateSlice<State>,
+  stepName: TaskName,
+  run: (state: State, taskToken: string) => Promise<Result>,
+): (event: unknown, context?: Context) => Promise<Result> {
+  return async (event, context) => {
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    const payload = (event ?? {}) as { state?: unknown; taskToken?: unknown };
+    if (typeof payload.taskToken !== 'string' || payload.taskToken === '') {
+      throw new InvalidInputError(`${stepName} input: taskToken: expected the task token ($$.Task.Token), a string`);
+    }
+    const state = slice.check(payload.state, `${stepName} input state`);
+    logger.appendKeys({ ...correlationKeys(state), step: stepName });
+    return run(state, payload.taskToken);
   };
 }
 

@@ -5,6 +5,7 @@ import { endpointMadeBy } from '../_shared/execution-leftovers.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
+import type { BeforeChange } from '../_shared/task-tokens.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document StartRollback reads: what the run changed on the endpoint, if anything. */
@@ -27,6 +28,11 @@ export const StartRollbackState = stateSlice<StartRollbackState>({
 export interface StartRollbackDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'updateEndpoint' | 'deleteEndpoint' | 'listTags'>;
   now(): Date;
+  /**
+   * Called just before UpdateEndpoint or DeleteEndpoint with the change and the state this step will return: where
+   * the waiting task's token is stored. @default - nothing
+   */
+  beforeChange?: BeforeChange;
 }
 
 /**
@@ -74,12 +80,16 @@ export async function startRollback<S extends StartRollbackState>(state: S, deps
     return { ...state, rollback: { action: 'none', reason }, wait };
   }
   if (change.action === 'create') {
+    const deleted = { ...state, rollback: { action: 'delete' }, wait };
+    await deps.beforeChange?.({ action: 'delete', output: deleted });
     await deps.sagemaker.deleteEndpoint(change.name);
-    return { ...state, rollback: { action: 'delete' }, wait };
+    return deleted;
   }
   if (previous === undefined) throw new Error(`No previous endpoint config was recorded for ${change.name}`);
+  const restored = { ...state, rollback: { action: 'restore', configName: previous }, wait };
+  await deps.beforeChange?.({ action: 'restore', targetConfigName: previous, output: restored });
   await deps.sagemaker.updateEndpoint(change.name, previous, undefined);
-  return { ...state, rollback: { action: 'restore', configName: previous }, wait };
+  return restored;
 }
 
 /** The endpoint of the request, as a change `create`, when this execution made it but the state does not record it. */

@@ -10,19 +10,26 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type LocalRunner } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { failEveryResult, statesEntered } from './fault-matrix.ts';
 import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let runner: LocalRunner;
 let aws: ScriptedSageMaker;
+let unbindStepFunctions: () => void;
 
 beforeAll(async () => {
   const workflows = await loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' });
   runner = await createLocalRunner({ waitTimeMs: 0, retryIntervalMs: 0, workflows });
+  // The steps that complete their own waiting task reach Step Functions' API: the runner answers it.
+  unbindStepFunctions = bindLocalStepFunctions(runner);
 });
 
-afterAll(() => vi.useRealTimers());
+afterAll(() => {
+  unbindStepFunctions();
+  vi.useRealTimers();
+});
 
 scriptedSageMakerForEachTest((scripted) => {
   aws = scripted;
@@ -61,7 +68,9 @@ function existingResources(execution: string): void {
 }
 
 describe('DeployEndpoint, a creating step whose every result is lost', () => {
-  it.each(['CreateModel', 'CreateEndpointConfig', 'StartDeployment'])(
+  // StartDeployment waits for its task token, which the step completes itself: a lost invocation result does not
+  // fail it (the fault matrix shows it converging); StartRollback's unit tests cover an endpoint it left unrecorded.
+  it.each(['CreateModel', 'CreateEndpointConfig'])(
     'fails at %s and rolls back what the step created, leaving what stood before',
     async (stateName) => {
       const execution = `deploy-churn-lost-${stateName}`;

@@ -5,8 +5,17 @@
  * deployments' rollbacks apply too (tasks/_shared/execution-leftovers.ts, which says it in full). The same rule serves
  * any workflow that makes throwaway resources (RightSizeEndpoint's candidate endpoints carry the execution tag and
  * `sagemaker-workflows:throwaway`): whatever carries the execution's tag is covered.
+ *
+ * A FAILED execution (of a workflow that makes throwaways: the stack's rule sends only those) has run its own
+ * clean-up states, but one of them may have failed too (RightSizeEndpoint's DeleteAllCandidates): of its resources,
+ * only the throwaways (tagged `sagemaker-workflows:throwaway`, and with the execution's ARN, as throwaways are) are
+ * deleted. Anything else a failed execution keeps is its rollback's and its redrive's.
  */
-import { parseExecutionStatusChange, STOPPED_WITHOUT_ROLLBACK } from '../../contracts/parts/execution-status-change.ts';
+import {
+  FAILED_THROWAWAYS_ONLY,
+  parseExecutionStatusChange,
+  STOPPED_WITHOUT_ROLLBACK,
+} from '../../contracts/parts/execution-status-change.ts';
 import {
   type LeftoverDeps,
   type LeftoverRemoval,
@@ -39,7 +48,8 @@ export async function cleanUpExecution(eventDetail: unknown, deps: CleanupDeps):
   const detail = parseExecutionStatusChange(eventDetail);
   if (typeof detail === 'string') throw new InvalidStatusChangeEventError(detail);
   const report = { executionArn: detail.executionArn, status: detail.status };
-  if (!(STOPPED_WITHOUT_ROLLBACK as readonly string[]).includes(detail.status)) {
+  const throwawaysOnly = detail.status === FAILED_THROWAWAYS_ONLY;
+  if (!throwawaysOnly && !(STOPPED_WITHOUT_ROLLBACK as readonly string[]).includes(detail.status)) {
     return {
       ...report,
       ignored: `an execution ${detail.status} cleans up after itself, or is redriven`,
@@ -47,5 +57,5 @@ export async function cleanUpExecution(eventDetail: unknown, deps: CleanupDeps):
       kept: [],
     };
   }
-  return { ...report, ...(await removeExecutionLeftovers(detail, deps)) };
+  return { ...report, ...(await removeExecutionLeftovers(detail, { ...deps, throwawaysOnly })) };
 }

@@ -27,9 +27,12 @@ const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingB
 
 /** Service quotas the emulator enforces (ResourceLimitExceeded). */
 export interface SageMakerLimits {
-  /** Instances of one instance type across all endpoints of a region. @default 20 */
+  /** Instances of one instance type across all endpoints of a region. @default DEFAULT_INSTANCES_PER_TYPE */
   instancesPerType?: number;
 }
+
+/** `<type> for endpoint usage` when the emulator is given no limit (what Service Quotas answers too). */
+export const DEFAULT_INSTANCES_PER_TYPE = 20;
 
 /** What the endpoint operations work with. */
 export interface EndpointOperationsDeps {
@@ -60,7 +63,7 @@ function checkInstanceQuota(
   config: EndpointConfigRecord,
   ignore?: EndpointRecord,
 ): void {
-  const limit = deps.limits.instancesPerType ?? 20;
+  const limit = deps.limits.instancesPerType ?? DEFAULT_INSTANCES_PER_TYPE;
   const usage = new Map<string, number>();
   for (const endpoint of deps.store.endpoints.list(region)) {
     if (endpoint === ignore || endpoint.EndpointStatus === 'Failed') continue;
