@@ -41,7 +41,7 @@ export function defaultOutput(): string {
 
 /** The handler of a packaging step; the core's result goes to `packaged`. */
 export function packagingStepHandler(
-  stepName: TaskName,
+  stepName: Extract<TaskName, 'PackageModel' | 'CopyUncompressedModel'>,
   run: (request: PackageModelRequest, deps: PlanDeps) => Promise<PackagedModel>,
 ) {
   return stepHandler(PackagingState, stepName, async (state) => {
