@@ -9,6 +9,10 @@ import type { Construct } from 'constructs';
 import { releaseEndpointLease } from './endpoint-lease.ts';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { busyEndpointRetry } from './retry-policies.ts';
+import { at, requestPaths } from './state-paths.ts';
+
+/** What a deployment request says of asynchronous inference (DeployEndpoint's `async`). */
+const request = requestPaths<{ readonly async?: unknown }>();
 
 /** The states of the deployment steps, by name; a deploy workflow's state map includes them. */
 export const DeploymentStepsStates = {
@@ -75,16 +79,16 @@ export function deploymentSteps(
   startRollback: sfn.IChainable,
   options: DeploymentStepsOptions = {},
 ): sfn.TaskStateBase {
-  const toRollback = { next: startRollback, resultPath: '$.error' };
+  const toRollback = { next: startRollback, resultPath: at('error') };
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
-    state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: '$.error' }) as T;
+    state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: at('error') }) as T;
 
   const publishSucceeded = publishThenEnd(
     scope,
     S.PublishSucceeded,
     tasks.PublishDeploymentEvent,
     new sfn.Succeed(scope, S.DeploymentSucceeded),
-    failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
+    failWithCaught(scope, S.SucceededEventNotPublished, at('publishError')),
   );
   const healthCheck = catchToRollback(invoke(scope, S.HealthCheck, tasks.HealthCheck));
   const finalize = catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment));
@@ -100,13 +104,13 @@ export function deploymentSteps(
     judge.next(afterCheck);
     healthCheck.next(
       new sfn.Choice(scope, A.IsAsyncCheckPending)
-        .when(sfn.Condition.isPresent('$.asyncHealthCheck'), judge)
+        .when(sfn.Condition.isPresent(at('asyncHealthCheck')), judge)
         .otherwise(afterCheck),
     );
     const upload = catchToRollback(invoke(scope, A.UploadAsyncSamples, tasks.UploadAsyncSamples));
     upload.next(healthCheck);
     checkStart = new sfn.Choice(scope, A.IsAsyncEndpoint)
-      .when(sfn.Condition.isPresent('$.request.async'), upload)
+      .when(sfn.Condition.isPresent(request('async')), upload)
       .otherwise(healthCheck);
   } else healthCheck.next(afterCheck);
   const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));

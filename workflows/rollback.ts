@@ -11,6 +11,7 @@ import { RollbackFailedError } from '../contracts/errors.ts';
 import { releaseEndpointLease } from './endpoint-lease.ts';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
+import { at } from './state-paths.ts';
 
 /** The states of the rollback path, by name; a deploy workflow's state map includes them. */
 export const RollbackStates = {
@@ -55,7 +56,7 @@ export function rollbackPath(
 ): sfn.TaskStateBase {
   const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
     error: RollbackFailedError.errorName,
-    causePath: '$.rollbackFailure.cause',
+    causePath: at('rollbackFailure.cause'),
   });
   const publishRollbackFailed = publishThenEnd(
     scope,
@@ -68,20 +69,20 @@ export function rollbackPath(
     parameters: {
       cause: sfn.JsonPath.format(
         'The deployment failed with {} and rolling back failed with {}: {}',
-        sfn.JsonPath.stringAt('$.error.Error'),
-        sfn.JsonPath.stringAt('$.rollbackError.Error'),
-        sfn.JsonPath.stringAt('$.rollbackError.Cause'),
+        sfn.JsonPath.stringAt(at('error.Error')),
+        sfn.JsonPath.stringAt(at('rollbackError.Error')),
+        sfn.JsonPath.stringAt(at('rollbackError.Cause')),
       ),
     },
-    resultPath: '$.rollbackFailure',
+    resultPath: at('rollbackFailure'),
   }).next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollbackFailure, tasks, publishRollbackFailed));
-  const toRollbackFailed = { next: describeRollbackFailure, resultPath: '$.rollbackError' };
+  const toRollbackFailed = { next: describeRollbackFailure, resultPath: at('rollbackError') };
 
   const publishFailed = publishThenEnd(
     scope,
     S.PublishFailed,
     tasks.PublishDeploymentEvent,
-    failWithCaught(scope, S.DeploymentFailed, '$.error'),
+    failWithCaught(scope, S.DeploymentFailed, at('error')),
   );
   const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback)
     .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
@@ -105,8 +106,8 @@ export function rollbackPath(
     new sfn.Choice(scope, S.IsRollbackInProgress)
       .when(
         sfn.Condition.or(
-          sfn.Condition.stringEquals('$.rollback.action', 'restore'),
-          sfn.Condition.stringEquals('$.rollback.action', 'delete'),
+          sfn.Condition.stringEquals(at('rollback.action'), 'restore'),
+          sfn.Condition.stringEquals(at('rollback.action'), 'delete'),
         ),
         waitForRollback,
       )
