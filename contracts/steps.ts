@@ -30,7 +30,7 @@ export interface StepOutput {
 }
 
 /** A field a step writes in some outcomes only, with the outcome when the walk of the state flow can know it. */
-export type MayWrite = string | { readonly field: string; readonly when: WriteCondition };
+type MayWrite = string | { readonly field: string; readonly when: WriteCondition };
 
 /**
  * When a step writes a field: as the field at `present` (a path of the state document it was given) is there or

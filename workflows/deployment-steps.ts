@@ -45,7 +45,7 @@ const S = DeploymentStepsStates;
 const A = AsyncHealthCheckStates;
 
 /** Options of the deployment steps. */
-export interface DeploymentStepsOptions {
+interface DeploymentStepsOptions {
   /** States run after VerifyDeployment and before HealthCheck (a multi-model endpoint warms its models up). */
   readonly beforeHealthCheck?: sfn.IChainable & sfn.INextable;
   /** States run after CreateEndpointConfig and before StartDeployment (DeployEndpoint records and suspends autoscaling). */

@@ -31,7 +31,7 @@ export const EndpointLeaseStates = {
 const S = EndpointLeaseStates;
 
 /** Where a workflow's state document names the endpoint and the lease settings (LeaseSettings). */
-export interface EndpointLeasePaths {
+interface EndpointLeasePaths {
   /** @example requestPaths<LeaseRequest>()('endpointName') */
   readonly endpointName: string;
   /** @example requestPaths<LeaseRequest>()('lease') */

@@ -25,7 +25,7 @@ export const ModelStepsStates = {
 const S = ModelStepsStates;
 
 /** Options of the model steps. */
-export interface ModelStepsOptions {
+interface ModelStepsOptions {
   /**
    * States run after packaging and before CreateModel, given CreateModel to end in (DeployEndpoint takes the
    * endpoint's lease there). @default - none

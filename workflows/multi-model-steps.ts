@@ -13,7 +13,7 @@ import { at, requestPaths, resultField } from './state-paths.ts';
 const request = requestPaths<{ readonly model?: { readonly package?: PackageModelRequest } }>();
 
 /** State names of the placing steps. */
-export interface PlaceModelNames {
+interface PlaceModelNames {
   readonly isPackagingRequested: string;
   readonly packageModel: string;
   readonly placeModel: string;

@@ -34,13 +34,13 @@ const S = RollbackStates;
 const ALL = [sfn.Errors.ALL];
 
 /** The steps the rollback path runs. */
-export type RollbackTasks = Pick<
+type RollbackTasks = Pick<
   TaskRefs,
   'StartRollback' | 'GetEndpointStatus' | 'CompleteRollback' | 'PublishDeploymentEvent' | 'ReleaseEndpointLease'
 >;
 
 /** Options of the rollback path. */
-export interface RollbackPathOptions {
+interface RollbackPathOptions {
   /**
    * A task run once the endpoint has settled (or nothing needed undoing), before CompleteRollback; its failure ends
    * in RollbackFailed like the others' (DeployEndpoint restores autoscaling). @default - none

@@ -118,7 +118,7 @@ export type StateDocument<Request> = { readonly request: Request; readonly execu
 type Depth = readonly unknown[];
 
 /** Every dotted path into `T` (`a`, `a.b`, ...), down to five levels; arrays and scalars end a path. */
-export type FieldPath<T, Level extends Depth = []> = Level['length'] extends 5
+type FieldPath<T, Level extends Depth = []> = Level['length'] extends 5
   ? never
   : T extends readonly unknown[]
     ? never
@@ -129,9 +129,6 @@ export type FieldPath<T, Level extends Depth = []> = Level['length'] extends 5
             | `${Key}.${FieldPath<Exclude<T[Key], undefined | null>, readonly [...Level, unknown]>}`;
         }[keyof T & string]
       : never;
-
-/** A JSONPath into the state document `Doc`: `$.` and a field path the compiler checked. */
-export type StatePath<Doc> = `$.${FieldPath<Doc>}`;
 
 /** The paths into the state document `Doc`: `pathIn<Doc>()('request.endpointName')` is `'$.request.endpointName'`. */
 export function pathIn<Doc>() {

@@ -16,7 +16,7 @@ import { classifyS3 } from './s3/routing.ts';
 import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
 
 /** The services behind the one HTTP server. */
-export interface Services {
+interface Services {
   sagemaker: SageMakerControlPlane;
   autoScaling: AutoScalingApi;
   runtime: SageMakerRuntime;

@@ -32,7 +32,7 @@ export const PackagingState = stateSlice<PackagingState>({
 export const s3Client = new S3Client({});
 
 /** The packaging steps' S3 access. */
-export const artifactStore: ArtifactStore = s3ArtifactStore(s3Client);
+const artifactStore: ArtifactStore = s3ArtifactStore(s3Client);
 
 /** Where packages go by default: `packages/` in the stack's artifact bucket (ARTIFACT_BUCKET_NAME). */
 export function defaultOutput(): string {

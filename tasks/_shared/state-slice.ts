@@ -12,7 +12,7 @@ import { InvalidInputError } from '../../contracts/errors.ts';
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array';
 
 /** A field that may be absent; when present, it is checked against `spec`. */
-export interface Optional<S> {
+interface Optional<S> {
   readonly optional: S;
 }
 

@@ -16,7 +16,7 @@ export const DeleteComponentEndpointState = stateSlice<DeleteComponentEndpointSt
 });
 
 /** What DeleteComponentEndpoint needs from the outside. */
-export interface DeleteComponentEndpointDeps {
+interface DeleteComponentEndpointDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'deleteEndpoint' | 'deleteEndpointConfig'>;
   components: Pick<InferenceComponentGateway, 'listComponents'>;
 }

@@ -14,7 +14,7 @@ export const StartComponentRemovalState = stateSlice<StartComponentRemovalState>
 });
 
 /** What StartComponentRemoval needs from the outside. */
-export interface StartComponentRemovalDeps {
+interface StartComponentRemovalDeps {
   components: Pick<InferenceComponentGateway, 'describeComponent' | 'deleteComponent'>;
   now(): Date;
 }

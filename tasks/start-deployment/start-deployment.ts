@@ -21,7 +21,7 @@ export const StartDeploymentState = stateSlice<StartDeploymentState>({
 });
 
 /** What StartDeployment needs from the outside. */
-export interface StartDeploymentDeps {
+interface StartDeploymentDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'createEndpoint' | 'updateEndpoint' | 'listTags'>;
   now(): Date;
 }

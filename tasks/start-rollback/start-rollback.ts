@@ -21,7 +21,7 @@ export const StartRollbackState = stateSlice<StartRollbackState>({
 });
 
 /** What StartRollback needs from the outside. */
-export interface StartRollbackDeps {
+interface StartRollbackDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'updateEndpoint' | 'deleteEndpoint'>;
   now(): Date;
 }

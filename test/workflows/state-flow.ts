@@ -73,7 +73,7 @@ function describeShape(shape: Shape): string {
 }
 
 /** A JSONPath of the state document as its keys (`$.a.b` -> ['a', 'b']); an index ends what is followed. */
-export function pathKeys(path: string): string[] {
+function pathKeys(path: string): string[] {
   if (path === '$') return [];
   if (!path.startsWith('$.')) throw new Error(`Not a state document path: ${path}`);
   const keys: string[] = [];

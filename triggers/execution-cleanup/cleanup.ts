@@ -43,7 +43,7 @@ export interface CleanupSageMaker
   listModels(): Promise<ListedResource[]>;
 }
 
-export interface CleanupDeps {
+interface CleanupDeps {
   readonly sagemaker: CleanupSageMaker;
   /** ms since the epoch. */
   readonly now: () => number;
@@ -55,7 +55,7 @@ export interface CleanupDeps {
 }
 
 /** What the cleanup did. */
-export interface CleanupReport {
+interface CleanupReport {
   readonly executionArn: string;
   readonly status: string;
   /** Why nothing was looked at (a status the cleanup does not act on). */
@@ -66,7 +66,7 @@ export interface CleanupReport {
 }
 
 /** The event is not a status change the cleanup can read (a field is missing or wrong). */
-export class InvalidStatusChangeEventError extends Error {
+class InvalidStatusChangeEventError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidStatusChangeEvent';
@@ -74,7 +74,7 @@ export class InvalidStatusChangeEventError extends Error {
 }
 
 /** An endpoint that concerns the cleanup was still in progress at the deadline; a retry (Lambda's) goes on. */
-export class EndpointStillInProgressError extends Error {
+class EndpointStillInProgressError extends Error {
   constructor(endpoint: string, status: string) {
     super(`Endpoint ${endpoint} is still ${status}; the cleanup will look again when retried`);
     this.name = 'EndpointStillInProgress';

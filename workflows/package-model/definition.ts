@@ -26,14 +26,14 @@ export const PackageModelStates = {
 const S = PackageModelStates;
 
 /** State names of the packaging steps, so DeployEndpoint can embed them under its own names. */
-export interface PackagingStepNames {
+interface PackagingStepNames {
   readonly choose: string;
   readonly build: string;
   readonly copy: string;
 }
 
 /** Where the packaging steps find their input and put their result. */
-export interface PackagingStepOptions {
+interface PackagingStepOptions {
   /** JSONPath of the request's `format`. */
   readonly formatPath: string;
   /** @default - the whole state document (a PackagingState) */

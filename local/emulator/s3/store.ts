@@ -34,7 +34,7 @@ interface BucketState {
 }
 
 /** One in-progress multipart upload. */
-export interface UploadState {
+interface UploadState {
   uploadId: string;
   bucket: string;
   key: string;
@@ -43,7 +43,7 @@ export interface UploadState {
 }
 
 /** Per-part record of a multipart upload. */
-export interface PartMeta {
+interface PartMeta {
   partNumber: number;
   size: number;
   etag: string;

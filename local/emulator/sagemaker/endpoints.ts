@@ -32,7 +32,7 @@ export interface SageMakerLimits {
 }
 
 /** What the endpoint operations work with. */
-export interface EndpointOperationsDeps {
+interface EndpointOperationsDeps {
   store: SageMakerStore;
   lifecycle: EndpointLifecycle<HostedFleet>;
   limits: SageMakerLimits;
