@@ -10,6 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TaskName } from '../contracts/steps.ts';
 import { eventPublishRetry, lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
+import { at } from './state-paths.ts';
 
 /** A deployed task as a workflow sees it: its function, how long it may run, and where its code is. */
 export interface TaskRef {
@@ -83,7 +84,7 @@ export function waitLoop(
   whenSettled: sfn.IChainable,
   onError: { next: sfn.IChainable; resultPath: string },
 ): sfn.Wait {
-  const wait = new sfn.Wait(scope, names.wait, { time: sfn.WaitTime.secondsPath('$.wait.seconds') });
+  const wait = new sfn.Wait(scope, names.wait, { time: sfn.WaitTime.secondsPath(at('wait.seconds')) });
   const pollTask = invoke(scope, names.poll, poll).addCatch(onError.next, {
     errors: [sfn.Errors.ALL],
     resultPath: onError.resultPath,
@@ -103,7 +104,7 @@ export function endpointWaitLoop(
   whenSettled: sfn.IChainable,
   onError: { next: sfn.IChainable; resultPath: string },
 ): sfn.Wait {
-  return waitLoop(scope, names, poll, '$.endpointStatus.settled', whenSettled, onError);
+  return waitLoop(scope, names, poll, at('endpointStatus.settled'), whenSettled, onError);
 }
 
 /** A Fail state ending the execution with the Step Functions error object a Catch stored at `errorPath`. */
@@ -148,6 +149,6 @@ export function publishThenEnd(
   onPublishError: sfn.IChainable = end,
 ): sfn.TaskStateBase {
   const state = invoke(scope, stateName, publish, { extraRetries: [eventPublishRetry] });
-  state.addCatch(onPublishError, { errors: [sfn.Errors.ALL], resultPath: '$.publishError' }).next(end);
+  state.addCatch(onPublishError, { errors: [sfn.Errors.ALL], resultPath: at('publishError') }).next(end);
   return state;
 }

@@ -63,7 +63,10 @@ export interface StateFields {
   readonly placed: PlacedModel;
   readonly warmUp: unknown;
   readonly warmedUp: unknown;
-  readonly deleted: { readonly targetModel: string; readonly s3Uri: string; readonly existed: boolean };
+  /** The model artifact RemoveModelFromMultiModelEndpoint deleted, or the throwaways RightSizeEndpoint deleted. */
+  readonly deleted:
+    | { readonly targetModel: string; readonly s3Uri: string; readonly existed: boolean }
+    | { readonly endpoints: readonly string[] };
   readonly removal: RemovalCheck;
   readonly resolution: {
     readonly outcome: string;
@@ -77,7 +80,13 @@ export interface StateFields {
     readonly request: LoadTestRequest;
     readonly resultsPrefix: string;
     readonly invocations: unknown;
-    readonly next: unknown;
+    readonly next: {
+      readonly step: unknown;
+      readonly slice: unknown;
+      readonly workers: readonly unknown[];
+      readonly workerCount: number;
+      readonly distributed: boolean;
+    };
     readonly done: boolean;
     readonly report: unknown;
   };
@@ -95,7 +104,16 @@ export interface StateFields {
   readonly modelToDelete: { readonly targetModel: string };
   readonly removed: unknown;
   readonly placedModels: unknown;
-  readonly plan: unknown;
+  readonly plan: {
+    readonly candidates: readonly unknown[];
+    readonly deployTemplate: unknown;
+    readonly loadTestTemplate: unknown;
+    readonly maxConcurrency: number;
+  };
+  /** Where a RightSizeEndpoint candidate's iteration failed. */
+  readonly failedAt: string;
+  /** The candidate a RightSizeEndpoint iteration tests (PrepareCandidate's document). */
+  readonly candidate: unknown;
 }
 
 /** The fields steps write into the state document they are given (steps that return a document of their own aside). */
