@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { endpointWaitLoop, failWithCaught, invoke, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of DeployInferenceComponent, by name. */
@@ -43,30 +44,30 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the DeployInferenceComponent definition from the task functions. */
 export function deployInferenceComponentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const deployFailed = failWithCaught(scope, S.DeployFailed, '$.error');
-  const rollbackFailed = failWithCaught(scope, S.RollbackFailed, '$.rollbackError');
+  const deployFailed = failWithCaught(scope, S.DeployFailed, at('error'));
+  const rollbackFailed = failWithCaught(scope, S.RollbackFailed, at('rollbackError'));
 
   // Last of every failure: the endpoint goes when this run created it and it hosts nothing (else it stays).
   const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint)
-    .addCatch(rollbackFailed, { errors: ALL, resultPath: '$.rollbackError' })
+    .addCatch(rollbackFailed, { errors: ALL, resultPath: at('rollbackError') })
     .next(deployFailed);
-  const beforeComponent = { next: deleteEndpoint, resultPath: '$.error' };
+  const beforeComponent = { next: deleteEndpoint, resultPath: at('error') };
 
   // After the component changed: undo this run's change and wait until it has settled.
   const rollBack = invoke(scope, S.RollBackComponent, fns.RollBackComponent, {
     extraRetries: [rollbackBusyEndpointRetry],
-  }).addCatch(rollbackFailed, { errors: ALL, resultPath: '$.rollbackError' });
+  }).addCatch(rollbackFailed, { errors: ALL, resultPath: at('rollbackError') });
   rollBack.next(
     waitLoop(
       scope,
       { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
       fns.GetComponentStatus,
-      '$.componentStatus.settled',
+      at('componentStatus.settled'),
       deleteEndpoint,
-      { next: rollbackFailed, resultPath: '$.rollbackError' },
+      { next: rollbackFailed, resultPath: at('rollbackError') },
     ),
   );
-  const afterComponent = { next: rollBack, resultPath: '$.error' };
+  const afterComponent = { next: rollBack, resultPath: at('error') };
 
   const healthCheck = invoke(scope, S.HealthCheck, fns.HealthCheck)
     .addCatch(afterComponent.next, { errors: ALL, resultPath: afterComponent.resultPath })
@@ -76,7 +77,7 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
     scope,
     { wait: S.WaitForComponent, poll: S.GetComponentStatus, settled: S.IsComponentSettled },
     fns.GetComponentStatus,
-    '$.componentStatus.settled',
+    at('componentStatus.settled'),
     healthCheck,
     afterComponent,
   );
@@ -92,10 +93,10 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
       'Cause.$':
         "States.Format('Endpoint {} is {} after its creation', $.request.endpointName, $.endpointStatus.status)",
     },
-    resultPath: '$.error',
+    resultPath: at('error'),
   }).next(deleteEndpoint);
   const isInService = new sfn.Choice(scope, S.IsEndpointInService)
-    .when(sfn.Condition.stringEquals('$.endpointStatus.status', 'InService'), startComponent)
+    .when(sfn.Condition.stringEquals(at('endpointStatus.status'), 'InService'), startComponent)
     .otherwise(endpointNotInService);
   const waitForEndpoint = endpointWaitLoop(
     scope,
@@ -105,11 +106,11 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
     beforeComponent,
   );
   const wasCreated = new sfn.Choice(scope, S.WasEndpointCreated)
-    .when(sfn.Condition.booleanEquals('$.componentEndpoint.created', true), waitForEndpoint)
+    .when(sfn.Condition.booleanEquals(at('componentEndpoint.created'), true), waitForEndpoint)
     .otherwise(startComponent);
   const ensureEndpoint = invoke(scope, S.EnsureComponentEndpoint, fns.EnsureComponentEndpoint, {
     extraRetries: [busyEndpointRetry],
-  }).addCatch(deployFailed, { errors: ALL, resultPath: '$.error' });
+  }).addCatch(deployFailed, { errors: ALL, resultPath: at('error') });
 
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
     .next(ensureEndpoint)

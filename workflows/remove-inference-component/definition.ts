@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failWithCaught, invoke, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of RemoveInferenceComponent, by name. */
@@ -28,8 +29,8 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the RemoveInferenceComponent definition from the task functions. */
 export function removeInferenceComponentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const removeFailed = failWithCaught(scope, S.RemoveFailed, '$.error');
-  const onError = { errors: ALL, resultPath: '$.error' };
+  const removeFailed = failWithCaught(scope, S.RemoveFailed, at('error'));
+  const onError = { errors: ALL, resultPath: at('error') };
   const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint)
     .addCatch(removeFailed, onError)
     .next(new sfn.Succeed(scope, S.ComponentRemoved));
@@ -40,9 +41,9 @@ export function removeInferenceComponentDefinition(scope: Construct, fns: Workfl
     scope,
     { wait: S.WaitForRemoval, poll: S.GetComponentStatus, settled: S.IsRemovalSettled },
     fns.GetComponentStatus,
-    '$.componentStatus.settled',
+    at('componentStatus.settled'),
     probe,
-    { next: removeFailed, resultPath: '$.error' },
+    { next: removeFailed, resultPath: at('error') },
   );
   const start = invoke(scope, S.StartComponentRemoval, fns.StartComponentRemoval, {
     extraRetries: [busyEndpointRetry],
