@@ -27,7 +27,7 @@ export type TaskRefs = Readonly<Record<TaskName, TaskRef>>;
 const TASK_TIMEOUT_MARGIN_SECONDS = 10;
 
 /** Options of one Lambda task state. */
-export interface InvokeOptions {
+interface InvokeOptions {
   /** @default - the whole state document */
   readonly payload?: sfn.TaskInput;
   /** Retries beyond the standard Lambda-service and SageMaker-throttling ones. @default - none */
@@ -65,7 +65,7 @@ export function invoke(scope: Construct, stateName: string, task: TaskRef, optio
 }
 
 /** State names of one wait loop. */
-export interface WaitLoopNames {
+interface WaitLoopNames {
   readonly wait: string;
   readonly poll: string;
   readonly settled: string;
@@ -113,7 +113,7 @@ export function failWithCaught(scope: Construct, stateName: string, errorPath: s
 }
 
 /** State names of a workflow's first state and where bad input ends. */
-export interface ValidateInputNames {
+interface ValidateInputNames {
   readonly validate: string;
   readonly rejected: string;
 }

@@ -17,6 +17,3 @@ export const RemoveInferenceComponentInput = z.strictObject({
   }),
   wait: DeploymentWait,
 });
-
-/** What a user writes. */
-export type RemoveInferenceComponentInputDocument = z.input<typeof RemoveInferenceComponentInput>;
