@@ -34,6 +34,7 @@ const LONGEST = [
   'test/e2e/deploy-endpoint.test.ts',
   'test/e2e/triggers.test.ts',
   'test/e2e/load-test-endpoint.test.ts',
+  'test/e2e/fault-matrix-emulator-killed.test.ts',
   'test/cli/interrupts.test.ts',
   'test/local/emulator/byoc.test.ts',
 ];

@@ -129,6 +129,15 @@ async function uploadDir(s3: S3Client, dir: string, prefix: string): Promise<voi
   }
 }
 
+/**
+ * Writes the page cache's pending writes to disk (sync), so that no contender starts while the disk is still
+ * busy with the previous one's archive or the model's upload: at 4 GiB those are more than the kernel lets pile up
+ * (dirty_ratio), and whoever writes next is throttled to the disk's speed.
+ */
+function flushWrites(): void {
+  spawnSync('sync');
+}
+
 /** Seconds GNU tar takes to archive the files on disk through `compressor` (`gzip -6`, `pigz -6`), and the size. */
 function gnuTarRun(dir: string, archive: string, compressor: string): { seconds: number; bytes: number } {
   const started = performance.now();
@@ -253,14 +262,17 @@ async function main(): Promise<void> {
       // Taking turns, so that a change in the machine's load falls on all three alike.
       for (let round = 1; round <= repeat; round += 1) {
         const of = repeat > 1 ? ` (${round} of ${repeat})` : '';
+        flushWrites();
         process.stderr.write(`packaging with PackageModel on ${threads} threads${of}...\n`);
         // A new output each round: the same one would be found and reused, not packaged again.
         packaged.push(
           await packageInChild(`s3://${BUCKET}/sources/${gib}gib/`, level, `s3://${BUCKET}/packages/${round}/`),
         );
+        flushWrites();
         process.stderr.write(`packaging with tar -czf${of}...\n`);
         tar.push(gnuTarRun(dir, join(work, 'tar.tar.gz'), `gzip -${level}`));
         if (pigz.ok) {
+          flushWrites();
           process.stderr.write(`packaging with tar -I pigz${of}...\n`);
           pigzRuns.push(gnuTarRun(dir, join(work, 'pigz.tar.gz'), `pigz -${level}`));
         }

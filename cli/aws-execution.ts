@@ -195,7 +195,7 @@ function parseOutput(text: string): unknown {
 }
 
 /** Turns one history event into the runner's event shape, so the same printer shows both. */
-function toExecutionEvent(event: HistoryEvent, enteredAt: Map<string, number>): ExecutionEvent | undefined {
+export function toExecutionEvent(event: HistoryEvent, enteredAt: Map<string, number>): ExecutionEvent | undefined {
   const timestamp = event.timestamp?.getTime() ?? Date.now();
   const type = event.type ?? '';
   if (type === 'ExecutionStarted') return { type: 'ExecutionStarted', timestamp, input: null };
@@ -233,6 +233,20 @@ function toExecutionEvent(event: HistoryEvent, enteredAt: Map<string, number>): 
       Cause: failure.cause ?? '',
     };
   }
+  const iteration =
+    event.mapIterationStartedEventDetails ??
+    event.mapIterationSucceededEventDetails ??
+    event.mapIterationFailedEventDetails;
+  if (iteration?.name !== undefined && iteration.index !== undefined) {
+    const parentState = { name: iteration.name, type: 'Map' as const, input: null };
+    const index = iteration.index;
+    if (type === 'MapIterationStarted') return { type, timestamp, parentState, index };
+    if (type === 'MapIterationSucceeded') return { type, timestamp, parentState, index };
+    // The history gives a failed iteration no error: the failed state inside it did.
+    if (type === 'MapIterationFailed') return { type, timestamp, parentState, index, Error: '', Cause: '' };
+  }
+  if (type === 'ExecutionAborted') return { type: 'ExecutionAborted', timestamp };
+  if (type === 'ExecutionTimedOut') return { type: 'ExecutionTimeout', timestamp };
   if (type === 'ExecutionSucceeded') return { type: 'ExecutionSucceeded', timestamp, output: null };
   if (type === 'ExecutionFailed') {
     const details = event.executionFailedEventDetails;

@@ -134,6 +134,13 @@ export const STEPS = {
   DeleteComponentEndpoint: adds(['endpointRemoval']),
   StartComponentRemoval: adds(['removal', 'wait']),
   ProbeComponent: adds(['probe']),
+  RecordComponentAutoScaling: adds(['componentAutoScaling']),
+  SuspendComponentAutoScaling: adds(['componentAutoScaling']),
+  ApplyComponentAutoScaling: adds(['componentAutoScaling']),
+  RestoreComponentAutoScaling: adds([], ['componentAutoScaling']),
+  PublishComponentRemovalEvent: adds(['event']),
+  // The plan's concurrency bounded by the instance quotas, and the quotas it read.
+  CheckInstanceQuotas: adds(['plan']),
   PrepareCandidate: ownDocument(['candidate', 'execution', 'throwaway', 'request', 'loadTest']),
   DeleteThrowaways: ownDocument(['endpoints', 'endpointConfigs', 'models']),
   SummarizeCandidate: ownDocument(

@@ -22,7 +22,7 @@ export const TRIGGER_FUNCTIONS = {
   ModelPackageEvents: { code: 'triggers/model-package-events/handler.ts', timeoutSeconds: 30, memoryMb: 256 },
   /**
    * The target of the rule on the state machines' status changes: removes what an ABORTED or TIMED_OUT execution
-   * created and nothing serves (triggers/execution-cleanup).
+   * created and nothing serves, and the throwaways a FAILED one left (triggers/execution-cleanup).
    */
   ExecutionCleanup: {
     code: 'triggers/execution-cleanup/handler.ts',

@@ -9,6 +9,8 @@ import { STEP_NAMES, type TaskName } from '../contracts/steps.ts';
 import type { TaskRegistration } from './_shared/task-registration.ts';
 import { registration as acquireEndpointLease } from './acquire-endpoint-lease/registration.ts';
 import { registration as applyAutoScaling } from './apply-auto-scaling/registration.ts';
+import { registration as applyComponentAutoScaling } from './apply-component-auto-scaling/registration.ts';
+import { registration as checkInstanceQuotas } from './check-instance-quotas/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
@@ -35,11 +37,13 @@ import { registration as prepareCandidate } from './prepare-candidate/registrati
 import { registration as prepareLoadTest } from './prepare-load-test/registration.ts';
 import { registration as probeComponent } from './probe-component/registration.ts';
 import { registration as publishBatchEvent } from './publish-batch-event/registration.ts';
+import { registration as publishComponentRemovalEvent } from './publish-component-removal-event/registration.ts';
 import { registration as publishDeploymentEvent } from './publish-deployment-event/registration.ts';
 import { registration as publishModelEvent } from './publish-model-event/registration.ts';
 import { registration as publishModelPackageEvent } from './publish-model-package-event/registration.ts';
 import { registration as recommendRightSize } from './recommend-right-size/registration.ts';
 import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
+import { registration as recordComponentAutoScaling } from './record-component-auto-scaling/registration.ts';
 import { registration as releaseEndpointLease } from './release-endpoint-lease/registration.ts';
 import { registration as reportLoadTest } from './report-load-test/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
@@ -47,6 +51,7 @@ import { registration as resolveLoadSamples } from './resolve-load-samples/regis
 import { registration as resolveModelPackage } from './resolve-model-package/registration.ts';
 import { registration as resolveMultiModelEndpoint } from './resolve-multi-model-endpoint/registration.ts';
 import { registration as restoreAutoScaling } from './restore-auto-scaling/registration.ts';
+import { registration as restoreComponentAutoScaling } from './restore-component-auto-scaling/registration.ts';
 import { registration as rollBackComponent } from './roll-back-component/registration.ts';
 import { registration as startComponentDeployment } from './start-component-deployment/registration.ts';
 import { registration as startComponentRemoval } from './start-component-removal/registration.ts';
@@ -57,6 +62,7 @@ import { registration as startTransformJob } from './start-transform-job/registr
 import { registration as stopTransformJob } from './stop-transform-job/registration.ts';
 import { registration as summarizeCandidate } from './summarize-candidate/registration.ts';
 import { registration as suspendAutoScaling } from './suspend-auto-scaling/registration.ts';
+import { registration as suspendComponentAutoScaling } from './suspend-component-auto-scaling/registration.ts';
 import { registration as uploadAsyncSamples } from './upload-async-samples/registration.ts';
 import { registration as verifyDeployment } from './verify-deployment/registration.ts';
 import { registration as verifyModelRemoved } from './verify-model-removed/registration.ts';
@@ -115,6 +121,12 @@ export const TASKS = {
   DeleteComponentEndpoint: deleteComponentEndpoint,
   StartComponentRemoval: startComponentRemoval,
   ProbeComponent: probeComponent,
+  RecordComponentAutoScaling: recordComponentAutoScaling,
+  SuspendComponentAutoScaling: suspendComponentAutoScaling,
+  ApplyComponentAutoScaling: applyComponentAutoScaling,
+  RestoreComponentAutoScaling: restoreComponentAutoScaling,
+  PublishComponentRemovalEvent: publishComponentRemovalEvent,
+  CheckInstanceQuotas: checkInstanceQuotas,
   PrepareCandidate: prepareCandidate,
   DeleteThrowaways: deleteThrowaways,
   SummarizeCandidate: summarizeCandidate,

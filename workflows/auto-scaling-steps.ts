@@ -1,7 +1,9 @@
 /**
- * DeployEndpoint's autoscaling states: before StartDeployment, record the endpoint's registration and deregister the
- * variants SageMaker would refuse to update; after the health check, apply the input's settings; on the rollback
- * path, restore the recorded registration. Their failures go where the deployment's (or the rollback's) go.
+ * The autoscaling states of the deploy workflows. DeployEndpoint's: before StartDeployment, record the endpoint's
+ * registration and deregister the variants SageMaker would refuse to update; after the health check, apply the
+ * input's settings; on the rollback path, restore the recorded registration. DeployInferenceComponent's: the same
+ * around a component, which is suspended (not deregistered) while it changes. Their failures go where the
+ * deployment's (or the rollback's) go.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -37,5 +39,67 @@ export function autoScalingSteps(scope: Construct, tasks: AutoScalingTasks, star
   return {
     beforeStartDeployment: sfn.Chain.start(record).next(suspend),
     beforeFinalize: catchToRollback(invoke(scope, S.ApplyAutoScaling, tasks.ApplyAutoScaling)),
+  };
+}
+
+/** An inference component's autoscaling states, by name; DeployInferenceComponent's state map includes them. */
+export const ComponentAutoScalingStates = {
+  RecordComponentAutoScaling: 'RecordComponentAutoScaling',
+  SuspendComponentAutoScaling: 'SuspendComponentAutoScaling',
+  ApplyComponentAutoScaling: 'ApplyComponentAutoScaling',
+  RestoreComponentAutoScaling: 'RestoreComponentAutoScaling',
+} as const;
+
+type ComponentAutoScalingTasks = Pick<
+  TaskRefs,
+  | 'RecordComponentAutoScaling'
+  | 'SuspendComponentAutoScaling'
+  | 'ApplyComponentAutoScaling'
+  | 'RestoreComponentAutoScaling'
+>;
+
+/**
+ * The component's autoscaling states, as for variants: `beforeChange` records the registration and suspends it, then
+ * goes to `next`; `afterHealthCheck` applies the input's settings (its failure goes to `onFailureAfterChange`, the
+ * rollback); `restore` puts the recorded registration back on the way to a failed end (nothing when none was
+ * recorded yet), then goes to `afterRestore` (its own failure to `onRestoreError`). A failure to record or suspend
+ * goes to `restore`, with the error at `errorPath`.
+ */
+export function componentAutoScalingSteps(
+  scope: Construct,
+  tasks: ComponentAutoScalingTasks,
+  paths: {
+    next: sfn.IChainable;
+    afterRestore: sfn.IChainable;
+    errorPath: string;
+    onFailureAfterChange: { next: sfn.IChainable; resultPath: string };
+    onRestoreError: { next: sfn.IChainable; resultPath: string };
+  },
+) {
+  const C = ComponentAutoScalingStates;
+  const all = [sfn.Errors.ALL];
+  const { onFailureAfterChange, onRestoreError } = paths;
+  const restore = invoke(scope, C.RestoreComponentAutoScaling, tasks.RestoreComponentAutoScaling).addCatch(
+    onRestoreError.next,
+    { errors: all, resultPath: onRestoreError.resultPath },
+  );
+  restore.next(paths.afterRestore);
+  const toRestore = { errors: all, resultPath: paths.errorPath };
+  const record = invoke(scope, C.RecordComponentAutoScaling, tasks.RecordComponentAutoScaling).addCatch(
+    restore,
+    toRestore,
+  );
+  const suspend = invoke(scope, C.SuspendComponentAutoScaling, tasks.SuspendComponentAutoScaling).addCatch(
+    restore,
+    toRestore,
+  );
+  record.next(suspend).next(paths.next);
+  return {
+    beforeChange: record,
+    afterHealthCheck: invoke(scope, C.ApplyComponentAutoScaling, tasks.ApplyComponentAutoScaling).addCatch(
+      onFailureAfterChange.next,
+      { errors: all, resultPath: onFailureAfterChange.resultPath },
+    ),
+    restore,
   };
 }

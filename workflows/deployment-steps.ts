@@ -14,8 +14,14 @@ import { at, requestPaths } from './state-paths.ts';
 /** What a deployment request says of asynchronous inference (DeployEndpoint's `async`). */
 const request = requestPaths<{ readonly async?: unknown }>();
 
-/** The states of the deployment steps, by name; a deploy workflow's state map includes them. */
-export const DeploymentStepsStates = {
+/** The states that announce a deployment's success (a throwaway deployment has none: `lifecycleEvents: false`). */
+export const DeploymentSucceededEventStates = {
+  PublishSucceeded: 'PublishSucceeded',
+  SucceededEventNotPublished: 'SucceededEventNotPublished',
+} as const;
+
+/** The states of the deployment steps without those that publish events: a throwaway deployment's. */
+export const UnannouncedDeploymentStepsStates = {
   CreateEndpointConfig: 'CreateEndpointConfig',
   StartDeployment: 'StartDeployment',
   WaitForEndpoint: 'WaitForEndpoint',
@@ -25,9 +31,13 @@ export const DeploymentStepsStates = {
   HealthCheck: 'HealthCheck',
   FinalizeDeployment: 'FinalizeDeployment',
   ReleaseEndpointLease: 'ReleaseEndpointLease',
-  PublishSucceeded: 'PublishSucceeded',
   DeploymentSucceeded: 'DeploymentSucceeded',
-  SucceededEventNotPublished: 'SucceededEventNotPublished',
+} as const;
+
+/** The states of the deployment steps, by name; a deploy workflow's state map includes them. */
+export const DeploymentStepsStates = {
+  ...UnannouncedDeploymentStepsStates,
+  ...DeploymentSucceededEventStates,
 } as const;
 
 /**
@@ -58,6 +68,13 @@ interface DeploymentStepsOptions {
    * @default false
    */
   readonly asyncHealthCheck?: boolean;
+  /**
+   * Whether the deployment announces its outcome on the project's bus (`Deployment Succeeded`, ...). A throwaway
+   * deployment (RightSizeEndpoint's candidates) does not: a consumer of those events would otherwise see a
+   * deployment of an endpoint that exists only to be measured and deleted.
+   * @default true
+   */
+  readonly lifecycleEvents?: boolean;
 }
 
 /** The deployment steps; the returned CreateEndpointConfig state is where they begin. */
@@ -83,13 +100,17 @@ export function deploymentSteps(
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: at('error') }) as T;
 
-  const publishSucceeded = publishThenEnd(
-    scope,
-    S.PublishSucceeded,
-    tasks.PublishDeploymentEvent,
-    new sfn.Succeed(scope, S.DeploymentSucceeded),
-    failWithCaught(scope, S.SucceededEventNotPublished, at('publishError')),
-  );
+  const succeeded = new sfn.Succeed(scope, S.DeploymentSucceeded);
+  const publishSucceeded =
+    options.lifecycleEvents === false
+      ? succeeded
+      : publishThenEnd(
+          scope,
+          S.PublishSucceeded,
+          tasks.PublishDeploymentEvent,
+          succeeded,
+          failWithCaught(scope, S.SucceededEventNotPublished, at('publishError')),
+        );
   const healthCheck = catchToRollback(invoke(scope, S.HealthCheck, tasks.HealthCheck));
   const finalize = catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment));
   let afterCheck: sfn.IChainable = finalize;

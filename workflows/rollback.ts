@@ -13,8 +13,14 @@ import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
 import { at } from './state-paths.ts';
 
-/** The states of the rollback path, by name; a deploy workflow's state map includes them. */
-export const RollbackStates = {
+/** The states of the rollback path that announce its outcome (a throwaway deployment has none). */
+export const RollbackEventStates = {
+  PublishFailed: 'PublishFailed',
+  PublishRollbackFailed: 'PublishRollbackFailed',
+} as const;
+
+/** The states of the rollback path without those that publish events: a throwaway deployment's. */
+export const UnannouncedRollbackStates = {
   StartRollback: 'StartRollback',
   IsRollbackInProgress: 'IsRollbackInProgress',
   WaitForRollback: 'WaitForRollback',
@@ -22,13 +28,14 @@ export const RollbackStates = {
   IsRollbackSettled: 'IsRollbackSettled',
   CompleteRollback: 'CompleteRollback',
   ReleaseLeaseAfterRollback: 'ReleaseLeaseAfterRollback',
-  PublishFailed: 'PublishFailed',
   DeploymentFailed: 'DeploymentFailed',
   DescribeRollbackFailure: 'DescribeRollbackFailure',
   ReleaseLeaseAfterRollbackFailure: 'ReleaseLeaseAfterRollbackFailure',
-  PublishRollbackFailed: 'PublishRollbackFailed',
   RollbackFailed: 'RollbackFailed',
 } as const;
+
+/** The states of the rollback path, by name; a deploy workflow's state map includes them. */
+export const RollbackStates = { ...UnannouncedRollbackStates, ...RollbackEventStates } as const;
 
 const S = RollbackStates;
 const ALL = [sfn.Errors.ALL];
@@ -46,6 +53,11 @@ interface RollbackPathOptions {
    * in RollbackFailed like the others' (DeployEndpoint restores autoscaling). @default - none
    */
   readonly beforeCompleteRollback?: sfn.TaskStateBase;
+  /**
+   * Whether the rollback announces its outcome on the project's bus (`Deployment Rolled Back`, ...); a throwaway
+   * deployment's does not (DeploymentStepsOptions.lifecycleEvents). @default true
+   */
+  readonly lifecycleEvents?: boolean;
 }
 
 /** Builds the rollback path; its entry is StartRollback, which every failure after validation catches into. */
@@ -58,12 +70,10 @@ export function rollbackPath(
     error: RollbackFailedError.errorName,
     causePath: at('rollbackFailure.cause'),
   });
-  const publishRollbackFailed = publishThenEnd(
-    scope,
-    S.PublishRollbackFailed,
-    tasks.PublishDeploymentEvent,
-    rollbackFailed,
-  );
+  const announce = options.lifecycleEvents !== false;
+  const publishRollbackFailed = announce
+    ? publishThenEnd(scope, S.PublishRollbackFailed, tasks.PublishDeploymentEvent, rollbackFailed)
+    : rollbackFailed;
   // Keeps the original error in the final cause, next to why the rollback failed.
   const describeRollbackFailure = new sfn.Pass(scope, S.DescribeRollbackFailure, {
     parameters: {
@@ -78,12 +88,10 @@ export function rollbackPath(
   }).next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollbackFailure, tasks, publishRollbackFailed));
   const toRollbackFailed = { next: describeRollbackFailure, resultPath: at('rollbackError') };
 
-  const publishFailed = publishThenEnd(
-    scope,
-    S.PublishFailed,
-    tasks.PublishDeploymentEvent,
-    failWithCaught(scope, S.DeploymentFailed, at('error')),
-  );
+  const deploymentFailed = failWithCaught(scope, S.DeploymentFailed, at('error'));
+  const publishFailed = announce
+    ? publishThenEnd(scope, S.PublishFailed, tasks.PublishDeploymentEvent, deploymentFailed)
+    : deploymentFailed;
   const completeRollback = invoke(scope, S.CompleteRollback, tasks.CompleteRollback)
     .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
     .next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollback, tasks, publishFailed));

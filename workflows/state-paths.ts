@@ -8,7 +8,7 @@
  */
 import type { CaughtError, CreatedResource, ExecutionFacts, WaitProgress } from '../contracts/contract-parts.ts';
 import type { EndpointLease } from '../contracts/endpoint-lease.ts';
-import type { AutoScalingRecord } from '../contracts/parts/auto-scaling.ts';
+import type { AutoScalingRecord, ComponentAutoScalingRecord } from '../contracts/parts/auto-scaling.ts';
 import type { BatchRun } from '../contracts/parts/batch-transform.ts';
 import type {
   EndpointChange,
@@ -75,6 +75,7 @@ export interface StateFields {
     readonly deployPackageArn: string;
   };
   readonly autoScaling: AutoScalingRecord;
+  readonly componentAutoScaling: ComponentAutoScalingRecord;
   readonly lease: EndpointLease;
   readonly loadTest: {
     readonly request: LoadTestRequest;

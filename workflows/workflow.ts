@@ -31,6 +31,12 @@ export interface WorkflowDefinition<Name extends string = string, Input extends 
   readonly timeout: Duration;
   /** The folder of the workflow's code, relative to the project root; it holds validate-input.ts. */
   readonly folder: string;
+  /**
+   * The execution makes throwaway resources (tagged `sagemaker-workflows:throwaway` and with the execution's ARN):
+   * the stack's execution cleanup then also runs when an execution FAILS, and deletes them (whatever the definition
+   * deleted already). @default false
+   */
+  readonly makesThrowaways?: boolean;
   /** Every state of the definition, by name (tests and the runner refer to states through it). */
   readonly states: Readonly<Record<string, string>>;
   /** Builds the state machine's definition. */

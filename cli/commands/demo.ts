@@ -30,7 +30,10 @@ handlers:
      model to it while it serves (AddModelToMultiModelEndpoint) and removes one (RemoveModelFromMultiModelEndpoint);
   6. deploys a serial inference pipeline (DeploySerialPipeline): a featurizer standardizes the raw
      features, then a model trained on standardized features predicts, checked by its end-to-end answer;
-  7. prints a summary table. Exits 0 when every step ended as expected.
+  7. deploys two inference components, v1 and v2, on one shared endpoint (DeployInferenceComponent), updates
+     the v1 component to v2 copy by copy while a background invoker calls the other (errors must be 0), and
+     removes the updated one (RemoveInferenceComponent) while the other still answers;
+  8. prints a summary table. Exits 0 when every step ended as expected.
 
 With --registry it shows the Model Registry trigger instead: the emulator and the local trigger engine
 run the stack synthesized with examples/smwf.registry-demo.config.json (one followed model package group);
@@ -64,8 +67,9 @@ const ENDPOINT = 'smwf-demo-linear';
 const SAMPLE = '1,2';
 const MME_ENDPOINT = 'smwf-demo-multi-model';
 const PIPELINE_ENDPOINT = 'smwf-demo-pipeline';
+const COMPONENT_ENDPOINT = 'smwf-demo-components';
 /** The steps the demo runs, in order. */
-const STEP_COUNT = 8;
+const STEP_COUNT = 11;
 
 /** Packs an example model folder into model.tar.gz and uploads it to `bucket` in the emulator's S3. */
 async function uploadModel(s3: S3Client, bucket: string, folder: string): Promise<string> {
@@ -92,8 +96,8 @@ function deployInput(version: string, modelDataUrl: string) {
   };
 }
 
-/** Calls the endpoint until stopped, counting answers and errors (an update must drop none). */
-function backgroundInvoker(runtime: SageMakerRuntimeClient) {
+/** Calls the endpoint (or one of its inference components) until stopped, counting answers and errors. */
+function backgroundInvoker(runtime: SageMakerRuntimeClient, endpointName = ENDPOINT, componentName?: string) {
   let running = true;
   const answers = new Map<string, number>();
   let errors = 0;
@@ -103,10 +107,11 @@ function backgroundInvoker(runtime: SageMakerRuntimeClient) {
       try {
         const out = await runtime.send(
           new InvokeEndpointCommand({
-            EndpointName: ENDPOINT,
+            EndpointName: endpointName,
             ContentType: 'text/csv',
             Accept: 'text/csv',
             Body: SAMPLE,
+            ...(componentName !== undefined ? { InferenceComponentName: componentName } : {}),
           }),
         );
         const answer = new TextDecoder().decode(out.Body).trim();
@@ -217,7 +222,7 @@ export async function demo(args: string[]): Promise<number> {
       if (json) console.log(JSON.stringify({ type: 'StepResult', step, status: result.status, error: result.error }));
       return result;
     };
-    const invoke = async (endpointName = ENDPOINT, targetModel?: string, body = SAMPLE) => {
+    const invoke = async (endpointName = ENDPOINT, targetModel?: string, body = SAMPLE, componentName?: string) => {
       const out = await runtime.send(
         new InvokeEndpointCommand({
           EndpointName: endpointName,
@@ -225,6 +230,7 @@ export async function demo(args: string[]): Promise<number> {
           Accept: 'application/json',
           Body: body,
           ...(targetModel !== undefined ? { TargetModel: targetModel } : {}),
+          ...(componentName !== undefined ? { InferenceComponentName: componentName } : {}),
         }),
       );
       return new TextDecoder().decode(out.Body).trim();
@@ -418,6 +424,92 @@ export async function demo(args: string[]): Promise<number> {
       ok: pipeline.status === 'SUCCEEDED' && pipelineSays === pipelineAnswer,
       durationMs: pipeline.durationMs,
       transitions: pipeline.transitions,
+    });
+
+    // 9-11. Inference components: two models on one endpoint's shared instance, each with its own cores and copies.
+    const componentInput = (name: string, artifact: string) => ({
+      endpointName: COMPONENT_ENDPOINT,
+      // ml.m5.large: 2 vCPUs, room for both components and one more copy while one rolls.
+      endpoint: { instanceType: 'ml.m5.large', initialInstanceCount: 1 },
+      component: {
+        name,
+        container: { image: IMAGE, artifact },
+        computeResourceRequirements: { cpus: 0.5, minMemoryMb: 1024 },
+      },
+      rollingUpdate: { maximumBatchSize: { type: 'COPY_COUNT', value: 1 } },
+      healthCheck: { ...healthCheck, samples: [{ ...healthCheck.samples[0], expectedOutputContains: 'predictions' }] },
+      wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+    });
+    const answerOf = async (component: string) => {
+      try {
+        return await invoke(COMPONENT_ENDPOINT, undefined, SAMPLE, component);
+      } catch (error) {
+        return `error: ${(error as Error).name}`;
+      }
+    };
+    const firstComponent = await run(
+      '9. Deploy two inference components, v1 and v2, on one shared endpoint',
+      'DeployInferenceComponent',
+      componentInput('churn-a', v1 as string),
+    );
+    const secondComponent = await run(
+      '9. (the second component)',
+      'DeployInferenceComponent',
+      componentInput('churn-b', v2 as string),
+    );
+    const [aV1, bV2] = [await answerOf('churn-a'), await answerOf('churn-b')];
+    say(`   churn-a: ${aV1}; churn-b: ${bV2}`);
+    rows.push({
+      step: 'components deploy (v1, v2 on one endpoint)',
+      outcome:
+        firstComponent.status === 'SUCCEEDED' && secondComponent.status === 'SUCCEEDED'
+          ? `succeeded; churn-a: ${aV1}; churn-b: ${bV2}`
+          : `${firstComponent.status} ${firstComponent.error ?? ''} / ${secondComponent.status} ${secondComponent.error ?? ''}`,
+      ok:
+        firstComponent.status === 'SUCCEEDED' &&
+        secondComponent.status === 'SUCCEEDED' &&
+        aV1.includes('predictions') &&
+        bV2.includes('predictions') &&
+        aV1 !== bV2,
+      durationMs: firstComponent.durationMs + secondComponent.durationMs,
+      transitions: firstComponent.transitions + secondComponent.transitions,
+    });
+    const otherInvoker = backgroundInvoker(runtime, COMPONENT_ENDPOINT, 'churn-b');
+    const componentUpdate = await run(
+      '10. Update churn-a to v2 copy by copy while a background invoker calls churn-b',
+      'DeployInferenceComponent',
+      componentInput('churn-a', v2 as string),
+    );
+    const otherLoad = await otherInvoker.stop();
+    const aNow = await answerOf('churn-a');
+    say(
+      `   churn-b invoker: ${otherLoad.total} requests, ${otherLoad.errors} errors${otherLoad.firstError ? ` (first: ${otherLoad.firstError})` : ''}; churn-a now answers ${aNow}`,
+    );
+    rows.push({
+      step: 'component update under load',
+      outcome: `${componentUpdate.status === 'SUCCEEDED' ? 'succeeded' : `${componentUpdate.status} ${componentUpdate.error}`}; churn-a -> ${aNow}; churn-b: ${otherLoad.total} invocations, ${otherLoad.errors} errors`,
+      ok: componentUpdate.status === 'SUCCEEDED' && aNow === bV2 && otherLoad.errors === 0 && otherLoad.total > 0,
+      durationMs: componentUpdate.durationMs,
+      transitions: componentUpdate.transitions,
+    });
+    const componentRemoval = await run('11. Remove churn-a', 'RemoveInferenceComponent', {
+      endpointName: COMPONENT_ENDPOINT,
+      component: { name: 'churn-a' },
+      probe: { contentType: 'text/csv', body: SAMPLE },
+      wait: { initialIntervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+    });
+    const probe = (componentRemoval.output as { probe?: { answer?: string } } | undefined)?.probe?.answer;
+    const bAfter = await answerOf('churn-b');
+    say(`   churn-a is now ${probe ?? 'unknown'} by the endpoint; churn-b answers ${bAfter}`);
+    rows.push({
+      step: 'component remove',
+      outcome:
+        componentRemoval.status === 'SUCCEEDED'
+          ? `succeeded; churn-a ${probe}; churn-b -> ${bAfter}`
+          : `${componentRemoval.status} ${componentRemoval.error}`,
+      ok: componentRemoval.status === 'SUCCEEDED' && probe === 'refused' && bAfter === bV2,
+      durationMs: componentRemoval.durationMs,
+      transitions: componentRemoval.transitions,
     });
   } finally {
     await stepFunctions?.stop();

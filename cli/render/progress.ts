@@ -88,6 +88,11 @@ export function describeLease(lease: EndpointLease): string | undefined {
   return undefined;
 }
 
+/** The Map iteration a state's event belongs to, as the text progress prefixes it (nothing outside a Map). */
+function iterationOf(event: ExecutionEvent): string {
+  return 'index' in event && typeof event.index === 'number' && 'state' in event ? `[item ${event.index}] ` : '';
+}
+
 /** A compact, JSON-safe view of one event (inputs and outputs left out: they can be large). */
 export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
   const summary: Record<string, unknown> = { type: event.type, timestamp: new Date(event.timestamp).toISOString() };
@@ -95,6 +100,8 @@ export function eventSummary(event: ExecutionEvent): Record<string, unknown> {
     summary.state = event.state.name;
     summary.stateType = event.state.type;
   }
+  if ('parentState' in event && event.parentState) summary.state = event.parentState.name;
+  if ('index' in event && typeof event.index === 'number') summary.item = event.index;
   if (event.durationMs !== undefined) summary.durationMs = event.durationMs;
   if ('Error' in event) {
     summary.error = event.Error;
@@ -126,6 +133,10 @@ export function progressPrinter(options: ProgressOptions): (event: ExecutionEven
       return;
     }
     const duration = event.durationMs !== undefined ? dim(color, ` ${event.durationMs} ms`) : '';
+    const item = iterationOf(event);
+    // An error and its cause, when the event has them (an iteration that failed on AWS: its failed state has them).
+    const why = (failed: { Error: string; Cause: unknown }) =>
+      failed.Error === '' ? '' : ` ${red(color, failed.Error)}: ${shortCause(failed.Cause)}`;
     switch (event.type) {
       case 'ExecutionStarted':
         write(dim(color, 'execution started'));
@@ -134,11 +145,11 @@ export function progressPrinter(options: ProgressOptions): (event: ExecutionEven
         write(dim(color, `execution redriven (redrive ${event.redriveCount})`));
         break;
       case 'StateEntered':
-        write(`  ${dim(color, '→')} ${event.state.name}`);
+        write(`  ${dim(color, '→')} ${item}${event.state.name}`);
         break;
       case 'StateExited': {
-        if (caught.delete(event.state.name)) break;
-        write(`  ${green(color, '✓')} ${event.state.name}${duration}`);
+        if (caught.delete(`${item}${event.state.name}`)) break;
+        write(`  ${green(color, '✓')} ${item}${event.state.name}${duration}`);
         const lease = leaseOf(event);
         const line = lease && describeLease(lease);
         if (line) write(`    ${yellow(color, line)}`);
@@ -147,19 +158,44 @@ export function progressPrinter(options: ProgressOptions): (event: ExecutionEven
       case 'StateFailed':
         // A Fail state ends the execution with an error already shown where it happened; the summary repeats it.
         if (event.state.type === 'Fail') {
-          write(`  ${red(color, '✗')} ${event.state.name}${duration} ${red(color, event.Error)}`);
+          write(`  ${red(color, '✗')} ${item}${event.state.name}${duration} ${red(color, event.Error)}`);
           break;
         }
         write(
-          `  ${red(color, '✗')} ${event.state.name}${duration} ${red(color, event.Error)}: ${shortCause(event.Cause)}`,
+          `  ${red(color, '✗')} ${item}${event.state.name}${duration} ${red(color, event.Error)}: ${shortCause(event.Cause)}`,
         );
         break;
       case 'StateRetried':
-        write(`  ${yellow(color, '↻')} ${event.state.name} retry ${event.retry.attempt}`);
+        write(`  ${yellow(color, '↻')} ${item}${event.state.name} retry ${event.retry.attempt}`);
         break;
       case 'StateCaught':
-        caught.add(event.state.name);
-        write(`  ${yellow(color, '⤷')} ${event.state.name} caught, going to ${event.catch.catcher.Next}`);
+        caught.add(`${item}${event.state.name}`);
+        write(`  ${yellow(color, '⤷')} ${item}${event.state.name} caught, going to ${event.catch.catcher.Next}`);
+        break;
+      // A Map runs its items (each through the same states, up to its concurrency at once), a Parallel its branches.
+      case 'MapIterationStarted':
+        write(`  ${dim(color, '⇉')} ${event.parentState.name}: item ${event.index} started`);
+        break;
+      case 'MapIterationSucceeded':
+        write(`  ${green(color, '✓')} ${event.parentState.name}: item ${event.index} done`);
+        break;
+      case 'MapIterationFailed':
+        write(`  ${red(color, '✗')} ${event.parentState.name}: item ${event.index} failed${why(event)}`);
+        break;
+      case 'ParallelBranchStarted':
+        write(`  ${dim(color, '⇉')} ${event.parentState.name}: branch started`);
+        break;
+      case 'ParallelBranchSucceeded':
+        write(`  ${green(color, '✓')} ${event.parentState.name}: branch done`);
+        break;
+      case 'ParallelBranchFailed':
+        write(`  ${red(color, '✗')} ${event.parentState.name}: branch failed${why(event)}`);
+        break;
+      case 'ExecutionAborted':
+        write(red(color, 'execution aborted'));
+        break;
+      case 'ExecutionTimeout':
+        write(red(color, 'execution timed out'));
         break;
       case 'ExecutionSucceeded':
         write(green(color, 'execution succeeded'));

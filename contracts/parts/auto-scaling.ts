@@ -15,6 +15,17 @@ export const SCALING_NAMESPACE = 'sagemaker';
 /** The dimension of a SageMaker variant that autoscaling changes: its instance count. */
 export const SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 
+/** The dimension of an inference component that autoscaling changes: its copy count. */
+export const COPY_COUNT_DIMENSION = 'sagemaker:inference-component:DesiredCopyCount';
+
+/** How Application Auto Scaling names an inference component (reference §3: inference-component/<name>). */
+export function componentResourceId(componentName: string): string {
+  return `inference-component/${componentName}`;
+}
+
+/** Application Auto Scaling's predefined metric of an inference component: invocations per copy per minute. */
+export const INVOCATIONS_PER_COPY = 'SageMakerInferenceComponentInvocationsPerCopy';
+
 /** The name of the target-tracking policy this project puts on each variant (one policy per scalable target). */
 export const SCALING_POLICY_NAME = 'sagemaker-workflows-target-tracking';
 
@@ -180,6 +191,31 @@ export function autoScalingFitsTheVariants(
   }
 }
 
+/**
+ * One inference component's autoscaling: its copy-count range (at least one copy: scaling to zero needs the
+ * endpoint's ManagedInstanceScaling at 0 instances and a step-scaling policy, not offered here) and target tracking
+ * of its invocations per copy per minute (SageMakerInferenceComponentInvocationsPerCopy).
+ */
+export const ComponentAutoScaling = z
+  .strictObject({
+    minCapacity: integer(1, 1000),
+    maxCapacity: integer(1, 1000),
+    targetTracking: z.strictObject({
+      /** Invocations per copy per minute to keep each copy at. */
+      targetValue: z.number().check(z.gt(0), z.lte(2 ** 360)),
+      scaleInCooldownSeconds: z.optional(cooldownSeconds),
+      scaleOutCooldownSeconds: z.optional(cooldownSeconds),
+      disableScaleIn: z._default(z.boolean(), false),
+    }),
+  })
+  .check(
+    z.refine((s) => s.minCapacity <= s.maxCapacity, {
+      path: ['minCapacity'],
+      message: 'expected at most maxCapacity',
+    }),
+  );
+export type ComponentAutoScaling = z.output<typeof ComponentAutoScaling>;
+
 // ---------------------------------------------------------------------------------------------
 // What the autoscaling steps record in the state document.
 // ---------------------------------------------------------------------------------------------
@@ -193,15 +229,18 @@ export const RecordedScalingPolicy = z.object({
 });
 export type RecordedScalingPolicy = z.output<typeof RecordedScalingPolicy>;
 
-/** A variant registered as a scalable target, with its policies. */
-export const RecordedScalingTarget = z.object({
-  variantName: z.string(),
+/** A scalable target's registration: its capacity range, suspended state and policies. */
+export const RecordedScaling = z.object({
   minCapacity: z.int(),
   maxCapacity: z.int(),
   /** SuspendedState as registered. */
   suspendedState: z.optional(z.record(z.string(), z.boolean())),
   policies: z.array(RecordedScalingPolicy),
 });
+export type RecordedScaling = z.output<typeof RecordedScaling>;
+
+/** A variant registered as a scalable target, with its policies. */
+export const RecordedScalingTarget = z.extend(RecordedScaling, { variantName: z.string() });
 export type RecordedScalingTarget = z.output<typeof RecordedScalingTarget>;
 
 /**
@@ -216,3 +255,16 @@ export const AutoScalingRecord = z.object({
   restored: z.optional(z.boolean()),
 });
 export type AutoScalingRecord = z.output<typeof AutoScalingRecord>;
+
+/**
+ * What the component autoscaling steps did: the component's registration before the deployment (`previous`, absent
+ * when it had none; restored on rollback), whether it was suspended for the update, what a verified deployment
+ * registered (`applied`, absent for none) and whether a rollback restored `previous`.
+ */
+export const ComponentAutoScalingRecord = z.object({
+  previous: z.optional(RecordedScaling),
+  suspended: z.optional(z.boolean()),
+  applied: z.optional(RecordedScaling),
+  restored: z.optional(z.boolean()),
+});
+export type ComponentAutoScalingRecord = z.output<typeof ComponentAutoScalingRecord>;

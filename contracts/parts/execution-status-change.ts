@@ -18,6 +18,13 @@ const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABOR
  */
 export const STOPPED_WITHOUT_ROLLBACK = ['ABORTED', 'TIMED_OUT'] as const;
 
+/**
+ * The status after which the cleanup deletes only an execution's throwaway resources (those tagged
+ * `sagemaker-workflows:throwaway`, of a workflow that makes them): a failed execution has run its own clean-up
+ * states, but one of those may have failed too, and what a failed deployment keeps is its rollback's and redrive's.
+ */
+export const FAILED_THROWAWAYS_ONLY = 'FAILED' as const;
+
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 /** The detail of a status-change event: the fields this project reads (Step Functions sends more). */

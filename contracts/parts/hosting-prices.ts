@@ -2,20 +2,30 @@
  * On-demand SageMaker hosting prices RightSizeEndpoint costs its candidates with, when the input gives none (its
  * `prices` overrides any of them). Plain values, no zod: a step's bundle imports them.
  *
- * Source: https://aws.amazon.com/sagemaker/pricing/ ("On-Demand Pricing", "Real-Time Inference" and "Serverless
- * Inference" tabs), USD, as transcribed on HOSTING_PRICES_DATE. This project has no network access to re-read the
- * page, and AWS changes prices: for a decision that matters, pass current prices in the input (`prices`).
- * - Real-time: USD per instance-hour, the same in us-east-1 (N. Virginia) and us-west-2 (Oregon) for every type
- *   listed here; types the table lacks get no cost figure unless the input prices them (the report lists them).
- * - Serverless: compute is billed per second of processing by memory size, $0.0000200 per second per 1,024 MB in
- *   both regions, so per GB-second. Serverless Inference has no per-request charge; its data-processing charge
- *   ($0.016 per GB in and out) is not modelled, so the per-request price is 0 (an input may set its own).
+ * These figures are UNVERIFIED ESTIMATES, written from memory of https://aws.amazon.com/sagemaker/pricing/
+ * ("On-Demand Pricing", "Real-Time Inference" and "Serverless Inference" tabs), USD, not read off it:
+ * - Checked on HOSTING_PRICES_DATE with the project's search of stored public web pages and documentation: AWS's
+ *   pricing page (its English and German copies) fills its price tables in by script, so no stored copy holds a
+ *   figure, and no AWS-published page or document found states any of these prices. None is verified.
+ * - Third-party pages are not authoritative and changed no figure here, but they show the risk: zircon.tech ("The
+ *   real cost of running AI models on AWS SageMaker", us-east-1, October 2025) gives ml.m5.xlarge at $0.269 an hour
+ *   where this table has $0.23.
+ * - For a decision that matters, pass current prices in the input (`prices`); the report says the table is
+ *   unverified (PriceSource.tableVerified).
+ * Real-time: USD per instance-hour, the same figures used for us-east-1 (N. Virginia) and us-west-2 (Oregon); types
+ * the table lacks get no cost figure unless the input prices them (the report lists them). Serverless: compute is
+ * billed per second of processing by memory size, taken as $0.0000200 per second per 1,024 MB (so per GB-second);
+ * its data-processing charge (per GB in and out) is not modelled, so the per-request price is 0 (an input may set
+ * its own).
  */
 
-/** The day the table was transcribed. */
-export const HOSTING_PRICES_DATE = '2024-06-01';
+/** The day the table was last checked against public sources (see above: nothing could be verified). */
+export const HOSTING_PRICES_DATE = '2026-12-06';
 
-/** The page the figures come from. */
+/** Whether the figures were read off AWS's page (true) or are unverified estimates (false): see above. */
+export const HOSTING_PRICES_VERIFIED = false;
+
+/** The page the figures are meant to match. */
 export const HOSTING_PRICES_URL = 'https://aws.amazon.com/sagemaker/pricing/';
 
 /** USD per instance-hour of real-time hosting, by instance type. */

@@ -83,9 +83,11 @@ export const PriceSource = z.object({
   kind: z.enum(['table', 'input', 'mixed']),
   region: z.string(),
   currency: z.literal('USD'),
-  /** The table's source page and the date its prices were read, when the table was used. */
+  /** The page the table's prices are meant to match and the day the table was last checked, when it was used. */
   tableUrl: z.optional(z.string()),
   tableDate: z.optional(z.string()),
+  /** false: the table's figures are unverified estimates (contracts/parts/hosting-prices.ts says why). */
+  tableVerified: z.optional(z.boolean()),
   /** Instance types (and `serverless`) priced from the input. */
   overridden: z.array(z.string()),
   /** Candidates left without a price (neither the table nor the input had one): their cost figures are null. */

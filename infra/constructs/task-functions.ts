@@ -224,6 +224,18 @@ export class TaskFunctions extends Construct {
             Stack.of(this),
           ),
         ];
+      case 'component-scaling-alarm':
+        return [
+          Arn.format(
+            {
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `TargetTracking-inference-component/${props.resourceNamePrefix ?? ''}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            },
+            Stack.of(this),
+          ),
+        ];
       case 'scaling-service-linked-role':
         return [
           Arn.format(
@@ -346,6 +358,13 @@ export class TaskFunctions extends Construct {
         role,
         nagForm(this, this.arnsOf('scaling-alarm')[0] as string),
         'Target tracking names its alarms after the endpoint variant, chosen per deployment; scoped to the resourceNamePrefix',
+      );
+    }
+    if (kinds.has('component-scaling-alarm')) {
+      acknowledgeWildcard(
+        role,
+        nagForm(this, this.arnsOf('component-scaling-alarm')[0] as string),
+        'Target tracking names its alarms after the inference component, chosen per deployment; scoped to the resourceNamePrefix',
       );
     }
     if (kinds.has('lease-object')) {

@@ -20,7 +20,11 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { SAGEMAKER_NAME_PATTERN } from '../../contracts/contract-parts.ts';
 import type { BatchTransformInputDocument } from '../../contracts/parts/batch-transform.ts';
-import { EXECUTION_STATUS_CHANGE, STOPPED_WITHOUT_ROLLBACK } from '../../contracts/parts/execution-status-change.ts';
+import {
+  EXECUTION_STATUS_CHANGE,
+  FAILED_THROWAWAYS_ONLY,
+  STOPPED_WITHOUT_ROLLBACK,
+} from '../../contracts/parts/execution-status-change.ts';
 import type { ModelPackageDeploymentDocument } from '../../contracts/parts/model-package-deployment.ts';
 import {
   MODEL_PACKAGE_STATE_CHANGE,
@@ -34,6 +38,17 @@ import { WorkflowAlarms } from '../constructs/workflow-alarms.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 import { TRIGGER_FUNCTIONS } from '../trigger-functions.ts';
+
+/**
+ * The `detail` of the execution cleanup's event pattern: an abort or a timeout of any of `machines`, or a failure of
+ * one of `throwawayMakers` (whose throwaways the cleanup deletes then; EventBridge's `$or`, EventBridge User Guide,
+ * "Content filtering in Amazon EventBridge event patterns").
+ */
+function cleanupStatusPattern(machines: readonly string[], throwawayMakers: readonly string[]) {
+  const stopped = { status: [...STOPPED_WITHOUT_ROLLBACK], stateMachineArn: [...machines] };
+  if (throwawayMakers.length === 0) return stopped;
+  return { $or: [stopped, { status: [FAILED_THROWAWAYS_ONLY], stateMachineArn: [...throwawayMakers] }] };
+}
 
 /** Room for a group's settings in its rule's input template (EventBridge allows 8192 characters in all). */
 const MAX_GROUP_SETTINGS_CHARS = 7000;
@@ -106,7 +121,10 @@ export class SageMakerWorkflowsStack extends Stack {
   readonly modelPackageEventDeadLetterQueue?: sqs.Queue;
   /** The rules on Model Registry decisions, by model package group. */
   readonly modelPackageRules: Readonly<Record<string, events.Rule>>;
-  /** The rule that starts the execution cleanup when an execution of the stack's state machines is aborted or times out. */
+  /**
+   * The rule that starts the execution cleanup when an execution of the stack's state machines is aborted or times
+   * out, or one of a workflow that makes throwaways fails.
+   */
   readonly executionCleanupRule: events.Rule;
   /** Status changes the execution cleanup failed on after Lambda's retries. */
   readonly executionCleanupDeadLetterQueue: sqs.Queue;
@@ -277,6 +295,8 @@ export class SageMakerWorkflowsStack extends Stack {
     const stateMachines: Record<string, sfn.StateMachine> = {};
     /** The state machines that take an endpoint lease: only their executions can hold one. */
     const leaseTakers: sfn.StateMachine[] = [];
+    /** The state machines whose executions make throwaway resources, which the cleanup deletes when one fails too. */
+    const throwawayMakers: sfn.StateMachine[] = [];
     for (const workflow of props.workflows ?? WORKFLOWS) {
       if (workflow.name in stateMachines) throw new Error(`workflows: ${workflow.name} is listed twice`);
       const tasks = { ...this.taskFunctions.refs, ValidateInput: this.taskFunctions.firstState(workflow) };
@@ -287,13 +307,16 @@ export class SageMakerWorkflowsStack extends Stack {
       });
       stateMachines[workflow.name] = built.stateMachine;
       if (built.stateNames.has(EndpointLeaseStates.AcquireEndpointLease)) leaseTakers.push(built.stateMachine);
+      if ('makesThrowaways' in workflow && workflow.makesThrowaways === true) throwawayMakers.push(built.stateMachine);
     }
     this.stateMachines = stateMachines;
     this.taskFunctions.grantExecutionReads(leaseTakers);
     this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
 
     // An execution that is aborted or times out runs no more states, so no rollback: the cleanup removes what it
-    // created and nothing serves (triggers/execution-cleanup). Step Functions sends status changes to the default bus.
+    // created and nothing serves (triggers/execution-cleanup). A failed one of a workflow that makes throwaways may
+    // have failed in its own clean-up: the cleanup deletes its throwaways. Step Functions sends status changes to the
+    // default bus.
     const cleanupDeadLetters = new sqs.Queue(this, 'ExecutionCleanupDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -310,14 +333,15 @@ export class SageMakerWorkflowsStack extends Stack {
       deadLetterQueue: cleanupDeadLetters,
     });
     this.executionCleanupRule = new events.Rule(this, 'ExecutionCleanupRule', {
-      description: "Cleans up after an aborted or timed-out execution of the stack's state machines",
+      description:
+        "Cleans up after an aborted or timed-out execution of the stack's state machines, and after a failed one that makes throwaways",
       eventPattern: {
         source: [EXECUTION_STATUS_CHANGE.source],
         detailType: [EXECUTION_STATUS_CHANGE.detailType],
-        detail: {
-          status: [...STOPPED_WITHOUT_ROLLBACK],
-          stateMachineArn: Object.values(stateMachines).map((machine) => machine.stateMachineArn),
-        },
+        detail: cleanupStatusPattern(
+          Object.values(stateMachines).map((machine) => machine.stateMachineArn),
+          throwawayMakers.map((machine) => machine.stateMachineArn),
+        ),
       },
       targets: [
         new eventTargets.LambdaFunction(cleanup, {

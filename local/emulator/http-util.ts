@@ -11,12 +11,22 @@ export interface SigV4Scope {
 
 const DEFAULT_REGION = 'us-east-1';
 
+/** Characters HTTP does not allow in a header value (control characters other than tab): Node refuses them. */
+export const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 /** Reads the SigV4 credential scope; any region and any credentials are accepted. */
 export function parseSigV4Scope(req: IncomingMessage, url: URL | (() => URL)): SigV4Scope {
-  const auth = req.headers.authorization ?? '';
-  const fromHeader = auth === '' ? undefined : /Credential=([^,\s]+)/.exec(auth)?.[1];
   // The query string (a presigned URL) is read only when the header says nothing: parsing it costs.
-  const credential = fromHeader ?? (typeof url === 'function' ? url() : url).searchParams.get('X-Amz-Credential') ?? '';
+  return sigV4Scope(req.headers.authorization, () =>
+    (typeof url === 'function' ? url() : url).searchParams.get('X-Amz-Credential'),
+  );
+}
+
+/** The SigV4 credential scope of an Authorization header, else of a presigned URL's X-Amz-Credential. */
+export function sigV4Scope(authorization: string | undefined, presignedCredential: () => string | null): SigV4Scope {
+  const auth = authorization ?? '';
+  const fromHeader = auth === '' ? undefined : /Credential=([^,\s]+)/.exec(auth)?.[1];
+  const credential = fromHeader ?? presignedCredential() ?? '';
   const parts = credential.split('/');
   if (parts.length >= 5) {
     return { accessKeyId: parts[0], region: parts[2] || DEFAULT_REGION, service: parts[3] };
@@ -142,6 +152,13 @@ export function readPayload(
       }
     });
   });
+}
+
+/** A complete HTTP answer: status, headers and body. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
 }
 
 /** Writes a complete response. */

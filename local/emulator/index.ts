@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { AsyncInference } from './async/async-inference.ts';
 import { NotificationLog, type PublishedNotification } from './async/notifications.ts';
 import { AutoScalingApi } from './autoscaling/api.ts';
+import { CopyInvocations } from './autoscaling/copy-scaling.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
 import { CloudWatchApi } from './cloudwatch/api.ts';
@@ -19,15 +20,17 @@ import { type ImagesFile, loadImages } from './hosting/images.ts';
 import { DEFAULT_MULTI_MODEL_OPTIONS } from './hosting/multi-model.ts';
 import { ExecutionRoles } from './iam/roles.ts';
 import { stopWhenInterrupted } from './interrupts.ts';
+import { InvocationLane } from './invocation-lane.ts';
 import { fileLogger } from './logger.ts';
-import { SageMakerRuntime } from './runtime.ts';
+import { MAX_BODY, SageMakerRuntime } from './runtime.ts';
 import { S3Api } from './s3/api.ts';
 import { S3Store } from './s3/store.ts';
 import { ComponentHosting } from './sagemaker/component-hosting.ts';
 import { SageMakerControlPlane, type SageMakerLimits } from './sagemaker/control-plane.ts';
 import { EndpointLifecycle, ProcessFleets } from './sagemaker/lifecycle.ts';
 import { ModelRegistry } from './sagemaker/model-registry.ts';
-import { handleRequest } from './server.ts';
+import { handleRequest, serveInvocation } from './server.ts';
+import { ServiceQuotasApi } from './service-quotas/api.ts';
 import { SageMakerStore } from './store/store.ts';
 
 export type { PublishedNotification } from './async/notifications.ts';
@@ -155,8 +158,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs,
   });
+  // Inference components' invocations per copy, which their target-tracking policies act on.
+  const copyInvocations = new CopyInvocations();
   const components = new ComponentHosting({
     store,
+    onInvocation: (region, name, atMs, copies) => copyInvocations.record(region, name, atMs, copies),
     copies: new ProcessCopies({
       s3: s3Store,
       images,
@@ -207,17 +213,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       })),
     ),
   );
+  const sagemaker = new SageMakerControlPlane(
+    store,
+    lifecycle,
+    new ModelRegistry(store, events),
+    options.limits,
+    transforms,
+    autoScaling,
+    asyncInference,
+    { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
+  );
   const services = {
-    sagemaker: new SageMakerControlPlane(
-      store,
-      lifecycle,
-      new ModelRegistry(store, events),
-      options.limits,
-      transforms,
-      autoScaling,
-      asyncInference,
-      { hosting: components, defaultStartupTimeoutSeconds: options.startupTimeoutSeconds ?? 60 },
-    ),
+    sagemaker,
     autoScaling,
     runtime: new SageMakerRuntime(
       store,
@@ -229,6 +236,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       components,
     ),
     cloudWatch: new CloudWatchApi(metrics),
+    serviceQuotas: new ServiceQuotasApi(
+      sagemaker.model.shapes.ProductionVariantInstanceType?.enum ?? [],
+      options.limits,
+    ),
     asyncInference,
     s3: new S3Api(s3Store),
     events,
@@ -236,10 +247,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     logger,
     roles: s3Store.roles,
   };
+  autoScaling.actOnCopyCounts({
+    invocations: copyInvocations,
+    setCopyCount: async (region, name, copies) => {
+      await services.sagemaker.call('UpdateInferenceComponentRuntimeConfig', region, {
+        InferenceComponentName: name,
+        DesiredRuntimeConfig: { CopyCount: copies },
+      });
+    },
+    logger,
+  });
+  const stopCopyScaling = autoScaling.startCopyScaling();
   const server = createServer((req, res) => {
     void handleRequest(services, req, res);
   });
   server.keepAliveTimeout = 5000;
+  const lane = new InvocationLane(server, (invocation) => serveInvocation(services, invocation), MAX_BODY);
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
@@ -250,12 +273,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stop = () => {
     stopping ??= (async () => {
       utilization.stop();
+      stopCopyScaling();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
+      lane.closeIdleConnections();
       // The queue stops first, so requests its stopping containers interrupt stay queued for the next start.
       const queueStopped = asyncInference.stop();
       await Promise.all([lifecycle.stopAll(), components.stopAll(), transforms.stopAll(), queueStopped]);
       server.closeAllConnections();
+      lane.closeAllConnections();
       await closed;
       containers.retire();
       forgetOnInterrupt();

@@ -16,7 +16,7 @@ import { endpointNotFound, requireInvocableEndpoint } from './store/lookups.ts';
 import { isAsyncEndpoint, type SageMakerStore } from './store/store.ts';
 
 /** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
-const MAX_BODY = 6 * 1024 * 1024;
+export const MAX_BODY = 6 * 1024 * 1024;
 
 /** Headers passed through to the container, per the container contract (a multi-model container also gets the TargetModel). */
 const FORWARDED_HEADERS = [

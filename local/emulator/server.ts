@@ -7,13 +7,15 @@ import { CLOUDWATCH_TARGET_PREFIX, type CloudWatchApi } from './cloudwatch/api.t
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import { type FaultInjector, faultError } from './faults.ts';
-import { parseSigV4Scope, readPayload, send } from './http-util.ts';
+import { type HttpAnswer, INVALID_HEADER_VALUE, parseSigV4Scope, readPayload, send } from './http-util.ts';
 import { type ExecutionRoles, ROLES_PATH } from './iam/roles.ts';
+import type { LaneInvocation } from './invocation-lane.ts';
 import type { Logger } from './logger.ts';
 import { runtimeEndpointName, type SageMakerRuntime } from './runtime.ts';
 import { type S3Api, sendS3Error } from './s3/api.ts';
 import { classifyS3 } from './s3/routing.ts';
 import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
+import { SERVICE_QUOTAS_TARGET_PREFIX, type ServiceQuotasApi } from './service-quotas/api.ts';
 
 /** The services behind the one HTTP server. */
 interface Services {
@@ -23,6 +25,7 @@ interface Services {
   asyncInference: AsyncInference;
   s3: S3Api;
   cloudWatch: CloudWatchApi;
+  serviceQuotas: ServiceQuotasApi;
   events: EventLog;
   faults: FaultInjector;
   logger: Logger;
@@ -56,6 +59,27 @@ function jsonContentType(target: string | string[] | undefined): string {
     : 'application/x-amz-json-1.1';
 }
 
+/** A service error as restJson or awsJson answers it. */
+function jsonErrorAnswer(
+  protocol: 'awsJson' | 'restJson',
+  err: ServiceError,
+  requestId: string,
+  awsJsonContentType: string,
+): HttpAnswer {
+  const body: Record<string, unknown> = { ...err.fields, Message: err.message };
+  if (protocol === 'awsJson') body.__type = err.code;
+  return {
+    status: err.status,
+    headers: {
+      'content-type': protocol === 'awsJson' ? awsJsonContentType : 'application/json',
+      'x-amzn-RequestId': requestId,
+      'x-amzn-ErrorType': err.code,
+      ...err.headers,
+    },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
 function sendJsonError(
   res: ServerResponse,
   protocol: 'awsJson' | 'restJson',
@@ -63,22 +87,51 @@ function sendJsonError(
   requestId: string,
   awsJsonContentType: string,
 ): void {
-  const body: Record<string, unknown> = { ...err.fields, Message: err.message };
-  if (protocol === 'awsJson') body.__type = err.code;
-  send(
-    res,
-    err.status,
-    {
-      'content-type': protocol === 'awsJson' ? awsJsonContentType : 'application/json',
-      'x-amzn-RequestId': requestId,
-      'x-amzn-ErrorType': err.code,
-      ...err.headers,
-    },
-    JSON.stringify(body),
+  const answer = jsonErrorAnswer(protocol, err, requestId, awsJsonContentType);
+  send(res, answer.status, answer.headers, answer.body);
+}
+
+/** Waits out and throws the fault injected into `operation`, if any. */
+async function injectFaults(services: Services, operation: string, s3: boolean): Promise<void> {
+  const decision = services.faults.decide(operation);
+  if (decision.delayMs > 0) await sleep(decision.delayMs);
+  if (decision.kind !== 'none') throw faultError(decision, s3);
+}
+
+/** What the client is told of an error: a ServiceError as is, anything else an internal error, logged. */
+function asServiceError(services: Services, err: unknown, operation: string, s3: boolean): ServiceError {
+  if (err instanceof ServiceError) return err;
+  services.logger.error('request failed', { operation, error: String((err as Error)?.stack ?? err) });
+  return new ServiceError(
+    s3 ? 'InternalError' : 'InternalFailure',
+    'We encountered an internal error. Please try again.',
+    500,
   );
 }
 
-/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch), runtime invocations path, else S3. */
+/**
+ * InvokeEndpoint whose request the invocation lane (invocation-lane.ts) has read whole: the faults injected into
+ * InvokeEndpoint, the invocation, and the answer, or the error as restJson, exactly as handleRequest answers it.
+ */
+export async function serveInvocation(services: Services, invocation: LaneInvocation): Promise<HttpAnswer> {
+  const requestId = randomUUID();
+  const operation = 'InvokeEndpoint';
+  try {
+    await injectFaults(services, operation, false);
+    const { region, ...request } = invocation;
+    const answer = await services.runtime.invokeEndpoint(request, region, requestId);
+    for (const name in answer.headers) {
+      if (INVALID_HEADER_VALUE.test(answer.headers[name] as string)) {
+        throw new Error(`the response header ${name} holds a character HTTP does not allow`);
+      }
+    }
+    return { status: 200, headers: answer.headers, body: answer.body };
+  } catch (err) {
+    return jsonErrorAnswer('restJson', asServiceError(services, err, operation, false), requestId, '');
+  }
+}
+
+/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch, Service Quotas), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receivedAt = performance.now();
   const requestId = randomUUID();
@@ -123,9 +176,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
     operation = s3Target.operation;
   }
   try {
-    const decision = services.faults.decide(operation);
-    if (decision.delayMs > 0) await sleep(decision.delayMs);
-    if (decision.kind !== 'none') throw faultError(decision, protocol === 's3');
+    await injectFaults(services, operation, protocol === 's3');
     if (protocol === 'awsJson') {
       await handleAwsJson(services, req, res, String(target), scope.region, requestId);
     } else if (asyncEndpoint !== undefined) {
@@ -136,17 +187,7 @@ export async function handleRequest(services: Services, req: IncomingMessage, re
       await services.s3.handle(req, res, url(), s3Target as ReturnType<typeof classifyS3>, scope);
     }
   } catch (err) {
-    const serviceError =
-      err instanceof ServiceError
-        ? err
-        : new ServiceError(
-            protocol === 's3' ? 'InternalError' : 'InternalFailure',
-            'We encountered an internal error. Please try again.',
-            500,
-          );
-    if (!(err instanceof ServiceError)) {
-      services.logger.error('request failed', { operation, error: String((err as Error)?.stack ?? err) });
-    }
+    const serviceError = asServiceError(services, err, operation, protocol === 's3');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -192,6 +233,8 @@ async function handleAwsJson(
     output = await putEvents(services.events, region, input);
   } else if (service === CLOUDWATCH_TARGET_PREFIX) {
     output = services.cloudWatch.call(operation, region, input as Record<string, unknown>);
+  } else if (service === SERVICE_QUOTAS_TARGET_PREFIX) {
+    output = services.serviceQuotas.call(operation, region, input as Record<string, unknown>);
   } else {
     throw new ServiceError('UnknownOperationException', `Operation ${target} is not recognized.`, 400);
   }

@@ -192,12 +192,12 @@ export class ShapeValidator {
         }
         const record = value as Record<string, unknown>;
         for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
-          const memberPath = path ? `${path}.${lowerFirst(memberName)}` : lowerFirst(memberName);
           const memberValue = record[memberName];
+          // The path is built only for a member that is there or missing and required: this runs on every call.
+          if ((memberValue === undefined || memberValue === null) && !shape.required?.includes(memberName)) continue;
+          const memberPath = path ? `${path}.${lowerFirst(memberName)}` : lowerFirst(memberName);
           if (memberValue === undefined || memberValue === null) {
-            if (shape.required?.includes(memberName)) {
-              this.violation(violations, memberPath, null, false, 'Member must not be null');
-            }
+            this.violation(violations, memberPath, null, false, 'Member must not be null');
             continue;
           }
           this.check(ref.shape, memberValue, memberPath, violations, sensitive);

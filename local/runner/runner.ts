@@ -46,6 +46,14 @@ interface ExecutionRedrivenEvent {
 /** One event of an execution, as aws-local-stepfunctions reports it, plus how long a state took. */
 export type ExecutionEvent = (NonNullable<EventLog> | ExecutionRedrivenEvent) & { durationMs?: number };
 
+/**
+ * A state's entry by name and Map iteration: the iterations of a Map run the same states at once, and each one's
+ * duration is its own.
+ */
+function stateKey(event: { state: { name: string }; index?: number | undefined }): string {
+  return event.index === undefined ? event.state.name : `${event.index}/${event.state.name}`;
+}
+
 /** The status of an execution, as DescribeExecution reports it. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -105,7 +113,7 @@ export interface LocalExecution {
 }
 
 /** Options of one execution. */
-interface StartOptions {
+export interface StartOptions {
   /** The execution name; the same name and input return the same execution. @default - a random name */
   readonly name?: string;
   /** Called for every event as it happens. */
@@ -464,7 +472,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         if ('state' in raw && raw.state) {
           if (raw.type === 'StateEntered') {
             transitions += 1;
-            enteredAt.set(raw.state.name, raw.timestamp);
+            enteredAt.set(stateKey(raw), raw.timestamp);
             const wait = waitDefinitions.get(raw.state.name);
             if (wait) {
               const seconds = secondsRequested(wait, raw.state.input);
@@ -475,7 +483,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
             transitions += 1;
             startOptions.onWait?.(retryDelaySeconds(raw.retry.retrier, raw.retry.attempt), raw.state.name, 'retry');
           } else if (raw.type === 'StateExited' || raw.type === 'StateFailed' || raw.type === 'StateCaught') {
-            const entered = enteredAt.get(raw.state.name);
+            const entered = enteredAt.get(stateKey(raw));
             if (entered !== undefined) event.durationMs = raw.timestamp - entered;
           }
         }

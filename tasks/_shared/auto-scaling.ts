@@ -1,7 +1,8 @@
 /**
- * Application Auto Scaling for SageMaker endpoint variants, as the autoscaling steps use it: a gateway over the SDK
- * client (throttling becomes SageMakerThrottledError, which the workflows retry), and `reconcileScaling`, which makes
- * an endpoint's registration exactly a given one (used to apply new settings and to restore previous ones).
+ * Application Auto Scaling for SageMaker endpoint variants and inference components, as the autoscaling steps use
+ * it: gateways over the SDK client (throttling becomes SageMakerThrottledError, which the workflows retry), and
+ * `reconcileScaling` / `reconcileComponentScaling`, which make a registration exactly a given one (used to apply new
+ * settings and to restore previous ones).
  */
 import {
   type ApplicationAutoScalingClient,
@@ -11,10 +12,16 @@ import {
   DescribeScalingPoliciesCommand,
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
+  type ScalableTarget,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
   BACKLOG_PER_INSTANCE,
+  COPY_COUNT_DIMENSION,
+  type ComponentAutoScaling,
+  componentResourceId,
+  INVOCATIONS_PER_COPY,
   INVOCATIONS_PER_INSTANCE,
+  type RecordedScaling,
   type RecordedScalingPolicy,
   type RecordedScalingTarget,
   SCALABLE_DIMENSION,
@@ -37,17 +44,133 @@ export interface AutoScalingGateway {
   deletePolicy(endpointName: string, variantName: string, policyName: string): Promise<void>;
 }
 
-const target = (endpointName: string, variantName: string) =>
-  ({
-    ServiceNamespace: SCALING_NAMESPACE,
-    ResourceId: variantResourceId(endpointName, variantName),
-    ScalableDimension: SCALABLE_DIMENSION,
-  }) as const;
+/** Every Application Auto Scaling call a step makes for one inference component's copy count. */
+export interface ComponentScalingGateway {
+  /** The component's registration with its policies, or undefined when it is not registered. */
+  describe(componentName: string): Promise<RecordedScaling | undefined>;
+  register(componentName: string, registration: RecordedScaling): Promise<void>;
+  /** Deregisters the component (and so deletes its policies); true if it was registered. */
+  deregister(componentName: string): Promise<boolean>;
+  putPolicy(componentName: string, policy: RecordedScalingPolicy): Promise<void>;
+  deletePolicy(componentName: string, policyName: string): Promise<void>;
+}
+
+/** One scalable target, as every Application Auto Scaling call names it. */
+interface TargetKey {
+  ServiceNamespace: typeof SCALING_NAMESPACE;
+  ResourceId: string;
+  ScalableDimension: typeof SCALABLE_DIMENSION | typeof COPY_COUNT_DIMENSION;
+}
+
+const variantKey = (endpointName: string, variantName: string): TargetKey => ({
+  ServiceNamespace: SCALING_NAMESPACE,
+  ResourceId: variantResourceId(endpointName, variantName),
+  ScalableDimension: SCALABLE_DIMENSION,
+});
+
+const componentKey = (componentName: string): TargetKey => ({
+  ServiceNamespace: SCALING_NAMESPACE,
+  ResourceId: componentResourceId(componentName),
+  ScalableDimension: COPY_COUNT_DIMENSION,
+});
 
 const isObjectNotFound = (error: unknown) => error instanceof Error && error.name === 'ObjectNotFoundException';
 
+/** A described target's range and suspended state (its policies are read apart). */
+function registrationOf(t: ScalableTarget): RecordedScaling {
+  return {
+    minCapacity: t.MinCapacity ?? 0,
+    maxCapacity: t.MaxCapacity ?? 0,
+    ...(t.SuspendedState
+      ? {
+          suspendedState: Object.fromEntries(Object.entries(t.SuspendedState).filter(([, v]) => v !== undefined)),
+        }
+      : {}),
+    policies: [],
+  };
+}
+
+/** The Application Auto Scaling calls on one target, shared by the variant and the component gateways. */
+function targetCalls(client: ApplicationAutoScalingClient) {
+  return {
+    async policies(key: TargetKey): Promise<RecordedScalingPolicy[]> {
+      const found: RecordedScalingPolicy[] = [];
+      let token: string | undefined;
+      do {
+        const out = await callSageMaker('DescribeScalingPolicies', () =>
+          client.send(new DescribeScalingPoliciesCommand({ ...key, ...(token ? { NextToken: token } : {}) })),
+        );
+        for (const p of out.ScalingPolicies ?? []) {
+          const configuration =
+            p.TargetTrackingScalingPolicyConfiguration ??
+            p.StepScalingPolicyConfiguration ??
+            p.PredictiveScalingPolicyConfiguration ??
+            {};
+          found.push({
+            policyName: p.PolicyName ?? '',
+            policyType: p.PolicyType ?? '',
+            configuration: JSON.parse(JSON.stringify(configuration)) as Record<string, unknown>,
+          });
+        }
+        token = out.NextToken;
+      } while (token);
+      return found;
+    },
+    async register(key: TargetKey, registration: RecordedScaling): Promise<void> {
+      await callSageMaker('RegisterScalableTarget', () =>
+        client.send(
+          new RegisterScalableTargetCommand({
+            ...key,
+            MinCapacity: registration.minCapacity,
+            MaxCapacity: registration.maxCapacity,
+            ...(registration.suspendedState ? { SuspendedState: registration.suspendedState } : {}),
+          }),
+        ),
+      );
+    },
+    async deregister(key: TargetKey): Promise<boolean> {
+      try {
+        await callSageMaker('DeregisterScalableTarget', () => client.send(new DeregisterScalableTargetCommand(key)));
+        return true;
+      } catch (error) {
+        // Already deregistered (a retried step, or the resource was deleted): the outcome wanted.
+        if (isObjectNotFound(error)) return false;
+        throw error;
+      }
+    },
+    async putPolicy(key: TargetKey, policy: RecordedScalingPolicy): Promise<void> {
+      const configurationMember =
+        policy.policyType === 'TargetTrackingScaling'
+          ? 'TargetTrackingScalingPolicyConfiguration'
+          : policy.policyType === 'StepScaling'
+            ? 'StepScalingPolicyConfiguration'
+            : 'PredictiveScalingPolicyConfiguration';
+      await callSageMaker('PutScalingPolicy', () =>
+        client.send(
+          new PutScalingPolicyCommand({
+            ...key,
+            PolicyName: policy.policyName,
+            PolicyType: policy.policyType as 'TargetTrackingScaling',
+            [configurationMember]: policy.configuration,
+          }),
+        ),
+      );
+    },
+    async deletePolicy(key: TargetKey, policyName: string): Promise<void> {
+      try {
+        await callSageMaker('DeleteScalingPolicy', () =>
+          client.send(new DeleteScalingPolicyCommand({ ...key, PolicyName: policyName })),
+        );
+      } catch (error) {
+        if (!isObjectNotFound(error)) throw error;
+      }
+    },
+  };
+}
+
 /** The AutoScalingGateway backed by the AWS SDK client. */
 export function autoScalingGateway(client: ApplicationAutoScalingClient): AutoScalingGateway {
+  const calls = targetCalls(client);
   return {
     async describeTargets(endpointName) {
       const found: RecordedScalingTarget[] = [];
@@ -64,102 +187,47 @@ export function autoScalingGateway(client: ApplicationAutoScalingClient): AutoSc
         );
         for (const t of out.ScalableTargets ?? []) {
           const variantName = variantOfResourceId(endpointName, t.ResourceId ?? '');
-          if (variantName === undefined) continue;
-          found.push({
-            variantName,
-            minCapacity: t.MinCapacity ?? 0,
-            maxCapacity: t.MaxCapacity ?? 0,
-            ...(t.SuspendedState
-              ? {
-                  suspendedState: Object.fromEntries(
-                    Object.entries(t.SuspendedState).filter(([, v]) => v !== undefined),
-                  ),
-                }
-              : {}),
-            policies: [],
-          });
+          if (variantName !== undefined) found.push({ variantName, ...registrationOf(t) });
         }
         token = out.NextToken;
       } while (token);
       for (const registered of found) {
-        let policyToken: string | undefined;
-        do {
-          const out = await callSageMaker('DescribeScalingPolicies', () =>
-            client.send(
-              new DescribeScalingPoliciesCommand({
-                ...target(endpointName, registered.variantName),
-                ...(policyToken ? { NextToken: policyToken } : {}),
-              }),
-            ),
-          );
-          for (const p of out.ScalingPolicies ?? []) {
-            const configuration =
-              p.TargetTrackingScalingPolicyConfiguration ??
-              p.StepScalingPolicyConfiguration ??
-              p.PredictiveScalingPolicyConfiguration ??
-              {};
-            registered.policies.push({
-              policyName: p.PolicyName ?? '',
-              policyType: p.PolicyType ?? '',
-              configuration: JSON.parse(JSON.stringify(configuration)) as Record<string, unknown>,
-            });
-          }
-          policyToken = out.NextToken;
-        } while (policyToken);
+        registered.policies = await calls.policies(variantKey(endpointName, registered.variantName));
       }
       return found;
     },
-    async register(endpointName, registration) {
-      await callSageMaker('RegisterScalableTarget', () =>
+    register: (endpointName, registration) =>
+      calls.register(variantKey(endpointName, registration.variantName), registration),
+    deregister: (endpointName, variantName) => calls.deregister(variantKey(endpointName, variantName)),
+    putPolicy: (endpointName, variantName, policy) => calls.putPolicy(variantKey(endpointName, variantName), policy),
+    deletePolicy: (endpointName, variantName, policyName) =>
+      calls.deletePolicy(variantKey(endpointName, variantName), policyName),
+  };
+}
+
+/** The ComponentScalingGateway backed by the AWS SDK client. */
+export function componentScalingGateway(client: ApplicationAutoScalingClient): ComponentScalingGateway {
+  const calls = targetCalls(client);
+  return {
+    async describe(componentName) {
+      const key = componentKey(componentName);
+      const out = await callSageMaker('DescribeScalableTargets', () =>
         client.send(
-          new RegisterScalableTargetCommand({
-            ...target(endpointName, registration.variantName),
-            MinCapacity: registration.minCapacity,
-            MaxCapacity: registration.maxCapacity,
-            ...(registration.suspendedState ? { SuspendedState: registration.suspendedState } : {}),
+          new DescribeScalableTargetsCommand({
+            ServiceNamespace: key.ServiceNamespace,
+            ScalableDimension: key.ScalableDimension,
+            ResourceIds: [key.ResourceId],
           }),
         ),
       );
+      const target = (out.ScalableTargets ?? []).find((t) => t.ResourceId === key.ResourceId);
+      if (target === undefined) return undefined;
+      return { ...registrationOf(target), policies: await calls.policies(key) };
     },
-    async deregister(endpointName, variantName) {
-      try {
-        await callSageMaker('DeregisterScalableTarget', () =>
-          client.send(new DeregisterScalableTargetCommand(target(endpointName, variantName))),
-        );
-        return true;
-      } catch (error) {
-        // Already deregistered (a retried step, or the endpoint was deleted): the outcome wanted.
-        if (isObjectNotFound(error)) return false;
-        throw error;
-      }
-    },
-    async putPolicy(endpointName, variantName, policy) {
-      const configurationMember =
-        policy.policyType === 'TargetTrackingScaling'
-          ? 'TargetTrackingScalingPolicyConfiguration'
-          : policy.policyType === 'StepScaling'
-            ? 'StepScalingPolicyConfiguration'
-            : 'PredictiveScalingPolicyConfiguration';
-      await callSageMaker('PutScalingPolicy', () =>
-        client.send(
-          new PutScalingPolicyCommand({
-            ...target(endpointName, variantName),
-            PolicyName: policy.policyName,
-            PolicyType: policy.policyType as 'TargetTrackingScaling',
-            [configurationMember]: policy.configuration,
-          }),
-        ),
-      );
-    },
-    async deletePolicy(endpointName, variantName, policyName) {
-      try {
-        await callSageMaker('DeleteScalingPolicy', () =>
-          client.send(new DeleteScalingPolicyCommand({ ...target(endpointName, variantName), PolicyName: policyName })),
-        );
-      } catch (error) {
-        if (!isObjectNotFound(error)) throw error;
-      }
-    },
+    register: (componentName, registration) => calls.register(componentKey(componentName), registration),
+    deregister: (componentName) => calls.deregister(componentKey(componentName)),
+    putPolicy: (componentName, policy) => calls.putPolicy(componentKey(componentName), policy),
+    deletePolicy: (componentName, policyName) => calls.deletePolicy(componentKey(componentName), policyName),
   };
 }
 
@@ -168,6 +236,13 @@ const RESUMED = {
   DynamicScalingInSuspended: false,
   DynamicScalingOutSuspended: false,
   ScheduledScalingSuspended: false,
+};
+
+/** Scaling suspended in every direction: a target held still while its resource is updated (AAS user guide, "Suspend and resume scaling"). */
+export const SUSPENDED = {
+  DynamicScalingInSuspended: true,
+  DynamicScalingOutSuspended: true,
+  ScheduledScalingSuspended: true,
 };
 
 /**
@@ -246,14 +321,79 @@ export async function reconcileScaling(
   }
   for (const wanted of desired) {
     await gateway.register(endpointName, wanted);
-    const existing = current.find((c) => c.variantName === wanted.variantName)?.policies ?? [];
-    for (const stale of existing) {
-      const kept = wanted.policies.find((p) => p.policyName === stale.policyName);
-      // A policy cannot change between target tracking and another type in place: delete it first.
-      if (kept === undefined || kept.policyType !== stale.policyType) {
-        await gateway.deletePolicy(endpointName, wanted.variantName, stale.policyName);
-      }
-    }
-    for (const policy of wanted.policies) await gateway.putPolicy(endpointName, wanted.variantName, policy);
+    await replacePolicies(
+      current.find((c) => c.variantName === wanted.variantName)?.policies ?? [],
+      wanted.policies,
+      (name) => gateway.deletePolicy(endpointName, wanted.variantName, name),
+      (policy) => gateway.putPolicy(endpointName, wanted.variantName, policy),
+    );
   }
+}
+
+/** Makes a registered target's policies `wanted`: deletes the others (and those changing type), puts each wanted one. */
+async function replacePolicies(
+  existing: readonly RecordedScalingPolicy[],
+  wanted: readonly RecordedScalingPolicy[],
+  deletePolicy: (name: string) => Promise<void>,
+  putPolicy: (policy: RecordedScalingPolicy) => Promise<void>,
+): Promise<void> {
+  for (const stale of existing) {
+    const kept = wanted.find((p) => p.policyName === stale.policyName);
+    // A policy cannot change between target tracking and another type in place: delete it first.
+    if (kept === undefined || kept.policyType !== stale.policyType) await deletePolicy(stale.policyName);
+  }
+  for (const policy of wanted) await putPolicy(policy);
+}
+
+/**
+ * The registration a component's `autoScaling` settings ask for: its copy-count range, not suspended, and one
+ * target-tracking policy on its invocations per copy.
+ */
+export function desiredComponentRegistration(settings: ComponentAutoScaling): RecordedScaling {
+  const tracking = settings.targetTracking;
+  return {
+    minCapacity: settings.minCapacity,
+    maxCapacity: settings.maxCapacity,
+    suspendedState: RESUMED,
+    policies: [
+      {
+        policyName: SCALING_POLICY_NAME,
+        policyType: 'TargetTrackingScaling',
+        configuration: {
+          TargetValue: tracking.targetValue,
+          PredefinedMetricSpecification: { PredefinedMetricType: INVOCATIONS_PER_COPY },
+          ...(tracking.scaleInCooldownSeconds !== undefined
+            ? { ScaleInCooldown: tracking.scaleInCooldownSeconds }
+            : {}),
+          ...(tracking.scaleOutCooldownSeconds !== undefined
+            ? { ScaleOutCooldown: tracking.scaleOutCooldownSeconds }
+            : {}),
+          DisableScaleIn: tracking.disableScaleIn,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Makes a component's registration exactly `desired` (undefined: not registered): registers it (in place when it
+ * is) and replaces its policies, or deregisters it. Idempotent, like reconcileScaling.
+ */
+export async function reconcileComponentScaling(
+  gateway: ComponentScalingGateway,
+  componentName: string,
+  desired: RecordedScaling | undefined,
+): Promise<void> {
+  const current = await gateway.describe(componentName);
+  if (desired === undefined) {
+    if (current !== undefined) await gateway.deregister(componentName);
+    return;
+  }
+  await gateway.register(componentName, desired);
+  await replacePolicies(
+    current?.policies ?? [],
+    desired.policies,
+    (name) => gateway.deletePolicy(componentName, name),
+    (policy) => gateway.putPolicy(componentName, policy),
+  );
 }

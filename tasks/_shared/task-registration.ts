@@ -27,6 +27,8 @@ export type ResourceKind =
   | 'batch-data-bucket'
   /** The CloudWatch alarms target tracking creates for a variant (TargetTracking-endpoint/<name>/...). */
   | 'scaling-alarm'
+  /** The CloudWatch alarms target tracking creates for an inference component (TargetTracking-inference-component/<name>-...). */
+  | 'component-scaling-alarm'
   /** Application Auto Scaling's service-linked role for SageMaker endpoints, created on first registration. */
   | 'scaling-service-linked-role'
   /** The endpoint lease objects: the `leases/` prefix of the stack's own artifact bucket. */
@@ -108,6 +110,45 @@ export const changeAutoScaling: readonly Permission[] = [
   {
     actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
     resources: ['scaling-alarm'],
+  },
+  { actions: ['iam:CreateServiceLinkedRole'], resources: ['scaling-service-linked-role'] },
+];
+
+/** Registering an inference component's copy count (which may set the count within the range), nothing else. */
+export const registerComponentScaling: readonly Permission[] = [
+  { actions: ['application-autoscaling:RegisterScalableTarget'], resources: ['any'] },
+  // What Application Auto Scaling does with the caller's permissions when it registers a component and puts its
+  // copy count within the range (AAS user guide: identity-based policy examples).
+  {
+    actions: ['sagemaker:DescribeInferenceComponent', 'sagemaker:UpdateInferenceComponentRuntimeConfig'],
+    resources: ['inference-component'],
+  },
+  { actions: ['iam:CreateServiceLinkedRole'], resources: ['scaling-service-linked-role'] },
+];
+
+/**
+ * Changing an inference component's copy-count registration: the Application Auto Scaling actions, and what it does
+ * with the caller's permissions for a component (reads it and sets its copy count, creates and deletes its
+ * target-tracking alarms, creates its service-linked role for SageMaker).
+ */
+export const changeComponentAutoScaling: readonly Permission[] = [
+  describeAutoScaling,
+  {
+    actions: [
+      'application-autoscaling:RegisterScalableTarget',
+      'application-autoscaling:DeregisterScalableTarget',
+      'application-autoscaling:PutScalingPolicy',
+      'application-autoscaling:DeleteScalingPolicy',
+    ],
+    resources: ['any'],
+  },
+  {
+    actions: ['sagemaker:DescribeInferenceComponent', 'sagemaker:UpdateInferenceComponentRuntimeConfig'],
+    resources: ['inference-component'],
+  },
+  {
+    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+    resources: ['component-scaling-alarm'],
   },
   { actions: ['iam:CreateServiceLinkedRole'], resources: ['scaling-service-linked-role'] },
 ];

@@ -1,6 +1,6 @@
 import type { CaughtError, CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
 import { type EndpointLease, leaseEventDetail } from '../../contracts/endpoint-lease.ts';
-import type { AutoScalingRecord } from '../../contracts/parts/auto-scaling.ts';
+import type { AutoScalingRecord, ComponentAutoScalingRecord } from '../../contracts/parts/auto-scaling.ts';
 import type { EndpointChange, HealthCheckReport, RollbackRecord } from '../../contracts/parts/endpoint.ts';
 import { describeCaughtError } from '../_shared/caught-error.ts';
 import type { LifecycleEvent } from '../_shared/events.ts';
@@ -17,7 +17,8 @@ export const DeploymentEventTypes = {
 
 /** The slice of the state document PublishDeploymentEvent reads: whatever the run recorded, for the event's detail. */
 export interface PublishDeploymentEventState {
-  request: { endpointName: string; modelVersion?: string | undefined };
+  /** `component`: DeployInferenceComponent's component, by name. */
+  request: { endpointName: string; modelVersion?: string | undefined; component?: { name: string } | undefined };
   execution: ExecutionFacts;
   model?: CreatedResource | undefined;
   endpointConfig?: CreatedResource | undefined;
@@ -28,11 +29,15 @@ export interface PublishDeploymentEventState {
   rollbackError?: CaughtError | undefined;
   /** DeployEndpoint's autoscaling record (registration before, suspended, applied, restored). */
   autoScaling?: AutoScalingRecord | undefined;
+  /** DeployInferenceComponent's change to the component (created, updated from `previous`, reused). */
+  component?: { action: string } | undefined;
+  /** DeployInferenceComponent's record of the component's autoscaling. */
+  componentAutoScaling?: ComponentAutoScalingRecord | undefined;
   /** The endpoint's lease: who held it when the run gave up, or whom it was taken over from. */
   lease?: EndpointLease | undefined;
 }
 export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventState>({
-  request: { endpointName: 'string', modelVersion: optional('string') },
+  request: { endpointName: 'string', modelVersion: optional('string'), component: optional({ name: 'string' }) },
   execution: 'object',
   model: optional('object'),
   endpointConfig: optional('object'),
@@ -42,6 +47,8 @@ export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventStat
   rollback: optional('object'),
   rollbackError: optional(CAUGHT_ERROR),
   autoScaling: optional('object'),
+  component: optional({ action: 'string' }),
+  componentAutoScaling: optional('object'),
   lease: optional('object'),
 });
 
@@ -76,6 +83,11 @@ export function deploymentEvent(state: PublishDeploymentEventState): LifecycleEv
   if (state.rollback !== undefined) detail.rollback = state.rollback;
   if (state.rollbackError !== undefined) detail.rollbackError = describeCaughtError(state.rollbackError);
   if (state.autoScaling !== undefined) detail.autoScaling = state.autoScaling;
+  if (state.request.component !== undefined) {
+    detail.inferenceComponentName = state.request.component.name;
+    detail.componentAction = state.component?.action;
+  }
+  if (state.componentAutoScaling !== undefined) detail.componentAutoScaling = state.componentAutoScaling;
   const lease = leaseEventDetail(state.lease);
   if (lease !== undefined) detail.lease = lease;
   const resources = state.endpoint?.arn ? [state.endpoint.arn] : [];

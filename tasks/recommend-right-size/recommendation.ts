@@ -19,7 +19,12 @@
  *   per million inferences, then plan order; the recommendation is the first that meets the target and has a price.
  */
 
-import { HOSTING_PRICES, HOSTING_PRICES_DATE, HOSTING_PRICES_URL } from '../../contracts/parts/hosting-prices.ts';
+import {
+  HOSTING_PRICES,
+  HOSTING_PRICES_DATE,
+  HOSTING_PRICES_URL,
+  HOSTING_PRICES_VERIFIED,
+} from '../../contracts/parts/hosting-prices.ts';
 import type { LatencyPercentile } from '../../contracts/parts/load-test.ts';
 import type {
   MeasuredCandidate,
@@ -88,7 +93,9 @@ export function resolvePrices(
       kind,
       region,
       currency: 'USD',
-      ...(kind !== 'input' ? { tableUrl: HOSTING_PRICES_URL, tableDate: HOSTING_PRICES_DATE } : {}),
+      ...(kind !== 'input'
+        ? { tableUrl: HOSTING_PRICES_URL, tableDate: HOSTING_PRICES_DATE, tableVerified: HOSTING_PRICES_VERIFIED }
+        : {}),
       overridden: [...overridden],
       unpriced: [...unpriced],
     },

@@ -9,6 +9,9 @@ export const registration: TaskRegistration = {
       actions: ['sagemaker:DescribeInferenceComponent', 'sagemaker:DeleteInferenceComponent'],
       resources: ['inference-component'],
     },
+    // Deregistering its copy-count autoscaling deletes the target's policies and so their target-tracking alarms.
+    { actions: ['application-autoscaling:DeregisterScalableTarget'], resources: ['any'] },
+    { actions: ['cloudwatch:DeleteAlarms'], resources: ['component-scaling-alarm'] },
   ],
   environment: [],
 };

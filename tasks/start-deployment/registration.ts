@@ -11,6 +11,8 @@ export const registration: TaskRegistration = {
       resources: ['endpoint', 'endpoint-config'],
     },
     { actions: ['sagemaker:ListTags'], resources: ['endpoint'] },
+    // Whether the endpoint hosts inference components (a config without models), which it does not update.
+    { actions: ['sagemaker:DescribeEndpointConfig'], resources: ['endpoint-config'] },
   ],
   environment: [],
 };

@@ -1,5 +1,5 @@
 import type { CreatedResource, ExecutionFacts, TagMap } from '../../contracts/contract-parts.ts';
-import { EndpointBusyError, EndpointFailedError } from '../../contracts/errors.ts';
+import { EndpointBusyError, EndpointFailedError, ResourceConflictError } from '../../contracts/errors.ts';
 import type { DeploymentGuardrails, WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import { toDeploymentConfig } from '../_shared/deployment-config.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
@@ -22,7 +22,10 @@ export const StartDeploymentState = stateSlice<StartDeploymentState>({
 
 /** What StartDeployment needs from the outside. */
 interface StartDeploymentDeps {
-  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'createEndpoint' | 'updateEndpoint' | 'listTags'>;
+  sagemaker: Pick<
+    SageMakerGateway,
+    'describeEndpoint' | 'describeEndpointConfig' | 'createEndpoint' | 'updateEndpoint' | 'listTags'
+  >;
   now(): Date;
 }
 
@@ -71,6 +74,14 @@ export async function startDeployment<S extends StartDeploymentState>(state: S, 
       return { ...state, endpoint: { name, arn: current.arn, action: 'update', previousConfigName: verified }, wait };
     }
     return { ...state, endpoint: { name, arn: current.arn, action: 'none' }, wait };
+  }
+  // An endpoint for inference components (its config names no model) serves components, not a config of models:
+  // an update to one would take their instances (the components are changed with DeployInferenceComponent).
+  const serving = configName === undefined ? undefined : await deps.sagemaker.describeEndpointConfig(configName);
+  if (serving?.ProductionVariants.some((v) => v.ModelName === undefined)) {
+    throw new ResourceConflictError(
+      `Endpoint ${name} hosts inference components (its config ${configName} names no model); deploy to it with DeployInferenceComponent, or deploy this model to another endpoint`,
+    );
   }
   const arn = await deps.sagemaker.updateEndpoint(name, newConfig, deploymentConfig);
   return {

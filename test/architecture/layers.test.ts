@@ -52,7 +52,8 @@ const LAYER_IMPORTS: Readonly<Record<string, readonly string[]>> = {
  * Inside local/emulator, bottom first. A unit is a folder of the emulator or a file at its top level; a unit imports
  * its own files and the units of lower layers only, never a unit beside it or above it. The SageMaker resource store
  * (store/) sits below everything that reads it, and the control plane (sagemaker/) is the hub above asynchronous
- * inference, batch transform and autoscaling, which it calls; scripted/ builds the in-process doubles on all of it.
+ * inference, batch transform and autoscaling, which it calls; Service Quotas answers the quotas the control plane
+ * enforces; scripted/ builds the in-process doubles on all of it.
  */
 const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'logger.ts', 'fs-util.ts', 'operations.ts', 'clock.ts'],
@@ -63,8 +64,8 @@ const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['serverless', 'cloudwatch'],
   ['async', 'batch', 'autoscaling'],
   ['sagemaker'],
-  ['runtime.ts'],
-  ['scripted'],
+  ['runtime.ts', 'service-quotas'],
+  ['scripted', 'invocation-lane.ts'],
   ['server.ts', 'interrupts.ts'],
   ['index.ts'],
 ];

@@ -1,8 +1,12 @@
 /**
- * The progress `smwf run` shows of an endpoint's lease: who holds it and for how long while a run waits, and from
- * whom a run took it over; in text and in --json.
+ * The progress `smwf run` shows: a Map's items and a Parallel's branches in words, the states of each item marked
+ * with it; and of an endpoint's lease, who holds it and for how long while a run waits, and from whom a run took it
+ * over; in text and in --json.
  */
+
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import { toExecutionEvent } from '../../cli/aws-execution.ts';
 import { describeLease, eventSummary, progressPrinter } from '../../cli/render/progress.ts';
 import type { EndpointLease } from '../../contracts/endpoint-lease.ts';
 import type { ExecutionEvent } from '../../local/runner/runner.ts';
@@ -80,5 +84,108 @@ describe('lease progress', () => {
         wait: { seconds: 10 },
       },
     });
+  });
+});
+
+describe('Map and Parallel progress', () => {
+  const at = Date.parse('2026-11-25T10:00:05.000Z');
+  const map = { name: 'TestCandidates', type: 'Map' as const, input: null };
+  const parallel = { name: 'DeployCandidate', type: 'Parallel' as const, input: null };
+  const inItem = (type: 'StateEntered' | 'StateExited', name: string, index: number, durationMs?: number) =>
+    ({
+      type,
+      timestamp: at,
+      index,
+      state: { name, type: 'Task', input: null },
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    }) as ExecutionEvent;
+  const events: ExecutionEvent[] = [
+    { type: 'MapIterationStarted', timestamp: at, parentState: map, index: 0 },
+    { type: 'MapIterationStarted', timestamp: at, parentState: map, index: 1 },
+    inItem('StateEntered', 'PrepareCandidate', 1),
+    inItem('StateExited', 'PrepareCandidate', 1, 7),
+    { type: 'ParallelBranchStarted', timestamp: at, parentState: parallel },
+    {
+      type: 'ParallelBranchFailed',
+      timestamp: at,
+      parentState: parallel,
+      Error: 'EndpointFailedError',
+      Cause: JSON.stringify({ errorType: 'EndpointFailedError', errorMessage: 'the container did not answer /ping' }),
+    },
+    { type: 'ParallelBranchSucceeded', timestamp: at, parentState: parallel },
+    { type: 'MapIterationSucceeded', timestamp: at, parentState: map, index: 1 },
+    {
+      type: 'MapIterationFailed',
+      timestamp: at,
+      parentState: map,
+      index: 0,
+      Error: 'States.TaskFailed',
+      Cause: 'boom',
+    },
+    { type: 'ExecutionAborted', timestamp: at },
+  ];
+
+  it('says which item of which Map and which Parallel branch started, ended or failed, never an event name', () => {
+    const lines: string[] = [];
+    const print = progressPrinter({ json: false, color: false, write: (line) => lines.push(line) });
+
+    for (const event of events) print(event);
+
+    expect(lines).toEqual([
+      '  ⇉ TestCandidates: item 0 started',
+      '  ⇉ TestCandidates: item 1 started',
+      '  → [item 1] PrepareCandidate',
+      '  ✓ [item 1] PrepareCandidate 7 ms',
+      '  ⇉ DeployCandidate: branch started',
+      '  ✗ DeployCandidate: branch failed EndpointFailedError: the container did not answer /ping',
+      '  ✓ DeployCandidate: branch done',
+      '  ✓ TestCandidates: item 1 done',
+      '  ✗ TestCandidates: item 0 failed States.TaskFailed: boom',
+      'execution aborted',
+    ]);
+    expect(lines.join('\n')).not.toMatch(/MapIteration|ParallelBranch|ExecutionAborted/);
+  });
+
+  it('names the Map and the item in --json', () => {
+    expect(eventSummary(events[1] as ExecutionEvent)).toMatchObject({
+      type: 'MapIterationStarted',
+      state: 'TestCandidates',
+      item: 1,
+    });
+    expect(eventSummary(events[3] as ExecutionEvent)).toMatchObject({ state: 'PrepareCandidate', item: 1 });
+  });
+});
+
+describe('Map progress of an execution on AWS', () => {
+  it("reads Step Functions' map iteration and abort events from the history, and prints them in words", () => {
+    const at = new Date('2026-11-25T10:00:05.000Z');
+    const history: HistoryEvent[] = [
+      {
+        id: 1,
+        type: 'MapIterationStarted',
+        timestamp: at,
+        mapIterationStartedEventDetails: { name: 'TestCandidates', index: 3 },
+      },
+      {
+        id: 2,
+        type: 'MapIterationFailed',
+        timestamp: at,
+        mapIterationFailedEventDetails: { name: 'TestCandidates', index: 3 },
+      },
+      { id: 3, type: 'ExecutionTimedOut', timestamp: at },
+    ];
+    const lines: string[] = [];
+    const print = progressPrinter({ json: false, color: false, write: (line) => lines.push(line) });
+
+    for (const event of history) {
+      const converted = toExecutionEvent(event, new Map());
+      if (converted) print(converted);
+    }
+
+    expect(lines).toEqual([
+      '  ⇉ TestCandidates: item 3 started',
+      '  ✗ TestCandidates: item 3 failed',
+      'execution timed out',
+    ]);
   });
 });

@@ -5,6 +5,11 @@
  */
 import { rmSync } from 'node:fs';
 import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateInferenceComponentCommand,
@@ -28,6 +33,7 @@ const TRANSITIONAL = new Set(['Creating', 'Updating', 'Deleting']);
 interface ComponentDouble {
   sagemaker: SageMakerClient;
   runtime: SageMakerRuntimeClient;
+  scaling: ApplicationAutoScalingClient;
   artifact: string;
   /** Lets time pass once. */
   tick(): Promise<void>;
@@ -47,6 +53,7 @@ const DOUBLES: readonly { name: string; start(): Promise<ComponentDouble> }[] = 
       return {
         sagemaker,
         runtime: new SageMakerRuntimeClient(common),
+        scaling: new ApplicationAutoScalingClient(common),
         artifact,
         tick: () => new Promise((resolve) => setTimeout(resolve, 50)),
         async stop() {
@@ -66,6 +73,7 @@ const DOUBLES: readonly { name: string; start(): Promise<ComponentDouble> }[] = 
       return {
         sagemaker: aws.sageMakerClient(REGION),
         runtime: aws.runtimeClient(REGION),
+        scaling: aws.autoScalingClient(REGION),
         artifact: 's3://conformance/ic/model.tar.gz',
         tick: () => aws.advance(30),
         async stop() {},
@@ -167,6 +175,22 @@ describe.each(DOUBLES)('inference components on $name', (factory) => {
     expect(settled.RuntimeConfig?.CurrentCopyCount).toBe(2);
   });
 
+  it('moves the copy count into the range Application Auto Scaling registers for the component', async () => {
+    await d.scaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: 'inference-component/ic-a',
+        ScalableDimension: 'sagemaker:inference-component:DesiredCopyCount',
+        MinCapacity: 3,
+        MaxCapacity: 4,
+      }),
+    );
+    const settled = (await settle('ic-a')) as DescribeInferenceComponentCommandOutput;
+
+    expect(settled.InferenceComponentStatus).toBe('InService');
+    expect(settled.RuntimeConfig).toEqual({ DesiredCopyCount: 3, CurrentCopyCount: 3 });
+  });
+
   it('fails a component that does not fit with a capacity FailureReason, and deletes components until they are gone', async () => {
     await d.sagemaker.send(
       new CreateInferenceComponentCommand({
@@ -183,5 +207,8 @@ describe.each(DOUBLES)('inference components on $name', (factory) => {
     expect(huge.InferenceComponentStatus).toBe('Failed');
     expect(huge.FailureReason).toContain('insufficient capacity');
     for (const error of gone) expect((error as Error).message).toContain('Could not find inference component');
+    // A deleted component is no scalable target any more.
+    const targets = await d.scaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }));
+    expect(targets.ScalableTargets).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ function runDemo(...extra: string[]): Promise<{ code: number | null; lines: stri
 }
 
 describe('smwf demo', () => {
-  it('deploys v1, updates to v2 under load with no errors, rolls back the broken v3, runs a multi-model endpoint and a serial pipeline, and exits 0', async () => {
+  it('deploys v1, updates to v2 under load with no errors, rolls back the broken v3, runs a multi-model endpoint, a serial pipeline and two inference components, and exits 0', async () => {
     const { code, lines } = await runDemo();
 
     const result = JSON.parse(lines.at(-1) ?? '{}') as {
@@ -52,9 +52,17 @@ describe('smwf demo', () => {
       ['multi-model add', true],
       ['multi-model remove', true],
       ['serial pipeline (featurizer, model)', true],
+      ['components deploy (v1, v2 on one endpoint)', true],
+      ['component update under load', true],
+      ['component remove', true],
     ]);
     expect(result.steps[2]?.outcome).toMatch(/, 0 errors$/);
     expect(result.steps[7]?.outcome).toBe('succeeded; 12,24 -> {"predictions":[97]}');
+    // The other component kept answering while one rolled to v2, which then answers as v2 does.
+    expect(result.steps[9]?.outcome).toMatch(
+      /^succeeded; churn-a -> \{"predictions":\[9\.5\]\}; churn-b: [1-9]\d* invocations, 0 errors$/,
+    );
+    expect(result.steps[10]?.outcome).toBe('succeeded; churn-a refused; churn-b -> {"predictions":[9.5]}');
     expect(result.ok).toBe(true);
     expect(code).toBe(0);
   }, 180_000);

@@ -3,10 +3,22 @@
  * runner (with every AWS call checked against the step's synthesized policy) and the real handlers, against the
  * emulator, which hosts each copy as a model server process on the endpoint's instances.
  */
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { DescribeInferenceComponentCommand, ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEndpoint, type Harness, IMAGE, startHarness } from './harness.ts';
+import {
+  deploy as deployEndpoint,
+  deployInput,
+  describeEndpoint,
+  type Harness,
+  IMAGE,
+  startHarness,
+} from './harness.ts';
 
 let h: Harness;
 const ENDPOINT = 'shared-models';
@@ -65,6 +77,17 @@ async function predictWith(component: string): Promise<string> {
     }),
   );
   return new TextDecoder().decode(out.Body).trim();
+}
+
+/** The project's lifecycle events about one component, oldest first: detail-type and detail. */
+async function componentEvents(name: string) {
+  return (await h.emulator.readEvents())
+    .filter(
+      (e) =>
+        e.source === 'sagemaker-workflows' &&
+        (e.detail as { inferenceComponentName?: string }).inferenceComponentName === name,
+    )
+    .map((e) => ({ type: e['detail-type'], detail: e.detail as Record<string, unknown> }));
 }
 
 function describeComponent(name: string) {
@@ -166,6 +189,86 @@ describe('DeployInferenceComponent', () => {
     expect(await predictWith('small')).toBe(bigAnswer);
   });
 
+  it('copy-count autoscaling registered after success and unchanged after a rollback', async () => {
+    const scaling = new ApplicationAutoScalingClient({});
+    const registration = async () => {
+      const target = { ServiceNamespace: 'sagemaker', ResourceId: 'inference-component/big' } as const;
+      const targets = await scaling.send(
+        new DescribeScalableTargetsCommand({ ...target, ResourceIds: [target.ResourceId] }),
+      );
+      const policies = await scaling.send(new DescribeScalingPoliciesCommand(target));
+      return {
+        targets: targets.ScalableTargets?.map((t) => ({
+          dimension: t.ScalableDimension,
+          min: t.MinCapacity,
+          max: t.MaxCapacity,
+          suspended: t.SuspendedState,
+        })),
+        policies: policies.ScalingPolicies?.map((p) => p.TargetTrackingScalingPolicyConfiguration),
+      };
+    };
+    const scaled = (min: number, max: number, targetValue: number) => ({
+      autoScaling: { minCapacity: min, maxCapacity: max, targetTracking: { targetValue } },
+    });
+
+    const registered = await deploy(
+      componentInput('big', h.models['linear-v2'], { cpus: 1, minMemoryMb: 4096 }, 1, scaled(1, 2, 100)),
+    );
+    const afterSuccess = await registration();
+    const broken = await deploy(
+      componentInput('big', h.models['linear-v3-broken'], { cpus: 1, minMemoryMb: 4096 }, 1, scaled(1, 3, 20)),
+    );
+    const afterRollback = await registration();
+
+    expect(registered.status, registered.cause).toBe('SUCCEEDED');
+    expect(registered.output).toMatchObject({ component: { action: 'reused' } });
+    expect(afterSuccess).toEqual({
+      targets: [
+        {
+          dimension: 'sagemaker:inference-component:DesiredCopyCount',
+          min: 1,
+          max: 2,
+          suspended: {
+            DynamicScalingInSuspended: false,
+            DynamicScalingOutSuspended: false,
+            ScheduledScalingSuspended: false,
+          },
+        },
+      ],
+      policies: [
+        {
+          TargetValue: 100,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerInferenceComponentInvocationsPerCopy' },
+          DisableScaleIn: false,
+        },
+      ],
+    });
+    expect(broken.status).toBe('FAILED');
+    expect(broken.error).toBe('HealthCheckFailedError');
+    expect(afterRollback).toEqual(afterSuccess);
+    expect((await describeComponent('big')).Specification?.Container?.ArtifactUrl).toBe(h.models['linear-v2']);
+    expect(await predictWith('big')).toBe(bigAnswer);
+    // DeployEndpoint's lifecycle events, about the component, each run released the endpoint's lease.
+    const [succeeded, rolledBack] = (await componentEvents('big')).slice(-2);
+    expect(succeeded).toMatchObject({
+      type: 'Deployment Succeeded',
+      detail: {
+        endpointName: ENDPOINT,
+        componentAction: 'reused',
+        componentAutoScaling: { applied: { maxCapacity: 2 } },
+      },
+    });
+    expect(rolledBack).toMatchObject({
+      type: 'Deployment Rolled Back',
+      detail: {
+        componentAction: 'updated',
+        error: { name: 'HealthCheckFailedError' },
+        rollback: { action: 'restore' },
+        componentAutoScaling: { suspended: true, restored: true },
+      },
+    });
+  });
+
   it('fails a component too large for the free capacity with the capacity error, deleting it and keeping the rest', async () => {
     const huge = await deploy(componentInput('huge', h.models['linear-v1'], { cpus: 2, minMemoryMb: 1024 }));
 
@@ -174,6 +277,21 @@ describe('DeployInferenceComponent', () => {
     expect(huge.cause).toContain('insufficient capacity');
     await expect(describeComponent('huge')).rejects.toThrow('Could not find inference component');
     expect((await describeEndpoint(h, ENDPOINT))?.EndpointStatus).toBe('InService');
+    expect(await predictWith('big')).toBe(bigAnswer);
+    expect(await predictWith('small')).toBe(bigAnswer);
+  });
+
+  it('refuses a DeployEndpoint update of the endpoint that hosts the components, leaving them serving', async () => {
+    const configBefore = (await describeEndpoint(h, ENDPOINT))?.EndpointConfigName;
+
+    const refused = await deployEndpoint(h, deployInput(ENDPOINT, h.models['linear-v1']));
+
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toBe('ResourceConflictError');
+    expect(refused.cause).toContain(`Endpoint ${ENDPOINT} hosts inference components`);
+    const endpoint = await describeEndpoint(h, ENDPOINT);
+    expect(endpoint?.EndpointStatus).toBe('InService');
+    expect(endpoint?.EndpointConfigName).toBe(configBefore);
     expect(await predictWith('big')).toBe(bigAnswer);
     expect(await predictWith('small')).toBe(bigAnswer);
   });
@@ -225,13 +343,22 @@ describe('RemoveInferenceComponent', () => {
 
     expect(removed.status, removed.cause).toBe('SUCCEEDED');
     expect(removed.output).toMatchObject({
-      removal: { existed: true },
+      // Its copy-count autoscaling (registered above) went first.
+      removal: { existed: true, autoScalingDeregistered: true },
       componentStatus: { status: 'Deleted', settled: true },
       probe: { answer: 'refused', errorName: 'ValidationError' },
       endpointRemoval: { deleted: false },
     });
     await expect(describeComponent('big')).rejects.toThrow('Could not find inference component');
+    const targets = await new ApplicationAutoScalingClient({}).send(
+      new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: ['inference-component/big'] }),
+    );
+    expect(targets.ScalableTargets).toEqual([]);
     expect(await predictWith('small')).toBe(before);
+    expect((await componentEvents('big')).at(-1)).toMatchObject({
+      type: 'Inference Component Removed',
+      detail: { endpointName: ENDPOINT, existed: true, probe: { answer: 'refused' } },
+    });
   });
 
   it('removes the last component and, when asked, the endpoint with it', async () => {

@@ -8,13 +8,20 @@
 import { ListEndpointConfigsCommand, ListEndpointsCommand, ListModelsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RightSizeReport } from '../../contracts/parts/right-size.ts';
+import { RealClock } from '../../local/triggers/clock.ts';
+import type { TriggerEngine } from '../../local/triggers/engine.ts';
 import { DeployEndpointInput } from '../../workflows/deploy-endpoint/contract.ts';
 import { type Harness, IMAGE, readS3Text, registerLinearPackages, startHarness } from './harness.ts';
 
 let h: Harness;
+let triggers: TriggerEngine;
+let cleanupArn: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // The stack's rules run too: the execution cleanup after an abort, or after a failure that left throwaways.
+  h = await startHarness(8, { triggerClock: new RealClock() });
+  triggers = h.triggers as TriggerEngine;
+  cleanupArn = [...h.runner.workflows.functions.values()].find((f) => f.task === 'ExecutionCleanup')?.arn ?? '';
 });
 
 afterAll(async () => {
@@ -82,6 +89,26 @@ async function leftBehind(stem: string) {
   }
   return left;
 }
+
+/** The lifecycle events (`Deployment Succeeded`, ...) the workflows published about endpoints named `stem`... */
+async function lifecycleEventsOf(stem: string) {
+  return (await h.emulator.readEvents())
+    .filter((e) => e.source === 'sagemaker-workflows' && e['detail-type'].startsWith('Deployment '))
+    .filter((e) => String((e.detail as { endpointName?: unknown }).endpointName).startsWith(stem))
+    .map((e) => e['detail-type']);
+}
+
+/** Waits until the execution cleanup has been delivered once more than `before` times, and has run. */
+async function cleanupRan(before: number) {
+  while (triggers.deliveries.filter((d) => d.targetArn === cleanupArn).length <= before) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await triggers.idle();
+  const delivery = triggers.deliveries.filter((d) => d.targetArn === cleanupArn).at(-1);
+  expect(delivery?.outcome, delivery?.error).toBe('delivered');
+}
+
+const cleanupsSoFar = () => triggers.deliveries.filter((d) => d.targetArn === cleanupArn).length;
 
 describe('RightSizeEndpoint', () => {
   it('measures four candidates and recommends the cheapest that meets the threshold at the target, sized for it', async () => {
@@ -157,7 +184,15 @@ describe('RightSizeEndpoint', () => {
     expect(summary).toContain('ml.c5.large');
     expect(await readS3Text(h, report.reportFiles?.html ?? '')).toMatch(/^<!DOCTYPE html>/i);
 
+    // The emulator's instance quotas, as Service Quotas lists them (20 of each type), left the input's 2 at once.
+    const quotas = result.events.find((e) => e.type === 'StateExited' && e.state.name === 'CheckInstanceQuotas');
+    expect((quotas as { state: { output: { plan: unknown } } } | undefined)?.state.output.plan).toMatchObject({
+      maxConcurrency: 2,
+      instanceQuotas: { 'ml.c5.large': 20, 'ml.m5.large': 20 },
+    });
     expect(await leftBehind('rs-four-rs-')).toEqual([]);
+    // Four deployments were made only to be measured: nothing announced them as deployments.
+    expect(await lifecycleEventsOf('rs-four-rs-')).toEqual([]);
   });
 
   it('reports a candidate that fails to deploy with SageMaker’s reason, goes on, and leaves nothing behind', async () => {
@@ -187,6 +222,57 @@ describe('RightSizeEndpoint', () => {
     expect(report.noRecommendationBecause).toContain('no candidate meets the target');
 
     expect(await leftBehind('rs-fail-rs-')).toEqual([]);
+    // Neither the candidate that rolled back nor the one that deployed published a lifecycle event.
+    expect(await lifecycleEventsOf('rs-fail-rs-')).toEqual([]);
+  });
+
+  it('measures a serverless candidate and recommends it with the MaxConcurrency the target needs', async () => {
+    // One serverless candidate (two workers: about 20 a second); 1 and 2 users never queue on it.
+    const result = await h.runner.start(
+      'RightSizeEndpoint',
+      rightSize('rs-serverless', {
+        candidates: {
+          serverlessMemorySizesInMB: [2048],
+          serverlessMaxConcurrency: 4,
+          environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] },
+        },
+        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 3 } },
+      }),
+    ).result;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const report = result.output as RightSizeReport;
+    const [serverless] = report.candidates;
+    expect(serverless?.label).toBe('serverless 2048 MB, SAGEMAKER_MODEL_SERVER_WORKERS=2');
+    expect(serverless?.outcome, serverless?.failure?.cause).toBe('tested');
+    expect(serverless?.endpointName).toMatch(/^rs-serverless-rs-[0-9a-f]{8}-0$/);
+    expect(serverless?.steps).toHaveLength(2);
+    expect(serverless?.steps.every((step) => step.passed)).toBe(true);
+    // Billed per second of compute by memory: ModelLatency (at least the 100 ms a prediction takes) × 2 GB × the
+    // table's us-east-1 price per GB-second, no per-request price.
+    const modelSeconds = (serverless?.modelLatencyMs as number) / 1000;
+    expect(modelSeconds).toBeGreaterThanOrEqual(SERVICE_MS / 1000);
+    expect(serverless?.costPerInference).toBeCloseTo(modelSeconds * 2 * 0.00002, 12);
+    expect(serverless?.costPerMillionInferences).toBeCloseTo(modelSeconds * 2 * 0.00002 * 1e6, 6);
+    expect(serverless?.instanceCountForTarget).toBeNull();
+    // Little's law with headroom: 11 a second × the latency ÷ 0.5.
+    const concurrency = Math.ceil((11 * modelSeconds) / 0.5);
+    expect(serverless?.serverlessConcurrencyForTarget).toBe(concurrency);
+    expect(report.prices.unpriced).toEqual([]);
+
+    expect(report.recommendation).toMatchObject({
+      candidateIndex: 0,
+      serverless: { memorySizeInMB: 2048, maxConcurrency: concurrency },
+      invocationsPerInstanceTarget: null,
+    });
+    const ready = report.recommendation?.deployEndpointInput;
+    expect(ready?.variants).toEqual([
+      { name: 'AllTraffic', serverless: { memorySizeInMB: 2048, maxConcurrency: concurrency } },
+    ]);
+    expect(ready?.autoScaling).toBeUndefined();
+    expect(DeployEndpointInput.safeParse(ready).success).toBe(true);
+    expect(await leftBehind('rs-serverless-rs-')).toEqual([]);
+    expect(await lifecycleEventsOf('rs-serverless-rs-')).toEqual([]);
   });
 
   it('refuses engine inference-recommender locally with the emulator’s reason, having created nothing', async () => {
@@ -244,5 +330,65 @@ describe('RightSizeEndpoint', () => {
     } finally {
       h.emulator.setFaults({});
     }
+  });
+
+  it('leaves nothing when its own clean-up fails too: the execution cleanup deletes the throwaways of a FAILED run', async () => {
+    // DeleteCandidate's DeleteModel fails, so the Map does; DeleteAllCandidates' DeleteModel fails as well, so the
+    // execution ends FAILED with the candidate's model still there, until the rule on FAILED runs the cleanup.
+    const injected = { code: 'ValidationException', status: 400, message: 'Injected: not now' };
+    h.emulator.setFaults({
+      failNth: [
+        { operation: 'DeleteModel', n: 1, ...injected },
+        { operation: 'DeleteModel', n: 2, ...injected },
+      ],
+    });
+    const before = cleanupsSoFar();
+    try {
+      const result = await h.runner.start(
+        'RightSizeEndpoint',
+        rightSize('rs-failed', {
+          candidates: { instanceTypes: ['ml.c5.large'], environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] } },
+          pattern: { stairs: { usersPerStep: 1, steps: 1, stepSeconds: 2 } },
+        }),
+      ).result;
+
+      expect(result.status).toBe('FAILED');
+      const entered = result.events.flatMap((e) => (e.type === 'StateEntered' && 'state' in e ? [e.state?.name] : []));
+      expect(entered.slice(-3)).toEqual(['CandidateFailed', 'DeleteAllCandidates', 'RightSizeFailed']);
+      // The execution's own clean-up failed: what is gone afterwards, the execution cleanup deleted.
+      const caught = result.events.flatMap((e) => (e.type === 'StateCaught' ? [e.state.name] : []));
+      expect(caught).toContain('DeleteAllCandidates');
+      await cleanupRan(before);
+      expect(await leftBehind('rs-failed-rs-')).toEqual([]);
+    } finally {
+      h.emulator.setFaults({});
+    }
+  });
+
+  it('leaves nothing when aborted while a candidate is under load: the execution cleanup deletes it', async () => {
+    const before = cleanupsSoFar();
+    let execution: ReturnType<typeof h.runner.start> | undefined;
+    execution = h.runner.start(
+      'RightSizeEndpoint',
+      rightSize('rs-aborted', {
+        candidates: { instanceTypes: ['ml.c5.large'], environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] } },
+        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 2 } },
+      }),
+      {
+        // Once the candidate serves and its load test has begun: its endpoint, config and model all exist.
+        onEvent: (event) => {
+          if (event.type === 'StateEntered' && event.state.name === 'GenerateLoad') execution?.abort();
+        },
+      },
+    );
+    const result = await execution.result;
+
+    expect(result.status).toBe('ABORTED');
+    // The candidate was deployed and the execution never reached its own deletion of it.
+    const entered = result.events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
+    expect(entered).toEqual(expect.arrayContaining(['DeployCandidate', 'DeploymentSucceeded', 'GenerateLoad']));
+    expect(entered).not.toContain('DeleteCandidate');
+    await cleanupRan(before);
+    expect(await leftBehind('rs-aborted-rs-')).toEqual([]);
   });
 });

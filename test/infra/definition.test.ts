@@ -46,6 +46,7 @@ describe.each(WORKFLOWS.map((w) => w.name))('the synthesized %s definition', (wo
       const retried = retries.flatMap((r) => r.ErrorEquals);
       expect(retried, name).toContain('Lambda.TooManyRequestsException');
       expect(retried, name).toContain('Lambda.ServiceException');
+      expect(retried, name).toContain('Lambda.ClientExecutionTimeoutException');
       expect(retried, name).toContain(SageMakerThrottledError.errorName);
       expect(retried, `${name} must not retry States.ALL`).not.toContain('States.ALL');
       for (const retry of retries) {

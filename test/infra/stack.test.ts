@@ -168,8 +168,9 @@ describe('SageMakerWorkflowsStack', () => {
         [s.Action].flat().includes('iam:CreateServiceLinkedRole'),
       ),
     );
-    // ApplyAutoScaling and RestoreAutoScaling register variants (SuspendAutoScaling only deregisters).
-    expect(createRoles).toHaveLength(2);
+    // ApplyAutoScaling and RestoreAutoScaling register variants (SuspendAutoScaling only deregisters); the
+    // component's Apply, Restore and Suspend (which registers the suspended state) register a component.
+    expect(createRoles).toHaveLength(5);
     for (const statement of createRoles) {
       expect(statement.Condition).toEqual({
         StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' },
@@ -255,7 +256,7 @@ describe('SageMakerWorkflowsStack', () => {
     }
   });
 
-  it("starts the execution cleanup on every state machine's ABORTED and TIMED_OUT executions, with retries and a dead-letter queue", () => {
+  it("starts the execution cleanup on every state machine's ABORTED and TIMED_OUT executions and RightSizeEndpoint's FAILED ones, with retries and a dead-letter queue", () => {
     const rules = Object.entries(resourcesOf('AWS::Events::Rule')).filter(([id]) =>
       id.startsWith('ExecutionCleanupRule'),
     );
@@ -266,14 +267,21 @@ describe('SageMakerWorkflowsStack', () => {
 
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0] as [string, Resource];
-    const pattern = rule.Properties.EventPattern as { detail: { status: string[]; stateMachineArn: unknown[] } };
+    type StatusPattern = { status: string[]; stateMachineArn: unknown[] };
+    const pattern = rule.Properties.EventPattern as { detail: { $or: [StatusPattern, StatusPattern] } };
     expect(pattern).toMatchObject({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
-      detail: { status: ['ABORTED', 'TIMED_OUT'] },
     });
-    expect(pattern.detail.stateMachineArn).toEqual(machines.map((id) => ({ Ref: id })));
+    const [stopped, failed] = pattern.detail.$or;
+    expect(stopped.status).toEqual(['ABORTED', 'TIMED_OUT']);
+    expect(stopped.stateMachineArn).toEqual(machines.map((id) => ({ Ref: id })));
     expect(machines).toHaveLength(WORKFLOWS.length);
+    // A failed execution of the one workflow that makes throwaways: the cleanup deletes what its own clean-up left.
+    const rightSize = Object.entries(resourcesOf('AWS::StepFunctions::StateMachine')).find(
+      ([, machine]) => tagOf(machine, WORKFLOW_TAG_KEY) === 'RightSizeEndpoint',
+    );
+    expect(failed).toEqual({ status: ['FAILED'], stateMachineArn: [{ Ref: rightSize?.[0] }] });
     const [target] = rule.Properties.Targets as { Arn: unknown; RetryPolicy: unknown; DeadLetterConfig: unknown }[];
     expect(target?.Arn).toEqual({ 'Fn::GetAtt': [cleanup?.[0], 'Arn'] });
     expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
@@ -290,9 +298,9 @@ describe('SageMakerWorkflowsStack', () => {
       )
       .map(([id]) => id)
       .sort();
-    // DeployEndpoint, the multi-model, multi-container, serial pipeline and approved-package deployments, and the
-    // multi-model add and remove.
-    expect(machines).toHaveLength(7);
+    // DeployEndpoint, the multi-model, multi-container, serial pipeline and approved-package deployments, the
+    // multi-model add and remove, and the inference component deployment and removal.
+    expect(machines).toHaveLength(9);
     const roleOf = (task: string) => {
       const fn = Object.values(resourcesOf('AWS::Lambda::Function')).find((f) => taskOf(f) === task);
       return (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0] ?? '';

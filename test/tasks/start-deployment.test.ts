@@ -80,7 +80,6 @@ describe('startDeployment', () => {
           },
           terminationWaitInSeconds: 300,
         },
-        autoRollbackAlarms: ['churn-5xx', 'churn-latency'],
       },
     });
 
@@ -95,7 +94,6 @@ describe('startDeployment', () => {
         },
         TerminationWaitInSeconds: 300,
       },
-      AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'churn-5xx' }, { AlarmName: 'churn-latency' }] },
     });
   });
 

@@ -129,12 +129,32 @@ describe('the execution cleanup', () => {
     expect(aws.endpoint('shared')?.EndpointStatus).toBe('InService');
   });
 
-  it('acts on ABORTED and TIMED_OUT only, and refuses an event without the execution named', async () => {
+  it('deletes only the throwaways of a FAILED execution: what else it made is its rollback’s and redrive’s', async () => {
+    const started = Date.now();
+    await stack('kept-for-redrive', byExecution(ARN));
+    await stack('left-candidate', [...byExecution(ARN), { Key: 'sagemaker-workflows:throwaway', Value: 'right-size' }]);
+    // A throwaway tag with the execution's name (not its ARN) is not how throwaways are tagged: not this execution's.
+    await stack('named-only', [...byExecution('rs-1'), { Key: 'sagemaker-workflows:throwaway', Value: 'right-size' }]);
+
+    const report = await cleanup('FAILED', started);
+    await aws.runDue();
+
+    expect(report.deleted).toEqual({
+      endpoints: ['left-candidate'],
+      endpointConfigs: ['left-candidate'],
+      models: ['left-candidate'],
+    });
+    expect(aws.endpoint('kept-for-redrive')?.EndpointStatus).toBe('InService');
+    expect(aws.endpoint('named-only')?.EndpointStatus).toBe('InService');
+    expect(aws.modelNames().sort()).toEqual(['kept-for-redrive', 'named-only']);
+  });
+
+  it('acts on ABORTED, TIMED_OUT and FAILED only, and refuses an event without the execution named', async () => {
     await stack('mine', byExecution(ARN));
 
-    const report = await cleanup('FAILED', 0);
+    const report = await cleanup('SUCCEEDED', 0);
 
-    expect(report.ignored).toMatch(/FAILED/);
+    expect(report.ignored).toMatch(/SUCCEEDED/);
     expect(aws.endpoint('mine')?.EndpointStatus).toBe('InService');
     await expect(
       cleanUpExecution(

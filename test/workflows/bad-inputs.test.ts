@@ -1769,6 +1769,30 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
       rule: 'expected number to be >=1',
     },
     {
+      case: 'a copy count outside the autoscaling range (registering it would move the count)',
+      set: { autoScaling: { minCapacity: 3, maxCapacity: 4, targetTracking: { targetValue: 100 } } },
+      field: 'component.copyCount',
+      rule: 'expected between autoScaling.minCapacity (3) and autoScaling.maxCapacity (4)',
+    },
+    {
+      case: 'autoscaling to zero copies',
+      set: { autoScaling: { minCapacity: 0, maxCapacity: 4, targetTracking: { targetValue: 100 } } },
+      field: 'autoScaling.minCapacity',
+      rule: 'expected number to be >=1',
+    },
+    {
+      case: 'an autoscaling minimum over its maximum',
+      set: { autoScaling: { minCapacity: 2, maxCapacity: 1, targetTracking: { targetValue: 100 } } },
+      field: 'autoScaling.minCapacity',
+      rule: 'expected at most maxCapacity',
+    },
+    {
+      case: 'a target of no invocations per copy',
+      set: { autoScaling: { minCapacity: 1, maxCapacity: 4, targetTracking: { targetValue: 0 } } },
+      field: 'autoScaling.targetTracking.targetValue',
+      rule: 'expected number to be >0',
+    },
+    {
       case: 'both a model name and a container',
       set: { 'component.modelName': 'churn-model' },
       rule: 'expected exactly one of modelName or container',

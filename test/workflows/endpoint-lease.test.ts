@@ -21,6 +21,12 @@ const CHANGING_STEPS = new Set([
   'DeleteModelArtifact',
   'ApplyAutoScaling',
   'FinalizeDeployment',
+  'EnsureComponentEndpoint',
+  'RecordComponentAutoScaling',
+  'SuspendComponentAutoScaling',
+  'StartComponentDeployment',
+  'ApplyComponentAutoScaling',
+  'StartComponentRemoval',
 ]);
 
 type State = Record<string, unknown>;
@@ -101,7 +107,13 @@ const changingWorkflows = () =>
     if (OWN_THROWAWAYS_ONLY.includes(w.name)) return false;
     const definition = synthesized.definitions[w.name] as State;
     return allStates(definition as { States?: unknown }).some(([, s]) =>
-      ['StartDeployment', 'PlaceModel', 'DeleteModelArtifact'].includes(stepOf(s) ?? ''),
+      [
+        'StartDeployment',
+        'PlaceModel',
+        'DeleteModelArtifact',
+        'StartComponentDeployment',
+        'StartComponentRemoval',
+      ].includes(stepOf(s) ?? ''),
     );
   }).map((w) => w.name);
 
@@ -112,9 +124,11 @@ describe('the endpoint lease', () => {
         'AddModelToMultiModelEndpoint',
         'DeployApprovedModelPackage',
         'DeployEndpoint',
+        'DeployInferenceComponent',
         'DeployMultiContainerEndpoint',
         'DeployMultiModelEndpoint',
         'DeploySerialPipeline',
+        'RemoveInferenceComponent',
         'RemoveModelFromMultiModelEndpoint',
       ].sort(),
     );

@@ -17,9 +17,15 @@
  *
  * The tag's value is the execution's ARN or, as the deployment steps write it today, its name; a name is unique per
  * state machine only, so a resource is also required to have been created after this execution started.
+ *
+ * A FAILED execution (of a workflow that makes throwaways: the stack's rule sends only those) has run its own
+ * clean-up states, but one of them may have failed too (RightSizeEndpoint's DeleteAllCandidates): of its resources,
+ * only the throwaways (tagged `sagemaker-workflows:throwaway`, and with the execution's ARN, as throwaways are) are
+ * deleted. Anything else a failed execution keeps is its rollback's and its redrive's.
  */
 import {
   type ExecutionStatusChangeDetail,
+  FAILED_THROWAWAYS_ONLY,
   parseExecutionStatusChange,
   STOPPED_WITHOUT_ROLLBACK,
 } from '../../contracts/parts/execution-status-change.ts';
@@ -89,16 +95,23 @@ function taggedWith(tags: Tags, detail: ExecutionStatusChangeDetail): boolean {
   return value !== undefined && (value === detail.executionArn || value === detail.name);
 }
 
-/** The listed resources created after the execution started and tagged with it. */
+/** A throwaway of this execution: the throwaway tag, and the execution tag holding its ARN. */
+function throwawayOf(tags: Tags, detail: ExecutionStatusChangeDetail): boolean {
+  return tags[TagKeys.throwaway] !== undefined && tags[TagKeys.execution] === detail.executionArn;
+}
+
+/** The listed resources created after the execution started and tagged with it (only its throwaways: `throwaways`). */
 async function madeBy(
   listed: readonly ListedResource[],
   detail: ExecutionStatusChangeDetail,
   sagemaker: CleanupSageMaker,
+  throwaways: boolean,
 ): Promise<ListedResource[]> {
   const mine: ListedResource[] = [];
   for (const resource of listed) {
     if (resource.createdAt.getTime() < detail.startDate) continue;
-    if (taggedWith(await sagemaker.listTags(resource.arn), detail)) mine.push(resource);
+    const tags = await sagemaker.listTags(resource.arn);
+    if (throwaways ? throwawayOf(tags, detail) : taggedWith(tags, detail)) mine.push(resource);
   }
   return mine;
 }
@@ -127,16 +140,17 @@ export async function cleanUpExecution(eventDetail: unknown, deps: CleanupDeps):
     deleted: { endpoints: [], endpointConfigs: [], models: [] },
     kept: [],
   };
-  if (!(STOPPED_WITHOUT_ROLLBACK as readonly string[]).includes(detail.status)) {
+  const throwawaysOnly = detail.status === FAILED_THROWAWAYS_ONLY;
+  if (!throwawaysOnly && !(STOPPED_WITHOUT_ROLLBACK as readonly string[]).includes(detail.status)) {
     return { ...report, ignored: `an execution ${detail.status} cleans up after itself, or is redriven` };
   }
   const { sagemaker } = deps;
   const pollMs = deps.pollMs ?? 10_000;
 
   const endpoints = await sagemaker.listEndpoints();
-  const myEndpoints = await madeBy(endpoints, detail, sagemaker);
-  const myConfigs = await madeBy(await sagemaker.listEndpointConfigs(), detail, sagemaker);
-  const myModels = await madeBy(await sagemaker.listModels(), detail, sagemaker);
+  const myEndpoints = await madeBy(endpoints, detail, sagemaker, throwawaysOnly);
+  const myConfigs = await madeBy(await sagemaker.listEndpointConfigs(), detail, sagemaker, throwawaysOnly);
+  const myModels = await madeBy(await sagemaker.listModels(), detail, sagemaker, throwawaysOnly);
   const myConfigNames = new Set(myConfigs.map((c) => c.name));
   if (myEndpoints.length === 0 && myConfigs.length === 0 && myModels.length === 0) return report;
 

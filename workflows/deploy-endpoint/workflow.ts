@@ -39,7 +39,7 @@ export const deployEndpoint = {
         },
         terminationWaitInSeconds: 120,
       },
-      autoRollbackAlarms: ['churn-predictor-5xx'],
+      // No autoRollbackAlarms: the example runs as it is on the local emulator, which has no CloudWatch alarms.
     },
     healthCheck: {
       samples: [

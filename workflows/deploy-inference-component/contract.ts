@@ -1,10 +1,12 @@
 /** The DeployInferenceComponent contract: the endpoint that hosts it, the component, its update and its check. */
 import * as z from 'zod/mini';
 import { sageMakerName } from '../../contracts/contract-parts.ts';
+import { ComponentAutoScaling } from '../../contracts/parts/auto-scaling.ts';
 import {
   DeploymentTags,
   DeploymentWait,
   HealthCheckSpec,
+  LeaseSettings,
   samplesTargetTheirContainers,
 } from '../../contracts/parts/endpoint.ts';
 import {
@@ -27,10 +29,17 @@ export const DeployInferenceComponentInput = z
       maximumBatchSize: { type: 'COPY_COUNT', value: 1 },
       waitIntervalSeconds: 0,
     }),
+    /**
+     * Copy-count autoscaling, registered once the component is deployed and healthy (none: the component is not
+     * registered). Suspended while an update rolls out; a rollback leaves the registration as it was.
+     */
+    autoScaling: z.optional(ComponentAutoScaling),
     /** Run against the component (InferenceComponentName) once it serves. */
     healthCheck: HealthCheckSpec,
     wait: DeploymentWait,
     tags: DeploymentTags,
+    /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
+    lease: LeaseSettings,
   })
   .check(
     z.superRefine((input, ctx) => {
@@ -43,6 +52,17 @@ export const DeployInferenceComponentInput = z
           path: ['component', 'computeResourceRequirements', problem.path],
           message: problem.message,
           input: input.component.computeResourceRequirements,
+        });
+      }
+      const scaling = input.autoScaling;
+      const copies = input.component.copyCount;
+      if (scaling !== undefined && (copies < scaling.minCapacity || copies > scaling.maxCapacity)) {
+        // Registering the range would move the copy count into it (API reference, RegisterScalableTarget).
+        ctx.addIssue({
+          code: 'custom',
+          path: ['component', 'copyCount'],
+          message: `expected between autoScaling.minCapacity (${scaling.minCapacity}) and autoScaling.maxCapacity (${scaling.maxCapacity})`,
+          input: copies,
         });
       }
       // A component is not invoked per container or variant: SageMaker routes by the component's name.

@@ -1,14 +1,20 @@
 /**
- * The DeployInferenceComponent state machine: make sure the endpoint exists and hosts inference components
- * (creating it, and waiting for it, when it does not exist), create or update the component (or reuse it when it
- * runs this specification already), poll it until it settles (SageMaker sends no events for components), and
- * health-check it by name. A failure after the component changed rolls this run's change back (a created
- * component is deleted, an updated one gets its previous specification back) and waits for that; the endpoint is
- * deleted when this run created it and it hosts nothing else. Every failure ends in DeployFailed with its error.
+ * The DeployInferenceComponent state machine: take the endpoint's lease (one change at a time per endpoint, as
+ * DeployEndpoint), make sure the endpoint exists and hosts inference components
+ * (creating it, and waiting for it, when it does not exist), record and suspend the component's copy-count
+ * autoscaling, create or update the component (or reuse it when it runs this specification already), poll it until
+ * it settles (SageMaker sends no events for components), health-check it by name and apply the input's autoscaling.
+ * A failure after the component changed rolls this run's change back (a created component is deleted, an updated one
+ * gets its previous specification back) and waits for that; every failure then restores the recorded autoscaling,
+ * and the endpoint is deleted when this run created it and it hosts nothing else. Every end releases the lease and
+ * publishes DeployEndpoint's lifecycle event (Deployment Succeeded, Rolled Back, Failed or Rollback Failed); every
+ * failure ends in DeployFailed (or RollbackFailed) with its error.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { endpointWaitLoop, failWithCaught, invoke, validateInput, waitLoop } from '../fragments.ts';
+import { ComponentAutoScalingStates, componentAutoScalingSteps } from '../auto-scaling-steps.ts';
+import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
+import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
 import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -17,6 +23,7 @@ import type { WorkflowTasks } from '../workflow.ts';
 export const DeployInferenceComponentStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  ...EndpointLeaseStates,
   EnsureComponentEndpoint: 'EnsureComponentEndpoint',
   WasEndpointCreated: 'WasEndpointCreated',
   WaitForEndpoint: 'WaitForEndpoint',
@@ -35,7 +42,15 @@ export const DeployInferenceComponentStates = {
   GetRollbackStatus: 'GetRollbackStatus',
   IsRollbackSettled: 'IsRollbackSettled',
   DeleteComponentEndpoint: 'DeleteComponentEndpoint',
+  ...ComponentAutoScalingStates,
+  ReleaseEndpointLease: 'ReleaseEndpointLease',
+  PublishSucceeded: 'PublishSucceeded',
+  SucceededEventNotPublished: 'SucceededEventNotPublished',
+  ReleaseLeaseAfterFailure: 'ReleaseLeaseAfterFailure',
+  PublishFailed: 'PublishFailed',
   DeployFailed: 'DeployFailed',
+  ReleaseLeaseAfterRollbackFailure: 'ReleaseLeaseAfterRollbackFailure',
+  PublishRollbackFailed: 'PublishRollbackFailed',
   RollbackFailed: 'RollbackFailed',
 } as const;
 
@@ -44,35 +59,83 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the DeployInferenceComponent definition from the task functions. */
 export function deployInferenceComponentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const deployFailed = failWithCaught(scope, S.DeployFailed, at('error'));
-  const rollbackFailed = failWithCaught(scope, S.RollbackFailed, at('rollbackError'));
+  // Every end releases the lease (a lease this run does not hold is left alone), then publishes its event.
+  const deployFailed = releaseEndpointLease(
+    scope,
+    S.ReleaseLeaseAfterFailure,
+    fns,
+    publishThenEnd(
+      scope,
+      S.PublishFailed,
+      fns.PublishDeploymentEvent,
+      failWithCaught(scope, S.DeployFailed, at('error')),
+    ),
+  );
+  const rollbackFailed = releaseEndpointLease(
+    scope,
+    S.ReleaseLeaseAfterRollbackFailure,
+    fns,
+    publishThenEnd(
+      scope,
+      S.PublishRollbackFailed,
+      fns.PublishDeploymentEvent,
+      failWithCaught(scope, S.RollbackFailed, at('rollbackError')),
+    ),
+  );
+  const succeeded = releaseEndpointLease(
+    scope,
+    S.ReleaseEndpointLease,
+    fns,
+    publishThenEnd(
+      scope,
+      S.PublishSucceeded,
+      fns.PublishDeploymentEvent,
+      // The execution's output is the whole state: what changed, the component's status and the check's report.
+      new sfn.Succeed(scope, S.ComponentDeployed),
+      failWithCaught(scope, S.SucceededEventNotPublished, at('publishError')),
+    ),
+  );
 
   // Last of every failure: the endpoint goes when this run created it and it hosts nothing (else it stays).
   const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint)
     .addCatch(rollbackFailed, { errors: ALL, resultPath: at('rollbackError') })
     .next(deployFailed);
-  const beforeComponent = { next: deleteEndpoint, resultPath: at('error') };
 
   // After the component changed: undo this run's change and wait until it has settled.
   const rollBack = invoke(scope, S.RollBackComponent, fns.RollBackComponent, {
     extraRetries: [rollbackBusyEndpointRetry],
   }).addCatch(rollbackFailed, { errors: ALL, resultPath: at('rollbackError') });
+  const afterComponent = { next: rollBack, resultPath: at('error') };
+
+  // Before the component changes: its autoscaling is recorded and suspended; every failure restores it first.
+  const startComponent = invoke(scope, S.StartComponentDeployment, fns.StartComponentDeployment, {
+    extraRetries: [busyEndpointRetry],
+  });
+  // Every failure restores the recorded autoscaling (nothing when none was recorded yet), then DeleteComponentEndpoint.
+  const autoScaling = componentAutoScalingSteps(scope, fns, {
+    next: startComponent,
+    afterRestore: deleteEndpoint,
+    errorPath: at('error'),
+    onFailureAfterChange: afterComponent,
+    onRestoreError: { next: rollbackFailed, resultPath: at('rollbackError') },
+  });
+  const beforeComponent = { next: autoScaling.restore, resultPath: at('error') };
+
   rollBack.next(
     waitLoop(
       scope,
       { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
       fns.GetComponentStatus,
       at('componentStatus.settled'),
-      deleteEndpoint,
+      autoScaling.restore,
       { next: rollbackFailed, resultPath: at('rollbackError') },
     ),
   );
-  const afterComponent = { next: rollBack, resultPath: at('error') };
 
   const healthCheck = invoke(scope, S.HealthCheck, fns.HealthCheck)
     .addCatch(afterComponent.next, { errors: ALL, resultPath: afterComponent.resultPath })
-    // The execution's output is the whole state: what changed, the component's status and the check's report.
-    .next(new sfn.Succeed(scope, S.ComponentDeployed));
+    .next(autoScaling.afterHealthCheck)
+    .next(succeeded);
   const waitForComponent = waitLoop(
     scope,
     { wait: S.WaitForComponent, poll: S.GetComponentStatus, settled: S.IsComponentSettled },
@@ -81,9 +144,7 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
     healthCheck,
     afterComponent,
   );
-  const startComponent = invoke(scope, S.StartComponentDeployment, fns.StartComponentDeployment, {
-    extraRetries: [busyEndpointRetry],
-  })
+  startComponent
     .addCatch(beforeComponent.next, { errors: ALL, resultPath: beforeComponent.resultPath })
     .next(waitForComponent);
 
@@ -94,9 +155,9 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
         "States.Format('Endpoint {} is {} after its creation', $.request.endpointName, $.endpointStatus.status)",
     },
     resultPath: at('error'),
-  }).next(deleteEndpoint);
+  }).next(autoScaling.restore);
   const isInService = new sfn.Choice(scope, S.IsEndpointInService)
-    .when(sfn.Condition.stringEquals(at('endpointStatus.status'), 'InService'), startComponent)
+    .when(sfn.Condition.stringEquals(at('endpointStatus.status'), 'InService'), autoScaling.beforeChange)
     .otherwise(endpointNotInService);
   const waitForEndpoint = endpointWaitLoop(
     scope,
@@ -107,12 +168,13 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
   );
   const wasCreated = new sfn.Choice(scope, S.WasEndpointCreated)
     .when(sfn.Condition.booleanEquals(at('componentEndpoint.created'), true), waitForEndpoint)
-    .otherwise(startComponent);
+    .otherwise(autoScaling.beforeChange);
   const ensureEndpoint = invoke(scope, S.EnsureComponentEndpoint, fns.EnsureComponentEndpoint, {
     extraRetries: [busyEndpointRetry],
   }).addCatch(deployFailed, { errors: ALL, resultPath: at('error') });
 
-  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
-    .next(ensureEndpoint)
-    .next(wasCreated);
+  ensureEndpoint.next(wasCreated);
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, ensureEndpoint, { next: deployFailed, resultPath: at('error') }),
+  );
 }

@@ -26,6 +26,7 @@ export const deployInferenceComponent = {
       waitIntervalSeconds: 60,
       rollbackMaximumBatchSize: { type: 'COPY_COUNT', value: 1 },
     },
+    autoScaling: { minCapacity: 2, maxCapacity: 4, targetTracking: { targetValue: 100 } },
     healthCheck: {
       samples: [
         { contentType: 'text/csv', accept: 'application/json', body: '1,2', expectedOutputContains: 'predictions' },

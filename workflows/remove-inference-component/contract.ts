@@ -1,7 +1,7 @@
 /** The RemoveInferenceComponent contract: the endpoint, the component to delete, and what to do when it empties. */
 import * as z from 'zod/mini';
 import { sageMakerName } from '../../contracts/contract-parts.ts';
-import { DeploymentWait, HealthCheckSample } from '../../contracts/parts/endpoint.ts';
+import { DeploymentWait, HealthCheckSample, LeaseSettings } from '../../contracts/parts/endpoint.ts';
 
 /** The execution input of RemoveInferenceComponent. */
 export const RemoveInferenceComponentInput = z.strictObject({
@@ -16,4 +16,6 @@ export const RemoveInferenceComponentInput = z.strictObject({
     contentType: 'application/json',
   }),
   wait: DeploymentWait,
+  /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
+  lease: LeaseSettings,
 });

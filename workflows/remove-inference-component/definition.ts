@@ -1,11 +1,13 @@
 /**
- * The RemoveInferenceComponent state machine: delete the component (when it is there), poll until it is gone,
- * invoke the endpoint once with its name to report how the endpoint answers it now, and delete the endpoint when
- * asked to and it hosts no component any more. Every failure ends in RemoveFailed with its error.
+ * The RemoveInferenceComponent state machine: take the endpoint's lease, delete the component (when it is there),
+ * poll until it is gone, invoke the endpoint once with its name to report how the endpoint answers it now, and
+ * delete the endpoint when asked to and it hosts no component any more. Every end releases the lease and publishes
+ * `Inference Component Removed` (or `... Remove Failed`); every failure ends in RemoveFailed with its error.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { failWithCaught, invoke, validateInput, waitLoop } from '../fragments.ts';
+import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
+import { failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
 import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -14,13 +16,19 @@ import type { WorkflowTasks } from '../workflow.ts';
 export const RemoveInferenceComponentStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  ...EndpointLeaseStates,
   StartComponentRemoval: 'StartComponentRemoval',
   WaitForRemoval: 'WaitForRemoval',
   GetComponentStatus: 'GetComponentStatus',
   IsRemovalSettled: 'IsRemovalSettled',
   ProbeComponent: 'ProbeComponent',
   DeleteComponentEndpoint: 'DeleteComponentEndpoint',
+  ReleaseEndpointLease: 'ReleaseEndpointLease',
+  PublishRemoved: 'PublishRemoved',
   ComponentRemoved: 'ComponentRemoved',
+  RemovedEventNotPublished: 'RemovedEventNotPublished',
+  ReleaseLeaseAfterFailure: 'ReleaseLeaseAfterFailure',
+  PublishRemoveFailed: 'PublishRemoveFailed',
   RemoveFailed: 'RemoveFailed',
 } as const;
 
@@ -29,11 +37,34 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the RemoveInferenceComponent definition from the task functions. */
 export function removeInferenceComponentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const removeFailed = failWithCaught(scope, S.RemoveFailed, at('error'));
+  // Every end releases the lease (a lease this run does not hold is left alone), then publishes its event.
+  const removeFailed = releaseEndpointLease(
+    scope,
+    S.ReleaseLeaseAfterFailure,
+    fns,
+    publishThenEnd(
+      scope,
+      S.PublishRemoveFailed,
+      fns.PublishComponentRemovalEvent,
+      failWithCaught(scope, S.RemoveFailed, at('error')),
+    ),
+  );
+  const removed = releaseEndpointLease(
+    scope,
+    S.ReleaseEndpointLease,
+    fns,
+    publishThenEnd(
+      scope,
+      S.PublishRemoved,
+      fns.PublishComponentRemovalEvent,
+      new sfn.Succeed(scope, S.ComponentRemoved),
+      failWithCaught(scope, S.RemovedEventNotPublished, at('publishError')),
+    ),
+  );
   const onError = { errors: ALL, resultPath: at('error') };
   const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint)
     .addCatch(removeFailed, onError)
-    .next(new sfn.Succeed(scope, S.ComponentRemoved));
+    .next(removed);
   const probe = invoke(scope, S.ProbeComponent, fns.ProbeComponent)
     .addCatch(removeFailed, onError)
     .next(deleteEndpoint);
@@ -48,7 +79,8 @@ export function removeInferenceComponentDefinition(scope: Construct, fns: Workfl
   const start = invoke(scope, S.StartComponentRemoval, fns.StartComponentRemoval, {
     extraRetries: [busyEndpointRetry],
   }).addCatch(removeFailed, onError);
-  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
-    .next(start)
-    .next(waitForRemoval);
+  start.next(waitForRemoval);
+  return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, start, { next: removeFailed, resultPath: at('error') }),
+  );
 }

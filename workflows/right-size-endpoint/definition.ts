@@ -1,7 +1,8 @@
 /**
  * The RightSizeEndpoint state machine:
  *
- *   ValidateInput (the plan) -> TestCandidates (Map, at most `maxConcurrency` at once), per candidate:
+ *   ValidateInput (the plan) -> CheckInstanceQuotas (the account's instance quotas: a candidate over one refused,
+ *   `maxConcurrency` bounded by them) -> TestCandidates (Map, at most `maxConcurrency` at once), per candidate:
  *       PrepareCandidate -> DeployCandidate (Parallel: DeployEndpoint's own model, deployment and rollback steps)
  *         -> the load-test steps (LoadTestEndpoint's) -> DeleteCandidate -> SummarizeCandidate
  *       a deployment that fails: CandidateNotDeployed -> DeleteCandidate -> SummarizeCandidate (the run goes on)
@@ -13,17 +14,19 @@
  *
  * The deployment runs in a Parallel state of one branch because DeployEndpoint's steps end the way a deployment
  * ends (Succeed, or Fail after the rollback); the branch's end hands control back to the candidate's iteration.
- * Every throwaway carries `sagemaker-workflows:execution=<execution ARN>` and `sagemaker-workflows:throwaway=
- * right-size`, so a cleanup started from the execution's status change (abort, timeout) can find them too.
+ * The candidates' deployments publish no lifecycle events (a consumer of `Deployment Succeeded` would see a
+ * deployment that never lasted). Every throwaway carries `sagemaker-workflows:execution=<execution ARN>` and
+ * `sagemaker-workflows:throwaway=right-size`, so the cleanup started from the execution's status change (abort,
+ * timeout, and a failure, should DeleteAllCandidates itself fail) finds them too.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
+import { deploymentSteps, UnannouncedDeploymentStepsStates } from '../deployment-steps.ts';
 import { failWithCaught, invoke, validateInput } from '../fragments.ts';
 import { LoadTestStepsStates, loadTestSteps } from '../load-test-steps.ts';
 import { ModelStepsStates, modelSteps } from '../model-steps.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
-import { RollbackStates, rollbackPath } from '../rollback.ts';
+import { rollbackPath, UnannouncedRollbackStates } from '../rollback.ts';
 import { at, requestPaths, resultField } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 import type { RightSizeEndpointRequest } from './contract.ts';
@@ -34,12 +37,13 @@ const request = requestPaths<RightSizeEndpointRequest>();
 export const RightSizeEndpointStates = {
   ValidateInput: 'ValidateInput',
   InputRejected: 'InputRejected',
+  CheckInstanceQuotas: 'CheckInstanceQuotas',
   TestCandidates: 'TestCandidates',
   PrepareCandidate: 'PrepareCandidate',
   DeployCandidate: 'DeployCandidate',
   ...ModelStepsStates,
-  ...DeploymentStepsStates,
-  ...RollbackStates,
+  ...UnannouncedDeploymentStepsStates,
+  ...UnannouncedRollbackStates,
   CandidateNotDeployed: 'CandidateNotDeployed',
   ...LoadTestStepsStates,
   CandidateTestFailed: 'CandidateTestFailed',
@@ -86,10 +90,12 @@ function candidateIteration(scope: Construct, fns: WorkflowTasks): sfn.IChainabl
     );
 
   // DeployEndpoint's own steps: model, config, endpoint, wait, verify, health check (the warm-up), finalize; a
-  // failure rolls back (deleting the new endpoint) and ends the branch in Fail with SageMaker's reason.
-  const startRollback = rollbackPath(scope, fns);
+  // failure rolls back (deleting the new endpoint) and ends the branch in Fail with SageMaker's reason. A candidate
+  // announces nothing on the project's bus: no `Deployment Succeeded` (or Failed, Rolled Back) of an endpoint that
+  // exists only to be measured and deleted.
+  const startRollback = rollbackPath(scope, fns, { lifecycleEvents: false });
   const model = modelSteps(scope, fns, { next: startRollback, resultPath: at('error') });
-  model.createModel.next(deploymentSteps(scope, fns, startRollback));
+  model.createModel.next(deploymentSteps(scope, fns, startRollback, { lifecycleEvents: false }));
   const deploy = new sfn.Parallel(scope, S.DeployCandidate, { resultPath: sfn.JsonPath.DISCARD })
     .branch(model.start)
     .addCatch(failedAt(S.CandidateNotDeployed, 'deploy'), { errors: ALL, resultPath: at('error') });
@@ -153,9 +159,14 @@ export function rightSizeEndpointDefinition(scope: Construct, fns: WorkflowTasks
     .addCatch(failed, toFailed)
     .next(wait);
 
+  // Nothing exists yet: a candidate over a quota fails the run before anything is created.
+  const checkQuotas = invoke(scope, S.CheckInstanceQuotas, fns.CheckInstanceQuotas)
+    .addCatch(failed, toFailed)
+    .next(testCandidates);
+
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
     new sfn.Choice(scope, S.IsInferenceRecommender)
       .when(sfn.Condition.stringEquals(request('engine'), 'inference-recommender'), recommender)
-      .otherwise(testCandidates),
+      .otherwise(checkQuotas),
   );
 }

@@ -33,6 +33,8 @@ export const rightSizeEndpoint = {
   // Each candidate: a deployment (up to an hour's wait), its load test (up to 3 hours with the metrics wait), its
   // deletion; at least two at a time over at most 20 candidates; a day is Step Functions' comfortable bound.
   timeout: Duration.hours(24),
+  // Its candidates: whatever a failed execution's own DeleteAllCandidates leaves, the execution cleanup deletes.
+  makesThrowaways: true,
   folder: folderOf(import.meta.url),
   states: RightSizeEndpointStates,
   build: rightSizeEndpointDefinition,

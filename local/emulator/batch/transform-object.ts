@@ -83,7 +83,7 @@ export async function transformObject(
   const sinkError = new Promise<never>((_, reject) => sink.on('error', reject));
   sinkError.catch(() => undefined);
 
-  const source = createReadStream(deps.s3.dataPath(object.bucket, object.key), { highWaterMark: MIB });
+  const source = deps.s3.openObject(object.bucket, object.key, undefined, MIB);
   const batchOptions = {
     split,
     multiRecord: settings.batchStrategy === 'MultiRecord',

@@ -1,5 +1,6 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { x as extractTar } from 'tar';
 import { s3BucketArn, s3ObjectArn } from '../iam/roles.ts';
 import type { S3Store } from '../s3/store.ts';
@@ -53,7 +54,7 @@ export async function prepareModelDir(
       const target = join(dir, key.slice(location.key.length).replace(/^\/+/, ''));
       if (!target.startsWith(dir)) continue;
       await mkdir(dirname(target), { recursive: true });
-      await copyFile(store.dataPath(location.bucket, key), target);
+      await store.copyObjectToFile(location.bucket, key, target);
     }
     return;
   }
@@ -63,14 +64,13 @@ export async function prepareModelDir(
     throw notFound();
   }
   if (!readable(location.key)) throw notFound();
-  const file = store.dataPath(location.bucket, location.key);
   if (data.compression === 'None') {
     const name = location.key.split('/').at(-1) || 'model';
-    await copyFile(file, join(dir, name));
+    await store.copyObjectToFile(location.bucket, location.key, join(dir, name));
     return;
   }
   try {
-    await extractTar({ file, cwd: dir, strict: true });
+    await pipeline(store.openObject(location.bucket, location.key), extractTar({ cwd: dir, strict: true }));
   } catch (err) {
     await writeFile(join(dir, '.smwf-extract-error'), String(err)).catch(() => undefined);
     throw new ModelDataError(

@@ -34,6 +34,8 @@ const MAX_IDLE = 64;
 /** A head (status line and headers) larger than this is refused, like Node's default header limit. */
 const MAX_HEAD_BYTES = 16 * 1024;
 
+/** A body up to this size is sent in one write with the head; a larger one is written after it, not copied. */
+const ONE_WRITE_BYTES = 64 * 1024;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
@@ -85,10 +87,15 @@ class Connection {
     this.headers = {};
     this.chunks = [];
     this.keepAlive = true;
-    this.socket.cork();
-    this.socket.write(head);
-    if (body.length > 0) this.socket.write(body);
-    this.socket.uncork();
+    if (body.length > ONE_WRITE_BYTES) {
+      this.socket.cork();
+      this.socket.write(head);
+      this.socket.write(body);
+      this.socket.uncork();
+    } else {
+      // One buffer, one write (the small body copied): cheaper than a writev of the head and the body.
+      this.socket.write(body.length === 0 ? head : Buffer.concat([head, body], head.length + body.length));
+    }
   }
 
   private onClose(reason: string): void {

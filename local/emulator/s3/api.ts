@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ServiceError } from '../errors.ts';
@@ -414,7 +413,7 @@ export class S3Api {
       res.end();
       return;
     }
-    await pipeline(createReadStream(this.store.dataPath(bucket, key), { start, end }), res);
+    await pipeline(this.store.openObject(bucket, key, { start, end }), res);
   }
 }
 

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, openSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import { ServiceError } from '../errors.ts';
@@ -24,6 +24,25 @@ export interface ObjectMeta {
   checksums?: Record<string, string>;
   /** Parts count for multipart objects. */
   parts?: number;
+  /**
+   * Where a multipart object's bytes are: the parts' files, in order, in a folder of the bucket's objects (the
+   * upload's own folder, moved there at CompleteMultipartUpload), so completing an upload writes no byte again.
+   * Absent for an object stored as one file.
+   */
+  segments?: ObjectSegments;
+}
+
+/** The files that hold a multipart object's bytes, in order. */
+export interface ObjectSegments {
+  /** The folder's name in the bucket's `objects` folder. */
+  folder: string;
+  files: { name: string; size: number }[];
+}
+
+/** Bytes `start` to `end` of an object, both included (an HTTP Range). */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 interface BucketState {
@@ -81,6 +100,8 @@ export class S3Store {
   private readonly buckets = new Map<string, BucketState>();
   /** Commits and deletes of one key run one at a time, so a write's precondition holds at its commit. */
   private readonly keyLock = new KeyedLock();
+  /** Reads under way of multipart objects' folders: a replaced or deleted object's folder goes once they end. */
+  private readonly segmentReaders = new FolderReaders();
 
   constructor(
     private readonly root: string,
@@ -100,10 +121,17 @@ export class S3Store {
       const bucket: BucketState = { ...info, objects: new Map() };
       const objectsDir = join(this.root, entry.name, 'objects');
       await mkdir(objectsDir, { recursive: true });
-      for (const file of await readdir(objectsDir)) {
+      const entries = await readdir(objectsDir);
+      for (const file of entries) {
         if (!file.endsWith('.json')) continue;
         const meta = await readJson<ObjectMeta>(join(objectsDir, file));
         if (meta) bucket.objects.set(meta.key, meta);
+      }
+      // A multipart object's folder that no object names: replaced or deleted while it was read, then the process
+      // ended before the read did (or between moving the folder and writing the object's metadata).
+      const named = new Set([...bucket.objects.values()].map((meta) => meta.segments?.folder));
+      for (const file of entries) {
+        if (file.endsWith('.parts') && !named.has(file)) await remove(join(objectsDir, file));
       }
       this.buckets.set(info.name, bucket);
     }
@@ -165,9 +193,58 @@ export class S3Store {
     return this.bucket(bucketName).objects.get(key);
   }
 
-  /** Path of the file holding an object's bytes. */
-  dataPath(bucketName: string, key: string): string {
+  /** Path of the file holding the bytes of an object stored as one file. */
+  private dataPath(bucketName: string, key: string): string {
     return join(this.root, bucketName, 'objects', `${keyFile(key)}.bin`);
+  }
+
+  private segmentsPath(bucketName: string, segments: ObjectSegments): string {
+    return join(this.root, bucketName, 'objects', segments.folder);
+  }
+
+  /**
+   * Streams an object's bytes (all, or `range`). The bytes are those of the object when this is called: a later
+   * write of the key replaces the object without disturbing a read under way.
+   */
+  openObject(bucketName: string, key: string, range?: ByteRange, highWaterMark?: number): Readable {
+    const meta = this.head(bucketName, key);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? meta.size - 1;
+    if (!meta.segments) {
+      // Opened now, so a commit that renames another version over the file cannot swap the bytes under this read.
+      const fd = openSync(this.dataPath(bucketName, key), 'r');
+      return createReadStream('', { fd, start, end: Math.max(start, end), highWaterMark, autoClose: true });
+    }
+    const folder = this.segmentsPath(bucketName, meta.segments);
+    const files = meta.segments.files;
+    const release = this.segmentReaders.hold(folder);
+    async function* bytes(): AsyncGenerator<Buffer> {
+      try {
+        let offset = 0;
+        for (const file of files) {
+          const fileEnd = offset + file.size - 1;
+          if (file.size > 0 && fileEnd >= start && offset <= end) {
+            yield* createReadStream(join(folder, file.name), {
+              start: Math.max(0, start - offset),
+              end: Math.min(file.size - 1, end - offset),
+              highWaterMark,
+            });
+          }
+          offset += file.size;
+          if (offset > end) break;
+        }
+      } finally {
+        release();
+      }
+    }
+    return Readable.from(bytes(), { objectMode: false });
+  }
+
+  /** Copies an object's bytes to a file. */
+  async copyObjectToFile(bucketName: string, key: string, target: string): Promise<void> {
+    const meta = this.head(bucketName, key);
+    if (!meta.segments) await copyFile(this.dataPath(bucketName, key), target);
+    else await pipeline(this.openObject(bucketName, key), createWriteStream(target));
   }
 
   /** Sorted keys of a bucket. */
@@ -287,22 +364,37 @@ export class S3Store {
       lastModified: Date.now(),
       ...(Object.keys(checksums).length > 0 ? { checksums } : {}),
     };
-    return this.commit(bucketName, written.tmp, full, precondition);
+    return this.commit(bucketName, { file: written.tmp }, full, precondition);
   }
 
-  /** Makes `tmp` the key's object, once `precondition` (if any) holds for the key's object at that moment. */
-  private commit(bucketName: string, tmp: string, meta: ObjectMeta, precondition?: Precondition): Promise<ObjectMeta> {
+  /**
+   * Makes the bytes in `data` the key's object, once `precondition` (if any) holds for the key's object at that
+   * moment: `data` is a file (moved over the key's file) or a multipart upload's folder (moved among the objects,
+   * its parts then named by `meta.segments`). The metadata file is the commit point; the previous object's bytes
+   * are removed after it (a multipart object's once no read of it is under way).
+   */
+  private commit(
+    bucketName: string,
+    data: { file: string } | { folder: string },
+    meta: ObjectMeta,
+    precondition?: Precondition,
+  ): Promise<ObjectMeta> {
     return this.keyLock.run(`${bucketName}/${meta.key}`, async () => {
       const bucket = this.bucket(bucketName);
+      const previous = bucket.objects.get(meta.key);
       try {
-        precondition?.(bucket.objects.get(meta.key));
+        precondition?.(previous);
       } catch (err) {
-        await unlink(tmp).catch(() => undefined);
+        if ('file' in data) await unlink(data.file).catch(() => undefined);
         throw err;
       }
-      await rename(tmp, this.dataPath(bucketName, meta.key));
+      if ('file' in data) await rename(data.file, this.dataPath(bucketName, meta.key));
+      else if (meta.segments) await rename(data.folder, this.segmentsPath(bucketName, meta.segments));
       await writeJsonAtomic(join(this.root, bucketName, 'objects', `${keyFile(meta.key)}.json`), meta);
       bucket.objects.set(meta.key, meta);
+      if (previous?.segments)
+        await this.segmentReaders.removeWhenUnread(this.segmentsPath(bucketName, previous.segments));
+      if (previous && !previous.segments && meta.segments) await remove(this.dataPath(bucketName, meta.key));
       return meta;
     });
   }
@@ -310,10 +402,13 @@ export class S3Store {
   deleteObject(bucketName: string, key: string): Promise<void> {
     return this.keyLock.run(`${bucketName}/${key}`, async () => {
       const bucket = this.bucket(bucketName);
-      if (!bucket.objects.delete(key)) return;
+      const meta = bucket.objects.get(key);
+      if (!meta) return;
+      bucket.objects.delete(key);
       const base = join(this.root, bucketName, 'objects', keyFile(key));
       await remove(`${base}.json`);
-      await remove(`${base}.bin`);
+      if (meta.segments) await this.segmentReaders.removeWhenUnread(this.segmentsPath(bucketName, meta.segments));
+      else await remove(`${base}.bin`);
     });
   }
 
@@ -327,10 +422,10 @@ export class S3Store {
     this.bucket(target.bucket);
     const written = await this.writeBody(
       target.bucket,
-      createReadStream(this.dataPath(source.bucket, source.key)),
+      this.openObject(source.bucket, source.key),
       new Set(Object.keys(sourceMeta.checksums ?? {})),
     );
-    const { key: _k, size: _s, etag: _e, lastModified: _l, parts: _p, ...kept } = sourceMeta;
+    const { key: _k, size: _s, etag: _e, lastModified: _l, parts: _p, segments: _g, ...kept } = sourceMeta;
     const meta: ObjectMeta = {
       ...(replaceMeta ?? kept),
       key: target.key,
@@ -338,7 +433,7 @@ export class S3Store {
       etag: `"${written.md5}"`,
       lastModified: Date.now(),
     };
-    return this.commit(target.bucket, written.tmp, meta);
+    return this.commit(target.bucket, { file: written.tmp }, meta);
   }
 
   private uploadDir(bucketName: string, uploadId: string): string {
@@ -475,27 +570,28 @@ export class S3Store {
       }
     });
     const dir = this.uploadDir(bucketName, uploadId);
-    const tmp = join(this.root, bucketName, 'tmp', randomUUID());
-    await mkdir(join(this.root, bucketName, 'tmp'), { recursive: true });
-    // One pipeline over all parts in order: a pipeline per part into the same stream would leave its
-    // listeners on that stream part after part.
-    const partFiles = chosen.map((part) => join(dir, `part-${part.partNumber}.bin`));
-    await pipeline(async function* () {
-      for (const file of partFiles) yield* createReadStream(file);
-    }, createWriteStream(tmp));
+    // Parts uploaded but not listed are discarded, as S3 does; the listed ones are the object's bytes as they are.
+    const listed = new Set(chosen.map((part) => `part-${part.partNumber}.bin`));
+    const unlisted = (await readdir(dir)).filter((file) => !listed.has(file));
     const digest = createHash('md5');
     for (const part of chosen) digest.update(Buffer.from(part.md5, 'hex'));
-    const size = (await stat(tmp)).size;
+    const segments: ObjectSegments = {
+      folder: `${keyFile(key)}.${uploadId}.parts`,
+      files: chosen.map((part) => ({ name: `part-${part.partNumber}.bin`, size: part.size })),
+    };
     const meta: ObjectMeta = {
       ...upload.meta,
       key,
-      size,
+      size: chosen.reduce((sum, part) => sum + part.size, 0),
       etag: `"${digest.digest('hex')}-${chosen.length}"`,
       lastModified: Date.now(),
       parts: chosen.length,
+      segments,
     };
-    const committed = await this.commit(bucketName, tmp, meta, precondition);
-    await remove(dir);
+    // A failed precondition leaves the upload as it was (the client may complete it again).
+    const committed = await this.commit(bucketName, { folder: dir }, meta, precondition);
+    const folder = this.segmentsPath(bucketName, segments);
+    for (const file of unlisted) await remove(join(folder, file));
     return committed;
   }
 
@@ -506,7 +602,37 @@ export class S3Store {
 
   /** Reads a whole object into memory (small objects only, e.g. for hosting). */
   async readObject(bucketName: string, key: string): Promise<Buffer> {
-    this.head(bucketName, key);
-    return readFile(this.dataPath(bucketName, key));
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.openObject(bucketName, key)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+}
+
+/** Counts the reads under way of each folder, so a folder is removed only once none reads it. */
+class FolderReaders {
+  private readonly reading = new Map<string, number>();
+  private readonly unwanted = new Set<string>();
+
+  /** Counts a read of `folder`; the function returned ends it. */
+  hold(folder: string): () => void {
+    this.reading.set(folder, (this.reading.get(folder) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.reading.get(folder) ?? 1) - 1;
+      if (left > 0) {
+        this.reading.set(folder, left);
+        return;
+      }
+      this.reading.delete(folder);
+      if (this.unwanted.delete(folder)) remove(folder).catch(() => undefined);
+    };
+  }
+
+  /** Removes `folder` now, or when its last read ends. */
+  async removeWhenUnread(folder: string): Promise<void> {
+    if (this.reading.has(folder)) this.unwanted.add(folder);
+    else await remove(folder);
   }
 }

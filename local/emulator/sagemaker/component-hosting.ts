@@ -35,6 +35,8 @@ interface ComponentHostingDeps {
   logger: Logger;
   /** Grace period between SIGTERM and SIGKILL when stopping copies. */
   stopGraceMs: number;
+  /** Told of every invocation sent to a copy, with the copies serving then (what InvocationsPerCopy counts). */
+  onInvocation?: (region: string, componentName: string, atMs: number, copies: number) => void;
 }
 
 /** ManagedInstanceScaling of a component endpoint's variant, when ENABLED. */
@@ -585,6 +587,7 @@ export class ComponentHosting {
     }
     const copy = chosen.copy;
     copy.outstanding += 1;
+    this.deps.onInvocation?.(region, componentName, this.deps.store.clock.now(), copies.length);
     let released = false;
     return {
       copy,

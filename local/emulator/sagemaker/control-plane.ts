@@ -51,7 +51,7 @@ export class SageMakerControlPlane {
       ...modelOperations(store, registry),
       ...endpointConfigOperations(store),
       ...endpointOperations({ store, lifecycle, limits, autoScaling, asyncInference, components: components?.hosting }),
-      ...(components ? inferenceComponentOperations({ store, ...components }) : {}),
+      ...(components ? inferenceComponentOperations({ store, ...components, autoScaling }) : {}),
       ...tagOperations(store, registry),
       ...transformJobOperations(store, transforms),
       ...registry.handlers(),

@@ -27,9 +27,12 @@ const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingB
 
 /** Service quotas the emulator enforces (ResourceLimitExceeded). */
 export interface SageMakerLimits {
-  /** Instances of one instance type across all endpoints of a region. @default 20 */
+  /** Instances of one instance type across all endpoints of a region. @default DEFAULT_INSTANCES_PER_TYPE */
   instancesPerType?: number;
 }
+
+/** `<type> for endpoint usage` when the emulator is given no limit (what Service Quotas answers too). */
+export const DEFAULT_INSTANCES_PER_TYPE = 20;
 
 /** What the endpoint operations work with. */
 interface EndpointOperationsDeps {
@@ -60,7 +63,7 @@ function checkInstanceQuota(
   config: EndpointConfigRecord,
   ignore?: EndpointRecord,
 ): void {
-  const limit = deps.limits.instancesPerType ?? 20;
+  const limit = deps.limits.instancesPerType ?? DEFAULT_INSTANCES_PER_TYPE;
   const usage = new Map<string, number>();
   for (const endpoint of deps.store.endpoints.list(region)) {
     if (endpoint === ignore || endpoint.EndpointStatus === 'Failed') continue;
@@ -87,8 +90,21 @@ function checkInstanceQuota(
   }
 }
 
+/**
+ * Refuses a deployment configuration the emulator would store without acting on: AutoRollbackConfiguration rolls a
+ * deployment back when a CloudWatch alarm fires, and the emulator has no alarms to watch (as for inference components).
+ */
+function refuseAlarmRollback(deploymentConfig: Input | undefined): void {
+  if (deploymentConfig?.AutoRollbackConfiguration !== undefined) {
+    throw notEmulated(
+      'DeploymentConfig.AutoRollbackConfiguration (rollback on CloudWatch alarms, which the emulator does not have) is',
+    );
+  }
+}
+
 async function createEndpoint(deps: EndpointOperationsDeps, region: string, input: Input): Promise<unknown> {
   const name = String(input.EndpointName);
+  refuseAlarmRollback(input.DeploymentConfig as Input | undefined);
   const arn = resourceArn(region, 'endpoint', name);
   if (deps.store.endpoints.get(region, name)) {
     throw validationException(`Cannot create already existing endpoint "${arn}".`);
@@ -160,6 +176,7 @@ async function updateEndpoint(deps: EndpointOperationsDeps, region: string, inpu
   const deploymentConfig = input.RetainDeploymentConfig
     ? endpoint.LastDeploymentConfig
     : (input.DeploymentConfig as Input | undefined);
+  refuseAlarmRollback(deploymentConfig);
   if (deploymentConfig) endpoint.LastDeploymentConfig = deploymentConfig;
   else delete endpoint.LastDeploymentConfig;
   endpoint.EndpointStatus = 'Updating';

@@ -5,6 +5,7 @@
  * endpoint config for inference components (no model, an execution role, instances), which CreateEndpointConfig
  * applies.
  */
+import type { EndpointScalingGuard } from '../autoscaling/api.ts';
 import { notEmulated, validationException } from '../errors.ts';
 import type { ModelDataSpec } from '../hosting/artifacts.ts';
 import type { CopySpec } from '../hosting/component-copies.ts';
@@ -33,6 +34,8 @@ interface ComponentOperationsDeps {
   hosting: ComponentHosting;
   /** Startup window when the specification sets no ContainerStartupHealthCheckTimeoutInSeconds. */
   defaultStartupTimeoutSeconds: number;
+  /** Application Auto Scaling's registrations, which a deleted component leaves. */
+  autoScaling?: EndpointScalingGuard | undefined;
 }
 
 /** The inference component operations of the control plane. */
@@ -423,5 +426,6 @@ async function deleteComponent(deps: ComponentOperationsDeps, region: string, in
     throw validationException(`Cannot update in-progress inference component "${record.InferenceComponentArn}".`);
   }
   await deps.hosting.delete(record);
+  await deps.autoScaling?.componentDeleted(region, record.InferenceComponentName);
   return {};
 }

@@ -369,35 +369,86 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
       await this.save(record, true);
       return;
     }
-    const policy = (record.smwf.pendingDeploymentConfig?.BlueGreenUpdatePolicy ?? {}) as Record<string, unknown>;
+    const deployment = record.smwf.pendingDeploymentConfig ?? {};
+    const policy = (deployment.BlueGreenUpdatePolicy ?? {}) as Record<string, unknown>;
+    const rolling = deployment.RollingUpdatePolicy as Record<string, unknown> | undefined;
     const routing = (policy.TrafficRoutingConfiguration ?? {}) as Record<string, unknown>;
-    const waitMs = (typeof routing.WaitIntervalInSeconds === 'number' ? routing.WaitIntervalInSeconds : 0) * 1000;
+    const seconds = (value: unknown) => (typeof value === 'number' ? value : 0);
+    const waitMs = seconds(rolling ? rolling.WaitIntervalInSeconds : routing.WaitIntervalInSeconds) * 1000;
+    // MaximumExecutionTimeoutInSeconds bounds the whole deployment, from UpdateEndpoint on.
+    const limitSeconds = seconds(
+      rolling ? rolling.MaximumExecutionTimeoutInSeconds : policy.MaximumExecutionTimeoutInSeconds,
+    );
+    const deadlineMs = limitSeconds > 0 ? startTime * 1000 + limitSeconds * 1000 : undefined;
     const old = hosted.active;
-    if (old && (routing.Type === 'CANARY' || routing.Type === 'LINEAR')) {
-      const step = capacityFraction(routing.Type === 'CANARY' ? routing.CanarySize : routing.LinearStepSize, spec);
+    let timedOut = false;
+    /** Waits `ms` of the deployment, or until its deadline when that comes first (then the deployment has failed). */
+    const bake = async (ms: number) => {
+      const left = deadlineMs === undefined ? ms : Math.min(ms, Math.max(0, deadlineMs - this.clock.now()));
+      await this.clock.sleep(left, abort.signal);
+      if (deadlineMs !== undefined && this.clock.now() >= deadlineMs && left < ms) timedOut = true;
+    };
+    if (deadlineMs !== undefined && this.clock.now() >= deadlineMs) timedOut = true;
+    // Canary and linear shift traffic to the new fleet step by step; a rolling deployment does so batch by batch
+    // (MaximumBatchSize of the instances), each batch's share of the traffic moving to the new fleet.
+    const stepSize = rolling
+      ? rolling.MaximumBatchSize
+      : routing.Type === 'CANARY'
+        ? routing.CanarySize
+        : routing.Type === 'LINEAR'
+          ? routing.LinearStepSize
+          : undefined;
+    if (old && stepSize !== undefined && !timedOut) {
+      const step = capacityFraction(stepSize, spec);
       let fraction = step;
-      while (fraction < 1 && !abort.signal.aborted) {
+      while (fraction < 1 && !abort.signal.aborted && !timedOut) {
         hosted.canary = { fleet, fraction };
         record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime, this.nowSeconds());
         await this.save(record, false);
-        await this.clock.sleep(waitMs, abort.signal);
-        fraction = routing.Type === 'CANARY' ? 1 : fraction + step;
+        await bake(waitMs);
+        fraction = routing.Type === 'CANARY' && !rolling ? 1 : fraction + step;
       }
     }
+    /**
+     * The deployment ran out of time: every batch's traffic goes back to the old fleet (RollbackMaximumBatchSize paces
+     * that on AWS; the old fleet here is still running whole, so all of it returns at once), the new fleet stops, and
+     * the endpoint serves the old config again, InService with a FailureReason (as SageMaker's silent rollback).
+     */
+    const rollBack = async () => {
+      if (old) hosted.active = old;
+      if (hosted.canary?.fleet === fleet) delete hosted.canary;
+      await fleet.drain(60_000);
+      await fleet.stop(this.deps.stopGraceMs);
+      delete hosted.abort;
+      delete record.PendingDeploymentSummary;
+      delete record.smwf.pending;
+      delete record.smwf.pendingDeploymentConfig;
+      record.FailureReason = `The deployment did not finish within MaximumExecutionTimeoutInSeconds (${limitSeconds} seconds); it was rolled back.`;
+      record.EndpointStatus = 'InService';
+      await this.save(record, true);
+    };
     if (abort.signal.aborted) {
       if (hosted.canary?.fleet === fleet) delete hosted.canary;
       await fleet.drain(60_000);
       await fleet.stop(this.deps.stopGraceMs);
       return;
     }
+    if (timedOut) {
+      await rollBack();
+      return;
+    }
     hosted.active = fleet;
     delete hosted.canary;
-    if (old && routing.Type === 'ALL_AT_ONCE' && waitMs > 0) {
+    if (old && !rolling && routing.Type === 'ALL_AT_ONCE' && waitMs > 0) {
       record.PendingDeploymentSummary = pendingSummary(spec, 'Baking', startTime, this.nowSeconds());
       await this.save(record, false);
-      await this.clock.sleep(waitMs, abort.signal);
+      await bake(waitMs);
+      if (timedOut && !abort.signal.aborted) {
+        await rollBack();
+        return;
+      }
     }
-    const terminationWait = typeof policy.TerminationWaitInSeconds === 'number' ? policy.TerminationWaitInSeconds : 0;
+    const terminationWait = rolling ? 0 : seconds(policy.TerminationWaitInSeconds);
     if (old) {
       await this.clock.sleep(terminationWait * 1000, abort.signal);
       // Let requests already routed to the old fleet finish before stopping it: no invocation is dropped.

@@ -55,6 +55,11 @@ export class ScriptedObjects {
     return this.objects.get(`${bucket}/${key}`);
   }
 
+  /** Every stored object's `bucket/key`, sorted (what a test counts as left behind). */
+  keys(): string[] {
+    return [...this.objects.keys()].sort();
+  }
+
   /** Answers one S3 operation with the SDK's input members; an operation it does not answer is refused. */
   answer(operation: string, input: Input): Input {
     const members = MEMBERS[operation];

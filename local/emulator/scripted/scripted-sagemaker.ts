@@ -21,6 +21,7 @@ import * as RuntimeSdk from '@aws-sdk/client-sagemaker-runtime';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { AutoScalingApi } from '../autoscaling/api.ts';
 import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
+import { CopyInvocations } from '../autoscaling/copy-scaling.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
 import { type FaultConfig, FaultInjector, faultError } from '../faults.ts';
@@ -175,8 +176,10 @@ export class ScriptedSageMaker {
       stopGraceMs: 0,
     });
     this.autoScaling = new AutoScalingApi(undefined, this.store);
+    const copyInvocations = new CopyInvocations();
     const components = new ComponentHosting({
       store: this.store,
+      onInvocation: (region, name, atMs, copies) => copyInvocations.record(region, name, atMs, copies),
       copies: new ScriptedCopies(this.clock, this.script, this.fleets.invocations),
       instanceTypes: options.instanceTypes ?? {},
       random,
@@ -194,6 +197,18 @@ export class ScriptedSageMaker {
       { hosting: components, defaultStartupTimeoutSeconds: 60 },
     );
     this.runtime = new SageMakerRuntime(this.store, this.lifecycle, random, 60_000, undefined, undefined, components);
+    // Target tracking acts on copy counts at every whole minute of the manual clock (when `advance` passes one).
+    this.autoScaling.actOnCopyCounts({
+      invocations: copyInvocations,
+      setCopyCount: async (region, name, copies) => {
+        await this.controlPlane.call('UpdateInferenceComponentRuntimeConfig', region, {
+          InferenceComponentName: name,
+          DesiredRuntimeConfig: { CopyCount: copies },
+        });
+      },
+      logger,
+    });
+    this.autoScaling.startCopyScaling();
   }
 
   /** Invocations the scripted models answered, in order. */
@@ -233,6 +248,11 @@ export class ScriptedSageMaker {
   /** A SageMaker Runtime client of its own, answered by this double. */
   runtimeClient(region = 'us-east-1'): SageMakerRuntimeClient {
     return this.bound('runtime', new SageMakerRuntimeClient({ region, credentials: LOCAL_CREDENTIALS }));
+  }
+
+  /** An Application Auto Scaling client of its own, answered by this double. */
+  autoScalingClient(region = 'us-east-1'): ApplicationAutoScalingClient {
+    return this.bound('autoScaling', new ApplicationAutoScalingClient({ region, credentials: LOCAL_CREDENTIALS }));
   }
 
   private bound<C>(service: Service, client: C): C {

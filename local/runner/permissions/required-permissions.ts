@@ -337,6 +337,14 @@ const CLOUDWATCH: Readonly<Record<string, Mapper>> = {
   GetMetricData: anyResource('cloudwatch:GetMetricData'),
 };
 
+/**
+ * Service Quotas: ListServiceQuotas has no resource-level permissions (Service Authorization Reference, "Actions,
+ * resources, and condition keys for Service Quotas": its Resource types column is empty), so it is checked on `*`.
+ */
+const SERVICE_QUOTAS: Readonly<Record<string, Mapper>> = {
+  ListServiceQuotas: anyResource('servicequotas:ListServiceQuotas'),
+};
+
 const STEP_FUNCTIONS: Readonly<Record<string, Mapper>> = {
   StartExecution: (input) => [{ action: 'states:StartExecution', resource: text(input.stateMachineArn) }],
   DescribeExecution: (input) => [{ action: 'states:DescribeExecution', resource: text(input.executionArn) }],
@@ -351,6 +359,7 @@ const CLIENTS: Readonly<Record<string, Readonly<Record<string, Mapper>>>> = {
   ApplicationAutoScalingClient: APPLICATION_AUTO_SCALING,
   SFNClient: STEP_FUNCTIONS,
   CloudWatchClient: CLOUDWATCH,
+  ServiceQuotasClient: SERVICE_QUOTAS,
 };
 
 /** What IAM checks for `operation` of `client` with `input`; UnmappedOperationError when the table lacks it. */

@@ -26,10 +26,13 @@ const RIGHT_SIZE_REPORT_WORKFLOW = 'RightSizeEndpoint';
 
 /** Where the prices came from, in one sentence. */
 export function describePrices(prices: PriceSource): string {
+  const on = prices.tableDate !== undefined ? ` on ${prices.tableDate}` : '';
   const table =
-    prices.tableUrl !== undefined
-      ? `AWS's on-demand real-time hosting prices for ${prices.region} as transcribed from ${prices.tableUrl}${prices.tableDate !== undefined ? ` on ${prices.tableDate}` : ''} (contracts/parts/hosting-prices.ts)`
-      : `the prices table for ${prices.region}`;
+    prices.tableUrl === undefined
+      ? `the prices table for ${prices.region}`
+      : prices.tableVerified === false
+        ? `the committed table's unverified estimates of AWS's on-demand real-time hosting prices for ${prices.region} (contracts/parts/hosting-prices.ts; last checked against ${prices.tableUrl}${on}, which could not be verified: pass current prices in the input for a decision that matters)`
+        : `AWS's on-demand real-time hosting prices for ${prices.region} as transcribed from ${prices.tableUrl}${on} (contracts/parts/hosting-prices.ts)`;
   const source =
     prices.kind === 'input'
       ? `the execution input's prices (${prices.region})`

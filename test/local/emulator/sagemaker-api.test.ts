@@ -116,6 +116,25 @@ describe('emulated SageMaker control plane', () => {
     expect(notCreated.name).toBe('ValidationException');
   });
 
+  it('refuses alarm-based auto-rollback as not emulated rather than storing it unwatched', async () => {
+    const refused = await errorOf(
+      sagemaker.send(
+        new CreateEndpointCommand({
+          EndpointName: 'watched',
+          EndpointConfigName: 'big',
+          DeploymentConfig: { AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'churn-5xx' }] } },
+        }),
+      ),
+    );
+    const notCreated = await errorOf(sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'watched' })));
+
+    expect(refused.name).toBe('UnknownOperationException');
+    expect(refused.message).toBe(
+      'DeploymentConfig.AutoRollbackConfiguration (rollback on CloudWatch alarms, which the emulator does not have) is not supported by the smwf local emulator yet.',
+    );
+    expect(notCreated.name).toBe('ValidationException');
+  });
+
   it('validates requests against the API model: pattern, required, enum and range', async () => {
     const badName = await errorOf(sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'bad_name' })));
     const several = await errorOf(

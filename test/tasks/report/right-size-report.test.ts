@@ -70,7 +70,7 @@ describe('renderRightSizeReport', () => {
   it('says where the prices came from and that local figures are this machine’s', () => {
     const { html } = renderRightSizeReport(rightSizeReport(), context);
     expect(html).toContain(
-      'Prices in USD: AWS&#39;s on-demand real-time hosting prices for us-east-1 as transcribed from https://aws.amazon.com/sagemaker/pricing/ on 2024-06-01',
+      'Prices in USD: the committed table&#39;s unverified estimates of AWS&#39;s on-demand real-time hosting prices for us-east-1 (contracts/parts/hosting-prices.ts; last checked against https://aws.amazon.com/sagemaker/pricing/ on 2026-12-06, which could not be verified: pass current prices in the input for a decision that matters)',
     );
     expect(html).toContain('Measured on this machine');
     expect(
@@ -80,6 +80,7 @@ describe('renderRightSizeReport', () => {
         currency: 'USD',
         tableUrl: 'https://aws.amazon.com/sagemaker/pricing/',
         tableDate: '2024-06-01',
+        tableVerified: true,
         overridden: ['ml.g5.xlarge'],
         unpriced: ['ml.p4d.24xlarge'],
       }),
