@@ -221,9 +221,9 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a pattern longer than its own lower cap',
-      set: { 'caps.maxPatternSeconds': 20 },
+      set: { 'caps.maxPatternSeconds': 10 },
       field: 'pattern',
-      rule: 'expected at most 20 s in all (caps.maxPatternSeconds); this pattern runs 30 s',
+      rule: 'expected at most 10 s in all (caps.maxPatternSeconds); this pattern runs 15 s',
     },
     {
       case: 'a duration cap above the hard one',

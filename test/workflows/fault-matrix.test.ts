@@ -22,6 +22,7 @@ import { WORKFLOWS, type WorkflowName } from '../../workflows/workflows.ts';
 import {
   differences,
   documentedEndStates,
+  documentedLeft,
   duplicateEvents,
   FAULTS,
   type Fault,
@@ -198,7 +199,7 @@ describe.each(WORKFLOWS.map((w) => [w.name] as const))('the fault matrix of %s',
     const reached = new Set(statesEntered(uninterrupted));
 
     /** How a faulted run ended, against the uninterrupted run and against where it started. */
-    const judge = async (result: ExecutionResult, how: string): Promise<Outcome> => {
+    const judge = async (result: ExecutionResult, how: string, faulted: string): Promise<Outcome> => {
       const double = aws as ScriptedSageMaker;
       const now = await observed(double);
       const duplicates = duplicateEvents(double.events).length;
@@ -221,17 +222,16 @@ describe.each(WORKFLOWS.map((w) => [w.name] as const))('the fault matrix of %s',
         partial: 'as the rollback left it',
       };
       const ending = `${result.status} in ${endState} (${result.error}), ${left ? leftText[left] : leftAsBefore.join('; ')}`;
-      const documentedLeft = documented.get(`${workflow} ${endState}`);
-      if (left !== undefined && left === documentedLeft) {
+      const readmeLeft = documentedLeft(documented, workflow, endState, faulted);
+      if (left !== undefined && left === readmeLeft) {
         return { kind: 'documented', how: `${how}; ${ending}`, duplicates };
       }
       // A rollback that failed itself leaves what it had not undone, by design: its event names it for a human.
-      if (documentedLeft === 'partial')
-        return { kind: 'documented', how: `${how}; ${ending}; needs a human`, duplicates };
+      if (readmeLeft === 'partial') return { kind: 'documented', how: `${how}; ${ending}; needs a human`, duplicates };
       const why =
-        documentedLeft === undefined
+        readmeLeft === undefined
           ? `the README does not document ${endState}`
-          : `the README says ${endState} leaves it ${leftText[documentedLeft]}`;
+          : `the README says ${endState} leaves it ${leftText[readmeLeft]}`;
       return { kind: 'diverged', how: `${how}; ${ending}; ${why}` };
     };
 
@@ -255,14 +255,19 @@ describe.each(WORKFLOWS.map((w) => [w.name] as const))('the fault matrix of %s',
         outcome = await judge(
           failed,
           `${prefix}${task.retried ? 'retried' : `not retried, caught to ${task.caughtTo}`}`,
+          task.name,
         );
       } else if (failed.status === 'SUCCEEDED') {
         // A Catch may lead to a path that still succeeds (a step whose failure the workflow tolerates).
-        outcome = await judge(failed, `${prefix}failed ${fired.count} time(s), caught to ${task.caughtTo}, went on`);
+        outcome = await judge(
+          failed,
+          `${prefix}failed ${fired.count} time(s), caught to ${task.caughtTo}, went on`,
+          task.name,
+        );
       } else {
         const redriven = await runner.redrive(latestExecutionArn(workflow), { onWait }).result;
         const how = fault === FAULTS.lostResult ? 'retried' : `failed ${fired.count} time(s)`;
-        outcome = await judge(redriven, `${prefix}${how}, redriven`);
+        outcome = await judge(redriven, `${prefix}${how}, redriven`, task.name);
       }
       if (fired.count === 0) return { kind: 'diverged', how: `${prefix}the fault never fired` };
       if (outcome.kind === 'diverged' && KNOWN_GAPS.has(`${workflow} ${task.name} ${fault}`)) {

@@ -212,15 +212,20 @@ export type Left = 'before' | 'done' | 'partial';
 
 /**
  * The end states the README's "What happens when" table documents, as `Workflow State` -> what they leave (its
- * "What is left" cell starts with "what there was before the run" or "what an uninterrupted run leaves").
+ * "What is left" cell starts with "what there was before the run" or "what an uninterrupted run leaves"). A row whose
+ * "Fault" cell names states (in backticks) documents the end after a fault at those states, as
+ * `Workflow State at FaultedState` (documentedLeft prefers it); it stands for the end after any fault only where no
+ * row naming no state documents that end.
  */
 export function documentedEndStates(): Map<string, Left> {
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
   const section = readme.split('#### What happens when')[1]?.split('\n#')[0] ?? '';
   const documented = new Map<string, Left>();
+  const afterNamedStates = new Map<string, Left>();
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     const named = cells[1] === 'every workflow' ? WORKFLOWS.map((w) => w.name as string) : (cells[1] ?? '').split(',');
+    const faulted = [...(cells[2] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
     const ends = [...(cells[3] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
     const left = cells[4]?.startsWith('what there was before the run')
       ? 'before'
@@ -231,10 +236,25 @@ export function documentedEndStates(): Map<string, Left> {
           : undefined;
     if (left === undefined) continue;
     for (const workflow of named.map((w) => w.trim().replace(/`/g, ''))) {
-      for (const end of ends) documented.set(`${workflow} ${end}`, left);
+      for (const end of ends) {
+        if (faulted.length === 0) documented.set(`${workflow} ${end}`, left);
+        else afterNamedStates.set(`${workflow} ${end}`, left);
+        for (const state of faulted) documented.set(`${workflow} ${end} at ${state}`, left);
+      }
     }
   }
+  for (const [key, left] of afterNamedStates) if (!documented.has(key)) documented.set(key, left);
   return documented;
+}
+
+/** What the README says `endState` of `workflow` leaves after a fault at `faultedState`. */
+export function documentedLeft(
+  documented: ReadonlyMap<string, Left>,
+  workflow: string,
+  endState: string,
+  faultedState: string,
+): Left | undefined {
+  return documented.get(`${workflow} ${endState} at ${faultedState}`) ?? documented.get(`${workflow} ${endState}`);
 }
 
 /** How one scenario ended. */
