@@ -14,9 +14,11 @@ export interface StepOutput {
   /**
    * `input-and-writes`: the state document it was given, with the `writes` fields added (or replaced);
    * `writes-only`: a document of its own, made of the `writes` fields (a workflow places it with a ResultPath, or
-   * starts a new document from it).
+   * starts a new document from it);
+   * `continues-wait`: nothing a state machine reads: it is the fallback poll of a wait another step started (its task
+   * runs under the wait's new token), and its task completes with what that step's wait completes with.
    */
-  readonly returns: 'input-and-writes' | 'writes-only';
+  readonly returns: 'input-and-writes' | 'writes-only' | 'continues-wait';
   /**
    * The top-level fields it always writes, those it read and sets anew included (a step that updates `lease`
    * writes `lease`).
@@ -27,6 +29,12 @@ export interface StepOutput {
    * the outcome is known (`when`: the field is written exactly when the condition holds).
    */
   readonly mayWrite?: readonly MayWrite[];
+  /**
+   * For a step that runs under a waiting task's token (`.waitForTaskToken`, workflows/fragments.ts: eventDrivenWait):
+   * the fields the wait adds to the step's result when the resource has settled (CompleteWait, on SageMaker's event
+   * or the fallback poll). The task's output is that document, not the step's Lambda response.
+   */
+  readonly completes?: readonly string[];
 }
 
 /** A field a step writes in some outcomes only, with the outcome when the walk of the state flow can know it. */
@@ -65,12 +73,34 @@ function ownDocument(writes: readonly string[], mayWrite: readonly MayWrite[] = 
   return { returns: 'writes-only', writes, mayWrite };
 }
 
+/**
+ * A step that starts a change and runs under the waiting task's token: it returns what `step` declares, and the task
+ * completes with that and the `completes` fields.
+ */
+function startsWait<const Step extends StepOutput, const Completes extends readonly string[]>(
+  step: Step,
+  completes: Completes,
+): Step & { readonly completes: Completes } {
+  return { ...step, completes };
+}
+
+/** The fallback poll of a wait some step started (CompleteWait): its task completes as that step's does. */
+function continuesWait(): {
+  readonly returns: 'continues-wait';
+  readonly writes: readonly [];
+  readonly mayWrite: readonly [];
+} {
+  return { returns: 'continues-wait', writes: [], mayWrite: [] };
+}
+
 /** Every step, by name, with what it writes. */
 export const STEPS = {
   CreateModel: adds(['model']),
   CreateEndpointConfig: adds(['endpointConfig']),
-  StartDeployment: adds(['endpoint', 'wait']),
+  // Completes with the endpoint's settled status, on SageMaker's event or the fallback poll.
+  StartDeployment: startsWait(adds(['endpoint', 'wait']), ['endpointStatus']),
   GetEndpointStatus: adds(['endpointStatus'], ['wait']),
+  CompleteWait: continuesWait(),
   VerifyDeployment: adds([], ['endpointStatus']),
   // An asynchronous endpoint's check sends its invocations; JudgeAsyncResults judges them and writes healthCheck.
   HealthCheck: adds(
@@ -83,7 +113,8 @@ export const STEPS = {
   UploadAsyncSamples: adds(['asyncSamples']),
   JudgeAsyncResults: adds(['healthCheck']),
   FinalizeDeployment: adds(['finalized']),
-  StartRollback: adds(['rollback', 'wait']),
+  // A restore completes with the endpoint's settled status; a deletion or no change at once, with the status then.
+  StartRollback: startsWait(adds(['rollback', 'wait']), ['endpointStatus']),
   CompleteRollback: adds(['rollback']),
   PublishDeploymentEvent: adds(['event']),
   PackageModel: adds(['packaged']),
@@ -96,7 +127,7 @@ export const STEPS = {
       { field: 'wait', when: { path: 'run.action', equals: 'follow' } },
     ],
   ),
-  StartTransformJob: adds(['model', 'job', 'wait']),
+  StartTransformJob: startsWait(adds(['model', 'job', 'wait']), ['jobStatus']),
   GetTransformJobStatus: adds(['jobStatus'], ['wait']),
   StopTransformJob: adds([], ['stoppedJob']),
   DeleteRunModel: adds(['modelCleanup']),
@@ -182,3 +213,10 @@ export type WritesOf<Name extends TaskName> = (typeof STEPS)[Name]['writes'][num
 export type MayWriteOf<Name extends TaskName> = FieldOf<(typeof STEPS)[Name]['mayWrite'][number]>;
 
 type FieldOf<Entry> = Entry extends string ? Entry : Entry extends { readonly field: infer Field } ? Field : never;
+
+/** The fields the wait a step starts adds when it completes (none for a step that starts no wait). */
+export type CompletesOf<Name extends TaskName> = (typeof STEPS)[Name] extends { readonly completes: infer Completes }
+  ? Completes extends readonly string[]
+    ? Completes[number]
+    : never
+  : never;

@@ -12,6 +12,7 @@ import { registration as applyAutoScaling } from './apply-auto-scaling/registrat
 import { registration as applyComponentAutoScaling } from './apply-component-auto-scaling/registration.ts';
 import { registration as checkInstanceQuotas } from './check-instance-quotas/registration.ts';
 import { registration as completeRollback } from './complete-rollback/registration.ts';
+import { registration as completeWait } from './complete-wait/registration.ts';
 import { registration as copyUncompressedModel } from './copy-uncompressed-model/registration.ts';
 import { registration as createEndpointConfig } from './create-endpoint-config/registration.ts';
 import { registration as createModel } from './create-model/registration.ts';
@@ -76,6 +77,7 @@ export const TASKS = {
   CreateEndpointConfig: createEndpointConfig,
   StartDeployment: startDeployment,
   GetEndpointStatus: getEndpointStatus,
+  CompleteWait: completeWait,
   VerifyDeployment: verifyDeployment,
   HealthCheck: healthCheck,
   UploadAsyncSamples: uploadAsyncSamples,

@@ -1,18 +1,18 @@
 /**
- * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment, the
- * endpoint wait loop, VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment, the release of
+ * The steps every endpoint deployment runs once its model exists: CreateEndpointConfig, StartDeployment and the
+ * event-driven wait for the endpoint (fragments.ts: eventDrivenWait), VerifyDeployment, (a variant's own checks,) HealthCheck, FinalizeDeployment, the release of
  * the endpoint's lease (taken before the model: endpoint-lease.ts) and publish-then-end. Every failure goes to
  * `startRollback` with the error at `$.error`.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { releaseEndpointLease } from './endpoint-lease.ts';
-import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
+import { eventDrivenWait, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { busyEndpointRetry } from './retry-policies.ts';
 import { at, requestPaths } from './state-paths.ts';
 
-/** What a deployment request says of asynchronous inference (DeployEndpoint's `async`). */
-const request = requestPaths<{ readonly async?: unknown }>();
+/** What a deployment request names: its endpoint, and asynchronous inference (DeployEndpoint's `async`). */
+const request = requestPaths<{ readonly endpointName: string; readonly async?: unknown }>();
 
 /** The states that announce a deployment's success (a throwaway deployment has none: `lifecycleEvents: false`). */
 export const DeploymentSucceededEventStates = {
@@ -25,8 +25,6 @@ export const UnannouncedDeploymentStepsStates = {
   CreateEndpointConfig: 'CreateEndpointConfig',
   StartDeployment: 'StartDeployment',
   WaitForEndpoint: 'WaitForEndpoint',
-  GetEndpointStatus: 'GetEndpointStatus',
-  IsEndpointSettled: 'IsEndpointSettled',
   VerifyDeployment: 'VerifyDeployment',
   HealthCheck: 'HealthCheck',
   FinalizeDeployment: 'FinalizeDeployment',
@@ -84,7 +82,7 @@ export function deploymentSteps(
     TaskRefs,
     | 'CreateEndpointConfig'
     | 'StartDeployment'
-    | 'GetEndpointStatus'
+    | 'CompleteWait'
     | 'VerifyDeployment'
     | 'HealthCheck'
     | 'FinalizeDeployment'
@@ -96,7 +94,6 @@ export function deploymentSteps(
   startRollback: sfn.IChainable,
   options: DeploymentStepsOptions = {},
 ): sfn.TaskStateBase {
-  const toRollback = { next: startRollback, resultPath: at('error') };
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: at('error') }) as T;
 
@@ -137,19 +134,21 @@ export function deploymentSteps(
   const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));
   if (options.beforeHealthCheck) verify.next(options.beforeHealthCheck).next(checkStart);
   else verify.next(checkStart);
-  const waitForEndpoint = endpointWaitLoop(
-    scope,
-    { wait: S.WaitForEndpoint, poll: S.GetEndpointStatus, settled: S.IsEndpointSettled },
-    tasks.GetEndpointStatus,
-    verify,
-    toRollback,
-  );
   const createEndpointConfig = catchToRollback(invoke(scope, S.CreateEndpointConfig, tasks.CreateEndpointConfig));
-  const startDeployment = catchToRollback(
-    invoke(scope, S.StartDeployment, tasks.StartDeployment, { extraRetries: [busyEndpointRetry] }),
+  const startDeployment = eventDrivenWait(
+    scope,
+    { start: S.StartDeployment, fallback: S.WaitForEndpoint },
+    tasks.StartDeployment,
+    tasks.CompleteWait,
+    {
+      resource: { kind: 'endpoint', namePath: request('endpointName') },
+      step: 'deployment',
+      next: verify,
+      onError: { next: startRollback, resultPath: at('error') },
+      extraRetries: [busyEndpointRetry],
+    },
   );
   if (options.beforeStartDeployment) createEndpointConfig.next(options.beforeStartDeployment).next(startDeployment);
   else createEndpointConfig.next(startDeployment);
-  startDeployment.next(waitForEndpoint);
   return createEndpointConfig;
 }

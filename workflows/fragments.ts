@@ -1,7 +1,8 @@
 /**
- * Building blocks the workflows share: a Lambda task with the standard retries, and the wait loop (Wait +
- * status task + Choice, capped exponential backoff computed by the task, deadline enforced by it) used for
- * endpoints and transform jobs.
+ * Building blocks the workflows share: a Lambda task with the standard retries, the event-driven wait (a start step
+ * that runs under a waiting task's token, completed by SageMaker's state change event, with a polling fallback) used
+ * for endpoints and transform jobs, and the polling wait loop (Wait + status task + Choice, capped exponential
+ * backoff computed by the task, deadline enforced by it) for what sends no events (inference components).
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TaskName } from '../contracts/steps.ts';
+import { WAIT_FALLBACK_SECONDS, WAIT_TASK_TIMEOUT_SECONDS, type WaitResourceKind } from '../contracts/task-tokens.ts';
 import { eventPublishRetry, lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
 import { at } from './state-paths.ts';
 
@@ -64,6 +66,96 @@ export function invoke(scope: Construct, stateName: string, task: TaskRef, optio
   return state.addRetry(lambdaServiceRetry).addRetry(sageMakerThrottlingRetry);
 }
 
+/** State names of an event-driven wait. */
+export interface EventWaitNames {
+  /** The start step: stores its token, starts the change, and waits for the callback. */
+  readonly start: string;
+  /** The fallback: runs when no callback came within the heartbeat; polls once and waits again. */
+  readonly fallback: string;
+}
+
+/** What an event-driven wait waits for, and where it goes next. */
+export interface EventWaitOptions {
+  /** The resource waited for: its kind and where its name is in the state document. */
+  readonly resource: { readonly kind: WaitResourceKind; readonly namePath: string };
+  /** Which of the execution's waits this is (its wait record names it). */
+  readonly step: 'deployment' | 'rollback' | 'transform';
+  /**
+   * Where the wait goes once it ended: settled, or past its deadline with the resource still moving (`settled:
+   * false` in the status it reports; the next step turns that into the timeout error, with the state it needs).
+   */
+  readonly next: sfn.IChainable;
+  /** Where a failure of either task goes, with the error at `resultPath`. */
+  readonly onError: { readonly next: sfn.IChainable; readonly resultPath: string };
+  /** Retries of the start step beyond the standard ones. @default - none */
+  readonly extraRetries?: readonly sfn.RetryProps[];
+}
+
+/** A Lambda task that runs under its own task token and ends when SendTaskSuccess is called with it. */
+function waitingTask(scope: Construct, stateName: string, task: TaskRef, payload: sfn.TaskInput): tasks.LambdaInvoke {
+  return new tasks.LambdaInvoke(scope, stateName, {
+    comment: `Code: ${task.codeFolder}/`,
+    lambdaFunction: task.fn,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload,
+    retryOnServiceExceptions: false,
+    heartbeatTimeout: sfn.Timeout.duration(Duration.seconds(WAIT_FALLBACK_SECONDS)),
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(WAIT_TASK_TIMEOUT_SECONDS)),
+  });
+}
+
+/**
+ * The event-driven wait (contracts/task-tokens.ts). The start step gets the state document and its task token; it
+ * stores the token in the resource's wait record before it calls SageMaker, and the task ends when CompleteWait (the
+ * rules' target) sends the state document back with the resource's settled status, on SageMaker's state change event.
+ * Events are best effort: when none completes the task within its heartbeat, the fallback (CompleteWait again) stores
+ * a new token, polls once, and waits again (a lost event makes the wait slower, never stuck); past the deadline it
+ * completes with the resource still moving. Returns the start step.
+ */
+export function eventDrivenWait(
+  scope: Construct,
+  names: EventWaitNames,
+  start: TaskRef,
+  completeWait: TaskRef,
+  options: EventWaitOptions,
+): sfn.TaskStateBase {
+  const heartbeat = ['States.HeartbeatTimeout'];
+  const startState = waitingTask(
+    scope,
+    names.start,
+    start,
+    sfn.TaskInput.fromObject({ state: sfn.JsonPath.entirePayload, taskToken: sfn.JsonPath.taskToken }),
+  );
+  for (const retry of options.extraRetries ?? []) startState.addRetry(retry);
+  startState.addRetry(lambdaServiceRetry).addRetry(sageMakerThrottlingRetry);
+  const fallback = waitingTask(
+    scope,
+    names.fallback,
+    completeWait,
+    sfn.TaskInput.fromObject({
+      taskToken: sfn.JsonPath.taskToken,
+      wait: {
+        kind: options.resource.kind,
+        name: sfn.JsonPath.stringAt(options.resource.namePath),
+        executionId: sfn.JsonPath.stringAt(at('execution.id')),
+        step: options.step,
+      },
+    }),
+  )
+    .addRetry(lambdaServiceRetry)
+    .addRetry(sageMakerThrottlingRetry);
+  // Both keep the state document as it was (the start step's input) when the heartbeat runs out: the wait record
+  // holds what the start step returned.
+  startState.addCatch(fallback, { errors: heartbeat, resultPath: sfn.JsonPath.DISCARD });
+  fallback.addCatch(fallback, { errors: heartbeat, resultPath: sfn.JsonPath.DISCARD });
+  for (const state of [startState, fallback]) {
+    state.addCatch(options.onError.next, { errors: [sfn.Errors.ALL], resultPath: options.onError.resultPath });
+  }
+  startState.next(options.next);
+  fallback.next(options.next);
+  return startState;
+}
+
 /** State names of one wait loop. */
 interface WaitLoopNames {
   readonly wait: string;
@@ -96,7 +188,7 @@ export function waitLoop(
   return wait;
 }
 
-/** The wait loop on an endpoint: settled when `$.endpointStatus.settled`. */
+/** The polling wait loop on an endpoint: settled when `$.endpointStatus.settled`. */
 export function endpointWaitLoop(
   scope: Construct,
   names: WaitLoopNames,

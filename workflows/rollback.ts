@@ -1,7 +1,8 @@
 /**
  * The rollback path every endpoint deployment shares: undo what the run changed on the endpoint (restore the
  * recorded config, or delete a new endpoint, and only while the endpoint still serves this run's config), wait for
- * it in the endpoint wait loop, check it and delete what the run created, release the endpoint's lease, announce
+ * it (a restore: the event-driven wait, fragments.ts; a deletion, which SageMaker announces no end of: the polling
+ * wait loop), check it and delete what the run created, release the endpoint's lease, announce
  * the outcome and end in Fail with the original error (at `$.error`). A rollback that fails itself releases the
  * lease too and ends in RollbackFailed, its cause naming both errors.
  */
@@ -9,9 +10,19 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RollbackFailedError } from '../contracts/errors.ts';
 import { releaseEndpointLease } from './endpoint-lease.ts';
-import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
+import {
+  endpointWaitLoop,
+  eventDrivenWait,
+  failWithCaught,
+  invoke,
+  publishThenEnd,
+  type TaskRefs,
+} from './fragments.ts';
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
-import { at } from './state-paths.ts';
+import { at, requestPaths } from './state-paths.ts';
+
+/** The endpoint a deployment request names. */
+const request = requestPaths<{ readonly endpointName: string }>();
 
 /** The states of the rollback path that announce its outcome (a throwaway deployment has none). */
 export const RollbackEventStates = {
@@ -22,10 +33,11 @@ export const RollbackEventStates = {
 /** The states of the rollback path without those that publish events: a throwaway deployment's. */
 export const UnannouncedRollbackStates = {
   StartRollback: 'StartRollback',
-  IsRollbackInProgress: 'IsRollbackInProgress',
   WaitForRollback: 'WaitForRollback',
-  GetRollbackStatus: 'GetRollbackStatus',
-  IsRollbackSettled: 'IsRollbackSettled',
+  IsEndpointDeleting: 'IsEndpointDeleting',
+  WaitForDeletion: 'WaitForDeletion',
+  GetDeletionStatus: 'GetDeletionStatus',
+  IsEndpointDeleted: 'IsEndpointDeleted',
   CompleteRollback: 'CompleteRollback',
   ReleaseLeaseAfterRollback: 'ReleaseLeaseAfterRollback',
   DeploymentFailed: 'DeploymentFailed',
@@ -43,7 +55,12 @@ const ALL = [sfn.Errors.ALL];
 /** The steps the rollback path runs. */
 type RollbackTasks = Pick<
   TaskRefs,
-  'StartRollback' | 'GetEndpointStatus' | 'CompleteRollback' | 'PublishDeploymentEvent' | 'ReleaseEndpointLease'
+  | 'StartRollback'
+  | 'CompleteWait'
+  | 'GetEndpointStatus'
+  | 'CompleteRollback'
+  | 'PublishDeploymentEvent'
+  | 'ReleaseEndpointLease'
 >;
 
 /** Options of the rollback path. */
@@ -100,26 +117,35 @@ export function rollbackPath(
         .addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath })
         .next(completeRollback)
     : completeRollback;
-  const waitForRollback = endpointWaitLoop(
+  // SageMaker sends no event when an endpoint is gone: a deletion is polled, as before.
+  const waitForDeletion = endpointWaitLoop(
     scope,
-    { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
+    { wait: S.WaitForDeletion, poll: S.GetDeletionStatus, settled: S.IsEndpointDeleted },
     tasks.GetEndpointStatus,
     rollbackSettled,
     toRollbackFailed,
   );
-  const startRollback = invoke(scope, S.StartRollback, tasks.StartRollback, {
-    extraRetries: [rollbackBusyEndpointRetry],
-  }).addCatch(toRollbackFailed.next, { errors: ALL, resultPath: toRollbackFailed.resultPath });
-  startRollback.next(
-    new sfn.Choice(scope, S.IsRollbackInProgress)
-      .when(
-        sfn.Condition.or(
-          sfn.Condition.stringEquals(at('rollback.action'), 'restore'),
-          sfn.Condition.stringEquals(at('rollback.action'), 'delete'),
-        ),
-        waitForRollback,
-      )
-      .otherwise(options.beforeCompleteRollback ?? completeRollback),
+  const afterStart = new sfn.Choice(scope, S.IsEndpointDeleting)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.stringEquals(at('rollback.action'), 'delete'),
+        sfn.Condition.booleanEquals(at('endpointStatus.settled'), false),
+      ),
+      waitForDeletion,
+    )
+    .otherwise(options.beforeCompleteRollback ?? completeRollback);
+  const startRollback = eventDrivenWait(
+    scope,
+    { start: S.StartRollback, fallback: S.WaitForRollback },
+    tasks.StartRollback,
+    tasks.CompleteWait,
+    {
+      resource: { kind: 'endpoint', namePath: request('endpointName') },
+      step: 'rollback',
+      next: afterStart,
+      onError: toRollbackFailed,
+      extraRetries: [rollbackBusyEndpointRetry],
+    },
   );
   return startRollback;
 }

@@ -20,7 +20,7 @@ import type {
 import type { LoadTestRequest } from '../contracts/parts/load-test.ts';
 import type { PlacedModel, RemovalCheck } from '../contracts/parts/multi-model.ts';
 import type { PackagedModel } from '../contracts/parts/packaging.ts';
-import type { MayWriteOf, STEPS, TaskName, WritesOf } from '../contracts/steps.ts';
+import type { CompletesOf, MayWriteOf, STEPS, TaskName, WritesOf } from '../contracts/steps.ts';
 
 /** A field some wait loop settles on. */
 interface Settling {
@@ -117,11 +117,14 @@ export interface StateFields {
   readonly candidate: unknown;
 }
 
-/** The fields steps write into the state document they are given (steps that return a document of their own aside). */
+/**
+ * The fields steps write into the state document they are given (steps that return a document of their own aside),
+ * and those the waits they start complete with.
+ */
 type StepWrittenField = {
-  [Name in TaskName]: (typeof STEPS)[Name]['returns'] extends 'input-and-writes'
-    ? WritesOf<Name> | MayWriteOf<Name>
-    : never;
+  [Name in TaskName]:
+    | ((typeof STEPS)[Name]['returns'] extends 'input-and-writes' ? WritesOf<Name> | MayWriteOf<Name> : never)
+    | CompletesOf<Name>;
 }[TaskName];
 
 /** A field a step declares it writes that StateFields does not list: none, or the compiler names it here. */

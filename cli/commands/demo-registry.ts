@@ -54,11 +54,14 @@ export async function registryDemo(options: { json: boolean; keep: boolean; stat
     process.env[CONFIG_ENV] = REGISTRY_DEMO_CONFIG;
     const runner = await createLocalRunner({ waitTimeMs: 100 });
     await provisionLocalStack(runner.workflows);
+    const completeWaitArn = [...runner.workflows.functions.values()].find((f) => f.task === 'CompleteWait')?.arn;
     engine = await TriggerEngine.start({
       runner,
       stateDir,
       subscribe: emulator.onEvents,
       onDelivery: (delivery) => {
+        // The deployments' own waits end on SageMaker's events too (CompleteWait): not the registry's triggers.
+        if (delivery.targetArn === completeWaitArn) return;
         if (json) console.log(JSON.stringify({ type: 'Delivery', ...delivery }));
         else
           say(`   ${delivery.trigger} ${delivery.name} -> ${delivery.targetArn.split(':').pop()}: ${delivery.outcome}`);

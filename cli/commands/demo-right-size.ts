@@ -16,6 +16,7 @@ import { startEmulator } from '../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../local/runner/local-aws-env.ts';
 import { artifactBucketName, provisionLocalStack } from '../../local/runner/local-stack.ts';
 import { createLocalRunner } from '../../local/runner/runner.ts';
+import { type LocalStepFunctions, serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { formatNumber, formatUsd, MISSING } from '../../tasks/_shared/report/format.ts';
 import { executionName } from '../execution-name.ts';
 import { formatTable, progressPrinter, shortCause } from '../render/progress.ts';
@@ -112,6 +113,7 @@ export async function rightSizeDemo(options: {
   let report: RightSizeReport | undefined;
   let failure: string | undefined;
   let saved: ReportFiles | undefined;
+  let stepFunctions: LocalStepFunctions | undefined;
   try {
     useLocalEmulator(emulator.url);
     say(`Local emulator at ${emulator.url} (state in ${stateDir})`);
@@ -119,6 +121,8 @@ export async function rightSizeDemo(options: {
     const runner = await createLocalRunner({ waitTimeMs: 100 });
     // The model goes to the stack's artifact bucket, which the steps' roles and the endpoints reach.
     await provisionLocalStack(runner.workflows);
+    // The candidates' deployments complete their waiting tasks, and ask about leases, through Step Functions.
+    stepFunctions = await serveLocalStepFunctions(runner);
     const key = 'models/linear-v1/model.tar.gz';
     const bucket = artifactBucketName(runner.workflows);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await exampleModelArchive('linear-v1') }));
@@ -138,6 +142,7 @@ export async function rightSizeDemo(options: {
       failure = `RightSizeEndpoint ${result.status}: ${result.error ?? ''}: ${shortCause(result.cause)}`;
     }
   } finally {
+    await stepFunctions?.stop();
     await emulator.stop();
     if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
   }

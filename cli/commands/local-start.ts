@@ -117,7 +117,8 @@ async function startTriggers(emulator: Emulator, stateDir: string): Promise<Trig
   ]);
   useLocalEmulator(emulator.url);
   // The executions the triggers start are recorded where `smwf run --endpoint-url` runs look for them.
-  const runner = await createLocalRunner({ executionRecordsDir: join(stateDir, 'executions') });
+  // Its waits end on SageMaker's events through the engine's rules; a lost event falls back within 5 seconds.
+  const runner = await createLocalRunner({ executionRecordsDir: join(stateDir, 'executions'), heartbeatTimeMs: 5000 });
   await provisionLocalStack(runner.workflows);
   const engine = await TriggerEngine.start({
     runner,

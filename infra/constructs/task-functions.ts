@@ -40,6 +40,9 @@ interface TaskFunctionsProps {
   readonly artifactBucketArns: readonly string[];
   /** The KMS key that encrypts the artifact bucket. */
   readonly artifactKeyArn: string;
+  /** The table of the event-driven waits' records (contracts/task-tokens.ts). */
+  readonly waitTableName: string;
+  readonly waitTableArn: string;
   /**
    * ARNs of the buckets batch transform inputs and outputs live in (listed to skip empty runs and verify outputs).
    * @default - the artifact buckets
@@ -75,6 +78,9 @@ export class TaskFunctions extends Construct {
   /** Functions that describe this stack's executions, granted once the state machines exist (grantExecutionReads). */
   private readonly executionReaders: { id: string; role: iam.Role; actions: readonly string[] }[] = [];
   private executionReadsGranted = false;
+  /** Functions that complete this stack's waiting tasks, granted once the state machines exist (grantTaskResponses). */
+  private readonly taskResponders: { id: string; role: iam.Role; actions: readonly string[] }[] = [];
+  private taskResponsesGranted = false;
   private readonly sagemakerArn: (resource: string) => string;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
@@ -106,13 +112,44 @@ export class TaskFunctions extends Construct {
     this.refs = refs;
     this.functions = this.created;
     this.node.addValidation({
-      validate: () =>
-        this.executionReaders.length > 0 && !this.executionReadsGranted
+      validate: () => [
+        ...(this.executionReaders.length > 0 && !this.executionReadsGranted
           ? [
               `${this.executionReaders.map((r) => r.id).join(', ')} describe workflow executions: call grantExecutionReads with the stack's state machines`,
             ]
-          : [],
+          : []),
+        ...(this.taskResponders.length > 0 && !this.taskResponsesGranted
+          ? [
+              `${this.taskResponders.map((r) => r.id).join(', ')} complete waiting tasks: call grantTaskResponses with the stack's state machines`,
+            ]
+          : []),
+      ],
     });
+  }
+
+  /**
+   * Grants the steps that complete waiting tasks (SendTaskSuccess: the event-driven waits, contracts/task-tokens.ts)
+   * their actions on `stateMachines` (the stack's own), and no other. In a policy of its own per function, for the
+   * reason grantExecutionReads gives: the state machines invoke these functions.
+   */
+  grantTaskResponses(stateMachines: readonly sfn.StateMachine[]): void {
+    this.taskResponsesGranted = true;
+    if (stateMachines.length === 0) return;
+    const stack = Stack.of(this);
+    const arns = stateMachines.map((machine) =>
+      stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: machine.stateMachineName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    for (const responder of this.taskResponders) {
+      new iam.Policy(this, `${responder.id}TaskResponses`, {
+        roles: [responder.role],
+        statements: [new iam.PolicyStatement({ actions: [...responder.actions], resources: arns })],
+      });
+    }
   }
 
   /**
@@ -250,8 +287,13 @@ export class TaskFunctions extends Construct {
         ];
       case 'lease-object':
         return [`${props.artifactBucketArns[0]}/${LEASE_KEY_PREFIX}*`];
+      case 'wait-record-table':
+        return [props.waitTableArn];
       case 'workflow-execution':
         // Granted by grantExecutionReads, once the state machines exist.
+        return [];
+      case 'workflow-state-machine':
+        // Granted by grantTaskResponses, once the state machines exist.
         return [];
       case 'any':
         return ['*'];
@@ -271,6 +313,7 @@ export class TaskFunctions extends Construct {
       SAGEMAKER_EXECUTION_ROLE_ARN: props.executionRole.roleArn,
       EVENT_BUS_NAME: props.eventBusName,
       ARTIFACT_BUCKET_NAME: props.artifactBucketName,
+      WAIT_TABLE_NAME: props.waitTableName,
     };
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -318,6 +361,10 @@ export class TaskFunctions extends Construct {
     for (const permission of registration.permissions) {
       if (permission.resources.includes('workflow-execution')) {
         this.executionReaders.push({ id, role, actions: permission.actions });
+        if (permission.resources.length === 1) continue;
+      }
+      if (permission.resources.includes('workflow-state-machine')) {
+        this.taskResponders.push({ id, role, actions: permission.actions });
         if (permission.resources.length === 1) continue;
       }
       const isPassRole = permission.actions.includes('iam:PassRole');

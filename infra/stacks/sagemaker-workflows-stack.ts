@@ -8,6 +8,7 @@ import {
   TimeZone,
   Validations,
 } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -30,6 +31,7 @@ import {
   MODEL_PACKAGE_STATE_CHANGE,
   TRIGGERING_APPROVAL_STATUSES,
 } from '../../contracts/parts/model-package-events.ts';
+import { WAIT_EVENTS, WAIT_RECORD_KEY_ATTRIBUTE, WAIT_RECORD_TTL_ATTRIBUTE } from '../../contracts/task-tokens.ts';
 import { EndpointLeaseStates } from '../../workflows/endpoint-lease.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { WORKFLOWS } from '../../workflows/workflows.ts';
@@ -128,6 +130,12 @@ export class SageMakerWorkflowsStack extends Stack {
   readonly executionCleanupRule: events.Rule;
   /** Status changes the execution cleanup failed on after Lambda's retries. */
   readonly executionCleanupDeadLetterQueue: sqs.Queue;
+  /** The event-driven waits' records (contracts/task-tokens.ts). */
+  readonly waitRecords: dynamodb.Table;
+  /** The rules that hand SageMaker's endpoint and transform job state changes to CompleteWait, by resource kind. */
+  readonly waitEventRules: Readonly<Record<'endpoint' | 'transformJob', events.Rule>>;
+  /** State changes CompleteWait could not take (after the rule's retries) or failed on (after Lambda's). */
+  readonly waitEventDeadLetterQueue: sqs.Queue;
   /** The BatchTransform schedules, by name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
   /** Every state machine, by workflow name. */
@@ -280,7 +288,23 @@ export class SageMakerWorkflowsStack extends Stack {
 
     this.eventBus = new events.EventBus(this, 'Events', { eventBusName: props.eventBusName ?? 'sagemaker-workflows' });
 
+    // The event-driven waits' records: the token of each waiting task, by the endpoint or transform job it waits for
+    // (contracts/task-tokens.ts). A small item per wait, read and written once or twice a wait; expired by DynamoDB.
+    this.waitRecords = new dynamodb.Table(this, 'WaitRecords', {
+      partitionKey: { name: WAIT_RECORD_KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: WAIT_RECORD_TTL_ATTRIBUTE,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.waitRecords).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason: 'The wait records live for the length of a wait and expire in days: there is nothing to restore',
+    });
+
     this.taskFunctions = new TaskFunctions(this, 'Tasks', {
+      waitTableName: this.waitRecords.tableName,
+      waitTableArn: this.waitRecords.tableArn,
       executionRole: this.executionRole,
       eventBusName: this.eventBus.eventBusName,
       eventBusArn: this.eventBus.eventBusArn,
@@ -311,6 +335,7 @@ export class SageMakerWorkflowsStack extends Stack {
     }
     this.stateMachines = stateMachines;
     this.taskFunctions.grantExecutionReads(leaseTakers);
+    this.taskFunctions.grantTaskResponses(Object.values(stateMachines));
     this.alarms = new WorkflowAlarms(this, 'Alarms', { stateMachines });
 
     // An execution that is aborted or times out runs no more states, so no rollback: the cleanup removes what it
@@ -351,6 +376,59 @@ export class SageMakerWorkflowsStack extends Stack {
         }),
       ],
     });
+
+    // Event-driven waits: SageMaker's state changes of this stack's endpoints and transform jobs go to CompleteWait,
+    // which treats each as a hint (contracts/task-tokens.ts). Events that still say "moving" are left out.
+    const waitDeadLetters = new sqs.Queue(this, 'WaitEventDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(waitDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the wait events rules and their target',
+    });
+    this.waitEventDeadLetterQueue = waitDeadLetters;
+    this.alarms.watchDeadLetters('WaitEvents', waitDeadLetters);
+    const completeWait = this.taskFunctions.functions.CompleteWait;
+    if (completeWait === undefined) throw new Error('The CompleteWait step has no function');
+    // The stack's names start with resourceNamePrefix; with none, every name is the stack's.
+    const prefix = props.resourceNamePrefix ?? '';
+    const ourNames = prefix === '' ? [{ exists: true }] : [{ prefix }];
+    const waitTarget = () =>
+      new eventTargets.LambdaFunction(completeWait, {
+        deadLetterQueue: waitDeadLetters,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(1),
+      });
+    this.waitEventRules = {
+      endpoint: new events.Rule(this, 'EndpointWaitEventsRule', {
+        description: "Completes the waits of the stack's state machines on their endpoints' state changes",
+        eventPattern: {
+          source: [WAIT_EVENTS.source],
+          detailType: [WAIT_EVENTS.endpoint],
+          detail: {
+            EndpointName: ourNames,
+            EndpointStatus: [{ 'anything-but': [...WAIT_EVENTS.endpointMovingStatuses] }],
+          },
+        },
+        targets: [waitTarget()],
+      }),
+      transformJob: new events.Rule(this, 'TransformJobWaitEventsRule', {
+        description: "Completes the waits of the stack's state machines on their transform jobs' state changes",
+        eventPattern: {
+          source: [WAIT_EVENTS.source],
+          detailType: [WAIT_EVENTS.transformJob],
+          detail: {
+            TransformJobName: ourNames,
+            TransformJobStatus: [{ 'anything-but': [...WAIT_EVENTS.transformJobMovingStatuses] }],
+          },
+        },
+        targets: [waitTarget()],
+      }),
+    };
+    // A callback that fails after Lambda's own retries has no dead-letter queue of its own: the waiting task's
+    // heartbeat runs out and the fallback polls, so a lost callback makes a wait slower, as a lost event does.
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

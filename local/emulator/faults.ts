@@ -13,7 +13,33 @@ export interface FaultConfig {
   latency?: { ms: number; jitterMs?: number; operations?: string[] };
   /** Fail the Nth call (1-based, counted since the faults were set) of an operation with the given error. */
   failNth?: FailNthFault[];
+  /**
+   * Faults of the events handed to subscribers (the local EventBridge rules): delivery of SageMaker's events is best
+   * effort, may repeat, and has no order (EventBridge event reference, "Event delivery"). The event log keeps what
+   * was emitted; only what subscribers get changes.
+   */
+  events?: EventDeliveryFault;
 }
+
+/** How events reach subscribers. */
+export interface EventDeliveryFault {
+  /** The detail-types it applies to (others are delivered as they come). @default every event */
+  detailTypes?: string[];
+  /** The fraction of events never delivered (drawn from the seeded source; 1: none is). */
+  drop?: number;
+  /** The fraction of events delivered twice. */
+  duplicate?: number;
+  /** How long every delivery is held back, in ms. */
+  delayMs?: number;
+  /**
+   * Hold each event back until the next one is delivered, and deliver it after it (pairs swap places); one that no
+   * other follows within REORDER_HOLD_MS goes alone.
+   */
+  reorder?: boolean;
+}
+
+/** How long a reordered event waits for one to follow it before it is delivered alone. */
+export const REORDER_HOLD_MS = 500;
 
 /** One scheduled failure. */
 export interface FailNthFault {
@@ -60,6 +86,11 @@ export class FaultInjector {
     this.config = config;
     this.random = seededRandom(config.seed ?? 1);
     this.counts.clear();
+  }
+
+  /** The faults of event delivery now configured, if any. */
+  eventDelivery(): EventDeliveryFault | undefined {
+    return this.config.events;
   }
 
   /** The seeded random source (also used for weighted routing, so runs are repeatable). */
@@ -111,4 +142,53 @@ export function faultError(
   }
   const code = decision.code ?? (s3 ? 'InternalError' : 'InternalFailure');
   return new ServiceError(code, decision.message, decision.status);
+}
+
+/**
+ * Wraps a subscriber of the event log so that it gets events as the configured delivery faults say: some dropped,
+ * some twice, late, or out of order. Without such faults it gets them as they are logged.
+ */
+export function withDeliveryFaults<E extends { readonly 'detail-type': string }>(
+  listener: (events: readonly E[]) => void,
+  injector: FaultInjector,
+): (events: readonly E[]) => void {
+  let held: { event: E; timer: NodeJS.Timeout } | undefined;
+  return (batch) => {
+    const fault = injector.eventDelivery();
+    if (fault === undefined) {
+      listener(batch);
+      return;
+    }
+    const deliver = (events: E[]) => {
+      if (events.length === 0) return;
+      if (fault.delayMs) setTimeout(() => listener(events), fault.delayMs);
+      else listener(events);
+    };
+    const out: E[] = [];
+    for (const event of batch) {
+      if (fault.detailTypes !== undefined && !fault.detailTypes.includes(event['detail-type'])) {
+        out.push(event);
+        continue;
+      }
+      if (fault.drop !== undefined && injector.next() < fault.drop) continue;
+      const copies = fault.duplicate !== undefined && injector.next() < fault.duplicate ? 2 : 1;
+      for (let copy = 0; copy < copies; copy += 1) {
+        if (!fault.reorder) {
+          out.push(event);
+        } else if (held === undefined) {
+          const timer = setTimeout(() => {
+            const alone = held?.event;
+            held = undefined;
+            if (alone !== undefined) deliver([alone]);
+          }, REORDER_HOLD_MS);
+          held = { event, timer };
+        } else {
+          clearTimeout(held.timer);
+          out.push(event, held.event);
+          held = undefined;
+        }
+      }
+    }
+    deliver(out);
+  };
 }

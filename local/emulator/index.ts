@@ -10,8 +10,9 @@ import { DataCaptureWriter } from './capture/data-capture.ts';
 import { CloudWatchApi } from './cloudwatch/api.ts';
 import { MetricStore } from './cloudwatch/metric-store.ts';
 import { UtilizationSampler } from './cloudwatch/utilization.ts';
+import { DynamoDbTables } from './dynamodb/tables.ts';
 import { type EmulatorEvent, EventLog } from './events.ts';
-import { type FaultConfig, FaultInjector } from './faults.ts';
+import { type FaultConfig, FaultInjector, withDeliveryFaults } from './faults.ts';
 import { remove } from './fs-util.ts';
 import type { InstanceTypeTable } from './hosting/capacity.ts';
 import { ProcessCopies } from './hosting/component-copies.ts';
@@ -35,7 +36,7 @@ import { SageMakerStore } from './store/store.ts';
 
 export type { PublishedNotification } from './async/notifications.ts';
 export type { EmulatorEvent } from './events.ts';
-export type { FailNthFault, FaultConfig } from './faults.ts';
+export type { EventDeliveryFault, FailNthFault, FaultConfig } from './faults.ts';
 export type { InstanceResources, InstanceTypeTable } from './hosting/capacity.ts';
 export type { ImageMapping, ImagesFile } from './hosting/images.ts';
 export type { InterruptOptions, InterruptOutcome, Stoppable } from './interrupts.ts';
@@ -90,7 +91,8 @@ export interface Emulator {
   readEvents(): Promise<EmulatorEvent[]>;
   /**
    * Calls `listener` with each batch of events as it is logged (after it is on disk), in order: how the local
-   * trigger engine sees what EventBridge would deliver. Returns the unsubscribe.
+   * trigger engine sees what EventBridge would deliver (dropped, repeated, late or out of order as the faults'
+   * `events` say). Returns the unsubscribe.
    */
   onEvents(listener: (events: readonly EmulatorEvent[]) => void): () => void;
   /** The SNS messages SageMaker published for asynchronous endpoints (TestNotification, InferenceResult), in order. */
@@ -240,6 +242,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       sagemaker.model.shapes.ProductionVariantInstanceType?.enum ?? [],
       options.limits,
     ),
+    dynamodb: new DynamoDbTables({ stateDir }),
     asyncInference,
     s3: new S3Api(s3Store),
     events,
@@ -305,7 +308,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return events.readAll();
     },
     onEvents(listener) {
-      return events.subscribe(listener);
+      return events.subscribe(withDeliveryFaults(listener, faults));
     },
     readNotifications() {
       return notifications.readAll();

@@ -4,6 +4,7 @@ import { asyncInvocationsEndpointName } from './async/async-config.ts';
 import type { AsyncInference } from './async/async-inference.ts';
 import type { AutoScalingApi } from './autoscaling/api.ts';
 import { CLOUDWATCH_TARGET_PREFIX, type CloudWatchApi } from './cloudwatch/api.ts';
+import { DYNAMODB_TARGET_PREFIX, type DynamoDbTables } from './dynamodb/tables.ts';
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import { type FaultInjector, faultError } from './faults.ts';
@@ -26,6 +27,7 @@ interface Services {
   s3: S3Api;
   cloudWatch: CloudWatchApi;
   serviceQuotas: ServiceQuotasApi;
+  dynamodb: DynamoDbTables;
   events: EventLog;
   faults: FaultInjector;
   logger: Logger;
@@ -52,9 +54,10 @@ type Protocol = 'awsJson' | 'restJson' | 's3';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The awsJson content type of a target's service: CloudWatch speaks awsJson1.0, the others 1.1. */
+/** The awsJson content type of a target's service: CloudWatch and DynamoDB speak awsJson1.0, the others 1.1. */
 function jsonContentType(target: string | string[] | undefined): string {
-  return typeof target === 'string' && target.startsWith(`${CLOUDWATCH_TARGET_PREFIX}.`)
+  return typeof target === 'string' &&
+    (target.startsWith(`${CLOUDWATCH_TARGET_PREFIX}.`) || target.startsWith(`${DYNAMODB_TARGET_PREFIX}.`))
     ? 'application/x-amz-json-1.0'
     : 'application/x-amz-json-1.1';
 }
@@ -131,7 +134,7 @@ export async function serveInvocation(services: Services, invocation: LaneInvoca
   }
 }
 
-/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch, Service Quotas), runtime invocations path, else S3. */
+/** Routes one request by its shape: X-Amz-Target (SageMaker, Application Auto Scaling, EventBridge, CloudWatch, Service Quotas, DynamoDB), runtime invocations path, else S3. */
 export async function handleRequest(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receivedAt = performance.now();
   const requestId = randomUUID();
@@ -235,6 +238,8 @@ async function handleAwsJson(
     output = services.cloudWatch.call(operation, region, input as Record<string, unknown>);
   } else if (service === SERVICE_QUOTAS_TARGET_PREFIX) {
     output = services.serviceQuotas.call(operation, region, input as Record<string, unknown>);
+  } else if (service === DYNAMODB_TARGET_PREFIX) {
+    output = services.dynamodb.call(operation, region, input as Record<string, unknown>);
   } else {
     throw new ServiceError('UnknownOperationException', `Operation ${target} is not recognized.`, 400);
   }

@@ -1,3 +1,4 @@
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ROLES_PATH } from '../emulator/iam/roles.ts';
 import { permissionsEnabledByEnvironment } from './permissions/enforcement.ts';
@@ -5,7 +6,7 @@ import type { SynthesizedWorkflows } from './synthesize.ts';
 
 /**
  * Creates in the emulator what `cdk deploy` would have created and the tasks expect to exist: the stack's
- * buckets (the artifact bucket PackageModel writes to by default), and its IAM roles with their policies, registered
+ * buckets (the artifact bucket PackageModel writes to by default), its tables (the wait records), and its IAM roles with their policies, registered
  * so that what SageMaker does with the execution role is checked (none when `permissions` is false: an experiment
  * without checks). Safe to repeat.
  */
@@ -19,6 +20,21 @@ export async function provisionLocalStack(
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     } catch (error) {
       if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    }
+  }
+  const dynamodb = new DynamoDBClient({});
+  for (const table of workflows.tables) {
+    try {
+      await dynamodb.send(
+        new CreateTableCommand({
+          TableName: table.name,
+          KeySchema: [{ AttributeName: table.partitionKey, KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: table.partitionKey, AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
     }
   }
   const roles = (options.permissions ?? permissionsEnabledByEnvironment()) ? Object.values(workflows.roles) : [];

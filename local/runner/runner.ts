@@ -32,6 +32,7 @@ import {
   type SynthesizedFunction,
   type SynthesizedWorkflows,
 } from './synthesize.ts';
+import { mintTaskToken, TASK_TOKEN_PLACEHOLDER, TaskTokens } from './task-tokens.ts';
 
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
 
@@ -66,7 +67,10 @@ export interface ExecutionResult {
   readonly events: readonly ExecutionEvent[];
   /** State transitions, counted as Step Functions bills them: states entered plus retries. */
   readonly transitions: number;
-  /** Seconds the Wait states asked for (what the execution would have waited on AWS). */
+  /**
+   * Seconds the Wait states asked for, and the heartbeats of waiting tasks that ran out (what the execution would
+   * have waited on AWS, short of the time a waiting task waited for its callback).
+   */
   readonly waitedSeconds: number;
   readonly durationMs: number;
   /** How many times the execution had been redriven when this attempt ended (0: never). */
@@ -120,10 +124,11 @@ export interface StartOptions {
   readonly onEvent?: (event: ExecutionEvent) => void;
   /**
    * Called when a Wait state starts or a Retry waits, with the seconds it would wait on AWS (a retry's
-   * interval without jitter); lets a test advance a fake clock (time-skipping) while the execution itself
-   * waits only `waitTimeMs` / `retryIntervalMs`. Every task runs after the callbacks of earlier events.
+   * interval without jitter), and when a waiting task's heartbeat runs out, with its HeartbeatSeconds; lets a test
+   * advance a fake clock (time-skipping) while the execution itself waits only `waitTimeMs` / `retryIntervalMs` /
+   * `heartbeatTimeMs`. Every task runs after the callbacks of earlier events.
    */
-  readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry') => void;
+  readonly onWait?: (seconds: number, stateName: string, kind: 'wait' | 'retry' | 'heartbeat') => void;
   /**
    * Wraps each invocation of a Task state's function, retries included: `invoke` runs the handler as Lambda would
    * and resolves with the `lambda:invoke` result. Lets a test put a fault around a step (a result lost after the
@@ -131,6 +136,14 @@ export interface StartOptions {
    * `invoke` (a change made by hand while the run is under way). @default - the invocation as it is
    */
   readonly interceptTask?: (task: TaskInvocation, invoke: () => Promise<unknown>) => Promise<unknown>;
+  /** The runner's `heartbeatTimeMs`, for this execution. @default - the runner's */
+  readonly heartbeatTimeMs?: number;
+  /**
+   * Arms each waiting task's heartbeat on the caller's clock instead of a timer of `heartbeatTimeMs`: `expire` is to be
+   * called once `seconds` (the state's HeartbeatSeconds) have passed there; the returned function cancels it. A
+   * benchmark on a fake clock, which moves time while tasks wait for their callbacks, passes it. @default - real timers
+   */
+  readonly scheduleHeartbeat?: (seconds: number, expire: () => void) => () => void;
 }
 
 /** Options of the runner. */
@@ -139,6 +152,11 @@ interface LocalRunnerOptions {
   readonly waitTimeMs?: number;
   /** How long every Retry really waits before the next attempt, in milliseconds. @default 50 */
   readonly retryIntervalMs?: number;
+  /**
+   * How long a waiting task's (`.waitForTaskToken`) HeartbeatSeconds (or, without one, TimeoutSeconds) really lasts,
+   * in milliseconds: how soon a wait no callback completes falls back. @default the `waitTimeMs`
+   */
+  readonly heartbeatTimeMs?: number;
   /** Account and region of the local ARNs. @default 123456789012 / us-east-1 */
   readonly identity?: LocalAwsIdentity;
   /** Handlers to use instead of the registered ones, by task name (tests of the runner itself). */
@@ -188,6 +206,16 @@ export interface LocalRunner {
    * it ended), as the event Step Functions sends to the default event bus. Returns the unsubscribe.
    */
   onExecutionStatusChange(listener: (event: ExecutionStatusChangeEvent) => void): () => void;
+  /**
+   * SendTaskSuccess: ends the waiting task of `taskToken` with `output` (JSON). Throws TaskTokenError: TaskTimedOut
+   * for a task that has closed, InvalidToken for a token no task of this runner has, InvalidOutput for output that
+   * is not JSON.
+   */
+  sendTaskSuccess(taskToken: string, output: string): void;
+  /** SendTaskFailure: ends the waiting task of `taskToken` with `error` and `cause`. Throws as sendTaskSuccess. */
+  sendTaskFailure(taskToken: string, error?: string, cause?: string): void;
+  /** SendTaskHeartbeat: the waiting task's heartbeat starts again. Throws as sendTaskSuccess. */
+  sendTaskHeartbeat(taskToken: string): void;
 }
 
 /** An execution's status change as Step Functions sends it to EventBridge (contracts/parts/execution-status-change). */
@@ -218,6 +246,7 @@ class ExecutionDoesNotExistError extends Error {
 }
 
 export { ExecutionNotRedrivableError } from './redrive.ts';
+export { TaskTokenError } from './task-tokens.ts';
 
 /** Raised when an input is too large or too deep for an execution, as StartExecution refuses it. */
 export class ExecutionInputRefusedError extends Error {
@@ -342,14 +371,22 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return machine;
   };
 
-  const localHandlers = (def: Record<string, unknown>, startOptions: StartOptions, inFlight: Set<Promise<unknown>>) => {
+  const tokens = new TaskTokens();
+  const localHandlers = (
+    def: Record<string, unknown>,
+    executionArn: string,
+    startOptions: StartOptions,
+    inFlight: Set<Promise<unknown>>,
+    onHeartbeatExpired: (seconds: number) => void,
+  ) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
     const invocations = new Map<string, number>();
     for (const [stateName, state] of allStates(def)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
       const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
-      const isInvoke = /^arn:aws[a-z-]*:states:::lambda:invoke$/.test(resource);
+      const isInvoke = /^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$/.test(resource);
+      const waitsForToken = isInvoke && resource.endsWith('.waitForTaskToken');
       const functionArn = isInvoke ? String(parameters.FunctionName) : resource;
       const fn = workflows.functions.get(functionArn);
       if (fn === undefined) {
@@ -359,20 +396,43 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
         const handler = await handlerFor(fn);
-        const payload = isInvoke ? (input as { Payload?: unknown }).Payload : input;
+        const token = waitsForToken ? mintTaskToken(executionArn, stateName) : undefined;
+        const given = isInvoke ? (input as { Payload?: unknown }).Payload : input;
+        const payload = token === undefined ? given : withTaskToken(given, token);
         const call = () => invoke(fn, handler, payload);
         const attempt = (invocations.get(stateName) ?? 0) + 1;
         invocations.set(stateName, attempt);
-        const running = startOptions.interceptTask
-          ? (startOptions.interceptTask({ stateName, attempt, payload }, call) as ReturnType<typeof call>)
-          : call();
-        inFlight.add(running);
-        try {
-          const result = await running;
-          return isInvoke ? result : result.Payload;
-        } finally {
-          inFlight.delete(running);
+        const start = () => {
+          const running = startOptions.interceptTask
+            ? (startOptions.interceptTask({ stateName, attempt, payload }, call) as ReturnType<typeof call>)
+            : call();
+          inFlight.add(running);
+          void running.then(
+            () => inFlight.delete(running),
+            () => inFlight.delete(running),
+          );
+          return running;
+        };
+        if (token !== undefined) {
+          // The task's result is what SendTaskSuccess gives, not what the function returns.
+          return (await tokens.wait(
+            token,
+            executionArn,
+            {
+              ...(typeof state.HeartbeatSeconds === 'number' ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
+              ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+              realMs: startOptions.heartbeatTimeMs ?? options.heartbeatTimeMs ?? options.waitTimeMs ?? 200,
+              ...(startOptions.scheduleHeartbeat ? { schedule: startOptions.scheduleHeartbeat } : {}),
+              onExpired: (seconds) => {
+                onHeartbeatExpired(seconds);
+                startOptions.onWait?.(seconds, stateName, 'heartbeat');
+              },
+            },
+            start,
+          )) as never;
         }
+        const result = await start();
+        return isInvoke ? result : result.Payload;
       }) as never;
     }
     return handlers;
@@ -425,9 +485,13 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     // runs to its end (as a Lambda invocation does), and may still create what it was asked to.
     const inFlight = new Set<Promise<unknown>>();
     const retryStates = allStates(run.definition).filter(([, s]) => Array.isArray(s.Retry));
+    // Seconds the execution would have waited on AWS: its Wait states' and its waiting tasks' expired heartbeats.
+    let waitedSeconds = 0;
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: localHandlers(run.definition, startOptions, inFlight) as never,
+        taskResourceLocalHandlers: localHandlers(run.definition, arn, startOptions, inFlight, (seconds) => {
+          waitedSeconds += seconds;
+        }) as never,
         waitTimeOverrides: Object.fromEntries(waitStates.map(([n]) => [n, options.waitTimeMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(retryStates.map(([n]) => [n, options.retryIntervalMs ?? 50])),
       },
@@ -441,6 +505,8 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
           ...(tracked.redriveDate !== undefined ? { RedriveTime: new Date(tracked.redriveDate).toISOString() } : {}),
         },
         StateMachine: { Id: tracked.stateMachineArn, Name: tracked.workflow },
+        // Each waiting task's payload gets its own token in place of this one (localHandlers).
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
       },
     };
     const started = Date.now();
@@ -448,7 +514,6 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
 
     const events: ExecutionEvent[] = [];
     let transitions = 0;
-    let waitedSeconds = 0;
     const enteredAt = new Map<string, number>();
     const waitDefinitions = new Map(waitStates);
     const record = (event: ExecutionEvent, pid?: number) => {
@@ -503,6 +568,7 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         status = (thrown as Error).name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
       }
       await collect;
+      tokens.closeExecution(arn);
       const last = events.at(-1);
       if (last?.type === 'ExecutionFailed') {
         status = 'FAILED';
@@ -689,7 +755,20 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     listExecutions,
     redrive,
     onExecutionStatusChange,
+    sendTaskSuccess: (taskToken, output) => tokens.succeed(taskToken, output),
+    sendTaskFailure: (taskToken, error, cause) => tokens.fail(taskToken, error, cause),
+    sendTaskHeartbeat: (taskToken) => tokens.heartbeat(taskToken),
   };
+}
+
+/** `payload` with every occurrence of the token placeholder (`$$.Task.Token`) replaced by the task's own token. */
+function withTaskToken(payload: unknown, token: string): unknown {
+  if (payload === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(payload)) return payload.map((item) => withTaskToken(item, token));
+  if (payload !== null && typeof payload === 'object') {
+    return Object.fromEntries(Object.entries(payload).map(([key, value]) => [key, withTaskToken(value, token)]));
+  }
+  return payload;
 }
 
 /** An execution the runner knows: how it was started, its whole history, its current attempt. */

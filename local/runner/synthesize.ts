@@ -67,6 +67,8 @@ export interface SynthesizedWorkflows {
   readonly functions: ReadonlyMap<string, SynthesizedFunction>;
   /** The stack's buckets, by their local names; a local run creates them in the emulator, as a deploy would. */
   readonly bucketNames: readonly string[];
+  /** The stack's DynamoDB tables (their local names and partition keys); a local run creates them too. */
+  readonly tables: readonly SynthesizedTable[];
   /** The stack's EventBridge rules (AWS::Events::Rule), intrinsics resolved; the local trigger engine runs them. */
   readonly rules: readonly SynthesizedRule[];
   /** The stack's EventBridge Scheduler schedules (AWS::Scheduler::Schedule), intrinsics resolved. */
@@ -147,6 +149,7 @@ export function resolveIntrinsics(
     const resource = resources[id];
     if (resource === undefined) throw new Error(`Ref to unknown resource ${id}`);
     if (resource.Type === 'AWS::S3::Bucket') return localBucketName(id, resource);
+    if (resource.Type === 'AWS::DynamoDB::Table') return localTableName(id, resource);
     // These resources' Ref is their ARN (a dispatcher's STATE_MACHINE_ARN, for one).
     if (resource.Type === 'AWS::StepFunctions::StateMachine' || resource.Type === 'AWS::SNS::Topic') return arnOf(id);
     const name = resource.Properties?.Name;
@@ -174,6 +177,8 @@ export function resolveIntrinsics(
         return `arn:aws:scheduler:${region}:${account}:schedule/${resource.Properties?.GroupName ?? 'default'}/${resource.Properties?.Name ?? id}`;
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${localBucketName(id, resource)}`;
+      case 'AWS::DynamoDB::Table':
+        return `arn:aws:dynamodb:${region}:${account}:table/${localTableName(id, resource)}`;
       case 'AWS::KMS::Key':
         return `arn:aws:kms:${region}:${account}:key/${id}`;
       case 'AWS::Logs::LogGroup':
@@ -228,6 +233,19 @@ function ruleArn(
 }
 
 /** A bucket's name in local runs: its BucketName, or its logical id lower-cased (a valid S3 bucket name). */
+/** One DynamoDB table of the stack. */
+export interface SynthesizedTable {
+  readonly name: string;
+  /** Its partition key (a string attribute). */
+  readonly partitionKey: string;
+}
+
+/** A table's local name: the one it is given, else its logical id. */
+function localTableName(logicalId: string, resource: CfnResource): string {
+  const name = resource.Properties?.TableName;
+  return typeof name === 'string' ? name : logicalId;
+}
+
 function localBucketName(logicalId: string, resource: CfnResource): string {
   const name = resource.Properties?.BucketName;
   return typeof name === 'string' ? name : logicalId.toLowerCase();
@@ -328,11 +346,21 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
   const bucketNames = Object.entries(resources)
     .filter(([, resource]) => resource.Type === 'AWS::S3::Bucket')
     .map(([id, resource]) => localBucketName(id, resource));
+  const tables = Object.entries(resources)
+    .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table')
+    .map(([id, resource]) => {
+      const keys = (resource.Properties?.KeySchema ?? []) as { AttributeName: string; KeyType: string }[];
+      return {
+        name: localTableName(id, resource),
+        partitionKey: keys.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '',
+      };
+    });
   return {
     definitions,
     stateMachineArns,
     functions,
     bucketNames,
+    tables,
     rules: rulesOf(resources, identity),
     schedules: schedulesOf(resources, identity),
     roles: rolesOf(resources, identity),
@@ -507,6 +535,7 @@ interface CachedForm {
   stateMachineArns: Record<string, string>;
   functions: SynthesizedFunction[];
   bucketNames: string[];
+  tables: SynthesizedTable[];
   rules: SynthesizedRule[];
   schedules: SynthesizedSchedule[];
   roles: Record<string, SynthesizedRole>;
@@ -533,6 +562,7 @@ export function cacheSynthesizedWorkflows(
     stateMachineArns: { ...synthesized.stateMachineArns },
     functions: [...synthesized.functions.values()],
     bucketNames: [...synthesized.bucketNames],
+    tables: [...synthesized.tables],
     rules: [...synthesized.rules],
     schedules: [...synthesized.schedules],
     roles: { ...synthesized.roles },

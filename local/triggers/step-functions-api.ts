@@ -1,16 +1,28 @@
 /**
- * A local Step Functions API subset backed by the local runner: StartExecution, DescribeExecution and
- * ListExecutions over awsJson 1.0 (`X-Amz-Target: AWSStepFunctions.<Operation>`), on 127.0.0.1. Handlers that
+ * A local Step Functions API subset backed by the local runner: StartExecution, DescribeExecution, ListExecutions,
+ * and SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat (the runner's waiting tasks) over awsJson 1.0 (`X-Amz-Target: AWSStepFunctions.<Operation>`), on 127.0.0.1. Handlers that
  * call Step Functions (a rule's dispatcher function) reach it through `AWS_ENDPOINT_URL_SFN`. Any other operation
  * is refused with UnknownOperationException rather than answered.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import * as SfnSdk from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ServiceError } from '../emulator/errors.ts';
+import {
+  bindClientClass,
+  metadata,
+  operationOf,
+  type SdkClientClass,
+  type ServiceExceptionClass,
+  sdkException,
+} from '../emulator/scripted/sdk-binding.ts';
 import {
   ExecutionAlreadyExistsError,
   ExecutionInputRefusedError,
   type ExecutionResult,
   type LocalRunner,
+  TaskTokenError,
 } from '../runner/runner.ts';
 
 /** An error answered as Step Functions answers it (`__type` and `message`). */
@@ -160,6 +172,20 @@ export class LocalExecutions {
       .reverse();
   }
 
+  /** SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat: to the runner's waiting task of the token. */
+  respond(operation: 'SendTaskSuccess' | 'SendTaskFailure' | 'SendTaskHeartbeat', body: Record<string, unknown>): void {
+    const token = requireString(body, 'taskToken');
+    try {
+      if (operation === 'SendTaskSuccess') this.runner.sendTaskSuccess(token, requireString(body, 'output'));
+      else if (operation === 'SendTaskFailure') {
+        this.runner.sendTaskFailure(token, optionalString(body, 'error', 256), optionalString(body, 'cause', 32_768));
+      } else this.runner.sendTaskHeartbeat(token);
+    } catch (error) {
+      if (error instanceof TaskTokenError) throw new StepFunctionsError(error.code, error.message);
+      throw error;
+    }
+  }
+
   /** Settles once every execution started so far has ended. */
   async settled(): Promise<void> {
     await Promise.all([...this.byArn.values()].map((execution) => execution.result));
@@ -185,6 +211,18 @@ function requireString(body: Record<string, unknown>, field: string): string {
     throw new StepFunctionsError(
       'ValidationException',
       `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+function optionalString(body: Record<string, unknown>, field: string, maxLength: number): string | undefined {
+  const value = body[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > maxLength) {
+    throw new StepFunctionsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`,
     );
   }
   return value;
@@ -234,6 +272,11 @@ function operate(executions: LocalExecutions, operation: string, body: Record<st
       const next = offset + maxResults < all.length ? { nextToken: String(offset + maxResults) } : {};
       return { executions: page.map(summary), ...next };
     }
+    case 'SendTaskSuccess':
+    case 'SendTaskFailure':
+    case 'SendTaskHeartbeat':
+      executions.respond(operation, body);
+      return {};
     default:
       throw new StepFunctionsError(
         'UnknownOperationException',
@@ -335,4 +378,34 @@ export async function serveLocalStepFunctions(runner: LocalRunner): Promise<Loca
       else process.env.AWS_ENDPOINT_URL_SFN = previous;
     },
   };
+}
+
+/**
+ * Answers every SFN client of this process in process, with the same operations over `runner` (no HTTP, no
+ * credentials): for tests whose other clients are answered in process too (ScriptedSageMaker), where a step completes
+ * its own waiting task or asks whether an execution runs. Returns the function that puts the clients' `send` back.
+ */
+export function bindLocalStepFunctions(runner: LocalRunner): () => void {
+  const executions = new LocalExecutions(runner);
+  return bindClientClass(SFNClient as unknown as SdkClientClass, async (_client, command) => {
+    const requestId = randomUUID();
+    try {
+      const output = operate(executions, operationOf(command), (command.input ?? {}) as Record<string, unknown>);
+      const dated = Object.fromEntries(
+        Object.entries(output as Record<string, unknown>).map(([key, value]) => [
+          key,
+          (key === 'startDate' || key === 'stopDate') && typeof value === 'number' ? new Date(value * 1000) : value,
+        ]),
+      );
+      return { ...dated, $metadata: metadata(200, requestId) };
+    } catch (error) {
+      if (!(error instanceof StepFunctionsError)) throw error;
+      throw sdkException(
+        new ServiceError(error.code, error.message, 400),
+        SfnSdk as unknown as Record<string, unknown>,
+        SfnSdk.SFNServiceException as unknown as ServiceExceptionClass,
+        requestId,
+      );
+    }
+  });
 }

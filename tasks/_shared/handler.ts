@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { InvalidInputError } from '../../contracts/errors.ts';
 import type { MayWriteOf, STEPS, TaskName, WritesOf } from '../../contracts/steps.ts';
 import { logger } from './logger.ts';
 import type { StateSlice } from './state-slice.ts';
@@ -62,6 +63,35 @@ export function stepHandler<Name extends TaskName, State, Result extends StepRes
     const state = slice.check(event, `${stepName} input`);
     logger.appendKeys({ ...correlationKeys(state), step: stepName });
     return run(state);
+  };
+  return Object.assign(handler, { slice });
+}
+
+/**
+ * Builds the Lambda handler of a step that runs under a waiting task's token (`.waitForTaskToken`): its payload is
+ * `{ state, taskToken }` (the state document and `$$.Task.Token`); the state is checked as stepHandler checks it, and
+ * the compiler holds the result (the state document the wait completes with, before the wait adds what
+ * contracts/steps.ts says it `completes` with) to the step's declaration as it holds stepHandler's.
+ */
+export function waitingStepHandler<Name extends TaskName, State, Result extends StepResult<Name, State>>(
+  slice: StateSlice<State>,
+  stepName: Name,
+  run: (state: State, taskToken: string) => Promise<Result>,
+  ...undeclared: [UndeclaredWrites<Name, State, Result>] extends [never]
+    ? []
+    : [writesNotDeclaredInContractsSteps: UndeclaredWrites<Name, State, Result>]
+): StepHandler<State, Result> {
+  void undeclared;
+  const handler = async (event: unknown, context?: Context) => {
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    const payload = (event ?? {}) as { state?: unknown; taskToken?: unknown };
+    if (typeof payload.taskToken !== 'string' || payload.taskToken === '') {
+      throw new InvalidInputError(`${stepName} input: taskToken: expected the task token ($$.Task.Token), a string`);
+    }
+    const state = slice.check(payload.state, `${stepName} input state`);
+    logger.appendKeys({ ...correlationKeys(state), step: stepName });
+    return run(state, payload.taskToken);
   };
   return Object.assign(handler, { slice });
 }

@@ -34,7 +34,11 @@ export type ResourceKind =
   /** The endpoint lease objects: the `leases/` prefix of the stack's own artifact bucket. */
   | 'lease-object'
   /** Executions of this stack's state machines (a lease holder's, described to see whether it still runs). */
-  | 'workflow-execution';
+  | 'workflow-execution'
+  /** The stack's wait records table (contracts/task-tokens.ts). */
+  | 'wait-record-table'
+  /** This stack's state machines (their waiting tasks are completed with SendTaskSuccess). */
+  | 'workflow-state-machine';
 
 /** IAM actions on kinds of resource. */
 export interface Permission {
@@ -43,7 +47,11 @@ export interface Permission {
 }
 
 /** Environment variables a handler may read; infra fills them in. */
-type TaskEnvironmentVariable = 'SAGEMAKER_EXECUTION_ROLE_ARN' | 'EVENT_BUS_NAME' | 'ARTIFACT_BUCKET_NAME';
+type TaskEnvironmentVariable =
+  | 'SAGEMAKER_EXECUTION_ROLE_ARN'
+  | 'EVENT_BUS_NAME'
+  | 'ARTIFACT_BUCKET_NAME'
+  | 'WAIT_TABLE_NAME';
 
 /** How one step is deployed. */
 export interface TaskRegistration {
@@ -52,6 +60,22 @@ export interface TaskRegistration {
   readonly permissions: readonly Permission[];
   readonly environment: readonly TaskEnvironmentVariable[];
 }
+
+/**
+ * What a step that starts a change under its waiting task's token does: writes the token to the wait records table,
+ * and completes the task itself when nothing is left to wait for (task results go to this stack's state machines
+ * only).
+ */
+export const taskTokenPermissions: readonly Permission[] = [
+  { actions: ['dynamodb:PutItem'], resources: ['wait-record-table'] },
+  { actions: ['states:SendTaskSuccess'], resources: ['workflow-state-machine'] },
+];
+
+/** What CompleteWait does with the wait records: reads them, and writes new tokens and completions. */
+export const waitRecordPermissions: readonly Permission[] = [
+  { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: ['wait-record-table'] },
+  { actions: ['states:SendTaskSuccess'], resources: ['workflow-state-machine'] },
+];
 
 /** DescribeEndpoint, which most endpoint steps call. */
 export const describeEndpoint: Permission = { actions: ['sagemaker:DescribeEndpoint'], resources: ['endpoint'] };

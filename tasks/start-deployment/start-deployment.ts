@@ -6,6 +6,7 @@ import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags, TagKeys } from '../_shared/tags.ts';
+import type { BeforeChange } from '../_shared/task-tokens.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document StartDeployment reads: the endpoint, its guardrails, and the new config. */
@@ -27,6 +28,11 @@ interface StartDeploymentDeps {
     'describeEndpoint' | 'describeEndpointConfig' | 'createEndpoint' | 'updateEndpoint' | 'listTags'
   >;
   now(): Date;
+  /**
+   * Called just before CreateEndpoint or UpdateEndpoint with the change and the state this step will return (a new
+   * endpoint's ARN still empty): where the waiting task's token is stored. @default - nothing
+   */
+  beforeChange?: BeforeChange;
 }
 
 /**
@@ -42,6 +48,11 @@ export async function startDeployment<S extends StartDeploymentState>(state: S, 
   const wait = startWaiting(state.request.wait, deps.now());
 
   if (current === undefined) {
+    await deps.beforeChange?.({
+      action: 'create',
+      targetConfigName: newConfig,
+      output: { ...state, endpoint: { name, arn: '', action: 'create' }, wait },
+    });
     const arn = await deps.sagemaker.createEndpoint(name, newConfig, deploymentConfig, ownershipTags(state));
     return { ...state, endpoint: { name, arn, action: 'create' }, wait };
   }
@@ -83,15 +94,17 @@ export async function startDeployment<S extends StartDeploymentState>(state: S, 
       `Endpoint ${name} hosts inference components (its config ${configName} names no model); deploy to it with DeployInferenceComponent, or deploy this model to another endpoint`,
     );
   }
-  const arn = await deps.sagemaker.updateEndpoint(name, newConfig, deploymentConfig);
-  return {
+  const updated = (arn: string) => ({
     ...state,
     endpoint: {
       name,
-      arn: arn || current.arn,
+      arn,
       action: 'update',
       ...(configName !== undefined ? { previousConfigName: configName } : {}),
     },
     wait,
-  };
+  });
+  await deps.beforeChange?.({ action: 'update', targetConfigName: newConfig, output: updated(current.arn) });
+  const arn = await deps.sagemaker.updateEndpoint(name, newConfig, deploymentConfig);
+  return updated(arn || current.arn);
 }

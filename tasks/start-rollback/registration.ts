@@ -1,4 +1,4 @@
-import { describeEndpoint, type TaskRegistration } from '../_shared/task-registration.ts';
+import { describeEndpoint, type TaskRegistration, taskTokenPermissions } from '../_shared/task-registration.ts';
 
 /** How the StartRollback step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
 export const registration: TaskRegistration = {
@@ -7,6 +7,7 @@ export const registration: TaskRegistration = {
   permissions: [
     describeEndpoint,
     { actions: ['sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], resources: ['endpoint', 'endpoint-config'] },
+    ...taskTokenPermissions,
   ],
-  environment: [],
+  environment: ['WAIT_TABLE_NAME'],
 };

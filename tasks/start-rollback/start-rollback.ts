@@ -4,6 +4,7 @@ import type { EndpointChange, WaitPolicy } from '../../contracts/parts/endpoint.
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
+import type { BeforeChange } from '../_shared/task-tokens.ts';
 import { startWaiting, TRANSITIONAL_STATUSES } from '../_shared/wait-progress.ts';
 
 /** The slice of the state document StartRollback reads: what the run changed on the endpoint, if anything. */
@@ -24,6 +25,11 @@ export const StartRollbackState = stateSlice<StartRollbackState>({
 interface StartRollbackDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'updateEndpoint' | 'deleteEndpoint'>;
   now(): Date;
+  /**
+   * Called just before UpdateEndpoint or DeleteEndpoint with the change and the state this step will return: where
+   * the waiting task's token is stored. @default - nothing
+   */
+  beforeChange?: BeforeChange;
 }
 
 /**
@@ -64,10 +70,14 @@ export async function startRollback<S extends StartRollbackState>(state: S, deps
     return { ...state, rollback: { action: 'none', reason }, wait };
   }
   if (change.action === 'create') {
+    const deleted = { ...state, rollback: { action: 'delete' }, wait };
+    await deps.beforeChange?.({ action: 'delete', output: deleted });
     await deps.sagemaker.deleteEndpoint(change.name);
-    return { ...state, rollback: { action: 'delete' }, wait };
+    return deleted;
   }
   if (previous === undefined) throw new Error(`No previous endpoint config was recorded for ${change.name}`);
+  const restored = { ...state, rollback: { action: 'restore', configName: previous }, wait };
+  await deps.beforeChange?.({ action: 'restore', targetConfigName: previous, output: restored });
   await deps.sagemaker.updateEndpoint(change.name, previous, undefined);
-  return { ...state, rollback: { action: 'restore', configName: previous }, wait };
+  return restored;
 }

@@ -1,4 +1,4 @@
-import type { TaskRegistration } from '../_shared/task-registration.ts';
+import { type TaskRegistration, taskTokenPermissions } from '../_shared/task-registration.ts';
 
 /** How the StartTransformJob step is deployed: timeout, memory, the IAM actions it calls, the environment it reads. */
 export const registration: TaskRegistration = {
@@ -11,6 +11,7 @@ export const registration: TaskRegistration = {
       resources: ['transform-job'],
     },
     { actions: ['iam:PassRole'], resources: ['execution-role'] },
+    ...taskTokenPermissions,
   ],
-  environment: ['SAGEMAKER_EXECUTION_ROLE_ARN'],
+  environment: ['SAGEMAKER_EXECUTION_ROLE_ARN', 'WAIT_TABLE_NAME'],
 };

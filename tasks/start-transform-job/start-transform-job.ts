@@ -7,6 +7,7 @@ import type { SageMakerGateway, Tags } from '../_shared/sagemaker.ts';
 import { RESOLVED_RUN } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { BatchTagKeys } from '../_shared/tags.ts';
+import type { BeforeChange } from '../_shared/task-tokens.ts';
 import { isJobNameTaken, type TransformJobGateway } from '../_shared/transform-jobs.ts';
 import { startWaiting } from '../_shared/wait-progress.ts';
 
@@ -30,6 +31,11 @@ interface StartTransformJobDeps {
   jobs: Pick<TransformJobGateway, 'createTransformJob' | 'describeTransformJob'>;
   executionRoleArn: string;
   now(): Date;
+  /**
+   * Called just before CreateTransformJob with the state this step will return (the job's ARN still empty): where the
+   * waiting task's token is stored. @default - nothing
+   */
+  beforeChange?: BeforeChange;
 }
 
 /** The CreateTransformJob request of the run, in SageMaker's member names. */
@@ -101,7 +107,12 @@ export async function startTransformJob<S extends StartTransformJobState>(state:
     model = await ensureModel(request.scheduleName, batchModelDefinition(request.model), tags, deps);
   }
   let job: { name: string; arn: string; created: boolean };
+  const wait = startWaiting(request.wait, deps.now());
   try {
+    await deps.beforeChange?.({
+      action: 'create',
+      output: { ...state, model, job: { name: run.jobName, arn: '', created: true }, wait },
+    });
     const arn = await deps.jobs.createTransformJob(transformJobRequest(state, model.name, tags));
     job = { name: run.jobName, arn, created: true };
   } catch (error) {
@@ -109,5 +120,5 @@ export async function startTransformJob<S extends StartTransformJobState>(state:
     if (!existing) throw error;
     job = { name: existing.name, arn: existing.arn, created: false };
   }
-  return { ...state, model, job, wait: startWaiting(request.wait, deps.now()) };
+  return { ...state, model, job, wait };
 }

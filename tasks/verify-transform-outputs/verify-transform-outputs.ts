@@ -1,5 +1,9 @@
 import type { CreatedResource } from '../../contracts/contract-parts.ts';
-import { TransformJobFailedError, TransformOutputMissingError } from '../../contracts/errors.ts';
+import {
+  TransformJobFailedError,
+  TransformJobTimeoutError,
+  TransformOutputMissingError,
+} from '../../contracts/errors.ts';
 import type { BatchRun, TransformJobStatusSummary } from '../../contracts/parts/batch-transform.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { outputKeyOf, splitS3Uri } from '../_shared/batch-run.ts';
@@ -28,7 +32,8 @@ const QUOTED = 5;
 
 /**
  * A settled job must be Completed (else TransformJobFailedError with SageMaker's FailureReason), and every input
- * object must have its `.out` under the output prefix (else TransformOutputMissingError listing them).
+ * object must have its `.out` under the output prefix (else TransformOutputMissingError listing them). A job still
+ * running (its wait ended at the deadline) is TransformJobTimeoutError: the run stops it.
  */
 export async function verifyTransformOutputs<S extends VerifyTransformOutputsState>(
   state: S,
@@ -36,6 +41,9 @@ export async function verifyTransformOutputs<S extends VerifyTransformOutputsSta
 ) {
   const { run, jobStatus: status } = state;
   const name = state.job?.name ?? run.jobName;
+  if (!status.settled) {
+    throw new TransformJobTimeoutError(`Transform job ${name} is still ${status.status} at the run's deadline`);
+  }
   if (status.status !== 'Completed') {
     throw new TransformJobFailedError(
       `Transform job ${name} ended ${status.status}${status.failureReason ? `: ${status.failureReason}` : ''}`,

@@ -58,7 +58,7 @@ const LAYER_IMPORTS: Readonly<Record<string, readonly string[]>> = {
 const EMULATOR_LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'logger.ts', 'fs-util.ts', 'operations.ts', 'clock.ts'],
   ['events.ts', 'http-util.ts', 'shapes.ts', 'faults.ts', 'iam'],
-  ['s3'],
+  ['s3', 'dynamodb'],
   ['hosting', 'capture'],
   ['store'],
   ['serverless', 'cloudwatch'],

@@ -62,6 +62,8 @@ interface HarnessOptions {
   readonly workflows?: SynthesizedWorkflows;
   /** Runs the trigger engine on this clock (a DrivenClock in tests), subscribed to the emulator's events. */
   readonly triggerClock?: Clock;
+  /** How long a waiting task's heartbeat really lasts (the runner's heartbeatTimeMs). @default the Wait states' 50 ms */
+  readonly heartbeatTimeMs?: number;
 }
 
 /** Starts the emulator and runner; a container gets `startupTimeoutSeconds` to answer /ping. */
@@ -86,6 +88,7 @@ export async function startHarness(startupTimeoutSeconds = 8, options: HarnessOp
   const runner = await createLocalRunner({
     waitTimeMs: 50,
     retryIntervalMs: 20,
+    ...(options.heartbeatTimeMs !== undefined ? { heartbeatTimeMs: options.heartbeatTimeMs } : {}),
     executionRecordsDir: join(stateDir, 'executions'),
     workflows:
       options.workflows ?? (await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG })),

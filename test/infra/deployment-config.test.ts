@@ -71,8 +71,8 @@ describe('a stack built from the deployment config file', () => {
   });
 
   it('follows each configured group with a rule on its approval decisions (a raw pattern)', () => {
-    // The group's rule, and the execution cleanup's.
-    template.resourceCountIs('AWS::Events::Rule', 2);
+    // The group's rule, the execution cleanup's and the two of the event-driven waits.
+    template.resourceCountIs('AWS::Events::Rule', 4);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.sagemaker'],

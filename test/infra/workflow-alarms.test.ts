@@ -108,7 +108,8 @@ describe('workflow alarms', () => {
     const deadLetterAlarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
       (alarm) =>
         alarm.Properties.Namespace === 'AWS/SQS' &&
-        alarm.Properties.AlarmName !== 'SageMakerWorkflows-DeadLetters-ExecutionCleanup',
+        alarm.Properties.AlarmName !== 'SageMakerWorkflows-DeadLetters-ExecutionCleanup' &&
+        alarm.Properties.AlarmName !== 'SageMakerWorkflows-DeadLetters-WaitEvents',
     );
 
     expect(deadLetterAlarms).toHaveLength(1);

@@ -2,6 +2,8 @@
  * The BatchTransform Lambda handlers with the real SDK clients, whose `send` aws-sdk-client-mock replaces: what
  * each handler sends to SageMaker / S3 / EventBridge, and how SDK errors and malformed states come out of it.
  */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ListObjectsV2Command, type ListObjectsV2CommandInput, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -13,6 +15,7 @@ import {
   SageMakerClient,
   StopTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BatchRunState, BatchTransformInputDocument } from '../../contracts/parts/batch-transform.ts';
@@ -38,6 +41,8 @@ import { EXECUTION_ROLE_ARN, modelArn } from './fakes.ts';
 const sagemaker = mockClient(SageMakerClient);
 const s3 = mockClient(S3Client);
 const eventBridge = mockClient(EventBridgeClient);
+const dynamodb = mockClient(DynamoDBClient);
+const sfn = mockClient(SFNClient);
 
 const JOB = NIGHTLY_RUN.jobName;
 const JOB_ARN = transformJobArn(JOB);
@@ -95,7 +100,10 @@ beforeEach(() => {
   sagemaker.reset();
   s3.reset();
   eventBridge.reset();
+  dynamodb.reset();
+  sfn.reset();
   vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('WAIT_TABLE_NAME', 'WaitRecords');
   vi.stubEnv('SAGEMAKER_EXECUTION_ROLE_ARN', EXECUTION_ROLE_ARN);
   vi.stubEnv('EVENT_BUS_NAME', 'sagemaker-workflows');
 });
@@ -238,7 +246,7 @@ describe('StartTransformJob handler', () => {
       maxPayloadInMB: 1,
     });
 
-    const out = await startTransformJob(asJson(resolvedState(input)));
+    const out = await startTransformJob({ state: asJson(resolvedState(input)), taskToken: 'token-1' });
 
     expect(sagemaker.commandCalls(DescribeModelCommand)[0]?.args[0].input).toEqual({ ModelName: 'churn-model' });
     expect(sagemaker.commandCalls(CreateTransformJobCommand)[0]?.args[0].input).toEqual({
@@ -266,7 +274,7 @@ describe('StartTransformJob handler', () => {
   it('raises InvalidInputError when SageMaker cannot find the named model', async () => {
     sagemaker.on(DescribeModelCommand).rejects(serviceError('ValidationException', 'Could not find model "x".'));
 
-    await expect(startTransformJob(asJson(resolvedState()))).rejects.toMatchObject({
+    await expect(startTransformJob({ state: asJson(resolvedState()), taskToken: 'token-1' })).rejects.toMatchObject({
       name: 'InvalidInputError',
       message: 'model.name: no SageMaker model named churn-model',
     });
@@ -285,7 +293,7 @@ describe('StartTransformJob handler', () => {
       },
     });
 
-    const out = await startTransformJob(asJson(resolvedState(input)));
+    const out = await startTransformJob({ state: asJson(resolvedState(input)), taskToken: 'token-1' });
 
     const created = sagemaker.commandCalls(CreateModelCommand)[0]?.args[0].input;
     expect(created).toEqual({
@@ -321,7 +329,7 @@ describe('StartTransformJob handler', () => {
       );
     sagemaker.on(DescribeTransformJobCommand).resolves(describedJob('InProgress'));
 
-    const out = await startTransformJob(asJson(resolvedState()));
+    const out = await startTransformJob({ state: asJson(resolvedState()), taskToken: 'token-1' });
 
     expect(out.job).toEqual({ name: JOB, arn: JOB_ARN, created: false });
     expect(out.wait).toMatchObject({ attempt: 0, seconds: 30 });
@@ -335,7 +343,7 @@ describe('StartTransformJob handler', () => {
     });
     sagemaker.on(CreateTransformJobCommand).rejects(throttled());
 
-    await expect(startTransformJob(asJson(resolvedState()))).rejects.toMatchObject({
+    await expect(startTransformJob({ state: asJson(resolvedState()), taskToken: 'token-1' })).rejects.toMatchObject({
       name: 'SageMakerThrottledError',
       message: 'SageMaker throttled CreateTransformJob: Rate exceeded',
     });
@@ -345,7 +353,7 @@ describe('StartTransformJob handler', () => {
   it('fails clearly when the execution role is not configured', async () => {
     vi.stubEnv('SAGEMAKER_EXECUTION_ROLE_ARN', '');
 
-    await expect(startTransformJob(asJson(resolvedState()))).rejects.toThrow(
+    await expect(startTransformJob({ state: asJson(resolvedState()), taskToken: 'token-1' })).rejects.toThrow(
       'Environment variable SAGEMAKER_EXECUTION_ROLE_ARN is not set',
     );
     expect(sagemaker.calls()).toHaveLength(0);
@@ -355,9 +363,9 @@ describe('StartTransformJob handler', () => {
     const state = asJson(resolvedState()) as { run: { jobName?: string } };
     delete state.run.jobName;
 
-    await expect(startTransformJob(state)).rejects.toMatchObject({
+    await expect(startTransformJob({ state, taskToken: 'token-1' })).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: 'Invalid StartTransformJob input: run.jobName: expected a string, received undefined',
+      message: 'Invalid StartTransformJob input state: run.jobName: expected a string, received undefined',
     });
     expect(sagemaker.calls()).toHaveLength(0);
   });

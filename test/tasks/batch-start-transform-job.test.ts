@@ -287,9 +287,9 @@ describe('startTransformJob', () => {
   it('refuses a state document without the resolved run with InvalidInputError naming it', async () => {
     const { run: _, ...state } = resolvedState();
 
-    await expect(startTransformJobHandler(state)).rejects.toMatchObject({
+    await expect(startTransformJobHandler({ state, taskToken: 'token-1' })).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid StartTransformJob input: run: .*received undefined/),
+      message: expect.stringMatching(/^Invalid StartTransformJob input state: run: .*received undefined/),
     });
   });
 });

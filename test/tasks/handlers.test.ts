@@ -2,6 +2,8 @@
  * The Lambda handlers with the real SDK clients, whose `send` aws-sdk-client-mock replaces: what each
  * handler sends to SageMaker / SageMaker Runtime / EventBridge, and how SDK errors come out of it.
  */
+
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   AddTagsCommand,
@@ -27,6 +29,7 @@ import {
   ModelError,
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../tasks/_shared/logger.ts';
@@ -57,6 +60,8 @@ import {
 const sagemaker = mockClient(SageMakerClient);
 const runtime = mockClient(SageMakerRuntimeClient);
 const eventBridge = mockClient(EventBridgeClient);
+const dynamodb = mockClient(DynamoDBClient);
+const sfn = mockClient(SFNClient);
 
 const OLD_CONFIG = 'churn-0000000001';
 const NEW_CONFIG = 'churn-0000000002';
@@ -90,7 +95,10 @@ beforeEach(() => {
   sagemaker.reset();
   runtime.reset();
   eventBridge.reset();
+  dynamodb.reset();
+  sfn.reset();
   vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('WAIT_TABLE_NAME', 'WaitRecords');
   vi.stubEnv('SAGEMAKER_EXECUTION_ROLE_ARN', EXECUTION_ROLE_ARN);
   vi.stubEnv('EVENT_BUS_NAME', 'sagemaker-workflows');
 });
@@ -273,12 +281,39 @@ describe('CreateEndpointConfig handler', () => {
 });
 
 describe('StartDeployment handler', () => {
-  it('creates the endpoint when SageMaker cannot find it', async () => {
-    sagemaker.on(DescribeEndpointCommand).rejects(notFound(`endpoint "${endpointArn('churn')}"`));
-    sagemaker.on(CreateEndpointCommand).resolves({ EndpointArn: endpointArn('churn') });
+  /** The payload of the waiting task: the state document and its token. */
+  const waiting = (state: unknown) => ({ state, taskToken: 'token-1' });
+  /** The wait records written, in order. */
+  const records = () =>
+    dynamodb.commandCalls(PutItemCommand).map((call) => JSON.parse(call.args[0].input.Item?.record?.S ?? '{}'));
 
-    const out = await startDeployment(event(validInput(), afterConfig()));
+  it('creates the endpoint when SageMaker cannot find it, its token stored before', async () => {
+    sagemaker
+      .on(DescribeEndpointCommand)
+      .rejectsOnce(notFound(`endpoint "${endpointArn('churn')}"`))
+      .resolves({
+        EndpointName: 'churn',
+        EndpointArn: endpointArn('churn'),
+        EndpointStatus: 'Creating',
+        EndpointConfigName: NEW_CONFIG,
+      });
+    sagemaker.on(CreateEndpointCommand).callsFake(() => {
+      expect(records().map((r) => r.phase)).toEqual(['requested']);
+      return { EndpointArn: endpointArn('churn') };
+    });
 
+    const out = await startDeployment(waiting(event(validInput(), afterConfig())));
+
+    expect(records().map((r) => [r.phase, r.token, r.operation.action])).toEqual([
+      ['requested', 'token-1', 'create'],
+      ['started', 'token-1', 'create'],
+    ]);
+    expect(dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+      TableName: 'WaitRecords',
+      Item: { key: { S: 'endpoint/churn' } },
+    });
+    // The endpoint does not exist yet as far as SageMaker says: the task waits for its event.
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
     expect(sagemaker.commandCalls(CreateEndpointCommand)[0]?.args[0].input).toEqual({
       EndpointName: 'churn',
       EndpointConfigName: NEW_CONFIG,
@@ -301,7 +336,7 @@ describe('StartDeployment handler', () => {
     sagemaker.on(UpdateEndpointCommand).resolves({ EndpointArn: endpointArn('churn') });
     const input = validInput({ deployment: { autoRollbackAlarms: ['churn-5xx'] } });
 
-    const out = await startDeployment(event(input, afterConfig()));
+    const out = await startDeployment(waiting(event(input, afterConfig())));
 
     expect(sagemaker.commandCalls(UpdateEndpointCommand)[0]?.args[0].input).toEqual({
       EndpointName: 'churn',
@@ -320,7 +355,7 @@ describe('StartDeployment handler', () => {
       PendingDeploymentSummary: { EndpointConfigName: NEW_CONFIG, StartTime: new Date() },
     });
 
-    const out = await startDeployment(event(validInput(), afterConfig()));
+    const out = await startDeployment(waiting(event(validInput(), afterConfig())));
 
     expect(out.endpoint).toMatchObject({ action: 'update', previousConfigName: OLD_CONFIG });
     expect(sagemaker.commandCalls(UpdateEndpointCommand)).toHaveLength(0);
@@ -334,7 +369,7 @@ describe('StartDeployment handler', () => {
       EndpointConfigName: OLD_CONFIG,
     });
 
-    await expect(startDeployment(event(validInput(), afterConfig()))).rejects.toMatchObject({
+    await expect(startDeployment(waiting(event(validInput(), afterConfig())))).rejects.toMatchObject({
       name: 'EndpointBusyError',
     });
   });
@@ -342,7 +377,7 @@ describe('StartDeployment handler', () => {
   it('surfaces throttled DescribeEndpoint as SageMakerThrottledError', async () => {
     sagemaker.on(DescribeEndpointCommand).rejects(throttled());
 
-    await expect(startDeployment(event(validInput(), afterConfig()))).rejects.toMatchObject({
+    await expect(startDeployment(waiting(event(validInput(), afterConfig())))).rejects.toMatchObject({
       name: 'SageMakerThrottledError',
       message: 'SageMaker throttled DescribeEndpoint: Rate exceeded',
     });
@@ -599,7 +634,7 @@ describe('StartRollback handler', () => {
     });
     sagemaker.on(UpdateEndpointCommand).resolves({ EndpointArn: endpointArn('churn') });
 
-    const out = await startRollback(event(validInput(), afterUpdate()));
+    const out = await startRollback({ state: event(validInput(), afterUpdate()), taskToken: 'token-1' });
 
     expect(sagemaker.commandCalls(UpdateEndpointCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointName: 'churn', EndpointConfigName: OLD_CONFIG },
@@ -620,7 +655,7 @@ describe('StartRollback handler', () => {
       endpoint: { name: 'churn', arn: endpointArn('churn'), action: 'create' as const },
     };
 
-    const out = await startRollback(event(validInput(), created));
+    const out = await startRollback({ state: event(validInput(), created), taskToken: 'token-1' });
 
     expect(sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointName: 'churn' },

@@ -201,9 +201,16 @@ describe('startDeployment', () => {
   });
 
   it('refuses a state document without the endpoint config CreateEndpointConfig records, naming it', async () => {
-    await expect(startDeploymentHandler(deploymentState())).rejects.toMatchObject({
+    await expect(startDeploymentHandler({ state: deploymentState(), taskToken: 'token-1' })).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(/^Invalid StartDeployment input: endpointConfig: .*received undefined/),
+      message: expect.stringMatching(/^Invalid StartDeployment input state: endpointConfig: .*received undefined/),
+    });
+  });
+
+  it('refuses a payload without its task token, naming it', async () => {
+    await expect(startDeploymentHandler({ state: stateWith() })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: 'StartDeployment input: taskToken: expected the task token ($$.Task.Token), a string',
     });
   });
 });

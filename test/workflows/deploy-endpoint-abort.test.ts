@@ -17,6 +17,7 @@ import {
   type LocalRunner,
 } from '../../local/runner/runner.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
+import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let runner: LocalRunner;
@@ -24,15 +25,18 @@ let engine: TriggerEngine;
 let aws: ScriptedSageMaker;
 let stateDir: string;
 let cleanupArn: string;
+let unbindStepFunctions: () => void;
 
 beforeAll(async () => {
   runner = await createLocalRunner({ waitTimeMs: 1, retryIntervalMs: 0 });
+  unbindStepFunctions = bindLocalStepFunctions(runner);
   stateDir = mkdtempSync(join(tmpdir(), 'smwf-abort-'));
   engine = await TriggerEngine.start({ runner, stateDir });
   cleanupArn = [...runner.workflows.functions.values()].find((f) => f.task === 'ExecutionCleanup')?.arn ?? '';
 });
 
 afterAll(async () => {
+  unbindStepFunctions?.();
   await engine?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 });
@@ -160,6 +164,8 @@ describe('DeployEndpoint aborted, then the execution cleanup', () => {
       aws.install();
       const first = await runner.start('DeployEndpoint', deployInput('v1'), { onWait }).result;
       expect(first.status).toBe('SUCCEEDED');
+      // The update comes a minute later (the first deployment's endpoint settled at once: no wait moved the clock).
+      onWait(60);
       const before = { configs: aws.endpointConfigNames(), models: aws.modelNames() };
 
       const result = await deployAbortedAt('v2', state);

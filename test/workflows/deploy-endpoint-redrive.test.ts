@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type LocalExecution, type LocalRunner } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let workflows: SynthesizedWorkflows;
@@ -24,7 +25,10 @@ beforeAll(async () => {
   recordsDir = mkdtempSync(join(tmpdir(), 'smwf-redrive-records-'));
 });
 
+let unbindStepFunctions: (() => void) | undefined;
+
 afterAll(() => {
+  unbindStepFunctions?.();
   rmSync(recordsDir, { recursive: true, force: true });
 });
 
@@ -32,9 +36,21 @@ scriptedSageMakerForEachTest((scripted) => {
   aws = scripted;
 });
 
-/** A runner as `smwf run` and `smwf redrive` make one: journaling in the state directory. */
-const newRunner = (): Promise<LocalRunner> =>
-  createLocalRunner({ waitTimeMs: 1, retryIntervalMs: 0, workflows, executionRecordsDir: recordsDir });
+/**
+ * A runner as `smwf run` and `smwf redrive` make one: journaling in the state directory, its process's SFN clients
+ * answered by it (the steps that complete their own waiting task).
+ */
+const newRunner = async (): Promise<LocalRunner> => {
+  const runner = await createLocalRunner({
+    waitTimeMs: 1,
+    retryIntervalMs: 0,
+    workflows,
+    executionRecordsDir: recordsDir,
+  });
+  unbindStepFunctions?.();
+  unbindStepFunctions = bindLocalStepFunctions(runner);
+  return runner;
+};
 
 const onWait = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
 
@@ -71,11 +87,13 @@ describe('DeployEndpoint redriven by another runner', () => {
   it.each(['CreateModel', 'CreateEndpointConfig', 'StartDeployment', 'HealthCheck', 'FinalizeDeployment'])(
     'aborted once %s has run ends as an uninterrupted deployment, with nothing duplicated',
     async (stateName) => {
+      // The endpoint takes a minute to come up: StartDeployment's task still waits for it when its function returns.
+      aws.script.provisioningSeconds = 60;
       const uninterrupted = await (await newRunner()).start('DeployEndpoint', deployInput('v1'), { onWait }).result;
       const expected = outcome();
       const expectedCreations = creations();
       aws.restore();
-      aws = new ScriptedSageMaker();
+      aws = new ScriptedSageMaker({ script: { provisioningSeconds: 60 } });
       aws.install();
 
       const first = await newRunner();

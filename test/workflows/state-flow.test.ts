@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as zc from 'zod/v4/core';
-import type { TaskName } from '../../contracts/steps.ts';
+import { STEPS, type TaskName } from '../../contracts/steps.ts';
 import { projectRoot } from '../../infra/project-root.ts';
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import type { StepHandler } from '../../tasks/_shared/handler.ts';
@@ -59,7 +59,10 @@ function contextFor(workflow: WorkflowDefinition): FlowContext {
       if (fn.code === `${workflow.folder}/validate-input.ts`) return { kind: 'first-state', output: firstStateOutput };
       const handler = handlers.get(fn.code);
       if (handler === undefined) throw new Error(`${fn.code} is not a step's handler`);
-      return { kind: 'step', step: fn.task as TaskName, slice: handler.slice.fields };
+      const step = fn.task as TaskName;
+      // The fallback poll reads no state document: its payload, the wait it continues, is the definition's.
+      if (STEPS[step].returns === 'continues-wait') return { kind: 'step', step, slice: {} };
+      return { kind: 'step', step, slice: handler.slice.fields };
     },
   };
 }
@@ -132,12 +135,28 @@ describe('the state-flow walk', () => {
 
   it('names a Choice variable no state writes', () => {
     const definition = definitionCopy('DeployEndpoint');
-    const settled = definition.States.IsEndpointSettled as { Choices: { Variable: string }[] };
-    (settled.Choices[0] as { Variable: string }).Variable = '$.endpointStatuss.settled';
+    const deleted = definition.States.IsEndpointDeleted as { Choices: { Variable: string }[] };
+    (deleted.Choices[0] as { Variable: string }).Variable = '$.endpointStatuss.settled';
 
     expect(unmetReads(deployEndpoint, definition)).toEqual([
-      { state: 'IsEndpointSettled', reader: 'Choice', path: '$.endpointStatuss.settled', problem: 'never written' },
+      { state: 'IsEndpointDeleted', reader: 'Choice', path: '$.endpointStatuss.settled', problem: 'never written' },
     ]);
+  });
+
+  it("reads a waiting step's slice from its payload's state, and knows what its wait completes with", () => {
+    // As synthesized, IsEndpointDeleting reads the status only StartRollback's wait completes with: no finding.
+    expect(unmetReads(deployEndpoint, definitionCopy('DeployEndpoint'))).toEqual([]);
+
+    const definition = definitionCopy('DeployEndpoint');
+    const start = definition.States.StartDeployment as { Parameters: { Payload: Record<string, string> } };
+    start.Parameters.Payload['state.$'] = '$.request';
+
+    expect(unmetReads(deployEndpoint, definition)).toContainEqual({
+      state: 'StartDeployment',
+      reader: 'the slice StartDeployment reads',
+      path: '$.endpointConfig',
+      problem: 'never written',
+    });
   });
 
   it('names a test for presence that can never hold: the field is written on no path', () => {

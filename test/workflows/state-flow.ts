@@ -5,7 +5,9 @@
  * which state runs after which.
  *
  * The shape starts from the first state's output (the workflow's contract, defaults applied, and the execution);
- * a Lambda step adds what contracts/steps.ts declares it writes (or returns a document of those fields only);
+ * a Lambda step adds what contracts/steps.ts declares it writes (or returns a document of those fields only); a
+ * step under a waiting task's token (`.waitForTaskToken`) reads the payload's `state`, and its task completes with
+ * the step's result and what its wait `completes` with, as does the fallback poll its heartbeat timeout leads to;
  * Parameters, ItemSelector, ResultSelector, Result, ResultPath and OutputPath reshape it as Step Functions does;
  * a Catch adds the error at its ResultPath. Where paths meet, a field is present only if it is present on all of
  * them. A Choice branch taken on `IsPresent: true` knows that field is there. Reads: a step's slice (the fields
@@ -284,6 +286,76 @@ function stepOutputs(output: StepOutput, payload: Shape): Shape[] {
   });
 }
 
+/** A Task that runs under its own task token and ends when SendTaskSuccess is called with it. */
+function isWaitingTask(state: State): boolean {
+  return typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken');
+}
+
+const HEARTBEAT_TIMEOUT = 'States.HeartbeatTimeout';
+
+/**
+ * What a waiting task completes with. A step that starts a wait reads the payload's `state` (the state document)
+ * and completes with its result and the fields its wait `completes` with. The fallback poll (a step that
+ * `continues-wait`) runs on the input of the step whose heartbeat timeout leads to it, and completes as that step's
+ * wait does.
+ */
+function waitingTaskOutputs(
+  name: string,
+  code: TaskCode,
+  payload: Shape,
+  input: Shape,
+  reads: Reads,
+  context: FlowContext,
+  graph: Graph,
+  scope: string,
+): Shape[] {
+  if (code.kind !== 'step') throw new Error(`State ${scope}${name}: a first state does not wait for a task token`);
+  const declared: StepOutput = STEPS[code.step];
+  if (declared.returns === 'continues-wait') {
+    const started = waitStarterOf(name, graph, context);
+    if (started === undefined) {
+      throw new Error(
+        `State ${scope}${name}: ${code.step} continues a wait, but no step's heartbeat timeout leads here`,
+      );
+    }
+    return waitCompletion(STEPS[started], input);
+  }
+  if (declared.completes === undefined) {
+    throw new Error(
+      `State ${scope}${name}: ${code.step} runs under a task token, but contracts/steps.ts declares no completes`,
+    );
+  }
+  // Its slice is read from the state document it is given, and named as paths of that document.
+  const state = reads.required(payload, ['state'], 'Payload');
+  for (const keys of requiredPaths(code.slice)) {
+    reads.required(state, keys, `the slice ${code.step} reads`);
+  }
+  return waitCompletion(declared, state);
+}
+
+/** The step's result given `state`, with what its wait completes with added. */
+function waitCompletion(declared: StepOutput, state: Shape): Shape[] {
+  return stepOutputs(declared, state).map((output) => {
+    if (output.opaque) return output;
+    const fields = new Map(output.fields);
+    for (const key of declared.completes ?? []) fields.set(key, { required: true, shape: OPAQUE });
+    return { opaque: false, fields };
+  });
+}
+
+/** The step that starts the wait the fallback poll `name` continues: the waiting task whose heartbeat timeout goes there. */
+function waitStarterOf(name: string, graph: Graph, context: FlowContext): keyof typeof STEPS | undefined {
+  for (const state of Object.values(graph.States)) {
+    if (state.Type !== 'Task' || !isWaitingTask(state)) continue;
+    const catches = (state.Catch ?? []) as { ErrorEquals?: string[]; Next?: string }[];
+    if (!catches.some((c) => c.Next === name && c.ErrorEquals?.includes(HEARTBEAT_TIMEOUT))) continue;
+    const functionArn = (state.Parameters as Record<string, unknown> | undefined)?.FunctionName;
+    const code = typeof functionArn === 'string' ? context.codeOf(functionArn) : undefined;
+    if (code?.kind === 'step' && (STEPS[code.step] as StepOutput).completes !== undefined) return code.step;
+  }
+  return undefined;
+}
+
 const ERROR_OUTPUT = shapeOf({ Error: LEAF, Cause: LEAF });
 
 function placeResult(input: Shape, result: Shape, resultPath: unknown): Shape {
@@ -306,6 +378,7 @@ function stepState(
   reads: Reads,
   context: FlowContext,
   scope: string,
+  graph: Graph,
 ): StateStep {
   const edges: [string, Shape][] = [];
   const nested: UnmetRead[] = [];
@@ -344,13 +417,18 @@ function stepState(
           'Payload.$' in parameters
             ? dynamicValue(String(parameters['Payload.$']), effective, reads, 'Payload')
             : template(parameters.Payload ?? {}, effective, reads, 'Payload');
-        let outputs: Shape[];
-        if (code.kind === 'first-state') outputs = [code.output];
-        else {
-          for (const keys of requiredPaths(code.slice)) reads.required(payload, keys, `the slice ${code.step} reads`);
-          outputs = stepOutputs(STEPS[code.step], payload);
+        if (isWaitingTask(state)) {
+          // The task's output is the document SendTaskSuccess gives it, not the function's response.
+          responses = waitingTaskOutputs(name, code, payload, effective, reads, context, graph, scope);
+        } else {
+          let outputs: Shape[];
+          if (code.kind === 'first-state') outputs = [code.output];
+          else {
+            for (const keys of requiredPaths(code.slice)) reads.required(payload, keys, `the slice ${code.step} reads`);
+            outputs = stepOutputs(STEPS[code.step], payload);
+          }
+          responses = outputs.map((output) => shapeOf({ Payload: output, StatusCode: LEAF }));
         }
-        responses = outputs.map((output) => shapeOf({ Payload: output, StatusCode: LEAF }));
       } else template(parameters, effective, reads, 'Parameters');
       for (const response of responses) {
         const result =
@@ -481,7 +559,7 @@ export function walk(graph: Graph, start: Shape, context: FlowContext, scope = '
     const state = graph.States[name];
     if (state === undefined) throw new Error(`${scope}${name} is not a state`);
     for (const input of [...(inputs.get(name)?.values() ?? [])]) {
-      for (const [target, shape] of stepState(name, state, input, new Reads(), context, scope).edges) {
+      for (const [target, shape] of stepState(name, state, input, new Reads(), context, scope, graph).edges) {
         if (add(inputs, target, shape, joined) && !pending.includes(target)) pending.push(target);
       }
     }
@@ -492,7 +570,7 @@ export function walk(graph: Graph, start: Shape, context: FlowContext, scope = '
     const nested = new Map<string, UnmetRead>();
     for (const input of shapes.values()) {
       const reads = new Reads();
-      const step = stepState(name, graph.States[name] as State, input, reads, context, scope);
+      const step = stepState(name, graph.States[name] as State, input, reads, context, scope, graph);
       for (const read of step.nested) nested.set(JSON.stringify(read), read);
       for (const { reader, path, outcome, test = false } of reads.outcomes) {
         const key = `${reader}\u0000${path}`;

@@ -6,7 +6,7 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
+import { eventDrivenWait, failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
 import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
@@ -19,6 +19,7 @@ export const BatchTransformStates = {
   PublishSkipped: 'PublishSkipped',
   Skipped: 'Skipped',
   StartTransformJob: 'StartTransformJob',
+  WaitForJobEvent: 'WaitForJobEvent',
   WaitForJob: 'WaitForJob',
   GetJobStatus: 'GetJobStatus',
   IsJobSettled: 'IsJobSettled',
@@ -69,7 +70,20 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
     verify,
     toFailed,
   );
-  const start = catchToFailed(invoke(scope, S.StartTransformJob, fns.StartTransformJob)).next(waitForJob);
+  // The job this run starts is waited for on its state change event (fragments.ts: eventDrivenWait); one a
+  // re-delivered schedule follows (another execution's wait record) is polled.
+  const start = eventDrivenWait(
+    scope,
+    { start: S.StartTransformJob, fallback: S.WaitForJobEvent },
+    fns.StartTransformJob,
+    fns.CompleteWait,
+    {
+      resource: { kind: 'transform-job', namePath: at('run.jobName') },
+      step: 'transform',
+      next: verify,
+      onError: toFailed,
+    },
+  );
   const skipped = publishThenEnd(
     scope,
     S.PublishSkipped,

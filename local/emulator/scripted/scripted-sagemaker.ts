@@ -11,6 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import * as DynamoDbSdk from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as EventBridgeSdk from '@aws-sdk/client-eventbridge';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as S3Sdk from '@aws-sdk/client-s3';
@@ -22,9 +24,10 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { AutoScalingApi } from '../autoscaling/api.ts';
 import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
 import { CopyInvocations } from '../autoscaling/copy-scaling.ts';
+import { DynamoDbTables } from '../dynamodb/tables.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
-import { type FaultConfig, FaultInjector, faultError } from '../faults.ts';
+import { type FaultConfig, FaultInjector, faultError, withDeliveryFaults } from '../faults.ts';
 import type { InstanceTypeTable } from '../hosting/capacity.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
 import { SageMakerRuntime } from '../runtime.ts';
@@ -116,6 +119,7 @@ const SERVICES = {
     Base: AutoScalingSdk.ApplicationAutoScalingServiceException,
   },
   s3: { Class: S3Client, sdk: S3Sdk, Base: S3Sdk.S3ServiceException },
+  dynamodb: { Class: DynamoDBClient, sdk: DynamoDbSdk, Base: DynamoDbSdk.DynamoDBServiceException },
 } as const;
 
 type Service = keyof typeof SERVICES;
@@ -148,6 +152,8 @@ export class ScriptedSageMaker {
   private readonly runtime: SageMakerRuntime;
   private readonly runtimeModel: ApiModel = loadModel('sagemaker-runtime.json');
   private readonly autoScaling: AutoScalingApi;
+  /** DynamoDB tables in memory, every table the workflows name existing (the wait records'). */
+  private readonly tables = new DynamoDbTables({ implicitTables: true });
   private unbind: (() => void) | undefined;
 
   constructor(options: ScriptedSageMakerOptions = {}) {
@@ -219,7 +225,7 @@ export class ScriptedSageMaker {
   // --- clients ---
 
   /**
-   * Answers every SageMaker, Runtime, EventBridge, Application Auto Scaling and S3 client in the process, until
+   * Answers every SageMaker, Runtime, EventBridge, Application Auto Scaling, S3 and DynamoDB client in the process, until
    * restore().
    */
   install(): void {
@@ -258,6 +264,14 @@ export class ScriptedSageMaker {
   private bound<C>(service: Service, client: C): C {
     bindClient(client as unknown as SdkClient, (c, command) => this.send(service, c, command));
     return client;
+  }
+
+  /**
+   * Calls `listener` with each batch of events as it is logged (SageMaker's state changes, PutEvents entries), as the
+   * emulator's onEvents does, event delivery faults included. Returns the unsubscribe.
+   */
+  onEvents(listener: (events: readonly EmulatorEvent[]) => void): () => void {
+    return this.eventLog.subscribe(withDeliveryFaults(listener, this.faults));
   }
 
   /** The emulator's fault injection, on the double's calls (throttling, failures of the n-th call, latency). */
@@ -514,6 +528,8 @@ export class ScriptedSageMaker {
         return this.invokeEndpoint(region, input, requestId);
       case 's3':
         return this.objects.answer(operation, input);
+      case 'dynamodb':
+        return this.tables.call(operation, region, input);
     }
     throw new ServiceError('UnknownOperationException', `The scripted SageMaker does not answer ${operation}.`, 400);
   }

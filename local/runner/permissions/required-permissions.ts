@@ -6,6 +6,7 @@
  * refused with UnmappedOperationError: a call is checked or it fails, it never passes unchecked.
  */
 import type { AuthorizationRequest } from '../../emulator/iam/policy.ts';
+import { stateMachineOfTaskToken } from '../task-tokens.ts';
 
 /** Where the call goes: the client's region and the account the emulator's ARNs use. */
 export interface CallScope {
@@ -348,7 +349,29 @@ const SERVICE_QUOTAS: Readonly<Record<string, Mapper>> = {
 const STEP_FUNCTIONS: Readonly<Record<string, Mapper>> = {
   StartExecution: (input) => [{ action: 'states:StartExecution', resource: text(input.stateMachineArn) }],
   DescribeExecution: (input) => [{ action: 'states:DescribeExecution', resource: text(input.executionArn) }],
+  // A task's result is authorized on the state machine whose execution waits for it (aws-cdk-lib's
+  // StateMachine.grantTaskResponse grants these actions on the state machine's ARN); a token the runner did not mint
+  // names none, and is checked on `*`.
+  ...Object.fromEntries(
+    ['SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat'].map((operation): [string, Mapper] => [
+      operation,
+      (input) => [{ action: `states:${operation}`, resource: stateMachineOfTaskToken(text(input.taskToken)) ?? '*' }],
+    ]),
+  ),
 };
+
+/** DynamoDB: every item operation is authorized on its table (Service Authorization Reference, Amazon DynamoDB). */
+const DYNAMODB: Readonly<Record<string, Mapper>> = Object.fromEntries(
+  ['GetItem', 'PutItem', 'CreateTable'].map((operation): [string, Mapper] => [
+    operation,
+    (input, scope) => [
+      {
+        action: `dynamodb:${operation}`,
+        resource: `arn:aws:dynamodb:${scope.region}:${scope.account}:table/${text(input.TableName)}`,
+      },
+    ],
+  ]),
+);
 
 /** The operations of each SDK client (by its class name) that steps may call. */
 const CLIENTS: Readonly<Record<string, Readonly<Record<string, Mapper>>>> = {
@@ -360,6 +383,7 @@ const CLIENTS: Readonly<Record<string, Readonly<Record<string, Mapper>>>> = {
   SFNClient: STEP_FUNCTIONS,
   CloudWatchClient: CLOUDWATCH,
   ServiceQuotasClient: SERVICE_QUOTAS,
+  DynamoDBClient: DYNAMODB,
 };
 
 /** What IAM checks for `operation` of `client` with `input`; UnmappedOperationError when the table lacks it. */

@@ -33,6 +33,7 @@ beforeAll(async () => {
       stateMachineArns: { Slow: MACHINE },
       functions: new Map(),
       bucketNames: [],
+      tables: [],
       rules: [],
       schedules: [],
       roles: {},

@@ -106,6 +106,7 @@ function workflowsWith(rules: SynthesizedRule[], schedules: SynthesizedSchedule[
       ],
     ]),
     bucketNames: [],
+    tables: [],
     rules,
     schedules,
     // The dispatcher's role, as the stack grants it: starting the state machines it dispatches to.
