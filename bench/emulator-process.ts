@@ -66,7 +66,7 @@ export const LINEAR_IMAGE = exampleImage('linear');
 export const linearModelArchive = () => exampleModelArchive('linear-v1');
 
 /** An emulator running in a child process. */
-export interface EmulatorProcess {
+interface EmulatorProcess {
   /** Its base URL (AWS_ENDPOINT_URL). */
   readonly url: string;
   /** The emulator process's id (its model servers are its children). */

@@ -5,7 +5,7 @@
  */
 
 /** A clock installed as the global `Date`. */
-export interface FakeClock {
+interface FakeClock {
   /** Moves the clock forward. */
   advance(ms: number): void;
   /** Puts the real `Date` back. */

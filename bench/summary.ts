@@ -16,7 +16,7 @@ export interface SummaryRow {
 }
 
 /** The prefix of the stdout line that carries a benchmark's summary rows. */
-export const ROWS_PREFIX = 'BENCH_ROWS ';
+const ROWS_PREFIX = 'BENCH_ROWS ';
 
 /** Prints the summary rows as the benchmark's last stdout line, for the runner to collect. */
 export function reportRows(rows: readonly SummaryRow[]): void {

@@ -30,7 +30,7 @@ export function defaultAwsClients(region?: string): AwsClients {
 }
 
 /** Why `smwf run --aws` cannot go on, and what to do about it: printed as one line. */
-export class AwsSetupError extends Error {
+class AwsSetupError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'AwsSetupError';
@@ -263,7 +263,7 @@ function stateType(historyType: string) {
 }
 
 /** Options of one AWS run. */
-export interface AwsRunOptions {
+interface AwsRunOptions {
   stateMachineArn: string;
   name: string;
   input: unknown;
@@ -294,7 +294,7 @@ export async function runOnAws(clients: AwsClients, options: AwsRunOptions): Pro
 }
 
 /** Options of following an execution's history. */
-export interface FollowOptions {
+interface FollowOptions {
   onEvent: (event: ExecutionEvent) => void;
   /** Milliseconds between history polls. @default 2000 */
   pollMs?: number;
@@ -306,7 +306,7 @@ export interface FollowOptions {
  * Follows an execution's history until it ends (its first terminal event after `afterEventId`), showing each
  * event with the same progress output as local runs.
  */
-export async function followExecution(
+async function followExecution(
   clients: AwsClients,
   executionArn: string,
   options: FollowOptions,

@@ -16,16 +16,16 @@ import { defaultSynthesis, workflowDiagram } from './commands/diagram.ts';
 import { inputSchema } from './commands/schema.ts';
 
 /** Where a workflow's input schema is committed, relative to the project root. */
-export const schemaPath = (workflow: WorkflowDefinition) => `schemas/${kebabCase(workflow.name)}.input.schema.json`;
+const schemaPath = (workflow: WorkflowDefinition) => `schemas/${kebabCase(workflow.name)}.input.schema.json`;
 
 /** Where a workflow's example input is committed, relative to the project root. */
 export const examplePath = (workflow: WorkflowDefinition) => `examples/inputs/${kebabCase(workflow.name)}.json`;
 
 /** Where the deployment config file's schema is committed, relative to the project root. */
-export const DEPLOYMENT_CONFIG_SCHEMA_PATH = 'schemas/smwf.config.schema.json';
+const DEPLOYMENT_CONFIG_SCHEMA_PATH = 'schemas/smwf.config.schema.json';
 
 /** The JSON Schema of the deployment config file (smwf.config.json), as text. */
-export function deploymentConfigSchema(): string {
+function deploymentConfigSchema(): string {
   const schema = zc.toJSONSchema(DeploymentConfigFile, { io: 'input', unrepresentable: 'any' });
   return `${JSON.stringify({ title: 'sagemaker-workflows deployment config (smwf.config.json)', ...schema }, null, 2)}\n`;
 }
@@ -55,7 +55,7 @@ function blockContent(what: string, workflows: readonly WorkflowDefinition[], sy
 }
 
 /** Options of generatedDocs. */
-export interface GeneratedDocsOptions {
+interface GeneratedDocsOptions {
   /** @default WORKFLOWS */
   readonly workflows?: readonly WorkflowDefinition[];
   /** The synthesis diagrams are drawn from. @default - the project's stack, from the synthesis cache */

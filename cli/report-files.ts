@@ -10,7 +10,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ReportFiles } from '../contracts/parts/report-files.ts';
 
 /** The report files an execution's output names, or undefined when it names none. */
-export function reportFilesOf(output: unknown): ReportFiles | undefined {
+function reportFilesOf(output: unknown): ReportFiles | undefined {
   const files = (output as { reportFiles?: unknown } | null | undefined)?.reportFiles as
     | Partial<Record<keyof ReportFiles, unknown>>
     | undefined;

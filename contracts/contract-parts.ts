@@ -110,7 +110,7 @@ export const transformEnvironment = z
   );
 
 /** SageMaker's tag characters (API model: TagKey and TagValue patterns). */
-export const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const tagMessage = 'expected letters, digits, spaces and _.:/=+-@';
 const TAG_VALUE_MAX = 256;
 
@@ -158,7 +158,7 @@ const IMAGE_REFERENCE = new RegExp(`^${REGISTRY}/${pathComponent}(?:/${pathCompo
 const imageMessage = 'expected an image reference registry/repository[:tag|@digest]';
 
 /** Why `image` is not a registry/repository[:tag|@digest] reference, or undefined when it is one. */
-export function imageUriProblem(image: string): string | undefined {
+function imageUriProblem(image: string): string | undefined {
   if (IMAGE_REFERENCE.test(image)) return undefined;
   const quoted = quote(image);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) return `${imageMessage}; ${quoted} is a URL, not a reference`;

@@ -51,7 +51,7 @@ export interface LeaseDocument {
 }
 
 /** Another execution that holds (or held) an endpoint's lease, as a run reports it. */
-export interface LeaseHolder {
+interface LeaseHolder {
   readonly executionArn: string;
   readonly workflow: string;
   readonly takenAt: string;

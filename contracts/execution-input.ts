@@ -9,7 +9,7 @@ import { inspectRawInput } from './raw-input.ts';
  * How deep an input may nest. No workflow's input nests deeper than 8 levels; deeper is a mistake, and would
  * exhaust the stack of code that walks it (hashing, JSON). Our limit: Step Functions documents none.
  */
-export const MAX_EXECUTION_INPUT_DEPTH = 32;
+const MAX_EXECUTION_INPUT_DEPTH = 32;
 
 /** How deep `value` nests (a scalar is 0, `{}` or `[]` is 1), counted without recursion, stopping past `limit`. */
 function depthOf(value: unknown, limit: number): number {

@@ -8,10 +8,10 @@
  * Keys no contract field has and that a parser may drop without a word: `JSON.parse` makes `__proto__` an own
  * key, which copying the object into a record then turns into a prototype instead of an entry.
  */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** What the pass found: the JSON size (a lower bound once past `stopAfterBytes`) and where the bad keys are. */
-export interface RawInputReport {
+interface RawInputReport {
   /** UTF-8 bytes of the value as compact JSON (what `JSON.stringify` would write). */
   readonly bytes: number;
   /** True when measuring stopped at `stopAfterBytes`: the value is at least `bytes` long. */

@@ -17,7 +17,7 @@ import {
 import { exampleModelArchive } from './example-models.ts';
 
 /** One object an example input reads: a model folder packed as model.tar.gz, or a file as it is. */
-export type ExampleArtifact =
+type ExampleArtifact =
   | { readonly uri: string; readonly modelArchive: string }
   | { readonly uri: string; readonly file: string };
 
@@ -50,11 +50,6 @@ export const EXAMPLE_BUCKETS: readonly string[] = [
 
 function bucketOf(uri: string): string {
   return uri.slice('s3://'.length).split('/')[0] as string;
-}
-
-/** Where an example artifact comes from, relative to the project root (for messages). */
-export function artifactSource(artifact: ExampleArtifact): string {
-  return 'modelArchive' in artifact ? `examples/models/${artifact.modelArchive}` : `examples/${artifact.file}`;
 }
 
 async function artifactBody(artifact: ExampleArtifact): Promise<Buffer> {

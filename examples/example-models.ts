@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { create as createTar } from 'tar';
 
 /** The example model servers in `examples/containers`. */
-export type ExampleContainer = 'linear' | 'echo' | 'featurizer' | 'classic-byoc';
+type ExampleContainer = 'linear' | 'echo' | 'featurizer' | 'classic-byoc';
 
 /** The image URI the emulator maps to the example model server `name`. */
 export function exampleImage(name: ExampleContainer): string {

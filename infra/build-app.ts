@@ -5,10 +5,10 @@ import { stackPropsOf } from './deployment-config/stack-props.ts';
 import { SageMakerWorkflowsStack, type SageMakerWorkflowsStackProps } from './stacks/sagemaker-workflows-stack.ts';
 
 /** The stack's construct id, also its default CloudFormation name. */
-export const STACK_ID = 'SageMakerWorkflows';
+const STACK_ID = 'SageMakerWorkflows';
 
 /** Options for building the CDK app. */
-export interface BuildAppOptions {
+interface BuildAppOptions {
   /** Skip bundling the Lambda code (the local runner runs the handlers from source). @default false */
   readonly skipBundling?: boolean;
   /** Where the cloud assembly goes. @default - cdk.out, or a temporary folder chosen by the CDK */

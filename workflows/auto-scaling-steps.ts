@@ -8,6 +8,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { invoke, type TaskRefs } from './fragments.ts';
+import { at } from './state-paths.ts';
 
 /** The autoscaling states, by name; DeployEndpoint's state map includes them. */
 export const AutoScalingStates = {
@@ -32,7 +33,7 @@ export function restoreAutoScaling(scope: Construct, tasks: AutoScalingTasks): s
 /** The states around the deployment: `beforeStartDeployment` and `beforeFinalize` options of the deployment steps. */
 export function autoScalingSteps(scope: Construct, tasks: AutoScalingTasks, startRollback: sfn.IChainable) {
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
-    state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: '$.error' }) as T;
+    state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: at('error') }) as T;
   const record = catchToRollback(invoke(scope, S.RecordAutoScaling, tasks.RecordAutoScaling));
   const suspend = catchToRollback(invoke(scope, S.SuspendAutoScaling, tasks.SuspendAutoScaling));
   return {

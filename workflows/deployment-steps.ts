@@ -9,6 +9,10 @@ import type { Construct } from 'constructs';
 import { releaseEndpointLease } from './endpoint-lease.ts';
 import { eventDrivenWait, failWithCaught, invoke, publishThenEnd, type TaskRefs } from './fragments.ts';
 import { busyEndpointRetry } from './retry-policies.ts';
+import { at, requestPaths } from './state-paths.ts';
+
+/** What a deployment request names: its endpoint, and asynchronous inference (DeployEndpoint's `async`). */
+const request = requestPaths<{ readonly endpointName: string; readonly async?: unknown }>();
 
 /** The states that announce a deployment's success (a throwaway deployment has none: `lifecycleEvents: false`). */
 export const DeploymentSucceededEventStates = {
@@ -49,7 +53,7 @@ const S = DeploymentStepsStates;
 const A = AsyncHealthCheckStates;
 
 /** Options of the deployment steps. */
-export interface DeploymentStepsOptions {
+interface DeploymentStepsOptions {
   /** States run after VerifyDeployment and before HealthCheck (a multi-model endpoint warms its models up). */
   readonly beforeHealthCheck?: sfn.IChainable & sfn.INextable;
   /** States run after CreateEndpointConfig and before StartDeployment (DeployEndpoint records and suspends autoscaling). */
@@ -91,7 +95,7 @@ export function deploymentSteps(
   options: DeploymentStepsOptions = {},
 ): sfn.TaskStateBase {
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
-    state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: '$.error' }) as T;
+    state.addCatch(startRollback, { errors: [sfn.Errors.ALL], resultPath: at('error') }) as T;
 
   const succeeded = new sfn.Succeed(scope, S.DeploymentSucceeded);
   const publishSucceeded =
@@ -102,7 +106,7 @@ export function deploymentSteps(
           S.PublishSucceeded,
           tasks.PublishDeploymentEvent,
           succeeded,
-          failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
+          failWithCaught(scope, S.SucceededEventNotPublished, at('publishError')),
         );
   const healthCheck = catchToRollback(invoke(scope, S.HealthCheck, tasks.HealthCheck));
   const finalize = catchToRollback(invoke(scope, S.FinalizeDeployment, tasks.FinalizeDeployment));
@@ -118,13 +122,13 @@ export function deploymentSteps(
     judge.next(afterCheck);
     healthCheck.next(
       new sfn.Choice(scope, A.IsAsyncCheckPending)
-        .when(sfn.Condition.isPresent('$.asyncHealthCheck'), judge)
+        .when(sfn.Condition.isPresent(at('asyncHealthCheck')), judge)
         .otherwise(afterCheck),
     );
     const upload = catchToRollback(invoke(scope, A.UploadAsyncSamples, tasks.UploadAsyncSamples));
     upload.next(healthCheck);
     checkStart = new sfn.Choice(scope, A.IsAsyncEndpoint)
-      .when(sfn.Condition.isPresent('$.request.async'), upload)
+      .when(sfn.Condition.isPresent(request('async')), upload)
       .otherwise(healthCheck);
   } else healthCheck.next(afterCheck);
   const verify = catchToRollback(invoke(scope, S.VerifyDeployment, tasks.VerifyDeployment));
@@ -137,10 +141,10 @@ export function deploymentSteps(
     tasks.StartDeployment,
     tasks.CompleteWait,
     {
-      resource: { kind: 'endpoint', namePath: '$.request.endpointName' },
+      resource: { kind: 'endpoint', namePath: request('endpointName') },
       step: 'deployment',
       next: verify,
-      onError: { next: startRollback, resultPath: '$.error' },
+      onError: { next: startRollback, resultPath: at('error') },
       extraRetries: [busyEndpointRetry],
     },
   );

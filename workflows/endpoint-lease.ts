@@ -6,7 +6,17 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { LeaseSettings } from '../contracts/parts/endpoint.ts';
 import { invoke, type TaskRefs } from './fragments.ts';
+import { at, requestPaths } from './state-paths.ts';
+
+/** What a deployment request says of its endpoint and lease. */
+interface LeaseRequest {
+  readonly endpointName: string;
+  readonly lease: LeaseSettings;
+}
+
+const request = requestPaths<LeaseRequest>();
 
 /** The states that take the lease, by name; a workflow's state map includes them. */
 export const EndpointLeaseStates = {
@@ -21,17 +31,17 @@ export const EndpointLeaseStates = {
 const S = EndpointLeaseStates;
 
 /** Where a workflow's state document names the endpoint and the lease settings (LeaseSettings). */
-export interface EndpointLeasePaths {
-  /** @example '$.request.endpointName' */
+interface EndpointLeasePaths {
+  /** @example requestPaths<LeaseRequest>()('endpointName') */
   readonly endpointName: string;
-  /** @example '$.request.lease' */
+  /** @example requestPaths<LeaseRequest>()('lease') */
   readonly settings: string;
 }
 
 /** Where a deployment request (`$.request`, DeployEndpoint-shaped) names its endpoint and lease settings. */
 export const REQUEST_LEASE: EndpointLeasePaths = {
-  endpointName: '$.request.endpointName',
-  settings: '$.request.lease',
+  endpointName: request('endpointName'),
+  settings: request('lease'),
 };
 
 /**
@@ -56,16 +66,16 @@ export function acquireEndpointLease(
     catchAll,
   );
   const wait = new sfn.Wait(scope, S.WaitForEndpointLease, {
-    time: sfn.WaitTime.secondsPath('$.lease.wait.seconds'),
+    time: sfn.WaitTime.secondsPath(at('lease.wait.seconds')),
   }).next(acquire);
   describeHolder.next(
     new sfn.Choice(scope, S.IsLeaseHolderRunning)
-      .when(sfn.Condition.stringEquals('$.lease.holder.status', 'RUNNING'), wait)
+      .when(sfn.Condition.stringEquals(at('lease.holder.status'), 'RUNNING'), wait)
       .otherwise(acquire),
   );
   acquire.next(
     new sfn.Choice(scope, S.IsEndpointLeaseAcquired)
-      .when(sfn.Condition.booleanEquals('$.lease.acquired', true), whenAcquired)
+      .when(sfn.Condition.booleanEquals(at('lease.acquired'), true), whenAcquired)
       .otherwise(describeHolder),
   );
   const choose = new sfn.Pass(scope, S.ChooseEndpointLease, {
@@ -75,7 +85,7 @@ export function acquireEndpointLease(
       'workflow.$': '$$.StateMachine.Name',
       acquired: false,
     },
-    resultPath: '$.lease',
+    resultPath: at('lease'),
   });
   choose.next(acquire);
   return choose;
@@ -94,7 +104,7 @@ export function releaseEndpointLease(
 ): sfn.TaskStateBase {
   const release = invoke(scope, stateName, tasks.ReleaseEndpointLease).addCatch(next, {
     errors: [sfn.Errors.ALL],
-    resultPath: '$.leaseReleaseError',
+    resultPath: at('leaseReleaseError'),
   });
   release.next(next);
   return release;

@@ -13,7 +13,7 @@ import { formatPath, parseInput } from '../contracts/parse-input.ts';
 import { inspectRawInput } from '../contracts/raw-input.ts';
 
 /** The state document every workflow starts from: the validated request and the execution it belongs to. */
-export interface FirstState<Request> {
+interface FirstState<Request> {
   request: Request;
   execution: ExecutionFacts;
 }

@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import type { TaskName } from '../contracts/steps.ts';
 import { WAIT_FALLBACK_SECONDS, WAIT_TASK_TIMEOUT_SECONDS, type WaitResourceKind } from '../contracts/task-tokens.ts';
 import { eventPublishRetry, lambdaServiceRetry, sageMakerThrottlingRetry } from './retry-policies.ts';
+import { at } from './state-paths.ts';
 
 /** A deployed task as a workflow sees it: its function, how long it may run, and where its code is. */
 export interface TaskRef {
@@ -28,7 +29,7 @@ export type TaskRefs = Readonly<Record<TaskName, TaskRef>>;
 const TASK_TIMEOUT_MARGIN_SECONDS = 10;
 
 /** Options of one Lambda task state. */
-export interface InvokeOptions {
+interface InvokeOptions {
   /** @default - the whole state document */
   readonly payload?: sfn.TaskInput;
   /** Retries beyond the standard Lambda-service and SageMaker-throttling ones. @default - none */
@@ -136,7 +137,7 @@ export function eventDrivenWait(
       wait: {
         kind: options.resource.kind,
         name: sfn.JsonPath.stringAt(options.resource.namePath),
-        executionId: sfn.JsonPath.stringAt('$.execution.id'),
+        executionId: sfn.JsonPath.stringAt(at('execution.id')),
         step: options.step,
       },
     }),
@@ -156,7 +157,7 @@ export function eventDrivenWait(
 }
 
 /** State names of one wait loop. */
-export interface WaitLoopNames {
+interface WaitLoopNames {
   readonly wait: string;
   readonly poll: string;
   readonly settled: string;
@@ -175,7 +176,7 @@ export function waitLoop(
   whenSettled: sfn.IChainable,
   onError: { next: sfn.IChainable; resultPath: string },
 ): sfn.Wait {
-  const wait = new sfn.Wait(scope, names.wait, { time: sfn.WaitTime.secondsPath('$.wait.seconds') });
+  const wait = new sfn.Wait(scope, names.wait, { time: sfn.WaitTime.secondsPath(at('wait.seconds')) });
   const pollTask = invoke(scope, names.poll, poll).addCatch(onError.next, {
     errors: [sfn.Errors.ALL],
     resultPath: onError.resultPath,
@@ -195,7 +196,7 @@ export function endpointWaitLoop(
   whenSettled: sfn.IChainable,
   onError: { next: sfn.IChainable; resultPath: string },
 ): sfn.Wait {
-  return waitLoop(scope, names, poll, '$.endpointStatus.settled', whenSettled, onError);
+  return waitLoop(scope, names, poll, at('endpointStatus.settled'), whenSettled, onError);
 }
 
 /** A Fail state ending the execution with the Step Functions error object a Catch stored at `errorPath`. */
@@ -204,7 +205,7 @@ export function failWithCaught(scope: Construct, stateName: string, errorPath: s
 }
 
 /** State names of a workflow's first state and where bad input ends. */
-export interface ValidateInputNames {
+interface ValidateInputNames {
   readonly validate: string;
   readonly rejected: string;
 }
@@ -240,6 +241,6 @@ export function publishThenEnd(
   onPublishError: sfn.IChainable = end,
 ): sfn.TaskStateBase {
   const state = invoke(scope, stateName, publish, { extraRetries: [eventPublishRetry] });
-  state.addCatch(onPublishError, { errors: [sfn.Errors.ALL], resultPath: '$.publishError' }).next(end);
+  state.addCatch(onPublishError, { errors: [sfn.Errors.ALL], resultPath: at('publishError') }).next(end);
   return state;
 }

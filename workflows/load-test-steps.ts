@@ -24,6 +24,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failWithCaught, invoke, type TaskRefs } from './fragments.ts';
 import { busyEndpointRetry } from './retry-policies.ts';
+import { at } from './state-paths.ts';
 
 /** The states of the load-test steps, by name; a workflow's state map includes them. */
 export const LoadTestStepsStates = {
@@ -47,12 +48,12 @@ const S = LoadTestStepsStates;
 
 /** What each worker gets: the test's request and samples, where results go, the run, and its own item. */
 const WORKER_INPUT = {
-  'request.$': '$.loadTest.request',
-  'invocations.$': '$.loadTest.invocations',
-  'resultsPrefix.$': '$.loadTest.resultsPrefix',
-  'step.$': '$.loadTest.next.step',
-  'slice.$': '$.loadTest.next.slice',
-  'windowSeconds.$': '$.loadTest.request.options.windowSeconds',
+  'request.$': at('loadTest.request'),
+  'invocations.$': at('loadTest.invocations'),
+  'resultsPrefix.$': at('loadTest.resultsPrefix'),
+  'step.$': at('loadTest.next.step'),
+  'slice.$': at('loadTest.next.slice'),
+  'windowSeconds.$': at('loadTest.request.options.windowSeconds'),
   'worker.$': '$$.Map.Item.Value',
 };
 
@@ -64,9 +65,9 @@ function workerMap(
   failState: string,
   generateLoad: TaskRefs['GenerateLoad'],
 ) {
-  const worker = invoke(scope, taskState, generateLoad).addCatch(failWithCaught(scope, failState, '$.error'), {
+  const worker = invoke(scope, taskState, generateLoad).addCatch(failWithCaught(scope, failState, at('error')), {
     errors: [sfn.Errors.ALL],
-    resultPath: '$.error',
+    resultPath: at('error'),
   });
   map.itemProcessor(worker);
   return map;
@@ -82,11 +83,11 @@ export function loadTestSteps(
   next: sfn.IChainable,
   onError: sfn.IChainable,
 ): sfn.TaskStateBase {
-  const caught = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
+  const caught = { errors: [sfn.Errors.ALL], resultPath: at('error') };
   const mapProps = {
-    itemsPath: '$.loadTest.next.workers',
+    itemsPath: at('loadTest.next.workers'),
     itemSelector: WORKER_INPUT,
-    maxConcurrencyPath: '$.loadTest.next.workerCount',
+    maxConcurrencyPath: at('loadTest.next.workerCount'),
     // The workers' results are in S3 (a step's would outgrow a state's 256 KiB); JudgeLoadStep reads them there.
     resultPath: sfn.JsonPath.DISCARD,
   };
@@ -112,17 +113,17 @@ export function loadTestSteps(
   const report = invoke(scope, S.ReportLoadTest, tasks.ReportLoadTest).addCatch(onError, caught);
   report.next(next);
   const waitForMetrics = new sfn.Wait(scope, S.WaitForMetrics, {
-    time: sfn.WaitTime.secondsPath('$.loadTest.request.options.metricsDelaySeconds'),
+    time: sfn.WaitTime.secondsPath(at('loadTest.request.options.metricsDelaySeconds')),
   }).next(report);
   const runWorkers = new sfn.Choice(scope, S.IsLoadDistributed)
-    .when(sfn.Condition.booleanEquals('$.loadTest.next.distributed', true), distributed)
+    .when(sfn.Condition.booleanEquals(at('loadTest.next.distributed'), true), distributed)
     .otherwise(inline);
   const judge = invoke(scope, S.JudgeLoadStep, tasks.JudgeLoadStep).addCatch(onError, caught);
   inline.next(judge);
   distributed.next(judge);
   judge.next(
     new sfn.Choice(scope, S.IsLoadTestDone)
-      .when(sfn.Condition.booleanEquals('$.loadTest.done', true), waitForMetrics)
+      .when(sfn.Condition.booleanEquals(at('loadTest.done'), true), waitForMetrics)
       .otherwise(runWorkers),
   );
   const prepare = invoke(scope, S.PrepareLoadTest, tasks.PrepareLoadTest, { extraRetries: [busyEndpointRetry] });

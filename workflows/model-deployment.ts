@@ -10,6 +10,7 @@ import { DeploymentStepsStates, deploymentSteps } from './deployment-steps.ts';
 import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE } from './endpoint-lease.ts';
 import { invoke, validateInput } from './fragments.ts';
 import { RollbackStates, rollbackPath } from './rollback.ts';
+import { at } from './state-paths.ts';
 import type { WorkflowTasks } from './workflow.ts';
 
 /** The states that create the model and deploy it, rolling back on any failure, by name. */
@@ -40,7 +41,7 @@ export function createModelAndDeploy(
   const startRollback = rollbackPath(scope, fns);
   const createModel = invoke(scope, S.CreateModel, fns.CreateModel).addCatch(startRollback, {
     errors: [sfn.Errors.ALL],
-    resultPath: '$.error',
+    resultPath: at('error'),
   });
   createModel.next(deploymentSteps(scope, fns, startRollback));
   return { createModel, startRollback };
@@ -50,6 +51,6 @@ export function createModelAndDeploy(
 export function modelDeploymentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   const { createModel, startRollback } = createModelAndDeploy(scope, fns);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
-    acquireEndpointLease(scope, fns, REQUEST_LEASE, createModel, { next: startRollback, resultPath: '$.error' }),
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, createModel, { next: startRollback, resultPath: at('error') }),
   );
 }

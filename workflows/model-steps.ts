@@ -5,8 +5,13 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { PackageModelRequest } from '../contracts/parts/packaging.ts';
 import { invoke, type TaskRefs } from './fragments.ts';
 import { packagingSteps } from './package-model/definition.ts';
+import { at, requestPaths, resultField } from './state-paths.ts';
+
+/** What a request says of its model's packaging (`model.package`: a PackageModel request). */
+const request = requestPaths<{ readonly model?: { readonly package?: PackageModelRequest } }>();
 
 /** The states of the model steps, by name; a workflow's state map includes them. */
 export const ModelStepsStates = {
@@ -20,7 +25,7 @@ export const ModelStepsStates = {
 const S = ModelStepsStates;
 
 /** Options of the model steps. */
-export interface ModelStepsOptions {
+interface ModelStepsOptions {
   /**
    * States run after packaging and before CreateModel, given CreateModel to end in (DeployEndpoint takes the
    * endpoint's lease there). @default - none
@@ -45,20 +50,20 @@ export function modelSteps(
     { choose: S.ChoosePackageFormat, build: S.PackageModel, copy: S.CopyUncompressedModel },
     tasks,
     {
-      formatPath: '$.request.model.package.format',
+      formatPath: request('model.package.format'),
       payload: sfn.TaskInput.fromObject({
-        request: sfn.JsonPath.objectAt('$.request.model.package'),
-        execution: sfn.JsonPath.objectAt('$.execution'),
+        request: sfn.JsonPath.objectAt(request('model.package')),
+        execution: sfn.JsonPath.objectAt(at('execution')),
       }),
-      resultPath: '$.packaging',
-      resultSelector: { 'packaged.$': '$.Payload.packaged' },
+      resultPath: at('packaging'),
+      resultSelector: { 'packaged.$': resultField('PackageModel', 'packaged') },
       onError: onError.next,
       errorPath: onError.resultPath,
     },
     model,
   );
   const start = new sfn.Choice(scope, S.IsPackagingRequested)
-    .when(sfn.Condition.isPresent('$.request.model.package'), packaging)
+    .when(sfn.Condition.isPresent(request('model.package')), packaging)
     .otherwise(model);
   return { start, createModel };
 }

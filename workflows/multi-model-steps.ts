@@ -4,11 +4,16 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { PackageModelRequest } from '../contracts/parts/packaging.ts';
 import { invoke, type TaskRefs } from './fragments.ts';
 import { modelNotReadyRetry, sourceChangedRetry } from './retry-policies.ts';
+import { at, requestPaths, resultField } from './state-paths.ts';
+
+/** What a request says of its model's packaging (`model.package`: a PackageModel request). */
+const request = requestPaths<{ readonly model?: { readonly package?: PackageModelRequest } }>();
 
 /** State names of the placing steps. */
-export interface PlaceModelNames {
+interface PlaceModelNames {
   readonly isPackagingRequested: string;
   readonly packageModel: string;
   readonly placeModel: string;
@@ -30,15 +35,15 @@ export function placeModelSteps(
   const packageModel = invoke(scope, names.packageModel, tasks.PackageModel, {
     extraRetries: [sourceChangedRetry],
     payload: sfn.TaskInput.fromObject({
-      request: sfn.JsonPath.objectAt('$.request.model.package'),
-      execution: sfn.JsonPath.objectAt('$.execution'),
+      request: sfn.JsonPath.objectAt(request('model.package')),
+      execution: sfn.JsonPath.objectAt(at('execution')),
     }),
-    resultPath: '$.packaging',
-    resultSelector: { 'packaged.$': '$.Payload.packaged' },
+    resultPath: at('packaging'),
+    resultSelector: { 'packaged.$': resultField('PackageModel', 'packaged') },
   }).addCatch(onError.next, catchAll);
   packageModel.next(placeModel);
   const start = new sfn.Choice(scope, names.isPackagingRequested)
-    .when(sfn.Condition.isPresent('$.request.model.package'), packageModel)
+    .when(sfn.Condition.isPresent(request('model.package')), packageModel)
     .otherwise(placeModel);
   return { start, placeModel };
 }

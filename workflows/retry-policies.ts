@@ -32,7 +32,7 @@ function toRetryProps(errors: readonly string[], policy: RetryPolicy): sfn.Retry
 }
 
 /** The Retry of `error`, with its declared policy (or that policy changed by `overrides`). */
-export function retryOn(error: RetryableError, overrides: Partial<RetryPolicy> = {}): sfn.RetryProps {
+function retryOn(error: RetryableError, overrides: Partial<RetryPolicy> = {}): sfn.RetryProps {
   return toRetryProps([error.errorName], { ...error.retry, ...overrides });
 }
 

@@ -19,6 +19,10 @@ import {
   type TaskRefs,
 } from './fragments.ts';
 import { rollbackBusyEndpointRetry } from './retry-policies.ts';
+import { at, requestPaths } from './state-paths.ts';
+
+/** The endpoint a deployment request names. */
+const request = requestPaths<{ readonly endpointName: string }>();
 
 /** The states of the rollback path that announce its outcome (a throwaway deployment has none). */
 export const RollbackEventStates = {
@@ -49,7 +53,7 @@ const S = RollbackStates;
 const ALL = [sfn.Errors.ALL];
 
 /** The steps the rollback path runs. */
-export type RollbackTasks = Pick<
+type RollbackTasks = Pick<
   TaskRefs,
   | 'StartRollback'
   | 'CompleteWait'
@@ -60,7 +64,7 @@ export type RollbackTasks = Pick<
 >;
 
 /** Options of the rollback path. */
-export interface RollbackPathOptions {
+interface RollbackPathOptions {
   /**
    * A task run once the endpoint has settled (or nothing needed undoing), before CompleteRollback; its failure ends
    * in RollbackFailed like the others' (DeployEndpoint restores autoscaling). @default - none
@@ -81,7 +85,7 @@ export function rollbackPath(
 ): sfn.TaskStateBase {
   const rollbackFailed = new sfn.Fail(scope, S.RollbackFailed, {
     error: RollbackFailedError.errorName,
-    causePath: '$.rollbackFailure.cause',
+    causePath: at('rollbackFailure.cause'),
   });
   const announce = options.lifecycleEvents !== false;
   const publishRollbackFailed = announce
@@ -92,16 +96,16 @@ export function rollbackPath(
     parameters: {
       cause: sfn.JsonPath.format(
         'The deployment failed with {} and rolling back failed with {}: {}',
-        sfn.JsonPath.stringAt('$.error.Error'),
-        sfn.JsonPath.stringAt('$.rollbackError.Error'),
-        sfn.JsonPath.stringAt('$.rollbackError.Cause'),
+        sfn.JsonPath.stringAt(at('error.Error')),
+        sfn.JsonPath.stringAt(at('rollbackError.Error')),
+        sfn.JsonPath.stringAt(at('rollbackError.Cause')),
       ),
     },
-    resultPath: '$.rollbackFailure',
+    resultPath: at('rollbackFailure'),
   }).next(releaseEndpointLease(scope, S.ReleaseLeaseAfterRollbackFailure, tasks, publishRollbackFailed));
-  const toRollbackFailed = { next: describeRollbackFailure, resultPath: '$.rollbackError' };
+  const toRollbackFailed = { next: describeRollbackFailure, resultPath: at('rollbackError') };
 
-  const deploymentFailed = failWithCaught(scope, S.DeploymentFailed, '$.error');
+  const deploymentFailed = failWithCaught(scope, S.DeploymentFailed, at('error'));
   const publishFailed = announce
     ? publishThenEnd(scope, S.PublishFailed, tasks.PublishDeploymentEvent, deploymentFailed)
     : deploymentFailed;
@@ -127,8 +131,8 @@ export function rollbackPath(
   const afterStart = new sfn.Choice(scope, S.IsEndpointDeleting)
     .when(
       sfn.Condition.and(
-        sfn.Condition.stringEquals('$.rollback.action', 'delete'),
-        sfn.Condition.booleanEquals('$.endpointStatus.settled', false),
+        sfn.Condition.stringEquals(at('rollback.action'), 'delete'),
+        sfn.Condition.booleanEquals(at('endpointStatus.settled'), false),
       ),
       waitForDeletion,
     )
@@ -139,7 +143,7 @@ export function rollbackPath(
     tasks.StartRollback,
     tasks.CompleteWait,
     {
-      resource: { kind: 'endpoint', namePath: '$.request.endpointName' },
+      resource: { kind: 'endpoint', namePath: request('endpointName') },
       step: 'rollback',
       next: afterStart,
       onError: toRollbackFailed,

@@ -27,9 +27,7 @@ import { TriggerEngine } from '../../local/triggers/engine.ts';
 import { reportDemo, type StepRow } from './demo-report.ts';
 
 /** The deployment config the demo's stack is synthesized with. */
-export const REGISTRY_DEMO_CONFIG = fileURLToPath(
-  new URL('../../examples/smwf.registry-demo.config.json', import.meta.url),
-);
+const REGISTRY_DEMO_CONFIG = fileURLToPath(new URL('../../examples/smwf.registry-demo.config.json', import.meta.url));
 const GROUP = 'smwf-demo-churn';
 const ENDPOINT = 'smwf-demo-registry';
 const BUCKET = 'smwf-demo-models';

@@ -35,7 +35,7 @@ const LATENCY_THRESHOLD_MS = 100;
  * and a safety factor of 0.5 (each instance planned at half what it sustained), a one-worker instance (50/s) counts
  * for 25: 3 instances; a two-worker one (100/s) for 50: 2 instances.
  */
-export function rightSizeDemoInput(modelDataUrl: string) {
+function rightSizeDemoInput(modelDataUrl: string) {
   return {
     endpointNamePrefix: 'smwf-demo-rs',
     model: {
@@ -63,7 +63,7 @@ export function rightSizeDemoInput(modelDataUrl: string) {
 }
 
 /** The headers of the demo's table. */
-export const RIGHT_SIZE_TABLE_HEADERS = [
+const RIGHT_SIZE_TABLE_HEADERS = [
   'rank',
   'candidate',
   'sustained req/s',
@@ -87,7 +87,7 @@ function tableRow(c: RankedCandidate): string[] {
 }
 
 /** The recommendation as one line, or why there is none. */
-export function recommendationLine(report: RightSizeReport): string {
+function recommendationLine(report: RightSizeReport): string {
   const r = report.recommendation;
   if (r === null) return `No recommendation: ${report.noRecommendationBecause ?? 'no candidate meets the target'}`;
   const environment = Object.entries(r.environment)

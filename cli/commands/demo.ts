@@ -17,7 +17,7 @@ import { parseOptions, UsageError } from './args.ts';
 import { reportDemo, type StepRow } from './demo-report.ts';
 
 /** Help of `smwf demo`. */
-export const demoHelp = `Usage: smwf demo [--registry | --right-size [--report-dir DIR]] [--json] [--keep]
+const demoHelp = `Usage: smwf demo [--registry | --right-size [--report-dir DIR]] [--json] [--keep]
 
 Shows the product end to end on this machine (what 'npm start' runs): starts the local emulator on a
 fresh state directory, then drives the synthesized DeployEndpoint state machine with the real task

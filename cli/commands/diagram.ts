@@ -5,7 +5,7 @@ import { parseCommand } from './args.ts';
 import { workflowArgument, workflowNames } from './schema.ts';
 
 /** Help of `smwf diagram`. */
-export const diagramHelp = `Usage: smwf diagram <StateMachine>
+const diagramHelp = `Usage: smwf diagram <StateMachine>
 
 Prints a Mermaid flowchart of the state machine, generated from its synthesized definition
 (tasks as boxes, choices as diamonds, caught errors as dashed edges).

@@ -5,7 +5,7 @@ import { generatedDocs } from '../docs.ts';
 import { parseOptions } from './args.ts';
 
 /** Help of `smwf docs`. */
-export const docsHelp = `Usage: smwf docs [--check]
+const docsHelp = `Usage: smwf docs [--check]
 
 Regenerates the committed copies of generated documentation: each state machine's input JSON Schema
 under schemas/, its example input under examples/inputs/, and the generated blocks of README.md

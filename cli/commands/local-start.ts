@@ -7,7 +7,7 @@ import type { Delivery, TriggerEngine } from '../../local/triggers/engine.ts';
 import { intOption, parseOptions, UsageError } from './args.ts';
 
 /** Help of `smwf local start`. */
-export const localStartHelp = `Usage: smwf local start [--port 4566] [--state-dir DIR] [--images FILE] [--no-triggers]
+const localStartHelp = `Usage: smwf local start [--port 4566] [--state-dir DIR] [--images FILE] [--no-triggers]
 
 Runs the local SageMaker emulator (SageMaker, SageMaker Runtime, S3, EventBridge PutEvents) on
 127.0.0.1 and hosts endpoints as local processes. Point any AWS SDK or the AWS CLI at the printed

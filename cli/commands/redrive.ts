@@ -15,7 +15,7 @@ import { attemptLocally, report } from './run.ts';
 import { workflowNames } from './schema.ts';
 
 /** Help of `smwf redrive`. */
-export const redriveHelp = `Usage: smwf redrive <execution name|execution ARN> [options]
+const redriveHelp = `Usage: smwf redrive <execution name|execution ARN> [options]
 
 Redrives a failed, aborted or timed-out execution as Step Functions' RedriveExecution does: it continues from
 the state the execution did not finish, with the input that state had; states that succeeded are not run again,

@@ -34,7 +34,7 @@ import { parseCommand, UsageError } from './args.ts';
 import { workflowArgument, workflowNames } from './schema.ts';
 
 /** Help of `smwf run`. */
-export const runHelp = `Usage: smwf run <StateMachine> --input <file|-> [options]
+const runHelp = `Usage: smwf run <StateMachine> --input <file|-> [options]
 
 Runs a state machine with the given execution input and follows it state by state.
 Locally (the default) the synthesized definition runs in aws-local-stepfunctions with the real task
@@ -127,12 +127,12 @@ async function putExampleArtifactsNamedBy(input: unknown): Promise<void> {
 }
 
 /** Where the local runner journals executions in a state directory (what `smwf redrive` reads). */
-export function executionRecordsDirOf(stateDir: string): string {
+function executionRecordsDirOf(stateDir: string): string {
   return join(stateDir, 'executions');
 }
 
 /** Options of a local execution's attempt (a run, or a redrive). */
-export interface LocalAttemptOptions {
+interface LocalAttemptOptions {
   readonly endpointUrl?: string;
   readonly stateDir: string;
   readonly json: boolean;
@@ -183,7 +183,7 @@ export async function attemptLocally(
 }
 
 /** Runs one execution locally (attemptLocally), journaled in the state directory so `smwf redrive` can redrive it. */
-export function runLocally(
+function runLocally(
   workflow: WorkflowDefinition,
   input: unknown,
   options: {

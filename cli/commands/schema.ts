@@ -8,7 +8,7 @@ export const workflowNames = (workflows: readonly WorkflowDefinition[] = WORKFLO
   workflows.map((w) => w.name).join(', ');
 
 /** Help of `smwf schema`. */
-export const schemaHelp = `Usage: smwf schema <StateMachine>
+const schemaHelp = `Usage: smwf schema <StateMachine>
 
 Prints the JSON Schema of a state machine's execution input, generated from its zod contract.
 Cross-field rules (for example "canarySize for CANARY") are checked by the first state, not the schema.

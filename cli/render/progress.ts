@@ -6,7 +6,7 @@ import { type EndpointLease, humanDuration } from '../../contracts/endpoint-leas
 import type { ExecutionEvent } from '../../local/runner/runner.ts';
 
 /** How progress is written. */
-export interface ProgressOptions {
+interface ProgressOptions {
   readonly json: boolean;
   readonly color: boolean;
   readonly write: (line: string) => void;

@@ -12,7 +12,7 @@ import { s3Uri } from './s3.ts';
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$/;
 
 /** An SNS topic ARN as AsyncInferenceNotificationConfig takes it. */
-export const snsTopicArn = z
+const snsTopicArn = z
   .string()
   .check(
     z.maxLength(2048),
@@ -24,12 +24,12 @@ const asyncDestination = (example: string) =>
   s3Uri({ kind: 'prefix', example }).check(z.maxLength(512, 'expected at most 512 characters (DestinationS3Uri)'));
 
 /** InvocationTimeoutSeconds of the health check's own requests when the input sets none. */
-export const DEFAULT_ASYNC_HEALTH_CHECK_TIMEOUT_SECONDS = 60;
+const DEFAULT_ASYNC_HEALTH_CHECK_TIMEOUT_SECONDS = 60;
 /**
  * The most a health-check request may run: its poll deadline (this plus the queue allowance) stays inside the
  * HealthCheck step's 600-second Lambda timeout.
  */
-export const MAX_ASYNC_HEALTH_CHECK_TIMEOUT_SECONDS = 480;
+const MAX_ASYNC_HEALTH_CHECK_TIMEOUT_SECONDS = 480;
 
 /**
  * An endpoint config's `async` (AsyncInferenceConfig): the endpoint serves asynchronous inference
@@ -67,7 +67,7 @@ export type AsyncInference = z.output<typeof AsyncInference>;
  * The most invocations an asynchronous health check sends: HealthCheck records where each answer will be in the
  * state document for JudgeAsyncResults, and the document stays well under Step Functions' 256 KiB.
  */
-export const MAX_ASYNC_HEALTH_CHECK_INVOCATIONS = 100;
+const MAX_ASYNC_HEALTH_CHECK_INVOCATIONS = 100;
 
 /**
  * An async endpoint config runs on instances (no serverless variant, DG serverless-endpoints and async-inference) and

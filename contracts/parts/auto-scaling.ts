@@ -85,7 +85,7 @@ const metricName = (what: string) =>
   z.string().check(z.minLength(1), z.maxLength(255), z.regex(/\S/, `expected a CloudWatch ${what}`));
 
 /** A metric of the user's own for target tracking (Application Auto Scaling CustomizedMetricSpecification). */
-export const CustomScalingMetric = z.strictObject({
+const CustomScalingMetric = z.strictObject({
   namespace: metricName('namespace').check(z.regex(/^[^:]/, 'expected a CloudWatch namespace (not starting with ":")')),
   metricName: metricName('metric name'),
   dimensions: z._default(
@@ -102,7 +102,6 @@ export const CustomScalingMetric = z.strictObject({
   statistic: z.enum(['Average', 'Minimum', 'Maximum', 'SampleCount', 'Sum']),
   unit: z.optional(z.enum(METRIC_UNITS)),
 });
-export type CustomScalingMetric = z.output<typeof CustomScalingMetric>;
 
 /** Seconds of a cooldown (Application Auto Scaling: an Integer, 0 or more). */
 const cooldownSeconds = integer(0, 2_147_483_647);

@@ -48,7 +48,7 @@ function filledCharacters(template: string): (string | null)[] {
  * Placeholders are taken as any digits of their length, so this may answer yes for a pair that only a
  * calendar-impossible time would make overlap; it never answers no for a pair that does.
  */
-export function mayStartWith(template: string, prefix: string): boolean {
+function mayStartWith(template: string, prefix: string): boolean {
   const text = filledCharacters(template);
   const start = filledCharacters(prefix);
   return (
@@ -74,7 +74,7 @@ export const scheduleName = z
  * The model to run: an existing SageMaker model by name (a serial pipeline model too), an image + artifact, or
  * the containers of a serial inference pipeline, created like DeployEndpoint's models.
  */
-export const BatchModel = z
+const BatchModel = z
   .strictObject({
     name: z.optional(
       z.string().check(z.maxLength(63), z.regex(SAGEMAKER_NAME_PATTERN, 'expected an existing SageMaker model name')),
@@ -119,13 +119,13 @@ export const BatchModel = z
   );
 
 /** Names the job with the scheduled time; a schedule passes its own name. */
-export const ScheduleName = z._default(scheduleName, 'manual');
+const ScheduleName = z._default(scheduleName, 'manual');
 
 /** The run's time, from EventBridge Scheduler (`<aws.scheduler.scheduled-time>`); the start time if absent. */
-export const ScheduledTime = z.iso.datetime({ offset: true });
+const ScheduledTime = z.iso.datetime({ offset: true });
 
 /** What the job reads: every object under `s3Prefix` (date placeholders filled in), and how to split it. */
-export const BatchInput = z.strictObject({
+const BatchInput = z.strictObject({
   /** Every object under this prefix (date placeholders filled in) is transformed. */
   s3Prefix,
   contentType: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
@@ -134,7 +134,7 @@ export const BatchInput = z.strictObject({
 });
 
 /** Where the job writes: `<input key below the prefix>.out` under `s3Prefix` (date placeholders filled in). */
-export const BatchOutput = z.strictObject({
+const BatchOutput = z.strictObject({
   /** `<input key below the prefix>.out` lands under this prefix (date placeholders filled in). */
   s3Prefix,
   accept: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
@@ -143,7 +143,7 @@ export const BatchOutput = z.strictObject({
 });
 
 /** How long and how often to poll the job. */
-export const BatchWait = z._default(
+const BatchWait = z._default(
   z
     .strictObject({
       initialIntervalSeconds: z._default(integer(1, 300), 30),

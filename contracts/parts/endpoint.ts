@@ -85,7 +85,7 @@ export const Variants = z.array(Variant).check(
 );
 
 /** A batch, canary or linear step size: a number of instances or a percentage of capacity. */
-export const CapacitySize = z
+const CapacitySize = z
   .strictObject({
     type: z.enum(['INSTANCE_COUNT', 'CAPACITY_PERCENT']),
     value: z.int().check(z.gte(1)),
@@ -96,10 +96,10 @@ export const CapacitySize = z
       message: 'expected a percentage of capacity, at most 100',
     }),
   );
-export type CapacitySize = z.output<typeof CapacitySize>;
+type CapacitySize = z.output<typeof CapacitySize>;
 
 /** How blue/green shifts traffic: all at once, a canary first, or linear steps. */
-export const TrafficRouting = z
+const TrafficRouting = z
   .strictObject({
     type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']),
     waitIntervalInSeconds: integer(0, 3600),
@@ -130,7 +130,6 @@ export const TrafficRouting = z
       }
     }),
   );
-export type TrafficRouting = z.output<typeof TrafficRouting>;
 
 /** SageMaker's DeploymentConfig, in camelCase: blue/green or rolling, plus auto-rollback alarms. */
 export const DeploymentGuardrails = z
@@ -269,13 +268,13 @@ export function samplesTargetTheirContainers(
 }
 
 /** A label for the model version, written as a tag value (so a tag value's rules) and into events. */
-export const ModelVersion = taggedValue;
+const ModelVersion = taggedValue;
 
 /** What to do with a failed *new* endpoint: delete it (rollback) or keep it for inspection (retain). */
-export const OnFailure = z._default(z.enum(['rollback', 'retain']), 'rollback');
+const OnFailure = z._default(z.enum(['rollback', 'retain']), 'rollback');
 
 /** How many endpoint configs (and their models) of an endpoint to keep, the serving one included. */
-export const RetainVersions = z._default(integer(1, 20), 2);
+const RetainVersions = z._default(integer(1, 20), 2);
 
 /** The user's tags for what a deployment creates: at most 40, leaving SageMaker's 50 room for ours. */
 export const DeploymentTags = z._default(
@@ -348,8 +347,7 @@ export const HealthCheckReport = z.object({
 export type HealthCheckReport = z.output<typeof HealthCheckReport>;
 
 /** What rolling back did: restored the previous config, deleted a new endpoint, retained it, or nothing. */
-export const RollbackAction = z.enum(['restore', 'delete', 'retain', 'none']);
-export type RollbackAction = z.output<typeof RollbackAction>;
+const RollbackAction = z.enum(['restore', 'delete', 'retain', 'none']);
 
 /** What StartDeployment did to the endpoint: created it, updated it from `previousConfigName`, or nothing. */
 export const EndpointChange = z.object({

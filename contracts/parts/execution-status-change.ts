@@ -10,14 +10,7 @@ export const EXECUTION_STATUS_CHANGE = {
 } as const;
 
 /** The statuses a status-change event reports. */
-export const EXECUTION_STATUSES = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'PENDING_REDRIVE',
-] as const;
+const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
 
 /**
  * The statuses after which an execution runs no more states and so no rollback: what it created is left unless

@@ -72,7 +72,7 @@ const INSTANCE_HOUR_USD: Readonly<Record<string, number>> = {
 };
 
 /** The prices of one region. */
-export interface RegionHostingPrices {
+interface RegionHostingPrices {
   readonly instanceHour: Readonly<Record<string, number>>;
   readonly serverlessGbSecond: number;
   readonly serverlessRequest: number;

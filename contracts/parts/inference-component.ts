@@ -16,7 +16,7 @@ const ComponentArtifactUrl = s3Uri({ kind: 'object', suffix: '.tar.gz', example:
 const COMPONENT_INSTANCE_TYPES = Object.keys(HOSTING_INSTANCE_RESOURCES) as [string, ...string[]];
 
 /** An instance type whose vCPUs, memory and GPUs are known (contracts/parts/instance-resources.ts). */
-export const ComponentInstanceType = z.enum(COMPONENT_INSTANCE_TYPES, {
+const ComponentInstanceType = z.enum(COMPONENT_INSTANCE_TYPES, {
   error: (issue) =>
     `expected an instance type whose capacity is known for inference components (ml.m5.large, ml.g5.xlarge, ...; see contracts/parts/instance-resources.ts)${typeof issue.input === 'string' ? `; '${issue.input}' is not one` : ''}`,
 });
@@ -61,7 +61,7 @@ export const ComponentEndpointSpec = z
 export type ComponentEndpointSpec = z.output<typeof ComponentEndpointSpec>;
 
 /** What one copy reserves on its instance (ComputeResourceRequirements). */
-export const ComputeRequirements = z
+const ComputeRequirements = z
   .strictObject({
     cpus: z.optional(z.number().check(z.gte(0.25), z.lte(512))),
     accelerators: z.optional(integer(1, 64)),
@@ -74,7 +74,7 @@ export const ComputeRequirements = z
       message: 'expected at least minMemoryMb',
     }),
   );
-export type ComputeRequirements = z.output<typeof ComputeRequirements>;
+type ComputeRequirements = z.output<typeof ComputeRequirements>;
 
 /** One inference component: an image with an artifact, or an existing model; its requirements and copies. */
 export const ComponentSpec = z
@@ -112,11 +112,10 @@ export const ComponentSpec = z
 export type ComponentSpec = z.output<typeof ComponentSpec>;
 
 /** A batch of a rolling update: copies, or a percentage of the copies (5-50, as SageMaker's guardrails allow). */
-export const ComponentBatchSize = z.discriminatedUnion('type', [
+const ComponentBatchSize = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('COPY_COUNT'), value: integer(1, 1000) }),
   z.strictObject({ type: z.literal('CAPACITY_PERCENT'), value: integer(5, 50) }),
 ]);
-export type ComponentBatchSize = z.output<typeof ComponentBatchSize>;
 
 /** How an update of an existing component rolls out (UpdateInferenceComponent DeploymentConfig). */
 export const ComponentRollingUpdate = z.strictObject({

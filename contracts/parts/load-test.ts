@@ -52,24 +52,22 @@ export const LoadTestSample = z
 export type LoadTestSample = z.output<typeof LoadTestSample>;
 
 /** A model of a multi-model endpoint and how often it is invoked against the others. */
-export const TargetModelShare = z.strictObject({ targetModel: TargetModel, weight });
+const TargetModelShare = z.strictObject({ targetModel: TargetModel, weight });
 
 /** Phases, as Inference Recommender's: each starts with `initialUsers` and adds `spawnRate` users a minute. */
-export const LoadPhase = z.strictObject({
+const LoadPhase = z.strictObject({
   initialUsers: integer(1, LOAD_TEST.maxUsersPerStep),
   /** Users added per minute during the phase (Inference Recommender's SpawnRate). */
   spawnRate: z._default(integer(0, LOAD_TEST.maxUsersPerStep), 0),
   durationSeconds: integer(1, LOAD_TEST.maxPatternSeconds),
 });
-export type LoadPhase = z.output<typeof LoadPhase>;
 
 /** Stairs: step k (1-based) runs k × usersPerStep users for stepSeconds. */
-export const LoadStairs = z.strictObject({
+const LoadStairs = z.strictObject({
   usersPerStep: integer(1, LOAD_TEST.maxUsersPerStep),
   steps: integer(1, LOAD_TEST.maxSteps),
   stepSeconds: integer(1, LOAD_TEST.maxPatternSeconds),
 });
-export type LoadStairs = z.output<typeof LoadStairs>;
 
 /** The traffic pattern: phases or stairs; each phase or stair is one step of the report. */
 export const TrafficPattern = z
@@ -107,13 +105,13 @@ export const StoppingConditions = z.strictObject({
 export type StoppingConditions = z.output<typeof StoppingConditions>;
 
 /** Hard caps of one test, at most LOAD_TEST's. */
-export const LoadTestCaps = z.strictObject({
+const LoadTestCaps = z.strictObject({
   maxPatternSeconds: z._default(integer(1, LOAD_TEST.maxPatternSeconds), LOAD_TEST.maxPatternSeconds),
   maxTotalInvocations: z._default(integer(1, LOAD_TEST.maxTotalInvocations), LOAD_TEST.defaultTotalInvocations),
 });
 
 /** How the load is generated and read. */
-export const LoadTestOptions = z.strictObject({
+const LoadTestOptions = z.strictObject({
   /** Users one load-generator function runs. */
   usersPerWorker: z._default(integer(1, LOAD_TEST.maxUsersPerWorker), LOAD_TEST.defaultUsersPerWorker),
   /** Every worker of a step starts at the same moment, this long after the step is planned (cold starts). */
@@ -146,14 +144,12 @@ export const LoadTestOptionsOrDefaults = z._default(LoadTestOptions, {
   metricsDelaySeconds: 150,
 });
 
-export type LoadTestOptions = z.output<typeof LoadTestOptions>;
-
 /**
  * The live-traffic guard's second half (the first is LoadTestEndpoint's typed confirmation): the endpoint must have
  * served at most `maxRecentInvocations` in the `lookbackMinutes` before the test (CloudWatch Invocations), unless
  * this very execution created it (its `sagemaker-workflows:execution` tag names this execution).
  */
-export const LiveTrafficGuard = z.strictObject({
+const LiveTrafficGuard = z.strictObject({
   lookbackMinutes: z._default(integer(1, 60), 10),
   maxRecentInvocations: z._default(integer(0, 1_000_000_000), 0),
 });
@@ -228,7 +224,6 @@ export function loadTestRequestWith<Extra extends z.core.$ZodShape>(extra: Extra
     .check(z.superRefine((request, ctx) => checkPattern(request as LoadTestRequestFields, ctx as never)));
 }
 export type LoadTestRequest = z.output<typeof LoadTestRequest>;
-export type LoadTestRequestDocument = z.input<typeof LoadTestRequest>;
 
 /** A latency histogram as a worker hands it on (tasks/_shared/latency-histogram.ts reads and writes it). */
 export const SerializedLatencyHistogram = z.strictObject({

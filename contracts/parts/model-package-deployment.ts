@@ -34,7 +34,7 @@ export type ModelPackageDeploymentDocument = z.input<typeof ModelPackageDeployme
 export type ModelPackageDeployment = z.output<typeof ModelPackageDeployment>;
 
 /** The detail of a `SageMaker Model Package State Change` event: the members this project reads (others pass). */
-export const ModelPackageStateChangeDetail = z
+const ModelPackageStateChangeDetail = z
   .looseObject({
     ModelPackageGroupName,
     ModelPackageVersion: z.int().check(z.gte(1)),
@@ -65,7 +65,6 @@ export const ModelPackageStateChangeDetail = z
       }
     }),
   );
-export type ModelPackageStateChangeDetail = z.output<typeof ModelPackageStateChangeDetail>;
 
 /** A `SageMaker Model Package State Change` event, as EventBridge delivers it to a rule's target. */
 export const ModelPackageStateChangeEvent = z.looseObject({

@@ -37,7 +37,7 @@ export const TargetModel = z
   );
 
 /** The name of a model of an MME: the start of its key, so letters, digits, `.`, `_` and `-` only. */
-export const MultiModelName = z
+const MultiModelName = z
   .string()
   .check(
     z.minLength(1),

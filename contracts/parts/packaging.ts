@@ -13,8 +13,7 @@ export const Framework = z.enum(FRAMEWORKS);
 export type Framework = z.output<typeof Framework>;
 
 /** `tar.gz`: one `model.tar.gz` (ModelDataUrl). `uncompressed`: the files under a prefix (ModelDataSource). */
-export const PackageFormat = z.enum(['tar.gz', 'uncompressed']);
-export type PackageFormat = z.output<typeof PackageFormat>;
+const PackageFormat = z.enum(['tar.gz', 'uncompressed']);
 
 /** Files under a prefix, read as a folder (`s3://bucket/models` is `s3://bucket/models/`). */
 const s3Prefix = s3Uri({ kind: 'prefix', example: 's3://my-bucket/models/churn/' });
@@ -60,12 +59,11 @@ export type PackageModelInputDocument = z.input<typeof PackageModelInput>;
 export type PackageModelRequest = z.output<typeof PackageModelInput>;
 
 /** SageMaker's ModelDataSource for uncompressed model files under a prefix, in camelCase. */
-export const UncompressedModelDataSource = z.object({
+const UncompressedModelDataSource = z.object({
   s3Uri: z.string(),
   s3DataType: z.literal('S3Prefix'),
   compressionType: z.literal('None'),
 });
-export type UncompressedModelDataSource = z.output<typeof UncompressedModelDataSource>;
 
 /** The result of packaging: where the model data is, and its digest, size and file count. */
 export const PackagedModel = z.object({

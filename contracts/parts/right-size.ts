@@ -73,9 +73,6 @@ export const HostingPrices = z.strictObject({
 });
 export type HostingPrices = z.output<typeof HostingPrices>;
 
-/** The latency percentiles a threshold may name, again here for the report's axis labels. */
-export const RIGHT_SIZE_PERCENTILES = LATENCY_PERCENTILES;
-
 // ---------------------------------------------------------------------------------------------
 // What RightSizeEndpoint outputs (RightSizeReport): the report renders this.
 // ---------------------------------------------------------------------------------------------
@@ -112,7 +109,7 @@ export const CandidateStepPoint = z.object({
 export type CandidateStepPoint = z.output<typeof CandidateStepPoint>;
 
 /** How a candidate's test ended. */
-export const CandidateOutcome = z.enum([
+const CandidateOutcome = z.enum([
   /** Tested: at least one step met the stopping conditions. */
   'tested',
   /** Tested, but the first step already broke a stopping condition: no sustained figure. */
@@ -122,7 +119,6 @@ export const CandidateOutcome = z.enum([
   /** The endpoint deployed, the load test failed (`failure`). */
   'testFailed',
 ]);
-export type CandidateOutcome = z.output<typeof CandidateOutcome>;
 
 /** One candidate with every figure, as ranked. */
 export const RankedCandidate = z.object({

@@ -19,7 +19,7 @@ const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const RESERVED_BUCKET_SUFFIXES = ['.mrap', '--table-s3'];
 
 /** Why no S3 bucket can have the name `bucket` (S3 UG, general purpose bucket naming rules), or undefined. */
-export function bucketNameProblem(bucket: string): string | undefined {
+function bucketNameProblem(bucket: string): string | undefined {
   if (bucket.length < 3 || bucket.length > 63) return 'S3 bucket names are 3-63 characters long';
   if (!/^[a-z0-9.-]+$/.test(bucket)) return 'S3 bucket names hold only lowercase letters, digits, dots and hyphens';
   if (!/^[a-z0-9](.*[a-z0-9])?$/.test(bucket)) return 'S3 bucket names start and end with a letter or digit';
@@ -32,7 +32,7 @@ export function bucketNameProblem(bucket: string): string | undefined {
 }
 
 /** What an S3 field holds: one object, any key prefix, or a folder (a prefix written with its final `/`). */
-export type S3UriKind = 'object' | 'prefix' | 'folder';
+type S3UriKind = 'object' | 'prefix' | 'folder';
 
 /** What a field of each kind expects, as its message says it. */
 const EXPECTED: Record<S3UriKind, string> = {
@@ -42,7 +42,7 @@ const EXPECTED: Record<S3UriKind, string> = {
 };
 
 /** How a field takes an S3 URI. */
-export interface S3UriOptions {
+interface S3UriOptions {
   /** What the URI names. */
   readonly kind: S3UriKind;
   /** A URI the message shows as an example. */
@@ -56,7 +56,7 @@ export interface S3UriOptions {
 }
 
 /** Why `uri` is not what `options` asks for, or undefined when it is. */
-export function s3UriProblem(uri: string, options: S3UriOptions): string | undefined {
+function s3UriProblem(uri: string, options: S3UriOptions): string | undefined {
   if (options.https && /^https:\/\/[^/\s]+/.test(uri)) return undefined;
   const location = parseS3Uri(uri);
   if (location === undefined)

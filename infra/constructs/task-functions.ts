@@ -20,7 +20,7 @@ import { projectRoot } from '../project-root.ts';
 import type { TriggerFunction } from '../trigger-functions.ts';
 
 /** Props of TaskFunctions. */
-export interface TaskFunctionsProps {
+interface TaskFunctionsProps {
   /** The role SageMaker assumes for the models CreateModel creates; the only role tasks may pass. */
   readonly executionRole: iam.IRole;
   /** The bus lifecycle events go to. */

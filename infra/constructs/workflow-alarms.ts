@@ -9,7 +9,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 /** Props of WorkflowAlarms. */
-export interface WorkflowAlarmsProps {
+interface WorkflowAlarmsProps {
   /** The state machines to watch, by workflow name (the name goes into each alarm's name). */
   readonly stateMachines: Readonly<Record<string, sfn.IStateMachine>>;
   /** The period each alarm sums its metric over. @default 5 minutes */

@@ -7,7 +7,7 @@ import { WORKFLOW_TAG_KEY } from '../../contracts/resource-tags.ts';
 import { acknowledgeWildcard, nagForm } from '../nag.ts';
 
 /** Props of WorkflowStateMachine. */
-export interface WorkflowStateMachineProps {
+interface WorkflowStateMachineProps {
   /** Builds the definition; its states are created in a scope of their own. */
   readonly definition: (scope: Construct) => sfn.IChainable;
   /** The longest an execution may run. */

@@ -22,7 +22,7 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** One EventBridge Scheduler schedule that starts BatchTransform. */
-export const BatchTransformScheduleConfig = z
+const BatchTransformScheduleConfig = z
   .strictObject({
     /** The schedule's name; also the job name's prefix and the run's scheduleName. */
     name: scheduleName,
@@ -66,7 +66,6 @@ export const BatchTransformScheduleConfig = z
       }
     }),
   );
-export type BatchTransformScheduleConfig = z.output<typeof BatchTransformScheduleConfig>;
 
 /** The deployment config file. */
 export const DeploymentConfigFile = z
@@ -146,7 +145,5 @@ export const DeploymentConfigFile = z
     }),
   );
 
-/** The file as a user writes it. */
-export type DeploymentConfigDocument = z.input<typeof DeploymentConfigFile>;
 /** The validated file with defaults applied. */
 export type DeploymentConfig = z.output<typeof DeploymentConfigFile>;

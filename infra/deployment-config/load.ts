@@ -20,7 +20,7 @@ export const CONFIG_ENV = 'SMWF_CONFIG';
 export const DEFAULT_CONFIG_FILE = 'smwf.config.json';
 
 /** A deployment config file that cannot be used; synthesis stops with it. */
-export class DeploymentConfigError extends Error {
+class DeploymentConfigError extends Error {
   static readonly errorName = 'DeploymentConfigError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -54,13 +54,13 @@ export interface FailNthFault {
 }
 
 /** What the server should do with one call. */
-export type FaultDecision =
+type FaultDecision =
   | { kind: 'none'; delayMs: number }
   | { kind: 'throttle'; delayMs: number }
   | { kind: 'fail'; delayMs: number; code?: string; status: number; message: string };
 
 /** A small seedable PRNG (mulberry32), enough for repeatable tests. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -35,14 +35,14 @@ export function sigV4Scope(authorization: string | undefined, presignedCredentia
 }
 
 /** True when the body uses aws-chunked content encoding (the SDK's default for streamed bodies with checksums). */
-export function isAwsChunked(req: IncomingMessage): boolean {
+function isAwsChunked(req: IncomingMessage): boolean {
   const sha = String(req.headers['x-amz-content-sha256'] ?? '');
   const encoding = String(req.headers['content-encoding'] ?? '');
   return sha.startsWith('STREAMING-') || encoding.split(',').some((e) => e.trim() === 'aws-chunked');
 }
 
 /** Decodes an aws-chunked body (signed or unsigned, with or without trailers) into the raw payload. */
-export class AwsChunkedDecoder extends Transform {
+class AwsChunkedDecoder extends Transform {
   /** Trailing headers (e.g. `x-amz-checksum-crc32`), available once the stream has ended. */
   readonly trailers: Record<string, string> = {};
   private buffer: Buffer = Buffer.alloc(0);

@@ -62,7 +62,7 @@ export interface ServingFleet {
 }
 
 /** One InvokeEndpoint request: the endpoint, the body (or, past the limit, its size) and the HTTP headers. */
-export interface InvokeRequest {
+interface InvokeRequest {
   endpointName: string;
   body: Buffer | BlobSize;
   /** Lower-cased header names. */
@@ -72,7 +72,7 @@ export interface InvokeRequest {
 }
 
 /** The runtime's answer to an invocation: the response headers and body. */
-export interface InvokeAnswer {
+interface InvokeAnswer {
   headers: Record<string, string>;
   body: Buffer;
 }

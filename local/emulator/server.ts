@@ -19,7 +19,7 @@ import type { SageMakerControlPlane } from './sagemaker/control-plane.ts';
 import { SERVICE_QUOTAS_TARGET_PREFIX, type ServiceQuotasApi } from './service-quotas/api.ts';
 
 /** The services behind the one HTTP server. */
-export interface Services {
+interface Services {
   sagemaker: SageMakerControlPlane;
   autoScaling: AutoScalingApi;
   runtime: SageMakerRuntime;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ServiceError } from './errors.ts';
 
 /** A member reference inside a structure shape, with its HTTP binding for REST protocols. */
-export interface MemberRef {
+interface MemberRef {
   shape: string;
   location?: 'header' | 'uri' | 'querystring' | 'headers' | 'statusCode';
   locationName?: string;
@@ -59,7 +59,7 @@ const patternCache = new Map<string, RegExp | null>();
  * Translates a model pattern (Java regex syntax, matched against the whole value) into a JavaScript RegExp.
  * Constructs JavaScript lacks are rewritten generically; a pattern that still does not compile is not enforced.
  */
-export function compilePattern(pattern: string): RegExp | null {
+function compilePattern(pattern: string): RegExp | null {
   const cached = patternCache.get(pattern);
   if (cached !== undefined) return cached;
   const posixClasses: Record<string, string> = { ASCII: '\\x00-\\x7F', Print: '\\x20-\\x7E' };

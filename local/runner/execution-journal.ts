@@ -32,7 +32,7 @@ export interface JournalStart {
 type JournalLine = { readonly start: JournalStart } | { readonly event: ExecutionEvent; readonly pid?: number };
 
 /** An execution as its journal tells it. */
-export interface JournaledExecution {
+interface JournaledExecution {
   readonly start: JournalStart;
   readonly history: ExecutionEvent[];
   /** The process that runs (ran) its latest attempt. */

@@ -17,7 +17,7 @@ export class LambdaFunctionError extends Error {
 }
 
 /** Lambda's error document (the `Cause`) for an error a handler threw. */
-export function lambdaErrorDocument(error: unknown): { errorType: string; errorMessage: string; trace: string[] } {
+function lambdaErrorDocument(error: unknown): { errorType: string; errorMessage: string; trace: string[] } {
   if (error instanceof Error) {
     return {
       errorType: error.name || 'Error',

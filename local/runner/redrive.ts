@@ -26,11 +26,11 @@ import type { ExecutionEvent } from './runner.ts';
 /** How long after an execution stops it can still be redriven ("the redrivable period of 14 days"). */
 export const REDRIVABLE_PERIOD_MS = 14 * 24 * 60 * 60 * 1000;
 /** Step Functions' maximum open time of an execution: one year. */
-export const MAX_EXECUTION_TIME_MS = 365 * 24 * 60 * 60 * 1000;
+const MAX_EXECUTION_TIME_MS = 365 * 24 * 60 * 60 * 1000;
 /** A redrive appends to the history, which may not exceed 25,000 events: at 24,999 it is refused. */
-export const REDRIVE_HISTORY_EVENT_LIMIT = 24_999;
+const REDRIVE_HISTORY_EVENT_LIMIT = 24_999;
 /** The start of the name of every state a redrive adds to a definition. */
-export const REDRIVE_STATE_PREFIX = 'SmwfRedrive';
+const REDRIVE_STATE_PREFIX = 'SmwfRedrive';
 
 /** RedriveExecution refused the execution; the message says why, in Step Functions' words. */
 export class ExecutionNotRedrivableError extends Error {
@@ -238,7 +238,7 @@ function redrivenMap(name: string, map: State, history: readonly ExecutionEvent[
 }
 
 /** The execution facts a redriven definition keeps as they were (Step Functions' context object). */
-export interface OriginalExecution {
+interface OriginalExecution {
   /** The execution's input, as it was started. */
   readonly input: unknown;
   /** When it was first started (ISO 8601), not when it was redriven. */
@@ -326,7 +326,7 @@ function statesWithOriginalContext(states: States, original: OriginalExecution):
 }
 
 /** A redrive: the definition to run and the input to run it with. */
-export interface RedriveRun {
+interface RedriveRun {
   readonly definition: Definition;
   readonly input: unknown;
   /** The state the redrive starts at. */

@@ -37,7 +37,7 @@ import { mintTaskToken, TASK_TOKEN_PLACEHOLDER, TaskTokens } from './task-tokens
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
 
 /** The event that opens each redrive of an execution in its history (Step Functions' ExecutionRedriven). */
-export interface ExecutionRedrivenEvent {
+interface ExecutionRedrivenEvent {
   readonly type: 'ExecutionRedriven';
   readonly timestamp: number;
   /** How many times the execution has been redriven, this one included. */
@@ -78,7 +78,7 @@ export interface ExecutionResult {
 }
 
 /** An execution as DescribeExecution reports it (times in ms since the epoch). */
-export interface ExecutionDescription {
+interface ExecutionDescription {
   readonly executionArn: string;
   readonly stateMachineArn: string;
   readonly workflow: string;
@@ -100,7 +100,7 @@ export interface ExecutionDescription {
 }
 
 /** One invocation of a Task state's function, as `interceptTask` sees it. */
-export interface TaskInvocation {
+interface TaskInvocation {
   readonly stateName: string;
   /** How many times this state's function has been invoked in this attempt of the execution, this one included. */
   readonly attempt: number;
@@ -147,7 +147,7 @@ export interface StartOptions {
 }
 
 /** Options of the runner. */
-export interface LocalRunnerOptions {
+interface LocalRunnerOptions {
   /** How long every Wait state really waits, in milliseconds. @default 200 */
   readonly waitTimeMs?: number;
   /** How long every Retry really waits before the next attempt, in milliseconds. @default 50 */
@@ -219,7 +219,7 @@ export interface LocalRunner {
 }
 
 /** An execution's status change as Step Functions sends it to EventBridge (contracts/parts/execution-status-change). */
-export interface ExecutionStatusChangeEvent {
+interface ExecutionStatusChangeEvent {
   readonly version: '0';
   readonly id: string;
   readonly 'detail-type': typeof EXECUTION_STATUS_CHANGE.detailType;
@@ -238,7 +238,7 @@ export interface ExecutionStatusChangeEvent {
 }
 
 /** Raised when no execution has the ARN asked for. */
-export class ExecutionDoesNotExistError extends Error {
+class ExecutionDoesNotExistError extends Error {
   constructor(executionArn: string) {
     super(`Execution Does Not Exist: '${executionArn}'`);
     this.name = 'ExecutionDoesNotExist';
@@ -296,7 +296,7 @@ function secondsRequested(state: Record<string, unknown>, input: unknown): numbe
 }
 
 /** How long Step Functions waits before retry `attempt` (1-based), without jitter. */
-export function retryDelaySeconds(
+function retryDelaySeconds(
   retrier: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number },
   attempt: number,
 ): number {

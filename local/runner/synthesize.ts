@@ -53,7 +53,7 @@ export interface SynthesizedRole {
 }
 
 /** A bucket of the stack whose objects S3 encrypts by default with a KMS key (SSE-KMS). */
-export interface SynthesizedBucketEncryption {
+interface SynthesizedBucketEncryption {
   readonly bucket: string;
   readonly kmsKeyArn: string;
 }
@@ -543,7 +543,7 @@ interface CachedForm {
 }
 
 /** The cache file of the stack synthesized with `config` (by default, the deployment config file now in force). */
-export function synthesisCacheFile(identity: LocalAwsIdentity, config?: string): string {
+function synthesisCacheFile(identity: LocalAwsIdentity, config?: string): string {
   return join(synthesisCacheDir, `synth-${synthesisKey(identity, config ?? deploymentConfigPath())}.json`);
 }
 

@@ -5,7 +5,7 @@
  */
 
 /** Work a timer does when it fires; the driven clock awaits it. */
-export type TimerCallback = () => Promise<void> | void;
+type TimerCallback = () => Promise<void> | void;
 
 /** A clock the engine schedules on. */
 export interface Clock {

@@ -56,7 +56,7 @@ export interface Delivery {
 }
 
 /** One line of the dead-letter file. */
-export interface DeadLetter {
+interface DeadLetter {
   readonly time: string;
   readonly trigger: 'rule' | 'schedule';
   readonly name: string;
@@ -70,7 +70,7 @@ export interface DeadLetter {
 }
 
 /** Options of the engine. */
-export interface TriggerEngineOptions {
+interface TriggerEngineOptions {
   readonly runner: LocalRunner;
   /** Where `triggers/dead-letters.jsonl` goes (the emulator's state directory). */
   readonly stateDir: string;

@@ -20,7 +20,7 @@ export interface RuleTargetInput {
 }
 
 /** The rule a target belongs to, for the `aws.events.rule-*` variables. */
-export interface RuleIdentity {
+interface RuleIdentity {
   readonly name: string;
   readonly arn: string;
 }
@@ -173,7 +173,7 @@ export function ruleTargetInput(
 }
 
 /** EventBridge Scheduler's context attributes of one delivery. */
-export interface SchedulerContext {
+interface SchedulerContext {
   readonly scheduleArn: string;
   readonly scheduledTime: Date;
   readonly executionId: string;

@@ -37,7 +37,7 @@ export class StepFunctionsError extends Error {
 }
 
 /** One execution as DescribeExecution reports it. */
-export interface TrackedExecution {
+interface TrackedExecution {
   readonly executionArn: string;
   readonly stateMachineArn: string;
   readonly workflow: string;
@@ -54,7 +54,7 @@ export interface TrackedExecution {
 }
 
 /** What DescribeExecution reports of an execution. */
-export type DescribedExecution = Pick<
+type DescribedExecution = Pick<
   TrackedExecution,
   'executionArn' | 'stateMachineArn' | 'name' | 'input' | 'status' | 'stopDate' | 'output' | 'error' | 'cause'
 > & { readonly startDate: Date };

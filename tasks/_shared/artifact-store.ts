@@ -35,7 +35,7 @@ export interface ArtifactStore extends ObjectListing {
 }
 
 /** CopyObject copies at most 5 GiB; larger objects are copied in parts. */
-export const COPY_OBJECT_LIMIT_BYTES = 5 * 1024 ** 3;
+const COPY_OBJECT_LIMIT_BYTES = 5 * 1024 ** 3;
 const COPY_PART_SIZE_BYTES = 512 * 1024 * 1024;
 /** Parts in flight at once: enough to keep up with gzip, few enough to keep the buffers near 24 MiB. */
 

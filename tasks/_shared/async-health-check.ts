@@ -9,7 +9,7 @@ import { splitS3Uri } from './batch-run.ts';
 import type { InvocationResult } from './endpoint-runtime.ts';
 
 /** The folder of the output path's bucket that asynchronous health checks upload their samples to. */
-export const ASYNC_HEALTH_CHECK_FOLDER = 'smwf-health-check';
+const ASYNC_HEALTH_CHECK_FOLDER = 'smwf-health-check';
 
 /** The time a request may wait in the endpoint's queue before an instance takes it, on top of its own timeout. */
 export const ASYNC_QUEUE_ALLOWANCE_SECONDS = 60;

@@ -2,7 +2,7 @@
 import { InvokeEndpointAsyncCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 
 /** One InvokeEndpointAsync request. */
-export interface AsyncInvocationRequest {
+interface AsyncInvocationRequest {
   endpointName: string;
   inputLocation: string;
   contentType: string;
@@ -12,7 +12,7 @@ export interface AsyncInvocationRequest {
 }
 
 /** Where the answer will be, or why the request was refused. */
-export type AsyncInvocationAccepted =
+type AsyncInvocationAccepted =
   | { outputLocation: string; failureLocation?: string }
   | { error: string; errorName: string };
 

@@ -2,7 +2,7 @@ import { ResourceConflictError } from '../../contracts/errors.ts';
 import { canonicalJson } from './names.ts';
 
 /** How to find, compare and create one named SageMaker resource. */
-export interface CreateOrReuse<Description> {
+interface CreateOrReuse<Description> {
   kind: string;
   name: string;
   /** The part of the spec that must match, as the create request states it. */

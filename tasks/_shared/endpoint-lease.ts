@@ -18,7 +18,7 @@ export interface StoredLease {
  * (`exists`, for a create), holds another version or changed while writing (`changed`), or holds nothing
  * (`missing`, for a replace).
  */
-export type LeaseWrite =
+type LeaseWrite =
   | { readonly written: true; readonly etag: string }
   | { readonly written: false; readonly reason: 'exists' | 'changed' | 'missing' };
 

@@ -116,7 +116,7 @@ export async function readEndpointMetrics(
  * The period starts of `series` that count for the window [start, end): those of periods wholly inside it, or
  * when the window holds no whole period, those of periods that overlap it.
  */
-export function periodsIn(start: number, end: number, periodSeconds: number): (at: number) => boolean {
+function periodsIn(start: number, end: number, periodSeconds: number): (at: number) => boolean {
   const period = periodSeconds * 1000;
   const whole = Math.floor(end / period) * period - Math.ceil(start / period) * period >= period;
   return whole ? (at) => at >= start && at + period <= end : (at) => at + period > start && at < end;

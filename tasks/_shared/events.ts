@@ -2,7 +2,7 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { EventNotPublishedError } from '../../contracts/errors.ts';
 
 /** Source of every event this project publishes. */
-export const EVENT_SOURCE = 'sagemaker-workflows';
+const EVENT_SOURCE = 'sagemaker-workflows';
 
 /** One event, as PutEvents takes it. */
 export interface LifecycleEvent {

@@ -25,7 +25,7 @@ export const COMPONENT_TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set(['Cr
 export const COMPONENT_DELETED_STATUS = 'Deleted';
 
 /** A component's specification as CreateInferenceComponent and UpdateInferenceComponent take it (JSON-safe). */
-export interface ComponentSpecification {
+interface ComponentSpecification {
   ModelName?: string;
   Container?: { Image: string; ArtifactUrl?: string; Environment?: Record<string, string> };
   ComputeResourceRequirements: {
@@ -49,7 +49,7 @@ export type ComponentChange =
   | { action: 'updated'; previous: { specification: ComponentSpecification; copyCount: number } };
 
 /** What the steps read of DescribeInferenceComponent. */
-export interface ComponentDescription {
+interface ComponentDescription {
   name: string;
   arn: string;
   endpointName: string;

@@ -6,7 +6,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /** JSON documents under one bucket. */
-export interface JsonObjects {
+interface JsonObjects {
   /** The document at `key`; an error naming it when there is none. */
   read(key: string): Promise<unknown>;
   write(key: string, value: unknown): Promise<void>;

@@ -14,7 +14,7 @@ const SUB_BUCKETS = 1 << SUB_BUCKET_BITS; // 128
 /** Values below this have a bucket each. */
 const LINEAR_LIMIT = SUB_BUCKETS * 2; // 256
 /** The largest value tracked, in µs (about 71.6 minutes); larger values count as this one. */
-export const MAX_TRACKED_MICROS = 2 ** 32 - 1;
+const MAX_TRACKED_MICROS = 2 ** 32 - 1;
 /** Buckets: 256 exact values, then 128 for each power of two from 2^8 to 2^31. */
 const BUCKETS = LINEAR_LIMIT + (32 - 8) * SUB_BUCKETS;
 

@@ -27,7 +27,7 @@ export interface LoadTestInvocations {
 export type TestedVariant = TestedVariantSummary;
 
 /** The next run of the generators: one slice of one step, its start, and its workers. */
-export interface NextRun {
+interface NextRun {
   step: PatternStep & { index: number };
   slice: { index: number; startSecond: number; seconds: number; startAt: number };
   /** One entry per worker, the Map's items. */

@@ -5,7 +5,7 @@
 import type { Framework } from '../../contracts/parts/packaging.ts';
 
 /** What is wrong with a layout: files that are missing, and files that exist but in the wrong place. */
-export interface LayoutReport {
+interface LayoutReport {
   missing: string[];
   misplaced: string[];
 }
@@ -70,7 +70,7 @@ function checkHuggingFace(paths: Paths, report: LayoutReport): void {
 }
 
 /** The files each framework requires at the archive root, for the README and error messages. */
-export const REQUIRED_FILES: Readonly<
+const REQUIRED_FILES: Readonly<
   Record<Exclude<Framework, 'pytorch' | 'tensorflow' | 'huggingface' | 'custom'>, readonly string[]>
 > = {
   mxnet: ['model-symbol.json', 'model-shapes.json', 'model-0000.params'],

@@ -122,7 +122,7 @@ export async function ensureModel(
 }
 
 /** A BatchTransform run's model, when the run creates it: one image with its artifact, or a serial pipeline. */
-export interface BatchModelSource {
+interface BatchModelSource {
   readonly image?: string | undefined;
   readonly modelDataUrl?: string | undefined;
   readonly environment?: Readonly<Record<string, string>> | undefined;

@@ -22,7 +22,7 @@ export interface PackageFile {
 }
 
 /** Everything a packaging task needs to build (or find) the package. */
-export interface PackagePlan {
+interface PackagePlan {
   files: PackageFile[];
   /** Number of regular files (folder markers excluded). */
   fileCount: number;
@@ -35,7 +35,7 @@ export interface PackagePlan {
 }
 
 /** The manifest a finished package carries: the result, and what it was built from. */
-export interface PackageManifest {
+interface PackageManifest {
   result: Omit<PackagedModel, 'reused'>;
   sourceHash: string;
   source: string;
@@ -45,12 +45,12 @@ export interface PackageManifest {
 
 /** Bumped whenever the bytes a package holds would change for the same sources and options. */
 const PACKAGE_LAYOUT_VERSION = 2; // 2: gzip in parallel blocks (tasks/package-model/parallel-gzip.ts)
-export const MANIFEST_NAME = 'smwf-package.json';
+const MANIFEST_NAME = 'smwf-package.json';
 /** Where packages go when the input names no output, under the stack's artifact bucket. */
 export const DEFAULT_OUTPUT_FOLDER = 'packages/';
 
 /** Splits `s3://bucket/prefix` into bucket and a prefix that is empty or ends with `/`. */
-export function parseS3Prefix(uri: string): { bucket: string; prefix: string } {
+function parseS3Prefix(uri: string): { bucket: string; prefix: string } {
   const location = parseS3Uri(uri);
   if (location === undefined || location.bucket === '') throw new Error(`Not an S3 prefix: ${uri}`);
   const path = location.key;

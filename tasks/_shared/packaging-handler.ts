@@ -32,7 +32,7 @@ export const PackagingState = stateSlice<PackagingState>({
 export const s3Client = new S3Client({});
 
 /** The packaging steps' S3 access. */
-export const artifactStore: ArtifactStore = s3ArtifactStore(s3Client);
+const artifactStore: ArtifactStore = s3ArtifactStore(s3Client);
 
 /** Where packages go by default: `packages/` in the stack's artifact bucket (ARTIFACT_BUCKET_NAME). */
 export function defaultOutput(): string {
@@ -41,7 +41,7 @@ export function defaultOutput(): string {
 
 /** The handler of a packaging step; the core's result goes to `packaged`. */
 export function packagingStepHandler(
-  stepName: TaskName,
+  stepName: Extract<TaskName, 'PackageModel' | 'CopyUncompressedModel'>,
   run: (request: PackageModelRequest, deps: PlanDeps) => Promise<PackagedModel>,
 ) {
   return stepHandler(PackagingState, stepName, async (state) => {

@@ -12,7 +12,7 @@ import { InvalidInputError } from '../../contracts/errors.ts';
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array';
 
 /** A field that may be absent; when present, it is checked against `spec`. */
-export interface Optional<S> {
+interface Optional<S> {
   readonly optional: S;
 }
 
@@ -43,6 +43,8 @@ export type FieldSpecs<T> = {
 /** A checked slice: `check` returns the document itself, typed, or throws InvalidInputError naming the fields. */
 export interface StateSlice<T> {
   check(value: unknown, what: string): T;
+  /** What is checked, field by field: the fields the step reads (test/workflows/state-flow reads them). */
+  readonly fields: FieldSpecs<T>;
 }
 
 type AnySpec = Kind | Optional<AnySpec> | { readonly [key: string]: AnySpec };
@@ -85,6 +87,7 @@ function checkField(spec: AnySpec, value: unknown, path: string, issues: string[
 /** The slice of a state document that `spec` describes. */
 export function stateSlice<T>(spec: FieldSpecs<T>): StateSlice<T> {
   return {
+    fields: spec,
     check(value, what) {
       const issues: string[] = [];
       checkField(spec as unknown as AnySpec, value, '', issues);

@@ -47,7 +47,7 @@ export interface Permission {
 }
 
 /** Environment variables a handler may read; infra fills them in. */
-export type TaskEnvironmentVariable =
+type TaskEnvironmentVariable =
   | 'SAGEMAKER_EXECUTION_ROLE_ARN'
   | 'EVENT_BUS_NAME'
   | 'ARTIFACT_BUCKET_NAME'

@@ -23,7 +23,7 @@ export const AcquireEndpointLeaseState = stateSlice<AcquireEndpointLeaseState>({
 });
 
 /** What AcquireEndpointLease needs from the outside. */
-export interface AcquireEndpointLeaseDeps {
+interface AcquireEndpointLeaseDeps {
   leases: LeaseStore;
   now(): Date;
 }

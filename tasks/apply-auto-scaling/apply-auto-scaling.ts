@@ -17,7 +17,7 @@ export const ApplyAutoScalingState = stateSlice<ApplyAutoScalingState>({
 });
 
 /** What ApplyAutoScaling needs from the outside. */
-export interface ApplyAutoScalingDeps {
+interface ApplyAutoScalingDeps {
   autoScaling: AutoScalingGateway;
 }
 

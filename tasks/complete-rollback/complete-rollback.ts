@@ -34,7 +34,7 @@ export const CompleteRollbackState = stateSlice<CompleteRollbackState>({
 });
 
 /** What CompleteRollback needs from the outside. */
-export interface CompleteRollbackDeps {
+interface CompleteRollbackDeps {
   sagemaker: Pick<
     SageMakerGateway,
     'describeEndpoint' | 'describeEndpointConfig' | 'deleteEndpointConfig' | 'deleteModel'

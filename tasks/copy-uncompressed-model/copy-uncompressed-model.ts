@@ -8,10 +8,10 @@ import { canonicalJson } from '../_shared/names.ts';
 import { completePackage, findPackage, type PlanDeps, planPackage } from '../_shared/package-plan.ts';
 
 /** What CopyUncompressedModel needs from the outside. */
-export type CopyUncompressedModelDeps = PlanDeps;
+type CopyUncompressedModelDeps = PlanDeps;
 
 /** Folder under the package's folder that holds the files (the manifest stays outside, so SageMaker skips it). */
-export const MODEL_FOLDER = 'model/';
+const MODEL_FOLDER = 'model/';
 /** Copies in flight at once. */
 const COPY_CONCURRENCY = 8;
 

@@ -35,7 +35,7 @@ export const CreateEndpointConfigState = stateSlice<CreateEndpointConfigState>({
 });
 
 /** What CreateEndpointConfig needs from the outside. */
-export interface CreateEndpointConfigDeps {
+interface CreateEndpointConfigDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpointConfig' | 'createEndpointConfig'>;
 }
 
@@ -51,7 +51,7 @@ const VARIANT_MEMBERS = [
 ] as const;
 
 /** One ProductionVariant of the request, with only the members we set. */
-export function toProductionVariant(variant: Variant, modelName: string): ProductionVariant {
+function toProductionVariant(variant: Variant, modelName: string): ProductionVariant {
   const pv: ProductionVariant = {
     VariantName: variant.name,
     ModelName: modelName,
@@ -79,7 +79,7 @@ export function toProductionVariant(variant: Variant, modelName: string): Produc
 }
 
 /** SageMaker's DataCaptureConfig for the contract's data capture. */
-export function toDataCaptureConfig(capture: DataCapture): DataCaptureConfig {
+function toDataCaptureConfig(capture: DataCapture): DataCaptureConfig {
   const header = {
     ...(capture.csvContentTypes !== undefined ? { CsvContentTypes: capture.csvContentTypes } : {}),
     ...(capture.jsonContentTypes !== undefined ? { JsonContentTypes: capture.jsonContentTypes } : {}),
@@ -95,7 +95,7 @@ export function toDataCaptureConfig(capture: DataCapture): DataCaptureConfig {
 }
 
 /** The AsyncInferenceConfig of the request's `async`, with only the members it sets. */
-export function toAsyncInferenceConfig(config: AsyncEndpointConfig): AsyncInferenceConfig {
+function toAsyncInferenceConfig(config: AsyncEndpointConfig): AsyncInferenceConfig {
   const notification = {
     ...(config.successTopic !== undefined ? { SuccessTopic: config.successTopic } : {}),
     ...(config.errorTopic !== undefined ? { ErrorTopic: config.errorTopic } : {}),

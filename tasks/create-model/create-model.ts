@@ -19,7 +19,7 @@ import { ownershipTags } from '../_shared/tags.ts';
  * The model of a request: one model (image and data, or a model package), or a multi-model container serving
  * every model under a prefix.
  */
-export type RequestedModel = ModelSource & Partial<Pick<MultiModelContainer, 'prefix' | 'cacheSetting'>>;
+type RequestedModel = ModelSource & Partial<Pick<MultiModelContainer, 'prefix' | 'cacheSetting'>>;
 
 /**
  * The slice of the state document CreateModel reads: the model of the request (or what packaging produced), or
@@ -105,7 +105,7 @@ function singleContainer(model: RequestedModel, packaged: PackagedModel | undefi
 }
 
 /** What the request's model runs: its containers (a pipeline or Direct), or its one container. */
-export function modelDefinition(state: CreateModelState): ModelDefinition {
+function modelDefinition(state: CreateModelState): ModelDefinition {
   const { containers, inferenceExecutionMode, model } = state.request;
   if (containers !== undefined) {
     return { containers: containers.map(containerSpec), mode: inferenceExecutionMode ?? 'Serial' };

@@ -15,7 +15,7 @@ export const DeleteModelArtifactState = stateSlice<DeleteModelArtifactState>({
 });
 
 /** What DeleteModelArtifact needs from the outside. */
-export interface DeleteModelArtifactDeps {
+interface DeleteModelArtifactDeps {
   objects: ObjectListing;
   deleteObject(location: ObjectLocation): Promise<void>;
 }

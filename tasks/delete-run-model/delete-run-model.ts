@@ -28,7 +28,7 @@ export const DeleteRunModelState = stateSlice<DeleteRunModelState>({
 });
 
 /** What DeleteRunModel needs from the outside. */
-export interface DeleteRunModelDeps {
+interface DeleteRunModelDeps {
   sagemaker: Pick<SageMakerGateway, 'describeModel' | 'deleteModel' | 'listTags'>;
   jobs: Pick<TransformJobGateway, 'listTransformJobs' | 'describeTransformJob'>;
   /** The role every model of the stack runs as: part of the model's name. */
@@ -36,7 +36,7 @@ export interface DeleteRunModelDeps {
 }
 
 /** What became of the run's model. */
-export interface ModelCleanup {
+interface ModelCleanup {
   model?: string;
   action: 'deleted' | 'kept' | 'none';
   reason: string;

@@ -22,7 +22,7 @@ export const DeleteThrowawaysState = stateSlice<DeleteThrowawaysState>({
 });
 
 /** What was deleted, by kind. */
-export interface DeletedThrowaways {
+interface DeletedThrowaways {
   endpoints: string[];
   endpointConfigs: string[];
   models: string[];

@@ -17,13 +17,13 @@ export interface DescribeLeaseHolderState {
 export const DescribeLeaseHolderState = stateSlice<DescribeLeaseHolderState>({ lease: LEASE_SLICE });
 
 /** What DescribeLeaseHolder needs from the outside. */
-export interface DescribeLeaseHolderDeps {
+interface DescribeLeaseHolderDeps {
   executions: ExecutionStatuses;
   now(): Date;
 }
 
 /** The next look at a held lease: 5 s doubling to 60 s, never past the deadline; past it, EndpointBusyError. */
-export function nextLook(lease: EndpointLease, holder: SeenLeaseHolder, now: Date) {
+function nextLook(lease: EndpointLease, holder: SeenLeaseHolder, now: Date) {
   const deadline = lease.wait?.deadline ?? new Date(now.getTime() + lease.waitMinutes * 60_000).toISOString();
   const remaining = Math.floor((Date.parse(deadline) - now.getTime()) / 1000);
   if (remaining <= 0) {

@@ -37,13 +37,13 @@ export const EnsureComponentEndpointState = stateSlice<EnsureComponentEndpointSt
 });
 
 /** What this run did about the endpoint: created it (with its config), or found one that hosts components. */
-export interface ComponentEndpointRecord {
+interface ComponentEndpointRecord {
   created: boolean;
   configName: string;
 }
 
 /** What EnsureComponentEndpoint needs from the outside. */
-export interface EnsureComponentEndpointDeps {
+interface EnsureComponentEndpointDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint'>;
   client: SageMakerClient;
   executionRoleArn: string;
@@ -51,7 +51,7 @@ export interface EnsureComponentEndpointDeps {
 }
 
 /** The endpoint config of an endpoint for inference components: instances and routing, the role, no model. */
-export function componentEndpointConfig(
+function componentEndpointConfig(
   name: string,
   spec: ComponentEndpointSpec,
   executionRoleArn: string,

@@ -23,7 +23,7 @@ export const FinalizeDeploymentState = stateSlice<FinalizeDeploymentState>({
 });
 
 /** What FinalizeDeployment needs from the outside. */
-export interface FinalizeDeploymentDeps {
+interface FinalizeDeploymentDeps {
   sagemaker: Pick<
     SageMakerGateway,
     | 'addTags'
@@ -42,7 +42,7 @@ function messageOf(error: unknown): string {
 }
 
 /** The tags the serving endpoint carries after a successful deployment: ownership (a throwaway's too), version, config. */
-export function endpointTags(state: FinalizeDeploymentState): Tags {
+function endpointTags(state: FinalizeDeploymentState): Tags {
   return {
     ...ownershipTags(state),
     [TagKeys.modelVersion]: state.request.modelVersion ?? state.model.name,

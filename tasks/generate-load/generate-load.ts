@@ -28,7 +28,7 @@ export interface WorkerPlan {
 }
 
 /** What the core needs from the outside. */
-export interface GenerateLoadDeps<Request> {
+interface GenerateLoadDeps<Request> {
   /** The next request to send (a sample and target drawn at random, signed). */
   next(): Request | Promise<Request>;
   /** Sends one request; never rejects. */
@@ -41,7 +41,7 @@ export interface GenerateLoadDeps<Request> {
 }
 
 /** After a request that got no answer at all (connection refused, reset), a user waits this long before the next. */
-export const CLIENT_FAILURE_PAUSE_MS = 100;
+const CLIENT_FAILURE_PAUSE_MS = 100;
 
 function emptyCounts(): OutcomeCounts {
   return { requests: 0, succeeded: 0, throttled: 0, statuses: {}, errors: {} };

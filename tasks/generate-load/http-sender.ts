@@ -43,7 +43,7 @@ function errorCode(errorType: string | undefined, body: string): string | undefi
 }
 
 /** The answer to a non-2xx response with this `x-amzn-ErrorType` header and (start of) body. */
-export function classifyError(status: number, errorType: string | undefined, body: string): Answer {
+function classifyError(status: number, errorType: string | undefined, body: string): Answer {
   const code = errorCode(errorType, body);
   const throttled = status === 429 || code === 'ThrottlingException';
   if (code === 'ModelError') {

@@ -72,7 +72,7 @@ export function weightedPicker(weights: readonly number[], random: () => number 
 }
 
 /** What preparing a worker needs from the outside. */
-export interface LoadWorkerDeps {
+interface LoadWorkerDeps {
   /** The bytes of an S3 sample. */
   readObject(location: { bucket: string; key: string }): Promise<Uint8Array>;
   signer?: RequestSigner;

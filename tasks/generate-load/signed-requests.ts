@@ -29,7 +29,7 @@ export interface PreparedRequest {
 }
 
 /** One InvokeEndpoint request, by its API member names. */
-export interface InvokeEndpointRequest {
+interface InvokeEndpointRequest {
   readonly EndpointName: string;
   readonly Body: Uint8Array;
   readonly ContentType?: string | undefined;

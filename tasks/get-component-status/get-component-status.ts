@@ -34,7 +34,7 @@ export const GetComponentStatusState = stateSlice<GetComponentStatusState>({
 });
 
 /** What GetComponentStatus needs from the outside. */
-export interface GetComponentStatusDeps {
+interface GetComponentStatusDeps {
   components: Pick<InferenceComponentGateway, 'describeComponent'>;
   now(): Date;
 }
@@ -43,7 +43,7 @@ export interface GetComponentStatusDeps {
  * A FailureReason that names insufficient capacity (the SageMaker Python SDK's waiter tells a CapacityError by
  * the word "capacity" in it).
  */
-export function isCapacityFailure(reason: string | undefined): boolean {
+function isCapacityFailure(reason: string | undefined): boolean {
   return reason !== undefined && /capacity/i.test(reason);
 }
 

@@ -16,13 +16,13 @@ export const GetEndpointStatusState = stateSlice<GetEndpointStatusState>({
 });
 
 /** What GetEndpointStatus needs from the outside. */
-export interface GetEndpointStatusDeps {
+interface GetEndpointStatusDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint'>;
   now(): Date;
 }
 
 /** Status reported for an endpoint that no longer exists (the goal of deleting it on rollback). */
-export const DELETED_STATUS = 'Deleted';
+const DELETED_STATUS = 'Deleted';
 
 /**
  * One poll of the wait loop: describes the endpoint, says whether it has settled and, if not, how long to

@@ -12,7 +12,7 @@ import type { MeasuredCandidate, RightSizeCandidate } from '../../contracts/part
 import { stateSlice } from '../_shared/state-slice.ts';
 
 /** What DescribeInferenceRecommendationsJob answers that this step reads. */
-export interface RecommendationsJobDescription {
+interface RecommendationsJobDescription {
   status: string;
   failureReason?: string | undefined;
   recommendations: {
@@ -47,7 +47,7 @@ const figure = (value: number | undefined): number | null =>
   value === undefined || Number.isNaN(value) ? null : value;
 
 /** The job's recommendations as measured candidates: one per candidate of the plan that it matched. */
-export function measuredFromRecommendations(
+function measuredFromRecommendations(
   candidates: readonly RightSizeCandidate[],
   recommendations: RecommendationsJobDescription['recommendations'],
 ): MeasuredCandidate[] {

@@ -21,7 +21,7 @@ export const GetTransformJobStatusState = stateSlice<GetTransformJobStatusState>
 });
 
 /** What GetTransformJobStatus needs from the outside. */
-export interface GetTransformJobStatusDeps {
+interface GetTransformJobStatusDeps {
   jobs: Pick<TransformJobGateway, 'describeTransformJob'>;
   now(): Date;
 }

@@ -33,7 +33,7 @@ export const GuardLiveTrafficState = stateSlice<GuardLiveTrafficState>({
 });
 
 /** What GuardLiveTraffic needs from the outside. */
-export interface GuardLiveTrafficDeps {
+interface GuardLiveTrafficDeps {
   sagemaker: Pick<SageMakerGateway, 'listTags'>;
   /** Invocations the variants served in the `minutes` before now (CloudWatch). */
   recentInvocations(endpointName: string, variantNames: readonly string[], minutes: number): Promise<number>;

@@ -14,7 +14,7 @@ import {
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** A model of a multi-model endpoint, warmed up: its TargetModel and its first (cold) invocation's latency. */
-export interface WarmedUpModel {
+interface WarmedUpModel {
   targetModel: string;
   coldMs: number;
 }
@@ -114,7 +114,7 @@ async function invokeWithRetry(request: InvocationRequest, deps: HealthCheckDeps
  * With `models` (a multi-model endpoint), each model gets that many invocations, and the report gives each
  * model's warm latency next to its cold one.
  */
-export async function runHealthCheck(
+async function runHealthCheck(
   endpointName: string,
   spec: HealthCheckSpec,
   deps: HealthCheckDeps,
@@ -196,7 +196,7 @@ export async function runHealthCheck(
  * where UploadAsyncSamples put them), `concurrency` at a time, each recorded with where its answer will be.
  * JudgeAsyncResults waits for the answers and judges them.
  */
-export async function sendAsyncInvocations(
+async function sendAsyncInvocations(
   endpointName: string,
   spec: HealthCheckSpec,
   config: AsyncInference,

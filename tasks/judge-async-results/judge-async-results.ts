@@ -38,7 +38,7 @@ export const JudgeAsyncResultsState = stateSlice<JudgeAsyncResultsState>({
 });
 
 /** What JudgeAsyncResults needs from the outside. */
-export interface JudgeAsyncResultsDeps {
+interface JudgeAsyncResultsDeps {
   objects: Pick<AsyncObjects, 'readIfWritten'>;
   /** Epoch milliseconds (requests carry the epoch time they were sent). */
   now(): number;

@@ -54,7 +54,7 @@ export const JudgeLoadStepState = stateSlice<JudgeLoadStepState>({
 });
 
 /** What JudgeLoadStep needs from the outside. */
-export interface JudgeLoadStepDeps {
+interface JudgeLoadStepDeps {
   readJson(key: string): Promise<unknown>;
   writeJson(key: string, value: unknown): Promise<void>;
   now(): number;
@@ -75,7 +75,7 @@ function add(into: OutcomeCounts, from: OutcomeCounts): void {
 }
 
 /** The merged figures of a step: counts, latency histogram and time windows of all its workers and slices. */
-export function mergeResults(results: readonly WorkerResult[]) {
+function mergeResults(results: readonly WorkerResult[]) {
   const counts: OutcomeCounts = { requests: 0, succeeded: 0, throttled: 0, statuses: {}, errors: {} };
   const histogram = new LatencyHistogram();
   const windows = new Map<number, WindowCounts>();

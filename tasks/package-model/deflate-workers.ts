@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
  * stream just before the input, which the input's matches may refer to. The buffer travels to the worker and
  * back without a copy, so that neither side leaves a block-sized garbage buffer behind per block.
  */
-export interface DeflateJob {
+interface DeflateJob {
   /** Transferred to the worker: the caller must not touch it until it comes back in the DeflatedBlock. */
   readonly buffer: Uint8Array;
   /** Bytes of dictionary at the start of `buffer` (0 for the stream's first block). */

@@ -21,13 +21,13 @@ import { gzipInParallel } from './parallel-gzip.ts';
 import { TAR_END, tarHeader, tarPadding } from './tar-entries.ts';
 
 /** What PackageModel needs from the outside: the planning deps, the archive's upload, and its threads. */
-export interface PackageModelDeps extends PlanDeps {
+interface PackageModelDeps extends PlanDeps {
   upload: ArchiveUpload;
   /** Threads gzip runs on: the function's vCPUs (`os.availableParallelism()`). */
   compressionWorkers: number;
 }
 
-export const ARCHIVE_NAME = 'model.tar.gz';
+const ARCHIVE_NAME = 'model.tar.gz';
 
 /** The tar stream of the files, read one object at a time; fails if an object changed since it was listed. */
 async function* tarStream(files: readonly PackageFile[], store: ArtifactStore): AsyncGenerator<Buffer | Uint8Array> {

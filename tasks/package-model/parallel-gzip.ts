@@ -23,7 +23,7 @@ export const DEFAULT_BLOCK_BYTES = 1024 * 1024;
 const WINDOW_BYTES = 32 * 1024;
 
 /** How to compress. */
-export interface ParallelGzipOptions {
+interface ParallelGzipOptions {
   /** gzip level, 1 (fastest) to 9 (smallest). */
   readonly level: number;
   /** Worker threads; the vCPUs the process may use (`os.availableParallelism()`). */

@@ -9,7 +9,7 @@ import { Pax } from 'tar/pax';
 const BLOCK_SIZE = 512;
 
 /** One entry's metadata. */
-export interface TarEntry {
+interface TarEntry {
   path: string;
   size: number;
   mtime: Date;

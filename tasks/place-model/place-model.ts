@@ -19,7 +19,7 @@ export const PlaceModelState = stateSlice<PlaceModelState>({
 });
 
 /** What PlaceModel needs from the outside. */
-export interface PlaceModelDeps {
+interface PlaceModelDeps {
   objects: Pick<ArtifactStore, 'list' | 'copy'>;
 }
 

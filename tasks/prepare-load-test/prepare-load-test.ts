@@ -41,7 +41,7 @@ export const PrepareLoadTestState = stateSlice<PrepareLoadTestState>({
 });
 
 /** What PrepareLoadTest needs from the outside. */
-export interface PrepareLoadTestDeps {
+interface PrepareLoadTestDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'describeEndpointConfig' | 'describeModel'>;
   now(): number;
 }
@@ -50,7 +50,7 @@ export interface PrepareLoadTestDeps {
 const BUSY = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
 
 /** The prefix under the artifact bucket where one test's results go. */
-export function resultsPrefixOf(executionName: string, endpointName: string): string {
+function resultsPrefixOf(executionName: string, endpointName: string): string {
   return `load-tests/${executionName}/${endpointName}/`;
 }
 

@@ -15,9 +15,7 @@ export const ProbeComponentState = stateSlice<ProbeComponentState>({
 });
 
 /** How the endpoint answers a component's name after its removal: refused (with SageMaker's error), or served. */
-export type ProbeAnswer =
-  | { answer: 'refused'; errorName: string; error: string }
-  | { answer: 'served'; status: number };
+type ProbeAnswer = { answer: 'refused'; errorName: string; error: string } | { answer: 'served'; status: number };
 
 /** Invokes the endpoint once with the component's name and reports how it answered (a refusal is the goal). */
 export async function probeComponent<S extends ProbeComponentState>(state: S, deps: { invoke: Invoke }) {

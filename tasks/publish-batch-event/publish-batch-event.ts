@@ -37,13 +37,13 @@ export const BatchEventTypes = {
 } as const;
 
 /** What PublishBatchEvent needs from the outside. */
-export interface PublishBatchEventDeps {
+interface PublishBatchEventDeps {
   /** Puts the event on the project's bus and returns its id. */
   publish(event: LifecycleEvent): Promise<string>;
 }
 
 /** The event describing the run's outcome, with its counts and, on failure, the error and FailureReason. */
-export function batchEvent(state: PublishBatchEventState): LifecycleEvent {
+function batchEvent(state: PublishBatchEventState): LifecycleEvent {
   const detailType =
     state.error !== undefined
       ? BatchEventTypes.failed

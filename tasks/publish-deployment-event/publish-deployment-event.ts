@@ -53,13 +53,13 @@ export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventStat
 });
 
 /** What PublishDeploymentEvent needs from the outside. */
-export interface PublishDeploymentEventDeps {
+interface PublishDeploymentEventDeps {
   /** Puts the event on the project's bus and returns its id. */
   publish(event: LifecycleEvent): Promise<string>;
 }
 
 /** Which event the state calls for: success, rolled back, failed without rollback, or rollback failed. */
-export function deploymentEventType(state: PublishDeploymentEventState): string {
+function deploymentEventType(state: PublishDeploymentEventState): string {
   if (state.rollbackError !== undefined) return DeploymentEventTypes.rollbackFailed;
   if (state.error === undefined) return DeploymentEventTypes.succeeded;
   const action = state.rollback?.action;

@@ -8,7 +8,7 @@ import { CAUGHT_ERROR } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The lifecycle events of a multi-model endpoint's models. */
-export const ModelEventTypes = {
+const ModelEventTypes = {
   added: 'Model Added',
   addFailed: 'Model Add Failed',
   removed: 'Model Removed',
@@ -39,7 +39,7 @@ export const PublishModelEventState = stateSlice<PublishModelEventState>({
 });
 
 /** What PublishModelEvent needs from the outside. */
-export interface PublishModelEventDeps {
+interface PublishModelEventDeps {
   /** Puts the event on the project's bus and returns its id. */
   publish(event: LifecycleEvent): Promise<string>;
 }

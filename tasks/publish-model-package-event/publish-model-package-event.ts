@@ -6,7 +6,7 @@ import { CAUGHT_ERROR } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The events of an approval decision that changed nothing on the endpoint. */
-export const ModelPackageEventTypes = {
+const ModelPackageEventTypes = {
   /** The served package was rejected and the group has no Approved package left: the endpoint keeps serving it. */
   noApprovedPackage: 'Model Package Group Has No Approved Package',
   /**
@@ -40,7 +40,7 @@ export const PublishModelPackageEventState = stateSlice<PublishModelPackageEvent
 });
 
 /** What PublishModelPackageEvent needs from the outside. */
-export interface PublishModelPackageEventDeps {
+interface PublishModelPackageEventDeps {
   /** Puts the event on the project's bus and returns its id. */
   publish(event: LifecycleEvent): Promise<string>;
 }

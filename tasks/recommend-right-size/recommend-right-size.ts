@@ -50,7 +50,7 @@ export const RecommendRightSizeState = stateSlice<RecommendRightSizeState>({
 } as never);
 
 /** What RecommendRightSize needs from the outside. */
-export interface RecommendRightSizeDeps {
+interface RecommendRightSizeDeps {
   /** The region the workflow runs in (the default region for prices). */
   region: string;
   /** True when SageMaker is the local emulator (AWS_ENDPOINT_URL): the figures are this machine's. */

@@ -35,8 +35,8 @@ import type {
 } from '../../contracts/parts/right-size.ts';
 
 /** The most instances of one variant (ProductionVariant.InitialInstanceCount) and a serverless MaxConcurrency. */
-export const MAX_VARIANT_INSTANCES = 1000;
-export const MAX_SERVERLESS_CONCURRENCY = 200;
+const MAX_VARIANT_INSTANCES = 1000;
+const MAX_SERVERLESS_CONCURRENCY = 200;
 
 /** Prices in USD, as the input may give them (any part). */
 export interface PriceOverrides {
@@ -46,7 +46,7 @@ export interface PriceOverrides {
 }
 
 /** The prices the costs use, and where each came from. */
-export interface ResolvedPrices {
+interface ResolvedPrices {
   instanceHour(instanceType: string): number | undefined;
   serverless(): { gbSecond: number; request: number } | undefined;
   source: PriceSource;
@@ -103,7 +103,7 @@ export function resolvePrices(
 }
 
 /** What the recommendation is measured against. */
-export interface RightSizeTarget {
+interface RightSizeTarget {
   requestsPerSecond: number;
   safetyFactor: number;
   latencyThreshold: { percentile: LatencyPercentile; valueMs: number } | null;

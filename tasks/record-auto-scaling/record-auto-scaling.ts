@@ -8,7 +8,7 @@ export interface RecordAutoScalingState {
 export const RecordAutoScalingState = stateSlice<RecordAutoScalingState>({ request: { endpointName: 'string' } });
 
 /** What RecordAutoScaling needs from the outside. */
-export interface RecordAutoScalingDeps {
+interface RecordAutoScalingDeps {
   autoScaling: Pick<AutoScalingGateway, 'describeTargets'>;
 }
 

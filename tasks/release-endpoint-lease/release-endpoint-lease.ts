@@ -15,7 +15,7 @@ export const ReleaseEndpointLeaseState = stateSlice<ReleaseEndpointLeaseState>({
 });
 
 /** What ReleaseEndpointLease needs from the outside. */
-export interface ReleaseEndpointLeaseDeps {
+interface ReleaseEndpointLeaseDeps {
   leases: LeaseStore;
   now(): Date;
 }

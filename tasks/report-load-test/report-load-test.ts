@@ -35,7 +35,7 @@ export const ReportLoadTestState = stateSlice<ReportLoadTestState>({
 });
 
 /** What ReportLoadTest needs from the outside. */
-export interface ReportLoadTestDeps {
+interface ReportLoadTestDeps {
   readMetrics(query: MetricsQuery): Promise<Map<string, VariantSeries>>;
   /** The s3:// URI of a key in the artifact bucket. */
   uriOf(key: string): string;
@@ -57,7 +57,7 @@ function modelLatencyOf(metrics: readonly VariantMetrics[] | undefined): number 
 }
 
 /** The verdict from the judged steps and what stopped the test. */
-export function verdictOf(steps: readonly LoadStepSummary[], stoppedBy: StoppedBy | undefined): LoadTestVerdict {
+function verdictOf(steps: readonly LoadStepSummary[], stoppedBy: StoppedBy | undefined): LoadTestVerdict {
   const passing = steps.filter((s) => s.passed).at(-1);
   return {
     highestPassingStep: passing?.step ?? null,

@@ -31,7 +31,7 @@ export const ResolveBatchRunState = stateSlice<ResolveBatchRunState>({
 });
 
 /** What ResolveRun needs from the outside. */
-export interface ResolveBatchRunDeps {
+interface ResolveBatchRunDeps {
   jobs: Pick<TransformJobGateway, 'describeTransformJob'>;
   objects: Pick<ArtifactStore, 'list'>;
   now(): Date;

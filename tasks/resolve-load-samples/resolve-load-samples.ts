@@ -25,7 +25,7 @@ export const ResolveLoadSamplesState = stateSlice<ResolveLoadSamplesState>({
 });
 
 /** What ResolveLoadSamples needs from the outside. */
-export interface ResolveLoadSamplesDeps {
+interface ResolveLoadSamplesDeps {
   listObjects(bucket: string, prefix: string): Promise<StoredObject[]>;
 }
 

@@ -8,7 +8,7 @@ import { stateSlice } from '../_shared/state-slice.ts';
  * What an approval event leads to. `deploy` and `redeploy-latest-approved` deploy a package; the others end the
  * execution without touching the endpoint.
  */
-export const ModelPackageOutcomes = {
+const ModelPackageOutcomes = {
   /** Approved, and not older than what the endpoint serves: deploy it. */
   deploy: 'deploy',
   /** The served package was rejected: deploy the group's latest Approved package instead. */
@@ -22,7 +22,7 @@ export const ModelPackageOutcomes = {
   /** The served package was rejected and the group has no Approved package left: the endpoint keeps serving. */
   noApprovedPackage: 'no-approved-package',
 } as const;
-export type ModelPackageOutcome = (typeof ModelPackageOutcomes)[keyof typeof ModelPackageOutcomes];
+type ModelPackageOutcome = (typeof ModelPackageOutcomes)[keyof typeof ModelPackageOutcomes];
 
 /** The slice of the state document ResolveModelPackage reads: the event's package and the group's settings. */
 export interface ResolveModelPackageState {
@@ -53,13 +53,13 @@ export const ResolveModelPackageState = stateSlice<ResolveModelPackageState>({
 });
 
 /** The DeployEndpoint-shaped request of a package deployment: the group's settings, the package as the model. */
-export type PackageDeploymentRequest = ModelPackageDeployment & {
+type PackageDeploymentRequest = ModelPackageDeployment & {
   model: { modelPackageArn: string };
   modelVersion: string;
 };
 
 /** What ResolveModelPackage decided, and (to deploy) the request the deployment steps read. */
-export interface ModelPackageResolution {
+interface ModelPackageResolution {
   outcome: ModelPackageOutcome;
   /** The package of the event. */
   packageArn: string;
@@ -105,10 +105,7 @@ function servesNewerVersion(served: string | undefined, pkg: ModelPackageDescrip
 }
 
 /** The deployment request that deploys `packageArn` with the group's settings, labelled with the package's ARN. */
-export function packageDeploymentRequest(
-  deployment: ModelPackageDeployment,
-  packageArn: string,
-): PackageDeploymentRequest {
+function packageDeploymentRequest(deployment: ModelPackageDeployment, packageArn: string): PackageDeploymentRequest {
   return { ...deployment, model: { modelPackageArn: packageArn }, modelVersion: packageArn };
 }
 

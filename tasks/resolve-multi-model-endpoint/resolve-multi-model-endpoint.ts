@@ -13,7 +13,7 @@ export const ResolveMultiModelEndpointState = stateSlice<ResolveMultiModelEndpoi
 });
 
 /** What ResolveMultiModelEndpoint needs from the outside. */
-export interface ResolveMultiModelEndpointDeps {
+interface ResolveMultiModelEndpointDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'describeEndpointConfig' | 'describeModel'>;
 }
 

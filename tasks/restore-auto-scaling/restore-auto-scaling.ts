@@ -17,7 +17,7 @@ export const RestoreAutoScalingState = stateSlice<RestoreAutoScalingState>({
 });
 
 /** What RestoreAutoScaling needs from the outside. */
-export interface RestoreAutoScalingDeps {
+interface RestoreAutoScalingDeps {
   autoScaling: AutoScalingGateway;
 }
 

@@ -28,10 +28,10 @@ export const RollBackComponentState = stateSlice<RollBackComponentState>({
 });
 
 /** What a rollback did: deleted the component this run created, restored the previous one, or nothing. */
-export type ComponentRollbackAction = 'delete' | 'restore' | 'none';
+type ComponentRollbackAction = 'delete' | 'restore' | 'none';
 
 /** What RollBackComponent needs from the outside. */
-export interface RollBackComponentDeps {
+interface RollBackComponentDeps {
   components: Pick<InferenceComponentGateway, 'describeComponent' | 'updateComponent' | 'deleteComponent'>;
   sagemaker: Pick<SageMakerGateway, 'listTags'>;
   now(): Date;

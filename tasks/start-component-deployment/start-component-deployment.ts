@@ -38,7 +38,7 @@ export const StartComponentDeploymentState = stateSlice<StartComponentDeployment
 });
 
 /** What StartComponentDeployment needs from the outside. */
-export interface StartComponentDeploymentDeps {
+interface StartComponentDeploymentDeps {
   components: InferenceComponentGateway;
   now(): Date;
 }

@@ -15,7 +15,7 @@ export const StartComponentRemovalState = stateSlice<StartComponentRemovalState>
 });
 
 /** What StartComponentRemoval needs from the outside. */
-export interface StartComponentRemovalDeps {
+interface StartComponentRemovalDeps {
   components: Pick<InferenceComponentGateway, 'describeComponent' | 'deleteComponent'>;
   scaling: Pick<ComponentScalingGateway, 'deregister'>;
   now(): Date;

@@ -22,7 +22,7 @@ export const StartDeploymentState = stateSlice<StartDeploymentState>({
 });
 
 /** What StartDeployment needs from the outside. */
-export interface StartDeploymentDeps {
+interface StartDeploymentDeps {
   sagemaker: Pick<
     SageMakerGateway,
     'describeEndpoint' | 'describeEndpointConfig' | 'createEndpoint' | 'updateEndpoint' | 'listTags'

@@ -43,7 +43,7 @@ export const StartInferenceRecommendationsState = stateSlice<StartInferenceRecom
 } as never);
 
 /** CreateInferenceRecommendationsJob's request, as the SDK takes it. */
-export interface RecommendationsJobRequest {
+interface RecommendationsJobRequest {
   JobName: string;
   JobType: 'Advanced';
   RoleArn: string;
@@ -53,7 +53,7 @@ export interface RecommendationsJobRequest {
 }
 
 /** The job's request for the plan's candidates. */
-export function recommendationsJobRequest(
+function recommendationsJobRequest(
   state: StartInferenceRecommendationsState,
   roleArn: string,
 ): RecommendationsJobRequest {

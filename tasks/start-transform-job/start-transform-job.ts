@@ -26,7 +26,7 @@ export const StartTransformJobState = stateSlice<StartTransformJobState>({
 });
 
 /** What StartTransformJob needs from the outside. */
-export interface StartTransformJobDeps {
+interface StartTransformJobDeps {
   sagemaker: Pick<SageMakerGateway, 'describeModel' | 'createModel'>;
   jobs: Pick<TransformJobGateway, 'createTransformJob' | 'describeTransformJob'>;
   executionRoleArn: string;
@@ -39,7 +39,7 @@ export interface StartTransformJobDeps {
 }
 
 /** The CreateTransformJob request of the run, in SageMaker's member names. */
-export function transformJobRequest(
+function transformJobRequest(
   state: StartTransformJobState,
   modelName: string,
   tags: Tags,

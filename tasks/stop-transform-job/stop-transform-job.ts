@@ -12,7 +12,7 @@ export const StopTransformJobState = stateSlice<StopTransformJobState>({
 });
 
 /** What StopTransformJob needs from the outside. */
-export interface StopTransformJobDeps {
+interface StopTransformJobDeps {
   jobs: Pick<TransformJobGateway, 'describeTransformJob' | 'stopTransformJob'>;
 }
 

@@ -14,7 +14,7 @@ export const SuspendAutoScalingState = stateSlice<SuspendAutoScalingState>({
 });
 
 /** What SuspendAutoScaling needs from the outside. */
-export interface SuspendAutoScalingDeps {
+interface SuspendAutoScalingDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'describeEndpointConfig'>;
   autoScaling: Pick<AutoScalingGateway, 'deregister'>;
 }

@@ -20,7 +20,7 @@ export const UploadAsyncSamplesState = stateSlice<UploadAsyncSamplesState>({
 });
 
 /** What UploadAsyncSamples needs from the outside. */
-export interface UploadAsyncSamplesDeps {
+interface UploadAsyncSamplesDeps {
   objects: Pick<AsyncObjects, 'put'>;
 }
 

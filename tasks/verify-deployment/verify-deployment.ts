@@ -28,7 +28,7 @@ export const VerifyDeploymentState = stateSlice<VerifyDeploymentState>({
 });
 
 /** What VerifyDeployment needs from the outside. */
-export interface VerifyDeploymentDeps {
+interface VerifyDeploymentDeps {
   sagemaker: Pick<SageMakerGateway, 'describeEndpoint'>;
 }
 

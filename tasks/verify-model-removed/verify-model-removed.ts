@@ -20,7 +20,7 @@ export const VerifyModelRemovedState = stateSlice<VerifyModelRemovedState>({
 });
 
 /** What VerifyModelRemoved needs from the outside. */
-export interface VerifyModelRemovedDeps {
+interface VerifyModelRemovedDeps {
   invoke: Invoke;
 }
 

@@ -23,7 +23,7 @@ export const VerifyTransformOutputsState = stateSlice<VerifyTransformOutputsStat
 });
 
 /** What VerifyOutputs needs from the outside. */
-export interface VerifyTransformOutputsDeps {
+interface VerifyTransformOutputsDeps {
   objects: Pick<ArtifactStore, 'list'>;
 }
 

@@ -17,13 +17,13 @@ export const WarmUpModelState = stateSlice<WarmUpModelState>({
 });
 
 /** A model warmed up: its TargetModel and how long its first (cold) invocation took. */
-export interface WarmedUp {
+interface WarmedUp {
   targetModel: string;
   coldMs: number;
 }
 
 /** What WarmUpModel needs from the outside. */
-export interface WarmUpModelDeps {
+interface WarmUpModelDeps {
   invoke: Invoke;
   /** Milliseconds from a monotonic clock. */
   clock(): number;

@@ -11,7 +11,7 @@ import { type ReportObjects, writeReportFiles } from '../_shared/report/report-f
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The workflow whose reports this step writes: the first folder of their keys. */
-export const LOAD_TEST_REPORT_WORKFLOW = 'LoadTestEndpoint';
+const LOAD_TEST_REPORT_WORKFLOW = 'LoadTestEndpoint';
 
 /** The slice of the state document WriteLoadTestReport reads. */
 export interface WriteLoadTestReportState {
@@ -32,7 +32,7 @@ export const WriteLoadTestReportState = stateSlice<WriteLoadTestReportState>({
 });
 
 /** What WriteLoadTestReport needs from the outside. */
-export interface WriteLoadTestReportDeps {
+interface WriteLoadTestReportDeps {
   objects: ReportObjects;
   site: MeasurementSite;
   now(): Date;

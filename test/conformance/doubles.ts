@@ -52,7 +52,7 @@ function invocation(endpointName: string): InvokeEndpointCommand {
 }
 
 /** How a double is started. */
-export interface DoubleFactory {
+interface DoubleFactory {
   readonly name: string;
   start(): Promise<SageMakerDouble>;
 }

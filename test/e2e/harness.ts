@@ -57,7 +57,7 @@ export interface Harness {
 }
 
 /** What else a harness runs. */
-export interface HarnessOptions {
+interface HarnessOptions {
   /** The stack to run instead of the end-to-end one (test/e2e/e2e-stack.ts; e.g. one synthesized with schedules). */
   readonly workflows?: SynthesizedWorkflows;
   /** Runs the trigger engine on this clock (a DrivenClock in tests), subscribed to the emulator's events. */

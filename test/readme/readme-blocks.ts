@@ -24,7 +24,7 @@ export interface ReadmeCommand {
 }
 
 /** One ```sh block of the README. */
-export interface ReadmeShellBlock {
+interface ReadmeShellBlock {
   /** The README line of the block's opening fence (1-based). */
   readonly line: number;
   /** The heading the block is under. */
@@ -145,7 +145,7 @@ export function readmeShellBlocks(markdown: string): ReadmeShellBlock[] {
 }
 
 /** A shell session of the doc test: a block run in a new shell and the `same shell` blocks after it. */
-export interface ReadmeSession {
+interface ReadmeSession {
   readonly heading: string;
   readonly line: number;
   readonly commands: readonly ReadmeCommand[];

@@ -45,7 +45,7 @@ interface Stored<T> {
 }
 
 /** An endpoint as the fake shows it: its description plus the deployment config it was last given. */
-export interface FakeEndpoint extends EndpointDescription {
+interface FakeEndpoint extends EndpointDescription {
   deploymentConfig?: DeploymentConfig | undefined;
 }
 
@@ -338,11 +338,6 @@ export class FakeSageMaker implements SageMakerGateway {
     this.record('listTags', arn);
     return this.gateway.listTags(arn);
   }
-}
-
-/** An error shaped like the SDK's ValidationException. */
-export function validationError(message: string): Error {
-  return Object.assign(new Error(message), { name: 'ValidationException' });
 }
 
 /** Ownership tags of a resource created for `endpointName`. */

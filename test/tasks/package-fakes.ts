@@ -12,7 +12,7 @@ interface FakeObject {
 }
 
 /** The fake's objects plus a log of every write. */
-export interface FakeArtifactStore extends ArtifactStore {
+interface FakeArtifactStore extends ArtifactStore {
   /** PackageModel's archive upload, into the same in-memory objects. */
   upload: ArchiveUpload;
   objects: Map<string, FakeObject>;

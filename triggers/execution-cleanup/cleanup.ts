@@ -36,7 +36,7 @@ export interface CleanupReport extends LeftoverRemoval {
 }
 
 /** The event is not a status change the cleanup can read (a field is missing or wrong). */
-export class InvalidStatusChangeEventError extends Error {
+class InvalidStatusChangeEventError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidStatusChangeEvent';

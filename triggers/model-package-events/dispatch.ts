@@ -33,7 +33,7 @@ interface DecisionDetail {
 }
 
 /** Why an event starts nothing, or its detail when it is an approval decision of `group`. */
-export function approvalDecision(event: unknown, group: string): DecisionDetail | string {
+function approvalDecision(event: unknown, group: string): DecisionDetail | string {
   const e = (event ?? {}) as { source?: unknown; 'detail-type'?: unknown; detail?: Partial<DecisionDetail> };
   if (e.source !== MODEL_PACKAGE_STATE_CHANGE.source || e['detail-type'] !== MODEL_PACKAGE_STATE_CHANGE.detailType) {
     return `not a ${MODEL_PACKAGE_STATE_CHANGE.detailType} event`;
@@ -68,7 +68,7 @@ export function executionNameOf(detail: DecisionDetail): string {
 }
 
 /** What dispatch did. */
-export type DispatchResult =
+type DispatchResult =
   | { readonly action: 'ignored'; readonly reason: string }
   | { readonly action: 'started'; readonly executionName: string; readonly executionArn: string }
   | { readonly action: 'duplicate'; readonly executionName: string };

@@ -7,7 +7,7 @@ import { type DispatchDeps, type DispatchPayload, dispatch } from './dispatch.ts
 const sfn = new SFNClient({});
 
 /** StartExecution on the state machine named by STATE_MACHINE_ARN; an existing name is a duplicate. */
-export function stepFunctionsStarter(client: SFNClient, stateMachineArn: string): DispatchDeps {
+function stepFunctionsStarter(client: SFNClient, stateMachineArn: string): DispatchDeps {
   return {
     async startExecution(name, input) {
       try {

@@ -22,6 +22,3 @@ export const AddModelToMultiModelEndpointInput = z
       for (const issue of samplesTargetTheirContainers(input.healthCheck.samples, [])) ctx.addIssue(issue);
     }),
   );
-
-/** What a user writes. */
-export type AddModelToMultiModelEndpointInputDocument = z.input<typeof AddModelToMultiModelEndpointInput>;

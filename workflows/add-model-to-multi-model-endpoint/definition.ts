@@ -11,6 +11,7 @@ import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpoi
 import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
 import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of AddModelToMultiModelEndpoint, by name. */
@@ -45,32 +46,32 @@ export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: Wo
     scope,
     S.ReleaseLeaseAfterFailure,
     fns,
-    publishThenEnd(scope, S.PublishAddFailed, fns.PublishModelEvent, failWithCaught(scope, S.AddFailed, '$.error')),
+    publishThenEnd(scope, S.PublishAddFailed, fns.PublishModelEvent, failWithCaught(scope, S.AddFailed, at('error'))),
   );
-  const beforePlacing = { next: publishAddFailed, resultPath: '$.error' };
+  const beforePlacing = { next: publishAddFailed, resultPath: at('error') };
 
   // After placing: delete the key when this run created it, then announce the failure.
   const deletePlacedModel = invoke(scope, S.DeletePlacedModel, fns.DeleteModelArtifact)
-    .addCatch(publishAddFailed, { errors: ALL, resultPath: '$.cleanupError' })
+    .addCatch(publishAddFailed, { errors: ALL, resultPath: at('cleanupError') })
     .next(publishAddFailed);
   const wasPlacedByThisRun = new sfn.Choice(scope, S.WasModelPlacedByThisRun)
     .when(
-      sfn.Condition.booleanEquals('$.placed.created', true),
+      sfn.Condition.booleanEquals(at('placed.created'), true),
       new sfn.Pass(scope, S.ChooseModelToDelete, {
-        parameters: { 'targetModel.$': '$.placed.targetModel' },
-        resultPath: '$.modelToDelete',
+        parameters: { 'targetModel.$': at('placed.targetModel') },
+        resultPath: at('modelToDelete'),
       }).next(deletePlacedModel),
     )
     .otherwise(publishAddFailed);
-  const afterPlacing = { next: wasPlacedByThisRun, resultPath: '$.error' };
+  const afterPlacing = { next: wasPlacedByThisRun, resultPath: at('error') };
 
   const publishAdded = publishThenEnd(
     scope,
     S.PublishModelAdded,
     fns.PublishModelEvent,
     // The execution's output is the placed model: the TargetModel to invoke it with, and its key.
-    new sfn.Succeed(scope, S.ModelAdded, { outputPath: '$.placed' }),
-    failWithCaught(scope, S.AddedEventNotPublished, '$.publishError'),
+    new sfn.Succeed(scope, S.ModelAdded, { outputPath: at('placed') }),
+    failWithCaught(scope, S.AddedEventNotPublished, at('publishError')),
   );
   const place = placeModelSteps(
     scope,

@@ -7,6 +7,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { eventDrivenWait, failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of BatchTransform, by name; tests and the runner use these. */
@@ -37,19 +38,19 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the BatchTransform definition from the task functions. */
 export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const transformFailed = failWithCaught(scope, S.TransformFailed, '$.error');
-  const eventNotPublished = failWithCaught(scope, S.CompletedEventNotPublished, '$.publishError');
+  const transformFailed = failWithCaught(scope, S.TransformFailed, at('error'));
+  const eventNotPublished = failWithCaught(scope, S.CompletedEventNotPublished, at('publishError'));
 
   const publishFailed = publishThenEnd(scope, S.PublishFailed, fns.PublishBatchEvent, transformFailed);
   // A failed run deletes the model it created (unless another job of the schedule uses it), then announces.
   const deleteModel = invoke(scope, S.DeleteRunModel, fns.DeleteRunModel)
-    .addCatch(publishFailed, { errors: ALL, resultPath: '$.cleanupError' })
+    .addCatch(publishFailed, { errors: ALL, resultPath: at('cleanupError') })
     .next(publishFailed);
   // A run that fails while its job still runs (a deadline, say) stops the job first.
   const stopJob = invoke(scope, S.StopTransformJob, fns.StopTransformJob)
-    .addCatch(deleteModel, { errors: ALL, resultPath: '$.stopError' })
+    .addCatch(deleteModel, { errors: ALL, resultPath: at('stopError') })
     .next(deleteModel);
-  const toFailed = { next: stopJob, resultPath: '$.error' };
+  const toFailed = { next: stopJob, resultPath: at('error') };
   const catchToFailed = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(toFailed.next, { errors: ALL, resultPath: toFailed.resultPath }) as T;
 
@@ -65,7 +66,7 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
     scope,
     { wait: S.WaitForJob, poll: S.GetJobStatus, settled: S.IsJobSettled },
     fns.GetTransformJobStatus,
-    '$.jobStatus.settled',
+    at('jobStatus.settled'),
     verify,
     toFailed,
   );
@@ -77,7 +78,7 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
     fns.StartTransformJob,
     fns.CompleteWait,
     {
-      resource: { kind: 'transform-job', namePath: '$.run.jobName' },
+      resource: { kind: 'transform-job', namePath: at('run.jobName') },
       step: 'transform',
       next: verify,
       onError: toFailed,
@@ -95,9 +96,9 @@ export function batchTransformDefinition(scope: Construct, fns: WorkflowTasks): 
 
   return validate.next(catchToFailed(invoke(scope, S.ResolveRun, fns.ResolveBatchRun))).next(
     new sfn.Choice(scope, S.ChooseAction)
-      .when(sfn.Condition.stringEquals('$.run.action', 'skip'), skipped)
+      .when(sfn.Condition.stringEquals(at('run.action'), 'skip'), skipped)
       // ResolveRun found this run's job (a re-delivered schedule): wait for it instead of starting another.
-      .when(sfn.Condition.stringEquals('$.run.action', 'follow'), waitForJob)
+      .when(sfn.Condition.stringEquals(at('run.action'), 'follow'), waitForJob)
       .otherwise(start),
   );
 }

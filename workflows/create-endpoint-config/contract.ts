@@ -23,6 +23,3 @@ export const CreateEndpointConfigInput = z
     async: z.optional(AsyncEndpointConfig),
   })
   .check(z.superRefine(captureNotOnServerless), z.superRefine(asyncFitsTheVariants));
-
-/** What a user writes. */
-export type CreateEndpointConfigInputDocument = z.input<typeof CreateEndpointConfigInput>;

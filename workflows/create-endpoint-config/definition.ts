@@ -5,8 +5,13 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type * as zc from 'zod/v4/core';
 import { failWithCaught, invoke, validateInput } from '../fragments.ts';
+import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
+import type { CreateEndpointConfigInput } from './contract.ts';
+
+const request = requestPaths<zc.output<typeof CreateEndpointConfigInput>>();
 
 /** Every state of CreateEndpointConfig, by name. */
 export const CreateEndpointConfigStates = {
@@ -22,18 +27,18 @@ const S = CreateEndpointConfigStates;
 
 /** Builds the CreateEndpointConfig definition from the task functions. */
 export function createEndpointConfigDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const failed = failWithCaught(scope, S.CreateEndpointConfigFailed, '$.error');
+  const failed = failWithCaught(scope, S.CreateEndpointConfigFailed, at('error'));
   // The CreateEndpointConfig step reads the model where DeployEndpoint's CreateModel records it.
   const useNamedModel = new sfn.Pass(scope, S.UseNamedModel, {
-    parameters: { 'name.$': '$.request.modelName' },
-    resultPath: '$.model',
+    parameters: { 'name.$': request('modelName') },
+    resultPath: at('model'),
   });
   const create = invoke(scope, S.CreateEndpointConfig, fns.CreateEndpointConfig).addCatch(failed, {
     errors: [sfn.Errors.ALL],
-    resultPath: '$.error',
+    resultPath: at('error'),
   });
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
     .next(useNamedModel)
     .next(create)
-    .next(new sfn.Succeed(scope, S.EndpointConfigReady, { outputPath: '$.endpointConfig' }));
+    .next(new sfn.Succeed(scope, S.EndpointConfigReady, { outputPath: at('endpointConfig') }));
 }

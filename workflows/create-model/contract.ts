@@ -40,6 +40,3 @@ export const CreateModelInput = z
       }
     }),
   );
-
-/** What a user writes. */
-export type CreateModelInputDocument = z.input<typeof CreateModelInput>;

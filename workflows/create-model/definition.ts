@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failWithCaught, validateInput } from '../fragments.ts';
 import { ModelStepsStates, modelSteps } from '../model-steps.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of CreateModel, by name. */
@@ -22,10 +23,10 @@ const S = CreateModelStates;
 
 /** Builds the CreateModel definition from the task functions. */
 export function createModelDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const failed = failWithCaught(scope, S.CreateModelFailed, '$.error');
-  const model = modelSteps(scope, fns, { next: failed, resultPath: '$.error' });
+  const failed = failWithCaught(scope, S.CreateModelFailed, at('error'));
+  const model = modelSteps(scope, fns, { next: failed, resultPath: at('error') });
   // The execution's output is the model: its name, ARN, and whether this run created it.
-  model.createModel.next(new sfn.Succeed(scope, S.ModelReady, { outputPath: '$.model' }));
+  model.createModel.next(new sfn.Succeed(scope, S.ModelReady, { outputPath: at('model') }));
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
     model.start,
   );

@@ -17,7 +17,5 @@ export const DeployApprovedModelPackageInput = z.strictObject({
   deployment: ModelPackageDeployment,
 });
 
-/** What the rule's target (or a user) writes. */
-export type DeployApprovedModelPackageInputDocument = z.input<typeof DeployApprovedModelPackageInput>;
 /** The validated input with defaults applied. */
 export type DeployApprovedModelPackageRequest = z.output<typeof DeployApprovedModelPackageInput>;

@@ -11,7 +11,11 @@ import type { Construct } from 'constructs';
 import { acquireEndpointLease, EndpointLeaseStates, releaseEndpointLease } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
 import { CreateModelAndDeployStates, createModelAndDeploy } from '../model-deployment.ts';
+import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
+import type { DeployApprovedModelPackageRequest } from './contract.ts';
+
+const request = requestPaths<DeployApprovedModelPackageRequest>();
 
 /** Every state of DeployApprovedModelPackage, by name; tests and the runner use these. */
 export const DeployApprovedModelPackageStates = {
@@ -50,17 +54,17 @@ function deploysPackage(outcome: string): sfn.Condition {
 /** Builds the DeployApprovedModelPackage definition from the task functions. */
 export function deployApprovedModelPackageDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   const { createModel } = createModelAndDeploy(scope, fns);
-  const outcome = '$.resolution.outcome';
+  const outcome = at('resolution.outcome');
   // The deployment steps read a DeployEndpoint-shaped document: the package's request, what decided it, and the lease.
   const prepareDeployment = new sfn.Pass(scope, S.PrepareDeployment, {
     parameters: {
-      'request.$': '$.resolution.request',
-      'execution.$': '$.execution',
-      'lease.$': '$.lease',
+      'request.$': at('resolution.request'),
+      'execution.$': at('execution'),
+      'lease.$': at('lease'),
       modelPackage: {
-        'outcome.$': '$.resolution.outcome',
-        'eventPackageArn.$': '$.resolution.packageArn',
-        'deployPackageArn.$': '$.resolution.deployPackageArn',
+        'outcome.$': at('resolution.outcome'),
+        'eventPackageArn.$': at('resolution.packageArn'),
+        'deployPackageArn.$': at('resolution.deployPackageArn'),
       },
     },
   });
@@ -71,18 +75,18 @@ export function deployApprovedModelPackageDefinition(scope: Construct, fns: Work
     S.PublishEndpointUnchanged,
     fns.PublishModelPackageEvent,
     new sfn.Succeed(scope, S.EndpointUnchanged),
-    failWithCaught(scope, S.UnchangedEventNotPublished, '$.publishError'),
+    failWithCaught(scope, S.UnchangedEventNotPublished, at('publishError')),
   );
   const endUnchanged = new sfn.Choice(scope, S.IsUnchangedAnnounced)
     .when(sfn.Condition.stringEquals(outcome, 'rejected-not-served'), new sfn.Succeed(scope, S.NothingToChange))
     .otherwise(publishUnchanged);
 
   // Under the lease: the same decision again, on what the endpoint serves now.
-  const resolveFailed = failWithCaught(scope, S.ResolveFailed, '$.error');
+  const resolveFailed = failWithCaught(scope, S.ResolveFailed, at('error'));
   const recheck = invoke(scope, S.RecheckModelPackage, fns.ResolveModelPackage)
     .addCatch(releaseEndpointLease(scope, S.ReleaseLeaseAfterRecheckFailure, fns, resolveFailed), {
       errors: ALL,
-      resultPath: '$.error',
+      resultPath: at('error'),
     })
     .next(
       new sfn.Choice(scope, S.IsDeploymentStillNeeded)
@@ -94,21 +98,21 @@ export function deployApprovedModelPackageDefinition(scope: Construct, fns: Work
     scope,
     S.PublishLeaseNotAcquired,
     fns.PublishModelPackageEvent,
-    failWithCaught(scope, S.LeaseNotAcquired, '$.error'),
+    failWithCaught(scope, S.LeaseNotAcquired, at('error')),
   );
   const takeLease = acquireEndpointLease(
     scope,
     fns,
-    { endpointName: '$.request.deployment.endpointName', settings: '$.request.deployment.lease' },
+    { endpointName: request('deployment.endpointName'), settings: request('deployment.lease') },
     recheck,
-    { next: leaseNotAcquired, resultPath: '$.error' },
+    { next: leaseNotAcquired, resultPath: at('error') },
   );
 
   const isDeploymentNeeded = new sfn.Choice(scope, S.IsDeploymentNeeded)
     .when(deploysPackage(outcome), takeLease)
     .otherwise(endUnchanged);
   const resolve = invoke(scope, S.ResolveModelPackage, fns.ResolveModelPackage)
-    .addCatch(resolveFailed, { errors: ALL, resultPath: '$.error' })
+    .addCatch(resolveFailed, { errors: ALL, resultPath: at('error') })
     .next(isDeploymentNeeded);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
     resolve,

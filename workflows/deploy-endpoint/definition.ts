@@ -13,6 +13,7 @@ import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE } from '../end
 import { validateInput } from '../fragments.ts';
 import { ModelStepsStates, modelSteps } from '../model-steps.ts';
 import { RollbackStates, rollbackPath } from '../rollback.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of DeployEndpoint, by name; tests and the runner use these. */
@@ -32,7 +33,7 @@ const S = DeployEndpointStates;
 /** Builds the DeployEndpoint definition from the task functions. */
 export function deployEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   const startRollback = rollbackPath(scope, fns, { beforeCompleteRollback: restoreAutoScaling(scope, fns) });
-  const onError = { next: startRollback, resultPath: '$.error' };
+  const onError = { next: startRollback, resultPath: at('error') };
   // `model.package`: the PackageModel steps run first (they write new packages only); the lease is taken before
   // anything of the endpoint's is created or changed; CreateModel reads the packaging result.
   const model = modelSteps(scope, fns, onError, {

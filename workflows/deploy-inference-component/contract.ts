@@ -79,8 +79,3 @@ export const DeployInferenceComponentInput = z
       }
     }),
   );
-
-/** What a user writes. */
-export type DeployInferenceComponentInputDocument = z.input<typeof DeployInferenceComponentInput>;
-/** The validated request. */
-export type DeployInferenceComponentRequest = z.output<typeof DeployInferenceComponentInput>;

@@ -16,6 +16,7 @@ import { ComponentAutoScalingStates, componentAutoScalingSteps } from '../auto-s
 import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
 import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of DeployInferenceComponent, by name. */
@@ -67,7 +68,7 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
       scope,
       S.PublishFailed,
       fns.PublishDeploymentEvent,
-      failWithCaught(scope, S.DeployFailed, '$.error'),
+      failWithCaught(scope, S.DeployFailed, at('error')),
     ),
   );
   const rollbackFailed = releaseEndpointLease(
@@ -78,7 +79,7 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
       scope,
       S.PublishRollbackFailed,
       fns.PublishDeploymentEvent,
-      failWithCaught(scope, S.RollbackFailed, '$.rollbackError'),
+      failWithCaught(scope, S.RollbackFailed, at('rollbackError')),
     ),
   );
   const succeeded = releaseEndpointLease(
@@ -91,7 +92,7 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
       fns.PublishDeploymentEvent,
       // The execution's output is the whole state: what changed, the component's status and the check's report.
       new sfn.Succeed(scope, S.ComponentDeployed),
-      failWithCaught(scope, S.SucceededEventNotPublished, '$.publishError'),
+      failWithCaught(scope, S.SucceededEventNotPublished, at('publishError')),
     ),
   );
 
@@ -100,14 +101,14 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
   const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint, {
     extraRetries: [rollbackBusyEndpointRetry],
   })
-    .addCatch(rollbackFailed, { errors: ALL, resultPath: '$.rollbackError' })
+    .addCatch(rollbackFailed, { errors: ALL, resultPath: at('rollbackError') })
     .next(deployFailed);
 
   // After the component changed: undo this run's change and wait until it has settled.
   const rollBack = invoke(scope, S.RollBackComponent, fns.RollBackComponent, {
     extraRetries: [rollbackBusyEndpointRetry],
-  }).addCatch(rollbackFailed, { errors: ALL, resultPath: '$.rollbackError' });
-  const afterComponent = { next: rollBack, resultPath: '$.error' };
+  }).addCatch(rollbackFailed, { errors: ALL, resultPath: at('rollbackError') });
+  const afterComponent = { next: rollBack, resultPath: at('error') };
 
   // Before the component changes: its autoscaling is recorded and suspended; every failure restores it first.
   const startComponent = invoke(scope, S.StartComponentDeployment, fns.StartComponentDeployment, {
@@ -117,20 +118,20 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
   const autoScaling = componentAutoScalingSteps(scope, fns, {
     next: startComponent,
     afterRestore: deleteEndpoint,
-    errorPath: '$.error',
+    errorPath: at('error'),
     onFailureAfterChange: afterComponent,
-    onRestoreError: { next: rollbackFailed, resultPath: '$.rollbackError' },
+    onRestoreError: { next: rollbackFailed, resultPath: at('rollbackError') },
   });
-  const beforeComponent = { next: autoScaling.restore, resultPath: '$.error' };
+  const beforeComponent = { next: autoScaling.restore, resultPath: at('error') };
 
   rollBack.next(
     waitLoop(
       scope,
       { wait: S.WaitForRollback, poll: S.GetRollbackStatus, settled: S.IsRollbackSettled },
       fns.GetComponentStatus,
-      '$.componentStatus.settled',
+      at('componentStatus.settled'),
       autoScaling.restore,
-      { next: rollbackFailed, resultPath: '$.rollbackError' },
+      { next: rollbackFailed, resultPath: at('rollbackError') },
     ),
   );
 
@@ -142,7 +143,7 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
     scope,
     { wait: S.WaitForComponent, poll: S.GetComponentStatus, settled: S.IsComponentSettled },
     fns.GetComponentStatus,
-    '$.componentStatus.settled',
+    at('componentStatus.settled'),
     healthCheck,
     afterComponent,
   );
@@ -157,10 +158,10 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
       'Cause.$':
         "States.Format('Endpoint {} is {} after its creation', $.request.endpointName, $.endpointStatus.status)",
     },
-    resultPath: '$.error',
+    resultPath: at('error'),
   }).next(autoScaling.restore);
   const isInService = new sfn.Choice(scope, S.IsEndpointInService)
-    .when(sfn.Condition.stringEquals('$.endpointStatus.status', 'InService'), autoScaling.beforeChange)
+    .when(sfn.Condition.stringEquals(at('endpointStatus.status'), 'InService'), autoScaling.beforeChange)
     .otherwise(endpointNotInService);
   const waitForEndpoint = endpointWaitLoop(
     scope,
@@ -170,14 +171,14 @@ export function deployInferenceComponentDefinition(scope: Construct, fns: Workfl
     beforeComponent,
   );
   const wasCreated = new sfn.Choice(scope, S.WasEndpointCreated)
-    .when(sfn.Condition.booleanEquals('$.componentEndpoint.created', true), waitForEndpoint)
+    .when(sfn.Condition.booleanEquals(at('componentEndpoint.created'), true), waitForEndpoint)
     .otherwise(autoScaling.beforeChange);
   const ensureEndpoint = invoke(scope, S.EnsureComponentEndpoint, fns.EnsureComponentEndpoint, {
     extraRetries: [busyEndpointRetry],
-  }).addCatch(deleteEndpoint, { errors: ALL, resultPath: '$.error' });
+  }).addCatch(deleteEndpoint, { errors: ALL, resultPath: at('error') });
 
   ensureEndpoint.next(wasCreated);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
-    acquireEndpointLease(scope, fns, REQUEST_LEASE, ensureEndpoint, { next: deployFailed, resultPath: '$.error' }),
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, ensureEndpoint, { next: deployFailed, resultPath: at('error') }),
   );
 }

@@ -54,6 +54,3 @@ export const DeployMultiContainerEndpointInput = z
     z.superRefine(guardrailsFitTheEndpoint),
     z.superRefine(samplesTargetTheirVariants),
   );
-
-/** What a user writes. */
-export type DeployMultiContainerEndpointInputDocument = z.input<typeof DeployMultiContainerEndpointInput>;

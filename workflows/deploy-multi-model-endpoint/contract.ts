@@ -41,6 +41,3 @@ export const DeployMultiModelEndpointInput = z
     z.superRefine(guardrailsFitTheEndpoint),
     z.superRefine(samplesTargetTheirVariants),
   );
-
-/** What a user writes. */
-export type DeployMultiModelEndpointInputDocument = z.input<typeof DeployMultiModelEndpointInput>;

@@ -7,12 +7,17 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type * as zc from 'zod/v4/core';
 import { DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
 import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, validateInput } from '../fragments.ts';
 import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
 import { RollbackStates, rollbackPath } from '../rollback.ts';
+import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
+import type { DeployMultiModelEndpointInput } from './contract.ts';
+
+const request = requestPaths<zc.output<typeof DeployMultiModelEndpointInput>>();
 
 /** Every state of DeployMultiModelEndpoint, by name. */
 export const DeployMultiModelEndpointStates = {
@@ -42,47 +47,47 @@ const MAX_CONCURRENCY = 4;
 /** Builds the DeployMultiModelEndpoint definition from the task functions. */
 export function deployMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   const startRollback = rollbackPath(scope, fns);
-  const toRollback = { next: startRollback, resultPath: '$.error' };
+  const toRollback = { next: startRollback, resultPath: at('error') };
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
-    state.addCatch(startRollback, { errors: ALL, resultPath: '$.error' }) as T;
+    state.addCatch(startRollback, { errors: ALL, resultPath: at('error') }) as T;
 
   // Each model, in an iteration of its own: `{ request: { model: <entry> }, multiModel: { prefix }, execution }`.
-  const notPlaced = failWithCaught(scope, S.ModelNotPlaced, '$.error');
+  const notPlaced = failWithCaught(scope, S.ModelNotPlaced, at('error'));
   const place = placeModelSteps(
     scope,
     { isPackagingRequested: S.IsPackagingRequested, packageModel: S.PackageModel, placeModel: S.PlaceModel },
     fns,
-    { next: notPlaced, resultPath: '$.error' },
+    { next: notPlaced, resultPath: at('error') },
   );
-  place.placeModel.next(new sfn.Pass(scope, S.ModelPlaced, { outputPath: '$.placed' }));
+  place.placeModel.next(new sfn.Pass(scope, S.ModelPlaced, { outputPath: at('placed') }));
   const placeModels = new sfn.Map(scope, S.PlaceModels, {
-    itemsPath: '$.request.models',
+    itemsPath: request('models'),
     itemSelector: {
       request: { 'model.$': '$$.Map.Item.Value' },
-      multiModel: { 'prefix.$': '$.request.model.prefix' },
-      'execution.$': '$.execution',
+      multiModel: { 'prefix.$': request('model.prefix') },
+      'execution.$': at('execution'),
     },
     maxConcurrency: MAX_CONCURRENCY,
-    resultPath: '$.placedModels',
+    resultPath: at('placedModels'),
   })
     .itemProcessor(place.start)
     .addCatch(startRollback, toRollback);
 
   // Each placed model invoked once, so the endpoint loads it: its cold latency.
-  const notWarmedUp = failWithCaught(scope, S.ModelNotWarmedUp, '$.error');
-  const warmUp = warmUpModelStep(scope, S.WarmUpModel, fns, { next: notWarmedUp, resultPath: '$.error' });
-  warmUp.next(new sfn.Pass(scope, S.ModelWarmedUp, { outputPath: '$.warmUp' }));
+  const notWarmedUp = failWithCaught(scope, S.ModelNotWarmedUp, at('error'));
+  const warmUp = warmUpModelStep(scope, S.WarmUpModel, fns, { next: notWarmedUp, resultPath: at('error') });
+  warmUp.next(new sfn.Pass(scope, S.ModelWarmedUp, { outputPath: at('warmUp') }));
   const warmUpModels = new sfn.Map(scope, S.WarmUpModels, {
-    itemsPath: '$.placedModels',
+    itemsPath: at('placedModels'),
     itemSelector: {
       request: {
-        'endpointName.$': '$.request.endpointName',
-        'healthCheck.$': '$.request.healthCheck',
+        'endpointName.$': request('endpointName'),
+        'healthCheck.$': request('healthCheck'),
       },
       'placed.$': '$$.Map.Item.Value',
     },
     maxConcurrency: MAX_CONCURRENCY,
-    resultPath: '$.warmedUp',
+    resultPath: at('warmedUp'),
   })
     .itemProcessor(warmUp)
     .addCatch(startRollback, toRollback);

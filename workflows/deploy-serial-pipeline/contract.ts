@@ -41,6 +41,3 @@ export const DeploySerialPipelineInput = z
     // A pipeline is invoked as a whole: no sample may target one container.
     z.superRefine((input, ctx) => samplesTargetTheirVariants({ ...input, containers: [] }, ctx)),
   );
-
-/** What a user writes. */
-export type DeploySerialPipelineInputDocument = z.input<typeof DeploySerialPipelineInput>;

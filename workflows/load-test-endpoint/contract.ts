@@ -17,6 +17,3 @@ export const LoadTestEndpointInput = loadTestRequestWith({
       'expected the same name as endpointName: a load test sends real traffic, so it runs only on an endpoint named twice',
   }),
 );
-
-/** What a user writes. */
-export type LoadTestEndpointInputDocument = z.input<typeof LoadTestEndpointInput>;

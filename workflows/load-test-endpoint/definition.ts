@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failWithCaught, invoke, validateInput } from '../fragments.ts';
 import { LoadTestStepsStates, loadTestSteps } from '../load-test-steps.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of LoadTestEndpoint, by name. */
@@ -25,17 +26,17 @@ const S = LoadTestEndpointStates;
 
 /** Builds the LoadTestEndpoint definition from the task functions. */
 export function loadTestEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const failed = failWithCaught(scope, S.LoadTestFailed, '$.error');
+  const failed = failWithCaught(scope, S.LoadTestFailed, at('error'));
   const writeReport = invoke(scope, S.WriteLoadTestReport, fns.WriteLoadTestReport)
-    .addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' })
+    .addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: at('error') })
     // The execution's output: the report, with where its HTML page and Markdown summary are.
-    .next(new sfn.Succeed(scope, S.LoadTestReported, { outputPath: '$.loadTest.report' }));
+    .next(new sfn.Succeed(scope, S.LoadTestReported, { outputPath: at('loadTest.report') }));
   const steps = loadTestSteps(scope, fns, writeReport, failed);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput)
     .next(
       new sfn.Pass(scope, S.ChooseLoadTest, {
-        parameters: { 'request.$': '$.request' },
-        resultPath: '$.loadTest',
+        parameters: { 'request.$': at('request') },
+        resultPath: at('loadTest'),
       }),
     )
     .next(steps);

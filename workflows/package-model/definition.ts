@@ -4,9 +4,13 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { PackageModelRequest } from '../../contracts/parts/packaging.ts';
 import { failWithCaught, invoke, type TaskRefs, validateInput } from '../fragments.ts';
 import { sourceChangedRetry } from '../retry-policies.ts';
+import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
+
+const request = requestPaths<PackageModelRequest>();
 
 /** Every state of PackageModel, by name; tests and the runner use these. */
 export const PackageModelStates = {
@@ -22,14 +26,14 @@ export const PackageModelStates = {
 const S = PackageModelStates;
 
 /** State names of the packaging steps, so DeployEndpoint can embed them under its own names. */
-export interface PackagingStepNames {
+interface PackagingStepNames {
   readonly choose: string;
   readonly build: string;
   readonly copy: string;
 }
 
 /** Where the packaging steps find their input and put their result. */
-export interface PackagingStepOptions {
+interface PackagingStepOptions {
   /** JSONPath of the request's `format`. */
   readonly formatPath: string;
   /** @default - the whole state document (a PackagingState) */
@@ -69,9 +73,9 @@ export function packagingSteps(
 
 /** Builds the PackageModel definition from the task functions. */
 export function packageModelDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const packagingFailed = failWithCaught(scope, S.PackagingFailed, '$.error');
+  const packagingFailed = failWithCaught(scope, S.PackagingFailed, at('error'));
   // The execution's output is the package: where it is, its sha256, size and file count.
-  const ready = new sfn.Succeed(scope, S.PackageReady, { outputPath: '$.packaged' });
+  const ready = new sfn.Succeed(scope, S.PackageReady, { outputPath: at('packaged') });
 
   const validate = validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput);
 
@@ -80,7 +84,7 @@ export function packageModelDefinition(scope: Construct, fns: WorkflowTasks): sf
       scope,
       { choose: S.ChooseFormat, build: S.BuildArchive, copy: S.CopyUncompressedModel },
       fns,
-      { formatPath: '$.request.format', onError: packagingFailed, errorPath: '$.error' },
+      { formatPath: request('format'), onError: packagingFailed, errorPath: at('error') },
       ready,
     ),
   );

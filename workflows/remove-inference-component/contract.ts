@@ -19,6 +19,3 @@ export const RemoveInferenceComponentInput = z.strictObject({
   /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
   lease: LeaseSettings,
 });
-
-/** What a user writes. */
-export type RemoveInferenceComponentInputDocument = z.input<typeof RemoveInferenceComponentInput>;

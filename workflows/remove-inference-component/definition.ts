@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
+import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
 
 /** Every state of RemoveInferenceComponent, by name. */
@@ -45,7 +46,7 @@ export function removeInferenceComponentDefinition(scope: Construct, fns: Workfl
       scope,
       S.PublishRemoveFailed,
       fns.PublishComponentRemovalEvent,
-      failWithCaught(scope, S.RemoveFailed, '$.error'),
+      failWithCaught(scope, S.RemoveFailed, at('error')),
     ),
   );
   const removed = releaseEndpointLease(
@@ -57,10 +58,10 @@ export function removeInferenceComponentDefinition(scope: Construct, fns: Workfl
       S.PublishRemoved,
       fns.PublishComponentRemovalEvent,
       new sfn.Succeed(scope, S.ComponentRemoved),
-      failWithCaught(scope, S.RemovedEventNotPublished, '$.publishError'),
+      failWithCaught(scope, S.RemovedEventNotPublished, at('publishError')),
     ),
   );
-  const onError = { errors: ALL, resultPath: '$.error' };
+  const onError = { errors: ALL, resultPath: at('error') };
   const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint)
     .addCatch(removeFailed, onError)
     .next(removed);
@@ -71,15 +72,15 @@ export function removeInferenceComponentDefinition(scope: Construct, fns: Workfl
     scope,
     { wait: S.WaitForRemoval, poll: S.GetComponentStatus, settled: S.IsRemovalSettled },
     fns.GetComponentStatus,
-    '$.componentStatus.settled',
+    at('componentStatus.settled'),
     probe,
-    { next: removeFailed, resultPath: '$.error' },
+    { next: removeFailed, resultPath: at('error') },
   );
   const start = invoke(scope, S.StartComponentRemoval, fns.StartComponentRemoval, {
     extraRetries: [busyEndpointRetry],
   }).addCatch(removeFailed, onError);
   start.next(waitForRemoval);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
-    acquireEndpointLease(scope, fns, REQUEST_LEASE, start, { next: removeFailed, resultPath: '$.error' }),
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, start, { next: removeFailed, resultPath: at('error') }),
   );
 }

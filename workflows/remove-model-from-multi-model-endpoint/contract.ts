@@ -24,6 +24,3 @@ export const RemoveModelFromMultiModelEndpointInput = z.strictObject({
   /** While another execution changes the endpoint (holds its lease): how long to wait for it. */
   lease: LeaseSettings,
 });
-
-/** What a user writes. */
-export type RemoveModelFromMultiModelEndpointInputDocument = z.input<typeof RemoveModelFromMultiModelEndpointInput>;

@@ -6,10 +6,15 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type * as zc from 'zod/v4/core';
 import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
+import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
+import type { RemoveModelFromMultiModelEndpointInput } from './contract.ts';
+
+const request = requestPaths<zc.output<typeof RemoveModelFromMultiModelEndpointInput>>();
 
 /** Every state of RemoveModelFromMultiModelEndpoint, by name. */
 export const RemoveModelFromMultiModelEndpointStates = {
@@ -43,28 +48,28 @@ export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fn
       scope,
       S.PublishRemoveFailed,
       fns.PublishModelEvent,
-      failWithCaught(scope, S.RemoveFailed, '$.error'),
+      failWithCaught(scope, S.RemoveFailed, at('error')),
     ),
   );
-  const onError = { errors: ALL, resultPath: '$.error' };
+  const onError = { errors: ALL, resultPath: at('error') };
 
   const publishRemoved = publishThenEnd(
     scope,
     S.PublishModelRemoved,
     fns.PublishModelEvent,
     // The execution's output: what was deleted, and how the endpoint answered a new invocation of it.
-    new sfn.Succeed(scope, S.ModelRemoved, { outputPath: '$.removed' }),
-    failWithCaught(scope, S.RemovedEventNotPublished, '$.publishError'),
+    new sfn.Succeed(scope, S.ModelRemoved, { outputPath: at('removed') }),
+    failWithCaught(scope, S.RemovedEventNotPublished, at('publishError')),
   );
   const summarize = new sfn.Pass(scope, S.SummarizeRemoval, {
     parameters: {
-      'targetModel.$': '$.deleted.targetModel',
-      's3Uri.$': '$.deleted.s3Uri',
-      'existed.$': '$.deleted.existed',
-      'newInvocations.$': '$.removal.newInvocations',
-      'detail.$': '$.removal.detail',
+      'targetModel.$': at('deleted.targetModel'),
+      's3Uri.$': at('deleted.s3Uri'),
+      'existed.$': at('deleted.existed'),
+      'newInvocations.$': at('removal.newInvocations'),
+      'detail.$': at('removal.detail'),
     },
-    resultPath: '$.removed',
+    resultPath: at('removed'),
   });
 
   const resolve = invoke(scope, S.ResolveMultiModelEndpoint, fns.ResolveMultiModelEndpoint, {
@@ -73,8 +78,8 @@ export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fn
   resolve
     .next(
       new sfn.Pass(scope, S.ChooseModelToDelete, {
-        parameters: { 'targetModel.$': '$.request.targetModel' },
-        resultPath: '$.modelToDelete',
+        parameters: { 'targetModel.$': request('targetModel') },
+        resultPath: at('modelToDelete'),
       }),
     )
     .next(invoke(scope, S.DeleteModelArtifact, fns.DeleteModelArtifact).addCatch(publishFailed, onError))
@@ -82,6 +87,6 @@ export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fn
     .next(summarize)
     .next(releaseEndpointLease(scope, S.ReleaseEndpointLease, fns, publishRemoved));
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
-    acquireEndpointLease(scope, fns, REQUEST_LEASE, resolve, { next: publishFailed, resultPath: '$.error' }),
+    acquireEndpointLease(scope, fns, REQUEST_LEASE, resolve, { next: publishFailed, resultPath: at('error') }),
   );
 }

@@ -48,18 +48,18 @@ const CandidatesInput = z.strictObject({
 });
 
 /** The number of environment combinations the ranges make (1 with no ranges). */
-export function environmentCombinationCount(ranges: Readonly<Record<string, readonly string[]>>): number {
+function environmentCombinationCount(ranges: Readonly<Record<string, readonly string[]>>): number {
   return Object.values(ranges).reduce((product, values) => product * values.length, 1);
 }
 
 /** The number of candidates the input's ranges expand to. */
-export function candidateCount(c: z.output<typeof CandidatesInput>): number {
+function candidateCount(c: z.output<typeof CandidatesInput>): number {
   const combinations = environmentCombinationCount(c.environmentRanges);
   return (c.instanceTypes.length * c.instanceCounts.length + c.serverlessMemorySizesInMB.length) * combinations;
 }
 
 /** What Inference Recommender's Advanced job takes (API CreateInferenceRecommendationsJob, ModelLatencyThreshold). */
-export const RECOMMENDER = { maxEndpointConfigurations: 10, percentiles: ['P95', 'P99'] } as const;
+const RECOMMENDER = { maxEndpointConfigurations: 10, percentiles: ['P95', 'P99'] } as const;
 
 /**
  * engine "inference-recommender": a model package (the job reads its image, artifact and sample payload), at most
@@ -244,7 +244,5 @@ export const RightSizeEndpointInput = z
     }),
   );
 
-/** What a user writes. */
-export type RightSizeEndpointInputDocument = z.input<typeof RightSizeEndpointInput>;
 /** The validated input with defaults applied. */
 export type RightSizeEndpointRequest = z.output<typeof RightSizeEndpointInput>;

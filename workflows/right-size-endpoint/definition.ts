@@ -27,7 +27,11 @@ import { LoadTestStepsStates, loadTestSteps } from '../load-test-steps.ts';
 import { ModelStepsStates, modelSteps } from '../model-steps.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
 import { rollbackPath, UnannouncedRollbackStates } from '../rollback.ts';
+import { at, requestPaths, resultField } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
+import type { RightSizeEndpointRequest } from './contract.ts';
+
+const request = requestPaths<RightSizeEndpointRequest>();
 
 /** Every state of RightSizeEndpoint, by name. */
 export const RightSizeEndpointStates = {
@@ -63,25 +67,25 @@ const ALL = [sfn.Errors.ALL];
 /** One candidate: deploy, load-test, delete, summarize; a failure is recorded and the candidate still deleted. */
 function candidateIteration(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   // A step of the iteration itself that fails fails the Map, whose Catch deletes every candidate.
-  const candidateFailed = { errors: ALL, resultPath: '$.error' };
-  const iterationFailed = failWithCaught(scope, S.CandidateFailed, '$.error');
+  const candidateFailed = { errors: ALL, resultPath: at('error') };
+  const iterationFailed = failWithCaught(scope, S.CandidateFailed, at('error'));
   const summarize = invoke(scope, S.SummarizeCandidate, fns.SummarizeCandidate).addCatch(
     iterationFailed,
     candidateFailed,
   );
   const deleteCandidate = invoke(scope, S.DeleteCandidate, fns.DeleteThrowaways, {
     payload: sfn.TaskInput.fromObject({
-      throwaways: { candidate: sfn.JsonPath.objectAt('$.candidate') },
-      execution: sfn.JsonPath.objectAt('$.execution'),
+      throwaways: { candidate: sfn.JsonPath.objectAt(at('candidate')) },
+      execution: sfn.JsonPath.objectAt(at('execution')),
     }),
-    resultPath: '$.deleted',
-    resultSelector: { 'endpoints.$': '$.Payload.endpoints' },
+    resultPath: at('deleted'),
+    resultSelector: { 'endpoints.$': resultField('DeleteThrowaways', 'endpoints') },
     // An endpoint still Creating (a deployment that failed half way) is deleted once it settles.
     extraRetries: [busyEndpointRetry],
   });
   deleteCandidate.addCatch(iterationFailed, candidateFailed).next(summarize);
   const failedAt = (state: string, stage: 'deploy' | 'test') =>
-    new sfn.Pass(scope, state, { result: sfn.Result.fromString(stage), resultPath: '$.failedAt' }).next(
+    new sfn.Pass(scope, state, { result: sfn.Result.fromString(stage), resultPath: at('failedAt') }).next(
       deleteCandidate,
     );
 
@@ -90,11 +94,11 @@ function candidateIteration(scope: Construct, fns: WorkflowTasks): sfn.IChainabl
   // announces nothing on the project's bus: no `Deployment Succeeded` (or Failed, Rolled Back) of an endpoint that
   // exists only to be measured and deleted.
   const startRollback = rollbackPath(scope, fns, { lifecycleEvents: false });
-  const model = modelSteps(scope, fns, { next: startRollback, resultPath: '$.error' });
+  const model = modelSteps(scope, fns, { next: startRollback, resultPath: at('error') });
   model.createModel.next(deploymentSteps(scope, fns, startRollback, { lifecycleEvents: false }));
   const deploy = new sfn.Parallel(scope, S.DeployCandidate, { resultPath: sfn.JsonPath.DISCARD })
     .branch(model.start)
-    .addCatch(failedAt(S.CandidateNotDeployed, 'deploy'), { errors: ALL, resultPath: '$.error' });
+    .addCatch(failedAt(S.CandidateNotDeployed, 'deploy'), { errors: ALL, resultPath: at('error') });
 
   const loadTest = loadTestSteps(scope, fns, deleteCandidate, failedAt(S.CandidateTestFailed, 'test'));
   return invoke(scope, S.PrepareCandidate, fns.PrepareCandidate)
@@ -105,50 +109,50 @@ function candidateIteration(scope: Construct, fns: WorkflowTasks): sfn.IChainabl
 
 /** Builds the RightSizeEndpoint definition from the task functions. */
 export function rightSizeEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const failed = failWithCaught(scope, S.RightSizeFailed, '$.error');
+  const failed = failWithCaught(scope, S.RightSizeFailed, at('error'));
   const deleteAll = invoke(scope, S.DeleteAllCandidates, fns.DeleteThrowaways, {
     payload: sfn.TaskInput.fromObject({
-      throwaways: { candidates: sfn.JsonPath.listAt('$.plan.candidates') },
-      execution: sfn.JsonPath.objectAt('$.execution'),
+      throwaways: { candidates: sfn.JsonPath.listAt(at('plan.candidates')) },
+      execution: sfn.JsonPath.objectAt(at('execution')),
     }),
-    resultPath: '$.deleted',
-    resultSelector: { 'endpoints.$': '$.Payload.endpoints' },
+    resultPath: at('deleted'),
+    resultSelector: { 'endpoints.$': resultField('DeleteThrowaways', 'endpoints') },
     extraRetries: [busyEndpointRetry],
   });
   // A cleanup that fails still ends the execution with the error that started it.
-  deleteAll.addCatch(failed, { errors: ALL, resultPath: '$.cleanupError' }).next(failed);
+  deleteAll.addCatch(failed, { errors: ALL, resultPath: at('cleanupError') }).next(failed);
 
   const testCandidates = new sfn.Map(scope, S.TestCandidates, {
-    itemsPath: '$.plan.candidates',
+    itemsPath: at('plan.candidates'),
     itemSelector: {
       'candidate.$': '$$.Map.Item.Value',
-      'deployTemplate.$': '$.plan.deployTemplate',
-      'loadTestTemplate.$': '$.plan.loadTestTemplate',
-      'execution.$': '$.execution',
+      'deployTemplate.$': at('plan.deployTemplate'),
+      'loadTestTemplate.$': at('plan.loadTestTemplate'),
+      'execution.$': at('execution'),
     },
-    maxConcurrencyPath: '$.plan.maxConcurrency',
-    resultPath: '$.measured',
+    maxConcurrencyPath: at('plan.maxConcurrency'),
+    resultPath: at('measured'),
   });
   testCandidates.itemProcessor(candidateIteration(scope, fns));
-  testCandidates.addCatch(deleteAll, { errors: ALL, resultPath: '$.error' });
+  testCandidates.addCatch(deleteAll, { errors: ALL, resultPath: at('error') });
 
   const recommendation = invoke(scope, S.RecommendRightSize, fns.RecommendRightSize)
-    .addCatch(deleteAll, { errors: ALL, resultPath: '$.error' })
+    .addCatch(deleteAll, { errors: ALL, resultPath: at('error') })
     .next(new sfn.Succeed(scope, S.RightSizeRecommended));
   testCandidates.next(recommendation);
 
   // engine "inference-recommender" (AWS only): one Advanced job over the same candidates; its endpoints are
   // SageMaker's own, which it deletes itself.
-  const toFailed = { errors: ALL, resultPath: '$.error' };
+  const toFailed = { errors: ALL, resultPath: at('error') };
   const wait = new sfn.Wait(scope, S.WaitForRecommendations, {
-    time: sfn.WaitTime.secondsPath('$.recommenderStatus.waitSeconds'),
+    time: sfn.WaitTime.secondsPath(at('recommenderStatus.waitSeconds')),
   });
   const poll = invoke(scope, S.GetInferenceRecommendations, fns.GetInferenceRecommendations).addCatch(failed, toFailed);
   wait
     .next(poll)
     .next(
       new sfn.Choice(scope, S.AreRecommendationsReady)
-        .when(sfn.Condition.booleanEquals('$.recommenderStatus.settled', false), wait)
+        .when(sfn.Condition.booleanEquals(at('recommenderStatus.settled'), false), wait)
         .otherwise(recommendation),
     );
   const recommender = invoke(scope, S.StartInferenceRecommendations, fns.StartInferenceRecommendations)
@@ -162,7 +166,7 @@ export function rightSizeEndpointDefinition(scope: Construct, fns: WorkflowTasks
 
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
     new sfn.Choice(scope, S.IsInferenceRecommender)
-      .when(sfn.Condition.stringEquals('$.request.engine', 'inference-recommender'), recommender)
+      .when(sfn.Condition.stringEquals(request('engine'), 'inference-recommender'), recommender)
       .otherwise(checkQuotas),
   );
 }

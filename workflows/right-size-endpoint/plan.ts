@@ -17,12 +17,12 @@ import { DeployEndpointInput, type DeployEndpointRequest } from '../deploy-endpo
 import type { RightSizeEndpointRequest } from './contract.ts';
 
 /** The 8 hex characters that tell one execution's throwaway names from another's. */
-export function executionHash(executionArn: string): string {
+function executionHash(executionArn: string): string {
   return createHash('sha256').update(executionArn).digest('hex').slice(0, 8);
 }
 
 /** The part of every throwaway name of one execution: `<prefix>-rs-<hash>-`. */
-export function throwawayNameStem(prefix: string, executionArn: string): string {
+function throwawayNameStem(prefix: string, executionArn: string): string {
   return `${prefix}-rs-${executionHash(executionArn)}-`;
 }
 
@@ -42,7 +42,7 @@ function environmentLabel(environment: Readonly<Record<string, string>>): string
 }
 
 /** The candidates the ranges expand to: instance types × counts × environments, then serverless sizes × environments. */
-export function expandCandidates(request: RightSizeEndpointRequest, executionArn: string): RightSizeCandidate[] {
+function expandCandidates(request: RightSizeEndpointRequest, executionArn: string): RightSizeCandidate[] {
   const stem = throwawayNameStem(request.endpointNamePrefix, executionArn);
   const environments = environmentCombinations(request.candidates.environmentRanges);
   const candidates: RightSizeCandidate[] = [];
@@ -75,7 +75,7 @@ export function expandCandidates(request: RightSizeEndpointRequest, executionArn
 }
 
 /** The DeployEndpoint input of one candidate (before DeployEndpoint's defaults). */
-export function candidateDeployInput(request: RightSizeEndpointRequest, candidate: RightSizeCandidate) {
+function candidateDeployInput(request: RightSizeEndpointRequest, candidate: RightSizeCandidate) {
   const inline = request.samples.flatMap((s) =>
     s.body !== undefined
       ? [{ body: s.body, contentType: s.contentType, ...(s.accept !== undefined ? { accept: s.accept } : {}) }]
@@ -103,7 +103,7 @@ export function candidateDeployInput(request: RightSizeEndpointRequest, candidat
 }
 
 /** The load test of one candidate (LoadTestEndpoint's request, without the confirmation it does not need). */
-export function candidateLoadTest(request: RightSizeEndpointRequest, candidate: RightSizeCandidate) {
+function candidateLoadTest(request: RightSizeEndpointRequest, candidate: RightSizeCandidate) {
   return {
     endpointName: candidate.endpointName,
     samples: request.samples,
@@ -117,7 +117,7 @@ export function candidateLoadTest(request: RightSizeEndpointRequest, candidate: 
 }
 
 /** The plan the first state hands on. */
-export interface RightSizePlan {
+interface RightSizePlan {
   candidates: RightSizeCandidate[];
   /** `<prefix>-rs-<hash>-`: what the execution-wide cleanup deletes (with the execution's tag). */
   nameStem: string;
@@ -128,7 +128,7 @@ export interface RightSizePlan {
 }
 
 /** The plan, or InvalidInputError naming the candidate and the field its DeployEndpoint or load-test input breaks. */
-export function planRightSize(request: RightSizeEndpointRequest, execution: ExecutionFacts): RightSizePlan {
+function planRightSize(request: RightSizeEndpointRequest, execution: ExecutionFacts): RightSizePlan {
   const candidates = expandCandidates(request, execution.id);
   let deployTemplate: DeployEndpointRequest | undefined;
   let loadTestTemplate: LoadTestRequest | undefined;

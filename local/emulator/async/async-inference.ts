@@ -44,7 +44,7 @@ function joinKey(...parts: (string | undefined)[]): string {
 }
 
 /** What the asynchronous inference queue needs from the rest of the emulator. */
-export interface AsyncInferenceDeps {
+interface AsyncInferenceDeps {
   stateDir: string;
   store: SageMakerStore;
   s3: S3Store;

@@ -21,7 +21,7 @@ const structure = (members: Record<string, string>, required: string[] = []): Sh
 });
 
 /** The namespaces Application Auto Scaling scales (ServiceNamespace). */
-export const SERVICE_NAMESPACES = [
+const SERVICE_NAMESPACES = [
   'ecs',
   'elasticmapreduce',
   'ec2',
@@ -40,7 +40,7 @@ export const SERVICE_NAMESPACES = [
 ];
 
 /** The scalable dimensions (ScalableDimension). */
-export const SCALABLE_DIMENSIONS = [
+const SCALABLE_DIMENSIONS = [
   'ecs:service:DesiredCount',
   'ec2:spot-fleet-request:TargetCapacity',
   'elasticmapreduce:instancegroup:InstanceCount',

@@ -7,7 +7,7 @@
 export type SplitType = 'None' | 'Line' | 'RecordIO';
 
 /** The payload format the filters and the join understand, from TransformInput.ContentType. */
-export type RecordFormat = 'csv' | 'json' | 'other';
+type RecordFormat = 'csv' | 'json' | 'other';
 
 /** MXNet RecordIO: every record starts with this magic number (little-endian), then a length word. */
 const RECORDIO_MAGIC = 0xced7230a;
@@ -104,7 +104,7 @@ export class PayloadTooLargeError extends Error {
 }
 
 /** The request body of some records: Line records each end with a line break, others are concatenated. */
-export function batchBody(records: readonly Buffer[], split: SplitType): Buffer {
+function batchBody(records: readonly Buffer[], split: SplitType): Buffer {
   if (split !== 'Line') return records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
   const parts: Buffer[] = [];
   for (const record of records) parts.push(record, NEWLINE_BUFFER);
@@ -240,7 +240,7 @@ export function parseJsonPath(expression: string): Selector[] {
 }
 
 /** Applies parsed selectors. A single key or index descends; several keys, indexes or a slice select a subset. */
-export function applyJsonPath(value: unknown, selectors: readonly Selector[]): unknown {
+function applyJsonPath(value: unknown, selectors: readonly Selector[]): unknown {
   let current = value;
   for (const selector of selectors) {
     if (selector.kind === 'key') {

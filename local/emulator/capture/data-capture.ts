@@ -19,7 +19,7 @@ import { parseS3Uri } from '../s3/uri.ts';
 type Input = Record<string, unknown>;
 
 /** What the capture of one invocation needs to know about it. */
-export interface CapturedInvocation {
+interface CapturedInvocation {
   endpointName: string;
   variantName: string;
   /** The endpoint config's DataCaptureConfig (undefined: no capture). */

@@ -27,7 +27,7 @@ const QUERY_CODES: Record<string, string> = {
 };
 
 /** A CloudWatch error in the awsQuery-compatible JSON shape. */
-export function cloudWatchError(code: keyof typeof QUERY_CODES | string, message: string, status = 400): ServiceError {
+function cloudWatchError(code: keyof typeof QUERY_CODES | string, message: string, status = 400): ServiceError {
   const queryCode = QUERY_CODES[code];
   return new ServiceError(
     code,

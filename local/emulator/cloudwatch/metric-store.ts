@@ -21,7 +21,7 @@ export const EMULATED_METRICS = {
   },
 } as const satisfies Record<string, Record<string, string>>;
 
-export type EmulatedNamespace = keyof typeof EMULATED_METRICS;
+type EmulatedNamespace = keyof typeof EMULATED_METRICS;
 
 /** How long recorded seconds are kept: CloudWatch keeps data of periods under a minute for three hours. */
 export const RETENTION_SECONDS = 3 * 60 * 60;
@@ -137,7 +137,7 @@ function seriesKey(namespace: string, metric: string, d: EndpointDimensions): st
 }
 
 /** How one invocation ended, as SageMaker's metrics count it. */
-export interface InvocationOutcome {
+interface InvocationOutcome {
   /** Epoch milliseconds when the request arrived. */
   atMs: number;
   /** Instances of the variant that served it (InvocationsPerInstance adds 1/instances). */

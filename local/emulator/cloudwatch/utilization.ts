@@ -17,12 +17,12 @@ import { parseProcStat } from '../hosting/process-tree.ts';
 import type { EndpointDimensions, MetricStore } from './metric-store.ts';
 
 /** One instance of a hosted variant: the main process ids of its containers (each container's tree is counted). */
-export interface SampledInstance {
+interface SampledInstance {
   rootPids(): readonly number[];
 }
 
 /** A hosted variant and its instances, as the sampler sees it. */
-export interface SampledVariant extends EndpointDimensions {
+interface SampledVariant extends EndpointDimensions {
   instances: readonly SampledInstance[];
 }
 

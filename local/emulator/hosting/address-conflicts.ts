@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { allProcesses, environmentOf, living, parseListeningSockets, socketInodes } from './process-tree.ts';
 
 /** A listening unix socket of `/proc/net/unix`: its inode and the path it was bound to. */
-export interface ListeningUnixSocket {
+interface ListeningUnixSocket {
   inode: string;
   path: string;
 }
@@ -33,7 +33,7 @@ export function parseListeningUnixSockets(table: string): ListeningUnixSocket[] 
 }
 
 /** An address a container listens on that another process listens on too. */
-export interface AddressConflict {
+interface AddressConflict {
   kind: 'unix' | 'tcp';
   /** The socket path, or the TCP port. */
   address: string;

@@ -110,11 +110,6 @@ export function chooseInstance(
   return best;
 }
 
-/** True when a copy needing `requirements` fits on an empty instance of `resources`. */
-export function fitsAnInstance(resources: InstanceResources, requirements: CopyRequirements): boolean {
-  return new CapacityInstance(0, resources).fits(requirements);
-}
-
 /** `requirements` in SageMaker's words, for FailureReasons. */
 export function describeRequirements(requirements: CopyRequirements): string {
   return `${requirements.cpus} CPU cores, ${requirements.memoryMiB} MB of memory and ${requirements.accelerators} accelerator devices`;

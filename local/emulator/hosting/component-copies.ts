@@ -57,7 +57,7 @@ export interface CopyLauncher {
 }
 
 /** Where the emulator keeps copies' files. */
-export interface ProcessCopyOptions {
+interface ProcessCopyOptions {
   s3: S3Store;
   images: ImagesFile;
   /** Model directories: `<hostingRoot>/<region>/<endpoint>/components/<component>-<version>/model`. */

@@ -14,7 +14,7 @@ import { connect, type Socket } from 'node:net';
 import type { ContainerResponse } from './container.ts';
 
 /** Where a container is reached: a TCP port on 127.0.0.1, or (isolation mode) a relay's unix socket. */
-export type ContainerAddress = { host: string; port: number } | { socketPath: string };
+type ContainerAddress = { host: string; port: number } | { socketPath: string };
 
 /** Why a call got no answer: the connection failed or closed, or the time ran out. */
 export class ContainerConnectionFailure extends Error {

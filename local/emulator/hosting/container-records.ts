@@ -83,7 +83,7 @@ export interface ContainerEntry {
 }
 
 /** What a start found left by an emulator that ended without stopping its containers. */
-export interface Reclaimed {
+interface Reclaimed {
   /** Records of containers whose emulator is gone. */
   containers: number;
   /** Processes of theirs that were still running, now stopped. */

@@ -55,7 +55,7 @@ export class FleetStartError extends Error {
 }
 
 /** Where a fleet keeps its files. */
-export interface FleetPaths {
+interface FleetPaths {
   /** Root for extracted model directories; each fleet uses `<workRoot>/<fleet id>`. */
   workRoot: string;
   /** Folder of the endpoint's log streams (`/aws/sagemaker/Endpoints/<name>`). */
@@ -75,7 +75,7 @@ export type RoutingStrategy = 'LEAST_OUTSTANDING_REQUESTS' | 'RANDOM';
 export const DEFAULT_ROUTING_STRATEGY: RoutingStrategy = 'RANDOM';
 
 /** One instance of a variant: a process per container of the model, and its invocations in flight. */
-export class VariantInstance {
+class VariantInstance {
   /** Invocations routed to this instance and not answered yet. */
   outstanding = 0;
   /** Multi-model containers: each process's loaded models; a replacement process starts with none. */

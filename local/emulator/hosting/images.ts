@@ -24,7 +24,7 @@ export interface ImagesFile {
 }
 
 /** Folder holding the example model servers (`examples/containers/<name>/server.mjs`). */
-export const EXAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../examples/containers');
+const EXAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../examples/containers');
 
 /** Loads and checks an images file (path or parsed object); relative `cwd`s resolve against the file's folder. */
 export async function loadImages(source: string | ImagesFile | undefined): Promise<ImagesFile> {

@@ -14,7 +14,7 @@ export const ISOLATED_PORT = 8080;
 /** Where the model is mounted, read-only, in the container's mount namespace. */
 export const ISOLATED_MODEL_DIR = '/opt/ml/model';
 /** The program run as process 1 of the namespaces: mounts, loopback, relay, then the container's command. */
-export const NAMESPACE_INIT = fileURLToPath(new URL('./namespace-init.mjs', import.meta.url));
+const NAMESPACE_INIT = fileURLToPath(new URL('./namespace-init.mjs', import.meta.url));
 
 /** What the isolation mode needs to know about the host (injectable for tests). */
 export interface HostFacts {
@@ -94,7 +94,7 @@ export function isolationTools(facts: HostFacts): IsolationTools | { unsupported
 }
 
 /** What the namespace init is told (as JSON, its one argument). */
-export interface NamespaceConfig {
+interface NamespaceConfig {
   ip: string;
   mount: string;
   /** The extracted model on the host, mounted read-only at /opt/ml/model. */

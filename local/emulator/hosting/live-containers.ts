@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 
 /** One running container, as the process sees it. */
-export interface LiveContainer {
+interface LiveContainer {
   /** SIGKILL to every process of the container, at once. */
   kill(): void;
   /** Its private folder (TMPDIR and, isolated, the relay socket), removed when the process exits without a stop. */

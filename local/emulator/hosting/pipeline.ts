@@ -24,7 +24,7 @@ import { type ContainerRequest, type ContainerResponse, ContainerUnavailableErro
 export const MAX_HOP_BYTES = 5 * 1024 * 1024;
 
 /** What containers between the first and the last are asked for, unless their Environment says otherwise. */
-export const DEFAULT_HOP_ACCEPT = 'application/json';
+const DEFAULT_HOP_ACCEPT = 'application/json';
 
 /** One container of a chain (or the only one), as the invocation sees it. */
 export interface ChainStage {

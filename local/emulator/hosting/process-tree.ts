@@ -106,7 +106,7 @@ export function processTree(root: number): ProcStat[] {
 }
 
 /** A TCP socket in the LISTEN state, from `/proc/<pid>/net/tcp` or `tcp6`. */
-export interface ListeningSocket {
+interface ListeningSocket {
   inode: string;
   port: number;
 }

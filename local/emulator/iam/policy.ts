@@ -125,11 +125,6 @@ export function evaluate(statements: readonly PolicyStatement[], request: Author
   return allowed ? 'allowed' : 'implicit-deny';
 }
 
-/** Every action a policy's Allow statements name (patterns as written). */
-export function grantedActions(statements: readonly PolicyStatement[]): string[] {
-  return [...new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => listOf(s.Action)))];
-}
-
 /** Whether an action pattern of a policy covers `action`. */
 export function actionPatternCovers(pattern: string, action: string): boolean {
   return actionMatches(pattern, action);

@@ -19,13 +19,13 @@ import { type AuthorizationRequest, accessDeniedMessage, evaluate, type PolicySt
 export const ROLES_PATH = '/_smwf/iam/roles';
 
 /** A role and the statements of every policy attached to it. */
-export interface RegisteredRole {
+interface RegisteredRole {
   readonly arn: string;
   readonly statements: readonly PolicyStatement[];
 }
 
 /** Where a denial or an unchecked role is reported. */
-export interface RoleLogger {
+interface RoleLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 

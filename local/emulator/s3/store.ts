@@ -53,7 +53,7 @@ interface BucketState {
 }
 
 /** One in-progress multipart upload. */
-export interface UploadState {
+interface UploadState {
   uploadId: string;
   bucket: string;
   key: string;
@@ -62,7 +62,7 @@ export interface UploadState {
 }
 
 /** Per-part record of a multipart upload. */
-export interface PartMeta {
+interface PartMeta {
   partNumber: number;
   size: number;
   etag: string;

@@ -9,9 +9,9 @@ export function escapeXml(value: string): string {
 }
 
 /** A child element, or a list of them. */
-export type XmlNode = string | number | boolean | undefined | XmlElement | XmlNode[];
+type XmlNode = string | number | boolean | undefined | XmlElement | XmlNode[];
 /** An element's children by tag name, in insertion order. */
-export interface XmlElement {
+interface XmlElement {
   [tag: string]: XmlNode;
 }
 

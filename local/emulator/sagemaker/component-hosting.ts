@@ -26,7 +26,7 @@ import type { EndpointRecord, InferenceComponentRecord, SageMakerStore } from '.
 export type { CopySpec };
 
 /** What the component hosting needs from the rest of the emulator. */
-export interface ComponentHostingDeps {
+interface ComponentHostingDeps {
   store: SageMakerStore;
   copies: CopyLauncher;
   /** Instance types' vCPUs, memory and accelerators (EmulatorOptions.instanceTypes). */
@@ -83,7 +83,7 @@ function copiesOf(size: { type: string; value: number } | undefined, total: numb
 }
 
 /** A FailureReason for copies that do not fit (the wording is ours: AWS does not document it). */
-export class InsufficientCapacityError extends Error {
+class InsufficientCapacityError extends Error {
   constructor(readonly reason: string) {
     super(reason);
     this.name = 'InsufficientCapacityError';
@@ -655,7 +655,7 @@ export class ComponentHosting {
 }
 
 /** The placement strategy a specification asks for (SchedulingConfig.PlacementStrategy; SPREAD by default). */
-export function placementStrategy(specification: Record<string, unknown>): PlacementStrategy {
+function placementStrategy(specification: Record<string, unknown>): PlacementStrategy {
   const scheduling = specification.SchedulingConfig as { PlacementStrategy?: string } | undefined;
   return scheduling?.PlacementStrategy === 'BINPACK' ? 'BINPACK' : 'SPREAD';
 }

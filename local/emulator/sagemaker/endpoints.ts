@@ -35,7 +35,7 @@ export interface SageMakerLimits {
 export const DEFAULT_INSTANCES_PER_TYPE = 20;
 
 /** What the endpoint operations work with. */
-export interface EndpointOperationsDeps {
+interface EndpointOperationsDeps {
   store: SageMakerStore;
   lifecycle: EndpointLifecycle<HostedFleet>;
   limits: SageMakerLimits;

@@ -29,7 +29,7 @@ type Input = Record<string, unknown>;
 const IN_PROGRESS = new Set(['Creating', 'Updating', 'Deleting']);
 
 /** What the inference component operations work with. */
-export interface ComponentOperationsDeps {
+interface ComponentOperationsDeps {
   store: SageMakerStore;
   hosting: ComponentHosting;
   /** Startup window when the specification sets no ContainerStartupHealthCheckTimeoutInSeconds. */

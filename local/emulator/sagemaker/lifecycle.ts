@@ -37,7 +37,7 @@ export interface FleetLauncher<F extends HostedFleet> {
 }
 
 /** What the endpoint lifecycle needs from the rest of the emulator. */
-export interface LifecycleDeps<F extends HostedFleet> {
+interface LifecycleDeps<F extends HostedFleet> {
   store: SageMakerStore;
   events: EventLog;
   /** How fleets come up. */
@@ -51,7 +51,7 @@ export interface LifecycleDeps<F extends HostedFleet> {
 }
 
 /** Where and how the emulator runs real fleets: one process per container, under the state directory. */
-export interface ProcessFleetOptions {
+interface ProcessFleetOptions {
   stateDir: string;
   s3: S3Store;
   images: ImagesFile;

@@ -12,7 +12,7 @@ import type { ManualClock } from './manual-clock.ts';
 import type { FleetScript, ScriptedInvocation } from './scripted-fleets.ts';
 
 /** True when a copy of `spec` fails its ping in the script's default: the example containers' exit-at-start fault. */
-export function exitsAtStart(spec: CopySpec): boolean {
+function exitsAtStart(spec: CopySpec): boolean {
   return spec.environment.SMWF_EXAMPLE_FAULT === 'exit-on-start';
 }
 

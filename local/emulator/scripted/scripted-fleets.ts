@@ -19,7 +19,7 @@ import type { FleetLauncher, HostedFleet } from '../sagemaker/lifecycle.ts';
 import type { ManualClock } from './manual-clock.ts';
 
 /** What a model answers an invocation in the script. */
-export interface ScriptedAnswer {
+interface ScriptedAnswer {
   status: number;
   body: string;
   /** @default application/json */

@@ -13,7 +13,7 @@ import { checkCondition, headerNotImplemented, writeConditionOf } from '../s3/co
 type Input = Record<string, unknown>;
 
 /** One stored object. */
-export interface ScriptedObject {
+interface ScriptedObject {
   readonly body: Buffer;
   /** The quoted MD5 of the body, as S3 gives a single-part upload's ETag. */
   readonly etag: string;

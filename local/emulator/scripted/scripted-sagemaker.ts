@@ -68,7 +68,7 @@ import {
 type Input = Record<string, unknown>;
 
 /** How the scripted SageMaker starts. */
-export interface ScriptedSageMakerOptions {
+interface ScriptedSageMakerOptions {
   /** Where its clock starts, in ms since the epoch. @default - the clock reads Date.now() (a faked Date moves it) */
   startTime?: number;
   /** How long every SageMaker call takes on the clock, in ms, so that creation times differ. @default 1 */
@@ -83,13 +83,13 @@ export interface ScriptedSageMakerOptions {
 }
 
 /** One SageMaker control-plane call the double received, with the SDK input as given. */
-export interface RecordedCall {
+interface RecordedCall {
   command: string;
   input: Input;
 }
 
 /** A state forced on an endpoint, put straight into the store. */
-export interface ForcedEndpoint {
+interface ForcedEndpoint {
   EndpointName: string;
   EndpointConfigName: string;
   EndpointStatus: string;

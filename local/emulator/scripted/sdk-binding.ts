@@ -12,7 +12,7 @@ export interface SdkCommand {
 }
 
 /** What a bound client's `send` is answered by: the client it was sent with and the command. */
-export type CommandHandler = (client: SdkClient, command: SdkCommand) => Promise<unknown>;
+type CommandHandler = (client: SdkClient, command: SdkCommand) => Promise<unknown>;
 
 /** The part of an SDK v3 client the binding uses. */
 export interface SdkClient {

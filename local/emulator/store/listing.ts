@@ -4,7 +4,7 @@ import type { BaseRecord } from './store.ts';
 type Input = Record<string, unknown>;
 
 /** How one List operation filters and orders its records. */
-export interface ListRules<T> {
+interface ListRules<T> {
   /** The member holding the resource's name (NameContains, SortBy Name). */
   nameMember: string;
   /** The member the page is answered in, e.g. `Models`. */

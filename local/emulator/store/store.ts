@@ -179,7 +179,7 @@ export function parseArn(arn: string): { region: string; kind: string; name: str
  * One kind of resource, kept in memory and mirrored as one JSON file per resource (in memory only, without a root: the
  * in-process doubles).
  */
-export class ResourceTable<T extends BaseRecord> {
+class ResourceTable<T extends BaseRecord> {
   private readonly records = new Map<string, T>();
   /** Writes per file run one after another, so the file always ends with the latest state. */
   private readonly writes = new Map<string, Promise<void>>();

@@ -12,7 +12,7 @@ import type { SynthesizedWorkflows } from '../synthesize.ts';
  * Grants of every function that its code never calls: Lambda's runtime writes the function's logs and X-Ray traces
  * with the role (Lambda Developer Guide, "Lambda execution role").
  */
-export const LAMBDA_RUNTIME_ACTIONS: readonly string[] = [
+const LAMBDA_RUNTIME_ACTIONS: readonly string[] = [
   'logs:CreateLogStream',
   'logs:PutLogEvents',
   'xray:PutTraceSegments',
@@ -44,7 +44,7 @@ export function readPermissionUsage(dir: string): Map<string, Set<string>> {
 }
 
 /** A grant of a step's role that no local run used. */
-export interface UnexercisedGrant {
+interface UnexercisedGrant {
   readonly task: string;
   readonly action: string;
 }

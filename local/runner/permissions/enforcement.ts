@@ -21,7 +21,7 @@ import type { SynthesizedFunction, SynthesizedRole, SynthesizedWorkflows } from 
 import { type CallScope, requiredPermissions } from './required-permissions.ts';
 
 /** The environment variable that turns the checks off for a run (`SMWF_PERMISSIONS=off`). */
-export const PERMISSIONS_ENV = 'SMWF_PERMISSIONS';
+const PERMISSIONS_ENV = 'SMWF_PERMISSIONS';
 /** The environment variable naming a folder where every process appends the actions steps were allowed. */
 export const PERMISSION_USAGE_DIR_ENV = 'SMWF_PERMISSION_USAGE_DIR';
 
@@ -42,13 +42,8 @@ export interface Caller {
 
 const callers = new AsyncLocalStorage<Caller>();
 
-/** The caller a step's code runs as, if any. */
-export function currentCaller(): Caller | undefined {
-  return callers.getStore();
-}
-
 /** A function that has no role in the stack: its calls cannot be checked, so the runner refuses to run it. */
-export class UnknownRoleError extends Error {
+class UnknownRoleError extends Error {
   constructor(fn: SynthesizedFunction) {
     super(
       `Function ${fn.logicalId} (${fn.task}) has no role in the synthesized stack: its AWS calls cannot be checked`,

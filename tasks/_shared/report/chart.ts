@@ -6,7 +6,7 @@
 import { escapeXml } from './escape.ts';
 
 /** One point of a series; `label` is written beside the point (a step's users, a candidate's name). */
-export interface ChartPoint {
+interface ChartPoint {
   x: number;
   y: number;
   label?: string | undefined;
@@ -27,7 +27,7 @@ export interface ChartGuide {
 }
 
 /** What a chart shows. */
-export interface ChartSpec {
+interface ChartSpec {
   /** Prefix of the chart's element ids: letters, digits and hyphens. */
   id: string;
   title: string;

@@ -22,7 +22,7 @@ export interface RenderedReport {
 }
 
 /** One table: a header row and rows of cells; `numeric` columns are right-aligned. */
-export interface Table {
+interface Table {
   headers: readonly string[];
   rows: readonly (readonly string[])[];
   numeric?: readonly boolean[] | undefined;

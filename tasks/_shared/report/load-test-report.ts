@@ -26,7 +26,7 @@ export interface LoadTestReportContext extends ReportContext {
 }
 
 /** A latency threshold as the stopping conditions give it. */
-export interface LatencyThreshold {
+interface LatencyThreshold {
   percentile: LatencyPercentile;
   valueMs: number;
 }
@@ -64,7 +64,7 @@ function outcomeOf(step: LoadStepSummary): string {
 }
 
 /** The verdict in one sentence. */
-export function verdictSentence(report: LoadTestReport, percentile: LatencyPercentile): string {
+function verdictSentence(report: LoadTestReport, percentile: LatencyPercentile): string {
   const v = report.verdict;
   const stop = v.stoppedBy;
   const where = stop.step === null ? '' : ` at step ${stop.step + 1}`;
@@ -83,7 +83,7 @@ export function verdictSentence(report: LoadTestReport, percentile: LatencyPerce
 }
 
 /** The report as blocks. */
-export function loadTestReportDocument(report: LoadTestReport, context: LoadTestReportContext): ReportDocument {
+function loadTestReportDocument(report: LoadTestReport, context: LoadTestReportContext): ReportDocument {
   const percentile = chartedPercentile(context.latencyThreshold);
   const key = percentileKey(percentile);
   const threshold = context.latencyThreshold;

@@ -22,7 +22,7 @@ import { describeSite, type MeasurementSite } from './measurement-site.ts';
 import { type ReportObjects, writeReportFiles } from './report-files.ts';
 
 /** The workflow whose reports these are: the first folder of their keys. */
-export const RIGHT_SIZE_REPORT_WORKFLOW = 'RightSizeEndpoint';
+const RIGHT_SIZE_REPORT_WORKFLOW = 'RightSizeEndpoint';
 
 /** Where the prices came from, in one sentence. */
 export function describePrices(prices: PriceSource): string {
@@ -53,7 +53,7 @@ function meetsCell(c: RankedCandidate): string {
 }
 
 /** The report as blocks. */
-export function rightSizeReportDocument(report: RightSizeReport, context: ReportContext): ReportDocument {
+function rightSizeReportDocument(report: RightSizeReport, context: ReportContext): ReportDocument {
   const threshold = report.target.latencyThreshold;
   const percentile = chartedPercentile(threshold);
   const key = percentileKey(percentile);
@@ -265,7 +265,7 @@ export function renderRightSizeReport(report: RightSizeReport, context: ReportCo
 }
 
 /** What writeRightSizeReport needs: where to write, where the figures were measured, the time. */
-export interface WriteRightSizeReportDeps {
+interface WriteRightSizeReportDeps {
   objects: ReportObjects;
   site: MeasurementSite;
   now(): Date;

@@ -13,7 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 
 /** The Chromium executable: CHROMIUM_PATH, else `chromium` on PATH (.ci/run installs Debian's package). */
-export function chromiumPath(): string {
+function chromiumPath(): string {
   const configured = process.env.CHROMIUM_PATH;
   if (configured) return configured;
   const found = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).stdout.trim();
@@ -24,7 +24,7 @@ export function chromiumPath(): string {
 }
 
 /** What the page showed. */
-export interface PageReading<T> {
+interface PageReading<T> {
   value: T;
   /** Console errors, uncaught exceptions and log entries of level error, as text. */
   errors: string[];
