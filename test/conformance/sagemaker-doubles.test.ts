@@ -264,6 +264,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await sagemaker.describeEndpoint('Endpoint-Create')).toEqual({
         name: 'Endpoint-Create',
         arn,
+        createdAt: expect.any(Date),
         status: 'Creating',
         configName: config,
       });
@@ -281,6 +282,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await double.settle('Endpoint-Create')).toEqual({
         name: 'Endpoint-Create',
         arn,
+        createdAt: expect.any(Date),
         status: 'InService',
         configName: config,
       });
@@ -302,6 +304,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await sagemaker.describeEndpoint('endpoint-update')).toEqual({
         name: 'endpoint-update',
         arn,
+        createdAt: expect.any(Date),
         status: 'Updating',
         configName: first,
         pendingConfigName: second,
@@ -312,6 +315,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await double.settle('endpoint-update')).toEqual({
         name: 'endpoint-update',
         arn,
+        createdAt: expect.any(Date),
         status: 'InService',
         configName: second,
       });
@@ -329,6 +333,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await double.settle('endpoint-rollback')).toEqual({
         name: 'endpoint-rollback',
         arn,
+        createdAt: expect.any(Date),
         status: 'InService',
         configName: good,
         failureReason: expect.stringMatching(
@@ -339,6 +344,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await sagemaker.describeEndpoint('endpoint-rollback')).toEqual({
         name: 'endpoint-rollback',
         arn,
+        createdAt: expect.any(Date),
         status: 'Updating',
         configName: good,
         pendingConfigName: fixed,
@@ -346,6 +352,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await double.settle('endpoint-rollback')).toEqual({
         name: 'endpoint-rollback',
         arn,
+        createdAt: expect.any(Date),
         status: 'InService',
         configName: fixed,
       });
@@ -359,6 +366,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await double.settle('endpoint-failed')).toEqual({
         name: 'endpoint-failed',
         arn,
+        createdAt: expect.any(Date),
         status: 'Failed',
         configName: broken,
         failureReason: expect.stringMatching(
@@ -383,6 +391,7 @@ describe.each(DOUBLES)('SageMaker double: $name', (factory) => {
       expect(await sagemaker.describeEndpoint('endpoint-delete')).toEqual({
         name: 'endpoint-delete',
         arn,
+        createdAt: expect.any(Date),
         status: 'InService',
         configName: config,
       });
