@@ -287,17 +287,7 @@ export function desiredRegistration(
       {
         policyName: SCALING_POLICY_NAME,
         policyType: 'TargetTrackingScaling',
-        configuration: {
-          TargetValue: tracking.targetValue,
-          ...metricSpecification,
-          ...(tracking.scaleInCooldownSeconds !== undefined
-            ? { ScaleInCooldown: tracking.scaleInCooldownSeconds }
-            : {}),
-          ...(tracking.scaleOutCooldownSeconds !== undefined
-            ? { ScaleOutCooldown: tracking.scaleOutCooldownSeconds }
-            : {}),
-          DisableScaleIn: tracking.disableScaleIn,
-        },
+        configuration: targetTrackingConfiguration(tracking, metricSpecification),
       },
     ],
   };
@@ -359,17 +349,9 @@ export function desiredComponentRegistration(settings: ComponentAutoScaling): Re
       {
         policyName: SCALING_POLICY_NAME,
         policyType: 'TargetTrackingScaling',
-        configuration: {
-          TargetValue: tracking.targetValue,
+        configuration: targetTrackingConfiguration(tracking, {
           PredefinedMetricSpecification: { PredefinedMetricType: INVOCATIONS_PER_COPY },
-          ...(tracking.scaleInCooldownSeconds !== undefined
-            ? { ScaleInCooldown: tracking.scaleInCooldownSeconds }
-            : {}),
-          ...(tracking.scaleOutCooldownSeconds !== undefined
-            ? { ScaleOutCooldown: tracking.scaleOutCooldownSeconds }
-            : {}),
-          DisableScaleIn: tracking.disableScaleIn,
-        },
+        }),
       },
     ],
   };
@@ -396,4 +378,23 @@ export async function reconcileComponentScaling(
     (name) => gateway.deletePolicy(componentName, name),
     (policy) => gateway.putPolicy(componentName, policy),
   );
+}
+
+/** A target-tracking policy's configuration: the target on `metric`, the cooldowns asked for, and scale-in. */
+function targetTrackingConfiguration(
+  tracking: {
+    targetValue: number;
+    scaleInCooldownSeconds?: number | undefined;
+    scaleOutCooldownSeconds?: number | undefined;
+    disableScaleIn: boolean;
+  },
+  metric: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    TargetValue: tracking.targetValue,
+    ...metric,
+    ...(tracking.scaleInCooldownSeconds !== undefined ? { ScaleInCooldown: tracking.scaleInCooldownSeconds } : {}),
+    ...(tracking.scaleOutCooldownSeconds !== undefined ? { ScaleOutCooldown: tracking.scaleOutCooldownSeconds } : {}),
+    DisableScaleIn: tracking.disableScaleIn,
+  };
 }
