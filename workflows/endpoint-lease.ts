@@ -7,7 +7,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { LeaseSettings } from '../contracts/parts/endpoint.ts';
-import { invoke, type TaskRefs } from './fragments.ts';
+import { failWithCaught, invoke, publishThenEnd, type TaskRef, type TaskRefs } from './fragments.ts';
 import { at, requestPaths } from './state-paths.ts';
 
 /** What a deployment request says of its endpoint and lease. */
@@ -108,4 +108,48 @@ export function releaseEndpointLease(
   });
   release.next(next);
   return release;
+}
+
+/** The states of a run's end that may hold the lease: release it, announce the outcome, end. */
+interface LeasedEndNames {
+  readonly release: string;
+  readonly publish: string;
+  readonly end: string;
+}
+
+/**
+ * A failed run's end: ReleaseEndpointLease, then `publish` announces the failure, then Fail with the error caught at
+ * `errorPath` (also when the event could not be published: the failure is what the run reports).
+ */
+export function releaseAnnounceFail(
+  scope: Construct,
+  names: LeasedEndNames,
+  tasks: Pick<TaskRefs, 'ReleaseEndpointLease'>,
+  publish: TaskRef,
+  errorPath: string,
+): sfn.TaskStateBase {
+  const fail = failWithCaught(scope, names.end, errorPath);
+  return releaseEndpointLease(scope, names.release, tasks, publishThenEnd(scope, names.publish, publish, fail));
+}
+
+/**
+ * A successful run's end: ReleaseEndpointLease, then `publish` announces the success, then Succeed with the execution's
+ * output at `outputPath` (the whole state by default); an event that cannot be published ends the run in Fail as
+ * `names.notPublished`.
+ */
+export function releaseAnnounceSucceed(
+  scope: Construct,
+  names: LeasedEndNames & { readonly notPublished: string },
+  tasks: Pick<TaskRefs, 'ReleaseEndpointLease'>,
+  publish: TaskRef,
+  outputPath?: string,
+): sfn.TaskStateBase {
+  const announce = publishThenEnd(
+    scope,
+    names.publish,
+    publish,
+    new sfn.Succeed(scope, names.end, outputPath === undefined ? {} : { outputPath }),
+    failWithCaught(scope, names.notPublished, at('publishError')),
+  );
+  return releaseEndpointLease(scope, names.release, tasks, announce);
 }

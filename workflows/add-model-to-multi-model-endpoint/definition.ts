@@ -7,8 +7,14 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
-import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
+import {
+  acquireEndpointLease,
+  EndpointLeaseStates,
+  REQUEST_LEASE,
+  releaseAnnounceFail,
+  releaseAnnounceSucceed,
+} from '../endpoint-lease.ts';
+import { invoke, validateInput } from '../fragments.ts';
 import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
 import { at } from '../state-paths.ts';
@@ -42,11 +48,12 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the AddModelToMultiModelEndpoint definition from the task functions. */
 export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const publishAddFailed = releaseEndpointLease(
+  const publishAddFailed = releaseAnnounceFail(
     scope,
-    S.ReleaseLeaseAfterFailure,
+    { release: S.ReleaseLeaseAfterFailure, publish: S.PublishAddFailed, end: S.AddFailed },
     fns,
-    publishThenEnd(scope, S.PublishAddFailed, fns.PublishModelEvent, failWithCaught(scope, S.AddFailed, at('error'))),
+    fns.PublishModelEvent,
+    at('error'),
   );
   const beforePlacing = { next: publishAddFailed, resultPath: at('error') };
 
@@ -65,13 +72,18 @@ export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: Wo
     .otherwise(publishAddFailed);
   const afterPlacing = { next: wasPlacedByThisRun, resultPath: at('error') };
 
-  const publishAdded = publishThenEnd(
+  // The execution's output is the placed model: the TargetModel to invoke it with, and its key.
+  const added = releaseAnnounceSucceed(
     scope,
-    S.PublishModelAdded,
+    {
+      release: S.ReleaseEndpointLease,
+      publish: S.PublishModelAdded,
+      end: S.ModelAdded,
+      notPublished: S.AddedEventNotPublished,
+    },
+    fns,
     fns.PublishModelEvent,
-    // The execution's output is the placed model: the TargetModel to invoke it with, and its key.
-    new sfn.Succeed(scope, S.ModelAdded, { outputPath: at('placed') }),
-    failWithCaught(scope, S.AddedEventNotPublished, at('publishError')),
+    at('placed'),
   );
   const place = placeModelSteps(
     scope,
@@ -88,7 +100,7 @@ export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: Wo
         resultPath: afterPlacing.resultPath,
       }),
     )
-    .next(releaseEndpointLease(scope, S.ReleaseEndpointLease, fns, publishAdded));
+    .next(added);
 
   const resolve = invoke(scope, S.ResolveMultiModelEndpoint, fns.ResolveMultiModelEndpoint, {
     extraRetries: [busyEndpointRetry],

@@ -13,8 +13,14 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ComponentAutoScalingStates, componentAutoScalingSteps } from '../auto-scaling-steps.ts';
-import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
-import { endpointWaitLoop, failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
+import {
+  acquireEndpointLease,
+  EndpointLeaseStates,
+  REQUEST_LEASE,
+  releaseAnnounceFail,
+  releaseAnnounceSucceed,
+} from '../endpoint-lease.ts';
+import { endpointWaitLoop, invoke, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry, rollbackBusyEndpointRetry } from '../retry-policies.ts';
 import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -60,40 +66,31 @@ const ALL = [sfn.Errors.ALL];
 /** Builds the DeployInferenceComponent definition from the task functions. */
 export function deployInferenceComponentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   // Every end releases the lease (a lease this run does not hold is left alone), then publishes its event.
-  const deployFailed = releaseEndpointLease(
+  const deployFailed = releaseAnnounceFail(
     scope,
-    S.ReleaseLeaseAfterFailure,
+    { release: S.ReleaseLeaseAfterFailure, publish: S.PublishFailed, end: S.DeployFailed },
     fns,
-    publishThenEnd(
-      scope,
-      S.PublishFailed,
-      fns.PublishDeploymentEvent,
-      failWithCaught(scope, S.DeployFailed, at('error')),
-    ),
+    fns.PublishDeploymentEvent,
+    at('error'),
   );
-  const rollbackFailed = releaseEndpointLease(
+  const rollbackFailed = releaseAnnounceFail(
     scope,
-    S.ReleaseLeaseAfterRollbackFailure,
+    { release: S.ReleaseLeaseAfterRollbackFailure, publish: S.PublishRollbackFailed, end: S.RollbackFailed },
     fns,
-    publishThenEnd(
-      scope,
-      S.PublishRollbackFailed,
-      fns.PublishDeploymentEvent,
-      failWithCaught(scope, S.RollbackFailed, at('rollbackError')),
-    ),
+    fns.PublishDeploymentEvent,
+    at('rollbackError'),
   );
-  const succeeded = releaseEndpointLease(
+  // The execution's output is the whole state: what changed, the component's status and the check's report.
+  const succeeded = releaseAnnounceSucceed(
     scope,
-    S.ReleaseEndpointLease,
+    {
+      release: S.ReleaseEndpointLease,
+      publish: S.PublishSucceeded,
+      end: S.ComponentDeployed,
+      notPublished: S.SucceededEventNotPublished,
+    },
     fns,
-    publishThenEnd(
-      scope,
-      S.PublishSucceeded,
-      fns.PublishDeploymentEvent,
-      // The execution's output is the whole state: what changed, the component's status and the check's report.
-      new sfn.Succeed(scope, S.ComponentDeployed),
-      failWithCaught(scope, S.SucceededEventNotPublished, at('publishError')),
-    ),
+    fns.PublishDeploymentEvent,
   );
 
   // Last of every failure: the endpoint goes when this run created it and it hosts nothing (else it stays).

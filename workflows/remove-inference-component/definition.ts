@@ -6,8 +6,14 @@
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
-import { failWithCaught, invoke, publishThenEnd, validateInput, waitLoop } from '../fragments.ts';
+import {
+  acquireEndpointLease,
+  EndpointLeaseStates,
+  REQUEST_LEASE,
+  releaseAnnounceFail,
+  releaseAnnounceSucceed,
+} from '../endpoint-lease.ts';
+import { invoke, validateInput, waitLoop } from '../fragments.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
 import { at } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -38,28 +44,23 @@ const ALL = [sfn.Errors.ALL];
 /** Builds the RemoveInferenceComponent definition from the task functions. */
 export function removeInferenceComponentDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   // Every end releases the lease (a lease this run does not hold is left alone), then publishes its event.
-  const removeFailed = releaseEndpointLease(
+  const removeFailed = releaseAnnounceFail(
     scope,
-    S.ReleaseLeaseAfterFailure,
+    { release: S.ReleaseLeaseAfterFailure, publish: S.PublishRemoveFailed, end: S.RemoveFailed },
     fns,
-    publishThenEnd(
-      scope,
-      S.PublishRemoveFailed,
-      fns.PublishComponentRemovalEvent,
-      failWithCaught(scope, S.RemoveFailed, at('error')),
-    ),
+    fns.PublishComponentRemovalEvent,
+    at('error'),
   );
-  const removed = releaseEndpointLease(
+  const removed = releaseAnnounceSucceed(
     scope,
-    S.ReleaseEndpointLease,
+    {
+      release: S.ReleaseEndpointLease,
+      publish: S.PublishRemoved,
+      end: S.ComponentRemoved,
+      notPublished: S.RemovedEventNotPublished,
+    },
     fns,
-    publishThenEnd(
-      scope,
-      S.PublishRemoved,
-      fns.PublishComponentRemovalEvent,
-      new sfn.Succeed(scope, S.ComponentRemoved),
-      failWithCaught(scope, S.RemovedEventNotPublished, at('publishError')),
-    ),
+    fns.PublishComponentRemovalEvent,
   );
   const onError = { errors: ALL, resultPath: at('error') };
   const deleteEndpoint = invoke(scope, S.DeleteComponentEndpoint, fns.DeleteComponentEndpoint)

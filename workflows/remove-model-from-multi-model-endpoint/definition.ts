@@ -7,8 +7,14 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type * as zc from 'zod/v4/core';
-import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE, releaseEndpointLease } from '../endpoint-lease.ts';
-import { failWithCaught, invoke, publishThenEnd, validateInput } from '../fragments.ts';
+import {
+  acquireEndpointLease,
+  EndpointLeaseStates,
+  REQUEST_LEASE,
+  releaseAnnounceFail,
+  releaseAnnounceSucceed,
+} from '../endpoint-lease.ts';
+import { invoke, validateInput } from '../fragments.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
 import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -40,26 +46,27 @@ const ALL = [sfn.Errors.ALL];
 
 /** Builds the RemoveModelFromMultiModelEndpoint definition from the task functions. */
 export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const publishFailed = releaseEndpointLease(
+  const publishFailed = releaseAnnounceFail(
     scope,
-    S.ReleaseLeaseAfterFailure,
+    { release: S.ReleaseLeaseAfterFailure, publish: S.PublishRemoveFailed, end: S.RemoveFailed },
     fns,
-    publishThenEnd(
-      scope,
-      S.PublishRemoveFailed,
-      fns.PublishModelEvent,
-      failWithCaught(scope, S.RemoveFailed, at('error')),
-    ),
+    fns.PublishModelEvent,
+    at('error'),
   );
   const onError = { errors: ALL, resultPath: at('error') };
 
-  const publishRemoved = publishThenEnd(
+  // The execution's output: what was deleted, and how the endpoint answered a new invocation of it.
+  const removed = releaseAnnounceSucceed(
     scope,
-    S.PublishModelRemoved,
+    {
+      release: S.ReleaseEndpointLease,
+      publish: S.PublishModelRemoved,
+      end: S.ModelRemoved,
+      notPublished: S.RemovedEventNotPublished,
+    },
+    fns,
     fns.PublishModelEvent,
-    // The execution's output: what was deleted, and how the endpoint answered a new invocation of it.
-    new sfn.Succeed(scope, S.ModelRemoved, { outputPath: at('removed') }),
-    failWithCaught(scope, S.RemovedEventNotPublished, at('publishError')),
+    at('removed'),
   );
   const summarize = new sfn.Pass(scope, S.SummarizeRemoval, {
     parameters: {
@@ -85,7 +92,7 @@ export function removeModelFromMultiModelEndpointDefinition(scope: Construct, fn
     .next(invoke(scope, S.DeleteModelArtifact, fns.DeleteModelArtifact).addCatch(publishFailed, onError))
     .next(invoke(scope, S.VerifyModelRemoved, fns.VerifyModelRemoved).addCatch(publishFailed, onError))
     .next(summarize)
-    .next(releaseEndpointLease(scope, S.ReleaseEndpointLease, fns, publishRemoved));
+    .next(removed);
   return validateInput(scope, { validate: S.ValidateInput, rejected: S.InputRejected }, fns.ValidateInput).next(
     acquireEndpointLease(scope, fns, REQUEST_LEASE, resolve, { next: publishFailed, resultPath: at('error') }),
   );
