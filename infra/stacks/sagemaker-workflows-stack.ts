@@ -342,17 +342,11 @@ export class SageMakerWorkflowsStack extends Stack {
     // created and nothing serves (triggers/execution-cleanup). A failed one of a workflow that makes throwaways may
     // have failed in its own clean-up: the cleanup deletes its throwaways. Step Functions sends status changes to the
     // default bus.
-    const cleanupDeadLetters = new sqs.Queue(this, 'ExecutionCleanupDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(cleanupDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the execution cleanup and its rule',
-    });
+    const cleanupDeadLetters = this.deadLetterQueue(
+      'ExecutionCleanup',
+      'This queue is itself the dead-letter queue of the execution cleanup and its rule',
+    );
     this.executionCleanupDeadLetterQueue = cleanupDeadLetters;
-    this.alarms.watchDeadLetters('ExecutionCleanup', cleanupDeadLetters);
     const cleanup = this.taskFunctions.triggerFunction('ExecutionCleanup', TRIGGER_FUNCTIONS.ExecutionCleanup, {
       environment: {},
       deadLetterQueue: cleanupDeadLetters,
@@ -379,17 +373,12 @@ export class SageMakerWorkflowsStack extends Stack {
 
     // Event-driven waits: SageMaker's state changes of this stack's endpoints and transform jobs go to CompleteWait,
     // which treats each as a hint (contracts/task-tokens.ts). Events that still say "moving" are left out.
-    const waitDeadLetters = new sqs.Queue(this, 'WaitEventDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(waitDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the wait events rules and their target',
-    });
+    const waitDeadLetters = this.deadLetterQueue(
+      'WaitEvent',
+      'This queue is itself the dead-letter queue of the wait events rules and their target',
+      'WaitEvents',
+    );
     this.waitEventDeadLetterQueue = waitDeadLetters;
-    this.alarms.watchDeadLetters('WaitEvents', waitDeadLetters);
     const completeWait = this.taskFunctions.functions.CompleteWait;
     if (completeWait === undefined) throw new Error('The CompleteWait step has no function');
     // The stack's names start with resourceNamePrefix; with none, every name is the stack's.
@@ -430,16 +419,11 @@ export class SageMakerWorkflowsStack extends Stack {
     // A callback that fails after Lambda's own retries has no dead-letter queue of its own: the waiting task's
     // heartbeat runs out and the fallback polls, so a lost callback makes a wait slower, as a lost event does.
 
-    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the BatchTransform schedules',
-    });
-    this.alarms.watchDeadLetters('Schedules', this.scheduleDeadLetterQueue);
+    this.scheduleDeadLetterQueue = this.deadLetterQueue(
+      'Schedule',
+      'This queue is itself the dead-letter queue of the BatchTransform schedules',
+      'Schedules',
+    );
     const schedules: Record<string, scheduler.Schedule> = {};
     const batchTransform = stateMachines.BatchTransform;
     if (props.batchTransformSchedules?.length && batchTransform === undefined) {
@@ -482,17 +466,12 @@ export class SageMakerWorkflowsStack extends Stack {
       if (deployApproved === undefined) {
         throw new Error('modelPackageGroups: the stack deploys no DeployApprovedModelPackage workflow to start');
       }
-      const deadLetters = new sqs.Queue(this, 'ModelPackageEventDeadLetters', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      Validations.of(deadLetters).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself the dead-letter queue of the Model Registry rules and their dispatcher',
-      });
+      const deadLetters = this.deadLetterQueue(
+        'ModelPackageEvent',
+        'This queue is itself the dead-letter queue of the Model Registry rules and their dispatcher',
+        'ModelPackageEvents',
+      );
       this.modelPackageEventDeadLetterQueue = deadLetters;
-      this.alarms.watchDeadLetters('ModelPackageEvents', deadLetters);
       // EventBridge cannot name an execution: the dispatcher names it after the decision, so duplicates start nothing.
       const dispatcher = this.taskFunctions.triggerFunction(
         'ModelPackageEvents',
@@ -537,5 +516,20 @@ export class SageMakerWorkflowsStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ArtifactBucketName', { value: artifacts.bucketName });
     new CfnOutput(this, 'SageMakerExecutionRoleArn', { value: this.executionRole.roleArn });
+  }
+
+  /**
+   * The dead-letter queue `<name>DeadLetters` of a rule or schedule and its target (encrypted, TLS only, 14 days),
+   * watched by the alarm `alarmName`.
+   */
+  private deadLetterQueue(name: string, reason: string, alarmName = name): sqs.Queue {
+    const queue = new sqs.Queue(this, `${name}DeadLetters`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
+    this.alarms.watchDeadLetters(alarmName, queue);
+    return queue;
   }
 }
