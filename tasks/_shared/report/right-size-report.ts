@@ -36,7 +36,7 @@ export function describePrices(prices: PriceSource): string {
   const parts = [
     ...(prices.sourced.length > 0
       ? [
-          `${joinList(prices.sourced)} from the committed table, at figures ${by} (${prices.sources.map((s) => `[${s.id}]`).join(' ')}, listed under "Price sources")`,
+          `${joinList(prices.sourced)} from the committed table, at figures ${by} (${prices.sources.map((s) => sourceRef(prices, s.id)).join(' ')}, listed under "Price sources")`,
         ]
       : []),
     ...(prices.estimated.length > 0
@@ -56,10 +56,16 @@ export function describePrices(prices: PriceSource): string {
   return `Prices in ${prices.currency} for ${prices.region}${priced}${unpriced}${checked}`;
 }
 
-/** Where a candidate's price came from, as one cell: `sourced [id]`, `estimate`, `input` or –. */
-function priceCell(c: RankedCandidate): string {
+/** A source's reference in the report: its place in the prices' sources, `[1]` for the first. */
+function sourceRef(prices: PriceSource, id: string): string {
+  const at = prices.sources.findIndex((s) => s.id === id);
+  return at < 0 ? `[${id}]` : `[${at + 1}]`;
+}
+
+/** Where a candidate's price came from, as one cell: `sourced [1]`, `estimate`, `input` or –. */
+function priceCell(c: RankedCandidate, prices: PriceSource): string {
   const { basis, sources } = c.price;
-  if (basis === 'sourced') return `sourced ${sources.map((id) => `[${id}]`).join(' ')}`;
+  if (basis === 'sourced') return `sourced ${sources.map((id) => sourceRef(prices, id)).join(' ')}`;
   return basis === 'none' ? MISSING : basis;
 }
 
@@ -150,7 +156,7 @@ function rightSizeReportDocument(report: RightSizeReport, context: ReportContext
           ? `MaxConcurrency ${c.serverlessConcurrencyForTarget}`
           : MISSING,
       formatUsd(c.costPerHourAtTarget),
-      priceCell(c),
+      priceCell(c, report.prices),
     ]),
     emphasised: ranked.flatMap((c, i) => (isRecommended(c) ? [i] : [])),
   };
@@ -235,8 +241,8 @@ function rightSizeReportDocument(report: RightSizeReport, context: ReportContext
         kind: 'table',
         table: {
           headers: ['Source', 'Publisher', 'What', 'Date', 'Region it states', 'Where'],
-          rows: report.prices.sources.map((s) => [
-            `[${s.id}]`,
+          rows: report.prices.sources.map((s, i) => [
+            `[${i + 1}] ${s.id}`,
             s.publisher,
             s.title,
             s.date,

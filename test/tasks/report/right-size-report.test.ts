@@ -47,7 +47,7 @@ describe('renderRightSizeReport', () => {
       /<tr class="emphasised"><td class="num">1<\/td><td>ml\.m5\.large × 1, SAGEMAKER_MODEL_SERVER_WORKERS=2<\/td><td>yes<\/td>/,
     );
     expect(markdown).toContain(
-      '| **1** | **ml.m5.large × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=2** | **yes** | **6,000** | **100.0** | **100.0** | **48.0** | **$0.12** | **$0.32** | **2 instances** | **$0.23** | **sourced \\[awsDgInstanceRecommendation\\]** |',
+      '| **1** | **ml.m5.large × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=2** | **yes** | **6,000** | **100.0** | **100.0** | **48.0** | **$0.12** | **$0.32** | **2 instances** | **$0.23** | **sourced \\[1\\]** |',
     );
     expect(markdown).toContain(
       '| – | ml.m5.xlarge × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=1 | no: it did not deploy |',
@@ -71,7 +71,7 @@ describe('renderRightSizeReport', () => {
     const { html, markdown } = renderRightSizeReport(rightSizeReport(), context);
 
     expect(html).toContain(
-      'Prices in USD for us-east-1: ml.m5.large from the committed table, at figures AWS published ([awsDgInstanceRecommendation], listed under &quot;Price sources&quot;); ml.m5.xlarge from the committed table&#39;s estimates, figures no public source was found for: pass current prices in the input for a decision that matters. The table (contracts/parts/hosting-prices.ts) was last checked against https://aws.amazon.com/sagemaker/pricing/ on 2026-12-06.',
+      'Prices in USD for us-east-1: ml.m5.large from the committed table, at figures AWS published ([1], listed under &quot;Price sources&quot;); ml.m5.xlarge from the committed table&#39;s estimates, figures no public source was found for: pass current prices in the input for a decision that matters. The table (contracts/parts/hosting-prices.ts) was last checked against https://aws.amazon.com/sagemaker/pricing/ on 2026-12-06.',
     );
     // The failed candidate's row ends with its price's basis; the sources are listed with where to read them.
     expect(markdown).toMatch(
@@ -79,7 +79,7 @@ describe('renderRightSizeReport', () => {
     );
     expect(markdown).toContain('## Price sources');
     expect(markdown).toContain(
-      '| \\[awsDgInstanceRecommendation\\] | AWS | SageMaker Developer Guide, "Get an instance recommendation": an example DescribeInferenceRecommendationsJob response (CostPerHour) | 2021-10-26 | none | https://github.com/awsdocs/amazon-sagemaker-developer-guide/blob/a869fa5c9bd1074a85bd23748d0463e322ad8939/doc\\_source/inference-recommender-instance-recommendation.md |',
+      '| \\[1\\] awsDgInstanceRecommendation | AWS | SageMaker Developer Guide, "Get an instance recommendation": an example DescribeInferenceRecommendationsJob response (CostPerHour) | 2021-10-26 | none | https://github.com/awsdocs/amazon-sagemaker-developer-guide/blob/a869fa5c9bd1074a85bd23748d0463e322ad8939/doc\\_source/inference-recommender-instance-recommendation.md |',
     );
     expect(html).toContain('Measured on this machine');
   });
