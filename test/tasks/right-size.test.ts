@@ -3,6 +3,8 @@
  * (workflows/right-size-endpoint/plan.ts), checked by hand-computed figures.
  */
 import { describe, expect, it } from 'vitest';
+import { HOSTING_PRICE_SOURCES, HOSTING_PRICES } from '../../contracts/parts/hosting-prices.ts';
+import { HOSTING_INSTANCE_TYPES } from '../../contracts/parts/instance-type-values.ts';
 import type { MeasuredCandidate, RightSizeCandidate } from '../../contracts/parts/right-size.ts';
 import { ownershipTags } from '../../tasks/_shared/tags.ts';
 import { deleteThrowaways, isThrowawayOf } from '../../tasks/delete-throwaways/delete-throwaways.ts';
@@ -148,6 +150,16 @@ describe('the right-sizing arithmetic', () => {
         region: null,
       },
     ]);
+  });
+
+  it('prices only types SageMaker hosts, and cites every source it lists', () => {
+    const table = HOSTING_PRICES['us-east-1'];
+    const types = Object.keys(table?.instanceHour ?? {});
+    expect(types.filter((t) => !(HOSTING_INSTANCE_TYPES as readonly string[]).includes(t))).toEqual([]);
+    const cited = new Set(
+      [...Object.values(table?.instanceHour ?? {}), table?.serverlessGbSecond].flatMap((p) => p?.sources ?? []),
+    );
+    expect(Object.keys(HOSTING_PRICE_SOURCES).filter((id) => !cited.has(id as never))).toEqual([]);
   });
 
   it('backs a figure in a region only with sources that state that region or none', () => {
