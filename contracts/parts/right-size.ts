@@ -77,7 +77,22 @@ export type HostingPrices = z.output<typeof HostingPrices>;
 // What RightSizeEndpoint outputs (RightSizeReport): the report renders this.
 // ---------------------------------------------------------------------------------------------
 
-/** Where a figure's prices came from. */
+/** A public source of figures in the committed table (contracts/parts/hosting-prices.ts, HOSTING_PRICE_SOURCES). */
+export const PriceCitation = z.object({
+  /** The table's id for it, which candidates' `price.sources` name. */
+  id: z.string(),
+  /** `AWS`, or `third party`. */
+  publisher: z.string(),
+  title: z.string(),
+  url: z.string(),
+  /** The date the source states for its figures. */
+  date: z.string(),
+  /** The region the source states for its figures; null when it states none. */
+  region: z.nullable(z.string()),
+});
+export type PriceCitation = z.output<typeof PriceCitation>;
+
+/** Where the prices came from. */
 export const PriceSource = z.object({
   /** `table`: contracts/parts/hosting-prices.ts; `input`: the execution input's `prices`; `mixed`: some of each. */
   kind: z.enum(['table', 'input', 'mixed']),
@@ -86,10 +101,14 @@ export const PriceSource = z.object({
   /** The page the table's prices are meant to match and the day the table was last checked, when it was used. */
   tableUrl: z.optional(z.string()),
   tableDate: z.optional(z.string()),
-  /** false: the table's figures are unverified estimates (contracts/parts/hosting-prices.ts says why). */
-  tableVerified: z.optional(z.boolean()),
   /** Instance types (and `serverless`) priced from the input. */
   overridden: z.array(z.string()),
+  /** Instance types (and `serverless`) priced from the table's figures that a public source gives (`sources`). */
+  sourced: z.array(z.string()),
+  /** Instance types (and `serverless`) priced from the table's estimates: figures no public source was found for. */
+  estimated: z.array(z.string()),
+  /** The public sources of the `sourced` figures, which candidates' `price.sources` name by id. */
+  sources: z.array(PriceCitation),
   /** Candidates left without a price (neither the table nor the input had one): their cost figures are null. */
   unpriced: z.array(z.string()),
 });
@@ -120,6 +139,21 @@ const CandidateOutcome = z.enum([
   'testFailed',
 ]);
 
+/** What one candidate was priced with, and where that price came from. */
+export const CandidatePrice = z.object({
+  /**
+   * `sourced`: the table's figure, which public sources give (`sources`); `estimate`: the table's figure, which no
+   * public source was found for; `input`: the execution input's; `none`: no price was known.
+   */
+  basis: z.enum(['sourced', 'estimate', 'input', 'none']),
+  /** USD per instance-hour (instance candidates) or per GB-second of compute (serverless); null with `none`. */
+  usd: z.nullable(z.number()),
+  unit: z.enum(['instance-hour', 'GB-second']),
+  /** The ids of the sources (PriceSource.sources) that give the figure; empty unless `sourced`. */
+  sources: z.array(z.string()),
+});
+export type CandidatePrice = z.output<typeof CandidatePrice>;
+
 /** One candidate with every figure, as ranked. */
 export const RankedCandidate = z.object({
   ...RightSizeCandidate.shape,
@@ -139,6 +173,8 @@ export const RankedCandidate = z.object({
   /** CPU (100 per core) and memory utilization at that step, percent: averages over the step. */
   cpuUtilization: z.nullable(z.number()),
   memoryUtilization: z.nullable(z.number()),
+  /** The price its costs use, and whether that price is sourced, an estimate or the input's. */
+  price: CandidatePrice,
   /** Price of the candidate as tested: instanceCount × the instance-hour price; serverless: at its sustained rate. */
   costPerHour: z.nullable(z.number()),
   /** costPerHour / (maxInvocations × 60) (Inference Recommender's CostPerInference), and × 1,000,000. */

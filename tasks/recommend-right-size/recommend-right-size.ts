@@ -81,12 +81,18 @@ export async function recommendRightSize(
   const notes: string[] = [];
   if (deps.local) {
     notes.push(
-      "Measured on the local emulator: the figures are this machine's (its cores, shared with the load generators), not the instance types'; the prices are AWS's.",
+      "Measured on the local emulator: the figures are this machine's (its cores, shared with the load generators), not the instance types'; the prices are AWS's, sourced or estimated as the prices note says.",
     );
   }
   if (prices.source.unpriced.length > 0) {
     notes.push(
       `No price for ${prices.source.unpriced.join(', ')} in ${region}: their cost figures are empty; give them in prices.`,
+    );
+  }
+  const chosen = ranked.find((c) => c.index === recommendation?.candidateIndex);
+  if (chosen !== undefined && chosen.price.basis === 'estimate') {
+    notes.push(
+      `The recommendation rests on an estimated price: ${chosen.label} is priced at the table's estimate of ${chosen.price.usd} USD per ${chosen.price.unit}, which no public source confirmed; check it, or give it in prices.`,
     );
   }
   if (measured.some((m) => m.outcome === 'tested' && m.steps.length > 0 && m.steps.every((s) => s.passed))) {

@@ -20,17 +20,21 @@
  */
 
 import {
+  HOSTING_PRICE_SOURCES,
   HOSTING_PRICES,
   HOSTING_PRICES_DATE,
   HOSTING_PRICES_URL,
-  HOSTING_PRICES_VERIFIED,
+  type HostingPrice,
+  type HostingPriceSourceId,
 } from '../../contracts/parts/hosting-prices.ts';
 import type { LatencyPercentile } from '../../contracts/parts/load-test.ts';
 import type {
+  CandidatePrice,
   MeasuredCandidate,
   PriceSource,
   RankedCandidate,
   RecommendedDeployment,
+  RightSizeCandidate,
   RightSizeRecommendation,
 } from '../../contracts/parts/right-size.ts';
 
@@ -49,7 +53,19 @@ export interface PriceOverrides {
 interface ResolvedPrices {
   instanceHour(instanceType: string): number | undefined;
   serverless(): { gbSecond: number; request: number } | undefined;
+  /** What a candidate is priced with: the input's figure, the table's (sourced or an estimate), or none. */
+  priceOf(candidate: RightSizeCandidate): CandidatePrice;
   source: PriceSource;
+}
+
+/** A table figure as a candidate's price: sourced when a public source gives it, else an estimate. */
+function fromTable(figure: HostingPrice, unit: CandidatePrice['unit']): CandidatePrice {
+  return {
+    basis: figure.sources.length > 0 ? 'sourced' : 'estimate',
+    usd: figure.usd,
+    unit,
+    sources: [...figure.sources],
+  };
 }
 
 /** The table's prices for `region`, with the input's on top; `source` says which were used for `candidates`. */
@@ -59,44 +75,65 @@ export function resolvePrices(
   candidates: readonly MeasuredCandidate[],
 ): ResolvedPrices {
   const table = HOSTING_PRICES[region];
-  const overridden = new Set<string>();
-  const fromTable = new Set<string>();
-  const unpriced = new Set<string>();
   const instanceHour = (type: string): number | undefined =>
-    overrides?.instanceHour?.[type] ?? table?.instanceHour[type];
+    overrides?.instanceHour?.[type] ?? table?.instanceHour[type]?.usd;
   const serverless = () => {
-    const gbSecond = overrides?.serverlessGbSecond ?? table?.serverlessGbSecond;
+    const gbSecond = overrides?.serverlessGbSecond ?? table?.serverlessGbSecond.usd;
     const request =
       overrides?.serverlessRequest ?? table?.serverlessRequest ?? (gbSecond !== undefined ? 0 : undefined);
     return gbSecond === undefined || request === undefined ? undefined : { gbSecond, request };
   };
-  for (const { candidate } of candidates) {
-    if (candidate.instanceType !== undefined) {
-      const type = candidate.instanceType;
-      if (overrides?.instanceHour?.[type] !== undefined) overridden.add(type);
-      else if (table?.instanceHour[type] !== undefined) fromTable.add(type);
-      else unpriced.add(type);
-    } else if (candidate.serverless !== undefined) {
-      const input = overrides?.serverlessGbSecond !== undefined || overrides?.serverlessRequest !== undefined;
-      if (input) overridden.add('serverless');
-      if (serverless() === undefined) unpriced.add('serverless');
-      else if (overrides?.serverlessGbSecond === undefined || overrides?.serverlessRequest === undefined) {
-        if (table !== undefined) fromTable.add('serverless');
-      }
+  const priceOf = (candidate: RightSizeCandidate): CandidatePrice => {
+    if (candidate.serverless !== undefined) {
+      const input = overrides?.serverlessGbSecond;
+      if (input !== undefined) return { basis: 'input', usd: input, unit: 'GB-second', sources: [] };
+      return table !== undefined
+        ? fromTable(table.serverlessGbSecond, 'GB-second')
+        : { basis: 'none', usd: null, unit: 'GB-second', sources: [] };
     }
+    const type = candidate.instanceType;
+    const input = type === undefined ? undefined : overrides?.instanceHour?.[type];
+    if (input !== undefined) return { basis: 'input', usd: input, unit: 'instance-hour', sources: [] };
+    const figure = type === undefined ? undefined : table?.instanceHour[type];
+    return figure !== undefined
+      ? fromTable(figure, 'instance-hour')
+      : { basis: 'none', usd: null, unit: 'instance-hour', sources: [] };
+  };
+  const overridden = new Set<string>();
+  const sourced = new Set<string>();
+  const estimated = new Set<string>();
+  const unpriced = new Set<string>();
+  const cited = new Set<string>();
+  for (const { candidate } of candidates) {
+    const name = candidate.serverless !== undefined ? 'serverless' : candidate.instanceType;
+    if (name === undefined) continue;
+    const price = priceOf(candidate);
+    if (price.basis === 'input') overridden.add(name);
+    else if (price.basis === 'sourced') sourced.add(name);
+    else if (price.basis === 'estimate') estimated.add(name);
+    else unpriced.add(name);
+    for (const id of price.sources) cited.add(id);
+    // The per-request price may come from the input while the compute price comes from the table.
+    if (candidate.serverless !== undefined && overrides?.serverlessRequest !== undefined) overridden.add(name);
   }
-  const kind = overridden.size > 0 ? (fromTable.size > 0 ? 'mixed' : 'input') : 'table';
+  const fromTheTable = sourced.size + estimated.size;
+  const kind = overridden.size > 0 ? (fromTheTable > 0 ? 'mixed' : 'input') : 'table';
+  const sources = (Object.keys(HOSTING_PRICE_SOURCES) as HostingPriceSourceId[])
+    .filter((id) => cited.has(id))
+    .map((id) => ({ id, ...HOSTING_PRICE_SOURCES[id] }));
   return {
     instanceHour,
     serverless,
+    priceOf,
     source: {
       kind,
       region,
       currency: 'USD',
-      ...(kind !== 'input'
-        ? { tableUrl: HOSTING_PRICES_URL, tableDate: HOSTING_PRICES_DATE, tableVerified: HOSTING_PRICES_VERIFIED }
-        : {}),
+      ...(kind !== 'input' ? { tableUrl: HOSTING_PRICES_URL, tableDate: HOSTING_PRICES_DATE } : {}),
       overridden: [...overridden],
+      sourced: [...sourced],
+      estimated: [...estimated],
+      sources,
       unpriced: [...unpriced],
     },
   };
@@ -125,6 +162,7 @@ export function costCandidate(
   const base = {
     ...candidate,
     outcome: measured.outcome,
+    price: prices.priceOf(candidate),
     ...(measured.failure !== undefined ? { failure: measured.failure } : {}),
     maxInvocations: measured.maxInvocations,
     latencyMs: measured.latencyMs,

@@ -119,6 +119,9 @@ describe('RightSizeEndpoint', () => {
     expect(report.engine).toBe('load-test');
     expect(report.prices).toMatchObject({ kind: 'table', region: 'us-east-1', currency: 'USD', unpriced: [] });
     expect(report.prices.tableUrl).toBe('https://aws.amazon.com/sagemaker/pricing/');
+    // ml.c5.large and ml.m5.large are priced at figures AWS published (contracts/parts/hosting-prices.ts).
+    expect(report.prices).toMatchObject({ sourced: ['ml.c5.large', 'ml.m5.large'], estimated: [] });
+    expect(report.prices.sources.map((s) => s.publisher)).toEqual(['AWS', 'AWS']);
     expect(report.candidates).toHaveLength(4);
     const byLabel = Object.fromEntries(report.candidates.map((c) => [c.label, c]));
     for (const c of report.candidates) {
@@ -126,6 +129,7 @@ describe('RightSizeEndpoint', () => {
       expect(c.endpointName).toMatch(/^rs-four-rs-[0-9a-f]{8}-[0-3]$/);
       expect(c.steps.length).toBeGreaterThanOrEqual(2);
       expect(c.cpuUtilization).not.toBeNull();
+      expect(c.price.basis).toBe('sourced');
       // CostPerInference = CostPerHour / (MaxInvocations × 60).
       expect(c.costPerInference).toBeCloseTo((c.costPerHour as number) / ((c.maxInvocations as number) * 60), 12);
     }

@@ -3,6 +3,8 @@
  * (workflows/right-size-endpoint/plan.ts), checked by hand-computed figures.
  */
 import { describe, expect, it } from 'vitest';
+import { HOSTING_PRICE_SOURCES, HOSTING_PRICES } from '../../contracts/parts/hosting-prices.ts';
+import { HOSTING_INSTANCE_TYPES } from '../../contracts/parts/instance-type-values.ts';
 import type { MeasuredCandidate, RightSizeCandidate } from '../../contracts/parts/right-size.ts';
 import { ownershipTags } from '../../tasks/_shared/tags.ts';
 import { deleteThrowaways, isThrowawayOf } from '../../tasks/delete-throwaways/delete-throwaways.ts';
@@ -92,6 +94,92 @@ describe('the right-sizing arithmetic', () => {
     const unknownRegion = resolvePrices('ap-south-2', undefined, [a]);
     expect(unknownRegion.source).toMatchObject({ kind: 'table', unpriced: ['ml.c5.large'] });
     expect(costCandidate(a, unknownRegion, TARGET).costPerHour).toBeNull();
+    expect(costCandidate(a, unknownRegion, TARGET).price).toEqual({
+      basis: 'none',
+      usd: null,
+      unit: 'instance-hour',
+      sources: [],
+    });
+  });
+
+  it('says per candidate whether its price is sourced, and by which sources, an estimate or the input’s', () => {
+    const c5 = measured({ instanceType: 'ml.c5.large', instanceCount: 1 }, 600);
+    const m5 = measured({ index: 1, instanceType: 'ml.m5.xlarge', instanceCount: 1 }, 600);
+    const g5 = measured({ index: 2, instanceType: 'ml.g5.xlarge', instanceCount: 1 }, 600);
+    const sl = measured({ index: 3, serverless: { memorySizeInMB: 2048, maxConcurrency: 20 } }, 600);
+    const prices = resolvePrices('us-east-1', { instanceHour: { 'ml.g5.xlarge': 1.2 } }, [c5, m5, g5, sl]);
+
+    expect(costCandidate(c5, prices, TARGET).price).toEqual({
+      basis: 'sourced',
+      usd: 0.102,
+      unit: 'instance-hour',
+      sources: ['awsSamplesServerlessBenchmark'],
+    });
+    expect(costCandidate(m5, prices, TARGET).price).toEqual({
+      basis: 'estimate',
+      usd: 0.23,
+      unit: 'instance-hour',
+      sources: [],
+    });
+    expect(costCandidate(g5, prices, TARGET).price).toEqual({
+      basis: 'input',
+      usd: 1.2,
+      unit: 'instance-hour',
+      sources: [],
+    });
+    expect(costCandidate(sl, prices, TARGET).price).toMatchObject({
+      basis: 'sourced',
+      usd: 0.00002,
+      unit: 'GB-second',
+    });
+    expect(prices.source).toMatchObject({
+      kind: 'mixed',
+      overridden: ['ml.g5.xlarge'],
+      sourced: ['ml.c5.large', 'serverless'],
+      estimated: ['ml.m5.xlarge'],
+      unpriced: [],
+    });
+    // Each cited source once, with where to read it and the date and region it states.
+    expect(prices.source.sources).toEqual([
+      {
+        id: 'awsSamplesServerlessBenchmark',
+        publisher: 'AWS',
+        title: 'aws-samples/sagemaker-serverless-inference-benchmarking, price constants (cost_constants.py)',
+        url: 'https://github.com/aws-samples/sagemaker-serverless-inference-benchmarking/blob/cb0028576fe60e4704526a46368cbd53851eebc7/src/sm_serverless_benchmarking/cost_constants.py',
+        date: '2022-08-05',
+        region: null,
+      },
+    ]);
+  });
+
+  it('prices only types SageMaker hosts, and cites every source it lists', () => {
+    const table = HOSTING_PRICES['us-east-1'];
+    const types = Object.keys(table?.instanceHour ?? {});
+    expect(types.filter((t) => !(HOSTING_INSTANCE_TYPES as readonly string[]).includes(t))).toEqual([]);
+    const cited = new Set(
+      [...Object.values(table?.instanceHour ?? {}), table?.serverlessGbSecond].flatMap((p) => p?.sources ?? []),
+    );
+    expect(Object.keys(HOSTING_PRICE_SOURCES).filter((id) => !cited.has(id as never))).toEqual([]);
+  });
+
+  it('backs a figure in a region only with sources that state that region or none', () => {
+    // AWS's LLMeter test states us-east-1 for ml.g5.4xlarge; in us-west-2 the same figure is an estimate.
+    const g5 = measured({ instanceType: 'ml.g5.4xlarge', instanceCount: 1 }, 600);
+    const east = resolvePrices('us-east-1', undefined, [g5]);
+    const west = resolvePrices('us-west-2', undefined, [g5]);
+    expect(costCandidate(g5, east, TARGET).price).toMatchObject({
+      basis: 'sourced',
+      sources: ['awsLlmeterPriceListTest'],
+    });
+    expect(costCandidate(g5, west, TARGET).price).toMatchObject({ basis: 'estimate', usd: 2.03, sources: [] });
+    expect(west.source).toMatchObject({ sourced: [], estimated: ['ml.g5.4xlarge'], sources: [] });
+    // A source that states no region backs its figures in both.
+    const c5 = measured({ instanceType: 'ml.c5.xlarge', instanceCount: 1 }, 600);
+    expect(costCandidate(c5, resolvePrices('us-west-2', undefined, [c5]), TARGET).price.sources).toEqual([
+      'awsDgInstanceRecommendation',
+      'awsDgNeoCompilation',
+      'awsSamplesServerlessBenchmark',
+    ]);
   });
 
   it('ranks by cost at the target, puts candidates without figures last, and recommends the first that meets it', () => {
@@ -163,6 +251,45 @@ describe('the right-sizing arithmetic', () => {
     expect(report.recommendation).toBeNull();
     expect(report.noRecommendationBecause).toContain('no candidate meets the target');
     expect(report.candidates[0]?.rank).toBeNull();
+  });
+
+  it('notes when the recommended candidate is priced at one of the table’s estimates', async () => {
+    const state = (m: MeasuredCandidate) => ({
+      request: {
+        endpointNamePrefix: 'churn',
+        targetRequestsPerSecond: 10,
+        safetyFactor: 0.5,
+        stoppingConditions: {},
+        engine: 'load-test' as const,
+      },
+      plan: {
+        deployTemplate: {
+          model: { image: 'img' },
+          healthCheck: {
+            samples: [{ body: 'x', contentType: 'text/csv', expectedStatus: 200 }],
+            concurrency: 1,
+            minSuccessRate: 1,
+          },
+        },
+      },
+      measured: [m],
+      execution: { name: 'run-1' },
+    });
+    const deps = { region: 'us-east-1', local: false };
+    const estimated = await recommendRightSize(
+      state(measured({ instanceType: 'ml.m5.xlarge', instanceCount: 1 }, 1200)),
+      deps,
+    );
+    expect(estimated.recommendation?.instanceType).toBe('ml.m5.xlarge');
+    expect(estimated.notes).toContain(
+      "The recommendation rests on an estimated price: c is priced at the table's estimate of 0.23 USD per instance-hour, which no public source confirmed; check it, or give it in prices.",
+    );
+    const sourced = await recommendRightSize(
+      state(measured({ instanceType: 'ml.c5.large', instanceCount: 1 }, 1200)),
+      deps,
+    );
+    expect(sourced.recommendation?.instanceType).toBe('ml.c5.large');
+    expect(sourced.notes.some((n) => n.includes('estimated price'))).toBe(false);
   });
 });
 

@@ -24,26 +24,49 @@ import { type ReportObjects, writeReportFiles } from './report-files.ts';
 /** The workflow whose reports these are: the first folder of their keys. */
 const RIGHT_SIZE_REPORT_WORKFLOW = 'RightSizeEndpoint';
 
-/** Where the prices came from, in one sentence. */
+/** `a, b and c`. */
+function joinList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** Where the prices came from: what was sourced (and by whom), what is an estimate, what the input gave. */
 export function describePrices(prices: PriceSource): string {
-  const on = prices.tableDate !== undefined ? ` on ${prices.tableDate}` : '';
-  const table =
-    prices.tableUrl === undefined
-      ? `the prices table for ${prices.region}`
-      : prices.tableVerified === false
-        ? `the committed table's unverified estimates of AWS's on-demand real-time hosting prices for ${prices.region} (contracts/parts/hosting-prices.ts; last checked against ${prices.tableUrl}${on}, which could not be verified: pass current prices in the input for a decision that matters)`
-        : `AWS's on-demand real-time hosting prices for ${prices.region} as transcribed from ${prices.tableUrl}${on} (contracts/parts/hosting-prices.ts)`;
-  const source =
-    prices.kind === 'input'
-      ? `the execution input's prices (${prices.region})`
-      : prices.kind === 'mixed'
-        ? `${table}, with the input's prices for ${prices.overridden.join(', ')}`
-        : table;
+  const publishers = new Set(prices.sources.map((s) => s.publisher));
+  const by = publishers.size === 1 && publishers.has('AWS') ? 'AWS published' : 'public sources give';
+  const parts = [
+    ...(prices.sourced.length > 0
+      ? [
+          `${joinList(prices.sourced)} from the committed table, at figures ${by} (${prices.sources.map((s) => sourceRef(prices, s.id)).join(' ')}, listed under "Price sources")`,
+        ]
+      : []),
+    ...(prices.estimated.length > 0
+      ? [
+          `${joinList(prices.estimated)} from the committed table's estimates, figures no public source was found for: pass current prices in the input for a decision that matters`,
+        ]
+      : []),
+    ...(prices.overridden.length > 0 ? [`${joinList(prices.overridden)} from the execution input`] : []),
+  ];
   const unpriced =
-    prices.unpriced.length > 0
-      ? ` No price was known for ${prices.unpriced.join(', ')}: their cost is left empty.`
+    prices.unpriced.length > 0 ? ` No price was known for ${joinList(prices.unpriced)}: their cost is left empty.` : '';
+  const checked =
+    prices.tableUrl !== undefined
+      ? ` The table (contracts/parts/hosting-prices.ts) was last checked against ${prices.tableUrl}${prices.tableDate !== undefined ? ` on ${prices.tableDate}` : ''}.`
       : '';
-  return `Prices in ${prices.currency}: ${source}.${unpriced}`;
+  const priced = parts.length > 0 ? `: ${parts.join('; ')}.` : '.';
+  return `Prices in ${prices.currency} for ${prices.region}${priced}${unpriced}${checked}`;
+}
+
+/** A source's reference in the report: its place in the prices' sources, `[1]` for the first. */
+function sourceRef(prices: PriceSource, id: string): string {
+  const at = prices.sources.findIndex((s) => s.id === id);
+  return at < 0 ? `[${id}]` : `[${at + 1}]`;
+}
+
+/** Where a candidate's price came from, as one cell: `sourced [1]`, `estimate`, `input` or –. */
+function priceCell(c: RankedCandidate, prices: PriceSource): string {
+  const { basis, sources } = c.price;
+  if (basis === 'sourced') return `sourced ${sources.map((id) => sourceRef(prices, id)).join(' ')}`;
+  return basis === 'none' ? MISSING : basis;
 }
 
 /** A candidate's place in the ranking and whether it meets the target, as one cell. */
@@ -114,8 +137,9 @@ function rightSizeReportDocument(report: RightSizeReport, context: ReportContext
       '$ / million inferences',
       'For the target',
       '$ / hour at target',
+      'Price',
     ],
-    numeric: [true, false, false, true, true, true, true, true, true, true, true],
+    numeric: [true, false, false, true, true, true, true, true, true, true, true, false],
     rows: ranked.map((c) => [
       c.rank === null ? MISSING : String(c.rank),
       c.label,
@@ -132,6 +156,7 @@ function rightSizeReportDocument(report: RightSizeReport, context: ReportContext
           ? `MaxConcurrency ${c.serverlessConcurrencyForTarget}`
           : MISSING,
       formatUsd(c.costPerHourAtTarget),
+      priceCell(c, report.prices),
     ]),
     emphasised: ranked.flatMap((c, i) => (isRecommended(c) ? [i] : [])),
   };
@@ -206,9 +231,28 @@ function rightSizeReportDocument(report: RightSizeReport, context: ReportContext
     { kind: 'table', table: rankTable },
     {
       kind: 'paragraph',
-      text: 'Candidates that meet the target come first, cheapest first. "For the target" is what the target needs at the safety factor: instances (per-instance sustained rate × safety factor), or a serverless MaxConcurrency.',
+      text: 'Candidates that meet the target come first, cheapest first. "For the target" is what the target needs at the safety factor: instances (per-instance sustained rate × safety factor), or a serverless MaxConcurrency. "Price" says where the candidate\'s price came from: the committed table at a figure a public source gives (sourced, with the source), the table\'s own estimate, or the execution input.',
     },
   ];
+  if (report.prices.sources.length > 0) {
+    blocks.push(
+      { kind: 'heading', text: 'Price sources' },
+      {
+        kind: 'table',
+        table: {
+          headers: ['Source', 'Publisher', 'What', 'Date', 'Region it states', 'Where'],
+          rows: report.prices.sources.map((s, i) => [
+            `[${i + 1}] ${s.id}`,
+            s.publisher,
+            s.title,
+            s.date,
+            s.region ?? 'none',
+            s.url,
+          ]),
+        },
+      },
+    );
+  }
   if (measuredRows.length > 0) {
     blocks.push(
       { kind: 'heading', text: 'Measurements at the highest passing step' },

@@ -1,4 +1,5 @@
 /** Reports as the workflows hand them on, for the rendering tests: figures shaped like a real run's. */
+import { HOSTING_PRICE_SOURCES } from '../../../contracts/parts/hosting-prices.ts';
 import type { LoadStepSummary, LoadTestReport, VariantMetrics } from '../../../contracts/parts/load-test.ts';
 import type { RankedCandidate, RightSizeReport } from '../../../contracts/parts/right-size.ts';
 import type { LoadTestReportContext } from '../../../tasks/_shared/report/load-test-report.ts';
@@ -134,6 +135,7 @@ function ranked(
     modelLatencyMs: 20.4,
     cpuUtilization: 85,
     memoryUtilization: 3.1,
+    price: { basis: 'sourced', usd: 0.115, unit: 'instance-hour', sources: ['awsDgInstanceRecommendation'] },
     costPerHour,
     costPerInference: costPerHour / ((best?.requestsPerSecond ?? 1) * 3600),
     costPerMillionInferences: (costPerHour / ((best?.requestsPerSecond ?? 1) * 3600)) * 1e6,
@@ -164,9 +166,10 @@ export function rightSizeReport(): RightSizeReport {
       rank: 3,
     }),
     {
-      ...ranked(3, 'ml.c5.xlarge × 1, SAGEMAKER_MODEL_SERVER_WORKERS=1', 0, {
-        instanceType: 'ml.c5.xlarge',
+      ...ranked(3, 'ml.m5.xlarge × 1, SAGEMAKER_MODEL_SERVER_WORKERS=1', 0, {
+        instanceType: 'ml.m5.xlarge',
         instanceCount: 1,
+        price: { basis: 'estimate', usd: 0.23, unit: 'instance-hour', sources: [] },
       }),
       outcome: 'deployFailed',
       rank: null,
@@ -202,8 +205,10 @@ export function rightSizeReport(): RightSizeReport {
       currency: 'USD',
       tableUrl: 'https://aws.amazon.com/sagemaker/pricing/',
       tableDate: '2026-12-06',
-      tableVerified: false,
       overridden: [],
+      sourced: ['ml.m5.large'],
+      estimated: ['ml.m5.xlarge'],
+      sources: [{ id: 'awsDgInstanceRecommendation', ...HOSTING_PRICE_SOURCES.awsDgInstanceRecommendation }],
       unpriced: [],
     },
     candidates,

@@ -47,13 +47,13 @@ describe('renderRightSizeReport', () => {
       /<tr class="emphasised"><td class="num">1<\/td><td>ml\.m5\.large × 1, SAGEMAKER_MODEL_SERVER_WORKERS=2<\/td><td>yes<\/td>/,
     );
     expect(markdown).toContain(
-      '| **1** | **ml.m5.large × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=2** | **yes** | **6,000** | **100.0** | **100.0** | **48.0** | **$0.12** | **$0.32** | **2 instances** | **$0.23** |',
+      '| **1** | **ml.m5.large × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=2** | **yes** | **6,000** | **100.0** | **100.0** | **48.0** | **$0.12** | **$0.32** | **2 instances** | **$0.23** | **sourced \\[1\\]** |',
     );
     expect(markdown).toContain(
-      '| – | ml.c5.xlarge × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=1 | no: it did not deploy |',
+      '| – | ml.m5.xlarge × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=1 | no: it did not deploy |',
     );
     expect(markdown).toContain(
-      '| ml.c5.xlarge × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=1 | deployFailed | DeploymentFailedError | The primary container for production variant AllTraffic did not pass the ping health check. |',
+      '| ml.m5.xlarge × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=1 | deployFailed | DeploymentFailedError | The primary container for production variant AllTraffic did not pass the ping health check. |',
     );
   });
 
@@ -67,26 +67,54 @@ describe('renderRightSizeReport', () => {
     expect(markdown).toContain('autoscaling target is 3,000 invocations per instance per minute');
   });
 
-  it('says where the prices came from and that local figures are this machine’s', () => {
-    const { html } = renderRightSizeReport(rightSizeReport(), context);
+  it('says, candidate by candidate, whether its price is sourced (and from where) or an estimate', () => {
+    const { html, markdown } = renderRightSizeReport(rightSizeReport(), context);
+
     expect(html).toContain(
-      'Prices in USD: the committed table&#39;s unverified estimates of AWS&#39;s on-demand real-time hosting prices for us-east-1 (contracts/parts/hosting-prices.ts; last checked against https://aws.amazon.com/sagemaker/pricing/ on 2026-12-06, which could not be verified: pass current prices in the input for a decision that matters)',
+      'Prices in USD for us-east-1: ml.m5.large from the committed table, at figures AWS published ([1], listed under &quot;Price sources&quot;); ml.m5.xlarge from the committed table&#39;s estimates, figures no public source was found for: pass current prices in the input for a decision that matters. The table (contracts/parts/hosting-prices.ts) was last checked against https://aws.amazon.com/sagemaker/pricing/ on 2026-12-06.',
+    );
+    // The failed candidate's row ends with its price's basis; the sources are listed with where to read them.
+    expect(markdown).toMatch(
+      /\| ml\.m5\.xlarge × 1, SAGEMAKER\\_MODEL\\_SERVER\\_WORKERS=1 \| no: it did not deploy \|.*\| estimate \|\n/,
+    );
+    expect(markdown).toContain('## Price sources');
+    expect(markdown).toContain(
+      '| \\[1\\] awsDgInstanceRecommendation | AWS | SageMaker Developer Guide, "Get an instance recommendation": an example DescribeInferenceRecommendationsJob response (CostPerHour) | 2021-10-26 | none | https://github.com/awsdocs/amazon-sagemaker-developer-guide/blob/a869fa5c9bd1074a85bd23748d0463e322ad8939/doc\\_source/inference-recommender-instance-recommendation.md |',
     );
     expect(html).toContain('Measured on this machine');
+  });
+
+  it('describes input, mixed and unpriced prices, and leaves the sources out when none was cited', () => {
     expect(
       describePrices({
         kind: 'mixed',
-        region: 'eu-west-1',
+        region: 'us-west-2',
         currency: 'USD',
         tableUrl: 'https://aws.amazon.com/sagemaker/pricing/',
-        tableDate: '2024-06-01',
-        tableVerified: true,
-        overridden: ['ml.g5.xlarge'],
+        tableDate: '2026-12-06',
+        overridden: ['ml.g5.xlarge', 'serverless'],
+        sourced: [],
+        estimated: ['ml.m5.xlarge', 'ml.r5.large'],
+        sources: [],
         unpriced: ['ml.p4d.24xlarge'],
       }),
     ).toBe(
-      "Prices in USD: AWS's on-demand real-time hosting prices for eu-west-1 as transcribed from https://aws.amazon.com/sagemaker/pricing/ on 2024-06-01 (contracts/parts/hosting-prices.ts), with the input's prices for ml.g5.xlarge. No price was known for ml.p4d.24xlarge: their cost is left empty.",
+      "Prices in USD for us-west-2: ml.m5.xlarge and ml.r5.large from the committed table's estimates, figures no public source was found for: pass current prices in the input for a decision that matters; ml.g5.xlarge and serverless from the execution input. No price was known for ml.p4d.24xlarge: their cost is left empty. The table (contracts/parts/hosting-prices.ts) was last checked against https://aws.amazon.com/sagemaker/pricing/ on 2026-12-06.",
     );
+    expect(
+      describePrices({
+        kind: 'input',
+        region: 'eu-west-1',
+        currency: 'USD',
+        overridden: ['ml.c5.large'],
+        sourced: [],
+        estimated: [],
+        sources: [],
+        unpriced: [],
+      }),
+    ).toBe('Prices in USD for eu-west-1: ml.c5.large from the execution input.');
+    const report = { ...rightSizeReport(), prices: { ...rightSizeReport().prices, sources: [], sourced: [] } };
+    expect(renderRightSizeReport(report, context).markdown).not.toContain('## Price sources');
   });
 
   it('says why nothing is recommended when no candidate meets the target', () => {
