@@ -124,7 +124,12 @@ export function s3ArchiveUpload(client: S3Client, partBytes = PART_SIZE_BYTES): 
       if (uploadId === undefined) {
         await client.send(
           unsignedPayload(
-            new PutObjectCommand({ Bucket: bucket, Key: key, Body: part.subarray(0, filled), ContentType: contentType }),
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: part.subarray(0, filled),
+              ContentType: contentType,
+            }),
           ),
         );
         return;

@@ -1,12 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  open as fsOpen,
-  read as fsRead,
-  openSync,
-} from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, open as fsOpen, read as fsRead, openSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type Writable } from 'node:stream';
