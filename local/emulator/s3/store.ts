@@ -95,6 +95,12 @@ function keyFile(key: string): string {
 
 const CHECKSUM_HEADERS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
 
+/**
+ * Bytes a body's hashing and file stages buffer each (streams' default is 16 KiB, less than one 64 KiB socket read, so
+ * every chunk paused the body until the file had taken the one before).
+ */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
 /** Bytes of an object read at once to be sent (two such buffers per GetObject under way). */
 const SEND_BUFFER_BYTES = 1024 * 1024;
 
@@ -357,6 +363,7 @@ export class S3Store {
     let crc = 0;
     let size = 0;
     const tap = new Transform({
+      highWaterMark: WRITE_BUFFER_BYTES,
       transform(chunk: Buffer, _enc, cb) {
         md5.update(chunk);
         sha1?.update(chunk);
@@ -367,7 +374,7 @@ export class S3Store {
       },
     });
     try {
-      await pipeline(body, tap, createWriteStream(tmp));
+      await pipeline(body, tap, createWriteStream(tmp, { highWaterMark: WRITE_BUFFER_BYTES }));
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
