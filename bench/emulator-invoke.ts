@@ -26,7 +26,7 @@ import {
   startEmulatorProcess,
   stopEmulatorsOnInterrupt,
 } from './emulator-process.ts';
-import { isQuick, markdownTable, percentile, reportRows, secondsSince, verdict } from './summary.ts';
+import { cpuMicros, isQuick, markdownTable, percentile, reportRows, secondsSince, verdict } from './summary.ts';
 
 const ENDPOINT = 'bench-linear';
 const BODY = '1,2';
@@ -42,21 +42,6 @@ function modelServerPort(stateDir: string): number {
     if (port) return Number(port);
   }
   throw new Error(`no model server port in the logs under ${logDir}`);
-}
-
-/** Linux's USER_HZ, the unit of /proc's CPU times (100 on every common platform). */
-const CLOCK_TICKS = 100;
-
-/** CPU time (user + system) a process has used, in microseconds, from /proc (Linux; 0 elsewhere). */
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
 }
 
 /** The first child process of `parent` (the emulator's model server), from /proc. */

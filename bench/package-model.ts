@@ -35,7 +35,18 @@ import { useLocalEmulator } from '../local/runner/local-aws-env.ts';
 import { s3ArtifactStore } from '../tasks/_shared/artifact-store.ts';
 import { s3ArchiveUpload } from '../tasks/package-model/archive-upload.ts';
 import { packageModel } from '../tasks/package-model/package-model.ts';
-import { isQuick, load1, markdownTable, median, reportRows, type SummaryRow, verdict } from './summary.ts';
+import {
+  cpuMicros,
+  endedChildrenCpuMicros,
+  isQuick,
+  load1,
+  markdownTable,
+  median,
+  reportRows,
+  type SummaryRow,
+  storageReadBytes,
+  verdict,
+} from './summary.ts';
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -53,6 +64,24 @@ interface ChildResult {
   maxRssMb: number;
   sizeBytes: number;
   fileCount: number;
+  /** CPU seconds (user + system) the packaging took in the child: its main thread, and all its threads. */
+  mainThreadCpuSeconds: number;
+  processCpuSeconds: number;
+}
+
+/** One PackageModel run as the parent sees it: the child's figures and the emulator's CPU meanwhile. */
+interface PackagingRun extends ChildResult {
+  /** CPU seconds this process (the emulator, serving the sources and storing the archive) used meanwhile. */
+  emulatorCpuSeconds: number;
+  /** Bytes the emulator read from storage meanwhile: the sources it served that the page cache no longer held. */
+  emulatorStorageReadBytes: number;
+}
+
+/** One GNU tar run: its time, the archive's size, and the CPU seconds tar and its compressor used. */
+interface GnuTarRun {
+  seconds: number;
+  bytes: number;
+  cpuSeconds: number;
 }
 
 /**
@@ -74,6 +103,8 @@ function ownPeakRssMb(): number {
 async function runChild(source: string, level: number, output: string): Promise<void> {
   const request = PackageModelInput.parse({ source, framework: 'huggingface', output, compressionLevel: level });
   const started = performance.now();
+  const mainThreadCpu = cpuMicros('thread-self');
+  const processCpu = cpuMicros(process.pid);
   const s3 = new S3Client({});
   const packaged = await packageModel(request, {
     store: s3ArtifactStore(s3),
@@ -86,6 +117,8 @@ async function runChild(source: string, level: number, output: string): Promise<
     maxRssMb: ownPeakRssMb(),
     sizeBytes: packaged.sizeBytes,
     fileCount: packaged.fileCount,
+    mainThreadCpuSeconds: (cpuMicros('thread-self') - mainThreadCpu) / 1e6,
+    processCpuSeconds: (cpuMicros(process.pid) - processCpu) / 1e6,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -138,14 +171,16 @@ function flushWrites(): void {
   spawnSync('sync');
 }
 
-/** Seconds GNU tar takes to archive the files on disk through `compressor` (`gzip -6`, `pigz -6`), and the size. */
-function gnuTarRun(dir: string, archive: string, compressor: string): { seconds: number; bytes: number } {
+/** GNU tar archiving the files on disk through `compressor` (`gzip -6`, `pigz -6`): time, size and CPU. */
+function gnuTarRun(dir: string, archive: string, compressor: string): GnuTarRun {
   const started = performance.now();
+  const cpu = endedChildrenCpuMicros();
   execFileSync('tar', ['-I', compressor, '-cf', archive, '-C', dir, '.']);
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = (endedChildrenCpuMicros() - cpu) / 1e6;
   const bytes = statSync(archive).size;
   rmSync(archive, { force: true });
-  return { seconds, bytes };
+  return { seconds, bytes, cpuSeconds };
 }
 
 const succeeds = (command: string, args: readonly string[]) =>
@@ -179,7 +214,19 @@ function ensurePigz(): { ok: true } | { ok: false; reason: string } {
     : { ok: false, reason: 'pigz is not installed and apt-get install pigz failed (no network to the Debian mirror?)' };
 }
 
-function packageInChild(source: string, level: number, output: string): Promise<ChildResult> {
+/** Runs PackageModel in a child process; measures the CPU this process (the emulator) spends meanwhile. */
+async function packageInChild(source: string, level: number, output: string): Promise<PackagingRun> {
+  const emulatorCpu = cpuMicros(process.pid);
+  const storageRead = storageReadBytes();
+  const result = await runPackagingChild(source, level, output);
+  return {
+    ...result,
+    emulatorCpuSeconds: (cpuMicros(process.pid) - emulatorCpu) / 1e6,
+    emulatorStorageReadBytes: storageReadBytes() - storageRead,
+  };
+}
+
+function runPackagingChild(source: string, level: number, output: string): Promise<ChildResult> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', source, String(level), output],
@@ -213,6 +260,10 @@ interface Row {
   tarArchiveMib: number;
   pigzArchiveMib: number | undefined;
   sourceMib: number;
+  /** CPU seconds (medians): PackageModel's main thread, its other threads (deflate), the emulator; tar's, pigz's. */
+  cpu: { main: number; other: number; emulator: number; tar: number; pigz: number | undefined };
+  /** MiB the emulator read from storage while it served the sources (the most of any run). */
+  emulatorStorageReadMib: number;
 }
 
 async function main(): Promise<void> {
@@ -256,9 +307,9 @@ async function main(): Promise<void> {
       process.stderr.write('uploading it to the emulator...\n');
       await uploadDir(s3, dir, `sources/${gib}gib/`);
       const loadBefore = load1();
-      const packaged: ChildResult[] = [];
-      const tar: { seconds: number; bytes: number }[] = [];
-      const pigzRuns: { seconds: number; bytes: number }[] = [];
+      const packaged: PackagingRun[] = [];
+      const tar: GnuTarRun[] = [];
+      const pigzRuns: GnuTarRun[] = [];
       // Taking turns, so that a change in the machine's load falls on all three alike.
       for (let round = 1; round <= repeat; round += 1) {
         const of = repeat > 1 ? ` (${round} of ${repeat})` : '';
@@ -289,6 +340,14 @@ async function main(): Promise<void> {
         tarArchiveMib: (tar[0]?.bytes ?? 0) / MIB,
         pigzArchiveMib: pigz.ok ? (pigzRuns[0]?.bytes ?? 0) / MIB : undefined,
         sourceMib: sourceBytes / MIB,
+        cpu: {
+          main: median(packaged.map((p) => p.mainThreadCpuSeconds)),
+          other: median(packaged.map((p) => p.processCpuSeconds - p.mainThreadCpuSeconds)),
+          emulator: median(packaged.map((p) => p.emulatorCpuSeconds)),
+          tar: median(tar.map((t) => t.cpuSeconds)),
+          pigz: pigz.ok ? median(pigzRuns.map((t) => t.cpuSeconds)) : undefined,
+        },
+        emulatorStorageReadMib: Math.max(...packaged.map((p) => p.emulatorStorageReadBytes)) / MIB,
       });
       rmSync(dir, { recursive: true, force: true });
     }
@@ -332,6 +391,35 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  console.log(
+    '\nCPU seconds (user + system) of each process while it packaged: PackageModel main thread (sources, tar, upload,' +
+      ' SHA-256), its other threads (deflate workers, V8 helpers), the emulator (serving the sources, storing the' +
+      ' archive); GNU tar with its compressor\n',
+  );
+  console.log(
+    markdownTable(
+      [
+        'model',
+        'PackageModel main',
+        'PackageModel other',
+        'emulator',
+        'PackageModel total',
+        'tar -czf',
+        'tar -I pigz',
+        'emulator read from disk',
+      ],
+      rows.map((r) => [
+        r.model,
+        r.cpu.main.toFixed(1),
+        r.cpu.other.toFixed(1),
+        r.cpu.emulator.toFixed(1),
+        (r.cpu.main + r.cpu.other + r.cpu.emulator).toFixed(1),
+        r.cpu.tar.toFixed(1),
+        r.cpu.pigz === undefined ? '-' : r.cpu.pigz.toFixed(1),
+        `${r.emulatorStorageReadMib.toFixed(0)} MiB`,
+      ]),
+    ),
+  );
   if (!pigz.ok) console.log(`\ntar -I pigz: skipped: ${pigz.reason}.`);
   console.log(
     `\nGoals: >= ${TAR_RATIO_GOAL}x tar -czf; >= ${PIGZ_RATIO_GOAL}x tar -I pigz; peak RSS <= ${RSS_GOAL_MB} MB for every size.`,
@@ -366,6 +454,17 @@ async function main(): Promise<void> {
         verdict: verdict(vsPigz >= PIGZ_RATIO_GOAL),
       },
     ];
+  });
+  summary.push({
+    figure: 'PackageModel CPU seconds: main thread / other threads / emulator (tar -czf, pigz)',
+    measured: rows
+      .map(
+        (r) =>
+          `${r.cpu.main.toFixed(1)} / ${r.cpu.other.toFixed(1)} / ${r.cpu.emulator.toFixed(1)} (${r.cpu.tar.toFixed(1)}, ${r.cpu.pigz?.toFixed(1) ?? '-'}) (${r.model})`,
+      )
+      .join(', '),
+    goal: 'no goal: where the time goes',
+    verdict: '-',
   });
   summary.push({
     figure: 'PackageModel peak RSS',

@@ -109,5 +109,44 @@ export function loadLine(): string {
     .join(' / ');
 }
 
+/** Linux's USER_HZ, the unit of /proc's CPU times (100 on every common platform). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time (user + system) used so far, in microseconds, from /proc (Linux; 0 elsewhere): by process `pid` (every
+ * thread it has run, ended ones included), or with `'thread-self'` by the calling thread alone.
+ */
+export function cpuMicros(pid: number | 'thread-self' | undefined): number {
+  return pid === undefined ? 0 : procStatMicros(`/proc/${pid}/stat`, 11);
+}
+
+/** CPU time (user + system) of this process's children that have ended and been waited for, in microseconds. */
+export function endedChildrenCpuMicros(): number {
+  return procStatMicros('/proc/self/stat', 13);
+}
+
+/**
+ * Bytes this process has made the kernel fetch from storage (`read_bytes` of /proc/self/io: page cache misses, not
+ * reads the cache answered), or 0 off Linux.
+ */
+export function storageReadBytes(): number {
+  try {
+    return Number(/^read_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The sum of two adjacent clock-tick fields of a /proc stat file (utime+stime at 11, cutime+cstime at 13), in µs. */
+function procStatMicros(path: string, field: number): number {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[field]) + Number(fields[field + 1])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
 /** Set by `npm run bench` (bench/run.ts) for the benchmarks it runs, whose stdin is then its pipe. */
 export const RUNNER_VARIABLE = 'SMWF_BENCH_RUNNER';

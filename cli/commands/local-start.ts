@@ -109,7 +109,12 @@ export function describeDelivery(delivery: Delivery): string {
 
 /** Loads the synthesized stack and runs its rules and schedules against the emulator, on the real clock. */
 async function startTriggers(emulator: Emulator, stateDir: string): Promise<TriggerEngine> {
-  const [{ useLocalEmulator }, { createLocalRunner }, { provisionLocalStack }, { TriggerEngine }] = await Promise.all([
+  const [
+    { useLocalEmulator },
+    { createLocalRunner },
+    { provisionLocalStack },
+    { TriggerEngine, EVENT_WAIT_HEARTBEAT_MS },
+  ] = await Promise.all([
     import('../../local/runner/local-aws-env.ts'),
     import('../../local/runner/runner.ts'),
     import('../../local/runner/local-stack.ts'),
@@ -118,7 +123,10 @@ async function startTriggers(emulator: Emulator, stateDir: string): Promise<Trig
   useLocalEmulator(emulator.url);
   // The executions the triggers start are recorded where `smwf run --endpoint-url` runs look for them.
   // Its waits end on SageMaker's events through the engine's rules; a lost event falls back within 5 seconds.
-  const runner = await createLocalRunner({ executionRecordsDir: join(stateDir, 'executions'), heartbeatTimeMs: 5000 });
+  const runner = await createLocalRunner({
+    executionRecordsDir: join(stateDir, 'executions'),
+    heartbeatTimeMs: EVENT_WAIT_HEARTBEAT_MS,
+  });
   await provisionLocalStack(runner.workflows);
   const engine = await TriggerEngine.start({
     runner,

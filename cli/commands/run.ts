@@ -15,6 +15,7 @@ import {
   type LocalExecution,
   type LocalRunner,
 } from '../../local/runner/runner.ts';
+import { EVENT_WAIT_HEARTBEAT_MS, TriggerEngine } from '../../local/triggers/engine.ts';
 import { serveLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import {
@@ -39,6 +40,9 @@ const runHelp = `Usage: smwf run <StateMachine> --input <file|-> [options]
 Runs a state machine with the given execution input and follows it state by state.
 Locally (the default) the synthesized definition runs in aws-local-stepfunctions with the real task
 handlers against the local emulator; with --aws the deployed state machine runs on AWS Step Functions.
+Locally, a wait for SageMaker ends on the emulator's state change event, as under smwf local start (the
+stack's rules route it to CompleteWait); with --endpoint-url, that emulator's events are not seen, so
+each wait ends on its fallback poll instead.
 The execution name derives from the input, so starting the same input twice is one execution.
 When the execution's output names report files (an HTML page and a Markdown summary in S3), they are
 downloaded, from the emulator or from AWS, and their paths printed.
@@ -159,14 +163,28 @@ export async function attemptLocally(
     ? undefined
     : await startEmulator({ port: 0, stateDir: options.stateDir, instanceTypes: HOSTING_INSTANCE_RESOURCES });
   let stepFunctions: Awaited<ReturnType<typeof serveLocalStepFunctions>> | undefined;
+  let waitCallbacks: TriggerEngine | undefined;
   try {
     useLocalEmulator(options.endpointUrl ?? (emulator?.url as string));
     if (emulator !== undefined && options.input !== undefined) await putExampleArtifactsNamedBy(options.input);
     // Every local attempt journals its execution in the state directory, so `smwf redrive` can redrive it and the
     // runs of other processes on the same emulator (and the endpoint lease's DescribeExecution) see it, and see it end.
-    const runner = await createLocalRunner({ executionRecordsDir: executionRecordsDirOf(options.stateDir) });
-    stepFunctions = await serveLocalStepFunctions(runner);
+    // Waits on the emulator started here end on its state change events, as under `smwf local start`, so their
+    // heartbeat is as long; a running emulator's events are not seen here, so those waits poll soon instead.
+    const runner = await createLocalRunner({
+      executionRecordsDir: executionRecordsDirOf(options.stateDir),
+      ...(emulator !== undefined ? { heartbeatTimeMs: EVENT_WAIT_HEARTBEAT_MS } : {}),
+    });
     await provisionLocalStack(runner.workflows);
+    if (emulator !== undefined) {
+      // The stack's waits' rules route the emulator's events to CompleteWait (the engine serves Step Functions too).
+      waitCallbacks = await TriggerEngine.start({
+        runner,
+        stateDir: options.stateDir,
+        subscribe: emulator.onEvents,
+        triggers: 'wait-callbacks',
+      });
+    } else stepFunctions = await serveLocalStepFunctions(runner);
     const printer = progressPrinter({
       json: options.json,
       color: !options.json && process.stderr.isTTY === true,
@@ -176,6 +194,7 @@ export async function attemptLocally(
     await options.afterRun?.(result);
     return result;
   } finally {
+    await waitCallbacks?.stop();
     await stepFunctions?.stop();
     await emulator?.stop();
     uninstall?.();

@@ -1,4 +1,10 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ROLES_PATH } from '../emulator/iam/roles.ts';
 import { permissionsEnabledByEnvironment } from './permissions/enforcement.ts';
@@ -6,7 +12,8 @@ import type { SynthesizedWorkflows } from './synthesize.ts';
 
 /**
  * Creates in the emulator what `cdk deploy` would have created and the tasks expect to exist: the stack's
- * buckets (the artifact bucket PackageModel writes to by default), its tables (the wait records), and its IAM roles with their policies, registered
+ * buckets (the artifact bucket PackageModel writes to by default), its tables (the wait records, with their time to
+ * live), and its IAM roles with their policies, registered
  * so that what SageMaker does with the execution role is checked (none when `permissions` is false: an experiment
  * without checks). Safe to repeat.
  */
@@ -35,6 +42,20 @@ export async function provisionLocalStack(
       );
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    const ttl = table.timeToLiveAttribute;
+    if (ttl === undefined) continue;
+    // The table's time to live, as CloudFormation enables it; once is enough (UpdateTimeToLive refuses a repeat).
+    const { TimeToLiveDescription: current } = await dynamodb.send(
+      new DescribeTimeToLiveCommand({ TableName: table.name }),
+    );
+    if (current?.TimeToLiveStatus !== 'ENABLED' || current.AttributeName !== ttl) {
+      await dynamodb.send(
+        new UpdateTimeToLiveCommand({
+          TableName: table.name,
+          TimeToLiveSpecification: { AttributeName: ttl, Enabled: true },
+        }),
+      );
     }
   }
   const roles = (options.permissions ?? permissionsEnabledByEnvironment()) ? Object.values(workflows.roles) : [];

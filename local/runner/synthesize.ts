@@ -238,6 +238,8 @@ export interface SynthesizedTable {
   readonly name: string;
   /** Its partition key (a string attribute). */
   readonly partitionKey: string;
+  /** The attribute its time to live reads, when enabled (TimeToLiveSpecification). */
+  readonly timeToLiveAttribute?: string;
 }
 
 /** A table's local name: the one it is given, else its logical id. */
@@ -350,9 +352,13 @@ function fromTemplate(resources: Record<string, CfnResource>, identity: LocalAws
     .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table')
     .map(([id, resource]) => {
       const keys = (resource.Properties?.KeySchema ?? []) as { AttributeName: string; KeyType: string }[];
+      const ttl = resource.Properties?.TimeToLiveSpecification as
+        | { AttributeName?: string; Enabled?: boolean }
+        | undefined;
       return {
         name: localTableName(id, resource),
         partitionKey: keys.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '',
+        ...(ttl?.Enabled === true && ttl.AttributeName !== undefined ? { timeToLiveAttribute: ttl.AttributeName } : {}),
       };
     });
   return {
@@ -472,8 +478,11 @@ function schedulesOf(resources: Record<string, CfnResource>, identity: LocalAwsI
   return schedules;
 }
 
-/** Bumped when the cached form changes, or how a template resolves into it (4: a state machine's Name). */
-const CACHE_FORMAT = 4;
+/**
+ * Bumped when the cached form changes, or how a template resolves into it (4: a state machine's Name; 5: a table's time
+ * to live).
+ */
+const CACHE_FORMAT = 5;
 
 /** Where synthesized workflows are cached (wiped by `npm ci`, like every cache under node_modules/.cache). */
 export const synthesisCacheDir = join(projectRoot, 'node_modules', '.cache', 'sagemaker-workflows');

@@ -82,6 +82,26 @@ interface TriggerEngineOptions {
   readonly onDelivery?: (delivery: Delivery) => void;
   /** Port of the local Step Functions API. @default 0 (a free port) */
   readonly stepFunctionsPort?: number;
+  /**
+   * Which of the stack's triggers run: every enabled rule and schedule (`smwf local start`), or only the rules whose
+   * every target is the CompleteWait function and no schedule (`'wait-callbacks'`): what a single local execution
+   * needs for its waits to end on SageMaker's events, with no other trigger starting anything. @default 'all'
+   */
+  readonly triggers?: 'all' | 'wait-callbacks';
+}
+
+/**
+ * How long a waiting task's heartbeat (HeartbeatSeconds) really lasts in a local run whose waits end on the emulator's
+ * events, routed to CompleteWait by the engine: how late a wait whose event was lost falls back to its poll.
+ */
+export const EVENT_WAIT_HEARTBEAT_MS = 5000;
+
+/** Whether every target of `rule` is the stack's CompleteWait function: one of the event-driven waits' rules. */
+function completesWaits(rule: SynthesizedRule, runner: LocalRunner): boolean {
+  return (
+    rule.targets.length > 0 &&
+    rule.targets.every((target) => runner.workflows.functions.get(target.Arn)?.task === 'CompleteWait')
+  );
 }
 
 interface LoadedRule {
@@ -257,12 +277,14 @@ export class TriggerEngine {
   static async start(options: TriggerEngineOptions): Promise<TriggerEngine> {
     const engine = new TriggerEngine(options);
     const { workflows } = options.runner;
+    const waitCallbacksOnly = options.triggers === 'wait-callbacks';
     for (const rule of workflows.rules) {
+      if (waitCallbacksOnly && !completesWaits(rule, options.runner)) continue;
       const loaded = loadRule(rule, options.runner);
       if (loaded) engine.rules.push(loaded);
     }
     const now = engine.clock.now();
-    for (const schedule of workflows.schedules) {
+    for (const schedule of waitCallbacksOnly ? [] : workflows.schedules) {
       const loaded = loadSchedule(schedule, now);
       if (loaded) engine.schedules.push(loaded);
     }

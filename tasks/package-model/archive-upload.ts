@@ -27,6 +27,25 @@ export const PART_SIZE_BYTES = 8 * 1024 * 1024;
 /** Parts sent at once; one more buffer is being filled meanwhile. */
 const UPLOAD_QUEUE_SIZE = 2;
 
+/**
+ * Signs a part's request without its bytes (`x-amz-content-sha256: UNSIGNED-PAYLOAD`, which S3 accepts for a payload
+ * sent in one chunk: S3 API Reference, "Signature Calculations for the Authorization Header: Transferring Payload in a
+ * Single Chunk"), as the SDK itself does for the streams it uploads. Otherwise the SDK hashes every byte of the archive
+ * with SHA-256 once more (the package's own digest is a first), on the cores gzip needs. The bytes stay checked: the
+ * request carries their CRC-32 (x-amz-checksum-crc32), which S3 verifies, and travels over TLS.
+ */
+function unsignedPayload<C extends UploadPartCommand | PutObjectCommand>(command: C): C {
+  (command as UploadPartCommand).middlewareStack.add(
+    (next) => (args) => {
+      const { headers } = args.request as { headers?: Record<string, string> };
+      if (headers !== undefined) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'smwfUnsignedPayload' },
+  );
+  return command;
+}
+
 /** Streams `body` to `location`; a failed upload leaves no parts behind, and fails with the body's own error. */
 export type ArchiveUpload = (
   location: ObjectLocation,
@@ -48,14 +67,16 @@ export function s3ArchiveUpload(client: S3Client, partBytes = PART_SIZE_BYTES): 
 
     const send = async (buffer: Uint8Array, bytes: number, partNumber: number) => {
       const out = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: buffer.subarray(0, bytes),
-          ChecksumAlgorithm: ChecksumAlgorithm.CRC32,
-        }),
+        unsignedPayload(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: partNumber,
+            Body: buffer.subarray(0, bytes),
+            ChecksumAlgorithm: ChecksumAlgorithm.CRC32,
+          }),
+        ),
       );
       completed.push({ PartNumber: partNumber, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 });
       // The request is over: nothing holds the buffer any more.
@@ -102,7 +123,14 @@ export function s3ArchiveUpload(client: S3Client, partBytes = PART_SIZE_BYTES): 
       }
       if (uploadId === undefined) {
         await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: part.subarray(0, filled), ContentType: contentType }),
+          unsignedPayload(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: part.subarray(0, filled),
+              ContentType: contentType,
+            }),
+          ),
         );
         return;
       }

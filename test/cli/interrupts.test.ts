@@ -124,7 +124,8 @@ describe('an interrupted smwf run', () => {
   it('SIGTERM during the wait for the endpoint: stops its starting model process and exits 143', async () => {
     const stateDir = await stateWithModel();
     const command = smwfRun('DeployEndpoint', stateDir, deployInput('at-wait', SLOW_START));
-    await command.entered('WaitForEndpoint');
+    // StartDeployment waits for the endpoint's event (its fallback, WaitForEndpoint, would come 5 s later).
+    await command.entered('StartDeployment');
     await command.until(() => command.processesRunning(MODEL_SERVER).length > 0, 'a model server running');
 
     const { ended, folders } = await interrupt(command, 'SIGTERM');

@@ -1,10 +1,11 @@
 /**
  * DynamoDB, the part the workflows use (`X-Amz-Target: DynamoDB_20120810.<Operation>`, awsJson 1.0): tables with a
  * single string partition key, created on demand (CreateTable, PAY_PER_REQUEST), and GetItem / PutItem on them, with
- * PutItem's ConditionExpression in the forms `#a = :v`, `attribute_exists(#a)` and `attribute_not_exists(#a)`. Items
- * are kept as given (AttributeValue maps), in a JSON file per table under the state directory, so a restart loses
- * nothing. Anything else (other operations, members, key schemas, expressions) is refused as not emulated, never
- * ignored. Limits and messages are DynamoDB's (Developer Guide, "Quotas": 400 KB items; API reference, errors).
+ * PutItem's ConditionExpression in the forms `#a = :v`, `attribute_exists(#a)` and `attribute_not_exists(#a)`; time to
+ * live (UpdateTimeToLive, DescribeTimeToLive), whose expired items are deleted (see expiredKeys). Items are kept as
+ * given (AttributeValue maps), in a JSON file per table under the state directory, so a restart loses nothing.
+ * Anything else (other operations, members, key schemas, expressions) is refused as not emulated, never ignored.
+ * Limits and messages are DynamoDB's (Developer Guide, "Quotas": 400 KB items; API reference, errors).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,7 +27,25 @@ interface Table {
   readonly hashKey: string;
   readonly created: number;
   readonly items: Record<string, Item>;
+  /** Time to live, once UpdateTimeToLive has named an attribute. @default - disabled */
+  timeToLive?: TimeToLive;
 }
+
+/** A table's time to live: the attribute that holds each item's expiry, whether it is on, and since when (ms). */
+interface TimeToLive {
+  readonly attributeName: string;
+  readonly enabled: boolean;
+  readonly updatedMs: number;
+}
+
+/** UpdateTimeToLive may change a table's setting once an hour ("UpdateTimeToLive", API reference). */
+const TIME_TO_LIVE_CHANGE_INTERVAL_MS = 3600 * 1000;
+
+/**
+ * An item is not expired by its time to live when its expiry is more than five years past (Developer Guide, "Using
+ * DynamoDB Time to Live (TTL)": the value must be an expiration of no more than five years in the past).
+ */
+const TIME_TO_LIVE_OLDEST_SECONDS = 5 * 365.25 * 24 * 3600;
 
 /** What the tables need: where they are kept (none: in memory), and whether unknown tables exist. */
 export interface DynamoDbTablesOptions {
@@ -37,6 +56,8 @@ export interface DynamoDbTablesOptions {
    * doubles, whose stack's tables nobody creates). @default false
    */
   readonly implicitTables?: boolean;
+  /** The clock items expire on, in ms since the epoch. @default Date.now */
+  readonly now?: () => number;
 }
 
 function notEmulated(what: string): ServiceError {
@@ -83,6 +104,10 @@ export class DynamoDbTables {
         return this.getItem(region, input);
       case 'PutItem':
         return this.putItem(region, input);
+      case 'UpdateTimeToLive':
+        return this.updateTimeToLive(region, input);
+      case 'DescribeTimeToLive':
+        return this.describeTimeToLive(region, input);
       default:
         throw new ServiceError('UnknownOperationException', `DynamoDB ${operation} is not emulated`, 400);
     }
@@ -114,7 +139,20 @@ export class DynamoDbTables {
       }
       this.tables.set(id, table);
     }
+    this.deleteExpired(region, table);
     return table;
+  }
+
+  /**
+   * Time to live: deletes the table's expired items. DynamoDB deletes them in the background, "typically within two
+   * days of expiration", and until then reads still return them (API reference, UpdateTimeToLive); the emulator
+   * deletes them at the soonest, when the table is next used, so a run never depends on a background sweep's timing.
+   */
+  private deleteExpired(region: string, table: Table): void {
+    const expired = expiredKeys(table, (this.options.now ?? Date.now)() / 1000);
+    if (expired.length === 0) return;
+    for (const key of expired) delete table.items[key];
+    this.save(region, table);
   }
 
   private save(region: string, table: Table): void {
@@ -172,6 +210,53 @@ export class DynamoDbTables {
     };
   }
 
+  private updateTimeToLive(region: string, input: Record<string, unknown>): unknown {
+    checkMembers('UpdateTimeToLive', input, ['TableName', 'TimeToLiveSpecification']);
+    const table = this.find(region, tableNameOf(input));
+    const specification = (input.TimeToLiveSpecification ?? {}) as { AttributeName?: unknown; Enabled?: unknown };
+    checkMembers('UpdateTimeToLive TimeToLiveSpecification', specification, ['AttributeName', 'Enabled']);
+    const { AttributeName: attributeName, Enabled: enabled } = specification;
+    if (typeof attributeName !== 'string' || attributeName.length < 1 || attributeName.length > 255) {
+      throw validation(
+        `1 validation error detected: Value '${String(attributeName)}' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length between 1 and 255`,
+      );
+    }
+    if (typeof enabled !== 'boolean') {
+      throw validation(
+        `1 validation error detected: Value '${String(enabled)}' at 'timeToLiveSpecification.enabled' failed to satisfy constraint: Member must not be null`,
+      );
+    }
+    const current = table.timeToLive;
+    const now = (this.options.now ?? Date.now)();
+    if (current?.enabled === enabled) {
+      throw validation(`TimeToLive is already ${enabled ? 'enabled' : 'disabled'}`);
+    }
+    if (current !== undefined && !enabled && current.attributeName !== attributeName) {
+      throw validation(
+        `TimeToLive is active on a different AttributeName: current AttributeName is ${current.attributeName}`,
+      );
+    }
+    if (current !== undefined && now - current.updatedMs < TIME_TO_LIVE_CHANGE_INTERVAL_MS) {
+      throw validation('Time to live has been modified multiple times within a fixed interval');
+    }
+    table.timeToLive = { attributeName, enabled, updatedMs: now };
+    this.save(region, table);
+    this.deleteExpired(region, table);
+    return { TimeToLiveSpecification: { AttributeName: attributeName, Enabled: enabled } };
+  }
+
+  private describeTimeToLive(region: string, input: Record<string, unknown>): unknown {
+    checkMembers('DescribeTimeToLive', input, ['TableName']);
+    const ttl = this.find(region, tableNameOf(input)).timeToLive;
+    // The change takes effect at once here; on AWS the status is ENABLING or DISABLING for up to an hour.
+    return {
+      TimeToLiveDescription:
+        ttl === undefined
+          ? { TimeToLiveStatus: 'DISABLED' }
+          : { TimeToLiveStatus: ttl.enabled ? 'ENABLED' : 'DISABLED', AttributeName: ttl.attributeName },
+    };
+  }
+
   /** The table's key value of `key`, checked against its key schema. */
   private keyOf(table: Table, key: unknown, what: string): string {
     const attributes = (key ?? {}) as Item;
@@ -222,6 +307,24 @@ export class DynamoDbTables {
     this.save(region, table);
     return {};
   }
+}
+
+/**
+ * The keys of the items time to live has expired: those whose time to live attribute is a top-level Number (epoch
+ * seconds) before `nowSeconds` and no more than five years before it. An item without the attribute, or with another
+ * type, never expires (Developer Guide, "Using DynamoDB Time to Live (TTL)").
+ */
+function expiredKeys(table: Table, nowSeconds: number): string[] {
+  const ttl = table.timeToLive;
+  if (ttl?.enabled !== true) return [];
+  return Object.entries(table.items).flatMap(([key, item]) => {
+    const value = item[ttl.attributeName];
+    const keys = value === undefined ? [] : Object.keys(value);
+    if (keys.length !== 1 || typeof value?.N !== 'string') return [];
+    const expiry = Number(value.N);
+    const expired = expiry < nowSeconds && expiry >= nowSeconds - TIME_TO_LIVE_OLDEST_SECONDS;
+    return expired ? [key] : [];
+  });
 }
 
 /** Evaluates the one-clause condition forms the emulator knows against the item as it is (undefined: none). */

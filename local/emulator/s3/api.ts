@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { ServiceError } from '../errors.ts';
 import { payloadStream, readPayload, type SigV4Scope, send } from '../http-util.ts';
 import { headerNotImplemented, preconditionOf, writeConditionOf } from './conditional-writes.ts';
@@ -413,7 +412,8 @@ export class S3Api {
       res.end();
       return;
     }
-    await pipeline(this.store.openObject(bucket, key, { start, end }), res);
+    await this.store.sendObject(bucket, key, { start, end }, res);
+    res.end();
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -252,5 +253,36 @@ describe('emulated S3', () => {
     } finally {
       await again.stop();
     }
+  });
+
+  it('goes on serving when a client leaves in the middle of a GetObject, and frees what that read held', async () => {
+    const MIB = 1024 * 1024;
+    const body = randomBytes(12 * MIB);
+    await new Upload({ client: s3, params: { Bucket: 'data', Key: 'left', Body: body }, partSize: 5 * MIB }).done();
+    const objects = join(emulator.stateDir, 's3', 'data', 'objects');
+    const folderOfLeft = createHash('sha256').update('left').digest('hex');
+
+    // A reader that takes the first bytes of the 12 MiB and goes away.
+    const firstBytes = await new Promise<number>((resolve, reject) => {
+      const request = get(`${emulator.url}/data/left`, (response) => {
+        response.once('data', (chunk: Buffer) => {
+          request.destroy();
+          resolve(chunk.length);
+        });
+      });
+      request.on('error', (error) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+      });
+    });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'left' }));
+    const whole = (await got.Body?.transformToByteArray()) as Uint8Array;
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'left', Body: 'small now' }));
+    const folders = () =>
+      readdirSync(objects).filter((name) => name.startsWith(folderOfLeft) && name.endsWith('.parts'));
+
+    expect(firstBytes).toBeGreaterThan(0);
+    expect(md5(whole)).toBe(md5(body));
+    // The parts' folder goes once no read holds it: the abandoned one let go of it too.
+    await expect.poll(folders).toEqual([]);
   });
 });

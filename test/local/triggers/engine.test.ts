@@ -353,6 +353,61 @@ describe('rules', () => {
   });
 });
 
+describe('wait callbacks only', () => {
+  it('run the rules whose every target is CompleteWait, and no other rule or schedule', async () => {
+    const completeWait = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:CompleteWait`;
+    const waits = rule({
+      name: 'waits',
+      eventPattern: { source: ['aws.sagemaker'], 'detail-type': ['SageMaker Endpoint State Change'] },
+      targets: [{ Id: 'complete', Arn: completeWait }],
+    });
+    const approvals = rule({ name: 'approvals', targets: [{ Id: 'echo', Arn: machineArn('Echo') }] });
+    const base = workflowsWith([waits, approvals], [schedule({})]);
+    const workflows = { ...base, functions: new Map(base.functions) };
+    workflows.functions.set(completeWait, {
+      logicalId: 'CompleteWait',
+      arn: completeWait,
+      task: 'CompleteWait',
+      code: 'none.ts',
+      timeoutSeconds: 10,
+      environment: {},
+      roleArn: DISPATCHER_ROLE,
+    });
+    const completed: unknown[] = [];
+    const runner = await createLocalRunner({
+      workflows,
+      handlers: { CompleteWait: async (event) => void completed.push(event) },
+    });
+    stateDir = mkdtempSync(join(tmpdir(), 'smwf-triggers-'));
+    const clock = new DrivenClock('2026-12-01T00:00:00Z');
+    let listener: ((events: readonly EmulatorEvent[]) => void) | undefined;
+    engine = await TriggerEngine.start({
+      runner,
+      stateDir,
+      clock,
+      subscribe: (l) => {
+        listener = l;
+        return () => undefined;
+      },
+      triggers: 'wait-callbacks',
+    });
+    const endpointEvent: EmulatorEvent = {
+      ...approval('endpoint-1'),
+      'detail-type': 'SageMaker Endpoint State Change',
+      detail: { EndpointName: 'churn', EndpointStatus: 'IN_SERVICE' },
+    };
+
+    listener?.([approval('approval-1'), endpointEvent]);
+    await engine.idle();
+    await clock.advanceTo('2026-12-02T00:00:00Z');
+    await engine.idle();
+
+    expect(engine.loaded).toEqual({ rules: [waits], schedules: [] });
+    expect(completed).toEqual([expect.objectContaining({ id: 'endpoint-1' })]);
+    expect(engine.executions.list()).toEqual([]);
+  });
+});
+
 describe('the local Step Functions API', () => {
   it('returns the running execution for the same name and input, and pages ListExecutions', async () => {
     const { engine } = await startEngine([]);
