@@ -25,6 +25,16 @@ const FORWARDED_HEADERS = [
   'x-amzn-sagemaker-enable-explanations',
 ];
 
+/** The endpoint's log group's ARN, as ModelError answers carry it (LogStreamArn). */
+function logStreamArn(region: string, endpointName: string): string {
+  return `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/${endpointName}`;
+}
+
+/** The sentence of a ModelError's message that says where the endpoint's logs are. */
+function seeLogs(region: string, endpointName: string): string {
+  return `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=/aws/sagemaker/Endpoints/${endpointName} in account ${ACCOUNT_ID} for more information.`;
+}
+
 /** Matches the runtime's REST path and returns the endpoint name. */
 export function runtimeEndpointName(method: string | undefined, pathname: string): string | undefined {
   if (method !== 'POST') return undefined;
@@ -207,10 +217,6 @@ export class SageMakerRuntime {
         const value = requestHeaders[name];
         if (typeof value === 'string') headers[name] = value;
       }
-      const logGroup = `/aws/sagemaker/Endpoints/${record.EndpointName}`;
-      const logStreamArn = `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${logGroup}`;
-      const seeLogs = () =>
-        `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
       let result: Awaited<ReturnType<typeof variant.invoke>>;
       // Acquired last: every refusal above leaves no invocation in flight on a copy.
       const componentName = input.InferenceComponentName as string | undefined;
@@ -220,19 +226,6 @@ export class SageMakerRuntime {
         variantName: variant.spec.variantName,
         maxConcurrency: variant.spec.serverless?.MaxConcurrency as number | undefined,
       });
-      // What SageMaker's endpoint metrics count (local/emulator/README.md, "CloudWatch metrics"): an invocation the
-      // emulator sent to an instance of the variant, the model's status, and the time the model took.
-      const dimensions = { region, endpointName: record.EndpointName, variantName: variant.spec.variantName };
-      const recordMetrics = (modelStatus: number, modelLatencyUs: number | undefined) => {
-        const totalUs = (performance.now() - receivedAt) * 1000;
-        this.metrics?.recordInvocation(dimensions, {
-          atMs: Date.now(),
-          instances: variant.instanceCount,
-          modelStatus,
-          modelLatencyUs,
-          overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
-        });
-      };
       const sentAt = performance.now();
       try {
         result = component
@@ -243,7 +236,7 @@ export class SageMakerRuntime {
             )
           : await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
       } catch (err) {
-        if (err instanceof ContainerCallError) recordMetrics(0, undefined);
+        if (err instanceof ContainerCallError) this.recordMetrics(region, record, variant, receivedAt, 0, undefined);
         if (err instanceof TargetModelError) throw new ServiceError('ValidationError', err.message, 400);
         if (err instanceof ModelNotReadyError) {
           throw new ServiceError(
@@ -256,9 +249,9 @@ export class SageMakerRuntime {
           // AWS's text (DG inference-pipeline-troubleshoot), with the real container hostnames.
           throw new ServiceError(
             'ModelError',
-            `Received response from ${err.from} with status code ${err.status}. However, the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of 5 MB. ${seeLogs()}`,
+            `Received response from ${err.from} with status code ${err.status}. However, the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of 5 MB. ${seeLogs(region, record.EndpointName)}`,
             424,
-            { LogStreamArn: logStreamArn },
+            { LogStreamArn: logStreamArn(region, record.EndpointName) },
           );
         }
         // ContainerCallError names the container; anything else (a multi-model load given up) is the only container's.
@@ -267,8 +260,8 @@ export class SageMakerRuntime {
         const message =
           err instanceof ContainerCallError && err.timedOut
             ? `Your invocation timed out while waiting for a response from container ${container}. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.`
-            : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs()}`;
-        throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn });
+            : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs(region, record.EndpointName)}`;
+        throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn(region, record.EndpointName) });
       } finally {
         releaseSlot();
         component?.release();
@@ -276,14 +269,18 @@ export class SageMakerRuntime {
       const { container, response } = result;
       const modelLatencyUs = Math.round((performance.now() - sentAt) * 1000);
       if (response.status < 200 || response.status >= 300) {
-        recordMetrics(response.status, modelLatencyUs);
+        this.recordMetrics(region, record, variant, receivedAt, response.status, modelLatencyUs);
         const original = response.body.toString('utf8');
         const kind = response.status >= 500 ? 'server' : 'client';
         throw new ServiceError(
           'ModelError',
-          `Received ${kind} error (${response.status}) from ${container} with message "${original}". ${seeLogs()}`,
+          `Received ${kind} error (${response.status}) from ${container} with message "${original}". ${seeLogs(region, record.EndpointName)}`,
           424,
-          { OriginalStatusCode: response.status, OriginalMessage: original, LogStreamArn: logStreamArn },
+          {
+            OriginalStatusCode: response.status,
+            OriginalMessage: original,
+            LogStreamArn: logStreamArn(region, record.EndpointName),
+          },
         );
       }
       const out: Record<string, string> = {
@@ -306,11 +303,37 @@ export class SageMakerRuntime {
         });
       const custom = response.headers['x-amzn-sagemaker-custom-attributes'];
       if (custom) out['X-Amzn-SageMaker-Custom-Attributes'] = custom;
-      recordMetrics(response.status, modelLatencyUs);
+      this.recordMetrics(region, record, variant, receivedAt, response.status, modelLatencyUs);
       return { headers: out, body: response.body };
     } finally {
       release();
     }
+  }
+
+  /**
+   * What SageMaker's endpoint metrics count (local/emulator/README.md, "CloudWatch metrics"): an invocation the
+   * emulator sent to an instance of the variant, the model's status, and the time the model took.
+   */
+  private recordMetrics(
+    region: string,
+    endpoint: { EndpointName: string },
+    variant: ServingVariant,
+    receivedAt: number,
+    modelStatus: number,
+    modelLatencyUs: number | undefined,
+  ): void {
+    if (!this.metrics) return;
+    const totalUs = (performance.now() - receivedAt) * 1000;
+    this.metrics.recordInvocation(
+      { region, endpointName: endpoint.EndpointName, variantName: variant.spec.variantName },
+      {
+        atMs: Date.now(),
+        instances: variant.instanceCount,
+        modelStatus,
+        modelLatencyUs,
+        overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
+      },
+    );
   }
 
   /**
