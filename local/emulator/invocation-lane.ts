@@ -125,8 +125,14 @@ class LaneConnection {
   busy = false;
   private readonly onData = (data: Buffer) => this.receive(data);
   private readonly onError = () => this.socket.destroy();
+  /** The timeout now set on the socket (ms; 0: none): set again only when it changes, not per request. */
+  private armedMs = 0;
   private readonly onTimeout = () => {
-    if (this.busy) return;
+    // Serving: the connection is not idle. The timer has run out, so the next wait for a request arms it again.
+    if (this.busy) {
+      this.armedMs = 0;
+      return;
+    }
     // A body still arriving at the request timeout: Node's answer, then the connection closes.
     if (this.awaiting !== undefined) this.socket.end(REQUEST_TIMEOUT_RESPONSE);
     else this.socket.destroy();
@@ -141,6 +147,18 @@ class LaneConnection {
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.setTimeout(lane.keepAliveMs, this.onTimeout);
+    this.armedMs = lane.keepAliveMs;
+  }
+
+  /**
+   * Sets the socket's timeout to `ms` unless it is set to that already. Between requests and while one is served it
+   * is the keep-alive timeout, which Node's socket restarts at each read and write: so it runs from the last answer,
+   * and an expiry while an answer is being made is ignored (onTimeout).
+   */
+  private arm(ms: number): void {
+    if (ms === this.armedMs) return;
+    this.armedMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** True between requests: nothing served, nothing of a next request received. */
@@ -162,7 +180,7 @@ class LaneConnection {
   private next(): void {
     const buffer = this.pending;
     if (buffer === undefined || buffer.length === 0) {
-      this.socket.setTimeout(this.lane.keepAliveMs);
+      this.arm(this.lane.keepAliveMs);
       return;
     }
     let request = this.awaiting;
@@ -185,13 +203,15 @@ class LaneConnection {
       this.awaiting = request;
       // Node's requestTimeout runs from the request's start (0: none), whatever bytes arrive meanwhile.
       const limit = this.lane.requestTimeoutMs;
-      this.socket.setTimeout(limit === 0 ? 0 : Math.max(1, limit - (performance.now() - request.receivedAt)));
+      // (Set at every piece: the socket would otherwise restart it at each read.)
+      this.armedMs = -1;
+      this.arm(limit === 0 ? 0 : Math.max(1, limit - (performance.now() - request.receivedAt)));
       return;
     }
     this.awaiting = undefined;
     this.pending = buffer.subarray(bodyEnd);
     this.busy = true;
-    this.socket.setTimeout(0);
+    this.arm(this.lane.keepAliveMs);
     const { endpointName, region, headers, receivedAt } = request;
     const body = buffer.subarray(request.bodyStart, bodyEnd);
     this.lane.serve({ endpointName, region, headers, body, receivedAt }).then(

@@ -37,6 +37,11 @@ const MAX_HEAD_BYTES = 16 * 1024;
 /** A body up to this size is sent in one write with the head; a larger one is written after it, not copied. */
 const ONE_WRITE_BYTES = 64 * 1024;
 const CRLF = Buffer.from('\r\n');
+/**
+ * Where every connection's reads land (net.connect's `onread`): one buffer for all, since each read is handled, and
+ * what is kept of it copied, before the next read happens.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 /** Headers the client writes itself, whatever the caller passes. */
@@ -68,12 +73,21 @@ class Connection {
   private keepAlive = true;
   closed = false;
 
+  readonly socket: Socket;
+
   constructor(
-    readonly socket: Socket,
+    address: ContainerAddress,
     private readonly pool: ContainerConnections,
   ) {
+    // Read into the one shared buffer (net.connect's `onread`), not through the socket's Readable stream: no buffer
+    // allocated per read, no stream machinery per answer. What is kept of a read is copied out of it (onRead).
+    const onread = { buffer: READ_BUFFER, callback: (length: number) => this.onRead(length) };
+    const socket =
+      'socketPath' in address
+        ? connect({ path: address.socketPath, onread })
+        : connect({ port: address.port, host: address.host, onread });
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (data: Buffer) => this.onData(data));
     socket.on('error', (err) => this.onClose(err.message));
     socket.on('close', () => this.onClose('the connection was closed before the container answered'));
     socket.on('end', () => socket.end());
@@ -141,6 +155,14 @@ class Connection {
       clearTimeout(call.timer);
       call.reject(new ContainerConnectionFailure(message, false));
     }
+  }
+
+  /** `length` bytes have arrived in READ_BUFFER: they are copied out (the next read, on any connection, overwrites it). */
+  private onRead(length: number): boolean {
+    const data = Buffer.allocUnsafe(length);
+    READ_BUFFER.copy(data, 0, 0, length);
+    this.onData(data);
+    return true; // keep reading
   }
 
   private onData(data: Buffer): void {
@@ -393,9 +415,7 @@ export class ContainerConnections {
   }
 
   private open(): Connection {
-    const address = this.address();
-    const socket = 'socketPath' in address ? connect(address.socketPath) : connect(address.port, address.host);
-    const connection = new Connection(socket, this);
+    const connection = new Connection(this.address(), this);
     this.all.add(connection);
     return connection;
   }
