@@ -65,11 +65,11 @@ function withoutBlanks(value: string): string {
   return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
+/** What the lane reads of a request head: the endpoint, the headers and the body's length. */
+type RequestHead = Omit<LaneInvocation, 'body' | 'receivedAt'> & { length: number };
+
 /** A request head the lane serves: its endpoint, headers and body length; undefined for one Node must serve. */
-function readHead(
-  head: string,
-  maxBody: number,
-): (Omit<LaneInvocation, 'body' | 'receivedAt'> & { length: number }) | undefined {
+function readHead(head: string, maxBody: number): RequestHead | undefined {
   const lines = head.split('\r\n');
   if (lines.length - 1 > MAX_HEADERS) return undefined;
   const target = REQUEST_LINE.exec(lines[0] as string)?.[1];
@@ -121,7 +121,7 @@ function httpDate(): string {
 class LaneConnection {
   private pending: Buffer | undefined;
   /** The request whose body is still arriving. */
-  private awaiting: (ReturnType<typeof readHead> & { bodyStart: number; receivedAt: number }) | undefined;
+  private awaiting: (RequestHead & { bodyStart: number; receivedAt: number }) | undefined;
   busy = false;
   private readonly onData = (data: Buffer) => this.receive(data);
   private readonly onError = () => this.socket.destroy();
@@ -191,7 +191,7 @@ class LaneConnection {
         this.handOver();
         return;
       }
-      const head = readHead(buffer.toString('latin1', 0, end), this.lane.maxBody);
+      const head = this.lane.readHead(buffer, end);
       if (head === undefined) {
         this.handOver();
         return;
@@ -265,6 +265,9 @@ export class InvocationLane {
   private readonly nodeListeners: ((socket: Socket) => void)[];
   /** The server is stopping: answers say `Connection: close`, and the connection closes. */
   closing = false;
+  /** The last request head the lane read (see readHead), and what it read. */
+  private lastHeadBytes: Buffer | undefined;
+  private lastHead: RequestHead | undefined;
 
   constructor(
     private readonly server: Server,
@@ -276,6 +279,23 @@ export class InvocationLane {
     server.on('connection', (socket: Socket) => {
       this.connections.add(new LaneConnection(socket, this));
     });
+  }
+
+  /**
+   * The request head in `buffer` up to `end`, read by readHead, or its reading of the same bytes last time: a client
+   * sends the same head again and again (only a signature, a date or a length changes), and reading it is a pure
+   * function of its bytes. The headers read are frozen, as they are shared by the requests of that head.
+   */
+  readHead(buffer: Buffer, end: number): RequestHead | undefined {
+    const last = this.lastHeadBytes;
+    if (last !== undefined && last.length === end && buffer.compare(last, 0, end, 0, end) === 0) return this.lastHead;
+    const head = readHead(buffer.toString('latin1', 0, end), this.maxBody);
+    if (head !== undefined) {
+      Object.freeze(head.headers);
+      this.lastHeadBytes = Buffer.from(buffer.subarray(0, end));
+      this.lastHead = head;
+    }
+    return head;
   }
 
   /** The server's keep-alive timeout: how long an idle connection stays open. */

@@ -59,6 +59,53 @@ interface Call {
   retry?: () => void;
 }
 
+/** What an answer's head says: its status and headers, whether the connection stays open, how its body ends. */
+interface AnswerHead {
+  status: number;
+  /** Names lower-cased; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  keepAlive: boolean;
+  mode: BodyMode;
+  /** The body's length, for mode `length`. */
+  length: number;
+}
+
+/** Reads a status line and headers; undefined for an interim (1xx) answer, which is skipped. */
+function readAnswerHead(head: string): AnswerHead | undefined {
+  const lines = head.split('\r\n');
+  const statusLine = lines[0] ?? '';
+  const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
+  if (!match) throw new Error(`the container answered something that is not HTTP/1.x: ${statusLine.slice(0, 80)}`);
+  const status = Number(match[2]);
+  if (status >= 100 && status < 200 && status !== 101) return undefined;
+  const headers: Record<string, string> = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+  }
+  const connection = (headers.connection ?? '').toLowerCase();
+  let keepAlive = match[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+  const transferEncoding = (headers['transfer-encoding'] ?? '').toLowerCase();
+  let mode: BodyMode;
+  let length = 0;
+  if (status === 204 || status === 304) mode = 'none';
+  else if (transferEncoding.includes('chunked')) mode = 'chunked';
+  else if (headers['content-length'] !== undefined) {
+    length = Number(headers['content-length']);
+    if (!Number.isSafeInteger(length) || length < 0) throw new Error('the container answered a bad Content-Length');
+    mode = 'length';
+  } else {
+    mode = 'close';
+    keepAlive = false;
+  }
+  return { status, headers, keepAlive, mode, length };
+}
+
 /** One kept-alive connection and the parser of the answer in progress on it. */
 class Connection {
   call: Call | undefined;
@@ -193,7 +240,13 @@ class Connection {
             return;
           }
           this.pending = buffer.subarray(end + 4);
-          if (!this.readHead(buffer.toString('latin1', 0, end))) continue; // an interim 1xx answer
+          const head = this.pool.readHead(buffer, end);
+          if (head === undefined) continue; // an interim 1xx answer
+          this.status = head.status;
+          this.headers = head.headers;
+          this.keepAlive = head.keepAlive;
+          this.mode = head.mode;
+          this.remaining = head.length;
           if (this.mode === 'none' || (this.mode === 'length' && this.remaining === 0)) {
             this.complete();
             return;
@@ -263,43 +316,6 @@ class Connection {
     }
   }
 
-  /** Reads a status line and headers; false for an interim (1xx) answer, which is skipped. */
-  private readHead(head: string): boolean {
-    const lines = head.split('\r\n');
-    const statusLine = lines[0] ?? '';
-    const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
-    if (!match) throw new Error(`the container answered something that is not HTTP/1.x: ${statusLine.slice(0, 80)}`);
-    const status = Number(match[2]);
-    if (status >= 100 && status < 200 && status !== 101) return false;
-    const headers: Record<string, string> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      const previous = headers[name];
-      headers[name] = previous === undefined ? value : `${previous}, ${value}`;
-    }
-    this.status = status;
-    this.headers = headers;
-    const connection = (headers.connection ?? '').toLowerCase();
-    this.keepAlive = match[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-    const transferEncoding = (headers['transfer-encoding'] ?? '').toLowerCase();
-    if (status === 204 || status === 304) this.mode = 'none';
-    else if (transferEncoding.includes('chunked')) this.mode = 'chunked';
-    else if (headers['content-length'] !== undefined) {
-      const length = Number(headers['content-length']);
-      if (!Number.isSafeInteger(length) || length < 0) throw new Error('the container answered a bad Content-Length');
-      this.mode = 'length';
-      this.remaining = length;
-    } else {
-      this.mode = 'close';
-      this.keepAlive = false;
-    }
-    return true;
-  }
-
   private complete(): void {
     const call = this.call as Call;
     this.call = undefined;
@@ -327,6 +343,9 @@ class Connection {
 export class ContainerConnections {
   private readonly idle: Connection[] = [];
   private readonly all = new Set<Connection>();
+  /** The last answer head read (see readHead), and what it said. */
+  private lastHeadBytes: Buffer | undefined;
+  private lastHead: AnswerHead | undefined;
 
   constructor(private readonly address: () => ContainerAddress) {}
 
@@ -366,6 +385,23 @@ export class ContainerConnections {
       };
       start(true);
     });
+  }
+
+  /**
+   * The answer head in `buffer` up to `end` (readAnswerHead), or its reading of the same bytes last time: a container
+   * answers with the same head again and again (its Date changes once a second), and reading it is a pure function
+   * of its bytes. The headers read are frozen, as the answers of that head share them.
+   */
+  readHead(buffer: Buffer, end: number): AnswerHead | undefined {
+    const last = this.lastHeadBytes;
+    if (last !== undefined && last.length === end && buffer.compare(last, 0, end, 0, end) === 0) return this.lastHead;
+    const head = readAnswerHead(buffer.toString('latin1', 0, end));
+    if (head !== undefined) {
+      Object.freeze(head.headers);
+      this.lastHeadBytes = Buffer.from(buffer.subarray(0, end));
+      this.lastHead = head;
+    }
+    return head;
   }
 
   /** Closes every connection (the container has stopped); a call still waiting for its answer fails. */

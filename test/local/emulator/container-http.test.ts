@@ -69,6 +69,21 @@ describe('ContainerConnections', () => {
     expect(connections()).toBe(1);
   });
 
+  it('reads each answer head for itself: one differing from the last by a byte, of the same length, is not taken for it', async () => {
+    const { call } = await setUp(
+      (n) =>
+        `HTTP/1.1 ${n === 2 ? 500 : 200} OK\r\nContent-Type: text/cs${n === 2 ? 'x' : 'v'}\r\nContent-Length: 1\r\n\r\n${n}`,
+    );
+
+    const answers = [await call(), await call(), await call()];
+
+    expect(answers.map((a) => [a.status, a.headers['content-type'], a.body.toString()])).toEqual([
+      [200, 'text/csv', '1'],
+      [500, 'text/csx', '2'],
+      [200, 'text/csv', '3'],
+    ]);
+  });
+
   it('reads chunked answers with extensions and trailers, after an interim 100 Continue', async () => {
     const { call } = await setUp(
       () =>
