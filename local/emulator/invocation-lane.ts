@@ -20,6 +20,9 @@
  * `Keep-Alive` included); it closes an idle connection after the server's keep-alive timeout and, as Node's server
  * does, answers a request whose body has not all arrived within the server's requestTimeout of its head with Node's
  * own `408 Request Timeout` and closes the connection.
+ *
+ * Per request it does no more than it must: a head byte for byte the same as the last one the lane read (a client sends
+ * the same head again and again) is not read again, and the socket's timeout is set only when it changes.
  */
 import { type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
