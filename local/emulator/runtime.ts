@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataCaptureWriter } from './capture/data-capture.ts';
-import type { MetricStore } from './cloudwatch/metric-store.ts';
+import type { EndpointDimensions, MetricStore } from './cloudwatch/metric-store.ts';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
 import type { ContainerRequest } from './hosting/container.ts';
@@ -92,6 +92,8 @@ export class SageMakerRuntime {
   private readonly model = loadModel('sagemaker-runtime.json');
   private readonly validator = new ShapeValidator(this.model, 'ValidationError');
   private readonly serverless = new ServerlessConcurrency();
+  /** The metrics' dimensions of each variant invoked, made once (recordMetrics). */
+  private readonly dimensionsOf = new WeakMap<ServingVariant, EndpointDimensions>();
 
   /** The input members the API model binds to headers, as [member, lower-cased header name]. */
   private readonly headerMembers: [string, string][] = Object.entries(
@@ -324,16 +326,27 @@ export class SageMakerRuntime {
   ): void {
     if (!this.metrics) return;
     const totalUs = (performance.now() - receivedAt) * 1000;
-    this.metrics.recordInvocation(
-      { region, endpointName: endpoint.EndpointName, variantName: variant.spec.variantName },
-      {
-        atMs: Date.now(),
-        instances: variant.instanceCount,
-        modelStatus,
-        modelLatencyUs,
-        overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
-      },
-    );
+    let dimensions = this.dimensionsOf.get(variant);
+    if (
+      dimensions?.region !== region ||
+      dimensions.endpointName !== endpoint.EndpointName ||
+      dimensions.variantName !== variant.spec.variantName
+    ) {
+      // Frozen and kept per variant: the metric store finds the series by the object itself.
+      dimensions = Object.freeze({
+        region,
+        endpointName: endpoint.EndpointName,
+        variantName: variant.spec.variantName,
+      });
+      this.dimensionsOf.set(variant, dimensions);
+    }
+    this.metrics.recordInvocation(dimensions, {
+      atMs: Date.now(),
+      instances: variant.instanceCount,
+      modelStatus,
+      modelLatencyUs,
+      overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
+    });
   }
 
   /**
