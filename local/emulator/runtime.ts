@@ -18,6 +18,9 @@ import { isAsyncEndpoint, type SageMakerStore } from './store/store.ts';
 /** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
 export const MAX_BODY = 6 * 1024 * 1024;
 
+/** How many distinct valid inputs the runtime remembers (then it forgets them all and starts again). */
+const MAX_VALID_INPUTS = 1024;
+
 /** Headers passed through to the container, per the container contract (a multi-model container also gets the TargetModel). */
 const FORWARDED_HEADERS = [
   'x-amzn-sagemaker-custom-attributes',
@@ -92,6 +95,8 @@ export class SageMakerRuntime {
   private readonly model = loadModel('sagemaker-runtime.json');
   private readonly validator = new ShapeValidator(this.model, 'ValidationError');
   private readonly serverless = new ServerlessConcurrency();
+  /** Inputs that passed the API model's checks, by a key of what those checks read (invokeEndpoint). */
+  private readonly validInputs = new Set<string>();
   /** The metrics' dimensions of each variant invoked, made once (recordMetrics). */
   private readonly dimensionsOf = new WeakMap<ServingVariant, EndpointDimensions>();
 
@@ -139,11 +144,23 @@ export class SageMakerRuntime {
     const { endpointName, headers: requestHeaders } = request;
     const receivedAt = request.receivedAt ?? performance.now();
     const input: Record<string, unknown> = { EndpointName: endpointName, Body: request.body };
-    for (const [name, header] of this.headerMembers) {
+    // The API model's checks of this input depend on the members' values and the body's length only, so an input of
+    // the same ones as one that passed passes: the key says them all, unambiguously (each value with its length).
+    let key = String(request.body.byteLength);
+    for (let i = 0; i < this.headerMembers.length; i++) {
+      const [name, header] = this.headerMembers[i] as [string, string];
       const value = requestHeaders[header];
-      if (typeof value === 'string') input[name] = value;
+      if (typeof value === 'string') {
+        input[name] = value;
+        key += `\u0000${i}:${value.length}:${value}`;
+      }
     }
-    this.validator.validate('InvokeEndpoint', input);
+    key += `\u0001${endpointName}`;
+    if (!this.validInputs.has(key)) {
+      this.validator.validate('InvokeEndpoint', input);
+      if (this.validInputs.size >= MAX_VALID_INPUTS) this.validInputs.clear();
+      this.validInputs.add(key);
+    }
     const record = requireInvocableEndpoint(this.store, region, endpointName);
     if (isAsyncEndpoint(record)) {
       // AWS answers a ValidationError; its text is not documented, this one is ours (local/emulator/README.md).

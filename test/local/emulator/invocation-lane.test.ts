@@ -230,6 +230,16 @@ describe('the invocation lane', () => {
     expect(tooLong?.headers['x-amzn-errortype']).toBe('ValidationError');
     expect(tooLong?.body).toContain('customAttributes');
   });
+
+  it('checks every input for itself: one a byte over a bound after the same input within it passed is refused', async () => {
+    const attributes = (length: number) =>
+      invocation('1,2', [`X-Amzn-SageMaker-Custom-Attributes: ${'a'.repeat(length)}`]);
+
+    const answers = await exchange(emulator.url, [attributes(1024) + attributes(1025) + attributes(1024)], 3);
+
+    expect(answers.map((a) => a.status)).toEqual([200, 400, 200]);
+    expect(answers[1]?.body).toContain('customAttributes');
+  });
 });
 
 describe('the invocation lane where Node has rules of its own', () => {
