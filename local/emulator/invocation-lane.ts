@@ -20,6 +20,9 @@
  * `Keep-Alive` included); it closes an idle connection after the server's keep-alive timeout and, as Node's server
  * does, answers a request whose body has not all arrived within the server's requestTimeout of its head with Node's
  * own `408 Request Timeout` and closes the connection.
+ *
+ * Per request it does no more than it must: a head byte for byte the same as the last one the lane read (a client sends
+ * the same head again and again) is not read again, and the socket's timeout is set only when it changes.
  */
 import { type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -65,11 +68,11 @@ function withoutBlanks(value: string): string {
   return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
+/** What the lane reads of a request head: the endpoint, the headers and the body's length. */
+type RequestHead = Omit<LaneInvocation, 'body' | 'receivedAt'> & { length: number };
+
 /** A request head the lane serves: its endpoint, headers and body length; undefined for one Node must serve. */
-function readHead(
-  head: string,
-  maxBody: number,
-): (Omit<LaneInvocation, 'body' | 'receivedAt'> & { length: number }) | undefined {
+function readHead(head: string, maxBody: number): RequestHead | undefined {
   const lines = head.split('\r\n');
   if (lines.length - 1 > MAX_HEADERS) return undefined;
   const target = REQUEST_LINE.exec(lines[0] as string)?.[1];
@@ -121,12 +124,18 @@ function httpDate(): string {
 class LaneConnection {
   private pending: Buffer | undefined;
   /** The request whose body is still arriving. */
-  private awaiting: (ReturnType<typeof readHead> & { bodyStart: number; receivedAt: number }) | undefined;
+  private awaiting: (RequestHead & { bodyStart: number; receivedAt: number }) | undefined;
   busy = false;
   private readonly onData = (data: Buffer) => this.receive(data);
   private readonly onError = () => this.socket.destroy();
+  /** The timeout now set on the socket (ms; 0: none): set again only when it changes, not per request. */
+  private armedMs = 0;
   private readonly onTimeout = () => {
-    if (this.busy) return;
+    // Serving: the connection is not idle. The timer has run out, so the next wait for a request arms it again.
+    if (this.busy) {
+      this.armedMs = 0;
+      return;
+    }
     // A body still arriving at the request timeout: Node's answer, then the connection closes.
     if (this.awaiting !== undefined) this.socket.end(REQUEST_TIMEOUT_RESPONSE);
     else this.socket.destroy();
@@ -141,6 +150,18 @@ class LaneConnection {
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.setTimeout(lane.keepAliveMs, this.onTimeout);
+    this.armedMs = lane.keepAliveMs;
+  }
+
+  /**
+   * Sets the socket's timeout to `ms` unless it is set to that already. Between requests and while one is served it
+   * is the keep-alive timeout, which Node's socket restarts at each read and write: so it runs from the last answer,
+   * and an expiry while an answer is being made is ignored (onTimeout).
+   */
+  private arm(ms: number): void {
+    if (ms === this.armedMs) return;
+    this.armedMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** True between requests: nothing served, nothing of a next request received. */
@@ -162,7 +183,7 @@ class LaneConnection {
   private next(): void {
     const buffer = this.pending;
     if (buffer === undefined || buffer.length === 0) {
-      this.socket.setTimeout(this.lane.keepAliveMs);
+      this.arm(this.lane.keepAliveMs);
       return;
     }
     let request = this.awaiting;
@@ -173,7 +194,7 @@ class LaneConnection {
         this.handOver();
         return;
       }
-      const head = readHead(buffer.toString('latin1', 0, end), this.lane.maxBody);
+      const head = this.lane.readHead(buffer, end);
       if (head === undefined) {
         this.handOver();
         return;
@@ -185,13 +206,15 @@ class LaneConnection {
       this.awaiting = request;
       // Node's requestTimeout runs from the request's start (0: none), whatever bytes arrive meanwhile.
       const limit = this.lane.requestTimeoutMs;
-      this.socket.setTimeout(limit === 0 ? 0 : Math.max(1, limit - (performance.now() - request.receivedAt)));
+      // (Set at every piece: the socket would otherwise restart it at each read.)
+      this.armedMs = -1;
+      this.arm(limit === 0 ? 0 : Math.max(1, limit - (performance.now() - request.receivedAt)));
       return;
     }
     this.awaiting = undefined;
     this.pending = buffer.subarray(bodyEnd);
     this.busy = true;
-    this.socket.setTimeout(0);
+    this.arm(this.lane.keepAliveMs);
     const { endpointName, region, headers, receivedAt } = request;
     const body = buffer.subarray(request.bodyStart, bodyEnd);
     this.lane.serve({ endpointName, region, headers, body, receivedAt }).then(
@@ -245,6 +268,9 @@ export class InvocationLane {
   private readonly nodeListeners: ((socket: Socket) => void)[];
   /** The server is stopping: answers say `Connection: close`, and the connection closes. */
   closing = false;
+  /** The last request head the lane read (see readHead), and what it read. */
+  private lastHeadBytes: Buffer | undefined;
+  private lastHead: RequestHead | undefined;
 
   constructor(
     private readonly server: Server,
@@ -256,6 +282,23 @@ export class InvocationLane {
     server.on('connection', (socket: Socket) => {
       this.connections.add(new LaneConnection(socket, this));
     });
+  }
+
+  /**
+   * The request head in `buffer` up to `end`, read by readHead, or its reading of the same bytes last time: a client
+   * sends the same head again and again (only a signature, a date or a length changes), and reading it is a pure
+   * function of its bytes. The headers read are frozen, as they are shared by the requests of that head.
+   */
+  readHead(buffer: Buffer, end: number): RequestHead | undefined {
+    const last = this.lastHeadBytes;
+    if (last !== undefined && last.length === end && buffer.compare(last, 0, end, 0, end) === 0) return this.lastHead;
+    const head = readHead(buffer.toString('latin1', 0, end), this.maxBody);
+    if (head !== undefined) {
+      Object.freeze(head.headers);
+      this.lastHeadBytes = Buffer.from(buffer.subarray(0, end));
+      this.lastHead = head;
+    }
+    return head;
   }
 
   /** The server's keep-alive timeout: how long an idle connection stays open. */

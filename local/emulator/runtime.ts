@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataCaptureWriter } from './capture/data-capture.ts';
-import type { MetricStore } from './cloudwatch/metric-store.ts';
+import type { EndpointDimensions, MetricStore } from './cloudwatch/metric-store.ts';
 import { ServiceError } from './errors.ts';
 import { ACCOUNT_ID } from './events.ts';
 import type { ContainerRequest } from './hosting/container.ts';
@@ -18,12 +18,25 @@ import { isAsyncEndpoint, type SageMakerStore } from './store/store.ts';
 /** Payload limit of InvokeEndpoint (BodyBlob max in the API model). */
 export const MAX_BODY = 6 * 1024 * 1024;
 
+/** How many distinct valid inputs the runtime remembers (then it forgets them all and starts again). */
+const MAX_VALID_INPUTS = 1024;
+
 /** Headers passed through to the container, per the container contract (a multi-model container also gets the TargetModel). */
 const FORWARDED_HEADERS = [
   'x-amzn-sagemaker-custom-attributes',
   'x-amzn-sagemaker-inference-id',
   'x-amzn-sagemaker-enable-explanations',
 ];
+
+/** The endpoint's log group's ARN, as ModelError answers carry it (LogStreamArn). */
+function logStreamArn(region: string, endpointName: string): string {
+  return `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/${endpointName}`;
+}
+
+/** The sentence of a ModelError's message that says where the endpoint's logs are. */
+function seeLogs(region: string, endpointName: string): string {
+  return `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=/aws/sagemaker/Endpoints/${endpointName} in account ${ACCOUNT_ID} for more information.`;
+}
 
 /** Matches the runtime's REST path and returns the endpoint name. */
 export function runtimeEndpointName(method: string | undefined, pathname: string): string | undefined {
@@ -82,6 +95,10 @@ export class SageMakerRuntime {
   private readonly model = loadModel('sagemaker-runtime.json');
   private readonly validator = new ShapeValidator(this.model, 'ValidationError');
   private readonly serverless = new ServerlessConcurrency();
+  /** Inputs that passed the API model's checks, by a key of what those checks read (invokeEndpoint). */
+  private readonly validInputs = new Set<string>();
+  /** The metrics' dimensions of each variant invoked, made once (recordMetrics). */
+  private readonly dimensionsOf = new WeakMap<ServingVariant, EndpointDimensions>();
 
   /** The input members the API model binds to headers, as [member, lower-cased header name]. */
   private readonly headerMembers: [string, string][] = Object.entries(
@@ -127,11 +144,23 @@ export class SageMakerRuntime {
     const { endpointName, headers: requestHeaders } = request;
     const receivedAt = request.receivedAt ?? performance.now();
     const input: Record<string, unknown> = { EndpointName: endpointName, Body: request.body };
-    for (const [name, header] of this.headerMembers) {
+    // The API model's checks of this input depend on the members' values and the body's length only, so an input of
+    // the same ones as one that passed passes: the key says them all, unambiguously (each value with its length).
+    let key = String(request.body.byteLength);
+    for (let i = 0; i < this.headerMembers.length; i++) {
+      const [name, header] = this.headerMembers[i] as [string, string];
       const value = requestHeaders[header];
-      if (typeof value === 'string') input[name] = value;
+      if (typeof value === 'string') {
+        input[name] = value;
+        key += `\u0000${i}:${value.length}:${value}`;
+      }
     }
-    this.validator.validate('InvokeEndpoint', input);
+    key += `\u0001${endpointName}`;
+    if (!this.validInputs.has(key)) {
+      this.validator.validate('InvokeEndpoint', input);
+      if (this.validInputs.size >= MAX_VALID_INPUTS) this.validInputs.clear();
+      this.validInputs.add(key);
+    }
     const record = requireInvocableEndpoint(this.store, region, endpointName);
     if (isAsyncEndpoint(record)) {
       // AWS answers a ValidationError; its text is not documented, this one is ours (local/emulator/README.md).
@@ -207,10 +236,6 @@ export class SageMakerRuntime {
         const value = requestHeaders[name];
         if (typeof value === 'string') headers[name] = value;
       }
-      const logGroup = `/aws/sagemaker/Endpoints/${record.EndpointName}`;
-      const logStreamArn = `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${logGroup}`;
-      const seeLogs = () =>
-        `See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=${logGroup} in account ${ACCOUNT_ID} for more information.`;
       let result: Awaited<ReturnType<typeof variant.invoke>>;
       // Acquired last: every refusal above leaves no invocation in flight on a copy.
       const componentName = input.InferenceComponentName as string | undefined;
@@ -220,19 +245,6 @@ export class SageMakerRuntime {
         variantName: variant.spec.variantName,
         maxConcurrency: variant.spec.serverless?.MaxConcurrency as number | undefined,
       });
-      // What SageMaker's endpoint metrics count (local/emulator/README.md, "CloudWatch metrics"): an invocation the
-      // emulator sent to an instance of the variant, the model's status, and the time the model took.
-      const dimensions = { region, endpointName: record.EndpointName, variantName: variant.spec.variantName };
-      const recordMetrics = (modelStatus: number, modelLatencyUs: number | undefined) => {
-        const totalUs = (performance.now() - receivedAt) * 1000;
-        this.metrics?.recordInvocation(dimensions, {
-          atMs: Date.now(),
-          instances: variant.instanceCount,
-          modelStatus,
-          modelLatencyUs,
-          overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
-        });
-      };
       const sentAt = performance.now();
       try {
         result = component
@@ -243,7 +255,7 @@ export class SageMakerRuntime {
             )
           : await variant.invoke({ body, headers }, this.invocationTimeoutMs, targetHostname, targetModel);
       } catch (err) {
-        if (err instanceof ContainerCallError) recordMetrics(0, undefined);
+        if (err instanceof ContainerCallError) this.recordMetrics(region, record, variant, receivedAt, 0, undefined);
         if (err instanceof TargetModelError) throw new ServiceError('ValidationError', err.message, 400);
         if (err instanceof ModelNotReadyError) {
           throw new ServiceError(
@@ -256,9 +268,9 @@ export class SageMakerRuntime {
           // AWS's text (DG inference-pipeline-troubleshoot), with the real container hostnames.
           throw new ServiceError(
             'ModelError',
-            `Received response from ${err.from} with status code ${err.status}. However, the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of 5 MB. ${seeLogs()}`,
+            `Received response from ${err.from} with status code ${err.status}. However, the request payload from ${err.from} to ${err.to} is ${err.bytes} bytes, which has exceeded the maximum limit of 5 MB. ${seeLogs(region, record.EndpointName)}`,
             424,
-            { LogStreamArn: logStreamArn },
+            { LogStreamArn: logStreamArn(region, record.EndpointName) },
           );
         }
         // ContainerCallError names the container; anything else (a multi-model load given up) is the only container's.
@@ -267,8 +279,8 @@ export class SageMakerRuntime {
         const message =
           err instanceof ContainerCallError && err.timedOut
             ? `Your invocation timed out while waiting for a response from container ${container}. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.`
-            : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs()}`;
-        throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn });
+            : `Received server error (0) from ${container} with message "An exception occurred while sending request to model. ${(err as Error).message}". ${seeLogs(region, record.EndpointName)}`;
+        throw new ServiceError('ModelError', message, 424, { LogStreamArn: logStreamArn(region, record.EndpointName) });
       } finally {
         releaseSlot();
         component?.release();
@@ -276,14 +288,18 @@ export class SageMakerRuntime {
       const { container, response } = result;
       const modelLatencyUs = Math.round((performance.now() - sentAt) * 1000);
       if (response.status < 200 || response.status >= 300) {
-        recordMetrics(response.status, modelLatencyUs);
+        this.recordMetrics(region, record, variant, receivedAt, response.status, modelLatencyUs);
         const original = response.body.toString('utf8');
         const kind = response.status >= 500 ? 'server' : 'client';
         throw new ServiceError(
           'ModelError',
-          `Received ${kind} error (${response.status}) from ${container} with message "${original}". ${seeLogs()}`,
+          `Received ${kind} error (${response.status}) from ${container} with message "${original}". ${seeLogs(region, record.EndpointName)}`,
           424,
-          { OriginalStatusCode: response.status, OriginalMessage: original, LogStreamArn: logStreamArn },
+          {
+            OriginalStatusCode: response.status,
+            OriginalMessage: original,
+            LogStreamArn: logStreamArn(region, record.EndpointName),
+          },
         );
       }
       const out: Record<string, string> = {
@@ -306,11 +322,48 @@ export class SageMakerRuntime {
         });
       const custom = response.headers['x-amzn-sagemaker-custom-attributes'];
       if (custom) out['X-Amzn-SageMaker-Custom-Attributes'] = custom;
-      recordMetrics(response.status, modelLatencyUs);
+      this.recordMetrics(region, record, variant, receivedAt, response.status, modelLatencyUs);
       return { headers: out, body: response.body };
     } finally {
       release();
     }
+  }
+
+  /**
+   * What SageMaker's endpoint metrics count (local/emulator/README.md, "CloudWatch metrics"): an invocation the
+   * emulator sent to an instance of the variant, the model's status, and the time the model took.
+   */
+  private recordMetrics(
+    region: string,
+    endpoint: { EndpointName: string },
+    variant: ServingVariant,
+    receivedAt: number,
+    modelStatus: number,
+    modelLatencyUs: number | undefined,
+  ): void {
+    if (!this.metrics) return;
+    const totalUs = (performance.now() - receivedAt) * 1000;
+    let dimensions = this.dimensionsOf.get(variant);
+    if (
+      dimensions?.region !== region ||
+      dimensions.endpointName !== endpoint.EndpointName ||
+      dimensions.variantName !== variant.spec.variantName
+    ) {
+      // Frozen and kept per variant: the metric store finds the series by the object itself.
+      dimensions = Object.freeze({
+        region,
+        endpointName: endpoint.EndpointName,
+        variantName: variant.spec.variantName,
+      });
+      this.dimensionsOf.set(variant, dimensions);
+    }
+    this.metrics.recordInvocation(dimensions, {
+      atMs: Date.now(),
+      instances: variant.instanceCount,
+      modelStatus,
+      modelLatencyUs,
+      overheadLatencyUs: Math.max(0, Math.round(totalUs - (modelLatencyUs ?? 0))),
+    });
   }
 
   /**

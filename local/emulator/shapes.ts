@@ -124,6 +124,25 @@ function lowerFirst(name: string): string {
   return lowered;
 }
 
+/**
+ * A string's length in code points, as AWS's length constraints count it (a surrogate pair is one), without making
+ * the array `[...value]` would (validation runs on every request).
+ */
+function codePoints(value: string): number {
+  let pairs = 0;
+  for (let i = 0; i < value.length - 1; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs++;
+        i++;
+      }
+    }
+  }
+  return value.length - pairs;
+}
+
 function renderValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(renderValue).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
@@ -143,6 +162,8 @@ export class BlobSize {
 
 /** Validates operation inputs against the model the way AWS front ends do, with their messages. */
 export class ShapeValidator {
+  private readonly memberLists = new Map<string, [string, MemberRef][]>();
+
   constructor(
     private readonly model: ApiModel,
     /** The error code this service uses for constraint violations (`ValidationException`, `ValidationError`). */
@@ -170,6 +191,16 @@ export class ShapeValidator {
     }
   }
 
+  /** A structure's members as [name, reference] pairs, listed once per shape (validation runs on every call). */
+  private members(shapeName: string, shape: Shape): [string, MemberRef][] {
+    let members = this.memberLists.get(shapeName);
+    if (members === undefined) {
+      members = Object.entries(shape.members ?? {});
+      this.memberLists.set(shapeName, members);
+    }
+    return members;
+  }
+
   private shape(name: string): Shape {
     const shape = this.model.shapes[name];
     if (!shape) throw new Error(`Shape ${name} missing from the API model`);
@@ -191,7 +222,7 @@ export class ShapeValidator {
           throw new SerializationProblem(`Expected an object at '${path || 'input'}'`);
         }
         const record = value as Record<string, unknown>;
-        for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
+        for (const [memberName, ref] of this.members(shapeName, shape)) {
           const memberValue = record[memberName];
           // The path is built only for a member that is there or missing and required: this runs on every call.
           if ((memberValue === undefined || memberValue === null) && !shape.required?.includes(memberName)) continue;
@@ -226,7 +257,7 @@ export class ShapeValidator {
       }
       case 'string': {
         if (typeof value !== 'string') throw new SerializationProblem(`Expected a string at '${path}'`);
-        this.checkLength(shape, [...value].length, value, path, violations, sensitive);
+        this.checkLength(shape, codePoints(value), value, path, violations, sensitive);
         if (shape.pattern !== undefined) {
           const regex = compilePattern(shape.pattern);
           if (regex && !regex.test(value)) {

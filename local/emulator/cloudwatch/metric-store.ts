@@ -150,13 +150,18 @@ interface InvocationOutcome {
   overheadLatencyUs: number;
 }
 
+/** The series one invocation adds to. */
+type InvocationBundle = Record<
+  'invocations' | 'perInstance' | 'errors4xx' | 'errors5xx' | 'modelLatency' | 'overheadLatency',
+  Series
+>;
+
 /** Every series, by region, namespace, metric name, EndpointName and VariantName. */
 export class MetricStore {
   private readonly series = new Map<string, Series>();
-  private readonly bundles = new Map<
-    string,
-    Record<'invocations' | 'perInstance' | 'errors4xx' | 'errors5xx' | 'modelLatency' | 'overheadLatency', Series>
-  >();
+  private readonly bundles = new Map<string, InvocationBundle>();
+  /** The same bundles, by the (frozen) dimensions object a caller passes each time. */
+  private bundlesByDimensions = new WeakMap<EndpointDimensions, InvocationBundle>();
   private evictedAt = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -196,8 +201,13 @@ export class MetricStore {
     this.evictOld();
   }
 
-  /** The invocation series of a variant, looked up once per invocation rather than once per metric. */
+  /**
+   * The invocation series of a variant, looked up once per invocation rather than once per metric, and by the
+   * dimensions object itself when a caller passes the same one again (the runtime does, per variant).
+   */
   private invocationSeries(d: EndpointDimensions) {
+    const known = this.bundlesByDimensions.get(d);
+    if (known) return known;
     const key = `${d.region}\u0000${d.endpointName}\u0000${d.variantName}`;
     let bundle = this.bundles.get(key);
     if (!bundle) {
@@ -212,6 +222,8 @@ export class MetricStore {
       };
       this.bundles.set(key, bundle);
     }
+    // Frozen: a dimensions object changed after this would otherwise find another variant's series.
+    if (Object.isFrozen(d)) this.bundlesByDimensions.set(d, bundle);
     return bundle;
   }
 
@@ -231,6 +243,7 @@ export class MetricStore {
     const oldest = Math.floor(now / 1000) - RETENTION_SECONDS;
     // Bundles may hold series about to be forgotten: they are looked up again on next use.
     this.bundles.clear();
+    this.bundlesByDimensions = new WeakMap();
     for (const [key, series] of this.series) {
       series.evict(oldest);
       if (series.empty) this.series.delete(key);

@@ -9,6 +9,11 @@
  * and a body delimited by `Content-Length`, `Transfer-Encoding: chunked` (extensions and trailers skipped) or the end
  * of the connection; no body for 1xx, 204 and 304. Interim 1xx answers (`100 Continue`) are skipped. A connection is
  * reused unless the answer says `Connection: close` or is HTTP/1.0 without keep-alive.
+ *
+ * What it saves per call: answers are read through `onread` into one buffer shared by every connection (no buffer
+ * allocated and no Readable stream per read; the bytes kept are copied out), and an answer head byte for byte the
+ * same as the container's last one is not read again (the pool keeps its reading: a model server answers with the
+ * same head until its Date or Content-Length changes).
  */
 import { connect, type Socket } from 'node:net';
 import type { ContainerResponse } from './container.ts';
@@ -37,6 +42,11 @@ const MAX_HEAD_BYTES = 16 * 1024;
 /** A body up to this size is sent in one write with the head; a larger one is written after it, not copied. */
 const ONE_WRITE_BYTES = 64 * 1024;
 const CRLF = Buffer.from('\r\n');
+/**
+ * Where every connection's reads land (net.connect's `onread`): one buffer for all, since each read is handled, and
+ * what is kept of it copied, before the next read happens.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 /** Headers the client writes itself, whatever the caller passes. */
@@ -54,6 +64,53 @@ interface Call {
   retry?: () => void;
 }
 
+/** What an answer's head says: its status and headers, whether the connection stays open, how its body ends. */
+interface AnswerHead {
+  status: number;
+  /** Names lower-cased; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  keepAlive: boolean;
+  mode: BodyMode;
+  /** The body's length, for mode `length`. */
+  length: number;
+}
+
+/** Reads a status line and headers; undefined for an interim (1xx) answer, which is skipped. */
+function readAnswerHead(head: string): AnswerHead | undefined {
+  const lines = head.split('\r\n');
+  const statusLine = lines[0] ?? '';
+  const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
+  if (!match) throw new Error(`the container answered something that is not HTTP/1.x: ${statusLine.slice(0, 80)}`);
+  const status = Number(match[2]);
+  if (status >= 100 && status < 200 && status !== 101) return undefined;
+  const headers: Record<string, string> = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+  }
+  const connection = (headers.connection ?? '').toLowerCase();
+  let keepAlive = match[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+  const transferEncoding = (headers['transfer-encoding'] ?? '').toLowerCase();
+  let mode: BodyMode;
+  let length = 0;
+  if (status === 204 || status === 304) mode = 'none';
+  else if (transferEncoding.includes('chunked')) mode = 'chunked';
+  else if (headers['content-length'] !== undefined) {
+    length = Number(headers['content-length']);
+    if (!Number.isSafeInteger(length) || length < 0) throw new Error('the container answered a bad Content-Length');
+    mode = 'length';
+  } else {
+    mode = 'close';
+    keepAlive = false;
+  }
+  return { status, headers, keepAlive, mode, length };
+}
+
 /** One kept-alive connection and the parser of the answer in progress on it. */
 class Connection {
   call: Call | undefined;
@@ -68,12 +125,21 @@ class Connection {
   private keepAlive = true;
   closed = false;
 
+  readonly socket: Socket;
+
   constructor(
-    readonly socket: Socket,
+    address: ContainerAddress,
     private readonly pool: ContainerConnections,
   ) {
+    // Read into the one shared buffer (net.connect's `onread`), not through the socket's Readable stream: no buffer
+    // allocated per read, no stream machinery per answer. What is kept of a read is copied out of it (onRead).
+    const onread = { buffer: READ_BUFFER, callback: (length: number) => this.onRead(length) };
+    const socket =
+      'socketPath' in address
+        ? connect({ path: address.socketPath, onread })
+        : connect({ port: address.port, host: address.host, onread });
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (data: Buffer) => this.onData(data));
     socket.on('error', (err) => this.onClose(err.message));
     socket.on('close', () => this.onClose('the connection was closed before the container answered'));
     socket.on('end', () => socket.end());
@@ -143,6 +209,14 @@ class Connection {
     }
   }
 
+  /** `length` bytes have arrived in READ_BUFFER: they are copied out (the next read, on any connection, overwrites it). */
+  private onRead(length: number): boolean {
+    const data = Buffer.allocUnsafe(length);
+    READ_BUFFER.copy(data, 0, 0, length);
+    this.onData(data);
+    return true; // keep reading
+  }
+
   private onData(data: Buffer): void {
     const call = this.call;
     if (!call) {
@@ -171,7 +245,13 @@ class Connection {
             return;
           }
           this.pending = buffer.subarray(end + 4);
-          if (!this.readHead(buffer.toString('latin1', 0, end))) continue; // an interim 1xx answer
+          const head = this.pool.readHead(buffer, end);
+          if (head === undefined) continue; // an interim 1xx answer
+          this.status = head.status;
+          this.headers = head.headers;
+          this.keepAlive = head.keepAlive;
+          this.mode = head.mode;
+          this.remaining = head.length;
           if (this.mode === 'none' || (this.mode === 'length' && this.remaining === 0)) {
             this.complete();
             return;
@@ -241,43 +321,6 @@ class Connection {
     }
   }
 
-  /** Reads a status line and headers; false for an interim (1xx) answer, which is skipped. */
-  private readHead(head: string): boolean {
-    const lines = head.split('\r\n');
-    const statusLine = lines[0] ?? '';
-    const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
-    if (!match) throw new Error(`the container answered something that is not HTTP/1.x: ${statusLine.slice(0, 80)}`);
-    const status = Number(match[2]);
-    if (status >= 100 && status < 200 && status !== 101) return false;
-    const headers: Record<string, string> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      const previous = headers[name];
-      headers[name] = previous === undefined ? value : `${previous}, ${value}`;
-    }
-    this.status = status;
-    this.headers = headers;
-    const connection = (headers.connection ?? '').toLowerCase();
-    this.keepAlive = match[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-    const transferEncoding = (headers['transfer-encoding'] ?? '').toLowerCase();
-    if (status === 204 || status === 304) this.mode = 'none';
-    else if (transferEncoding.includes('chunked')) this.mode = 'chunked';
-    else if (headers['content-length'] !== undefined) {
-      const length = Number(headers['content-length']);
-      if (!Number.isSafeInteger(length) || length < 0) throw new Error('the container answered a bad Content-Length');
-      this.mode = 'length';
-      this.remaining = length;
-    } else {
-      this.mode = 'close';
-      this.keepAlive = false;
-    }
-    return true;
-  }
-
   private complete(): void {
     const call = this.call as Call;
     this.call = undefined;
@@ -305,6 +348,9 @@ class Connection {
 export class ContainerConnections {
   private readonly idle: Connection[] = [];
   private readonly all = new Set<Connection>();
+  /** The last answer head read (see readHead), and what it said. */
+  private lastHeadBytes: Buffer | undefined;
+  private lastHead: AnswerHead | undefined;
 
   constructor(private readonly address: () => ContainerAddress) {}
 
@@ -344,6 +390,23 @@ export class ContainerConnections {
       };
       start(true);
     });
+  }
+
+  /**
+   * The answer head in `buffer` up to `end` (readAnswerHead), or its reading of the same bytes last time: a container
+   * answers with the same head again and again (its Date changes once a second), and reading it is a pure function
+   * of its bytes. The headers read are frozen, as the answers of that head share them.
+   */
+  readHead(buffer: Buffer, end: number): AnswerHead | undefined {
+    const last = this.lastHeadBytes;
+    if (last !== undefined && last.length === end && buffer.compare(last, 0, end, 0, end) === 0) return this.lastHead;
+    const head = readAnswerHead(buffer.toString('latin1', 0, end));
+    if (head !== undefined) {
+      Object.freeze(head.headers);
+      this.lastHeadBytes = Buffer.from(buffer.subarray(0, end));
+      this.lastHead = head;
+    }
+    return head;
   }
 
   /** Closes every connection (the container has stopped); a call still waiting for its answer fails. */
@@ -393,9 +456,7 @@ export class ContainerConnections {
   }
 
   private open(): Connection {
-    const address = this.address();
-    const socket = 'socketPath' in address ? connect(address.socketPath) : connect(address.port, address.host);
-    const connection = new Connection(socket, this);
+    const connection = new Connection(this.address(), this);
     this.all.add(connection);
     return connection;
   }

@@ -6,6 +6,9 @@
  */
 import { ServiceError } from '../errors.ts';
 
+/** What a variant without a serverless config gives back: nothing (one function for all, made once). */
+const noSlot = (): void => undefined;
+
 /** Counts the invocations in flight per serverless variant and refuses those beyond its MaxConcurrency. */
 export class ServerlessConcurrency {
   /** Keyed by the variant's hosting object, so a new deployment of the endpoint starts its own count. */
@@ -19,7 +22,7 @@ export class ServerlessConcurrency {
     variant: object,
     limit: { endpointName: string; variantName: string; maxConcurrency: number | undefined },
   ): () => void {
-    if (limit.maxConcurrency === undefined) return () => undefined;
+    if (limit.maxConcurrency === undefined) return noSlot;
     const current = this.inFlight.get(variant) ?? 0;
     if (current >= limit.maxConcurrency) {
       throw new ServiceError(

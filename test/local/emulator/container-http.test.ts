@@ -69,6 +69,21 @@ describe('ContainerConnections', () => {
     expect(connections()).toBe(1);
   });
 
+  it('reads each answer head for itself: one differing from the last by a byte, of the same length, is not taken for it', async () => {
+    const { call } = await setUp(
+      (n) =>
+        `HTTP/1.1 ${n === 2 ? 500 : 200} OK\r\nContent-Type: text/cs${n === 2 ? 'x' : 'v'}\r\nContent-Length: 1\r\n\r\n${n}`,
+    );
+
+    const answers = [await call(), await call(), await call()];
+
+    expect(answers.map((a) => [a.status, a.headers['content-type'], a.body.toString()])).toEqual([
+      [200, 'text/csv', '1'],
+      [500, 'text/csx', '2'],
+      [200, 'text/csv', '3'],
+    ]);
+  });
+
   it('reads chunked answers with extensions and trailers, after an interim 100 Continue', async () => {
     const { call } = await setUp(
       () =>
@@ -91,6 +106,59 @@ describe('ContainerConnections', () => {
     expect((await call()).body.toString()).toBe('answer 1');
     expect((await call()).body.toString()).toBe('answer 2');
     expect(connections()).toBe(2);
+  });
+
+  it('reads 6 MB answers, Content-Length and chunked, byte for byte across many reads on connections at once', async () => {
+    const size = 6 * 1024 * 1024;
+    const bodies = [1, 2].map((n) => {
+      const body = Buffer.allocUnsafe(size);
+      for (let i = 0; i < size; i++) body[i] = (i * 31 + n * 7) % 251;
+      return body;
+    });
+    const { call } = await setUp((n, socket) => {
+      const body = bodies[n - 1] as Buffer;
+      if (n % 2 === 1) {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+        socket.write(body.subarray(0, 1000));
+        socket.write(body.subarray(1000));
+      } else {
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+        const half = size / 2 + 3;
+        socket.write(`${half.toString(16)}\r\n`);
+        socket.write(body.subarray(0, half));
+        socket.write(`\r\n${(size - half).toString(16)}\r\n`);
+        socket.write(body.subarray(half));
+        socket.write('\r\n0\r\n\r\n');
+      }
+      return undefined;
+    });
+
+    const answers = await Promise.all([call(30_000), call(30_000)]);
+
+    // Which request each connection's answer belongs to is the server's order: match each answer to a body.
+    const matched = answers.map((answer) => bodies.findIndex((body) => body.equals(answer.body)));
+    expect(matched.sort()).toEqual([0, 1]);
+  });
+
+  it('fails a call whose container dies in the middle of its answer, and serves the next on a new connection', async () => {
+    const { call, connections } = await setUp((n, socket) => {
+      if (n === 1) socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part');
+      else if (n === 2) socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\nonly part');
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine');
+      return undefined;
+    });
+
+    const cut = await call().catch((err: unknown) => err);
+    const cutChunked = await call().catch((err: unknown) => err);
+    const next = await call();
+
+    for (const failure of [cut, cutChunked]) {
+      expect(failure).toBeInstanceOf(ContainerConnectionFailure);
+      expect((failure as ContainerConnectionFailure).timedOut).toBe(false);
+      expect((failure as Error).message).toBe('the connection was closed before the container answered');
+    }
+    expect(next.body.toString()).toBe('fine');
+    expect(connections()).toBe(3);
   });
 
   it('closes the connection after an answer with Connection: close', async () => {

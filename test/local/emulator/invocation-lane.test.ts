@@ -184,6 +184,20 @@ describe('the invocation lane', () => {
     expect(JSON.parse(answers[3]?.body ?? '')).toEqual({ predictions: [16] });
   });
 
+  it('reads each head for itself: one differing from the last by a byte, of the same length, is not taken for it', async () => {
+    const variant = (name: string) => invocation('1,1', [`X-Amzn-SageMaker-Target-Variant: ${name}`]);
+
+    const answers = await exchange(
+      emulator.url,
+      [variant('AllTraffic') + variant('AllTraffiX') + variant('AllTraffic')],
+      3,
+    );
+
+    expect(answers.map((a) => a.status)).toEqual([200, 400, 200]);
+    expect(JSON.parse(answers[1]?.body ?? '').Message).toContain('does not have a production variant named AllTraffiX');
+    expect(JSON.parse(answers[2]?.body ?? '')).toEqual({ predictions: [6] });
+  });
+
   it('waits for a body that arrives after its head, and reads one cut anywhere', async () => {
     const request = invocation('10,20');
     const head = request.slice(0, request.indexOf('\r\n\r\n') + 4);
@@ -215,6 +229,16 @@ describe('the invocation lane', () => {
     expect(tooLong?.status).toBe(400);
     expect(tooLong?.headers['x-amzn-errortype']).toBe('ValidationError');
     expect(tooLong?.body).toContain('customAttributes');
+  });
+
+  it('checks every input for itself: one a byte over a bound after the same input within it passed is refused', async () => {
+    const attributes = (length: number) =>
+      invocation('1,2', [`X-Amzn-SageMaker-Custom-Attributes: ${'a'.repeat(length)}`]);
+
+    const answers = await exchange(emulator.url, [attributes(1024) + attributes(1025) + attributes(1024)], 3);
+
+    expect(answers.map((a) => a.status)).toEqual([200, 400, 200]);
+    expect(answers[1]?.body).toContain('customAttributes');
   });
 });
 
