@@ -24,19 +24,23 @@ const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding:
   );
 
 /**
- * The files that keep a worker busiest, longest first: the doc test (every command of the README, a few minutes of
- * one worker) and the end-to-end files that run for half a minute or more. Started first, none is left running
- * alone at the end of the run while the other worker idles.
+ * The files that keep a worker busiest, longest first: the README's longest sections (the doc test, test/readme/)
+ * and the end-to-end files that run for half a minute or more. Started first, none is left running alone at the end
+ * of the run while the other worker idles.
  */
 const LONGEST = [
-  'test/readme/readme-commands.test.ts',
-  'test/e2e/demo.test.ts',
-  'test/e2e/deploy-endpoint.test.ts',
-  'test/e2e/triggers.test.ts',
-  'test/e2e/load-test-endpoint.test.ts',
-  'test/e2e/fault-matrix-emulator-killed.test.ts',
+  'test/readme/running-the-examples.test.ts',
+  'test/e2e/right-size-endpoint.test.ts',
+  'test/readme/the-smwf-command.test.ts',
   'test/cli/interrupts.test.ts',
+  'test/e2e/fault-matrix-emulator-killed.test.ts',
+  'test/e2e/load-test-endpoint.test.ts',
   'test/local/emulator/byoc.test.ts',
+  'test/readme/local-emulator.test.ts',
+  'test/e2e/deploy-endpoint.test.ts',
+  'test/readme/quick-start.test.ts',
+  'test/readme/readme-commands.test.ts',
+  'test/e2e/triggers.test.ts',
 ];
 for (const file of LONGEST) {
   if (!existsSync(join(root, file))) throw new Error(`vitest.config.ts: LONGEST names ${file}, which does not exist`);

@@ -33,6 +33,7 @@ import {
   type SynthesizedWorkflows,
 } from './synthesize.ts';
 import { mintTaskToken, TASK_TOKEN_PLACEHOLDER, TaskTokens } from './task-tokens.ts';
+import { validatedStateMachine } from './valid-definitions.ts';
 
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
 
@@ -357,16 +358,17 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return found;
   };
   const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
-  // aws-local-stepfunctions validates a definition (asl-validator) each time a StateMachine is built: hundreds of
-  // milliseconds of CPU for these definitions. A definition does not change while the runner lives, so it is
-  // validated once, by its first execution, and every later one is built without validating it again. A redrive's
-  // definition is derived from one that was validated (and its states before the one it resumes at are unreachable,
-  // which the validator would refuse), so it is not validated.
+  // aws-local-stepfunctions validates a definition (asl-validator) each time a StateMachine is built: about 2
+  // CPU-seconds for these definitions. A definition does not change while the runner lives, so it is validated once,
+  // by its first execution (and not even then when an earlier process found it valid: valid-definitions.ts), and
+  // every later one is built without validating it again. A redrive's definition is derived from one that was
+  // validated (and its states before the one it resumes at are unreachable, which the validator would refuse), so it
+  // is not validated.
   const validated = new WeakSet<object>();
   const machineFor = (def: Record<string, unknown>): StateMachine => {
-    const machine = new StateMachine(def as unknown as StateMachineDefinition, {
-      validationOptions: validated.has(def) ? { noValidate: true } : { checkArn: false },
-    });
+    const machine = validated.has(def)
+      ? new StateMachine(def as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } })
+      : validatedStateMachine(def, { checkArn: false });
     validated.add(def);
     return machine;
   };

@@ -11,7 +11,8 @@ import { processesWithEnvironment } from '../local/emulator/helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MARKER_VARIABLE = 'SMWF_TEST_RUN';
+/** The environment variable that marks every process of one run. */
+export const MARKER_VARIABLE = 'SMWF_TEST_RUN';
 let runs = 0;
 
 /** How a spawned command ended. */

@@ -2,7 +2,7 @@
  * The shell commands of README.md, as the doc test runs them. Every ```sh block is preceded by a marker saying
  * whether it runs locally:
  *
- *   <!-- doc-test: local -->                    run, in a new shell
+ *   <!-- doc-test: local -->                    run, in a new shell on a fresh checkout of its own
  *   <!-- doc-test: local, same shell -->        run, in the shell of the block before (its variables and servers)
  *   <!-- doc-test: local, except `npm ci` (why) -->   run, all but the commands named in backquotes
  *   <!-- doc-test: not run (why) -->            shown only (it needs AWS, say)

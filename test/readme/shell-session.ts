@@ -187,6 +187,16 @@ export class ShellSession {
     return outcomes;
   }
 
+  /** The shell's process, which runs every command. */
+  get pid(): number {
+    return this.bash.pid as number;
+  }
+
+  /** The servers running in the background and every process they started. */
+  serverProcesses(): number[] {
+    return this.servers.flatMap((server) => [server.pid, ...descendants(server.pid)]);
+  }
+
   /** Ends the shell, and whatever it still runs. */
   close(): void {
     for (const pid of descendants(this.bash.pid as number)) {

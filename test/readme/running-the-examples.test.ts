@@ -1,0 +1,4 @@
+/** The doc test (doc-test.ts) of the README's "Running the examples" section, in a file of its own so it runs beside the others. */
+import { describeReadmeSessions } from './doc-test.ts';
+
+describeReadmeSessions(import.meta.url);
