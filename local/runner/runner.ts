@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
+import { acceptedBefore } from './accepted-definitions.ts';
 import { ExecutionJournals, type JournalStart, processExists } from './execution-journal.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
@@ -357,16 +358,20 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     return found;
   };
   const definition = (workflow: string) => definitionOf(workflow) as unknown as StateMachineDefinition;
-  // aws-local-stepfunctions validates a definition (asl-validator) each time a StateMachine is built: hundreds of
-  // milliseconds of CPU for these definitions. A definition does not change while the runner lives, so it is
-  // validated once, by its first execution, and every later one is built without validating it again. A redrive's
-  // definition is derived from one that was validated (and its states before the one it resumes at are unreachable,
-  // which the validator would refuse), so it is not validated.
+  // aws-local-stepfunctions validates a definition (asl-validator) each time a StateMachine is built: about a
+  // CPU-second for these definitions. A definition does not change while the runner lives, so it is validated once,
+  // by its first execution (or not at all when an earlier runner or process accepted the same text:
+  // accepted-definitions.ts), and every later one is built without validating it again. A redrive's definition is
+  // derived from one that was validated (and its states before the one it resumes at are unreachable, which the
+  // validator would refuse), so it is not validated.
   const validated = new WeakSet<object>();
+  const validation = { checkArn: false };
   const machineFor = (def: Record<string, unknown>): StateMachine => {
+    const earlier = validated.has(def) ? undefined : acceptedBefore(def, validation);
     const machine = new StateMachine(def as unknown as StateMachineDefinition, {
-      validationOptions: validated.has(def) ? { noValidate: true } : { checkArn: false },
+      validationOptions: earlier === undefined || earlier.before ? { noValidate: true } : validation,
     });
+    earlier?.accepted();
     validated.add(def);
     return machine;
   };
