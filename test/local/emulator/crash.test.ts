@@ -18,7 +18,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { exampleImage } from '../../../examples/example-models.ts';
 import { WATCHER_NAME } from '../../../local/emulator/hosting/container-records.ts';
 import { type ProcStat, readStat } from '../../../local/emulator/hosting/process-tree.ts';
@@ -32,24 +32,23 @@ import {
   waitForEndpoint,
 } from './helpers.ts';
 
-/**
- * Registers what a test started, to be cleaned up when that test ends: the test's own `onTestFinished`, since the
- * tests run at once and each cleans up only what it started.
- */
-type CleanUp = TestContext['onTestFinished'];
+const commands: SpawnedCommand[] = [];
+const stateDirs: string[] = [];
+
+afterEach(() => {
+  for (const command of commands.splice(0)) command.cleanUp();
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A fresh state directory, removed after the test. */
-function freshStateDir(cleanUp: CleanUp): string {
+function freshStateDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'smwf-crash-'));
-  cleanUp(() => rmSync(dir, { recursive: true, force: true }));
+  stateDirs.push(dir);
   return dir;
 }
 
-/**
- * Spawns `smwf local start` on `stateDir` and resolves once it serves, with SDK clients pointed at it; whatever of it
- * still runs when the test ends is killed.
- */
-async function localStart(cleanUp: CleanUp, stateDir: string) {
+/** Spawns `smwf local start` on `stateDir` and resolves once it serves, with SDK clients pointed at it. */
+async function localStart(stateDir: string) {
   const command = SpawnedCommand.start([
     'local',
     'start',
@@ -61,7 +60,7 @@ async function localStart(cleanUp: CleanUp, stateDir: string) {
     '--startup-timeout',
     '120',
   ]);
-  cleanUp(() => command.cleanUp());
+  commands.push(command);
   const line = await command.printed((l) => l.startsWith('AWS_ENDPOINT_URL='), 'its URL');
   return { command, ...clients(line.slice('AWS_ENDPOINT_URL='.length)) };
 }
@@ -87,8 +86,8 @@ async function createEndpoint(sagemaker: SageMakerClient, name: string, containe
  * endpoint with a model loaded, an nginx-style program with worker processes, and a transform job whose model server
  * is starting. Resolves once all of their processes run.
  */
-async function busyEmulator(cleanUp: CleanUp, stateDir: string) {
-  const started = await localStart(cleanUp, stateDir);
+async function busyEmulator(stateDir: string) {
+  const started = await localStart(stateDir);
   const { command, sagemaker, runtime, s3 } = started;
   const model = await uploadLinearModel(s3, 'crash', 'm/model.tar.gz', [1, 1], 0);
   await s3.send(
@@ -96,19 +95,16 @@ async function busyEmulator(cleanUp: CleanUp, stateDir: string) {
   );
   await s3.send(new PutObjectCommand({ Bucket: 'crash', Key: 'batch/in.csv', Body: '1,2\n' }));
 
-  // The two serving endpoints start at once.
-  const [serving, workers] = await Promise.all([
-    deployModel(sagemaker, 'serving', {
-      PrimaryContainer: { Image: LINEAR_IMAGE, ModelDataUrl: model },
-    }),
-    deployModel(sagemaker, 'workers', {
-      PrimaryContainer: {
-        Image: exampleImage('classic-byoc'),
-        ModelDataUrl: model,
-        Environment: { BYOC_PORTABLE: 'true', BYOC_WORKERS: '1' },
-      },
-    }),
-  ]);
+  const serving = await deployModel(sagemaker, 'serving', {
+    PrimaryContainer: { Image: LINEAR_IMAGE, ModelDataUrl: model },
+  });
+  const workers = await deployModel(sagemaker, 'workers', {
+    PrimaryContainer: {
+      Image: exampleImage('classic-byoc'),
+      ModelDataUrl: model,
+      Environment: { BYOC_PORTABLE: 'true', BYOC_WORKERS: '1' },
+    },
+  });
   await createEndpoint(sagemaker, 'multi-model', {
     Image: LINEAR_IMAGE,
     Mode: 'MultiModel',
@@ -159,13 +155,10 @@ function stillRuns(process: ProcStat): boolean {
   return now !== undefined && now.state !== 'Z' && now.startTime === process.startTime;
 }
 
-// Each kills an emulator of its own, on a state directory of its own: they run at once.
-describe.concurrent('an emulator killed with SIGKILL', () => {
-  it('leaves no model process and no private folder once the safety net has run, with no later start', async ({
-    onTestFinished,
-  }) => {
-    const stateDir = freshStateDir(onTestFinished);
-    const { command } = await busyEmulator(onTestFinished, stateDir);
+describe('an emulator killed with SIGKILL', () => {
+  it('leaves no model process and no private folder once the safety net has run, with no later start', async () => {
+    const stateDir = freshStateDir();
+    const { command } = await busyEmulator(stateDir);
     const folders = command.environmentValues('TMPDIR').filter((dir) => dir.includes('smwf-container-'));
 
     const ended = await command.interrupt('SIGKILL');
@@ -177,11 +170,9 @@ describe.concurrent('an emulator killed with SIGKILL', () => {
     expect(folders.filter(existsSync)).toEqual([]);
   });
 
-  it('is cleaned up by the next start on its state directory (safety net killed too), which then hosts InService endpoints again', async ({
-    onTestFinished,
-  }) => {
-    const stateDir = freshStateDir(onTestFinished);
-    const first = await busyEmulator(onTestFinished, stateDir);
+  it('is cleaned up by the next start on its state directory (safety net killed too), which then hosts InService endpoints again', async () => {
+    const stateDir = freshStateDir();
+    const first = await busyEmulator(stateDir);
     const folders = first.command.environmentValues('TMPDIR').filter((dir) => dir.includes('smwf-container-'));
     const watchers = first.command.processes().filter((pid) => commandLine(pid).includes(WATCHER_NAME));
     for (const pid of watchers) process.kill(pid, 'SIGKILL');
@@ -189,7 +180,7 @@ describe.concurrent('an emulator killed with SIGKILL', () => {
 
     await first.command.interrupt('SIGKILL');
     const survivorsOfTheCrash = models.filter(stillRuns);
-    const second = await localStart(onTestFinished, stateDir);
+    const second = await localStart(stateDir);
     const leftAfterRestart = models.filter(stillRuns);
     const foldersAfterRestart = folders.filter(existsSync);
     const served = await second.runtime.send(
