@@ -381,12 +381,15 @@ describe('RightSizeEndpoint', () => {
       'RightSizeEndpoint',
       rightSize('rs-aborted', {
         candidates: { instanceTypes: ['ml.c5.large'], environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] } },
-        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 3 } },
+        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 2 } },
       }),
       {
-        // Once the candidate serves and its load test has begun: its endpoint, config and model all exist.
-        onEvent: (event) => {
-          if (event.type === 'StateEntered' && event.state.name === 'GenerateLoad') execution?.abort();
+        // Once the candidate serves and its load test begins: its endpoint, config and model all exist. Aborted from
+        // the task's invocation itself, not from the event log, which a busy machine may deliver after the
+        // execution has gone on (it then ended SUCCEEDED, under load 17).
+        interceptTask: (task, invoke) => {
+          if (task.stateName === 'GenerateLoad') execution?.abort();
+          return invoke();
         },
       },
     );
