@@ -75,9 +75,7 @@ function loadTest(endpointName: string, overrides: Record<string, unknown> = {})
     endpointName,
     confirmEndpointName: endpointName,
     samples: [csvSample],
-    // The example model answers at once, so each user sends as fast as it is answered: every second of load is a
-    // second of the machine's CPU. Two seconds a step still count hundreds of requests.
-    pattern: { stairs: { usersPerStep: 2, steps: 2, stepSeconds: 2 } },
+    pattern: { stairs: { usersPerStep: 2, steps: 2, stepSeconds: 3 } },
     // The deployment's own health check and warm-up invocations are recent traffic the guard would count.
     liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 100 },
     ...FAST,
