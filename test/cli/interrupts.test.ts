@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { exampleImage, exampleModelArchive } from '../../examples/example-models.ts';
 import { SAME_CTRL_C_WITHIN_MS } from '../../local/emulator/interrupts.ts';
 import { clients, startTestEmulator } from '../local/emulator/helpers.ts';
@@ -25,18 +25,19 @@ const MODEL_SERVER = 'containers/linear/server.mjs';
 /** Keeps a model server starting (alive, not yet answering /ping) for as long as any test here runs. */
 const SLOW_START = { SMWF_EXAMPLE_STARTUP_DELAY_MS: '600000' };
 
-const commands: SpawnedCommand[] = [];
-const stateDirs: string[] = [];
+/**
+ * Registers what a test started, to be cleaned up when that test ends: the test's own `onTestFinished`, since the
+ * `smwf run` tests run at once and each cleans up only what it started.
+ */
+type CleanUp = TestContext['onTestFinished'];
 
-afterEach(() => {
-  for (const command of commands.splice(0)) command.cleanUp();
-  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh state directory whose S3 holds the example linear model (and `objects`), as `smwf run` will find it. */
-async function stateWithModel(objects: Record<string, string> = {}): Promise<string> {
+/**
+ * A fresh state directory whose S3 holds the example linear model (and `objects`), as `smwf run` will find it; removed
+ * when the test ends.
+ */
+async function stateWithModel(cleanUp: CleanUp, objects: Record<string, string> = {}): Promise<string> {
   const stateDir = mkdtempSync(join(tmpdir(), 'smwf-interrupt-'));
-  stateDirs.push(stateDir);
+  cleanUp(() => rmSync(stateDir, { recursive: true, force: true }));
   const emulator = await startTestEmulator({ stateDir });
   const { s3 } = clients(emulator.url);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -68,21 +69,21 @@ function deployInput(endpointName: string, environment: Record<string, string> =
   };
 }
 
-/** Spawns `smwf <args>`. */
-function spawn(args: string[]): SpawnedCommand {
+/** Spawns `smwf <args>`; whatever of it still runs when the test ends is killed. */
+function spawn(cleanUp: CleanUp, args: string[]): SpawnedCommand {
   const command = SpawnedCommand.start(args);
-  commands.push(command);
+  cleanUp(() => command.cleanUp());
   return command;
 }
 
-/** Spawns `smwf run <workflow> --json` on `stateDir` with `input`. */
-function smwfRun(workflow: string, stateDir: string, input: unknown): SpawnedCommand {
+/** Spawns `smwf run <workflow> --json` on `stateDir` with `input`; whatever of it still runs when the test ends is killed. */
+function smwfRun(cleanUp: CleanUp, workflow: string, stateDir: string, input: unknown): SpawnedCommand {
   const file = join(stateDir, `${workflow}.input.json`);
   writeFileSync(file, JSON.stringify(input));
   const command = SpawnedCommand.start(['run', workflow, '--input', file, '--state-dir', stateDir, '--json'], {
     SMWF_CONFIG: DEPLOYMENT_CONFIG,
   });
-  commands.push(command);
+  cleanUp(() => command.cleanUp());
   return command;
 }
 
@@ -105,10 +106,13 @@ function endpointLogs(stateDir: string, endpoint: string): string {
   }
 }
 
-describe('an interrupted smwf run', () => {
-  it('Ctrl-C during CreateEndpoint, delivered twice as under npm start: stops what it started (no kill), says so in one line and exits 130', async () => {
-    const stateDir = await stateWithModel();
-    const command = smwfRun('DeployEndpoint', stateDir, deployInput('at-create', SLOW_START));
+// Each run has a state directory, an emulator and a run marker of its own: they run at once.
+describe.concurrent('an interrupted smwf run', () => {
+  it('Ctrl-C during CreateEndpoint, delivered twice as under npm start: stops what it started (no kill), says so in one line and exits 130', async ({
+    onTestFinished,
+  }) => {
+    const stateDir = await stateWithModel(onTestFinished);
+    const command = smwfRun(onTestFinished, 'DeployEndpoint', stateDir, deployInput('at-create', SLOW_START));
     await command.entered('StartDeployment');
 
     // npm passes the terminal's SIGINT on to the script, which gets it from the terminal too: one Ctrl-C, two signals.
@@ -121,9 +125,11 @@ describe('an interrupted smwf run', () => {
     expect(folders.filter(existsSync)).toEqual([]);
   });
 
-  it('SIGTERM during the wait for the endpoint: stops its starting model process and exits 143', async () => {
-    const stateDir = await stateWithModel();
-    const command = smwfRun('DeployEndpoint', stateDir, deployInput('at-wait', SLOW_START));
+  it('SIGTERM during the wait for the endpoint: stops its starting model process and exits 143', async ({
+    onTestFinished,
+  }) => {
+    const stateDir = await stateWithModel(onTestFinished);
+    const command = smwfRun(onTestFinished, 'DeployEndpoint', stateDir, deployInput('at-wait', SLOW_START));
     // StartDeployment waits for the endpoint's event (its fallback, WaitForEndpoint, would come 5 s later).
     await command.entered('StartDeployment');
     await command.until(() => command.processesRunning(MODEL_SERVER).length > 0, 'a model server running');
@@ -137,10 +143,12 @@ describe('an interrupted smwf run', () => {
     expect(folders.filter(existsSync)).toEqual([]);
   });
 
-  it('Ctrl-C during the health check stops the serving model process; a second Ctrl-C while it ignores SIGTERM kills it at once', async () => {
-    const stateDir = await stateWithModel();
+  it('Ctrl-C during the health check stops the serving model process; a second Ctrl-C while it ignores SIGTERM kills it at once', async ({
+    onTestFinished,
+  }) => {
+    const stateDir = await stateWithModel(onTestFinished);
     const input = deployInput('at-check', { SMWF_EXAMPLE_IGNORE_SIGTERM: 'true' });
-    const command = smwfRun('DeployEndpoint', stateDir, input);
+    const command = smwfRun(onTestFinished, 'DeployEndpoint', stateDir, input);
     await command.entered('HealthCheck');
     const folders = command.environmentValues('TMPDIR').filter((dir) => dir.includes('smwf-container-'));
 
@@ -160,9 +168,9 @@ describe('an interrupted smwf run', () => {
     expect(folders.filter(existsSync)).toEqual([]);
   });
 
-  it('SIGHUP during a batch transform: stops the job’s model server and exits 129', async () => {
-    const stateDir = await stateWithModel({ 'scoring/in/rows.csv': '1,2\n3,4\n' });
-    const command = smwfRun('BatchTransform', stateDir, {
+  it('SIGHUP during a batch transform: stops the job’s model server and exits 129', async ({ onTestFinished }) => {
+    const stateDir = await stateWithModel(onTestFinished, { 'scoring/in/rows.csv': '1,2\n3,4\n' });
+    const command = smwfRun(onTestFinished, 'BatchTransform', stateDir, {
       scheduleName: 'interrupted',
       model: { image: IMAGE, modelDataUrl: MODEL, environment: SLOW_START },
       input: { s3Prefix: `s3://${BUCKET}/scoring/in/`, contentType: 'text/csv', splitType: 'Line' },
@@ -182,8 +190,10 @@ describe('an interrupted smwf run', () => {
 });
 
 describe('an interrupted smwf demo', () => {
-  it('Ctrl-C during the multi-model part: stops the endpoint and multi-model containers, removes its state, exits 130', async () => {
-    const command = spawn(['demo', '--json']);
+  it('Ctrl-C during the multi-model part: stops the endpoint and multi-model containers, removes its state, exits 130', async ({
+    onTestFinished,
+  }) => {
+    const command = spawn(onTestFinished, ['demo', '--json']);
     await command.printed((line) => line.includes('"type":"StepResult"') && line.includes('"step":"4.'), 'step 4');
     await command.until(
       () => command.environmentValues('SAGEMAKER_MULTI_MODEL').includes('true'),
@@ -204,8 +214,10 @@ describe('an interrupted smwf demo', () => {
     expect(stateDirs.filter(existsSync)).toEqual([]);
   });
 
-  it('--right-size: Ctrl-C while candidates are loaded stops their model processes, removes its state, exits 130', async () => {
-    const command = spawn(['demo', '--right-size', '--json']);
+  it('--right-size: Ctrl-C while candidates are loaded stops their model processes, removes its state, exits 130', async ({
+    onTestFinished,
+  }) => {
+    const command = spawn(onTestFinished, ['demo', '--right-size', '--json']);
     await command.entered('GenerateLoad');
     await command.until(() => command.processesRunning(MODEL_SERVER).length > 0, 'a model server running');
     const stateDirs = command.environmentValues('SM_MODEL_DIR').map((dir) => dir.slice(0, dir.indexOf('/hosting/')));
@@ -223,9 +235,11 @@ describe('an interrupted smwf demo', () => {
 });
 
 describe('an interrupted npm run bench', () => {
-  it('Ctrl-C in the terminal while a benchmark runs an emulator: the benchmark stops its model processes in one line, the runner exits 130', async () => {
+  it('Ctrl-C in the terminal while a benchmark runs an emulator: the benchmark stops its model processes in one line, the runner exits 130', async ({
+    onTestFinished,
+  }) => {
     const command = SpawnedCommand.node(['--import', 'tsx', 'bench/run.ts', 'emulator-invoke', '--quick'], {}, true);
-    commands.push(command);
+    onTestFinished(() => command.cleanUp());
     await command.until(() => command.processesRunning(MODEL_SERVER).length > 0, 'a model server running');
 
     const ended = await command.interruptGroup('SIGINT');

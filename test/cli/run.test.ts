@@ -92,7 +92,8 @@ describe('smwf run (local)', () => {
       endpointName: 'cli-lt',
       confirmEndpointName: 'cli-lt',
       samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
-      pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 2 } },
+      // The report is what is asserted: one-second steps (each a second of CPU against a model that answers at once).
+      pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 1 } },
       stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 2000 } },
       liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 100 },
       options: {

@@ -165,7 +165,9 @@ async function expectSerialized(endpoint: string, runs: Run[]): Promise<void> {
   for (const name of [...left.models, ...left.configs]) expect(owned).toContain(name);
 }
 
-describe('two deployments of one new endpoint', () => {
+// The cases of each race below have an endpoint of their own: they run at once (one group at a time, so that few
+// model processes start together).
+describe.concurrent('two deployments of one new endpoint', () => {
   it.each([
     ['at once', 0],
     ['0.4 s apart', 400],
@@ -181,7 +183,7 @@ describe('two deployments of one new endpoint', () => {
   });
 });
 
-describe('two deployments updating one endpoint', () => {
+describe.concurrent('two deployments updating one endpoint', () => {
   it.each([
     ['at once', 0],
     ['0.4 s apart', 400],

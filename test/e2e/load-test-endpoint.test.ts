@@ -6,6 +6,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestReport } from '../../contracts/parts/load-test.ts';
+import type { ExecutionResult } from '../../local/runner/runner.ts';
 import { deploy, deployInput, type Harness, IMAGE, readS3Text, startHarness } from './harness.ts';
 
 let h: Harness;
@@ -25,8 +26,29 @@ const FAST = {
 
 const csvSample = { contentType: 'text/csv', accept: 'application/json', body: '1,2' };
 
+/** The deployments of the endpoints two tests load or refuse: started with the multi-model one, awaited by each test. */
+let queueDeployed: Promise<ExecutionResult>;
+let serverlessDeployed: Promise<ExecutionResult>;
+
 beforeAll(async () => {
   h = await startHarness();
+  // One worker serving 50 ms a request (the threshold test).
+  queueDeployed = deploy(
+    h,
+    deployInput('lt-queue', h.models['linear-v1'], {
+      model: {
+        image: IMAGE,
+        modelDataUrl: h.models['linear-v1'],
+        environment: { SMWF_EXAMPLE_SERVICE_MS: '50', SAGEMAKER_MODEL_SERVER_WORKERS: '1' },
+      },
+    }),
+  );
+  serverlessDeployed = deploy(
+    h,
+    deployInput('lt-serverless', h.models['linear-v1'], {
+      variants: [{ serverless: { memorySizeInMB: 1024, maxConcurrency: 2 } }],
+    }),
+  );
   const mme = await h.runner.start('DeployMultiModelEndpoint', {
     endpointName: 'lt-mme',
     model: { image: IMAGE, prefix: `s3://${BUCKET}/mme/lt-mme/` },
@@ -141,16 +163,7 @@ describe('LoadTestEndpoint', () => {
   it('stops at the first step over the latency threshold: the verdict is the step below it, and why', async () => {
     // One worker serving 50 ms a request: one user waits about 50 ms, two users queue to about 100 ms (the threshold,
     // 80 ms, leaves a busy machine 30 ms of overhead either way).
-    const deployed = await deploy(
-      h,
-      deployInput('lt-queue', h.models['linear-v1'], {
-        model: {
-          image: IMAGE,
-          modelDataUrl: h.models['linear-v1'],
-          environment: { SMWF_EXAMPLE_SERVICE_MS: '50', SAGEMAKER_MODEL_SERVER_WORKERS: '1' },
-        },
-      }),
-    );
+    const deployed = await queueDeployed;
     expect(deployed.status, deployed.cause).toBe('SUCCEEDED');
 
     const result = await h.runner.start(
@@ -184,7 +197,7 @@ describe('LoadTestEndpoint', () => {
       'LoadTestEndpoint',
       loadTest('lt-mme', {
         targetModels: [{ targetModel: mmeModels.v2 }],
-        pattern: { stairs: { usersPerStep: 41, steps: 1, stepSeconds: 2 } },
+        pattern: { stairs: { usersPerStep: 41, steps: 1, stepSeconds: 1 } },
         // The earlier tests' load on this endpoint is recent traffic: allowed here, knowingly.
         liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 1_000_000 },
         // 41 generators start in this one process: the lead gives the last of them time to be ready at startAt.
@@ -227,12 +240,7 @@ describe('LoadTestEndpoint', () => {
   });
 
   it('refuses a sample over 4 MB for a serverless endpoint once the endpoint shows it is serverless (ResolveLoadSamples)', async () => {
-    const deployed = await deploy(
-      h,
-      deployInput('lt-serverless', h.models['linear-v1'], {
-        variants: [{ serverless: { memorySizeInMB: 1024, maxConcurrency: 2 } }],
-      }),
-    );
+    const deployed = await serverlessDeployed;
     expect(deployed.status, deployed.cause).toBe('SUCCEEDED');
     await h.s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'lt-samples/big.csv', Body: Buffer.alloc(5 * 1024 * 1024, 49) }),

@@ -56,7 +56,8 @@ function mceInput(endpointName: string, second: string, overrides: Record<string
 
 const deployMce = (input: unknown) => h.runner.start('DeployMultiContainerEndpoint', input).result;
 
-describe('DeployMultiContainerEndpoint', () => {
+// Each case has an endpoint of its own (the refused ones create none): the cases of each workflow run at once.
+describe.concurrent('DeployMultiContainerEndpoint', () => {
   it('deploys two containers, each invoked and checked by its hostname, then updates one', async () => {
     const created = await deployMce(mceInput('mce', h.models['linear-v2']));
     const firstConfig = (await describeEndpoint(h, 'mce'))?.EndpointConfigName;
@@ -171,7 +172,7 @@ function pipelineInput(endpointName: string, model: string, overrides: Record<st
 
 const deployPipeline = (input: unknown) => h.runner.start('DeploySerialPipeline', input).result;
 
-describe('DeploySerialPipeline', () => {
+describe.concurrent('DeploySerialPipeline', () => {
   it('deploys featurizer then model as one pipeline, checked by its end-to-end answer', async () => {
     const result = await deployPipeline(pipelineInput('pipeline', h.models['linear-standardized-v1']));
 

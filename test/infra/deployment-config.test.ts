@@ -272,9 +272,11 @@ describe('loadDeploymentConfig', () => {
     const path = configFile('package-model-memory', (c) => {
       c.packageModelMemoryMb = 3538;
     });
+    // The template only: the example's synthesis above ran cdk-nag and CloudFormation's validation.
     const { app, stack } = buildApp({
       skipBundling: true,
       nag: false,
+      cloudFormationValidation: false,
       outdir: mkdtempSync(join(tmpdir(), 'smwf-config-synth-')),
       deploymentConfig: path,
     });

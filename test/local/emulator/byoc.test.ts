@@ -139,24 +139,57 @@ describe('bring your own container', () => {
     await Promise.all([emulator?.stop(), failing?.stop()]);
   });
 
-  it('fails a program with a fixed port run as a plain process, naming the port it listens on, and leaves none of its processes', async () => {
-    // A port and socket path of this run, not the machine's 8080 and /tmp: they stay fixed, whatever SageMaker says.
-    const fixedPort = await freePort();
-    const socket = join(await tempStateDir(), 'app.sock');
+  // Each waits out the failing emulator's /ping window with an endpoint of its own: they run at once.
+  describe.concurrent('programs that never pass /ping', () => {
+    it('fails a program with a fixed port run as a plain process, naming the port it listens on, and leaves none of its processes', async () => {
+      // A port and socket path of this run, not the machine's 8080 and /tmp: they stay fixed, whatever SageMaker says.
+      const fixedPort = await freePort();
+      const socket = join(await tempStateDir(), 'app.sock');
 
-    const endpoint = await deploy(failingSagemaker, 'fixed-port', PLAIN_IMAGE, failingAlpha, {
-      BYOC_PORT: String(fixedPort),
-      BYOC_SOCKET: socket,
+      const endpoint = await deploy(failingSagemaker, 'fixed-port', PLAIN_IMAGE, failingAlpha, {
+        BYOC_PORT: String(fixedPort),
+        BYOC_SOCKET: socket,
+      });
+
+      expect(endpoint.EndpointStatus).toBe('Failed');
+      expect(endpoint.FailureReason).toMatch(
+        new RegExp(
+          `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port \\d+ \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port ${fixedPort}\\. A program with a fixed port runs unchanged in the emulator's isolation mode \\("isolation": "namespaces" in the images file\\); otherwise it must listen on SAGEMAKER_BIND_TO_PORT\\. ${MODEL_PATH_HINT} Please check CloudWatch logs for this endpoint\\. Last log lines: `,
+        ),
+      );
+      expect(endpoint.FailureReason).toContain('cannot load the model from /opt/ml/model');
+      expect(processesWithEnvironment(marker('fixed-port'))).toEqual([]);
     });
 
-    expect(endpoint.EndpointStatus).toBe('Failed');
-    expect(endpoint.FailureReason).toMatch(
-      new RegExp(
-        `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port \\d+ \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port ${fixedPort}\\. A program with a fixed port runs unchanged in the emulator's isolation mode \\("isolation": "namespaces" in the images file\\); otherwise it must listen on SAGEMAKER_BIND_TO_PORT\\. ${MODEL_PATH_HINT} Please check CloudWatch logs for this endpoint\\. Last log lines: `,
-      ),
-    );
-    expect(endpoint.FailureReason).toContain('cannot load the model from /opt/ml/model');
-    expect(processesWithEnvironment(marker('fixed-port'))).toEqual([]);
+    it('fails a plain-process program that reads its model from /opt/ml/model on a machine without it, saying that isolation mode provides it', async () => {
+      const endpoint = await deploy(failingSagemaker, 'fixed-model-dir', PLAIN_IMAGE, failingAlpha, {
+        BYOC_PORTABLE: 'true',
+        BYOC_MODEL_DIR: '/opt/ml/model',
+      });
+
+      expect(existsSync('/opt/ml/model')).toBe(false);
+      expect(endpoint.EndpointStatus).toBe('Failed');
+      expect(endpoint.FailureReason).toMatch(
+        new RegExp(
+          `^The primary container for production variant AllTraffic did not pass the ping health check\\. ${MODEL_PATH_HINT} Please check CloudWatch logs for this endpoint\\. Last log lines: [^]*cannot load the model from /opt/ml/model`,
+        ),
+      );
+      expect(processesWithEnvironment(marker('fixed-model-dir'))).toEqual([]);
+    });
+
+    it('names the port an isolated program listens on when it is not 8080', async () => {
+      const endpoint = await deploy(failingSagemaker, 'isolated-5000', ISOLATED_IMAGE, failingAlpha, {
+        BYOC_PORT: '5000',
+      });
+
+      expect(endpoint.EndpointStatus).toBe('Failed');
+      expect(endpoint.FailureReason).toMatch(
+        new RegExp(
+          `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port 8080 \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port 5000, and SageMaker sends requests to port 8080\\. Please check CloudWatch logs for this endpoint\\. Last log lines: `,
+        ),
+      );
+      expect(processesWithEnvironment(marker('isolated-5000'))).toEqual([]);
+    });
   });
 
   it('serves two copies of an nginx-style program (front workers as nobody, the app server socket under TMPDIR) that reads SAGEMAKER_BIND_TO_PORT, SM_MODEL_DIR and TMPDIR, and DeleteEndpoint leaves none of their processes', async () => {
@@ -211,22 +244,6 @@ describe('bring your own container', () => {
     expect(processesWithEnvironment(marker('fixed-socket-first'))).toEqual([]);
   });
 
-  it('fails a plain-process program that reads its model from /opt/ml/model on a machine without it, saying that isolation mode provides it', async () => {
-    const endpoint = await deploy(failingSagemaker, 'fixed-model-dir', PLAIN_IMAGE, failingAlpha, {
-      BYOC_PORTABLE: 'true',
-      BYOC_MODEL_DIR: '/opt/ml/model',
-    });
-
-    expect(existsSync('/opt/ml/model')).toBe(false);
-    expect(endpoint.EndpointStatus).toBe('Failed');
-    expect(endpoint.FailureReason).toMatch(
-      new RegExp(
-        `^The primary container for production variant AllTraffic did not pass the ping health check\\. ${MODEL_PATH_HINT} Please check CloudWatch logs for this endpoint\\. Last log lines: [^]*cannot load the model from /opt/ml/model`,
-      ),
-    );
-    expect(processesWithEnvironment(marker('fixed-model-dir'))).toEqual([]);
-  });
-
   describe('isolation mode', () => {
     it('runs on this machine (Linux, root, unshare, mount and ip)', () => {
       // Every other test here needs it: when this fails, the reason is the emulator's own.
@@ -261,20 +278,6 @@ describe('bring your own container', () => {
       expect(socketOnHost).toBe(false);
       expect(processesWithEnvironment(marker('isolated-alpha'))).toEqual([]);
       expect(processesWithEnvironment(marker('isolated-beta'))).toEqual([]);
-    });
-
-    it('names the port an isolated program listens on when it is not 8080', async () => {
-      const endpoint = await deploy(failingSagemaker, 'isolated-5000', ISOLATED_IMAGE, failingAlpha, {
-        BYOC_PORT: '5000',
-      });
-
-      expect(endpoint.EndpointStatus).toBe('Failed');
-      expect(endpoint.FailureReason).toMatch(
-        new RegExp(
-          `^The primary container for production variant AllTraffic did not pass the ping health check: nothing answered on port 8080 \\(SAGEMAKER_BIND_TO_PORT\\) within ${FAILING_PING_WINDOW_SECONDS} seconds; the container listens on port 5000, and SageMaker sends requests to port 8080\\. Please check CloudWatch logs for this endpoint\\. Last log lines: `,
-        ),
-      );
-      expect(processesWithEnvironment(marker('isolated-5000'))).toEqual([]);
     });
 
     it('runs a batch transform with the classic program unchanged, and stops it when the job ends', async () => {
@@ -337,7 +340,8 @@ describe('bring your own container', () => {
       expect(processesWithEnvironment(marker('stop-plain'))).toEqual([]);
     });
 
-    describe('where it cannot work', () => {
+    // Each runs an emulator of its own: they run at once.
+    describe.concurrent('where it cannot work', () => {
       /** Runs `smwf local start` behind `prefix`, deploys the isolated example and returns the settled endpoint. */
       async function deployBehind(prefix: string[]): Promise<DescribeEndpointCommandOutput> {
         const dir = await tempStateDir();
