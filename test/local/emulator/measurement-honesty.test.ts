@@ -3,18 +3,16 @@
  * instance (examples/containers/README.md), what closed-loop clients sustain through the emulator must follow the
  * queueing arithmetic, N instances x W workers / S requests per second, within 20%. Each load keeps eight users per
  * worker, so that a worker finds a request waiting when it ends one even while answers and new requests are on
- * their way: a user's round trip outside the model may take up to seven service times (280 ms, as on a machine
+ * their way: a user's round trip outside the model may take up to seven service times (140 ms, as on a machine
  * whose every core is busy with other work) before a worker idles and the figure measures the round trip instead of
- * the model. S is 40 ms: long enough next to that round trip, short enough for few requests (each costs the machine
- * the same work whatever S is). Each window counts at least 75 requests (3 s at 25 per second for the smallest
- * layout); what the window's edges can miscount is the requests in service as it opens and closes, at most one per
- * worker: under 2%.
+ * the model. Each window counts at least 150 requests (3 s at 50 per second for the smallest layout); what the
+ * window's edges can miscount is the requests in service as it opens and closes, at most one per worker: under 1%.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClosedLoopResult, closedLoop, percentileOf, throughput } from './closed-loop.ts';
 import { clients, deployModel, LINEAR_IMAGE, startTestEmulator, uploadLinearModel } from './helpers.ts';
 
-const SERVICE_MS = 40;
+const SERVICE_MS = 20;
 const WINDOW_SECONDS = 3;
 
 describe('measurement through the emulator follows queueing arithmetic', () => {
@@ -76,7 +74,7 @@ describe('measurement through the emulator follows queueing arithmetic', () => {
   });
 
   it('never answers faster than the service time at low load', async () => {
-    const lowLoad = await closedLoop(emulator.url, 'honest-1x1', { users: 1, seconds: 2, warmUpSeconds: 0.2 });
+    const lowLoad = await closedLoop(emulator.url, 'honest-1x1', { users: 1, seconds: 1.5, warmUpSeconds: 0.2 });
 
     expect(lowLoad.completed).toBeGreaterThanOrEqual(20);
     expect(percentileOf(lowLoad.latenciesMs, 50)).toBeGreaterThanOrEqual(SERVICE_MS);
