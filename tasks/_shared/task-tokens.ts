@@ -6,6 +6,7 @@
  */
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { EndpointChange } from '../../contracts/parts/endpoint.ts';
 import {
   WAIT_RECORD_EXPIRY_DAYS,
   WAIT_RECORD_KEY_ATTRIBUTE,
@@ -378,4 +379,18 @@ export async function startTransformJobWait<O extends { job: { name: string } }>
   }
   if (status.settled) await completeRecordedWait(deps, key, { record, etag }, { ...record.output, jobStatus: status });
   return output;
+}
+
+/**
+ * The endpoint change an execution's wait record names (`endpoint` of the state its step was to return), or
+ * undefined when the record is another execution's or names none. The record is written before the Create/Update
+ * call, so it tells what the execution changed even when the step's result never arrived (StartRollback's recovery).
+ */
+export function recordedEndpointChange(
+  record: WaitRecord | undefined,
+  executionId: string,
+): EndpointChange | undefined {
+  if (record === undefined || record.operation.executionId !== executionId) return undefined;
+  const parsed = EndpointChange.safeParse(record.output.endpoint);
+  return parsed.success ? parsed.data : undefined;
 }

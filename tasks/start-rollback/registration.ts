@@ -9,6 +9,8 @@ export const registration: TaskRegistration = {
     { actions: ['sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], resources: ['endpoint', 'endpoint-config'] },
     // Whether an endpoint the state does not record is this execution's (its execution tag).
     { actions: ['sagemaker:ListTags'], resources: ['endpoint'] },
+    // The change StartDeployment's wait record names, when its result never arrived.
+    { actions: ['dynamodb:GetItem'], resources: ['wait-record-table'] },
     ...taskTokenPermissions,
   ],
   environment: ['WAIT_TABLE_NAME'],

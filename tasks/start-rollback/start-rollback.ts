@@ -33,6 +33,11 @@ export interface StartRollbackDeps {
    * the waiting task's token is stored. @default - nothing
    */
   beforeChange?: BeforeChange;
+  /**
+   * The change to the endpoint this execution's wait record names (written before StartDeployment's Create or
+   * UpdateEndpoint call, tasks/_shared/task-tokens.ts), for a change whose result never arrived. @default - none
+   */
+  recordedChange?(endpointName: string, executionId: string): Promise<EndpointChange | undefined>;
 }
 
 /**
@@ -43,14 +48,19 @@ export interface StartRollbackDeps {
  * by something else since, and is left as it is (`action: none`, with the reason). A busy endpoint raises
  * EndpointBusyError, which the state machine retries until it settles.
  *
- * When the state records no change, StartDeployment may still have created the endpoint and then failed past its
- * retries (its result lost): an endpoint of the request's name that this execution made, by the execution cleanup's
- * rule (its tag, created after the execution started), is this run's new endpoint: recorded in `endpoint` and
- * undone as one.
+ * When the state records no change, StartDeployment may still have made it and then failed past its retries (its
+ * result lost): an endpoint of the request's name that this execution made, by the execution cleanup's rule (its
+ * tag, created after the execution started), is this run's new endpoint; otherwise the change this execution's wait
+ * record names (an update, with the config the endpoint served before it) is. Either is recorded in `endpoint` and
+ * undone as any other.
  */
 export async function startRollback<S extends StartRollbackState>(state: S, deps: StartRollbackDeps) {
   const wait = startWaiting(state.request.wait, deps.now());
-  const found = state.endpoint === undefined ? await unrecordedNewEndpoint(state, deps) : undefined;
+  const found =
+    state.endpoint === undefined
+      ? ((await unrecordedNewEndpoint(state, deps)) ??
+        (await deps.recordedChange?.(state.request.endpointName, state.execution.id)))
+      : undefined;
   if (found !== undefined) return startRollback({ ...state, endpoint: found }, deps);
   const change = state.endpoint;
   if (change === undefined || change.action === 'none') {

@@ -143,6 +143,33 @@ describe('startRollback', () => {
     expect(sagemaker.callsOf('deleteEndpoint')).toEqual(['churn']);
   });
 
+  it("restores the config an update served before when only the execution's wait record names the update", async () => {
+    // StartDeployment updated the endpoint, then failed past its retries: only its wait record, written before the
+    // UpdateEndpoint call, says what it changed.
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    const asked: string[] = [];
+    const recordedChange = async (endpointName: string, executionId: string) => {
+      asked.push(`${endpointName} ${executionId}`);
+      return updated;
+    };
+
+    const out = await startRollback(failedState(undefined), { ...deps(), recordedChange });
+
+    expect(asked).toEqual([`churn ${EXECUTION.id}`]);
+    expect(out.endpoint).toEqual(updated);
+    expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
+    expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Updating', pendingConfigName: OLD_CONFIG });
+  });
+
+  it('does nothing when neither the state nor a wait record of this execution names a change', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+
+    const out = await startRollback(failedState(undefined), { ...deps(), recordedChange: async () => undefined });
+
+    expect(out.rollback).toEqual({ action: 'none' });
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
+  });
+
   it('leaves an unrecorded endpoint another execution tagged', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
     sagemaker.tags.set(endpointArn('churn'), { [TagKeys.execution]: 'deploy-churn-2' });
