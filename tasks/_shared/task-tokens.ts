@@ -6,7 +6,7 @@
  */
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { EndpointChange } from '../../contracts/parts/endpoint.ts';
+import type { EndpointChange } from '../../contracts/parts/endpoint.ts';
 import {
   WAIT_RECORD_EXPIRY_DAYS,
   WAIT_RECORD_KEY_ATTRIBUTE,
@@ -15,6 +15,8 @@ import {
   waitRecordKey,
 } from '../../contracts/task-tokens.ts';
 import type { EndpointDescription } from './sagemaker.ts';
+import { ENDPOINT_CHANGE } from './state-fields.ts';
+import { stateSlice } from './state-slice.ts';
 import { TRANSITIONAL_STATUSES } from './wait-progress.ts';
 
 /** Which wait of an execution a record is for. */
@@ -391,6 +393,13 @@ export function recordedEndpointChange(
   executionId: string,
 ): EndpointChange | undefined {
   if (record === undefined || record.operation.executionId !== executionId) return undefined;
-  const parsed = EndpointChange.safeParse(record.output.endpoint);
-  return parsed.success ? parsed.data : undefined;
+  try {
+    const { endpoint } = RecordedChange.check(record.output, 'wait record output');
+    return ['create', 'update', 'none'].includes(endpoint.action) ? endpoint : undefined;
+  } catch {
+    return undefined;
+  }
 }
+
+/** The change a wait record's output names (steps carry no validation library: the state slice checks it). */
+const RecordedChange = stateSlice<{ endpoint: EndpointChange }>({ endpoint: ENDPOINT_CHANGE });

@@ -1,7 +1,9 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { ExecutionFacts } from '../../contracts/contract-parts.ts';
 import { waitRecordKey } from '../../contracts/task-tokens.ts';
+import { autoScalingGateway } from '../_shared/auto-scaling.ts';
 import { requiredEnv, waitingStepHandler } from '../_shared/handler.ts';
 import { sageMakerGateway } from '../_shared/sagemaker.ts';
 import { stateSlice } from '../_shared/state-slice.ts';
@@ -14,6 +16,7 @@ import {
 import { StartRollbackState, startRollback } from './start-rollback.ts';
 
 const sagemaker = sageMakerGateway(new SageMakerClient({}));
+const autoScaling = autoScalingGateway(new ApplicationAutoScalingClient({}));
 const dynamodb = new DynamoDBClient({});
 const responder = stepFunctionsResponder();
 
@@ -44,7 +47,7 @@ export const handler = waitingStepHandler(StartRollbackState, 'StartRollback', (
       describeEndpoint: (name) => sagemaker.describeEndpoint(name),
     },
     { token, endpointName: request.endpointName, executionId: execution.id, step: 'rollback' },
-    (beforeChange) => startRollback(state, { sagemaker, now, beforeChange, recordedChange }),
+    (beforeChange) => startRollback(state, { sagemaker, autoScaling, now, beforeChange, recordedChange }),
     (output) => ({
       action: output.rollback.action,
       targetConfigName: (output.rollback as { configName?: string }).configName,

@@ -193,13 +193,7 @@ const KNOWN_GAPS = new Set<string>(
     'WarmUpModel',
     'HealthCheck',
     'FinalizeDeployment',
-  ]
-    .map((state) => `DeployMultiModelEndpoint ${state} ${FAULTS.failedThenRedriven}`)
-    .concat(
-      ['ApplyAutoScaling', 'FinalizeDeployment'].map(
-        (state) => `DeployEndpoint (update) ${state} ${FAULTS.failedThenRedriven}`,
-      ),
-    ),
+  ].map((state) => `DeployMultiModelEndpoint ${state} ${FAULTS.failedThenRedriven}`),
 );
 
 /** The message of the error an execution failed with (its cause is Lambda's error document). */
