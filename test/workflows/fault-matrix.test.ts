@@ -184,17 +184,7 @@ function observed(double: ScriptedSageMaker): Promise<Observation> {
  * Listed here so the suite stays green while they are open, and fails when one is fixed (remove it from the list) or
  * a new one appears.
  */
-const KNOWN_GAPS = new Set<string>(
-  [
-    'PlaceModel',
-    'CreateModel',
-    'CreateEndpointConfig',
-    'VerifyDeployment',
-    'WarmUpModel',
-    'HealthCheck',
-    'FinalizeDeployment',
-  ].map((state) => `DeployMultiModelEndpoint ${state} ${FAULTS.failedThenRedriven}`),
-);
+const KNOWN_GAPS = new Set<string>([]);
 
 /** The message of the error an execution failed with (its cause is Lambda's error document). */
 function errorMessageOf(result: ExecutionResult): string {
