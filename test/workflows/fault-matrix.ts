@@ -2,7 +2,7 @@
  * The fault matrix's parts: which Task states a definition has and what their Retry and Catch cover, the faults put
  * around a step through the runner's `interceptTask`, what a user sees of the resources after a run (to compare a
  * faulted run with an uninterrupted one), and the printed table. The scenarios themselves are in
- * fault-matrix.test.ts (in process) and test/e2e/fault-matrix-emulator-killed.test.ts (a real emulator process).
+ * fault-matrix-suite.ts (in process) and test/e2e/fault-matrix-emulator-killed.test.ts (a real emulator process).
  */
 
 import { readFileSync } from 'node:fs';

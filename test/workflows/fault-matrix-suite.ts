@@ -17,13 +17,18 @@
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LEASE_KEY_PREFIX } from '../../contracts/endpoint-lease.ts';
 import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
 import { exampleBucketsNamedBy, namesExampleArtifact, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { projectRoot } from '../../infra/project-root.ts';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
-import { createLocalRunner, type ExecutionResult, type StartOptions } from '../../local/runner/runner.ts';
+import {
+  createLocalRunner,
+  type ExecutionResult,
+  type LocalRunner,
+  type StartOptions,
+} from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/workflows.ts';
@@ -54,9 +59,11 @@ const workflows = await loadSynthesizedWorkflows(
   { account: '123456789012', region: 'us-east-1' },
   { deploymentConfig: join(projectRoot, 'examples/smwf.examples.config.json') },
 );
-const runner = await createLocalRunner({ waitTimeMs: 0, retryIntervalMs: 0, workflows });
-// The steps that wait on a task token complete it through Step Functions' API: the runner's, in process.
-const unbindStepFunctions = bindLocalStepFunctions(runner);
+/**
+ * The local runner of the part under way: made per test file (faultMatrix's beforeAll), since the environment it
+ * sets for the steps is undone when a file ends (test/setup.ts) and the files share worker processes.
+ */
+let runner: LocalRunner;
 const exampleOf = new Map<string, unknown>(WORKFLOWS.map((w) => [w.name, w.example]));
 
 /**
@@ -106,7 +113,7 @@ function previousRelease(input: unknown): unknown {
 }
 
 /** The workflows that deploy an endpoint of their own config (StartDeployment), which the matrix also runs as updates. */
-const UPDATES: WorkflowName[] = WORKFLOWS.filter(
+export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
   (w) =>
     taskStates(workflows.definitions[w.name] as { States?: unknown }).some((t) => t.name === 'StartDeployment') &&
     previousRelease(w.example) !== undefined,
@@ -214,26 +221,16 @@ const NOT_IN_PROCESS: Record<string, RegExp> = {
   RightSizeEndpoint: /Region is missing/,
 };
 
-const rows: MatrixRow[] = [];
-const notInProcess: string[] = [];
-const matrixStarted = performance.now();
-
-afterAll(() => {
-  unbindStepFunctions();
-  aws?.restore();
-  vi.useRealTimers();
-  const seconds = ((performance.now() - matrixStarted) / 1000).toFixed(1);
-  process.stdout.write(
-    `\n${matrixTable(rows, `Fault matrix, in process (${executions} executions, ${seconds} s)`)}\n` +
-      (notInProcess.length > 0 ? `not run in process:\n${notInProcess.map((l) => `  ${l}`).join('\n')}\n` : ''),
-  );
-});
-
 /**
  * Every fault at every Task state of `workflow`: its example as a first deployment, or (`update`) as an update of
  * the endpoint an earlier release of it deployed, which serves when the run starts.
  */
-async function matrixOf(workflow: WorkflowName, update: boolean): Promise<void> {
+async function matrixOf(
+  workflow: WorkflowName,
+  update: boolean,
+  rows: MatrixRow[],
+  notInProcess: string[],
+): Promise<void> {
   const label = update ? `${workflow} (update)` : workflow;
   const definition = workflows.definitions[workflow] as { States?: unknown };
   const types = stateTypes(definition);
@@ -390,15 +387,60 @@ async function matrixOf(workflow: WorkflowName, update: boolean): Promise<void> 
   expect(gaps.sort()).toEqual([...KNOWN_GAPS].filter(ownGap).sort());
 }
 
-describe.each(WORKFLOWS.map((w) => [w.name] as const))('the fault matrix of %s', (workflow) => {
-  it('ends every fault at every Task state where an uninterrupted run ends, or in its documented state', () =>
-    matrixOf(workflow, false));
-});
+/** Which of the matrix's runs a test file takes: first runs of some workflows, updates of some deploy workflows. */
+export interface MatrixPart {
+  /** Named in the printed table's title. */
+  readonly title: string;
+  readonly firstRuns: readonly WorkflowName[];
+  /** Of UPDATE_WORKFLOWS. */
+  readonly updates: readonly WorkflowName[];
+}
 
-describe.each(UPDATES.map((name) => [name] as const))('the fault matrix of %s as an update', (workflow) => {
-  it('ends every fault where an uninterrupted update of a serving endpoint ends, or in its documented state', () =>
-    matrixOf(workflow, true));
-});
+/**
+ * Defines one part of the matrix in the calling test file: a test per workflow (and per update), and, after them,
+ * the part's table with its totals. The matrix is split over files so that its parts spread over the workers.
+ */
+export function faultMatrix(part: MatrixPart): void {
+  const rows: MatrixRow[] = [];
+  const notInProcess: string[] = [];
+  let unbindStepFunctions = () => {};
+  let started = 0;
+  let executionsBefore = 0;
+
+  beforeAll(async () => {
+    runner = await createLocalRunner({ waitTimeMs: 0, retryIntervalMs: 0, workflows });
+    // The steps that wait on a task token complete it through Step Functions' API: the runner's, in process.
+    unbindStepFunctions = bindLocalStepFunctions(runner);
+    started = performance.now();
+    executionsBefore = executions;
+  });
+
+  afterAll(() => {
+    unbindStepFunctions();
+    aws?.restore();
+    aws = undefined;
+    vi.useRealTimers();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const title = `Fault matrix, in process, ${part.title} (${executions - executionsBefore} executions, ${seconds} s)`;
+    process.stdout.write(
+      `\n${matrixTable(rows, title)}\n` +
+        (notInProcess.length > 0 ? `not run in process:\n${notInProcess.map((l) => `  ${l}`).join('\n')}\n` : ''),
+    );
+  });
+
+  if (part.firstRuns.length > 0) {
+    describe.each(part.firstRuns.map((name) => [name] as const))('the fault matrix of %s', (workflow) => {
+      it('ends every fault at every Task state where an uninterrupted run ends, or in its documented state', () =>
+        matrixOf(workflow, false, rows, notInProcess));
+    });
+  }
+  if (part.updates.length > 0) {
+    describe.each(part.updates.map((name) => [name] as const))('the fault matrix of %s as an update', (workflow) => {
+      it('ends every fault where an uninterrupted update of a serving endpoint ends, or in its documented state', () =>
+        matrixOf(workflow, true, rows, notInProcess));
+    });
+  }
+}
 
 /** An observation without the endpoint leases' objects (a run leaves the lease it took, released). */
 function withoutLeases(observation: Observation): Observation {
