@@ -181,15 +181,9 @@ function observed(double: ScriptedSageMaker): Promise<Observation> {
 }
 
 /**
- * What the matrix found that is not fixed yet, as `Workflow State fault` (the README names both):
- * - DeployMultiModelEndpoint's first deployment copies its models' artifacts under the endpoint's prefix
- *   (PlaceModel), and a failure after that rolls the endpoint, config and model back but leaves the copies (S3
- *   objects under the project's prefix that nothing serves);
- * - DeployEndpoint as an update that changes the instance type: a failure after ApplyAutoScaling registered the
- *   new variant again cannot be rolled back (SageMaker refuses an UpdateEndpoint that changes a registered variant's
- *   instance type), so the rollback fails and the endpoint stays on the new release, in RollbackFailed.
- * Listed here so the suite stays green while they are open, and fails when one is fixed (remove it from the list) or
- * a new one appears.
+ * What the matrix found that is not fixed yet, as `Workflow State fault` (the README's "Open gaps" names each): none
+ * (the 9 it found are closed: README, "Closed gaps"). Listed here so the suite stays green while one is open, and
+ * fails when one is fixed (remove it from the list) or a new one appears.
  */
 const KNOWN_GAPS = new Set<string>([]);
 
