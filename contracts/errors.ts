@@ -126,7 +126,7 @@ export class SageMakerThrottledError extends WorkflowError {
  * practice ("Handle Lambda service exceptions", docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
  * `Lambda.ClientExecutionTimeoutException` is an invocation whose result never reached Step Functions, though the
  * function may have run to its end (its side effect done): every step is safe to run twice, so it is retried too
- * (the fault matrix's "lost result", test/workflows/fault-matrix.test.ts). A function that times out itself
+ * (the fault matrix's "lost result", test/workflows/fault-matrix-suite.ts). A function that times out itself
  * (`Lambda.Unknown`, `Sandbox.Timedout`) is not retried: the Catch takes over, as for any failure of the step.
  */
 export const LambdaServiceErrors = {

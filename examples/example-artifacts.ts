@@ -52,9 +52,34 @@ function bucketOf(uri: string): string {
   return uri.slice('s3://'.length).split('/')[0] as string;
 }
 
-async function artifactBody(artifact: ExampleArtifact): Promise<Buffer> {
-  if ('modelArchive' in artifact) return exampleModelArchive(artifact.modelArchive);
-  return readFile(fileURLToPath(new URL(`./${artifact.file}`, import.meta.url)));
+/** Each artifact's bytes, made once per process (a model archive is packed, which a process putting them often repeats). */
+const bodies = new Map<string, Promise<Buffer>>();
+
+function artifactBody(artifact: ExampleArtifact): Promise<Buffer> {
+  let body = bodies.get(artifact.uri);
+  if (body === undefined) {
+    body =
+      'modelArchive' in artifact
+        ? exampleModelArchive(artifact.modelArchive)
+        : readFile(fileURLToPath(new URL(`./${artifact.file}`, import.meta.url)));
+    bodies.set(artifact.uri, body);
+  }
+  return body;
+}
+
+/**
+ * Whether an execution input names an example artifact: a string in it that is the artifact's URI or a prefix of it
+ * (a source or input prefix; one with a date template, as BatchTransform's, up to its first `{`).
+ */
+export function namesExampleArtifact(input: unknown): (artifact: { readonly uri: string }) => boolean {
+  const uris: string[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string' && value.startsWith('s3://')) uris.push(value.split('{')[0] as string);
+    else if (Array.isArray(value)) for (const item of value) visit(item);
+    else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) visit(item);
+  };
+  visit(input);
+  return (artifact) => uris.some((uri) => artifact.uri.startsWith(uri));
 }
 
 /** The example buckets an execution input names: any string in it of the form `s3://<example bucket>/...`. */
@@ -78,7 +103,11 @@ export function exampleBucketsNamedBy(input: unknown): string[] {
  * Creates the given example buckets and puts their example artifacts in place, leaving every object that is already
  * there as it is. Returns the artifacts it put.
  */
-export async function putExampleArtifacts(s3: S3Client, buckets: readonly string[]): Promise<ExampleArtifact[]> {
+export async function putExampleArtifacts(
+  s3: S3Client,
+  buckets: readonly string[],
+  only: (artifact: ExampleArtifact) => boolean = () => true,
+): Promise<ExampleArtifact[]> {
   const put: ExampleArtifact[] = [];
   for (const bucket of buckets) {
     try {
@@ -86,7 +115,7 @@ export async function putExampleArtifacts(s3: S3Client, buckets: readonly string
     } catch (error) {
       if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
     }
-    for (const artifact of EXAMPLE_ARTIFACTS.filter((a) => bucketOf(a.uri) === bucket)) {
+    for (const artifact of EXAMPLE_ARTIFACTS.filter((a) => bucketOf(a.uri) === bucket && only(a))) {
       const key = artifact.uri.slice(`s3://${bucket}/`.length);
       try {
         await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

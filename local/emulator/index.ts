@@ -5,6 +5,7 @@ import { AsyncInference } from './async/async-inference.ts';
 import { NotificationLog, type PublishedNotification } from './async/notifications.ts';
 import { AutoScalingApi } from './autoscaling/api.ts';
 import { CopyInvocations } from './autoscaling/copy-scaling.ts';
+import { startModelServers } from './batch/job-containers.ts';
 import { TransformJobs } from './batch/transform-jobs.ts';
 import { DataCaptureWriter } from './capture/data-capture.ts';
 import { CloudWatchApi } from './cloudwatch/api.ts';
@@ -179,16 +180,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   // Transform jobs of a previous run start over, so their working files are stale too.
   await remove(join(stateDir, 'transform'));
-  const transforms = new TransformJobs({
+  const modelServerDeps = {
     stateDir,
     store,
     s3: s3Store,
     images,
-    events,
-    logger,
     startupTimeoutSeconds: options.startupTimeoutSeconds ?? 60,
     stopGraceMs,
     containers,
+  };
+  const transforms = new TransformJobs({
+    stateDir,
+    store,
+    s3: s3Store,
+    events,
+    logger,
+    modelServers: (record, workDir, signal) => startModelServers(modelServerDeps, record, workDir, signal),
   });
   const notifications = new NotificationLog(join(stateDir, 'sns.jsonl'));
   // One writer for both kinds of invocation: it counts each variant's invocations for sampling.

@@ -30,8 +30,11 @@ export interface ArtifactStore extends ObjectListing {
   read(location: ObjectLocation, etag?: string): Promise<AsyncIterable<Uint8Array>>;
   readJson(location: ObjectLocation): Promise<unknown | undefined>;
   writeJson(location: ObjectLocation, value: unknown): Promise<void>;
-  /** Copies an object server-side (multipart copy above CopyObject's 5 GiB limit). */
-  copy(from: ObjectLocation & { size: number }, to: ObjectLocation): Promise<void>;
+  /**
+   * Copies an object server-side (multipart copy above CopyObject's 5 GiB limit). With `metadata`, the copy carries
+   * that user metadata instead of the source's (CopyObject's MetadataDirective REPLACE).
+   */
+  copy(from: ObjectLocation & { size: number }, to: ObjectLocation, metadata?: Record<string, string>): Promise<void>;
 }
 
 /** CopyObject copies at most 5 GiB; larger objects are copied in parts. */
@@ -84,12 +87,22 @@ export function s3ArtifactStore(client: S3Client): ArtifactStore {
         }),
       );
     },
-    async copy(from, to) {
+    async copy(from, to, metadata) {
+      const withMetadata = metadata !== undefined ? { Metadata: metadata } : {};
       if (from.size <= COPY_OBJECT_LIMIT_BYTES) {
-        await client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from) }));
+        await client.send(
+          new CopyObjectCommand({
+            Bucket: to.bucket,
+            Key: to.key,
+            CopySource: copySource(from),
+            ...(metadata !== undefined ? { MetadataDirective: 'REPLACE', Metadata: metadata } : {}),
+          }),
+        );
         return;
       }
-      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key }));
+      const { UploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, ...withMetadata }),
+      );
       try {
         const parts: { PartNumber: number; ETag: string }[] = [];
         for (let start = 0, part = 1; start < from.size; start += COPY_PART_SIZE_BYTES, part += 1) {

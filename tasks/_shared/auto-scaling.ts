@@ -293,6 +293,40 @@ export function desiredRegistration(
   };
 }
 
+/** A variant as the rule below compares it: its name and instance type (a serverless variant has none). */
+export interface SizedVariant {
+  readonly name: string;
+  readonly instanceType?: string | undefined;
+}
+
+/**
+ * Of the registered variants, those SageMaker refuses to update the endpoint with while they stay registered: the
+ * ones the next config removes or gives another instance type (DG endpoint-scaling-update: "you can't change the
+ * instance type ... of a variant that has autoscaling registered"; a new model alone is allowed). A variant the
+ * current config does not show is counted too (nothing proves the update leaves it alone). Shared by
+ * SuspendAutoScaling (before the deployment's update) and StartRollback (before the update back).
+ */
+export function variantsBlockingUpdate(
+  registered: readonly string[],
+  current: readonly SizedVariant[],
+  next: readonly SizedVariant[],
+): string[] {
+  return registered.filter((variantName) => {
+    const now = current.find((v) => v.name === variantName);
+    const then = next.find((v) => v.name === variantName);
+    return now === undefined || then === undefined || now.instanceType !== then.instanceType;
+  });
+}
+
+/** A config's variants, as variantsBlockingUpdate compares them. */
+export function sizedVariants(
+  config:
+    | { ProductionVariants: readonly { VariantName?: string | undefined; InstanceType?: string | undefined }[] }
+    | undefined,
+): SizedVariant[] {
+  return (config?.ProductionVariants ?? []).map((v) => ({ name: v.VariantName ?? '', instanceType: v.InstanceType }));
+}
+
 /**
  * Makes the endpoint's registration exactly `desired`: deregisters every other variant, registers each desired one
  * (register updates an existing target in place) and puts its policies, deleting the target's other policies.

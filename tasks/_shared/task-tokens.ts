@@ -6,6 +6,7 @@
  */
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { EndpointChange } from '../../contracts/parts/endpoint.ts';
 import {
   WAIT_RECORD_EXPIRY_DAYS,
   WAIT_RECORD_KEY_ATTRIBUTE,
@@ -14,6 +15,8 @@ import {
   waitRecordKey,
 } from '../../contracts/task-tokens.ts';
 import type { EndpointDescription } from './sagemaker.ts';
+import { ENDPOINT_CHANGE } from './state-fields.ts';
+import { stateSlice } from './state-slice.ts';
 import { TRANSITIONAL_STATUSES } from './wait-progress.ts';
 
 /** Which wait of an execution a record is for. */
@@ -379,3 +382,24 @@ export async function startTransformJobWait<O extends { job: { name: string } }>
   if (status.settled) await completeRecordedWait(deps, key, { record, etag }, { ...record.output, jobStatus: status });
   return output;
 }
+
+/**
+ * The endpoint change an execution's wait record names (`endpoint` of the state its step was to return), or
+ * undefined when the record is another execution's or names none. The record is written before the Create/Update
+ * call, so it tells what the execution changed even when the step's result never arrived (StartRollback's recovery).
+ */
+export function recordedEndpointChange(
+  record: WaitRecord | undefined,
+  executionId: string,
+): EndpointChange | undefined {
+  if (record === undefined || record.operation.executionId !== executionId) return undefined;
+  try {
+    const { endpoint } = RecordedChange.check(record.output, 'wait record output');
+    return ['create', 'update', 'none'].includes(endpoint.action) ? endpoint : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The change a wait record's output names (steps carry no validation library: the state slice checks it). */
+const RecordedChange = stateSlice<{ endpoint: EndpointChange }>({ endpoint: ENDPOINT_CHANGE });

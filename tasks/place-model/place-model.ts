@@ -3,18 +3,22 @@ import type { PlacedModel } from '../../contracts/parts/multi-model.ts';
 import type { ArtifactStore } from '../_shared/artifact-store.ts';
 import { splitS3Uri } from '../_shared/batch-run.ts';
 import { specHash } from '../_shared/names.ts';
+import { placedByMetadata } from '../_shared/placed-artifacts.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document PlaceModel reads: the model to place, and the endpoint's prefix. */
 export interface PlaceModelState {
   request: { model: { name: string; artifact?: string | undefined } };
   multiModel: { prefix: string };
+  /** The execution placing it, named in the copy's metadata (a rollback deletes only what its execution placed). */
+  execution?: { id: string } | undefined;
   /** What the packaging steps produced, when the model was given as files to package. */
   packaging?: { packaged: { modelDataUrl?: string | undefined; sha256: string } } | undefined;
 }
 export const PlaceModelState = stateSlice<PlaceModelState>({
   request: { model: { name: 'string', artifact: optional('string') } },
   multiModel: { prefix: 'string' },
+  execution: optional({ id: 'string' }),
   packaging: optional({ packaged: { modelDataUrl: optional('string'), sha256: 'string' } }),
 });
 
@@ -30,7 +34,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * Places a model under a multi-model endpoint's prefix at `<prefix><name>-<content hash>.tar.gz`: its TargetModel
  * is `<name>-<content hash>.tar.gz`. A key is never overwritten: the same name with the same content is reused
  * (a retry, a redeploy), and the same name with other content is a ResourceConflictError, because an endpoint
- * keeps serving the bytes it loaded and callers could not tell which version answers them.
+ * keeps serving the bytes it loaded and callers could not tell which version answers them. A copy carries user
+ * metadata naming the execution that placed it (tasks/_shared/placed-artifacts.ts), the evidence a rollback needs.
  */
 export async function placeModel<S extends PlaceModelState>(
   state: S,
@@ -62,6 +67,7 @@ export async function placeModel<S extends PlaceModelState>(
         'Add it under a new name (for example with a version suffix) and remove the old one',
     );
   }
-  await deps.objects.copy({ ...from, size: object.size }, to);
+  const metadata = state.execution !== undefined ? placedByMetadata(state.execution.id) : undefined;
+  await deps.objects.copy({ ...from, size: object.size }, to, metadata);
   return { ...state, placed: { name, targetModel, s3Uri, created: true } };
 }

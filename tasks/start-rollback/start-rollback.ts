@@ -1,6 +1,8 @@
 import type { CreatedResource, ExecutionFacts } from '../../contracts/contract-parts.ts';
 import { EndpointBusyError } from '../../contracts/errors.ts';
+import type { RecordedScalingTarget } from '../../contracts/parts/auto-scaling.ts';
 import type { EndpointChange, WaitPolicy } from '../../contracts/parts/endpoint.ts';
+import { type AutoScalingGateway, sizedVariants, variantsBlockingUpdate } from '../_shared/auto-scaling.ts';
 import { endpointMadeBy } from '../_shared/execution-leftovers.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE, ENDPOINT_CHANGE } from '../_shared/state-fields.ts';
@@ -16,23 +18,40 @@ export interface StartRollbackState {
   endpoint?: EndpointChange | undefined;
   /** This run's endpoint config: the endpoint is this run's to undo only while it serves it. */
   endpointConfig?: CreatedResource | undefined;
+  /**
+   * The autoscaling registration recorded before the deployment (DeployEndpoint's RecordAutoScaling), which the
+   * rollback path restores after the endpoint is back (RestoreAutoScaling). Absent in a workflow that does not manage
+   * autoscaling, or before it was recorded: then StartRollback leaves every registration as it is.
+   */
+  autoScaling?: { previous: readonly RecordedScalingTarget[] } | undefined;
 }
 export const StartRollbackState = stateSlice<StartRollbackState>({
   request: { endpointName: 'string', onFailure: 'string', wait: 'object' },
   execution: { id: 'string', name: 'string', startedAt: 'string' },
   endpoint: optional(ENDPOINT_CHANGE),
   endpointConfig: optional(CREATED_RESOURCE),
+  autoScaling: optional({ previous: 'array' }),
 });
 
 /** What StartRollback needs from the outside. */
 export interface StartRollbackDeps {
-  sagemaker: Pick<SageMakerGateway, 'describeEndpoint' | 'updateEndpoint' | 'deleteEndpoint' | 'listTags'>;
+  sagemaker: Pick<
+    SageMakerGateway,
+    'describeEndpoint' | 'describeEndpointConfig' | 'updateEndpoint' | 'deleteEndpoint' | 'listTags'
+  >;
+  /** The endpoint's variants' registrations, for an update back that SageMaker refuses while they are registered. */
+  autoScaling: Pick<AutoScalingGateway, 'describeTargets' | 'deregister'>;
   now(): Date;
   /**
    * Called just before UpdateEndpoint or DeleteEndpoint with the change and the state this step will return: where
    * the waiting task's token is stored. @default - nothing
    */
   beforeChange?: BeforeChange;
+  /**
+   * The change to the endpoint this execution's wait record names (written before StartDeployment's Create or
+   * UpdateEndpoint call, tasks/_shared/task-tokens.ts), for a change whose result never arrived. @default - none
+   */
+  recordedChange?(endpointName: string, executionId: string): Promise<EndpointChange | undefined>;
 }
 
 /**
@@ -43,14 +62,25 @@ export interface StartRollbackDeps {
  * by something else since, and is left as it is (`action: none`, with the reason). A busy endpoint raises
  * EndpointBusyError, which the state machine retries until it settles.
  *
- * When the state records no change, StartDeployment may still have created the endpoint and then failed past its
- * retries (its result lost): an endpoint of the request's name that this execution made, by the execution cleanup's
- * rule (its tag, created after the execution started), is this run's new endpoint: recorded in `endpoint` and
- * undone as one.
+ * When the state records no change, StartDeployment may still have made it and then failed past its retries (its
+ * result lost): an endpoint of the request's name that this execution made, by the execution cleanup's rule (its
+ * tag, created after the execution started), is this run's new endpoint; otherwise the change this execution's wait
+ * record names (an update, with the config the endpoint served before it) is. Either is recorded in `endpoint` and
+ * undone as any other.
+ *
+ * Before the update back, when the run recorded the endpoint's autoscaling registration (`autoScaling.previous`),
+ * the variants registered now that the previous config gives another instance type (or does not have) are
+ * deregistered, as SuspendAutoScaling does before the deployment's update: SageMaker refuses the update otherwise (a
+ * failure after ApplyAutoScaling registered the new release's variants). RestoreAutoScaling puts the recorded
+ * registration back once the endpoint has settled.
  */
 export async function startRollback<S extends StartRollbackState>(state: S, deps: StartRollbackDeps) {
   const wait = startWaiting(state.request.wait, deps.now());
-  const found = state.endpoint === undefined ? await unrecordedNewEndpoint(state, deps) : undefined;
+  const found =
+    state.endpoint === undefined
+      ? ((await unrecordedNewEndpoint(state, deps)) ??
+        (await deps.recordedChange?.(state.request.endpointName, state.execution.id)))
+      : undefined;
   if (found !== undefined) return startRollback({ ...state, endpoint: found }, deps);
   const change = state.endpoint;
   if (change === undefined || change.action === 'none') {
@@ -87,6 +117,8 @@ export async function startRollback<S extends StartRollbackState>(state: S, deps
   }
   if (previous === undefined) throw new Error(`No previous endpoint config was recorded for ${change.name}`);
   const restored = { ...state, rollback: { action: 'restore', configName: previous }, wait };
+  if (state.autoScaling !== undefined)
+    await deregisterBlockingVariants(change.name, current.configName, previous, deps);
   await deps.beforeChange?.({ action: 'restore', targetConfigName: previous, output: restored });
   await deps.sagemaker.updateEndpoint(change.name, previous, undefined);
   return restored;
@@ -100,4 +132,26 @@ async function unrecordedNewEndpoint(
   const endpoint = await deps.sagemaker.describeEndpoint(state.request.endpointName);
   if (endpoint === undefined || !(await endpointMadeBy(endpoint, state.execution, deps.sagemaker))) return undefined;
   return { name: endpoint.name, arn: endpoint.arn, action: 'create' };
+}
+
+/**
+ * Deregisters the endpoint's registered variants that would make SageMaker refuse the update from `fromConfig` back
+ * to `toConfig` (variantsBlockingUpdate). Deregistering an unregistered variant changes nothing, so a retry ends the
+ * same.
+ */
+async function deregisterBlockingVariants(
+  endpointName: string,
+  fromConfig: string | undefined,
+  toConfig: string,
+  deps: StartRollbackDeps,
+): Promise<void> {
+  const registered = (await deps.autoScaling.describeTargets(endpointName)).map((t) => t.variantName);
+  if (registered.length === 0) return;
+  const [from, to] = await Promise.all([
+    fromConfig === undefined ? undefined : deps.sagemaker.describeEndpointConfig(fromConfig),
+    deps.sagemaker.describeEndpointConfig(toConfig),
+  ]);
+  for (const variantName of variantsBlockingUpdate(registered, sizedVariants(from), sizedVariants(to))) {
+    await deps.autoScaling.deregister(endpointName, variantName);
+  }
 }

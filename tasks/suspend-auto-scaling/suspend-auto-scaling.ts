@@ -1,5 +1,5 @@
 import type { RecordedScalingTarget } from '../../contracts/parts/auto-scaling.ts';
-import type { AutoScalingGateway } from '../_shared/auto-scaling.ts';
+import { type AutoScalingGateway, sizedVariants, variantsBlockingUpdate } from '../_shared/auto-scaling.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { stateSlice } from '../_shared/state-slice.ts';
 
@@ -27,17 +27,10 @@ interface SuspendAutoScalingDeps {
  */
 export async function suspendAutoScaling<S extends SuspendAutoScalingState>(state: S, deps: SuspendAutoScalingDeps) {
   const { endpointName, variants } = state.request;
-  const suspended: string[] = [];
-  const registered = state.autoScaling.previous;
+  const registered = state.autoScaling.previous.map((t) => t.variantName);
   const endpoint = registered.length > 0 ? await deps.sagemaker.describeEndpoint(endpointName) : undefined;
   const config = endpoint?.configName ? await deps.sagemaker.describeEndpointConfig(endpoint.configName) : undefined;
-  for (const target of registered) {
-    const current = config?.ProductionVariants.find((v) => v.VariantName === target.variantName);
-    const next = variants.find((v) => v.name === target.variantName);
-    if (next === undefined || current === undefined || next.instanceType !== current.InstanceType) {
-      await deps.autoScaling.deregister(endpointName, target.variantName);
-      suspended.push(target.variantName);
-    }
-  }
+  const suspended = variantsBlockingUpdate(registered, sizedVariants(config), variants);
+  for (const variantName of suspended) await deps.autoScaling.deregister(endpointName, variantName);
   return { ...state, autoScaling: { ...state.autoScaling, suspended } };
 }

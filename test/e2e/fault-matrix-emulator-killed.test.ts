@@ -5,7 +5,7 @@
  * what its function's synthesized role allows (changes SageMaker, registers autoscaling, writes S3, publishes an
  * event, invokes the endpoint, only reads): the first state of each kind on DeployEndpoint's path, generated from
  * the synthesized definition and roles. The other faults, at every state of every workflow, run in process
- * (test/workflows/fault-matrix.test.ts).
+ * (test/workflows/fault-matrix-suite.ts).
  *
  * The steps reach the emulator through a small TCP relay that stands for the service's stable address: armed while
  * a state runs, it lets the step's first request reach the emulator, which does the work (the side effect is on

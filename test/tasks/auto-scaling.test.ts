@@ -1,41 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedScalingTarget, VariantAutoScaling } from '../../contracts/parts/auto-scaling.ts';
-import { type AutoScalingGateway, desiredRegistration, reconcileScaling } from '../../tasks/_shared/auto-scaling.ts';
+import type { VariantAutoScaling } from '../../contracts/parts/auto-scaling.ts';
+import { desiredRegistration, reconcileScaling } from '../../tasks/_shared/auto-scaling.ts';
 import type { EndpointConfigDescription, EndpointDescription } from '../../tasks/_shared/sagemaker.ts';
 import { applyAutoScaling } from '../../tasks/apply-auto-scaling/apply-auto-scaling.ts';
 import { recordAutoScaling } from '../../tasks/record-auto-scaling/record-auto-scaling.ts';
 import { restoreAutoScaling } from '../../tasks/restore-auto-scaling/restore-auto-scaling.ts';
 import { suspendAutoScaling } from '../../tasks/suspend-auto-scaling/suspend-auto-scaling.ts';
-
-/** Application Auto Scaling in memory, for one endpoint; counts the calls that change it. */
-class FakeAutoScaling implements AutoScalingGateway {
-  targets = new Map<string, RecordedScalingTarget>();
-  changes = 0;
-
-  async describeTargets() {
-    return [...this.targets.values()].map((t) => structuredClone(t));
-  }
-  async register(_endpoint: string, target: RecordedScalingTarget) {
-    this.changes += 1;
-    const existing = this.targets.get(target.variantName);
-    this.targets.set(target.variantName, { ...structuredClone(target), policies: existing?.policies ?? [] });
-  }
-  async deregister(_endpoint: string, variant: string) {
-    this.changes += 1;
-    return this.targets.delete(variant);
-  }
-  async putPolicy(_endpoint: string, variant: string, policy: RecordedScalingTarget['policies'][number]) {
-    this.changes += 1;
-    const target = this.targets.get(variant);
-    if (!target) throw Object.assign(new Error('No scalable target registered'), { name: 'ObjectNotFoundException' });
-    target.policies = [...target.policies.filter((p) => p.policyName !== policy.policyName), structuredClone(policy)];
-  }
-  async deletePolicy(_endpoint: string, variant: string, name: string) {
-    this.changes += 1;
-    const target = this.targets.get(variant);
-    if (target) target.policies = target.policies.filter((p) => p.policyName !== name);
-  }
-}
+import { FakeAutoScaling } from './fakes.ts';
 
 const SETTINGS: VariantAutoScaling = {
   minCapacity: 1,

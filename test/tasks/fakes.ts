@@ -10,8 +10,10 @@ import {
   type DescribeEndpointConfigCommandOutput,
   type DescribeModelCommandOutput,
 } from '@aws-sdk/client-sagemaker';
+import type { RecordedScalingTarget } from '../../contracts/parts/auto-scaling.ts';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import type { Tag } from '../../local/emulator/store/store.ts';
+import type { AutoScalingGateway } from '../../tasks/_shared/auto-scaling.ts';
 import {
   type EndpointConfigDescription,
   type EndpointConfigSpec,
@@ -202,14 +204,18 @@ export class FakeSageMaker implements SageMakerGateway {
     });
   }
 
-  /** Adds an endpoint config using `modelNames` (one variant each); the models need not exist. */
-  seedConfig(name: string, modelNames: string[], options: { tags?: Tags; createdAt?: Date } = {}) {
+  /** Adds an endpoint config using `modelNames` (one variant each, on ml.m5.large unless told); the models need not exist. */
+  seedConfig(
+    name: string,
+    modelNames: string[],
+    options: { tags?: Tags; createdAt?: Date; instanceType?: 'ml.m5.large' | 'ml.m5.xlarge' } = {},
+  ) {
     this.scripted.putEndpointConfig({
       EndpointConfigName: name,
       ProductionVariants: modelNames.map((ModelName, i) => ({
         VariantName: `Variant${i}`,
         ModelName,
-        InstanceType: 'ml.m5.large',
+        InstanceType: options.instanceType ?? 'ml.m5.large',
         InitialInstanceCount: 1,
         InitialVariantWeight: 1,
       })),
@@ -370,4 +376,34 @@ export function deploymentState<
   Rest extends Partial<Omit<DeploymentState, 'request' | 'execution'>> = Record<never, never>,
 >(input: DeployEndpointInputDocument = validInput(), rest: Rest = {} as Rest): DeploymentState & Rest {
   return { request: DeployEndpointInput.parse(input), execution: { ...EXECUTION }, ...rest };
+}
+
+/** Application Auto Scaling in memory, for one endpoint; counts the calls that change it. */
+export class FakeAutoScaling implements AutoScalingGateway {
+  targets = new Map<string, RecordedScalingTarget>();
+  changes = 0;
+
+  async describeTargets() {
+    return [...this.targets.values()].map((t) => structuredClone(t));
+  }
+  async register(_endpoint: string, target: RecordedScalingTarget) {
+    this.changes += 1;
+    const existing = this.targets.get(target.variantName);
+    this.targets.set(target.variantName, { ...structuredClone(target), policies: existing?.policies ?? [] });
+  }
+  async deregister(_endpoint: string, variant: string) {
+    this.changes += 1;
+    return this.targets.delete(variant);
+  }
+  async putPolicy(_endpoint: string, variant: string, policy: RecordedScalingTarget['policies'][number]) {
+    this.changes += 1;
+    const target = this.targets.get(variant);
+    if (!target) throw Object.assign(new Error('No scalable target registered'), { name: 'ObjectNotFoundException' });
+    target.policies = [...target.policies.filter((p) => p.policyName !== policy.policyName), structuredClone(policy)];
+  }
+  async deletePolicy(_endpoint: string, variant: string, name: string) {
+    this.changes += 1;
+    const target = this.targets.get(variant);
+    if (target) target.policies = target.policies.filter((p) => p.policyName !== name);
+  }
 }

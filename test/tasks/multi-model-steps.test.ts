@@ -1,7 +1,9 @@
 /** The multi-model steps' cores, with fake S3, SageMaker and runtime: what they place, refuse, retry and report. */
+
 import { describe, expect, it } from 'vitest';
 import { HealthCheckSpec } from '../../contracts/parts/endpoint.ts';
 import type { InvocationRequest, InvocationResult } from '../../tasks/_shared/endpoint-runtime.ts';
+import { PLACED_BY_METADATA } from '../../tasks/_shared/placed-artifacts.ts';
 import { deleteModelArtifact } from '../../tasks/delete-model-artifact/delete-model-artifact.ts';
 import { healthCheck } from '../../tasks/health-check/health-check.ts';
 import { placeModel } from '../../tasks/place-model/place-model.ts';
@@ -30,6 +32,15 @@ describe('placeModel', () => {
       created: true,
     });
     expect(objects.objects.get(`artifacts/mme/churn/${out.placed.targetModel}`)?.body.toString()).toBe('eu weights');
+  });
+
+  it('names the execution that placed a copy in its metadata, the evidence a rollback deletes it by', async () => {
+    const objects = fakeArtifactStore({ 'models/eu/model.tar.gz': 'eu weights' });
+    const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:DeployMultiModelEndpoint:run-1' };
+
+    await placeModel({ ...placing('eu', 's3://models/eu/model.tar.gz'), execution }, { objects });
+
+    expect(objects.copies[0]?.metadata).toEqual({ [PLACED_BY_METADATA]: execution.id });
   });
 
   it('reuses the key of the same name and content (a retry), copying nothing', async () => {

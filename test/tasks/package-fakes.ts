@@ -17,7 +17,7 @@ interface FakeArtifactStore extends ArtifactStore {
   upload: ArchiveUpload;
   objects: Map<string, FakeObject>;
   uploads: string[];
-  copies: { from: string; to: string; size: number }[];
+  copies: { from: string; to: string; size: number; metadata?: Record<string, string> }[];
   /** Makes the next read of `bucket/key` return only its first `bytes` bytes, as if it changed meanwhile. */
   truncateOnRead(location: ObjectLocation, bytes: number): void;
   /** Replaces `bucket/key` with `body` just before its next read, as a writer racing the packager would. */
@@ -89,10 +89,10 @@ export function fakeArtifactStore(files: Record<string, string | Buffer> = {}): 
       store.uploads.push(id(location));
       put(id(location), Buffer.concat(chunks));
     },
-    async copy(from, to) {
+    async copy(from, to, metadata) {
       const object = objects.get(id(from));
       if (!object) throw new Error(`no ${id(from)}`);
-      store.copies.push({ from: id(from), to: id(to), size: from.size });
+      store.copies.push({ from: id(from), to: id(to), size: from.size, ...(metadata ? { metadata } : {}) });
       objects.set(id(to), { ...object });
     },
   };

@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EndpointBusyError } from '../../contracts/errors.ts';
+import type { VariantAutoScaling } from '../../contracts/parts/auto-scaling.ts';
+import { desiredRegistration } from '../../tasks/_shared/auto-scaling.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { startRollback } from '../../tasks/start-rollback/start-rollback.ts';
 import type { DeployEndpointInputDocument, DeploymentState } from '../../workflows/deploy-endpoint/contract.ts';
-import { deploymentState, EXECUTION, endpointArn, FakeSageMaker, validInput } from './fakes.ts';
+import { deploymentState, EXECUTION, endpointArn, FakeAutoScaling, FakeSageMaker, validInput } from './fakes.ts';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const OLD_CONFIG = 'churn-0000000001';
@@ -20,15 +22,23 @@ function failedState(
   });
 }
 
+const SCALING: VariantAutoScaling = {
+  minCapacity: 1,
+  maxCapacity: 2,
+  targetTracking: { metric: 'SageMakerVariantInvocationsPerInstance', targetValue: 100, disableScaleIn: false },
+};
+
 const updated = { name: 'churn', arn: endpointArn('churn'), action: 'update' as const, previousConfigName: OLD_CONFIG };
 const created = { name: 'churn', arn: endpointArn('churn'), action: 'create' as const };
 
 describe('startRollback', () => {
   let sagemaker: FakeSageMaker;
-  const deps = () => ({ sagemaker, now: () => NOW });
+  let autoScaling: FakeAutoScaling;
+  const deps = () => ({ sagemaker, autoScaling, now: () => NOW });
 
   beforeEach(() => {
     sagemaker = new FakeSageMaker();
+    autoScaling = new FakeAutoScaling();
     // SageMaker refuses to update an endpoint to a config that does not exist.
     sagemaker.seedConfig(OLD_CONFIG, []);
   });
@@ -40,6 +50,38 @@ describe('startRollback', () => {
 
     expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
     expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Updating', pendingConfigName: OLD_CONFIG });
+  });
+
+  it('deregisters a variant registered again on the new instance type before updating back, which SageMaker refuses otherwise', async () => {
+    // The release being undone moved Variant0 to ml.m5.xlarge and registered it (ApplyAutoScaling), then failed.
+    sagemaker.seedConfig(NEW_CONFIG, ['churn-new'], { instanceType: 'ml.m5.xlarge' });
+    sagemaker.seedModel('churn-old');
+    sagemaker.seedConfig(OLD_CONFIG, ['churn-old'], { instanceType: 'ml.m5.large' });
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    await autoScaling.register('churn', desiredRegistration('churn', 'Variant0', SCALING));
+    const state = { ...failedState(updated), autoScaling: { previous: [] } };
+
+    const out = await startRollback(state, deps());
+
+    expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
+    expect([...autoScaling.targets.keys()]).toEqual([]);
+    expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Updating', pendingConfigName: OLD_CONFIG });
+  });
+
+  it.each([
+    ['whose instance type the update back leaves alone', 'ml.m5.large', { previous: [] }],
+    ['of a workflow that does not manage autoscaling (none recorded)', 'ml.m5.xlarge', undefined],
+  ] as const)('keeps the registration of a variant %s', async (_case, newType, recorded) => {
+    sagemaker.seedConfig(NEW_CONFIG, ['churn-new'], { instanceType: newType });
+    sagemaker.seedModel('churn-old');
+    sagemaker.seedConfig(OLD_CONFIG, ['churn-old'], { instanceType: 'ml.m5.large' });
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    await autoScaling.register('churn', desiredRegistration('churn', 'Variant0', SCALING));
+
+    const out = await startRollback({ ...failedState(updated), autoScaling: recorded }, deps());
+
+    expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
+    expect([...autoScaling.targets.keys()]).toEqual(['Variant0']);
   });
 
   it('restores the previous config without the deployment guardrails', async () => {
@@ -141,6 +183,33 @@ describe('startRollback', () => {
     expect(out.rollback).toEqual({ action: 'delete' });
     expect(out.endpoint).toEqual(created);
     expect(sagemaker.callsOf('deleteEndpoint')).toEqual(['churn']);
+  });
+
+  it("restores the config an update served before when only the execution's wait record names the update", async () => {
+    // StartDeployment updated the endpoint, then failed past its retries: only its wait record, written before the
+    // UpdateEndpoint call, says what it changed.
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
+    const asked: string[] = [];
+    const recordedChange = async (endpointName: string, executionId: string) => {
+      asked.push(`${endpointName} ${executionId}`);
+      return updated;
+    };
+
+    const out = await startRollback(failedState(undefined), { ...deps(), recordedChange });
+
+    expect(asked).toEqual([`churn ${EXECUTION.id}`]);
+    expect(out.endpoint).toEqual(updated);
+    expect(out.rollback).toEqual({ action: 'restore', configName: OLD_CONFIG });
+    expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Updating', pendingConfigName: OLD_CONFIG });
+  });
+
+  it('does nothing when neither the state nor a wait record of this execution names a change', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+
+    const out = await startRollback(failedState(undefined), { ...deps(), recordedChange: async () => undefined });
+
+    expect(out.rollback).toEqual({ action: 'none' });
+    expect(sagemaker.callsOf('updateEndpoint')).toEqual([]);
   });
 
   it('leaves an unrecorded endpoint another execution tagged', async () => {

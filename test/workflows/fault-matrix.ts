@@ -2,7 +2,7 @@
  * The fault matrix's parts: which Task states a definition has and what their Retry and Catch cover, the faults put
  * around a step through the runner's `interceptTask`, what a user sees of the resources after a run (to compare a
  * faulted run with an uninterrupted one), and the printed table. The scenarios themselves are in
- * fault-matrix.test.ts (in process) and test/e2e/fault-matrix-emulator-killed.test.ts (a real emulator process).
+ * fault-matrix-suite.ts (in process) and test/e2e/fault-matrix-emulator-killed.test.ts (a real emulator process).
  */
 
 import { readFileSync } from 'node:fs';
@@ -205,10 +205,11 @@ export function differences(expected: Observation, actual: Observation, ignoreEv
 }
 
 /**
- * What a documented end state leaves: what there was before the run, what an uninterrupted run leaves, or (a rollback
- * that failed itself) what the rollback had not undone, for a human to see to.
+ * What a documented end state leaves: what there was before the run, what an uninterrupted run leaves, what there
+ * was before the run and the outputs its work wrote (as an uninterrupted run writes them), or (a rollback that failed
+ * itself) what the rollback had not undone, for a human to see to.
  */
-export type Left = 'before' | 'done' | 'partial';
+export type Left = 'before' | 'done' | 'outputs' | 'partial';
 
 /**
  * The end states the README's "What happens when" table documents, as `Workflow State` -> what they leave (its
@@ -224,13 +225,15 @@ export function documentedEndStates(): Map<string, Set<Left>> {
     const cells = line.split('|').map((c) => c.trim());
     const named = cells[1] === 'every workflow' ? WORKFLOWS.map((w) => w.name as string) : (cells[1] ?? '').split(',');
     const ends = [...(cells[3] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
-    const left = cells[4]?.startsWith('what there was before the run')
-      ? 'before'
-      : cells[4]?.startsWith('what an uninterrupted run leaves')
-        ? 'done'
-        : cells[4]?.startsWith('what the rollback had not undone')
-          ? 'partial'
-          : undefined;
+    const left = cells[4]?.startsWith("what there was before the run, and the job's outputs")
+      ? 'outputs'
+      : cells[4]?.startsWith('what there was before the run')
+        ? 'before'
+        : cells[4]?.startsWith('what an uninterrupted run leaves')
+          ? 'done'
+          : cells[4]?.startsWith('what the rollback had not undone')
+            ? 'partial'
+            : undefined;
     if (left === undefined) continue;
     for (const workflow of named.map((w) => w.trim().replace(/`/g, ''))) {
       for (const end of ends) {

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { ServiceError } from '../errors.ts';
 import { ModelDataError, prepareModelDir } from '../hosting/artifacts.ts';
 import { ContainerProcess } from '../hosting/container.ts';
+import type { ContainerRecords } from '../hosting/container-records.ts';
+import type { ImagesFile } from '../hosting/images.ts';
 import { resolveImage } from '../hosting/images.ts';
-import { containerDeploySpecs } from '../hosting/model-containers.ts';
+import { type ContainerDeploySpec, containerDeploySpecs } from '../hosting/model-containers.ts';
 import type { ChainStage } from '../hosting/pipeline.ts';
-import type { TransformJobRecord } from '../store/store.ts';
+import type { S3Store } from '../s3/store.ts';
+import type { SageMakerStore, TransformJobRecord } from '../store/store.ts';
 import { checkTransformModel, effectiveSettings, STRATEGY_ENV } from './job-settings.ts';
-import type { TransformDeps } from './transform-jobs.ts';
 
 type Input = Record<string, unknown>;
 
@@ -23,23 +25,31 @@ export class ObjectFailedError extends Error {
 
 /** The model servers of a job: one per container, chained when the model is an inference pipeline. */
 export interface JobContainers {
-  processes: ContainerProcess[];
   stages: ChainStage[];
   /** More than one container: messages name the container. */
   pipeline: boolean;
+  /** What the first container answers `GET /execution-parameters` (undefined: nothing usable). */
+  executionParameters(): Promise<Input | undefined>;
+  /** Stops the model servers. */
+  stop(): Promise<void>;
 }
 
-/**
- * Starts one model server per container of the model, like endpoint containers, with SageMaker's batch environment
- * (and the job's Environment) in each, and waits for /ping on all of them.
- */
-export async function startModelServers(
-  deps: TransformDeps,
-  record: TransformJobRecord,
-  workDir: string,
-  signal: AbortSignal,
-): Promise<JobContainers> {
-  const model = deps.store.models.get(record.smwf.region, record.ModelName);
+/** What model server processes need from the emulator. */
+export interface ModelServerDeps {
+  stateDir: string;
+  store: SageMakerStore;
+  s3: S3Store;
+  images: ImagesFile;
+  /** /ping window of the model server. */
+  startupTimeoutSeconds: number;
+  stopGraceMs: number;
+  /** The records of the containers the emulator runs (state directory). */
+  containers: ContainerRecords;
+}
+
+/** The containers of a job's model, which must still exist and suit a transform job. */
+export function jobModelContainers(store: SageMakerStore, record: TransformJobRecord): ContainerDeploySpec[] {
+  const model = store.models.get(record.smwf.region, record.ModelName);
   if (!model) throw new ObjectFailedError(`the model ${record.ModelName} no longer exists`);
   try {
     // CreateTransformJob checked the model; one created again under the same name since then is checked here.
@@ -48,7 +58,37 @@ export async function startModelServers(
     if (err instanceof ServiceError) throw new ObjectFailedError(err.message);
     throw err;
   }
-  const specs = containerDeploySpecs(model);
+  return containerDeploySpecs(model);
+}
+
+/** Downloads a container's model data into the job's folder (SageMaker's /opt/ml/model); returns where. */
+export async function prepareJobModelDir(
+  s3: S3Store,
+  spec: ContainerDeploySpec,
+  workDir: string,
+  pipeline: boolean,
+): Promise<string> {
+  const modelDir = pipeline ? join(workDir, spec.hostname, 'model') : join(workDir, 'model');
+  try {
+    await prepareModelDir(s3, spec.modelData, modelDir, spec.hostname);
+  } catch (err) {
+    if (err instanceof ModelDataError) throw new ObjectFailedError(err.message);
+    throw err;
+  }
+  return modelDir;
+}
+
+/**
+ * Starts one model server per container of the model, like endpoint containers, with SageMaker's batch environment
+ * (and the job's Environment) in each, and waits for /ping on all of them.
+ */
+export async function startModelServers(
+  deps: ModelServerDeps,
+  record: TransformJobRecord,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<JobContainers> {
+  const specs = jobModelContainers(deps.store, record);
   const pipeline = specs.length > 1;
   const requested = effectiveSettings(record, undefined);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -69,13 +109,7 @@ export async function startModelServers(
         `the image '${spec.image}' is not mapped to a local command. Add it to the emulator's images file, or use an image whose repository ends in smwf-examples/<name>`,
       );
     }
-    const modelDir = pipeline ? join(workDir, spec.hostname, 'model') : join(workDir, 'model');
-    try {
-      await prepareModelDir(deps.s3, spec.modelData, modelDir, spec.hostname);
-    } catch (err) {
-      if (err instanceof ModelDataError) throw new ObjectFailedError(err.message);
-      throw err;
-    }
+    const modelDir = await prepareJobModelDir(deps.s3, spec, workDir, pipeline);
     processes.push(
       new ContainerProcess({
         hostname: spec.hostname,
@@ -125,11 +159,18 @@ export async function startModelServers(
     environment: specs[index]?.environment ?? {},
     invoke: server.invoke.bind(server),
   }));
-  return { processes, stages, pipeline };
+  return {
+    stages,
+    pipeline,
+    executionParameters: () => executionParameters(processes[0] as ContainerProcess),
+    stop: async () => {
+      await stopAll();
+    },
+  };
 }
 
 /** The container's optional `GET /execution-parameters`; anything but a JSON object is ignored. */
-export async function executionParameters(container: ContainerProcess): Promise<Input | undefined> {
+async function executionParameters(container: ContainerProcess): Promise<Input | undefined> {
   const answer = await container.get('/execution-parameters', 2000);
   if (answer.status !== 200) return undefined;
   try {

@@ -9,32 +9,35 @@ import { join } from 'node:path';
 import { eventTime } from '../clock.ts';
 import { ACCOUNT_ID, type EventLog } from '../events.ts';
 import { remove } from '../fs-util.ts';
-import type { ContainerProcess } from '../hosting/container.ts';
-import type { ContainerRecords } from '../hosting/container-records.ts';
-import type { ImagesFile } from '../hosting/images.ts';
 import type { Logger } from '../logger.ts';
 import type { S3Store } from '../s3/store.ts';
 import { parseS3Uri } from '../s3/uri.ts';
 import type { SageMakerStore, TransformJobRecord } from '../store/store.ts';
-import { executionParameters, type JobContainers, ObjectFailedError, startModelServers } from './job-containers.ts';
+import { type JobContainers, ObjectFailedError } from './job-containers.ts';
 import { effectiveSettings } from './job-settings.ts';
 import { transformObject } from './transform-object.ts';
 
 type Input = Record<string, unknown>;
+
+/**
+ * Starts a job's model servers in `workDir`: model server processes (job-containers.ts, startModelServers), or in
+ * the in-process double scripted answers. Throws ObjectFailedError when they cannot serve the job.
+ */
+export type ModelServerLauncher = (
+  record: TransformJobRecord,
+  workDir: string,
+  signal: AbortSignal,
+) => Promise<JobContainers>;
 
 /** What transform jobs need from the rest of the emulator. */
 export interface TransformDeps {
   stateDir: string;
   store: SageMakerStore;
   s3: S3Store;
-  images: ImagesFile;
   events: EventLog;
   logger: Logger;
-  /** /ping window of the model server. */
-  startupTimeoutSeconds: number;
-  stopGraceMs: number;
-  /** The records of the containers the emulator runs (state directory). */
-  containers: ContainerRecords;
+  /** What runs the job's model. */
+  modelServers: ModelServerLauncher;
 }
 
 const STATUS_EVENT: Record<string, string> = {
@@ -155,14 +158,11 @@ export class TransformJobs {
     const workDir = join(this.deps.stateDir, 'transform', record.smwf.region, record.TransformJobName.toLowerCase());
     let containers: JobContainers | undefined;
     const stopContainers = async () => {
-      await Promise.all((containers?.processes ?? []).map((p) => p.stop(this.deps.stopGraceMs)));
+      await containers?.stop();
     };
     try {
-      containers = await startModelServers(this.deps, record, workDir, signal);
-      const settings = effectiveSettings(
-        record,
-        await executionParameters(containers.processes[0] as ContainerProcess),
-      );
+      containers = await this.deps.modelServers(record, workDir, signal);
+      const settings = effectiveSettings(record, await containers.executionParameters());
       record.smwf.effective = settings;
       await this.save(record, false);
       const objects = this.inputObjects(record);

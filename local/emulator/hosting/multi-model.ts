@@ -202,31 +202,7 @@ export class ModelCache {
 
   /** Downloads and extracts `<prefix><TargetModel>` into the entry's directory. */
   private async download(entry: Entry): Promise<void> {
-    const { prefix } = this.source;
-    const uri = `${prefix}${prefix.endsWith('/') ? '' : '/'}${entry.targetModel}`;
-    await remove(dirname(entry.dir));
-    try {
-      await prepareModelDir(
-        this.store,
-        {
-          s3Uri: uri,
-          dataType: 'S3Object',
-          compression: 'Gzip',
-          ...(this.source.readAs ? { readAs: this.source.readAs } : {}),
-        },
-        entry.dir,
-        this.source.hostname,
-      );
-    } catch (err) {
-      await remove(dirname(entry.dir)).catch(() => undefined);
-      const location = parseS3Uri(uri);
-      if (!(err instanceof ModelDataError)) throw err;
-      throw new TargetModelError(
-        err.message.startsWith('Failed to download') && location
-          ? `Failed to download model data(bucket: ${location.bucket}, key: ${location.key}). Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`
-          : err.message,
-      );
-    }
+    await downloadTargetModel(this.store, this.source, entry.targetModel, entry.dir);
   }
 
   /** Waits until fewer than `capacity` other models are loaded or loading, unloading the least recently used idle ones. */
@@ -311,5 +287,37 @@ export class ModelCache {
 
   private notify(): void {
     for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+/**
+ * Downloads `<prefix><TargetModel>` (a .tar.gz) into `dir`, as a multi-model container's instance does before it
+ * loads the model; throws TargetModelError (SageMaker's ValidationError) when the data cannot be had.
+ */
+export async function downloadTargetModel(
+  store: S3Store,
+  source: Pick<ModelSource, 'prefix' | 'hostname' | 'readAs'>,
+  targetModel: string,
+  dir: string,
+): Promise<void> {
+  const { prefix } = source;
+  const uri = `${prefix}${prefix.endsWith('/') ? '' : '/'}${targetModel}`;
+  await remove(dirname(dir));
+  try {
+    await prepareModelDir(
+      store,
+      { s3Uri: uri, dataType: 'S3Object', compression: 'Gzip', ...(source.readAs ? { readAs: source.readAs } : {}) },
+      dir,
+      source.hostname,
+    );
+  } catch (err) {
+    await remove(dirname(dir)).catch(() => undefined);
+    const location = parseS3Uri(uri);
+    if (!(err instanceof ModelDataError)) throw err;
+    throw new TargetModelError(
+      err.message.startsWith('Failed to download') && location
+        ? `Failed to download model data(bucket: ${location.bucket}, key: ${location.key}). Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`
+        : err.message,
+    );
   }
 }

@@ -37,7 +37,7 @@ export class ScriptedCopies implements CopyLauncher {
       outstanding: 0,
       async invoke(request: ContainerRequest): Promise<ContainerResponse> {
         invocations.push({ endpoint: spec.endpointName, model, component: spec.componentName });
-        const answer = script.answers(model, request.body.toString('utf8'));
+        const answer = script.answers(model, request.body.toString('utf8'), request.headers);
         return {
           status: answer.status,
           headers: { 'content-type': answer.contentType ?? 'application/json' },

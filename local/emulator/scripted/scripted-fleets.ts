@@ -4,6 +4,8 @@
  * script marks failing; invocations get the script's answer. What happens around them (statuses, silent rollback,
  * events, routing, the runtime's errors) is the emulator's own lifecycle and runtime.
  */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { CopySpec } from '../hosting/component-copies.ts';
 import type { ContainerRequest } from '../hosting/container.ts';
 import {
@@ -13,10 +15,12 @@ import {
   startFailureReason,
   type VariantDeploySpec,
 } from '../hosting/fleet.ts';
+import { downloadTargetModel } from '../hosting/multi-model.ts';
 import type { StageAnswer } from '../hosting/pipeline.ts';
 import type { ServingFleet, ServingVariant } from '../runtime.ts';
 import type { FleetLauncher, HostedFleet } from '../sagemaker/lifecycle.ts';
 import type { ManualClock } from './manual-clock.ts';
+import type { ScriptedObjects } from './scripted-objects.ts';
 
 /** What a model answers an invocation in the script. */
 interface ScriptedAnswer {
@@ -34,8 +38,11 @@ export interface FleetScript {
   deletingSeconds: number;
   /** Deployments of these endpoint configs fail their ping health check (a create ends Failed, an update rolls back). */
   failingConfigs: Set<string>;
-  /** What a model answers an invocation. @default 200 with the model's name */
-  answers: (modelName: string, body: string) => ScriptedAnswer;
+  /**
+   * What a model answers an invocation: `headers` are those the container gets (content-type, accept, and a
+   * multi-model container's x-amzn-sagemaker-target-model). @default 200 with the model's name
+   */
+  answers: (modelName: string, body: string, headers: Readonly<Record<string, string>>) => ScriptedAnswer;
   /**
    * Inference component copies of which specifications fail their ping health check (a create ends Failed, a
    * rolling update rolls back). @default the example containers' exit-at-start fault in the copy's environment
@@ -54,6 +61,8 @@ export interface ScriptedInvocation {
 /** A variant of a scripted fleet: its model answers with the script's answer. */
 class ScriptedVariant implements ServingVariant {
   readonly hostnames: readonly string[];
+  /** The TargetModels this variant's instances have downloaded (a multi-model container's cache). */
+  private readonly loaded = new Map<string, Promise<void>>();
 
   constructor(
     readonly spec: VariantDeploySpec,
@@ -76,8 +85,22 @@ class ScriptedVariant implements ServingVariant {
     request: ContainerRequest,
     _timeoutMs: number,
     targetHostname: string | undefined,
+    targetModel?: string,
   ): Promise<StageAnswer> {
-    const answer = this.fleets.answer(this.endpointName, this.spec.modelName, request.body.toString('utf8'));
+    let headers = request.headers;
+    if (this.multiModel && targetModel !== undefined) {
+      // The instance downloads the TargetModel first, as the emulator's multi-model container does (a missing
+      // artifact is SageMaker's ValidationError); a model it has is served from its cache.
+      this.loaded.set(targetModel, this.loaded.get(targetModel) ?? this.fleets.loadTargetModel(this.spec, targetModel));
+      try {
+        await this.loaded.get(targetModel);
+      } catch (error) {
+        this.loaded.delete(targetModel);
+        throw error;
+      }
+      headers = { ...headers, 'x-amzn-sagemaker-target-model': targetModel };
+    }
+    const answer = this.fleets.answer(this.endpointName, this.spec.modelName, request.body.toString('utf8'), headers);
     return {
       container: targetHostname ?? this.hostnames[0] ?? 'primary',
       response: {
@@ -143,7 +166,21 @@ export class ScriptedFleets implements FleetLauncher<ScriptedFleet> {
   constructor(
     private readonly clock: ManualClock,
     private readonly script: FleetScript,
+    /** The S3 objects model data is read from. */
+    private readonly objects: ScriptedObjects,
   ) {}
+
+  /** Downloads a multi-model variant's TargetModel from the S3 objects (TargetModelError when it cannot). */
+  async loadTargetModel(spec: VariantDeploySpec, targetModel: string): Promise<void> {
+    const container = spec.containers[0];
+    const dir = join(await this.objects.folder('multi-model'), randomUUID(), 'model');
+    await downloadTargetModel(
+      this.objects.store,
+      { prefix: container?.modelData?.s3Uri ?? '', hostname: container?.hostname ?? 'primary' },
+      targetModel,
+      dir,
+    );
+  }
 
   start(spec: DeploymentSpec, signal: AbortSignal): Promise<ScriptedFleet> {
     const key = endpointKey(spec.region, spec.endpointName);
@@ -184,9 +221,9 @@ export class ScriptedFleets implements FleetLauncher<ScriptedFleet> {
   }
 
   /** The script's answer to an invocation, recorded. */
-  answer(endpoint: string, model: string, body: string): ScriptedAnswer {
+  answer(endpoint: string, model: string, body: string, headers: Readonly<Record<string, string>>): ScriptedAnswer {
     this.invocations.push({ endpoint, model });
-    return this.script.answers(model, body);
+    return this.script.answers(model, body, headers);
   }
 
   private takeSeconds(key: string): number | undefined {

@@ -1,102 +1,131 @@
 /**
- * S3 objects in memory, for the scripted SageMaker's workflows: what the endpoint leases need (PutObject with S3's
- * conditional writes, GetObject), answered as the emulator's S3 answers them (the conditions are
- * s3/conditional-writes.ts's), and nothing more: any other operation, or a member these two do not evaluate, is
- * refused with S3's 501 NotImplemented naming it. Every bucket exists (a double of the stack's buckets, which the
- * workflows never create); a write is atomic, so the emulator's 409 ConditionalRequestConflict cannot happen here.
+ * S3 in process, for the scripted SageMaker's workflows: the emulator's own S3 (its S3Api over an S3Store in a
+ * temporary folder), so every operation, member, condition and error is the emulator's and S3 is written once. The
+ * double's bound S3 clients are answered by forwarding each command to an S3 client of this class's own, which sends
+ * it over loopback HTTP to a server that only this process reaches (127.0.0.1, a free port). What the emulator's S3
+ * refuses, this refuses the same way (501 NotImplemented naming the member). Every bucket exists (a double of the
+ * stack's buckets and the user's, which the workflows never create): a command naming a bucket that is not there
+ * yet creates it first, in the region of the client that sent it. Started on the first command; close() ends the
+ * server and removes the folder.
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { ServiceError } from '../errors.ts';
-import { checkCondition, headerNotImplemented, writeConditionOf } from '../s3/conditional-writes.ts';
+import { parseSigV4Scope } from '../http-util.ts';
+import { S3Api, sendS3Error } from '../s3/api.ts';
+import { classifyS3 } from '../s3/routing.ts';
+import { type ObjectMeta, S3Store } from '../s3/store.ts';
+import { regionOf, type SdkClient, type SdkCommand, unboundClient } from './sdk-binding.ts';
 
-type Input = Record<string, unknown>;
+/** Credentials of the forwarding client: the loopback server does not check them. */
+const LOOPBACK_CREDENTIALS = { accessKeyId: 'scripted', secretAccessKey: 'scripted' };
 
-/** One stored object. */
-interface ScriptedObject {
-  readonly body: Buffer;
-  /** The quoted MD5 of the body, as S3 gives a single-part upload's ETag. */
-  readonly etag: string;
-  readonly contentType: string | undefined;
-  readonly lastModified: Date;
+/** The running loopback server and the client that reaches it. */
+interface Started {
+  readonly server: Server;
+  readonly client: S3Client;
 }
 
-/** The members each answered operation evaluates; any other member given is refused. */
-const MEMBERS: Readonly<Record<string, ReadonlySet<string>>> = {
-  PutObject: new Set(['Bucket', 'Key', 'Body', 'ContentType', 'IfNoneMatch', 'IfMatch']),
-  GetObject: new Set(['Bucket', 'Key']),
-};
-
-/** A body the SDK hands out for GetObject: a stream with the SDK's transform methods. */
-function sdkBody(bytes: Buffer): Readable {
-  return Object.assign(Readable.from([bytes]), {
-    transformToString: async (encoding?: BufferEncoding) => bytes.toString(encoding ?? 'utf8'),
-    transformToByteArray: async () => new Uint8Array(bytes),
-    transformToWebStream: () => Readable.toWeb(Readable.from([bytes])),
-  });
+/** A temporary folder's path, created on first write. */
+function freshRoot(): string {
+  return join(tmpdir(), `smwf-scripted-s3-${randomUUID()}`);
 }
 
-function bodyOf(body: unknown): Buffer {
-  if (body === undefined) return Buffer.alloc(0);
-  if (typeof body === 'string') return Buffer.from(body);
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  throw headerNotImplemented('Body', 'a streamed body is not answered by the scripted S3 objects');
+/** Answers one request as the emulator's server answers an S3 request (its S3 branch, without fault injection). */
+async function serveS3(api: S3Api, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  try {
+    await api.handle(req, res, url, classifyS3(req, url), parseSigV4Scope(req, url));
+  } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    req.resume();
+    sendS3Error(req, res, err instanceof ServiceError ? err : new ServiceError('InternalError', String(err), 500));
+  }
 }
 
-/** S3 objects by bucket and key. */
+/** S3 objects by bucket and key, in the emulator's S3Store. */
 export class ScriptedObjects {
-  private readonly objects = new Map<string, ScriptedObject>();
+  /** The temporary folder: the store's files, and the folders other parts of the double ask for. */
+  root = freshRoot();
+  /** The emulator's S3 store behind it (its folder is made on the first write). */
+  store = new S3Store(join(this.root, 's3'));
+  private started: Started | undefined;
+  private starting: Promise<Started> | undefined;
 
-  /** @param now the clock objects are written by, in ms since the epoch */
-  constructor(private readonly now: () => number) {}
+  /** A folder of its own under the temporary folder (removed with it by close()), created if needed. */
+  async folder(name: string): Promise<string> {
+    const dir = join(this.root, name);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
 
-  /** The object at `bucket`/`key`, or undefined. */
-  get(bucket: string, key: string): ScriptedObject | undefined {
-    return this.objects.get(`${bucket}/${key}`);
+  /** The object at `bucket`/`key` (its metadata: ETag, size, ...), or undefined. */
+  get(bucket: string, key: string): ObjectMeta | undefined {
+    return this.store.hasBucket(bucket) ? this.store.current(bucket, key) : undefined;
   }
 
   /** Every stored object's `bucket/key`, sorted (what a test counts as left behind). */
   keys(): string[] {
-    return [...this.objects.keys()].sort();
+    const store = this.store;
+    return store
+      .listBuckets()
+      .flatMap((bucket) => store.keys(bucket.name).map((key) => `${bucket.name}/${key}`))
+      .sort();
   }
 
-  /** Answers one S3 operation with the SDK's input members; an operation it does not answer is refused. */
-  answer(operation: string, input: Input): Input {
-    const members = MEMBERS[operation];
-    if (members === undefined) {
-      throw headerNotImplemented('operation', `S3 ${operation} is not answered by the scripted S3 objects`);
+  /** Answers one command of a bound S3 client with the emulator's S3 (its answer or its error, as the SDK gives it). */
+  async answer(client: SdkClient, command: SdkCommand): Promise<unknown> {
+    const { client: loopback } = await this.start();
+    const store = this.store;
+    const bucket = (command.input as { Bucket?: unknown }).Bucket;
+    if (typeof bucket === 'string' && bucket !== '' && !store.hasBucket(bucket)) {
+      await store.createBucket(bucket, await regionOf(client));
     }
-    for (const [member, value] of Object.entries(input)) {
-      if (value !== undefined && !members.has(member)) {
-        throw headerNotImplemented(member, `${member} on ${operation} is not answered by the scripted S3 objects`);
-      }
+    return loopback.send(command as never);
+  }
+
+  /** Ends the server and removes the folder with every object; the next command starts an empty S3 again. */
+  close(): void {
+    const started = this.started;
+    this.started = undefined;
+    this.starting = undefined;
+    if (started !== undefined) {
+      started.client.destroy();
+      started.server.closeAllConnections();
+      started.server.close();
     }
-    const bucket = String(input.Bucket);
-    const key = String(input.Key);
-    const id = `${bucket}/${key}`;
-    if (operation === 'GetObject') {
-      const found = this.objects.get(id);
-      if (!found) throw new ServiceError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
-      return {
-        Body: sdkBody(found.body),
-        ETag: found.etag,
-        ContentLength: found.body.length,
-        LastModified: found.lastModified,
-        ...(found.contentType !== undefined ? { ContentType: found.contentType } : {}),
-      };
-    }
-    const condition = writeConditionOf(
-      {
-        ...(input.IfNoneMatch !== undefined ? { 'if-none-match': String(input.IfNoneMatch) } : {}),
-        ...(input.IfMatch !== undefined ? { 'if-match': String(input.IfMatch) } : {}),
-      },
-      operation,
-    );
-    if (condition) checkCondition(condition, this.objects.get(id), key);
-    const body = bodyOf(input.Body);
-    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-    const contentType = input.ContentType === undefined ? undefined : String(input.ContentType);
-    this.objects.set(id, { body, etag, contentType, lastModified: new Date(this.now()) });
-    return { ETag: etag };
+    // A transform job still running writes on until it notices: retried, as a file may appear while removing.
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    this.root = freshRoot();
+    this.store = new S3Store(join(this.root, 's3'));
+  }
+
+  private start(): Promise<Started> {
+    this.starting ??= (async () => {
+      const server = createServer((req, res) => void serveS3(new S3Api(this.store), req, res));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      server.unref();
+      const { port } = server.address() as { port: number };
+      const client = unboundClient(
+        S3Client,
+        new S3Client({
+          region: 'us-east-1',
+          endpoint: `http://127.0.0.1:${port}`,
+          forcePathStyle: true,
+          credentials: LOOPBACK_CREDENTIALS,
+        }),
+      );
+      this.started = { server, client };
+      return this.started;
+    })();
+    return this.starting;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * SageMaker in process, for fast tests and benchmarks: the emulator's own core (store, control plane, lifecycle,
- * Model Registry, runtime, Application Auto Scaling, EventBridge PutEvents) on a manual clock and scripted fleets
- * instead of model processes, answering the unchanged AWS SDK v3 clients without HTTP, and the S3 objects the
- * workflows' endpoint leases are written to (scripted-objects.ts). What it adds is only the
+ * Model Registry, runtime, transform jobs, Application Auto Scaling, EventBridge PutEvents) on a manual clock and
+ * scripted fleets and model servers instead of model processes, answering the unchanged AWS SDK v3 clients without
+ * HTTP, and the emulator's S3 (scripted-objects.ts: its S3Api over loopback HTTP, an S3Store in a temporary folder).
+ * What it adds is only the
  * scripting a test needs to force a state: provisioning and deletion time on the clock, failing configs (a create
  * that ends Failed, an update SageMaker rolls back silently), the models' answers, throttling (the emulator's fault
  * injection), and states put straight into the store.
@@ -24,6 +25,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { AutoScalingApi } from '../autoscaling/api.ts';
 import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
 import { CopyInvocations } from '../autoscaling/copy-scaling.ts';
+import { TransformJobs } from '../batch/transform-jobs.ts';
 import { DynamoDbTables } from '../dynamodb/tables.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
@@ -49,6 +51,7 @@ import {
 import { ManualClock } from './manual-clock.ts';
 import { ScriptedCopies } from './scripted-copies.ts';
 import { type FleetScript, type ScriptedFleet, ScriptedFleets, type ScriptedInvocation } from './scripted-fleets.ts';
+import { RunningJobs, scriptedModelServers } from './scripted-model-servers.ts';
 import { ScriptedObjects } from './scripted-objects.ts';
 import {
   bindClient,
@@ -152,6 +155,8 @@ export class ScriptedSageMaker {
   private readonly runtime: SageMakerRuntime;
   private readonly runtimeModel: ApiModel = loadModel('sagemaker-runtime.json');
   private readonly autoScaling: AutoScalingApi;
+  /** The transform jobs under way, whose end each call waits for. */
+  private readonly jobs = new RunningJobs();
   /** DynamoDB tables in memory, every table the workflows name existing (the wait records'). */
   private readonly tables = new DynamoDbTables({ implicitTables: true });
   private unbind: (() => void) | undefined;
@@ -167,8 +172,8 @@ export class ScriptedSageMaker {
       ...options.script,
     };
     this.store = new SageMakerStore(undefined, this.clock);
-    this.objects = new ScriptedObjects(() => this.clock.now());
-    this.fleets = new ScriptedFleets(this.clock, this.script);
+    this.objects = new ScriptedObjects();
+    this.fleets = new ScriptedFleets(this.clock, this.script, this.objects);
     this.eventLog.subscribe((events) => this.events.push(...events));
     const random = () => this.faults.next();
     const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -192,12 +197,25 @@ export class ScriptedSageMaker {
       logger,
       stopGraceMs: 0,
     });
+    const objects = this.objects;
+    const transforms = new TransformJobs({
+      get stateDir() {
+        return objects.root;
+      },
+      get s3() {
+        return objects.store;
+      },
+      store: this.store,
+      events: this.eventLog,
+      logger,
+      modelServers: scriptedModelServers(this.store, this.objects, this.script, this.clock, this.jobs),
+    });
     this.controlPlane = new SageMakerControlPlane(
       this.store,
       this.lifecycle,
       new ModelRegistry(this.store, this.eventLog),
       {},
-      undefined,
+      transforms,
       this.autoScaling,
       undefined,
       { hosting: components, defaultStartupTimeoutSeconds: 60 },
@@ -240,10 +258,11 @@ export class ScriptedSageMaker {
     };
   }
 
-  /** Gives the clients their own `send` back. */
+  /** Gives the clients their own `send` back, and ends the S3 objects (their folder is removed). */
   restore(): void {
     this.unbind?.();
     this.unbind = undefined;
+    this.objects.close();
   }
 
   /** A SageMaker client of its own, answered by this double (the rest of the process is left alone). */
@@ -492,7 +511,9 @@ export class ScriptedSageMaker {
     try {
       const decision = this.faults.decide(operation);
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-      if (decision.kind !== 'none') throw faultError(decision, false);
+      if (decision.kind !== 'none') throw faultError(decision, service === 's3');
+      // S3 answers through the emulator's S3 over loopback HTTP: its answers and errors come back as the SDK's.
+      if (service === 's3') return await this.objects.answer(client, command);
       const output = await this.answer(service, operation, region, input, requestId);
       return { ...(output as Input), $metadata: metadata(200, requestId) };
     } catch (err) {
@@ -501,6 +522,8 @@ export class ScriptedSageMaker {
       throw sdkException(err, sdk as Record<string, unknown>, Base as unknown as ServiceExceptionClass, requestId);
     } finally {
       await this.clock.runDue();
+      // A transform job that is under way (one this call started, or one the clock woke) ends before the answer.
+      await this.jobs.idle();
     }
   }
 
@@ -526,8 +549,6 @@ export class ScriptedSageMaker {
       case 'runtime':
         if (operation !== 'InvokeEndpoint') break;
         return this.invokeEndpoint(region, input, requestId);
-      case 's3':
-        return this.objects.answer(operation, input);
       case 'dynamodb':
         return this.tables.call(operation, region, input);
     }

@@ -143,3 +143,13 @@ export function bindClientClass(Class: SdkClientClass, handle: CommandHandler): 
     Class.prototype.send = original;
   };
 }
+
+/**
+ * Gives `client` the SDK's own `send` (of the class's base, which bindClientClass leaves alone), so it sends over
+ * HTTP while every other client of its class is bound.
+ */
+export function unboundClient<C extends SdkClient>(Class: SdkClientClass, client: C): C {
+  const base = Object.getPrototypeOf(Class.prototype) as SdkClient;
+  client.send = base.send.bind(client);
+  return client;
+}

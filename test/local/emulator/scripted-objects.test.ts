@@ -1,9 +1,17 @@
 /**
- * The scripted SageMaker's S3 objects (what the workflow tests' endpoint leases are written to), through the AWS
- * SDK's S3 client answered in process: S3's conditional writes as the emulator's S3 answers them, and the refusal of
- * what it does not answer.
+ * The scripted SageMaker's S3 (the emulator's own S3 in process), through the AWS SDK's S3 client bound to the
+ * double: S3's conditional writes, listings and deletes as the emulator's S3 answers them, every bucket there, the
+ * refusal of what it does not emulate, and nothing left on disk after restore.
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { existsSync } from 'node:fs';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedSageMaker } from '../../../local/emulator/scripted/scripted-sagemaker.ts';
 import { errorOf } from './helpers.ts';
@@ -63,20 +71,39 @@ describe('the scripted S3 objects', () => {
     expect(error.name).toBe('NoSuchKey');
   });
 
-  it('refuses an operation or a member it does not answer with 501 NotImplemented, writing nothing', async () => {
-    const operation = await errorOf(s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'k' })));
-    const member = await errorOf(
-      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x', CacheControl: 'no-cache' })),
-    );
+  it("lists a prefix and deletes, as the emulator's S3 does, in any bucket (each exists)", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'other-bucket', Key: 'in/a.csv', Body: '1' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'other-bucket', Key: 'in/b.csv', Body: '2' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'other-bucket', Key: 'out/a.csv.out', Body: '3' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'other-bucket', Key: 'in/b.csv' }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'other-bucket', Prefix: 'in/' }));
+
+    expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['in/a.csv']);
+    expect(aws.objects.keys()).toEqual(['other-bucket/in/a.csv', 'other-bucket/out/a.csv.out']);
+  });
+
+  it('refuses an operation or a condition the emulator does not emulate with 501 NotImplemented, writing nothing', async () => {
+    const operation = await errorOf(s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET })));
     const condition = await errorOf(
       s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x', IfNoneMatch: '"abc"' })),
     );
 
-    for (const error of [operation, member, condition]) {
+    for (const error of [operation, condition]) {
       expect(error.name).toBe('NotImplemented');
       expect(error.$metadata?.httpStatusCode).toBe(501);
     }
-    expect(member.message).toContain('CacheControl');
+    expect(condition.message).toContain('If-None-Match');
     expect(aws.objects.get(BUCKET, 'k')).toBeUndefined();
+  });
+
+  it('removes its objects from disk when restored', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x' }));
+    const folder = aws.objects.root;
+    expect(existsSync(folder)).toBe(true);
+
+    aws.restore();
+
+    expect(existsSync(folder)).toBe(false);
+    expect(aws.objects.keys()).toEqual([]);
   });
 });
