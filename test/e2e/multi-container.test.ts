@@ -3,7 +3,7 @@
  * DeploySerialPipeline through the synthesized state machines, the local runner and the real handlers, against the
  * emulator, which runs every container as a process of its own.
  */
-import { DescribeModelCommand } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointConfigCommand, DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEndpoint, FEATURIZER_IMAGE, type Harness, IMAGE, resourcesOf, startHarness } from './harness.ts';
@@ -179,8 +179,14 @@ describe.concurrent('DeploySerialPipeline', () => {
     expect(result.status, result.cause).toBe('SUCCEEDED');
     expect(await predictThrough('pipeline', '12,24')).toBe('{"predictions":[97]}');
     expect(await predictThrough('pipeline', '10,20')).toBe('{"predictions":[81]}');
-    const { models } = await resourcesOf(h, 'pipeline');
-    const [model] = models;
+    // The model the endpoint serves (other tests of this file deploy endpoints whose names start the same, at once).
+    const config = await h.sagemaker.send(
+      new DescribeEndpointConfigCommand({
+        EndpointConfigName: (await describeEndpoint(h, 'pipeline'))?.EndpointConfigName,
+      }),
+    );
+    expect(config.ProductionVariants).toHaveLength(1);
+    const model = config.ProductionVariants?.[0]?.ModelName;
     const described = await h.sagemaker.send(new DescribeModelCommand({ ModelName: model }));
     expect(described.Containers?.map((c) => c.ContainerHostname)).toEqual(['featurizer', 'model']);
     expect(described.InferenceExecutionConfig).toEqual({ Mode: 'Serial' });

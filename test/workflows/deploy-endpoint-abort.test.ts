@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
+import type { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import {
   createLocalRunner,
   type ExecutionResult,
@@ -18,7 +18,7 @@ import {
 } from '../../local/runner/runner.ts';
 import { TriggerEngine } from '../../local/triggers/engine.ts';
 import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
-import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
+import { replaceScriptedSageMaker, scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let runner: LocalRunner;
 let engine: TriggerEngine;
@@ -105,17 +105,11 @@ function statesEntered(result: ExecutionResult): string[] {
 
 /** The states an uninterrupted first deployment enters, but its final Succeed state (nothing to abort there). */
 async function statesOfADeployment(): Promise<string[]> {
-  const probe = new ScriptedSageMaker();
-  aws.restore();
-  probe.install();
-  try {
-    const result = await runner.start('DeployEndpoint', deployInput('v0'), { onWait }).result;
-    expect(result.status).toBe('SUCCEEDED');
-    return [...new Set(statesEntered(result))].filter((name) => name !== 'DeploymentSucceeded');
-  } finally {
-    probe.restore();
-    aws.install();
-  }
+  // A SageMaker of its own (the callers replace it before their first run).
+  aws = replaceScriptedSageMaker();
+  const result = await runner.start('DeployEndpoint', deployInput('v0'), { onWait }).result;
+  expect(result.status).toBe('SUCCEEDED');
+  return [...new Set(statesEntered(result))].filter((name) => name !== 'DeploymentSucceeded');
 }
 
 /** The configs and models of the endpoints standing (and what they name). */
@@ -136,9 +130,7 @@ describe('DeployEndpoint aborted, then the execution cleanup', () => {
     const states = await statesOfADeployment();
     const outcomes: string[] = [];
     for (const state of states) {
-      aws.restore();
-      aws = new ScriptedSageMaker();
-      aws.install();
+      aws = replaceScriptedSageMaker();
 
       const result = await deployAbortedAt('v1', state);
 
@@ -159,9 +151,7 @@ describe('DeployEndpoint aborted, then the execution cleanup', () => {
     const states = await statesOfADeployment();
     const problems: string[] = [];
     for (const state of states) {
-      aws.restore();
-      aws = new ScriptedSageMaker();
-      aws.install();
+      aws = replaceScriptedSageMaker();
       const first = await runner.start('DeployEndpoint', deployInput('v1'), { onWait }).result;
       expect(first.status).toBe('SUCCEEDED');
       // The update comes a minute later (the first deployment's endpoint settled at once: no wait moved the clock).

@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
+import type { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
 import { createLocalRunner, type LocalExecution, type LocalRunner } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
-import { scriptedSageMakerForEachTest } from './scripted-per-test.ts';
+import { replaceScriptedSageMaker, scriptedSageMakerForEachTest } from './scripted-per-test.ts';
 
 let workflows: SynthesizedWorkflows;
 let recordsDir: string;
@@ -92,9 +92,7 @@ describe('DeployEndpoint redriven by another runner', () => {
       const uninterrupted = await (await newRunner()).start('DeployEndpoint', deployInput('v1'), { onWait }).result;
       const expected = outcome();
       const expectedCreations = creations();
-      aws.restore();
-      aws = new ScriptedSageMaker({ script: { provisioningSeconds: 60 } });
-      aws.install();
+      aws = replaceScriptedSageMaker({ script: { provisioningSeconds: 60 } });
 
       const first = await newRunner();
       let execution: LocalExecution | undefined;

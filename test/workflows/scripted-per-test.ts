@@ -10,7 +10,6 @@ export function scriptedSageMakerForEachTest(
   use: (aws: ScriptedSageMaker) => void,
   start = '2026-11-25T09:00:00Z',
 ): void {
-  let current: ScriptedSageMaker | undefined;
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date(start));
@@ -20,6 +19,24 @@ export function scriptedSageMakerForEachTest(
   });
   afterEach(() => {
     current?.restore();
+    current = undefined;
     vi.useRealTimers();
   });
+}
+
+/** The test's ScriptedSageMaker (the one installed). */
+let current: ScriptedSageMaker | undefined;
+
+/**
+ * Restores the test's ScriptedSageMaker and installs a new one in its place, which is restored after the test as the
+ * first would have been (a test that restored and replaced its own would leave the new one answering the next file's
+ * clients).
+ */
+export function replaceScriptedSageMaker(
+  options?: ConstructorParameters<typeof ScriptedSageMaker>[0],
+): ScriptedSageMaker {
+  current?.restore();
+  current = new ScriptedSageMaker(options);
+  current.install();
+  return current;
 }
