@@ -7,25 +7,20 @@ import {
   type LeftoverSageMaker,
   removeExecutionLeftovers,
 } from '../_shared/execution-leftovers.ts';
-import { type PlacedArtifactStore, removePlacedArtifacts } from '../_shared/placed-artifacts.ts';
 import type { SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 
 /** The slice of the state document CompleteRollback reads: what StartRollback did, and what this run created. */
 export interface CompleteRollbackState {
-  /**
-   * `model.prefix` (a string): a multi-model endpoint's prefix, where PlaceModel copied this run's artifacts; the
-   * other deploy workflows' `model` has none.
-   */
-  request: { endpointName: string; model?: object | undefined };
+  request: { endpointName: string };
   execution: ExecutionFacts;
   rollback: RollbackRecord;
   model?: CreatedResource | undefined;
   endpointConfig?: CreatedResource | undefined;
 }
 export const CompleteRollbackState = stateSlice<CompleteRollbackState>({
-  request: { endpointName: 'string', model: optional('object') },
+  request: { endpointName: 'string' },
   execution: { id: 'string', name: 'string', startedAt: 'string' },
   rollback: {
     action: 'string',
@@ -46,8 +41,6 @@ interface CompleteRollbackDeps {
   >;
   /** What the execution cleanup's rule looks through: every endpoint, config and model, and their tags. */
   leftovers: LeftoverSageMaker;
-  /** The artifacts this execution placed under a multi-model endpoint's prefix (only read when there is one). */
-  artifacts: PlacedArtifactStore;
   now(): Date;
 }
 
@@ -59,9 +52,7 @@ interface CompleteRollbackDeps {
  * config and model that carries this execution's tag, was created after it started and no endpoint uses: what a step
  * created before its result was lost, so the state never recorded it (a step that failed past its retries after its
  * call went through). Endpoints are StartRollback's. An endpoint in progress to or from such a config is busy
- * (EndpointBusyError, retried until it settles). Under a multi-model endpoint's prefix it deletes the artifacts
- * whose metadata names this execution as the one that placed them (tasks/_shared/placed-artifacts.ts), unless the
- * endpoint was kept (`retain`) or something else changed it since.
+ * (EndpointBusyError, retried until it settles).
  */
 export async function completeRollback<S extends CompleteRollbackState>(state: S, deps: CompleteRollbackDeps) {
   const rollback = state.rollback;
@@ -96,12 +87,6 @@ export async function completeRollback<S extends CompleteRollbackState>(state: S
     }
     for (const leftover of await unrecordedLeftovers(state.execution, deps)) {
       if (!deleted.includes(leftover)) deleted.push(leftover);
-    }
-    // Nothing this run placed is served: the endpoint is back on a config of before the run (or gone), and an
-    // endpoint something else changed since (`reason`) is left with everything under its prefix.
-    const prefix = (state.request.model as { prefix?: unknown } | undefined)?.prefix;
-    if (typeof prefix === 'string' && rollback.reason === undefined) {
-      deleted.push(...(await removePlacedArtifacts(prefix, state.execution.id, deps.artifacts)));
     }
   }
   return { ...state, rollback: { ...rollback, completed: true, deleted } };

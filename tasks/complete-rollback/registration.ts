@@ -15,10 +15,6 @@ export const registration: TaskRegistration = {
       resources: ['any'],
     },
     { actions: ['sagemaker:ListTags'], resources: ['endpoint', 'endpoint-config', 'model'] },
-    // A multi-model endpoint's artifacts this execution placed: listed, their metadata read (HeadObject needs
-    // s3:GetObject), deleted.
-    { actions: ['s3:ListBucket'], resources: ['artifact-bucket'] },
-    { actions: ['s3:GetObject', 's3:DeleteObject'], resources: ['artifact-object'] },
   ],
   environment: [],
 };

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RollbackFailedError } from '../../contracts/errors.ts';
 import { leftoverSageMaker } from '../../tasks/_shared/execution-leftovers.ts';
-import { type PlacedArtifactStore, placedByMetadata } from '../../tasks/_shared/placed-artifacts.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import { completeRollback } from '../../tasks/complete-rollback/complete-rollback.ts';
 import { handler as completeRollbackHandler } from '../../tasks/complete-rollback/handler.ts';
@@ -45,84 +44,22 @@ function rollingBack({ rollback, action = 'update', created = { model: true, con
 
 const restore = { action: 'restore' as const, configName: OLD_CONFIG };
 
-/** S3 in memory for one bucket: each key with its user metadata. */
-class FakeArtifacts implements PlacedArtifactStore {
-  objects = new Map<string, Record<string, string>>();
-  async list(_bucket: string, prefix: string) {
-    return [...this.objects.keys()]
-      .filter((key) => key.startsWith(prefix))
-      .map((key) => ({ key, size: 1, etag: 'e', lastModified: new Date(0) }));
-  }
-  async metadataOf({ key }: { key: string }) {
-    return this.objects.get(key);
-  }
-  async deleteObject({ key }: { key: string }) {
-    this.objects.delete(key);
-  }
-}
-
 describe('completeRollback', () => {
   let sagemaker: FakeSageMaker;
-  let artifacts: FakeArtifacts;
 
   /** The step's dependencies, on the fake's SageMaker and clock. */
   const deps = () => ({
     sagemaker,
-    artifacts,
     leftovers: leftoverSageMaker(sagemaker.scripted.sageMakerClient()),
     now: () => new Date(sagemaker.scripted.clock.now()),
   });
 
   beforeEach(() => {
-    artifacts = new FakeArtifacts();
     sagemaker = new FakeSageMaker();
     sagemaker.seedModel(OLD_MODEL);
     sagemaker.seedConfig(OLD_CONFIG, [OLD_MODEL]);
     sagemaker.seedModel(NEW_MODEL);
     sagemaker.seedConfig(NEW_CONFIG, [NEW_MODEL]);
-  });
-
-  describe("a multi-model endpoint's artifacts", () => {
-    const PREFIX = 's3://models/mme/churn/';
-    /** Under the prefix: one this run placed, one an earlier run placed, one put there by hand. */
-    const seedArtifacts = () => {
-      artifacts.objects.set('mme/churn/new-1a2b3c4d5e.tar.gz', placedByMetadata(EXECUTION.id));
-      artifacts.objects.set('mme/churn/old-1a2b3c4d5e.tar.gz', placedByMetadata(`${EXECUTION.id}-earlier`));
-      artifacts.objects.set('mme/churn/by-hand.tar.gz', {});
-      artifacts.objects.set('elsewhere/new-1a2b3c4d5e.tar.gz', placedByMetadata(EXECUTION.id));
-    };
-    const withPrefix = (state: ReturnType<typeof rollingBack>) => ({
-      ...state,
-      request: { ...state.request, model: { ...state.request.model, prefix: PREFIX } },
-    });
-
-    it('deletes those this execution placed under the prefix, and only those', async () => {
-      seedArtifacts();
-      const state = withPrefix(rollingBack({ rollback: { action: 'delete' }, action: 'create' }));
-
-      const out = await completeRollback(state, deps());
-      const again = await completeRollback(state, deps());
-
-      expect(out.rollback.deleted).toContain(`${PREFIX}new-1a2b3c4d5e.tar.gz`);
-      expect(again.rollback.deleted).not.toContain(`${PREFIX}new-1a2b3c4d5e.tar.gz`);
-      expect([...artifacts.objects.keys()]).toEqual([
-        'mme/churn/old-1a2b3c4d5e.tar.gz',
-        'mme/churn/by-hand.tar.gz',
-        'elsewhere/new-1a2b3c4d5e.tar.gz',
-      ]);
-    });
-
-    it.each([
-      ['kept for inspection (retain)', { action: 'retain' as const }],
-      ['changed by something else since', { action: 'none' as const, reason: 'Endpoint churn is InService on x' }],
-    ])('leaves every artifact of an endpoint %s', async (_case, rollback) => {
-      seedArtifacts();
-      sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: NEW_CONFIG });
-
-      await completeRollback(withPrefix(rollingBack({ rollback, action: 'create' })), deps());
-
-      expect(artifacts.objects.size).toBe(4);
-    });
   });
 
   it('confirms the restore and deletes the config and model this run created', async () => {
