@@ -51,14 +51,17 @@ export async function removePlacedArtifacts(
     return { deleted: [] };
   }
   const { bucket, key: prefix } = splitS3Uri(placement.prefix);
-  const deleted: string[] = [];
-  const seen = new Set<string>();
-  for (const [index, model] of placement.models.entries()) {
+  const names = placement.models.map((model, index) => {
     if (typeof model?.name !== 'string' || model.name === '') {
       throw new InvalidInputError(`placement.models[${index}].name: expected the model's name, a non-empty string`);
     }
+    return model.name;
+  });
+  const deleted: string[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
     // Listed by the model's name: a prefix may hold thousands of other models, which this run did not place.
-    for (const object of await deps.objects.list(bucket, `${prefix}${model.name}-`)) {
+    for (const object of await deps.objects.list(bucket, `${prefix}${name}-`)) {
       if (seen.has(object.key)) continue;
       seen.add(object.key);
       const location = { bucket, key: object.key };

@@ -102,7 +102,7 @@ describe('removePlacedArtifacts', () => {
   });
 
   it('leaves an object written over since this run placed it: its metadata no longer names this execution', async () => {
-    const bucket = fakeBucket({ 'mme/churn/eu-1a2b3c4d5e.tar.gz': { 'sagemaker-workflows-execution': EARLIER } });
+    const bucket = fakeBucket({ 'mme/churn/eu-1a2b3c4d5e.tar.gz': placedByMetadata(EARLIER) });
 
     const out = await removePlacedArtifacts(removal({ action: 'none' }), bucket.deps);
 
@@ -121,6 +121,17 @@ describe('removePlacedArtifacts', () => {
     expect(out.deleted).toEqual([]);
     expect(bucket.keys.size).toBe(6);
     expect(bucket.calls.heads).toBe(0);
+  });
+
+  it('refuses a model without a name, naming the field, before deleting anything', async () => {
+    const bucket = fakeBucket(underPrefix());
+    const state = { ...removal(), placement: { prefix: PREFIX, models: [{ name: 'eu' }, {} as { name: string }] } };
+
+    await expect(removePlacedArtifacts(state, bucket.deps)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('placement.models[1].name'),
+    });
+    expect(bucket.keys.size).toBe(6);
   });
 
   it('deletes what this execution placed when there is no rollback (a failed add of a model)', async () => {
