@@ -3,13 +3,15 @@
  * b. failed past its retries, then redriven}, generated from the definitions (a new workflow or step is covered with
  * no edit here). Each workflow runs its example input (workflows/<name>/workflow.ts) with the real handlers in the
  * local runner, against the emulator's cores in process (ScriptedSageMaker: control plane, lifecycle, Model Registry,
- * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, and the emulator's S3 over loopback HTTP)
- * with scripted model answers on a faked clock, the example's S3 objects put in place as `smwf run` puts them. The
+ * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, CloudWatch GetMetricData, Service Quotas,
+ * and the emulator's S3 over loopback HTTP) with scripted model answers on a faked clock, the load generators' signed
+ * requests answered in process on simulated clocks (load-in-process.ts), the example's S3 objects put in place as
+ * `smwf run` puts them. The
  * deploy workflows run twice: as a first deployment, and as an update of the endpoint an earlier release deployed. A
  * scenario passes when it ends where the uninterrupted run ends (the same endpoints with the same status and config,
  * configs, models, components, autoscaling registrations and S3 objects in every bucket, asynchronous inference's
  * outputs and failures included: nothing orphaned, nothing missing; each lifecycle event type published, again at
- * most under the same key), or in a state the README's "What happens when" table documents with nothing orphaned. A
+ * most under the same key; a load test's verdict of the same shape), or in a state the README's "What happens when" table documents with nothing orphaned. A
  * workflow the double does not run faithfully (its uninterrupted example run does not succeed there) is listed as not
  * run in process, naming what the double refused. Fault c (the emulator killed) needs a real emulator process:
  * test/e2e/fault-matrix-emulator-killed.test.ts.
