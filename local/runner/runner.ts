@@ -17,6 +17,7 @@ import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
 import { ExecutionJournals, type JournalStart, processExists } from './execution-journal.ts';
+import { stopFailedMapsQueues } from './failed-maps.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
 import {
@@ -313,6 +314,7 @@ const DEFAULT_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'u
  * module loads, as Lambda would.
  */
 export async function createLocalRunner(options: LocalRunnerOptions = {}): Promise<LocalRunner> {
+  stopFailedMapsQueues();
   const identity = options.identity ?? DEFAULT_IDENTITY;
   const workflows = options.workflows ?? (await loadSynthesizedWorkflows(identity));
   for (const fn of workflows.functions.values()) {
@@ -380,7 +382,6 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     startOptions: StartOptions,
     inFlight: Set<Promise<unknown>>,
     onHeartbeatExpired: (seconds: number) => void,
-    ended: () => boolean,
   ) => {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
     const invocations = new Map<string, number>();
@@ -398,14 +399,6 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
       handlers[stateName] = (async (input: unknown) => {
         // Let the event stream deliver everything before this task (so onWait has moved a fake clock).
         await new Promise((resolve) => setImmediate(resolve));
-        // An execution that has ended runs no more states. aws-local-stepfunctions starts a failed Map's remaining
-        // items anyway (it stops the iterations under way, not its queue), which on AWS never start: their tasks
-        // refuse to run once the execution has ended, so they create nothing behind its back.
-        if (ended()) {
-          throw new Error(
-            `${stateName} was not run: its execution has ended (a Map iteration started after its Map failed)`,
-          );
-        }
         const handler = await handlerFor(fn);
         const token = waitsForToken ? mintTaskToken(executionArn, stateName) : undefined;
         const given = isInvoke ? (input as { Payload?: unknown }).Payload : input;
@@ -498,20 +491,11 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
     const retryStates = allStates(run.definition).filter(([, s]) => Array.isArray(s.Retry));
     // Seconds the execution would have waited on AWS: its Wait states' and its waiting tasks' expired heartbeats.
     let waitedSeconds = 0;
-    /** Whether this run of the execution has ended (a redrive is a run of its own). */
-    let hasEnded = false;
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: localHandlers(
-          run.definition,
-          arn,
-          startOptions,
-          inFlight,
-          (seconds) => {
-            waitedSeconds += seconds;
-          },
-          () => hasEnded,
-        ) as never,
+        taskResourceLocalHandlers: localHandlers(run.definition, arn, startOptions, inFlight, (seconds) => {
+          waitedSeconds += seconds;
+        }) as never,
         waitTimeOverrides: Object.fromEntries(waitStates.map(([n]) => [n, options.waitTimeMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(retryStates.map(([n]) => [n, options.retryIntervalMs ?? 50])),
       },
@@ -586,8 +570,6 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
         output = await execution.result;
       } catch (thrown) {
         status = (thrown as Error).name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
-      } finally {
-        hasEnded = true;
       }
       await collect;
       tokens.closeExecution(arn);

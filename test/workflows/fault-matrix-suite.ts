@@ -264,19 +264,6 @@ const KNOWN_GAPS = new Set<string>(
   ].map((state) => `DeployMultiModelEndpoint ${state} ${FAULTS.failedThenRedriven}`),
 );
 
-/**
- * Open gaps of the local runner, not of the workflows: when a candidate's iteration of RightSizeEndpoint fails past
- * its retries (fault b at `DeleteCandidate` or `SummarizeCandidate`, whose Catch fails the iteration), the candidates'
- * Map fails, and its Catch deletes every candidate (`DeleteAllCandidates`). aws-local-stepfunctions still starts the
- * Map's remaining items afterwards (it stops the iterations under way, not its queue of items), so a candidate deploys
- * while, or after, its execution fails, and is left; on AWS a failed Map starts no more iterations. Closing it needs
- * the runner to clear a failed Map's queue (the library's MapStateAction does not; the runner refuses only the tasks of
- * an execution that has ended).
- */
-for (const state of ['DeleteCandidate', 'SummarizeCandidate']) {
-  KNOWN_GAPS.add(`RightSizeEndpoint ${state} ${FAULTS.failedThenRedriven}`);
-}
-
 /** The message of the error an execution failed with (its cause is Lambda's error document). */
 function errorMessageOf(result: ExecutionResult): string {
   try {
