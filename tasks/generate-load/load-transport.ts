@@ -30,6 +30,8 @@ export interface LoadTransportOptions {
   readonly connections: number;
   /** How long a request may take before it ends without an answer. */
   readonly timeoutMs: number;
+  /** When the worker's slice starts (epoch ms): a simulated clock starts no later. */
+  readonly startAt: number;
 }
 
 /** Makes a worker's transport. */

@@ -114,7 +114,11 @@ export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDe
   const users = Math.ceil(state.step.users / state.worker.of);
   const transport =
     deps.transport ??
-    loadTransport({ connections: Math.max(1, users), timeoutMs: request.options.requestTimeoutSeconds * 1000 });
+    loadTransport({
+      connections: Math.max(1, users),
+      timeoutMs: request.options.requestTimeoutSeconds * 1000,
+      startAt: state.slice.startAt,
+    });
   const now = () => transport.now();
   const signed = new Map<number, { at: number; request: Promise<Targeted> }>();
 

@@ -5,10 +5,10 @@
  * simulates, so that a step of 5 s costs milliseconds. The worker's own code (its users, slices, windows, budget,
  * signing, IAM check and result) runs unchanged; only the transport is replaced (tasks/generate-load/load-transport.ts).
  *
- * Each worker has a clock of its own, starting at Date.now() when the worker is made: it moves to the next wait's end
- * when every user waits on it and nothing else of the worker is under way (a request being answered or signed), so a
- * worker's figures are the same on a loaded machine as on an idle one, and whatever else runs at the same time (a
- * Map's other candidates) does not cut its slices short. Date is moved along with it (`moveTime`), never back, so the
+ * Each worker has a clock of its own, starting at Date.now() when the worker is made (or its slice's start, when Date
+ * is past it already): it moves to the next wait's end when every user waits on it and nothing else of the worker is
+ * under way (a request being answered or signed), so a worker's figures are the same on a loaded machine as on an
+ * idle one, and whatever else runs at the same time (a Map's other candidates) does not cut its slices short. Date is moved along with it (`moveTime`), never back, so the
  * steps that follow see the slice's time as passed and the runtime records its metrics across the slice.
  */
 import type { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
@@ -108,8 +108,11 @@ export interface InProcessLoadOptions {
  * returned function puts the HTTP transport back.
  */
 export function answerLoadInProcess(double: ScriptedSageMaker, options: InProcessLoadOptions): () => void {
-  return replaceLoadTransport((): LoadTransport => {
-    const clock = new SimulatedClock(Date.now(), options.moveTime);
+  return replaceLoadTransport(({ startAt }): LoadTransport => {
+    // On AWS a slice's workers start within its start lead. Here another worker's simulated seconds (a Map's other
+    // candidate's) may have moved the process's Date past the slice's start meanwhile: the worker's own clock starts
+    // no later than its slice, so it is never late for a reason that is the simulation's.
+    const clock = new SimulatedClock(Math.min(Date.now(), startAt), options.moveTime);
     let closed = false;
     return {
       now: () => clock.now(),
