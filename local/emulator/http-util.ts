@@ -161,6 +161,27 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
+/** A service error as restJson or awsJson answers it. */
+export function jsonErrorAnswer(
+  protocol: 'awsJson' | 'restJson',
+  err: ServiceError,
+  requestId: string,
+  awsJsonContentType: string,
+): HttpAnswer {
+  const body: Record<string, unknown> = { ...err.fields, Message: err.message };
+  if (protocol === 'awsJson') body.__type = err.code;
+  return {
+    status: err.status,
+    headers: {
+      'content-type': protocol === 'awsJson' ? awsJsonContentType : 'application/json',
+      'x-amzn-RequestId': requestId,
+      'x-amzn-ErrorType': err.code,
+      ...err.headers,
+    },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
 /** Writes a complete response. */
 export function send(
   res: ServerResponse,

@@ -8,7 +8,14 @@ import { DYNAMODB_TARGET_PREFIX, type DynamoDbTables } from './dynamodb/tables.t
 import { ServiceError } from './errors.ts';
 import { type EventLog, putEvents } from './events.ts';
 import { type FaultInjector, faultError } from './faults.ts';
-import { type HttpAnswer, INVALID_HEADER_VALUE, parseSigV4Scope, readPayload, send } from './http-util.ts';
+import {
+  type HttpAnswer,
+  INVALID_HEADER_VALUE,
+  jsonErrorAnswer,
+  parseSigV4Scope,
+  readPayload,
+  send,
+} from './http-util.ts';
 import { type ExecutionRoles, ROLES_PATH } from './iam/roles.ts';
 import type { LaneInvocation } from './invocation-lane.ts';
 import type { Logger } from './logger.ts';
@@ -60,27 +67,6 @@ function jsonContentType(target: string | string[] | undefined): string {
     (target.startsWith(`${CLOUDWATCH_TARGET_PREFIX}.`) || target.startsWith(`${DYNAMODB_TARGET_PREFIX}.`))
     ? 'application/x-amz-json-1.0'
     : 'application/x-amz-json-1.1';
-}
-
-/** A service error as restJson or awsJson answers it. */
-function jsonErrorAnswer(
-  protocol: 'awsJson' | 'restJson',
-  err: ServiceError,
-  requestId: string,
-  awsJsonContentType: string,
-): HttpAnswer {
-  const body: Record<string, unknown> = { ...err.fields, Message: err.message };
-  if (protocol === 'awsJson') body.__type = err.code;
-  return {
-    status: err.status,
-    headers: {
-      'content-type': protocol === 'awsJson' ? awsJsonContentType : 'application/json',
-      'x-amzn-RequestId': requestId,
-      'x-amzn-ErrorType': err.code,
-      ...err.headers,
-    },
-    body: Buffer.from(JSON.stringify(body)),
-  };
 }
 
 function sendJsonError(

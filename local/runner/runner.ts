@@ -17,6 +17,7 @@ import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-
 import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
 import { ExecutionJournals, type JournalStart, processExists } from './execution-journal.ts';
+import { stopFailedMapsQueues } from './failed-maps.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
 import {
@@ -313,6 +314,7 @@ const DEFAULT_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'u
  * module loads, as Lambda would.
  */
 export async function createLocalRunner(options: LocalRunnerOptions = {}): Promise<LocalRunner> {
+  stopFailedMapsQueues();
   const identity = options.identity ?? DEFAULT_IDENTITY;
   const workflows = options.workflows ?? (await loadSynthesizedWorkflows(identity));
   for (const fn of workflows.functions.values()) {

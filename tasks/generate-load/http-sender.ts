@@ -27,7 +27,7 @@ const MAX_HEAD = 64 * 1024;
 
 const OK: Answer = { status: 200, error: undefined, throttled: false };
 /** What a request gets from a closed sender: it is not sent. */
-const CLOSED: Answer = { status: undefined, error: 'SenderClosed', throttled: false };
+export const CLOSED: Answer = { status: undefined, error: 'SenderClosed', throttled: false };
 
 /** SageMaker's error code, as the SDK reads it (`Code:namespace` and `ns#Code` cut to `Code`). */
 function errorCode(errorType: string | undefined, body: string): string | undefined {
@@ -56,6 +56,15 @@ function classifyError(status: number, errorType: string | undefined, body: stri
     return { status, error: typeof original === 'number' ? `ModelError ${original}` : 'ModelError', throttled };
   }
   return { status, error: code ?? `HTTP ${status}`, throttled };
+}
+
+/**
+ * How one answer ended, from its HTTP status, its `x-amzn-ErrorType` header and (the start of) its body: a 2xx is a
+ * success, anything else an error classified as above.
+ */
+export function answerOf(status: number, errorType: string | undefined, body: string): Answer {
+  if (status >= 200 && status < 300) return status === 200 ? OK : { status, error: undefined, throttled: false };
+  return classifyError(status, errorType, body);
 }
 
 /** A client-side failure's name: the socket error's code, or its name. */
@@ -212,13 +221,8 @@ class Connection {
   private done(): void {
     const head = this.head;
     if (head === undefined) return;
-    const reusable = !head.close;
-    if (head.status >= 200 && head.status < 300) {
-      this.finish(head.status === 200 ? OK : { status: head.status, error: undefined, throttled: false }, reusable);
-      return;
-    }
-    const body = Buffer.concat(this.body).toString('utf8');
-    this.finish(classifyError(head.status, head.errorType, body), reusable);
+    const body = this.bodyBytes === 0 ? '' : Buffer.concat(this.body).toString('utf8');
+    this.finish(answerOf(head.status, head.errorType, body), !head.close);
   }
 
   private fail(what: string): void {

@@ -1,13 +1,13 @@
 /**
  * One GenerateLoad worker put together: its payload samples loaded, the sample and TargetModel of each request
  * drawn at random in proportion to their weights, each combination signed by the SDK once a minute, and sent over
- * keep-alive connections (one per user).
+ * keep-alive connections (one per user), or over the transport a test put in their place (load-transport.ts).
  */
 import type { WorkerResult } from '../../contracts/parts/load-test.ts';
 import type { LoadTestInvocations, ResolvedSample } from '../_shared/load-test-state.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { generateLoad, type WorkerPlan } from './generate-load.ts';
-import { HttpSender } from './http-sender.ts';
+import { type LoadTransport, loadTransport } from './load-transport.ts';
 import { type PreparedRequest, RequestSigner, SIGNATURE_REUSE_MS } from './signed-requests.ts';
 
 /** What a GenerateLoad worker gets from its Map: the test's requests, and its own part of the step. */
@@ -76,10 +76,9 @@ interface LoadWorkerDeps {
   /** The bytes of an S3 sample. */
   readObject(location: { bucket: string; key: string }): Promise<Uint8Array>;
   signer?: RequestSigner;
-  sender?: HttpSender;
+  /** @default - loadTransport(): kept-alive HTTP connections, one per user, on the wall clock */
+  transport?: LoadTransport;
   random?: () => number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A signed request and the TargetModel it invokes. */
@@ -89,8 +88,6 @@ interface Targeted {
 }
 
 const encoder = new TextEncoder();
-const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const epochNow = () => performance.timeOrigin + performance.now();
 
 /** A worker with its samples loaded, ready to run its slice. */
 export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDeps) {
@@ -115,8 +112,14 @@ export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDe
   );
   const signer = deps.signer ?? new RequestSigner();
   const users = Math.ceil(state.step.users / state.worker.of);
-  const sender = deps.sender ?? new HttpSender(Math.max(1, users), request.options.requestTimeoutSeconds * 1000);
-  const now = deps.now ?? epochNow;
+  const transport =
+    deps.transport ??
+    loadTransport({
+      connections: Math.max(1, users),
+      timeoutMs: request.options.requestTimeoutSeconds * 1000,
+      startAt: state.slice.startAt,
+    });
+  const now = () => transport.now();
   const signed = new Map<number, { at: number; request: Promise<Targeted> }>();
 
   const sign = async (sampleIndex: number, modelIndex: number): Promise<Targeted> => {
@@ -144,7 +147,7 @@ export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDe
     const at = now();
     let entry = signed.get(combination);
     if (entry === undefined || at - entry.at > SIGNATURE_REUSE_MS) {
-      entry = { at, request: sign(sampleIndex, modelIndex) };
+      entry = { at, request: transport.meanwhile(sign(sampleIndex, modelIndex)) };
       signed.set(combination, entry);
     }
     return entry.request;
@@ -156,13 +159,13 @@ export async function prepareWorker(state: GenerateLoadState, deps: LoadWorkerDe
       try {
         return await generateLoad(state, {
           next,
-          send: (request) => sender.send(request.prepared),
+          send: (request) => transport.send(request.prepared),
           targetModelOf: (request) => request.targetModel,
           now,
-          sleep: deps.sleep ?? timer,
+          sleep: (ms) => transport.sleep(ms),
         });
       } finally {
-        sender.close();
+        transport.close();
       }
     },
   };

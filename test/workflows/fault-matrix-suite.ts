@@ -3,16 +3,17 @@
  * b. failed past its retries, then redriven}, generated from the definitions (a new workflow or step is covered with
  * no edit here). Each workflow runs its example input (workflows/<name>/workflow.ts) with the real handlers in the
  * local runner, against the emulator's cores in process (ScriptedSageMaker: control plane, lifecycle, Model Registry,
- * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, and the emulator's S3 over loopback HTTP)
- * with scripted model answers on a faked clock, the example's S3 objects put in place as `smwf run` puts them. The
- * deploy workflows run twice: as a first deployment, and as an update of the endpoint an earlier release deployed. A
- * scenario passes when it ends where the uninterrupted run ends (the same endpoints with the same status and config,
- * configs, models, components, autoscaling registrations and S3 objects in every bucket, asynchronous inference's
- * outputs and failures included: nothing orphaned, nothing missing; each lifecycle event type published, again at
- * most under the same key), or in a state the README's "What happens when" table documents with nothing orphaned. A
- * workflow the double does not run faithfully (its uninterrupted example run does not succeed there) is listed as not
- * run in process, naming what the double refused. Fault c (the emulator killed) needs a real emulator process:
- * test/e2e/fault-matrix-emulator-killed.test.ts.
+ * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, CloudWatch GetMetricData, Service Quotas,
+ * and the emulator's S3 over loopback HTTP) with scripted model answers on a faked clock, the load generators' signed
+ * requests answered in process on simulated clocks (load-in-process.ts), the example's S3 objects put in place as
+ * `smwf run` puts them. The deploy workflows run twice: as a first deployment, and as an update of the endpoint an
+ * earlier release deployed. A scenario passes when it ends where the uninterrupted run ends (the same endpoints with
+ * the same status and config, configs, models, components, autoscaling registrations and S3 objects in every bucket,
+ * asynchronous inference's outputs and failures included: nothing orphaned, nothing missing; each lifecycle event
+ * type published, again at most under the same key; a load test's verdict of the same shape), or in a state the
+ * README's "What happens when" table documents with nothing orphaned. A workflow the double does not run faithfully
+ * (its uninterrupted example run does not succeed there) is listed as not run in process, naming what the double
+ * refused. Fault c (the emulator killed) needs a real emulator process: test/e2e/fault-matrix-emulator-killed.test.ts.
  */
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -20,6 +21,8 @@ import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerCli
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LEASE_KEY_PREFIX } from '../../contracts/endpoint-lease.ts';
 import { HOSTING_INSTANCE_RESOURCES } from '../../contracts/parts/instance-resources.ts';
+import type { LoadTestReport } from '../../contracts/parts/load-test.ts';
+import type { RightSizeReport } from '../../contracts/parts/right-size.ts';
 import { exampleBucketsNamedBy, namesExampleArtifact, putExampleArtifacts } from '../../examples/example-artifacts.ts';
 import { projectRoot } from '../../infra/project-root.ts';
 import { ScriptedSageMaker } from '../../local/emulator/scripted/scripted-sagemaker.ts';
@@ -31,6 +34,7 @@ import {
 } from '../../local/runner/runner.ts';
 import { loadSynthesizedWorkflows } from '../../local/runner/synthesize.ts';
 import { bindLocalStepFunctions } from '../../local/triggers/step-functions-api.ts';
+import { executionHash } from '../../workflows/right-size-endpoint/plan.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/workflows.ts';
 import {
   differences,
@@ -52,6 +56,7 @@ import {
   type TaskState,
   taskStates,
 } from './fault-matrix.ts';
+import { answerLoadInProcess } from './load-in-process.ts';
 
 const START = new Date('2026-11-25T09:00:00Z');
 // The stack as the examples run (README, Running the examples): its grants name the example inputs' buckets.
@@ -95,8 +100,15 @@ const PREREQUISITES: Partial<Record<WorkflowName, () => Promise<void>>> = {
 };
 
 let aws: ScriptedSageMaker | undefined;
+/** Puts the load generator's HTTP transport back (the double answers it while installed). */
+let restoreLoadTransport = () => {};
 let executions = 0;
 const onWait = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
+/**
+ * How long each load-test request takes on its worker's simulated clock: under the examples' latency threshold (P95
+ * 250 ms), so every step passes as on a quiet machine, and few requests (5 a second a user) to answer.
+ */
+const LOAD_LATENCY_MS = 200;
 
 /**
  * The input of an earlier release of a deploy workflow's example: its variants on another instance type (so another
@@ -112,6 +124,14 @@ function previousRelease(input: unknown): unknown {
   return copy;
 }
 
+/**
+ * The workflows that load-test (a GenerateLoad state): the longest runs of the matrix (RightSizeEndpoint deploys,
+ * tests and deletes four candidates), in a part of their own so that it runs beside the others.
+ */
+export const LOAD_TEST_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter((w) =>
+  taskStates(workflows.definitions[w.name] as { States?: unknown }).some((t) => t.name === 'GenerateLoad'),
+).map((w) => w.name);
+
 /** The workflows that deploy an endpoint of their own config (StartDeployment), which the matrix also runs as updates. */
 export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
   (w) =>
@@ -125,10 +145,17 @@ export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
  */
 async function freshSageMaker(workflow: WorkflowName, update = false): Promise<ScriptedSageMaker> {
   aws?.restore();
+  restoreLoadTransport();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(START);
   aws = new ScriptedSageMaker({ instanceTypes: HOSTING_INSTANCE_RESOURCES, script: { answers } });
   aws.install();
+  restoreLoadTransport = answerLoadInProcess(aws, {
+    latencyMs: LOAD_LATENCY_MS,
+    moveTime: (ms) => {
+      if (ms > Date.now()) vi.setSystemTime(ms);
+    },
+  });
   await putArtifactsNamedBy(exampleOf.get(workflow));
   await PREREQUISITES[workflow]?.();
   if (update) await runExample(workflow, previousRelease(exampleOf.get(workflow)));
@@ -176,9 +203,46 @@ async function registerExamplePackage(): Promise<void> {
   );
 }
 
-function observed(double: ScriptedSageMaker): Promise<Observation> {
-  return observe({ objects: () => double.objects.keys(), events: () => double.events });
+/**
+ * What a user sees after a run. With `executionArn`, the names that differ from one execution to the next are made
+ * the same: the execution's name in the keys of what it writes (a load test's results, its reports) and the execution
+ * hash of RightSizeEndpoint's throwaway names, so that a faulted run compares with the uninterrupted one.
+ */
+async function observed(double: ScriptedSageMaker, executionArn?: string): Promise<Observation> {
+  const observation = await observe({ objects: () => double.objects.keys(), events: () => double.events });
+  if (executionArn === undefined) return observation;
+  const name = executionArn.split(':').at(-1) as string;
+  const text = JSON.stringify(observation)
+    .replace(new RegExp(`/${name}/`, 'g'), '/<execution>/')
+    .replaceAll(executionHash(executionArn), '<execution>');
+  return JSON.parse(text) as Observation;
 }
+
+/**
+ * What a user relies on in the output of the workflows whose figures are measured (and so vary from run to run): the
+ * verdict's shape, without its figures. The other workflows' outputs are not compared (what they leave is).
+ */
+const VERDICT_SHAPES: Partial<Record<WorkflowName, (output: unknown) => unknown>> = {
+  LoadTestEndpoint: (output) => {
+    const report = output as LoadTestReport;
+    return {
+      steps: report.steps.map((s) => `step ${s.step}: ${s.users} users, ${s.passed ? 'passed' : 'failed'}`),
+      verdict: `highest passing step ${report.verdict.highestPassingStep} (${report.verdict.users} users), stopped by ${report.verdict.stoppedBy.condition}`,
+      reportFiles: Object.keys(report.reportFiles ?? {}).sort(),
+    };
+  },
+  RightSizeEndpoint: (output) => {
+    const report = output as RightSizeReport;
+    return {
+      candidates: report.candidates.map(
+        (c) =>
+          `${c.label}: ${c.outcome}, rank ${c.rank}, ${c.meetsTarget ? 'meets' : 'misses'} the target, steps ${c.steps.map((s) => (s.passed ? 'passed' : 'failed')).join(' ')}`,
+      ),
+      recommendation: report.recommendation?.label ?? `none: ${report.noRecommendationBecause}`,
+      reportFiles: Object.keys(report.reportFiles ?? {}).sort(),
+    };
+  },
+};
 
 /**
  * What the matrix found that is not fixed yet, as `Workflow State fault` (the README's "Open gaps" names each): none
@@ -206,14 +270,11 @@ function notFaithful(result: ExecutionResult, types: Map<string, string>): strin
 
 /**
  * The workflows the in-process SageMaker cannot run faithfully, and the refusal each must end with (any other
- * failure of an uninterrupted run, or another workflow dropping out, fails its test): the load generator sends its
- * signed requests over its own HTTP connections, which reach no server in process (it fails before the first, on the
- * SDK's missing region for signing).
+ * failure of an uninterrupted run, or another workflow dropping out, fails its test). None now: the load tests'
+ * signed requests are answered in process too (load-in-process.ts), and CloudWatch and Service Quotas by the
+ * emulator's own code in the double.
  */
-const NOT_IN_PROCESS: Record<string, RegExp> = {
-  LoadTestEndpoint: /Region is missing/,
-  RightSizeEndpoint: /Region is missing/,
-};
+const NOT_IN_PROCESS: Record<string, RegExp> = {};
 
 /**
  * Every fault at every Task state of `workflow`: its example as a first deployment, or (`update`) as an update of
@@ -247,21 +308,31 @@ async function matrixOf(
     expect(reason, `${workflow} no longer runs in process`).toMatch(NOT_IN_PROCESS[workflow] ?? /^(?!)/);
     return;
   }
-  const expected = await observed(aws as ScriptedSageMaker);
+  const expected = await observed(aws as ScriptedSageMaker, latestExecutionArn(workflow));
   const reached = new Set(statesEntered(uninterrupted));
+  const verdictShape = VERDICT_SHAPES[workflow];
+  const expectedVerdict = JSON.stringify(verdictShape?.(uninterrupted.output));
+  // The example's load passes every step on the simulated clock (each request under its latency threshold): a
+  // reference verdict that failed would leave the scenarios nothing meaningful to be compared with.
+  if (verdictShape !== undefined) {
+    expect(expectedVerdict, `${workflow}'s uninterrupted verdict`).not.toMatch(/failed|misses|none:|null/);
+  }
 
   /** How a faulted run ended, against the uninterrupted run and against where it started. */
   const judge = async (result: ExecutionResult, how: string, faultInRollback: boolean): Promise<Outcome> => {
     const double = aws as ScriptedSageMaker;
-    const now = await observed(double);
+    const now = await observed(double, latestExecutionArn(workflow));
     const duplicates = duplicateEvents(double.events).length;
+    const endState = statesEntered(result).at(-1) ?? '';
     if (result.status === 'SUCCEEDED') {
       const diff = differences(expected, now);
-      return diff.length === 0
-        ? { kind: 'converged', how, duplicates }
-        : { kind: 'diverged', how: `${how}; ${diff.join('; ')}` };
+      const verdict = JSON.stringify(verdictShape?.(result.output));
+      if (verdict !== expectedVerdict) diff.push(`verdict: expected ${expectedVerdict}, got ${verdict}`);
+      if (diff.length === 0) return { kind: 'converged', how, duplicates };
+      // A run that goes on past a failure it tolerates (a right-sizing candidate that failed) succeeds with another
+      // verdict: it must end as the README's table says, with nothing orphaned.
+      if (!documented.has(`${workflow} ${endState}`)) return { kind: 'diverged', how: `${how}; ${diff.join('; ')}` };
     }
-    const endState = statesEntered(result).at(-1) ?? '';
     // Nothing orphaned: what there was before the run (rolled back; a lease object the run took stays, released),
     // or what an uninterrupted run leaves (the work was done; only its outcome was not reported).
     const leftAsBefore = differences(withoutLeases(before), withoutLeases(now), true);
@@ -288,7 +359,7 @@ async function matrixOf(
       outputs: "as before the run, with the job's outputs",
       partial: 'as the rollback left it',
     };
-    const ending = `${result.status} in ${endState} (${result.error}), ${left ? leftText[left] : `against before the run: ${leftAsBefore.join('; ')}; against an uninterrupted run: ${leftAsDone.join('; ')}`}`;
+    const ending = `${result.status} in ${endState}${result.error === undefined ? '' : ` (${result.error})`}, ${left ? leftText[left] : `against before the run: ${leftAsBefore.join('; ')}; against an uninterrupted run: ${leftAsDone.join('; ')}`}`;
     const documentedLeft = documented.get(`${workflow} ${endState}`);
     if (left !== undefined && documentedLeft?.has(left)) {
       return { kind: 'documented', how: `${how}; ${ending}`, duplicates };
@@ -402,6 +473,11 @@ export function faultMatrix(part: MatrixPart): void {
   let executionsBefore = 0;
 
   beforeAll(async () => {
+    // The load generator signs its requests as on Lambda, with the region and credentials of the environment (any
+    // will do: the double checks no signature); undone when the file ends (test/setup.ts).
+    process.env.AWS_REGION ??= 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID ??= 'scripted';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'scripted';
     runner = await createLocalRunner({ waitTimeMs: 0, retryIntervalMs: 0, workflows });
     // The steps that wait on a task token complete it through Step Functions' API: the runner's, in process.
     unbindStepFunctions = bindLocalStepFunctions(runner);
@@ -413,6 +489,7 @@ export function faultMatrix(part: MatrixPart): void {
     unbindStepFunctions();
     aws?.restore();
     aws = undefined;
+    restoreLoadTransport();
     vi.useRealTimers();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const title = `Fault matrix, in process, ${part.title} (${executions - executionsBefore} executions, ${seconds} s)`;

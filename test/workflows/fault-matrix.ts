@@ -225,7 +225,7 @@ export function documentedEndStates(): Map<string, Set<Left>> {
     const cells = line.split('|').map((c) => c.trim());
     const named = cells[1] === 'every workflow' ? WORKFLOWS.map((w) => w.name as string) : (cells[1] ?? '').split(',');
     const ends = [...(cells[3] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
-    const left = cells[4]?.startsWith("what there was before the run, and the job's outputs")
+    const left = /^what there was before the run, and the (job|test)'s outputs/.test(cells[4] ?? '')
       ? 'outputs'
       : cells[4]?.startsWith('what there was before the run')
         ? 'before'

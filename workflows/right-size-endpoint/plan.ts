@@ -17,7 +17,7 @@ import { DeployEndpointInput, type DeployEndpointRequest } from '../deploy-endpo
 import type { RightSizeEndpointRequest } from './contract.ts';
 
 /** The 8 hex characters that tell one execution's throwaway names from another's. */
-function executionHash(executionArn: string): string {
+export function executionHash(executionArn: string): string {
   return createHash('sha256').update(executionArn).digest('hex').slice(0, 8);
 }
 

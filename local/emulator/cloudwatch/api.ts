@@ -12,10 +12,27 @@
 import { createHash } from 'node:crypto';
 import { notEmulated, ServiceError } from '../errors.ts';
 import { ACCOUNT_ID } from '../events.ts';
+import type { ApiModel } from '../shapes.ts';
 import { EMULATED_METRICS, type MetricStore, RETENTION_SECONDS, type SecondValues } from './metric-store.ts';
 
 /** The X-Amz-Target prefix of CloudWatch's awsJson1.0 protocol. */
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801';
+
+/**
+ * The members of GetMetricData's output that are not JSON's own types (CloudWatch API reference, MetricDataResult:
+ * `Timestamps`), for an in-process double that hands the answer out as the SDK would deserialize it.
+ */
+export const GET_METRIC_DATA_OUTPUT_MODEL: ApiModel = {
+  metadata: { protocol: 'json', targetPrefix: CLOUDWATCH_TARGET_PREFIX },
+  operations: {},
+  shapes: {
+    GetMetricDataOutput: { type: 'structure', members: { MetricDataResults: { shape: 'MetricDataResults' } } },
+    MetricDataResults: { type: 'list', member: { shape: 'MetricDataResult' } },
+    MetricDataResult: { type: 'structure', members: { Timestamps: { shape: 'Timestamps' } } },
+    Timestamps: { type: 'list', member: { shape: 'Timestamp' } },
+    Timestamp: { type: 'timestamp' },
+  },
+};
 
 /** CloudWatch's error shapes and their awsQuery codes (from the service's API model, as the SDK carries it). */
 const QUERY_CODES: Record<string, string> = {

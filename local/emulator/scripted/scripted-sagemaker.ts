@@ -1,6 +1,7 @@
 /**
  * SageMaker in process, for fast tests and benchmarks: the emulator's own core (store, control plane, lifecycle,
- * Model Registry, runtime, transform jobs, Application Auto Scaling, EventBridge PutEvents) on a manual clock and
+ * Model Registry, runtime, transform jobs, Application Auto Scaling, EventBridge PutEvents, CloudWatch GetMetricData of
+ * the endpoint metrics its runtime records, Service Quotas' endpoint instance quotas) on a manual clock and
  * scripted fleets and model servers instead of model processes, answering the unchanged AWS SDK v3 clients without
  * HTTP, and the emulator's S3 (scripted-objects.ts: its S3Api over loopback HTTP, an S3Store in a temporary folder).
  * What it adds is only the
@@ -12,6 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import * as DynamoDbSdk from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as EventBridgeSdk from '@aws-sdk/client-eventbridge';
@@ -22,22 +25,28 @@ import * as SageMakerSdk from '@aws-sdk/client-sagemaker';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as RuntimeSdk from '@aws-sdk/client-sagemaker-runtime';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import * as ServiceQuotasSdk from '@aws-sdk/client-service-quotas';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { AutoScalingApi } from '../autoscaling/api.ts';
 import { AUTO_SCALING_MODEL } from '../autoscaling/api-model.ts';
 import { CopyInvocations } from '../autoscaling/copy-scaling.ts';
 import { TransformJobs } from '../batch/transform-jobs.ts';
+import { CloudWatchApi, GET_METRIC_DATA_OUTPUT_MODEL } from '../cloudwatch/api.ts';
+import { MetricStore } from '../cloudwatch/metric-store.ts';
 import { DynamoDbTables } from '../dynamodb/tables.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
 import { type FaultConfig, FaultInjector, faultError, withDeliveryFaults } from '../faults.ts';
 import type { InstanceTypeTable } from '../hosting/capacity.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
-import { SageMakerRuntime } from '../runtime.ts';
+import { type HttpAnswer, jsonErrorAnswer, sigV4Scope } from '../http-util.ts';
+import { MAX_BODY, runtimeEndpointName, SageMakerRuntime } from '../runtime.ts';
 import { ComponentHosting } from '../sagemaker/component-hosting.ts';
 import { SageMakerControlPlane } from '../sagemaker/control-plane.ts';
 import { EndpointLifecycle } from '../sagemaker/lifecycle.ts';
 import { ModelRegistry } from '../sagemaker/model-registry.ts';
-import { type ApiModel, loadModel, project } from '../shapes.ts';
+import { ServiceQuotasApi } from '../service-quotas/api.ts';
+import { type ApiModel, BlobSize, loadModel, project } from '../shapes.ts';
 import {
   type EndpointConfigRecord,
   type EndpointRecord,
@@ -123,6 +132,12 @@ const SERVICES = {
   },
   s3: { Class: S3Client, sdk: S3Sdk, Base: S3Sdk.S3ServiceException },
   dynamodb: { Class: DynamoDBClient, sdk: DynamoDbSdk, Base: DynamoDbSdk.DynamoDBServiceException },
+  cloudWatch: { Class: CloudWatchClient, sdk: CloudWatchSdk, Base: CloudWatchSdk.CloudWatchServiceException },
+  serviceQuotas: {
+    Class: ServiceQuotasClient,
+    sdk: ServiceQuotasSdk,
+    Base: ServiceQuotasSdk.ServiceQuotasServiceException,
+  },
 } as const;
 
 type Service = keyof typeof SERVICES;
@@ -159,6 +174,10 @@ export class ScriptedSageMaker {
   private readonly jobs = new RunningJobs();
   /** DynamoDB tables in memory, every table the workflows name existing (the wait records'). */
   private readonly tables = new DynamoDbTables({ implicitTables: true });
+  /** SageMaker's endpoint metrics of what the runtime served (no utilization: scripted fleets run no processes). */
+  private readonly metrics: MetricStore;
+  private readonly cloudWatch: CloudWatchApi;
+  private readonly serviceQuotas: ServiceQuotasApi;
   private unbind: (() => void) | undefined;
 
   constructor(options: ScriptedSageMakerOptions = {}) {
@@ -172,6 +191,8 @@ export class ScriptedSageMaker {
       ...options.script,
     };
     this.store = new SageMakerStore(undefined, this.clock);
+    this.metrics = new MetricStore(() => this.clock.now());
+    this.cloudWatch = new CloudWatchApi(this.metrics, () => this.clock.now());
     this.objects = new ScriptedObjects();
     this.fleets = new ScriptedFleets(this.clock, this.script, this.objects);
     this.eventLog.subscribe((events) => this.events.push(...events));
@@ -210,17 +231,30 @@ export class ScriptedSageMaker {
       logger,
       modelServers: scriptedModelServers(this.store, this.objects, this.script, this.clock, this.jobs),
     });
+    const limits = {};
     this.controlPlane = new SageMakerControlPlane(
       this.store,
       this.lifecycle,
       new ModelRegistry(this.store, this.eventLog),
-      {},
+      limits,
       transforms,
       this.autoScaling,
       undefined,
       { hosting: components, defaultStartupTimeoutSeconds: 60 },
     );
-    this.runtime = new SageMakerRuntime(this.store, this.lifecycle, random, 60_000, undefined, undefined, components);
+    this.serviceQuotas = new ServiceQuotasApi(
+      this.controlPlane.model.shapes.ProductionVariantInstanceType?.enum ?? [],
+      limits,
+    );
+    this.runtime = new SageMakerRuntime(
+      this.store,
+      this.lifecycle,
+      random,
+      60_000,
+      undefined,
+      this.metrics,
+      components,
+    );
     // Target tracking acts on copy counts at every whole minute of the manual clock (when `advance` passes one).
     this.autoScaling.actOnCopyCounts({
       invocations: copyInvocations,
@@ -243,8 +277,8 @@ export class ScriptedSageMaker {
   // --- clients ---
 
   /**
-   * Answers every SageMaker, Runtime, EventBridge, Application Auto Scaling, S3 and DynamoDB client in the process, until
-   * restore().
+   * Answers every SageMaker, Runtime, EventBridge, Application Auto Scaling, S3, DynamoDB, CloudWatch and Service
+   * Quotas client in the process, until restore().
    */
   install(): void {
     if (this.unbind) throw new Error('this scripted SageMaker is installed already');
@@ -551,8 +585,61 @@ export class ScriptedSageMaker {
         return this.invokeEndpoint(region, input, requestId);
       case 'dynamodb':
         return this.tables.call(operation, region, input);
+      case 'cloudWatch': {
+        const output = this.cloudWatch.call(operation, region, toWire(input) as Input);
+        return fromWire(GET_METRIC_DATA_OUTPUT_MODEL, 'GetMetricDataOutput', output);
+      }
+      case 'serviceQuotas':
+        return this.serviceQuotas.call(operation, region, toWire(input) as Input);
     }
     throw new ServiceError('UnknownOperationException', `The scripted SageMaker does not answer ${operation}.`, 400);
+  }
+
+  /**
+   * A request to SageMaker Runtime's REST path, answered as the emulator's HTTP server answers it (server.ts,
+   * serveInvocation): `POST /endpoints/{EndpointName}/invocations` with its members as headers, in the region of its
+   * SigV4 scope, the faults injected into InvokeEndpoint first; the model's answer with the runtime's headers, or the
+   * error in restJson's shape. For a caller that sends its own signed requests instead of an SDK client's (the load
+   * generator, test/workflows/load-in-process.ts). Nothing else of the runtime's REST API is answered.
+   */
+  async answerRuntimeRequest(request: {
+    method: string;
+    path: string;
+    /** Lower-cased names. */
+    headers: Readonly<Record<string, string>>;
+    body: Uint8Array;
+  }): Promise<HttpAnswer> {
+    const requestId = randomUUID();
+    try {
+      await this.clock.runDue();
+      const endpointName = runtimeEndpointName(request.method, request.path.split('?')[0] ?? '');
+      if (endpointName === undefined) {
+        throw new ServiceError(
+          'UnknownOperationException',
+          `The scripted SageMaker answers InvokeEndpoint only, not ${request.method} ${request.path}.`,
+          400,
+        );
+      }
+      const decision = this.faults.decide('InvokeEndpoint');
+      if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      if (decision.kind !== 'none') throw faultError(decision, false);
+      const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+      const answer = await this.runtime.invokeEndpoint(
+        {
+          endpointName,
+          body: body.byteLength > MAX_BODY ? new BlobSize(body.byteLength) : body,
+          headers: request.headers,
+        },
+        sigV4Scope(request.headers.authorization, () => null).region,
+        requestId,
+      );
+      return { status: 200, headers: answer.headers, body: answer.body };
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      return jsonErrorAnswer('restJson', err, requestId, '');
+    } finally {
+      await this.clock.runDue();
+    }
   }
 
   /** InvokeEndpoint through the emulator's runtime: the request's header members as headers, the answer's back. */

@@ -109,6 +109,52 @@ describe('the local runner', () => {
     });
   });
 
+  it('starts no more iterations of a Map once one has failed, as Step Functions does', async () => {
+    const started: number[] = [];
+    const failing = await createLocalRunner({
+      waitTimeMs: 1,
+      workflows: {
+        ...synthesized,
+        definitions: {
+          ...synthesized.definitions,
+          RightSizeEndpoint: {
+            StartAt: 'Fan',
+            States: {
+              Fan: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                MaxConcurrency: 1,
+                ItemProcessor: {
+                  ProcessorConfig: { Mode: 'INLINE' },
+                  StartAt: 'Double',
+                  States: { Double: invoke('CreateModel', { End: true }) },
+                },
+                Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }],
+                End: true,
+              },
+              Caught: invoke('HealthCheck', { OutputPath: '$.Payload', End: true }),
+            },
+          },
+        },
+      },
+      handlers: {
+        CreateModel: async (n) => {
+          started.push(n as number);
+          if (n === 1) throw new Error('the first item fails');
+          return n;
+        },
+        // What had started when the Map's Catch ran (the items queued behind the first would have started by then).
+        HealthCheck: async () => [...started],
+      },
+    });
+
+    const result = await failing.start('RightSizeEndpoint', { items: [1, 2, 3] }).result;
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual([1]);
+    expect(started).toEqual([1]);
+  });
+
   it('shortens Wait states (an hour here) but reports the time they asked for', async () => {
     const result = await runner.start('DeployEndpoint', { items: [] }).result;
 
