@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { projectRoot } from '../infra/project-root.ts';
-import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/enforcement.ts';
+import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/usage-dir.ts';
 import {
   cacheSynthesizedWorkflows,
   loadSynthesizedWorkflows,
