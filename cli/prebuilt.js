@@ -153,6 +153,8 @@ async function build(root) {
     }
   } finally {
     rmSync(entry, { force: true });
+    // esbuild's service process would otherwise live as long as this command (smwf local start: days).
+    await esbuild.stop();
   }
   const manifest = { format: FORMAT, packages: packagesHash(root), handlers, inputs, build };
   const written = join(dir, `manifest-${id}.json`);
