@@ -5,13 +5,18 @@
  * stack (the app with the e2e deployment config: test/e2e/e2e-stack.ts) is cached too, synthesized only when
  * its sources changed. Every worker records the actions its steps were allowed in one folder, for the permission
  * coverage report (test/permission-coverage-reporter.ts).
+ *
+ * Under `npm test` the typecheck and the lint (package.json's `typecheck` and `lint`) run here too, in processes of
+ * their own beside the synthesis, which keeps one core busy for seconds while the other would wait: a failure ends
+ * the run before any test, with what they printed.
  */
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { projectRoot } from '../infra/project-root.ts';
-import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/enforcement.ts';
+import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/usage-dir.ts';
 import {
   cacheSynthesizedWorkflows,
   loadSynthesizedWorkflows,
@@ -40,7 +45,34 @@ const CHILD_PROCESS_CONFIGS = ['smwf.registry-demo.config.json', 'smwf.examples.
   join(projectRoot, 'examples', file),
 );
 
+/** The package.json scripts `npm test` runs before the tests, run beside the synthesis. */
+const CHECK_SCRIPTS = ['typecheck', 'lint'];
+
+/**
+ * Runs `npm run <script>` with its output in a file (a pipe would fill while the synthesis keeps this process's
+ * event loop busy); resolves with what it printed when it failed, else with nothing.
+ */
+function runScript(script: string): Promise<string | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), `smwf-${script}-`));
+  const output = join(dir, 'output.txt');
+  const fd = openSync(output, 'w');
+  const child = spawn('npm', ['run', '--silent', script], { cwd: projectRoot, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  return new Promise((resolve) => {
+    const ended = (failure: string | undefined) => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve(failure);
+    };
+    child.once('error', (err) => ended(`npm run ${script}: ${err.message}`));
+    child.once('close', (code, signal) => {
+      const printed = readFileSync(output, 'utf8');
+      ended(code === 0 ? undefined : `npm run ${script} failed (${signal ?? `exit ${code}`}):\n${printed}`);
+    });
+  });
+}
+
 export default async function setup(project: TestProject): Promise<void> {
+  const checks = process.env.npm_lifecycle_event === 'test' ? CHECK_SCRIPTS.map(runScript) : [];
   const stack = await synthesizeStack({ checks: true });
   cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
   project.provide('defaultStack', stack);
@@ -53,4 +85,6 @@ export default async function setup(project: TestProject): Promise<void> {
   const usageDir = mkdtempSync(join(tmpdir(), 'smwf-permission-usage-'));
   process.env[PERMISSION_USAGE_DIR_ENV] = usageDir;
   project.provide('permissionUsageDir', usageDir);
+  const failures = (await Promise.all(checks)).filter((failure) => failure !== undefined);
+  if (failures.length > 0) throw new Error(failures.join('\n'));
 }

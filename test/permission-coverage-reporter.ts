@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import { projectRoot } from '../infra/project-root.ts';
 import { readPermissionUsage, unexercisedGrants } from '../local/runner/permissions/coverage.ts';
-import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/enforcement.ts';
+import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/usage-dir.ts';
 import { loadSynthesizedWorkflows } from '../local/runner/synthesize.ts';
 import { E2E_DEPLOYMENT_CONFIG, E2E_IDENTITY } from './e2e/e2e-stack.ts';
 

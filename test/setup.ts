@@ -2,7 +2,7 @@
 import '../local/runner/polyfills.ts';
 import { createRequire } from 'node:module';
 import { afterAll, inject } from 'vitest';
-import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/enforcement.ts';
+import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/usage-dir.ts';
 
 // The AWS SDK warns in seven lines on Node < 22, once per process: once per test file. Silenced as the CLI silences
 // it (cli/bin.js), before any client is made; the child processes the tests start inherit the setting.
@@ -17,10 +17,12 @@ process.env[PERMISSION_USAGE_DIR_ENV] = inject('permissionUsageDir');
 // later file's real client of that class (GenerateLoad's signer, test/tasks/generate-load.test.ts) would meet.
 // Required, not imported: aws-sdk-client-mock requires sinon's CommonJS build, whose default sandbox is not the one
 // of sinon's ES module build.
-const sinon = createRequire(import.meta.url)('sinon') as typeof import('sinon');
+// Restored only when something loaded it: loading sinon for that alone would cost every test file about 0.2 s.
+const require = createRequire(import.meta.url);
+const sinonEntry = require.resolve('sinon');
 const environmentAtStart = { ...process.env };
 afterAll(() => {
-  sinon.restore();
+  if (sinonEntry in require.cache) (require(sinonEntry) as typeof import('sinon')).restore();
   for (const key of Object.keys(process.env)) if (!(key in environmentAtStart)) delete process.env[key];
   Object.assign(process.env, environmentAtStart);
 });

@@ -114,7 +114,10 @@ const LoadTestCaps = z.strictObject({
 const LoadTestOptions = z.strictObject({
   /** Users one load-generator function runs. */
   usersPerWorker: z._default(integer(1, LOAD_TEST.maxUsersPerWorker), LOAD_TEST.defaultUsersPerWorker),
-  /** Every worker of a step starts at the same moment, this long after the step is planned (cold starts). */
+  /**
+   * Every worker of a step starts at the same moment, this long after the step is planned (cold starts). A slice of
+   * one worker has nothing to synchronise and starts at once.
+   */
   startLeadSeconds: z._default(integer(1, 20), 5),
   /** The counts by status, error and throttling are kept per window of this many seconds. */
   windowSeconds: z._default(integer(1, 60), 10),
@@ -275,7 +278,7 @@ export const WorkerResult = z.object({
   slice: z.int(),
   worker: z.int(),
   users: z.int(),
-  /** When the slice was to start and when the worker began sending (epoch ms). */
+  /** When the slice was to start (the sole worker of a slice: when it was started) and when it began sending (epoch ms). */
   startAt: z.number(),
   startedAt: z.number(),
   /** How much later than `startAt` the worker began: a slow start means fewer users for that long. */

@@ -12,12 +12,11 @@ import {
   type ExecutionStatusChangeDetail,
 } from '../../contracts/parts/execution-status-change.ts';
 import './polyfills.ts';
-import { join } from 'node:path';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { projectRoot } from '../../infra/project-root.ts';
 import type { TaskHandler } from '../../tasks/registry.ts';
 import { ExecutionJournals, type JournalStart, processExists } from './execution-journal.ts';
 import { stopFailedMapsQueues } from './failed-maps.ts';
+import { loadHandlerModule } from './handler-modules.ts';
 import { invokeLikeLambda } from './lambda-invoke.ts';
 import { type Caller, callerOf, permissionsEnabledByEnvironment, runAs } from './permissions/enforcement.ts';
 import {
@@ -323,13 +322,13 @@ export async function createLocalRunner(options: LocalRunnerOptions = {}): Promi
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
   const handlerCache = new Map<string, Promise<TaskHandler>>();
-  // The same module the function's bundle starts from (its code tag), loaded from source on first use.
+  // The same module the function's bundle starts from (its code tag), loaded on first use (handler-modules.ts).
   const handlerFor = (fn: SynthesizedFunction): Promise<TaskHandler> => {
     const override = options.handlers?.[fn.task];
     if (override) return Promise.resolve(override);
     let loaded = handlerCache.get(fn.code);
     if (!loaded) {
-      loaded = import(join(projectRoot, fn.code)).then((module: { handler: TaskHandler }) => module.handler);
+      loaded = loadHandlerModule(fn.code).then((module) => module.handler);
       handlerCache.set(fn.code, loaded);
     }
     return loaded;

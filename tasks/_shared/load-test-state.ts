@@ -50,7 +50,8 @@ export function sliceCount(seconds: number): number {
 
 /**
  * Plans slice `sliceIndex` of step `stepIndex`: ceil(users / usersPerWorker) workers starting `startLeadSeconds`
- * after `now`, the invocations left shared between them as evenly as whole numbers allow.
+ * after `now`, the invocations left shared between them as evenly as whole numbers allow. A slice of one worker
+ * has no start to synchronise: it starts when its worker does (`startAt` is `now`; see generateLoad).
  */
 export function planRun(
   request: PlannedRequest,
@@ -64,6 +65,7 @@ export function planRun(
   const startSecond = sliceIndex * LOAD_TEST.maxSliceSeconds;
   const seconds = Math.min(LOAD_TEST.maxSliceSeconds, step.durationSeconds - startSecond);
   const workerCount = Math.max(1, Math.ceil(step.users / request.options.usersPerWorker));
+  const leadSeconds = workerCount > 1 ? request.options.startLeadSeconds : 0;
   const share = Math.floor(budget / workerCount);
   const extra = budget - share * workerCount;
   return {
@@ -72,7 +74,7 @@ export function planRun(
       index: sliceIndex,
       startSecond,
       seconds,
-      startAt: Math.round(now + request.options.startLeadSeconds * 1000),
+      startAt: Math.round(now + leadSeconds * 1000),
     },
     workers: Array.from({ length: workerCount }, (_, index) => ({
       index,

@@ -1,8 +1,9 @@
 /**
  * The load generator's core: one worker's users for one slice of one step. Users are closed-loop clients: each
  * keeps one request in flight and sends the next as soon as the answer arrives, with no think time. Every worker
- * of a step starts at the same moment (`startAt`); a user added by a phase's spawn rate starts when the pattern
- * says. Only requests that complete within the slice count: the latency of each successful one goes into a
+ * of a step starts at the same moment (`startAt`), except the sole worker of a slice, which has none to wait for
+ * and starts when it is started (its slice runs from then); a user added by a phase's spawn rate starts when the
+ * pattern says. Only requests that complete within the slice count: the latency of each successful one goes into a
  * mergeable histogram, and every answer into the counts by status, error and throttling, per time window.
  */
 
@@ -19,7 +20,7 @@ export interface WorkerPlan {
     /** Seconds from the step's start to the slice's. */
     readonly startSecond: number;
     readonly seconds: number;
-    /** When every worker of the slice starts (epoch ms). */
+    /** When every worker of the slice starts (epoch ms); the sole worker of a slice starts at once instead. */
     readonly startAt: number;
   };
   /** This worker runs the users u = index, index + of, index + 2 × of, ... of the step; `budget` requests at most. */
@@ -69,7 +70,8 @@ export function workerUsers(plan: WorkerPlan): number[] {
 
 /** Runs one worker's slice and returns what it measured. */
 export async function generateLoad<Request>(plan: WorkerPlan, deps: GenerateLoadDeps<Request>): Promise<WorkerResult> {
-  const { startAt, seconds } = plan.slice;
+  const { seconds } = plan.slice;
+  const startAt = plan.worker.of === 1 ? deps.now() : plan.slice.startAt;
   const endAt = startAt + seconds * 1000;
   const stepStart = startAt - plan.slice.startSecond * 1000;
   const windowMs = plan.windowSeconds * 1000;

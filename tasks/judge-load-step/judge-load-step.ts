@@ -195,7 +195,8 @@ export async function judgeLoadStep<S extends JudgeLoadStepState>(state: S, deps
   const results = [...earlier.flat(), ...current];
   const { counts, histogram, windows, targetModels } = mergeResults(results);
   const startedAt = Math.min(...results.filter((r) => r.slice === 0).map((r) => r.startAt));
-  const endedAt = next.slice.startAt + next.slice.seconds * 1000;
+  // The last slice's workers started at its startAt, or its sole worker when it was started (generateLoad).
+  const endedAt = Math.max(...current.map((r) => r.startAt)) + next.slice.seconds * 1000;
   const seconds = next.slice.startSecond + next.slice.seconds;
   await deps.writeJson(stepResultKey(resultsPrefix, step.index), {
     step: step.index,

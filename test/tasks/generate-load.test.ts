@@ -75,10 +75,12 @@ function model(
 }
 
 describe('generateLoad', () => {
-  it('starts at startAt and keeps each user one request in flight, no pause, until the slice ends', async () => {
+  it('starts at startAt with the other workers of its slice and keeps each user one request in flight, no pause, until the slice ends', async () => {
     const clock = new VirtualClock(START);
+    // Worker 0 of 2 runs users 0 and 2 of the step's 4.
+    const first = plan({ users: 4, worker: { index: 0, of: 2, budget: 1_000_000 } });
 
-    const result = await clock.run(generateLoad(plan(), model(clock, 100)));
+    const result = await clock.run(generateLoad(first, model(clock, 100)));
 
     // Two users, 100 ms a request, 10 s: 99 answers each before the end (the 100th lands on it and does not count).
     expect(result).toMatchObject({ requests: 198, succeeded: 198, startedAt: START + 1000, lateStartMs: 0 });
@@ -143,10 +145,28 @@ describe('generateLoad', () => {
     expect(delays).toEqual([0, 2000]);
   });
 
+  it('starts at once when it is the sole worker of its slice, and runs the slice’s seconds from then', async () => {
+    // Started 700 ms after its step was planned (startAt, the plan's moment): nothing to wait for, nothing lost.
+    const sole = plan({ slice: { index: 0, startSecond: 0, seconds: 10, startAt: START } });
+    const clock = new VirtualClock(START + 700);
+
+    const result = await clock.run(generateLoad(sole, model(clock, 100)));
+
+    expect(result).toMatchObject({
+      requests: 198,
+      startAt: START + 700,
+      startedAt: START + 700,
+      lateStartMs: 0,
+      endedAt: START + 10_700,
+    });
+  });
+
   it('reports how late a worker began when it was started after startAt', async () => {
     const clock = new VirtualClock(START + 3500);
+    // Worker 0 of 2 runs user 0 of the step's 2.
+    const late = plan({ users: 2, seconds: 5, worker: { index: 0, of: 2, budget: 1_000_000 } });
 
-    const result = await clock.run(generateLoad(plan({ users: 1, seconds: 5 }), model(clock, 100)));
+    const result = await clock.run(generateLoad(late, model(clock, 100)));
 
     // 2.5 s of the slice were left: 24 answers of 100 ms, the 25th landing on the end.
     expect(result.lateStartMs).toBe(2500);

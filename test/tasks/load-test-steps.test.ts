@@ -92,6 +92,16 @@ describe('PrepareLoadTest', () => {
     expect(state.loadTest.next.workers.map((w) => w.budget)).toEqual([334, 333, 333]);
   });
 
+  it('plans a step of one worker to start at once: no other worker to wait for', async () => {
+    const state = await prepare({ pattern: { stairs: { usersPerStep: 2, steps: 3, stepSeconds: 60 } } });
+
+    expect(state.loadTest.next).toMatchObject({
+      step: { index: 0, users: 2 },
+      workerCount: 1,
+      slice: { startAt: NOW },
+    });
+  });
+
   it.each([
     [{ endpointName: 'gone' }, single, 'endpointName: endpoint gone does not exist'],
     [{}, endpointOf({ PrimaryContainer: { Image: 'i' } }, { status: 'Failed' }), 'endpoint churn is Failed'],
@@ -315,6 +325,17 @@ describe('JudgeLoadStep', () => {
       slice: { startAt: NOW + 66_000 },
     });
     expect(written.get('p/step-0/merged.json')).toMatchObject({ step: 0, latency: { count: 300 } });
+  });
+
+  it('times a step of one worker from when that worker started, not from when the step was planned', async () => {
+    const sole = { ...workerResult({ step: 0, slice: 0, worker: 0 }, [20, 20]), startAt: NOW + 700 };
+    const { run } = judging([sole], request.stoppingConditions, 0, {
+      stairs: { usersPerStep: 2, steps: 3, stepSeconds: 60 },
+    });
+
+    const { loadTest } = await run;
+
+    expect(loadTest.steps[0]).toMatchObject({ workers: 1, startedAt: NOW + 700, endedAt: NOW + 60_700 });
   });
 
   it('ends the test at the first step over the latency threshold, saying by how much', async () => {

@@ -221,9 +221,9 @@ const TABLES: Readonly<Record<WorkflowName, readonly BadInput[]>> = {
     },
     {
       case: 'a pattern longer than its own lower cap',
-      set: { 'caps.maxPatternSeconds': 10 },
+      set: { 'caps.maxPatternSeconds': 5 },
       field: 'pattern',
-      rule: 'expected at most 10 s in all (caps.maxPatternSeconds); this pattern runs 15 s',
+      rule: 'expected at most 5 s in all (caps.maxPatternSeconds); this pattern runs 6 s',
     },
     {
       case: 'a duration cap above the hard one',

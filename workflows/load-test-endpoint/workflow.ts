@@ -13,7 +13,9 @@ export const loadTestEndpoint = {
     endpointName: 'churn-predictor',
     confirmEndpointName: 'churn-predictor',
     samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
-    pattern: { stairs: { usersPerStep: 2, steps: 3, stepSeconds: 5 } },
+    // Short, so that the example runs locally in seconds (its closed-loop users keep both the generator and the
+    // example model busy all along); a real load test climbs longer steps, as the README's section shows.
+    pattern: { stairs: { usersPerStep: 2, steps: 3, stepSeconds: 2 } },
     stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 250 }, maxErrorRate: 0.01 },
     // The endpoint's own deployment checks are recent traffic: allowed, knowingly.
     liveTrafficGuard: { lookbackMinutes: 10, maxRecentInvocations: 1000 },

@@ -21,9 +21,10 @@ export const rightSizeEndpoint = {
       environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['1', '2'] },
     },
     samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
-    // Short, so that the example runs locally in about a minute; a real right-sizing climbs longer steps (minutes
-    // each), as the README's RightSizeEndpoint section shows.
-    pattern: { stairs: { usersPerStep: 2, steps: 2, stepSeconds: 5 } },
+    // Short, so that the example runs locally in seconds (its closed-loop users keep both the generator and the
+    // example model busy all along); a real right-sizing climbs longer steps (minutes each), as the README's
+    // RightSizeEndpoint section shows.
+    pattern: { stairs: { usersPerStep: 2, steps: 2, stepSeconds: 2 } },
     stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 250 }, maxErrorRate: 0.01 },
     targetRequestsPerSecond: 200,
     safetyFactor: 0.5,

@@ -19,11 +19,10 @@ import { LOCAL_AUTHORIZATION_KEY, type LocalAuthorization } from '../../../tasks
 import { type AuthorizationRequest, accessDeniedMessage, type Decision, evaluate } from '../../emulator/iam/policy.ts';
 import type { SynthesizedFunction, SynthesizedRole, SynthesizedWorkflows } from '../synthesize.ts';
 import { type CallScope, requiredPermissions } from './required-permissions.ts';
+import { PERMISSION_USAGE_DIR_ENV } from './usage-dir.ts';
 
 /** The environment variable that turns the checks off for a run (`SMWF_PERMISSIONS=off`). */
 const PERMISSIONS_ENV = 'SMWF_PERMISSIONS';
-/** The environment variable naming a folder where every process appends the actions steps were allowed. */
-export const PERMISSION_USAGE_DIR_ENV = 'SMWF_PERMISSION_USAGE_DIR';
 
 /** Whether the checks are on: they are unless `SMWF_PERMISSIONS` is `off` (or `0`, `false`). */
 export function permissionsEnabledByEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -25,10 +25,10 @@ import {
   type Caller,
   checkedClientBase,
   installPermissionChecks,
-  PERMISSION_USAGE_DIR_ENV,
   permissionsEnabledByEnvironment,
   runAs,
 } from '../../../local/runner/permissions/enforcement.ts';
+import { PERMISSION_USAGE_DIR_ENV } from '../../../local/runner/permissions/usage-dir.ts';
 import { createLocalRunner } from '../../../local/runner/runner.ts';
 import {
   loadSynthesizedWorkflows,
