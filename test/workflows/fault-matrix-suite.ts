@@ -1,6 +1,6 @@
 /**
  * The fault matrix, in process: every workflow x every Task state of its synthesized definition x {a. lost result,
- * b. failed past its retries, then redriven}, generated from the definitions (a new workflow or step is covered with
+ * b. failed past its retries, then redriven, c. the emulator killed while the state runs}, generated from the definitions (a new workflow or step is covered with
  * no edit here). Each workflow runs its example input (workflows/<name>/workflow.ts) with the real handlers in the
  * local runner, against the emulator's cores in process (ScriptedSageMaker: control plane, lifecycle, Model Registry,
  * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, and the emulator's S3 over loopback HTTP)
@@ -11,9 +11,12 @@
  * outputs and failures included: nothing orphaned, nothing missing; each lifecycle event type published, again at
  * most under the same key), or in a state the README's "What happens when" table documents with nothing orphaned. A
  * workflow the double does not run faithfully (its uninterrupted example run does not succeed there) is listed as not
- * run in process, naming what the double refused. Fault c (the emulator killed) needs a real emulator process:
- * test/e2e/fault-matrix-emulator-killed.test.ts.
+ * run in process, naming what the double refused. Fault c runs the double on a state directory and kills it as
+ * SIGKILL kills the emulator, restarting it there (fault-matrix-killed.ts); test/e2e/fault-matrix-emulator-killed.test.ts
+ * kills a real emulator process at DeployEndpoint's states and checks that it ends as the double does.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -52,6 +55,7 @@ import {
   type TaskState,
   taskStates,
 } from './fault-matrix.ts';
+import { CallsByState, type Kill, killDuring } from './fault-matrix-killed.ts';
 
 const START = new Date('2026-11-25T09:00:00Z');
 // The stack as the examples run (README, Running the examples): its grants name the example inputs' buckets.
@@ -96,6 +100,8 @@ const PREREQUISITES: Partial<Record<WorkflowName, () => Promise<void>>> = {
 
 let aws: ScriptedSageMaker | undefined;
 let executions = 0;
+/** The calls each Task state of the workflow under way made in its runs so far (what fault c is named after). */
+let callsByState = new CallsByState();
 const onWait = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
 
 /**
@@ -121,23 +127,31 @@ export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
 
 /**
  * A fresh SageMaker in process, at the same instant, with the workflow's prerequisites in place, and for an update
- * the endpoint an earlier release deployed (uninterrupted), serving.
+ * the endpoint an earlier release deployed (uninterrupted), serving. On a state directory of its own (`killable`),
+ * so that fault c can kill and restart it, else in memory.
  */
-async function freshSageMaker(workflow: WorkflowName, update = false): Promise<ScriptedSageMaker> {
+async function freshSageMaker(workflow: WorkflowName, update = false, killable = false): Promise<ScriptedSageMaker> {
   aws?.restore();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(START);
-  aws = new ScriptedSageMaker({ instanceTypes: HOSTING_INSTANCE_RESOURCES, script: { answers } });
+  aws = new ScriptedSageMaker({
+    instanceTypes: HOSTING_INSTANCE_RESOURCES,
+    script: { answers },
+    ...(killable ? { stateDir: mkdtempSync(join(tmpdir(), 'smwf-matrix-')) } : {}),
+  });
   aws.install();
   await putArtifactsNamedBy(exampleOf.get(workflow));
   await PREREQUISITES[workflow]?.();
+  // The states' calls are the workflow's own (its earlier release's, for an update), not its prerequisites'.
+  callsByState.watch(aws);
   if (update) await runExample(workflow, previousRelease(exampleOf.get(workflow)));
   return aws;
 }
 
 function run(workflow: string, options: StartOptions = {}, input = exampleOf.get(workflow)): Promise<ExecutionResult> {
   executions += 1;
-  return runner.start(workflow, input, { name: `matrix-${executions}`, onWait, ...options }).result;
+  const interceptTask = callsByState.tracking(options.interceptTask);
+  return runner.start(workflow, input, { name: `matrix-${executions}`, onWait, ...options, interceptTask }).result;
 }
 
 /** The example S3 objects an input reads, as `smwf run` puts them in place (only those it names: fewer writes). */
@@ -177,7 +191,7 @@ async function registerExamplePackage(): Promise<void> {
 }
 
 function observed(double: ScriptedSageMaker): Promise<Observation> {
-  return observe({ objects: () => double.objects.keys(), events: () => double.events });
+  return observe({ objects: () => double.objects.keys(), events: () => double.readEvents() });
 }
 
 /**
@@ -238,6 +252,7 @@ async function matrixOf(
   notInProcess: string[],
 ): Promise<void> {
   const label = update ? `${workflow} (update)` : workflow;
+  callsByState = new CallsByState();
   const definition = workflows.definitions[workflow] as { States?: unknown };
   const types = stateTypes(definition);
   const documented = documentedEndStates();
@@ -266,7 +281,7 @@ async function matrixOf(
   const judge = async (result: ExecutionResult, how: string, faultInRollback: boolean): Promise<Outcome> => {
     const double = aws as ScriptedSageMaker;
     const now = await observed(double);
-    const duplicates = duplicateEvents(double.events).length;
+    const duplicates = duplicateEvents(await double.readEvents()).length;
     if (result.status === 'SUCCEEDED') {
       const diff = differences(expected, now);
       return diff.length === 0
@@ -356,6 +371,40 @@ async function matrixOf(
     return outcome;
   };
 
+  /** Fault c at `task` (after fault b at `after`, whose path leads to it), judged as the other faults. */
+  const killedScenario = async (task: TaskState, after?: TaskState): Promise<Outcome> => {
+    await freshSageMaker(workflow, update, true);
+    const kill: Kill = { how: undefined };
+    const killer = killDuring(
+      task.name,
+      callsByState.namedOperation(task.name),
+      () => aws as ScriptedSageMaker,
+      (restarted) => {
+        aws = restarted;
+      },
+      kill,
+    );
+    const first = after ? failEveryResult(after.name, { count: 0 }) : undefined;
+    const interceptTask: TaskInterceptor = first
+      ? (invocation, invoke) => first(invocation, () => killer(invocation, invoke))
+      : killer;
+    const prefix = after ? `after b at ${after.name}: ` : '';
+    const killed = await run(workflow, { interceptTask });
+    let outcome: Outcome;
+    if (killed.status === 'SUCCEEDED') {
+      outcome = await judge(killed, `${prefix}${kill.how}, restarted, went on`, after !== undefined);
+    } else {
+      const failure = `${killed.status} in ${statesEntered(killed).at(-1)} (${killed.error})`;
+      const redriven = await runner.redrive(latestExecutionArn(workflow), { onWait }).result;
+      outcome = await judge(redriven, `${prefix}${kill.how}, restarted, ${failure}, redriven`, after !== undefined);
+    }
+    if (kill.how === undefined) return { kind: 'diverged', how: `${prefix}the emulator was never killed` };
+    if (outcome.kind === 'diverged' && KNOWN_GAPS.has(`${label} ${task.name} ${FAULTS.emulatorKilled}`)) {
+      return { kind: 'known gap', how: outcome.how };
+    }
+    return outcome;
+  };
+
   // Every Task state the uninterrupted run enters, and the states each fault b's run went through on its way out.
   const tasks = taskStates(definition);
   const throughFailure = new Map<string, TaskState>();
@@ -368,6 +417,7 @@ async function matrixOf(
     });
     const outcome = await scenario(task, FAULTS.failedThenRedriven);
     rows.push({ workflow: label, state: task.name, fault: FAULTS.failedThenRedriven, outcome });
+    rows.push({ workflow: label, state: task.name, fault: FAULTS.emulatorKilled, outcome: await killedScenario(task) });
     // The latest path out of a scenario that left no orphan (the later the failure, the more a rollback has to
     // undo), so that a fault on it is judged on its own.
     if (outcome.kind !== 'documented' && outcome.kind !== 'converged') continue;
@@ -382,6 +432,10 @@ async function matrixOf(
         : { kind: 'not reached', how: "on no path of the example's input" };
       rows.push({ workflow: label, state: task.name, fault, outcome });
     }
+    const killed: Outcome = after
+      ? await killedScenario(task, after)
+      : { kind: 'not reached', how: "on no path of the example's input" };
+    rows.push({ workflow: label, state: task.name, fault: FAULTS.emulatorKilled, outcome: killed });
   }
 
   const own = rows.filter((r) => r.workflow === label);

@@ -206,6 +206,8 @@ export class ScriptedSageMaker {
   private unbind: (() => void) | undefined;
   /** Once the double is killed: the double restarted on its state directory, when it is up. */
   private successor: Promise<ScriptedSageMaker> | undefined;
+  /** Who hears of each call answered (onCall). */
+  private readonly callListeners = new Set<(call: AnsweredCall) => void>();
   /** The answered call that kills the double, and who hears of the restart (killAfter). */
   private killing: { at: (call: AnsweredCall) => boolean; restarted: (double: ScriptedSageMaker) => void } | undefined;
 
@@ -327,6 +329,24 @@ export class ScriptedSageMaker {
     this.killing = killing;
     return () => {
       if (this.killing === killing) this.killing = undefined;
+    };
+  }
+
+  /**
+   * Kills the double now, between calls (as killAfter does after a call, with no answer in flight); resolves with the
+   * double restarted on its state directory, which has taken over the process's clients.
+   */
+  kill(): Promise<ScriptedSageMaker> {
+    if (this.options.stateDir === undefined) throw new Error('kill needs a double on a state directory');
+    if (this.successor === undefined) this.die(() => undefined);
+    return this.successor as unknown as Promise<ScriptedSageMaker>;
+  }
+
+  /** Calls `listener` with every call the double answers, before its caller gets the answer. Returns the unsubscribe. */
+  onCall(listener: (call: AnsweredCall) => void): () => void {
+    this.callListeners.add(listener);
+    return () => {
+      this.callListeners.delete(listener);
     };
   }
 
@@ -637,8 +657,10 @@ export class ScriptedSageMaker {
     } catch (error) {
       answered = { error };
     }
+    const call: AnsweredCall = { service, operation: operationOf(command) };
+    for (const listener of this.callListeners) listener(call);
     const killing = this.killing;
-    if (!this.killed && killing?.at({ service, operation: operationOf(command) })) {
+    if (!this.killed && killing?.at(call)) {
       this.killing = undefined;
       this.die(killing.restarted);
     }
