@@ -4,10 +4,11 @@
  * on a state directory, and its killAfter() is what SIGKILL does to `smwf local start`: the answer of the call in
  * flight is lost (the step's connection is reset), what the emulator held only in memory is gone without its
  * shutdown path, and a new one starts on the same state directory with the emulator's own loading and resuming. The
- * kill lands after the state's named operation: the first call it makes that changes something (CreateEndpoint,
- * PutObject, PutEvents, RegisterScalableTarget, InvokeEndpoint...), so that its side effect is on disk and only the
- * answer is lost; a state that only reads is killed after its first read; a state that calls nothing, between two
- * of the runner's steps while it runs. The operations come from the calls each state made in the matrix's earlier
+ * kill lands after the state's named operation, so that its side effect is on disk and only the answer is lost: the
+ * first call it makes that changes SageMaker or Application Auto Scaling, or invokes an endpoint (CreateEndpoint,
+ * RegisterScalableTarget, InvokeEndpoint: the state's work), else the first that changes anything (PutObject,
+ * PutEvents, a wait record's PutItem); a state that only reads is killed after its first read; a state that calls
+ * nothing, once its function has run. The operations come from the calls each state made in the matrix's earlier
  * runs of the same workflow. test/e2e/fault-matrix-emulator-killed.test.ts kills a real emulator process the same
  * way, at DeployEndpoint's states, and checks that it ends as this does.
  */
@@ -23,17 +24,26 @@ export function changesSomething(operation: string): boolean {
   return CHANGES.test(operation);
 }
 
-/** The calls each Task state made, as `Service Operation`, in the order it first made them. */
+/** What the named operation of a state is chosen by: the state's work first, then any change, then reads. */
+function rank(call: AnsweredCall): number {
+  if (!changesSomething(call.operation)) return 2;
+  return call.service === 'sagemaker' || call.service === 'autoScaling' || call.service === 'runtime' ? 0 : 1;
+}
+
+/** The calls each Task state made, in the order it first made them. */
 export class CallsByState {
-  private readonly calls = new Map<string, string[]>();
+  private readonly calls = new Map<string, AnsweredCall[]>();
   /** The states whose functions are running now (a Map or Parallel state runs several at once). */
   private readonly running = new Map<string, number>();
 
   /** Records the calls the double answers while a state runs; returns the unsubscribe. */
   watch(double: ScriptedSageMaker): () => void {
-    return double.onCall((call) => {
-      for (const state of this.running.keys()) this.record(state, call);
-    });
+    return double.onCall((call) => this.heard(call));
+  }
+
+  /** Records a call made now, for every state running (a double's, or one a relay to an emulator saw). */
+  heard(call: AnsweredCall): void {
+    for (const state of this.running.keys()) this.record(state, call);
   }
 
   /** Marks `state` running while `invoke` runs, around every invocation (wraps another interceptor, if given). */
@@ -51,18 +61,19 @@ export class CallsByState {
   }
 
   private record(state: string, call: AnsweredCall): void {
-    const operations = this.calls.get(state) ?? [];
-    if (!operations.includes(call.operation)) operations.push(call.operation);
-    this.calls.set(state, operations);
+    const calls = this.calls.get(state) ?? [];
+    if (!calls.some((c) => c.operation === call.operation)) calls.push(call);
+    this.calls.set(state, calls);
   }
 
   /**
-   * The operation a kill during `state` lands after: its first that changes something, else its first (it only
-   * reads); undefined when the state was seen calling nothing.
+   * The operation a kill during `state` lands after (see the file's comment); undefined when the state was seen
+   * calling nothing.
    */
   namedOperation(state: string): string | undefined {
-    const operations = this.calls.get(state) ?? [];
-    return operations.find(changesSomething) ?? operations[0];
+    const calls = this.calls.get(state) ?? [];
+    const best = Math.min(...calls.map(rank));
+    return calls.find((call) => rank(call) === best)?.operation;
   }
 }
 
