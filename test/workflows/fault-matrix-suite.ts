@@ -15,7 +15,7 @@
  * SIGKILL kills the emulator, restarting it there (fault-matrix-killed.ts); test/e2e/fault-matrix-emulator-killed.test.ts
  * kills a real emulator process at DeployEndpoint's states and checks that it ends as the double does.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -126,18 +126,62 @@ export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
 ).map((w) => w.name);
 
 /**
+ * For fault c, a state directory that holds the workflow's prerequisites (and for an update the earlier release), as
+ * a double on it left it, the double and the time then: each fault c scenario of the workflow starts a double on a
+ * copy of it (the emulator's own loading and resuming, as `smwf local start` on it again), instead of making them
+ * again on disk.
+ */
+let prepared: { label: string; dir: string; double: ScriptedSageMaker; now: number } | undefined;
+
+/** Removes the prepared state directory, if any. */
+function forgetPrepared(): void {
+  if (prepared !== undefined) rmSync(prepared.dir, { recursive: true, force: true });
+  prepared = undefined;
+}
+
+/**
  * A fresh SageMaker in process, at the same instant, with the workflow's prerequisites in place, and for an update
- * the endpoint an earlier release deployed (uninterrupted), serving. On a state directory of its own (`killable`),
- * so that fault c can kill and restart it, else in memory.
+ * the endpoint an earlier release deployed (uninterrupted), serving: in memory, or (`killable`, for fault c) started
+ * on a copy of the prepared state directory.
  */
 async function freshSageMaker(workflow: WorkflowName, update = false, killable = false): Promise<ScriptedSageMaker> {
+  if (!killable) return withPrerequisites(workflow, update);
+  const label = update ? `${workflow} (update)` : workflow;
+  if (prepared?.label !== label) {
+    forgetPrepared();
+    const stateDir = mkdtempSync(join(tmpdir(), 'smwf-matrix-'));
+    const double = await withPrerequisites(workflow, update, stateDir);
+    await double.settled();
+    const dir = mkdtempSync(join(tmpdir(), 'smwf-matrix-prepared-'));
+    cpSync(stateDir, dir, { recursive: true });
+    prepared = { label, dir, double, now: Date.now() };
+  }
+  aws?.restore();
+  vi.setSystemTime(prepared.now);
+  const stateDir = mkdtempSync(join(tmpdir(), 'smwf-matrix-'));
+  cpSync(prepared.dir, stateDir, { recursive: true });
+  aws = await ScriptedSageMaker.startOn(
+    { instanceTypes: HOSTING_INSTANCE_RESOURCES, script: { answers }, stateDir },
+    prepared.double,
+  );
+  aws.install();
+  callsByState.watch(aws);
+  return aws;
+}
+
+/** A fresh SageMaker at the first instant, in memory or on `stateDir`, with what `workflow` needs made in it. */
+async function withPrerequisites(
+  workflow: WorkflowName,
+  update: boolean,
+  stateDir?: string,
+): Promise<ScriptedSageMaker> {
   aws?.restore();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(START);
   aws = new ScriptedSageMaker({
     instanceTypes: HOSTING_INSTANCE_RESOURCES,
     script: { answers },
-    ...(killable ? { stateDir: mkdtempSync(join(tmpdir(), 'smwf-matrix-')) } : {}),
+    ...(stateDir === undefined ? {} : { stateDir }),
   });
   aws.install();
   await putArtifactsNamedBy(exampleOf.get(workflow));
@@ -438,6 +482,7 @@ async function matrixOf(
     rows.push({ workflow: label, state: task.name, fault: FAULTS.emulatorKilled, outcome: killed });
   }
 
+  forgetPrepared();
   const own = rows.filter((r) => r.workflow === label);
   const problems = own.filter((r) => r.outcome.kind === 'diverged');
   expect(problems.map((r) => `${r.state} ${r.fault}: ${r.outcome.how}`)).toEqual([]);
@@ -479,6 +524,7 @@ export function faultMatrix(part: MatrixPart): void {
     unbindStepFunctions();
     aws?.restore();
     aws = undefined;
+    forgetPrepared();
     vi.useRealTimers();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const title = `Fault matrix, in process, ${part.title} (${executions - executionsBefore} executions, ${seconds} s)`;

@@ -296,6 +296,15 @@ export class ScriptedSageMaker {
   }
 
   /**
+   * A double started on `options.stateDir`, which holds what `earlier` (a double on another state directory, or the
+   * same one) left there or a copy of it, at the time `earlier` reads now and with its script (see restartedOn).
+   */
+  static startOn(options: ScriptedSageMakerOptions, earlier: ScriptedSageMaker): Promise<ScriptedSageMaker> {
+    if (options.stateDir === undefined) throw new Error('startOn needs a state directory');
+    return ScriptedSageMaker.restartedOn(options, { clock: earlier.clock.continued(), script: earlier.script });
+  }
+
+  /**
    * A double on `options.stateDir` as the emulator starts on a state directory: what is on disk loaded (S3,
    * SageMaker resources, autoscaling registrations, the event log), the stale transform folders removed, and the
    * endpoints, components and transform jobs taken up again (the emulator's own resume).
@@ -350,6 +359,11 @@ export class ScriptedSageMaker {
     };
   }
 
+  /** Resolves once every write the double has begun is on disk (its state directory is then what it holds). */
+  async settled(): Promise<void> {
+    await Promise.all([this.store.settled(), this.autoScaling.settled(), this.eventLog.readAll()]);
+  }
+
   /** Whether the double has been killed (killAfter). */
   get killed(): boolean {
     return this.successor !== undefined;
@@ -360,7 +374,7 @@ export class ScriptedSageMaker {
     // Nothing the dead double waited for happens any more; what it had begun to write lands (atomically) first.
     this.clock.halt();
     this.successor = (async () => {
-      await Promise.all([this.store.settled(), this.autoScaling.settled(), this.eventLog.readAll()]);
+      await this.settled();
       this.objects.abandon();
       const next = await ScriptedSageMaker.restartedOn(this.options, {
         clock: this.clock.continued(),
