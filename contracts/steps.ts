@@ -135,6 +135,8 @@ export const STEPS = {
   PublishBatchEvent: adds(['event']),
   ResolveMultiModelEndpoint: adds(['multiModel']),
   PlaceModel: adds(['placed']),
+  // The s3:// URIs of the artifacts it deleted: what this execution placed under a multi-model endpoint's prefix.
+  RemovePlacedArtifacts: ownDocument(['deleted']),
   WarmUpModel: adds(['warmUp', 'warmedUp']),
   DeleteModelArtifact: adds(['deleted']),
   VerifyModelRemoved: adds(['removal']),

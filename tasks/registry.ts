@@ -46,6 +46,7 @@ import { registration as recommendRightSize } from './recommend-right-size/regis
 import { registration as recordAutoScaling } from './record-auto-scaling/registration.ts';
 import { registration as recordComponentAutoScaling } from './record-component-auto-scaling/registration.ts';
 import { registration as releaseEndpointLease } from './release-endpoint-lease/registration.ts';
+import { registration as removePlacedArtifacts } from './remove-placed-artifacts/registration.ts';
 import { registration as reportLoadTest } from './report-load-test/registration.ts';
 import { registration as resolveBatchRun } from './resolve-batch-run/registration.ts';
 import { registration as resolveLoadSamples } from './resolve-load-samples/registration.ts';
@@ -97,6 +98,7 @@ export const TASKS = {
   PublishBatchEvent: publishBatchEvent,
   ResolveMultiModelEndpoint: resolveMultiModelEndpoint,
   PlaceModel: placeModel,
+  RemovePlacedArtifacts: removePlacedArtifacts,
   WarmUpModel: warmUpModel,
   DeleteModelArtifact: deleteModelArtifact,
   VerifyModelRemoved: verifyModelRemoved,

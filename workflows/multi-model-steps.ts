@@ -1,6 +1,7 @@
 /**
  * Steps the multi-model workflows share: placing a model under the endpoint's prefix (packaging it first when it
- * is given as files), and warming a placed model up (invoking it until the endpoint has loaded it).
+ * is given as files), warming a placed model up (invoking it until the endpoint has loaded it), and removing what
+ * an execution placed when it fails.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -58,5 +59,37 @@ export function warmUpModelStep(
   return invoke(scope, stateName, tasks.WarmUpModel, { extraRetries: [modelNotReadyRetry] }).addCatch(onError.next, {
     errors: [sfn.Errors.ALL],
     resultPath: onError.resultPath,
+  });
+}
+
+/** Where RemovePlacedArtifacts looks, as paths of the state document (or intrinsic functions over them). */
+interface PlacementPaths {
+  /** The endpoint's prefix (an s3:// URI). */
+  readonly prefix: string;
+  /** The models the request names, each with its `name`. */
+  readonly models: string;
+  /** The rollback's record, when the removal is part of a deploy workflow's rollback. @default - none */
+  readonly rollback?: string;
+}
+
+/**
+ * The RemovePlacedArtifacts step: deletes the artifacts this execution placed under the endpoint's prefix (the
+ * objects whose metadata names it), and records their URIs at `$.artifactRemoval.deleted`. The caller adds the
+ * Catch.
+ */
+export function removePlacedArtifactsStep(
+  scope: Construct,
+  stateName: string,
+  tasks: Pick<TaskRefs, 'RemovePlacedArtifacts'>,
+  paths: PlacementPaths,
+): sfn.TaskStateBase {
+  return invoke(scope, stateName, tasks.RemovePlacedArtifacts, {
+    payload: sfn.TaskInput.fromObject({
+      placement: { 'prefix.$': paths.prefix, 'models.$': paths.models },
+      'execution.$': at('execution'),
+      ...(paths.rollback !== undefined ? { 'rollback.$': paths.rollback } : {}),
+    }),
+    resultPath: at('artifactRemoval'),
+    resultSelector: { 'deleted.$': resultField('RemovePlacedArtifacts', 'deleted') },
   });
 }

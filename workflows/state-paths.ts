@@ -59,7 +59,8 @@ export interface StateFields {
   readonly stoppedJob: unknown;
   readonly modelCleanup: unknown;
   readonly verification: unknown;
-  readonly multiModel: unknown;
+  /** The multi-model endpoint ResolveMultiModelEndpoint found: the prefix it serves. */
+  readonly multiModel: { readonly prefix: string };
   readonly placed: PlacedModel;
   readonly warmUp: unknown;
   readonly warmedUp: unknown;
@@ -103,6 +104,8 @@ export interface StateFields {
   readonly packaging: { readonly packaged: PackagedModel };
   readonly rollbackFailure: { readonly cause: string };
   readonly modelToDelete: { readonly targetModel: string };
+  /** The artifacts RemovePlacedArtifacts deleted: what a failed multi-model execution had placed. */
+  readonly artifactRemoval: { readonly deleted: readonly string[] };
   readonly removed: unknown;
   readonly placedModels: unknown;
   readonly plan: {

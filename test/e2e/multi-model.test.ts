@@ -7,6 +7,7 @@ import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-
 import { DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placedByMetadata } from '../../tasks/_shared/placed-artifacts.ts';
 import { describeEndpoint, type Harness, IMAGE, resourcesOf, startHarness } from './harness.ts';
 
 let h: Harness;
@@ -223,13 +224,25 @@ describe('RemoveModelFromMultiModelEndpoint', () => {
 });
 
 describe('multi-model rollback and bad input', () => {
-  it('rolls back a first deployment when one model fails its health check: the endpoint is deleted', async () => {
+  it('rolls back a first deployment when one model fails its health check: the endpoint and the artifacts it placed are deleted', async () => {
     const input = mmeInput('mme-broken', {
       models: [
         { name: 'v1', artifact: h.models['linear-v1'] },
         { name: 'v3', artifact: h.models['linear-v3-broken'] },
       ],
     });
+    // Under the prefix already, at keys the run lists (they start with a model's name): one another execution placed,
+    // one put there by hand.
+    const others = ['v1-archive-0123456789.tar.gz', 'v3-notes.txt'];
+    await h.s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `mme/mme-broken/${others[0]}`,
+        Body: 'an earlier model',
+        Metadata: placedByMetadata('arn:aws:states:us-east-1:123456789012:execution:DeployMultiModelEndpoint:earlier'),
+      }),
+    );
+    await h.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `mme/mme-broken/${others[1]}`, Body: 'notes' }));
 
     const result = await h.runner.start('DeployMultiModelEndpoint', input).result;
 
@@ -237,6 +250,8 @@ describe('multi-model rollback and bad input', () => {
     expect(result.cause).toContain('model v3-');
     expect(await describeEndpoint(h, 'mme-broken')).toBeUndefined();
     expect(await resourcesOf(h, 'mme-broken')).toMatchObject({ configs: [], endpoints: [] });
+    // The two copies PlaceModel made name this execution in their metadata: the rollback deleted them, and only them.
+    expect(await keysUnder('mme-broken')).toEqual(others);
   });
 
   it.each([

@@ -2,11 +2,13 @@
  * The AddModelToMultiModelEndpoint state machine: take the endpoint's lease (one change at a time per endpoint),
  * find the endpoint's prefix, place the model there (packaged first when given as files) at a key never used for
  * other content, invoke it until the endpoint has loaded it, health-check it, release the lease and announce
- * `Model Added`. A failure after placing deletes the key this run created, so a model that does not work is not
- * left for callers to find; every failure releases the lease and ends in `Model Add Failed`.
+ * `Model Added`. A failure from placing on deletes the key this run placed (its metadata names this execution:
+ * RemovePlacedArtifacts, which needs no result of PlaceModel's), so a model that does not work is not left for
+ * callers to find; every failure releases the lease and ends in `Model Add Failed`.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type * as zc from 'zod/v4/core';
 import {
   acquireEndpointLease,
   EndpointLeaseStates,
@@ -15,10 +17,11 @@ import {
   releaseAnnounceSucceed,
 } from '../endpoint-lease.ts';
 import { invoke, validateInput } from '../fragments.ts';
-import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
+import { placeModelSteps, removePlacedArtifactsStep, warmUpModelStep } from '../multi-model-steps.ts';
 import { busyEndpointRetry } from '../retry-policies.ts';
-import { at } from '../state-paths.ts';
+import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
+import type { AddModelToMultiModelEndpointInput } from './contract.ts';
 
 /** Every state of AddModelToMultiModelEndpoint, by name. */
 export const AddModelToMultiModelEndpointStates = {
@@ -35,8 +38,6 @@ export const AddModelToMultiModelEndpointStates = {
   PublishModelAdded: 'PublishModelAdded',
   ModelAdded: 'ModelAdded',
   AddedEventNotPublished: 'AddedEventNotPublished',
-  WasModelPlacedByThisRun: 'WasModelPlacedByThisRun',
-  ChooseModelToDelete: 'ChooseModelToDelete',
   DeletePlacedModel: 'DeletePlacedModel',
   ReleaseLeaseAfterFailure: 'ReleaseLeaseAfterFailure',
   PublishAddFailed: 'PublishAddFailed',
@@ -44,6 +45,7 @@ export const AddModelToMultiModelEndpointStates = {
 } as const;
 
 const S = AddModelToMultiModelEndpointStates;
+const request = requestPaths<zc.output<typeof AddModelToMultiModelEndpointInput>>();
 const ALL = [sfn.Errors.ALL];
 
 /** Builds the AddModelToMultiModelEndpoint definition from the task functions. */
@@ -57,20 +59,16 @@ export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: Wo
   );
   const beforePlacing = { next: publishAddFailed, resultPath: at('error') };
 
-  // After placing: delete the key when this run created it, then announce the failure.
-  const deletePlacedModel = invoke(scope, S.DeletePlacedModel, fns.DeleteModelArtifact)
+  // From placing on: delete the key this run placed, found by its metadata (PlaceModel's result, which says whether
+  // this run created it, is lost when PlaceModel itself fails past its retries), then announce the failure.
+  const deletePlacedModel = removePlacedArtifactsStep(scope, S.DeletePlacedModel, fns, {
+    prefix: at('multiModel.prefix'),
+    // The request's one model, as the list of models the step takes.
+    models: `States.Array(${request('model')})`,
+  })
     .addCatch(publishAddFailed, { errors: ALL, resultPath: at('cleanupError') })
     .next(publishAddFailed);
-  const wasPlacedByThisRun = new sfn.Choice(scope, S.WasModelPlacedByThisRun)
-    .when(
-      sfn.Condition.booleanEquals(at('placed.created'), true),
-      new sfn.Pass(scope, S.ChooseModelToDelete, {
-        parameters: { 'targetModel.$': at('placed.targetModel') },
-        resultPath: at('modelToDelete'),
-      }).next(deletePlacedModel),
-    )
-    .otherwise(publishAddFailed);
-  const afterPlacing = { next: wasPlacedByThisRun, resultPath: at('error') };
+  const afterPlacing = { next: deletePlacedModel, resultPath: at('error') };
 
   // The execution's output is the placed model: the TargetModel to invoke it with, and its key.
   const added = releaseAnnounceSucceed(
@@ -85,11 +83,12 @@ export function addModelToMultiModelEndpointDefinition(scope: Construct, fns: Wo
     fns.PublishModelEvent,
     at('placed'),
   );
+  // A failure of packaging finds nothing of this run's under the prefix; one of PlaceModel may have copied it.
   const place = placeModelSteps(
     scope,
     { isPackagingRequested: S.IsPackagingRequested, packageModel: S.PackageModel, placeModel: S.PlaceModel },
     fns,
-    beforePlacing,
+    afterPlacing,
   );
   place.placeModel
     .next(warmUpModelStep(scope, S.WarmUpModel, fns, afterPlacing))

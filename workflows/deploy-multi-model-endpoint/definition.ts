@@ -3,7 +3,8 @@
  * endpoint's too), place every model under the prefix (each at an immutable key, copied or packaged), create the
  * multi-model model and its config, create or update the endpoint, wait, verify, warm each model up (its cold
  * latency), health-check each model, finalize, release the lease and announce; any failure after validation rolls
- * back through the same path as DeployEndpoint.
+ * back through the same path as DeployEndpoint, which here also deletes the artifacts this execution placed
+ * (RemovePlacedArtifacts, once the endpoint has settled).
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -11,7 +12,7 @@ import type * as zc from 'zod/v4/core';
 import { DeploymentStepsStates, deploymentSteps } from '../deployment-steps.ts';
 import { acquireEndpointLease, EndpointLeaseStates, REQUEST_LEASE } from '../endpoint-lease.ts';
 import { failWithCaught, invoke, validateInput } from '../fragments.ts';
-import { placeModelSteps, warmUpModelStep } from '../multi-model-steps.ts';
+import { placeModelSteps, removePlacedArtifactsStep, warmUpModelStep } from '../multi-model-steps.ts';
 import { RollbackStates, rollbackPath } from '../rollback.ts';
 import { at, requestPaths } from '../state-paths.ts';
 import type { WorkflowTasks } from '../workflow.ts';
@@ -37,6 +38,7 @@ export const DeployMultiModelEndpointStates = {
   ModelNotWarmedUp: 'ModelNotWarmedUp',
   ...DeploymentStepsStates,
   ...RollbackStates,
+  RemovePlacedArtifacts: 'RemovePlacedArtifacts',
 } as const;
 
 const S = DeployMultiModelEndpointStates;
@@ -46,7 +48,13 @@ const MAX_CONCURRENCY = 4;
 
 /** Builds the DeployMultiModelEndpoint definition from the task functions. */
 export function deployMultiModelEndpointDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
-  const startRollback = rollbackPath(scope, fns);
+  // Nothing this run placed stays once the endpoint is back where it was (or gone): the rollback deletes it.
+  const removePlacedArtifacts = removePlacedArtifactsStep(scope, S.RemovePlacedArtifacts, fns, {
+    prefix: request('model.prefix'),
+    models: request('models'),
+    rollback: at('rollback'),
+  });
+  const startRollback = rollbackPath(scope, fns, { beforeCompleteRollback: removePlacedArtifacts });
   const toRollback = { next: startRollback, resultPath: at('error') };
   const catchToRollback = <T extends sfn.TaskStateBase>(state: T): T =>
     state.addCatch(startRollback, { errors: ALL, resultPath: at('error') }) as T;
