@@ -186,9 +186,9 @@ async function withPrerequisites(
   aws.install();
   await putArtifactsNamedBy(exampleOf.get(workflow));
   await PREREQUISITES[workflow]?.();
-  // The states' calls are the workflow's own (its earlier release's, for an update), not its prerequisites'.
-  callsByState.watch(aws);
   if (update) await runExample(workflow, previousRelease(exampleOf.get(workflow)));
+  // The states' calls are the runs' own, not their prerequisites' (an update's earlier release made another change).
+  callsByState.watch(aws);
   return aws;
 }
 

@@ -69,19 +69,21 @@ export class ManualClock implements Clock {
 
   /**
    * Wakes every sleeper whose time has come, earliest first, letting what each one started run (and perhaps sleep
-   * again) before the next wakes; resolves when no sleeper is due.
+   * again) before the next wakes; resolves with how many it woke when no sleeper is due.
    */
-  async runDue(): Promise<void> {
+  async runDue(): Promise<number> {
+    let woken = 0;
     try {
       for (;;) {
         await settleQueued();
-        if (this.halted) return;
+        if (this.halted) return woken;
         const now = this.reading();
         const due = this.sleepers.filter((s) => s.due <= now).sort((a, b) => a.due - b.due)[0];
-        if (due === undefined) return;
+        if (due === undefined) return woken;
         this.remove(due);
         this.waking = Math.max(due.due, this.waking ?? due.due);
         due.wake();
+        woken += 1;
       }
     } finally {
       this.waking = undefined;

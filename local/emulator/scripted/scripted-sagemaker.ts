@@ -361,7 +361,22 @@ export class ScriptedSageMaker {
 
   /** Resolves once every write the double has begun is on disk (its state directory is then what it holds). */
   async settled(): Promise<void> {
-    await Promise.all([this.store.settled(), this.autoScaling.settled(), this.eventLog.readAll()]);
+    await Promise.all([this.store.settled(), this.autoScaling.settled(), this.eventLog.settled()]);
+  }
+
+  /**
+   * Lets what is due on the clock happen, and on a state directory what that writes land (a write takes real time,
+   * during which the transition that made it waits), until nothing more is due: the double changes state at
+   * well-defined moments however fast the disk is.
+   */
+  private async letDueHappen(): Promise<void> {
+    for (;;) {
+      const woken = await this.clock.runDue();
+      if (this.options.stateDir === undefined) return;
+      const writing = this.store.writing;
+      await this.settled();
+      if (woken === 0 && !writing) return;
+    }
   }
 
   /** Whether the double has been killed (killAfter). */
@@ -464,18 +479,18 @@ export class ScriptedSageMaker {
   /** Moves the clock on by `seconds` and lets what is due happen (transitions end, waits pass). */
   async advance(seconds: number): Promise<void> {
     this.clock.advance(seconds * 1000);
-    await this.clock.runDue();
+    await this.letDueHappen();
   }
 
   /** Ends the endpoint's provisioning now: its fleet comes up, or fails with `failureReason` (an update rolls back). */
   async settle(endpointName: string, failureReason?: string, region = 'us-east-1'): Promise<void> {
     this.fleets.settle(region, endpointName, failureReason);
-    await this.clock.runDue();
+    await this.letDueHappen();
   }
 
   /** Lets what is due happen (e.g. a deletion of no time) without moving the clock. */
   runDue(): Promise<void> {
-    return this.clock.runDue();
+    return this.letDueHappen();
   }
 
   // --- forced states ---
@@ -705,7 +720,7 @@ export class ScriptedSageMaker {
       this.clock.advance(this.callMs);
     }
     const region = await regionOf(client);
-    await this.clock.runDue();
+    await this.letDueHappen();
     try {
       const decision = this.faults.decide(operation);
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
@@ -719,7 +734,7 @@ export class ScriptedSageMaker {
       const { sdk, Base } = SERVICES[service];
       throw sdkException(err, sdk as Record<string, unknown>, Base as unknown as ServiceExceptionClass, requestId);
     } finally {
-      await this.clock.runDue();
+      await this.letDueHappen();
       // A transform job that is under way (one this call started, or one the clock woke) ends before the answer.
       await this.jobs.idle();
     }

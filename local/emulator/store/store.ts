@@ -258,6 +258,11 @@ class ResourceTable<T extends BaseRecord> {
     return next;
   }
 
+  /** Whether a write begun is not on disk yet. */
+  get writing(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Resolves once every write begun (including those begun while waiting) is on disk or has failed. */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
@@ -311,6 +316,19 @@ export class SageMakerStore {
       this.inferenceComponents,
     ];
     await Promise.all(tables.map((table) => table.settled()));
+  }
+
+  /** Whether a write begun is not on disk yet. */
+  get writing(): boolean {
+    return [
+      this.models,
+      this.endpointConfigs,
+      this.endpoints,
+      this.transformJobs,
+      this.modelPackageGroups,
+      this.modelPackages,
+      this.inferenceComponents,
+    ].some((table) => table.writing);
   }
 
   async load(): Promise<void> {
