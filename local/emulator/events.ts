@@ -66,6 +66,15 @@ export class EventLog {
     };
   }
 
+  /** Resolves once every append begun is done (on disk, and told to the subscribers). */
+  async settled(): Promise<void> {
+    let chain: Promise<void> | undefined;
+    while (chain !== this.chain) {
+      chain = this.chain;
+      await chain;
+    }
+  }
+
   /** Every event logged so far, oldest first. */
   async readAll(): Promise<EmulatorEvent[]> {
     await this.chain;

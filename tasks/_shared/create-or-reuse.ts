@@ -21,10 +21,21 @@ interface CreateOrReuse<Description> {
 export async function createOrReuse<Description>(
   op: CreateOrReuse<Description>,
 ): Promise<{ name: string; arn: string; created: boolean }> {
-  const existing = await op.describe();
+  let existing = await op.describe();
+  let created = false;
   if (existing === undefined) {
-    const arn = await op.create();
-    return { name: op.name, arn, created: true };
+    try {
+      const arn = await op.create();
+      return { name: op.name, arn, created: true };
+    } catch (error) {
+      // The create went through but its answer was lost (a reset connection), and the SDK's retry of it found the
+      // resource: this step's own, or a duplicate's that raced it. It is compared as any existing one, and counted as
+      // created (a rollback deletes only what nothing serves).
+      if (!isAlreadyExisting(error)) throw error;
+      existing = await op.describe();
+      if (existing === undefined) throw error;
+      created = true;
+    }
   }
   const actual = canonicalJson(op.actual(existing));
   if (actual !== canonicalJson(op.wanted)) {
@@ -32,5 +43,10 @@ export async function createOrReuse<Description>(
       `${op.kind} ${op.name} exists with a different specification; expected ${canonicalJson(op.wanted)}, found ${actual}`,
     );
   }
-  return { name: op.name, arn: op.arnOf(existing), created: false };
+  return { name: op.name, arn: op.arnOf(existing), created };
+}
+
+/** SageMaker's refusal of a create whose name is taken ("Cannot create already existing model ..."). */
+export function isAlreadyExisting(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Cannot create already existing');
 }

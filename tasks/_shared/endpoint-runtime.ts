@@ -3,6 +3,7 @@
  * ModelError's original ones when it answered with an error), or SageMaker's own error by name.
  */
 import { InvokeEndpointCommand, ModelError, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { connectionErrorCode } from './connection-errors.ts';
 
 /** One InvokeEndpoint request. */
 export interface InvocationRequest {
@@ -68,7 +69,8 @@ export function endpointInvoker(runtime: SageMakerRuntimeClient): Invoke {
           ...(container !== undefined ? { container } : {}),
         };
       }
-      const name = error instanceof Error ? error.name : 'Error';
+      // A reset or refused connection by its code (the step may retry it): the SDK names it only 'Error'.
+      const name = connectionErrorCode(error) ?? (error instanceof Error ? error.name : 'Error');
       const message = error instanceof Error ? error.message : String(error);
       return { error: `InvokeEndpoint failed with ${name}: ${message}`, errorName: name };
     }

@@ -10,6 +10,7 @@ import type { ExecutionFacts, WaitProgress } from '../../contracts/contract-part
 import { EndpointBusyError, EndpointFailedError, ResourceConflictError } from '../../contracts/errors.ts';
 import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import type { ComponentEndpointSpec } from '../../contracts/parts/inference-component.ts';
+import { isAlreadyExisting } from '../_shared/create-or-reuse.ts';
 import { resourceName } from '../_shared/names.ts';
 import { callSageMaker, isNotFound, type SageMakerGateway, type Tags } from '../_shared/sagemaker.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
@@ -135,7 +136,7 @@ export async function ensureComponentEndpoint<S extends EnsureComponentEndpointS
     );
   } catch (error) {
     // The same specification again: the config this name stands for exists already.
-    if (!(error instanceof Error && error.message.startsWith('Cannot create already existing'))) throw error;
+    if (!isAlreadyExisting(error)) throw error;
   }
   await callSageMaker('CreateEndpoint', () =>
     deps.client.send(

@@ -2,6 +2,7 @@ import type { AsyncInference } from '../../contracts/parts/async-inference.ts';
 import type { HealthCheckReport, HealthCheckSample, HealthCheckSpec } from '../../contracts/parts/endpoint.ts';
 import type { AsyncHealthCheckRecord, AsyncRequestRecord, AsyncSamples } from '../_shared/async-health-check.ts';
 import type { InvokeAsync } from '../_shared/async-runtime.ts';
+import { CONNECTION_ERROR_CODES } from '../_shared/connection-errors.ts';
 import type { InvocationRequest, Invoke } from '../_shared/endpoint-runtime.ts';
 import {
   distinctFailures,
@@ -77,6 +78,8 @@ export const INVOCATION_RETRY = {
     'ServiceUnavailable',
     'InternalFailure',
     'InternalDependencyException',
+    // A connection reset or refused before the answer came (the client makes one attempt: this loop retries).
+    ...CONNECTION_ERROR_CODES,
   ],
 } as const;
 

@@ -2,6 +2,7 @@ import type { ExecutionFacts, WaitProgress } from '../../contracts/contract-part
 import { EndpointBusyError, ResourceConflictError } from '../../contracts/errors.ts';
 import type { WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import type { ComponentRollingUpdate, ComponentSpec } from '../../contracts/parts/inference-component.ts';
+import { isAlreadyExisting } from '../_shared/create-or-reuse.ts';
 import {
   COMPONENT_TRANSITIONAL_STATUSES,
   type ComponentChange,
@@ -57,13 +58,26 @@ export async function startComponentDeployment<S extends StartComponentDeploymen
   const existing = await deps.components.describeComponent(component.name);
   const wait: WaitProgress = startWaiting(state.request.wait, deps.now());
   if (existing === undefined) {
-    await deps.components.createComponent(
-      component.name,
-      endpointName,
-      specification,
-      component.copyCount,
-      ownershipTags(state),
-    );
+    try {
+      await deps.components.createComponent(
+        component.name,
+        endpointName,
+        specification,
+        component.copyCount,
+        ownershipTags(state),
+      );
+    } catch (error) {
+      // The create went through but its answer was lost (a reset connection), and the SDK's retry of it found the
+      // component: created, when it is this one on this endpoint.
+      if (!isAlreadyExisting(error)) throw error;
+      const found = await deps.components.describeComponent(component.name);
+      const same =
+        found !== undefined &&
+        found.endpointName.toLowerCase() === endpointName.toLowerCase() &&
+        sameSpecification(found.specification, specification) &&
+        found.desiredCopyCount === component.copyCount;
+      if (!same) throw error;
+    }
     const change: ComponentChange = { action: 'created' };
     return { ...state, component: change, wait };
   }

@@ -2,7 +2,7 @@ import type { CreatedResource, ExecutionFacts, TagMap } from '../../contracts/co
 import { EndpointBusyError, EndpointFailedError, ResourceConflictError } from '../../contracts/errors.ts';
 import type { DeploymentGuardrails, WaitPolicy } from '../../contracts/parts/endpoint.ts';
 import { toDeploymentConfig } from '../_shared/deployment-config.ts';
-import type { SageMakerGateway } from '../_shared/sagemaker.ts';
+import type { EndpointDescription, SageMakerGateway } from '../_shared/sagemaker.ts';
 import { CREATED_RESOURCE } from '../_shared/state-fields.ts';
 import { optional, stateSlice } from '../_shared/state-slice.ts';
 import { ownershipTags, TagKeys } from '../_shared/tags.ts';
@@ -53,7 +53,15 @@ export async function startDeployment<S extends StartDeploymentState>(state: S, 
       targetConfigName: newConfig,
       output: { ...state, endpoint: { name, arn: '', action: 'create' }, wait },
     });
-    const arn = await deps.sagemaker.createEndpoint(name, newConfig, deploymentConfig, ownershipTags(state));
+    let arn: string;
+    try {
+      arn = await deps.sagemaker.createEndpoint(name, newConfig, deploymentConfig, ownershipTags(state));
+    } catch (error) {
+      // The create went through but its answer was lost (a reset connection), and the SDK's retry of it found the
+      // endpoint: started, when it is on the new config.
+      const started = await startedMeanwhile(error, name, deps, (e) => e.configName === newConfig);
+      arn = started.arn;
+    }
     return { ...state, endpoint: { name, arn, action: 'create' }, wait };
   }
   const { status, configName, pendingConfigName } = current;
@@ -105,6 +113,38 @@ export async function startDeployment<S extends StartDeploymentState>(state: S, 
     wait,
   });
   await deps.beforeChange?.({ action: 'update', targetConfigName: newConfig, output: updated(current.arn) });
-  const arn = await deps.sagemaker.updateEndpoint(name, newConfig, deploymentConfig);
+  let arn: string;
+  try {
+    arn = await deps.sagemaker.updateEndpoint(name, newConfig, deploymentConfig);
+  } catch (error) {
+    // The update went through but its answer was lost, and the SDK's retry of it found the endpoint updating (or,
+    // the update done, on the new config): started.
+    const started = await startedMeanwhile(
+      error,
+      name,
+      deps,
+      (e) => e.pendingConfigName === newConfig || (e.status === 'InService' && e.configName === newConfig),
+    );
+    arn = started.arn;
+  }
   return updated(arn || current.arn);
+}
+
+/**
+ * The endpoint a CreateEndpoint or UpdateEndpoint that SageMaker refused as already done or in progress ("Cannot
+ * create already existing endpoint", "Cannot update in-progress endpoint") started itself, its answer lost: when
+ * the endpoint is now what `isThisChange` says the change makes it. Anything else rethrows the refusal.
+ */
+async function startedMeanwhile(
+  error: unknown,
+  name: string,
+  deps: StartDeploymentDeps,
+  isThisChange: (endpoint: EndpointDescription) => boolean,
+): Promise<EndpointDescription> {
+  const refused =
+    error instanceof Error && /^Cannot (create already existing|update in-progress) endpoint/.test(error.message);
+  if (!refused) throw error;
+  const endpoint = await deps.sagemaker.describeEndpoint(name);
+  if (endpoint === undefined || !isThisChange(endpoint)) throw error;
+  return endpoint;
 }

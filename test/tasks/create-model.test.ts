@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ResourceConflictError } from '../../contracts/errors.ts';
 import type { ContainerInput, InferenceExecutionMode } from '../../contracts/parts/containers.ts';
+import type { SageMakerGateway } from '../../tasks/_shared/sagemaker.ts';
 import { TagKeys } from '../../tasks/_shared/tags.ts';
 import type { CreateModelState } from '../../tasks/create-model/create-model.ts';
 import { createModel } from '../../tasks/create-model/create-model.ts';
@@ -65,6 +66,26 @@ describe('createModel', () => {
 
     expect(second.model).toEqual({ name: first.model?.name, arn: first.model?.arn, created: false });
     expect(sagemaker.callsOf('createModel')).toHaveLength(1);
+  });
+
+  it('takes the model its create made when the answer was lost and the retried create finds it existing', async () => {
+    const lostAnswer: Pick<SageMakerGateway, 'describeModel' | 'createModel'> = {
+      describeModel: (name) => sagemaker.describeModel(name),
+      async createModel(spec, tags) {
+        await sagemaker.createModel(spec, tags);
+        // The connection was reset before the answer came; the SDK's retry of the create meets the model it made.
+        return sagemaker.createModel(spec, tags);
+      },
+    };
+
+    const out = await createModel(deploymentState(), { sagemaker: lostAnswer, executionRoleArn: EXECUTION_ROLE_ARN });
+
+    expect(out.model).toEqual({
+      name: expect.stringMatching(/^churn-[0-9a-f]{10}$/),
+      arn: sagemaker.models.get(out.model?.name ?? '')?.description.ModelArn,
+      created: true,
+    });
+    expect(sagemaker.models.size).toBe(1);
   });
 
   it('reuses a model whose description leaves out an empty environment', async () => {

@@ -1,7 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { describe, expect, it } from 'vitest';
 import { HealthCheckFailedError } from '../../contracts/errors.ts';
-import type { InvocationRequest, InvocationResult } from '../../tasks/_shared/endpoint-runtime.ts';
+import {
+  endpointInvoker,
+  type InvocationRequest,
+  type InvocationResult,
+} from '../../tasks/_shared/endpoint-runtime.ts';
 import { type HealthCheckDeps, healthCheck, INVOCATION_RETRY } from '../../tasks/health-check/health-check.ts';
 import type { DeployEndpointInputDocument } from '../../workflows/deploy-endpoint/contract.ts';
 import { deploymentState, validInput } from './fakes.ts';
@@ -255,6 +260,31 @@ describe('healthCheck', () => {
     expect((error as Error).message).toContain('sample 0: InvokeEndpoint failed with ThrottlingException');
     expect(stats.requests).toHaveLength(INVOCATION_RETRY.maxAttempts);
     expect(waits).toEqual([99, 199, 399, 799, 1598, 1998, 1998]);
+  });
+
+  it('retries an invocation whose connection was reset before its answer came (the runtime client tries once)', async () => {
+    let sent = 0;
+    const runtime = {
+      async send() {
+        sent += 1;
+        if (sent === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        return { Body: new TextEncoder().encode('{"score":0.9}') };
+      },
+    } as unknown as SageMakerRuntimeClient;
+    const waits: number[] = [];
+
+    const out = await healthCheck(stateWith({ samples: [{ body: '{}' }] }), {
+      clock: () => 0,
+      invoke: endpointInvoker(runtime),
+      random: () => 0.5,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+
+    expect(out.healthCheck).toMatchObject({ invocations: 1, succeeded: 1, failures: [] });
+    expect(sent).toBe(2);
+    expect(waits).toEqual([50]);
   });
 
   it('does not retry an answer of the model, whatever its status', async () => {

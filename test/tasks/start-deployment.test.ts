@@ -42,6 +42,55 @@ describe('startDeployment', () => {
     });
   });
 
+  it('takes the endpoint its create started when the answer was lost and the retried create finds it', async () => {
+    const lostAnswers = {
+      ...deps(),
+      sagemaker: {
+        describeEndpoint: (name: string) => sagemaker.describeEndpoint(name),
+        describeEndpointConfig: (name: string) => sagemaker.describeEndpointConfig(name),
+        listTags: (arn: string) => sagemaker.listTags(arn),
+        updateEndpoint: sagemaker.updateEndpoint.bind(sagemaker),
+        async createEndpoint(...args: Parameters<FakeSageMaker['createEndpoint']>) {
+          await sagemaker.createEndpoint(...args);
+          // The connection was reset before the answer came; the SDK's retry of the create meets the endpoint.
+          return sagemaker.createEndpoint(...args);
+        },
+      },
+    };
+
+    const out = await startDeployment(stateWith(), lostAnswers);
+
+    expect(out.endpoint).toEqual({ name: 'churn', arn: endpointArn('churn'), action: 'create' });
+    expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Creating', configName: NEW_CONFIG });
+  });
+
+  it('takes the update its call started when the answer was lost and the retried update finds it in progress', async () => {
+    sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
+    const lostAnswers = {
+      ...deps(),
+      sagemaker: {
+        describeEndpoint: (name: string) => sagemaker.describeEndpoint(name),
+        describeEndpointConfig: (name: string) => sagemaker.describeEndpointConfig(name),
+        listTags: (arn: string) => sagemaker.listTags(arn),
+        createEndpoint: sagemaker.createEndpoint.bind(sagemaker),
+        async updateEndpoint(...args: Parameters<FakeSageMaker['updateEndpoint']>) {
+          await sagemaker.updateEndpoint(...args);
+          return sagemaker.updateEndpoint(...args);
+        },
+      },
+    };
+
+    const out = await startDeployment(stateWith(), lostAnswers);
+
+    expect(out.endpoint).toEqual({
+      name: 'churn',
+      arn: endpointArn('churn'),
+      action: 'update',
+      previousConfigName: OLD_CONFIG,
+    });
+    expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Updating', pendingConfigName: NEW_CONFIG });
+  });
+
   it('starts the wait loop with the initial interval and the deadline', async () => {
     const input = validInput({ wait: { initialIntervalSeconds: 10, maxIntervalSeconds: 60, timeoutMinutes: 30 } });
 

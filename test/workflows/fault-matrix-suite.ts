@@ -1,6 +1,6 @@
 /**
  * The fault matrix, in process: every workflow x every Task state of its synthesized definition x {a. lost result,
- * b. failed past its retries, then redriven}, generated from the definitions (a new workflow or step is covered with
+ * b. failed past its retries, then redriven, c. the emulator killed while the state runs}, generated from the definitions (a new workflow or step is covered with
  * no edit here). Each workflow runs its example input (workflows/<name>/workflow.ts) with the real handlers in the
  * local runner, against the emulator's cores in process (ScriptedSageMaker: control plane, lifecycle, Model Registry,
  * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, CloudWatch GetMetricData, Service Quotas,
@@ -13,8 +13,13 @@
  * type published, again at most under the same key; a load test's verdict of the same shape), or in a state the
  * README's "What happens when" table documents with nothing orphaned. A workflow the double does not run faithfully
  * (its uninterrupted example run does not succeed there) is listed as not run in process, naming what the double
- * refused. Fault c (the emulator killed) needs a real emulator process: test/e2e/fault-matrix-emulator-killed.test.ts.
+ * refused. Fault c runs the double on a state
+ * directory and kills it as SIGKILL kills the emulator, restarting it there (fault-matrix-killed.ts);
+ * test/e2e/fault-matrix-emulator-killed.test.ts kills a real emulator process at DeployEndpoint's states and checks
+ * that it ends as the double does.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -57,6 +62,7 @@ import {
   taskStates,
 } from './fault-matrix.ts';
 import { answerLoadInProcess } from './load-in-process.ts';
+import { CallsByState, type Kill, killDuring } from './fault-matrix-killed.ts';
 
 const START = new Date('2026-11-25T09:00:00Z');
 // The stack as the examples run (README, Running the examples): its grants name the example inputs' buckets.
@@ -103,6 +109,8 @@ let aws: ScriptedSageMaker | undefined;
 /** Puts the load generator's HTTP transport back (the double answers it while installed). */
 let restoreLoadTransport = () => {};
 let executions = 0;
+/** The calls each Task state of the workflow under way made in its runs so far (what fault c is named after). */
+let callsByState = new CallsByState();
 const onWait = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
 /**
  * How long each load-test request takes on its worker's simulated clock: under the examples' latency threshold (P95
@@ -140,17 +148,66 @@ export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
 ).map((w) => w.name);
 
 /**
- * A fresh SageMaker in process, at the same instant, with the workflow's prerequisites in place, and for an update
- * the endpoint an earlier release deployed (uninterrupted), serving.
+ * For fault c, a state directory that holds the workflow's prerequisites (and for an update the earlier release), as
+ * a double on it left it, the double and the time then: each fault c scenario of the workflow starts a double on a
+ * copy of it (the emulator's own loading and resuming, as `smwf local start` on it again), instead of making them
+ * again on disk.
  */
-async function freshSageMaker(workflow: WorkflowName, update = false): Promise<ScriptedSageMaker> {
+let prepared: { label: string; dir: string; double: ScriptedSageMaker; now: number } | undefined;
+
+/** Removes the prepared state directory, if any. */
+function forgetPrepared(): void {
+  if (prepared !== undefined) rmSync(prepared.dir, { recursive: true, force: true });
+  prepared = undefined;
+}
+
+/**
+ * A fresh SageMaker in process, at the same instant, with the workflow's prerequisites in place, and for an update
+ * the endpoint an earlier release deployed (uninterrupted), serving: in memory, or (`killable`, for fault c) started
+ * on a copy of the prepared state directory.
+ */
+async function freshSageMaker(workflow: WorkflowName, update = false, killable = false): Promise<ScriptedSageMaker> {
+  if (!killable) return withPrerequisites(workflow, update);
+  const label = update ? `${workflow} (update)` : workflow;
+  if (prepared?.label !== label) {
+    forgetPrepared();
+    const stateDir = mkdtempSync(join(tmpdir(), 'smwf-matrix-'));
+    const double = await withPrerequisites(workflow, update, stateDir);
+    await double.settled();
+    const dir = mkdtempSync(join(tmpdir(), 'smwf-matrix-prepared-'));
+    cpSync(stateDir, dir, { recursive: true });
+    prepared = { label, dir, double, now: Date.now() };
+  }
+  aws?.restore();
+  vi.setSystemTime(prepared.now);
+  const stateDir = mkdtempSync(join(tmpdir(), 'smwf-matrix-'));
+  cpSync(prepared.dir, stateDir, { recursive: true });
+  aws = await ScriptedSageMaker.startOn(
+    { instanceTypes: HOSTING_INSTANCE_RESOURCES, script: { answers }, stateDir },
+    prepared.double,
+  );
+  aws.install();
+  callsByState.watch(aws);
+  return aws;
+}
+
+/** A fresh SageMaker at the first instant, in memory or on `stateDir`, with what `workflow` needs made in it. */
+async function withPrerequisites(
+  workflow: WorkflowName,
+  update: boolean,
+  stateDir?: string,
+): Promise<ScriptedSageMaker> {
   aws?.restore();
   restoreLoadTransport();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(START);
-  aws = new ScriptedSageMaker({ instanceTypes: HOSTING_INSTANCE_RESOURCES, script: { answers } });
+  aws = new ScriptedSageMaker({
+    instanceTypes: HOSTING_INSTANCE_RESOURCES,
+    script: { answers },
+    ...(stateDir === undefined ? {} : { stateDir }),
+  });
   aws.install();
-  restoreLoadTransport = answerLoadInProcess(aws, {
+  restoreLoadTransport = answerLoadInProcess(() => aws as ScriptedSageMaker, {
     latencyMs: LOAD_LATENCY_MS,
     moveTime: (ms) => {
       if (ms > Date.now()) vi.setSystemTime(ms);
@@ -159,12 +216,15 @@ async function freshSageMaker(workflow: WorkflowName, update = false): Promise<S
   await putArtifactsNamedBy(exampleOf.get(workflow));
   await PREREQUISITES[workflow]?.();
   if (update) await runExample(workflow, previousRelease(exampleOf.get(workflow)));
+  // The states' calls are the runs' own, not their prerequisites' (an update's earlier release made another change).
+  callsByState.watch(aws);
   return aws;
 }
 
 function run(workflow: string, options: StartOptions = {}, input = exampleOf.get(workflow)): Promise<ExecutionResult> {
   executions += 1;
-  return runner.start(workflow, input, { name: `matrix-${executions}`, onWait, ...options }).result;
+  const interceptTask = callsByState.tracking(options.interceptTask);
+  return runner.start(workflow, input, { name: `matrix-${executions}`, onWait, ...options, interceptTask }).result;
 }
 
 /** The example S3 objects an input reads, as `smwf run` puts them in place (only those it names: fewer writes). */
@@ -209,7 +269,7 @@ async function registerExamplePackage(): Promise<void> {
  * hash of RightSizeEndpoint's throwaway names, so that a faulted run compares with the uninterrupted one.
  */
 async function observed(double: ScriptedSageMaker, executionArn?: string): Promise<Observation> {
-  const observation = await observe({ objects: () => double.objects.keys(), events: () => double.events });
+  const observation = await observe({ objects: () => double.objects.keys(), events: () => double.readEvents() });
   if (executionArn === undefined) return observation;
   const name = executionArn.split(':').at(-1) as string;
   const text = JSON.stringify(observation)
@@ -287,6 +347,7 @@ async function matrixOf(
   notInProcess: string[],
 ): Promise<void> {
   const label = update ? `${workflow} (update)` : workflow;
+  callsByState = new CallsByState();
   const definition = workflows.definitions[workflow] as { States?: unknown };
   const types = stateTypes(definition);
   const documented = documentedEndStates();
@@ -322,7 +383,7 @@ async function matrixOf(
   const judge = async (result: ExecutionResult, how: string, faultInRollback: boolean): Promise<Outcome> => {
     const double = aws as ScriptedSageMaker;
     const now = await observed(double, latestExecutionArn(workflow));
-    const duplicates = duplicateEvents(double.events).length;
+    const duplicates = duplicateEvents(await double.readEvents()).length;
     const endState = statesEntered(result).at(-1) ?? '';
     if (result.status === 'SUCCEEDED') {
       const diff = differences(expected, now);
@@ -415,6 +476,40 @@ async function matrixOf(
     return outcome;
   };
 
+  /** Fault c at `task` (after fault b at `after`, whose path leads to it), judged as the other faults. */
+  const killedScenario = async (task: TaskState, after?: TaskState): Promise<Outcome> => {
+    await freshSageMaker(workflow, update, true);
+    const kill: Kill = { how: undefined };
+    const killer = killDuring(
+      task.name,
+      callsByState.namedOperation(task.name),
+      () => aws as ScriptedSageMaker,
+      (restarted) => {
+        aws = restarted;
+      },
+      kill,
+    );
+    const first = after ? failEveryResult(after.name, { count: 0 }) : undefined;
+    const interceptTask: TaskInterceptor = first
+      ? (invocation, invoke) => first(invocation, () => killer(invocation, invoke))
+      : killer;
+    const prefix = after ? `after b at ${after.name}: ` : '';
+    const killed = await run(workflow, { interceptTask });
+    let outcome: Outcome;
+    if (killed.status === 'SUCCEEDED') {
+      outcome = await judge(killed, `${prefix}${kill.how}, restarted, went on`, after !== undefined);
+    } else {
+      const failure = `${killed.status} in ${statesEntered(killed).at(-1)} (${killed.error})`;
+      const redriven = await runner.redrive(latestExecutionArn(workflow), { onWait }).result;
+      outcome = await judge(redriven, `${prefix}${kill.how}, restarted, ${failure}, redriven`, after !== undefined);
+    }
+    if (kill.how === undefined) return { kind: 'diverged', how: `${prefix}the emulator was never killed` };
+    if (outcome.kind === 'diverged' && KNOWN_GAPS.has(`${label} ${task.name} ${FAULTS.emulatorKilled}`)) {
+      return { kind: 'known gap', how: outcome.how };
+    }
+    return outcome;
+  };
+
   // Every Task state the uninterrupted run enters, and the states each fault b's run went through on its way out.
   const tasks = taskStates(definition);
   const throughFailure = new Map<string, TaskState>();
@@ -427,6 +522,7 @@ async function matrixOf(
     });
     const outcome = await scenario(task, FAULTS.failedThenRedriven);
     rows.push({ workflow: label, state: task.name, fault: FAULTS.failedThenRedriven, outcome });
+    rows.push({ workflow: label, state: task.name, fault: FAULTS.emulatorKilled, outcome: await killedScenario(task) });
     // The latest path out of a scenario that left no orphan (the later the failure, the more a rollback has to
     // undo), so that a fault on it is judged on its own.
     if (outcome.kind !== 'documented' && outcome.kind !== 'converged') continue;
@@ -441,8 +537,13 @@ async function matrixOf(
         : { kind: 'not reached', how: "on no path of the example's input" };
       rows.push({ workflow: label, state: task.name, fault, outcome });
     }
+    const killed: Outcome = after
+      ? await killedScenario(task, after)
+      : { kind: 'not reached', how: "on no path of the example's input" };
+    rows.push({ workflow: label, state: task.name, fault: FAULTS.emulatorKilled, outcome: killed });
   }
 
+  forgetPrepared();
   const own = rows.filter((r) => r.workflow === label);
   const problems = own.filter((r) => r.outcome.kind === 'diverged');
   expect(problems.map((r) => `${r.state} ${r.fault}: ${r.outcome.how}`)).toEqual([]);
@@ -490,6 +591,7 @@ export function faultMatrix(part: MatrixPart): void {
     aws?.restore();
     aws = undefined;
     restoreLoadTransport();
+    forgetPrepared();
     vi.useRealTimers();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const title = `Fault matrix, in process, ${part.title} (${executions - executionsBefore} executions, ${seconds} s)`;

@@ -104,10 +104,14 @@ export interface InProcessLoadOptions {
 }
 
 /**
- * Has `double` answer every GenerateLoad worker made from now on, each on a simulated clock of its own, until the
+ * Has `double` (or the double it returns when asked: one a fault c restarted) answer every GenerateLoad worker made from now on, each on a simulated clock of its own, until the
  * returned function puts the HTTP transport back.
  */
-export function answerLoadInProcess(double: ScriptedSageMaker, options: InProcessLoadOptions): () => void {
+export function answerLoadInProcess(
+  double: ScriptedSageMaker | (() => ScriptedSageMaker),
+  options: InProcessLoadOptions,
+): () => void {
+  const current = typeof double === 'function' ? double : () => double;
   return replaceLoadTransport(({ startAt }): LoadTransport => {
     // On AWS a slice's workers start within its start lead. Here another worker's simulated seconds (a Map's other
     // candidate's) may have moved the process's Date past the slice's start meanwhile: the worker's own clock starts
@@ -121,7 +125,7 @@ export function answerLoadInProcess(double: ScriptedSageMaker, options: InProces
       async send(request) {
         if (closed) return CLOSED;
         const answer = await clock.meanwhile(
-          double.answerRuntimeRequest({
+          current().answerRuntimeRequest({
             method: 'POST',
             path: request.path,
             headers: request.headers,

@@ -237,6 +237,15 @@ export class AutoScalingApi implements EndpointScalingGuard {
     }
   }
 
+  /** Resolves once every registration written so far is on disk (or its write has failed). */
+  async settled(): Promise<void> {
+    let writes: Promise<void> | undefined;
+    while (writes !== this.writes) {
+      writes = this.writes;
+      await writes.catch(() => undefined);
+    }
+  }
+
   /** Loads every region's registrations from the state directory. */
   async load(): Promise<void> {
     const root = this.root;

@@ -20,6 +20,8 @@ export class ManualClock implements Clock {
   private readonly sleepers: Sleeper[] = [];
   /** While `runDue` wakes a sleeper: the time it was due, which the clock reads until the wake-up has run. */
   private waking: number | undefined;
+  /** Set by halt(): no sleeper wakes again. */
+  private halted = false;
 
   constructor(private readonly start?: number) {}
 
@@ -31,12 +33,29 @@ export class ManualClock implements Clock {
     return (this.start ?? Date.now()) + this.offset;
   }
 
+  /**
+   * A clock of its own that reads what this one reads from now on (the same start, what `advance` added so far), with
+   * no sleepers: the clock of a process restarted after this one's died.
+   */
+  continued(): ManualClock {
+    const clock = new ManualClock(this.start);
+    clock.offset = this.offset;
+    return clock;
+  }
+
+  /** Stops the clock for its sleepers: none wakes again (what waited on it belonged to a process that died). */
+  halt(): void {
+    this.halted = true;
+    this.sleepers.length = 0;
+  }
+
   /** Moves the clock forward by `ms`; sleepers that are due wake on the next `runDue`. */
   advance(ms: number): void {
     this.offset += ms;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.halted) return new Promise<void>(() => undefined);
     if (signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const sleeper: Sleeper = { due: this.now() + ms, wake: resolve };
@@ -50,18 +69,21 @@ export class ManualClock implements Clock {
 
   /**
    * Wakes every sleeper whose time has come, earliest first, letting what each one started run (and perhaps sleep
-   * again) before the next wakes; resolves when no sleeper is due.
+   * again) before the next wakes; resolves with how many it woke when no sleeper is due.
    */
-  async runDue(): Promise<void> {
+  async runDue(): Promise<number> {
+    let woken = 0;
     try {
       for (;;) {
         await settleQueued();
+        if (this.halted) return woken;
         const now = this.reading();
         const due = this.sleepers.filter((s) => s.due <= now).sort((a, b) => a.due - b.due)[0];
-        if (due === undefined) return;
+        if (due === undefined) return woken;
         this.remove(due);
         this.waking = Math.max(due.due, this.waking ?? due.due);
         due.wake();
+        woken += 1;
       }
     } finally {
       this.waking = undefined;

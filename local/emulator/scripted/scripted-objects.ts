@@ -53,12 +53,23 @@ async function serveS3(api: S3Api, req: IncomingMessage, res: ServerResponse): P
 
 /** S3 objects by bucket and key, in the emulator's S3Store. */
 export class ScriptedObjects {
-  /** The temporary folder: the store's files, and the folders other parts of the double ask for. */
-  root = freshRoot();
+  /** The folder: the store's files (`s3/`), and the folders other parts of the double ask for. */
+  root: string;
   /** The emulator's S3 store behind it (its folder is made on the first write). */
-  store = new S3Store(join(this.root, 's3'));
+  store: S3Store;
   private started: Started | undefined;
   private starting: Promise<Started> | undefined;
+
+  /** Objects under `root` (a state directory), or by default in a temporary folder of their own. */
+  constructor(root = freshRoot()) {
+    this.root = root;
+    this.store = new S3Store(join(this.root, 's3'));
+  }
+
+  /** Loads the buckets and objects already under the folder (the emulator's S3Store.load, as at its start). */
+  load(): Promise<void> {
+    return this.store.load();
+  }
 
   /** A folder of its own under the temporary folder (removed with it by close()), created if needed. */
   async folder(name: string): Promise<string> {
@@ -94,6 +105,15 @@ export class ScriptedObjects {
 
   /** Ends the server and removes the folder with every object; the next command starts an empty S3 again. */
   close(): void {
+    this.abandon();
+    // A transform job still running writes on until it notices: retried, as a file may appear while removing.
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    this.root = freshRoot();
+    this.store = new S3Store(join(this.root, 's3'));
+  }
+
+  /** Ends the server and leaves the folder as it is (the process that served it died): no command is answered again. */
+  abandon(): void {
     const started = this.started;
     this.started = undefined;
     this.starting = undefined;
@@ -102,10 +122,6 @@ export class ScriptedObjects {
       started.server.closeAllConnections();
       started.server.close();
     }
-    // A transform job still running writes on until it notices: retried, as a file may appear while removing.
-    rmSync(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
-    this.root = freshRoot();
-    this.store = new S3Store(join(this.root, 's3'));
   }
 
   private start(): Promise<Started> {

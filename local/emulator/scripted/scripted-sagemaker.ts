@@ -11,6 +11,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
@@ -37,6 +38,7 @@ import { DynamoDbTables } from '../dynamodb/tables.ts';
 import { ServiceError } from '../errors.ts';
 import { type EmulatorEvent, EventLog, putEvents } from '../events.ts';
 import { type FaultConfig, FaultInjector, faultError, withDeliveryFaults } from '../faults.ts';
+import { remove } from '../fs-util.ts';
 import type { InstanceTypeTable } from '../hosting/capacity.ts';
 import type { DeploymentSpec } from '../hosting/fleet.ts';
 import { type HttpAnswer, jsonErrorAnswer, sigV4Scope } from '../http-util.ts';
@@ -92,6 +94,45 @@ interface ScriptedSageMakerOptions {
    * @default none: inference components are refused on every instance type
    */
   instanceTypes?: InstanceTypeTable;
+  /**
+   * A state directory the double keeps everything in through the emulator's own persistence, laid out as the
+   * emulator lays out its own (SageMaker resources, autoscaling registrations, DynamoDB tables, the event log, S3
+   * objects), so that killAfter() can restart it on what is on disk; restore() removes it.
+   * @default - in memory, S3 in a temporary folder of its own
+   */
+  stateDir?: string;
+}
+
+/** A call the double answered, as killAfter() matches it. */
+export interface AnsweredCall {
+  readonly service: Service;
+  /** The SDK command's operation: `CreateEndpoint`, `PutObject`, `InvokeEndpoint`. */
+  readonly operation: string;
+}
+
+/** What a double restarted after a kill carries on with: the time of the one that died, and its script. */
+interface Restart {
+  readonly clock: ManualClock;
+  readonly script: FleetScript;
+}
+
+/** The error the SDK's HTTP handler gives when the connection of a request in flight is reset (the server died). */
+function connectionReset(attempts: number): Error {
+  return Object.assign(new Error('socket hang up'), {
+    code: 'ECONNRESET',
+    $metadata: { attempts, totalRetryDelay: 0 },
+  });
+}
+
+/** How many attempts the client's retry strategy makes at a request (the SDK's default: 3). */
+async function maxAttemptsOf(client: SdkClient): Promise<number> {
+  const setting = (client.config as { maxAttempts?: unknown }).maxAttempts;
+  try {
+    const value = typeof setting === 'function' ? await (setting as () => Promise<unknown>)() : setting;
+    return typeof value === 'number' ? value : 3;
+  } catch {
+    return 3;
+  }
 }
 
 /** One SageMaker control-plane call the double received, with the SDK input as given. */
@@ -140,7 +181,8 @@ const SERVICES = {
   },
 } as const;
 
-type Service = keyof typeof SERVICES;
+/** The services the double answers. */
+export type Service = keyof typeof SERVICES;
 
 /** Credentials for clients bound in process: nothing signs or checks them. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'scripted', secretAccessKey: 'scripted' };
@@ -164,36 +206,52 @@ export class ScriptedSageMaker {
   private readonly callMs: number;
   private readonly faults = new FaultInjector();
   private readonly fleets: ScriptedFleets;
-  private readonly eventLog = new EventLog(undefined);
+  private readonly eventLog: EventLog;
   private readonly lifecycle: EndpointLifecycle<ScriptedFleet>;
+  private readonly components: ComponentHosting;
+  private readonly transforms: TransformJobs;
   private readonly controlPlane: SageMakerControlPlane;
   private readonly runtime: SageMakerRuntime;
   private readonly runtimeModel: ApiModel = loadModel('sagemaker-runtime.json');
   private readonly autoScaling: AutoScalingApi;
   /** The transform jobs under way, whose end each call waits for. */
   private readonly jobs = new RunningJobs();
-  /** DynamoDB tables in memory, every table the workflows name existing (the wait records'). */
-  private readonly tables = new DynamoDbTables({ implicitTables: true });
+  /** DynamoDB tables, every table the workflows name existing (the wait records'). */
+  private readonly tables: DynamoDbTables;
   /** SageMaker's endpoint metrics of what the runtime served (no utilization: scripted fleets run no processes). */
   private readonly metrics: MetricStore;
   private readonly cloudWatch: CloudWatchApi;
   private readonly serviceQuotas: ServiceQuotasApi;
   private unbind: (() => void) | undefined;
+  /** Once the double is killed: the double restarted on its state directory, when it is up. */
+  private successor: Promise<ScriptedSageMaker> | undefined;
+  /** Who hears of each call answered (onCall). */
+  private readonly callListeners = new Set<(call: AnsweredCall) => void>();
+  /** The answered call that kills the double, and who hears of the restart (killAfter). */
+  private killing: { at: (call: AnsweredCall) => boolean; restarted: (double: ScriptedSageMaker) => void } | undefined;
 
-  constructor(options: ScriptedSageMakerOptions = {}) {
-    this.clock = new ManualClock(options.startTime);
+  /** `restart` is internal: what a double restarted by killAfter() carries on with. */
+  constructor(
+    private readonly options: ScriptedSageMakerOptions = {},
+    restart?: Restart,
+  ) {
+    this.clock = restart?.clock ?? new ManualClock(options.startTime);
     this.callMs = options.callMs ?? 1;
-    this.script = {
+    this.script = restart?.script ?? {
       provisioningSeconds: 0,
       deletingSeconds: 0,
       failingConfigs: new Set(),
       answers: defaultAnswer,
       ...options.script,
     };
-    this.store = new SageMakerStore(undefined, this.clock);
+    const stateDir = options.stateDir;
+    const under = (path: string) => (stateDir === undefined ? undefined : join(stateDir, path));
+    this.store = new SageMakerStore(under('sagemaker'), this.clock);
+    this.objects = new ScriptedObjects(stateDir);
+    this.eventLog = new EventLog(under('events.jsonl'));
+    this.tables = new DynamoDbTables({ implicitTables: true, ...(stateDir === undefined ? {} : { stateDir }) });
     this.metrics = new MetricStore(() => this.clock.now());
     this.cloudWatch = new CloudWatchApi(this.metrics, () => this.clock.now());
-    this.objects = new ScriptedObjects();
     this.fleets = new ScriptedFleets(this.clock, this.script, this.objects);
     this.eventLog.subscribe((events) => this.events.push(...events));
     const random = () => this.faults.next();
@@ -207,7 +265,7 @@ export class ScriptedSageMaker {
       defaultStartupTimeoutSeconds: 60,
       stopGraceMs: 0,
     });
-    this.autoScaling = new AutoScalingApi(undefined, this.store);
+    this.autoScaling = new AutoScalingApi(under('autoscaling'), this.store);
     const copyInvocations = new CopyInvocations();
     const components = new ComponentHosting({
       store: this.store,
@@ -218,6 +276,7 @@ export class ScriptedSageMaker {
       logger,
       stopGraceMs: 0,
     });
+    this.components = components;
     const objects = this.objects;
     const transforms = new TransformJobs({
       get stateDir() {
@@ -232,6 +291,7 @@ export class ScriptedSageMaker {
       modelServers: scriptedModelServers(this.store, this.objects, this.script, this.clock, this.jobs),
     });
     const limits = {};
+    this.transforms = transforms;
     this.controlPlane = new SageMakerControlPlane(
       this.store,
       this.lifecycle,
@@ -267,6 +327,115 @@ export class ScriptedSageMaker {
       logger,
     });
     this.autoScaling.startCopyScaling();
+  }
+
+  /**
+   * A double started on `options.stateDir`, which holds what `earlier` (a double on another state directory, or the
+   * same one) left there or a copy of it, at the time `earlier` reads now and with its script (see restartedOn).
+   */
+  static startOn(options: ScriptedSageMakerOptions, earlier: ScriptedSageMaker): Promise<ScriptedSageMaker> {
+    if (options.stateDir === undefined) throw new Error('startOn needs a state directory');
+    return ScriptedSageMaker.restartedOn(options, { clock: earlier.clock.continued(), script: earlier.script });
+  }
+
+  /**
+   * A double on `options.stateDir` as the emulator starts on a state directory: what is on disk loaded (S3,
+   * SageMaker resources, autoscaling registrations, the event log), the stale transform folders removed, and the
+   * endpoints, components and transform jobs taken up again (the emulator's own resume).
+   */
+  private static async restartedOn(options: ScriptedSageMakerOptions, restart: Restart): Promise<ScriptedSageMaker> {
+    const double = new ScriptedSageMaker(options, restart);
+    await double.objects.load();
+    await double.store.load();
+    await double.autoScaling.load();
+    double.events.push(...(await double.eventLog.readAll()));
+    if (options.stateDir !== undefined) await remove(join(options.stateDir, 'transform'));
+    double.lifecycle.resume();
+    double.components.resume();
+    double.transforms.resume();
+    return double;
+  }
+
+  /**
+   * Kills the double as SIGKILL kills the emulator, right after it has answered the first call that `at` matches,
+   * before the caller gets the answer: the answer is lost (the caller's connection is reset), and everything the
+   * double held only in memory (fleets, transitions under way, its clock's waits) is gone, without its shutdown path.
+   * A new double then starts on the same state directory (see restartedOn) and takes over the process's clients;
+   * `restarted` hears of it. The caller's SDK retries the reset request as it retries any transient network error,
+   * when its retry strategy allows one more attempt, and that attempt, like every later call, reaches the restarted
+   * double (calls made while it starts wait for it, as connections to a restarting emulator are held by its address).
+   * Returns the disarm. Needs a state directory.
+   */
+  killAfter(at: (call: AnsweredCall) => boolean, restarted: (double: ScriptedSageMaker) => void): () => void {
+    if (this.options.stateDir === undefined) throw new Error('killAfter needs a double on a state directory');
+    const killing = { at, restarted };
+    this.killing = killing;
+    return () => {
+      if (this.killing === killing) this.killing = undefined;
+    };
+  }
+
+  /**
+   * Kills the double now, between calls (as killAfter does after a call, with no answer in flight); resolves with the
+   * double restarted on its state directory, which has taken over the process's clients.
+   */
+  kill(): Promise<ScriptedSageMaker> {
+    if (this.options.stateDir === undefined) throw new Error('kill needs a double on a state directory');
+    if (this.successor === undefined) this.die(() => undefined);
+    return this.successor as unknown as Promise<ScriptedSageMaker>;
+  }
+
+  /** Calls `listener` with every call the double answers, before its caller gets the answer. Returns the unsubscribe. */
+  onCall(listener: (call: AnsweredCall) => void): () => void {
+    this.callListeners.add(listener);
+    return () => {
+      this.callListeners.delete(listener);
+    };
+  }
+
+  /** Resolves once every write the double has begun is on disk (its state directory is then what it holds). */
+  async settled(): Promise<void> {
+    await Promise.all([this.store.settled(), this.autoScaling.settled(), this.eventLog.settled()]);
+  }
+
+  /**
+   * Lets what is due on the clock happen, and on a state directory what that writes land (a write takes real time,
+   * during which the transition that made it waits), until nothing more is due: the double changes state at
+   * well-defined moments however fast the disk is.
+   */
+  private async letDueHappen(): Promise<void> {
+    for (;;) {
+      const woken = await this.clock.runDue();
+      if (this.options.stateDir === undefined) return;
+      const writing = this.store.writing;
+      await this.settled();
+      if (woken === 0 && !writing) return;
+    }
+  }
+
+  /** Whether the double has been killed (killAfter). */
+  get killed(): boolean {
+    return this.successor !== undefined;
+  }
+
+  /** Kills the double now (see killAfter) and starts its successor on the same state directory. */
+  private die(restarted: (double: ScriptedSageMaker) => void): void {
+    // Nothing the dead double waited for happens any more; what it had begun to write lands (atomically) first.
+    this.clock.halt();
+    this.successor = (async () => {
+      await this.settled();
+      this.objects.abandon();
+      const next = await ScriptedSageMaker.restartedOn(this.options, {
+        clock: this.clock.continued(),
+        script: this.script,
+      });
+      const installed = this.unbind !== undefined;
+      this.unbind?.();
+      this.unbind = undefined;
+      if (installed) next.install();
+      restarted(next);
+      return next;
+    })();
   }
 
   /** Invocations the scripted models answered, in order. */
@@ -344,18 +513,18 @@ export class ScriptedSageMaker {
   /** Moves the clock on by `seconds` and lets what is due happen (transitions end, waits pass). */
   async advance(seconds: number): Promise<void> {
     this.clock.advance(seconds * 1000);
-    await this.clock.runDue();
+    await this.letDueHappen();
   }
 
   /** Ends the endpoint's provisioning now: its fleet comes up, or fails with `failureReason` (an update rolls back). */
   async settle(endpointName: string, failureReason?: string, region = 'us-east-1'): Promise<void> {
     this.fleets.settle(region, endpointName, failureReason);
-    await this.clock.runDue();
+    await this.letDueHappen();
   }
 
   /** Lets what is due happen (e.g. a deletion of no time) without moving the clock. */
   runDue(): Promise<void> {
-    return this.clock.runDue();
+    return this.letDueHappen();
   }
 
   // --- forced states ---
@@ -519,6 +688,14 @@ export class ScriptedSageMaker {
     return Object.fromEntries((record?.Tags ?? []).map((t) => [t.Key, t.Value]));
   }
 
+  /**
+   * Every event logged, in order, once every append begun is done (on a state directory, `events` is told of an
+   * event only once it is on disk), as the emulator's readEvents answers.
+   */
+  readEvents(): Promise<EmulatorEvent[]> {
+    return this.eventLog.readAll();
+  }
+
   /** The events put with PutEvents (not SageMaker's own state change events), in order. */
   publishedEvents(): EmulatorEvent[] {
     return this.events.filter((e) => !e.source.startsWith('aws.'));
@@ -531,8 +708,44 @@ export class ScriptedSageMaker {
 
   // --- answering ---
 
-  /** Answers one command of a bound client, as the service would over HTTP. */
-  private async send(service: Service, client: SdkClient, command: SdkCommand): Promise<unknown> {
+  /**
+   * Answers one command of a bound client, as the service would over HTTP (its `attempt`-th attempt), or, when the
+   * double is killed before the caller gets the answer, as the SDK goes on after a reset connection.
+   */
+  private async send(service: Service, client: SdkClient, command: SdkCommand, attempt = 1): Promise<unknown> {
+    if (this.successor !== undefined) return (await this.successor).send(service, client, command, attempt);
+    let answered: { output: unknown } | { error: unknown };
+    try {
+      answered = { output: await this.answerCommand(service, client, command, attempt) };
+    } catch (error) {
+      answered = { error };
+    }
+    const call: AnsweredCall = { service, operation: operationOf(command) };
+    for (const listener of this.callListeners) listener(call);
+    const killing = this.killing;
+    if (!this.killed && killing?.at(call)) {
+      this.killing = undefined;
+      this.die(killing.restarted);
+    }
+    const successor = this.successor as Promise<ScriptedSageMaker> | undefined;
+    if (successor !== undefined) {
+      // The answer died with the double (killed while it answered): the SDK retries the reset request (a transient
+      // network error) if its retry strategy allows one more attempt.
+      const next = await successor;
+      if (attempt < (await maxAttemptsOf(client))) return next.send(service, client, command, attempt + 1);
+      throw connectionReset(attempt);
+    }
+    if ('error' in answered) throw answered.error;
+    return answered.output;
+  }
+
+  /** Answers one command, as the service would over HTTP. */
+  private async answerCommand(
+    service: Service,
+    client: SdkClient,
+    command: SdkCommand,
+    attempt: number,
+  ): Promise<unknown> {
     const operation = operationOf(command);
     const input = command.input as Input;
     const requestId = randomUUID();
@@ -541,7 +754,7 @@ export class ScriptedSageMaker {
       this.clock.advance(this.callMs);
     }
     const region = await regionOf(client);
-    await this.clock.runDue();
+    await this.letDueHappen();
     try {
       const decision = this.faults.decide(operation);
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
@@ -549,13 +762,13 @@ export class ScriptedSageMaker {
       // S3 answers through the emulator's S3 over loopback HTTP: its answers and errors come back as the SDK's.
       if (service === 's3') return await this.objects.answer(client, command);
       const output = await this.answer(service, operation, region, input, requestId);
-      return { ...(output as Input), $metadata: metadata(200, requestId) };
+      return { ...(output as Input), $metadata: { ...metadata(200, requestId), attempts: attempt } };
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       const { sdk, Base } = SERVICES[service];
       throw sdkException(err, sdk as Record<string, unknown>, Base as unknown as ServiceExceptionClass, requestId);
     } finally {
-      await this.clock.runDue();
+      await this.letDueHappen();
       // A transform job that is under way (one this call started, or one the clock woke) ends before the answer.
       await this.jobs.idle();
     }

@@ -183,6 +183,8 @@ class ResourceTable<T extends BaseRecord> {
   private readonly records = new Map<string, T>();
   /** Writes per file run one after another, so the file always ends with the latest state. */
   private readonly writes = new Map<string, Promise<void>>();
+  /** The writes begun and not yet on disk. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly root: string | undefined,
@@ -250,7 +252,20 @@ class ResourceTable<T extends BaseRecord> {
   private serialize(key: string, write: () => Promise<void>): Promise<void> {
     const next = (this.writes.get(key) ?? Promise.resolve()).then(write, write);
     this.writes.set(key, next);
+    const tracked = next.catch(() => undefined);
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
     return next;
+  }
+
+  /** Whether a write begun is not on disk yet. */
+  get writing(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Resolves once every write begun (including those begun while waiting) is on disk or has failed. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 }
 
@@ -284,6 +299,36 @@ export class SageMakerStore {
   /** Now on the store's clock, as SageMaker timestamps (epoch seconds with milliseconds). */
   nowSeconds(): number {
     return this.clock.now() / 1000;
+  }
+
+  /**
+   * Resolves once every write begun is on disk (or has failed): what a process killed now leaves in its state
+   * directory, a write under way when it dies being atomic (all or nothing).
+   */
+  async settled(): Promise<void> {
+    const tables = [
+      this.models,
+      this.endpointConfigs,
+      this.endpoints,
+      this.transformJobs,
+      this.modelPackageGroups,
+      this.modelPackages,
+      this.inferenceComponents,
+    ];
+    await Promise.all(tables.map((table) => table.settled()));
+  }
+
+  /** Whether a write begun is not on disk yet. */
+  get writing(): boolean {
+    return [
+      this.models,
+      this.endpointConfigs,
+      this.endpoints,
+      this.transformJobs,
+      this.modelPackageGroups,
+      this.modelPackages,
+      this.inferenceComponents,
+    ].some((table) => table.writing);
   }
 
   async load(): Promise<void> {
