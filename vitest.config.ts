@@ -24,8 +24,8 @@ const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding:
   );
 
 /**
- * The files that keep a worker busiest, longest first: the README's longest sections (the doc test, test/readme/)
- * and the end-to-end files that run for half a minute or more. Started first, none is left running alone at the end
+ * The files that keep a worker busiest, longest first: the README's longest sections (the doc test, test/readme/),
+ * the end-to-end files and the fault matrix's parts, which run for half a minute or more. Started first, none is left running alone at the end
  * of the run while the other worker idles.
  */
 const LONGEST = [
@@ -38,6 +38,10 @@ const LONGEST = [
   'test/local/emulator/byoc.test.ts',
   'test/readme/local-emulator.test.ts',
   'test/e2e/deploy-endpoint.test.ts',
+  'test/workflows/fault-matrix-deploy-updates.test.ts',
+  'test/workflows/fault-matrix-other-workflows.test.ts',
+  'test/workflows/fault-matrix-load-tests.test.ts',
+  'test/workflows/fault-matrix-deploy-first-runs.test.ts',
   'test/readme/quick-start.test.ts',
   'test/readme/readme-commands.test.ts',
   'test/e2e/triggers.test.ts',

@@ -15,5 +15,7 @@ export function bundleDir(root: string): string;
 export function handlerModules(root: string): string[];
 /** Whether a bundle's manifest still describes the project as it is now. */
 export function isFresh(root: string, manifest: PrebuiltManifest | undefined): boolean;
+/** The manifest of a fresh bundle, built first when missing or stale; nothing without esbuild. */
+export function ensurePrebuilt(root: string): Promise<PrebuiltManifest | undefined>;
 /** The prebuilt command's module, built first when missing or stale; nothing without esbuild. */
 export function loadPrebuilt(root: string): Promise<{ main(args: string[]): Promise<number> } | undefined>;

@@ -187,14 +187,21 @@ function runByLiveProcess(buildPath) {
   });
 }
 
+/** The manifest of a bundle that describes the project as it is now, built first when missing or stale (no esbuild: none). */
+export async function ensurePrebuilt(root) {
+  const dir = bundleDir(root);
+  const manifest = readManifest(dir);
+  if (isFresh(root, manifest) && existsSync(join(dir, manifest.build, 'main.js'))) return manifest;
+  return build(root);
+}
+
 /**
  * The prebuilt command's module (`main`, with the handler modules registered), built first when it is missing or
  * stale; nothing when it cannot be built (no esbuild).
  */
 export async function loadPrebuilt(root) {
   const dir = bundleDir(root);
-  let manifest = readManifest(dir);
-  if (!isFresh(root, manifest) || !existsSync(join(dir, manifest.build, 'main.js'))) manifest = await build(root);
+  const manifest = await ensurePrebuilt(root);
   if (manifest === undefined) return undefined;
   const processes = join(dir, manifest.build, 'processes');
   mkdirSync(processes, { recursive: true });

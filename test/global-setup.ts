@@ -6,6 +6,10 @@
  * its sources changed. Every worker records the actions its steps were allowed in one folder, for the permission
  * coverage report (test/permission-coverage-reporter.ts).
  *
+ * The `smwf` command's prebuilt bundle (cli/prebuilt.js) is built here too, when missing or stale, beside the synthesis:
+ * on a fresh clone the doc test's sessions and the CLI tests would otherwise each build it at once in their first
+ * `smwf` command.
+ *
  * Under `npm test` the typecheck and the lint (package.json's `typecheck` and `lint`) run here too, in processes of
  * their own beside the synthesis, which keeps one core busy for seconds while the other would wait: a failure ends
  * the run before any test, with what they printed.
@@ -15,6 +19,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ensurePrebuilt } from '../cli/prebuilt.js';
 import { projectRoot } from '../infra/project-root.ts';
 import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/usage-dir.ts';
 import {
@@ -73,6 +78,7 @@ function runScript(script: string): Promise<string | undefined> {
 
 export default async function setup(project: TestProject): Promise<void> {
   const checks = process.env.npm_lifecycle_event === 'test' ? CHECK_SCRIPTS.map(runScript) : [];
+  const prebuilt = ensurePrebuilt(projectRoot);
   const stack = await synthesizeStack({ checks: true });
   cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
   project.provide('defaultStack', stack);
@@ -85,6 +91,7 @@ export default async function setup(project: TestProject): Promise<void> {
   const usageDir = mkdtempSync(join(tmpdir(), 'smwf-permission-usage-'));
   process.env[PERMISSION_USAGE_DIR_ENV] = usageDir;
   project.provide('permissionUsageDir', usageDir);
+  await prebuilt;
   const failures = (await Promise.all(checks)).filter((failure) => failure !== undefined);
   if (failures.length > 0) throw new Error(failures.join('\n'));
 }
