@@ -61,8 +61,8 @@ import {
   type TaskState,
   taskStates,
 } from './fault-matrix.ts';
-import { answerLoadInProcess } from './load-in-process.ts';
 import { CallsByState, type Kill, killDuring } from './fault-matrix-killed.ts';
+import { answerLoadInProcess } from './load-in-process.ts';
 
 const START = new Date('2026-11-25T09:00:00Z');
 // The stack as the examples run (README, Running the examples): its grants name the example inputs' buckets.
