@@ -20,6 +20,24 @@ function stateWith(input: DeployEndpointInputDocument = validInput()) {
 describe('startDeployment', () => {
   let sagemaker: FakeSageMaker;
   const deps = () => ({ sagemaker, now: () => NOW });
+  /**
+   * The dependencies with SageMaker's `call` answered once and then lost: the connection was reset before the answer
+   * came, and the SDK's retry of the call meets what the first one did.
+   */
+  const answerLostOnce = (call: 'createEndpoint' | 'updateEndpoint') => ({
+    ...deps(),
+    sagemaker: {
+      describeEndpoint: (name: string) => sagemaker.describeEndpoint(name),
+      describeEndpointConfig: (name: string) => sagemaker.describeEndpointConfig(name),
+      listTags: (arn: string) => sagemaker.listTags(arn),
+      createEndpoint: sagemaker.createEndpoint.bind(sagemaker),
+      updateEndpoint: sagemaker.updateEndpoint.bind(sagemaker),
+      [call]: async (...args: Parameters<FakeSageMaker[typeof call]>) => {
+        await (sagemaker[call] as (...a: typeof args) => Promise<unknown>)(...args);
+        return (sagemaker[call] as (...a: typeof args) => Promise<unknown>)(...args);
+      },
+    },
+  });
 
   beforeEach(() => {
     sagemaker = new FakeSageMaker();
@@ -43,22 +61,7 @@ describe('startDeployment', () => {
   });
 
   it('takes the endpoint its create started when the answer was lost and the retried create finds it', async () => {
-    const lostAnswers = {
-      ...deps(),
-      sagemaker: {
-        describeEndpoint: (name: string) => sagemaker.describeEndpoint(name),
-        describeEndpointConfig: (name: string) => sagemaker.describeEndpointConfig(name),
-        listTags: (arn: string) => sagemaker.listTags(arn),
-        updateEndpoint: sagemaker.updateEndpoint.bind(sagemaker),
-        async createEndpoint(...args: Parameters<FakeSageMaker['createEndpoint']>) {
-          await sagemaker.createEndpoint(...args);
-          // The connection was reset before the answer came; the SDK's retry of the create meets the endpoint.
-          return sagemaker.createEndpoint(...args);
-        },
-      },
-    };
-
-    const out = await startDeployment(stateWith(), lostAnswers);
+    const out = await startDeployment(stateWith(), answerLostOnce('createEndpoint'));
 
     expect(out.endpoint).toEqual({ name: 'churn', arn: endpointArn('churn'), action: 'create' });
     expect(sagemaker.endpoints.get('churn')).toMatchObject({ status: 'Creating', configName: NEW_CONFIG });
@@ -66,19 +69,7 @@ describe('startDeployment', () => {
 
   it('takes the update its call started when the answer was lost and the retried update finds it in progress', async () => {
     sagemaker.putEndpoint({ name: 'churn', status: 'InService', configName: OLD_CONFIG });
-    const lostAnswers = {
-      ...deps(),
-      sagemaker: {
-        describeEndpoint: (name: string) => sagemaker.describeEndpoint(name),
-        describeEndpointConfig: (name: string) => sagemaker.describeEndpointConfig(name),
-        listTags: (arn: string) => sagemaker.listTags(arn),
-        createEndpoint: sagemaker.createEndpoint.bind(sagemaker),
-        async updateEndpoint(...args: Parameters<FakeSageMaker['updateEndpoint']>) {
-          await sagemaker.updateEndpoint(...args);
-          return sagemaker.updateEndpoint(...args);
-        },
-      },
-    };
+    const lostAnswers = answerLostOnce('updateEndpoint');
 
     const out = await startDeployment(stateWith(), lostAnswers);
 

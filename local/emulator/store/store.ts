@@ -306,20 +306,16 @@ export class SageMakerStore {
    * directory, a write under way when it dies being atomic (all or nothing).
    */
   async settled(): Promise<void> {
-    const tables = [
-      this.models,
-      this.endpointConfigs,
-      this.endpoints,
-      this.transformJobs,
-      this.modelPackageGroups,
-      this.modelPackages,
-      this.inferenceComponents,
-    ];
-    await Promise.all(tables.map((table) => table.settled()));
+    await Promise.all(this.persistedTables().map((table) => table.settled()));
   }
 
   /** Whether a write begun is not on disk yet. */
   get writing(): boolean {
+    return this.persistedTables().some((table) => table.writing);
+  }
+
+  /** Every table the store keeps on its state directory. */
+  private persistedTables() {
     return [
       this.models,
       this.endpointConfigs,
@@ -328,17 +324,11 @@ export class SageMakerStore {
       this.modelPackageGroups,
       this.modelPackages,
       this.inferenceComponents,
-    ].some((table) => table.writing);
+    ];
   }
 
   async load(): Promise<void> {
-    await this.models.load();
-    await this.endpointConfigs.load();
-    await this.endpoints.load();
-    await this.transformJobs.load();
-    await this.modelPackageGroups.load();
-    await this.modelPackages.load();
-    await this.inferenceComponents.load();
+    for (const table of this.persistedTables()) await table.load();
   }
 }
 
