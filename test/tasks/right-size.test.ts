@@ -225,27 +225,7 @@ describe('the right-sizing arithmetic', () => {
 
   it('recommends nothing, saying why, when no candidate has a passing step', async () => {
     const report = await recommendRightSize(
-      {
-        request: {
-          endpointNamePrefix: 'churn',
-          targetRequestsPerSecond: 10,
-          safetyFactor: 0.5,
-          stoppingConditions: {},
-          engine: 'load-test',
-        },
-        plan: {
-          deployTemplate: {
-            model: { image: 'img' },
-            healthCheck: {
-              samples: [{ body: 'x', contentType: 'text/csv', expectedStatus: 200 }],
-              concurrency: 1,
-              minSuccessRate: 1,
-            },
-          },
-        },
-        measured: [measured({ instanceType: 'ml.c5.large', instanceCount: 1 }, null)],
-        execution: { name: 'run-1' },
-      },
+      recommendationState(measured({ instanceType: 'ml.c5.large', instanceCount: 1 }, null)),
       { region: 'us-east-1', local: false },
     );
     expect(report.recommendation).toBeNull();
@@ -254,30 +234,9 @@ describe('the right-sizing arithmetic', () => {
   });
 
   it('notes when the recommended candidate is priced at one of the table’s estimates', async () => {
-    const state = (m: MeasuredCandidate) => ({
-      request: {
-        endpointNamePrefix: 'churn',
-        targetRequestsPerSecond: 10,
-        safetyFactor: 0.5,
-        stoppingConditions: {},
-        engine: 'load-test' as const,
-      },
-      plan: {
-        deployTemplate: {
-          model: { image: 'img' },
-          healthCheck: {
-            samples: [{ body: 'x', contentType: 'text/csv', expectedStatus: 200 }],
-            concurrency: 1,
-            minSuccessRate: 1,
-          },
-        },
-      },
-      measured: [m],
-      execution: { name: 'run-1' },
-    });
     const deps = { region: 'us-east-1', local: false };
     const estimated = await recommendRightSize(
-      state(measured({ instanceType: 'ml.m5.xlarge', instanceCount: 1 }, 1200)),
+      recommendationState(measured({ instanceType: 'ml.m5.xlarge', instanceCount: 1 }, 1200)),
       deps,
     );
     expect(estimated.recommendation?.instanceType).toBe('ml.m5.xlarge');
@@ -285,13 +244,38 @@ describe('the right-sizing arithmetic', () => {
       "The recommendation rests on an estimated price: c is priced at the table's estimate of 0.23 USD per instance-hour, which no public source confirmed; check it, or give it in prices.",
     );
     const sourced = await recommendRightSize(
-      state(measured({ instanceType: 'ml.c5.large', instanceCount: 1 }, 1200)),
+      recommendationState(measured({ instanceType: 'ml.c5.large', instanceCount: 1 }, 1200)),
       deps,
     );
     expect(sourced.recommendation?.instanceType).toBe('ml.c5.large');
     expect(sourced.notes.some((n) => n.includes('estimated price'))).toBe(false);
   });
 });
+
+/** The state RecommendRightSize reads, with one measured candidate, for a target of 10/s at a safety factor of 0.5. */
+function recommendationState(candidate: MeasuredCandidate) {
+  return {
+    request: {
+      endpointNamePrefix: 'churn',
+      targetRequestsPerSecond: 10,
+      safetyFactor: 0.5,
+      stoppingConditions: {},
+      engine: 'load-test' as const,
+    },
+    plan: {
+      deployTemplate: {
+        model: { image: 'img' },
+        healthCheck: {
+          samples: [{ body: 'x', contentType: 'text/csv', expectedStatus: 200 }],
+          concurrency: 1,
+          minSuccessRate: 1,
+        },
+      },
+    },
+    measured: [candidate],
+    execution: { name: 'run-1' },
+  };
+}
 
 describe('the plan of candidates', () => {
   const input = {
