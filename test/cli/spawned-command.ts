@@ -37,7 +37,8 @@ export class SpawnedCommand {
     this.ended = new Promise((resolve) => {
       ended = resolve;
     });
-    child.once('exit', (code, signal) => ended({ code, signal }));
+    // 'close', not 'exit': a child's last lines can still be in its pipes when it exits, and a test reads them after.
+    child.once('close', (code, signal) => ended({ code, signal }));
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';
       stream?.on('data', (chunk: Buffer) => {
