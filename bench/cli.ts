@@ -47,7 +47,12 @@ function smwf(args: readonly string[]): Promise<Timed> {
   child.stderr.on('data', collect);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ seconds: secondsSince(started), code, output }));
+    // Timed at the exit; resolved at 'close', once the pipes have closed (the output may arrive after the exit).
+    let seconds = 0;
+    child.on('exit', () => {
+      seconds = secondsSince(started);
+    });
+    child.on('close', (code) => resolve({ seconds, code, output }));
   });
 }
 

@@ -50,8 +50,12 @@ function load(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Load> {
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => {
-      const wallMs = performance.now() - started;
+    // Timed at the exit; read at 'close', once the pipes have closed (the output may arrive after the exit).
+    let wallMs = 0;
+    child.on('exit', () => {
+      wallMs = performance.now() - started;
+    });
+    child.on('close', (code) => {
       if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}: ${err.trim()}`));
       else resolve({ importMs: out ? (JSON.parse(out) as { importMs: number }).importMs : 0, wallMs });
     });

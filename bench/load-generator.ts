@@ -62,7 +62,8 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
       out += chunk;
     });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited with ${code}`))));
+    // 'close': the output is complete only once the pipe has closed, which may come after the exit.
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited with ${code}`))));
   });
 }
 

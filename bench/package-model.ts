@@ -240,7 +240,8 @@ function runPackagingChild(source: string, level: number, output: string): Promi
     out += chunk.toString();
   });
   return new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
+    // 'close': the last line is read only once the pipe has closed, which may come after the exit.
+    child.on('close', (code) => {
       if (code !== 0) reject(new Error(`packaging child exited with ${code}`));
       else resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ChildResult);
     });
