@@ -35,6 +35,8 @@ export interface PublishDeploymentEventState {
   componentAutoScaling?: ComponentAutoScalingRecord | undefined;
   /** The endpoint's lease: who held it when the run gave up, or whom it was taken over from. */
   lease?: EndpointLease | undefined;
+  /** DeployMultiModelEndpoint's rollback: the model artifacts it deleted (RemovePlacedArtifacts), as s3:// URIs. */
+  artifactRemoval?: { deleted: string[] } | undefined;
 }
 export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventState>({
   request: { endpointName: 'string', modelVersion: optional('string'), component: optional({ name: 'string' }) },
@@ -50,6 +52,7 @@ export const PublishDeploymentEventState = stateSlice<PublishDeploymentEventStat
   component: optional({ action: 'string' }),
   componentAutoScaling: optional('object'),
   lease: optional('object'),
+  artifactRemoval: optional({ deleted: 'array' }),
 });
 
 /** What PublishDeploymentEvent needs from the outside. */
@@ -88,6 +91,7 @@ export function deploymentEvent(state: PublishDeploymentEventState): LifecycleEv
     detail.componentAction = state.component?.action;
   }
   if (state.componentAutoScaling !== undefined) detail.componentAutoScaling = state.componentAutoScaling;
+  if (state.artifactRemoval !== undefined) detail.removedArtifacts = state.artifactRemoval.deleted;
   const lease = leaseEventDetail(state.lease);
   if (lease !== undefined) detail.lease = lease;
   const resources = state.endpoint?.arn ? [state.endpoint.arn] : [];

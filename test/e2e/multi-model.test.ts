@@ -252,6 +252,17 @@ describe('multi-model rollback and bad input', () => {
     expect(await resourcesOf(h, 'mme-broken')).toMatchObject({ configs: [], endpoints: [] });
     // The two copies PlaceModel made name this execution in their metadata: the rollback deleted them, and only them.
     expect(await keysUnder('mme-broken')).toEqual(others);
+    // ... and the rollback's event lists what it deleted.
+    const rolledBack = (await h.emulator.readEvents())
+      .filter((e) => e['detail-type'] === 'Deployment Rolled Back')
+      .map((e) => e.detail as { endpointName: string; removedArtifacts?: string[] })
+      .filter((detail) => detail.endpointName === 'mme-broken');
+    expect(rolledBack).toHaveLength(1);
+    const removed = rolledBack.flatMap((detail) => detail.removedArtifacts ?? []);
+    expect(removed.map((uri) => uri.replace(/-[^/]*$/, ''))).toEqual([
+      `s3://${BUCKET}/mme/mme-broken/v1`,
+      `s3://${BUCKET}/mme/mme-broken/v3`,
+    ]);
   });
 
   it.each([

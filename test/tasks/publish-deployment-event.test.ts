@@ -88,6 +88,25 @@ describe('publishDeploymentEvent', () => {
     const out = await publishDeploymentEvent(state, bus);
 
     expect(out.event?.detailType).toBe('Deployment Rolled Back');
+    expect(bus.events[0]?.detail).not.toHaveProperty('removedArtifacts');
+  });
+
+  it("lists the model artifacts a multi-model rollback deleted (RemovePlacedArtifacts' record)", async () => {
+    const bus = fakeBus();
+    const deleted = ['s3://models/mme/churn/v3-0123456789.tar.gz'];
+    const state = {
+      ...succeeded(),
+      error: healthCheckFailed,
+      rollback: { action: 'delete' as const },
+      artifactRemoval: { deleted },
+    };
+
+    await publishDeploymentEvent(state, bus);
+
+    expect(bus.events[0]).toMatchObject({
+      detailType: 'Deployment Rolled Back',
+      detail: { removedArtifacts: deleted },
+    });
   });
 
   it.each(['none', 'retain'] as const)('publishes Deployment Failed when the rollback action is %s', async (action) => {
