@@ -10,17 +10,20 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const STARTS_AN_EMULATOR = /\b(startEmulator|startTestEmulator|startHarness|useLocalEmulator)\(/;
 
 /**
- * Test files that run in a fresh process each: the end-to-end, local (emulator, runner, triggers) and conformance
- * tests, and any other file that starts an emulator. They point process-wide state at what they start
- * (AWS_ENDPOINT_URL, the handlers' module-level SDK clients) and use real SDK clients, which must neither reach the
- * next file nor meet a client another file stubbed with aws-sdk-client-mock.
+ * Test files that run in a fresh process each: the end-to-end and conformance tests (which start emulators through
+ * their harnesses), and any other file that starts an emulator. They point process-wide state at what they start
+ * (AWS_ENDPOINT_URL, the handlers' module-level SDK clients, the emulator's signal handlers), which must not reach
+ * the next file. The other local tests (the emulator's parts, the runner and the trigger engine on hand-written
+ * handlers, model processes spawned directly) share processes: what they set in the environment, or stub, test/setup.ts
+ * undoes when the file ends, and a fresh process would only load vitest and their modules again (about a CPU-second
+ * each).
  */
 const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
   .filter((path) => path.endsWith('.test.ts'))
   .map((path) => `test/${path}`)
   .filter(
     (file) =>
-      /^test\/(e2e|local|conformance)\//.test(file) || STARTS_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')),
+      /^test\/(e2e|conformance)\//.test(file) || STARTS_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')),
   );
 
 /**
