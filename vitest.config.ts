@@ -21,7 +21,7 @@ const POINTS_CLIENTS_AT_AN_EMULATOR = /\b(useLocalEmulator|startHarness|attemptL
  * file ends, and registering nothing process-wide once stopped), the conformance tests, the runner and the trigger
  * engine on hand-written handlers, and the tests of spawned commands and model processes. What they set in the
  * environment, or stub, test/setup.ts undoes when the file ends; a fresh process would only load vitest and their
- * modules again (about a CPU-second each).
+ * modules again (half a CPU-second or more each, on this machine).
  */
 const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
   .filter((path) => path.endsWith('.test.ts'))
