@@ -6,22 +6,27 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/** The calls that start an emulator in the test's own process (directly or through the e2e harness). */
-const STARTS_AN_EMULATOR = /\b(startEmulator|startTestEmulator|startHarness|useLocalEmulator)\(/;
+/**
+ * The calls that point this process's AWS SDK clients at an emulator (AWS_ENDPOINT_URL), and so the task handlers'
+ * module-level clients: useLocalEmulator itself, the e2e harness (test/e2e/harness.ts, the one helper that calls
+ * it), and `smwf run`'s local attempt in process.
+ */
+const POINTS_CLIENTS_AT_AN_EMULATOR = /\b(useLocalEmulator|startHarness|attemptLocally)\(/;
 
 /**
- * Test files that run in a fresh process each: the end-to-end, local (emulator, runner, triggers) and conformance
- * tests, and any other file that starts an emulator. They point process-wide state at what they start
- * (AWS_ENDPOINT_URL, the handlers' module-level SDK clients) and use real SDK clients, which must neither reach the
- * next file nor meet a client another file stubbed with aws-sdk-client-mock.
+ * Test files that run in a fresh process each: those that point the process's clients at an emulator (the
+ * end-to-end tests, and the few others that run real handlers in process). The handlers' module-level SDK clients
+ * keep the endpoint they were made with, which must not reach the next file. The other files share processes, the
+ * emulator's own tests among them (an emulator of their own, reached by clients made for its URL, stopped when the
+ * file ends, and registering nothing process-wide once stopped), the conformance tests, the runner and the trigger
+ * engine on hand-written handlers, and the tests of spawned commands and model processes. What they set in the
+ * environment, or stub, test/setup.ts undoes when the file ends; a fresh process would only load vitest and their
+ * modules again (half a CPU-second or more each, on this machine).
  */
 const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
   .filter((path) => path.endsWith('.test.ts'))
   .map((path) => `test/${path}`)
-  .filter(
-    (file) =>
-      /^test\/(e2e|local|conformance)\//.test(file) || STARTS_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')),
-  );
+  .filter((file) => POINTS_CLIENTS_AT_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')));
 
 /**
  * The files that keep a worker busiest, longest first: the README's longest sections (the doc test, test/readme/),
@@ -87,8 +92,9 @@ export default defineConfig({
     projects: [
       { test: { ...common, name: 'own-process', include: OWN_PROCESS } },
       {
-        // The rest (unit tests with mocked clients, CDK synthesis, the CLI in-process, the doc test's shells)
-        // share worker processes: aws-cdk-lib and the AWS SDK are loaded once per worker instead of once per file.
+        // The rest (unit tests with mocked clients, CDK synthesis, the CLI in-process, the emulator's own tests, the
+        // doc test's shells) share worker processes: aws-cdk-lib, the AWS SDK and the emulator are loaded once per
+        // worker instead of once per file.
         test: {
           ...common,
           name: 'shared-process',

@@ -169,7 +169,8 @@ describe('LoadTestEndpoint', () => {
     const result = await h.runner.start(
       'LoadTestEndpoint',
       loadTest('lt-queue', {
-        pattern: { stairs: { usersPerStep: 1, steps: 3, stepSeconds: 3 } },
+        // Two seconds a step: about 40 requests each at 20 a second.
+        pattern: { stairs: { usersPerStep: 1, steps: 3, stepSeconds: 2 } },
         stoppingConditions: { latencyThreshold: { percentile: 'P50', valueMs: 80 } },
         options: { ...FAST.options, usersPerWorker: 1 },
       }),

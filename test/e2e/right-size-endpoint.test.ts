@@ -215,6 +215,8 @@ describe('RightSizeEndpoint', () => {
             environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['0', '1'] },
           },
           stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: 1 } },
+          // Two steps of a second: the first fails, and the second is not run.
+          pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 1 } },
         }),
       ).result;
 
@@ -277,7 +279,7 @@ describe('RightSizeEndpoint', () => {
           serverlessMaxConcurrency: 4,
           environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['2'] },
         },
-        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 3 } },
+        pattern: { stairs: { usersPerStep: 1, steps: 2, stepSeconds: 2 } },
       }),
     ).result;
 

@@ -52,10 +52,17 @@ const idOf = (type: string, prefix: string) =>
 
 let synthOutdir = '';
 
+/** PackageModel's memory in the synthesized config: not the registry's, so that the template shows it was taken. */
+const PACKAGE_MODEL_MEMORY_MB = 3538;
+
 beforeAll(() => {
+  // The stack is synthesized once (a synthesis takes seconds): from the example, with a PackageModel memory added.
   // cdk-nag runs too: a finding on the rule, the dispatcher or its queue fails the synthesis.
+  const config = configFile('example-with-package-model-memory', (c) => {
+    c.packageModelMemoryMb = PACKAGE_MODEL_MEMORY_MB;
+  });
   synthOutdir = mkdtempSync(join(tmpdir(), 'smwf-config-synth-'));
-  const { app, stack } = buildApp({ skipBundling: true, outdir: synthOutdir, deploymentConfig: EXAMPLE });
+  const { app, stack } = buildApp({ skipBundling: true, outdir: synthOutdir, deploymentConfig: config });
   template = Template.fromJSON(app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>);
 });
 
@@ -68,6 +75,17 @@ describe('a stack built from the deployment config file', () => {
     for (const plugin of report.pluginReports) {
       expect(plugin, plugin.pluginName).toMatchObject({ conclusion: 'success', violations: [] });
     }
+  });
+
+  it('deploys PackageModel with the configured memory, which sets its vCPUs, and the other functions as registered', () => {
+    const memoryOf = (task: string) =>
+      (Object.values(template.findResources('AWS::Lambda::Function')) as Doc[]).find((fn) =>
+        (fn.Properties.Tags ?? []).some((tag: Doc) => tag.Key === TASK_TAG_KEY && tag.Value === task),
+      )?.Properties.MemorySize;
+    expect(memoryOf('PackageModel')).toBe(PACKAGE_MODEL_MEMORY_MB);
+    expect(memoryOf('CopyUncompressedModel')).toBe(TASKS.CopyUncompressedModel.memoryMb);
+    // Without the setting, the registry's: Lambda's maximum, 6 vCPUs.
+    expect(TASKS.PackageModel.memoryMb).toBe(10_240);
   });
 
   it('follows each configured group with a rule on its approval decisions (a raw pattern)', () => {
@@ -266,32 +284,6 @@ describe('loadDeploymentConfig', () => {
     expect(() => buildApp({ skipBundling: true, nag: false, deploymentConfig: path })).toThrow(
       /modelPackageGroups\.churn: its settings take \d+ characters of JSON; at most 7000 fit in an EventBridge input template/,
     );
-  });
-
-  it('deploys PackageModel with the configured memory, which sets its vCPUs, and the other functions as registered', () => {
-    const path = configFile('package-model-memory', (c) => {
-      c.packageModelMemoryMb = 3538;
-    });
-    // The template only: the example's synthesis above ran cdk-nag and CloudFormation's validation.
-    const { app, stack } = buildApp({
-      skipBundling: true,
-      nag: false,
-      cloudFormationValidation: false,
-      outdir: mkdtempSync(join(tmpdir(), 'smwf-config-synth-')),
-      deploymentConfig: path,
-    });
-    const synthesized = Template.fromJSON(
-      app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>,
-    );
-
-    const memoryOf = (task: string) =>
-      (Object.values(synthesized.findResources('AWS::Lambda::Function')) as Doc[]).find((fn) =>
-        (fn.Properties.Tags ?? []).some((tag: Doc) => tag.Key === TASK_TAG_KEY && tag.Value === task),
-      )?.Properties.MemorySize;
-    expect(memoryOf('PackageModel')).toBe(3538);
-    expect(memoryOf('CopyUncompressedModel')).toBe(TASKS.CopyUncompressedModel.memoryMb);
-    // Without the setting, the registry's: Lambda's maximum, 6 vCPUs.
-    expect(TASKS.PackageModel.memoryMb).toBe(10_240);
   });
 
   it('refuses a PackageModel memory Lambda would refuse when the stack is built without the file', () => {
