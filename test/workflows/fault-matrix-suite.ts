@@ -148,10 +148,11 @@ export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
 ).map((w) => w.name);
 
 /**
- * For fault c, a state directory that holds the workflow's prerequisites (and for an update the earlier release), as
- * a double on it left it, the double and the time then: each fault c scenario of the workflow starts a double on a
- * copy of it (the emulator's own loading and resuming, as `smwf local start` on it again), instead of making them
- * again on disk.
+ * A state directory that holds what a workflow's scenarios start from (its example's S3 objects, its prerequisites,
+ * and for an update the earlier release), as a double on it left it, the double and the time then. Each fault c
+ * scenario of the workflow starts a double on a copy of it (the emulator's own loading and resuming, as `smwf local
+ * start` on it again), and so does every other scenario of a workflow whose start takes runs of its own
+ * (PREREQUISITES, an update's earlier release), instead of making them again.
  */
 let prepared: { label: string; dir: string; double: ScriptedSageMaker; now: number } | undefined;
 
@@ -163,11 +164,12 @@ function forgetPrepared(): void {
 
 /**
  * A fresh SageMaker in process, at the same instant, with the workflow's prerequisites in place, and for an update
- * the endpoint an earlier release deployed (uninterrupted), serving: in memory, or (`killable`, for fault c) started
- * on a copy of the prepared state directory.
+ * the endpoint an earlier release deployed (uninterrupted), serving: in memory (a workflow that needs nothing but its
+ * S3 objects), or started on a copy of the prepared state directory (`killable`, for fault c, and a workflow whose
+ * start takes runs of its own).
  */
 async function freshSageMaker(workflow: WorkflowName, update = false, killable = false): Promise<ScriptedSageMaker> {
-  if (!killable) return withPrerequisites(workflow, update);
+  if (!killable && !update && PREREQUISITES[workflow] === undefined) return withPrerequisites(workflow, update);
   const label = update ? `${workflow} (update)` : workflow;
   if (prepared?.label !== label) {
     forgetPrepared();
