@@ -4,7 +4,7 @@
  * no edit here). Each workflow runs its example input (workflows/<name>/workflow.ts) with the real handlers in the
  * local runner, against the emulator's cores in process (ScriptedSageMaker: control plane, lifecycle, Model Registry,
  * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, CloudWatch GetMetricData, Service Quotas,
- * and the emulator's S3 over loopback HTTP) with scripted model answers on a faked clock, the load generators' signed
+ * and the emulator's S3, its S3Api in process behind an S3 client's HTTP handler) with scripted model answers on a faked clock, the load generators' signed
  * requests answered in process on simulated clocks (load-in-process.ts), the example's S3 objects put in place as
  * `smwf run` puts them. The deploy workflows run twice: as a first deployment, and as an update of the endpoint an
  * earlier release deployed. A scenario passes when it ends where the uninterrupted run ends (the same endpoints with
