@@ -4,7 +4,7 @@
  * no edit here). Each workflow runs its example input (workflows/<name>/workflow.ts) with the real handlers in the
  * local runner, against the emulator's cores in process (ScriptedSageMaker: control plane, lifecycle, Model Registry,
  * runtime, transform jobs, Application Auto Scaling, EventBridge, DynamoDB, CloudWatch GetMetricData, Service Quotas,
- * and the emulator's S3 over loopback HTTP) with scripted model answers on a faked clock, the load generators' signed
+ * and the emulator's S3, its S3Api in process behind an S3 client's HTTP handler) with scripted model answers on a faked clock, the load generators' signed
  * requests answered in process on simulated clocks (load-in-process.ts), the example's S3 objects put in place as
  * `smwf run` puts them. The deploy workflows run twice: as a first deployment, and as an update of the endpoint an
  * earlier release deployed. A scenario passes when it ends where the uninterrupted run ends (the same endpoints with
@@ -18,7 +18,7 @@
  * test/e2e/fault-matrix-emulator-killed.test.ts kills a real emulator process at DeployEndpoint's states and checks
  * that it ends as the double does.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -70,6 +70,20 @@ const workflows = await loadSynthesizedWorkflows(
   { account: '123456789012', region: 'us-east-1' },
   { deploymentConfig: join(projectRoot, 'examples/smwf.examples.config.json') },
 );
+/**
+ * A file system in memory (Linux's /dev/shm), if the machine has one, for what the matrix writes: every scenario's S3
+ * objects, and the state directories fault c and the prepared starts copy, write and remove thousands of small files,
+ * which on a disk cost more than the scenarios (the journal's CPU, and far more wall time waiting on it). What is
+ * written and read is the same on either. Undefined when there is none: the system's temporary folder then.
+ */
+const MEMORY_FILE_SYSTEM = (() => {
+  try {
+    return statSync('/dev/shm').isDirectory() ? '/dev/shm' : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 /**
  * The local runner of the part under way: made per test file (faultMatrix's beforeAll), since the environment it
  * sets for the steps is undone when a file ends (test/setup.ts) and the files share worker processes.
@@ -148,10 +162,11 @@ export const UPDATE_WORKFLOWS: WorkflowName[] = WORKFLOWS.filter(
 ).map((w) => w.name);
 
 /**
- * For fault c, a state directory that holds the workflow's prerequisites (and for an update the earlier release), as
- * a double on it left it, the double and the time then: each fault c scenario of the workflow starts a double on a
- * copy of it (the emulator's own loading and resuming, as `smwf local start` on it again), instead of making them
- * again on disk.
+ * A state directory that holds what a workflow's scenarios start from (its example's S3 objects, its prerequisites,
+ * and for an update the earlier release), as a double on it left it, the double and the time then. Each fault c
+ * scenario of the workflow starts a double on a copy of it (the emulator's own loading and resuming, as `smwf local
+ * start` on it again), and so does every other scenario of a workflow whose start takes runs of its own
+ * (PREREQUISITES, an update's earlier release), instead of making them again.
  */
 let prepared: { label: string; dir: string; double: ScriptedSageMaker; now: number } | undefined;
 
@@ -163,11 +178,12 @@ function forgetPrepared(): void {
 
 /**
  * A fresh SageMaker in process, at the same instant, with the workflow's prerequisites in place, and for an update
- * the endpoint an earlier release deployed (uninterrupted), serving: in memory, or (`killable`, for fault c) started
- * on a copy of the prepared state directory.
+ * the endpoint an earlier release deployed (uninterrupted), serving: in memory (a workflow that needs nothing but its
+ * S3 objects), or started on a copy of the prepared state directory (`killable`, for fault c, and a workflow whose
+ * start takes runs of its own).
  */
 async function freshSageMaker(workflow: WorkflowName, update = false, killable = false): Promise<ScriptedSageMaker> {
-  if (!killable) return withPrerequisites(workflow, update);
+  if (!killable && !update && PREREQUISITES[workflow] === undefined) return withPrerequisites(workflow, update);
   const label = update ? `${workflow} (update)` : workflow;
   if (prepared?.label !== label) {
     forgetPrepared();
@@ -579,6 +595,8 @@ export function faultMatrix(part: MatrixPart): void {
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'scripted';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'scripted';
+    // The doubles' folders (tmpdir() when they are made) on the memory file system; undone when the file ends.
+    if (MEMORY_FILE_SYSTEM !== undefined) process.env.TMPDIR = MEMORY_FILE_SYSTEM;
     runner = await createLocalRunner({ waitTimeMs: 0, retryIntervalMs: 0, workflows });
     // The steps that wait on a task token complete it through Step Functions' API: the runner's, in process.
     unbindStepFunctions = bindLocalStepFunctions(runner);

@@ -3,7 +3,8 @@
  * Model Registry, runtime, transform jobs, Application Auto Scaling, EventBridge PutEvents, CloudWatch GetMetricData of
  * the endpoint metrics its runtime records, Service Quotas' endpoint instance quotas) on a manual clock and
  * scripted fleets and model servers instead of model processes, answering the unchanged AWS SDK v3 clients without
- * HTTP, and the emulator's S3 (scripted-objects.ts: its S3Api over loopback HTTP, an S3Store in a temporary folder).
+ * HTTP, and the emulator's S3 (scripted-objects.ts: its S3Api in process behind an S3 client's HTTP handler, an
+ * S3Store in a temporary folder).
  * What it adds is only the
  * scripting a test needs to force a state: provisioning and deletion time on the clock, failing configs (a create
  * that ends Failed, an update SageMaker rolls back silently), the models' answers, throttling (the emulator's fault
@@ -759,7 +760,7 @@ export class ScriptedSageMaker {
       const decision = this.faults.decide(operation);
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
       if (decision.kind !== 'none') throw faultError(decision, service === 's3');
-      // S3 answers through the emulator's S3 over loopback HTTP: its answers and errors come back as the SDK's.
+      // S3 answers through the emulator's S3Api in process: its answers and errors come back as the SDK's.
       if (service === 's3') return await this.objects.answer(client, command);
       const output = await this.answer(service, operation, region, input, requestId);
       return { ...(output as Input), $metadata: { ...metadata(200, requestId), attempts: attempt } };

@@ -3,10 +3,13 @@
  * double: S3's conditional writes, listings and deletes as the emulator's S3 answers them, every bucket there, the
  * refusal of what it does not emulate, and nothing left on disk after restore.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -63,6 +66,27 @@ describe('the scripted S3 objects', () => {
     expect(missing.$metadata?.httpStatusCode).toBe(404);
     expect(await text('cas')).toBe('v2');
     expect(aws.objects.get(BUCKET, 'cas')?.etag).toBe(second.ETag);
+  });
+
+  it('gives back an object of several MiB byte for byte, sent as a buffer or as a stream, and its size on HEAD', async () => {
+    // More than the S3Store's two 1 MiB send buffers, which it reads each next part into once the last was taken.
+    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'big.bin', Body: bytes }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'streamed.bin',
+        Body: Readable.from([bytes]),
+        ContentLength: bytes.length,
+      }),
+    );
+
+    for (const key of ['big.bin', 'streamed.bin']) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      expect(Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(bytes)).toBe(true);
+      expect(head.ContentLength).toBe(bytes.length);
+    }
   });
 
   it('answers GetObject of no object with NoSuchKey', async () => {
