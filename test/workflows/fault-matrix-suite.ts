@@ -18,7 +18,7 @@
  * test/e2e/fault-matrix-emulator-killed.test.ts kills a real emulator process at DeployEndpoint's states and checks
  * that it ends as the double does.
  */
-import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -70,20 +70,6 @@ const workflows = await loadSynthesizedWorkflows(
   { account: '123456789012', region: 'us-east-1' },
   { deploymentConfig: join(projectRoot, 'examples/smwf.examples.config.json') },
 );
-/**
- * A file system in memory (Linux's /dev/shm), if the machine has one, for what the matrix writes: every scenario's S3
- * objects, and the state directories fault c and the prepared starts copy, write and remove thousands of small files,
- * which on a disk cost more than the scenarios (the journal's CPU, and far more wall time waiting on it). What is
- * written and read is the same on either. Undefined when there is none: the system's temporary folder then.
- */
-const MEMORY_FILE_SYSTEM = (() => {
-  try {
-    return statSync('/dev/shm').isDirectory() ? '/dev/shm' : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
 /**
  * The local runner of the part under way: made per test file (faultMatrix's beforeAll), since the environment it
  * sets for the steps is undone when a file ends (test/setup.ts) and the files share worker processes.
@@ -595,8 +581,6 @@ export function faultMatrix(part: MatrixPart): void {
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'scripted';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'scripted';
-    // The doubles' folders (tmpdir() when they are made) on the memory file system; undone when the file ends.
-    if (MEMORY_FILE_SYSTEM !== undefined) process.env.TMPDIR = MEMORY_FILE_SYSTEM;
     runner = await createLocalRunner({ waitTimeMs: 0, retryIntervalMs: 0, workflows });
     // The steps that wait on a task token complete it through Step Functions' API: the runner's, in process.
     unbindStepFunctions = bindLocalStepFunctions(runner);

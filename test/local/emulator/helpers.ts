@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,7 @@ export function clients(url: string, maxAttempts = 3) {
   };
 }
 
-/** A fresh temp state directory. */
+/** A fresh temp state directory (under the run's temp root, test/global-setup.ts, removed when the run ends). */
 export function tempStateDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'smwf-emulator-test-'));
 }
@@ -57,8 +57,12 @@ export async function startTestEmulator(
 /** Builds a model.tar.gz with weights.json for the linear example. */
 export async function linearModelTarball(coefficients: number[], intercept: number): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'smwf-model-'));
-  await writeFile(join(dir, 'weights.json'), JSON.stringify({ coefficients, intercept }));
-  return packModelDirectory(dir);
+  try {
+    await writeFile(join(dir, 'weights.json'), JSON.stringify({ coefficients, intercept }));
+    return await packModelDirectory(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Uploads a linear model artifact and returns its s3:// URI. */
