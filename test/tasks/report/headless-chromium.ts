@@ -23,6 +23,9 @@ function chromiumPath(): string {
   return found;
 }
 
+/** How long Chromium is given to close (Browser.close) before it and its helpers are killed. */
+const CLOSE_MS = 5000;
+
 /** What the page showed. */
 interface PageReading<T> {
   value: T;
@@ -60,9 +63,12 @@ export async function readPage<T>(
       '--remote-debugging-pipe',
       `--user-data-dir=${profile}`,
     ],
-    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+    // A process group of its own: its helper processes (renderer, GPU, utility) are stopped with it.
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true },
   );
   const toBrowser = browser.stdio[3] as Writable;
+  // A write to a browser that has ended fails (EPIPE): what ended it is reported by `exited`.
+  toBrowser.on('error', () => undefined);
   const fromBrowser = browser.stdio[4] as Readable;
   const pending = new Map<number, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
   const listeners: ((m: Message) => void)[] = [];
@@ -143,15 +149,26 @@ export async function readPage<T>(
     return { value: evaluated.result?.value as T, errors };
   };
 
+  const ended = new Promise((resolve) =>
+    browser.exitCode !== null || browser.signalCode !== null ? resolve(undefined) : browser.once('exit', resolve),
+  );
   try {
     return await Promise.race([read(), exited, timedOut]);
   } finally {
     clearTimeout(timer);
-    browser.kill('SIGKILL');
-    await new Promise((resolve) =>
-      browser.exitCode !== null || browser.signalCode !== null ? resolve(undefined) : browser.once('exit', resolve),
-    );
-    // Chromium's helper processes may still be writing the profile for a moment after the browser is killed.
-    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    // Closed as a user closes it: Chromium stops its helper processes and is done with the profile when it exits.
+    // Killed, with its whole process group, when it does not close within CLOSE_MS (or already ended).
+    exited.catch(() => undefined);
+    toBrowser.write(`${JSON.stringify({ id: nextId++, method: 'Browser.close', params: {} })}\0`, () => undefined);
+    let closeTimer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((resolve) => (closeTimer = setTimeout(resolve, CLOSE_MS)))]);
+    clearTimeout(closeTimer);
+    try {
+      process.kill(-(browser.pid as number), 'SIGKILL');
+    } catch {
+      // the group has ended
+    }
+    await ended;
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
