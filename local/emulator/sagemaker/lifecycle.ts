@@ -525,11 +525,14 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
   }
 
   /**
-   * After a restart: host InService endpoints again (each one's fleet starts on its first use) and resume
-   * interrupted creations, updates and deletions.
+   * After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. The
+   * emulator starts each InService endpoint's fleet on its first use (`fleets: 'on first use'`: its model processes
+   * cost CPU while a command that uses another endpoint runs); the scripted double starts them now (`'now'`): a
+   * scripted fleet comes up after the script's provisioning time on the double's clock, which nothing advances while
+   * an invocation waits for it.
    */
-  resume(): void {
-    for (const record of this.deps.store.endpoints.all()) this.host(record, undefined);
+  resume(fleets: 'now' | 'on first use'): void {
+    for (const record of this.deps.store.endpoints.all()) this.host(record, undefined, fleets);
   }
 
   /**
@@ -537,11 +540,14 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
    * carries on with its creation, update or deletion as after a restart.
    */
   adopt(record: EndpointRecord, running: F | undefined): void {
-    this.host(record, running);
+    this.host(record, running, 'now');
   }
 
-  /** Hosts a stored endpoint: its serving fleet (`running`, else started afresh) and the transition it was in. */
-  private host(record: EndpointRecord, running: F | undefined): void {
+  /**
+   * Hosts a stored endpoint: its serving fleet (`running`, else started afresh, now or on its first use) and the
+   * transition it was in.
+   */
+  private host(record: EndpointRecord, running: F | undefined, fleets: 'now' | 'on first use'): void {
     if (record.EndpointStatus === 'Deleting') {
       if (running) this.hostedFor(record.smwf.region, record.EndpointName).active = running;
       this.track(this.runDelete(record));
@@ -554,7 +560,10 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
     if (!record.smwf.active || record.EndpointStatus === 'Failed') return;
     const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
     if (running) hosted.active = running;
-    else hosted.dormant = { record, spec: record.smwf.active };
+    else {
+      hosted.dormant = { record, spec: record.smwf.active };
+      if (fleets === 'now') this.wake(hosted);
+    }
     if (record.EndpointStatus === 'Updating' && record.smwf.pending) this.track(this.runUpdate(record));
   }
 
