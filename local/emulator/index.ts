@@ -300,7 +300,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   };
   // Before any container starts: a command interrupted from now on stops this emulator's containers too.
   const forgetOnInterrupt = stopWhenInterrupted({ stop });
-  lifecycle.resume();
+  lifecycle.resume('on first use');
   components.resume();
   await utilization.start();
   transforms.resume();

@@ -2,7 +2,7 @@
  * The `smwf` command's prebuilt bundle (cli/prebuilt.js): it holds every handler module a local run may load, and it
  * is never run stale. The bundles here are built from a small project of their own in a temporary folder.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,15 @@ write(
   "import { readFileSync } from 'node:fs';\nexport const handler = () => 'hello ' + readFileSync(new URL('./name.txt', import.meta.url), 'utf8');\n",
 );
 write('tasks/greet/name.txt', 'world');
+// Two packages a handler imports: one CommonJS (as aws-cdk-lib and the AWS SDK's clients are), one ES module.
+write('node_modules/cjs-answer/package.json', '{"name": "cjs-answer", "main": "index.js"}');
+write('node_modules/cjs-answer/index.js', 'exports.answer = 42;\n');
+write('node_modules/esm-answer/package.json', '{"name": "esm-answer", "type": "module", "exports": "./index.js"}');
+write('node_modules/esm-answer/index.js', 'export const answer = 43;\n');
+write(
+  'tasks/answer/handler.ts',
+  "import { answer } from 'cjs-answer';\nimport { answer as other } from 'esm-answer';\nexport const handler = () => [answer, other].join(' ');\n",
+);
 mkdirSync(join(project, 'triggers'));
 mkdirSync(join(project, 'workflows'));
 write('node_modules/.package-lock.json', '{"lockfileVersion": 3}');
@@ -66,6 +75,20 @@ describe('the smwf command’s prebuilt bundle', () => {
     const build = manifest().build;
     await loadPrebuilt(project);
     expect(manifest().build).toBe(build);
+  });
+
+  it('loads a CommonJS package with require, which costs less than import, and an ES module package with import', async () => {
+    await loadPrebuilt(project);
+    const buildDir = join(bundleDir(project), manifest().build);
+    const code = readdirSync(buildDir)
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => readFileSync(join(buildDir, file), 'utf8'))
+      .join('\n');
+
+    expect(await runBundled('tasks/answer/handler.ts')).toBe('42 43');
+    expect(code).toContain('__require("cjs-answer")');
+    expect(code).not.toMatch(/from "cjs-answer"/);
+    expect(code).toMatch(/from "esm-answer"/);
   });
 
   it('is rebuilt when a source it was built from changes, and runs the change', async () => {

@@ -81,15 +81,21 @@ function freshCheckout(session: string): string {
 }
 
 /**
- * A shell environment with no AWS settings (nor AWS config files) and nothing of the test runner's, but a marker
- * every process of the session inherits (spawned-command.ts), which finds what a command leaves running.
+ * A shell environment with no AWS settings (nor AWS config files) and nothing of the test runner's (nor of the
+ * `npm test` that may have started it: its npm_* variables name this project's folder, not the fresh checkout), but
+ * a marker every process of the session inherits (spawned-command.ts), which finds what a command leaves running.
  */
 function userEnvironment(checkout: string, marker: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(AWS_|SMWF_|VITEST|NODE_OPTIONS$|NODE_ENV$)/.test(key)) continue;
+    if (/^(AWS_|SMWF_|VITEST|NODE_OPTIONS$|NODE_ENV$|npm_|INIT_CWD$)/.test(key)) continue;
     env[key] = value;
   }
+  // npm run puts every node_modules/.bin above the project (and its node-gyp) first in PATH; a user's shell has none.
+  env.PATH = (env.PATH ?? '')
+    .split(':')
+    .filter((dir) => !/\/node_modules\/\.bin$|\/node-gyp-bin$/.test(dir))
+    .join(':');
   env.AWS_CONFIG_FILE = join(checkout, '.no-aws-config');
   env.AWS_SHARED_CREDENTIALS_FILE = join(checkout, '.no-aws-credentials');
   env[MARKER_VARIABLE] = marker;

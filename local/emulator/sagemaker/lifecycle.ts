@@ -87,6 +87,11 @@ export class ProcessFleets implements FleetLauncher<EndpointFleet> {
 interface Hosted<F> {
   active?: F;
   canary?: { fleet: F; fraction: number };
+  /**
+   * A resumed InService endpoint whose fleet has not started yet: it starts on the endpoint's first use (an
+   * invocation, an update), not when the emulator loads its state directory.
+   */
+  dormant?: { record: EndpointRecord; spec: DeploymentSpec };
   warming?: Promise<void>;
   abort?: AbortController;
 }
@@ -350,6 +355,8 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
     const spec = record.smwf.pending;
     if (!spec) return;
     const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
+    // The old fleet serves while the new one starts, and takes the traffic back if it fails: it must be running.
+    this.wake(hosted);
     if (hosted.warming) await hosted.warming;
     const abort = new AbortController();
     hosted.abort = abort;
@@ -501,6 +508,7 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
   async acquire(region: string, name: string): Promise<{ fleet: F; release: () => void } | undefined> {
     const hosted = this.hosted.get(this.key(region, name));
     if (!hosted) return undefined;
+    this.wake(hosted);
     if (hosted.warming) await hosted.warming;
     const fleet = hosted.canary && this.deps.random() < hosted.canary.fraction ? hosted.canary.fleet : hosted.active;
     return fleet ? { fleet, release: fleet.acquire() } : undefined;
@@ -516,9 +524,15 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
     return fleets;
   }
 
-  /** After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. */
-  resume(): void {
-    for (const record of this.deps.store.endpoints.all()) this.host(record, undefined);
+  /**
+   * After a restart: host InService endpoints again and resume interrupted creations, updates and deletions. The
+   * emulator starts each InService endpoint's fleet on its first use (`fleets: 'on first use'`: its model processes
+   * cost CPU while a command that uses another endpoint runs); the scripted double starts them now (`'now'`): a
+   * scripted fleet comes up after the script's provisioning time on the double's clock, which nothing advances while
+   * an invocation waits for it.
+   */
+  resume(fleets: 'now' | 'on first use'): void {
+    for (const record of this.deps.store.endpoints.all()) this.host(record, undefined, fleets);
   }
 
   /**
@@ -526,11 +540,14 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
    * carries on with its creation, update or deletion as after a restart.
    */
   adopt(record: EndpointRecord, running: F | undefined): void {
-    this.host(record, running);
+    this.host(record, running, 'now');
   }
 
-  /** Hosts a stored endpoint: its serving fleet (`running`, else started afresh) and the transition it was in. */
-  private host(record: EndpointRecord, running: F | undefined): void {
+  /**
+   * Hosts a stored endpoint: its serving fleet (`running`, else started afresh, now or on its first use) and the
+   * transition it was in.
+   */
+  private host(record: EndpointRecord, running: F | undefined, fleets: 'now' | 'on first use'): void {
     if (record.EndpointStatus === 'Deleting') {
       if (running) this.hostedFor(record.smwf.region, record.EndpointName).active = running;
       this.track(this.runDelete(record));
@@ -542,27 +559,39 @@ export class EndpointLifecycle<F extends HostedFleet = EndpointFleet> implements
     }
     if (!record.smwf.active || record.EndpointStatus === 'Failed') return;
     const hosted = this.hostedFor(record.smwf.region, record.EndpointName);
-    const spec = record.smwf.active;
     if (running) hosted.active = running;
     else {
-      const abort = new AbortController();
-      hosted.abort = abort;
-      hosted.warming = (async () => {
-        try {
-          hosted.active = await this.startFleet(spec, abort.signal);
-        } catch (err) {
-          if (abort.signal.aborted) return;
-          record.EndpointStatus = 'Failed';
-          record.FailureReason = err instanceof FleetStartError ? err.reason : String(err);
-          await this.save(record, true);
-        } finally {
-          delete hosted.warming;
-          if (hosted.abort === abort) delete hosted.abort;
-        }
-      })();
-      this.track(hosted.warming);
+      hosted.dormant = { record, spec: record.smwf.active };
+      if (fleets === 'now') this.wake(hosted);
     }
     if (record.EndpointStatus === 'Updating' && record.smwf.pending) this.track(this.runUpdate(record));
+  }
+
+  /**
+   * Starts a resumed endpoint's fleet, on its first use (invocations wait for it as for any fleet that is starting,
+   * within the variant's startup window). A fleet that does not come up fails the endpoint, with its FailureReason.
+   */
+  private wake(hosted: Hosted<F>): void {
+    const dormant = hosted.dormant;
+    if (!dormant) return;
+    delete hosted.dormant;
+    const { record, spec } = dormant;
+    const abort = new AbortController();
+    hosted.abort = abort;
+    hosted.warming = (async () => {
+      try {
+        hosted.active = await this.startFleet(spec, abort.signal);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        record.EndpointStatus = 'Failed';
+        record.FailureReason = err instanceof FleetStartError ? err.reason : String(err);
+        await this.save(record, true);
+      } finally {
+        delete hosted.warming;
+        if (hosted.abort === abort) delete hosted.abort;
+      }
+    })();
+    this.track(hosted.warming);
   }
 
   /** Stops every model process without changing stored state (a restart resumes from it). */

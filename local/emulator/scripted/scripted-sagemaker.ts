@@ -351,7 +351,7 @@ export class ScriptedSageMaker {
     await double.autoScaling.load();
     double.events.push(...(await double.eventLog.readAll()));
     if (options.stateDir !== undefined) await remove(join(options.stateDir, 'transform'));
-    double.lifecycle.resume();
+    double.lifecycle.resume('now');
     double.components.resume();
     double.transforms.resume();
     return double;

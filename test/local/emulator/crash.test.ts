@@ -21,7 +21,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exampleImage } from '../../../examples/example-models.ts';
 import { WATCHER_NAME } from '../../../local/emulator/hosting/container-records.ts';
-import { type ProcStat, readStat } from '../../../local/emulator/hosting/process-tree.ts';
+import { type ProcStat, processAlive, readStat } from '../../../local/emulator/hosting/process-tree.ts';
 import { commandLine, SpawnedCommand, whenNoneLeft } from '../../cli/spawned-command.ts';
 import {
   clients,
@@ -176,6 +176,8 @@ describe('an emulator killed with SIGKILL', () => {
     const folders = first.command.environmentValues('TMPDIR').filter((dir) => dir.includes('smwf-container-'));
     const watchers = first.command.processes().filter((pid) => commandLine(pid).includes(WATCHER_NAME));
     for (const pid of watchers) process.kill(pid, 'SIGKILL');
+    // A watcher that is still exiting has an environment but no command line left: not yet, it would count as a model.
+    await first.command.until(() => !watchers.some(processAlive), 'the watchers ended');
     const models = modelProcesses(first.command).flatMap((pid) => readStat(pid) ?? []);
 
     await first.command.interrupt('SIGKILL');
