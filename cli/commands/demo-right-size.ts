@@ -26,12 +26,13 @@ import { saveReportFiles } from '../report-files.ts';
 export const RIGHT_SIZE_DEMO_SERVICE_MS = 20;
 /** The rate the recommendation is sized for, requests per second. */
 const TARGET_REQUESTS_PER_SECOND = 60;
-const LATENCY_THRESHOLD_MS = 100;
+const LATENCY_THRESHOLD_MS = 150;
 
 /**
- * The demo's RightSizeEndpoint input. 2, 4 and 6 users, 3 s each, at a P95 threshold of 100 ms: a single worker
- * (one request at a time, 20 ms each) makes the second user wait for the first (40 ms), the fourth for three others
- * (80 ms), and breaks the threshold at six (120 ms), while it serves 50 a second throughout. At 60 requests a second
+ * The demo's RightSizeEndpoint input. 3, 6 and 9 users, 3 s each, at a P95 threshold of 150 ms: a single worker
+ * (one request at a time, 20 ms each) makes the third user wait for two others (60 ms), the sixth for five (120 ms),
+ * and breaks the threshold at nine (180 ms), while it serves 50 a second throughout. The first step has 90 ms to spare,
+ * so that a machine busy with other work still ranks every candidate (a loaded 2-core machine adds tens of ms). At 60 requests a second
  * and a safety factor of 0.5 (each instance planned at half what it sustained), a one-worker instance (50/s) counts
  * for 25: 3 instances; a two-worker one (100/s) for 50: 2 instances.
  */
@@ -49,7 +50,7 @@ function rightSizeDemoInput(modelDataUrl: string) {
       environmentRanges: { SAGEMAKER_MODEL_SERVER_WORKERS: ['1', '2'] },
     },
     samples: [{ contentType: 'text/csv', accept: 'application/json', body: '1,2' }],
-    pattern: { stairs: { usersPerStep: 2, steps: 3, stepSeconds: 3 } },
+    pattern: { stairs: { usersPerStep: 3, steps: 3, stepSeconds: 3 } },
     stoppingConditions: { latencyThreshold: { percentile: 'P95', valueMs: LATENCY_THRESHOLD_MS } },
     // Short windows and CloudWatch periods, so that seconds-long steps have figures.
     options: { startLeadSeconds: 1, windowSeconds: 1, metricsPeriodSeconds: 1, metricsDelaySeconds: 0 },
