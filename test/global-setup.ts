@@ -80,6 +80,9 @@ function runScript(script: string): Promise<string | undefined> {
   });
 }
 
+/** Where the run's temp root goes when the machine has it. */
+const MEMORY_FILE_SYSTEM = '/dev/shm';
+
 /**
  * The run's temp root, made TMPDIR for this process and the workers it starts; returns the run's teardown. On the
  * memory file system (/dev/shm) when the machine has one: the tests make thousands of small folders and files, and on
@@ -104,9 +107,6 @@ function useRunTempRoot(): () => void {
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   };
 }
-
-/** Where the run's temp root goes when the machine has it. */
-const MEMORY_FILE_SYSTEM = '/dev/shm';
 
 export default async function setup(project: TestProject): Promise<() => void> {
   // The permission usage folder stays outside the temp root: the coverage reporter reads it after the teardown.
