@@ -14,16 +14,22 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const POINTS_CLIENTS_AT_AN_EMULATOR = /\b(useLocalEmulator|startHarness|attemptLocally)\(/;
 
 /**
- * Test files that run in a fresh process each: those that point the process's clients at an emulator (the
- * end-to-end tests, and the few others that run real handlers in process). The handlers' module-level SDK clients
- * keep the endpoint they were made with, which must not reach the next file. The other files share processes, the
- * emulator's own tests among them (an emulator of their own, reached by clients made for its URL, stopped when the
- * file ends, and registering nothing process-wide once stopped), the conformance tests, the runner and the trigger
- * engine on hand-written handlers, and the tests of spawned commands and model processes. What they set in the
- * environment, or stub, test/setup.ts undoes when the file ends; a fresh process would only load vitest and their
- * modules again (half a CPU-second or more each, on this machine).
+ * Test files that get fresh copies of the project's modules: those that point the process's clients at an emulator
+ * (the end-to-end tests, and the few others that run real handlers in process). The handlers' module-level SDK
+ * clients keep the endpoint they were made with, which must not reach the next file: before each of these files,
+ * test/fresh-modules.ts drops every module of the project the process has loaded, so the file's imports evaluate
+ * them again (new clients, new stores, new caches). What stays loaded is what the project does not own: Node's
+ * built-ins and node_modules (the AWS SDK, aws-local-stepfunctions, zod), whose loading is most of what a new process
+ * would cost (about 1.2 CPU-seconds a file on this machine, against a new process for each). The project's process-wide patches of those
+ * packages (the permission checks on the SDK's clients, failed Maps' queues) and its process-wide records (the live
+ * containers) are kept on the process, not in a module, so a second copy of a module finds them.
+ * The other files share processes and modules, the emulator's own tests among them (an emulator of their own,
+ * reached by clients made for its URL, stopped when the file ends, and registering nothing process-wide once
+ * stopped), the conformance tests, the runner and the trigger engine on hand-written handlers, and the tests of
+ * spawned commands and model processes. What any file sets in the environment, or stubs, test/setup.ts undoes when
+ * the file ends.
  */
-const OWN_PROCESS = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
+const FRESH_MODULES = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
   .filter((path) => path.endsWith('.test.ts'))
   .map((path) => `test/${path}`)
   .filter((file) => POINTS_CLIENTS_AT_AN_EMULATOR.test(readFileSync(join(root, file), 'utf8')));
@@ -92,16 +98,24 @@ export default defineConfig({
     sequence: { sequencer: LongestFirst },
     reporters: ['default', './test/permission-coverage-reporter.ts'],
     projects: [
-      { test: { ...common, name: 'own-process', include: OWN_PROCESS } },
+      {
+        test: {
+          ...common,
+          name: 'fresh-modules',
+          include: FRESH_MODULES,
+          isolate: false,
+          setupFiles: [...common.setupFiles, 'test/fresh-modules.ts'],
+        },
+      },
       {
         // The rest (unit tests with mocked clients, CDK synthesis, the CLI in-process, the emulator's own tests, the
         // doc test's shells) share worker processes: aws-cdk-lib, the AWS SDK and the emulator are loaded once per
         // worker instead of once per file.
         test: {
           ...common,
-          name: 'shared-process',
+          name: 'shared-modules',
           include: ['test/**/*.test.ts'],
-          exclude: OWN_PROCESS,
+          exclude: FRESH_MODULES,
           isolate: false,
         },
       },

@@ -16,7 +16,12 @@ import { StateMachine } from 'aws-local-stepfunctions';
 type Run = StateMachine['run'];
 type Execution = ReturnType<Run>;
 
-let installed = false;
+/**
+ * Set once per process: aws-local-stepfunctions is loaded once per process, this module maybe more than once (the
+ * tests load the project's modules afresh for some test files, in a shared process), and the patch must not wrap
+ * itself.
+ */
+const INSTALLED_KEY = Symbol.for('sagemaker-workflows.failed-maps-stop-their-queues');
 
 /** An iteration that is not started: no event, and a result the failed Map ignores. */
 function notStarted(): Execution {
@@ -29,8 +34,9 @@ function notStarted(): Execution {
 
 /** Makes every failed Map of this process start no more iterations. Idempotent. */
 export function stopFailedMapsQueues(): void {
-  if (installed) return;
-  installed = true;
+  const processWide = globalThis as Record<symbol, boolean | undefined>;
+  if (processWide[INSTALLED_KEY]) return;
+  processWide[INSTALLED_KEY] = true;
   const failed = new WeakSet<StateMachine>();
   const run: Run = StateMachine.prototype.run;
   StateMachine.prototype.run = function (this: StateMachine, input, options) {

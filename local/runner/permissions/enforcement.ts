@@ -230,8 +230,6 @@ const authorizeUnsignedCall: LocalAuthorization = async (client, operation, inpu
 };
 
 const MIDDLEWARE_NAME = 'smwfLocalPermissionCheck';
-const checkedClients = new WeakSet<object>();
-let installed = false;
 
 interface PatchableClient {
   config: { region?: unknown };
@@ -240,14 +238,32 @@ interface PatchableClient {
 }
 
 /**
+ * The patch of the SDK's client base class, one per process: the SDK is loaded once per process, but this module
+ * may be loaded more than once (the tests load the project's modules afresh for each test file that points clients
+ * at an emulator, in a shared process). The patch is installed by the first copy; each later copy makes its own
+ * checks (its own callers, its own recording) the ones the clients get from then on.
+ */
+const PATCH_KEY = Symbol.for('sagemaker-workflows.local-permission-checks');
+interface ClientPatch {
+  middlewareOf: typeof permissionMiddleware;
+}
+
+/**
  * Adds the permission check to every AWS SDK v3 client of this process, whoever constructed it and however (the
  * steps construct theirs at module scope): the first `send` of each client adds the middleware to its stack, in the
  * deserialize step after the deserializer, so a denial becomes the SDK's own exception. Idempotent.
  */
 export function installPermissionChecks(): void {
-  if (installed) return;
-  installed = true;
   (globalThis as Record<symbol, LocalAuthorization>)[LOCAL_AUTHORIZATION_KEY] = authorizeUnsignedCall;
+  const processWide = globalThis as Record<symbol, ClientPatch | undefined>;
+  const installed = processWide[PATCH_KEY];
+  if (installed !== undefined) {
+    installed.middlewareOf = permissionMiddleware;
+    return;
+  }
+  const patch: ClientPatch = { middlewareOf: permissionMiddleware };
+  processWide[PATCH_KEY] = patch;
+  const checkedClients = new WeakSet<object>();
   const base = __Client.prototype as unknown as PatchableClient;
   const send = base.send;
   base.send = function (this: PatchableClient, ...args: unknown[]) {
@@ -255,7 +271,7 @@ export function installPermissionChecks(): void {
       checkedClients.add(this);
       const region = this.config.region;
       const regionOf = async () => String(typeof region === 'function' ? await region() : region);
-      this.middlewareStack.add(permissionMiddleware(regionOf), {
+      this.middlewareStack.add(patch.middlewareOf(regionOf), {
         step: 'deserialize',
         priority: 'low',
         name: MIDDLEWARE_NAME,

@@ -17,7 +17,7 @@ import {
   SageMakerServiceException,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluate, UnsupportedPolicyError } from '../../../local/emulator/iam/policy.ts';
 import { type Emulator, startEmulator } from '../../../local/emulator/index.ts';
 import { useLocalEmulator } from '../../../local/runner/local-aws-env.ts';
@@ -307,6 +307,30 @@ describe('the checks', () => {
       expect(module.__Client, name).toBe(checkedClientBase);
     }
     expect(clients.length).toBeGreaterThan(5);
+  });
+
+  it('are installed once per process: a second copy of their module checks each call once, with its own callers', async () => {
+    installPermissionChecks();
+    // A second copy, as a test file with fresh modules loads it in a shared process (test/fresh-modules.ts).
+    vi.resetModules();
+    const copy = await import('../../../local/runner/permissions/enforcement.ts');
+    expect(copy.runAs).not.toBe(runAs);
+    try {
+      copy.installPermissionChecks();
+      const sagemaker = new SageMakerClient({});
+      const error = await copy
+        .runAs(callerWith([]), () => sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'x' })))
+        .catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+      const checks = sagemaker.middlewareStack
+        .identify()
+        .filter((entry) => entry.startsWith('smwfLocalPermissionCheck'));
+      expect(checks).toHaveLength(1);
+    } finally {
+      // This file's own copy checks its later calls again.
+      installPermissionChecks();
+    }
   });
 });
 
