@@ -378,7 +378,13 @@ async function matrixOf(
   // The example's load passes every step on the simulated clock (each request under its latency threshold): a
   // reference verdict that failed would leave the scenarios nothing meaningful to be compared with.
   if (verdictShape !== undefined) {
-    expect(expectedVerdict, `${workflow}'s uninterrupted verdict`).not.toMatch(/failed|misses|none:|null/);
+    // A candidate that failed carries the error it failed with (the verdict's shape leaves it out).
+    const failures = ((uninterrupted.output as Partial<RightSizeReport> | undefined)?.candidates ?? [])
+      .filter((c) => c.failure !== undefined)
+      .map((c) => `${c.label}: ${c.failure?.error}: ${c.failure?.cause}`);
+    expect(expectedVerdict, `${workflow}'s uninterrupted verdict ${failures.join('; ')}`).not.toMatch(
+      /failed|misses|none:|null/,
+    );
   }
 
   /** How a faulted run ended, against the uninterrupted run and against where it started. */
