@@ -10,9 +10,8 @@
  * on a fresh clone the doc test's sessions and the CLI tests would otherwise each build it at once in their first
  * `smwf` command.
  *
- * Under `npm test` the typecheck and the lint (package.json's `typecheck` and `lint`) run here too, in processes of
- * their own beside the synthesis, which keeps one core busy for seconds while the other would wait: a failure ends
- * the run before any test, with what they printed.
+ * Under `npm test` the typecheck and the lint (package.json's `typecheck` and `lint`) start here too, in processes of
+ * their own, and run beside the synthesis and the first tests: a failure is printed when it ends and fails the run.
  *
  * Every temp folder of the run goes under one root (TMPDIR, which the workers and every process they start inherit),
  * removed when the run ends: a test that leaves its folders behind (an emulator's state directory kept for a restart,
@@ -108,22 +107,47 @@ function useRunTempRoot(): () => void {
   };
 }
 
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The permission usage folder stays outside the temp root: the coverage reporter reads it after the teardown.
   const usageDir = mkdtempSync(join(tmpdir(), 'smwf-permission-usage-'));
   const removeTempRoot = useRunTempRoot();
+  const checks = runChecks();
   try {
     await prepare(project, usageDir);
   } catch (error) {
+    await checks;
     removeTempRoot();
     throw error;
   }
-  return removeTempRoot;
+  return async () => {
+    const failures = await checks;
+    removeTempRoot();
+    // Vitest prints an error thrown here but does not fail the run for it: the exit code is set as well.
+    if (failures.length > 0) {
+      process.exitCode = 1;
+      throw new Error(failures.join('\n'));
+    }
+  };
 }
 
-/** The synthesis, the caches, the prebuilt CLI and (under `npm test`) the typecheck and lint; throws what failed. */
+/**
+ * Under `npm test`, the typecheck and the lint, in processes of their own that run beside the synthesis and then
+ * beside the tests (about 12 CPU-seconds: waiting for them would keep the tests from starting while the synthesis,
+ * on one core, is the rest of the setup). A failure is printed as soon as it ends, and fails the run at its end.
+ */
+function runChecks(): Promise<string[]> {
+  if (process.env.npm_lifecycle_event !== 'test') return Promise.resolve([]);
+  return Promise.all(
+    CHECK_SCRIPTS.map(async (script) => {
+      const failure = await runScript(script);
+      if (failure !== undefined) process.stderr.write(`${failure}\n`);
+      return failure;
+    }),
+  ).then((failures) => failures.filter((failure) => failure !== undefined));
+}
+
+/** The synthesis, the caches and the prebuilt CLI; throws what failed. */
 async function prepare(project: TestProject, usageDir: string): Promise<void> {
-  const checks = process.env.npm_lifecycle_event === 'test' ? CHECK_SCRIPTS.map(runScript) : [];
   const prebuilt = ensurePrebuilt(projectRoot);
   const stack = await synthesizeStack({ checks: true });
   cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
@@ -137,6 +161,4 @@ async function prepare(project: TestProject, usageDir: string): Promise<void> {
   process.env[PERMISSION_USAGE_DIR_ENV] = usageDir;
   project.provide('permissionUsageDir', usageDir);
   await prebuilt;
-  const failures = (await Promise.all(checks)).filter((failure) => failure !== undefined);
-  if (failures.length > 0) throw new Error(failures.join('\n'));
 }
