@@ -5,7 +5,7 @@
  * other process on the machine holds too, so the container can fail loudly instead of answering for another model.
  */
 import { readFileSync } from 'node:fs';
-import { allProcesses, environmentOf, living, parseListeningSockets, socketInodes } from './process-tree.ts';
+import { allProcesses, environmentOf, living, readListeningSockets, socketInodes } from './process-tree.ts';
 
 /** A listening unix socket of `/proc/net/unix`: its inode and the path it was bound to. */
 interface ListeningUnixSocket {
@@ -67,7 +67,7 @@ export function findAddressConflict(
   if (own.size === 0) return undefined;
   const root = pids[0] as number;
   const unix = parseListeningUnixSockets(readTable(`/proc/${root}/net/unix`));
-  const tcp = ['tcp', 'tcp6'].flatMap((t) => parseListeningSockets(readTable(`/proc/${root}/net/${t}`)));
+  const tcp = readListeningSockets(root);
   const clashes: { kind: 'unix' | 'tcp'; address: string; inodes: Set<string> }[] = [];
   for (const mine of unix.filter((s) => own.has(s.inode))) {
     const others = unix.filter((s) => s.path === mine.path && !own.has(s.inode));

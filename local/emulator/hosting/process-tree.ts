@@ -4,7 +4,7 @@
  * unknown.
  */
 
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /** One line of `/proc/<pid>/stat`, the fields the emulator needs. */
 export interface ProcStat {
@@ -125,6 +125,63 @@ export function parseListeningSockets(table: string): ListeningSocket[] {
   return out;
 }
 
+/** Bytes asked of /proc at a time: about one line of a TCP table, so that Linux writes out no more than is read. */
+const TABLE_LINE_BYTES = 160;
+
+/**
+ * The start of a /proc table, up to (not including) its first line after the header that `keep` refuses; '' when it
+ * cannot be read. Read a line's worth at a time: Linux writes a table out as it is read.
+ */
+function readTableWhile(path: string, keep: (line: string) => boolean): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const chunk = Buffer.alloc(TABLE_LINE_BYTES);
+    let text = '';
+    let checked = 0;
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) return text;
+      text += chunk.toString('latin1', 0, read);
+      for (let end = text.indexOf('\n', checked); end !== -1; end = text.indexOf('\n', checked)) {
+        const line = text.slice(checked, end);
+        if (checked > 0 && !keep(line)) return text.slice(0, checked);
+        checked = end + 1;
+      }
+    }
+  } catch {
+    return '';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the line of a TCP table is a socket in the LISTEN state (0A). */
+const isListening = (line: string) => line.trim().split(/\s+/)[3] === '0A';
+
+/**
+ * The TCP sockets that listen in `pid`'s network namespace (`/proc/<pid>/net/tcp` and `tcp6`); none when unreadable.
+ * Linux lists every listening socket before any other (it walks its listening hash, then the established one), and
+ * writing out the rest of a table walks every bucket of the established hash: milliseconds a table on this
+ * machine, whatever the number of connections, at every container start. So each table is read up to its first line
+ * in another state, and tcp6 not at all when the namespace has no IPv6 TCP socket (`sockstat6`: `TCP6: inuse 0`).
+ */
+export function readListeningSockets(pid: number): ListeningSocket[] {
+  const v4 = parseListeningSockets(readTableWhile(`/proc/${pid}/net/tcp`, isListening));
+  let sockstat6 = '';
+  try {
+    sockstat6 = readFileSync(`/proc/${pid}/net/sockstat6`, 'utf8');
+  } catch {
+    return v4; // no IPv6 in this kernel, and no tcp6 table
+  }
+  if (/^TCP6: inuse 0\b/m.test(sockstat6)) return v4;
+  return [...v4, ...parseListeningSockets(readTableWhile(`/proc/${pid}/net/tcp6`, isListening))];
+}
+
 /**
  * The TCP ports the processes listen on, sorted and without repeats, each process read in its own network
  * namespace; undefined when /proc cannot tell (not Linux).
@@ -135,15 +192,7 @@ export function listeningPorts(pids: number[]): number[] | undefined {
   for (const pid of pids) {
     const inodes = socketInodes(pid);
     if (inodes === undefined) continue;
-    for (const table of ['tcp', 'tcp6']) {
-      let text = '';
-      try {
-        text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const socket of parseListeningSockets(text)) if (inodes.has(socket.inode)) ports.add(socket.port);
-    }
+    for (const socket of readListeningSockets(pid)) if (inodes.has(socket.inode)) ports.add(socket.port);
   }
   return [...ports].sort((a, b) => a - b);
 }

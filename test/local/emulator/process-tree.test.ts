@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   listeningPorts,
@@ -7,6 +9,8 @@ import {
   parseProcStat,
   processAlive,
   processTree,
+  readListeningSockets,
+  socketInodes,
 } from '../../../local/emulator/hosting/process-tree.ts';
 
 // /proc/net/tcp as the kernel prints it: a LISTEN socket on 0.0.0.0:8080 (0x1F90), an established connection, and
@@ -73,4 +77,45 @@ describe('process-tree', () => {
     expect(aliveBefore).toBe(true);
     expect(processAlive(parent.pid as number)).toBe(false);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'reads every listening socket, IPv4 and IPv6, that the whole /proc tables list, with connections open beside them',
+    async () => {
+      // Listeners on both families, and connections to them (lines in other states, after the listening ones).
+      const servers = await Promise.all(
+        ['127.0.0.1', '::1'].map(
+          (host) =>
+            new Promise<Server>((resolve) => {
+              const server = createServer((socket) => socket.resume()).listen(0, host, () => resolve(server));
+            }),
+        ),
+      );
+      const connections = await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<Socket>((resolve) => {
+              const { address, port } = server.address() as AddressInfo;
+              const socket = connect(port, address, () => resolve(socket));
+            }),
+        ),
+      );
+      try {
+        const whole = ['tcp', 'tcp6'].flatMap((table) =>
+          parseListeningSockets(readFileSync(`/proc/${process.pid}/net/${table}`, 'utf8')),
+        );
+        const read = readListeningSockets(process.pid);
+
+        // This process's own: other processes of the machine open and close listeners meanwhile.
+        const own = socketInodes(process.pid) ?? new Set<string>();
+        const ours = (sockets: { inode: string; port: number }[]) =>
+          new Set(sockets.filter((socket) => own.has(socket.inode)).map((socket) => socket.port));
+        const ports = servers.map((server) => (server.address() as AddressInfo).port);
+        expect(ours(read)).toEqual(ours(whole));
+        for (const port of ports) expect(ours(read)).toContain(port);
+      } finally {
+        for (const socket of connections) socket.destroy();
+        await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      }
+    },
+  );
 });
