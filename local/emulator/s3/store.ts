@@ -126,6 +126,8 @@ function writeTo(out: Writable, chunk: Buffer): Promise<void> {
 /** Buckets and objects as files under `<stateDir>/s3`; objects are named by the SHA-256 of their key. */
 export class S3Store {
   private readonly buckets = new Map<string, BucketState>();
+  /** The creations under way, by bucket name. */
+  private readonly creatingBuckets = new Map<string, Promise<void>>();
   /** Commits and deletes of one key run one at a time, so a write's precondition holds at its commit. */
   private readonly keyLock = new KeyedLock();
   /** Reads under way of multipart objects' folders: a replaced or deleted object's folder goes once they end. */
@@ -179,13 +181,30 @@ export class S3Store {
     return this.bucket(name).region;
   }
 
-  /** Creates a bucket; returns false when it already exists. */
+  /**
+   * Creates a bucket; returns false when it already exists, or is being created by a call still under way (which
+   * this one waits for). Without that wait, two creations of one name at once both made it, and the later one
+   * replaced the bucket the earlier one had made, with the objects written to it meanwhile.
+   */
   async createBucket(name: string, region: string): Promise<boolean> {
+    const underWay = this.creatingBuckets.get(name);
+    if (underWay !== undefined) {
+      await underWay;
+      return false;
+    }
     if (this.buckets.has(name)) return false;
     const info = { name, creationDate: Date.now(), region };
-    await mkdir(join(this.root, name, 'objects'), { recursive: true });
-    await writeJsonAtomic(join(this.root, name, 'bucket.json'), info);
-    this.buckets.set(name, { ...info, objects: new Map() });
+    const creation = (async () => {
+      await mkdir(join(this.root, name, 'objects'), { recursive: true });
+      await writeJsonAtomic(join(this.root, name, 'bucket.json'), info);
+      this.buckets.set(name, { ...info, objects: new Map() });
+    })();
+    this.creatingBuckets.set(name, creation);
+    try {
+      await creation;
+    } finally {
+      this.creatingBuckets.delete(name);
+    }
     return true;
   }
 
