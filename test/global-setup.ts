@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensurePrebuilt } from '../cli/prebuilt.js';
@@ -53,6 +53,9 @@ const CHILD_PROCESS_CONFIGS = ['smwf.registry-demo.config.json', 'smwf.examples.
   join(projectRoot, 'examples', file),
 );
 
+/** The niceness of the checks' processes: Unix's lowest priority. */
+const LOWEST_PRIORITY = 19;
+
 /** The package.json scripts `npm test` runs before the tests, run beside the synthesis. */
 const CHECK_SCRIPTS = ['typecheck', 'lint'];
 
@@ -66,6 +69,15 @@ function runScript(script: string): Promise<string | undefined> {
   const fd = openSync(output, 'w');
   const child = spawn('npm', ['run', '--silent', script], { cwd: projectRoot, stdio: ['ignore', fd, fd] });
   closeSync(fd);
+  // The lowest priority, which the processes it starts (tsc, biome) inherit: they take the CPU the synthesis and the
+  // tests leave idle, rather than half of it while the synthesis holds every test back.
+  if (child.pid !== undefined) {
+    try {
+      setPriority(child.pid, LOWEST_PRIORITY);
+    } catch {
+      // not allowed here: it runs at the usual priority
+    }
+  }
   return new Promise((resolve) => {
     const ended = (failure: string | undefined) => {
       rmSync(dir, { recursive: true, force: true });
@@ -131,9 +143,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 /**
- * Under `npm test`, the typecheck and the lint, in processes of their own that run beside the synthesis and then
- * beside the tests (about 12 CPU-seconds: waiting for them would keep the tests from starting while the synthesis,
- * on one core, is the rest of the setup). A failure is printed as soon as it ends, and fails the run at its end.
+ * Under `npm test`, the typecheck and the lint, in processes of their own at the lowest priority, beside the synthesis
+ * and then the tests (about 12 CPU-seconds: waiting for them, or sharing the CPU with them, would keep the tests from
+ * starting while the synthesis, on one core, is the rest of the setup). A failure is printed as soon as it ends, and
+ * fails the run at its end.
  */
 function runChecks(): Promise<string[]> {
   if (process.env.npm_lifecycle_event !== 'test') return Promise.resolve([]);
