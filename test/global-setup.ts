@@ -1,17 +1,18 @@
 /**
  * Runs once before every test file: synthesizes the app, with the cdk-nag checks, once for the whole run.
  * The runner's form goes to the synthesis cache (every file that runs state machines reads it), and the
- * template with cdk-nag's report is provided to the infra tests (`inject('defaultStack')`). The end-to-end
- * stack (the app with the e2e deployment config: test/e2e/e2e-stack.ts) is cached too, synthesized only when
- * its sources changed. Every worker records the actions its steps were allowed in one folder, for the permission
- * coverage report (test/permission-coverage-reporter.ts).
+ * template with cdk-nag's report is provided to the infra tests (`inject('defaultStack')`). The stacks other
+ * processes read from the cache (test/other-stacks-synthesis.ts: the end-to-end stack, the examples' and the registry
+ * demo's) are synthesized beside it, in a process of its own, when not cached yet. Every worker records the actions
+ * its steps were allowed in one folder, for the permission coverage report (test/permission-coverage-reporter.ts).
  *
  * The `smwf` command's prebuilt bundle (cli/prebuilt.js) is built here too, when missing or stale, beside the synthesis:
  * on a fresh clone the doc test's sessions and the CLI tests would otherwise each build it at once in their first
  * `smwf` command.
  *
  * Under `npm test` the typecheck and the lint (package.json's `typecheck` and `lint`) start here too, in processes of
- * their own, and run beside the synthesis and the first tests: a failure is printed when it ends and fails the run.
+ * their own at the lowest priority, and run beside the synthesis and the first tests: a failure is printed when it
+ * ends and fails the run.
  *
  * Every temp folder of the run goes under one root (TMPDIR, which the workers and every process they start inherit),
  * removed when the run ends: a test that leaves its folders behind (an emulator's state directory kept for a restart,
@@ -25,13 +26,8 @@ import type { TestProject } from 'vitest/node';
 import { ensurePrebuilt } from '../cli/prebuilt.js';
 import { projectRoot } from '../infra/project-root.ts';
 import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/usage-dir.ts';
-import {
-  cacheSynthesizedWorkflows,
-  loadSynthesizedWorkflows,
-  type SynthesizedStack,
-  synthesizeStack,
-} from '../local/runner/synthesize.ts';
-import { E2E_DEPLOYMENT_CONFIG, E2E_IDENTITY } from './e2e/e2e-stack.ts';
+import { cacheSynthesizedWorkflows, type SynthesizedStack, synthesizeStack } from '../local/runner/synthesize.ts';
+import { LOCAL_IDENTITY } from './other-stacks-synthesis.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,17 +37,6 @@ declare module 'vitest' {
     permissionUsageDir: string;
   }
 }
-
-const LOCAL_IDENTITY = { account: '123456789012', region: 'us-east-1' };
-
-/**
- * The deployment configs that child processes run their stack with: `smwf demo --registry` (test/e2e/demo.test.ts)
- * and the README's Local triggers block the registry demo's, the README's example runs (the doc test) the
- * examples'.
- */
-const CHILD_PROCESS_CONFIGS = ['smwf.registry-demo.config.json', 'smwf.examples.config.json'].map((file) =>
-  join(projectRoot, 'examples', file),
-);
 
 /** The niceness of the checks' processes: Unix's lowest priority. */
 const LOWEST_PRIORITY = 19;
@@ -159,17 +144,38 @@ function runChecks(): Promise<string[]> {
   ).then((failures) => failures.filter((failure) => failure !== undefined));
 }
 
+/**
+ * The other stacks' synthesis (test/other-stacks-synthesis.ts), in a process of its own beside this one's; rejects
+ * with what it printed when it fails.
+ */
+function runOtherStacksSynthesis(): Promise<void> {
+  const script = `import(${JSON.stringify(join(projectRoot, 'test', 'other-stacks-synthesis.ts'))}).then((m) => m.cacheOtherStacks())`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let printed = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    printed += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`The other stacks' synthesis failed (${signal ?? `exit ${code}`}):\n${printed}`));
+    });
+  });
+}
+
 /** The synthesis, the caches and the prebuilt CLI; throws what failed. */
 async function prepare(project: TestProject, usageDir: string): Promise<void> {
   const prebuilt = ensurePrebuilt(projectRoot);
+  const otherStacks = runOtherStacksSynthesis();
+  otherStacks.catch(() => undefined); // awaited below, unless this synthesis fails first
   const stack = await synthesizeStack({ checks: true });
   cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
   project.provide('defaultStack', stack);
-  // Synthesized here too, where aws-cdk-lib is already loaded, and cached for those processes: a process that
-  // finds it cached skips loading aws-cdk-lib and synthesizing (about 15 CPU-seconds each, on this machine).
-  for (const deploymentConfig of CHILD_PROCESS_CONFIGS)
-    await loadSynthesizedWorkflows(LOCAL_IDENTITY, { deploymentConfig });
-  await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG });
+  await otherStacks;
   // The reporter reads this process's variable; each worker sets its own from the provided value (test/setup.ts).
   process.env[PERMISSION_USAGE_DIR_ENV] = usageDir;
   project.provide('permissionUsageDir', usageDir);
