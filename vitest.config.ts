@@ -93,12 +93,11 @@ export default defineConfig({
   test: {
     // Run once for both projects (which do not inherit it): synthesizes the app for the whole run.
     globalSetup: ['test/global-setup.ts'],
-    // Four workers on this 2-core machine: many files spend much of their time waiting on model processes and child
+    // Three workers on this 2-core machine: many files spend much of their time waiting on model processes and child
     // processes, not on the CPU (vitest's default here is a single worker). Fresh-clone .ci/run, 2026-12-07, quiet
-    // machine: 2 workers 4 min 42 s (vitest 263 s), 3 workers 4 min 22 s (238 s), 4 workers 4 min 22 s (232 s); once
-    // the files that point clients at an emulator shared processes (fresh modules), 3 workers 4 min 2 s (217-219 s)
-    // and 4 workers MEASURED_W4.
-    maxWorkers: 4,
+    // machine: 2 workers 4 min 42 s (vitest 263 s), 3 workers 4 min 22 s (238 s), 4 workers 4 min 22 s (232 s, with
+    // more CPU and more contention for the tests that measure latency).
+    maxWorkers: 3,
     sequence: { sequencer: LongestFirst },
     reporters: ['default', './test/permission-coverage-reporter.ts'],
     projects: [
