@@ -97,7 +97,7 @@ export default defineConfig({
     // processes, not on the CPU (vitest's default here is a single worker). Fresh-clone .ci/run, 2026-12-07, quiet
     // machine: 2 workers 4 min 42 s (vitest 263 s), 3 workers 4 min 22 s (238 s), 4 workers 4 min 22 s (232 s, with
     // more CPU and more contention for the tests that measure latency). Once the files that point clients at an
-    // emulator shared processes: 3 workers 4 min 2 s (vitest 217-219 s), 4 workers 3 min 56 s (206 s) but with the
+    // emulator shared processes: 3 workers 3 min 52 s to 4 min 2 s (vitest 206-219 s), 4 workers 3 min 56 s (206 s) with the
     // load test's ModelLatency-below-client-mean check failing under the contention.
     maxWorkers: 3,
     sequence: { sequencer: LongestFirst },
