@@ -26,8 +26,12 @@ import type { TestProject } from 'vitest/node';
 import { ensurePrebuilt } from '../cli/prebuilt.js';
 import { projectRoot } from '../infra/project-root.ts';
 import { PERMISSION_USAGE_DIR_ENV } from '../local/runner/permissions/usage-dir.ts';
-import { cacheSynthesizedWorkflows, type SynthesizedStack, synthesizeStack } from '../local/runner/synthesize.ts';
-import { LOCAL_IDENTITY } from './other-stacks-synthesis.ts';
+import {
+  cacheSynthesizedWorkflows,
+  DEFAULT_LOCAL_IDENTITY,
+  type SynthesizedStack,
+  synthesizeStack,
+} from '../local/runner/synthesize.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -173,7 +177,7 @@ async function prepare(project: TestProject, usageDir: string): Promise<void> {
   const otherStacks = runOtherStacksSynthesis();
   otherStacks.catch(() => undefined); // awaited below, unless this synthesis fails first
   const stack = await synthesizeStack({ checks: true });
-  cacheSynthesizedWorkflows(LOCAL_IDENTITY, stack);
+  cacheSynthesizedWorkflows(DEFAULT_LOCAL_IDENTITY, stack);
   project.provide('defaultStack', stack);
   await otherStacks;
   // The reporter reads this process's variable; each worker sets its own from the provided value (test/setup.ts).

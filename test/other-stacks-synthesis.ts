@@ -10,11 +10,8 @@
  */
 import { join } from 'node:path';
 import { projectRoot } from '../infra/project-root.ts';
-import { loadSynthesizedWorkflows } from '../local/runner/synthesize.ts';
+import { DEFAULT_LOCAL_IDENTITY, loadSynthesizedWorkflows } from '../local/runner/synthesize.ts';
 import { E2E_DEPLOYMENT_CONFIG, E2E_IDENTITY } from './e2e/e2e-stack.ts';
-
-/** The identity local runs synthesize for. */
-export const LOCAL_IDENTITY = { account: '123456789012', region: 'us-east-1' };
 
 const CHILD_PROCESS_CONFIGS = ['smwf.registry-demo.config.json', 'smwf.examples.config.json'].map((file) =>
   join(projectRoot, 'examples', file),
@@ -23,7 +20,7 @@ const CHILD_PROCESS_CONFIGS = ['smwf.registry-demo.config.json', 'smwf.examples.
 /** Synthesizes and caches every stack above that is not cached yet. */
 export async function cacheOtherStacks(): Promise<void> {
   for (const deploymentConfig of CHILD_PROCESS_CONFIGS) {
-    await loadSynthesizedWorkflows(LOCAL_IDENTITY, { deploymentConfig });
+    await loadSynthesizedWorkflows(DEFAULT_LOCAL_IDENTITY, { deploymentConfig });
   }
   await loadSynthesizedWorkflows(E2E_IDENTITY, { deploymentConfig: E2E_DEPLOYMENT_CONFIG });
 }

@@ -1,4 +1,8 @@
-import { loadSynthesizedWorkflows, type SynthesizedWorkflows } from '../../local/runner/synthesize.ts';
+import {
+  DEFAULT_LOCAL_IDENTITY,
+  loadSynthesizedWorkflows,
+  type SynthesizedWorkflows,
+} from '../../local/runner/synthesize.ts';
 import type { WorkflowDefinition } from '../../workflows/workflow.ts';
 import { toMermaid } from '../render/mermaid.ts';
 import { parseCommand } from './args.ts';
@@ -14,7 +18,7 @@ State machines: ${workflowNames()}
 `;
 
 /** The synthesis diagrams are drawn from: the project's stack, from the synthesis cache. */
-export const defaultSynthesis = () => loadSynthesizedWorkflows({ account: '123456789012', region: 'us-east-1' });
+export const defaultSynthesis = () => loadSynthesizedWorkflows(DEFAULT_LOCAL_IDENTITY);
 
 /** The Mermaid flowchart of a workflow's synthesized definition. */
 export function workflowDiagram(workflow: WorkflowDefinition, synthesized: SynthesizedWorkflows): string {

@@ -27,6 +27,7 @@ import {
   redriveRun,
 } from './redrive.ts';
 import {
+  DEFAULT_LOCAL_IDENTITY,
   type LocalAwsIdentity,
   loadSynthesizedWorkflows,
   type SynthesizedFunction,
@@ -305,8 +306,6 @@ function retryDelaySeconds(
   return retrier.MaxDelaySeconds !== undefined ? Math.min(interval, retrier.MaxDelaySeconds) : interval;
 }
 
-const DEFAULT_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'us-east-1' };
-
 /**
  * Loads the synthesized app (from the synthesis cache when its sources are unchanged) and prepares a runner.
  * Sets each function's environment variables (resolved to local values) on `process.env` before any handler
@@ -314,7 +313,7 @@ const DEFAULT_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'u
  */
 export async function createLocalRunner(options: LocalRunnerOptions = {}): Promise<LocalRunner> {
   stopFailedMapsQueues();
-  const identity = options.identity ?? DEFAULT_IDENTITY;
+  const identity = options.identity ?? DEFAULT_LOCAL_IDENTITY;
   const workflows = options.workflows ?? (await loadSynthesizedWorkflows(identity));
   for (const fn of workflows.functions.values()) {
     for (const [key, value] of Object.entries(fn.environment)) process.env[key] ??= value;

@@ -28,6 +28,9 @@ export interface LocalAwsIdentity {
   readonly region: string;
 }
 
+/** The identity a local run uses unless told otherwise (the runner's default, `smwf diagram`'s, the tests'). */
+export const DEFAULT_LOCAL_IDENTITY: LocalAwsIdentity = { account: '123456789012', region: 'us-east-1' };
+
 /** A synthesized Lambda function, mapped back to its task. */
 export interface SynthesizedFunction {
   readonly logicalId: string;

@@ -13,9 +13,15 @@ const ATTEMPTS = 50;
 
 /**
  * The first port of Linux's range for the local ports of outgoing connections (`ip_local_port_range`), or undefined
- * elsewhere.
+ * elsewhere. Read once per process.
  */
+let ephemeralStart: { port: number | undefined } | undefined;
 function ephemeralRangeStart(): number | undefined {
+  ephemeralStart ??= { port: readEphemeralRangeStart() };
+  return ephemeralStart.port;
+}
+
+function readEphemeralRangeStart(): number | undefined {
   try {
     const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     return low !== undefined && Number.isInteger(low) ? low : undefined;
